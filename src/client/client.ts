@@ -1,0 +1,367 @@
+/**
+ * McpClient: speaks to any MCP server over any message-stream transport, modern first with a
+ * fallback to the legacy handshake (spec 2026-07-28, basic/versioning: dual-era clients).
+ *
+ * Input the server asks for is answered by the handlers given in the options, in both eras:
+ * as replies to server-to-client requests (legacy), or by retrying the request with
+ * `inputResponses` (modern multi round-trip requests).
+ */
+import {
+  classify,
+  errorResponse,
+  MessageKind,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type Params,
+  type RequestId,
+} from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { MetaKey } from '../protocol/meta.ts';
+import { Method, Notification } from '../protocol/methods.ts';
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+  Implementation,
+  InputRequests,
+  ListRootsResult,
+  LoggingLevel,
+  ServerCapabilities,
+  Tool,
+} from '../protocol/types.ts';
+import { isLegacyVersion, LATEST_LEGACY_VERSION, MODERN_VERSION } from '../protocol/versions.ts';
+import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
+import type { MessageReceiver, Transport } from '../transport/transport.ts';
+import { PendingRequests, type Progress, type RequestOptions } from './requests.ts';
+
+export type Era = 'modern' | 'legacy';
+
+export interface ClientOptions {
+  name: string;
+  version: string;
+  title?: string;
+  /** Extra capabilities; elicitation, sampling and roots are declared from the handlers given. */
+  capabilities?: ClientCapabilities;
+  /** 'auto' (default) probes with server/discover and falls back to initialize. */
+  era?: Era | 'auto';
+  /** Default per-request timeout. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** How long the server/discover probe may take before assuming a legacy server. Default 5 s. */
+  probeTimeoutMs?: number;
+  onElicit?: (params: ElicitRequestParams) => ElicitResult | Promise<ElicitResult>;
+  onSample?: (params: CreateMessageRequestParams) => CreateMessageResult | Promise<CreateMessageResult>;
+  onListRoots?: () => ListRootsResult | Promise<ListRootsResult>;
+  /** Every notification from the server that is not progress for a request. */
+  onNotification?: (notification: JsonRpcNotification) => void;
+  /** Modern era: how many input rounds one request may take. Default 8. */
+  maxInputRounds?: number;
+}
+
+type Result = Record<string, unknown>;
+
+/**
+ * @example
+ * const client = new McpClient({ name: 'my-app', version: '1.0.0' });
+ * await client.connect(new StdioClientTransport({ command: 'mcp-core', args: ['serve', '--stdio', '--demo'] }));
+ * const { content } = await client.callTool('echo', { text: 'hi' });
+ */
+export class McpClient implements MessageReceiver {
+  readonly info: Implementation;
+  readonly capabilities: ClientCapabilities;
+  readonly #options: ClientOptions;
+  readonly #pending: PendingRequests;
+  #transport: Transport | undefined;
+  #era: Era | undefined;
+  #protocolVersion: string;
+  #serverInfo: Implementation | undefined;
+  #serverCapabilities: ServerCapabilities;
+  #instructions: string | undefined;
+  #closeError: Error | undefined;
+
+  constructor(options: ClientOptions) {
+    this.#options = options;
+    this.info = options.title === undefined ? { name: options.name, version: options.version } : { name: options.name, version: options.version, title: options.title };
+    const capabilities: ClientCapabilities = { ...options.capabilities };
+    if (options.onElicit) capabilities.elicitation ??= {};
+    if (options.onSample) capabilities.sampling ??= {};
+    if (options.onListRoots) capabilities.roots ??= {};
+    this.capabilities = capabilities;
+    this.#pending = new PendingRequests();
+    this.#transport = undefined;
+    this.#era = undefined;
+    this.#protocolVersion = MODERN_VERSION;
+    this.#serverInfo = undefined;
+    this.#serverCapabilities = {};
+    this.#instructions = undefined;
+    this.#closeError = undefined;
+  }
+
+  get era(): Era | undefined {
+    return this.#era;
+  }
+
+  get protocolVersion(): string {
+    return this.#protocolVersion;
+  }
+
+  get serverInfo(): Implementation | undefined {
+    return this.#serverInfo;
+  }
+
+  get serverCapabilities(): ServerCapabilities {
+    return this.#serverCapabilities;
+  }
+
+  get instructions(): string | undefined {
+    return this.#instructions;
+  }
+
+  /** Starts the transport and settles the era: modern via server/discover, else initialize. */
+  async connect(transport: Transport): Promise<void> {
+    this.#transport = transport;
+    transport.start(this);
+    const era = this.#options.era ?? 'auto';
+    if (era !== 'legacy') {
+      try {
+        await this.#discover(era === 'auto' ? (this.#options.probeTimeoutMs ?? 5000) : undefined);
+        return;
+      } catch (error) {
+        if (era === 'modern' || !isLegacyFallback(error)) throw error;
+      }
+    }
+    await this.#initialize();
+  }
+
+  async #discover(timeoutMs: number | undefined): Promise<void> {
+    this.#era = 'modern';
+    let result: Result;
+    try {
+      result = await this.#send(Method.ServerDiscover, {}, timeoutMs === undefined ? {} : { timeoutMs });
+    } catch (error) {
+      this.#era = undefined;
+      throw error;
+    }
+    const versions = Array.isArray(result.supportedVersions) ? (result.supportedVersions as string[]) : [];
+    if (!versions.includes(MODERN_VERSION)) {
+      this.#era = undefined;
+      throw new McpError(ErrorCode.UnsupportedProtocolVersion, 'Server does not support the modern revision', { supported: versions });
+    }
+    this.#serverCapabilities = (result.capabilities as ServerCapabilities) ?? {};
+    this.#serverInfo = (result._meta as Result | undefined)?.[MetaKey.ServerInfo] as Implementation | undefined;
+    this.#instructions = result.instructions as string | undefined;
+  }
+
+  async #initialize(): Promise<void> {
+    this.#era = 'legacy';
+    const result = await this.#send(Method.Initialize, {
+      protocolVersion: LATEST_LEGACY_VERSION,
+      capabilities: this.capabilities,
+      clientInfo: this.info,
+    }, {});
+    if (!isLegacyVersion(result.protocolVersion)) {
+      throw new McpLocalError(LocalErrorCode.ProtocolViolation, `Server chose unsupported protocol version ${String(result.protocolVersion)}`);
+    }
+    this.#protocolVersion = result.protocolVersion as string;
+    this.#serverCapabilities = (result.capabilities as ServerCapabilities) ?? {};
+    this.#serverInfo = result.serverInfo as Implementation | undefined;
+    this.#instructions = result.instructions as string | undefined;
+    this.notify(Notification.Initialized);
+  }
+
+  // ---- requests -----------------------------------------------------------------------------
+
+  /**
+   * Sends a request and resolves with its result. In the modern era, an InputRequiredResult
+   * is answered with the handlers and the request retried until it completes.
+   */
+  async request(method: string, params: Params = {}, options: RequestOptions = {}): Promise<Result> {
+    let current = params;
+    const rounds = this.#options.maxInputRounds ?? 8;
+    for (let round = 0; ; round++) {
+      const result = await this.#send(method, current, options);
+      if (result.resultType !== 'input_required') return result;
+      if (round >= rounds) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method} still needs input after ${rounds} rounds`);
+      const inputResponses = await this.#answer((result.inputRequests as InputRequests | undefined) ?? {});
+      current = { ...params, inputResponses };
+      if (result.requestState !== undefined) current.requestState = result.requestState;
+    }
+  }
+
+  #send(method: string, params: Params, options: RequestOptions): Promise<Result> {
+    const transport = this.#requireTransport();
+    const id = this.#pending.nextId();
+    const meta: Record<string, unknown> = { ...params._meta };
+    if (this.#era === 'modern') {
+      meta[MetaKey.ProtocolVersion] = this.#protocolVersion;
+      meta[MetaKey.ClientCapabilities] = this.capabilities;
+      meta[MetaKey.ClientInfo] = this.info;
+    }
+    if (options.onProgress) meta[MetaKey.ProgressToken] = id;
+    const message: JsonRpcRequest = {
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params,
+    };
+    const result = this.#pending.track(id, method, options, this.#options.requestTimeoutMs ?? 60_000, (reason) =>
+      this.#cancel(id, reason),
+    );
+    transport.send(message);
+    return result;
+  }
+
+  #cancel(requestId: RequestId, reason: string): void {
+    if (this.#transport?.state === 'open') this.notify(Notification.Cancelled, { requestId, reason });
+  }
+
+  /** Sends a notification. */
+  notify(method: string, params?: Params): void {
+    this.#requireTransport().send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+  }
+
+  async #answer(requests: InputRequests): Promise<Record<string, unknown>> {
+    const entries = await Promise.all(
+      Object.entries(requests).map(async ([key, request]) => [key, await this.#serveInput(request.method, (request.params ?? {}) as Params)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  /** Answers one input request (modern) or server-to-client request (legacy). */
+  async #serveInput(method: string, params: Params): Promise<Result> {
+    const { onElicit, onSample, onListRoots } = this.#options;
+    if (method === Method.ElicitationCreate && onElicit) return (await onElicit(params as unknown as ElicitRequestParams)) as unknown as Result;
+    if (method === Method.SamplingCreateMessage && onSample) return (await onSample(params as unknown as CreateMessageRequestParams)) as unknown as Result;
+    if (method === Method.RootsList && onListRoots) return (await onListRoots()) as unknown as Result;
+    if (method === Method.Ping) return {};
+    throw new McpError(ErrorCode.MethodNotFound, `Client does not handle ${method}`);
+  }
+
+  // ---- conveniences for the spec's methods -----------------------------------------------------
+
+  /** Lists every tool, following pagination. */
+  async listTools(options?: RequestOptions): Promise<Tool[]> {
+    return this.#collect<Tool>(Method.ToolsList, 'tools', options);
+  }
+
+  async callTool(name: string, args: Record<string, unknown> = {}, options?: RequestOptions): Promise<CallToolResult> {
+    return (await this.request(Method.ToolsCall, { name, arguments: args }, options)) as unknown as CallToolResult;
+  }
+
+  async listResources(options?: RequestOptions): Promise<Result[]> {
+    return this.#collect(Method.ResourcesList, 'resources', options);
+  }
+
+  async listResourceTemplates(options?: RequestOptions): Promise<Result[]> {
+    return this.#collect(Method.ResourcesTemplatesList, 'resourceTemplates', options);
+  }
+
+  readResource(uri: string, options?: RequestOptions): Promise<Result> {
+    return this.request(Method.ResourcesRead, { uri }, options);
+  }
+
+  async listPrompts(options?: RequestOptions): Promise<Result[]> {
+    return this.#collect(Method.PromptsList, 'prompts', options);
+  }
+
+  getPrompt(name: string, args: Record<string, string> = {}, options?: RequestOptions): Promise<Result> {
+    return this.request(Method.PromptsGet, { name, arguments: args }, options);
+  }
+
+  complete(ref: Params, argument: { name: string; value: string }, context?: Record<string, string>): Promise<Result> {
+    return this.request(Method.CompletionComplete, context === undefined ? { ref, argument } : { ref, argument, context: { arguments: context } });
+  }
+
+  /** Legacy only: `ping`. */
+  ping(): Promise<Result> {
+    return this.request(Method.Ping);
+  }
+
+  /** Legacy only: sets the minimum level of log notifications. */
+  setLoggingLevel(level: LoggingLevel): Promise<Result> {
+    return this.request(Method.LoggingSetLevel, { level });
+  }
+
+  async #collect<T>(method: string, key: string, options?: RequestOptions): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: unknown;
+    do {
+      const page = await this.request(method, cursor === undefined ? {} : { cursor }, options);
+      items.push(...((page[key] as T[]) ?? []));
+      cursor = page.nextCursor;
+    } while (typeof cursor === 'string');
+    return items;
+  }
+
+  async close(): Promise<void> {
+    await this.#transport?.close();
+  }
+
+  // ---- MessageReceiver --------------------------------------------------------------------------
+
+  onMessage(value: unknown): void {
+    switch (classify(value)) {
+      case MessageKind.Result:
+      case MessageKind.Error:
+        this.#pending.settle(value as JsonRpcResponse);
+        return;
+      case MessageKind.Notification:
+        return this.#notification(value as JsonRpcNotification);
+      case MessageKind.Request:
+        void this.#serverRequest(value as JsonRpcRequest);
+        return;
+    }
+  }
+
+  onFrameError(): void {
+    // A garbled frame from the server is dropped; the request it answered times out.
+  }
+
+  onClose(error?: Error): void {
+    this.#closeError = new McpLocalError(LocalErrorCode.ConnectionClosed, error ? `Connection closed: ${error.message}` : 'Connection closed', { cause: error });
+    this.#pending.rejectAll(this.#closeError);
+  }
+
+  #notification(notification: JsonRpcNotification): void {
+    if (notification.method === Notification.Progress) {
+      const params = notification.params ?? {};
+      const token = params.progressToken as RequestId;
+      const progress: Progress = { progress: params.progress as number };
+      if (params.total !== undefined) progress.total = params.total as number;
+      if (params.message !== undefined) progress.message = params.message as string;
+      if (this.#pending.progress(token, progress, (reason) => this.#cancel(token, reason))) return;
+    }
+    this.#options.onNotification?.(notification);
+  }
+
+  async #serverRequest(request: JsonRpcRequest): Promise<void> {
+    let response: JsonRpcResponse;
+    try {
+      response = { jsonrpc: '2.0', id: request.id, result: await this.#serveInput(request.method, request.params ?? {}) };
+    } catch (error) {
+      const wire = error instanceof McpError ? error.toWire() : { code: ErrorCode.InternalError, message: (error as Error).message };
+      response = errorResponse(request.id, wire);
+    }
+    this.#transport?.send(response);
+  }
+
+  #requireTransport(): Transport {
+    if (this.#closeError) throw this.#closeError;
+    if (!this.#transport) throw new McpLocalError(LocalErrorCode.InvalidState, 'Client is not connected');
+    return this.#transport;
+  }
+}
+
+/** Whether a failed server/discover probe means "legacy server": anything but a modern error. */
+function isLegacyFallback(error: unknown): boolean {
+  if (error instanceof McpLocalError) return error.code === LocalErrorCode.Timeout;
+  if (!(error instanceof McpError)) return false;
+  if (error.code === ErrorCode.UnsupportedProtocolVersion) {
+    const supported = (error.data as { supported?: unknown } | undefined)?.supported;
+    return Array.isArray(supported) && supported.some(isLegacyVersion);
+  }
+  return error.code !== ErrorCode.HeaderMismatch && error.code !== ErrorCode.MissingRequiredClientCapability;
+}

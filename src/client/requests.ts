@@ -1,0 +1,135 @@
+/**
+ * Request correlation for the client: ids, timeouts, cancellation and progress callbacks for
+ * requests in flight. Kept apart from the client so both stream and HTTP transports share it.
+ */
+import type { JsonRpcResponse, RequestId } from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { McpError } from '../protocol/wire-errors.ts';
+
+export interface Progress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Milliseconds before the request fails with MCP_ERR_TIMEOUT. */
+  timeoutMs?: number;
+  /** Receives `notifications/progress` for this request (and resets the timeout). */
+  onProgress?: (progress: Progress) => void;
+  /** Milliseconds the timeout may be extended by progress, at most. */
+  maxTotalTimeoutMs?: number;
+}
+
+interface Pending {
+  method: string;
+  resolve(result: Record<string, unknown>): void;
+  reject(error: Error): void;
+  onProgress: ((progress: Progress) => void) | undefined;
+  timer: NodeJS.Timeout | undefined;
+  timeoutMs: number;
+  deadline: number;
+  cleanup: (() => void) | undefined;
+}
+
+export class PendingRequests {
+  readonly #pending: Map<RequestId, Pending>;
+  #nextId: number;
+
+  constructor() {
+    this.#pending = new Map();
+    this.#nextId = 0;
+  }
+
+  nextId(): number {
+    return ++this.#nextId;
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Registers a request and returns its promise. `onCancel` is called when the caller aborts
+   * or the timeout fires, so the transport can tell the server (spec: cancellation).
+   */
+  track(id: RequestId, method: string, options: RequestOptions, defaultTimeoutMs: number, onCancel: (reason: string) => void): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+      const entry: Pending = {
+        method,
+        resolve,
+        reject,
+        onProgress: options.onProgress,
+        timer: undefined,
+        timeoutMs,
+        deadline: Date.now() + (options.maxTotalTimeoutMs ?? Number.POSITIVE_INFINITY),
+        cleanup: undefined,
+      };
+      const { signal } = options;
+      if (signal) {
+        if (signal.aborted) return reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`));
+        const onAbort = () => {
+          if (this.#settle(id)) {
+            onCancel(String(signal.reason ?? 'cancelled'));
+            reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: signal.reason }));
+          }
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.#pending.set(id, entry);
+      this.#arm(id, entry, onCancel);
+    });
+  }
+
+  #arm(id: RequestId, entry: Pending, onCancel: (reason: string) => void): void {
+    if (!(entry.timeoutMs > 0 && Number.isFinite(entry.timeoutMs))) return;
+    const remaining = Math.min(entry.timeoutMs, entry.deadline - Date.now());
+    entry.timer = setTimeout(() => {
+      if (this.#settle(id)) {
+        onCancel('timeout');
+        entry.reject(new McpLocalError(LocalErrorCode.Timeout, `${entry.method} timed out after ${entry.timeoutMs} ms`));
+      }
+    }, Math.max(0, remaining));
+    entry.timer.unref?.();
+  }
+
+  /** Routes a progress notification; returns false if no request has that token. */
+  progress(token: RequestId, progress: Progress, onCancel: (reason: string) => void): boolean {
+    const entry = this.#pending.get(token);
+    if (!entry?.onProgress) return false;
+    if (entry.timer) {
+      clearTimeout(entry.timer);
+      this.#arm(token, entry, onCancel);
+    }
+    entry.onProgress(progress);
+    return true;
+  }
+
+  /** Delivers a response; returns false when no request was waiting for it. */
+  settle(response: JsonRpcResponse): boolean {
+    const id = (response as { id?: RequestId }).id;
+    if (id === undefined) return false;
+    const entry = this.#settle(id);
+    if (!entry) return false;
+    if ('error' in response) entry.reject(McpError.fromWire(response.error));
+    else entry.resolve(response.result);
+    return true;
+  }
+
+  /** Fails every request in flight, e.g. when the connection drops. */
+  rejectAll(error: Error): void {
+    for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(error);
+  }
+
+  #settle(id: RequestId): Pending | undefined {
+    const entry = this.#pending.get(id);
+    if (!entry) return undefined;
+    this.#pending.delete(id);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.cleanup?.();
+    return entry;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The demo tools `mcp-core serve --demo` offers: enough to try a client against, and the
+ * surface the benchmarks and integration tests call.
+ */
+import type { McpServer } from './server/server.ts';
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function registerDemo(server: McpServer): void {
+  server.tool(
+    'echo',
+    {
+      description: 'Returns the text it is given.',
+      inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+      annotations: { readOnlyHint: true, idempotentHint: true },
+    },
+    ({ text }) => text,
+  );
+
+  server.tool(
+    'add',
+    {
+      description: 'Adds two numbers.',
+      inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+      outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
+      annotations: { readOnlyHint: true, idempotentHint: true },
+    },
+    ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }], structuredContent: { sum: a + b } }),
+  );
+
+  server.tool(
+    'sleep',
+    {
+      description: 'Waits for the given milliseconds, reporting progress ten times; stops when cancelled.',
+      inputSchema: { type: 'object', properties: { ms: { type: 'integer', minimum: 0, maximum: 600000 } }, required: ['ms'] },
+      annotations: { readOnlyHint: true },
+    },
+    async ({ ms }, ctx) => {
+      const steps = 10;
+      for (let step = 1; step <= steps; step++) {
+        await sleep(ms / steps, ctx.signal);
+        ctx.progress(step, steps, `slept ${Math.round((ms * step) / steps)} ms`);
+      }
+      return `slept ${ms} ms`;
+    },
+  );
+
+  server.tool(
+    'fail',
+    {
+      description: 'Always fails, with a tool execution error (isError).',
+      inputSchema: { type: 'object', properties: { message: { type: 'string' } } },
+    },
+    ({ message }) => ({ content: [{ type: 'text', text: message ?? 'This tool always fails.' }], isError: true }),
+  );
+
+  server.resource(
+    'demo://readme',
+    { name: 'readme', title: 'About this server', mimeType: 'text/markdown' },
+    () => '# mcp-core demo\n\nTools: echo, add, sleep, fail.\n',
+  );
+
+  server.prompt(
+    'greet',
+    { description: 'A greeting for someone.', arguments: [{ name: 'name', description: 'Who to greet', required: true }] },
+    ({ name }) => `Please greet ${name} warmly.`,
+  );
+}

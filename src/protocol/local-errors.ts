@@ -1,0 +1,41 @@
+/**
+ * Local errors: failures that happen on this side of the wire (a timeout, a closed
+ * connection) and never travel as JSON-RPC errors. Each has a stable string `code` so
+ * callers can branch on it; all codes are declared here.
+ */
+
+export const LocalErrorCode = {
+  ConnectionClosed: 'MCP_ERR_CONNECTION_CLOSED',
+  Timeout: 'MCP_ERR_TIMEOUT',
+  Cancelled: 'MCP_ERR_CANCELLED',
+  ProtocolViolation: 'MCP_ERR_PROTOCOL',
+  Overloaded: 'MCP_ERR_OVERLOADED',
+  MessageTooLarge: 'MCP_ERR_MESSAGE_TOO_LARGE',
+  InvalidArgument: 'MCP_ERR_INVALID_ARGUMENT',
+  Unsupported: 'MCP_ERR_UNSUPPORTED',
+  InvalidState: 'MCP_ERR_INVALID_STATE',
+} as const;
+
+export type LocalErrorCodeValue = (typeof LocalErrorCode)[keyof typeof LocalErrorCode];
+
+const brand = Symbol.for('mcp-core.McpLocalError');
+
+/**
+ * @example
+ * try { await client.callTool('slow', {}, { timeoutMs: 100 }); }
+ * catch (e) { if (e instanceof McpLocalError && e.code === LocalErrorCode.Timeout) retry(); }
+ */
+export class McpLocalError extends Error {
+  readonly code: LocalErrorCodeValue;
+
+  constructor(code: LocalErrorCodeValue, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'McpLocalError';
+    this.code = code;
+    (this as unknown as Record<symbol, boolean>)[brand] = true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}

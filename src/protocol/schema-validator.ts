@@ -1,0 +1,96 @@
+/**
+ * JSON Schema validation for tool inputs and outputs, compiled once per schema.
+ *
+ * Dialects: 2020-12 (the default when `$schema` is absent), 2019-09 and draft-07
+ * (spec 2026-07-28, basic/index: JSON Schema usage). `$ref`s are resolved only inside the
+ * schema itself: network references are never fetched, and a schema whose reference cannot
+ * be resolved is rejected at registration rather than treated as permissive.
+ */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import formats from 'ajv-formats';
+import { LocalErrorCode, McpLocalError } from './local-errors.ts';
+
+/** Returns undefined when `value` is valid, otherwise a human-readable reason. */
+export type SchemaCheck = (value: unknown) => string | undefined;
+
+/** Bounds against schemas built to exhaust the validator (spec: composition-keyword resource use). */
+export const SCHEMA_LIMITS = { maxDepth: 64, maxSubschemas: 10_000 } as const;
+
+const DIALECTS = {
+  'https://json-schema.org/draft/2020-12/schema': '2020',
+  'https://json-schema.org/draft/2019-09/schema': '2019',
+  'http://json-schema.org/draft-07/schema': '07',
+} as const;
+type Dialect = (typeof DIALECTS)[keyof typeof DIALECTS];
+
+const engines = new Map<Dialect, Ajv>();
+
+function engine(dialect: Dialect): Ajv {
+  let ajv = engines.get(dialect);
+  if (ajv) return ajv;
+  // strict: false because tool schemas legitimately carry annotations such as x-mcp-header.
+  const options = { strict: false, allErrors: false, validateSchema: true, addUsedSchema: false } as const;
+  ajv = dialect === '2020' ? new Ajv2020(options) : dialect === '2019' ? new Ajv2019(options) : new Ajv(options);
+  (formats as unknown as (ajv: Ajv) => void)(ajv);
+  engines.set(dialect, ajv);
+  return ajv;
+}
+
+function dialectOf(schema: Record<string, unknown>): Dialect {
+  const declared = schema.$schema;
+  if (declared === undefined) return '2020';
+  if (typeof declared !== 'string') throw invalidSchema('"$schema" must be a string');
+  const dialect = DIALECTS[declared.replace(/#$/, '') as keyof typeof DIALECTS];
+  if (!dialect) throw invalidSchema(`unsupported JSON Schema dialect ${declared}; supported: 2020-12, 2019-09, draft-07`);
+  return dialect;
+}
+
+function invalidSchema(reason: string): McpLocalError {
+  return new McpLocalError(LocalErrorCode.InvalidArgument, `Invalid JSON Schema: ${reason}`);
+}
+
+function checkBounds(schema: unknown): void {
+  let count = 0;
+  const visit = (node: unknown, depth: number): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (depth > SCHEMA_LIMITS.maxDepth) throw invalidSchema(`nested deeper than ${SCHEMA_LIMITS.maxDepth} levels`);
+    if (++count > SCHEMA_LIMITS.maxSubschemas) throw invalidSchema(`more than ${SCHEMA_LIMITS.maxSubschemas} subschemas`);
+    for (const child of Array.isArray(node) ? node : Object.values(node)) visit(child, depth + 1);
+  };
+  visit(schema, 0);
+}
+
+export function formatErrors(errors: ErrorObject[] | null | undefined): string {
+  if (!errors || errors.length === 0) return 'invalid';
+  return errors
+    .map((e) => {
+      const where = e.instancePath === '' ? 'input' : e.instancePath;
+      const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
+      return `${where} ${e.message ?? 'is invalid'}${extra}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Compiles `schema` into a check. Throws McpLocalError(MCP_ERR_INVALID_ARGUMENT) for a schema
+ * that is malformed, of an unsupported dialect, too large, or has an unresolvable `$ref`.
+ *
+ * @example
+ * const check = compileSchema({ type: 'object', required: ['a'] });
+ * check({}) // "input must have required property 'a'"
+ */
+export function compileSchema(schema: unknown): SchemaCheck {
+  if (typeof schema === 'boolean') return schema ? () => undefined : () => 'no value is allowed';
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) throw invalidSchema('a schema must be an object');
+  checkBounds(schema);
+  const ajv = engine(dialectOf(schema as Record<string, unknown>));
+  let validate: ValidateFunction;
+  try {
+    validate = ajv.compile(schema);
+  } catch (error) {
+    throw invalidSchema((error as Error).message);
+  }
+  return (value) => (validate(value) ? undefined : formatErrors(validate.errors));
+}

@@ -1,0 +1,212 @@
+/**
+ * Serves one message-stream transport (stdio, in-memory, WebSocket): reads messages, hands
+ * requests to the server, writes responses, and applies flow control both ways.
+ *
+ * Era on a stream: a request carrying `_meta` `io.modelcontextprotocol/protocolVersion` is
+ * modern and served statelessly; `initialize` starts the legacy session that later meta-less
+ * requests belong to (spec 2026-07-28, basic/versioning: dual-era servers).
+ */
+import {
+  classify,
+  errorResponse,
+  invalidRequestResponse,
+  MessageKind,
+  parseErrorResponse,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type RequestId,
+} from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { MetaKey } from '../protocol/meta.ts';
+import { Method, Notification } from '../protocol/methods.ts';
+import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
+import { ErrorCode } from '../protocol/wire-errors.ts';
+import { LegacySession, type SessionOutlet } from '../store/legacy-session.ts';
+import type { Exchange } from '../transport/exchange.ts';
+import type { MessageReceiver, Transport } from '../transport/transport.ts';
+import type { McpServer } from './server.ts';
+
+export interface ConnectionOptions {
+  /** Requests served at once before reading pauses. Default 1024. */
+  maxInflight?: number;
+  /** Called when the transport closes. */
+  onClose?: (error?: Error) => void;
+}
+
+/** The exchange of one request on a stream: its cancellation, and the way back. */
+class StreamExchange implements Exchange {
+  readonly session: LegacySession | undefined;
+  readonly auth = undefined;
+  cancelled: boolean;
+  readonly #connection: ServerConnection;
+  #controller: AbortController | undefined;
+
+  constructor(connection: ServerConnection, session: LegacySession | undefined) {
+    this.#connection = connection;
+    this.session = session;
+    this.cancelled = false;
+    this.#controller = undefined;
+  }
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.#controller?.abort(reason);
+  }
+
+  send(message: JsonRpcNotification | JsonRpcRequest): void {
+    if (!this.cancelled) this.#connection.send(message);
+  }
+}
+
+function hasModernMeta(request: JsonRpcRequest): boolean {
+  return request.params?._meta?.[MetaKey.ProtocolVersion] !== undefined;
+}
+
+export class ServerConnection implements MessageReceiver, SessionOutlet {
+  readonly #server: McpServer;
+  readonly #transport: Transport;
+  readonly #inflight: Map<RequestId, StreamExchange>;
+  readonly #maxInflight: number;
+  readonly #onClose: ConnectionOptions['onClose'];
+  #session: LegacySession | undefined;
+  /** Reading is paused because the peer is not draining our writes. */
+  #outputBlocked: boolean;
+  /** Reading is paused because too many requests are in flight. */
+  #inflightBlocked: boolean;
+  #closed: boolean;
+
+  constructor(server: McpServer, transport: Transport, options: ConnectionOptions = {}) {
+    this.#server = server;
+    this.#transport = transport;
+    this.#inflight = new Map();
+    this.#maxInflight = options.maxInflight ?? 1024;
+    this.#onClose = options.onClose;
+    this.#session = undefined;
+    this.#outputBlocked = false;
+    this.#inflightBlocked = false;
+    this.#closed = false;
+  }
+
+  start(): this {
+    this.#transport.start(this);
+    return this;
+  }
+
+  get session(): LegacySession | undefined {
+    return this.#session;
+  }
+
+  get connected(): boolean {
+    return !this.#closed;
+  }
+
+  /** Writes one message; pauses reading while the peer is not keeping up. */
+  send(message: JsonRpcMessage): boolean {
+    const ok = this.#transport.send(message);
+    if (!ok && !this.#outputBlocked && this.#transport.state === 'open') {
+      this.#outputBlocked = true;
+      this.#transport.pause();
+    }
+    return ok;
+  }
+
+  onDrain(): void {
+    if (!this.#outputBlocked) return;
+    this.#outputBlocked = false;
+    if (!this.#inflightBlocked) this.#transport.resume();
+  }
+
+  onMessage(value: unknown): void {
+    switch (classify(value)) {
+      case MessageKind.Request:
+        return this.#request(value as JsonRpcRequest);
+      case MessageKind.Notification:
+        return this.#notification(value as JsonRpcNotification);
+      case MessageKind.Result:
+      case MessageKind.Error:
+        this.#session?.settle(value as JsonRpcResponse);
+        return;
+      default:
+        this.send(invalidRequestResponse(value));
+    }
+  }
+
+  onFrameError(error: Error): void {
+    if (error instanceof McpLocalError && error.code === LocalErrorCode.MessageTooLarge) {
+      this.send(errorResponse(undefined, { code: ErrorCode.InvalidRequest, message: error.message }));
+    } else {
+      this.send(parseErrorResponse(error.message));
+    }
+  }
+
+  onClose(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const reason = new McpLocalError(LocalErrorCode.ConnectionClosed, 'Connection closed', { cause: error });
+    for (const exchange of this.#inflight.values()) exchange.cancel(reason);
+    this.#inflight.clear();
+    this.#session?.close();
+    this.#onClose?.(error);
+  }
+
+  close(): Promise<void> {
+    return this.#transport.close();
+  }
+
+  #request(request: JsonRpcRequest): void {
+    if (this.#inflight.has(request.id)) {
+      this.send(errorResponse(request.id, { code: ErrorCode.InvalidRequest, message: `Request id ${request.id} is already in flight` }));
+      return;
+    }
+    let session: LegacySession | undefined;
+    if (!hasModernMeta(request)) {
+      if (request.method === Method.Initialize) {
+        session = this.#session ??= new LegacySession(undefined, LATEST_LEGACY_VERSION);
+        session.outlet = this;
+      } else {
+        session = this.#session;
+      }
+    }
+    const exchange = new StreamExchange(this, session);
+    this.#inflight.set(request.id, exchange);
+    if (this.#inflight.size >= this.#maxInflight && !this.#inflightBlocked) {
+      this.#inflightBlocked = true;
+      this.#transport.pause();
+    }
+    const response = this.#server.dispatch(request, exchange);
+    if (response instanceof Promise) {
+      response.then((r) => this.#finish(request.id, exchange, r));
+    } else {
+      this.#finish(request.id, exchange, response);
+    }
+  }
+
+  #finish(id: RequestId, exchange: StreamExchange, response: JsonRpcResponse | undefined): void {
+    if (this.#inflight.get(id) === exchange) this.#inflight.delete(id);
+    if (response !== undefined && !exchange.cancelled) this.send(response);
+    if (this.#inflightBlocked && this.#inflight.size < this.#maxInflight / 2) {
+      this.#inflightBlocked = false;
+      if (!this.#outputBlocked) this.#transport.resume();
+    }
+  }
+
+  #notification(notification: JsonRpcNotification): void {
+    if (notification.method === Notification.Cancelled) {
+      const requestId = notification.params?.requestId as RequestId | undefined;
+      const exchange = requestId === undefined ? undefined : this.#inflight.get(requestId);
+      if (exchange) {
+        this.#inflight.delete(requestId!);
+        exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, String(notification.params?.reason ?? 'Cancelled by client')));
+      }
+      return;
+    }
+    this.#server.handleNotification(notification, new StreamExchange(this, this.#session));
+  }
+}

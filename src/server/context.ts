@@ -1,0 +1,296 @@
+/**
+ * The per-request context a handler receives: cancellation, progress, logging, and input
+ * from the client (elicitation, sampling, roots) in either era.
+ *
+ * Input from the client works the same way for handler code in both eras:
+ * `await ctx.elicit(...)` resolves with the user's answer. In the legacy era the server sends
+ * a request to the client and waits. In the modern era there are no server-to-client
+ * requests (spec 2026-07-28, basic/patterns/mrtr): the request ends with an
+ * `InputRequiredResult`, and when the client retries with `inputResponses` the handler runs
+ * again from the top, this time finding the answers. Answers from earlier rounds travel in
+ * the sealed `requestState`, so a handler may ask several questions in sequence.
+ */
+import type { Params, RequestId } from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { MetaKey } from '../protocol/meta.ts';
+import { Method, Notification } from '../protocol/methods.ts';
+import type {
+  ClientCapabilities,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+  Implementation,
+  InputRequests,
+  InputResponses,
+  ListRootsResult,
+  LoggingLevel,
+  ProgressToken,
+} from '../protocol/types.ts';
+import { levelPasses } from '../protocol/types.ts';
+import { invalidParams, missingClientCapability } from '../protocol/wire-errors.ts';
+import type { AuthInfo, Exchange } from '../transport/exchange.ts';
+import type { LegacySession } from '../store/legacy-session.ts';
+
+/** Whether `value` has the shape of a result of `method` (an MRTR answer from the client). */
+function isAnswerTo(method: string, value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const answer = value as Record<string, unknown>;
+  switch (method) {
+    case Method.ElicitationCreate:
+      return answer.action === 'accept' || answer.action === 'decline' || answer.action === 'cancel';
+    case Method.SamplingCreateMessage:
+      return typeof answer.role === 'string' && typeof answer.content === 'object' && answer.content !== null;
+    case Method.RootsList:
+      return Array.isArray(answer.roots);
+    default:
+      return true;
+  }
+}
+
+/** Thrown (as a rejection) by input requests that have no answer yet in the modern era. */
+export class InputRequiredSignal {
+  readonly key: string;
+  constructor(key: string) {
+    this.key = key;
+  }
+}
+
+export interface InputOptions {
+  /**
+   * The key of this input request in `inputRequests`; defaults to a counter in call order,
+   * which is stable across rounds as long as the handler asks in the same order.
+   */
+  key?: string;
+  /** Legacy era: how long to wait for the client's answer. */
+  timeoutMs?: number;
+}
+
+/** A running task as a context sees it: where input requests go once the call is a task. */
+export interface TaskInputs {
+  readonly taskId: string;
+  requestInput(key: string, method: string, params: Params): Promise<unknown>;
+}
+
+/** The parts of the server a context needs. */
+export interface ContextHost {
+  readonly clientRequestTimeoutMs: number;
+}
+
+/**
+ * @example
+ * server.tool('deploy', { inputSchema: { type: 'object' } }, async (_args, ctx) => {
+ *   const answer = await ctx.elicit({ message: 'Deploy to production?', requestedSchema: {
+ *     type: 'object', properties: { confirm: { type: 'boolean' } }, required: ['confirm'] } });
+ *   ctx.progress(1, 2, 'deploying');
+ *   return answer.action === 'accept' ? 'deployed' : 'cancelled';
+ * });
+ */
+export class RequestContext {
+  readonly id: RequestId;
+  readonly method: string;
+  readonly params: Params;
+  /** The request's `_meta`, if any. */
+  readonly meta: Record<string, unknown> | undefined;
+  readonly protocolVersion: string;
+  readonly clientCapabilities: ClientCapabilities;
+  readonly clientInfo: Implementation | undefined;
+  #exchange: Exchange;
+  readonly #host: ContextHost;
+  #task: TaskInputs | undefined;
+  #continueAsTask: (() => Promise<void>) | undefined;
+  #inputs: InputResponses | undefined;
+  #requestState: string | undefined;
+  #pendingInputs: InputRequests | undefined;
+  #inputCount: number;
+
+  constructor(
+    host: ContextHost,
+    exchange: Exchange,
+    id: RequestId,
+    method: string,
+    params: Params,
+    protocolVersion: string,
+    clientCapabilities: ClientCapabilities,
+    clientInfo: Implementation | undefined,
+  ) {
+    this.#host = host;
+    this.#exchange = exchange;
+    this.id = id;
+    this.method = method;
+    this.params = params;
+    this.meta = params._meta;
+    this.protocolVersion = protocolVersion;
+    this.clientCapabilities = clientCapabilities;
+    this.clientInfo = clientInfo;
+    this.#task = undefined;
+    this.#continueAsTask = undefined;
+    this.#inputs = undefined;
+    this.#requestState = undefined;
+    this.#pendingInputs = undefined;
+    this.#inputCount = 0;
+  }
+
+  /** Aborted when the client cancels the request or disconnects. */
+  get signal(): AbortSignal {
+    return this.#exchange.signal;
+  }
+
+  /** The legacy session; undefined for modern (stateless) requests. */
+  get session(): LegacySession | undefined {
+    return this.#exchange.session;
+  }
+
+  get isModern(): boolean {
+    return this.#exchange.session === undefined;
+  }
+
+  get auth(): AuthInfo | undefined {
+    return this.#exchange.auth;
+  }
+
+  get progressToken(): ProgressToken | undefined {
+    return this.meta?.[MetaKey.ProgressToken] as ProgressToken | undefined;
+  }
+
+  /** Sends `notifications/progress` when the client asked for progress; a no-op otherwise. */
+  progress(progress: number, total?: number, message?: string): void {
+    const progressToken = this.progressToken;
+    if (progressToken === undefined) return;
+    const params: Params = { progressToken, progress };
+    if (total !== undefined) params.total = total;
+    if (message !== undefined) params.message = message;
+    this.#exchange.send({ jsonrpc: '2.0', method: Notification.Progress, params });
+  }
+
+  /**
+   * Sends a `notifications/message` log entry for this request, subject to the client's level:
+   * `logging/setLevel` in the legacy era, `_meta` `io.modelcontextprotocol/logLevel` in the
+   * modern one (where nothing is sent unless the request asked).
+   */
+  log(level: LoggingLevel, data: unknown, logger?: string): void {
+    if (!this.#logs(level)) return;
+    const params: Params = logger === undefined ? { level, data } : { level, logger, data };
+    this.#exchange.send({ jsonrpc: '2.0', method: Notification.Message, params });
+  }
+
+  #logs(level: LoggingLevel): boolean {
+    if (this.isModern) {
+      const threshold = this.meta?.[MetaKey.LogLevel] as LoggingLevel | undefined;
+      return threshold !== undefined && levelPasses(level, threshold);
+    }
+    const threshold = this.session!.logLevel;
+    return threshold === undefined || levelPasses(level, threshold);
+  }
+
+  /**
+   * Closes this request's HTTP connection without ending its response stream: the client
+   * reconnects with Last-Event-ID and receives the rest, so a long call holds no connection
+   * (legacy Streamable HTTP sessions, SEP-1699). Returns false where that does not apply.
+   */
+  closeStream(): boolean {
+    return this.#exchange.closeStream?.() ?? false;
+  }
+
+  /** Sends any notification that belongs to this request. */
+  notify(method: string, params?: Params): void {
+    this.#exchange.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+  }
+
+  /** Asks the user for input through the client (`elicitation/create`). */
+  elicit(params: ElicitRequestParams, options?: InputOptions): Promise<ElicitResult> {
+    return this.#input('elicitation', Method.ElicitationCreate, params as unknown as Params, options) as Promise<ElicitResult>;
+  }
+
+  /** Asks the client's model for a completion (`sampling/createMessage`). */
+  sample(params: CreateMessageRequestParams, options?: InputOptions): Promise<CreateMessageResult> {
+    return this.#input('sampling', Method.SamplingCreateMessage, params as unknown as Params, options) as Promise<CreateMessageResult>;
+  }
+
+  /** Asks the client for its filesystem roots (`roots/list`). */
+  listRoots(options?: InputOptions): Promise<ListRootsResult> {
+    return this.#input('roots', Method.RootsList, {}, options) as Promise<ListRootsResult>;
+  }
+
+  /** The task this call runs as, once it is one (tasks extension). */
+  get taskId(): string | undefined {
+    return this.#task?.taskId;
+  }
+
+  /**
+   * Tasks extension: turns this call into a task now. The client gets the task handle at once
+   * and this handler goes on in the background; input asked for from here on is gathered
+   * through the task (`tasks/update`). A no-op when the call cannot be a task (the client did
+   * not opt in, or the tool forbids tasks).
+   *
+   * Without it, a task-enabled call becomes a task as soon as the handler waits on anything but
+   * input from the client; input asked for before that is gathered first, round by round.
+   */
+  continueAsTask(): Promise<void> {
+    return this.#continueAsTask?.() ?? Promise.resolve();
+  }
+
+  /** @internal Lets the task runner take over this call. */
+  allowTask(continueAsTask: () => Promise<void>): void {
+    this.#continueAsTask = continueAsTask;
+  }
+
+  /** @internal The call is now a task: its exchange and input requests move to it. */
+  attachTask(task: TaskInputs, exchange: Exchange): void {
+    this.#task = task;
+    this.#exchange = exchange;
+    this.#continueAsTask = undefined;
+  }
+
+  /** Modern era: the answers the client sent with this retry, merged with earlier rounds'. */
+  get inputResponses(): InputResponses | undefined {
+    return this.#inputs;
+  }
+
+  /** Input requests made during this run that have no answer yet (modern era). */
+  get pendingInputs(): InputRequests | undefined {
+    return this.#pendingInputs;
+  }
+
+  /**
+   * Modern era: the `requestState` this handler returned in its previous round's
+   * InputRequiredResult (verified by the server), when it returned one itself.
+   */
+  get requestState(): string | undefined {
+    return this.#requestState;
+  }
+
+  /** @internal Set by the dispatcher from `inputResponses` and the opened `requestState`. */
+  setRound(inputs: InputResponses | undefined, requestState: string | undefined): void {
+    this.#inputs = inputs;
+    this.#requestState = requestState;
+  }
+
+  #input(capability: 'elicitation' | 'sampling' | 'roots', method: string, params: Params, options?: InputOptions): Promise<unknown> {
+    const key = options?.key ?? `${capability}-${++this.#inputCount}`;
+    if (this.#task !== undefined) {
+      if (this.clientCapabilities[capability] === undefined) return Promise.reject(missingClientCapability({ [capability]: {} }));
+      return this.#task.requestInput(key, method, params);
+    }
+    if (this.isModern) {
+      const answer = this.#inputs?.[key];
+      if (answer !== undefined) {
+        if (!isAnswerTo(method, answer)) return Promise.reject(invalidParams(`Invalid inputResponses: "${key}" is not a valid ${method} result`));
+        return Promise.resolve(answer);
+      }
+      if (this.clientCapabilities[capability] === undefined) {
+        return Promise.reject(missingClientCapability({ [capability]: {} }));
+      }
+      (this.#pendingInputs ??= {})[key] = { method, params } as InputRequests[string];
+      return Promise.reject(new InputRequiredSignal(key));
+    }
+    const session = this.session!;
+    if (session.clientCapabilities[capability] === undefined) {
+      return Promise.reject(new McpLocalError(LocalErrorCode.Unsupported, `Client does not support ${capability}`));
+    }
+    return session.request((message) => this.#exchange.send(message), method, params, {
+      signal: this.signal,
+      timeoutMs: options?.timeoutMs ?? this.#host.clientRequestTimeoutMs,
+    });
+  }
+}

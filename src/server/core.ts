@@ -1,0 +1,126 @@
+/**
+ * The server's state, shared by the method handlers: registries, the change notifier, the
+ * requestState sealer and the options. Built once; every request only reads it.
+ */
+import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '../protocol/types.ts';
+import type { Icon } from '../protocol/types.ts';
+import { TASKS_EXTENSION } from '../protocol/meta.ts';
+import { ChangeNotifier, type ListKind } from './notifier.ts';
+import type { RegisteredPrompt } from './prompts.ts';
+import { Registry } from './registry.ts';
+import { RequestStateSealer } from './request-state.ts';
+import type { RegisteredResource, RegisteredResourceTemplate } from './resources.ts';
+import { TaskManager, type TaskOptions } from './tasks.ts';
+import type { RegisteredTool } from './tools.ts';
+
+/** Freshness hints for cacheable results (spec 2026-07-28, server/utilities/caching). */
+export interface CacheHint {
+  ttlMs: number;
+  cacheScope: 'public' | 'private';
+}
+
+export interface ServerOptions {
+  name: string;
+  version: string;
+  title?: string;
+  description?: string;
+  websiteUrl?: string;
+  icons?: Icon[];
+  /** Guidance for models on using this server, returned by initialize and server/discover. */
+  instructions?: string;
+  /** Items per page of list results. Default 1000. */
+  pageSize?: number;
+  /** Hints for lists and server/discover (default 0 ms, public) and resources/read (0 ms, private). */
+  cache?: { list?: CacheHint; read?: CacheHint };
+  /** Secret for sealing MRTR requestState; must be shared by all processes behind one endpoint. */
+  requestStateSecret?: string | Uint8Array;
+  /** How long a requestState stays valid. Default 10 minutes. */
+  requestStateTtlMs?: number;
+  /** Legacy era: how long to wait for a client's answer to a server-to-client request. Default 5 minutes. */
+  clientRequestTimeoutMs?: number;
+  /** Whether modern results carry `_meta` `io.modelcontextprotocol/serverInfo`. Default true. */
+  serverInfoInResults?: boolean;
+  /** Extra capabilities to advertise (experimental, extensions). */
+  capabilities?: Pick<ServerCapabilities, 'experimental' | 'extensions'>;
+  /** Tasks extension settings (used by tools registered with `taskSupport`). */
+  tasks?: TaskOptions;
+  /** Called for errors a handler did not mean to send (they reach clients as -32603). */
+  onError?: (error: unknown, context: { method: string }) => void;
+}
+
+export class ServerCore {
+  readonly info: Implementation;
+  readonly instructions: string | undefined;
+  readonly pageSize: number;
+  readonly listHint: CacheHint;
+  readonly readHint: CacheHint;
+  readonly sealer: RequestStateSealer;
+  readonly clientRequestTimeoutMs: number;
+  readonly serverInfoMeta: Record<string, unknown> | undefined;
+  readonly notifier: ChangeNotifier;
+  readonly tools: Registry<RegisteredTool, Tool>;
+  readonly prompts: Registry<RegisteredPrompt, Prompt>;
+  readonly resources: Registry<RegisteredResource, Resource>;
+  readonly templates: Registry<RegisteredResourceTemplate, ResourceTemplate>;
+  readonly onError: (error: unknown, context: { method: string }) => void;
+  readonly tasks: TaskManager;
+  readonly #extraCapabilities: ServerOptions['capabilities'];
+  #capabilities: ServerCapabilities | undefined;
+  /** Whether any tool may run as a task; then the extension is advertised. */
+  tasksEnabled: boolean;
+
+  constructor(options: ServerOptions) {
+    const info: Implementation = { name: options.name, version: options.version };
+    if (options.title !== undefined) info.title = options.title;
+    if (options.description !== undefined) info.description = options.description;
+    if (options.websiteUrl !== undefined) info.websiteUrl = options.websiteUrl;
+    if (options.icons !== undefined) info.icons = options.icons;
+    this.info = info;
+    this.instructions = options.instructions;
+    this.pageSize = options.pageSize ?? 1000;
+    this.listHint = options.cache?.list ?? { ttlMs: 0, cacheScope: 'public' };
+    this.readHint = options.cache?.read ?? { ttlMs: 0, cacheScope: 'private' };
+    this.sealer = new RequestStateSealer(options.requestStateSecret, options.requestStateTtlMs ?? 10 * 60_000);
+    this.clientRequestTimeoutMs = options.clientRequestTimeoutMs ?? 5 * 60_000;
+    this.serverInfoMeta = options.serverInfoInResults === false ? undefined : { 'io.modelcontextprotocol/serverInfo': info };
+    this.notifier = new ChangeNotifier();
+    this.tools = new Registry('Tool', () => this.#changed('tools'));
+    this.prompts = new Registry('Prompt', () => this.#changed('prompts'));
+    this.resources = new Registry('Resource', () => this.#changed('resources'));
+    this.templates = new Registry('Resource template', () => this.#changed('resources'));
+    this.onError = options.onError ?? defaultOnError;
+    this.tasks = new TaskManager(this.sealer, options.tasks);
+    this.#extraCapabilities = options.capabilities;
+    this.#capabilities = undefined;
+    this.tasksEnabled = false;
+  }
+
+  /** What this server offers, derived from what is registered. */
+  get capabilities(): ServerCapabilities {
+    if (this.#capabilities) return this.#capabilities;
+    const capabilities: ServerCapabilities = { logging: {} };
+    if (this.tools.size > 0) capabilities.tools = { listChanged: true };
+    if (this.prompts.size > 0) capabilities.prompts = { listChanged: true };
+    if (this.resources.size > 0 || this.templates.size > 0) capabilities.resources = { subscribe: true, listChanged: true };
+    if (this.prompts.size > 0 || this.templates.size > 0) capabilities.completions = {};
+    const extensions = { ...this.#extraCapabilities?.extensions };
+    if (this.tasksEnabled) extensions[TASKS_EXTENSION] = {};
+    if (Object.keys(extensions).length > 0) capabilities.extensions = extensions;
+    if (this.#extraCapabilities?.experimental) capabilities.experimental = this.#extraCapabilities.experimental;
+    this.#capabilities = capabilities;
+    return capabilities;
+  }
+
+  invalidateCapabilities(): void {
+    this.#capabilities = undefined;
+  }
+
+  #changed(kind: ListKind): void {
+    this.#capabilities = undefined;
+    this.notifier.listChanged(kind);
+  }
+}
+
+function defaultOnError(error: unknown, context: { method: string }): void {
+  process.stderr.write(`mcp-core: unexpected error in ${context.method}: ${(error as Error)?.stack ?? String(error)}\n`);
+}

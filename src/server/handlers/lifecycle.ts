@@ -1,0 +1,49 @@
+/** `initialize`, `ping`, `logging/setLevel` (legacy) and `server/discover` (modern). */
+import type { Params } from '../../protocol/jsonrpc.ts';
+import type { ClientCapabilities, Implementation } from '../../protocol/types.ts';
+import { isLoggingLevel } from '../../protocol/types.ts';
+import { negotiateLegacyVersion, SUPPORTED_VERSIONS } from '../../protocol/versions.ts';
+import { invalidParams } from '../../protocol/wire-errors.ts';
+import type { RequestContext } from '../context.ts';
+import type { ServerCore } from '../core.ts';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Legacy handshake. The session is not `initialized` (and receives no server-initiated
+ * messages) until the client's `notifications/initialized`.
+ */
+export function initialize(core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
+  const session = ctx.session!;
+  if (typeof params.protocolVersion !== 'string') throw invalidParams('Invalid params: "protocolVersion" must be a string');
+  if (!isObject(params.capabilities)) throw invalidParams('Invalid params: "capabilities" must be an object');
+  session.protocolVersion = negotiateLegacyVersion(params.protocolVersion);
+  session.clientCapabilities = params.capabilities as ClientCapabilities;
+  session.clientInfo = isObject(params.clientInfo) ? (params.clientInfo as unknown as Implementation) : undefined;
+  core.notifier.attach(session);
+  const result: Record<string, unknown> = {
+    protocolVersion: session.protocolVersion,
+    capabilities: core.capabilities,
+    serverInfo: core.info,
+  };
+  if (core.instructions !== undefined) result.instructions = core.instructions;
+  return result;
+}
+
+export function ping(): Record<string, unknown> {
+  return {};
+}
+
+export function setLevel(_core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
+  if (!isLoggingLevel(params.level)) throw invalidParams('Invalid params: "level" must be a logging level');
+  ctx.session!.logLevel = params.level;
+  return {};
+}
+
+export function discover(core: ServerCore): Record<string, unknown> {
+  const result: Record<string, unknown> = { supportedVersions: SUPPORTED_VERSIONS, capabilities: core.capabilities };
+  if (core.instructions !== undefined) result.instructions = core.instructions;
+  return result;
+}

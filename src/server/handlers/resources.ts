@@ -1,0 +1,69 @@
+/** `resources/list`, `resources/templates/list`, `resources/read` and the legacy subscriptions. */
+import type { Params } from '../../protocol/jsonrpc.ts';
+import type { Resource } from '../../protocol/types.ts';
+import { ErrorCode, McpError, invalidParams } from '../../protocol/wire-errors.ts';
+import type { RequestContext } from '../context.ts';
+import type { ServerCore } from '../core.ts';
+import { bindingOf, runRound } from '../mrtr.ts';
+import { paginate } from '../pagination.ts';
+import { toReadResult } from '../resources.ts';
+
+export async function listResources(core: ServerCore, params: Params, ctx: RequestContext): Promise<Record<string, unknown>> {
+  let all: readonly Resource[] = core.resources.list();
+  for (const template of core.templates.entries()) {
+    if (template.enabled && template.listResources) all = all.concat(await template.listResources(ctx));
+  }
+  const page = paginate(all, params.cursor, core.pageSize);
+  return page.nextCursor === undefined ? { resources: page.items } : { resources: page.items, nextCursor: page.nextCursor };
+}
+
+export function listResourceTemplates(core: ServerCore, params: Params): Record<string, unknown> {
+  const page = paginate(core.templates.list(), params.cursor, core.pageSize);
+  return page.nextCursor === undefined
+    ? { resourceTemplates: page.items }
+    : { resourceTemplates: page.items, nextCursor: page.nextCursor };
+}
+
+function requireUri(params: Params): string {
+  const { uri } = params;
+  if (typeof uri !== 'string' || uri === '') throw invalidParams('Invalid params: "uri" must be a non-empty string');
+  return uri;
+}
+
+/**
+ * Not found is -32602 in the modern era and -32002 in the legacy one, with the URI in `data`
+ * either way (spec 2026-07-28 changelog, minor change 6).
+ */
+function notFound(uri: string, ctx: RequestContext): McpError {
+  return new McpError(ctx.isModern ? ErrorCode.InvalidParams : ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
+}
+
+export function readResource(core: ServerCore, params: Params, ctx: RequestContext): Promise<Record<string, unknown>> {
+  const uri = requireUri(params);
+  const resource = core.resources.get(uri);
+  if (resource) {
+    return runRound(core.sealer, ctx, bindingOf(ctx, uri, undefined), async () =>
+      toReadResult(uri, resource.mimeType, await resource.handler(uri, ctx)),
+    );
+  }
+  for (const template of core.templates.entries()) {
+    if (!template.enabled) continue;
+    const variables = template.template.match(uri);
+    if (variables === undefined) continue;
+    return runRound(core.sealer, ctx, bindingOf(ctx, uri, undefined), async () =>
+      toReadResult(uri, template.mimeType, await template.handler(uri, variables, ctx)),
+    );
+  }
+  throw notFound(uri, ctx);
+}
+
+export function subscribe(core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
+  const uri = requireUri(params);
+  (ctx.session!.subscriptions ??= new Set()).add(uri);
+  return {};
+}
+
+export function unsubscribe(_core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
+  ctx.session!.subscriptions?.delete(requireUri(params));
+  return {};
+}

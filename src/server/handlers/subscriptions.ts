@@ -1,0 +1,70 @@
+/**
+ * `subscriptions/listen` (spec 2026-07-28, basic/patterns/subscriptions): a request that stays
+ * open and carries the change notifications the client opted in to, each tagged with the
+ * subscription's id (the request's own id).
+ */
+import type { JsonRpcNotification, Params } from '../../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
+import { MetaKey } from '../../protocol/meta.ts';
+import { Notification } from '../../protocol/methods.ts';
+import { invalidParams } from '../../protocol/wire-errors.ts';
+import type { RequestContext } from '../context.ts';
+import type { ServerCore } from '../core.ts';
+import type { ListKind, Listener } from '../notifier.ts';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads the filter and keeps only what this server can deliver. */
+function agree(core: ServerCore, filter: Record<string, unknown>): { lists: Set<ListKind>; uris: Set<string>; acknowledged: Params } {
+  const capabilities = core.capabilities;
+  const lists = new Set<ListKind>();
+  const acknowledged: Params = {};
+  if (filter.toolsListChanged === true && capabilities.tools?.listChanged) {
+    lists.add('tools');
+    acknowledged.toolsListChanged = true;
+  }
+  if (filter.promptsListChanged === true && capabilities.prompts?.listChanged) {
+    lists.add('prompts');
+    acknowledged.promptsListChanged = true;
+  }
+  if (filter.resourcesListChanged === true && capabilities.resources?.listChanged) {
+    lists.add('resources');
+    acknowledged.resourcesListChanged = true;
+  }
+  const uris = new Set<string>();
+  if (Array.isArray(filter.resourceSubscriptions) && capabilities.resources?.subscribe) {
+    for (const uri of filter.resourceSubscriptions) if (typeof uri === 'string') uris.add(uri);
+    acknowledged.resourceSubscriptions = [...uris];
+  }
+  return { lists, uris, acknowledged };
+}
+
+export function listen(core: ServerCore, params: Params, ctx: RequestContext, closing: AbortSignal): Promise<Record<string, unknown>> {
+  const filter = params.notifications ?? {};
+  if (!isObject(filter)) throw invalidParams('Invalid params: "notifications" must be an object');
+  const { lists, uris, acknowledged } = agree(core, filter);
+  const subscriptionMeta = { [MetaKey.SubscriptionId]: ctx.id };
+  ctx.notify(Notification.SubscriptionsAcknowledged, { _meta: subscriptionMeta, notifications: acknowledged });
+  const listener: Listener = {
+    subscriptionId: ctx.id,
+    lists,
+    uris,
+    deliver: (notification: JsonRpcNotification) => ctx.notify(notification.method, notification.params),
+  };
+  core.notifier.listen(listener);
+  return new Promise((resolve, reject) => {
+    const end = () => {
+      core.notifier.unlisten(listener);
+      ctx.signal.removeEventListener('abort', end);
+      closing.removeEventListener('abort', end);
+      // Client cancelled: no response. Server closing: the graceful completion result.
+      if (ctx.signal.aborted) reject(new McpLocalError(LocalErrorCode.Cancelled, 'Subscription cancelled'));
+      else resolve({ _meta: subscriptionMeta });
+    };
+    if (ctx.signal.aborted || closing.aborted) return end();
+    ctx.signal.addEventListener('abort', end, { once: true });
+    closing.addEventListener('abort', end, { once: true });
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Sealed `requestState` for multi round-trip requests (spec 2026-07-28, basic/patterns/mrtr).
+ *
+ * The client echoes the state back verbatim, so it is attacker-controlled input: it is
+ * encrypted and authenticated with AES-256-GCM (confidential and tamper-evident), and carries
+ * an expiry plus a binding to the originating request and principal, checked on return.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export interface SealedPayload {
+  /** Binds the state to the request that produced it: method, name/uri and arguments digest. */
+  bind: string;
+  /** Milliseconds since the epoch after which the state is refused. */
+  exp: number;
+  [key: string]: unknown;
+}
+
+export class RequestStateSealer {
+  readonly #key: Buffer;
+  readonly ttlMs: number;
+
+  /**
+   * @param secret shared by every instance that may receive a retry (set it when running more
+   *   than one process); a random per-process key by default.
+   */
+  constructor(secret: string | Uint8Array | undefined, ttlMs: number) {
+    this.#key = createHash('sha256')
+      .update(secret ?? randomBytes(32))
+      .digest();
+    this.ttlMs = ttlMs;
+  }
+
+  seal(payload: Omit<SealedPayload, 'exp'>): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify({ ...payload, exp: Date.now() + this.ttlMs })), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  }
+
+  /** The payload, or a reason it is refused (tampered, expired, or bound elsewhere). */
+  open(token: unknown, bind: string): SealedPayload | string {
+    if (typeof token !== 'string' || token.length === 0) return 'requestState must be a non-empty string';
+    const raw = Buffer.from(token, 'base64url');
+    if (raw.length <= IV_BYTES + TAG_BYTES) return 'requestState is malformed';
+    let payload: SealedPayload;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, IV_BYTES));
+      decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      payload = JSON.parse(text) as SealedPayload;
+    } catch {
+      return 'requestState failed its integrity check';
+    }
+    if (typeof payload.exp !== 'number' || payload.exp < Date.now()) return 'requestState has expired';
+    if (payload.bind !== bind) return 'requestState belongs to a different request';
+    return payload;
+  }
+}
+
+/** A stable digest of a JSON value: object keys are sorted, so key order does not matter. */
+export function digestJson(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}

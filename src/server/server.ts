@@ -1,0 +1,256 @@
+/**
+ * McpServer: the authoring API (tools, resources, prompts) and the dispatcher that serves
+ * both protocol eras from one registry.
+ *
+ * Transports hand each request over with an {@link Exchange}; its `session` tells the eras
+ * apart (present: legacy, absent: modern). Nothing here is built per request except the
+ * request's context: registries, validators and capabilities are all built ahead.
+ */
+import {
+  errorResponse,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type Params,
+} from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { Method, Notification } from '../protocol/methods.ts';
+import { ErrorCode, McpError, methodNotFound } from '../protocol/wire-errors.ts';
+import type { Exchange } from '../transport/exchange.ts';
+import { RequestContext } from './context.ts';
+import { ServerCore, type ServerOptions } from './core.ts';
+import { complete } from './handlers/completion.ts';
+import { discover, initialize, ping, setLevel } from './handlers/lifecycle.ts';
+import { getPrompt, listPrompts } from './handlers/prompts.ts';
+import { listResources, listResourceTemplates, readResource, subscribe, unsubscribe } from './handlers/resources.ts';
+import { listen } from './handlers/subscriptions.ts';
+import { callTool, listTools } from './handlers/tools.ts';
+import { readModernMeta } from './modern-meta.ts';
+import { RegisteredPrompt, type PromptConfig, type PromptHandler } from './prompts.ts';
+import {
+  RegisteredResource,
+  RegisteredResourceTemplate,
+  type ReadHandler,
+  type ResourceConfig,
+  type ResourceTemplateConfig,
+  type TemplateReadHandler,
+} from './resources.ts';
+import type { FromSchema, JsonSchema } from './schema-types.ts';
+import { RegisteredTool, type ToolConfig, type ToolHandler } from './tools.ts';
+
+type Result = Record<string, unknown>;
+
+/** Which era a method belongs to. */
+export const Era = { Both: 0, Modern: 1, Legacy: 2 } as const;
+export type EraValue = (typeof Era)[keyof typeof Era];
+
+/** A method handler: params in, result out; throw McpError for a JSON-RPC error. */
+export type MethodHandler = (core: ServerCore, params: Params, ctx: RequestContext) => Result | Promise<Result>;
+
+interface MethodEntry {
+  era: EraValue;
+  /** Modern results of this method carry caching hints (spec: server/utilities/caching). */
+  cache: 'list' | 'read' | undefined;
+  run: MethodHandler;
+}
+
+const EMPTY_PARAMS: Params = Object.freeze({}) as Params;
+
+/**
+ * @example
+ * const server = new McpServer({ name: 'weather', version: '1.0.0' });
+ * server.tool('forecast', {
+ *   description: 'Forecast for a city',
+ *   inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+ * }, async ({ city }) => `Sunny in ${city}`);
+ */
+export class McpServer {
+  /** @internal Shared state read by the method handlers. */
+  readonly core: ServerCore;
+  readonly #methods: Map<string, MethodEntry>;
+  readonly #closing: AbortController;
+
+  constructor(options: ServerOptions) {
+    this.core = new ServerCore(options);
+    this.#methods = new Map();
+    this.#closing = new AbortController();
+    this.#defineStandardMethods();
+  }
+
+  get info() {
+    return this.core.info;
+  }
+
+  get capabilities() {
+    return this.core.capabilities;
+  }
+
+  /** Aborted when the server starts shutting down; long-lived requests end gracefully on it. */
+  get closingSignal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  // ---- authoring API ------------------------------------------------------------------------
+
+  /** Registers a tool. Its input schema is compiled now; calls are validated against it. */
+  tool<const S extends JsonSchema = JsonSchema>(
+    name: string,
+    config: ToolConfig<S>,
+    handler: ToolHandler<FromSchema<S> extends Record<string, unknown> ? FromSchema<S> : Record<string, unknown>>,
+  ): RegisteredTool {
+    const tool = this.core.tools.add(new RegisteredTool(this.core.tools, name, config as ToolConfig, handler as ToolHandler<never>));
+    if (tool.taskSupport !== 'forbidden' && !this.core.tasksEnabled) {
+      this.core.tasksEnabled = true;
+      this.core.invalidateCapabilities();
+    }
+    return tool;
+  }
+
+  /** Registers a resource with a fixed URI. */
+  resource(uri: string, config: ResourceConfig, handler: ReadHandler): RegisteredResource {
+    return this.core.resources.add(new RegisteredResource(this.core.resources, uri, config, handler));
+  }
+
+  /** Registers a resource template (RFC 6570); reads of matching URIs get its variables. */
+  resourceTemplate(uriTemplate: string, config: ResourceTemplateConfig, handler: TemplateReadHandler): RegisteredResourceTemplate {
+    return this.core.templates.add(new RegisteredResourceTemplate(this.core.templates, uriTemplate, config, handler));
+  }
+
+  /** Registers a prompt. */
+  prompt(name: string, config: PromptConfig, handler: PromptHandler): RegisteredPrompt {
+    return this.core.prompts.add(new RegisteredPrompt(this.core.prompts, name, config, handler));
+  }
+
+  /** Tells subscribers that a resource's content changed (`notifications/resources/updated`). */
+  resourceUpdated(uri: string): void {
+    this.core.notifier.resourceUpdated(uri);
+  }
+
+  /**
+   * Adds (or replaces) a JSON-RPC method, e.g. for an extension. `era` limits it to modern
+   * or legacy requests.
+   */
+  method(name: string, run: MethodHandler, options: { era?: EraValue; cache?: 'list' | 'read' } = {}): void {
+    this.#methods.set(name, { era: options.era ?? Era.Both, cache: options.cache, run });
+  }
+
+  // ---- dispatch -----------------------------------------------------------------------------
+
+  /**
+   * Serves one request. Resolves with the response to send, or undefined when none must be
+   * sent (the request was cancelled). May return synchronously: callers on the hot path check
+   * for a Promise before awaiting.
+   */
+  dispatch(request: JsonRpcRequest, exchange: Exchange): JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined> {
+    const params = request.params ?? EMPTY_PARAMS;
+    let ctx: RequestContext;
+    let entry: MethodEntry;
+    let output: Result | Promise<Result>;
+    try {
+      const session = exchange.session;
+      if (session === undefined) {
+        const meta = readModernMeta(params);
+        entry = this.#entry(request.method, Era.Legacy);
+        ctx = new RequestContext(this.core, exchange, request.id, request.method, params, meta.protocolVersion, meta.clientCapabilities, meta.clientInfo);
+      } else {
+        session.lastActive = Date.now();
+        entry = this.#entry(request.method, Era.Modern);
+        ctx = new RequestContext(this.core, exchange, request.id, request.method, params, session.protocolVersion, session.clientCapabilities, session.clientInfo);
+      }
+      output = entry.run(this.core, params, ctx);
+    } catch (error) {
+      return this.#fail(request, exchange, error);
+    }
+    if (output instanceof Promise) {
+      return output.then(
+        (result) => this.#respond(request, exchange, entry, result),
+        (error) => this.#fail(request, exchange, error),
+      );
+    }
+    return this.#respond(request, exchange, entry, output);
+  }
+
+  /** Serves one request and always returns a promise; see {@link dispatch}. */
+  async handleRequest(request: JsonRpcRequest, exchange: Exchange): Promise<JsonRpcResponse | undefined> {
+    return this.dispatch(request, exchange);
+  }
+
+  /** The x-mcp-header parameters of a tool, for transports that check Mcp-Param-* headers. */
+  headerParams(toolName: string) {
+    return this.core.tools.get(toolName)?.headerParams;
+  }
+
+  /** Handles a notification from the client. */
+  handleNotification(notification: JsonRpcNotification, exchange: Exchange): void {
+    const session = exchange.session;
+    if (notification.method === Notification.Initialized && session !== undefined) {
+      session.initialized = true;
+      this.core.notifier.attach(session);
+    }
+    // notifications/cancelled is handled by the transport that tracks in-flight requests;
+    // others (roots/list_changed, progress) need no action from the server core.
+  }
+
+  /**
+   * Begins shutdown: open `subscriptions/listen` requests end with their graceful result.
+   * Transports close their own connections.
+   */
+  close(): void {
+    this.#closing.abort();
+  }
+
+  #entry(method: string, excludedEra: EraValue): MethodEntry {
+    const entry = this.#methods.get(method);
+    if (entry === undefined || entry.era === excludedEra) throw methodNotFound(method);
+    return entry;
+  }
+
+  #respond(request: JsonRpcRequest, exchange: Exchange, entry: MethodEntry, result: Result): JsonRpcResponse | undefined {
+    if (exchange.cancelled) return undefined;
+    if (exchange.session !== undefined) return { jsonrpc: '2.0', id: request.id, result };
+    const core = this.core;
+    const out: Result = { ...result };
+    if (out.resultType === undefined) out.resultType = 'complete';
+    if (entry.cache !== undefined && out.resultType === 'complete') {
+      const hint = entry.cache === 'read' ? core.readHint : core.listHint;
+      if (out.ttlMs === undefined) out.ttlMs = hint.ttlMs;
+      if (out.cacheScope === undefined) out.cacheScope = hint.cacheScope;
+    }
+    if (core.serverInfoMeta !== undefined) {
+      out._meta = out._meta === undefined ? core.serverInfoMeta : { ...(out._meta as Result), ...core.serverInfoMeta };
+    }
+    return { jsonrpc: '2.0', id: request.id, result: out };
+  }
+
+  #fail(request: JsonRpcRequest, exchange: Exchange, error: unknown): JsonRpcResponse | undefined {
+    if (error instanceof McpError) return errorResponse(request.id, error.toWire());
+    if (exchange.cancelled || (error instanceof McpLocalError && error.code === LocalErrorCode.Cancelled)) return undefined;
+    this.core.onError(error, { method: request.method });
+    return errorResponse(request.id, { code: ErrorCode.InternalError, message: 'Internal error' });
+  }
+
+  #defineStandardMethods(): void {
+    const define = (name: string, era: EraValue, run: MethodHandler, cache?: 'list' | 'read') =>
+      this.#methods.set(name, { era, cache, run });
+    define(Method.Initialize, Era.Legacy, initialize);
+    define(Method.Ping, Era.Legacy, ping);
+    define(Method.LoggingSetLevel, Era.Legacy, setLevel);
+    define(Method.ResourcesSubscribe, Era.Legacy, subscribe);
+    define(Method.ResourcesUnsubscribe, Era.Legacy, unsubscribe);
+    define(Method.ServerDiscover, Era.Modern, discover, 'list');
+    define(Method.SubscriptionsListen, Era.Modern, (core, params, ctx) => listen(core, params, ctx, this.#closing.signal));
+    define(Method.ToolsList, Era.Both, listTools, 'list');
+    define(Method.ToolsCall, Era.Both, callTool);
+    define(Method.ResourcesList, Era.Both, listResources, 'list');
+    define(Method.ResourcesTemplatesList, Era.Both, listResourceTemplates, 'list');
+    define(Method.ResourcesRead, Era.Both, readResource, 'read');
+    define(Method.PromptsList, Era.Both, listPrompts, 'list');
+    define(Method.PromptsGet, Era.Both, getPrompt);
+    define(Method.CompletionComplete, Era.Both, complete);
+    define(Method.TasksGet, Era.Modern, (core, params, ctx) => core.tasks.get(params, ctx));
+    define(Method.TasksUpdate, Era.Modern, (core, params, ctx) => core.tasks.update(params, ctx));
+    define(Method.TasksCancel, Era.Modern, (core, params, ctx) => core.tasks.cancel(params, ctx));
+  }
+}
+
+export type { ServerOptions };

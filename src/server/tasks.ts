@@ -1,0 +1,283 @@
+/**
+ * The `io.modelcontextprotocol/tasks` extension, server side (SEP-2663): tool calls that
+ * answer at once with a task handle and finish in the background, polled with `tasks/get`,
+ * fed input with `tasks/update`, and stopped with `tasks/cancel`.
+ *
+ * A call becomes a task only when the tool allows it and the request opted in through
+ * `_meta` capabilities (`extensions["io.modelcontextprotocol/tasks"]`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { TASKS_EXTENSION } from '../protocol/meta.ts';
+import type { ClientCapabilities, InputRequests } from '../protocol/types.ts';
+import { invalidParams, McpError, missingClientCapability } from '../protocol/wire-errors.ts';
+import { isTerminal, MemoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from '../store/task-store.ts';
+import type { AuthInfo, Exchange } from '../transport/exchange.ts';
+import { InputRequiredSignal, type RequestContext, type TaskInputs } from './context.ts';
+import { inputRequired, openRound } from './mrtr.ts';
+import type { RequestStateSealer } from './request-state.ts';
+
+export interface TaskOptions {
+  store?: TaskStore;
+  /** How long a task and its result are kept. Default 5 minutes. */
+  ttlMs?: number;
+  /** How often clients should poll `tasks/get`. Default 1 s. */
+  pollIntervalMs?: number;
+}
+
+type Result = Record<string, unknown>;
+
+export function declaresTasks(capabilities: ClientCapabilities): boolean {
+  return capabilities.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
+export function tasksRequired(): McpError {
+  return missingClientCapability({ extensions: { [TASKS_EXTENSION]: {} } });
+}
+
+/** A task's exchange: no response stream (notifications are dropped), its own cancellation. */
+class TaskExchange implements Exchange {
+  readonly session = undefined;
+  readonly auth: AuthInfo | undefined;
+  readonly #controller: AbortController;
+
+  constructor(auth: AuthInfo | undefined, controller: AbortController) {
+    this.auth = auth;
+    this.#controller = controller;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  send(_message: JsonRpcNotification | JsonRpcRequest): void {}
+}
+
+interface Waiter {
+  resolve(answer: unknown): void;
+}
+
+/** The part of a task that lives in this process: its work, and answers it waits for. */
+class RunningTask implements TaskInputs {
+  readonly record: TaskRecord;
+  readonly controller: AbortController;
+  readonly #store: TaskStore;
+  readonly #waiters: Map<string, Waiter>;
+  readonly #usedKeys: Set<string>;
+
+  constructor(record: TaskRecord, store: TaskStore) {
+    this.record = record;
+    this.controller = new AbortController();
+    this.#store = store;
+    this.#waiters = new Map();
+    this.#usedKeys = new Set();
+  }
+
+  get taskId(): string {
+    return this.record.taskId;
+  }
+
+  /** Keys are unique over a task's life: a key asked again gets a suffix. */
+  requestInput(key: string, method: string, params: Params): Promise<unknown> {
+    if (isTerminal(this.record.status)) return Promise.reject(new McpLocalError(LocalErrorCode.Cancelled, 'Task has ended'));
+    let unique = key;
+    for (let n = 2; this.#usedKeys.has(unique); n++) unique = `${key}-${n}`;
+    this.#usedKeys.add(unique);
+    return new Promise((resolve) => {
+      this.#waiters.set(unique, { resolve });
+      const requests: InputRequests = { ...this.record.inputRequests, [unique]: { method, params } as InputRequests[string] };
+      void this.save({ status: 'input_required', inputRequests: requests });
+    });
+  }
+
+  /** Applies answers to outstanding keys; anything else is ignored (SEP-2663). */
+  async answer(responses: Record<string, unknown>): Promise<void> {
+    const outstanding = { ...this.record.inputRequests };
+    const ready: Array<[Waiter, unknown]> = [];
+    for (const [key, value] of Object.entries(responses)) {
+      const waiter = this.#waiters.get(key);
+      if (waiter === undefined || outstanding[key] === undefined) continue;
+      this.#waiters.delete(key);
+      delete outstanding[key];
+      ready.push([waiter, value]);
+    }
+    if (ready.length === 0) return;
+    const left = Object.keys(outstanding).length > 0;
+    await this.save(left ? { inputRequests: outstanding } : { status: 'working', inputRequests: undefined });
+    for (const [waiter, value] of ready) waiter.resolve(value);
+  }
+
+  async save(patch: Partial<TaskRecord>): Promise<void> {
+    if (isTerminal(this.record.status)) return;
+    Object.assign(this.record, patch, { lastUpdatedAt: new Date().toISOString() });
+    if (this.record.inputRequests === undefined) delete this.record.inputRequests;
+    await this.#store.put(this.record);
+  }
+
+  async finish(status: TaskStatus, fields: Partial<TaskRecord>): Promise<void> {
+    await this.save({ status, inputRequests: undefined, ...fields });
+    this.#waiters.clear();
+  }
+}
+
+export class TaskManager {
+  readonly store: TaskStore;
+  readonly ttlMs: number;
+  readonly pollIntervalMs: number;
+  readonly #running: Map<string, RunningTask>;
+  readonly #sealer: RequestStateSealer;
+
+  constructor(sealer: RequestStateSealer, options: TaskOptions = {}) {
+    this.store = options.store ?? new MemoryTaskStore();
+    this.ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.#running = new Map();
+    this.#sealer = sealer;
+  }
+
+  /**
+   * Runs a task-enabled tool call. Input the handler asks for before it first waits on
+   * anything else is gathered with MRTR rounds; then (or when it calls `continueAsTask`) the
+   * call becomes a task and the client gets its handle.
+   */
+  async run(ctx: RequestContext, binding: string, required: boolean, work: () => Promise<Result>): Promise<Result> {
+    openRound(this.#sealer, ctx, binding);
+    let detach!: () => void;
+    const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')));
+    let markAttached!: () => void;
+    const attached = new Promise<void>((resolve) => (markAttached = resolve));
+    let task: RunningTask | undefined;
+    ctx.allowTask(() => {
+      detach();
+      return attached;
+    });
+    const pending = work();
+    // setImmediate runs once every already-resolved continuation has: by then a handler that
+    // only awaited answers it already had is waiting on real work.
+    const timer = setImmediate(detach);
+    const first = await Promise.race([pending.then((result) => ({ result }), (error: unknown) => ({ error })), detached]);
+    clearImmediate(timer);
+    if (first !== 'detached') {
+      if ('error' in first) {
+        if (first.error instanceof InputRequiredSignal && ctx.pendingInputs !== undefined) {
+          return inputRequired(this.#sealer, ctx, binding, ctx.pendingInputs);
+        }
+        if (!required) throw first.error;
+      } else if (ctx.pendingInputs !== undefined) {
+        return inputRequired(this.#sealer, ctx, binding, ctx.pendingInputs);
+      } else if (!required) {
+        return first.result;
+      }
+      // A task-only tool that finished at once still answers with a (finished) task.
+      task = await this.#create(ctx);
+      await this.#settle(task, pending);
+      return handle(task.record);
+    }
+    task = await this.#create(ctx);
+    ctx.attachTask(task, new TaskExchange(ctx.auth, task.controller));
+    markAttached();
+    void this.#settle(task, pending);
+    return handle(task.record);
+  }
+
+  async #create(ctx: RequestContext): Promise<RunningTask> {
+    const now = new Date().toISOString();
+    const record: TaskRecord = {
+      taskId: randomUUID(),
+      status: 'working',
+      createdAt: now,
+      lastUpdatedAt: now,
+      ttlMs: this.ttlMs,
+      pollIntervalMs: this.pollIntervalMs,
+      owner: ctx.auth?.subject ?? '',
+    };
+    const task = new RunningTask(record, this.store);
+    // Durable before the handle goes out: an immediate tasks/get must find it (SEP-2663).
+    await this.store.put(record);
+    this.#running.set(record.taskId, task);
+    return task;
+  }
+
+  async #settle(task: RunningTask, pending: Promise<Result>): Promise<void> {
+    try {
+      const result = await pending;
+      await task.finish('completed', { result: { ...result, resultType: 'complete' } });
+    } catch (error) {
+      if (task.controller.signal.aborted) {
+        await task.finish('cancelled', { statusMessage: 'Cancelled by the client' });
+      } else {
+        const wire = error instanceof McpError ? error.toWire() : { code: -32603, message: 'Internal error' };
+        await task.finish('failed', { error: wire, statusMessage: wire.message });
+      }
+    } finally {
+      this.#running.delete(task.taskId);
+    }
+  }
+
+  // ---- tasks/get, tasks/update, tasks/cancel ------------------------------------------------
+
+  /** The task behind `params.taskId` for this caller; the capability gate comes first. */
+  async #find(params: Params, ctx: RequestContext): Promise<TaskRecord> {
+    if (!declaresTasks(ctx.clientCapabilities)) throw tasksRequired();
+    const { taskId } = params;
+    if (typeof taskId !== 'string') throw invalidParams('Invalid params: "taskId" must be a string');
+    const record = this.#running.get(taskId)?.record ?? (await this.store.get(taskId));
+    // Another principal's task is reported as missing rather than forbidden, to leak nothing.
+    if (record === undefined || record.owner !== (ctx.auth?.subject ?? '')) throw invalidParams(`Failed to retrieve task: Task not found: ${taskId}`);
+    return record;
+  }
+
+  async get(params: Params, ctx: RequestContext): Promise<Result> {
+    return detailed(await this.#find(params, ctx));
+  }
+
+  async update(params: Params, ctx: RequestContext): Promise<Result> {
+    const record = await this.#find(params, ctx);
+    const responses = params.inputResponses;
+    if (responses === null || typeof responses !== 'object' || Array.isArray(responses)) {
+      throw invalidParams('Invalid params: "inputResponses" must be an object');
+    }
+    await this.#running.get(record.taskId)?.answer(responses as Record<string, unknown>);
+    return {};
+  }
+
+  async cancel(params: Params, ctx: RequestContext): Promise<Result> {
+    const record = await this.#find(params, ctx);
+    const task = this.#running.get(record.taskId);
+    if (task !== undefined && !isTerminal(record.status)) {
+      await task.finish('cancelled', { statusMessage: 'Cancelled by the client' });
+      task.controller.abort(new McpLocalError(LocalErrorCode.Cancelled, 'Task cancelled'));
+    }
+    return {};
+  }
+}
+
+/** CreateTaskResult: the flat task handle, without result, error or input requests. */
+function handle(record: TaskRecord): Result {
+  const out: Result = {
+    resultType: 'task',
+    taskId: record.taskId,
+    status: record.status,
+    createdAt: record.createdAt,
+    lastUpdatedAt: record.lastUpdatedAt,
+    ttlMs: record.ttlMs,
+  };
+  if (record.pollIntervalMs !== undefined) out.pollIntervalMs = record.pollIntervalMs;
+  if (record.statusMessage !== undefined) out.statusMessage = record.statusMessage;
+  return out;
+}
+
+/** DetailedTask for tasks/get: the handle plus what its status carries. */
+function detailed(record: TaskRecord): Result {
+  const out = handle(record);
+  out.resultType = 'complete';
+  if (record.status === 'input_required' && record.inputRequests !== undefined) out.inputRequests = record.inputRequests;
+  if (record.status === 'completed' && record.result !== undefined) out.result = record.result;
+  if (record.status === 'failed' && record.error !== undefined) out.error = record.error;
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * Tools: registration (with the input validator compiled once, here), and turning whatever a
+ * handler returns into a `CallToolResult`.
+ */
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { extractHeaderParams, type HeaderParam } from '../protocol/header-params.ts';
+import { compileSchema, type SchemaCheck } from '../protocol/schema-validator.ts';
+import type { CallToolResult, ContentBlock, Icon, InputRequiredResult, Tool, ToolAnnotations } from '../protocol/types.ts';
+import type { RequestContext } from './context.ts';
+import { RegisteredEntry, type Registry } from './registry.ts';
+import type { JsonSchema } from './schema-types.ts';
+
+/** Whether a tool may, must, or must not run as a task (tasks extension). */
+export type TaskSupport = 'forbidden' | 'optional' | 'required';
+
+export interface ToolConfig<InputSchema extends JsonSchema = JsonSchema> {
+  title?: string;
+  description?: string;
+  /** JSON Schema (2020-12 by default) of the arguments; `{ type: 'object' }` when omitted. */
+  inputSchema?: InputSchema;
+  /** JSON Schema of `structuredContent`; results are checked against it. */
+  outputSchema?: JsonSchema;
+  annotations?: ToolAnnotations;
+  icons?: Icon[];
+  _meta?: Record<string, unknown>;
+  /** Tasks extension: whether calls may run as tasks. Defaults to 'forbidden'. */
+  taskSupport?: TaskSupport;
+}
+
+/** What a tool handler may return: text, one or more content blocks, or a whole result. */
+export type ToolOutput =
+  | string
+  | ContentBlock
+  | ContentBlock[]
+  | (Partial<CallToolResult> & { resultType?: string })
+  | InputRequiredResult
+  | undefined
+  | void;
+
+export type ToolHandler<Args = Record<string, unknown>> = (args: Args, ctx: RequestContext) => ToolOutput | Promise<ToolOutput>;
+
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+const DEFAULT_INPUT_SCHEMA: Tool['inputSchema'] = { type: 'object' };
+
+export class RegisteredTool extends RegisteredEntry<Tool> {
+  readonly key: string;
+  wire: Tool;
+  checkInput: SchemaCheck;
+  checkOutput: SchemaCheck | undefined;
+  handler: ToolHandler<never>;
+  taskSupport: TaskSupport;
+  /** Parameters mirrored into Mcp-Param-* headers (x-mcp-header), checked on HTTP. */
+  headerParams: readonly HeaderParam[];
+
+  constructor(registry: Registry<RegisteredTool, Tool>, name: string, config: ToolConfig, handler: ToolHandler<never>) {
+    if (!name) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'A tool needs a name');
+    if (!NAME_PATTERN.test(name)) {
+      process.emitWarning(`Tool name "${name}" should be 1-128 characters of A-Z a-z 0-9 _ - .`, { code: 'MCP_TOOL_NAME' });
+    }
+    super(registry);
+    this.key = name;
+    this.handler = handler;
+    this.wire = buildWire(name, config);
+    this.checkInput = compileSchema(this.wire.inputSchema);
+    this.checkOutput = config.outputSchema === undefined ? undefined : compileSchema(config.outputSchema);
+    this.taskSupport = config.taskSupport ?? 'forbidden';
+    this.headerParams = headerParamsOf(name, this.wire);
+  }
+
+  get name(): string {
+    return this.key;
+  }
+
+  /** Replaces the definition and/or handler; validators are recompiled now, not per call. */
+  update(config: ToolConfig, handler?: ToolHandler<never>): void {
+    const wire = buildWire(this.key, config);
+    this.checkInput = compileSchema(wire.inputSchema);
+    this.checkOutput = config.outputSchema === undefined ? undefined : compileSchema(config.outputSchema);
+    this.headerParams = headerParamsOf(this.key, wire);
+    this.wire = wire;
+    this.taskSupport = config.taskSupport ?? 'forbidden';
+    if (handler) this.handler = handler;
+    this.registry.changed();
+  }
+}
+
+function headerParamsOf(name: string, wire: Tool): HeaderParam[] {
+  const params = extractHeaderParams(wire.inputSchema);
+  if (typeof params === 'string') throw new McpLocalError(LocalErrorCode.InvalidArgument, `Tool ${name}: ${params}`);
+  return params;
+}
+
+function buildWire(name: string, config: ToolConfig): Tool {
+  const wire: Tool = { name, inputSchema: (config.inputSchema as Tool['inputSchema']) ?? DEFAULT_INPUT_SCHEMA };
+  if (config.title !== undefined) wire.title = config.title;
+  if (config.description !== undefined) wire.description = config.description;
+  if (config.outputSchema !== undefined) wire.outputSchema = config.outputSchema as Tool['outputSchema'];
+  if (config.annotations !== undefined) wire.annotations = config.annotations;
+  if (config.icons !== undefined) wire.icons = config.icons;
+  if (config.taskSupport !== undefined && config.taskSupport !== 'forbidden') {
+    (wire as Tool & { execution?: unknown }).execution = { taskSupport: config.taskSupport };
+  }
+  if (config._meta !== undefined) wire._meta = config._meta as Tool['_meta'];
+  return wire;
+}
+
+/** Whether `value` is already a result (`content`, `structuredContent`, `isError` or `resultType`). */
+function isResultLike(value: object): boolean {
+  return 'content' in value || 'structuredContent' in value || 'isError' in value || 'resultType' in value;
+}
+
+/**
+ * Normalizes a handler's return value to a result object.
+ *
+ * A result with `structuredContent` but no `content` gets the JSON text as its content, as the
+ * spec recommends for clients that only read unstructured content.
+ */
+export function toToolResult(output: ToolOutput): Record<string, unknown> {
+  if (output === undefined || output === null) return { content: [] };
+  if (typeof output === 'string') return { content: [{ type: 'text', text: output }] };
+  if (Array.isArray(output)) return { content: output };
+  if (isResultLike(output)) {
+    const result = output as Record<string, unknown>;
+    if (result.content === undefined && result.resultType !== 'input_required') {
+      const text = result.structuredContent === undefined ? undefined : JSON.stringify(result.structuredContent);
+      return { ...result, content: text === undefined ? [] : [{ type: 'text', text }] };
+    }
+    return result;
+  }
+  return { content: [output] };
+}
+
+/** A tool execution error: a result the model can read, not a protocol error. */
+export function toolError(message: string): Record<string, unknown> {
+  return { content: [{ type: "text", text: message }], isError: true };
+}

@@ -1,0 +1,133 @@
+/**
+ * The state of one legacy (initialize-based) conversation: an HTTP session identified by
+ * Mcp-Session-Id, or a stdio connection after `initialize`. Kept small on purpose: an idle
+ * session is a few hundred bytes, so a server can hold tens of thousands.
+ */
+import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse, Params, RequestId } from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { McpError, type WireError } from '../protocol/wire-errors.ts';
+import type { ClientCapabilities, Implementation, LoggingLevel } from '../protocol/types.ts';
+
+/** Where a session's messages that belong to no request go: the GET stream, or stdout. */
+export interface SessionOutlet {
+  send(message: JsonRpcMessage): boolean;
+  /** Whether a client is on the other end right now (an idle session with one is in use). */
+  readonly connected: boolean;
+}
+
+interface PendingRequest {
+  resolve(result: Record<string, unknown>): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  cleanup: (() => void) | undefined;
+}
+
+export interface OutgoingRequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class LegacySession {
+  /** The Mcp-Session-Id on HTTP; undefined on stdio, where the process is the session. */
+  readonly id: string | undefined;
+  protocolVersion: string;
+  clientCapabilities: ClientCapabilities;
+  clientInfo: Implementation | undefined;
+  /** Set by `notifications/initialized`. */
+  initialized: boolean;
+  /** Minimum level from `logging/setLevel`; undefined means the client asked for no filter. */
+  logLevel: LoggingLevel | undefined;
+  /** Resource URIs from `resources/subscribe`, allocated on first use. */
+  subscriptions: Set<string> | undefined;
+  outlet: SessionOutlet | undefined;
+  lastActive: number;
+  closed: boolean;
+  #pending: Map<RequestId, PendingRequest> | undefined;
+  #nextId: number;
+
+  constructor(id: string | undefined, protocolVersion: string) {
+    this.id = id;
+    this.protocolVersion = protocolVersion;
+    this.clientCapabilities = {};
+    this.clientInfo = undefined;
+    this.initialized = false;
+    this.logLevel = undefined;
+    this.subscriptions = undefined;
+    this.outlet = undefined;
+    this.lastActive = Date.now();
+    this.closed = false;
+    this.#pending = undefined;
+    this.#nextId = 0;
+  }
+
+  /**
+   * Sends a server-to-client request through `send` and resolves with the client's result.
+   * The answer arrives later through {@link settle}.
+   */
+  request(
+    send: (message: JsonRpcRequest) => void,
+    method: string,
+    params: Params | undefined,
+    options: OutgoingRequestOptions = {},
+  ): Promise<Record<string, unknown>> {
+    if (this.closed) return Promise.reject(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session is closed'));
+    const id = `s${++this.#nextId}`;
+    const pending = (this.#pending ??= new Map());
+    return new Promise((resolve, reject) => {
+      const entry: PendingRequest = { resolve, reject, timer: undefined, cleanup: undefined };
+      const { signal, timeoutMs } = options;
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        entry.timer = setTimeout(() => {
+          this.#finish(id)?.reject(new McpLocalError(LocalErrorCode.Timeout, `${method} timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      if (signal) {
+        if (signal.aborted) {
+          reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`));
+          return;
+        }
+        const onAbort = () => this.#finish(id)?.reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`));
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      pending.set(id, entry);
+      const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      send(message);
+    });
+  }
+
+  /** Delivers the client's response to a server-to-client request. False if none was waiting. */
+  settle(response: JsonRpcResponse): boolean {
+    const id = (response as { id?: RequestId }).id;
+    if (id === undefined) return false;
+    const entry = this.#finish(id);
+    if (!entry) return false;
+    if ('error' in response) entry.reject(McpError.fromWire(response.error as WireError));
+    else entry.resolve(response.result);
+    return true;
+  }
+
+  #finish(id: RequestId): PendingRequest | undefined {
+    const entry = this.#pending?.get(id);
+    if (!entry) return undefined;
+    this.#pending!.delete(id);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.cleanup?.();
+    return entry;
+  }
+
+  /** Ends the session: waiting server-to-client requests fail with MCP_ERR_CONNECTION_CLOSED. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.outlet = undefined;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (!pending) return;
+    for (const entry of pending.values()) {
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.cleanup?.();
+      entry.reject(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session closed'));
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * What a transport gives the server for each request it hands over: the way back to the
+ * client for messages that belong to that request, its cancellation signal, and who sent it.
+ */
+import type { JsonRpcNotification, JsonRpcRequest } from '../protocol/jsonrpc.ts';
+import type { LegacySession } from '../store/legacy-session.ts';
+
+/** The verified identity behind a request, set by an authentication hook. */
+export interface AuthInfo {
+  /** Subject of the credential (user or client), used to bind MRTR state and tasks. */
+  subject: string;
+  clientId?: string;
+  scopes: readonly string[];
+  /** Seconds since the epoch. */
+  expiresAt?: number;
+  token?: string;
+  extra?: Record<string, unknown>;
+}
+
+export interface Exchange {
+  /**
+   * The legacy session the request belongs to; undefined for a modern (stateless) request.
+   * This is how the server tells the eras apart.
+   */
+  readonly session: LegacySession | undefined;
+  readonly auth: AuthInfo | undefined;
+  /** Aborted when the client cancels the request or goes away. */
+  readonly signal: AbortSignal;
+  /** Whether the request was cancelled; cheaper than creating `signal` just to ask. */
+  readonly cancelled: boolean;
+  /**
+   * Sends a message that belongs to this request: a notification (progress, log) or, in the
+   * legacy era, a server-to-client request. Dropped once the request is cancelled.
+   */
+  send(message: JsonRpcNotification | JsonRpcRequest): void;
+  /**
+   * Streamable HTTP, legacy sessions: closes the request's SSE connection while the stream
+   * goes on, for the client to resume (SEP-1699). Absent or false where that does not apply.
+   */
+  closeStream?(): boolean;
+}

@@ -1,0 +1,103 @@
+/**
+ * The exchange of one HTTP POST request: its response is one JSON body when nothing else is
+ * sent, and becomes an SSE stream the moment the server sends anything related to it
+ * (progress, logs, legacy server-to-client requests).
+ */
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.ts';
+import { ErrorCode } from '../../protocol/wire-errors.ts';
+import type { LegacySession } from '../../store/legacy-session.ts';
+import type { AuthInfo, Exchange } from '../exchange.ts';
+import type { ResponseSink, OutgoingHeaders } from './sink.ts';
+import { JSON_HEADERS } from './sink.ts';
+import type { SseStream } from './sse.ts';
+
+/** Opens the SSE stream of an exchange; provided by the endpoint, which knows the session. */
+export interface StreamOpener {
+  openStream(exchange: HttpExchange): SseStream;
+}
+
+/** HTTP status for a modern error response (spec 2026-07-28, Streamable HTTP). */
+export function modernStatus(response: JsonRpcResponse): number {
+  if (!('error' in response)) return 200;
+  switch (response.error.code) {
+    case ErrorCode.MethodNotFound:
+      return 404;
+    case ErrorCode.ParseError:
+    case ErrorCode.InvalidRequest:
+    case ErrorCode.HeaderMismatch:
+    case ErrorCode.MissingRequiredClientCapability:
+    case ErrorCode.UnsupportedProtocolVersion:
+      return 400;
+    default:
+      return 200;
+  }
+}
+
+export class HttpExchange implements Exchange {
+  readonly session: LegacySession | undefined;
+  readonly auth: AuthInfo | undefined;
+  readonly sink: ResponseSink;
+  /** Headers every response of this exchange carries (Mcp-Session-Id). */
+  readonly headers: OutgoingHeaders;
+  cancelled: boolean;
+  stream: SseStream | undefined;
+  readonly #opener: StreamOpener;
+  #controller: AbortController | undefined;
+
+  constructor(opener: StreamOpener, sink: ResponseSink, session: LegacySession | undefined, auth: AuthInfo | undefined, headers: OutgoingHeaders) {
+    this.#opener = opener;
+    this.sink = sink;
+    this.session = session;
+    this.auth = auth;
+    this.headers = headers;
+    this.cancelled = false;
+    this.stream = undefined;
+    this.#controller = undefined;
+  }
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.#controller?.abort(reason);
+  }
+
+  send(message: JsonRpcNotification | JsonRpcRequest): void {
+    if (this.cancelled) return;
+    (this.stream ??= this.#opener.openStream(this)).deliver(message);
+  }
+
+  /**
+   * Closes this request's SSE connection without ending its stream: the client reconnects
+   * with Last-Event-ID and polls for the rest (SEP-1699). Legacy sessions with resumable
+   * streams only; false elsewhere.
+   */
+  closeStream(): boolean {
+    if (this.cancelled || this.session?.id === undefined) return false;
+    const stream = (this.stream ??= this.#opener.openStream(this));
+    if (!stream.resumable) return false;
+    stream.detach();
+    return true;
+  }
+
+  /** Sends the final response: the last event of the stream, or the whole body. */
+  finish(response: JsonRpcResponse | undefined, status: number): void {
+    const stream = this.stream;
+    if (stream !== undefined) {
+      if (response !== undefined) stream.deliver(response);
+      stream.end();
+      return;
+    }
+    if (this.sink.done) return;
+    if (response === undefined) {
+      this.sink.send(204, this.headers, '');
+      return;
+    }
+    this.sink.send(status, this.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...this.headers }, JSON.stringify(response));
+  }
+}
+
+export const NO_HEADERS: OutgoingHeaders = Object.freeze({}) as OutgoingHeaders;

@@ -1,0 +1,184 @@
+/**
+ * The node:http face of Streamable HTTP: the fast path. Responses are written straight to the
+ * ServerResponse, with a Content-Length so a plain JSON reply is one write.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AuthInfo } from '../exchange.ts';
+import type { OutgoingHeaders, ResponseSink } from './sink.ts';
+import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './streamable-http.ts';
+
+class NodeSink implements ResponseSink {
+  readonly #res: ServerResponse;
+  #done: boolean;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+    this.#done = false;
+  }
+
+  get done(): boolean {
+    return this.#done || this.#res.destroyed;
+  }
+
+  send(status: number, headers: OutgoingHeaders, body: string): void {
+    if (this.done) return;
+    this.#done = true;
+    const res = this.#res;
+    res.statusCode = status;
+    for (const name in headers) res.setHeader(name, headers[name]);
+    if (body.length === 0) {
+      res.end();
+      return;
+    }
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
+  }
+
+  open(headers: OutgoingHeaders): void {
+    const res = this.#res;
+    res.writeHead(200, headers);
+    res.flushHeaders();
+  }
+
+  write(chunk: string): boolean {
+    return this.done ? false : this.#res.write(chunk);
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.#done = true;
+    this.#res.end();
+  }
+
+  onAbort(listener: () => void): void {
+    this.#res.once('close', () => {
+      if (!this.#res.writableFinished) listener();
+    });
+  }
+}
+
+export interface NodeHandlerOptions extends StreamableHttpOptions {
+  /** The MCP endpoint's path. Default `/mcp`. */
+  path?: string;
+  /** Resolves the caller's identity, or throws/returns a Response-like refusal (see security/). */
+  authenticate?: (req: IncomingMessage) => AuthInfo | undefined | Promise<AuthInfo | undefined>;
+}
+
+export type NodeHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { readonly transport: StreamableHttp };
+
+/**
+ * A request listener for node:http serving MCP on `options.path`.
+ *
+ * @example
+ * const handler = createNodeHandler(server);
+ * http.createServer(handler).listen(3000, '127.0.0.1');
+ */
+export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOptions = {}): NodeHandler {
+  const transport = new StreamableHttp(endpoint, options);
+  const path = options.path ?? '/mcp';
+  const { authenticate } = options;
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const sink = new NodeSink(res);
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    if ((query === -1 ? url : url.slice(0, query)) !== path) {
+      sink.send(404, { 'content-type': 'text/plain' }, 'Not Found');
+      return;
+    }
+    const method = req.method ?? 'GET';
+    const refusal = transport.preflight(method, req.headers);
+    if (refusal !== undefined) {
+      transport.refuse(sink, refusal);
+      req.resume();
+      return;
+    }
+    if (method === 'GET') return transport.get(req.headers, sink);
+    if (method === 'DELETE') return transport.delete(req.headers, sink);
+    readBody(req, transport.maxBodyBytes, (body) => {
+      if (body === undefined) {
+        transport.refuse(sink, transport.tooLarge());
+        return;
+      }
+      if (authenticate === undefined) {
+        transport.post(req.headers, body, sink);
+        return;
+      }
+      Promise.resolve(authenticate(req)).then(
+        (auth) => transport.post(req.headers, body, sink, auth),
+        () => sink.send(401, { 'content-type': 'application/json' }, JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Unauthorized' } })),
+      );
+    });
+  };
+  return Object.assign(handler, { transport });
+}
+
+/** Collects a body up to `limit` bytes; undefined when it is larger. */
+function readBody(req: IncomingMessage, limit: number, done: (body: string | undefined) => void): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    if (over) return;
+    size += chunk.length;
+    if (size > limit) {
+      over = true;
+      first = undefined;
+      chunks = undefined;
+      done(undefined);
+      return;
+    }
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  });
+  req.on('end', () => {
+    if (over) return;
+    if (chunks !== undefined) done(Buffer.concat(chunks, size).toString('utf8'));
+    else done(first === undefined ? '' : first.toString('utf8'));
+  });
+}
+
+export interface HttpListener {
+  server: Server;
+  handler: NodeHandler;
+  /** `http://host:port/path` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens for MCP over HTTP on `host:port` (port 0 picks a free one).
+ *
+ * @example
+ * const { url, close } = await serveHttp(server, { host: '127.0.0.1', port: 3000 });
+ */
+export async function serveHttp(
+  endpoint: McpEndpoint,
+  options: NodeHandlerOptions & { host?: string; port?: number } = {},
+): Promise<HttpListener> {
+  const handler = createNodeHandler(endpoint, options);
+  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    handler,
+    url: `http://${shownHost}:${address.port}${options.path ?? '/mcp'}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        handler.transport.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

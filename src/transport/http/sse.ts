@@ -1,0 +1,98 @@
+/**
+ * Server-Sent Events streams. In the legacy era a stream can outlive its connection: events
+ * are recorded in the event store and replayed when the client comes back with
+ * Last-Event-ID, after which live delivery continues on the new connection.
+ */
+import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
+import { makeEventId, type EventStore } from '../../store/event-store.ts';
+import type { SessionOutlet } from '../../store/legacy-session.ts';
+import type { ResponseSink } from './sink.ts';
+
+export function formatEvent(data: string, eventId?: string): string {
+  return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `id: ${eventId}\nevent: message\ndata: ${data}\n\n`;
+}
+
+export class SseStream implements SessionOutlet {
+  readonly id: string;
+  readonly #store: EventStore | undefined;
+  /** The reconnection delay suggested to clients (the SSE `retry` field). */
+  readonly #retryMs: number | undefined;
+  #sink: ResponseSink | undefined;
+  #sequence: number;
+  #ended: boolean;
+
+  constructor(id: string, sink: ResponseSink | undefined, store: EventStore | undefined, retryMs?: number) {
+    this.id = id;
+    this.#store = store;
+    this.#retryMs = retryMs;
+    this.#sink = sink;
+    this.#sequence = 0;
+    this.#ended = false;
+  }
+
+  /** Whether a client that loses this stream can resume it (its events are stored). */
+  get resumable(): boolean {
+    return this.#store !== undefined;
+  }
+
+  /** Whether the stream still has a live connection. */
+  get connected(): boolean {
+    return this.#sink !== undefined && !this.#sink.done;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Sends the priming event: an id with empty data, so a client that loses the connection
+   * before any message can still resume (spec 2025-11-25, transports: sending messages), and
+   * the `retry` delay it should wait before reconnecting.
+   */
+  prime(): void {
+    if (this.#store === undefined || this.#sink === undefined) return;
+    const id = makeEventId(this.id, ++this.#sequence);
+    this.#sink.write(this.#retryMs === undefined ? `id: ${id}\ndata: \n\n` : `id: ${id}\nretry: ${this.#retryMs}\ndata: \n\n`);
+  }
+
+  send(message: JsonRpcMessage): boolean {
+    return this.deliver(message);
+  }
+
+  deliver(message: JsonRpcMessage): boolean {
+    const data = JSON.stringify(message);
+    let eventId: string | undefined;
+    if (this.#store !== undefined) {
+      eventId = makeEventId(this.id, ++this.#sequence);
+      void this.#store.append(this.id, eventId, message);
+    }
+    const sink = this.#sink;
+    if (sink === undefined || sink.done) return false;
+    return sink.write(formatEvent(data, eventId));
+  }
+
+  /** Continues the stream on a new connection (after a replay). */
+  attach(sink: ResponseSink): void {
+    this.#sink = sink;
+    if (this.#ended) sink.end();
+  }
+
+  /**
+   * Closes the connection without ending the stream: the client is expected to reconnect
+   * after the retry delay and resume (SEP-1699 polling).
+   */
+  detach(): void {
+    const sink = this.#sink;
+    this.#sink = undefined;
+    if (sink === undefined || sink.done) return;
+    if (this.#retryMs !== undefined) sink.write(`retry: ${this.#retryMs}\n\n`);
+    sink.end();
+  }
+
+  /** Ends the stream for good. */
+  end(): void {
+    this.#ended = true;
+    const sink = this.#sink;
+    if (sink !== undefined && !sink.done) sink.end();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The contract of a message-stream transport (stdio, in-memory, WebSocket): one channel
+ * carrying JSON-RPC messages both ways. Request/response transports (Streamable HTTP) do not
+ * implement it; they hand each request to the server with an {@link Exchange}.
+ */
+import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
+
+export type TransportState = 'new' | 'open' | 'closed';
+
+/** Receives what a transport reads. Given once, at {@link Transport.start}. */
+export interface MessageReceiver {
+  /** One parsed JSON value; the receiver classifies it. */
+  onMessage(value: unknown): void;
+  /** A frame that is not JSON, or too large; the transport goes on reading. */
+  onFrameError(error: Error): void;
+  /** The transport closed; `error` is set when it closed abnormally. */
+  onClose(error?: Error): void;
+  /** Writes may resume after {@link Transport.send} returned false. */
+  onDrain?(): void;
+}
+
+export interface Transport {
+  readonly state: TransportState;
+  start(receiver: MessageReceiver): void;
+  /**
+   * Queues one message. Returns false when the peer is not keeping up: the caller should
+   * stop producing until `onDrain` (the message itself is queued, never dropped).
+   */
+  send(message: JsonRpcMessage): boolean;
+  /** Stops reading from the peer until {@link resume}, for backpressure on intake. */
+  pause(): void;
+  resume(): void;
+  close(): Promise<void>;
+}
