@@ -2,13 +2,15 @@
  * The conformance "everything server": every feature the official conformance suite
  * exercises, in both eras, built on the public API. Run it with
  *
- *   node examples/everything-server.ts --port 3000
+ *   node examples/everything-server.ts --port 3000     (or --stdio)
  *
  * and point `npm run conformance` (or the suite directly) at http://127.0.0.1:3000/mcp.
  */
 import { parseArgs } from 'node:util';
 import { McpServer } from '../src/server/server.ts';
 import { serveHttp } from '../src/transport/http/node.ts';
+import { StdioServerTransport } from '../src/transport/stdio.ts';
+import { ServerConnection } from '../src/server/connection.ts';
 import type { RequestContext } from '../src/server/context.ts';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, McpError, missingClientCapability } from '../src/protocol/wire-errors.ts';
@@ -400,7 +402,13 @@ export function createEverythingServer(): McpServer {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '3000' }, host: { type: 'string', default: '127.0.0.1' } } });
-  const listener = await serveHttp(createEverythingServer(), { host: values.host, port: Number(values.port) });
-  process.stdout.write(`everything server at ${listener.url}\n`);
+  const { values } = parseArgs({
+    options: { port: { type: 'string', default: '3000' }, host: { type: 'string', default: '127.0.0.1' }, stdio: { type: 'boolean', default: false } },
+  });
+  if (values.stdio) {
+    new ServerConnection(createEverythingServer(), new StdioServerTransport(), { onClose: () => process.exit(0) }).start();
+  } else {
+    const listener = await serveHttp(createEverythingServer(), { host: values.host, port: Number(values.port) });
+    process.stdout.write(`everything server at ${listener.url}\n`);
+  }
 }

@@ -10,12 +10,14 @@ import {
   classify,
   errorResponse,
   MessageKind,
+  type JsonRpcMessage,
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
   type Params,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
+import { extractHeaderParams } from '../protocol/header-params.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
@@ -242,9 +244,18 @@ export class McpClient implements MessageReceiver {
 
   // ---- conveniences for the spec's methods -----------------------------------------------------
 
-  /** Lists every tool, following pagination. */
+  /**
+   * Lists every tool, following pagination. Over HTTP, tools whose x-mcp-header annotations
+   * break the spec's rules are left out, as the spec requires of HTTP clients.
+   */
   async listTools(options?: RequestOptions): Promise<Tool[]> {
-    return this.#collect<Tool>(Method.ToolsList, 'tools', options);
+    const tools = await this.#collect<Tool>(Method.ToolsList, 'tools', options);
+    if (!('setHeaderParams' in (this.#transport ?? {}))) return tools;
+    return tools.filter((tool) => {
+      const params = extractHeaderParams(tool.inputSchema);
+      if (typeof params === 'string') process.emitWarning(`Ignoring tool ${tool.name}: ${params}`, { code: 'MCP_INVALID_TOOL' });
+      return typeof params !== 'string';
+    });
   }
 
   async callTool(name: string, args: Record<string, unknown> = {}, options?: RequestOptions): Promise<CallToolResult> {
@@ -320,6 +331,11 @@ export class McpClient implements MessageReceiver {
     // A garbled frame from the server is dropped; the request it answered times out.
   }
 
+  onSendError(message: JsonRpcMessage, error: Error): void {
+    const id = (message as { id?: RequestId }).id;
+    if (id !== undefined && (message as { method?: unknown }).method !== undefined) this.#pending.fail(id, error);
+  }
+
   onClose(error?: Error): void {
     this.#closeError = new McpLocalError(LocalErrorCode.ConnectionClosed, error ? `Connection closed: ${error.message}` : 'Connection closed', { cause: error });
     this.#pending.rejectAll(this.#closeError);
@@ -357,7 +373,8 @@ export class McpClient implements MessageReceiver {
 
 /** Whether a failed server/discover probe means "legacy server": anything but a modern error. */
 function isLegacyFallback(error: unknown): boolean {
-  if (error instanceof McpLocalError) return error.code === LocalErrorCode.Timeout;
+  // A timeout, or (HTTP) a refusal without a modern JSON-RPC error in its body.
+  if (error instanceof McpLocalError) return error.code === LocalErrorCode.Timeout || error.code === LocalErrorCode.ProtocolViolation;
   if (!(error instanceof McpError)) return false;
   if (error.code === ErrorCode.UnsupportedProtocolVersion) {
     const supported = (error.data as { supported?: unknown } | undefined)?.supported;

@@ -119,6 +119,13 @@ export class PendingRequests {
     return true;
   }
 
+  /** Fails one request, e.g. when its HTTP exchange broke. */
+  fail(id: RequestId, error: Error): boolean {
+    const entry = this.#settle(id);
+    entry?.reject(error);
+    return entry !== undefined;
+  }
+
   /** Fails every request in flight, e.g. when the connection drops. */
   rejectAll(error: Error): void {
     for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(error);

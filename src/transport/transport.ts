@@ -17,6 +17,11 @@ export interface MessageReceiver {
   onClose(error?: Error): void;
   /** Writes may resume after {@link Transport.send} returned false. */
   onDrain?(): void;
+  /**
+   * A message could not be delivered and no JSON-RPC answer will come for it (request/response
+   * transports: the HTTP request failed). Receivers fail the matching request with `error`.
+   */
+  onSendError?(message: JsonRpcMessage, error: Error): void;
 }
 
 export interface Transport {

@@ -1,0 +1,66 @@
+/** Raw HTTP requests to an MCP endpoint, for tests that need to see status codes and headers. */
+import { MODERN_VERSION } from '../../src/protocol/versions.ts';
+
+export const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'test', version: '1.0.0' },
+};
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON, or the JSON-RPC messages of an SSE stream. */
+  json: any;
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return read(response);
+}
+
+export async function read(response: Response): Promise<RawResponse> {
+  const text = await response.text();
+  let json: unknown;
+  if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    json = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: ') && line.length > 6)
+      .map((line) => JSON.parse(line.slice(6)));
+  } else {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** A modern tools/call with the headers the spec requires. */
+export function callTool(url: string, id: number, name: string, args: Record<string, unknown>, extraMeta: Record<string, unknown> = {}) {
+  return post(
+    url,
+    { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: { ...MODERN_META, ...extraMeta } } },
+    { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': name },
+  );
+}
+
+/** Opens a legacy session; returns its id. */
+export async function openSession(url: string, version = '2025-11-25'): Promise<string> {
+  const init = await post(url, {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'test', version: '1.0.0' } },
+  });
+  const sessionId = init.headers.get('mcp-session-id');
+  if (init.status !== 200 || !sessionId) throw new Error(`initialize failed: ${init.status} ${init.text}`);
+  await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': version });
+  return sessionId;
+}

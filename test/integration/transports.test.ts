@@ -1,0 +1,38 @@
+/** The shared server suite over each transport: in memory, a stdio process, an HTTP process. */
+import { after, before, describe } from 'node:test';
+import { join } from 'node:path';
+import { McpClient } from '../../src/client/client.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { StdioClientTransport } from '../../src/transport/stdio.ts';
+import { connectInMemory } from '../../src/testing/index.ts';
+import { createEverythingServer } from '../../examples/everything-server.ts';
+import { ROOT, startHttpServer, type RunningServer } from '../helpers/processes.ts';
+import { serverSuite } from './server-suite.ts';
+
+const EVERYTHING = join(ROOT, 'examples/everything-server.ts');
+
+describe('in memory', () => {
+  const server = createEverythingServer();
+  serverSuite('in memory', async (options) => connectInMemory(server, options));
+});
+
+describe('stdio process', () => {
+  serverSuite('stdio', async (options) => {
+    const client = new McpClient({ name: 'suite', version: '1.0.0', ...options });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, '--stdio'], stderr: 'ignore' }));
+    return { client, close: () => client.close() };
+  });
+});
+
+describe('Streamable HTTP process', () => {
+  let running: RunningServer;
+  before(async () => {
+    running = await startHttpServer(EVERYTHING, ['--port', '0']);
+  });
+  after(() => running.stop());
+  serverSuite('HTTP', async (options) => {
+    const client = new McpClient({ name: 'suite', version: '1.0.0', ...options });
+    await client.connect(new StreamableHttpClientTransport(running.url));
+    return { client, close: () => client.close() };
+  });
+});
