@@ -23,7 +23,7 @@ function packageVersion(): string {
 async function serve(args: ServeArgs): Promise<void> {
   const config = await loadConfig(args.config);
   if (args.http) Object.assign(config.http, args.http);
-  const stdio = args.stdio || config.stdio;
+  const stdio = args.stdio || config.stdio.enabled;
   const http = args.http !== undefined || !stdio;
   const server = new McpServer({ name: config.server.name, version: config.server.version, instructions: config.server.instructions });
   if (args.demo || config.demo) registerDemo(server);
@@ -44,7 +44,7 @@ async function serve(args: ServeArgs): Promise<void> {
     (stdio ? process.stderr : process.stdout).write(`mcp-core serving Streamable HTTP at ${listener.url}\n`);
   }
   if (stdio) {
-    const connection = new ServerConnection(server, new StdioServerTransport(), {
+    const connection = new ServerConnection(server, new StdioServerTransport({ maxMessageBytes: config.stdio.maxMessageBytes }), {
       // The client closing stdin is the stdio shutdown signal (spec: stdio, shutdown).
       onClose: () => void shutdown(0),
     });

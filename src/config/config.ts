@@ -18,7 +18,7 @@ export interface Config {
     maxBodyBytes: number;
     sessions: { enabled: boolean; idleTimeoutMs: number; maxSessions: number };
   };
-  stdio: boolean;
+  stdio: { enabled: boolean; maxMessageBytes: number };
   demo: boolean;
 }
 
@@ -31,7 +31,7 @@ export const DEFAULT_CONFIG: Config = {
     maxBodyBytes: 4 * 1024 * 1024,
     sessions: { enabled: true, idleTimeoutMs: 30 * 60_000, maxSessions: 10_000 },
   },
-  stdio: false,
+  stdio: { enabled: false, maxMessageBytes: 64 * 1024 * 1024 },
   demo: false,
 };
 
@@ -50,7 +50,7 @@ const SHAPE: Shape = {
     maxBodyBytes: 'number',
     sessions: { enabled: 'boolean', idleTimeoutMs: 'number', maxSessions: 'number' },
   },
-  stdio: 'boolean',
+  stdio: { enabled: 'boolean', maxMessageBytes: 'number' },
   demo: 'boolean',
 };
 
