@@ -10,8 +10,14 @@ export interface ServeArgs {
 }
 
 export interface HelpArgs {
-  command: 'help' | 'version';
+  command: 'help';
 }
+
+export interface VersionArgs {
+  command: 'version';
+}
+
+export type CommandLine = ServeArgs | HelpArgs | VersionArgs;
 
 export const USAGE = `Usage: mcp-core <command> [options]
 
@@ -40,7 +46,7 @@ export function parseHostPort(value: string): { host: string; port: number } {
   return { host, port };
 }
 
-export function parseCommandLine(argv: readonly string[]): ServeArgs | HelpArgs {
+export function parseCommandLine(argv: readonly string[]): CommandLine {
   let parsed;
   try {
     parsed = parseArgs({

@@ -72,7 +72,7 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
-  await serve(args as ServeArgs);
+  await serve(args);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -97,6 +97,9 @@ export class RequestContext {
   readonly clientInfo: Implementation | undefined;
   #exchange: Exchange;
   readonly #host: ContextHost;
+  /** The handler's signal: stable even when the call moves from its request to a task. */
+  #controller: AbortController | undefined;
+  #unlink: (() => void) | undefined;
   #task: TaskInputs | undefined;
   #continueAsTask: (() => Promise<void>) | undefined;
   #inputs: InputResponses | undefined;
@@ -123,6 +126,8 @@ export class RequestContext {
     this.protocolVersion = protocolVersion;
     this.clientCapabilities = clientCapabilities;
     this.clientInfo = clientInfo;
+    this.#controller = undefined;
+    this.#unlink = undefined;
     this.#task = undefined;
     this.#continueAsTask = undefined;
     this.#inputs = undefined;
@@ -131,9 +136,26 @@ export class RequestContext {
     this.#inputCount = 0;
   }
 
-  /** Aborted when the client cancels the request or disconnects. */
+  /** Aborted when the client cancels the request (or its task) or disconnects. */
   get signal(): AbortSignal {
-    return this.#exchange.signal;
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      this.#follow(this.#exchange);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Makes the handler's signal follow `exchange`'s cancellation. */
+  #follow(exchange: Exchange): void {
+    const controller = this.#controller!;
+    const source = exchange.signal;
+    if (source.aborted) {
+      controller.abort(source.reason);
+      return;
+    }
+    const onAbort = () => controller.abort(source.reason);
+    source.addEventListener('abort', onAbort, { once: true });
+    this.#unlink = () => source.removeEventListener('abort', onAbort);
   }
 
   /** The legacy session; undefined for modern (stateless) requests. */
@@ -240,6 +262,9 @@ export class RequestContext {
     this.#task = task;
     this.#exchange = exchange;
     this.#continueAsTask = undefined;
+    this.#unlink?.();
+    this.#unlink = undefined;
+    if (this.#controller !== undefined) this.#follow(exchange);
   }
 
   /** Modern era: the answers the client sent with this retry, merged with earlier rounds'. */

@@ -91,7 +91,7 @@ function toPattern(part: string | Expression): string {
   const many = (value: string, separator: string) => names.map(() => value).join(separator);
   switch (operator) {
     case '':
-      return many('([^/?#,]*)', ',');
+      return many('([^/?#,]*?)', ',');
     case '+':
       return many('(.*?)', ',');
     case '#':

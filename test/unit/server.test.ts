@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { JsonRpcNotification } from '../../src/protocol/jsonrpc.ts';
+import { ErrorCode, McpError } from '../../src/protocol/wire-errors.ts';
+import { McpServer } from '../../src/server/server.ts';
+import { connectInMemory } from '../../src/testing/index.ts';
+import { modern } from '../helpers/exchange.ts';
+
+const TEXT_ARG = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } as const;
+
+function newServer(options: Partial<ConstructorParameters<typeof McpServer>[0]> = {}): McpServer {
+  return new McpServer({ name: 'unit', version: '1.0.0', ...options });
+}
+
+describe('McpServer', () => {
+  it('derives capabilities from what is registered', () => {
+    const server = newServer();
+    assert.deepEqual({ ...server.capabilities }, { logging: {} });
+    server.tool('t', {}, () => 'x');
+    assert.deepEqual(server.capabilities.tools, { listChanged: true });
+    assert.equal(server.capabilities.prompts, undefined);
+    server.tool('task', { taskSupport: 'optional' }, () => 'x');
+    assert.deepEqual(server.capabilities.extensions, { 'io.modelcontextprotocol/tasks': {} });
+  });
+
+  it('refuses a duplicate tool and an invalid schema at registration', () => {
+    const server = newServer();
+    server.tool('t', {}, () => 'x');
+    assert.throws(() => server.tool('t', {}, () => 'y'), /already registered/);
+    assert.throws(() => server.tool('bad', { inputSchema: { type: 'object', properties: { x: { $ref: 'http://example.com/s' } } } }, () => 'x'), /can't resolve reference/);
+    assert.throws(() => server.tool('hdr', { inputSchema: { type: 'object', properties: { n: { type: 'number', 'x-mcp-header': 'N' } } } }, () => 'x'), /x-mcp-header/);
+  });
+
+  it('types handler arguments from the input schema', () => {
+    const server = newServer();
+    server.tool('typed', { inputSchema: { type: 'object', properties: { n: { type: 'number' }, s: { type: 'string' } }, required: ['n'] } }, ({ n, s }) => {
+      const num: number = n;
+      const str: string | undefined = s;
+      return `${num}${str ?? ''}`;
+    });
+  });
+
+  it('stamps modern results and leaves legacy results alone', async () => {
+    const server = newServer({ cache: { list: { ttlMs: 60_000, cacheScope: 'public' } } });
+    server.tool('echo', { inputSchema: TEXT_ARG }, ({ text }) => text);
+    const { response } = await modern(server, 'tools/list');
+    assert.equal(response.result.resultType, 'complete');
+    assert.equal(response.result.ttlMs, 60_000);
+    assert.equal(response.result.cacheScope, 'public');
+    assert.deepEqual(response.result._meta, { 'io.modelcontextprotocol/serverInfo': { name: 'unit', version: '1.0.0' } });
+    const { client, close } = await connectInMemory(server, { era: 'legacy' });
+    const legacy = (await client.request('tools/list')) as Record<string, unknown>;
+    assert.equal('resultType' in legacy, false);
+    assert.equal('ttlMs' in legacy, false);
+    await close();
+  });
+
+  it('paginates lists with opaque cursors', async () => {
+    const server = newServer({ pageSize: 2 });
+    for (const name of ['a', 'b', 'c', 'd', 'e']) server.tool(name, {}, () => name);
+    const first = (await modern(server, 'tools/list')).response.result;
+    assert.deepEqual(first.tools.map((t: { name: string }) => t.name), ['a', 'b']);
+    const second = (await modern(server, 'tools/list', { cursor: first.nextCursor })).response.result;
+    assert.deepEqual(second.tools.map((t: { name: string }) => t.name), ['c', 'd']);
+    const { client, close } = await connectInMemory(server);
+    assert.equal((await client.listTools()).length, 5);
+    await close();
+    const bad = (await modern(server, 'tools/list', { cursor: 'garbage' })).response;
+    assert.equal(bad.error.code, ErrorCode.InvalidParams);
+  });
+
+  it('turns structured output into text and checks it against outputSchema', async () => {
+    const server = newServer();
+    server.tool('good', { outputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } }, () => ({ structuredContent: { n: 1 } }));
+    server.tool('bad', { outputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } }, () => ({ structuredContent: { n: 'one' } }));
+    const good = (await modern(server, 'tools/call', { name: 'good' })).response.result;
+    assert.deepEqual(good.content, [{ type: 'text', text: '{"n":1}' }]);
+    const bad = (await modern(server, 'tools/call', { name: 'bad' })).response;
+    assert.equal(bad.error.code, ErrorCode.InternalError);
+    assert.match(bad.error.message, /invalid structuredContent/);
+  });
+
+  it('aborts the handler signal when the client cancels', async () => {
+    const server = newServer();
+    let aborted: unknown;
+    server.tool('wait', {}, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject((aborted = ctx.signal.reason)))));
+    for (const era of ['modern', 'legacy'] as const) {
+      aborted = undefined;
+      const { client, close } = await connectInMemory(server, { era });
+      const controller = new AbortController();
+      const call = client.callTool('wait', {}, { signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort();
+      await assert.rejects(call);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(aborted, `${era}: the handler saw the cancellation`);
+      await close();
+    }
+  });
+
+  it('notifies legacy sessions when lists change, once per burst', async () => {
+    const server = newServer();
+    const seen: string[] = [];
+    const { client, close } = await connectInMemory(server, { era: 'legacy', onNotification: (n) => seen.push(n.method) });
+    const tool = server.tool('t', {}, () => 'x');
+    server.tool('u', {}, () => 'x');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(seen, ['notifications/tools/list_changed']);
+    tool.disable();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual((await client.listTools()).map((t) => t.name), ['u']);
+    tool.enable();
+    tool.remove();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(seen.length, 3);
+    await close();
+  });
+
+  it('delivers resource updates to legacy subscribers and modern listeners', async () => {
+    const server = newServer();
+    server.resource('res://watched', {}, () => 'v1');
+    const legacySeen: JsonRpcNotification[] = [];
+    const legacy = await connectInMemory(server, { era: 'legacy', onNotification: (n) => legacySeen.push(n) });
+    await legacy.client.request('resources/subscribe', { uri: 'res://watched' });
+    const modernSeen: JsonRpcNotification[] = [];
+    const modernPair = await connectInMemory(server, { onNotification: (n) => modernSeen.push(n) });
+    const controller = new AbortController();
+    const listening = modernPair.client
+      .request('subscriptions/listen', { notifications: { resourceSubscriptions: ['res://watched'], promptsListChanged: true } }, { signal: controller.signal, timeoutMs: 0 })
+      .catch(() => 'cancelled');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Prompts are not offered, so only the resource subscription is acknowledged.
+    assert.deepEqual(modernSeen[0].params?.notifications, { resourceSubscriptions: ['res://watched'] });
+    server.resourceUpdated('res://watched');
+    server.resourceUpdated('res://other');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(legacySeen.map((n) => n.params), [{ uri: 'res://watched' }]);
+    const update = modernSeen[1];
+    assert.equal(update.method, 'notifications/resources/updated');
+    assert.equal((update.params?._meta as Record<string, unknown>)['io.modelcontextprotocol/subscriptionId'], modernSeen[0].params?._meta?.['io.modelcontextprotocol/subscriptionId']);
+    controller.abort();
+    assert.equal(await listening, 'cancelled');
+    await legacy.close();
+    await modernPair.close();
+  });
+
+  it('ends listen streams gracefully when the server closes', async () => {
+    const server = newServer();
+    server.tool('t', {}, () => 'x');
+    const pending = modern(server, 'subscriptions/listen', { notifications: { toolsListChanged: true } });
+    server.close();
+    const { response, exchange } = await pending;
+    assert.equal(exchange.sent[0].method, 'notifications/subscriptions/acknowledged');
+    assert.equal(response.result.resultType, 'complete');
+    assert.ok(response.result._meta['io.modelcontextprotocol/subscriptionId']);
+  });
+
+  it('requires the capabilities an input request needs (modern)', async () => {
+    const server = newServer();
+    server.tool('ask', {}, async (_args, ctx) => (await ctx.elicit({ message: 'q', requestedSchema: { type: 'object', properties: {} } })).action);
+    const { response } = await modern(server, 'tools/call', { name: 'ask' });
+    assert.equal(response.error.code, ErrorCode.MissingRequiredClientCapability);
+    assert.deepEqual(response.error.data, { requiredCapabilities: { elicitation: {} } });
+  });
+
+  it('binds requestState to the request, and hands a handler its own state back', async () => {
+    const server = newServer();
+    const question = { message: 'q', requestedSchema: { type: 'object' as const, properties: {} } };
+    server.tool('ask', { inputSchema: TEXT_ARG }, async ({ text }, ctx) => `${text}:${(await ctx.elicit(question, { key: 'k' })).action}`);
+    server.tool('manual', {}, (_args, ctx) =>
+      ctx.requestState === undefined ? { resultType: 'input_required', inputRequests: { k: { method: 'roots/list', params: {} } }, requestState: 'step-2' } : `resumed at ${ctx.requestState}`,
+    );
+    const caps = { elicitation: {} };
+    const first = (await modern(server, 'tools/call', { name: 'ask', arguments: { text: 'a' } }, { capabilities: caps })).response.result;
+    assert.equal(first.resultType, 'input_required');
+    assert.deepEqual(Object.keys(first.inputRequests), ['k']);
+    const answer = { k: { action: 'decline' } };
+    const retry = (await modern(server, 'tools/call', { name: 'ask', arguments: { text: 'a' }, inputResponses: answer, requestState: first.requestState }, { capabilities: caps })).response;
+    assert.equal(retry.result.content[0].text, 'a:decline');
+    const otherArgs = (await modern(server, 'tools/call', { name: 'ask', arguments: { text: 'b' }, inputResponses: answer, requestState: first.requestState }, { capabilities: caps })).response;
+    assert.equal(otherArgs.error.code, ErrorCode.InvalidParams);
+    assert.match(otherArgs.error.message, /different request/);
+    const own = (await modern(server, 'tools/call', { name: 'manual' })).response.result;
+    assert.notEqual(own.requestState, 'step-2', 'the handler state travels sealed');
+    const resumed = (await modern(server, 'tools/call', { name: 'manual', inputResponses: { k: { roots: [] } }, requestState: own.requestState })).response.result;
+    assert.equal(resumed.content[0].text, 'resumed at step-2');
+  });
+
+  it('keeps tasks to the principal that created them', async () => {
+    const server = newServer();
+    server.tool('job', { taskSupport: 'required' }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return 'done';
+    });
+    const caps = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const alice = { subject: 'alice', scopes: [] };
+    const created = (await modern(server, 'tools/call', { name: 'job' }, { capabilities: caps, auth: alice })).response.result;
+    assert.equal(created.resultType, 'task');
+    const mallory = (await modern(server, 'tasks/get', { taskId: created.taskId }, { capabilities: caps, auth: { subject: 'mallory', scopes: [] } })).response;
+    assert.equal(mallory.error.code, ErrorCode.InvalidParams);
+    const mine = (await modern(server, 'tasks/get', { taskId: created.taskId }, { capabilities: caps, auth: alice })).response;
+    assert.equal(mine.result.taskId, created.taskId);
+    const undeclared = (await modern(server, 'tasks/get', { taskId: created.taskId }, { auth: alice })).response;
+    assert.equal(undeclared.error.code, ErrorCode.MissingRequiredClientCapability);
+  });
+
+  it('answers thrown McpErrors as they are and hides unexpected failures', async () => {
+    const errors: unknown[] = [];
+    const server = newServer({ onError: (error) => errors.push(error) });
+    server.prompt('strict', {}, () => {
+      throw new McpError(-32099 + 1, 'custom');
+    });
+    server.resource('res://broken', {}, () => {
+      throw new TypeError('secret detail');
+    });
+    const custom = (await modern(server, 'prompts/get', { name: 'strict' })).response;
+    assert.deepEqual(custom.error, { code: -32098, message: 'custom' });
+    const broken = (await modern(server, 'resources/read', { uri: 'res://broken' })).response;
+    assert.deepEqual(broken.error, { code: ErrorCode.InternalError, message: 'Internal error' });
+    assert.equal(errors.length, 1);
+  });
+});

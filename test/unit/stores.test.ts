@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LegacySession } from '../../src/store/legacy-session.ts';
+import { SessionStore } from '../../src/store/session-store.ts';
+import { MemoryTaskStore } from '../../src/store/task-store.ts';
+import { McpError } from '../../src/protocol/wire-errors.ts';
+import { McpLocalError } from '../../src/protocol/local-errors.ts';
+
+describe('legacy sessions', () => {
+  it('expire when idle, unless a client listens on them', () => {
+    const closed: string[] = [];
+    const store = new SessionStore({ idleTimeoutMs: 1000, onClose: (session) => closed.push(session.id!) });
+    const idle = store.create();
+    const listening = store.create();
+    store.add(idle);
+    store.add(listening);
+    listening.outlet = { send: () => true, connected: true };
+    const later = Date.now() + 5000;
+    store.sweep(later);
+    assert.deepEqual(closed, [idle.id]);
+    assert.equal(store.get(idle.id!), undefined);
+    assert.equal(store.get(listening.id!), listening);
+    store.clear();
+  });
+
+  it('are capped in number', () => {
+    const store = new SessionStore({ maxSessions: 2 });
+    store.add(store.create());
+    assert.equal(store.full, false);
+    store.add(store.create());
+    assert.equal(store.full, true);
+    store.clear();
+  });
+
+  it('correlate server-to-client requests with answers, timeouts and closing', async () => {
+    const session = new LegacySession('s', '2025-11-25');
+    const sent: Array<{ id: string | number }> = [];
+    const answered = session.request((m) => sent.push(m), 'roots/list', {});
+    assert.equal(session.settle({ jsonrpc: '2.0', id: sent[0].id, result: { roots: [] } }), true);
+    assert.deepEqual(await answered, { roots: [] });
+    const refused = session.request((m) => sent.push(m), 'roots/list', {});
+    session.settle({ jsonrpc: '2.0', id: sent[1].id, error: { code: -32601, message: 'no' } });
+    await assert.rejects(refused, (e: unknown) => e instanceof McpError && e.code === -32601);
+    await assert.rejects(session.request(() => {}, 'roots/list', {}, { timeoutMs: 10 }), (e: unknown) => e instanceof McpLocalError && e.code === 'MCP_ERR_TIMEOUT');
+    const pending = session.request(() => {}, 'roots/list', {});
+    session.close();
+    await assert.rejects(pending, (e: unknown) => e instanceof McpLocalError && e.code === 'MCP_ERR_CONNECTION_CLOSED');
+    assert.equal(session.settle({ jsonrpc: '2.0', id: 'unknown', result: {} }), false);
+  });
+});
+
+describe('the in-memory task store', () => {
+  it('forgets tasks after their TTL', () => {
+    const store = new MemoryTaskStore();
+    const now = new Date().toISOString();
+    store.put({ taskId: 'live', status: 'working', createdAt: now, lastUpdatedAt: now, ttlMs: 60_000, owner: '' });
+    store.put({ taskId: 'old', status: 'completed', createdAt: new Date(Date.now() - 120_000).toISOString(), lastUpdatedAt: now, ttlMs: 60_000, owner: '' });
+    store.put({ taskId: 'forever', status: 'working', createdAt: new Date(0).toISOString(), lastUpdatedAt: now, ttlMs: null, owner: '' });
+    assert.equal(store.get('live')?.taskId, 'live');
+    assert.equal(store.get('old'), undefined);
+    assert.equal(store.get('forever')?.taskId, 'forever');
+  });
+});

@@ -1,0 +1,72 @@
+/** The tasks extension through mcp-core's own client: input through tasks/update, cancellation. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { McpServer } from '../../src/server/server.ts';
+import { connectInMemory } from '../../src/testing/index.ts';
+
+const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: {} };
+
+async function poll(request: () => Promise<Record<string, unknown>>, until: (task: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 200; i++) {
+    const task = await request();
+    if (until(task)) return task;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('task did not reach the expected state');
+}
+
+describe('tasks', () => {
+  const server = new McpServer({ name: 'tasks', version: '1.0.0', tasks: { pollIntervalMs: 50, ttlMs: 60_000 } });
+  server.tool('approve', { taskSupport: 'required' }, async (_args, ctx) => {
+    await ctx.continueAsTask();
+    const answer = await ctx.elicit({ message: 'Approve?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } }, { key: 'approval' });
+    return answer.action === 'accept' ? 'approved' : 'rejected';
+  });
+  let stopped = false;
+  server.tool('forever', { taskSupport: 'optional' }, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => ((stopped = true), reject(ctx.signal.reason)))));
+
+  it('asks for input through the task and resumes on tasks/update', async () => {
+    const { client, close } = await connectInMemory(server, { capabilities: TASKS });
+    try {
+      const created = (await client.callTool('approve')) as unknown as Record<string, unknown>;
+      assert.equal(created.resultType, 'task');
+      assert.equal(created.pollIntervalMs, 50);
+      const get = () => client.request('tasks/get', { taskId: created.taskId });
+      const waiting = await poll(get, (task) => task.status === 'input_required');
+      assert.deepEqual(Object.keys(waiting.inputRequests as object), ['approval']);
+      const ack = await client.request('tasks/update', { taskId: created.taskId, inputResponses: { approval: { action: 'accept', content: { ok: true } }, stray: { x: 1 } } });
+      assert.deepEqual(Object.keys(ack).sort(), ['_meta', 'resultType']);
+      const done = await poll(get, (task) => task.status === 'completed');
+      assert.equal((done.result as { content: Array<{ text: string }> }).content[0].text, 'approved');
+    } finally {
+      await close();
+    }
+  });
+
+  it('cancels a running task and stops its work', async () => {
+    const { client, close } = await connectInMemory(server, { capabilities: TASKS });
+    try {
+      const created = (await client.callTool('forever')) as unknown as Record<string, unknown>;
+      await client.request('tasks/cancel', { taskId: created.taskId });
+      const task = await client.request('tasks/get', { taskId: created.taskId });
+      assert.equal(task.status, 'cancelled');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(stopped, true);
+      // Cancelling again, or an ended task, is a harmless acknowledgement.
+      assert.equal((await client.request('tasks/cancel', { taskId: created.taskId })).resultType, 'complete');
+    } finally {
+      await close();
+    }
+  });
+
+  it('runs an optional task synchronously for a client that did not opt in', async () => {
+    const quick = new McpServer({ name: 'q', version: '1' });
+    quick.tool('quick', { taskSupport: 'optional' }, () => 'now');
+    const { client, close } = await connectInMemory(quick);
+    try {
+      assert.equal((await client.callTool('quick')).content[0].type, 'text');
+    } finally {
+      await close();
+    }
+  });
+});
