@@ -1,0 +1,54 @@
+/**
+ * mcp-core: a fast, production-grade Model Context Protocol runtime.
+ *
+ * @example
+ * import { McpServer, serveHttp } from 'mcp-core';
+ * const server = new McpServer({ name: 'hello', version: '1.0.0' });
+ * server.tool('hello', { description: 'Says hello' }, () => 'Hello!');
+ * await serveHttp(server, { port: 3000 });
+ */
+
+// Server
+export { McpServer, Era, type MethodHandler, type ServerOptions } from './server/server.ts';
+export type { CacheHint } from './server/core.ts';
+export { RequestContext, type InputOptions } from './server/context.ts';
+export { RegisteredTool, type ToolConfig, type ToolHandler, type ToolOutput, type TaskSupport } from './server/tools.ts';
+export { RegisteredResource, RegisteredResourceTemplate, type ResourceConfig, type ResourceTemplateConfig, type ReadHandler, type TemplateReadHandler, type ReadOutput, type Completer } from './server/resources.ts';
+export { RegisteredPrompt, type PromptConfig, type PromptHandler, type PromptOutput } from './server/prompts.ts';
+export { ServerConnection, type ConnectionOptions } from './server/connection.ts';
+export { UriTemplate } from './server/uri-template.ts';
+export type { FromSchema, JsonSchema } from './server/schema-types.ts';
+export type { TaskOptions } from './server/tasks.ts';
+
+// Client
+export { McpClient, type ClientOptions } from './client/client.ts';
+export type { RequestOptions, Progress } from './client/requests.ts';
+
+// Transports
+export type { Transport, MessageReceiver, TransportState } from './transport/transport.ts';
+export type { Exchange, AuthInfo } from './transport/exchange.ts';
+export { StdioServerTransport, StdioClientTransport, type StdioClientOptions } from './transport/stdio.ts';
+export { StreamTransport } from './transport/stream.ts';
+export { InMemoryTransport } from './transport/in-memory.ts';
+export { createNodeHandler, serveHttp, type NodeHandlerOptions, type HttpListener } from './transport/http/node.ts';
+export { createFetchHandler, type FetchHandlerOptions } from './transport/http/fetch.ts';
+export { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './transport/http/streamable-http.ts';
+export { StreamableHttpClientTransport, type HttpClientTransportOptions } from './transport/http/client.ts';
+
+// Protocol
+export { ErrorCode, McpError, type WireError } from './protocol/wire-errors.ts';
+export { LocalErrorCode, McpLocalError } from './protocol/local-errors.ts';
+export { Method, Notification } from './protocol/methods.ts';
+export { MetaKey, TASKS_EXTENSION } from './protocol/meta.ts';
+export { MODERN_VERSION, LATEST_LEGACY_VERSION, SUPPORTED_VERSIONS } from './protocol/versions.ts';
+export type * from './protocol/jsonrpc.ts';
+export type * from './protocol/types.ts';
+
+// State
+export { MemoryEventStore, type EventStore } from './store/event-store.ts';
+export { MemoryTaskStore, type TaskStore, type TaskRecord } from './store/task-store.ts';
+export { LegacySession } from './store/legacy-session.ts';
+export { SessionStore, type SessionStoreOptions } from './store/session-store.ts';
+
+// Security
+export { createOriginCheck, type OriginCheck, type OriginPolicyOptions } from './security/origin.ts';
