@@ -89,7 +89,7 @@ export class ServerCore {
     this.resources = new Registry('Resource', () => this.#changed('resources'));
     this.templates = new Registry('Resource template', () => this.#changed('resources'));
     this.onError = options.onError ?? defaultOnError;
-    this.tasks = new TaskManager(this.sealer, options.tasks);
+    this.tasks = new TaskManager(options.tasks);
     this.#extraCapabilities = options.capabilities;
     this.#capabilities = undefined;
     this.tasksEnabled = false;

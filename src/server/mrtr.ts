@@ -18,69 +18,100 @@ interface RoundState {
   user?: string;
 }
 
-/** What ties a requestState to one request: method, target, arguments and caller. */
-export function bindingOf(ctx: RequestContext, target: string, args: unknown): string {
-  return `${ctx.method}\n${target}\n${digestJson(args ?? {})}\n${ctx.auth?.subject ?? ''}`;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+type Result = Record<string, unknown>;
+
 /**
- * Reads `inputResponses` and `requestState` from a retry into the context. Throws -32602 for
- * malformed input or a requestState that fails verification.
+ * One round of a request that may ask the client for input (`tools/call`, `prompts/get`,
+ * `resources/read`). Costs nothing extra when no input is involved: the binding digest is
+ * computed only when a requestState is opened or sealed, and a synchronous handler is
+ * answered synchronously.
  */
-export function openRound(sealer: RequestStateSealer, ctx: RequestContext, binding: string): void {
-  const { inputResponses, requestState } = ctx.params;
-  if (inputResponses !== undefined) {
-    if (!isObject(inputResponses)) throw invalidParams('Invalid inputResponses: must be an object');
-    for (const [key, value] of Object.entries(inputResponses)) {
-      if (!isObject(value)) throw invalidParams(`Invalid inputResponses: "${key}" must be an object`);
+export class Round {
+  readonly #sealer: RequestStateSealer;
+  readonly #ctx: RequestContext;
+  readonly #target: string;
+  readonly #args: unknown;
+  #binding: string | undefined;
+
+  constructor(sealer: RequestStateSealer, ctx: RequestContext, target: string, args: unknown) {
+    this.#sealer = sealer;
+    this.#ctx = ctx;
+    this.#target = target;
+    this.#args = args;
+    this.#binding = undefined;
+  }
+
+  /** What ties a requestState to one request: method, target, arguments and caller. */
+  get binding(): string {
+    const ctx = this.#ctx;
+    return (this.#binding ??= `${ctx.method}\n${this.#target}\n${digestJson(this.#args ?? {})}\n${ctx.auth?.subject ?? ''}`);
+  }
+
+  /**
+   * Reads `inputResponses` and `requestState` from a retry into the context. Throws -32602 for
+   * malformed input or a requestState that fails verification.
+   */
+  open(): void {
+    const ctx = this.#ctx;
+    const { inputResponses, requestState } = ctx.params;
+    if (!ctx.isModern || (inputResponses === undefined && requestState === undefined)) return;
+    if (inputResponses !== undefined) {
+      if (!isObject(inputResponses)) throw invalidParams('Invalid inputResponses: must be an object');
+      for (const [key, value] of Object.entries(inputResponses)) {
+        if (!isObject(value)) throw invalidParams(`Invalid inputResponses: "${key}" must be an object`);
+      }
     }
+    let state: RoundState = {};
+    if (requestState !== undefined) {
+      const opened = this.#sealer.open(requestState, this.binding);
+      if (typeof opened === 'string') throw invalidParams(`Invalid requestState: ${opened}`);
+      state = opened as unknown as RoundState;
+    }
+    ctx.setRound({ ...state.answers, ...(inputResponses as InputResponses | undefined) }, state.user);
   }
-  let state: RoundState = {};
-  if (requestState !== undefined) {
-    const opened = sealer.open(requestState, binding);
-    if (typeof opened === 'string') throw invalidParams(`Invalid requestState: ${opened}`);
-    state = opened as unknown as RoundState;
-  }
-  const answers = state.answers !== undefined || inputResponses !== undefined ? { ...state.answers, ...(inputResponses as InputResponses | undefined) } : undefined;
-  ctx.setRound(answers, state.user);
-}
 
-/** The InputRequiredResult for the questions a handler asked and got no answer to. */
-export function inputRequired(sealer: RequestStateSealer, ctx: RequestContext, binding: string, requests: InputRequests, user?: string): Record<string, unknown> {
-  const state: RoundState & { bind: string; [key: string]: unknown } = { bind: binding };
-  if (ctx.inputResponses !== undefined) state.answers = ctx.inputResponses;
-  if (user !== undefined) state.user = user;
-  return { resultType: 'input_required', inputRequests: requests, requestState: sealer.seal(state) };
-}
+  /** The InputRequiredResult for questions asked and not yet answered. */
+  inputRequired(requests: InputRequests, user?: string): Result {
+    const state: RoundState & { bind: string; [key: string]: unknown } = { bind: this.binding };
+    const answers = this.#ctx.inputResponses;
+    if (answers !== undefined) state.answers = answers;
+    if (user !== undefined) state.user = user;
+    return { resultType: 'input_required', inputRequests: requests, requestState: this.#sealer.seal(state) };
+  }
 
-/**
- * Runs a handler for one round: opens the retry's state, and turns unanswered input requests
- * (thrown as InputRequiredSignal, or left pending by a handler that caught it) and handler-made
- * InputRequiredResults into a sealed InputRequiredResult.
- */
-export async function runRound(
-  sealer: RequestStateSealer,
-  ctx: RequestContext,
-  binding: string,
-  run: () => Promise<Record<string, unknown>>,
-): Promise<Record<string, unknown>> {
-  if (ctx.isModern) openRound(sealer, ctx, binding);
-  let result: Record<string, unknown>;
-  try {
-    result = await run();
-  } catch (error) {
-    if (!(error instanceof InputRequiredSignal) || ctx.pendingInputs === undefined) throw error;
-    return inputRequired(sealer, ctx, binding, ctx.pendingInputs);
+  /** Runs the handler for this round; synchronous when the handler is. */
+  run(work: () => Result | Promise<Result>): Result | Promise<Result> {
+    this.open();
+    let out: Result | Promise<Result>;
+    try {
+      out = work();
+    } catch (error) {
+      return this.failed(error);
+    }
+    return out instanceof Promise ? out.then((result) => this.settled(result), (error: unknown) => this.failed(error)) : this.settled(out);
   }
-  if (!ctx.isModern) return result;
-  if (ctx.pendingInputs !== undefined) return inputRequired(sealer, ctx, binding, ctx.pendingInputs);
-  if (result.resultType === 'input_required') {
-    const requests = (result.inputRequests as InputRequests | undefined) ?? {};
-    return inputRequired(sealer, ctx, binding, requests, result.requestState as string | undefined);
+
+  /**
+   * Unanswered questions win over whatever the handler returned (it may have caught the
+   * signal); a handler-made InputRequiredResult gets its own state sealed inside ours.
+   */
+  settled(result: Result): Result {
+    const ctx = this.#ctx;
+    if (!ctx.isModern) return result;
+    if (ctx.pendingInputs !== undefined) return this.inputRequired(ctx.pendingInputs);
+    if (result.resultType === 'input_required') {
+      return this.inputRequired((result.inputRequests as InputRequests | undefined) ?? {}, result.requestState as string | undefined);
+    }
+    return result;
   }
-  return result;
+
+  failed(error: unknown): Result {
+    const pending = this.#ctx.pendingInputs;
+    if (error instanceof InputRequiredSignal && pending !== undefined) return this.inputRequired(pending);
+    throw error;
+  }
 }

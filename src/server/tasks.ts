@@ -15,8 +15,7 @@ import { invalidParams, McpError, missingClientCapability } from '../protocol/wi
 import { isTerminal, MemoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from '../store/task-store.ts';
 import type { AuthInfo, Exchange } from '../transport/exchange.ts';
 import { InputRequiredSignal, type RequestContext, type TaskInputs } from './context.ts';
-import { inputRequired, openRound } from './mrtr.ts';
-import type { RequestStateSealer } from './request-state.ts';
+import type { Round } from './mrtr.ts';
 
 export interface TaskOptions {
   store?: TaskStore;
@@ -130,14 +129,12 @@ export class TaskManager {
   readonly ttlMs: number;
   readonly pollIntervalMs: number;
   readonly #running: Map<string, RunningTask>;
-  readonly #sealer: RequestStateSealer;
 
-  constructor(sealer: RequestStateSealer, options: TaskOptions = {}) {
+  constructor(options: TaskOptions = {}) {
     this.store = options.store ?? new MemoryTaskStore();
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#running = new Map();
-    this.#sealer = sealer;
   }
 
   /**
@@ -145,8 +142,8 @@ export class TaskManager {
    * anything else is gathered with MRTR rounds; then (or when it calls `continueAsTask`) the
    * call becomes a task and the client gets its handle.
    */
-  async run(ctx: RequestContext, binding: string, required: boolean, work: () => Promise<Result>): Promise<Result> {
-    openRound(this.#sealer, ctx, binding);
+  async run(ctx: RequestContext, round: Round, required: boolean, work: () => Result | Promise<Result>): Promise<Result> {
+    round.open();
     let detach!: () => void;
     const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')));
     let markAttached!: () => void;
@@ -156,7 +153,12 @@ export class TaskManager {
       detach();
       return attached;
     });
-    const pending = work();
+    let pending: Promise<Result>;
+    try {
+      pending = Promise.resolve(work());
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
     // setImmediate runs once every already-resolved continuation has: by then a handler that
     // only awaited answers it already had is waiting on real work.
     const timer = setImmediate(detach);
@@ -164,12 +166,10 @@ export class TaskManager {
     clearImmediate(timer);
     if (first !== 'detached') {
       if ('error' in first) {
-        if (first.error instanceof InputRequiredSignal && ctx.pendingInputs !== undefined) {
-          return inputRequired(this.#sealer, ctx, binding, ctx.pendingInputs);
-        }
+        if (first.error instanceof InputRequiredSignal && ctx.pendingInputs !== undefined) return round.inputRequired(ctx.pendingInputs);
         if (!required) throw first.error;
       } else if (ctx.pendingInputs !== undefined) {
-        return inputRequired(this.#sealer, ctx, binding, ctx.pendingInputs);
+        return round.inputRequired(ctx.pendingInputs);
       } else if (!required) {
         return first.result;
       }

@@ -3,7 +3,8 @@ import type { Params } from '../../protocol/jsonrpc.ts';
 import { invalidParams } from '../../protocol/wire-errors.ts';
 import type { RequestContext } from '../context.ts';
 import type { ServerCore } from '../core.ts';
-import { bindingOf, runRound } from '../mrtr.ts';
+import { Round } from '../mrtr.ts';
+import { then } from '../then.ts';
 import { paginate } from '../pagination.ts';
 import { toPromptResult } from '../prompts.ts';
 
@@ -12,11 +13,11 @@ export function listPrompts(core: ServerCore, params: Params): Record<string, un
   return page.nextCursor === undefined ? { prompts: page.items } : { prompts: page.items, nextCursor: page.nextCursor };
 }
 
-export function getPrompt(core: ServerCore, params: Params, ctx: RequestContext): Promise<Record<string, unknown>> {
+export function getPrompt(core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> | Promise<Record<string, unknown>> {
   const { name } = params;
   if (typeof name !== 'string') throw invalidParams('Invalid params: "name" must be a string');
   const prompt = core.prompts.get(name);
   if (!prompt) throw invalidParams(`Unknown prompt: ${name}`);
   const args = prompt.checkArguments(params.arguments);
-  return runRound(core.sealer, ctx, bindingOf(ctx, name, args), async () => toPromptResult(await prompt.handler(args, ctx)));
+  return new Round(core.sealer, ctx, name, args).run(() => then(prompt.handler(args, ctx), toPromptResult));
 }

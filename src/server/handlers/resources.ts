@@ -4,7 +4,10 @@ import type { Resource } from '../../protocol/types.ts';
 import { ErrorCode, McpError, invalidParams } from '../../protocol/wire-errors.ts';
 import type { RequestContext } from '../context.ts';
 import type { ServerCore } from '../core.ts';
-import { bindingOf, runRound } from '../mrtr.ts';
+import { Round } from '../mrtr.ts';
+import { then } from '../then.ts';
+
+type Result = Record<string, unknown>;
 import { paginate } from '../pagination.ts';
 import { toReadResult } from '../resources.ts';
 
@@ -38,21 +41,16 @@ function notFound(uri: string, ctx: RequestContext): McpError {
   return new McpError(ctx.isModern ? ErrorCode.InvalidParams : ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
 }
 
-export function readResource(core: ServerCore, params: Params, ctx: RequestContext): Promise<Record<string, unknown>> {
+export function readResource(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
   const uri = requireUri(params);
+  const round = new Round(core.sealer, ctx, uri, undefined);
   const resource = core.resources.get(uri);
-  if (resource) {
-    return runRound(core.sealer, ctx, bindingOf(ctx, uri, undefined), async () =>
-      toReadResult(uri, resource.mimeType, await resource.handler(uri, ctx)),
-    );
-  }
+  if (resource) return round.run(() => then(resource.handler(uri, ctx), (output) => toReadResult(uri, resource.mimeType, output)));
   for (const template of core.templates.entries()) {
     if (!template.enabled) continue;
     const variables = template.template.match(uri);
     if (variables === undefined) continue;
-    return runRound(core.sealer, ctx, bindingOf(ctx, uri, undefined), async () =>
-      toReadResult(uri, template.mimeType, await template.handler(uri, variables, ctx)),
-    );
+    return round.run(() => then(template.handler(uri, variables, ctx), (output) => toReadResult(uri, template.mimeType, output)));
   }
   throw notFound(uri, ctx);
 }

@@ -4,10 +4,12 @@ import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { ErrorCode, McpError, invalidParams } from '../../protocol/wire-errors.ts';
 import { InputRequiredSignal, type RequestContext } from '../context.ts';
 import type { ServerCore } from '../core.ts';
-import { bindingOf, runRound } from '../mrtr.ts';
+import { Round } from '../mrtr.ts';
 import { declaresTasks, tasksRequired } from '../tasks.ts';
 import { paginate } from '../pagination.ts';
-import { toToolResult, toolError, type RegisteredTool } from '../tools.ts';
+import { toToolResult, toolError, type RegisteredTool, type ToolOutput } from '../tools.ts';
+
+type Result = Record<string, unknown>;
 
 export function listTools(core: ServerCore, params: Params): Record<string, unknown> {
   const page = paginate(core.tools.list(), params.cursor, core.pageSize);
@@ -29,28 +31,41 @@ export function resolveCall(core: ServerCore, params: Params): { tool: Registere
   return { tool, args };
 }
 
-export function callTool(core: ServerCore, params: Params, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
+export function callTool(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
   const { tool, args } = resolveCall(core, params);
   const asTask = ctx.isModern && tool.taskSupport !== 'forbidden' && declaresTasks(ctx.clientCapabilities);
   if (!asTask && ctx.isModern && tool.taskSupport === 'required') throw tasksRequired();
   const problem = tool.checkInput(args);
   // Invalid arguments are a tool execution error the model can correct (spec: tools, error handling).
   if (problem !== undefined) return toolError(`Invalid arguments for tool ${tool.name}: ${problem}`);
-  const binding = bindingOf(ctx, tool.name, args);
-  if (asTask) return core.tasks.run(ctx, binding, tool.taskSupport === 'required', () => invoke(tool, args, ctx));
-  return runRound(core.sealer, ctx, binding, () => invoke(tool, args, ctx));
+  const round = new Round(core.sealer, ctx, tool.name, args);
+  if (asTask) return core.tasks.run(ctx, round, tool.taskSupport === 'required', () => invoke(tool, args, ctx));
+  return round.run(() => invoke(tool, args, ctx));
 }
 
-/** Runs the handler; failures that are not protocol errors become `isError` results. */
-export async function invoke(tool: RegisteredTool, args: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-  let result: Record<string, unknown>;
+/**
+ * Runs the handler, synchronously when it is synchronous. Failures that are not protocol
+ * errors become `isError` results.
+ */
+export function invoke(tool: RegisteredTool, args: Record<string, unknown>, ctx: RequestContext): Result | Promise<Result> {
+  let output: unknown;
   try {
-    result = toToolResult(await (tool.handler as (a: unknown, c: RequestContext) => unknown)(args, ctx) as never);
+    output = (tool.handler as (a: unknown, c: RequestContext) => unknown)(args, ctx);
   } catch (error) {
-    if (error instanceof McpError || error instanceof InputRequiredSignal) throw error;
-    if (ctx.signal.aborted) throw new McpLocalError(LocalErrorCode.Cancelled, 'Request cancelled');
-    return toolError(error instanceof Error ? error.message : String(error));
+    return failure(error, ctx);
   }
+  if (output instanceof Promise) return output.then((value: ToolOutput) => checked(tool, toToolResult(value)), (error: unknown) => failure(error, ctx));
+  return checked(tool, toToolResult(output as ToolOutput));
+}
+
+function failure(error: unknown, ctx: RequestContext): Result {
+  if (error instanceof McpError || error instanceof InputRequiredSignal) throw error;
+  if (ctx.signal.aborted) throw new McpLocalError(LocalErrorCode.Cancelled, 'Request cancelled');
+  return toolError(error instanceof Error ? error.message : String(error));
+}
+
+/** Checks a result against the tool's outputSchema. */
+function checked(tool: RegisteredTool, result: Result): Result {
   if (tool.checkOutput !== undefined && result.isError !== true && result.resultType !== 'input_required') {
     if (result.structuredContent === undefined) {
       throw new McpError(ErrorCode.InternalError, `Tool ${tool.name} has an outputSchema but returned no structuredContent`);

@@ -24,15 +24,15 @@ class NodeSink implements ResponseSink {
   send(status: number, headers: OutgoingHeaders, body: string): void {
     if (this.done) return;
     this.#done = true;
-    const res = this.#res;
-    res.statusCode = status;
-    for (const name in headers) res.setHeader(name, headers[name]);
+    // One writeHead with a flat header list: the cheapest way through node:http.
+    const raw: string[] = [];
+    for (const name in headers) raw.push(name, headers[name]);
     if (body.length === 0) {
-      res.end();
+      this.#res.writeHead(status, raw).end();
       return;
     }
-    res.setHeader('content-length', Buffer.byteLength(body));
-    res.end(body);
+    raw.push('content-length', String(Buffer.byteLength(body)));
+    this.#res.writeHead(status, raw).end(body);
   }
 
   open(headers: OutgoingHeaders): void {
