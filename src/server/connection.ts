@@ -24,7 +24,7 @@ import { Method, Notification } from '../protocol/methods.ts';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
 import { ErrorCode } from '../protocol/wire-errors.ts';
 import { LegacySession, type SessionOutlet } from '../store/legacy-session.ts';
-import type { Exchange } from '../transport/exchange.ts';
+import { BaseExchange } from '../transport/exchange.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import type { McpServer } from './server.ts';
 
@@ -36,28 +36,12 @@ export interface ConnectionOptions {
 }
 
 /** The exchange of one request on a stream: its cancellation, and the way back. */
-class StreamExchange implements Exchange {
-  readonly session: LegacySession | undefined;
-  readonly auth = undefined;
-  cancelled: boolean;
+class StreamExchange extends BaseExchange {
   readonly #connection: ServerConnection;
-  #controller: AbortController | undefined;
 
   constructor(connection: ServerConnection, session: LegacySession | undefined) {
+    super(session, undefined);
     this.#connection = connection;
-    this.session = session;
-    this.cancelled = false;
-    this.#controller = undefined;
-  }
-
-  get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
-  }
-
-  cancel(reason: unknown): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.#controller?.abort(reason);
   }
 
   send(message: JsonRpcNotification | JsonRpcRequest): void {

@@ -13,7 +13,7 @@ import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import type { ClientCapabilities, InputRequests } from '../protocol/types.ts';
 import { invalidParams, McpError, missingClientCapability } from '../protocol/wire-errors.ts';
 import { isTerminal, MemoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from '../store/task-store.ts';
-import type { AuthInfo, Exchange } from '../transport/exchange.ts';
+import { BaseExchange, type AuthInfo } from '../transport/exchange.ts';
 import { InputRequiredSignal, type RequestContext, type TaskInputs } from './context.ts';
 import type { Round } from './mrtr.ts';
 
@@ -35,25 +35,8 @@ export function tasksRequired(): McpError {
   return missingClientCapability({ extensions: { [TASKS_EXTENSION]: {} } });
 }
 
-/** A task's exchange: no response stream (notifications are dropped), its own cancellation. */
-class TaskExchange implements Exchange {
-  readonly session = undefined;
-  readonly auth: AuthInfo | undefined;
-  readonly #controller: AbortController;
-
-  constructor(auth: AuthInfo | undefined, controller: AbortController) {
-    this.auth = auth;
-    this.#controller = controller;
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  get cancelled(): boolean {
-    return this.#controller.signal.aborted;
-  }
-
+/** A task's exchange: no response stream (notifications are dropped); cancelled by tasks/cancel. */
+class TaskExchange extends BaseExchange {
   send(_message: JsonRpcNotification | JsonRpcRequest): void {}
 }
 
@@ -64,14 +47,14 @@ interface Waiter {
 /** The part of a task that lives in this process: its work, and answers it waits for. */
 class RunningTask implements TaskInputs {
   readonly record: TaskRecord;
-  readonly controller: AbortController;
+  readonly exchange: TaskExchange;
   readonly #store: TaskStore;
   readonly #waiters: Map<string, Waiter>;
   readonly #usedKeys: Set<string>;
 
-  constructor(record: TaskRecord, store: TaskStore) {
+  constructor(record: TaskRecord, store: TaskStore, auth: AuthInfo | undefined) {
     this.record = record;
-    this.controller = new AbortController();
+    this.exchange = new TaskExchange(undefined, auth);
     this.#store = store;
     this.#waiters = new Map();
     this.#usedKeys = new Set();
@@ -179,7 +162,7 @@ export class TaskManager {
       return handle(task.record);
     }
     task = await this.#create(ctx);
-    ctx.attachTask(task, new TaskExchange(ctx.auth, task.controller));
+    ctx.attachTask(task, task.exchange);
     markAttached();
     void this.#settle(task, pending);
     return handle(task.record);
@@ -196,7 +179,7 @@ export class TaskManager {
       pollIntervalMs: this.pollIntervalMs,
       owner: ctx.auth?.subject ?? '',
     };
-    const task = new RunningTask(record, this.store);
+    const task = new RunningTask(record, this.store, ctx.auth);
     // Durable before the handle goes out: an immediate tasks/get must find it (SEP-2663).
     await this.store.put(record);
     this.#running.set(record.taskId, task);
@@ -208,7 +191,7 @@ export class TaskManager {
       const result = await pending;
       await task.finish('completed', { result: { ...result, resultType: 'complete' } });
     } catch (error) {
-      if (task.controller.signal.aborted) {
+      if (task.exchange.cancelled) {
         await task.finish('cancelled', { statusMessage: 'Cancelled by the client' });
       } else {
         const wire = error instanceof McpError ? error.toWire() : { code: -32603, message: 'Internal error' };
@@ -251,7 +234,7 @@ export class TaskManager {
     const task = this.#running.get(record.taskId);
     if (task !== undefined && !isTerminal(record.status)) {
       await task.finish('cancelled', { statusMessage: 'Cancelled by the client' });
-      task.controller.abort(new McpLocalError(LocalErrorCode.Cancelled, 'Task cancelled'));
+      task.exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Task cancelled'));
     }
     return {};
   }

@@ -39,3 +39,33 @@ export interface Exchange {
    */
   closeStream?(): boolean;
 }
+
+/**
+ * What every exchange shares: who and which session, and cancellation (a signal created only
+ * when someone asks for it, and a cancel that happens once).
+ */
+export abstract class BaseExchange implements Exchange {
+  readonly session: LegacySession | undefined;
+  readonly auth: AuthInfo | undefined;
+  cancelled: boolean;
+  #controller: AbortController | undefined;
+
+  constructor(session: LegacySession | undefined, auth: AuthInfo | undefined) {
+    this.session = session;
+    this.auth = auth;
+    this.cancelled = false;
+    this.#controller = undefined;
+  }
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.#controller?.abort(reason);
+  }
+
+  abstract send(message: JsonRpcNotification | JsonRpcRequest): void;
+}

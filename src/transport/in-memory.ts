@@ -3,12 +3,9 @@
  * parsed as it would be on a wire, so nothing passes that a real transport would not carry.
  */
 import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
-import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
-import type { MessageReceiver, Transport, TransportState } from './transport.ts';
+import { BaseTransport } from './base-transport.ts';
 
-export class InMemoryTransport implements Transport {
-  #state: TransportState = 'new';
-  #receiver: MessageReceiver | undefined = undefined;
+export class InMemoryTransport extends BaseTransport {
   #peer: InMemoryTransport | undefined = undefined;
   /** Messages that arrived before start(), or while paused. */
   #inbox: string[] = [];
@@ -23,20 +20,13 @@ export class InMemoryTransport implements Transport {
     return [a, b];
   }
 
-  get state(): TransportState {
-    return this.#state;
-  }
-
-  start(receiver: MessageReceiver): void {
-    if (this.#state !== 'new') throw new McpLocalError(LocalErrorCode.InvalidState, 'Transport already started');
-    this.#receiver = receiver;
-    this.#state = 'open';
+  protected override opened(): void {
     this.#flush();
   }
 
   send(message: JsonRpcMessage): boolean {
     const peer = this.#peer;
-    if (this.#state === 'closed' || !peer || peer.#state === 'closed') return false;
+    if (this.state === 'closed' || !peer || peer.state === 'closed') return false;
     const text = JSON.stringify(message);
     queueMicrotask(() => peer.#deliver(text));
     return true;
@@ -48,8 +38,8 @@ export class InMemoryTransport implements Transport {
   }
 
   #flush(): void {
-    while (this.#receiver && !this.#paused && this.#inbox.length > 0) {
-      this.#receiver.onMessage(JSON.parse(this.#inbox.shift()!));
+    while (this.receiver && !this.#paused && this.#inbox.length > 0) {
+      this.receiver.onMessage(JSON.parse(this.#inbox.shift()!));
     }
   }
 
@@ -63,12 +53,9 @@ export class InMemoryTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    const receiver = this.#receiver;
-    this.#receiver = undefined;
-    receiver?.onClose();
+    if (this.state === 'closed') return;
+    this.finish();
     const peer = this.#peer;
-    if (peer && peer.#state !== 'closed') queueMicrotask(() => void peer.close());
+    if (peer && peer.state !== 'closed') queueMicrotask(() => void peer.close());
   }
 }

@@ -6,48 +6,38 @@ import type { Readable, Writable } from 'node:stream';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, NdjsonDecoder, encodeFrame, type FrameSink } from './ndjson.ts';
-import type { MessageReceiver, Transport, TransportState } from './transport.ts';
+import { BaseTransport } from './base-transport.ts';
 
 export interface StreamTransportOptions {
   /** Largest accepted message in bytes; larger ones are discarded with a frame error. */
   maxMessageBytes?: number;
 }
 
-export class StreamTransport implements Transport, FrameSink {
+export class StreamTransport extends BaseTransport implements FrameSink {
   readonly input: Readable;
   readonly output: Writable;
-  #state: TransportState;
-  #receiver: MessageReceiver | undefined;
   #decoder: NdjsonDecoder;
   #corked: boolean;
   #closing: Promise<void> | undefined;
 
   constructor(input: Readable, output: Writable, options: StreamTransportOptions = {}) {
+    super();
     this.input = input;
     this.output = output;
-    this.#state = 'new';
-    this.#receiver = undefined;
     this.#decoder = new NdjsonDecoder(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     this.#corked = false;
     this.#closing = undefined;
     this.uncork = this.uncork.bind(this);
   }
 
-  get state(): TransportState {
-    return this.#state;
-  }
-
-  start(receiver: MessageReceiver): void {
-    if (this.#state !== 'new') throw new McpLocalError(LocalErrorCode.InvalidState, 'Transport already started');
-    this.#receiver = receiver;
-    this.#state = 'open';
+  protected override opened(): void {
     this.input.on('data', (chunk: Buffer | string) => {
       this.#decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this);
     });
     this.input.on('end', () => this.finish());
     this.input.on('error', (error) => this.finish(error));
     this.output.on('error', (error) => this.finish(error));
-    this.output.on('drain', () => this.#receiver?.onDrain?.());
+    this.output.on('drain', () => this.receiver?.onDrain?.());
   }
 
   line(text: string): void {
@@ -55,14 +45,14 @@ export class StreamTransport implements Transport, FrameSink {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      this.#receiver?.onFrameError(error as Error);
+      this.receiver?.onFrameError(error as Error);
       return;
     }
-    this.#receiver?.onMessage(value);
+    this.receiver?.onMessage(value);
   }
 
   tooLarge(bytes: number): void {
-    this.#receiver?.onFrameError(
+    this.receiver?.onFrameError(
       new McpLocalError(
         LocalErrorCode.MessageTooLarge,
         `Message of at least ${bytes} bytes exceeds the limit of ${this.#decoder.maxMessageBytes} bytes`,
@@ -71,7 +61,7 @@ export class StreamTransport implements Transport, FrameSink {
   }
 
   send(message: JsonRpcMessage): boolean {
-    if (this.#state === 'closed') return false;
+    if (this.state === 'closed') return false;
     // Cork for the rest of this tick so a burst of responses leaves in one writev.
     if (!this.#corked) {
       this.#corked = true;
@@ -92,15 +82,6 @@ export class StreamTransport implements Transport, FrameSink {
 
   resume(): void {
     this.input.resume();
-  }
-
-  /** Marks the transport closed and tells the receiver, once. */
-  protected finish(error?: Error): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    const receiver = this.#receiver;
-    this.#receiver = undefined;
-    receiver?.onClose(error);
   }
 
   close(): Promise<void> {

@@ -8,7 +8,7 @@ import { classify, MessageKind, type JsonRpcMessage, type JsonRpcRequest, type R
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
-import type { MessageReceiver, Transport, TransportState } from '../transport.ts';
+import { BaseTransport } from '../base-transport.ts';
 import { SseParser } from './sse-parser.ts';
 
 export interface HttpClientTransportOptions {
@@ -24,10 +24,8 @@ export interface HttpClientTransportOptions {
 
 const TASK_METHODS = new Set<string>([Method.TasksGet, Method.TasksUpdate, Method.TasksCancel]);
 
-export class StreamableHttpClientTransport implements Transport {
+export class StreamableHttpClientTransport extends BaseTransport {
   readonly url: URL;
-  #state: TransportState;
-  #receiver: MessageReceiver | undefined;
   readonly #options: HttpClientTransportOptions;
   readonly #fetch: typeof fetch;
   /** In-flight modern requests, so cancelling one closes its stream (spec: cancellation). */
@@ -40,9 +38,8 @@ export class StreamableHttpClientTransport implements Transport {
   legacyVersion: string | undefined;
 
   constructor(url: string | URL, options: HttpClientTransportOptions = {}) {
+    super();
     this.url = new URL(url);
-    this.#state = 'new';
-    this.#receiver = undefined;
     this.#options = options;
     this.#fetch = options.fetch ?? fetch;
     this.#inflight = new Map();
@@ -52,16 +49,6 @@ export class StreamableHttpClientTransport implements Transport {
     this.legacyVersion = undefined;
   }
 
-  get state(): TransportState {
-    return this.#state;
-  }
-
-  start(receiver: MessageReceiver): void {
-    if (this.#state !== 'new') throw new McpLocalError(LocalErrorCode.InvalidState, 'Transport already started');
-    this.#receiver = receiver;
-    this.#state = 'open';
-  }
-
   /** Tells the transport which parameters of a tool to mirror into Mcp-Param-* headers. */
   setHeaderParams(toolName: string, params: readonly HeaderParam[]): void {
     if (params.length === 0) this.#headerParams.delete(toolName);
@@ -69,7 +56,7 @@ export class StreamableHttpClientTransport implements Transport {
   }
 
   send(message: JsonRpcMessage): boolean {
-    if (this.#state !== 'open') return false;
+    if (this.state !== 'open') return false;
     const kind = classify(message);
     if (kind === MessageKind.Notification && (message as { method: string }).method === Notification.Cancelled && this.sessionId === undefined) {
       // Modern: closing the request's stream is the cancellation.
@@ -129,7 +116,7 @@ export class StreamableHttpClientTransport implements Transport {
       await this.#read(response, message, id);
     } catch (error) {
       if (controller.signal.aborted || this.#closing.signal.aborted) return;
-      this.#receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP request failed: ${(error as Error).message}`, { cause: error }));
+      this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP request failed: ${(error as Error).message}`, { cause: error }));
     } finally {
       if (id !== undefined && this.#inflight.get(id) === controller) this.#inflight.delete(id);
     }
@@ -162,7 +149,7 @@ export class StreamableHttpClientTransport implements Transport {
       return;
     }
     if (!response.ok) {
-      this.#receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ProtocolViolation, `HTTP ${response.status}: ${text.slice(0, 200)}`));
+      this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ProtocolViolation, `HTTP ${response.status}: ${text.slice(0, 200)}`));
     }
   }
 
@@ -172,7 +159,7 @@ export class StreamableHttpClientTransport implements Transport {
       if (typeof version === 'string') this.legacyVersion = version;
     }
     if ((sent as JsonRpcRequest).method === Method.ToolsList && 'result' in received) this.#learnTools(received.result);
-    this.#receiver?.onMessage(received);
+    this.receiver?.onMessage(received);
   }
 
   /** Remembers which parameters each listed tool mirrors into headers. */
@@ -200,12 +187,12 @@ export class StreamableHttpClientTransport implements Transport {
           try {
             message = JSON.parse(event.data);
           } catch (error) {
-            this.#receiver?.onFrameError(error as Error);
+            this.receiver?.onFrameError(error as Error);
             continue;
           }
           const kind = classify(message);
           if ((kind === MessageKind.Result || kind === MessageKind.Error) && (message as { id?: RequestId }).id === id) answered = true;
-          this.#receiver?.onMessage(message);
+          this.receiver?.onMessage(message);
         }
       }
     } catch {
@@ -218,7 +205,7 @@ export class StreamableHttpClientTransport implements Transport {
   async #resume(message: JsonRpcMessage, id: RequestId, parser: SseParser): Promise<void> {
     const maxResumes = this.#options.maxResumes ?? 3;
     for (let attempt = 0; attempt < maxResumes && this.sessionId !== undefined && parser.lastEventId !== undefined; attempt++) {
-      if (this.#state !== 'open') return;
+      if (this.state !== 'open') return;
       await new Promise((resolve) => setTimeout(resolve, parser.retryMs ?? 1000));
       let resumed: Response;
       try {
@@ -233,14 +220,14 @@ export class StreamableHttpClientTransport implements Transport {
       if (!resumed.ok) break;
       if (await this.#stream(resumed, id, parser)) return;
     }
-    this.#receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ConnectionClosed, 'The response stream ended before the response'));
+    this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ConnectionClosed, 'The response stream ended before the response'));
   }
 
   /** Legacy: the standalone GET stream for server-initiated messages. */
   async #listen(): Promise<void> {
     if (this.sessionId === undefined) return;
     const parser = new SseParser();
-    while (this.#state === 'open' && this.sessionId !== undefined) {
+    while (this.state === 'open' && this.sessionId !== undefined) {
       let response: Response;
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream', 'mcp-session-id': this.sessionId, ...this.#options.headers };
@@ -255,7 +242,7 @@ export class StreamableHttpClientTransport implements Transport {
         return;
       }
       await this.#stream(response, undefined, parser);
-      if (this.#state !== 'open') return;
+      if (this.state !== 'open') return;
       await new Promise((resolve) => setTimeout(resolve, parser.retryMs ?? 1000));
     }
   }
@@ -265,8 +252,8 @@ export class StreamableHttpClientTransport implements Transport {
   resume(): void {}
 
   async close(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
+    if (this.state === 'closed') return;
+    this.finish();
     this.#closing.abort();
     if (this.sessionId !== undefined) {
       await this.#fetch(this.url, { method: 'DELETE', headers: { 'mcp-session-id': this.sessionId, ...this.#options.headers } }).then(
@@ -274,8 +261,5 @@ export class StreamableHttpClientTransport implements Transport {
         () => undefined,
       );
     }
-    const receiver = this.#receiver;
-    this.#receiver = undefined;
-    receiver?.onClose();
   }
 }

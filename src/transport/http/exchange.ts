@@ -6,7 +6,7 @@
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
-import type { AuthInfo, Exchange } from '../exchange.ts';
+import { BaseExchange, type AuthInfo } from '../exchange.ts';
 import type { ResponseSink, OutgoingHeaders } from './sink.ts';
 import { JSON_HEADERS } from './sink.ts';
 import type { SseStream } from './sse.ts';
@@ -33,36 +33,19 @@ export function modernStatus(response: JsonRpcResponse): number {
   }
 }
 
-export class HttpExchange implements Exchange {
-  readonly session: LegacySession | undefined;
-  readonly auth: AuthInfo | undefined;
+export class HttpExchange extends BaseExchange {
   readonly sink: ResponseSink;
   /** Headers every response of this exchange carries (Mcp-Session-Id). */
   readonly headers: OutgoingHeaders;
-  cancelled: boolean;
   stream: SseStream | undefined;
   readonly #opener: StreamOpener;
-  #controller: AbortController | undefined;
 
   constructor(opener: StreamOpener, sink: ResponseSink, session: LegacySession | undefined, auth: AuthInfo | undefined, headers: OutgoingHeaders) {
+    super(session, auth);
     this.#opener = opener;
     this.sink = sink;
-    this.session = session;
-    this.auth = auth;
     this.headers = headers;
-    this.cancelled = false;
     this.stream = undefined;
-    this.#controller = undefined;
-  }
-
-  get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
-  }
-
-  cancel(reason: unknown): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.#controller?.abort(reason);
   }
 
   send(message: JsonRpcNotification | JsonRpcRequest): void {
