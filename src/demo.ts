@@ -67,10 +67,25 @@ export function registerDemo(server: McpServer): void {
     ({ message }) => ({ content: [{ type: 'text', text: message ?? 'This tool always fails.' }], isError: true }),
   );
 
+  server.tool(
+    'ask',
+    {
+      description: 'Asks the user a question (elicitation) and returns the answer.',
+      inputSchema: { type: 'object', properties: { question: { type: 'string' } }, required: ['question'] },
+    },
+    async ({ question }, ctx) => {
+      const reply = await ctx.elicit({
+        message: question,
+        requestedSchema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] },
+      });
+      return reply.action === 'accept' ? String(reply.content?.answer ?? '') : `(${reply.action})`;
+    },
+  );
+
   server.resource(
     'demo://readme',
     { name: 'readme', title: 'About this server', mimeType: 'text/markdown' },
-    () => '# mcp-core demo\n\nTools: echo, add, sleep, fail.\n',
+    () => '# mcp-core demo\n\nTools: echo, add, sleep, fail, ask.\n',
   );
 
   server.prompt(

@@ -7,6 +7,7 @@ export interface ServeArgs {
   stdio: boolean;
   http: { host: string; port: number } | undefined;
   demo: boolean;
+  workers: number | undefined;
 }
 
 export interface HelpArgs {
@@ -28,7 +29,8 @@ Options for serve:
   --config FILE        Read settings from a JSON or YAML file
   --stdio              Serve over stdin/stdout
   --http HOST:PORT     Serve Streamable HTTP on HOST:PORT (path /mcp)
-  --demo               Register the demo tools (echo, add, sleep, fail)
+  --demo               Register the demo tools (echo, add, sleep, fail, ask)
+  --workers N          Run N HTTP server processes on one port (node:cluster)
   -h, --help           Show this help
   -v, --version        Show the version
 `;
@@ -57,6 +59,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         stdio: { type: 'boolean', default: false },
         http: { type: 'string' },
         demo: { type: 'boolean', default: false },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -76,5 +79,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     stdio: values.stdio,
     http: values.http === undefined ? undefined : parseHostPort(values.http),
     demo: values.demo,
+    workers: values.workers === undefined ? undefined : parseWorkers(values.workers),
   };
+}
+
+function parseWorkers(value: string): number {
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError(`--workers expects a number from 1 to 256, got "${value}"`);
+  return workers;
 }

@@ -3,61 +3,46 @@
  * The `mcp-core` binary: the composition root, where configuration, the server, transports
  * and operational endpoints are wired together. Nothing imports this file.
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { registerDemo } from '../demo.ts';
-import { createOriginCheck } from '../security/origin.ts';
-import { ServerConnection } from '../server/connection.ts';
-import { McpServer } from '../server/server.ts';
-import { serveHttp } from '../transport/http/node.ts';
-import { StdioServerTransport } from '../transport/stdio.ts';
 import { parseCommandLine, USAGE, UsageError, type ServeArgs } from './args.ts';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+import { serve } from './serve.ts';
+import { runPrimary, type WorkerMessage } from './workers.ts';
 
 function packageVersion(): string {
   const url = new URL('../../package.json', import.meta.url);
   return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }
 
-async function serve(args: ServeArgs): Promise<void> {
+async function serveCommand(args: ServeArgs): Promise<void> {
   const config = await loadConfig(args.config);
   if (args.http) Object.assign(config.http, args.http);
+  if (args.demo) config.demo = true;
+  if (args.workers !== undefined) config.workers = args.workers;
   const stdio = args.stdio || config.stdio.enabled;
   const http = args.http !== undefined || !stdio;
-  const server = new McpServer({ name: config.server.name, version: config.server.version, instructions: config.server.instructions });
-  if (args.demo || config.demo) registerDemo(server);
+  if (config.workers > 1 && stdio) throw new UsageError('--workers applies to HTTP only; stdio has one client and one process');
+  // stdout belongs to the protocol when stdio is served too.
+  const announce = (url: string) => (stdio ? process.stderr : process.stdout).write(`mcp-core serving Streamable HTTP at ${url}\n`);
 
-  const closers: Array<() => Promise<void> | void> = [() => server.close()];
-  if (http) {
-    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions } = config.http;
-    const listener = await serveHttp(server, {
-      host,
-      port,
-      path,
-      maxBodyBytes,
-      sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions } : false,
-      originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
-    });
-    closers.push(() => listener.close());
-    // stdout belongs to the protocol when stdio is served too.
-    (stdio ? process.stderr : process.stdout).write(`mcp-core serving Streamable HTTP at ${listener.url}\n`);
-  }
-  if (stdio) {
-    const connection = new ServerConnection(server, new StdioServerTransport({ maxMessageBytes: config.stdio.maxMessageBytes }), {
-      // The client closing stdin is the stdio shutdown signal (spec: stdio, shutdown).
-      onClose: () => void shutdown(0),
-    });
-    connection.start();
+  if (config.workers > 1 && cluster.isPrimary) {
+    runPrimary(config.workers, config.server.requestStateSecret, (url) => announce(`${url} (${config.workers} workers)`));
+    return;
   }
 
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    for (const close of closers) await close();
+    await serving.close();
     process.exit(code);
   };
+  const serving = await serve(config, { http, stdio, onStdioClose: () => void shutdown(0) });
+  if (serving.url !== undefined) {
+    if (cluster.isWorker) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
+    else announce(serving.url);
+  }
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 }
@@ -72,7 +57,7 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
-  await serve(args);
+  await serveCommand(args);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

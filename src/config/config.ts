@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 export interface Config {
-  server: { name: string; version: string; instructions?: string };
+  server: { name: string; version: string; instructions?: string; requestStateSecret?: string };
   http: {
     host: string;
     port: number;
@@ -20,6 +20,8 @@ export interface Config {
   };
   stdio: { enabled: boolean; maxMessageBytes: number };
   demo: boolean;
+  /** HTTP server processes sharing the port (node:cluster). */
+  workers: number;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -33,6 +35,7 @@ export const DEFAULT_CONFIG: Config = {
   },
   stdio: { enabled: false, maxMessageBytes: 64 * 1024 * 1024 },
   demo: false,
+  workers: 1,
 };
 
 export class ConfigError extends Error {}
@@ -40,7 +43,7 @@ export class ConfigError extends Error {}
 type Shape = 'string' | 'number' | 'boolean' | 'string[]' | { [key: string]: Shape };
 
 const SHAPE: Shape = {
-  server: { name: 'string', version: 'string', instructions: 'string' },
+  server: { name: 'string', version: 'string', instructions: 'string', requestStateSecret: 'string' },
   http: {
     host: 'string',
     port: 'number',
@@ -52,6 +55,7 @@ const SHAPE: Shape = {
   },
   stdio: { enabled: 'boolean', maxMessageBytes: 'number' },
   demo: 'boolean',
+  workers: 'number',
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {

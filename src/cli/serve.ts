@@ -1,0 +1,66 @@
+/**
+ * `mcp-core serve` in one process: builds the server from configuration and opens the
+ * transports it asks for. Returns what to close on shutdown.
+ */
+import type { Config } from '../config/config.ts';
+import { registerDemo } from '../demo.ts';
+import { createOriginCheck } from '../security/origin.ts';
+import { ServerConnection } from '../server/connection.ts';
+import { McpServer } from '../server/server.ts';
+import { serveHttp } from '../transport/http/node.ts';
+import { StdioServerTransport } from '../transport/stdio.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export interface Serving {
+  /** The HTTP endpoint's URL, when HTTP is served. */
+  url: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  http: boolean;
+  stdio: boolean;
+  /** Called when the stdio client closes stdin: the stdio shutdown signal. */
+  onStdioClose?: () => void;
+}
+
+export function createServer(config: Config): McpServer {
+  const server = new McpServer({
+    name: config.server.name,
+    version: config.server.version,
+    instructions: config.server.instructions,
+    requestStateSecret: config.server.requestStateSecret,
+  });
+  if (config.demo) registerDemo(server);
+  return server;
+}
+
+export async function serve(config: Config, options: ServeOptions): Promise<Serving> {
+  const server = createServer(config);
+  const closers: Array<() => Promise<void> | void> = [() => server.close()];
+  let url: string | undefined;
+  if (options.http) {
+    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions } = config.http;
+    const listener = await serveHttp(server, {
+      host,
+      port,
+      path,
+      maxBodyBytes,
+      sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions } : false,
+      originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
+    });
+    closers.push(() => listener.close());
+    url = listener.url;
+  }
+  if (options.stdio) {
+    const transport = new StdioServerTransport({ maxMessageBytes: config.stdio.maxMessageBytes });
+    new ServerConnection(server, transport, { onClose: options.onStdioClose }).start();
+  }
+  return {
+    url,
+    close: async () => {
+      for (const close of closers) await close();
+    },
+  };
+}
