@@ -41,7 +41,9 @@ describe('configuration', () => {
 
 describe('command line', () => {
   it('parses serve and its options', () => {
-    assert.deepEqual(parseCommandLine(['serve', '--stdio', '--demo']), { command: 'serve', config: undefined, stdio: true, http: undefined, demo: true });
+    assert.deepEqual(parseCommandLine(['serve', '--stdio', '--demo']), { command: 'serve', config: undefined, stdio: true, http: undefined, demo: true, workers: undefined });
+    assert.equal((parseCommandLine(['serve', '--workers', '4']) as ServeArgs).workers, 4);
+    assert.throws(() => parseCommandLine(['serve', '--workers', '0']), /--workers expects/);
     assert.deepEqual((parseCommandLine(['serve', '--http', '0.0.0.0:8080', '--config', 'c.yaml']) as ServeArgs).http, { host: '0.0.0.0', port: 8080 });
     assert.deepEqual(parseHostPort('[::1]:9000'), { host: '::1', port: 9000 });
     assert.deepEqual(parseHostPort('3000'), { host: '127.0.0.1', port: 3000 });
