@@ -27,7 +27,8 @@ export type { RequestOptions, Progress } from './client/requests.ts';
 // Transports
 export type { Transport, MessageReceiver, TransportState } from './transport/transport.ts';
 export type { Exchange, AuthInfo } from './transport/exchange.ts';
-export { StdioServerTransport, StdioClientTransport, type StdioClientOptions } from './transport/stdio.ts';
+export { StdioServerTransport } from './transport/stdio.ts';
+export { StdioClientTransport, type StdioClientOptions } from './transport/stdio-client.ts';
 export { StreamTransport } from './transport/stream.ts';
 export { InMemoryTransport } from './transport/in-memory.ts';
 export { createNodeHandler, serveHttp, type NodeHandlerOptions, type HttpListener } from './transport/http/node.ts';

@@ -3,16 +3,17 @@
  * The `mcp-core` binary: the composition root, where configuration, the server, transports
  * and operational endpoints are wired together. Nothing imports this file.
  */
-import cluster from 'node:cluster';
-import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { parseCommandLine, USAGE, UsageError, type ServeArgs } from './args.ts';
 import { serve } from './serve.ts';
-import { runPrimary, type WorkerMessage } from './workers.ts';
+import type { WorkerMessage } from './workers.ts';
+
+/** Set by node:cluster in its workers; checked without loading the cluster module. */
+const IS_WORKER = process.env.NODE_UNIQUE_ID !== undefined;
 
 function packageVersion(): string {
   const url = new URL('../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  return (JSON.parse(process.getBuiltinModule('node:fs').readFileSync(url, 'utf8')) as { version: string }).version;
 }
 
 async function serveCommand(args: ServeArgs): Promise<void> {
@@ -26,7 +27,8 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   // stdout belongs to the protocol when stdio is served too.
   const announce = (url: string) => (stdio ? process.stderr : process.stdout).write(`mcp-core serving Streamable HTTP at ${url}\n`);
 
-  if (config.workers > 1 && cluster.isPrimary) {
+  if (config.workers > 1 && !IS_WORKER) {
+    const { runPrimary } = await import('./workers.ts');
     runPrimary(config.workers, config.server.requestStateSecret, (url) => announce(`${url} (${config.workers} workers)`));
     return;
   }
@@ -40,7 +42,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   };
   const serving = await serve(config, { http, stdio, onStdioClose: () => void shutdown(0) });
   if (serving.url !== undefined) {
-    if (cluster.isWorker) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
+    if (IS_WORKER) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
     else announce(serving.url);
   }
   process.once('SIGINT', () => void shutdown(0));

@@ -1,14 +1,13 @@
 /**
  * `mcp-core serve` in one process: builds the server from configuration and opens the
  * transports it asks for. Returns what to close on shutdown.
+ *
+ * Transports are imported when asked for: a stdio server never loads node:http, which keeps
+ * the time from spawn to first response close to a bare Node script's.
  */
 import type { Config } from '../config/config.ts';
 import { registerDemo } from '../demo.ts';
-import { createOriginCheck } from '../security/origin.ts';
-import { ServerConnection } from '../server/connection.ts';
 import { McpServer } from '../server/server.ts';
-import { serveHttp } from '../transport/http/node.ts';
-import { StdioServerTransport } from '../transport/stdio.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -41,6 +40,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   const closers: Array<() => Promise<void> | void> = [() => server.close()];
   let url: string | undefined;
   if (options.http) {
+    const [{ serveHttp }, { createOriginCheck }] = await Promise.all([import('../transport/http/node.ts'), import('../security/origin.ts')]);
     const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions } = config.http;
     const listener = await serveHttp(server, {
       host,
@@ -54,6 +54,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     url = listener.url;
   }
   if (options.stdio) {
+    const [{ StdioServerTransport }, { ServerConnection }] = await Promise.all([import('../transport/stdio.ts'), import('../server/connection.ts')]);
     const transport = new StdioServerTransport({ maxMessageBytes: config.stdio.maxMessageBytes });
     new ServerConnection(server, transport, { onClose: options.onStdioClose }).start();
   }

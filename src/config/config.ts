@@ -3,9 +3,7 @@
  * environment (`MCP__SECTION__KEY`, e.g. `MCP__HTTP__PORT=8080`). Every value is checked, and a
  * wrong one is reported with its path and where it came from.
  */
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 
 export interface Config {
   server: { name: string; version: string; instructions?: string; requestStateSecret?: string };
@@ -90,13 +88,15 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
+    const { readFile } = await import('node:fs/promises');
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`);
   }
   let value: unknown;
   try {
-    value = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+    // yaml is loaded only for YAML files: it is the largest thing on the startup path.
+    value = extname(path) === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text);
   } catch (error) {
     throw new ConfigError(`Config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
   }

@@ -6,14 +6,15 @@
  * schema itself: network references are never fetched, and a schema whose reference cannot
  * be resolved is rejected at registration rather than treated as permissive.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
-import formats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { LocalErrorCode, McpLocalError } from './local-errors.ts';
+import { compileSimpleSchema, type SchemaCheck } from './simple-schema.ts';
 
-/** Returns undefined when `value` is valid, otherwise a human-readable reason. */
-export type SchemaCheck = (value: unknown) => string | undefined;
+export type { SchemaCheck };
+
+// ajv is loaded on first need: plain schemas never need it (see simple-schema.ts).
+const load = createRequire(import.meta.url);
 
 /** Bounds against schemas built to exhaust the validator (spec: composition-keyword resource use). */
 export const SCHEMA_LIMITS = { maxDepth: 64, maxSubschemas: 10_000 } as const;
@@ -27,13 +28,17 @@ type Dialect = (typeof DIALECTS)[keyof typeof DIALECTS];
 
 const engines = new Map<Dialect, Ajv>();
 
+type AjvClass = new (options: Options) => Ajv;
+
 function engine(dialect: Dialect): Ajv {
   let ajv = engines.get(dialect);
   if (ajv) return ajv;
   // strict: false because tool schemas legitimately carry annotations such as x-mcp-header.
-  const options = { strict: false, allErrors: false, validateSchema: true, addUsedSchema: false } as const;
-  ajv = dialect === '2020' ? new Ajv2020(options) : dialect === '2019' ? new Ajv2019(options) : new Ajv(options);
-  (formats as unknown as (ajv: Ajv) => void)(ajv);
+  const options: Options = { strict: false, allErrors: false, validateSchema: true, addUsedSchema: false };
+  const Engine: AjvClass =
+    dialect === '2020' ? load('ajv/dist/2020.js').Ajv2020 : dialect === '2019' ? load('ajv/dist/2019.js').Ajv2019 : load('ajv').Ajv;
+  ajv = new Engine(options);
+  (load('ajv-formats').default as (ajv: Ajv) => void)(ajv);
   engines.set(dialect, ajv);
   return ajv;
 }
@@ -85,7 +90,10 @@ export function compileSchema(schema: unknown): SchemaCheck {
   if (typeof schema === 'boolean') return schema ? () => undefined : () => 'no value is allowed';
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) throw invalidSchema('a schema must be an object');
   checkBounds(schema);
-  const ajv = engine(dialectOf(schema as Record<string, unknown>));
+  const dialect = dialectOf(schema as Record<string, unknown>);
+  const simple = compileSimpleSchema(schema);
+  if (simple !== undefined) return simple;
+  const ajv = engine(dialect);
   let validate: ValidateFunction;
   try {
     validate = ajv.compile(schema);

@@ -5,7 +5,12 @@
  * encrypted and authenticated with AES-256-GCM (confidential and tamper-evident), and carries
  * an expiry plus a binding to the originating request and principal, checked on return.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type * as NodeCrypto from 'node:crypto';
+
+/** node:crypto, loaded on first use: a server that never seals state never pays for it. */
+function crypto(): typeof NodeCrypto {
+  return process.getBuiltinModule('node:crypto');
+}
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -19,7 +24,8 @@ export interface SealedPayload {
 }
 
 export class RequestStateSealer {
-  readonly #key: Buffer;
+  readonly #secret: string | Uint8Array | undefined;
+  #derived: Buffer | undefined;
   readonly ttlMs: number;
 
   /**
@@ -27,15 +33,21 @@ export class RequestStateSealer {
    *   than one process); a random per-process key by default.
    */
   constructor(secret: string | Uint8Array | undefined, ttlMs: number) {
-    this.#key = createHash('sha256')
-      .update(secret ?? randomBytes(32))
-      .digest();
+    this.#secret = secret;
+    this.#derived = undefined;
     this.ttlMs = ttlMs;
   }
 
+  get #key(): Buffer {
+    return (this.#derived ??= crypto()
+      .createHash('sha256')
+      .update(this.#secret ?? crypto().randomBytes(32))
+      .digest());
+  }
+
   seal(payload: Omit<SealedPayload, 'exp'>): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const iv = crypto().randomBytes(IV_BYTES);
+    const cipher = crypto().createCipheriv('aes-256-gcm', this.#key, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify({ ...payload, exp: Date.now() + this.ttlMs })), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
   }
@@ -47,7 +59,7 @@ export class RequestStateSealer {
     if (raw.length <= IV_BYTES + TAG_BYTES) return 'requestState is malformed';
     let payload: SealedPayload;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, IV_BYTES));
+      const decipher = crypto().createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, IV_BYTES));
       decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
       const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
       payload = JSON.parse(text) as SealedPayload;
@@ -62,7 +74,7 @@ export class RequestStateSealer {
 
 /** A stable digest of a JSON value: object keys are sorted, so key order does not matter. */
 export function digestJson(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+  return crypto().createHash('sha256').update(canonicalJson(value)).digest('base64url');
 }
 
 function canonicalJson(value: unknown): string {

@@ -6,7 +6,6 @@
  * A call becomes a task only when the tool allows it and the request opted in through
  * `_meta` capabilities (`extensions["io.modelcontextprotocol/tasks"]`).
  */
-import { randomUUID } from 'node:crypto';
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
@@ -171,7 +170,8 @@ export class TaskManager {
   async #create(ctx: RequestContext): Promise<RunningTask> {
     const now = new Date().toISOString();
     const record: TaskRecord = {
-      taskId: randomUUID(),
+      // High entropy, as task ids are bearer handles (SEP-2663).
+      taskId: globalThis.crypto.randomUUID(),
       status: 'working',
       createdAt: now,
       lastUpdatedAt: now,

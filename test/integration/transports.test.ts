@@ -3,7 +3,7 @@ import { after, before, describe } from 'node:test';
 import { join } from 'node:path';
 import { McpClient } from '../../src/client/client.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
-import { StdioClientTransport } from '../../src/transport/stdio.ts';
+import { StdioClientTransport } from '../../src/transport/stdio-client.ts';
 import { connectInMemory } from '../../src/testing/index.ts';
 import { createEverythingServer } from '../../examples/everything-server.ts';
 import { ROOT, startHttpServer, type RunningServer } from '../helpers/processes.ts';

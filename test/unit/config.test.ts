@@ -57,3 +57,15 @@ describe('command line', () => {
     assert.throws(() => parseCommandLine(['serve', '--verbose']), UsageError);
   });
 });
+
+describe('command line forms', () => {
+  it('accepts --name=value, a value after the name, -h and --', () => {
+    assert.equal((parseCommandLine(['serve', '--config=c.json']) as ServeArgs).config, 'c.json');
+    assert.equal((parseCommandLine(['serve', '--config', 'c.json']) as ServeArgs).config, 'c.json');
+    assert.equal(parseCommandLine(['-h']).command, 'help');
+    assert.equal(parseCommandLine(['-v']).command, 'version');
+    assert.throws(() => parseCommandLine(['serve', '--config']), /--config needs a value/);
+    assert.throws(() => parseCommandLine(['serve', '--stdio=yes']), /Unknown option/);
+    assert.throws(() => parseCommandLine(['serve', '--', '--demo']), /Unexpected argument "--demo"/);
+  });
+});
