@@ -7,9 +7,8 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { parseCommandLine, USAGE, UsageError, type ServeArgs } from './args.ts';
 import { serve } from './serve.ts';
 import type { WorkerMessage } from './workers.ts';
+import type { Cluster } from 'node:cluster';
 
-/** Set by node:cluster in its workers; checked without loading the cluster module. */
-const IS_WORKER = process.env.NODE_UNIQUE_ID !== undefined;
 
 function packageVersion(): string {
   const url = new URL('../../package.json', import.meta.url);
@@ -27,7 +26,9 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   // stdout belongs to the protocol when stdio is served too.
   const announce = (url: string) => (stdio ? process.stderr : process.stdout).write(`mcp-core serving Streamable HTTP at ${url}\n`);
 
-  if (config.workers > 1 && !IS_WORKER) {
+  // node:cluster is loaded only when workers are asked for (workers get the same arguments).
+  const isWorker = config.workers > 1 && (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker;
+  if (config.workers > 1 && !isWorker) {
     const { runPrimary } = await import('./workers.ts');
     runPrimary(config.workers, config.server.requestStateSecret, (url) => announce(`${url} (${config.workers} workers)`));
     return;
@@ -42,7 +43,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   };
   const serving = await serve(config, { http, stdio, onStdioClose: () => void shutdown(0) });
   if (serving.url !== undefined) {
-    if (IS_WORKER) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
+    if (isWorker) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
     else announce(serving.url);
   }
   process.once('SIGINT', () => void shutdown(0));
