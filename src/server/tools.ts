@@ -91,9 +91,11 @@ function headerParamsOf(name: string, wire: Tool): HeaderParam[] {
 }
 
 function buildWire(name: string, config: ToolConfig): Tool {
-  const wire: Tool = { name, inputSchema: (config.inputSchema as Tool['inputSchema']) ?? DEFAULT_INPUT_SCHEMA };
+  // Key order as a reader expects it in tools/list: name and prose first, schemas after.
+  const wire = { name } as Tool;
   if (config.title !== undefined) wire.title = config.title;
   if (config.description !== undefined) wire.description = config.description;
+  wire.inputSchema = (config.inputSchema as Tool['inputSchema']) ?? DEFAULT_INPUT_SCHEMA;
   if (config.outputSchema !== undefined) wire.outputSchema = config.outputSchema as Tool['outputSchema'];
   if (config.annotations !== undefined) wire.annotations = config.annotations;
   if (config.icons !== undefined) wire.icons = config.icons;
