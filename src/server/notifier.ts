@@ -35,9 +35,11 @@ export class ChangeNotifier {
     this.#scheduled = new Set();
   }
 
-  /** Registers an initialized legacy session; closed sessions drop out on their own. */
+  /** Registers a legacy session until it closes. */
   attach(session: LegacySession): void {
+    if (session.closed || this.#sessions.has(session)) return;
     this.#sessions.add(session);
+    session.onClose = () => this.#sessions.delete(session);
   }
 
   detach(session: LegacySession): void {
@@ -85,10 +87,7 @@ export class ChangeNotifier {
   }
 
   *#liveSessions(): Generator<LegacySession> {
-    for (const session of this.#sessions) {
-      if (session.closed) this.#sessions.delete(session);
-      else if (session.initialized) yield session;
-    }
+    for (const session of this.#sessions) if (session.initialized) yield session;
   }
 }
 

@@ -26,6 +26,9 @@ export interface TaskOptions {
 
 type Result = Record<string, unknown>;
 
+/** setTimeout fires at once beyond this (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function declaresTasks(capabilities: ClientCapabilities): boolean {
   return capabilities.extensions?.[TASKS_EXTENSION] !== undefined;
 }
@@ -47,6 +50,8 @@ interface Waiter {
 class RunningTask implements TaskInputs {
   readonly record: TaskRecord;
   readonly exchange: TaskExchange;
+  /** Stops the work when the task's TTL runs out. */
+  expiry: NodeJS.Timeout | undefined;
   readonly #store: TaskStore;
   readonly #waiters: Map<string, Waiter>;
   readonly #usedKeys: Set<string>;
@@ -54,6 +59,7 @@ class RunningTask implements TaskInputs {
   constructor(record: TaskRecord, store: TaskStore, auth: AuthInfo | undefined) {
     this.record = record;
     this.exchange = new TaskExchange(undefined, auth);
+    this.expiry = undefined;
     this.#store = store;
     this.#waiters = new Map();
     this.#usedKeys = new Set();
@@ -183,6 +189,11 @@ export class TaskManager {
     // Durable before the handle goes out: an immediate tasks/get must find it (SEP-2663).
     await this.store.put(record);
     this.#running.set(record.taskId, task);
+    // A task still running when its TTL lapses is stopped: nobody can see its result anymore.
+    if (this.ttlMs < MAX_TIMER_MS) {
+      task.expiry = setTimeout(() => task.exchange.cancel(new McpLocalError(LocalErrorCode.Timeout, 'Task expired')), this.ttlMs);
+      task.expiry.unref();
+    }
     return task;
   }
 
@@ -192,12 +203,13 @@ export class TaskManager {
       await task.finish('completed', { result: { ...result, resultType: 'complete' } });
     } catch (error) {
       if (task.exchange.cancelled) {
-        await task.finish('cancelled', { statusMessage: 'Cancelled by the client' });
+        await task.finish('cancelled', { statusMessage: (task.exchange.signal.reason as Error | undefined)?.message ?? 'Cancelled' });
       } else {
         const wire = error instanceof McpError ? error.toWire() : { code: -32603, message: 'Internal error' };
         await task.finish('failed', { error: wire, statusMessage: wire.message });
       }
     } finally {
+      clearTimeout(task.expiry);
       this.#running.delete(task.taskId);
     }
   }

@@ -42,6 +42,8 @@ export class LegacySession {
   outlet: SessionOutlet | undefined;
   lastActive: number;
   closed: boolean;
+  /** Called once when the session closes, so registries holding it can let go. */
+  onClose: (() => void) | undefined;
   #pending: Map<RequestId, PendingRequest> | undefined;
   #nextId: number;
 
@@ -56,6 +58,7 @@ export class LegacySession {
     this.outlet = undefined;
     this.lastActive = Date.now();
     this.closed = false;
+    this.onClose = undefined;
     this.#pending = undefined;
     this.#nextId = 0;
   }
@@ -121,6 +124,7 @@ export class LegacySession {
     if (this.closed) return;
     this.closed = true;
     this.outlet = undefined;
+    this.onClose?.();
     const pending = this.#pending;
     this.#pending = undefined;
     if (!pending) return;

@@ -220,3 +220,16 @@ describe('McpServer', () => {
     assert.equal(errors.length, 1);
   });
 });
+
+describe('session bookkeeping', () => {
+  it('forgets legacy sessions when they close', async () => {
+    const server = newServer();
+    server.tool('t', {}, () => 'x');
+    const pairs = await Promise.all(Array.from({ length: 5 }, () => connectInMemory(server, { era: 'legacy' })));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(server.core.notifier.sessionCount, 5);
+    await Promise.all(pairs.map((pair) => pair.close()));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(server.core.notifier.sessionCount, 0);
+  });
+});

@@ -70,3 +70,19 @@ describe('tasks', () => {
     }
   });
 });
+
+describe('task lifetime', () => {
+  it('stops a task that outlives its TTL', async () => {
+    const server = new McpServer({ name: 'ttl', version: '1.0.0', tasks: { ttlMs: 50 } });
+    let stopped = false;
+    server.tool('long', { taskSupport: 'required' }, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => ((stopped = true), reject(ctx.signal.reason)))));
+    const { client, close } = await connectInMemory(server, { capabilities: TASKS });
+    try {
+      await client.callTool('long');
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      assert.equal(stopped, true);
+    } finally {
+      await close();
+    }
+  });
+});
