@@ -4,6 +4,7 @@
  */
 import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '../protocol/types.ts';
 import type { Icon } from '../protocol/types.ts';
+import { preEncoded } from '../protocol/encode.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { ChangeNotifier, type ListKind } from './notifier.ts';
 import type { RegisteredPrompt } from './prompts.ts';
@@ -82,7 +83,7 @@ export class ServerCore {
     this.readHint = options.cache?.read ?? { ttlMs: 0, cacheScope: 'private' };
     this.sealer = new RequestStateSealer(options.requestStateSecret, options.requestStateTtlMs ?? 10 * 60_000);
     this.clientRequestTimeoutMs = options.clientRequestTimeoutMs ?? 5 * 60_000;
-    this.serverInfoMeta = options.serverInfoInResults === false ? undefined : { 'io.modelcontextprotocol/serverInfo': info };
+    this.serverInfoMeta = options.serverInfoInResults === false ? undefined : preEncoded({ 'io.modelcontextprotocol/serverInfo': info });
     this.notifier = new ChangeNotifier();
     this.tools = new Registry('Tool', () => this.#changed('tools'));
     this.prompts = new Registry('Prompt', () => this.#changed('prompts'));

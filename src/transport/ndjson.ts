@@ -1,3 +1,6 @@
+import { encodeMessage } from '../protocol/encode.ts';
+import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
+
 /**
  * Newline-delimited JSON framing (the stdio binding's wire format).
  *
@@ -93,6 +96,6 @@ export class NdjsonDecoder {
 }
 
 /** Serializes one message as a frame. JSON.stringify never emits a raw newline. */
-export function encodeFrame(message: unknown): string {
-  return JSON.stringify(message) + '\n';
+export function encodeFrame(message: JsonRpcMessage): string {
+  return encodeMessage(message) + '\n';
 }

@@ -29,7 +29,7 @@ describe('newline-delimited JSON framing', () => {
   });
 
   it('joins a message that spans many chunks with one concatenation (linear framing)', () => {
-    const payload = Buffer.from(encodeFrame({ text: 'z'.repeat(10 * 1024 * 1024) }));
+    const payload = Buffer.from(encodeFrame({ jsonrpc: '2.0', method: 'm', params: { text: 'z'.repeat(10 * 1024 * 1024) } }));
     const original = Buffer.concat;
     let concats = 0;
     Buffer.concat = ((list: readonly Uint8Array[], length?: number) => {
@@ -49,7 +49,7 @@ describe('newline-delimited JSON framing', () => {
   });
 
   it('never writes a raw newline inside a frame', () => {
-    const frame = encodeFrame({ text: 'line1\nline2\u2028' });
+    const frame = encodeFrame({ jsonrpc: '2.0', method: 'm', params: { text: 'line1\nline2\u2028' } });
     assert.equal(frame.indexOf('\n'), frame.length - 1);
   });
 });

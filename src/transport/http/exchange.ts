@@ -4,6 +4,7 @@
  * (progress, logs, legacy server-to-client requests).
  */
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.ts';
+import { encodeMessage } from '../../protocol/encode.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
 import { BaseExchange, type AuthInfo } from '../exchange.ts';
@@ -79,7 +80,7 @@ export class HttpExchange extends BaseExchange {
       this.sink.send(204, this.headers, '');
       return;
     }
-    this.sink.send(status, this.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...this.headers }, JSON.stringify(response));
+    this.sink.send(status, this.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...this.headers }, encodeMessage(response));
   }
 }
 

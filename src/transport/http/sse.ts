@@ -3,6 +3,7 @@
  * are recorded in the event store and replayed when the client comes back with
  * Last-Event-ID, after which live delivery continues on the new connection.
  */
+import { encodeMessage } from '../../protocol/encode.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { makeEventId, type EventStore } from '../../store/event-store.ts';
 import type { SessionOutlet } from '../../store/legacy-session.ts';
@@ -60,7 +61,7 @@ export class SseStream implements SessionOutlet {
   }
 
   deliver(message: JsonRpcMessage): boolean {
-    const data = JSON.stringify(message);
+    const data = encodeMessage(message);
     let eventId: string | undefined;
     if (this.#store !== undefined) {
       eventId = makeEventId(this.id, ++this.#sequence);
