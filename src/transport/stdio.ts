@@ -12,7 +12,6 @@ export class StdioServerTransport extends StreamTransport {
 
   /** stdout stays open for the process; only stop reading and flush what is queued. */
   protected override async closeStreams(): Promise<void> {
-    this.flush();
     process.stdin.pause();
     await new Promise<void>((resolve) => {
       if (process.stdout.writableLength === 0) resolve();

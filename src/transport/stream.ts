@@ -17,8 +17,6 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   readonly input: Readable;
   readonly output: Writable;
   #decoder: NdjsonDecoder;
-  #batch: string;
-  #owesDrain: boolean;
   #closing: Promise<void> | undefined;
 
   constructor(input: Readable, output: Writable, options: StreamTransportOptions = {}) {
@@ -26,10 +24,7 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     this.input = input;
     this.output = output;
     this.#decoder = new NdjsonDecoder(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-    this.#batch = '';
-    this.#owesDrain = false;
     this.#closing = undefined;
-    this.flush = this.flush.bind(this);
   }
 
   protected override opened(): void {
@@ -39,10 +34,7 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     this.input.on('end', () => this.finish());
     this.input.on('error', (error) => this.finish(error));
     this.output.on('error', (error) => this.finish(error));
-    this.output.on('drain', () => {
-      this.#owesDrain = false;
-      this.receiver?.onDrain?.();
-    });
+    this.output.on('drain', () => this.receiver?.onDrain?.());
   }
 
   line(text: string): void {
@@ -67,26 +59,10 @@ export class StreamTransport extends BaseTransport implements FrameSink {
 
   send(message: JsonRpcMessage): boolean {
     if (this.state === 'closed') return false;
-    // Frames sent in the same tick are joined and leave in one write: one buffer and one
-    // syscall for a burst of responses, instead of one each.
-    if (this.#batch === '') process.nextTick(this.flush);
-    this.#batch += encodeFrame(message);
-    const ok = this.output.writableLength + this.#batch.length < this.output.writableHighWaterMark;
-    if (!ok) this.#owesDrain = true;
-    return ok;
-  }
-
-  flush(): void {
-    const batch = this.#batch;
-    if (batch === '') return;
-    this.#batch = '';
-    const accepted = this.output.write(batch);
-    // A false from send() promises a later onDrain; the stream only emits 'drain' after a
-    // write it refused, so keep the promise here when it took this one.
-    if (accepted && this.#owesDrain) {
-      this.#owesDrain = false;
-      process.nextTick(() => this.receiver?.onDrain?.());
-    }
+    // Each frame is written at once rather than batched per tick: the peer starts reading the
+    // first response while the next is being computed, which measured faster over pipes
+    // (writes to a pipe are synchronous on Linux) than fewer, larger writes.
+    return this.output.write(encodeFrame(message));
   }
 
   pause(): void {
@@ -103,7 +79,6 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   }
 
   protected async closeStreams(): Promise<void> {
-    this.flush();
     await new Promise<void>((resolve) => {
       if (this.output.writableEnded || this.output.destroyed) resolve();
       else this.output.end(resolve);

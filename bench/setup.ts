@@ -1,0 +1,111 @@
+/**
+ * The bench's own setup, run by the root `npm run bench` before run.ts: the npm packages of
+ * this folder, the mcp-core binary, the Node peers as JavaScript, the rmcp peer's release
+ * build, and the Python peer's venv. Each step is skipped
+ * when it is already done, so a second run starts measuring at once.
+ *
+ * npm packages are required. cargo and python3 are not: when one is missing, its peer is
+ * reported as failed in RESULTS.md instead of stopping the whole suite.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_DIR, BUILT_PEERS_DIR, PYTHON, ROOT_DIR } from './lib/paths.ts';
+
+function log(message: string): void {
+  process.stderr.write(`[bench setup] ${message}\n`);
+}
+
+/** Runs a command with its output on stderr (stdout is kept for the results summary). */
+function step(command: string, args: string[], cwd = BENCH_DIR): boolean {
+  // fd 2 for both: the child's stdout goes to our stderr.
+  const result = spawnSync(command, args, { cwd, stdio: ['ignore', 2, 2] });
+  return result.status === 0;
+}
+
+function have(command: string, args: string[]): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+function npmPackages(): void {
+  const marker = join(BENCH_DIR, 'node_modules', '.package-lock.json');
+  const lock = join(BENCH_DIR, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing bench npm packages (npm ci)');
+  if (!step('npm', ['ci', '--no-audit', '--no-fund'])) throw new Error('npm ci in bench/ failed');
+}
+
+function rustPeer(): void {
+  if (!have('cargo', ['--version'])) {
+    log('cargo not found: the rmcp peer will be reported as failed');
+    return;
+  }
+  log('building bench/peers/rmcp-echo (cargo build --release)');
+  const manifest = join(BENCH_DIR, 'peers', 'rmcp-echo', 'Cargo.toml');
+  if (!step('cargo', ['build', '--release', '--locked', '--quiet', '--manifest-path', manifest])) {
+    log('cargo build failed: the rmcp peer will be reported as failed');
+  }
+}
+
+function pythonPeer(): void {
+  const requirements = join(BENCH_DIR, 'peers', 'python-echo', 'requirements.txt');
+  const wanted = /^mcp==(\S+)$/m.exec(readFileSync(requirements, 'utf8'))?.[1];
+  if (!existsSync(PYTHON)) {
+    if (!have('python3', ['--version'])) {
+      log('python3 not found: the Python peer will be reported as failed');
+      return;
+    }
+    log('creating bench/.venv');
+    if (!step('python3', ['-m', 'venv', join(BENCH_DIR, '.venv')])) {
+      log('python3 -m venv failed: the Python peer will be reported as failed');
+      return;
+    }
+  }
+  let installed = '';
+  try {
+    installed = execFileSync(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("mcp"))'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // not installed yet
+  }
+  if (installed === wanted) return;
+  log(`installing mcp==${wanted} into bench/.venv`);
+  if (!step(PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements])) {
+    log('pip install failed: the Python peer will be reported as failed');
+  }
+}
+
+/** mcp-core is measured as shipped, so the binary is built from the current sources each run. */
+function mcpCore(): void {
+  log('building mcp-core (npm run build)');
+  if (!step('npm', ['run', 'build'], ROOT_DIR)) throw new Error('npm run build failed');
+}
+
+/** Node peers to build, as `<dir>/<entry>.ts` under peers/. */
+const NODE_PEERS = ['bare/stdio.ts', 'bare/http.ts', 'sdk-v1/stdio.ts', 'sdk-v1/http-stateful.ts', 'sdk-v1/http-stateless.ts', 'sdk-v2/stdio.ts', 'sdk-v2/http.ts', 'mcp-core/server.ts'];
+
+/**
+ * Bundles each Node peer to plain JavaScript in .build/, packages left external so the SDKs
+ * run as installed. Without it every peer would pay Node's TypeScript stripping at startup,
+ * which no shipped package pays.
+ */
+async function nodePeers(): Promise<void> {
+  log('building the Node peers as JavaScript (esbuild)');
+  const { build } = await import(join(ROOT_DIR, 'node_modules', 'esbuild', 'lib', 'main.js'));
+  await build({
+    entryPoints: Object.fromEntries(NODE_PEERS.map((entry) => [entry.replace(/\.ts$/, ''), join(BENCH_DIR, 'peers', entry)])),
+    outdir: BUILT_PEERS_DIR,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
+
+npmPackages();
+mcpCore();
+await nodePeers();
+rustPeer();
+pythonPeer();
