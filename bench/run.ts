@@ -3,11 +3,12 @@
  * RESULTS.md and results.svg next to this file and prints a summary to stdout. Progress goes
  * to stderr.
  *
- * Usage: node run.ts [--quick] [--only GROUP,...]
+ * Usage: node run.ts [--quick] [--only GROUP,...] | node run.ts --render
+ * (--render rewrites the report from bench/results.json, the numbers of the last run)
  * Groups: stdio, large, http-modern, http-legacy, tools, sessions, cold-start.
  * `npm run bench` at the repository root does the setup (npm ci, cargo, venv) first.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineBusy } from './lib/machine-load.ts';
@@ -38,7 +39,32 @@ const GROUPS: Record<string, Group> = {
   'cold-start': async (s) => [await coldStart(s)],
 };
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, render: { type: 'boolean', default: false } } });
+const RAW = join(BENCH_DIR, 'results.json');
+
+/** Writes RESULTS.md and results.svg from one run's numbers. */
+function report(run: RunInfo, env: ReturnType<typeof environment>, workloads: WorkloadResult[]): void {
+  const targets = evaluateTargets(workloads);
+  writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderMarkdown(run, env, workloads, targets));
+  const subtitle = `${run.quick ? 'quick run' : 'full run'}, ${run.startedAt.toISOString().slice(0, 10)}; ${env.machine[1][1]} cores ${env.machine[0][1]}; Node ${process.version}`;
+  writeFileSync(join(BENCH_DIR, 'results.svg'), renderSvg(workloads, subtitle));
+  process.stdout.write(`\n${renderSummary(workloads, targets)}\nWrote bench/RESULTS.md and bench/results.svg (${Math.round(run.seconds)} s).\n`);
+}
+
+interface RunInfo {
+  quick: boolean;
+  startedAt: Date;
+  seconds: number;
+  busyBefore: number;
+  busyAfter: number;
+}
+
+// --render: rewrite the report from the numbers of the last run (bench/results.json).
+if (values.render) {
+  const saved = JSON.parse(readFileSync(RAW, 'utf8')) as { run: RunInfo; env: ReturnType<typeof environment>; workloads: WorkloadResult[] };
+  report({ ...saved.run, startedAt: new Date(saved.run.startedAt) }, saved.env, saved.workloads);
+  process.exit(0);
+}
 const settings = values.quick ? QUICK : FULL;
 const groups = values.only === undefined ? Object.keys(GROUPS) : values.only.split(',');
 for (const group of groups) if (!(group in GROUPS)) throw new Error(`unknown group "${group}"; known: ${Object.keys(GROUPS).join(', ')}`);
@@ -54,11 +80,13 @@ for (const group of groups) {
 }
 const seconds = (performance.now() - started) / 1000;
 
-const targets = evaluateTargets(workloads);
 const env = environment();
 const busyAfter = await machineBusy(2000);
-const run = { quick: settings.quick, startedAt, seconds, busyBefore, busyAfter };
-writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderMarkdown(run, env, workloads, targets));
-const subtitle = `${settings.quick ? 'quick run' : 'full run'}, ${startedAt.toISOString().slice(0, 10)}; ${env.machine[1][1]} cores ${env.machine[0][1]}; Node ${process.version}`;
-writeFileSync(join(BENCH_DIR, 'results.svg'), renderSvg(workloads, subtitle));
-process.stdout.write(`\n${renderSummary(workloads, targets)}\nWrote bench/RESULTS.md and bench/results.svg (${Math.round(seconds)} s).\n`);
+const run: RunInfo = { quick: settings.quick, startedAt, seconds, busyBefore, busyAfter };
+if (values.only === undefined) {
+  writeFileSync(RAW, JSON.stringify({ run, env, workloads }, null, 1));
+  report(run, env, workloads);
+} else {
+  // A partial run is for looking, not for the record: the committed report stays whole.
+  process.stdout.write(`\n${renderSummary(workloads, evaluateTargets(workloads))}\n(--only: bench/RESULTS.md left as it was)\n`);
+}
