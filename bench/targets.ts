@@ -7,11 +7,12 @@ import { MCP_CORE_CLI, missing, NODE, peerScript, builtPeer, PYTHON, RMCP_ECHO }
 import type { Command } from './lib/process.ts';
 import type { Era } from './lib/protocol.ts';
 
-export type PeerKey = 'mcp-core' | 'mcp-core-legacy' | 'sdk-v1' | 'sdk-v1-stateless' | 'sdk-v2' | 'rmcp' | 'python' | 'bare';
+export type PeerKey = 'mcp-core' | 'mcp-core-legacy' | 'mcp-core-workers' | 'sdk-v1' | 'sdk-v1-stateless' | 'sdk-v2' | 'rmcp' | 'python' | 'bare';
 
 export const PEER_LABELS: Record<PeerKey, string> = {
   'mcp-core': 'mcp-core',
   'mcp-core-legacy': 'mcp-core (legacy era)',
+  'mcp-core-workers': 'mcp-core, 2 workers',
   'sdk-v1': 'TS SDK v1',
   'sdk-v1-stateless': 'TS SDK v1 stateless',
   'sdk-v2': 'TS SDK v2',
@@ -48,6 +49,7 @@ export const STDIO_ECHO: Record<PeerKey, StdioTarget | undefined> = {
   'mcp-core-legacy': { key: 'mcp-core-legacy', era: 'legacy', mode: 'CLI serve --stdio --demo, 2025-11-25 handshake', command: mcpCore('--stdio', '--demo') },
   'sdk-v1': { key: 'sdk-v1', era: 'legacy', mode: 'StdioServerTransport, 2025-11-25 handshake (no 2026 support)', command: node(builtPeer('sdk-v1', 'stdio.ts')) },
   'sdk-v1-stateless': undefined,
+  'mcp-core-workers': undefined,
   'sdk-v2': { key: 'sdk-v2', era: 'modern', mode: 'serveStdio, 2026-07-28', command: node(builtPeer('sdk-v2', 'stdio.ts')) },
   rmcp: { key: 'rmcp', era: 'modern', mode: 'stdio_pipes, 2026-07-28, release build', command: { command: RMCP_ECHO, args: ['--stdio'] }, unavailable: RMCP_MISSING },
   python: { key: 'python', era: 'modern', mode: 'MCPServer (ex-FastMCP) stdio, 2026-07-28', command: { command: PYTHON, args: [peerScript('python-echo', 'server.py'), '--stdio'] }, unavailable: PYTHON_MISSING },
@@ -69,6 +71,13 @@ export function stdioTools(count: number): StdioTarget[] {
 /** Stateless modern echo over HTTP (SDK v1 only speaks the legacy era, statelessly). */
 export const HTTP_MODERN: HttpTarget[] = [
   { key: 'mcp-core', era: 'modern', mode: 'CLI serve --http --demo, JSON reply', command: (port) => mcpCore('--http', `127.0.0.1:${port}`, '--demo') },
+  // Scaling across processes: on 2 cores the load generator needs one of them.
+  {
+    key: 'mcp-core-workers',
+    era: 'modern',
+    mode: 'CLI serve --http --demo --workers 2 (node:cluster)',
+    command: (port) => mcpCore('--http', `127.0.0.1:${port}`, '--demo', '--workers', '2'),
+  },
   { key: 'sdk-v2', era: 'modern', mode: 'createMcpHandler + toNodeHandler, JSON reply', command: (port) => node(builtPeer('sdk-v2', 'http.ts'), '--port', String(port)) },
   {
     key: 'sdk-v1-stateless',

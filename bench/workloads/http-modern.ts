@@ -47,6 +47,7 @@ export async function httpModern(settings: Settings): Promise<WorkloadResult> {
     notes: [
       `${PEER_LABELS['sdk-v1-stateless']} is legacy-era traffic (no envelope, MCP-Protocol-Version 2025-11-25): SDK v1 has no 2026-07-28 support.`,
       'bare node:http is close to what one autocannon process can generate on this 2-core machine, so ratios to it are bounded by the generator as much as by the server.',
+      'mcp-core with 2 workers shares the 2 cores with autocannon: this shows the cost or gain of the cluster on a small machine; on more cores the stateless era scales with the workers.',
     ],
   };
 }
