@@ -144,7 +144,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
     if (body !== undefined && classify(body) !== MessageKind.Invalid) {
       const kind = classify(body);
       // An error answer whose id could not be read still belongs to the request we sent.
-      if (kind === MessageKind.Error && (body as { id?: RequestId }).id === undefined && id !== undefined) (body as { id?: RequestId }).id = id;
+      const answered = body as { id?: RequestId | null };
+      if (kind === MessageKind.Error && (answered.id === undefined || answered.id === null) && id !== undefined) answered.id = id;
       this.#deliver(body as JsonRpcMessage, message);
       return;
     }
