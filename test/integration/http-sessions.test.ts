@@ -81,3 +81,42 @@ describe('Streamable HTTP legacy sessions', () => {
     }
   });
 });
+
+describe('Streamable HTTP stream bookkeeping', () => {
+  it('forgets streams delivered whole, keeps those a client may resume', async () => {
+    const server = createEverythingServer();
+    const listener = await serveHttp(server, { port: 0, retryIntervalMs: 20 });
+    try {
+      const sessionId = await openSession(listener.url);
+      const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+      const deliveredIds: string[] = [];
+      for (let id = 1; id <= 5; id++) {
+        // Progress turns each response into an SSE stream that ends with the client connected.
+        const response = await post(listener.url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'test_tool_with_progress', arguments: {}, _meta: { progressToken: id } } }, headers);
+        assert.equal(response.json.at(-1).id, id);
+        const delivered = new SseParser();
+        delivered.push(response.text);
+        deliveredIds.push(delivered.lastEventId!);
+      }
+      for (const lastEventId of deliveredIds) {
+        const gone = await fetch(listener.url, { headers: { accept: 'text/event-stream', 'last-event-id': lastEventId, ...headers } });
+        assert.equal(gone.status, 404, 'a stream delivered whole is not kept for resumption');
+        await gone.text();
+      }
+      const released = await fetch(listener.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'test_reconnection', arguments: {} } }),
+      });
+      const parser = new SseParser();
+      parser.push(await released.text());
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      // The released stream is still resumable; the five delivered ones are gone.
+      const resumed = await fetch(listener.url, { headers: { accept: 'text/event-stream', 'last-event-id': parser.lastEventId!, ...headers } });
+      assert.equal(resumed.status, 200);
+      await resumed.text();
+    } finally {
+      await listener.close();
+    }
+  });
+});

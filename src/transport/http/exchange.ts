@@ -15,6 +15,8 @@ import type { SseStream } from './sse.ts';
 /** Opens the SSE stream of an exchange; provided by the endpoint, which knows the session. */
 export interface StreamOpener {
   openStream(exchange: HttpExchange): SseStream;
+  /** The stream ended with its client still connected: nothing is left to resume. */
+  streamDelivered(exchange: HttpExchange, stream: SseStream): void;
 }
 
 /** HTTP status for a modern error response (spec 2026-07-28, Streamable HTTP). */
@@ -72,7 +74,9 @@ export class HttpExchange extends BaseExchange {
     const stream = this.stream;
     if (stream !== undefined) {
       if (response !== undefined) stream.deliver(response);
+      const delivered = stream.connected;
       stream.end();
+      if (delivered) this.#opener.streamDelivered(this, stream);
       return;
     }
     if (this.sink.done) return;

@@ -317,6 +317,13 @@ export class StreamableHttp implements StreamOpener {
     return stream;
   }
 
+  /** Forgets a stream its client received whole, so long sessions do not pile up streams. */
+  streamDelivered(exchange: HttpExchange, stream: SseStream): void {
+    const session = exchange.session;
+    if (session === undefined || !this.#streams.get(session)?.streams.delete(stream.id)) return;
+    void this.#eventStore?.drop(stream.id);
+  }
+
   #state(session: LegacySession): SessionStreams {
     let state = this.#streams.get(session);
     if (state === undefined) {
