@@ -66,3 +66,25 @@ describe('Server-Sent Events', () => {
     assert.equal(store.replayAfter('unknown.1'), undefined);
   });
 });
+
+describe('SSE keep-alive', () => {
+  it('keeps open streams in the shared beat and lets ended ones go', async () => {
+    const { keptAlive } = await import('../../src/transport/http/keep-alive.ts');
+    const before = keptAlive();
+    const sink = new RecordingSink();
+    const stream = new SseStream('ka', sink, undefined);
+    assert.equal(keptAlive(), before + 1);
+    stream.end();
+    assert.equal(keptAlive(), before);
+  });
+
+  it('writes a comment line to each open stream every 15 s', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const sink = new RecordingSink();
+    const stream = new SseStream('quiet', sink, undefined);
+    t.mock.timers.tick(15_000);
+    t.mock.timers.tick(15_000);
+    assert.deepEqual(sink.chunks, [':\n\n', ':\n\n']);
+    stream.end();
+  });
+});

@@ -7,6 +7,7 @@ import { encodeMessage } from '../../protocol/encode.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { makeEventId, type EventStore } from '../../store/event-store.ts';
 import type { SessionOutlet } from '../../store/legacy-session.ts';
+import { keepAlive, release } from './keep-alive.ts';
 import type { ResponseSink } from './sink.ts';
 
 export function formatEvent(data: string, eventId?: string): string {
@@ -29,6 +30,7 @@ export class SseStream implements SessionOutlet {
     this.#sink = sink;
     this.#sequence = 0;
     this.#ended = false;
+    if (sink !== undefined) keepAlive(sink);
   }
 
   /** Whether a client that loses this stream can resume it (its events are stored). */
@@ -76,6 +78,7 @@ export class SseStream implements SessionOutlet {
   attach(sink: ResponseSink): void {
     this.#sink = sink;
     if (this.#ended) sink.end();
+    else keepAlive(sink);
   }
 
   /**
@@ -85,7 +88,9 @@ export class SseStream implements SessionOutlet {
   detach(): void {
     const sink = this.#sink;
     this.#sink = undefined;
-    if (sink === undefined || sink.done) return;
+    if (sink === undefined) return;
+    release(sink);
+    if (sink.done) return;
     if (this.#retryMs !== undefined) sink.write(`retry: ${this.#retryMs}\n\n`);
     sink.end();
   }
@@ -94,6 +99,8 @@ export class SseStream implements SessionOutlet {
   end(): void {
     this.#ended = true;
     const sink = this.#sink;
-    if (sink !== undefined && !sink.done) sink.end();
+    if (sink === undefined) return;
+    release(sink);
+    if (!sink.done) sink.end();
   }
 }
