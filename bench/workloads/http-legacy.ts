@@ -2,36 +2,28 @@
  * Workload 4: legacy-era (2025-11-25) echo inside one Streamable HTTP session: initialize and
  * notifications/initialized once, then every request carries that Mcp-Session-Id.
  */
-import { httpLoad } from '../drivers/http.ts';
 import { openSession } from '../drivers/session.ts';
 import { echoed } from '../lib/check.ts';
 import { SMALL_TEXT } from '../lib/payload.ts';
-import { echoCall, legacyHeaders, requestBody } from '../lib/protocol.ts';
+import { echoCall, legacyHeaders } from '../lib/protocol.ts';
 import { HTTP_LEGACY } from '../targets.ts';
-import { withHttpServer } from './http-runner.ts';
-import { LOAD_COLUMNS, loadRow, progress } from './rows.ts';
+import { measureHttp, withHttpServer } from './http-runner.ts';
+import { LOAD_COLUMNS, progress } from './rows.ts';
 import type { Row, Settings, WorkloadResult } from './types.ts';
 
 export async function httpLegacy(settings: Settings): Promise<WorkloadResult> {
   const rows: Row[] = [];
   for (const target of HTTP_LEGACY) {
-    const row = await withHttpServer(target, async ({ url }) => {
-      const sessionId = await openSession(url);
-      return loadRow(
-        target,
-        await httpLoad({
-          url,
-          headers: legacyHeaders(sessionId),
-          body: requestBody(1, echoCall(SMALL_TEXT)),
-          id: 1,
-          uniqueIds: true,
-          check: echoed(SMALL_TEXT),
-          connections: settings.httpConnections,
-          warmupSeconds: settings.httpWarmupS,
-          durationSeconds: settings.httpS,
-        }),
-      );
-    });
+    const row = await withHttpServer(target, async ({ url }) =>
+      measureHttp(target, settings, {
+        url,
+        headers: legacyHeaders(await openSession(url)),
+        call: echoCall(SMALL_TEXT),
+        check: echoed(SMALL_TEXT),
+        connections: settings.httpConnections,
+        uniqueIds: true,
+      }),
+    );
     progress('http-legacy', target, row);
     rows.push(row);
   }

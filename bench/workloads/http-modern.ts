@@ -3,33 +3,26 @@
  * every request carries the `_meta` envelope and the MCP-* headers. SDK v1 cannot speak this
  * era; it is measured in its own stateless (legacy) mode and marked so.
  */
-import { httpLoad } from '../drivers/http.ts';
 import { echoed } from '../lib/check.ts';
 import { SMALL_TEXT } from '../lib/payload.ts';
-import { echoCall, forEra, legacyHeaders, modernHeaders, requestBody } from '../lib/protocol.ts';
+import { echoCall, forEra, legacyHeaders, modernHeaders } from '../lib/protocol.ts';
 import { HTTP_MODERN, PEER_LABELS } from '../targets.ts';
-import { withHttpServer } from './http-runner.ts';
-import { LOAD_COLUMNS, loadRow, progress } from './rows.ts';
+import { measureHttp, withHttpServer } from './http-runner.ts';
+import { LOAD_COLUMNS, progress } from './rows.ts';
 import type { Row, Settings, WorkloadResult } from './types.ts';
 
 export async function httpModern(settings: Settings): Promise<WorkloadResult> {
   const rows: Row[] = [];
   for (const target of HTTP_MODERN) {
     const call = forEra(echoCall(SMALL_TEXT), target.era);
-    const row = await withHttpServer(target, async ({ url }) =>
-      loadRow(
-        target,
-        await httpLoad({
-          url,
-          headers: target.era === 'modern' ? modernHeaders(call) : legacyHeaders(),
-          body: requestBody(1, call),
-          id: 1,
-          check: echoed(SMALL_TEXT),
-          connections: settings.httpConnections,
-          warmupSeconds: settings.httpWarmupS,
-          durationSeconds: settings.httpS,
-        }),
-      ),
+    const row = await withHttpServer(target, ({ url }) =>
+      measureHttp(target, settings, {
+        url,
+        headers: target.era === 'modern' ? modernHeaders(call) : legacyHeaders(),
+        call,
+        check: echoed(SMALL_TEXT),
+        connections: settings.httpConnections,
+      }),
     );
     progress('http-modern', target, row);
     rows.push(row);

@@ -1,9 +1,28 @@
 /** Starting an HTTP target on a free loopback port, using it, and always stopping it. */
+import { httpLoad } from '../drivers/http.ts';
+import type { ResultCheck } from '../lib/check.ts';
 import { freePort, HOST, waitForPort } from '../lib/net.ts';
+import { requestBody, type RpcCall } from '../lib/protocol.ts';
 import { startProcess, type Command, type ServerProcess } from '../lib/process.ts';
 import type { HttpTarget } from '../targets.ts';
-import { failedRow } from './rows.ts';
-import type { Row } from './types.ts';
+import { failedRow, loadRow } from './rows.ts';
+import type { Row, Settings } from './types.ts';
+
+export interface HttpMeasure {
+  url: string;
+  headers: Record<string, string>;
+  call: RpcCall;
+  check: ResultCheck;
+  connections: number;
+  /** Give every request its own id (required inside a session). */
+  uniqueIds?: boolean;
+}
+
+/** Loads one served target with autocannon for the run's warm-up and duration; one table row. */
+export async function measureHttp(target: HttpTarget, settings: Settings, measure: HttpMeasure): Promise<Row> {
+  const { call, ...rest } = measure;
+  return loadRow(target, await httpLoad({ ...rest, body: requestBody(1, call), id: 1, warmupSeconds: settings.httpWarmupS, durationSeconds: settings.httpS }));
+}
 
 export interface RunningServer {
   url: string;

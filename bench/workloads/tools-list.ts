@@ -2,12 +2,11 @@
  * Workload 5: tools/list of a server with 1,000 tools (echo and 999 small ones, each with a
  * one-property object input schema), over stdio and over modern stateless HTTP.
  */
-import { httpLoad } from '../drivers/http.ts';
 import { listedTools } from '../lib/check.ts';
-import { forEra, modernHeaders, requestBody, toolsListCall } from '../lib/protocol.ts';
+import { forEra, modernHeaders, toolsListCall } from '../lib/protocol.ts';
 import { httpTools, stdioTools } from '../targets.ts';
-import { withHttpServer } from './http-runner.ts';
-import { LOAD_COLUMNS, loadRow, progress } from './rows.ts';
+import { measureHttp, withHttpServer } from './http-runner.ts';
+import { LOAD_COLUMNS, progress } from './rows.ts';
 import { runStdio } from './stdio-runner.ts';
 import type { Row, Settings, WorkloadResult } from './types.ts';
 
@@ -42,20 +41,8 @@ export async function toolsListHttp(settings: Settings): Promise<WorkloadResult>
   const rows: Row[] = [];
   const call = forEra(toolsListCall(), 'modern');
   for (const target of httpTools(settings.toolsCount)) {
-    const row = await withHttpServer(target, async ({ url }) =>
-      loadRow(
-        target,
-        await httpLoad({
-          url,
-          headers: modernHeaders(call),
-          body: requestBody(1, call),
-          id: 1,
-          check: listedTools(settings.toolsCount),
-          connections: settings.toolsInflight,
-          warmupSeconds: settings.httpWarmupS,
-          durationSeconds: settings.httpS,
-        }),
-      ),
+    const row = await withHttpServer(target, ({ url }) =>
+      measureHttp(target, settings, { url, headers: modernHeaders(call), call, check: listedTools(settings.toolsCount), connections: settings.toolsInflight }),
     );
     progress('tools-list-http', target, row);
     rows.push(row);
