@@ -18,15 +18,24 @@ export function preEncoded<T extends Record<string, unknown>>(value: T): T {
 
 /** The message as JSON text; equal to JSON.stringify(message), only faster when it can be. */
 export function encodeMessage(message: JsonRpcMessage): string {
+  const [head, tail] = encodeParts(message);
+  return head + tail;
+}
+
+/**
+ * The message as JSON text in two pieces, `head + tail`. A large message is best written as
+ * these pieces: joining them copies the whole text once more before it is written.
+ */
+export function encodeParts(message: JsonRpcMessage): [head: string, tail: string] {
   const result = (message as { result?: Record<string, unknown> }).result;
   const meta = result?._meta as Encodable | undefined;
   const cached = meta?.[ENCODED];
-  if (cached === undefined) return JSON.stringify(message);
+  if (cached === undefined) return [JSON.stringify(message), ''];
   // `result` is the message's last member and `_meta` is left out below, so the text ends in
   // "}}"; the cached `_meta` goes in front of those two braces.
   result!._meta = undefined;
   const text = JSON.stringify(message);
   result!._meta = meta;
-  if (text.charCodeAt(text.length - 3) === 0x7b /* an otherwise empty result: "{}}" */) return JSON.stringify(message);
-  return `${text.slice(0, -2)},"_meta":${cached}}}`;
+  if (text.charCodeAt(text.length - 3) === 0x7b /* an otherwise empty result: "{}}" */) return [JSON.stringify(message), ''];
+  return [text.slice(0, -2), `,"_meta":${cached}}}`];
 }

@@ -1,6 +1,3 @@
-import { encodeMessage } from '../protocol/encode.ts';
-import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
-
 /**
  * Newline-delimited JSON framing (the stdio binding's wire format).
  *
@@ -16,6 +13,8 @@ const CARRIAGE_RETURN = 0x0d;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface FrameSink {
+  /** Called before the lines of one chunk, with how many end in it (at least one). */
+  frames?(count: number): void;
   line(text: string): void;
   /** A message exceeded the limit; its bytes are being discarded up to the next newline. */
   tooLarge(bytes: number): void;
@@ -36,20 +35,25 @@ export class NdjsonDecoder {
   }
 
   push(chunk: Buffer, sink: FrameSink): void {
+    // One scan finds every newline; the sink hears how many frames end here before the first.
+    const newlines: number[] = [];
+    let newline = chunk.indexOf(NEWLINE);
+    while (newline !== -1) {
+      newlines.push(newline);
+      newline = chunk.indexOf(NEWLINE, newline + 1);
+    }
+    if (newlines.length > 0) sink.frames?.(newlines.length);
     let start = 0;
-    for (;;) {
-      const newline = chunk.indexOf(NEWLINE, start);
-      if (newline === -1) {
-        this.#keep(chunk, start, sink);
-        return;
-      }
+    for (let i = 0; i < newlines.length; i++) {
+      const end = newlines[i];
       if (this.#skipping) {
         this.#skipping = false;
       } else {
-        this.#emit(chunk, start, newline, sink);
+        this.#emit(chunk, start, end, sink);
       }
-      start = newline + 1;
+      start = end + 1;
     }
+    this.#keep(chunk, start, sink);
   }
 
   /** Whether a partial message is buffered (e.g. the peer closed mid-message). */
@@ -93,9 +97,4 @@ export class NdjsonDecoder {
     if (length === 0) return;
     sink.line(line.toString('utf8', 0, length));
   }
-}
-
-/** Serializes one message as a frame. JSON.stringify never emits a raw newline. */
-export function encodeFrame(message: JsonRpcMessage): string {
-  return encodeMessage(message) + '\n';
 }

@@ -5,7 +5,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, NdjsonDecoder, encodeFrame, type FrameSink } from './ndjson.ts';
+import { encodeParts } from '../protocol/encode.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, NdjsonDecoder, type FrameSink } from './ndjson.ts';
 import { BaseTransport } from './base-transport.ts';
 
 export interface StreamTransportOptions {
@@ -13,11 +14,25 @@ export interface StreamTransportOptions {
   maxMessageBytes?: number;
 }
 
+/** Frames at least this long are written in pieces rather than joined into one string. */
+const LARGE_FRAME = 64 * 1024;
+
+/**
+ * Replies to the requests of one input chunk go out in about this many writes. One write per
+ * reply spends most of the time in syscalls once many requests are in flight; one write for
+ * the whole chunk leaves the peer idle until the last reply is ready. Measured over pipes with
+ * 4 to 256 requests in flight, eighths were best at every level.
+ */
+const WRITES_PER_CHUNK = 8;
+
 export class StreamTransport extends BaseTransport implements FrameSink {
   readonly input: Readable;
   readonly output: Writable;
   #decoder: NdjsonDecoder;
   #closing: Promise<void> | undefined;
+  /** While an input chunk is handled: frames per write, and frames since the last write. */
+  #framesPerWrite: number;
+  #unwritten: number;
 
   constructor(input: Readable, output: Writable, options: StreamTransportOptions = {}) {
     super();
@@ -25,16 +40,30 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     this.output = output;
     this.#decoder = new NdjsonDecoder(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     this.#closing = undefined;
+    this.#framesPerWrite = 0;
+    this.#unwritten = 0;
   }
 
   protected override opened(): void {
     this.input.on('data', (chunk: Buffer | string) => {
-      this.#decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this);
+      // Replies made while the chunk is handled are held (corked) and written in groups.
+      this.output.cork();
+      try {
+        this.#decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this);
+      } finally {
+        this.#framesPerWrite = 0;
+        this.output.uncork();
+      }
     });
     this.input.on('end', () => this.finish());
     this.input.on('error', (error) => this.finish(error));
     this.output.on('error', (error) => this.finish(error));
     this.output.on('drain', () => this.receiver?.onDrain?.());
+  }
+
+  frames(count: number): void {
+    this.#framesPerWrite = Math.ceil(count / WRITES_PER_CHUNK);
+    this.#unwritten = 0;
   }
 
   line(text: string): void {
@@ -59,10 +88,24 @@ export class StreamTransport extends BaseTransport implements FrameSink {
 
   send(message: JsonRpcMessage): boolean {
     if (this.state === 'closed') return false;
-    // Each frame is written at once rather than batched per tick: the peer starts reading the
-    // first response while the next is being computed, which measured faster over pipes
-    // (writes to a pipe are synchronous on Linux) than fewer, larger writes.
-    return this.output.write(encodeFrame(message));
+    const [head, tail] = encodeParts(message);
+    let flowing: boolean;
+    if (head.length < LARGE_FRAME) {
+      flowing = this.output.write(head + tail + '\n');
+    } else {
+      // A large frame goes out as its two pieces in one writev: joining them would copy it.
+      this.output.cork();
+      this.output.write(head);
+      flowing = this.output.write(tail + '\n');
+      this.output.uncork();
+    }
+    // Outside an input chunk (replies of async handlers, notifications) frames go out at once.
+    if (this.#framesPerWrite > 0 && ++this.#unwritten >= this.#framesPerWrite) {
+      this.#unwritten = 0;
+      this.output.uncork();
+      this.output.cork();
+    }
+    return flowing;
   }
 
   pause(): void {

@@ -1,19 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NdjsonDecoder, encodeFrame } from '../../src/transport/ndjson.ts';
+import { encodeMessage } from '../../src/protocol/encode.ts';
+import { NdjsonDecoder } from '../../src/transport/ndjson.ts';
 
-function decode(chunks: Array<string | Buffer>, max?: number): { lines: string[]; tooLarge: number[] } {
+function decode(chunks: Array<string | Buffer>, max?: number): { lines: string[]; tooLarge: number[]; events: string[] } {
   const decoder = new NdjsonDecoder(max);
   const lines: string[] = [];
   const tooLarge: number[] = [];
-  for (const chunk of chunks) decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), { line: (l) => lines.push(l), tooLarge: (n) => tooLarge.push(n) });
-  return { lines, tooLarge };
+  const events: string[] = [];
+  const sink = {
+    frames: (count: number) => events.push(`frames ${count}`),
+    line: (l: string) => events.push(`line ${lines.push(l)}`),
+    tooLarge: (n: number) => tooLarge.push(n),
+  };
+  for (const chunk of chunks) decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), sink);
+  return { lines, tooLarge, events };
 }
+
+const frame = (message: Parameters<typeof encodeMessage>[0]) => encodeMessage(message) + '\n';
 
 describe('newline-delimited JSON framing', () => {
   it('splits, joins and trims frames wherever chunks break', () => {
     const { lines } = decode(['{"a":1}\n{"b"', ':2}\r\n\n', '{"c":', '3', '}\n{"d":4']);
     assert.deepEqual(lines, ['{"a":1}', '{"b":2}', '{"c":3}']);
+  });
+
+  it('tells the sink how many frames end in a chunk before delivering them', () => {
+    const { events } = decode(['{"a":1}\n{"b"', ':2}\n{"c":3}\n{"d"', '', ':4}']);
+    // Blank lines count as frames ended but carry no message.
+    assert.deepEqual(events, ['frames 1', 'line 1', 'frames 2', 'line 2', 'line 3']);
   });
 
   it('keeps multi-byte characters split across chunks intact', () => {
@@ -29,7 +44,7 @@ describe('newline-delimited JSON framing', () => {
   });
 
   it('joins a message that spans many chunks with one concatenation (linear framing)', () => {
-    const payload = Buffer.from(encodeFrame({ jsonrpc: '2.0', method: 'm', params: { text: 'z'.repeat(10 * 1024 * 1024) } }));
+    const payload = Buffer.from(frame({ jsonrpc: '2.0', method: 'm', params: { text: 'z'.repeat(10 * 1024 * 1024) } }));
     const original = Buffer.concat;
     let concats = 0;
     Buffer.concat = ((list: readonly Uint8Array[], length?: number) => {
@@ -49,7 +64,7 @@ describe('newline-delimited JSON framing', () => {
   });
 
   it('never writes a raw newline inside a frame', () => {
-    const frame = encodeFrame({ jsonrpc: '2.0', method: 'm', params: { text: 'line1\nline2\u2028' } });
-    assert.equal(frame.indexOf('\n'), frame.length - 1);
+    const text = frame({ jsonrpc: '2.0', method: 'm', params: { text: 'line1\nline2\u2028' } });
+    assert.equal(text.indexOf('\n'), text.length - 1);
   });
 });
