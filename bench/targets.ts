@@ -7,7 +7,7 @@ import { MCP_CORE_CLI, missing, NODE, peerScript, builtPeer, PYTHON, RMCP_ECHO }
 import type { Command } from './lib/process.ts';
 import type { Era } from './lib/protocol.ts';
 
-export type PeerKey = 'mcp-core' | 'mcp-core-legacy' | 'mcp-core-workers' | 'sdk-v1' | 'sdk-v1-stateless' | 'sdk-v2' | 'rmcp' | 'python' | 'bare';
+export type PeerKey = 'mcp-core' | 'mcp-core-legacy' | 'mcp-core-workers' | 'sdk-v1' | 'sdk-v1-stateless' | 'sdk-v2' | 'rmcp' | 'python' | 'bare' | 'bytes';
 
 export const PEER_LABELS: Record<PeerKey, string> = {
   'mcp-core': 'mcp-core',
@@ -19,6 +19,7 @@ export const PEER_LABELS: Record<PeerKey, string> = {
   rmcp: 'rmcp (Rust)',
   python: 'Python SDK',
   bare: 'bare Node',
+  bytes: 'bytes only (no JSON)',
 };
 
 export interface Target {
@@ -54,6 +55,7 @@ export const STDIO_ECHO: Record<PeerKey, StdioTarget | undefined> = {
   rmcp: { key: 'rmcp', era: 'modern', mode: 'stdio_pipes, 2026-07-28, release build', command: { command: RMCP_ECHO, args: ['--stdio'] }, unavailable: RMCP_MISSING },
   python: { key: 'python', era: 'modern', mode: 'MCPServer (ex-FastMCP) stdio, 2026-07-28', command: { command: PYTHON, args: [peerScript('python-echo', 'server.py'), '--stdio'] }, unavailable: PYTHON_MISSING },
   bare: { key: 'bare', era: 'modern', mode: 'readline + JSON, no MCP', command: node(builtPeer('bare', 'stdio.ts')) },
+  bytes: { key: 'bytes', era: 'modern', mode: 'echo built from the request bytes: no decoding, JSON or encoding', command: node(builtPeer('bare', 'bytes.ts')) },
 };
 
 /** Servers of N tools for tools/list over stdio. */

@@ -59,7 +59,9 @@ function withFloor(find: Find, outcome: TargetOutcome, id: string, peer: PeerKey
   const bare = rowOf(workload, 'bare');
   const ceiling = workload !== undefined && bare !== undefined ? advantage(workload, rowOf(workload, peer)!, 'bare') : undefined;
   if (outcome.pass !== false || ceiling === undefined) return outcome;
-  return { ...outcome, measured: `${outcome.measured}; bare Node itself is ${fmtRatio(ceiling)} the peer` };
+  const bytes = rowOf(workload, 'bytes')?.value;
+  const transfer = bytes === undefined ? '' : `; moving the bytes alone takes ${fmtMs(bytes)} ms`;
+  return { ...outcome, measured: `${outcome.measured}; bare Node itself is ${fmtRatio(ceiling)} the peer${transfer}` };
 }
 
 function growth(find: Find): TargetOutcome {
@@ -71,7 +73,10 @@ function growth(find: Find): TargetOutcome {
   // The floor shows how much of the growth is Node's own (JSON of strings past the CPU caches).
   const bareOne = rowOf(find('stdio-1mb'), 'bare')?.value;
   const bareTen = rowOf(find('stdio-10mb'), 'bare')?.value;
-  const floor = bareOne !== undefined && bareTen !== undefined ? `; bare Node grows ${fmtRatio(bareTen / bareOne)}` : '';
+  const bytesOne = rowOf(find('stdio-1mb'), 'bytes')?.value;
+  const bytesTen = rowOf(find('stdio-10mb'), 'bytes')?.value;
+  let floor = bareOne !== undefined && bareTen !== undefined ? `; bare Node grows ${fmtRatio(bareTen / bareOne)}` : '';
+  if (bytesOne !== undefined && bytesTen !== undefined) floor += `, moving the bytes alone ${fmtRatio(bytesTen / bytesOne)}`;
   return { target, measured: `${fmtRatio(ratio)} (${fmtMs(one)} ms -> ${fmtMs(ten)} ms)${floor}`, pass: ratio <= 12 };
 }
 
