@@ -12,6 +12,11 @@ export interface ServeArgs {
   workers: number | undefined;
 }
 
+export interface ConfigCheckArgs {
+  command: 'config-check';
+  file: string;
+}
+
 export interface HelpArgs {
   command: 'help';
 }
@@ -20,12 +25,13 @@ export interface VersionArgs {
   command: 'version';
 }
 
-export type CommandLine = ServeArgs | HelpArgs | VersionArgs;
+export type CommandLine = ServeArgs | ConfigCheckArgs | HelpArgs | VersionArgs;
 
 export const USAGE = `Usage: mcp-core <command> [options]
 
 Commands:
-  serve     Run an MCP server (Streamable HTTP on 127.0.0.1:3000/mcp unless told otherwise)
+  serve              Run an MCP server (Streamable HTTP on 127.0.0.1:3000/mcp unless told otherwise)
+  config check FILE  Check a config file (with the MCP__ environment over it) and print the result
 
 Options for serve:
   --config FILE        Read settings from a JSON or YAML file
@@ -88,6 +94,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (options.has('version')) return { command: 'version' };
   if (options.has('help') || positionals.length === 0) return { command: 'help' };
   const [command, ...rest] = positionals;
+  if (command === 'config') return configCommand(rest, options);
   if (command !== 'serve') throw new UsageError(`Unknown command "${command}"`);
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
   const value = (name: string) => options.get(name) as string | undefined;
@@ -101,6 +108,14 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     demo: options.has('demo'),
     workers: workers === undefined ? undefined : parseWorkers(workers),
   };
+}
+
+function configCommand(rest: string[], options: Map<string, string | true>): ConfigCheckArgs {
+  if (rest[0] !== 'check') throw new UsageError(rest[0] === undefined ? 'config needs a subcommand: check FILE' : `Unknown config subcommand "${rest[0]}"`);
+  if (rest.length !== 2) throw new UsageError('config check takes one FILE');
+  const [option] = options.keys();
+  if (option !== undefined) throw new UsageError(`config check takes no option --${option}`);
+  return { command: 'config-check', file: rest[1] };
 }
 
 function parseWorkers(value: string): number {

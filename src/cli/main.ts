@@ -60,6 +60,11 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
+  if (args.command === 'config-check') {
+    const { checkConfigCommand } = await import('./config-check.ts');
+    await checkConfigCommand(args.file);
+    return;
+  }
   await serveCommand(args);
 }
 

@@ -38,22 +38,23 @@ export const DEFAULT_CONFIG: Config = {
 
 export class ConfigError extends Error {}
 
-type Shape = 'string' | 'number' | 'boolean' | 'string[]' | { [key: string]: Shape };
+/** `count`: a whole number, at least 1; `port`: a whole number up to 65535 (0 picks a free one). */
+type Shape = 'string' | 'number' | 'count' | 'port' | 'boolean' | 'string[]' | { [key: string]: Shape };
 
 const SHAPE: Shape = {
   server: { name: 'string', version: 'string', instructions: 'string', requestStateSecret: 'string' },
   http: {
     host: 'string',
-    port: 'number',
+    port: 'port',
     path: 'string',
     allowedOrigins: 'string[]',
     allowedHosts: 'string[]',
-    maxBodyBytes: 'number',
-    sessions: { enabled: 'boolean', idleTimeoutMs: 'number', maxSessions: 'number' },
+    maxBodyBytes: 'count',
+    sessions: { enabled: 'boolean', idleTimeoutMs: 'number', maxSessions: 'count' },
   },
-  stdio: { enabled: 'boolean', maxMessageBytes: 'number' },
+  stdio: { enabled: 'boolean', maxMessageBytes: 'count' },
   demo: 'boolean',
-  workers: 'number',
+  workers: 'count',
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -73,6 +74,8 @@ function check(value: unknown, shape: Shape, path: string): string | undefined {
   }
   if (shape === 'string[]') return Array.isArray(value) && value.every((v) => typeof v === 'string') ? undefined : `${path} must be a list of strings`;
   if (shape === 'number') return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? undefined : `${path} must be a non-negative number`;
+  if (shape === 'count') return Number.isInteger(value) && (value as number) >= 1 ? undefined : `${path} must be a whole number, at least 1`;
+  if (shape === 'port') return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65535 ? undefined : `${path} must be a port number from 0 to 65535`;
   return typeof value === shape ? undefined : `${path} must be a ${shape}`;
 }
 

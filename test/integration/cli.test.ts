@@ -2,11 +2,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { callTool } from '../helpers/http.ts';
 import { CLI, startHttpServer } from '../helpers/processes.ts';
 
 const run = promisify(execFile);
+const SMALL_LIMITS = fileURLToPath(new URL('../fixtures/small-limits.yaml', import.meta.url));
 
 describe('mcp-core CLI', () => {
   it('prints usage and version', async () => {
@@ -23,7 +25,27 @@ describe('mcp-core CLI', () => {
     const env = { ...process.env, MCP__HTTP__PORT: 'eighty' };
     const config = await run(process.execPath, [CLI, 'serve'], { env }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((config as { code: number }).code, 2);
-    assert.match((config as { stderr: string }).stderr, /MCP__HTTP__PORT must be a non-negative number/);
+    assert.match((config as { stderr: string }).stderr, /MCP__HTTP__PORT must be a port number from 0 to 65535/);
+  });
+
+  it('checks a config file with the environment over it, printing the result with secrets hidden', async () => {
+    const env = { ...process.env, MCP__HTTP__PORT: '8123', MCP__SERVER__REQUESTSTATESECRET: 'do-not-print-me' };
+    const ok = await run(process.execPath, [CLI, 'config', 'check', SMALL_LIMITS], { env });
+    const [first, ...rest] = ok.stdout.split('\n');
+    assert.equal(first, `${SMALL_LIMITS}: valid`);
+    const settings = JSON.parse(rest.join('\n'));
+    assert.equal(settings.http.maxBodyBytes, 65536, 'from the file');
+    assert.equal(settings.http.port, 8123, 'from the environment');
+    assert.equal(settings.http.path, '/mcp', 'from the defaults');
+    assert.doesNotMatch(ok.stdout, /do-not-print-me/);
+    assert.equal(settings.server.requestStateSecret, '(set, hidden)');
+
+    const bad = await run(process.execPath, [CLI, 'config', 'check', SMALL_LIMITS], { env: { ...process.env, MCP__WORKERS: '0' } }).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((bad as { code: number }).code, 2);
+    assert.match((bad as { stderr: string }).stderr, /MCP__WORKERS must be a whole number, at least 1/);
+    const missing = await run(process.execPath, [CLI, 'config', 'check', 'no-such-file.yaml']).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((missing as { code: number }).code, 2);
+    assert.match((missing as { stderr: string }).stderr, /Cannot read config file no-such-file\.yaml/);
   });
 
   it('serves HTTP on the configured address with embedded defaults, and stops on SIGTERM', async () => {

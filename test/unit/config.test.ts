@@ -30,12 +30,15 @@ describe('configuration', () => {
   });
 
   it('reports a wrong setting with its path and source', async () => {
-    await assert.rejects(loadConfig(await file('bad.yaml', 'http:\n  port: "eighty"\n'), {}), (e: unknown) => e instanceof ConfigError && /config\.http\.port must be a non-negative number/.test(e.message));
+    await assert.rejects(loadConfig(await file('bad.yaml', 'http:\n  port: "eighty"\n'), {}), (e: unknown) => e instanceof ConfigError && /config\.http\.port must be a port number from 0 to 65535/.test(e.message));
     await assert.rejects(loadConfig(await file('bad.yaml', 'htp:\n  port: 1\n'), {}), /config\.htp is not a known setting/);
     await assert.rejects(loadConfig(await file('bad.json', '{ nope'), {}), /is not valid JSON/);
     await assert.rejects(loadConfig('/no/such/file.yaml', {}), /Cannot read config file/);
     assert.throws(() => configFromEnv({ MCP__HTTP__NOPE: '1' }), /MCP__HTTP__NOPE does not name a setting/);
     assert.throws(() => configFromEnv({ MCP__DEMO: 'maybe' }), /MCP__DEMO must be a boolean/);
+    assert.throws(() => configFromEnv({ MCP__HTTP__PORT: '65536' }), /MCP__HTTP__PORT must be a port number from 0 to 65535/);
+    assert.throws(() => configFromEnv({ MCP__HTTP__MAXBODYBYTES: '1.5' }), /must be a whole number, at least 1/);
+    assert.throws(() => configFromEnv({ MCP__HTTP__SESSIONS__MAXSESSIONS: '0' }), /must be a whole number, at least 1/);
   });
 });
 
@@ -49,12 +52,17 @@ describe('command line', () => {
     assert.deepEqual(parseHostPort('3000'), { host: '127.0.0.1', port: 3000 });
     assert.equal(parseCommandLine([]).command, 'help');
     assert.equal(parseCommandLine(['--version']).command, 'version');
+    assert.deepEqual(parseCommandLine(['config', 'check', 'c.yaml']), { command: 'config-check', file: 'c.yaml' });
   });
 
   it('refuses what it does not understand', () => {
     assert.throws(() => parseCommandLine(['launch']), UsageError);
     assert.throws(() => parseCommandLine(['serve', '--http', 'nope']), /HOST:PORT/);
     assert.throws(() => parseCommandLine(['serve', '--verbose']), UsageError);
+    assert.throws(() => parseCommandLine(['config']), /config needs a subcommand: check FILE/);
+    assert.throws(() => parseCommandLine(['config', 'show', 'c.yaml']), /Unknown config subcommand "show"/);
+    assert.throws(() => parseCommandLine(['config', 'check']), /config check takes one FILE/);
+    assert.throws(() => parseCommandLine(['config', 'check', 'c.yaml', '--demo']), /config check takes no option --demo/);
   });
 });
 
