@@ -37,6 +37,7 @@ export async function stdioEcho(settings: Settings, inflight: number): Promise<W
     notes: [
       `${PEER_LABELS['sdk-v1']} only speaks the legacy era, so it is driven with the initialize handshake; mcp-core is shown in both eras.`,
       'rmcp runs on the multi-thread tokio runtime its examples use (a current_thread runtime measured lower here); its stdio throughput grows little with concurrency.',
+      'mcp-core writes the replies to requests that arrive together in a few grouped writes, where the bare Node floor writes each reply on its own: with many in flight that puts mcp-core above the floor.',
     ],
   };
 }
