@@ -70,7 +70,7 @@ function growth(find: Find): TargetOutcome {
   const ten = rowOf(find('stdio-10mb'), 'mcp-core')?.value;
   if (one === undefined || ten === undefined) return { target, measured: 'mcp-core has no large-payload numbers', pass: undefined };
   const ratio = ten / one;
-  // The floor shows how much of the growth is Node's own (JSON of strings past the CPU caches).
+  // The floors show how much of the growth is the machine's: bare Node's, and that of the bytes alone.
   const bareOne = rowOf(find('stdio-1mb'), 'bare')?.value;
   const bareTen = rowOf(find('stdio-10mb'), 'bare')?.value;
   const bytesOne = rowOf(find('stdio-1mb'), 'bytes')?.value;
