@@ -32,6 +32,26 @@ describe('stdio: malformed input', () => {
     await echo(1, 'after a parse error');
   });
 
+  it('answers every request of a burst written at once, a bad line among them', async () => {
+    let burst = '';
+    for (let id = 1; id <= 500; id++) {
+      burst += JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `n${id}` }, _meta: MODERN_META } }) + '\n';
+      if (id === 250) burst += '{"not json\n';
+    }
+    peer.write(burst);
+    const texts = new Map<number, string>();
+    let parseErrors = 0;
+    for (let i = 0; i < 501; i++) {
+      const message = await peer.next();
+      if (message.error?.code === -32700) parseErrors++;
+      else texts.set(message.id, message.result.content[0].text);
+    }
+    assert.equal(parseErrors, 1);
+    assert.equal(texts.size, 500);
+    for (const [id, text] of texts) assert.equal(text, `n${id}`);
+    await echo(501, 'after the burst');
+  });
+
   it('answers batches and malformed envelopes with Invalid Request', async () => {
     peer.send([{ jsonrpc: '2.0', id: 1, method: 'tools/list' }]);
     assert.equal((await peer.next()).error.code, -32600);
