@@ -17,10 +17,13 @@ const HEADER = 26;
 const TOP = 70;
 const TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
+/** Bars compare mcp-core with peers; the bytes-only floor is no peer (it reads no JSON), so it stays in the tables. */
+const charted = (row: { key: string }) => row.key !== 'mcp-core' && row.key !== 'bytes';
+
 const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderSvg(workloads: readonly WorkloadResult[], subtitle: string): string {
-  const ratios = workloads.flatMap((w) => w.rows.filter((r) => r.key !== 'mcp-core').map((r) => advantage(w, r))).filter((r): r is number => r !== undefined);
+  const ratios = workloads.flatMap((w) => w.rows.filter(charted).map((r) => advantage(w, r))).filter((r): r is number => r !== undefined);
   const lo = Math.min(0.5, ...ratios.map((r) => r / 1.3));
   const hi = Math.max(2, ...ratios.map((r) => r * 1.3));
   const span = Math.log10(hi) - Math.log10(lo);
@@ -29,7 +32,7 @@ export function renderSvg(workloads: readonly WorkloadResult[], subtitle: string
   const body: string[] = [];
   let y = TOP;
   for (const workload of workloads) {
-    const peers = workload.rows.filter((row) => row.key !== 'mcp-core');
+    const peers = workload.rows.filter(charted);
     if (peers.length === 0) continue;
     body.push(`<text x="${LABEL_X}" y="${y + 17}" class="workload">${xml(workload.title)}</text>`);
     y += HEADER;
