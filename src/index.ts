@@ -10,6 +10,7 @@
 
 // Server
 export { McpServer, Era, type MethodHandler, type ServerOptions } from './server/server.ts';
+export { ANY_METHOD, type Dispatch, type Interceptor, type UseOptions } from './server/pipeline.ts';
 export type { CacheHint } from './server/core.ts';
 export { RequestContext, type InputOptions } from './server/context.ts';
 export { RegisteredTool, type ToolConfig, type ToolHandler, type ToolOutput, type TaskSupport } from './server/tools.ts';

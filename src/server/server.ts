@@ -26,6 +26,7 @@ import { listResources, listResourceTemplates, readResource, subscribe, unsubscr
 import { listen } from './handlers/subscriptions.ts';
 import { callTool, listTools } from './handlers/tools.ts';
 import { readModernMeta } from './modern-meta.ts';
+import { ANY_METHOD, Pipeline, type Dispatch, type Interceptor, type UseOptions } from './pipeline.ts';
 import { RegisteredPrompt, type PromptConfig, type PromptHandler } from './prompts.ts';
 import {
   RegisteredResource,
@@ -52,6 +53,8 @@ interface MethodEntry {
   /** Modern results of this method carry caching hints (spec: server/utilities/caching). */
   cache: 'list' | 'read' | undefined;
   run: MethodHandler;
+  /** The interceptors around this method, composed; null when none applies. */
+  chain: Dispatch | null;
 }
 
 const EMPTY_PARAMS: Params = Object.freeze({}) as Params;
@@ -69,11 +72,18 @@ export class McpServer {
   readonly core: ServerCore;
   readonly #methods: Map<string, MethodEntry>;
   readonly #closing: AbortController;
+  readonly #pipeline: Pipeline;
+  /** Chains for methods this server does not serve: named by a method filter, or any other. */
+  #unknownChains: Map<string, Dispatch> | undefined;
+  #anyChain: Dispatch | null;
 
   constructor(options: ServerOptions) {
     this.core = new ServerCore(options);
     this.#methods = new Map();
     this.#closing = new AbortController();
+    this.#pipeline = new Pipeline();
+    this.#unknownChains = undefined;
+    this.#anyChain = null;
     this.#defineStandardMethods();
   }
 
@@ -131,7 +141,38 @@ export class McpServer {
    * or legacy requests.
    */
   method(name: string, run: MethodHandler, options: { era?: EraValue; cache?: 'list' | 'read' } = {}): void {
-    this.#methods.set(name, { era: options.era ?? Era.Both, cache: options.cache, run });
+    this.#define(name, options.era ?? Era.Both, run, options.cache);
+    if (!this.#pipeline.empty) this.#composeUnknown();
+  }
+
+  /** Whether this server serves `method` (in either era); interceptors may serve others. */
+  hasMethod(method: string): boolean {
+    return this.#methods.has(method);
+  }
+
+  /**
+   * Puts an interceptor around the dispatch of every method, or of `options.methods`.
+   * Interceptors run in the order they were added, the first one outermost. The chains are
+   * composed now (and again when a method is added), never per request.
+   *
+   * @example
+   * server.use((next, method) => async (request, exchange) => {
+   *   const started = performance.now();
+   *   const response = await next(request, exchange);
+   *   console.log(method, performance.now() - started);
+   *   return response;
+   * });
+   */
+  use(interceptor: Interceptor, options?: UseOptions): this {
+    this.#pipeline.add(interceptor, options);
+    try {
+      this.#composeAll();
+    } catch (error) {
+      this.#pipeline.removeLast();
+      this.#composeAll();
+      throw error;
+    }
+    return this;
   }
 
   // ---- dispatch -----------------------------------------------------------------------------
@@ -142,19 +183,32 @@ export class McpServer {
    * for a Promise before awaiting.
    */
   dispatch(request: JsonRpcRequest, exchange: Exchange): JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined> {
+    const entry = this.#methods.get(request.method);
+    const chain = entry === undefined ? this.#unknownChain(request.method) : entry.chain;
+    if (chain === null) return this.#serve(entry, request, exchange);
+    let out: JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined>;
+    try {
+      out = chain(request, exchange);
+    } catch (error) {
+      return this.#fail(request, exchange, error);
+    }
+    return out instanceof Promise ? out.then(undefined, (error: unknown) => this.#fail(request, exchange, error)) : out;
+  }
+
+  /** The end of every chain: reads `_meta`, builds the context and runs the method. */
+  #serve(entry: MethodEntry | undefined, request: JsonRpcRequest, exchange: Exchange): JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined> {
     const params = request.params ?? EMPTY_PARAMS;
     let ctx: RequestContext;
-    let entry: MethodEntry;
     let output: Result | Promise<Result>;
     try {
       const session = exchange.session;
       if (session === undefined) {
         const meta = readModernMeta(params);
-        entry = this.#entry(request.method, Era.Legacy);
+        if (entry === undefined || entry.era === Era.Legacy) throw methodNotFound(request.method);
         ctx = new RequestContext(this.core, exchange, request.id, request.method, params, meta.protocolVersion, meta.clientCapabilities, meta.clientInfo);
       } else {
         session.lastActive = Date.now();
-        entry = this.#entry(request.method, Era.Modern);
+        if (entry === undefined || entry.era === Era.Modern) throw methodNotFound(request.method);
         ctx = new RequestContext(this.core, exchange, request.id, request.method, params, session.protocolVersion, session.clientCapabilities, session.clientInfo);
       }
       output = entry.run(this.core, params, ctx);
@@ -199,10 +253,36 @@ export class McpServer {
     this.#closing.abort();
   }
 
-  #entry(method: string, excludedEra: EraValue): MethodEntry {
-    const entry = this.#methods.get(method);
-    if (entry === undefined || entry.era === excludedEra) throw methodNotFound(method);
-    return entry;
+  #define(name: string, era: EraValue, run: MethodHandler, cache?: 'list' | 'read'): void {
+    const entry: MethodEntry = { era, cache, run, chain: null };
+    entry.chain = this.#compose(name, entry);
+    this.#methods.set(name, entry);
+  }
+
+  #composeAll(): void {
+    for (const [name, entry] of this.#methods) entry.chain = this.#compose(name, entry);
+    this.#composeUnknown();
+  }
+
+  #compose(name: string, entry: MethodEntry | undefined): Dispatch | null {
+    if (this.#pipeline.empty) return null;
+    return this.#pipeline.compose(name, (request, exchange) => this.#serve(entry, request, exchange));
+  }
+
+  /** Chains for methods the server does not serve (their requests end in -32601). */
+  #composeUnknown(): void {
+    let named: Map<string, Dispatch> | undefined;
+    for (const name of this.#pipeline.namedMethods()) {
+      if (this.#methods.has(name)) continue;
+      const chain = this.#compose(name, undefined);
+      if (chain !== null) (named ??= new Map()).set(name, chain);
+    }
+    this.#unknownChains = named;
+    this.#anyChain = this.#compose(ANY_METHOD, undefined);
+  }
+
+  #unknownChain(method: string): Dispatch | null {
+    return this.#unknownChains?.get(method) ?? this.#anyChain;
   }
 
   #respond(request: JsonRpcRequest, exchange: Exchange, entry: MethodEntry, result: Result): JsonRpcResponse | undefined {
@@ -230,8 +310,7 @@ export class McpServer {
   }
 
   #defineStandardMethods(): void {
-    const define = (name: string, era: EraValue, run: MethodHandler, cache?: 'list' | 'read') =>
-      this.#methods.set(name, { era, cache, run });
+    const define = (name: string, era: EraValue, run: MethodHandler, cache?: 'list' | 'read') => this.#define(name, era, run, cache);
     define(Method.Initialize, Era.Legacy, initialize);
     define(Method.Ping, Era.Legacy, ping);
     define(Method.LoggingSetLevel, Era.Legacy, setLevel);
@@ -254,3 +333,4 @@ export class McpServer {
 }
 
 export type { ServerOptions };
+export type { Dispatch, Interceptor, UseOptions };
