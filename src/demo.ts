@@ -82,10 +82,24 @@ export function registerDemo(server: McpServer): void {
     },
   );
 
+  server.tool(
+    'route',
+    {
+      description: 'Names the region a call is routed to. Over HTTP the region also travels in the Mcp-Param-Region header (x-mcp-header), for proxies to route on.',
+      inputSchema: {
+        type: 'object',
+        properties: { region: { type: 'string', description: 'The region, e.g. us-west1', 'x-mcp-header': 'Region' } },
+        required: ['region'],
+      },
+      annotations: { readOnlyHint: true, idempotentHint: true },
+    },
+    ({ region }) => `routed to ${region}`,
+  );
+
   server.resource(
     'demo://readme',
     { name: 'readme', title: 'About this server', mimeType: 'text/markdown' },
-    () => '# mcp-core demo\n\nTools: echo, add, sleep, fail, ask.\n',
+    () => '# mcp-core demo\n\nTools: echo, add, sleep, fail, ask, route.\n',
   );
 
   server.prompt(

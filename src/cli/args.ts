@@ -37,7 +37,7 @@ Options for serve:
   --config FILE        Read settings from a JSON or YAML file
   --stdio              Serve over stdin/stdout
   --http HOST:PORT     Serve Streamable HTTP on HOST:PORT (path /mcp)
-  --demo               Register the demo tools (echo, add, sleep, fail, ask)
+  --demo               Register the demo tools (echo, add, sleep, fail, ask, route)
   --workers N          Run N HTTP server processes on one port (node:cluster)
   -h, --help           Show this help
   -v, --version        Show the version

@@ -6,6 +6,7 @@
  * modern and served statelessly; `initialize` starts the legacy session that later meta-less
  * requests belong to (spec 2026-07-28, basic/versioning: dual-era servers).
  */
+import { stringOr } from '../protocol/guards.ts';
 import {
   classify,
   errorResponse,
@@ -187,7 +188,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
       const exchange = requestId === undefined ? undefined : this.#inflight.get(requestId);
       if (exchange) {
         this.#inflight.delete(requestId!);
-        exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, String(notification.params?.reason ?? 'Cancelled by client')));
+        exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, stringOr(notification.params?.reason, 'Cancelled by client')));
       }
       return;
     }

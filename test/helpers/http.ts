@@ -1,4 +1,5 @@
 /** Raw HTTP requests to an MCP endpoint, for tests that need to see status codes and headers. */
+import { request } from 'node:http';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 
 export const MODERN_META = {
@@ -63,4 +64,21 @@ export async function openSession(url: string, version = '2025-11-25'): Promise<
   if (init.status !== 200 || !sessionId) throw new Error(`initialize failed: ${init.status} ${init.text}`);
   await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': version });
   return sessionId;
+}
+
+/**
+ * A POST on a fresh connection that is closed after the answer, so that the kernel spreads
+ * such requests over the workers of `serve --workers N`. Resolves with the status and JSON body.
+ */
+export function postFresh(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; json: any }> {
+  return new Promise((resolve, reject) => {
+    const headersOut = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', connection: 'close', ...headers };
+    const req = request(url, { method: 'POST', agent: false, headers: headersOut }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }

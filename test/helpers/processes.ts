@@ -1,7 +1,8 @@
 /** Starting real server processes for integration tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'src/cli/main.ts');
@@ -47,4 +48,10 @@ export async function startHttpServer(script: string, args: string[]): Promise<R
 /** `mcp-core serve --demo` over HTTP on a free loopback port. */
 export function startDemoHttp(extra: string[] = []): Promise<RunningServer> {
   return startHttpServer(CLI, ['serve', '--demo', '--http', '127.0.0.1:0', ...extra]);
+}
+
+/** The pids of a process's children (the workers of `serve --workers N`), in ascending order. */
+export async function children(pid: number): Promise<number[]> {
+  const { stdout } = await promisify(execFile)('pgrep', ['-P', String(pid)]).catch(() => ({ stdout: '' }));
+  return stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
 }

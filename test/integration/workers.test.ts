@@ -1,39 +1,17 @@
 /** `mcp-core serve --workers 2`: one port, several processes, a restarted crash, a clean stop. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { request } from 'node:http';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { MODERN_META } from '../helpers/http.ts';
-import { startDemoHttp } from '../helpers/processes.ts';
+import { MODERN_META, postFresh } from '../helpers/http.ts';
+import { children, startDemoHttp } from '../helpers/processes.ts';
 
-const exec = promisify(execFile);
-
-/** A POST on a fresh connection each time, so the kernel spreads them over the workers. */
-function postFresh(url: string, body: unknown, headers: Record<string, string>): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', connection: 'close', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve(JSON.parse(text)));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
-
-function ask(url: string, id: number, extra: Record<string, unknown> = {}) {
+async function ask(url: string, id: number, extra: Record<string, unknown> = {}) {
   const meta = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
-  return postFresh(
+  const response = await postFresh(
     url,
     { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'ask', arguments: { question: 'Name?' }, _meta: meta, ...extra } },
     { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'ask' },
   );
-}
-
-async function children(pid: number): Promise<number[]> {
-  const { stdout } = await exec('pgrep', ['-P', String(pid)]).catch(() => ({ stdout: '' }));
-  return stdout.split('\n').filter(Boolean).map(Number);
+  return response.json;
 }
 
 describe('--workers', () => {

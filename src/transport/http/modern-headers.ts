@@ -3,6 +3,7 @@
  * validation): MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-* must mirror the body,
  * or the request is refused with 400 and HeaderMismatch (-32020).
  */
+import { describeValue, isObject } from '../../protocol/guards.ts';
 import { decodeHeaderValue, headerMatches, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
 import type { JsonRpcRequest } from '../../protocol/jsonrpc.ts';
 import { MetaKey } from '../../protocol/meta.ts';
@@ -30,10 +31,6 @@ function requiresName(method: string): boolean {
   return NAMED_METHODS.has(method) || TASK_METHODS.has(method);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Checks a modern request's headers against its body. Returns the error to send (all are
  * HTTP 400), or undefined when they agree. `headerParams` gives a tool's x-mcp-header
@@ -47,12 +44,13 @@ export function checkModernRequest(
   const version = header(headers, 'mcp-protocol-version');
   if (version === undefined) return headerMismatch('missing MCP-Protocol-Version header');
   const meta = request.params?._meta;
-  if (!isObject(meta) || typeof meta[MetaKey.ProtocolVersion] !== 'string' || meta[MetaKey.ProtocolVersion] === '') {
+  const bodyVersion = isObject(meta) ? meta[MetaKey.ProtocolVersion] : undefined;
+  if (typeof bodyVersion !== 'string' || bodyVersion === '') {
     return invalidParams(`Invalid params: missing _meta field ${MetaKey.ProtocolVersion}`);
   }
-  if (!isObject(meta[MetaKey.ClientCapabilities])) return invalidParams(`Invalid params: missing _meta field ${MetaKey.ClientCapabilities}`);
-  if (meta[MetaKey.ProtocolVersion] !== version) {
-    return headerMismatch(`MCP-Protocol-Version header value '${version}' does not match body value '${String(meta[MetaKey.ProtocolVersion])}'`);
+  if (!isObject(meta![MetaKey.ClientCapabilities])) return invalidParams(`Invalid params: missing _meta field ${MetaKey.ClientCapabilities}`);
+  if (bodyVersion !== version) {
+    return headerMismatch(`MCP-Protocol-Version header value '${version}' does not match body value '${bodyVersion}'`);
   }
   const method = header(headers, 'mcp-method');
   if (method === undefined) return headerMismatch('missing Mcp-Method header');
@@ -63,7 +61,7 @@ export function checkModernRequest(
     const name = decodeHeaderValue(raw);
     if (name === undefined) return headerMismatch('Mcp-Name header has invalid characters');
     const body = nameSource(request);
-    if (name !== body) return headerMismatch(`Mcp-Name header value '${name}' does not match body value '${String(body)}'`);
+    if (name !== body) return headerMismatch(`Mcp-Name header value '${name}' does not match body value '${describeValue(body)}'`);
   }
   if (request.method === Method.ToolsCall && typeof request.params?.name === 'string') {
     const params = headerParams(request.params.name);
@@ -81,7 +79,7 @@ function checkParamHeaders(headers: Headers, params: readonly HeaderParam[], arg
     if (value === undefined || value === null) continue;
     if (decoded === undefined) return headerMismatch(`missing Mcp-Param-${param.name} header`);
     if (!headerMatches(decoded, value, param.type)) {
-      return headerMismatch(`Mcp-Param-${param.name} header value '${decoded}' does not match body value '${String(value)}'`);
+      return headerMismatch(`Mcp-Param-${param.name} header value '${decoded}' does not match body value '${describeValue(value)}'`);
     }
   }
   return undefined;

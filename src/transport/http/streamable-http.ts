@@ -10,6 +10,7 @@
  *   MCP-Protocol-Version and carries no `_meta`: then it is legacy traffic without a session.
  */
 import { randomUUID } from 'node:crypto';
+import { isObject, stringOr } from '../../protocol/guards.ts';
 import type { HeaderParam } from '../../protocol/header-params.ts';
 import {
   classify,
@@ -73,10 +74,6 @@ interface SessionStreams {
   streams: Map<string, SseStream>;
   /** Requests in flight, for `notifications/cancelled`. */
   inflight: Map<RequestId, HttpExchange>;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -278,7 +275,7 @@ export class StreamableHttp implements StreamOpener {
       const exchange = requestId === undefined ? undefined : inflight?.get(requestId);
       if (exchange !== undefined) {
         inflight!.delete(requestId!);
-        exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, String(notification.params?.reason ?? 'Cancelled by client')));
+        exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, stringOr(notification.params?.reason, 'Cancelled by client')));
       }
       return;
     }

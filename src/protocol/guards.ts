@@ -1,0 +1,43 @@
+/**
+ * Small guards for values that came off the wire. A client value is hostile until its type is
+ * checked: `String(x)` or a template literal on `{"toString": 1}` throws, and `[{"toString": 1}]`
+ * throws from inside `join`. These never call into the value.
+ */
+
+/** A JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Longest client text quoted back in an error message. */
+const MAX_QUOTED = 200;
+
+/**
+ * A short description of a client value for error messages and logs: strings (cut at 200
+ * characters) and other primitives as text, objects and arrays by their kind.
+ *
+ * @example
+ * describeValue('us-west1');       // 'us-west1'
+ * describeValue({ toString: 1 });  // 'an object'
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}...` : value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'undefined':
+      return 'nothing';
+    case 'object':
+      return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+/** `value` when it is a string, `fallback` otherwise. */
+export function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
