@@ -25,6 +25,12 @@ export interface ToolConfig<InputSchema extends JsonSchema = JsonSchema> {
   _meta?: Record<string, unknown>;
   /** Tasks extension: whether calls may run as tasks. Defaults to 'forbidden'. */
   taskSupport?: TaskSupport;
+  /**
+   * Whether arguments and `structuredContent` are checked against the schemas. Default true.
+   * A gateway turns it off for the tools it forwards: their own server checks them, and
+   * compiling thousands of upstream schemas would only slow its start.
+   */
+  validate?: boolean;
 }
 
 /** What a tool handler may return: text, one or more content blocks, or a whole result. */
@@ -41,6 +47,7 @@ export type ToolHandler<Args = Record<string, unknown>> = (args: Args, ctx: Requ
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 const DEFAULT_INPUT_SCHEMA: Tool['inputSchema'] = { type: 'object' };
+const ANYTHING: SchemaCheck = () => undefined;
 
 export class RegisteredTool extends RegisteredEntry<Tool> {
   readonly key: string;
@@ -61,8 +68,8 @@ export class RegisteredTool extends RegisteredEntry<Tool> {
     this.key = name;
     this.handler = handler;
     this.wire = buildWire(name, config);
-    this.checkInput = compileSchema(this.wire.inputSchema);
-    this.checkOutput = config.outputSchema === undefined ? undefined : compileSchema(config.outputSchema);
+    this.checkInput = inputCheck(this.wire, config);
+    this.checkOutput = outputCheck(config);
     this.taskSupport = config.taskSupport ?? 'forbidden';
     this.headerParams = headerParamsOf(name, this.wire);
   }
@@ -74,14 +81,22 @@ export class RegisteredTool extends RegisteredEntry<Tool> {
   /** Replaces the definition and/or handler; validators are recompiled now, not per call. */
   update(config: ToolConfig, handler?: ToolHandler<never>): void {
     const wire = buildWire(this.key, config);
-    this.checkInput = compileSchema(wire.inputSchema);
-    this.checkOutput = config.outputSchema === undefined ? undefined : compileSchema(config.outputSchema);
+    this.checkInput = inputCheck(wire, config);
+    this.checkOutput = outputCheck(config);
     this.headerParams = headerParamsOf(this.key, wire);
     this.wire = wire;
     this.taskSupport = config.taskSupport ?? 'forbidden';
     if (handler) this.handler = handler;
     this.registry.changed();
   }
+}
+
+function inputCheck(wire: Tool, config: ToolConfig): SchemaCheck {
+  return config.validate === false ? ANYTHING : compileSchema(wire.inputSchema);
+}
+
+function outputCheck(config: ToolConfig): SchemaCheck | undefined {
+  return config.validate === false || config.outputSchema === undefined ? undefined : compileSchema(config.outputSchema);
 }
 
 function headerParamsOf(name: string, wire: Tool): HeaderParam[] {

@@ -31,6 +31,18 @@ describe('McpServer', () => {
     assert.throws(() => server.tool('hdr', { inputSchema: { type: 'object', properties: { n: { type: 'number', 'x-mcp-header': 'N' } } } }, () => 'x'), /x-mcp-header/);
   });
 
+  it('leaves arguments and structuredContent unchecked for a tool registered with validate: false', async () => {
+    const server = newServer();
+    // This schema would not even compile (an unresolvable reference): validate: false never compiles it.
+    const inputSchema = { type: 'object', properties: { x: { $ref: 'http://example.com/s' } }, required: ['x'] } as const;
+    const outputSchema = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } as const;
+    server.tool('forwarded', { inputSchema, outputSchema, validate: false }, () => ({ structuredContent: { n: 'not a number' } }));
+    assert.deepEqual(server.core.tools.list()[0].inputSchema, inputSchema);
+    const { response } = await modern(server, 'tools/call', { name: 'forwarded', arguments: {} });
+    assert.equal(response.result.isError, undefined);
+    assert.deepEqual(response.result.structuredContent, { n: 'not a number' });
+  });
+
   it('types handler arguments from the input schema', () => {
     const server = newServer();
     server.tool('typed', { inputSchema: { type: 'object', properties: { n: { type: 'number' }, s: { type: 'string' } }, required: ['n'] } }, ({ n, s }) => {
