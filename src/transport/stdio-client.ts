@@ -15,12 +15,19 @@ export interface StdioClientOptions extends StreamTransportOptions {
   stderr?: 'inherit' | 'pipe' | 'ignore';
   /** How long to wait after closing stdin before SIGTERM, then as long again before SIGKILL. */
   shutdownGraceMs?: number;
+  /**
+   * Starts the server as the leader of a process group of its own (POSIX) and signals the whole
+   * group, so processes it started itself (an `npx` wrapper's child, a shell's) go with it.
+   * Default false.
+   */
+  processGroup?: boolean;
 }
 
 /** The client's side: launches the server as a child process and speaks over its pipes. */
 export class StdioClientTransport extends StreamTransport {
   readonly process: ChildProcess;
   readonly #graceMs: number;
+  readonly #group: boolean;
 
   constructor(options: StdioClientOptions) {
     const child = spawn(options.command, options.args ?? [], {
@@ -28,18 +35,37 @@ export class StdioClientTransport extends StreamTransport {
       env: options.env ? { ...process.env, ...options.env } : process.env,
       stdio: ['pipe', 'pipe', options.stderr ?? 'inherit'],
       windowsHide: true,
+      detached: options.processGroup === true && process.platform !== 'win32',
     });
     super(child.stdout!, child.stdin!, options);
     this.process = child;
     this.#graceMs = options.shutdownGraceMs ?? 2000;
+    this.#group = options.processGroup === true && process.platform !== 'win32';
     child.on('error', (error) =>
       this.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Could not start ${options.command}: ${error.message}`, { cause: error })),
     );
     child.on('exit', (code, signal) => {
+      // What the server started and left behind has no one else to stop it.
+      this.signal('SIGKILL');
       if (this.state !== 'closed') {
         this.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Server process exited (${signal ?? `code ${code}`})`));
       }
     });
+  }
+
+  /**
+   * Sends `signal` to the server (and its process group, with `processGroup`). Synchronous, so
+   * it may be called from a process 'exit' handler.
+   */
+  signal(signal: NodeJS.Signals): void {
+    const pid = this.process.pid;
+    if (pid === undefined) return;
+    try {
+      if (this.#group) process.kill(-pid, signal);
+      else if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill(signal);
+    } catch {
+      // ESRCH: nothing is left to signal.
+    }
   }
 
   /** The stdio shutdown sequence: close stdin, wait, then SIGTERM, then SIGKILL. */
@@ -57,7 +83,7 @@ export class StdioClientTransport extends StreamTransport {
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#graceMs))),
       ]);
       clearTimeout(timer);
-      if (!done) child.kill(signal);
+      if (!done) this.signal(signal);
       return done;
     };
     if (!(await escalate('SIGTERM'))) await escalate('SIGKILL');
