@@ -5,7 +5,8 @@
 
 export interface ServeArgs {
   command: 'serve';
-  config: string | undefined;
+  /** Config files in order: a base file, then overrides. */
+  config: string[];
   stdio: boolean;
   http: { host: string; port: number } | undefined;
   demo: boolean;
@@ -14,7 +15,8 @@ export interface ServeArgs {
 
 export interface ConfigCheckArgs {
   command: 'config-check';
-  file: string;
+  /** Config files in order, as `serve --config` takes them. */
+  files: string[];
 }
 
 export interface HelpArgs {
@@ -31,10 +33,13 @@ export const USAGE = `Usage: mcp-core <command> [options]
 
 Commands:
   serve              Run an MCP server (Streamable HTTP on 127.0.0.1:3000/mcp unless told otherwise)
-  config check FILE  Check a config file (with the MCP__ environment over it) and print the result
+  config check FILE [FILE...]
+                     Check config files (later ones override earlier ones, the MCP__
+                     environment over them) and print the settings that result, secrets hidden
 
 Options for serve:
-  --config FILE        Read settings from a JSON or YAML file
+  --config FILE        Read settings from a JSON or YAML file; give it again for an override
+                       file, read over the first
   --stdio              Serve over stdin/stdout
   --http HOST:PORT     Serve Streamable HTTP on HOST:PORT (path /mcp)
   --demo               Register the demo tools (echo, add, sleep, fail, ask, route)
@@ -61,8 +66,9 @@ const VALUES = new Set(['config', 'http', 'workers']);
 const SHORT: Record<string, string> = { h: 'help', v: 'version' };
 
 /** Splits argv into options (`--name`, `--name value`, `--name=value`, `-h`) and positionals. */
-function split(argv: readonly string[]): { options: Map<string, string | true>; positionals: string[] } {
+function split(argv: readonly string[]): { options: Map<string, string | true>; configs: string[]; positionals: string[] } {
   const options = new Map<string, string | true>();
+  const configs: string[] = [];
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -81,20 +87,21 @@ function split(argv: readonly string[]): { options: Map<string, string | true>; 
     } else if (name !== undefined && VALUES.has(name)) {
       const value = equals === -1 ? argv[++i] : arg.slice(equals + 1);
       if (value === undefined || (equals === -1 && value.startsWith('--'))) throw new UsageError(`Option --${name} needs a value`);
-      options.set(name, value);
+      if (name === 'config') configs.push(value);
+      else options.set(name, value);
     } else {
       throw new UsageError(`Unknown option "${arg}"`);
     }
   }
-  return { options, positionals };
+  return { options, configs, positionals };
 }
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
-  const { options, positionals } = split(argv);
+  const { options, configs, positionals } = split(argv);
   if (options.has('version')) return { command: 'version' };
   if (options.has('help') || positionals.length === 0) return { command: 'help' };
   const [command, ...rest] = positionals;
-  if (command === 'config') return configCommand(rest, options);
+  if (command === 'config') return configCommand(rest, options, configs);
   if (command !== 'serve') throw new UsageError(`Unknown command "${command}"`);
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
   const value = (name: string) => options.get(name) as string | undefined;
@@ -102,7 +109,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const workers = value('workers');
   return {
     command: 'serve',
-    config: value('config'),
+    config: configs,
     stdio: options.has('stdio'),
     http: http === undefined ? undefined : parseHostPort(http),
     demo: options.has('demo'),
@@ -110,12 +117,13 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   };
 }
 
-function configCommand(rest: string[], options: Map<string, string | true>): ConfigCheckArgs {
+function configCommand(rest: string[], options: Map<string, string | true>, configs: string[]): ConfigCheckArgs {
   if (rest[0] !== 'check') throw new UsageError(rest[0] === undefined ? 'config needs a subcommand: check FILE' : `Unknown config subcommand "${rest[0]}"`);
-  if (rest.length !== 2) throw new UsageError('config check takes one FILE');
+  const files = [...configs, ...rest.slice(1)];
+  if (files.length === 0) throw new UsageError('config check takes at least one FILE');
   const [option] = options.keys();
   if (option !== undefined) throw new UsageError(`config check takes no option --${option}`);
-  return { command: 'config-check', file: rest[1] };
+  return { command: 'config-check', files };
 }
 
 function parseWorkers(value: string): number {

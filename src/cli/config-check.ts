@@ -1,18 +1,19 @@
 /**
- * `mcp-core config check FILE`: loads the file the way `serve --config FILE` would (defaults,
- * then the file, then MCP__ variables) and prints the settings that result, secrets hidden.
+ * `mcp-core config check FILE [FILE...]`: loads the files the way `serve --config FILE ...`
+ * would (defaults, then the files in order, then MCP__ variables) and prints the settings
+ * that result. Secrets (settings the schema marks `writeOnly`) are shown as "(hidden)".
  * A bad setting fails the same way serve fails: a message naming it, and exit code 2.
  */
 import { loadConfig, type Config } from '../config/config.ts';
+import { CONFIG_SCHEMA } from '../config/schema.ts';
+import { hideSecrets, type SchemaNode } from '../config/schema-walk.ts';
 
-/** Settings whose values are never printed. */
-const SECRETS = new Set(['requestStateSecret']);
-
-function hideSecrets(key: string, value: unknown): unknown {
-  return SECRETS.has(key) && value !== undefined ? '(set, hidden)' : value;
+/** The effective settings as printed: JSON, secrets hidden. */
+export function showConfig(config: Config): string {
+  return JSON.stringify(hideSecrets(CONFIG_SCHEMA as unknown as SchemaNode, config), null, 2);
 }
 
-export async function checkConfigCommand(file: string): Promise<void> {
-  const config: Config = await loadConfig(file);
-  process.stdout.write(`${file}: valid\n${JSON.stringify(config, hideSecrets, 2)}\n`);
+export async function checkConfigCommand(files: readonly string[]): Promise<void> {
+  const config = await loadConfig(files);
+  process.stdout.write(`${files.join(', ')}: valid\n${showConfig(config)}\n`);
 }

@@ -62,7 +62,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (args.command === 'config-check') {
     const { checkConfigCommand } = await import('./config-check.ts');
-    await checkConfigCommand(args.file);
+    await checkConfigCommand(args.files);
     return;
   }
   await serveCommand(args);

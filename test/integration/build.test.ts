@@ -4,12 +4,14 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MODERN_META } from '../helpers/http.ts';
 import { ROOT } from '../helpers/processes.ts';
 import { RawStdio } from '../helpers/stdio.ts';
 
 const run = promisify(execFile);
+const SMALL_LIMITS = fileURLToPath(new URL('../fixtures/small-limits.yaml', import.meta.url));
 
 describe('build', () => {
   it('compiles the library with types and bundles a binary that serves', async () => {
@@ -27,5 +29,13 @@ describe('build', () => {
     } finally {
       await peer.close();
     }
+    // The binary validates config with the precompiled validator, with the same messages.
+    const bad = await run(process.execPath, [join(ROOT, 'dist/bin/mcp-core.js'), 'config', 'check', SMALL_LIMITS], { env: { ...process.env, MCP__HTTP__PORT: '70000', MCP__HTTP__PROT: '1' } }).catch((e: { code: number; stderr: string }) => e);
+    assert.match((bad as { stderr: string }).stderr, /MCP__HTTP__PROT does not name a setting/);
+    const range = await run(process.execPath, [join(ROOT, 'dist/bin/mcp-core.js'), 'config', 'check', SMALL_LIMITS], { env: { ...process.env, MCP__HTTP__PORT: '70000' } }).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((range as { code: number }).code, 2);
+    assert.equal((range as { stderr: string }).stderr, 'mcp-core: MCP__HTTP__PORT: http.port is 70000; expected an integer from 0 to 65535\n');
+    const good = await run(process.execPath, [join(ROOT, 'dist/bin/mcp-core.js'), 'config', 'check', SMALL_LIMITS]);
+    assert.equal(JSON.parse(good.stdout.slice(good.stdout.indexOf('\n'))).http.maxBodyBytes, 65536);
   });
 });

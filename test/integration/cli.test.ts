@@ -1,6 +1,9 @@
 /** The `mcp-core` binary as users run it. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -25,7 +28,7 @@ describe('mcp-core CLI', () => {
     const env = { ...process.env, MCP__HTTP__PORT: 'eighty' };
     const config = await run(process.execPath, [CLI, 'serve'], { env }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((config as { code: number }).code, 2);
-    assert.match((config as { stderr: string }).stderr, /MCP__HTTP__PORT must be a port number from 0 to 65535/);
+    assert.match((config as { stderr: string }).stderr, /^mcp-core: MCP__HTTP__PORT: http\.port is "eighty"; expected an integer from 0 to 65535\n$/);
   });
 
   it('checks a config file with the environment over it, printing the result with secrets hidden', async () => {
@@ -38,14 +41,33 @@ describe('mcp-core CLI', () => {
     assert.equal(settings.http.port, 8123, 'from the environment');
     assert.equal(settings.http.path, '/mcp', 'from the defaults');
     assert.doesNotMatch(ok.stdout, /do-not-print-me/);
-    assert.equal(settings.server.requestStateSecret, '(set, hidden)');
+    assert.equal(settings.server.requestStateSecret, '(hidden)');
 
     const bad = await run(process.execPath, [CLI, 'config', 'check', SMALL_LIMITS], { env: { ...process.env, MCP__WORKERS: '0' } }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((bad as { code: number }).code, 2);
-    assert.match((bad as { stderr: string }).stderr, /MCP__WORKERS must be a whole number, at least 1/);
+    assert.match((bad as { stderr: string }).stderr, /MCP__WORKERS: workers is 0; expected an integer from 1 to 256/);
     const missing = await run(process.execPath, [CLI, 'config', 'check', 'no-such-file.yaml']).catch((e: { code: number; stderr: string }) => e);
     assert.equal((missing as { code: number }).code, 2);
     assert.match((missing as { stderr: string }).stderr, /Cannot read config file no-such-file\.yaml/);
+  });
+
+  it('config check never prints a secret, from a file, an override file or the environment, valid or not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcp-core-secrets-'));
+    const base = join(dir, 'base.yaml');
+    const override = join(dir, 'override.json');
+    await writeFile(base, 'server:\n  requestStateSecret: secret-from-base-file\n');
+    await writeFile(override, JSON.stringify({ server: { requestStateSecret: 'secret-from-override-file' } }));
+    const ok = await run(process.execPath, [CLI, 'config', 'check', base, override]);
+    assert.equal(JSON.parse(ok.stdout.slice(ok.stdout.indexOf('\n'))).server.requestStateSecret, '(hidden)');
+    const fromEnv = await run(process.execPath, [CLI, 'config', 'check', base], { env: { ...process.env, MCP__SERVER__REQUESTSTATESECRET: 'secret-from-env' } });
+    const invalid = join(dir, 'invalid.yaml');
+    await writeFile(invalid, 'server:\n  requestStateSecret: { nested: secret-in-a-wrong-shape }\nworkers: 0\n');
+    const bad = await run(process.execPath, [CLI, 'config', 'check', invalid]).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    assert.equal((bad as { code: number }).code, 2);
+    assert.match((bad as { stderr: string }).stderr, /server\.requestStateSecret is \(hidden\); expected a non-empty string/);
+    for (const output of [ok.stdout, ok.stderr, fromEnv.stdout, fromEnv.stderr, (bad as { stdout: string }).stdout, (bad as { stderr: string }).stderr]) {
+      assert.doesNotMatch(output, /secret-from|secret-in-a-wrong-shape/);
+    }
   });
 
   it('serves HTTP on the configured address with embedded defaults, and stops on SIGTERM', async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCommandLine, parseHostPort, UsageError, type ServeArgs } from '../../src/cli/args.ts';
 import { ConfigError, configFromEnv, DEFAULT_CONFIG, loadConfig } from '../../src/config/config.ts';
+import { configSchemaText } from '../../src/config/schema-file.ts';
 
 async function file(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-core-config-'));
@@ -29,22 +30,87 @@ describe('configuration', () => {
     assert.equal(fromJson.stdio.enabled, true);
   });
 
-  it('reports a wrong setting with its path and source', async () => {
-    await assert.rejects(loadConfig(await file('bad.yaml', 'http:\n  port: "eighty"\n'), {}), (e: unknown) => e instanceof ConfigError && /config\.http\.port must be a port number from 0 to 65535/.test(e.message));
-    await assert.rejects(loadConfig(await file('bad.yaml', 'htp:\n  port: 1\n'), {}), /config\.htp is not a known setting/);
+  it('reports a wrong setting with its source, its name, the value and what was expected', async () => {
+    const expectProblem = async (text: string, env: NodeJS.ProcessEnv, pattern: RegExp) => {
+      const path = await file('bad.yaml', text);
+      await assert.rejects(loadConfig(path, env), (e: unknown) => e instanceof ConfigError && pattern.test(e.message.replaceAll(path, 'FILE')));
+    };
+    await expectProblem('http:\n  port: "eighty"\n', {}, /^FILE: http\.port is "eighty"; expected an integer from 0 to 65535$/);
+    await expectProblem('http:\n  port: 70000\n', {}, /^FILE: http\.port is 70000; expected an integer from 0 to 65535$/);
+    await expectProblem('htp:\n  port: 1\n', {}, /^FILE: htp is not a known setting; did you mean http\?$/);
+    await expectProblem('http:\n  sessions: { maxSessions: 0 }\n', {}, /http\.sessions\.maxSessions is 0; expected an integer >= 1/);
+    await expectProblem('http:\n  allowedOrigins: [1]\n', {}, /http\.allowedOrigins\[0\] is 1; expected a string/);
+    await expectProblem('http:\n  path: mcp\n', {}, /http\.path is "mcp"; expected a string matching \^\//);
+    await expectProblem('stdio: yes\n', {}, /stdio is "yes"; expected an object/);
+    await expectProblem('zzz: 1\n', {}, /zzz is not a known setting; known here: \$schema, server, http/);
+    // Every problem at once, each with its own source.
+    await expectProblem('workers: 0\n', { MCP__DEMO: 'maybe' }, /invalid configuration:\n {2}MCP__DEMO: demo is "maybe"; expected true or false\n {2}FILE: workers is 0; expected an integer from 1 to 256$/);
     await assert.rejects(loadConfig(await file('bad.json', '{ nope'), {}), /is not valid JSON/);
+    await assert.rejects(loadConfig(await file('list.yaml', '- a\n'), {}), /must hold an object \(a map of sections\), not a list/);
     await assert.rejects(loadConfig('/no/such/file.yaml', {}), /Cannot read config file/);
-    assert.throws(() => configFromEnv({ MCP__HTTP__NOPE: '1' }), /MCP__HTTP__NOPE does not name a setting/);
-    assert.throws(() => configFromEnv({ MCP__DEMO: 'maybe' }), /MCP__DEMO must be a boolean/);
-    assert.throws(() => configFromEnv({ MCP__HTTP__PORT: '65536' }), /MCP__HTTP__PORT must be a port number from 0 to 65535/);
-    assert.throws(() => configFromEnv({ MCP__HTTP__MAXBODYBYTES: '1.5' }), /must be a whole number, at least 1/);
-    assert.throws(() => configFromEnv({ MCP__HTTP__SESSIONS__MAXSESSIONS: '0' }), /must be a whole number, at least 1/);
+    assert.throws(() => configFromEnv({ MCP__HTTP__NOPE: '1' }), /^Error: MCP__HTTP__NOPE does not name a setting; http has: host, port, path/);
+    await assert.rejects(loadConfig(undefined, { MCP__DEMO: 'maybe' }), /^Error: MCP__DEMO: demo is "maybe"; expected true or false$/);
+    await assert.rejects(loadConfig(undefined, { MCP__HTTP__PORT: '65536' }), /MCP__HTTP__PORT: http\.port is 65536; expected an integer from 0 to 65535/);
+    await assert.rejects(loadConfig(undefined, { MCP__HTTP__MAXBODYBYTES: '1.5' }), /MCP__HTTP__MAXBODYBYTES: http\.maxBodyBytes is 1\.5; expected an integer >= 1/);
+  });
+
+  it('layers a base file, then an override file, then the environment', async () => {
+    const base = await file('base.yaml', 'server: { name: base, instructions: from-base }\nhttp: { port: 4000, allowedOrigins: [https://a.example] }\n');
+    const override = await file('override.json', JSON.stringify({ server: { name: 'override' }, http: { allowedOrigins: ['https://b.example'] } }));
+    const config = await loadConfig([base, override], { MCP__SERVER__NAME: 'env' });
+    assert.equal(config.server.name, 'env');
+    assert.equal(config.server.instructions, 'from-base', 'kept from the base file');
+    assert.equal(config.http.port, 4000);
+    assert.deepEqual(config.http.allowedOrigins, ['https://b.example'], 'a list is replaced, not appended to');
+    // The source named in an error is the layer that set the value last.
+    await assert.rejects(loadConfig([base, await file('o.yaml', 'http: { port: -1 }\n')], {}), /o\.yaml: http\.port is -1/);
+  });
+
+  it('types MCP__ variables by the schema', () => {
+    assert.deepEqual(
+      configFromEnv({
+        MCP__HTTP__PORT: '8080',
+        MCP__HTTP__SESSIONS__ENABLED: 'FALSE',
+        MCP__HTTP__SESSIONS__IDLETIMEOUTMS: '2.5e3',
+        MCP__HTTP__ALLOWEDHOSTS: '["a.example:1","b.example"]',
+        MCP__HTTP__ALLOWEDORIGINS: '',
+        MCP__SERVER__VERSION: '2',
+        MCP__WORKERS: ' 3 ',
+        OTHER: 'ignored',
+      }),
+      {
+        http: { port: 8080, sessions: { enabled: false, idleTimeoutMs: 2500 }, allowedHosts: ['a.example:1', 'b.example'], allowedOrigins: [] },
+        server: { version: '2' },
+        workers: 3,
+      },
+    );
+    assert.throws(() => configFromEnv({ MCP__: 'x' }), /MCP__ does not name a setting/);
+    assert.throws(() => configFromEnv({ MCP__HTTP__PORT__X: '1' }), /MCP__HTTP__PORT__X does not name a setting/);
+  });
+
+  it('takes __proto__ and constructor keys as the unknown settings they are, polluting nothing', async () => {
+    const path = await file('proto.json', '{"__proto__": {"polluted": true}, "http": {"constructor": 1}}');
+    await assert.rejects(loadConfig(path, {}), (e: unknown) => e instanceof ConfigError && /__proto__ is not a known setting/.test(e.message) && /http\.constructor is not a known setting/.test(e.message));
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('never shows a secret in an error', async () => {
+    const path = await file('secret.yaml', 'server:\n  requestStateSecret: ["s3cret-value"]\n');
+    await assert.rejects(loadConfig(path, {}), (e: unknown) => e instanceof ConfigError && /server\.requestStateSecret is \(hidden\)/.test(e.message) && !e.message.includes('s3cret-value'));
+  });
+
+  it('embedded defaults satisfy the schema, and the published schema file matches the sources', async () => {
+    const { configValidator } = await import('../../src/config/validator.ts');
+    const validate = configValidator();
+    assert.ok(validate(structuredClone(DEFAULT_CONFIG)), JSON.stringify(validate.errors));
+    const published = await readFile(new URL('../../schema/mcp-core.schema.json', import.meta.url), 'utf8');
+    assert.equal(published, configSchemaText(), 'schema/mcp-core.schema.json is out of date: run npm run generate:config-schema');
   });
 });
 
 describe('command line', () => {
   it('parses serve and its options', () => {
-    assert.deepEqual(parseCommandLine(['serve', '--stdio', '--demo']), { command: 'serve', config: undefined, stdio: true, http: undefined, demo: true, workers: undefined });
+    assert.deepEqual(parseCommandLine(['serve', '--stdio', '--demo']), { command: 'serve', config: [], stdio: true, http: undefined, demo: true, workers: undefined });
     assert.equal((parseCommandLine(['serve', '--workers', '4']) as ServeArgs).workers, 4);
     assert.throws(() => parseCommandLine(['serve', '--workers', '0']), /--workers expects/);
     assert.deepEqual((parseCommandLine(['serve', '--http', '0.0.0.0:8080', '--config', 'c.yaml']) as ServeArgs).http, { host: '0.0.0.0', port: 8080 });
@@ -52,7 +118,9 @@ describe('command line', () => {
     assert.deepEqual(parseHostPort('3000'), { host: '127.0.0.1', port: 3000 });
     assert.equal(parseCommandLine([]).command, 'help');
     assert.equal(parseCommandLine(['--version']).command, 'version');
-    assert.deepEqual(parseCommandLine(['config', 'check', 'c.yaml']), { command: 'config-check', file: 'c.yaml' });
+    assert.deepEqual(parseCommandLine(['config', 'check', 'c.yaml']), { command: 'config-check', files: ['c.yaml'] });
+    assert.deepEqual(parseCommandLine(['config', 'check', 'base.yaml', 'override.yaml']), { command: 'config-check', files: ['base.yaml', 'override.yaml'] });
+    assert.deepEqual((parseCommandLine(['serve', '--config', 'base.yaml', '--config=override.yaml']) as ServeArgs).config, ['base.yaml', 'override.yaml']);
   });
 
   it('refuses what it does not understand', () => {
@@ -61,15 +129,15 @@ describe('command line', () => {
     assert.throws(() => parseCommandLine(['serve', '--verbose']), UsageError);
     assert.throws(() => parseCommandLine(['config']), /config needs a subcommand: check FILE/);
     assert.throws(() => parseCommandLine(['config', 'show', 'c.yaml']), /Unknown config subcommand "show"/);
-    assert.throws(() => parseCommandLine(['config', 'check']), /config check takes one FILE/);
+    assert.throws(() => parseCommandLine(['config', 'check']), /config check takes at least one FILE/);
     assert.throws(() => parseCommandLine(['config', 'check', 'c.yaml', '--demo']), /config check takes no option --demo/);
   });
 });
 
 describe('command line forms', () => {
   it('accepts --name=value, a value after the name, -h and --', () => {
-    assert.equal((parseCommandLine(['serve', '--config=c.json']) as ServeArgs).config, 'c.json');
-    assert.equal((parseCommandLine(['serve', '--config', 'c.json']) as ServeArgs).config, 'c.json');
+    assert.deepEqual((parseCommandLine(['serve', '--config=c.json']) as ServeArgs).config, ['c.json']);
+    assert.deepEqual((parseCommandLine(['serve', '--config', 'c.json']) as ServeArgs).config, ['c.json']);
     assert.equal(parseCommandLine(['-h']).command, 'help');
     assert.equal(parseCommandLine(['-v']).command, 'version');
     assert.throws(() => parseCommandLine(['serve', '--config']), /--config needs a value/);

@@ -1,0 +1,6 @@
+/** `demo`: the demo tools. */
+export const demo = {
+  type: 'boolean',
+  default: false,
+  description: 'Register the demo tools (echo, add, sleep, fail, ask), a resource and a prompt, as --demo does.',
+} as const;

@@ -1,0 +1,66 @@
+/**
+ * The sections of the configuration, in the order the schema lists them. A section is one
+ * file in this directory that exports its JSON Schema (2020-12) `as const`, defaults included;
+ * its settings' TypeScript type is read from that schema (SettingsOf, protocol/schema-types.ts).
+ *
+ * Adding a section: write its file, then replace its placeholder comment in both lists below
+ * (the import, and the entry). The blank lines between entries let sections added at the same
+ * time merge without conflict. Then run `npm run generate:config-schema`.
+ */
+import { server } from './server.ts';
+
+import { http } from './http.ts';
+
+// import tls
+
+// import auth
+
+// import limits
+
+// import rateLimits
+
+import { stdio } from './stdio.ts';
+
+// import logging
+
+// import metrics
+
+// import tracing
+
+// import store
+
+// import mcpServers
+
+import { demo } from './demo.ts';
+
+import { workers } from './workers.ts';
+
+export const SECTIONS = {
+  server,
+
+  http,
+
+  // tls,
+
+  // auth,
+
+  // limits,
+
+  // rateLimits,
+
+  stdio,
+
+  // logging,
+
+  // metrics,
+
+  // tracing,
+
+  // store,
+
+  // mcpServers,
+
+  demo,
+
+  workers,
+} as const;

@@ -1,0 +1,8 @@
+/** `workers`: HTTP server processes sharing one port. */
+export const workers = {
+  type: 'integer',
+  minimum: 1,
+  maximum: 256,
+  default: 1,
+  description: 'HTTP server processes sharing the port (node:cluster), restarted when they crash. Legacy sessions need sticky routing past 1.',
+} as const;
