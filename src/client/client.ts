@@ -17,6 +17,7 @@ import {
   type Params,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
+import { describeValue } from '../protocol/guards.ts';
 import { extractHeaderParams } from '../protocol/header-params.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
@@ -165,7 +166,7 @@ export class McpClient implements MessageReceiver {
       clientInfo: this.info,
     }, {});
     if (!isLegacyVersion(result.protocolVersion)) {
-      throw new McpLocalError(LocalErrorCode.ProtocolViolation, `Server chose unsupported protocol version ${String(result.protocolVersion)}`);
+      throw new McpLocalError(LocalErrorCode.ProtocolViolation, `Server chose unsupported protocol version ${describeValue(result.protocolVersion)}`);
     }
     this.#protocolVersion = result.protocolVersion as string;
     this.#serverCapabilities = (result.capabilities as ServerCapabilities) ?? {};

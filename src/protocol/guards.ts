@@ -41,3 +41,29 @@ export function describeValue(value: unknown): string {
 export function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
 }
+
+/**
+ * How deep client JSON may nest where the server must serialize it again (answers sealed into
+ * `requestState`): JSON.parse accepts any depth, but JSON.stringify overflows the call stack
+ * at a few thousand levels.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Whether `value` nests objects or arrays deeper than `maxDepth`. Iterative: any depth is safe. */
+export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth > maxDepth) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}

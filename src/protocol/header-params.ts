@@ -77,7 +77,8 @@ function containsAnnotationOutsideProperties(node: unknown, insideOther: boolean
 export function valueAt(args: unknown, path: readonly string[]): unknown {
   let value = args;
   for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
+    // Own properties only: a parameter named "constructor" must not find Object's.
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
     value = (value as Record<string, unknown>)[key];
   }
   return value;

@@ -2,6 +2,7 @@
  * The JSON-RPC 2.0 envelope, checked by hand: a message's shape is a handful of property
  * tests, far cheaper than a schema validator on the hot path.
  */
+import { isObject } from './guards.ts';
 import { ErrorCode, type WireError } from './wire-errors.ts';
 
 export type RequestId = string | number;
@@ -52,10 +53,6 @@ export type MessageKindValue = (typeof MessageKind)[keyof typeof MessageKind];
 
 function isRequestId(value: unknown): value is RequestId {
   return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

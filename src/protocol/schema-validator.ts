@@ -100,5 +100,14 @@ export function compileSchema(schema: unknown): SchemaCheck {
   } catch (error) {
     throw invalidSchema((error as Error).message);
   }
-  return (value) => (validate(value) ? undefined : formatErrors(validate.errors));
+  return (value) => {
+    try {
+      return validate(value) ? undefined : formatErrors(validate.errors);
+    } catch (error) {
+      // A recursive schema (or uniqueItems) follows the value as deep as it goes; a value nested
+      // deeper than the call stack allows is refused rather than failing the whole request.
+      if (error instanceof RangeError) return 'input is nested too deeply to validate';
+      throw error;
+    }
+  };
 }

@@ -2,6 +2,7 @@
  * Wire errors: what travels in a JSON-RPC `error` member. Every code mcp-core emits is
  * declared here, so a reader can see the whole surface at once.
  */
+import { describeValue } from './guards.ts';
 
 export const ErrorCode = {
   // JSON-RPC 2.0
@@ -80,7 +81,7 @@ export function methodNotFound(method: string): McpError {
 export function unsupportedProtocolVersion(requested: unknown, supported: readonly string[]): McpError {
   return new McpError(ErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version', {
     supported: [...supported],
-    requested: typeof requested === 'string' ? requested : String(requested),
+    requested: describeValue(requested),
   });
 }
 

@@ -298,7 +298,8 @@ export class RequestContext {
       return this.#task.requestInput(key, method, params);
     }
     if (this.isModern) {
-      const answer = this.#inputs?.[key];
+      const inputs = this.#inputs;
+      const answer = inputs !== undefined && Object.hasOwn(inputs, key) ? inputs[key] : undefined;
       if (answer !== undefined) {
         if (!isAnswerTo(method, answer)) return Promise.reject(invalidParams(`Invalid inputResponses: "${key}" is not a valid ${method} result`));
         return Promise.resolve(answer);

@@ -5,6 +5,7 @@
 import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '../protocol/types.ts';
 import type { Icon } from '../protocol/types.ts';
 import { preEncoded } from '../protocol/encode.ts';
+import { describeValue } from '../protocol/guards.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { ChangeNotifier, type ListKind } from './notifier.ts';
 import type { RegisteredPrompt } from './prompts.ts';
@@ -123,5 +124,6 @@ export class ServerCore {
 }
 
 function defaultOnError(error: unknown, context: { method: string }): void {
-  process.stderr.write(`mcp-core: unexpected error in ${context.method}: ${(error as Error)?.stack ?? String(error)}\n`);
+  const stack = error instanceof Error ? error.stack : undefined;
+  process.stderr.write(`mcp-core: unexpected error in ${context.method}: ${typeof stack === 'string' ? stack : describeValue(error)}\n`);
 }

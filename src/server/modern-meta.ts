@@ -3,6 +3,7 @@
  * A request missing a required field is malformed (-32602); a version we do not serve gets
  * UnsupportedProtocolVersionError (-32022) listing what we do.
  */
+import { isObject } from '../protocol/guards.ts';
 import type { Params } from '../protocol/jsonrpc.ts';
 import { MetaKey } from '../protocol/meta.ts';
 import type { ClientCapabilities, Implementation } from '../protocol/types.ts';
@@ -13,10 +14,6 @@ export interface ModernMeta {
   protocolVersion: string;
   clientCapabilities: ClientCapabilities;
   clientInfo: Implementation | undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function readModernMeta(params: Params | undefined): ModernMeta {

@@ -6,6 +6,7 @@
  * so a handler that asks several questions in turn is simply run again with more answers
  * each time, plus any state the handler itself chose to keep.
  */
+import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 import type { InputRequests, InputResponses } from '../protocol/types.ts';
 import { invalidParams } from '../protocol/wire-errors.ts';
 import { InputRequiredSignal, type RequestContext } from './context.ts';
@@ -16,10 +17,6 @@ interface RoundState {
   answers?: InputResponses;
   /** A handler's own `requestState`, when it returned an InputRequiredResult itself. */
   user?: string;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 type Result = Record<string, unknown>;
@@ -61,6 +58,8 @@ export class Round {
     if (!ctx.isModern || (inputResponses === undefined && requestState === undefined)) return;
     if (inputResponses !== undefined) {
       if (!isObject(inputResponses)) throw invalidParams('Invalid inputResponses: must be an object');
+      // The answers are sealed into the next round's requestState, i.e. serialized again.
+      if (nestedDeeperThan(inputResponses, MAX_JSON_DEPTH)) throw invalidParams(`Invalid inputResponses: nested deeper than ${MAX_JSON_DEPTH} levels`);
       for (const [key, value] of Object.entries(inputResponses)) {
         if (!isObject(value)) throw invalidParams(`Invalid inputResponses: "${key}" must be an object`);
       }

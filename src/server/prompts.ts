@@ -1,4 +1,5 @@
 /** Prompts: registration, argument checks, and turning a handler's output into messages. */
+import { isObject } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import type { ContentBlock, Icon, InputRequiredResult, Prompt, PromptArgument, PromptMessage } from '../protocol/types.ts';
 import { invalidParams } from '../protocol/wire-errors.ts';
@@ -51,11 +52,11 @@ export class RegisteredPrompt extends RegisteredEntry<Prompt> {
   /** Checks `arguments` from a `prompts/get`: an object of strings with every required one. */
   checkArguments(args: unknown): Record<string, string> {
     if (args === undefined) args = {};
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw invalidParams('Invalid arguments: must be an object');
+    if (!isObject(args)) throw invalidParams('Invalid arguments: must be an object');
     for (const [name, value] of Object.entries(args)) {
       if (typeof value !== 'string') throw invalidParams(`Invalid arguments: ${name} must be a string`);
     }
-    const missing = this.#required.filter((name) => (args as Record<string, string>)[name] === undefined);
+    const missing = this.#required.filter((name) => !Object.hasOwn(args, name));
     if (missing.length > 0) throw invalidParams(`Missing required arguments: ${missing.join(', ')}`);
     return args as Record<string, string>;
   }

@@ -77,9 +77,50 @@ export function digestJson(value: unknown): string {
   return crypto().createHash('sha256').update(canonicalJson(value)).digest('base64url');
 }
 
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+/** Marks text to copy to the output, among the values still to write. */
+class Piece {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+const OPEN_ARRAY = new Piece('[');
+const CLOSE_ARRAY = new Piece(']');
+const OPEN_OBJECT = new Piece('{');
+const CLOSE_OBJECT = new Piece('}');
+const COMMA = new Piece(',');
+
+/**
+ * JSON with object keys sorted. Iterative, with its own stack: client arguments may be nested
+ * far deeper than the call stack allows (JSON.parse accepts any depth; recursion over 20,000
+ * levels overflows).
+ */
+export function canonicalJson(root: unknown): string {
+  let out = '';
+  const todo: unknown[] = [root];
+  while (todo.length > 0) {
+    const item = todo.pop();
+    if (item instanceof Piece) {
+      out += item.text;
+    } else if (item === null || typeof item !== 'object') {
+      out += JSON.stringify(item) ?? 'null';
+    } else if (Array.isArray(item)) {
+      todo.push(CLOSE_ARRAY);
+      for (let i = item.length - 1; i >= 0; i--) {
+        todo.push(item[i]);
+        if (i > 0) todo.push(COMMA);
+      }
+      todo.push(OPEN_ARRAY);
+    } else {
+      const keys = Object.keys(item).sort();
+      todo.push(CLOSE_OBJECT);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        todo.push((item as Record<string, unknown>)[keys[i]], new Piece(`${JSON.stringify(keys[i])}:`));
+        if (i > 0) todo.push(COMMA);
+      }
+      todo.push(OPEN_OBJECT);
+    }
+  }
+  return out;
 }

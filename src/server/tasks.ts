@@ -7,6 +7,7 @@
  * `_meta` capabilities (`extensions["io.modelcontextprotocol/tasks"]`).
  */
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
+import { isObject } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import type { ClientCapabilities, InputRequests } from '../protocol/types.ts';
@@ -234,10 +235,8 @@ export class TaskManager {
   async update(params: Params, ctx: RequestContext): Promise<Result> {
     const record = await this.#find(params, ctx);
     const responses = params.inputResponses;
-    if (responses === null || typeof responses !== 'object' || Array.isArray(responses)) {
-      throw invalidParams('Invalid params: "inputResponses" must be an object');
-    }
-    await this.#running.get(record.taskId)?.answer(responses as Record<string, unknown>);
+    if (!isObject(responses)) throw invalidParams('Invalid params: "inputResponses" must be an object');
+    await this.#running.get(record.taskId)?.answer(responses);
     return {};
   }
 

@@ -42,4 +42,13 @@ describe('JSON Schema validation', () => {
   it('checks formats', () => {
     assert.match(compileSchema({ type: 'string', format: 'email' })('not-an-email') ?? '', /must match format "email"/);
   });
+
+  it('a value nested deeper than the call stack allows fails validation instead of throwing RangeError', () => {
+    const tree = compileSchema({ $defs: { node: { type: 'array', items: { $ref: '#/$defs/node' } } }, $ref: '#/$defs/node' });
+    assert.equal(tree(JSON.parse('[[[]]]')), undefined);
+    assert.equal(tree(JSON.parse('['.repeat(20_000) + ']'.repeat(20_000))), 'input is nested too deeply to validate');
+    const unique = compileSchema({ type: 'array', uniqueItems: true });
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    assert.equal(unique(JSON.parse(`[${deep},${deep}]`)), 'input is nested too deeply to validate');
+  });
 });

@@ -87,9 +87,11 @@ describe('McpServer', () => {
     server.tool('bad', { outputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } }, () => ({ structuredContent: { n: 'one' } }));
     const good = (await modern(server, 'tools/call', { name: 'good' })).response.result;
     assert.deepEqual(good.content, [{ type: 'text', text: '{"n":1}' }]);
-    const bad = (await modern(server, 'tools/call', { name: 'bad' })).response;
-    assert.equal(bad.error.code, ErrorCode.InternalError);
-    assert.match(bad.error.message, /invalid structuredContent/);
+    // The tool's own failure, reported as one: an isError result naming the tool.
+    const bad = (await modern(server, 'tools/call', { name: 'bad' })).response.result;
+    assert.equal(bad.isError, true);
+    assert.equal(bad.structuredContent, undefined);
+    assert.match(bad.content[0].text, /^Tool bad returned structuredContent that does not match its outputSchema: \/n must be number/);
   });
 
   it('aborts the handler signal when the client cancels', async () => {

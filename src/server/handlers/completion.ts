@@ -1,4 +1,5 @@
 /** `completion/complete`: argument suggestions for prompts and resource templates. */
+import { isObject } from '../../protocol/guards.ts';
 import type { Params } from '../../protocol/jsonrpc.ts';
 import { invalidParams } from '../../protocol/wire-errors.ts';
 import type { ServerCore } from '../core.ts';
@@ -7,23 +8,33 @@ import type { Completer } from '../resources.ts';
 /** The spec caps one completion response at 100 values. */
 const MAX_VALUES = 100;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function findCompleters(core: ServerCore, ref: Record<string, unknown>): Record<string, Completer> | undefined {
   if (ref.type === 'ref/prompt') {
-    const prompt = typeof ref.name === 'string' ? core.prompts.get(ref.name) : undefined;
-    if (!prompt) throw invalidParams(`Unknown prompt: ${String(ref.name)}`);
+    if (typeof ref.name !== 'string') throw invalidParams('Invalid params: "ref.name" must be a string');
+    const prompt = core.prompts.get(ref.name);
+    if (!prompt) throw invalidParams(`Unknown prompt: ${ref.name}`);
     return prompt.completers;
   }
   if (ref.type === 'ref/resource') {
-    const template = typeof ref.uri === 'string' ? core.templates.get(ref.uri) : undefined;
+    if (typeof ref.uri !== 'string') throw invalidParams('Invalid params: "ref.uri" must be a string');
+    const template = core.templates.get(ref.uri);
     if (template) return template.completers;
-    if (typeof ref.uri === 'string' && core.resources.get(ref.uri)) return undefined;
-    throw invalidParams(`Unknown resource template: ${String(ref.uri)}`);
+    if (core.resources.get(ref.uri)) return undefined;
+    throw invalidParams(`Unknown resource template: ${ref.uri}`);
   }
   throw invalidParams('Invalid params: "ref.type" must be "ref/prompt" or "ref/resource"');
+}
+
+/** `context.arguments`: earlier arguments' values, all strings (spec: server/utilities/completion). */
+function contextArguments(context: unknown): Record<string, string> {
+  if (context === undefined) return {};
+  if (!isObject(context)) throw invalidParams('Invalid params: "context" must be an object');
+  const args = context.arguments;
+  if (args === undefined) return {};
+  if (!isObject(args) || !Object.values(args).every((value) => typeof value === 'string')) {
+    throw invalidParams('Invalid params: "context.arguments" must be an object of strings');
+  }
+  return args as Record<string, string>;
 }
 
 export async function complete(core: ServerCore, params: Params): Promise<Record<string, unknown>> {
@@ -32,9 +43,11 @@ export async function complete(core: ServerCore, params: Params): Promise<Record
   if (!isObject(argument) || typeof argument.name !== 'string' || typeof argument.value !== 'string') {
     throw invalidParams('Invalid params: "argument" needs a string name and value');
   }
-  const completer = findCompleters(core, ref)?.[argument.name];
+  const completers = findCompleters(core, ref);
+  const args = contextArguments(context);
+  // Own properties only: an argument named "constructor" must not find Object's.
+  const completer = completers !== undefined && Object.hasOwn(completers, argument.name) ? completers[argument.name] : undefined;
   if (!completer) return { completion: { values: [], total: 0, hasMore: false } };
-  const args = isObject(context) && isObject(context.arguments) ? (context.arguments as Record<string, string>) : {};
   const values = await completer(argument.value, { arguments: args });
   return { completion: { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES } };
 }

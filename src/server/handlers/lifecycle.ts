@@ -1,4 +1,5 @@
 /** `initialize`, `ping`, `logging/setLevel` (legacy) and `server/discover` (modern). */
+import { isObject } from '../../protocol/guards.ts';
 import type { Params } from '../../protocol/jsonrpc.ts';
 import type { ClientCapabilities, Implementation } from '../../protocol/types.ts';
 import { isLoggingLevel } from '../../protocol/types.ts';
@@ -6,10 +7,6 @@ import { negotiateLegacyVersion, SUPPORTED_VERSIONS } from '../../protocol/versi
 import { invalidParams } from '../../protocol/wire-errors.ts';
 import type { RequestContext } from '../context.ts';
 import type { ServerCore } from '../core.ts';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Legacy handshake. The session is not `initialized` (and receives no server-initiated

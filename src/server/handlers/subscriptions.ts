@@ -3,6 +3,7 @@
  * open and carries the change notifications the client opted in to, each tagged with the
  * subscription's id (the request's own id).
  */
+import { isObject } from '../../protocol/guards.ts';
 import type { JsonRpcNotification, Params } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
@@ -11,10 +12,6 @@ import { invalidParams } from '../../protocol/wire-errors.ts';
 import type { RequestContext } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import type { ListKind, Listener } from '../notifier.ts';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Reads the filter and keeps only what this server can deliver. */
 function agree(core: ServerCore, filter: Record<string, unknown>): { lists: Set<ListKind>; uris: Set<string>; acknowledged: Params } {

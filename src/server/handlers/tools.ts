@@ -1,4 +1,5 @@
 /** `tools/list` and `tools/call`. */
+import { describeValue, isObject, stringOr } from '../../protocol/guards.ts';
 import type { Params } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { ErrorCode, McpError, invalidParams } from '../../protocol/wire-errors.ts';
@@ -14,10 +15,6 @@ type Result = Record<string, unknown>;
 export function listTools(core: ServerCore, params: Params): Record<string, unknown> {
   const page = paginate(core.tools.list(), params.cursor, core.pageSize);
   return page.nextCursor === undefined ? { tools: page.items } : { tools: page.items, nextCursor: page.nextCursor };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Finds the tool and checks the arguments; protocol errors are thrown, argument errors returned. */
@@ -61,17 +58,19 @@ export function invoke(tool: RegisteredTool, args: Record<string, unknown>, ctx:
 function failure(error: unknown, ctx: RequestContext): Result {
   if (error instanceof McpError || error instanceof InputRequiredSignal) throw error;
   if (ctx.signal.aborted) throw new McpLocalError(LocalErrorCode.Cancelled, 'Request cancelled');
-  return toolError(error instanceof Error ? error.message : String(error));
+  return toolError(error instanceof Error ? stringOr(error.message, 'Tool failed') : describeValue(error));
 }
 
-/** Checks a result against the tool's outputSchema. */
+/**
+ * Checks a result against the tool's outputSchema. A result that breaks it is the tool's
+ * failure, reported as one (`isError`, naming the tool), not a protocol error: e.g. a sum that
+ * overflowed to Infinity, which no JSON number can carry (spec: tools, output schema).
+ */
 function checked(tool: RegisteredTool, result: Result): Result {
   if (tool.checkOutput !== undefined && result.isError !== true && result.resultType !== 'input_required') {
-    if (result.structuredContent === undefined) {
-      throw new McpError(ErrorCode.InternalError, `Tool ${tool.name} has an outputSchema but returned no structuredContent`);
-    }
+    if (result.structuredContent === undefined) return toolError(`Tool ${tool.name} has an outputSchema but returned no structuredContent`);
     const problem = tool.checkOutput(result.structuredContent);
-    if (problem !== undefined) throw new McpError(ErrorCode.InternalError, `Tool ${tool.name} returned invalid structuredContent: ${problem}`);
+    if (problem !== undefined) return toolError(`Tool ${tool.name} returned structuredContent that does not match its outputSchema: ${problem}`);
   }
   return result;
 }
