@@ -32,7 +32,7 @@ export { StdioServerTransport } from './transport/stdio.ts';
 export { StdioClientTransport, type StdioClientOptions } from './transport/stdio-client.ts';
 export { StreamTransport } from './transport/stream.ts';
 export { InMemoryTransport } from './transport/in-memory.ts';
-export { createNodeHandler, serveHttp, type NodeHandlerOptions, type HttpListener } from './transport/http/node.ts';
+export { createNodeHandler, serveHttp, type NodeHandlerOptions, type HttpListener, type HttpRoute } from './transport/http/node.ts';
 export { createFetchHandler, type FetchHandlerOptions } from './transport/http/fetch.ts';
 export { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './transport/http/streamable-http.ts';
 export { StreamableHttpClientTransport, type HttpClientTransportOptions } from './transport/http/client.ts';
@@ -51,6 +51,9 @@ export { MemoryEventStore, type EventStore } from './store/event-store.ts';
 export { MemoryTaskStore, type TaskStore, type TaskRecord } from './store/task-store.ts';
 export { LegacySession } from './store/legacy-session.ts';
 export { SessionStore, type SessionStoreOptions } from './store/session-store.ts';
+
+// Operations
+export { Health, type HealthStatus, type HealthOptions, type Readiness, type ReadinessCheck, type ReadinessCheckResult } from './observability/health.ts';
 
 // Security
 export { createOriginCheck, type OriginCheck, type OriginPolicyOptions } from './security/origin.ts';

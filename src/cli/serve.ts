@@ -7,6 +7,8 @@
  */
 import type { Config } from '../config/config.ts';
 import { registerDemo } from '../demo.ts';
+import type { Health } from '../observability/health.ts';
+import type { ServerConnection } from '../server/connection.ts';
 import { McpServer } from '../server/server.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -14,6 +16,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 export interface Serving {
   /** The HTTP endpoint's URL, when HTTP is served. */
   url: string | undefined;
+  /** /healthz and /readyz, when HTTP is served. */
+  health: Health | undefined;
   close(): Promise<void>;
 }
 
@@ -39,9 +43,21 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   const server = createServer(config);
   const closers: Array<() => Promise<void> | void> = [() => server.close()];
   let url: string | undefined;
+  let health: Health | undefined;
+  let stdio: ServerConnection | undefined;
   if (options.http) {
-    const [{ serveHttp }, { createOriginCheck }] = await Promise.all([import('../transport/http/node.ts'), import('../security/origin.ts')]);
+    const [{ serveHttp }, { createOriginCheck }, { Health }] = await Promise.all([
+      import('../transport/http/node.ts'),
+      import('../security/origin.ts'),
+      import('../observability/health.ts'),
+    ]);
     const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions } = config.http;
+    let sessionCount = () => 0;
+    health = new Health({
+      version: config.server.version,
+      connectedClients: () => sessionCount() + (stdio?.connected ? 1 : 0),
+      toolsAvailable: () => server.core.tools.size,
+    });
     const listener = await serveHttp(server, {
       host,
       port,
@@ -49,17 +65,21 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       maxBodyBytes,
       sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions } : false,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
+      routes: health.routes(),
     });
+    const store = listener.handler.transport.sessions;
+    sessionCount = () => store?.size ?? 0;
     closers.push(() => listener.close());
     url = listener.url;
   }
   if (options.stdio) {
     const [{ StdioServerTransport }, { ServerConnection }] = await Promise.all([import('../transport/stdio.ts'), import('../server/connection.ts')]);
     const transport = new StdioServerTransport({ maxMessageBytes: config.stdio.maxMessageBytes });
-    new ServerConnection(server, transport, { onClose: options.onStdioClose }).start();
+    stdio = new ServerConnection(server, transport, { onClose: options.onStdioClose }).start();
   }
   return {
     url,
+    health,
     close: async () => {
       for (const close of closers) await close();
     },

@@ -58,14 +58,27 @@ class NodeSink implements ResponseSink {
   }
 }
 
+/**
+ * A handler for a path beside the MCP endpoint (`/healthz`, `/readyz`, `/metrics`). Routes are
+ * outside MCP: no Origin/Host or media-type checks, no authentication; they answer as they
+ * like. Only paths other than the MCP endpoint's reach them, so MCP traffic never looks them up.
+ */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface NodeHandlerOptions extends StreamableHttpOptions {
   /** The MCP endpoint's path. Default `/mcp`. */
   path?: string;
+  /** Extra routes by exact path (no query string); more can be added later to `handler.routes`. */
+  routes?: Readonly<Record<string, HttpRoute>>;
   /** Resolves the caller's identity, or throws/returns a Response-like refusal (see security/). */
   authenticate?: (req: IncomingMessage) => AuthInfo | undefined | Promise<AuthInfo | undefined>;
 }
 
-export type NodeHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { readonly transport: StreamableHttp };
+export type NodeHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  readonly transport: StreamableHttp;
+  /** The extra routes by path; add one with `handler.routes.set('/metrics', route)`. */
+  readonly routes: Map<string, HttpRoute>;
+};
 
 /**
  * A request listener for node:http serving MCP on `options.path`.
@@ -78,13 +91,17 @@ export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOpt
   const transport = new StreamableHttp(endpoint, options);
   const path = options.path ?? '/mcp';
   const { authenticate } = options;
+  const routes = new Map<string, HttpRoute>(Object.entries(options.routes ?? {}));
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const sink = new NodeSink(res);
     const url = req.url ?? '/';
     const query = url.indexOf('?');
-    if ((query === -1 ? url : url.slice(0, query)) !== path) {
-      sink.send(404, { 'content-type': 'text/plain' }, 'Not Found');
+    const pathname = query === -1 ? url : url.slice(0, query);
+    if (pathname !== path) {
+      const route = routes.get(pathname);
+      if (route === undefined) sink.send(404, { 'content-type': 'text/plain' }, 'Not Found');
+      else serveRoute(route, req, res);
       return;
     }
     const method = req.method ?? 'GET';
@@ -111,7 +128,17 @@ export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOpt
       );
     });
   };
-  return Object.assign(handler, { transport });
+  return Object.assign(handler, { transport, routes });
+}
+
+/** Runs a route; one that throws answers 500 rather than taking the process down. */
+function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse): void {
+  try {
+    route(req, res);
+  } catch {
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('Internal Server Error');
+  }
 }
 
 /** Collects a body up to `limit` bytes; undefined when it is larger. */
