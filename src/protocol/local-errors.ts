@@ -14,6 +14,8 @@ export const LocalErrorCode = {
   InvalidArgument: 'MCP_ERR_INVALID_ARGUMENT',
   Unsupported: 'MCP_ERR_UNSUPPORTED',
   InvalidState: 'MCP_ERR_INVALID_STATE',
+  /** Authorization with the server failed: discovery, registration, a grant, or a refusal. */
+  Unauthorized: 'MCP_ERR_UNAUTHORIZED',
 } as const;
 
 export type LocalErrorCodeValue = (typeof LocalErrorCode)[keyof typeof LocalErrorCode];

@@ -9,6 +9,7 @@ import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
 import { BaseTransport } from '../base-transport.ts';
+import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
 import { SseParser } from './sse-parser.ts';
 
 export interface HttpClientTransportOptions {
@@ -16,6 +17,8 @@ export interface HttpClientTransportOptions {
   headers?: Record<string, string>;
   /** A fetch implementation; the global one by default. */
   fetch?: typeof fetch;
+  /** Authenticates every request and answers 401/403 challenges (e.g. `new OAuthClientAuth(...)`). */
+  auth?: HttpClientAuth;
   /** Legacy sessions: open the GET stream for server-initiated messages. Default true. */
   listen?: boolean;
   /** Resumptions of one broken stream before giving up. Default 3. */
@@ -41,7 +44,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     super();
     this.url = new URL(url);
     this.#options = options;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.auth ? authorizedFetch(options.fetch ?? fetch, options.auth) : (options.fetch ?? fetch);
     this.#inflight = new Map();
     this.#closing = new AbortController();
     this.#headerParams = new Map();
