@@ -24,6 +24,7 @@ export type { TaskOptions } from './server/tasks.ts';
 // Client
 export { McpClient, type ClientOptions } from './client/client.ts';
 export type { RequestOptions, Progress } from './client/requests.ts';
+export * from './client/auth/index.ts';
 
 // Transports
 export type { Transport, MessageReceiver, TransportState } from './transport/transport.ts';
@@ -36,6 +37,7 @@ export { createNodeHandler, serveHttp, type NodeHandlerOptions, type HttpListene
 export { createFetchHandler, type FetchHandlerOptions } from './transport/http/fetch.ts';
 export { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './transport/http/streamable-http.ts';
 export { StreamableHttpClientTransport, type HttpClientTransportOptions } from './transport/http/client.ts';
+export type { HttpClientAuth, AuthRequest } from './transport/http/client-auth.ts';
 
 // Protocol
 export { ErrorCode, McpError, type WireError } from './protocol/wire-errors.ts';

@@ -1,0 +1,87 @@
+/**
+ * The authorizer of command-line and desktop clients: the redirect URI is a loopback address
+ * (RFC 8252 Section 7.3: `http://127.0.0.1:PORT/callback`, any port), the user is shown the
+ * authorization URL (printed, or opened in a browser by the `open` callback), and a one-shot
+ * HTTP listener on that port receives the redirect.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Authorizer } from './authorization-code.ts';
+import { OAuthError } from './oauth-error.ts';
+
+export interface LoopbackAuthorizerOptions {
+  /** The port to listen on. Default 0: any free port. */
+  port?: number;
+  /** The callback path. Default `/callback`. */
+  path?: string;
+  /** Shows the URL to the user. Default: prints it to stderr. */
+  open?: (url: URL) => void | Promise<void>;
+  /** How long to wait for the user. Default 5 minutes. */
+  timeoutMs?: number;
+}
+
+const PAGE = '<!doctype html><meta charset="utf-8"><title>Signed in</title><p>You can close this window and return to the terminal.</p>';
+
+/**
+ * @example
+ * const authorizer = new LoopbackAuthorizer({ open: (url) => console.error(`Open ${url} to sign in`) });
+ * new OAuthClientAuth({ grant: { type: 'authorization_code', authorizer } });
+ */
+export class LoopbackAuthorizer implements Authorizer {
+  readonly #options: LoopbackAuthorizerOptions;
+  #server: Server | undefined;
+  #redirectUri: string | undefined;
+
+  constructor(options: LoopbackAuthorizerOptions = {}) {
+    this.#options = options;
+    this.#server = undefined;
+    this.#redirectUri = undefined;
+  }
+
+  async redirectUri(): Promise<string> {
+    if (this.#redirectUri !== undefined) return this.#redirectUri;
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    // Never the reason the process stays alive.
+    server.unref();
+    this.#server = server;
+    this.#redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${this.#options.path ?? '/callback'}`;
+    return this.#redirectUri;
+  }
+
+  async authorize(url: URL): Promise<URL> {
+    const redirect = new URL(await this.redirectUri());
+    const server = this.#server!;
+    try {
+      const callback = new Promise<URL>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new OAuthError('Timed out waiting for the authorization redirect')), this.#options.timeoutMs ?? 300_000);
+        timer.unref();
+        server.on('request', (request, response) => {
+          const received = new URL(request.url ?? '/', redirect);
+          if (received.pathname !== redirect.pathname) {
+            response.writeHead(404).end();
+            return;
+          }
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+          clearTimeout(timer);
+          resolve(received);
+        });
+      });
+      const open = this.#options.open ?? ((target: URL) => void process.stderr.write(`Open this URL to authorize:\n  ${target.href}\n`));
+      await open(url);
+      return await callback;
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Stops listening (done by `authorize` itself; for a flow abandoned before it). */
+  close(): void {
+    this.#server?.close();
+    this.#server = undefined;
+    this.#redirectUri = undefined;
+  }
+}

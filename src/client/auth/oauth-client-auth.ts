@@ -1,0 +1,327 @@
+/**
+ * OAuthClientAuth: the MCP client's OAuth 2.1 client (2026-07-28 basic/authorization), plugged
+ * into the HTTP client transport through {@link HttpClientAuth}. On a 401 it discovers the
+ * resource's metadata and its authorization server, registers if it must, obtains a token with
+ * the configured grant, and the transport retries; on a 403 `insufficient_scope` it steps up
+ * (a few times at most); it refreshes expired tokens; it binds DPoP proofs to requests when
+ * the servers support them. A token is only ever put on requests to the resource it was issued
+ * for, and it appears in no error and no log.
+ */
+import type { AuthRequest, HttpClientAuth } from '../../transport/http/client-auth.ts';
+import { clientCredentialsGrant, enterpriseGrant, workloadIdentityGrant, JWT_BEARER_GRANT, type IdentityProvider, type Supplier } from './assertion-grants.ts';
+import { authorizeWithCode, type Authorizer } from './authorization-code.ts';
+import type { ClientCredentials } from './client-authentication.ts';
+import { canonicalResource, defaultEndpoints, discoverAuthorizationServer, discoverProtectedResource, resourceCovers } from './discovery.ts';
+import { DPOP_ALGORITHM, DpopProver } from './dpop.ts';
+import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from './metadata.ts';
+import { OAuthError, quote } from './oauth-error.ts';
+import { obtainClient, type ClientMetadata } from './registration.ts';
+import { selectScope } from './scope.ts';
+import { requestToken, type TokenResponse } from './token-endpoint.ts';
+import { MemoryTokenStore, type StoredTokens, type TokenStore } from './token-store.ts';
+import { findChallenge, type Challenge } from './www-authenticate.ts';
+
+/** How the client obtains tokens. */
+export type Grant =
+  /** A user signs in through the authorizer (browser, loopback redirect). */
+  | { type: 'authorization_code'; authorizer: Authorizer; clientMetadataUrl?: string; offlineAccess?: boolean }
+  /** Machine to machine, with the pre-registered `client` (secret or private key). */
+  | { type: 'client_credentials' }
+  /** A workload identity token (JWT) presented with the JWT bearer grant. */
+  | { type: 'workload_identity'; assertion: Supplier }
+  /** The user's enterprise ID token, exchanged at the IdP for an ID-JAG. */
+  | { type: 'enterprise'; idp: IdentityProvider };
+
+export interface OAuthClientAuthOptions {
+  grant: Grant;
+  /**
+   * Pre-registered credentials. With `issuer`, they are used only at that authorization server;
+   * without, at the first one the server names, and a later change is refused.
+   */
+  client?: ClientCredentials & { issuer?: string };
+  /** What the client says of itself when it registers dynamically. */
+  clientMetadata?: ClientMetadata;
+  /** Ask for exactly these scopes instead of following the server's guidance. */
+  scope?: string;
+  store?: TokenStore;
+  /** Bind tokens with DPoP: always, never, or when both servers support it (default). */
+  dpop?: boolean | 'auto';
+  /** Step-up re-authorizations for one scope set, at most. Default 2. */
+  maxStepUps?: number;
+  fetch?: typeof fetch;
+}
+
+/** Where to get a token for a server, as discovery found it. */
+interface Target {
+  resource: string;
+  issuer: string;
+  server: AuthorizationServerMetadata;
+  metadata: ProtectedResourceMetadata | undefined;
+}
+
+/** Seconds of clock skew tolerated before an expiry is trusted. */
+const EXPIRY_MARGIN_MS = 5_000;
+
+/**
+ * @example
+ * const auth = new OAuthClientAuth({
+ *   grant: { type: 'authorization_code', authorizer: new LoopbackAuthorizer() },
+ *   store: new FileTokenStore(tokensPath),
+ * });
+ * await client.connect(new StreamableHttpClientTransport(url, { auth }));
+ */
+export class OAuthClientAuth implements HttpClientAuth {
+  readonly #options: OAuthClientAuthOptions;
+  readonly #store: TokenStore;
+  readonly #fetch: typeof fetch;
+  /** The last discovery, so an expired token can be refreshed before it is sent. */
+  #target: Target | undefined;
+  /** The access token each request carried, to tell a stale token from a rejected one. */
+  readonly #sent = new WeakMap<AuthRequest, string>();
+  readonly #stepUps = new Map<string, number>();
+  #dpop: DpopProver | undefined;
+  #boundIssuer: string | undefined;
+  /** The scheme of the last challenge: a `DPoP` challenge asks for DPoP-bound tokens. */
+  #lastScheme: string | undefined;
+  /** One authorization at a time; concurrent challenges wait for it. */
+  #pending: Promise<boolean> | undefined;
+
+  constructor(options: OAuthClientAuthOptions) {
+    this.#options = options;
+    this.#store = options.store ?? new MemoryTokenStore();
+    this.#fetch = options.fetch ?? fetch;
+    this.#target = undefined;
+    this.#dpop = undefined;
+    this.#boundIssuer = options.client?.issuer;
+    this.#lastScheme = undefined;
+    this.#pending = undefined;
+  }
+
+  async headers(request: AuthRequest): Promise<Record<string, string>> {
+    const target = this.#target;
+    // Tokens go only to the resource they were issued for (RFC 8707, 2026-07-28 authorization).
+    if (target === undefined || !resourceCovers(target.resource, request.url)) return {};
+    let tokens = await this.#store.getTokens(target.resource);
+    if (tokens === undefined || tokens.issuer !== target.issuer || tokens.resource !== target.resource) return {};
+    if (tokens.expiresAt !== undefined && Date.now() > tokens.expiresAt - EXPIRY_MARGIN_MS && tokens.refreshToken !== undefined) {
+      tokens = (await this.#refreshQuietly(target, tokens)) ?? tokens;
+    }
+    this.#sent.set(request, tokens.accessToken);
+    if (tokens.tokenType === 'DPoP') {
+      const prover = await this.#proverFor(tokens);
+      return { authorization: `DPoP ${tokens.accessToken}`, dpop: await prover.proof(request.method, request.url, tokens.accessToken) };
+    }
+    return { authorization: `Bearer ${tokens.accessToken}` };
+  }
+
+  observe(response: Response, request: AuthRequest): void {
+    // RFC 9449 Section 9: a resource may hand out a fresh nonce on any answer.
+    this.#dpop?.learnNonce(request.url, response);
+  }
+
+  async challenge(response: Response, request: AuthRequest): Promise<boolean> {
+    const challenge = findChallenge(response);
+    this.#lastScheme = challenge?.scheme;
+    if (challenge?.params.error === 'use_dpop_nonce') return this.#dpop?.learnNonce(request.url, response) ?? false;
+    if (response.status === 403) {
+      if (challenge?.params.error !== 'insufficient_scope' || challenge.params.scope === undefined) return false;
+      return this.#exclusive(() => this.#stepUp(request.url, challenge));
+    }
+    return this.#exclusive(() => this.#reauthorize(request.url, challenge, this.#sent.get(request)));
+  }
+
+  async #exclusive(task: () => Promise<boolean>): Promise<boolean> {
+    if (this.#pending !== undefined) return this.#pending.catch(() => false);
+    const run = task();
+    this.#pending = run;
+    try {
+      return await run;
+    } finally {
+      if (this.#pending === run) this.#pending = undefined;
+    }
+  }
+
+  /** A 401: reuse a newer token, refresh, or run the grant. */
+  async #reauthorize(url: URL, challenge: Challenge | undefined, sent: string | undefined): Promise<boolean> {
+    const target = await this.#discover(url, challenge);
+    let prior: StoredTokens | undefined = await this.#store.getTokens(target.resource);
+    if (prior !== undefined && prior.issuer !== target.issuer) {
+      // The resource moved to another authorization server: nothing of the old one is reused.
+      await this.#store.deleteTokens(target.resource);
+      prior = undefined;
+    }
+    if (prior !== undefined && prior.accessToken !== sent) return true;
+    if (prior?.refreshToken !== undefined && challenge?.params.error !== 'insufficient_scope') {
+      if ((await this.#refreshQuietly(target, prior)) !== undefined) return true;
+    }
+    await this.#obtain(target, selectScope(this.#scopeInputs(target, challenge, prior?.scope)));
+    return true;
+  }
+
+  /** A 403 insufficient_scope: re-authorize with the union of old and new scopes, a few times. */
+  async #stepUp(url: URL, challenge: Challenge): Promise<boolean> {
+    const key = challenge.params.scope!.split(' ').sort().join(' ');
+    const attempts = this.#stepUps.get(key) ?? 0;
+    if (attempts >= (this.#options.maxStepUps ?? 2)) return false;
+    this.#stepUps.set(key, attempts + 1);
+    const target = await this.#discover(url, challenge);
+    const prior = await this.#store.getTokens(target.resource);
+    const priorScope = prior?.issuer === target.issuer ? prior.scope : undefined;
+    await this.#obtain(target, selectScope(this.#scopeInputs(target, challenge, priorScope)));
+    return true;
+  }
+
+  #scopeInputs(target: Target, challenge: Challenge | undefined, prior: string | undefined) {
+    if (this.#options.scope !== undefined) return { challenged: this.#options.scope, offlineAccess: false };
+    const grant = this.#options.grant;
+    return {
+      challenged: challenge?.params.scope,
+      resourceScopes: target.metadata?.scopes_supported,
+      prior,
+      serverScopes: target.server.scopes_supported,
+      offlineAccess: grant.type === 'authorization_code' && grant.offlineAccess !== false,
+    };
+  }
+
+  /** From the server's URL and challenge to the resource, its issuer and that issuer's metadata. */
+  async #discover(url: URL, challenge: Challenge | undefined): Promise<Target> {
+    const metadata = await discoverProtectedResource(this.#fetch, url, challenge?.params.resource_metadata);
+    let target: Target;
+    if (metadata !== undefined) {
+      if (!resourceCovers(metadata.resource, url)) {
+        throw new OAuthError(`The protected resource metadata names resource ${quote(metadata.resource)}, which is not ${quote(url.href)}: refusing to authorize`);
+      }
+      const issuer = metadata.authorization_servers[0];
+      const server = await discoverAuthorizationServer(this.#fetch, issuer);
+      if (server === undefined) throw new OAuthError(`No authorization server metadata for ${quote(issuer)}`);
+      target = { resource: metadata.resource, issuer, server, metadata };
+    } else {
+      // A 2025-03-26 server: its origin is the authorization server.
+      const issuer = url.origin;
+      target = { resource: canonicalResource(url), issuer, server: (await discoverAuthorizationServer(this.#fetch, issuer)) ?? defaultEndpoints(issuer), metadata: undefined };
+    }
+    this.#target = target;
+    return target;
+  }
+
+  /** The pre-registered client, if it belongs to this issuer (client-registration, Authorization Server Binding). */
+  #preRegistered(issuer: string): ClientCredentials | undefined {
+    const client = this.#options.client;
+    if (client === undefined) return undefined;
+    this.#boundIssuer ??= issuer;
+    if (this.#boundIssuer !== issuer) {
+      throw new OAuthError(`The configured client is registered with ${quote(this.#boundIssuer)}, but the server now uses ${quote(issuer)}: reconfigure the client`);
+    }
+    return client;
+  }
+
+  async #clientFor(target: Target, redirectUri?: string): Promise<ClientCredentials> {
+    const grant = this.#options.grant;
+    return obtainClient({
+      fetch: this.#fetch,
+      server: target.server,
+      store: this.#store,
+      metadata: this.#options.clientMetadata ?? { client_name: 'mcp-core' },
+      grantTypes: grant.type === 'authorization_code' ? ['authorization_code', 'refresh_token'] : grant.type === 'client_credentials' ? ['client_credentials'] : [JWT_BEARER_GRANT],
+      redirectUris: redirectUri === undefined ? [] : [redirectUri],
+      preRegistered: this.#preRegistered(target.issuer),
+      clientMetadataUrl: grant.type === 'authorization_code' ? grant.clientMetadataUrl : undefined,
+    });
+  }
+
+  /** Runs the configured grant and stores its tokens. */
+  async #obtain(target: Target, scope: string | undefined): Promise<void> {
+    const dpop = (await this.#wantsDpop(target)) ? await this.#newProver() : undefined;
+    const context = { fetch: this.#fetch, server: target.server, resource: target.resource, scope, dpop };
+    const grant = this.#options.grant;
+    let tokens: TokenResponse;
+    switch (grant.type) {
+      case 'authorization_code': {
+        const redirectUri = await grant.authorizer.redirectUri();
+        const client = await this.#clientFor(target, redirectUri);
+        tokens = await authorizeWithCode({ ...context, client, authorizer: grant.authorizer, redirectUri });
+        break;
+      }
+      case 'client_credentials':
+        tokens = await clientCredentialsGrant(context, this.#requireClient(target));
+        break;
+      case 'workload_identity':
+        tokens = await workloadIdentityGrant(context, grant.assertion, this.#preRegistered(target.issuer));
+        break;
+      case 'enterprise':
+        tokens = await enterpriseGrant(context, grant.idp, this.#requireClient(target));
+        break;
+    }
+    await this.#save(target, tokens, scope, dpop);
+  }
+
+  #requireClient(target: Target): ClientCredentials {
+    const client = this.#preRegistered(target.issuer);
+    if (client === undefined) throw new OAuthError(`The ${this.#options.grant.type} grant needs a pre-registered client`);
+    return client;
+  }
+
+  async #save(target: Target, tokens: TokenResponse, requestedScope: string | undefined, dpop: DpopProver | undefined, previous?: StoredTokens): Promise<StoredTokens> {
+    const stored: StoredTokens = { accessToken: tokens.accessToken, tokenType: tokens.tokenType, issuer: target.issuer, resource: target.resource };
+    // A refresh that returns no new refresh token keeps the old one (OAuth 2.1 Section 4.3.3).
+    const refreshToken = tokens.refreshToken ?? previous?.refreshToken;
+    if (refreshToken !== undefined) stored.refreshToken = refreshToken;
+    if (tokens.expiresAt !== undefined) stored.expiresAt = tokens.expiresAt;
+    const scope = tokens.scope ?? requestedScope;
+    if (scope !== undefined) stored.scope = scope;
+    if (tokens.tokenType === 'DPoP') {
+      if (dpop === undefined) throw new OAuthError('The token endpoint issued a DPoP token without a DPoP proof');
+      stored.dpopKey = dpop.privateJwk;
+    }
+    await this.#store.setTokens(target.resource, stored);
+    return stored;
+  }
+
+  /** Refreshes; on failure forgets the tokens and returns undefined so the grant runs again. */
+  async #refreshQuietly(target: Target, tokens: StoredTokens): Promise<StoredTokens | undefined> {
+    const dpop = tokens.tokenType === 'DPoP' ? await this.#proverFor(tokens) : undefined;
+    try {
+      const client = await this.#clientFor(target);
+      const fresh = await requestToken({
+        fetch: this.#fetch,
+        server: target.server,
+        client,
+        dpop,
+        params: { grant_type: 'refresh_token', refresh_token: tokens.refreshToken, resource: target.resource },
+      });
+      return await this.#save(target, fresh, tokens.scope, dpop, tokens);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      await this.#store.deleteTokens(target.resource);
+      return undefined;
+    }
+  }
+
+  /**
+   * DPoP is used when asked for, or (auto) when the authorization server supports ES256 proofs
+   * and the resource asks for them (a `DPoP` challenge, or DPoP fields in its metadata).
+   */
+  async #wantsDpop(target: Target): Promise<boolean> {
+    const setting = this.#options.dpop ?? 'auto';
+    if (setting !== 'auto') return setting;
+    if (!target.server.dpop_signing_alg_values_supported?.includes(DPOP_ALGORITHM)) return false;
+    const metadata = target.metadata;
+    return this.#lastScheme === 'dpop' || metadata?.dpop_signing_alg_values_supported !== undefined || metadata?.dpop_bound_access_tokens_required === true;
+  }
+
+  async #newProver(): Promise<DpopProver> {
+    this.#dpop ??= await DpopProver.create();
+    return this.#dpop;
+  }
+
+  async #proverFor(tokens: StoredTokens): Promise<DpopProver> {
+    if (tokens.dpopKey === undefined) throw new OAuthError('A stored DPoP token has no key');
+    if (this.#dpop === undefined || this.#dpop.privateJwk.d !== tokens.dpopKey.d) this.#dpop = await DpopProver.fromJwk(tokens.dpopKey);
+    return this.#dpop;
+  }
+
+  /** Forgets this server's tokens (logout). */
+  async forget(): Promise<void> {
+    if (this.#target !== undefined) await this.#store.deleteTokens(this.#target.resource);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The one error the OAuth client throws. It carries the authorization server's `error` code
+ * when there is one (RFC 6749 Section 5.2), and never a token, a secret or a response body:
+ * its message is built only from values the client checked to be short strings.
+ */
+import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
+
+const brand = Symbol.for('mcp-core.OAuthError');
+
+/**
+ * @example
+ * try { await client.connect(transport); }
+ * catch (e) { if (e instanceof OAuthError && e.error === 'invalid_grant') await store.deleteTokens(url); }
+ */
+export class OAuthError extends McpLocalError {
+  /** The OAuth error code from the server (`invalid_grant`, `insufficient_scope`, ...), if any. */
+  readonly error: string | undefined;
+
+  constructor(message: string, options: { error?: string; cause?: unknown } = {}) {
+    super(LocalErrorCode.Unauthorized, message, { cause: options.cause });
+    this.name = 'OAuthError';
+    this.error = options.error;
+    (this as unknown as Record<symbol, boolean>)[brand] = true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}
+
+/** A server-sent string made safe for an error message: printable, one line, bounded. */
+export function quote(value: unknown, max = 200): string {
+  if (typeof value !== 'string') return '(none)';
+  const clean = value.replace(/[^\x20-\x7e]/g, '?');
+  return JSON.stringify(clean.length > max ? `${clean.slice(0, max)}...` : clean);
+}

@@ -1,0 +1,97 @@
+/**
+ * Getting a client identity at an authorization server, in the priority order of
+ * 2026-07-28 authorization/client-registration: pre-registered credentials, then a Client ID
+ * Metadata Document URL when the server supports them, then Dynamic Client Registration
+ * (RFC 7591) as the deprecated fallback. Registrations are kept per issuer.
+ */
+import type { ClientCredentials } from './client-authentication.ts';
+import { isObject, type AuthorizationServerMetadata } from './metadata.ts';
+import { OAuthError, quote } from './oauth-error.ts';
+import type { TokenStore } from './token-store.ts';
+
+const TIMEOUT_MS = 30_000;
+
+/** What the client says of itself when it registers (RFC 7591 Section 2). */
+export interface ClientMetadata {
+  client_name: string;
+  /** `native` for CLIs and desktop apps (loopback redirects), `web` for hosted apps. Default native. */
+  application_type?: 'native' | 'web';
+  client_uri?: string;
+  logo_uri?: string;
+  [field: string]: unknown;
+}
+
+export interface RegistrationOptions {
+  fetch: typeof fetch;
+  server: AuthorizationServerMetadata;
+  store: TokenStore;
+  metadata: ClientMetadata;
+  /** Grants the client will use, e.g. `['authorization_code', 'refresh_token']`. */
+  grantTypes: string[];
+  redirectUris: string[];
+  /** Pre-registered credentials, used first. */
+  preRegistered?: ClientCredentials;
+  /** An HTTPS URL serving this client's metadata document, used as its client_id (CIMD). */
+  clientMetadataUrl?: string;
+}
+
+/** The client's credentials at `server`, registering if it must. */
+export async function obtainClient(options: RegistrationOptions): Promise<ClientCredentials> {
+  if (options.preRegistered !== undefined) return options.preRegistered;
+  const { server, store } = options;
+  const stored = await store.getClient(server.issuer);
+  // A registration is reused only for redirect URIs it registered (a new loopback port needs a new one).
+  if (stored !== undefined && options.redirectUris.every((uri) => stored.redirectUris?.includes(uri) ?? options.redirectUris.length === 0)) return stored;
+  if (options.clientMetadataUrl !== undefined && server.client_id_metadata_document_supported === true) {
+    // The document's URL is the client_id; it is portable across servers, nothing to store.
+    return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none' };
+  }
+  if (server.registration_endpoint === undefined) {
+    throw new OAuthError(`The authorization server ${quote(server.issuer)} offers no way to register: configure a pre-registered client_id`);
+  }
+  const client = await register(options, server.registration_endpoint);
+  await store.setClient(server.issuer, client);
+  return client;
+}
+
+/** A public client when the server allows it; otherwise one with a secret. */
+function requestedAuthMethod(server: AuthorizationServerMetadata): string {
+  const supported = server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+  for (const method of ['none', 'client_secret_basic', 'client_secret_post']) if (supported.includes(method)) return method;
+  return 'client_secret_basic';
+}
+
+async function register(options: RegistrationOptions, endpoint: string): Promise<ClientCredentials> {
+  const body = {
+    application_type: 'native',
+    ...options.metadata,
+    redirect_uris: options.redirectUris,
+    grant_types: options.grantTypes,
+    response_types: options.grantTypes.includes('authorization_code') ? ['code'] : [],
+    token_endpoint_auth_method: requestedAuthMethod(options.server),
+  };
+  const response = await options.fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    redirect: 'error',
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  let answer: unknown;
+  try {
+    answer = await response.json();
+  } catch {
+    answer = undefined;
+  }
+  if (!response.ok) {
+    const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
+    const description = isObject(answer) ? answer.error_description : undefined;
+    throw new OAuthError(`Client registration refused with HTTP ${response.status}: ${quote(error)}${typeof description === 'string' ? ` ${quote(description)}` : ''}`, { error });
+  }
+  if (!isObject(answer) || typeof answer.client_id !== 'string' || answer.client_id === '') throw new OAuthError('Client registration answered without a client_id');
+  const client: ClientCredentials & { redirectUris: string[] } = { clientId: answer.client_id, redirectUris: options.redirectUris };
+  if (typeof answer.client_secret === 'string') client.clientSecret = answer.client_secret;
+  // RFC 7591 Section 3.2.1: the server echoes the registered metadata; else what was asked holds.
+  client.tokenEndpointAuthMethod = typeof answer.token_endpoint_auth_method === 'string' ? answer.token_endpoint_auth_method : body.token_endpoint_auth_method;
+  return client;
+}

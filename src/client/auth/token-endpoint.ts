@@ -1,0 +1,81 @@
+/**
+ * One request to a token endpoint (OAuth 2.1 Section 3.2): a form POST with the client's
+ * authentication, a DPoP proof when the client binds its tokens (RFC 9449 Section 5), one
+ * retry when the server asks for a DPoP nonce (Section 8), and the answer checked field by
+ * field. Error messages carry the server's `error` and `error_description`, never the response
+ * body, so no token can leak into them.
+ */
+import { authenticateClient, chooseAuthMethod, type ClientCredentials } from './client-authentication.ts';
+import type { DpopProver } from './dpop.ts';
+import { isObject, type AuthorizationServerMetadata } from './metadata.ts';
+import { OAuthError, quote } from './oauth-error.ts';
+
+const TIMEOUT_MS = 30_000;
+
+export interface TokenResponse {
+  accessToken: string;
+  tokenType: 'Bearer' | 'DPoP';
+  refreshToken?: string;
+  expiresAt?: number;
+  scope?: string;
+  /** RFC 8693 token exchange: the type of token issued. */
+  issuedTokenType?: string;
+}
+
+export interface TokenRequest {
+  fetch: typeof fetch;
+  server: AuthorizationServerMetadata;
+  /** The grant's parameters (`grant_type`, `code`, `refresh_token`, `resource`, `scope`, ...). */
+  params: Record<string, string | undefined>;
+  /** The client's identity; absent for requests that carry none. */
+  client?: ClientCredentials;
+  dpop?: DpopProver;
+  /** The endpoint, when not the server's token endpoint (an IdP's, for token exchange). */
+  endpoint?: string;
+}
+
+/**
+ * @example
+ * const tokens = await requestToken({ fetch, server, client, params: { grant_type: 'client_credentials', resource } });
+ */
+export async function requestToken(request: TokenRequest): Promise<TokenResponse> {
+  const endpoint = new URL(request.endpoint ?? request.server.token_endpoint);
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(request.params)) if (value !== undefined) body.set(name, value);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (request.client !== undefined) {
+    await authenticateClient(chooseAuthMethod(request.client, request.server), request.client, request.server, headers, body);
+  }
+  for (let attempt = 0; ; attempt++) {
+    if (request.dpop !== undefined) headers.dpop = await request.dpop.proof('POST', endpoint);
+    const response = await request.fetch(endpoint, { method: 'POST', headers, body: body.toString(), redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    let answer: unknown;
+    try {
+      answer = await response.json();
+    } catch {
+      answer = undefined;
+    }
+    if (response.ok) return parseTokenResponse(answer);
+    const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
+    if (error === 'use_dpop_nonce' && request.dpop !== undefined && attempt === 0 && request.dpop.learnNonce(endpoint, response)) continue;
+    const description = isObject(answer) ? answer.error_description : undefined;
+    throw new OAuthError(
+      `Token request (${quote(request.params.grant_type)}) refused with HTTP ${response.status}: ${error === undefined ? 'no OAuth error' : quote(error)}${typeof description === 'string' ? ` ${quote(description)}` : ''}`,
+      { error },
+    );
+  }
+}
+
+function parseTokenResponse(answer: unknown): TokenResponse {
+  if (!isObject(answer) || typeof answer.access_token !== 'string' || answer.access_token === '') {
+    throw new OAuthError('The token endpoint answered without an access_token');
+  }
+  const type = typeof answer.token_type === 'string' ? answer.token_type.toLowerCase() : '';
+  const tokens: TokenResponse = { accessToken: answer.access_token, tokenType: type === 'dpop' ? 'DPoP' : 'Bearer' };
+  if (type !== 'bearer' && type !== 'dpop' && type !== 'n_a') throw new OAuthError(`The token endpoint issued an unsupported token_type ${quote(answer.token_type)}`);
+  if (typeof answer.refresh_token === 'string' && answer.refresh_token !== '') tokens.refreshToken = answer.refresh_token;
+  if (typeof answer.expires_in === 'number' && Number.isFinite(answer.expires_in) && answer.expires_in >= 0) tokens.expiresAt = Date.now() + answer.expires_in * 1000;
+  if (typeof answer.scope === 'string') tokens.scope = answer.scope;
+  if (typeof answer.issued_token_type === 'string') tokens.issuedTokenType = answer.issued_token_type;
+  return tokens;
+}
