@@ -143,7 +143,7 @@ export class McpClient implements MessageReceiver {
     this.#era = 'modern';
     let result: Result;
     try {
-      result = await this.#send(Method.ServerDiscover, {}, timeoutMs === undefined ? {} : { timeoutMs });
+      result = await this.#discoverRequest(timeoutMs === undefined ? {} : { timeoutMs });
     } catch (error) {
       this.#era = undefined;
       throw error;
@@ -156,6 +156,21 @@ export class McpClient implements MessageReceiver {
     this.#serverCapabilities = (result.capabilities as ServerCapabilities) ?? {};
     this.#serverInfo = (result._meta as Result | undefined)?.[MetaKey.ServerInfo] as Implementation | undefined;
     this.#instructions = result.instructions as string | undefined;
+  }
+
+  /**
+   * server/discover, sent once more when the server refuses the version yet lists it as
+   * supported: the client retries with a mutually supported version (2026-07-28
+   * basic/versioning), and the modern revision is the only one this request can carry.
+   */
+  async #discoverRequest(options: RequestOptions): Promise<Result> {
+    try {
+      return await this.#send(Method.ServerDiscover, {}, options);
+    } catch (error) {
+      const supported = error instanceof McpError && error.code === ErrorCode.UnsupportedProtocolVersion ? (error.data as { supported?: unknown } | undefined)?.supported : undefined;
+      if (!Array.isArray(supported) || !supported.includes(MODERN_VERSION)) throw error;
+      return this.#send(Method.ServerDiscover, {}, options);
+    }
   }
 
   async #initialize(): Promise<void> {
