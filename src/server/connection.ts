@@ -50,6 +50,10 @@ class StreamExchange extends BaseExchange {
   }
 }
 
+function internalError(id: RequestId): JsonRpcResponse {
+  return errorResponse(id, { code: ErrorCode.InternalError, message: 'Internal error' });
+}
+
 function hasModernMeta(request: JsonRpcRequest): boolean {
   return request.params?._meta?.[MetaKey.ProtocolVersion] !== undefined;
 }
@@ -109,18 +113,36 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
   }
 
   onMessage(value: unknown): void {
-    switch (classify(value)) {
-      case MessageKind.Request:
-        return this.#request(value as JsonRpcRequest);
-      case MessageKind.Notification:
-        return this.#notification(value as JsonRpcNotification);
-      case MessageKind.Result:
-      case MessageKind.Error:
-        this.#session?.settle(value as JsonRpcResponse);
-        return;
-      default:
-        this.send(invalidRequestResponse(value));
+    const kind = classify(value);
+    // Whatever goes wrong with one message stays with it: a request is answered -32603, anything
+    // else is dropped, and the connection serves the next one. One try around the synchronous
+    // path costs nothing measurable; replies of async handlers are guarded in #finish.
+    try {
+      switch (kind) {
+        case MessageKind.Request:
+          return this.#request(value as JsonRpcRequest);
+        case MessageKind.Notification:
+          return this.#notification(value as JsonRpcNotification);
+        case MessageKind.Result:
+        case MessageKind.Error:
+          this.#session?.settle(value as JsonRpcResponse);
+          return;
+        default:
+          this.send(invalidRequestResponse(value));
+      }
+    } catch (error) {
+      this.#failed(kind, value, error);
     }
+  }
+
+  #failed(kind: number, value: unknown, error: unknown): void {
+    const method = (value as { method?: unknown }).method;
+    this.#server.reportError(error, { method: typeof method === 'string' ? method : 'message' });
+    if (kind !== MessageKind.Request) return;
+    const id = (value as JsonRpcRequest).id;
+    const exchange = this.#inflight.get(id);
+    if (exchange !== undefined) this.#finish(id, exchange, internalError(id));
+    else this.send(internalError(id));
   }
 
   onFrameError(error: Error): void {
@@ -167,15 +189,31 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
     }
     const response = this.#server.dispatch(request, exchange);
     if (response instanceof Promise) {
-      response.then((r) => this.#finish(request.id, exchange, r));
+      response.then(
+        (r) => this.#finish(request.id, exchange, r),
+        (error: unknown) => {
+          this.#server.reportError(error, { method: request.method });
+          this.#finish(request.id, exchange, internalError(request.id));
+        },
+      );
     } else {
       this.#finish(request.id, exchange, response);
     }
   }
 
+  /** Sends a request's response and lets go of it. Never throws. */
   #finish(id: RequestId, exchange: StreamExchange, response: JsonRpcResponse | undefined): void {
     if (this.#inflight.get(id) === exchange) this.#inflight.delete(id);
-    if (response !== undefined && !exchange.cancelled) this.send(response);
+    if (response !== undefined && !exchange.cancelled) {
+      try {
+        this.send(response);
+      } catch (error) {
+        // JSON cannot carry the result (a BigInt, a cycle, nesting deeper than the stack allows):
+        // the request still gets an answer.
+        this.#server.reportError(error, { method: 'response' });
+        this.send(internalError(id));
+      }
+    }
     if (this.#inflightBlocked && this.#inflight.size < this.#maxInflight / 2) {
       this.#inflightBlocked = false;
       if (!this.#outputBlocked) this.#transport.resume();

@@ -113,6 +113,18 @@ export class ServerCore {
     return capabilities;
   }
 
+  /**
+   * Hands an error nobody meant to send to `onError`. Never throws: an `onError` that fails is
+   * itself written to stderr, so that reporting one request's failure cannot take down others.
+   */
+  report(error: unknown, context: { method: string }): void {
+    try {
+      this.onError(error, context);
+    } catch (failure) {
+      defaultOnError(failure, { method: `onError, reporting on ${context.method}` });
+    }
+  }
+
   invalidateCapabilities(): void {
     this.#capabilities = undefined;
   }

@@ -229,6 +229,14 @@ export class McpServer {
     return this.dispatch(request, exchange);
   }
 
+  /**
+   * Reports an error a transport caught while serving `context.method` (e.g. a result JSON
+   * cannot carry) to the server's `onError`. Never throws.
+   */
+  reportError(error: unknown, context: { method: string }): void {
+    this.core.report(error, context);
+  }
+
   /** The x-mcp-header parameters of a tool, for transports that check Mcp-Param-* headers. */
   headerParams(toolName: string) {
     return this.core.tools.get(toolName)?.headerParams;
@@ -305,7 +313,7 @@ export class McpServer {
   #fail(request: JsonRpcRequest, exchange: Exchange, error: unknown): JsonRpcResponse | undefined {
     if (error instanceof McpError) return errorResponse(request.id, error.toWire());
     if (exchange.cancelled || (error instanceof McpLocalError && error.code === LocalErrorCode.Cancelled)) return undefined;
-    this.core.onError(error, { method: request.method });
+    this.core.report(error, { method: request.method });
     return errorResponse(request.id, { code: ErrorCode.InternalError, message: 'Internal error' });
   }
 

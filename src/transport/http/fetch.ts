@@ -31,6 +31,7 @@ class FetchSink implements ResponseSink {
 
   send(status: number, headers: OutgoingHeaders, body: string): void {
     if (this.#done) return;
+    if (this.#controller !== undefined) return this.end();
     this.#done = true;
     this.#resolve(new Response(body.length === 0 || status === 204 ? null : body, { status, headers }));
   }

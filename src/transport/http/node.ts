@@ -23,6 +23,7 @@ class NodeSink implements ResponseSink {
 
   send(status: number, headers: OutgoingHeaders, body: string): void {
     if (this.done) return;
+    if (this.#res.headersSent) return this.end();
     this.#done = true;
     // One writeHead with a flat header list: the cheapest way through node:http.
     const raw: string[] = [];

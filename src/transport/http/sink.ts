@@ -7,7 +7,7 @@
 export type OutgoingHeaders = Record<string, string>;
 
 export interface ResponseSink {
-  /** Sends a complete response with a body. */
+  /** Sends a complete response with a body; on a response already opened, ends it instead. */
   send(status: number, headers: OutgoingHeaders, body: string): void;
   /** Opens a streaming response (status 200). */
   open(headers: OutgoingHeaders): void;

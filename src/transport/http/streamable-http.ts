@@ -44,6 +44,8 @@ export interface McpEndpoint {
   handleNotification(notification: JsonRpcNotification, exchange: Exchange): void;
   /** The x-mcp-header parameters of a tool, to validate Mcp-Param-* headers. */
   headerParams?(toolName: string): readonly HeaderParam[] | undefined;
+  /** Receives errors the transport caught while serving a request; must not throw. */
+  reportError?(error: unknown, context: { method: string }): void;
 }
 
 export interface StreamableHttpOptions {
@@ -85,6 +87,10 @@ function isModern(headers: Headers, message: unknown): boolean {
   if (isObject(params) && isObject(params._meta) && params._meta[MetaKey.ProtocolVersion] !== undefined) return true;
   const version = header(headers, 'mcp-protocol-version');
   return version !== undefined && !isLegacyVersion(version);
+}
+
+function internalError(id: RequestId | undefined): JsonRpcResponse {
+  return errorResponse(id, { code: ErrorCode.InternalError, message: 'Internal error' });
 }
 
 function accepts(headers: Headers, type: string): boolean {
@@ -169,15 +175,57 @@ export class StreamableHttp implements StreamOpener {
       this.refuse(sink, { status: 400, code: ErrorCode.InvalidRequest, message: describeInvalid(message) }, salvageId(message));
       return;
     }
-    const sessionId = header(headers, 'mcp-session-id');
-    if (sessionId !== undefined && this.sessions !== undefined) {
-      this.#postToSession(sessionId, headers, message, kind, sink, auth);
-    } else if (isModern(headers, message)) {
-      this.#postModern(headers, message, kind, sink, auth);
-    } else if (kind === MessageKind.Request && (message as JsonRpcRequest).method === Method.Initialize) {
-      this.#initialize(message as JsonRpcRequest, sink, auth);
-    } else {
-      this.#postSessionless(headers, message, kind, sink, auth);
+    // Whatever goes wrong while serving one message stays with it (see #failed). One try around
+    // the synchronous path; the continuations of async requests are guarded in #run.
+    try {
+      const sessionId = header(headers, 'mcp-session-id');
+      if (sessionId !== undefined && this.sessions !== undefined) {
+        this.#postToSession(sessionId, headers, message, kind, sink, auth);
+      } else if (isModern(headers, message)) {
+        this.#postModern(headers, message, kind, sink, auth);
+      } else if (kind === MessageKind.Request && (message as JsonRpcRequest).method === Method.Initialize) {
+        this.#initialize(message as JsonRpcRequest, sink, auth);
+      } else {
+        this.#postSessionless(headers, message, kind, sink, auth);
+      }
+    } catch (error) {
+      this.#failed(error, message, sink);
+    }
+  }
+
+  /**
+   * Something threw while serving one message: it is reported, its request gets 500 with a
+   * -32603 error (an open stream is ended), and the server goes on with every other request.
+   */
+  #failed(error: unknown, message: unknown, sink: ResponseSink): void {
+    const method = (message as { method?: unknown } | null)?.method;
+    this.#report(error, typeof method === 'string' ? method : 'HTTP request');
+    if (sink.done) return;
+    try {
+      sink.send(500, JSON_HEADERS, JSON.stringify(internalError(salvageId(message))));
+    } catch (failure) {
+      this.#report(failure, 'HTTP response');
+    }
+  }
+
+  #report(error: unknown, method: string): void {
+    this.#endpoint.reportError?.(error, { method });
+  }
+
+  /**
+   * Sends a request's response. Never throws: a response JSON cannot carry (a BigInt, a cycle,
+   * nesting deeper than the stack allows) is replaced by -32603.
+   */
+  #finish(request: JsonRpcRequest, exchange: HttpExchange, response: JsonRpcResponse | undefined, modern: boolean): void {
+    try {
+      exchange.finish(response, response !== undefined && modern ? modernStatus(response) : 200);
+    } catch (error) {
+      this.#report(error, request.method);
+      try {
+        exchange.finish(internalError(request.id), 200);
+      } catch (failure) {
+        this.#report(failure, 'HTTP response');
+      }
     }
   }
 
@@ -204,7 +252,7 @@ export class StreamableHttp implements StreamOpener {
   #run(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight?: Map<RequestId, HttpExchange>): void {
     const out = this.#endpoint.dispatch(request, exchange);
     if (!(out instanceof Promise)) {
-      exchange.finish(out, out !== undefined && modern ? modernStatus(out) : 200);
+      this.#finish(request, exchange, out, modern);
       return;
     }
     // Only requests that outlive this tick need to hear about the client going away.
@@ -212,10 +260,17 @@ export class StreamableHttp implements StreamOpener {
     // the client cancels explicitly, and a resumable stream keeps its events.
     if (modern) exchange.sink.onAbort(() => exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Client closed the connection')));
     inflight?.set(request.id, exchange);
-    out.then((response) => {
-      if (inflight?.get(request.id) === exchange) inflight.delete(request.id);
-      exchange.finish(response, response !== undefined && modern ? modernStatus(response) : 200);
-    });
+    out.then(
+      (response) => {
+        if (inflight?.get(request.id) === exchange) inflight.delete(request.id);
+        this.#finish(request, exchange, response, modern);
+      },
+      (error: unknown) => {
+        if (inflight?.get(request.id) === exchange) inflight.delete(request.id);
+        this.#report(error, request.method);
+        this.#finish(request, exchange, internalError(request.id), modern);
+      },
+    );
   }
 
   #initialize(request: JsonRpcRequest, sink: ResponseSink, auth: AuthInfo | undefined): void {
@@ -235,10 +290,15 @@ export class StreamableHttp implements StreamOpener {
     const settle = (response: JsonRpcResponse | undefined) => {
       if (response !== undefined && 'result' in response) store.add(session);
       else session.close();
-      exchange.finish(response, 200);
+      this.#finish(request, exchange, response, false);
     };
-    if (out instanceof Promise) out.then(settle);
-    else settle(out);
+    if (!(out instanceof Promise)) settle(out);
+    else {
+      out.then(settle, (error: unknown) => {
+        this.#report(error, request.method);
+        settle(internalError(request.id));
+      });
+    }
   }
 
   #postToSession(sessionId: string, headers: Headers, message: unknown, kind: number, sink: ResponseSink, auth: AuthInfo | undefined): void {
@@ -346,7 +406,8 @@ export class StreamableHttp implements StreamOpener {
     }
     const lastEventId = header(headers, 'last-event-id');
     if (lastEventId !== undefined && this.#eventStore !== undefined) {
-      void this.#resume(session, lastEventId, sink);
+      // The event store may be remote: a failure answers this GET, and only it.
+      this.#resume(session, lastEventId, sink).catch((error: unknown) => this.#failed(error, undefined, sink));
       return;
     }
     const state = this.#state(session);
