@@ -25,13 +25,8 @@ import { Method, Notification } from '../protocol/methods.ts';
 import type {
   CallToolResult,
   ClientCapabilities,
-  CreateMessageRequestParams,
-  CreateMessageResult,
-  ElicitRequestParams,
-  ElicitResult,
   Implementation,
   InputRequests,
-  ListRootsResult,
   LoggingLevel,
   ServerCapabilities,
   Tool,
@@ -39,15 +34,24 @@ import type {
 import { isLegacyVersion, LATEST_LEGACY_VERSION, MODERN_VERSION } from '../protocol/versions.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
+import { handlerFor, withHandlerCapabilities, type InputHandlers } from './input.ts';
 import { PendingRequests, type Progress, type RequestOptions } from './requests.ts';
 
 export type Era = 'modern' | 'legacy';
 
-export interface ClientOptions {
+/**
+ * Options of a client. The input handlers answer the server's questions in both eras; a
+ * request's own handlers (`RequestOptions`) win over these for the questions of that request.
+ */
+export interface ClientOptions extends InputHandlers {
   name: string;
   version: string;
   title?: string;
-  /** Extra capabilities; elicitation, sampling and roots are declared from the handlers given. */
+  /**
+   * Extra capabilities; elicitation, sampling and roots are declared from the handlers given.
+   * Legacy servers learn capabilities once, at `initialize`: a client that answers questions
+   * only with per-request handlers declares them here (e.g. `{ elicitation: {} }`).
+   */
   capabilities?: ClientCapabilities;
   /** 'auto' (default) probes with server/discover and falls back to initialize. */
   era?: Era | 'auto';
@@ -55,13 +59,16 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** How long the server/discover probe may take before assuming a legacy server. Default 5 s. */
   probeTimeoutMs?: number;
-  onElicit?: (params: ElicitRequestParams) => ElicitResult | Promise<ElicitResult>;
-  onSample?: (params: CreateMessageRequestParams) => CreateMessageResult | Promise<CreateMessageResult>;
-  onListRoots?: () => ListRootsResult | Promise<ListRootsResult>;
   /** Every notification from the server that is not progress for a request. */
   onNotification?: (notification: JsonRpcNotification) => void;
   /** Modern era: how many input rounds one request may take. Default 8. */
   maxInputRounds?: number;
+  /**
+   * Called once when the connection ends: `error` says why (the server process exited, the
+   * connection broke, `connect()` failed); it is undefined after {@link McpClient.close}.
+   * Requests in flight have already been failed with MCP_ERR_CONNECTION_CLOSED.
+   */
+  onClose?: (error?: Error) => void;
 }
 
 type Result = Record<string, unknown>;
@@ -84,15 +91,26 @@ export class McpClient implements MessageReceiver {
   #serverCapabilities: ServerCapabilities;
   #instructions: string | undefined;
   #closeError: Error | undefined;
+  /** Set by close() and by a failed connect(): the close that follows is the client's own. */
+  #closeReason: { error: Error | undefined } | undefined;
+  #resolveClosed!: (error: Error | undefined) => void;
+  /** Aborted when the connection ends: the signal of every input handler follows it. */
+  readonly #connection: AbortController;
+  /** Legacy server-to-client requests being answered, by the server's id, for cancellation. */
+  readonly #serving: Map<RequestId, AbortController>;
+  /**
+   * Settles once the connection has ended, with the reason (as given to `onClose`): a manager
+   * awaits it to learn at once that an upstream went away.
+   *
+   * @example
+   * client.closed.then((error) => error && console.error(`upstream gone: ${error.message}`));
+   */
+  readonly closed: Promise<Error | undefined>;
 
   constructor(options: ClientOptions) {
     this.#options = options;
     this.info = options.title === undefined ? { name: options.name, version: options.version } : { name: options.name, version: options.version, title: options.title };
-    const capabilities: ClientCapabilities = { ...options.capabilities };
-    if (options.onElicit) capabilities.elicitation ??= {};
-    if (options.onSample) capabilities.sampling ??= {};
-    if (options.onListRoots) capabilities.roots ??= {};
-    this.capabilities = capabilities;
+    this.capabilities = withHandlerCapabilities({ ...options.capabilities }, options);
     this.#pending = new PendingRequests();
     this.#transport = undefined;
     this.#era = undefined;
@@ -101,6 +119,10 @@ export class McpClient implements MessageReceiver {
     this.#serverCapabilities = {};
     this.#instructions = undefined;
     this.#closeError = undefined;
+    this.#closeReason = undefined;
+    this.#connection = new AbortController();
+    this.#serving = new Map();
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
   get era(): Era | undefined {
@@ -123,10 +145,24 @@ export class McpClient implements MessageReceiver {
     return this.#instructions;
   }
 
-  /** Starts the transport and settles the era: modern via server/discover, else initialize. */
+  /**
+   * Starts the transport and settles the era: modern via server/discover, else initialize.
+   * When it fails, the transport is closed (a spawned server process is stopped) before the
+   * error is thrown, so a failed connect leaves nothing running.
+   */
   async connect(transport: Transport): Promise<void> {
     this.#transport = transport;
     transport.start(this);
+    try {
+      await this.#negotiate();
+    } catch (error) {
+      this.#closeReason ??= { error: error as Error };
+      await transport.close();
+      throw error;
+    }
+  }
+
+  async #negotiate(): Promise<void> {
     const era = this.#options.era ?? 'auto';
     if (era !== 'legacy') {
       try {
@@ -203,7 +239,7 @@ export class McpClient implements MessageReceiver {
       const result = await this.#send(method, current, options);
       if (result.resultType !== 'input_required') return result;
       if (round >= rounds) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method} still needs input after ${rounds} rounds`);
-      const inputResponses = await this.#answer((result.inputRequests as InputRequests | undefined) ?? {});
+      const inputResponses = await this.#answer((result.inputRequests as InputRequests | undefined) ?? {}, options);
       current = { ...params, inputResponses };
       if (result.requestState !== undefined) current.requestState = result.requestState;
     }
@@ -215,7 +251,7 @@ export class McpClient implements MessageReceiver {
     const meta: Record<string, unknown> = { ...params._meta };
     if (this.#era === 'modern') {
       meta[MetaKey.ProtocolVersion] = this.#protocolVersion;
-      meta[MetaKey.ClientCapabilities] = this.capabilities;
+      meta[MetaKey.ClientCapabilities] = withHandlerCapabilities(this.capabilities, options);
       meta[MetaKey.ClientInfo] = this.info;
     }
     if (options.onProgress) meta[MetaKey.ProgressToken] = id;
@@ -241,19 +277,26 @@ export class McpClient implements MessageReceiver {
     this.#requireTransport().send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
   }
 
-  async #answer(requests: InputRequests): Promise<Record<string, unknown>> {
+  /** Modern era: answers the questions of an InputRequiredResult with `handlers` first. */
+  async #answer(requests: InputRequests, handlers: RequestOptions): Promise<Record<string, unknown>> {
+    const signal = handlers.signal ? AbortSignal.any([handlers.signal, this.#connection.signal]) : this.#connection.signal;
     const entries = await Promise.all(
-      Object.entries(requests).map(async ([key, request]) => [key, await this.#serveInput(request.method, (request.params ?? {}) as Params)] as const),
+      Object.entries(requests).map(async ([key, request]) => [key, await this.#serveInput(request.method, (request.params ?? {}) as Params, handlers, signal)] as const),
     );
     return Object.fromEntries(entries);
   }
 
-  /** Answers one input request (modern) or server-to-client request (legacy). */
-  async #serveInput(method: string, params: Params): Promise<Result> {
-    const { onElicit, onSample, onListRoots } = this.#options;
-    if (method === Method.ElicitationCreate && onElicit) return (await onElicit(params as unknown as ElicitRequestParams)) as unknown as Result;
-    if (method === Method.SamplingCreateMessage && onSample) return (await onSample(params as unknown as CreateMessageRequestParams)) as unknown as Result;
-    if (method === Method.RootsList && onListRoots) return (await onListRoots()) as unknown as Result;
+  /**
+   * Answers one question (a modern input request or a legacy server-to-client request) with
+   * the request's own handler for it, else the client's.
+   */
+  async #serveInput(method: string, params: Params, handlers: InputHandlers | undefined, signal: AbortSignal): Promise<Result> {
+    const handler = (handlers && handlerFor(method, handlers)) ?? handlerFor(method, this.#options);
+    if (handler !== undefined) {
+      const context = { signal };
+      const answer = method === Method.RootsList ? (handler as (context: unknown) => unknown)(context) : handler(params as never, context);
+      return (await answer) as Result;
+    }
     if (method === Method.Ping) return {};
     throw new McpError(ErrorCode.MethodNotFound, `Client does not handle ${method}`);
   }
@@ -323,13 +366,16 @@ export class McpClient implements MessageReceiver {
     return items;
   }
 
+  /** Closes the connection (stops a spawned server). `closed` then settles with undefined. */
   async close(): Promise<void> {
+    this.#closeReason ??= { error: undefined };
+    if (this.#transport === undefined) this.#ended(undefined);
     await this.#transport?.close();
   }
 
   // ---- MessageReceiver --------------------------------------------------------------------------
 
-  onMessage(value: unknown): void {
+  onMessage(value: unknown, relatedRequestId?: RequestId): void {
     switch (classify(value)) {
       case MessageKind.Result:
       case MessageKind.Error:
@@ -338,7 +384,7 @@ export class McpClient implements MessageReceiver {
       case MessageKind.Notification:
         return this.#notification(value as JsonRpcNotification);
       case MessageKind.Request:
-        void this.#serverRequest(value as JsonRpcRequest);
+        void this.#serverRequest(value as JsonRpcRequest, relatedRequestId);
         return;
     }
   }
@@ -353,11 +399,35 @@ export class McpClient implements MessageReceiver {
   }
 
   onClose(error?: Error): void {
-    this.#closeError = new McpLocalError(LocalErrorCode.ConnectionClosed, error ? `Connection closed: ${error.message}` : 'Connection closed', { cause: error });
-    this.#pending.rejectAll(this.#closeError);
+    const closeError =
+      error instanceof McpLocalError && error.code === LocalErrorCode.ConnectionClosed
+        ? error
+        : new McpLocalError(LocalErrorCode.ConnectionClosed, error ? `Connection closed: ${error.message}` : 'Connection closed', { cause: error });
+    this.#closeError = closeError;
+    this.#pending.rejectAll(closeError);
+    this.#ended(this.#closeReason ? this.#closeReason.error : closeError);
+  }
+
+  /** The connection is over: abort pending answers, tell the owner once. */
+  #ended(reason: Error | undefined): void {
+    if (this.#connection.signal.aborted) return;
+    this.#connection.abort(reason);
+    this.#serving.clear();
+    this.#resolveClosed(reason);
+    this.#options.onClose?.(reason);
   }
 
   #notification(notification: JsonRpcNotification): void {
+    if (notification.method === Notification.Cancelled) {
+      // The server withdrew one of its questions: its handler's signal aborts, no answer goes back.
+      const requestId = notification.params?.requestId as RequestId | undefined;
+      const serving = requestId === undefined ? undefined : this.#serving.get(requestId);
+      if (serving !== undefined) {
+        this.#serving.delete(requestId!);
+        serving.abort(notification.params?.reason);
+        return;
+      }
+    }
     if (notification.method === Notification.Progress) {
       const params = notification.params ?? {};
       const token = params.progressToken as RequestId;
@@ -369,15 +439,47 @@ export class McpClient implements MessageReceiver {
     this.#options.onNotification?.(notification);
   }
 
-  async #serverRequest(request: JsonRpcRequest): Promise<void> {
+  /** Legacy: answers a server-to-client request with the handlers of the request it belongs to. */
+  async #serverRequest(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): Promise<void> {
+    const controller = new AbortController();
+    const handlers = this.#handlersOf(request, relatedRequestId);
+    const signals = [controller.signal, this.#connection.signal];
+    if (handlers !== 'ambiguous' && handlers?.signal) signals.push(handlers.signal);
+    const tracked = this.#serving.size < MAX_SERVED_REQUESTS && !this.#serving.has(request.id);
+    if (tracked) this.#serving.set(request.id, controller);
     let response: JsonRpcResponse;
     try {
-      response = { jsonrpc: '2.0', id: request.id, result: await this.#serveInput(request.method, request.params ?? {}) };
+      if (handlers === 'ambiguous') {
+        throw new McpError(ErrorCode.InternalError, `Cannot tell which request ${request.method} belongs to: several requests in flight answer it`);
+      }
+      response = { jsonrpc: '2.0', id: request.id, result: await this.#serveInput(request.method, request.params ?? {}, handlers, AbortSignal.any(signals)) };
     } catch (error) {
-      const wire = error instanceof McpError ? error.toWire() : { code: ErrorCode.InternalError, message: (error as Error).message };
+      const wire = error instanceof McpError ? error.toWire() : { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Input handler failed' };
       response = errorResponse(request.id, wire);
     }
-    this.#transport?.send(response);
+    if (tracked) {
+      if (this.#serving.get(request.id) !== controller) return; // withdrawn by the server, or the connection ended
+      this.#serving.delete(request.id);
+    }
+    if (this.#transport?.state === 'open') this.#transport.send(response);
+  }
+
+  /**
+   * The handlers of the request a legacy server-to-client request belongs to (see input.ts for
+   * the rules): the transport's tie when it has one, else the progress token, else the only
+   * request with a handler for that method. `undefined` means the client's own handlers.
+   */
+  #handlersOf(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): RequestOptions | undefined | 'ambiguous' {
+    if (relatedRequestId !== undefined) return this.#pending.optionsOf(relatedRequestId);
+    const token = (request.params?._meta as Record<string, unknown> | undefined)?.progressToken;
+    if (typeof token === 'number' || typeof token === 'string') {
+      const options = this.#pending.optionsOf(token);
+      if (options !== undefined) return options;
+    }
+    const candidates = this.#pending.withHandlerFor(request.method);
+    if (candidates.length === 1) return candidates[0];
+    if (candidates.length > 1 && handlerFor(request.method, this.#options) === undefined) return 'ambiguous';
+    return undefined;
   }
 
   #requireTransport(): Transport {
@@ -386,6 +488,12 @@ export class McpClient implements MessageReceiver {
     return this.#transport;
   }
 }
+
+/**
+ * Legacy server-to-client requests tracked for cancellation at once; past this, further ones
+ * are still answered but cannot be withdrawn (the server cannot make the client hold more).
+ */
+const MAX_SERVED_REQUESTS = 1024;
 
 /** Whether a failed server/discover probe means "legacy server": anything but a modern error. */
 function isLegacyFallback(error: unknown): boolean {

@@ -5,6 +5,7 @@
 import type { JsonRpcResponse, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { McpError } from '../protocol/wire-errors.ts';
+import { handlerFor, type InputHandlers } from './input.ts';
 
 export interface Progress {
   progress: number;
@@ -12,21 +13,34 @@ export interface Progress {
   message?: string;
 }
 
-export interface RequestOptions {
+/**
+ * Options of one request. The input handlers (`onElicit`, `onSample`, `onListRoots`) answer
+ * the server's questions that belong to this request only, in place of the client's own
+ * handlers, in both eras (see {@link InputHandlers}).
+ *
+ * @example
+ * await client.callTool('deploy', { env: 'prod' }, {
+ *   timeoutMs: 30_000,
+ *   maxTotalTimeoutMs: 300_000,
+ *   onProgress: ({ progress, total }) => console.log(progress, total),
+ *   onElicit: async ({ message }) => ({ action: 'accept', content: { confirm: true } }),
+ * });
+ */
+export interface RequestOptions extends InputHandlers {
   signal?: AbortSignal;
-  /** Milliseconds before the request fails with MCP_ERR_TIMEOUT. */
+  /** Milliseconds without an answer (or progress) before the request fails with MCP_ERR_TIMEOUT. */
   timeoutMs?: number;
-  /** Receives `notifications/progress` for this request (and resets the timeout). */
+  /** Receives `notifications/progress` for this request; each one restarts the timeout. */
   onProgress?: (progress: Progress) => void;
-  /** Milliseconds the timeout may be extended by progress, at most. */
+  /** Milliseconds the request may take in all, however much progress restarts the timeout. */
   maxTotalTimeoutMs?: number;
 }
 
 interface Pending {
   method: string;
+  options: RequestOptions;
   resolve(result: Record<string, unknown>): void;
   reject(error: Error): void;
-  onProgress: ((progress: Progress) => void) | undefined;
   timer: NodeJS.Timeout | undefined;
   timeoutMs: number;
   deadline: number;
@@ -59,9 +73,9 @@ export class PendingRequests {
       const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
       const entry: Pending = {
         method,
+        options,
         resolve,
         reject,
-        onProgress: options.onProgress,
         timer: undefined,
         timeoutMs,
         deadline: Date.now() + (options.maxTotalTimeoutMs ?? Number.POSITIVE_INFINITY),
@@ -69,10 +83,10 @@ export class PendingRequests {
       };
       const { signal } = options;
       if (signal) {
-        if (signal.aborted) return reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`));
+        if (signal.aborted) return reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: signal.reason }));
         const onAbort = () => {
           if (this.#settle(id)) {
-            onCancel(String(signal.reason ?? 'cancelled'));
+            onCancel(typeof signal.reason === 'string' ? signal.reason : 'cancelled');
             reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: signal.reason }));
           }
         };
@@ -85,12 +99,16 @@ export class PendingRequests {
   }
 
   #arm(id: RequestId, entry: Pending, onCancel: (reason: string) => void): void {
-    if (!(entry.timeoutMs > 0 && Number.isFinite(entry.timeoutMs))) return;
-    const remaining = Math.min(entry.timeoutMs, entry.deadline - Date.now());
+    const total = entry.deadline !== Number.POSITIVE_INFINITY;
+    const idle = entry.timeoutMs > 0 && Number.isFinite(entry.timeoutMs);
+    if (!idle && !total) return;
+    const remaining = Math.min(idle ? entry.timeoutMs : Number.POSITIVE_INFINITY, entry.deadline - Date.now());
     entry.timer = setTimeout(() => {
       if (this.#settle(id)) {
         onCancel('timeout');
-        entry.reject(new McpLocalError(LocalErrorCode.Timeout, `${entry.method} timed out after ${entry.timeoutMs} ms`));
+        const overall = entry.deadline <= Date.now();
+        const limit = overall ? `a total of ${entry.options.maxTotalTimeoutMs}` : `${entry.timeoutMs}`;
+        entry.reject(new McpLocalError(LocalErrorCode.Timeout, `${entry.method} timed out after ${limit} ms`));
       }
     }, Math.max(0, remaining));
     entry.timer.unref?.();
@@ -99,13 +117,31 @@ export class PendingRequests {
   /** Routes a progress notification; returns false if no request has that token. */
   progress(token: RequestId, progress: Progress, onCancel: (reason: string) => void): boolean {
     const entry = this.#pending.get(token);
-    if (!entry?.onProgress) return false;
+    const onProgress = entry?.options.onProgress;
+    if (!entry || !onProgress) return false;
     if (entry.timer) {
       clearTimeout(entry.timer);
       this.#arm(token, entry, onCancel);
     }
-    entry.onProgress(progress);
+    onProgress(progress);
     return true;
+  }
+
+  /** The options of a request in flight. */
+  optionsOf(id: RequestId): RequestOptions | undefined {
+    return this.#pending.get(id)?.options;
+  }
+
+  /**
+   * The requests in flight that answer `method` (a server-to-client request) with a handler
+   * of their own. Stops counting at two: callers only need "none, one, or several".
+   */
+  withHandlerFor(method: string): RequestOptions[] {
+    const found: RequestOptions[] = [];
+    for (const entry of this.#pending.values()) {
+      if (handlerFor(method, entry.options) !== undefined && found.push(entry.options) === 2) break;
+    }
+    return found;
   }
 
   /** Delivers a response; returns false when no request was waiting for it. */

@@ -11,7 +11,11 @@ export interface StdioClientOptions extends StreamTransportOptions {
   args?: readonly string[];
   env?: Record<string, string>;
   cwd?: string;
-  /** What to do with the server's stderr; it is inherited by default so its logs stay visible. */
+  /**
+   * The server's stderr. `'inherit'` (default) copies it to this process's stderr so its logs
+   * stay visible; `'pipe'` leaves it to you on `transport.process.stderr`; `'ignore'` drops it.
+   * With the first two, the end of it is kept to explain an unexpected exit.
+   */
   stderr?: 'inherit' | 'pipe' | 'ignore';
   /** How long to wait after closing stdin before SIGTERM, then as long again before SIGKILL. */
   shutdownGraceMs?: number;
@@ -23,17 +27,38 @@ export interface StdioClientOptions extends StreamTransportOptions {
   processGroup?: boolean;
 }
 
-/** The client's side: launches the server as a child process and speaks over its pipes. */
+/** How much of the end of the server's stderr an exit error quotes. */
+const STDERR_TAIL = 2000;
+
+/**
+ * The client's side: launches the server as a child process and speaks over its pipes. When
+ * the server goes away on its own, the transport closes with an error that says how
+ * (`Server process exited (code 1): <end of its stderr>`), and a server that closed its
+ * stdout but kept running is stopped: no child outlives its transport.
+ *
+ * @example
+ * const transport = new StdioClientTransport({ command: 'mcp-core', args: ['serve', '--stdio', '--demo'] });
+ * await client.connect(transport);
+ */
 export class StdioClientTransport extends StreamTransport {
   readonly process: ChildProcess;
   readonly #graceMs: number;
   readonly #group: boolean;
+  /** Settles when the process has exited. */
+  readonly #exited: Promise<void>;
+  /** Settles when the server's stdout has ended (every message it wrote has been read). */
+  readonly #drained: Promise<void>;
+  #stderrTail: string;
+  #closeRequested: boolean;
+  #lost: Promise<void> | undefined;
 
   constructor(options: StdioClientOptions) {
+    const stderr = options.stderr ?? 'inherit';
     const child = spawn(options.command, options.args ?? [], {
       cwd: options.cwd,
       env: options.env ? { ...process.env, ...options.env } : process.env,
-      stdio: ['pipe', 'pipe', options.stderr ?? 'inherit'],
+      // 'inherit' is piped and copied, so the end of it can explain an exit.
+      stdio: ['pipe', 'pipe', stderr === 'ignore' ? 'ignore' : 'pipe'],
       windowsHide: true,
       detached: options.processGroup === true && process.platform !== 'win32',
     });
@@ -41,15 +66,28 @@ export class StdioClientTransport extends StreamTransport {
     this.process = child;
     this.#graceMs = options.shutdownGraceMs ?? 2000;
     this.#group = options.processGroup === true && process.platform !== 'win32';
+    this.#stderrTail = '';
+    this.#closeRequested = false;
+    this.#lost = undefined;
+    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.#drained = new Promise((resolve) => {
+      child.stdout!.once('end', resolve);
+      child.stdout!.once('close', resolve);
+    });
+    if (child.stderr) {
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        if (stderr === 'inherit') process.stderr.write(chunk);
+        this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL);
+      });
+    }
     child.on('error', (error) =>
-      this.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Could not start ${options.command}: ${error.message}`, { cause: error })),
+      super.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Could not start ${options.command}: ${error.message}`, { cause: error })),
     );
-    child.on('exit', (code, signal) => {
+    child.on('exit', () => {
       // What the server started and left behind has no one else to stop it.
       this.signal('SIGKILL');
-      if (this.state !== 'closed') {
-        this.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Server process exited (${signal ?? `code ${code}`})`));
-      }
+      this.finish();
     });
   }
 
@@ -68,25 +106,59 @@ export class StdioClientTransport extends StreamTransport {
     }
   }
 
-  /** The stdio shutdown sequence: close stdin, wait, then SIGTERM, then SIGKILL. */
-  protected override async closeStreams(): Promise<void> {
+  /**
+   * Every way the connection can end but close() (stdout ended, a pipe broke, the process
+   * exited) comes here: wait for the process to exit and its last output to be read, then
+   * close with the reason.
+   */
+  protected override finish(error?: Error): void {
+    if (this.#closeRequested || this.state === 'closed') return super.finish(error);
+    this.#lost ??= this.#reportExit(error);
+  }
+
+  async #reportExit(cause: Error | undefined): Promise<void> {
+    const settled = await this.#within(Promise.all([this.#exited, this.#drained]).then(() => true));
+    if (this.state === 'closed') return; // the process never started, or close() took over
     const child = this.process;
-    const exited = new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
-    });
-    child.stdin?.end();
-    const escalate = async (signal: NodeJS.Signals): Promise<boolean> => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = await Promise.race([
-        exited.then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#graceMs))),
-      ]);
+    if (child.exitCode === null && child.signalCode === null) {
+      // Stdout ended or broke while the process runs on: it can no longer serve; stop it.
+      await this.#stop();
+      return super.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Server closed its output${cause ? ` (${cause.message})` : ''}; stopped it`, { cause }));
+    }
+    if (!settled) this.input.destroy(); // exited, but a grandchild holds stdout open
+    const how = child.signalCode ?? `code ${child.exitCode}`;
+    const tail = this.#stderrTail.trim();
+    super.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Server process exited (${how})${tail ? `: ${tail}` : ''}`, { cause }));
+  }
+
+  /** Resolves with the promise's value, or false once the grace period has passed. */
+  async #within(promise: Promise<boolean>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#graceMs)));
+    try {
+      return await Promise.race([promise, late]);
+    } finally {
       clearTimeout(timer);
-      if (!done) this.signal(signal);
-      return done;
-    };
-    if (!(await escalate('SIGTERM'))) await escalate('SIGKILL');
-    this.finish();
+    }
+  }
+
+  /** The stdio shutdown sequence: close stdin, wait, then SIGTERM, then SIGKILL. */
+  async #stop(): Promise<void> {
+    const child = this.process;
+    if (child.pid === undefined) return; // never started
+    const exited = this.#exited.then(() => true);
+    child.stdin?.end();
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (await this.#within(exited)) return;
+      this.signal(signal);
+    }
+    await this.#within(exited);
+  }
+
+  protected override async closeStreams(): Promise<void> {
+    this.#closeRequested = true;
+    await this.#stop();
+    super.finish();
   }
 }

@@ -3,14 +3,18 @@
  * carrying JSON-RPC messages both ways. Request/response transports (Streamable HTTP) do not
  * implement it; they hand each request to the server with an {@link Exchange}.
  */
-import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
+import type { JsonRpcMessage, RequestId } from '../protocol/jsonrpc.ts';
 
 export type TransportState = 'new' | 'open' | 'closed';
 
 /** Receives what a transport reads. Given once, at {@link Transport.start}. */
 export interface MessageReceiver {
-  /** One parsed JSON value; the receiver classifies it. */
-  onMessage(value: unknown): void;
+  /**
+   * One parsed JSON value; the receiver classifies it. Transports that can tell which of the
+   * receiver's requests a message belongs to say so in `relatedRequestId` (Streamable HTTP: the
+   * request whose response stream carried it). It is undefined when the transport cannot tell.
+   */
+  onMessage(value: unknown, relatedRequestId?: RequestId): void;
   /** A frame that is not JSON, or too large; the transport goes on reading. */
   onFrameError(error: Error): void;
   /** The transport closed; `error` is set when it closed abnormally. */

@@ -196,7 +196,9 @@ export class StreamableHttpClientTransport extends BaseTransport {
           }
           const kind = classify(message);
           if ((kind === MessageKind.Result || kind === MessageKind.Error) && (message as { id?: RequestId }).id === id) answered = true;
-          this.receiver?.onMessage(message);
+          // A message on a request's stream belongs to that request (spec 2025-11-25,
+          // basic/transports); one on the GET stream cannot be placed (see client/input.ts).
+          this.receiver?.onMessage(message, id);
         }
       }
     } catch {
