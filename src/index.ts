@@ -24,6 +24,7 @@ export type { TaskOptions } from './server/tasks.ts';
 // Client
 export { McpClient, type ClientOptions } from './client/client.ts';
 export type { RequestOptions, Progress } from './client/requests.ts';
+export type { InputHandlers, InputContext } from './client/input.ts';
 export * from './client/auth/index.ts';
 
 // Transports

@@ -14,13 +14,21 @@ export interface RunningServer {
 }
 
 /** Starts `node <script> <args>` and waits for the first http:// URL it prints. */
-export async function startHttpServer(script: string, args: string[]): Promise<RunningServer> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startHttpServer(script: string, args: string[]): Promise<RunningServer> {
+  return startUrlServer(process.execPath, [script, ...args]);
+}
+
+/**
+ * Starts `command <args>` and waits for the first http:// URL it prints; `stop()` sends
+ * `stopSignal` (SIGTERM by default).
+ */
+export async function startUrlServer(command: string, args: string[], stopSignal: NodeJS.Signals = 'SIGTERM'): Promise<RunningServer> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}: ${stderr}`));
@@ -38,9 +46,9 @@ export async function startHttpServer(script: string, args: string[]): Promise<R
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        child.kill(stopSignal);
       }),
   };
 }
