@@ -29,9 +29,20 @@ import { BaseExchange } from '../transport/exchange.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import type { McpServer } from './server.ts';
 
+/**
+ * How long requests still running when the client stops sending (closes stdin) may take to
+ * finish before they are cancelled and the connection closes.
+ */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
 export interface ConnectionOptions {
   /** Requests served at once before reading pauses. Default 1024. */
   maxInflight?: number;
+  /**
+   * When the client stops sending (stdin ends), requests in flight have this long to finish
+   * and be answered before the connection closes. Default {@link DEFAULT_DRAIN_TIMEOUT_MS}.
+   */
+  drainTimeoutMs?: number;
   /** Called when the transport closes. */
   onClose?: (error?: Error) => void;
 }
@@ -63,7 +74,10 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
   readonly #transport: Transport;
   readonly #inflight: Map<RequestId, StreamExchange>;
   readonly #maxInflight: number;
+  readonly #drainTimeoutMs: number;
   readonly #onClose: ConnectionOptions['onClose'];
+  /** Set once the client stopped sending: the connection closes when nothing is in flight. */
+  #draining: NodeJS.Timeout | undefined;
   #session: LegacySession | undefined;
   /** Reading is paused because the peer is not draining our writes. */
   #outputBlocked: boolean;
@@ -76,7 +90,9 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
     this.#transport = transport;
     this.#inflight = new Map();
     this.#maxInflight = options.maxInflight ?? 1024;
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.#onClose = options.onClose;
+    this.#draining = undefined;
     this.#session = undefined;
     this.#outputBlocked = false;
     this.#inflightBlocked = false;
@@ -153,9 +169,28 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
     }
   }
 
+  /**
+   * The client closed its side (stdin ended): requests still running finish and are answered,
+   * within the drain timeout, before the connection closes (spec: stdio shutdown).
+   */
+  onInputEnd(): void {
+    if (this.#closed || this.#draining !== undefined) return;
+    // Nothing can answer a server-to-client request any more: calls waiting on one go on now.
+    this.#session?.close();
+    this.#draining = setTimeout(() => this.#closeDrained(), this.#drainTimeoutMs);
+    this.#draining.unref();
+    if (this.#inflight.size === 0) this.#closeDrained();
+  }
+
+  /** Closes once drained (or at the drain timeout); onClose cancels whatever still runs. */
+  #closeDrained(): void {
+    this.close().then(undefined, (error: unknown) => this.#server.reportError(error, { method: 'close' }));
+  }
+
   onClose(error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#draining);
     const reason = new McpLocalError(LocalErrorCode.ConnectionClosed, 'Connection closed', { cause: error });
     for (const exchange of this.#inflight.values()) exchange.cancel(reason);
     this.#inflight.clear();
@@ -218,6 +253,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
       this.#inflightBlocked = false;
       if (!this.#outputBlocked) this.#transport.resume();
     }
+    if (this.#draining !== undefined && this.#inflight.size === 0) this.#closeDrained();
   }
 
   #notification(notification: JsonRpcNotification): void {

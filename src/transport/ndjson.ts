@@ -56,6 +56,18 @@ export class NdjsonDecoder {
     this.#keep(chunk, start, sink);
   }
 
+  /** The input ended: a buffered message without its final newline is emitted as a line. */
+  end(sink: FrameSink): void {
+    if (this.#skipping || this.#size === 0) {
+      this.#skipping = false;
+      return;
+    }
+    const rest = Buffer.concat(this.#chunks, this.#size);
+    this.#chunks = [];
+    this.#size = 0;
+    this.#emit(rest, 0, rest.length, sink);
+  }
+
   /** Whether a partial message is buffered (e.g. the peer closed mid-message). */
   get pending(): boolean {
     return this.#size > 0;

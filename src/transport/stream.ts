@@ -55,10 +55,18 @@ export class StreamTransport extends BaseTransport implements FrameSink {
         this.output.uncork();
       }
     });
-    this.input.on('end', () => this.finish());
+    this.input.on('end', () => this.#inputEnded());
     this.input.on('error', (error) => this.finish(error));
     this.output.on('error', (error) => this.finish(error));
     this.output.on('drain', () => this.receiver?.onDrain?.());
+  }
+
+  #inputEnded(): void {
+    // A last message without its newline is still a message: `printf REQ | mcp-core serve --stdio`.
+    this.#decoder.end(this);
+    const receiver = this.receiver;
+    if (receiver?.onInputEnd !== undefined) receiver.onInputEnd();
+    else this.finish();
   }
 
   frames(count: number): void {

@@ -19,6 +19,12 @@ export interface MessageReceiver {
   onFrameError(error: Error): void;
   /** The transport closed; `error` is set when it closed abnormally. */
   onClose(error?: Error): void;
+  /**
+   * The peer stopped sending (stdin reached its end) while writes are still possible. A
+   * receiver that implements this finishes what is in flight and then calls `close()`; without
+   * it, the transport closes at once.
+   */
+  onInputEnd?(): void;
   /** Writes may resume after {@link Transport.send} returned false. */
   onDrain?(): void;
   /**

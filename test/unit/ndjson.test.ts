@@ -31,6 +31,24 @@ describe('newline-delimited JSON framing', () => {
     assert.deepEqual(events, ['frames 1', 'line 1', 'frames 2', 'line 2', 'line 3']);
   });
 
+  it('at the end of input, a last message without its newline is still read (printf REQ | mcp-core serve --stdio lost it)', () => {
+    const decoder = new NdjsonDecoder(64);
+    const lines: string[] = [];
+    const sink = { line: (l: string) => lines.push(l), tooLarge: () => assert.fail('not too large') };
+    decoder.push(Buffer.from('{"a":1}\n{"b":'), sink);
+    decoder.push(Buffer.from('2}'), sink);
+    decoder.end(sink);
+    decoder.end(sink);
+    assert.deepEqual(lines, ['{"a":1}', '{"b":2}']);
+    // An oversized tail stays discarded.
+    const tooLarge: number[] = [];
+    const skipping = new NdjsonDecoder(8);
+    skipping.push(Buffer.from('{"big":"xxxxxxxx'), { line: (l: string) => lines.push(l), tooLarge: (n: number) => tooLarge.push(n) });
+    skipping.end({ line: (l: string) => lines.push(l), tooLarge: (n: number) => tooLarge.push(n) });
+    assert.equal(lines.length, 2);
+    assert.equal(tooLarge.length, 1);
+  });
+
   it('keeps multi-byte characters split across chunks intact', () => {
     const bytes = Buffer.from('{"t":"héllo wörld ✓"}\n');
     const { lines } = decode([bytes.subarray(0, 8), bytes.subarray(8, 9), bytes.subarray(9)]);

@@ -99,3 +99,32 @@ describe('stream transport writes', () => {
     assert.equal(got[1].result?.content[0].text, big);
   });
 });
+
+describe('stream transport: the client stops sending', () => {
+  it('answers calls in flight when the input ends, then closes', async () => {
+    const { output, text } = recordingOutput();
+    const input = new PassThrough();
+    const closed = new Promise<Error | undefined>((resolve) => new ServerConnection(echoServer(), new StreamTransport(input, output), { onClose: resolve }).start());
+    input.end(call(1, 'later') + call(2, 'echo', { text: 'now' }));
+    assert.equal(await closed, undefined);
+    assert.deepEqual(replies(text()).map((reply) => reply.id).sort(), [1, 2]);
+  });
+
+  it('cancels what is still running at the drain timeout, then closes', async () => {
+    const { output, text } = recordingOutput();
+    const input = new PassThrough();
+    const server = echoServer();
+    let signal: AbortSignal | undefined;
+    server.tool('forever', {}, (_args, ctx) => {
+      signal = ctx.signal;
+      return new Promise(() => {});
+    });
+    const closed = new Promise<Error | undefined>((resolve) =>
+      new ServerConnection(server, new StreamTransport(input, output), { drainTimeoutMs: 50, onClose: resolve }).start(),
+    );
+    input.end(call(1, 'forever') + call(2, 'echo', { text: 'now' }));
+    await closed;
+    assert.equal(signal?.aborted, true);
+    assert.deepEqual(replies(text()).map((reply) => reply.id), [2]);
+  });
+});
