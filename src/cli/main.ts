@@ -38,7 +38,12 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await serving.close();
+    try {
+      await serving.close();
+    } catch (error) {
+      process.stderr.write(`mcp-core: shutdown failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      code = 1;
+    }
     process.exit(code);
   };
   const serving = await serve(config, { http, stdio, onStdioClose: () => void shutdown(0) });

@@ -18,6 +18,7 @@ import {
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { describeValue } from '../protocol/guards.ts';
+import { reportError } from '../protocol/error-report.ts';
 import { extractHeaderParams } from '../protocol/header-params.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
@@ -384,7 +385,7 @@ export class McpClient implements MessageReceiver {
       case MessageKind.Notification:
         return this.#notification(value as JsonRpcNotification);
       case MessageKind.Request:
-        void this.#serverRequest(value as JsonRpcRequest, relatedRequestId);
+        this.#serverRequest(value as JsonRpcRequest, relatedRequestId).catch((error: unknown) => reportError(error, { method: (value as JsonRpcRequest).method }));
         return;
     }
   }

@@ -5,7 +5,7 @@
 import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '../protocol/types.ts';
 import type { Icon } from '../protocol/types.ts';
 import { preEncoded } from '../protocol/encode.ts';
-import { describeValue } from '../protocol/guards.ts';
+import { reportError } from '../protocol/error-report.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { ChangeNotifier, type ListKind } from './notifier.ts';
 import type { RegisteredPrompt } from './prompts.ts';
@@ -46,7 +46,11 @@ export interface ServerOptions {
   capabilities?: Pick<ServerCapabilities, 'experimental' | 'extensions'>;
   /** Tasks extension settings (used by tools registered with `taskSupport`). */
   tasks?: TaskOptions;
-  /** Called for errors a handler did not mean to send (they reach clients as -32603). */
+  /**
+   * Called for errors a handler did not mean to send (they reach clients as -32603), and for
+   * failures of background work a request started (a task store that could not save). By
+   * default they are reported on the `mcp-core:error` diagnostics channel, or to stderr.
+   */
   onError?: (error: unknown, context: { method: string }) => void;
 }
 
@@ -90,8 +94,8 @@ export class ServerCore {
     this.prompts = new Registry('Prompt', () => this.#changed('prompts'));
     this.resources = new Registry('Resource', () => this.#changed('resources'));
     this.templates = new Registry('Resource template', () => this.#changed('resources'));
-    this.onError = options.onError ?? defaultOnError;
-    this.tasks = new TaskManager(options.tasks);
+    this.onError = options.onError ?? reportError;
+    this.tasks = new TaskManager(options.tasks, (error, context) => this.report(error, context));
     this.#extraCapabilities = options.capabilities;
     this.#capabilities = undefined;
     this.tasksEnabled = false;
@@ -121,7 +125,7 @@ export class ServerCore {
     try {
       this.onError(error, context);
     } catch (failure) {
-      defaultOnError(failure, { method: `onError, reporting on ${context.method}` });
+      reportError(failure, { method: `onError, reporting on ${context.method}` });
     }
   }
 
@@ -133,9 +137,4 @@ export class ServerCore {
     this.#capabilities = undefined;
     this.notifier.listChanged(kind);
   }
-}
-
-function defaultOnError(error: unknown, context: { method: string }): void {
-  const stack = error instanceof Error ? error.stack : undefined;
-  process.stderr.write(`mcp-core: unexpected error in ${context.method}: ${typeof stack === 'string' ? stack : describeValue(error)}\n`);
 }

@@ -25,6 +25,7 @@ import { getPrompt, listPrompts } from './handlers/prompts.ts';
 import { listResources, listResourceTemplates, readResource, subscribe, unsubscribe } from './handlers/resources.ts';
 import { listen } from './handlers/subscriptions.ts';
 import { callTool, listTools } from './handlers/tools.ts';
+import { dispatchChannel, DispatchMessage, traced } from './diagnostics.ts';
 import { readModernMeta } from './modern-meta.ts';
 import { ANY_METHOD, Pipeline, type Dispatch, type Interceptor, type UseOptions } from './pipeline.ts';
 import { RegisteredPrompt, type PromptConfig, type PromptHandler } from './prompts.ts';
@@ -180,9 +181,16 @@ export class McpServer {
   /**
    * Serves one request. Resolves with the response to send, or undefined when none must be
    * sent (the request was cancelled). May return synchronously: callers on the hot path check
-   * for a Promise before awaiting.
+   * for a Promise before awaiting. Published on the `mcp-core:dispatch` diagnostics channel
+   * when it has subscribers (see diagnostics.ts).
    */
   dispatch(request: JsonRpcRequest, exchange: Exchange): JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined> {
+    if (dispatchChannel.hasSubscribers) return traced(dispatchChannel, new DispatchMessage(this, request, exchange), () => this.#route(request, exchange));
+    return this.#route(request, exchange);
+  }
+
+  /** Runs the method's chain of interceptors, or serves it directly when it has none. */
+  #route(request: JsonRpcRequest, exchange: Exchange): JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined> {
     const entry = this.#methods.get(request.method);
     const chain = entry === undefined ? this.#unknownChain(request.method) : entry.chain;
     if (chain === null) return this.#serve(entry, request, exchange);

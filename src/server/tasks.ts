@@ -8,6 +8,7 @@
  */
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
 import { isObject } from '../protocol/guards.ts';
+import { reportError } from '../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import type { ClientCapabilities, InputRequests } from '../protocol/types.ts';
@@ -76,10 +77,14 @@ class RunningTask implements TaskInputs {
     let unique = key;
     for (let n = 2; this.#usedKeys.has(unique); n++) unique = `${key}-${n}`;
     this.#usedKeys.add(unique);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       this.#waiters.set(unique, { resolve });
       const requests: InputRequests = { ...this.record.inputRequests, [unique]: { method, params } as InputRequests[string] };
-      void this.save({ status: 'input_required', inputRequests: requests });
+      this.save({ status: 'input_required', inputRequests: requests }).catch((error: unknown) => {
+        // The question was not recorded, so no client can see it to answer: the handler hears why.
+        this.#waiters.delete(unique);
+        reject(error);
+      });
     });
   }
 
@@ -113,17 +118,27 @@ class RunningTask implements TaskInputs {
   }
 }
 
+/** Where failures of a task's background work go (the server's `onError`). */
+export type TaskErrorReporter = (error: unknown, context: { method: string }) => void;
+
 export class TaskManager {
   readonly store: TaskStore;
   readonly ttlMs: number;
   readonly pollIntervalMs: number;
   readonly #running: Map<string, RunningTask>;
+  readonly #onError: TaskErrorReporter;
 
-  constructor(options: TaskOptions = {}) {
+  constructor(options: TaskOptions = {}, onError: TaskErrorReporter = reportError) {
     this.store = options.store ?? new MemoryTaskStore();
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#running = new Map();
+    this.#onError = onError;
+  }
+
+  /** Tasks whose work is running in this process. */
+  get runningCount(): number {
+    return this.#running.size;
   }
 
   /**
@@ -170,6 +185,7 @@ export class TaskManager {
     task = await this.#create(ctx);
     ctx.attachTask(task, task.exchange);
     markAttached();
+    // #settle never rejects: a store that fails to record the outcome is reported inside.
     void this.#settle(task, pending);
     return handle(task.record);
   }
@@ -198,17 +214,30 @@ export class TaskManager {
     return task;
   }
 
+  /** Records how the task's work ended. Never rejects. */
   async #settle(task: RunningTask, pending: Promise<Result>): Promise<void> {
+    let status: TaskStatus;
+    let fields: Partial<TaskRecord>;
     try {
       const result = await pending;
-      await task.finish('completed', { result: { ...result, resultType: 'complete' } });
+      status = 'completed';
+      fields = { result: { ...result, resultType: 'complete' } };
     } catch (error) {
       if (task.exchange.cancelled) {
-        await task.finish('cancelled', { statusMessage: (task.exchange.signal.reason as Error | undefined)?.message ?? 'Cancelled' });
+        status = 'cancelled';
+        fields = { statusMessage: (task.exchange.signal.reason as Error | undefined)?.message ?? 'Cancelled' };
       } else {
+        if (!(error instanceof McpError)) this.#onError(error, { method: 'tools/call' });
         const wire = error instanceof McpError ? error.toWire() : { code: -32603, message: 'Internal error' };
-        await task.finish('failed', { error: wire, statusMessage: wire.message });
+        status = 'failed';
+        fields = { error: wire, statusMessage: wire.message };
       }
+    }
+    try {
+      await task.finish(status, fields);
+    } catch (error) {
+      // The store could not record the outcome; tasks/get reports the last state it holds.
+      this.#onError(error, { method: 'tools/call' });
     } finally {
       clearTimeout(task.expiry);
       this.#running.delete(task.taskId);

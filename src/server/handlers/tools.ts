@@ -5,6 +5,7 @@ import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { ErrorCode, McpError, invalidParams } from '../../protocol/wire-errors.ts';
 import { InputRequiredSignal, type RequestContext } from '../context.ts';
 import type { ServerCore } from '../core.ts';
+import { toolChannel, ToolMessage, traced } from '../diagnostics.ts';
 import { Round } from '../mrtr.ts';
 import { declaresTasks, tasksRequired } from '../tasks.ts';
 import { paginate } from '../pagination.ts';
@@ -41,18 +42,25 @@ export function callTool(core: ServerCore, params: Params, ctx: RequestContext):
 }
 
 /**
- * Runs the handler, synchronously when it is synchronous. Failures that are not protocol
- * errors become `isError` results.
+ * Runs the handler, synchronously when it is synchronous, published on the `mcp-core:tool`
+ * diagnostics channel when it has subscribers. Failures that are not protocol errors become
+ * `isError` results.
  */
 export function invoke(tool: RegisteredTool, args: Record<string, unknown>, ctx: RequestContext): Result | Promise<Result> {
   let output: unknown;
   try {
-    output = (tool.handler as (a: unknown, c: RequestContext) => unknown)(args, ctx);
+    output = toolChannel.hasSubscribers
+      ? traced(toolChannel, new ToolMessage(tool, args, ctx), () => runHandler(tool, args, ctx))
+      : runHandler(tool, args, ctx);
   } catch (error) {
     return failure(error, ctx);
   }
   if (output instanceof Promise) return output.then((value: ToolOutput) => checked(tool, toToolResult(value)), (error: unknown) => failure(error, ctx));
   return checked(tool, toToolResult(output as ToolOutput));
+}
+
+function runHandler(tool: RegisteredTool, args: Record<string, unknown>, ctx: RequestContext): unknown {
+  return (tool.handler as (a: unknown, c: RequestContext) => unknown)(args, ctx);
 }
 
 function failure(error: unknown, ctx: RequestContext): Result {

@@ -3,6 +3,7 @@
  * back as JSON or as an SSE stream. Modern requests carry the mirrored headers
  * (MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Param-*); legacy ones carry the session.
  */
+import { reportError } from '../../protocol/error-report.ts';
 import { encodeHeaderValue, extractHeaderParams, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
 import { classify, MessageKind, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
@@ -67,9 +68,10 @@ export class StreamableHttpClientTransport extends BaseTransport {
       if (requestId !== undefined) this.#inflight.get(requestId)?.abort();
       return true;
     }
-    void this.#post(message, kind);
+    // Both report their failures to the receiver; what escapes that is a bug, reported.
+    this.#post(message, kind).catch((error: unknown) => reportError(error, { operation: 'HTTP client send' }));
     if (kind === MessageKind.Notification && (message as { method: string }).method === Notification.Initialized && this.#options.listen !== false) {
-      void this.#listen();
+      this.#listen().catch((error: unknown) => reportError(error, { operation: 'HTTP client GET stream' }));
     }
     return true;
   }

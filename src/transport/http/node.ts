@@ -71,7 +71,7 @@ export interface NodeHandlerOptions extends StreamableHttpOptions {
   path?: string;
   /** Extra routes by exact path (no query string); more can be added later to `handler.routes`. */
   routes?: Readonly<Record<string, HttpRoute>>;
-  /** Resolves the caller's identity, or throws/returns a Response-like refusal (see security/). */
+  /** Resolves the caller's identity for POST requests; a throw or rejection is answered 401. */
   authenticate?: (req: IncomingMessage) => AuthInfo | undefined | Promise<AuthInfo | undefined>;
 }
 

@@ -4,6 +4,7 @@
  * Last-Event-ID, after which live delivery continues on the new connection.
  */
 import { encodeMessage } from '../../protocol/encode.ts';
+import { ownRejection, reportError } from '../../protocol/error-report.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { makeEventId, type EventStore } from '../../store/event-store.ts';
 import type { SessionOutlet } from '../../store/legacy-session.ts';
@@ -14,18 +15,25 @@ export function formatEvent(data: string, eventId?: string): string {
   return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `id: ${eventId}\nevent: message\ndata: ${data}\n\n`;
 }
 
+function reportStoreError(error: unknown): void {
+  reportError(error, { operation: 'event store append' });
+}
+
 export class SseStream implements SessionOutlet {
   readonly id: string;
   readonly #store: EventStore | undefined;
   /** The reconnection delay suggested to clients (the SSE `retry` field). */
   readonly #retryMs: number | undefined;
+  /** Where a failed (asynchronous) append is reported. */
+  readonly #onStoreError: (error: unknown) => void;
   #sink: ResponseSink | undefined;
   #sequence: number;
   #ended: boolean;
 
-  constructor(id: string, sink: ResponseSink | undefined, store: EventStore | undefined, retryMs?: number) {
+  constructor(id: string, sink: ResponseSink | undefined, store: EventStore | undefined, retryMs?: number, onStoreError: (error: unknown) => void = reportStoreError) {
     this.id = id;
     this.#store = store;
+    this.#onStoreError = onStoreError;
     this.#retryMs = retryMs;
     this.#sink = sink;
     this.#sequence = 0;
@@ -67,7 +75,8 @@ export class SseStream implements SessionOutlet {
     let eventId: string | undefined;
     if (this.#store !== undefined) {
       eventId = makeEventId(this.id, ++this.#sequence);
-      void this.#store.append(this.id, eventId, message);
+      // Delivery does not wait for the store; a failed append only costs resumability.
+      ownRejection(this.#store.append(this.id, eventId, message), this.#onStoreError);
     }
     const sink = this.#sink;
     if (sink === undefined || sink.done) return false;

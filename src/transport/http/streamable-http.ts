@@ -23,6 +23,7 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
+import { ownRejection } from '../../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, Notification } from '../../protocol/methods.ts';
@@ -107,6 +108,9 @@ export class StreamableHttp implements StreamOpener {
   readonly #originCheck: OriginCheck;
   readonly #streams: WeakMap<LegacySession, SessionStreams>;
   readonly #headerParams: (toolName: string) => readonly HeaderParam[] | undefined;
+  /** A remote event store may fail in the background: reported, it costs only resumability. */
+  readonly #appendFailed: (error: unknown) => void;
+  readonly #dropFailed: (error: unknown) => void;
 
   constructor(endpoint: McpEndpoint, options: StreamableHttpOptions = {}) {
     this.#endpoint = endpoint;
@@ -118,6 +122,8 @@ export class StreamableHttp implements StreamOpener {
     this.#retryMs = options.retryIntervalMs ?? 1000;
     this.#originCheck = options.originCheck ?? createOriginCheck({ loopback: true });
     this.#headerParams = (name) => endpoint.headerParams?.(name);
+    this.#appendFailed = (error) => this.#report(error, 'event store append');
+    this.#dropFailed = (error) => this.#report(error, 'event store drop');
   }
 
   // ---- checks every adapter runs before reading a body ---------------------------------------
@@ -365,7 +371,7 @@ export class StreamableHttp implements StreamOpener {
     const session = exchange.session;
     // Legacy streams are resumable (when an event store is configured); modern ones are not.
     const store = session?.id !== undefined ? this.#eventStore : undefined;
-    const stream = new SseStream(randomUUID(), exchange.sink, store, this.#retryMs);
+    const stream = new SseStream(randomUUID(), exchange.sink, store, this.#retryMs, this.#appendFailed);
     exchange.sink.open(exchange.headers === NO_HEADERS ? SSE_HEADERS : { ...SSE_HEADERS, ...exchange.headers });
     if (store !== undefined && session !== undefined) {
       this.#state(session).streams.set(stream.id, stream);
@@ -378,7 +384,7 @@ export class StreamableHttp implements StreamOpener {
   streamDelivered(exchange: HttpExchange, stream: SseStream): void {
     const session = exchange.session;
     if (session === undefined || !this.#streams.get(session)?.streams.delete(stream.id)) return;
-    void this.#eventStore?.drop(stream.id);
+    ownRejection(this.#eventStore?.drop(stream.id), this.#dropFailed);
   }
 
   #state(session: LegacySession): SessionStreams {
@@ -415,7 +421,7 @@ export class StreamableHttp implements StreamOpener {
       this.refuse(sink, { status: 409, code: ErrorCode.BadRequest, message: 'Conflict: this session already has a GET stream' });
       return;
     }
-    const stream = new SseStream(randomUUID(), sink, this.#eventStore, this.#retryMs);
+    const stream = new SseStream(randomUUID(), sink, this.#eventStore, this.#retryMs, this.#appendFailed);
     sink.open({ ...SSE_HEADERS, 'mcp-session-id': sessionId });
     if (this.#eventStore !== undefined) state.streams.set(stream.id, stream);
     if (legacyAtLeast(session.protocolVersion, '2025-11-25')) stream.prime();
@@ -459,7 +465,7 @@ export class StreamableHttp implements StreamOpener {
     for (const exchange of state.inflight.values()) exchange.cancel(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session closed'));
     for (const stream of state.streams.values()) {
       stream.end();
-      void this.#eventStore?.drop(stream.id);
+      ownRejection(this.#eventStore?.drop(stream.id), this.#dropFailed);
     }
     state.standalone?.end();
     this.#streams.delete(session);
