@@ -1,9 +1,11 @@
 /**
  * SDK v1 Streamable HTTP with sessions, as its README shows: one transport and one McpServer
- * per session, kept in a map by session id, SSE responses (the SDK default). Served on bare
- * node:http instead of express, which only spares the SDK the framework's cost.
+ * per session, kept in a map by session id. Replies are SSE (the SDK default), or with --json
+ * single JSON responses (`enableJsonResponse: true`, the SDK's documented option, which is what
+ * mcp-core answers). Served on bare node:http instead of express, which only spares the SDK the
+ * framework's cost.
  *
- * Usage: node peers/sdk-v1/http-stateful.ts --port PORT
+ * Usage: node peers/sdk-v1/http-stateful.ts --port PORT [--json]
  */
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
@@ -12,6 +14,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { portArg } from '../tool-set.ts';
 import { createServer } from './server.ts';
 
+const enableJsonResponse = process.argv.includes('--json');
 const transports = new Map<string, StreamableHTTPServerTransport>();
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -32,6 +35,7 @@ const http = createHttpServer({ keepAliveTimeout: 65_000 }, async (req, res) => 
       }
       const created = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse,
         onsessioninitialized: (id) => {
           transports.set(id, created);
         },

@@ -1,7 +1,8 @@
 //! The echo tool over rmcp, for the mcp-core benchmark suite.
 //!
-//! `rmcp-echo --stdio` serves stdin/stdout; `rmcp-echo --http HOST:PORT [--legacy-sessions]`
-//! serves Streamable HTTP at /mcp. Modern (2026-07-28) requests are always stateless in rmcp;
+//! `rmcp-echo [--worker-threads N] --stdio` serves stdin/stdout;
+//! `rmcp-echo [--worker-threads N] --http HOST:PORT [--legacy-sessions]` serves Streamable HTTP
+//! at /mcp. Modern (2026-07-28) requests are always stateless in rmcp;
 //! `--legacy-sessions` turns on 2025-era sessions (SSE replies), otherwise legacy requests are
 //! served statelessly too, and every terminal reply is plain JSON.
 
@@ -46,9 +47,19 @@ impl ServerHandler for Echo {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The multi-thread tokio runtime the rmcp examples use (`#[tokio::main]`), with
+/// `--worker-threads N` workers: the benchmark gives every server one core, so rmcp gets one
+/// worker there rather than one per core of the machine.
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.iter().position(|a| a == "--worker-threads").and_then(|i| args.get(i + 1)) {
+        runtime.worker_threads(n.parse()?);
+    }
+    runtime.enable_all().build()?.block_on(serve(args))
+}
+
+async fn serve(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
     if args.iter().any(|a| a == "--stdio") {
         // stdio_pipes keeps reads and writes on the IO reactor when launched with pipes.
         let service = Echo::new().serve(rmcp::transport::io::stdio_pipes()).await?;
