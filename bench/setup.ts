@@ -4,11 +4,12 @@
  * build, and the Python peer's venv. Each step is skipped
  * when it is already done, so a second run starts measuring at once.
  *
- * npm packages are required. cargo and python3 are not: when one is missing, its peer is
- * reported as failed in RESULTS.md instead of stopping the whole suite.
+ * npm packages and wrk are required. cargo and python3 are not: when one is missing, its peer
+ * is reported as failed in RESULTS.md instead of stopping the whole suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, BUILT_PEERS_DIR, PYTHON, ROOT_DIR } from './lib/paths.ts';
 
@@ -35,6 +36,18 @@ function npmPackages(): void {
   if (!step('npm', ['ci', '--no-audit', '--no-fund'])) throw new Error('npm ci in bench/ failed');
 }
 
+/**
+ * wrk is the HTTP load generator (a Debian/Ubuntu package; Homebrew has it too). It is not an
+ * npm package, so setup can only check for it and say how to get it.
+ */
+function wrk(): void {
+  if (spawnSync('wrk', ['-v'], { stdio: 'ignore' }).error === undefined) return;
+  log('wrk is not installed: the HTTP benchmarks use it as their load generator.');
+  log('  Debian/Ubuntu: sudo apt-get install wrk    macOS: brew install wrk');
+  log('  Then run `npm run bench` again.');
+  process.exit(1);
+}
+
 function rustPeer(): void {
   if (!have('cargo', ['--version'])) {
     log('cargo not found: the rmcp peer will be reported as failed');
@@ -49,7 +62,9 @@ function rustPeer(): void {
 
 function pythonPeer(): void {
   const requirements = join(BENCH_DIR, 'peers', 'python-echo', 'requirements.txt');
-  const wanted = /^mcp==(\S+)$/m.exec(readFileSync(requirements, 'utf8'))?.[1];
+  // The venv is redone whenever requirements.txt changes: its hash is kept beside it.
+  const wanted = createHash('sha256').update(readFileSync(requirements)).digest('hex');
+  const stamp = join(BENCH_DIR, '.venv', 'requirements.sha256');
   if (!existsSync(PYTHON)) {
     if (!have('python3', ['--version'])) {
       log('python3 not found: the Python peer will be reported as failed');
@@ -61,17 +76,14 @@ function pythonPeer(): void {
       return;
     }
   }
-  let installed = '';
-  try {
-    installed = execFileSync(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("mcp"))'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    // not installed yet
-  }
+  const installed = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
   if (installed === wanted) return;
-  log(`installing mcp==${wanted} into bench/.venv`);
+  log('installing peers/python-echo/requirements.txt into bench/.venv');
   if (!step(PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements])) {
     log('pip install failed: the Python peer will be reported as failed');
+    return;
   }
+  writeFileSync(stamp, `${wanted}\n`);
 }
 
 /** mcp-core is measured as shipped, so the binary is built from the current sources each run. */
@@ -104,6 +116,7 @@ async function nodePeers(): Promise<void> {
   });
 }
 
+wrk();
 npmPackages();
 mcpCore();
 await nodePeers();

@@ -1,26 +1,31 @@
 /**
  * Every server the benchmarks start: which peer, which era it is driven in, and the command.
- * Workloads pick from these lists; a target whose executable is missing is still listed so it
- * is reported as failed rather than dropped.
+ * Workloads pick their rows from these lists; a target whose executable is missing is still
+ * listed so it is reported as failed rather than dropped. Commands are pinned to the server's
+ * core by the runners (lib/cores.ts), not here.
  */
+import { SERVER_CORES_AVAILABLE } from './lib/cores.ts';
 import { MCP_CORE_CLI, missing, NODE, peerScript, builtPeer, PYTHON, RMCP_ECHO } from './lib/paths.ts';
 import type { Command } from './lib/process.ts';
 import type { Era } from './lib/protocol.ts';
 
-export type PeerKey = 'mcp-core' | 'mcp-core-legacy' | 'mcp-core-workers' | 'sdk-v1' | 'sdk-v1-stateless' | 'sdk-v2' | 'rmcp' | 'python' | 'bare' | 'bytes';
-
-export const PEER_LABELS: Record<PeerKey, string> = {
+/** Every peer a row can be about, with its name in the reports. Add a peer here first. */
+export const PEER_LABELS = {
   'mcp-core': 'mcp-core',
   'mcp-core-legacy': 'mcp-core (legacy era)',
-  'mcp-core-workers': 'mcp-core, 2 workers',
+  'mcp-core-workers': 'mcp-core, workers',
   'sdk-v1': 'TS SDK v1',
+  'sdk-v1-json': 'TS SDK v1, JSON replies',
   'sdk-v1-stateless': 'TS SDK v1 stateless',
+  'sdk-v1-stateless-json': 'TS SDK v1 stateless, JSON replies',
   'sdk-v2': 'TS SDK v2',
   rmcp: 'rmcp (Rust)',
   python: 'Python SDK',
   bare: 'bare Node',
   bytes: 'bytes only (no JSON)',
-};
+} as const;
+
+export type PeerKey = keyof typeof PEER_LABELS;
 
 export interface Target {
   key: PeerKey;
@@ -29,6 +34,8 @@ export interface Target {
   mode: string;
   /** Set when the peer cannot run on this machine; it is then reported as failed. */
   unavailable?: string;
+  /** Cores the server is pinned to (1 unless it is a multi-process server). */
+  cores?: number;
 }
 
 export interface StdioTarget extends Target {
@@ -43,20 +50,21 @@ const PYTHON_MISSING = missing(PYTHON, 'bench/.venv was not created: python3 wit
 const RMCP_MISSING = missing(RMCP_ECHO, 'bench/peers/rmcp-echo was not built: cargo is needed');
 const node = (script: string, ...args: string[]): Command => ({ command: NODE, args: [script, ...args] });
 const mcpCore = (...args: string[]): Command => ({ command: NODE, args: [MCP_CORE_CLI, 'serve', ...args] });
+/** rmcp's tokio runtime gets as many workers as the server has cores: one. */
+const rmcp = (...args: string[]): Command => ({ command: RMCP_ECHO, args: ['--worker-threads', '1', ...args] });
+const python = (...args: string[]): Command => ({ command: PYTHON, args: [peerScript('python-echo', 'server.py'), ...args] });
 
 /** The echo server of each peer over stdio, in the era it is driven in. */
-export const STDIO_ECHO: Record<PeerKey, StdioTarget | undefined> = {
+export const STDIO_ECHO = {
   'mcp-core': { key: 'mcp-core', era: 'modern', mode: 'CLI serve --stdio --demo, 2026-07-28', command: mcpCore('--stdio', '--demo') },
   'mcp-core-legacy': { key: 'mcp-core-legacy', era: 'legacy', mode: 'CLI serve --stdio --demo, 2025-11-25 handshake', command: mcpCore('--stdio', '--demo') },
   'sdk-v1': { key: 'sdk-v1', era: 'legacy', mode: 'StdioServerTransport, 2025-11-25 handshake (no 2026 support)', command: node(builtPeer('sdk-v1', 'stdio.ts')) },
-  'sdk-v1-stateless': undefined,
-  'mcp-core-workers': undefined,
   'sdk-v2': { key: 'sdk-v2', era: 'modern', mode: 'serveStdio, 2026-07-28', command: node(builtPeer('sdk-v2', 'stdio.ts')) },
-  rmcp: { key: 'rmcp', era: 'modern', mode: 'stdio_pipes, 2026-07-28, release build', command: { command: RMCP_ECHO, args: ['--stdio'] }, unavailable: RMCP_MISSING },
-  python: { key: 'python', era: 'modern', mode: 'MCPServer (ex-FastMCP) stdio, 2026-07-28', command: { command: PYTHON, args: [peerScript('python-echo', 'server.py'), '--stdio'] }, unavailable: PYTHON_MISSING },
+  rmcp: { key: 'rmcp', era: 'modern', mode: 'stdio_pipes, 2026-07-28, release build, 1 tokio worker', command: rmcp('--stdio'), unavailable: RMCP_MISSING },
+  python: { key: 'python', era: 'modern', mode: 'MCPServer (ex-FastMCP) stdio, 2026-07-28', command: python('--stdio'), unavailable: PYTHON_MISSING },
   bare: { key: 'bare', era: 'modern', mode: 'readline + JSON, no MCP', command: node(builtPeer('bare', 'stdio.ts')) },
   bytes: { key: 'bytes', era: 'modern', mode: 'echo built from the request bytes: no decoding, JSON or encoding', command: node(builtPeer('bare', 'bytes.ts')) },
-};
+} satisfies Partial<Record<PeerKey, StdioTarget>>;
 
 /** Servers of N tools for tools/list over stdio. */
 export function stdioTools(count: number): StdioTarget[] {
@@ -67,38 +75,52 @@ export function stdioTools(count: number): StdioTarget[] {
     { key: 'mcp-core-legacy', era: 'legacy', mode: 'same server, 2025-11-25 handshake', command: core },
     { key: 'sdk-v1', era: 'legacy', mode: 'McpServer + zod shapes, 2025-11-25 handshake', command: node(builtPeer('sdk-v1', 'stdio.ts'), '--tools', tools) },
     { key: 'sdk-v2', era: 'modern', mode: 'serveStdio + zod schemas, 2026-07-28', command: node(builtPeer('sdk-v2', 'stdio.ts'), '--tools', tools) },
+    { key: 'python', era: 'modern', mode: 'MCPServer stdio, 2026-07-28', command: python('--stdio', '--tools', tools), unavailable: PYTHON_MISSING },
   ];
 }
+
+const WORKERS = SERVER_CORES_AVAILABLE;
 
 /** Stateless modern echo over HTTP (SDK v1 only speaks the legacy era, statelessly). */
 export const HTTP_MODERN: HttpTarget[] = [
   { key: 'mcp-core', era: 'modern', mode: 'CLI serve --http --demo, JSON reply', command: (port) => mcpCore('--http', `127.0.0.1:${port}`, '--demo') },
-  // Scaling across processes: on 2 cores the load generator needs one of them.
-  {
-    key: 'mcp-core-workers',
-    era: 'modern',
-    mode: 'CLI serve --http --demo --workers 2 (node:cluster)',
-    command: (port) => mcpCore('--http', `127.0.0.1:${port}`, '--demo', '--workers', '2'),
-  },
+  // Scaling across processes needs cores besides the generator's: on 2 cores there are none.
+  ...(WORKERS >= 2
+    ? [
+        {
+          key: 'mcp-core-workers' as const,
+          era: 'modern' as const,
+          mode: `CLI serve --http --demo --workers ${WORKERS} (node:cluster) on ${WORKERS} cores`,
+          cores: WORKERS,
+          command: (port: number) => mcpCore('--http', `127.0.0.1:${port}`, '--demo', '--workers', String(WORKERS)),
+        },
+      ]
+    : []),
   { key: 'sdk-v2', era: 'modern', mode: 'createMcpHandler + toNodeHandler, JSON reply', command: (port) => node(builtPeer('sdk-v2', 'http.ts'), '--port', String(port)) },
   {
     key: 'sdk-v1-stateless',
     era: 'legacy',
-    mode: 'LEGACY era 2025-11-25: new server+transport per request, SSE reply',
+    mode: 'LEGACY era 2025-11-25: new server+transport per request, SSE reply (default)',
     command: (port) => node(builtPeer('sdk-v1', 'http-stateless.ts'), '--port', String(port)),
+  },
+  {
+    key: 'sdk-v1-stateless-json',
+    era: 'legacy',
+    mode: 'LEGACY era 2025-11-25: new server+transport per request, enableJsonResponse',
+    command: (port) => node(builtPeer('sdk-v1', 'http-stateless.ts'), '--port', String(port), '--json'),
   },
   {
     key: 'rmcp',
     era: 'modern',
-    mode: 'StreamableHttpService on axum (TCP_NODELAY), json_response, release build',
-    command: (port) => ({ command: RMCP_ECHO, args: ['--http', `127.0.0.1:${port}`] }),
+    mode: 'StreamableHttpService on axum (TCP_NODELAY), json_response, release build, 1 tokio worker',
+    command: (port) => rmcp('--http', `127.0.0.1:${port}`),
     unavailable: RMCP_MISSING,
   },
   {
     key: 'python',
     era: 'modern',
-    mode: 'MCPServer on uvicorn, stateless_http + json_response',
-    command: (port) => ({ command: PYTHON, args: [peerScript('python-echo', 'server.py'), '--port', String(port)] }),
+    mode: 'MCPServer on uvicorn (uvloop, httptools), stateless_http + json_response',
+    command: (port) => python('--port', String(port)),
     unavailable: PYTHON_MISSING,
   },
   { key: 'bare', era: 'modern', mode: 'node:http + JSON, no MCP', command: (port) => node(builtPeer('bare', 'http.ts'), '--port', String(port)) },
@@ -109,17 +131,23 @@ export const HTTP_LEGACY: HttpTarget[] = [
   { key: 'mcp-core', era: 'legacy', mode: 'CLI serve --http --demo, JSON reply', command: (port) => mcpCore('--http', `127.0.0.1:${port}`, '--demo') },
   { key: 'sdk-v1', era: 'legacy', mode: 'transport per session on node:http, SSE reply (default)', command: (port) => node(builtPeer('sdk-v1', 'http-stateful.ts'), '--port', String(port)) },
   {
+    key: 'sdk-v1-json',
+    era: 'legacy',
+    mode: 'transport per session on node:http, enableJsonResponse',
+    command: (port) => node(builtPeer('sdk-v1', 'http-stateful.ts'), '--port', String(port), '--json'),
+  },
+  {
     key: 'rmcp',
     era: 'legacy',
-    mode: 'legacy_session_mode on axum (TCP_NODELAY), SSE reply (json_response does not apply to sessions)',
-    command: (port) => ({ command: RMCP_ECHO, args: ['--http', `127.0.0.1:${port}`, '--legacy-sessions'] }),
+    mode: 'legacy_session_mode on axum (TCP_NODELAY), SSE reply (json_response does not apply to sessions), 1 tokio worker',
+    command: (port) => rmcp('--http', `127.0.0.1:${port}`, '--legacy-sessions'),
     unavailable: RMCP_MISSING,
   },
   {
     key: 'python',
     era: 'legacy',
-    mode: 'MCPServer on uvicorn, sessions, SSE reply',
-    command: (port) => ({ command: PYTHON, args: [peerScript('python-echo', 'server.py'), '--port', String(port), '--sessions'] }),
+    mode: 'MCPServer on uvicorn (uvloop, httptools), sessions, SSE reply',
+    command: (port) => python('--port', String(port), '--sessions'),
     unavailable: PYTHON_MISSING,
   },
   { key: 'bare', era: 'legacy', mode: 'node:http + JSON + a session-id Set, no MCP', command: (port) => node(builtPeer('bare', 'http.ts'), '--port', String(port)) },
@@ -133,8 +161,15 @@ export function httpTools(count: number): HttpTarget[] {
     {
       key: 'sdk-v2',
       era: 'modern',
-      mode: 'createMcpHandler: the factory registers every tool per request',
+      mode: 'createMcpHandler: the factory registers every tool per request (schemas built once)',
       command: (port) => node(builtPeer('sdk-v2', 'http.ts'), '--port', String(port), '--tools', tools),
+    },
+    {
+      key: 'python',
+      era: 'modern',
+      mode: 'MCPServer on uvicorn (uvloop, httptools), stateless_http + json_response',
+      command: (port) => python('--port', String(port), '--tools', tools),
+      unavailable: PYTHON_MISSING,
     },
   ];
 }

@@ -13,6 +13,8 @@ export interface LoadResult {
   /** Per-request latency in milliseconds. */
   latency: LatencySummary;
   seconds: number;
+  /** Requests the good operations took, when one operation may take several (a listing of several pages). */
+  requests?: number;
   /** Set when the run could not complete (server died, stalled, refused to start). */
   failure?: string;
 }

@@ -47,6 +47,8 @@ export class StdioDriver {
   #strayReason = '';
   #exitReason: string | undefined;
   #onExit: (() => void) | undefined;
+  /** Calls waiting for their reply, failed at once if the server exits. */
+  readonly #callsWaiting = new Set<() => void>();
 
   private constructor(server: ServerProcess, era: Era) {
     this.era = era;
@@ -58,6 +60,7 @@ export class StdioDriver {
     void server.exited.then(({ code, signal }) => {
       this.#exitReason = `server exited (${signal ?? `code ${code}`})${server.stderrTail() ? `: ${server.stderrTail().slice(-600)}` : ''}`;
       this.#onExit?.();
+      for (const fail of this.#callsWaiting) fail();
     });
   }
 
@@ -92,18 +95,21 @@ export class StdioDriver {
     const id = this.#nextId++;
     const framed = call.method === 'initialize' ? call : forEra(call, this.era);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        this.#onExit = undefined;
-        reject(new Error(`no reply to ${call.method} within ${timeoutMs} ms${this.#exitReason ? `; ${this.#exitReason}` : ''}`));
-      }, timeoutMs);
-      this.#onExit = () => {
+      if (this.#exitReason !== undefined) return reject(new Error(this.#exitReason));
+      const fail = () => {
         clearTimeout(timer);
+        this.#pending.delete(id);
         reject(new Error(this.#exitReason));
       };
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        this.#callsWaiting.delete(fail);
+        reject(new Error(`no reply to ${call.method} within ${timeoutMs} ms${this.#exitReason ? `; ${this.#exitReason}` : ''}`));
+      }, timeoutMs);
+      this.#callsWaiting.add(fail);
       this.#pending.set(id, (reply, receivedAt) => {
         clearTimeout(timer);
-        this.#onExit = undefined;
+        this.#callsWaiting.delete(fail);
         resolve({ reply, receivedAt });
       });
       this.#write(`${JSON.stringify({ jsonrpc: '2.0', id, method: framed.method, params: framed.params })}\n`);

@@ -25,15 +25,21 @@ export function echoed(text: string): ResultCheck {
   };
 }
 
-/** tools/list returned the whole registry in one page. */
-export function listedTools(count: number): ResultCheck {
-  return (result) => {
-    const tools = result.tools as unknown[] | undefined;
-    if (!Array.isArray(tools)) return 'no tools array';
-    if (tools.length !== count) return `listed ${tools.length} tools, expected ${count}`;
-    return undefined;
-  };
-}
+/**
+ * One page of tools/list: a tools array of named tools with an object input schema, and a
+ * string nextCursor when more pages follow. Whether the pages add up to every tool is the
+ * listing's check (each driver follows the cursors).
+ */
+export const toolsPage: ResultCheck = (result) => {
+  const tools = result.tools as Array<{ name?: unknown; inputSchema?: { type?: unknown } }> | undefined;
+  if (!Array.isArray(tools)) return 'no tools array';
+  for (const tool of tools) {
+    if (typeof tool?.name !== 'string') return 'a tool without a name';
+    if (tool.inputSchema?.type !== 'object') return `tool ${tool.name} has no object inputSchema`;
+  }
+  if (result.nextCursor !== undefined && typeof result.nextCursor !== 'string') return 'nextCursor is not a string';
+  return undefined;
+};
 
 /** The reply to request `id` is a success whose result passes `check`. */
 export function checkReply(reply: unknown, id: unknown, check: ResultCheck): string | undefined {

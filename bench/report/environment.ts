@@ -1,5 +1,5 @@
 /** The machine and software a run used, for the top of RESULTS.md. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,16 @@ function crateVersion(name: string): string {
   }
 }
 
+/** `wrk -v` prints its version and exits 1. */
+function wrkVersion(): string {
+  const out = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  return out.error === undefined ? out.stdout.split('\n')[0].replace(/ Copyright.*$/, '') : 'not installed';
+}
+
+function pyVersion(name: string): string {
+  return run(PYTHON, ['-c', `import importlib.metadata as m; print(m.version("${name}"))`]);
+}
+
 export function environment(): Environment {
   const cpu = cpus();
   const core = JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { version: string };
@@ -58,9 +68,10 @@ export function environment(): Environment {
       ['zod', npmVersion('zod')],
       ['rmcp (crates.io)', crateVersion('rmcp')],
       ['axum (rmcp HTTP host)', crateVersion('axum')],
-      ['mcp (PyPI)', run(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("mcp"))'])],
-      ['uvicorn (Python HTTP host)', run(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("uvicorn"))'])],
-      ['autocannon (HTTP load)', npmVersion('autocannon')],
+      ['mcp (PyPI)', pyVersion('mcp')],
+      ['uvicorn (Python HTTP host)', pyVersion('uvicorn')],
+      ['uvloop, httptools (uvicorn event loop and HTTP parser)', `${pyVersion('uvloop')}, ${pyVersion('httptools')}`],
+      ['wrk (HTTP load)', wrkVersion()],
     ],
   };
 }

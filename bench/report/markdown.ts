@@ -1,10 +1,10 @@
-/** RESULTS.md: machine, targets, then one table per workload with ratios to every peer. */
+/** RESULTS.md: machine, targets, then one table per workload with mcp-core against every peer. */
 import { PEER_LABELS } from '../targets.ts';
 import type { WorkloadResult } from '../workloads/types.ts';
 import type { Environment } from './environment.ts';
-import { fmtRatio } from './format.ts';
-import { advantage } from './ratios.ts';
-import type { TargetOutcome } from './targets.ts';
+import { fmtComparison } from './format.ts';
+import { compare } from './ratios.ts';
+import { verdictText, type TargetOutcome } from './targets.ts';
 
 export interface RunInfo {
   quick: boolean;
@@ -13,6 +13,9 @@ export interface RunInfo {
   /** CPU busy share (0..1) over 2 s before and after the run, with nothing of ours running. */
   busyBefore: number;
   busyAfter: number;
+  /** How servers and generators were placed on the cores. */
+  pinning: string;
+  runs: number;
 }
 
 function quietness(run: RunInfo): string {
@@ -23,24 +26,20 @@ function quietness(run: RunInfo): string {
 
 const esc = (text: string) => text.replace(/\|/g, '\\|');
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
   for (const row of rows) lines.push(`| ${row.map(esc).join(' | ')} |`);
   return lines.join('\n');
-}
-
-function verdict(pass: boolean | undefined): string {
-  return pass === undefined ? 'n/a' : pass ? 'PASS' : 'MISS';
 }
 
 function workloadSection(workload: WorkloadResult): string {
   const rows = workload.rows.map((row) => {
     const label = PEER_LABELS[row.key];
     if (row.failure !== undefined) return [label, row.mode, ...workload.columns.map((_, i) => (i === 0 ? 'FAILED' : '-')), '-'];
-    const ratio = row.key === 'mcp-core' ? '1.00x (reference)' : fmtRatio(advantage(workload, row) ?? NaN);
-    return [label, row.mode, ...workload.columns.map((_, i) => row.cells[i] ?? '-'), ratio];
+    const vs = row.key === 'mcp-core' ? 'reference' : fmtComparison(compare(workload, row));
+    return [label, row.mode, ...workload.columns.map((_, i) => row.cells[i] ?? '-'), vs];
   });
-  const out = [`### ${workload.title}`, '', workload.description, '', table(['peer', 'how it is served', ...workload.columns, 'mcp-core advantage'], rows)];
+  const out = [`### ${workload.title}`, '', workload.description, '', table(['peer', 'how it is served', ...workload.columns, 'mcp-core vs peer'], rows)];
   const failures = workload.rows.filter((row) => row.failure !== undefined);
   const errors = workload.rows.filter((row) => row.failure === undefined && row.errors > 0);
   if (failures.length + errors.length > 0) out.push('');
@@ -51,15 +50,18 @@ function workloadSection(workload: WorkloadResult): string {
 }
 
 export function renderMarkdown(run: RunInfo, env: Environment, workloads: readonly WorkloadResult[], targets: readonly TargetOutcome[]): string {
-  const mode = run.quick ? '`npm run bench -- --quick` (short runs, fewer peers: indicative only)' : '`npm run bench` (full run)';
+  const mode = run.quick ? '`npm run bench -- --quick` (short runs: indicative only)' : '`npm run bench` (full run)';
   const passed = targets.filter((t) => t.pass === true).length;
   return [
     '# mcp-core benchmarks',
     '',
     `Written by ${mode} on ${run.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; the run took ${Math.round(run.seconds)} s. ` +
-      'Every number below comes from this one run. The bar chart of the ratios is [results.svg](results.svg).',
+      'Every number below comes from this one run. The bar chart of the comparisons is [results.svg](results.svg).',
     '',
-    '"mcp-core advantage" is mcp-core divided by the peer for throughput, and the peer divided by mcp-core for time and memory: above 1x mcp-core is ahead, below 1x the peer is.',
+    `Each row is the median of ${run.runs} runs, with their spread (min-max). "mcp-core vs peer" gives the factor by which the better one leads: ` +
+      '"ahead 1.5x" means mcp-core has 1.5x the throughput (or takes 1/1.5 the time or memory), "behind 1.2x" means the peer leads by 1.2x. ' +
+      'In brackets is the range the factor could take given both spreads; when that range holds 1x the two are a **tie**: the runs cannot tell them apart. ' +
+      'A tie shows mcp-core\'s own factor (above 1x its median is better, below 1x worse).',
     '',
     '## Machine',
     '',
@@ -67,7 +69,7 @@ export function renderMarkdown(run: RunInfo, env: Environment, workloads: readon
     '',
     quietness(run),
     '',
-    'The load generator (the driver or autocannon) and the server under test are separate processes sharing these cores, so a server that uses more than one core (rmcp on tokio) competes with the generator, and the fastest peers may be limited by the generator rather than by themselves.',
+    run.pinning,
     '',
     '## Software',
     '',
@@ -75,7 +77,7 @@ export function renderMarkdown(run: RunInfo, env: Environment, workloads: readon
     '',
     `## Targets (${passed} of ${targets.length} met)`,
     '',
-    table(['target', 'measured', 'result'], targets.map((t) => [t.target, t.measured, verdict(t.pass)])),
+    table(['target', 'measured', 'result'], targets.map((t) => [t.target, t.measured, verdictText(t.pass)])),
     '',
     '## Workloads',
     '',
@@ -83,10 +85,13 @@ export function renderMarkdown(run: RunInfo, env: Environment, workloads: readon
     '',
     '## Method',
     '',
-    '- Load generators are neutral: stdio uses a raw newline-JSON driver written for this suite (bench/drivers/stdio.ts); HTTP uses autocannon with fixed headers and body. No MCP client library is involved.',
-    '- Every reply is parsed and checked: its id matches the request, it is not an error, and its result holds the echoed text (or all the tools). Only checked replies count towards throughput; the rest are listed as errors. A peer that cannot run a workload is listed as failed.',
-    '- stdio latency runs from the write of a request to the arrival of the end of its reply line, before the driver parses it. HTTP latency is autocannon\'s per-request time.',
+    '- Load generators are neutral and written in C where it matters: HTTP load is wrk (`bench/drivers/wrk.lua` sets the POST body and headers); stdio load is a raw newline-JSON driver written for this suite (`bench/drivers/stdio.ts`). No MCP client library is involved.',
+    '- The server under test and the load generator run on separate cores (`taskset`), every peer alike: each server gets one core, a multi-threaded one included (rmcp\'s tokio runtime runs one worker). "server CPU" is the share of one core the server used, "load-gen CPU" that of the load generator (wrk, or the stdio driver), "others CPU" what everything else on the machine took meanwhile. A server near 100% with the generator well below is at its own limit; a large "others CPU" means the run was disturbed.',
+    '- Every reply is checked. Over stdio each is parsed: its id matches the request, it is not an error, and its result holds the echoed text (or the tools). Over HTTP wrk checks each response as it arrives (2xx, the echoed text present, no error, the id of a pending request), the first request of each row is parsed and checked in full with fetch, and a sample of the responses of every run is parsed and checked in full. Only checked replies count; the rest are errors. A peer that cannot run a workload is listed as failed.',
+    '- Rows take turns: every server of a workload is started and warmed up, then each row runs once per round. A disturbance on the machine then touches one run of several rows rather than every run of one.',
+    '- stdio latency runs from the write of a request to the arrival of the end of its reply line, before the driver parses it. HTTP latency is wrk\'s per-request time.',
     '- Every peer serves the same tool: `echo` of `{text}` returning one text content block. Modern-era requests carry the `_meta` envelope (protocolVersion 2026-07-28, clientCapabilities {}); modern HTTP requests also carry MCP-Protocol-Version, Mcp-Method and Mcp-Name.',
+    '- Peers run in their best documented configuration: SDK v1 also with `enableJsonResponse: true`, SDK v2 with its zod schemas built once outside the per-request factory, the Python SDK on uvicorn with uvloop and httptools, rmcp as a release build.',
     '- mcp-core is measured as shipped: the bundled binary `node dist/bin/mcp-core.js serve --stdio|--http --demo` (built by `npm run build` at setup), except tools/list, which uses a bench-only script on its McpServer API.',
     '',
   ].join('\n');

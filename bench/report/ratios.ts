@@ -1,6 +1,7 @@
 /**
- * mcp-core's advantage over a peer in one workload, as one number: above 1 mcp-core is better
- * (more throughput, or less time or memory), below 1 the peer is better.
+ * mcp-core against a peer in one workload: the ratio of the medians, and the range the ratio
+ * could take given each side's spread (min-max over the runs). A range that contains 1x is a tie:
+ * the runs cannot tell the two apart, so neither is reported ahead.
  */
 import type { PeerKey } from '../targets.ts';
 import type { Row, WorkloadResult } from '../workloads/types.ts';
@@ -9,20 +10,30 @@ export function rowOf(workload: WorkloadResult | undefined, key: PeerKey): Row |
   return workload?.rows.find((row) => row.key === key);
 }
 
-export function advantage(workload: WorkloadResult, peer: Row, reference: PeerKey = 'mcp-core'): number | undefined {
-  const core = rowOf(workload, reference)?.value;
-  if (core === undefined || peer.value === undefined || core <= 0 || peer.value <= 0) return undefined;
-  return workload.higherIsBetter ? core / peer.value : peer.value / core;
+export type Verdict = 'ahead' | 'behind' | 'tie';
+
+export interface Comparison {
+  /** mcp-core's advantage: above 1 it is better (more throughput, less time or memory). */
+  ratio: number;
+  /** The lowest and highest advantage the runs allow. */
+  low: number;
+  high: number;
+  verdict: Verdict;
 }
 
-/** Every (workload, peer) pair with a ratio, for the chart and the summary. */
-export function allAdvantages(workloads: readonly WorkloadResult[]): Array<{ workload: WorkloadResult; peer: Row; ratio: number | undefined }> {
-  const out: Array<{ workload: WorkloadResult; peer: Row; ratio: number | undefined }> = [];
-  for (const workload of workloads) {
-    for (const peer of workload.rows) {
-      if (peer.key === 'mcp-core') continue;
-      out.push({ workload, peer, ratio: advantage(workload, peer) });
-    }
-  }
-  return out;
+function range(row: Row): [number, number] {
+  const samples = row.samples.length > 0 ? row.samples : [row.value!];
+  return [Math.min(...samples), Math.max(...samples)];
+}
+
+export function compare(workload: WorkloadResult, peer: Row, reference: PeerKey = 'mcp-core'): Comparison | undefined {
+  const core = rowOf(workload, reference);
+  if (core?.value === undefined || peer.value === undefined || core.value <= 0 || peer.value <= 0) return undefined;
+  const [coreLow, coreHigh] = range(core);
+  const [peerLow, peerHigh] = range(peer);
+  const [ratio, low, high] = workload.higherIsBetter
+    ? [core.value / peer.value, coreLow / peerHigh, coreHigh / peerLow]
+    : [peer.value / core.value, peerLow / coreHigh, peerHigh / coreLow];
+  const verdict: Verdict = low <= 1 && high >= 1 ? 'tie' : ratio > 1 ? 'ahead' : 'behind';
+  return { ratio, low, high, verdict };
 }

@@ -1,12 +1,13 @@
 /**
  * results.svg: one horizontal bar per (workload, peer), the length being mcp-core's advantage
- * on a log scale centred on 1x, so 2x ahead and 2x behind are bars of the same length.
+ * on a log scale centred on 1x, so 2x ahead and 2x behind are bars of the same length. A thin
+ * line across each bar spans the range the runs allow; ties (that range holds 1x) are grey.
  * Written by hand: a few rects and texts need no charting library.
  */
 import { PEER_LABELS } from '../targets.ts';
 import type { WorkloadResult } from '../workloads/types.ts';
 import { fmtRatio } from './format.ts';
-import { advantage } from './ratios.ts';
+import { compare } from './ratios.ts';
 
 const WIDTH = 980;
 const LABEL_X = 16;
@@ -23,7 +24,9 @@ const charted = (row: { key: string }) => row.key !== 'mcp-core' && row.key !== 
 const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderSvg(workloads: readonly WorkloadResult[], subtitle: string): string {
-  const ratios = workloads.flatMap((w) => w.rows.filter(charted).map((r) => advantage(w, r))).filter((r): r is number => r !== undefined);
+  const ratios = workloads
+    .flatMap((w) => w.rows.filter(charted).map((r) => compare(w, r)))
+    .flatMap((c) => (c === undefined ? [] : [c.low, c.high]));
   const lo = Math.min(0.5, ...ratios.map((r) => r / 1.3));
   const hi = Math.max(2, ...ratios.map((r) => r * 1.3));
   const span = Math.log10(hi) - Math.log10(lo);
@@ -37,7 +40,8 @@ export function renderSvg(workloads: readonly WorkloadResult[], subtitle: string
     body.push(`<text x="${LABEL_X}" y="${y + 17}" class="workload">${xml(workload.title)}</text>`);
     y += HEADER;
     for (const peer of peers) {
-      const ratio = advantage(workload, peer);
+      const comparison = compare(workload, peer);
+      const ratio = comparison?.ratio;
       body.push(`<text x="${CHART_LEFT - 10}" y="${y + 14}" class="peer" text-anchor="end">${xml(PEER_LABELS[peer.key])}</text>`);
       if (ratio === undefined) {
         const who = peer.failure !== undefined ? `${PEER_LABELS[peer.key]} failed` : 'mcp-core failed';
@@ -46,10 +50,13 @@ export function renderSvg(workloads: readonly WorkloadResult[], subtitle: string
         const start = Math.min(x(1), x(ratio));
         const width = Math.max(1, Math.abs(x(ratio) - x(1)));
         const ahead = ratio >= 1;
-        body.push(`<rect x="${start.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" class="${ahead ? 'ahead' : 'behind'}"/>`);
+        const { low, high, verdict } = comparison!;
+        body.push(`<rect x="${start.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" class="${verdict}"/>`);
+        body.push(`<line x1="${x(low).toFixed(1)}" y1="${y + ROW / 2}" x2="${x(high).toFixed(1)}" y2="${y + ROW / 2}" class="spread"/>`);
         // Values of bars left of 1x go just right of the 1x line, clear of the peer names.
-        const labelX = ahead ? x(ratio) + 5 : x(1) + 5;
-        body.push(`<text x="${labelX.toFixed(1)}" y="${y + 14}" class="value">${fmtRatio(ratio)}</text>`);
+        const labelX = ahead ? Math.max(x(ratio), x(high)) + 5 : x(1) + 5;
+        const label = verdict === 'tie' ? `tie (${fmtRatio(ratio)})` : fmtRatio(ratio);
+        body.push(`<text x="${labelX.toFixed(1)}" y="${y + 14}" class="value">${label}</text>`);
       }
       y += ROW;
     }
@@ -67,7 +74,7 @@ export function renderSvg(workloads: readonly WorkloadResult[], subtitle: string
     '<style>',
     '.title{font-size:17px;font-weight:bold;fill:#222}.sub{font-size:12px;fill:#555}.workload{font-size:13px;font-weight:bold;fill:#222}',
     '.peer{font-size:12px;fill:#333}.value{font-size:11px;fill:#222}.na{font-size:11px;fill:#999;font-style:italic}.tick{font-size:11px;fill:#666}',
-    '.ahead{fill:#2e8b57}.behind{fill:#d2691e}.grid{stroke:#ddd;stroke-width:1}.one{stroke:#333;stroke-width:1.5}',
+    '.ahead{fill:#2e8b57}.behind{fill:#d2691e}.tie{fill:#aaa}.spread{stroke:#222;stroke-width:1.5}.grid{stroke:#ddd;stroke-width:1}.one{stroke:#333;stroke-width:1.5}',
     '</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="${LABEL_X}" y="26" class="title">mcp-core advantage over each peer (log scale; right of 1x = mcp-core ahead)</text>`,

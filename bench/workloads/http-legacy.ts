@@ -1,46 +1,48 @@
 /**
- * Workload 4: legacy-era (2025-11-25) echo inside one Streamable HTTP session: initialize and
- * notifications/initialized once, then every request carries that Mcp-Session-Id.
+ * Legacy-era (2025-11-25) echo inside one Streamable HTTP session: initialize and
+ * notifications/initialized once, then every request carries that Mcp-Session-Id and its own
+ * JSON-RPC id. 1 and 64 connections.
  */
+import { ID_SLOT } from '../drivers/wrk.ts';
 import { openSession } from '../drivers/session.ts';
 import { echoed } from '../lib/check.ts';
 import { SMALL_TEXT } from '../lib/payload.ts';
-import { echoCall, legacyHeaders } from '../lib/protocol.ts';
+import { echoCall, legacyHeaders, requestBody } from '../lib/protocol.ts';
 import { HTTP_LEGACY } from '../targets.ts';
-import { measureHttp, withHttpServer } from './http-runner.ts';
-import { LOAD_COLUMNS, progress } from './rows.ts';
-import type { Row, Settings, WorkloadResult } from './types.ts';
+import { LOAD_COLUMNS, loadCells } from './columns.ts';
+import { ECHO_EXPECT, ECHO_REJECT } from './http-modern.ts';
+import { httpRow } from './http-runner.ts';
+import { measureRows } from './runner.ts';
+import type { Workload } from './types.ts';
 
-export async function httpLegacy(settings: Settings): Promise<WorkloadResult> {
-  const rows: Row[] = [];
-  for (const target of HTTP_LEGACY) {
-    const row = await withHttpServer(target, async ({ url }) =>
-      measureHttp(target, settings, {
-        url,
-        headers: legacyHeaders(await openSession(url)),
-        call: echoCall(SMALL_TEXT),
-        check: echoed(SMALL_TEXT),
-        connections: settings.httpConnections,
-        uniqueIds: true,
-      }),
-    );
-    progress('http-legacy', target, row);
-    rows.push(row);
-  }
+export function httpLegacy(connections: number): Workload {
+  const id = `http-legacy-${connections}`;
   return {
-    id: 'http-legacy',
-    title: 'HTTP legacy (2025-11-25) session echo',
-    description:
-      `One session (initialize + notifications/initialized), then POST /mcp tools/call echo with its Mcp-Session-Id and ` +
-      `MCP-Protocol-Version 2025-11-25 from ${settings.httpConnections} autocannon connections (${settings.httpConnections} in flight); ` +
-      `${settings.httpWarmupS} s warm-up, then ${settings.httpS} s measured.`,
-    unit: 'req/s',
-    higherIsBetter: true,
-    columns: LOAD_COLUMNS,
-    rows,
-    notes: [
-      'Every request gets its own JSON-RPC id (ids must not repeat in flight within a session); the rest of the body is fixed. ' +
-        'Numbering requests costs the load generator about a fifth of its peak rate, equally for every peer.',
-    ],
+    id,
+    group: 'http-legacy',
+    async run(settings) {
+      const body = requestBody(1, echoCall(SMALL_TEXT)).replace('"id":1,', `"id":${ID_SLOT},`);
+      const specs = HTTP_LEGACY.map((target) =>
+        httpRow(target, settings, {
+          connections,
+          prepare: async (url) => ({ headers: legacyHeaders(await openSession(url)), body, ids: 'numbered', expect: ECHO_EXPECT, reject: ECHO_REJECT, check: echoed(SMALL_TEXT) }),
+        }),
+      );
+      return {
+        id,
+        title: `HTTP legacy (2025-11-25) session echo, ${connections} in flight`,
+        description:
+          'One session (initialize + notifications/initialized), then POST /mcp tools/call echo with its Mcp-Session-Id and ' +
+          `MCP-Protocol-Version 2025-11-25 from wrk with ${connections} connection(s); ${settings.httpWarmupS} s warm-up, then ${settings.runs} runs of ${settings.httpS} s.`,
+        unit: 'req/s',
+        higherIsBetter: true,
+        columns: LOAD_COLUMNS,
+        rows: await measureRows(id, specs, settings.runs, loadCells),
+        notes: [
+          'Every request gets its own JSON-RPC id (ids must not repeat in flight within a session), and every reply is matched to a pending id.',
+          'TS SDK v1 is shown with its default SSE replies and with enableJsonResponse (JSON, like mcp-core).',
+        ],
+      };
+    },
   };
 }

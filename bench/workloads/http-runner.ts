@@ -1,56 +1,63 @@
-/** Starting an HTTP target on a free loopback port, using it, and always stopping it. */
-import { httpLoad } from '../drivers/http.ts';
-import type { ResultCheck } from '../lib/check.ts';
+/**
+ * HTTP rows: the server started on its pinned core on a free loopback port, one request checked
+ * in full with fetch before any load, then wrk runs (drivers/wrk.ts) for the warm-up and each
+ * measured run; the server is always stopped.
+ */
+import { ID_SLOT, wrkLoad, type WrkLoad } from '../drivers/wrk.ts';
+import { checkReply, parseHttpBody } from '../lib/check.ts';
+import { onServerCores } from '../lib/cores.ts';
 import { freePort, HOST, waitForPort } from '../lib/net.ts';
-import { requestBody, type RpcCall } from '../lib/protocol.ts';
-import { startProcess, type Command, type ServerProcess } from '../lib/process.ts';
+import { startProcess, type Command } from '../lib/process.ts';
 import type { HttpTarget } from '../targets.ts';
-import { failedRow, loadRow } from './rows.ts';
-import type { Row, Settings } from './types.ts';
+import { loadTrial, type RowSpec, type Subject, type Trial } from './runner.ts';
+import type { Settings } from './types.ts';
 
-export interface HttpMeasure {
-  url: string;
-  headers: Record<string, string>;
-  call: RpcCall;
-  check: ResultCheck;
+/** The load of one row, made once the server listens (a legacy row opens its session then). */
+export type PrepareLoad = (url: string) => Promise<Omit<WrkLoad, 'url' | 'connections' | 'seconds'>>;
+
+export interface HttpRowOptions {
   connections: number;
-  /** Give every request its own id (required inside a session). */
-  uniqueIds?: boolean;
+  prepare: PrepareLoad;
+  /** Extra environment for the server. */
+  env?: Record<string, string>;
 }
 
-/** Loads one served target with autocannon for the run's warm-up and duration; one table row. */
-export async function measureHttp(target: HttpTarget, settings: Settings, measure: HttpMeasure): Promise<Row> {
-  const { call, ...rest } = measure;
-  return loadRow(target, await httpLoad({ ...rest, body: requestBody(1, call), id: 1, warmupSeconds: settings.httpWarmupS, durationSeconds: settings.httpS }));
+export function httpRow(target: HttpTarget, settings: Settings, options: HttpRowOptions): RowSpec {
+  return { target, open: () => openHttp(target, settings, options) };
 }
 
-export interface RunningServer {
-  url: string;
-  server: ServerProcess;
-}
-
-export async function withHttpServer(
-  target: HttpTarget,
-  use: (running: RunningServer) => Promise<Row>,
-  env: Record<string, string> = {},
-): Promise<Row> {
-  if (target.unavailable !== undefined) return failedRow(target, target.unavailable);
+async function openHttp(target: HttpTarget, settings: Settings, options: HttpRowOptions): Promise<Subject> {
   const port = await freePort();
   const base = target.command(port);
-  const command: Command = { ...base, env: { ...base.env, ...env } };
+  const command: Command = onServerCores({ ...base, env: { ...base.env, ...options.env } }, target.cores ?? 1);
   const server = startProcess(command);
+  const withStderr = (message: string) => `${message}${server.stderrTail() ? `; server stderr: ${server.stderrTail().slice(-300)}` : ''}`;
   try {
-    try {
-      await waitForPort(port, 20_000, server.exited);
-    } catch (error) {
-      return failedRow(target, `could not start: ${(error as Error).message}; ${server.stderrTail().slice(-400)}`);
-    }
-    const row = await use({ url: `http://${HOST}:${port}/mcp`, server });
-    if (row.failure !== undefined && server.stderrTail()) row.failure += `; server stderr: ${server.stderrTail().slice(-300)}`;
-    return row;
+    await waitForPort(port, 20_000, server.exited);
+    const url = `http://${HOST}:${port}/mcp`;
+    const prepared = await options.prepare(url);
+    const load: WrkLoad = { ...prepared, url, connections: options.connections, seconds: settings.httpS };
+    await checkOnce(load);
+    const run = async (seconds: number): Promise<Trial> => loadTrial(await wrkLoad({ ...load, seconds }), withStderr);
+    return {
+      pid: server.pid,
+      warmup: () => run(settings.httpWarmupS),
+      trial: () => run(settings.httpS),
+      close: () => server.stop(),
+    };
   } catch (error) {
-    return failedRow(target, `${(error as Error).message}; ${server.stderrTail().slice(-300)}`);
-  } finally {
     await server.stop();
+    throw new Error(withStderr((error as Error).message));
   }
+}
+
+/** One request with the load's own headers and body, its reply parsed and checked in full. */
+async function checkOnce(load: WrkLoad): Promise<void> {
+  const id = typeof load.ids === 'number' ? load.ids : 1;
+  const body = load.body.replace(ID_SLOT, String(id)).replace('__CURSOR__', '');
+  const response = await fetch(load.url, { method: 'POST', headers: load.headers, body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`first request: HTTP ${response.status} ${text.slice(0, 200)}`);
+  const problem = checkReply(parseHttpBody(text), id, load.check);
+  if (problem !== undefined) throw new Error(`first request: ${problem}`);
 }
