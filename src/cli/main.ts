@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { parseCommandLine, USAGE, UsageError, type ServeArgs } from './args.ts';
 import { serve } from './serve.ts';
+import { shutdownGracefully } from './shutdown.ts';
 import type { WorkerMessage } from './workers.ts';
 import type { Cluster } from 'node:cluster';
 
@@ -30,29 +31,33 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   const isWorker = config.workers > 1 && (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker;
   if (config.workers > 1 && !isWorker) {
     const { runPrimary } = await import('./workers.ts');
-    runPrimary(config.workers, config.server.requestStateSecret, (url) => announce(`${url} (${config.workers} workers)`));
+    runPrimary(config.workers, config.server.requestStateSecret, config.server.shutdownDeadlineMs, (url) => announce(`${url} (${config.workers} workers)`));
     return;
   }
 
+  // The first signal drains (see shutdown.ts); a second one stops waiting for calls in flight.
   let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
+  const hurry = new AbortController();
+  const stop = (reason: string) => {
+    if (stopping) return hurry.abort();
     stopping = true;
-    try {
-      await serving.close();
-    } catch (error) {
-      process.stderr.write(`mcp-core: shutdown failed: ${(error as Error)?.stack ?? String(error)}\n`);
-      code = 1;
-    }
-    process.exit(code);
+    const log = (line: string) => process.stderr.write(`mcp-core: ${line}\n`);
+    shutdownGracefully(serving, { reason, deadlineMs: config.server.shutdownDeadlineMs, hurry: hurry.signal, log }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`shutdown failed: ${(error as Error)?.stack ?? String(error)}`);
+        process.exit(1);
+      },
+    );
   };
-  const serving = await serve(config, { http, stdio, onStdioClose: () => void shutdown(0) });
+  const serving = await serve(config, { http, stdio, onStdioClose: () => stop('stdin closed') });
   if (serving.url !== undefined) {
     if (isWorker) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
     else announce(serving.url);
   }
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // A worker hears SIGINT from the terminal along with the primary's SIGTERM: one signal, not two.
+  process.on('SIGINT', () => isWorker || stop('SIGINT'));
 }
 
 async function main(argv: readonly string[]): Promise<void> {

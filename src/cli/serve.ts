@@ -9,16 +9,21 @@ import type { Config } from '../config/config.ts';
 import { registerDemo } from '../demo.ts';
 import type { Health } from '../observability/health.ts';
 import type { ServerConnection } from '../server/connection.ts';
+import type { Drainable } from '../transport/drain.ts';
 import { McpServer } from '../server/server.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export interface Serving {
+  server: McpServer;
   /** The HTTP endpoint's URL, when HTTP is served. */
   url: string | undefined;
   /** /healthz and /readyz, when HTTP is served. */
   health: Health | undefined;
-  close(): Promise<void>;
+  /** What takes part in a graceful shutdown: the HTTP listener, the stdio connection. */
+  drainables: Drainable[];
+  /** Closes everything; `graceMs` lets HTTP connections finish writing their answers. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface ServeOptions {
@@ -41,7 +46,8 @@ export function createServer(config: Config): McpServer {
 
 export async function serve(config: Config, options: ServeOptions): Promise<Serving> {
   const server = createServer(config);
-  const closers: Array<() => Promise<void> | void> = [() => server.close()];
+  const closers: Array<(graceMs?: number) => Promise<void> | void> = [() => server.close()];
+  const drainables: Drainable[] = [];
   let url: string | undefined;
   let health: Health | undefined;
   let stdio: ServerConnection | undefined;
@@ -69,19 +75,26 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     });
     const store = listener.handler.transport.sessions;
     sessionCount = () => store?.size ?? 0;
-    closers.push(() => listener.close());
+    closers.push((graceMs) => listener.close(graceMs));
+    drainables.push(listener);
     url = listener.url;
   }
   if (options.stdio) {
     const [{ StdioServerTransport }, { ServerConnection }] = await Promise.all([import('../transport/stdio.ts'), import('../server/connection.ts')]);
     const transport = new StdioServerTransport({ maxMessageBytes: config.stdio.maxMessageBytes });
-    stdio = new ServerConnection(server, transport, { onClose: options.onStdioClose }).start();
+    const connection = new ServerConnection(server, transport, { drainTimeoutMs: config.server.shutdownDeadlineMs, onClose: options.onStdioClose }).start();
+    // Closing flushes stdout: answers written just before exit are not lost.
+    closers.push(() => connection.close());
+    drainables.push(connection);
+    stdio = connection;
   }
   return {
+    server,
     url,
     health,
-    close: async () => {
-      for (const close of closers) await close();
+    drainables,
+    close: async (graceMs) => {
+      for (const close of closers) await close(graceMs);
     },
   };
 }

@@ -15,8 +15,15 @@ export interface WorkerMessage {
   url: string;
 }
 
-/** Runs the primary: forks, restarts crashed workers, prints the URL once, stops them all. */
-export function runPrimary(workers: number, requestStateSecret: string | undefined, onListening: (url: string) => void): void {
+/** Past the workers' own shutdown deadline, how long the primary waits before killing them. */
+const KILL_AFTER_DEADLINE_MS = 10_000;
+
+/**
+ * Runs the primary: forks, restarts crashed workers, prints the URL once. SIGTERM/SIGINT are
+ * passed to the workers as SIGTERM, each drains its calls (shutdownDeadlineMs) and exits; the
+ * primary exits when they all have, 0 when they all exited cleanly.
+ */
+export function runPrimary(workers: number, requestStateSecret: string | undefined, shutdownDeadlineMs: number, onListening: (url: string) => void): void {
   // One secret for all, so a requestState sealed by one worker opens in another.
   const env = { MCP__SERVER__REQUESTSTATESECRET: requestStateSecret ?? randomBytes(32).toString('base64url') };
   let stopping = false;
@@ -46,21 +53,33 @@ export function runPrimary(workers: number, requestStateSecret: string | undefin
     return worker;
   };
 
+  const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
   const stop = (code: number) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the workers stop waiting for their calls in flight.
+      for (const worker of alive()) worker.process.kill('SIGTERM');
+      return;
+    }
     stopping = true;
-    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-    if (alive.length === 0) process.exit(code);
-    let left = alive.length;
-    for (const worker of alive) {
-      worker.once('exit', () => {
+    const running = alive();
+    if (running.length === 0) process.exit(code);
+    let left = running.length;
+    for (const worker of running) {
+      worker.once('exit', (exitCode, signal) => {
+        // A worker still starting has no handler yet and dies of the SIGTERM itself: with
+        // nothing accepted, that is a clean stop too.
+        if (signal === null ? exitCode !== 0 : signal !== 'SIGTERM') code = code || 1;
         if (--left === 0) process.exit(code);
       });
       worker.process.kill('SIGTERM');
     }
+    const killer = setTimeout(() => {
+      for (const worker of alive()) worker.process.kill('SIGKILL');
+    }, shutdownDeadlineMs + KILL_AFTER_DEADLINE_MS);
+    killer.unref();
   };
 
   for (let i = 0; i < workers; i++) fork();
-  process.once('SIGINT', () => stop(0));
-  process.once('SIGTERM', () => stop(0));
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
 }

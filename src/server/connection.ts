@@ -23,8 +23,9 @@ import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
-import { ErrorCode } from '../protocol/wire-errors.ts';
+import { ErrorCode, type WireError } from '../protocol/wire-errors.ts';
 import { LegacySession, type SessionOutlet } from '../store/legacy-session.ts';
+import { deadlinePassed, DrainState, SHUTTING_DOWN, type Drainable } from '../transport/drain.ts';
 import { BaseExchange } from '../transport/exchange.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import type { McpServer } from './server.ts';
@@ -69,21 +70,22 @@ function hasModernMeta(request: JsonRpcRequest): boolean {
   return request.params?._meta?.[MetaKey.ProtocolVersion] !== undefined;
 }
 
-export class ServerConnection implements MessageReceiver, SessionOutlet {
+export class ServerConnection implements MessageReceiver, SessionOutlet, Drainable {
   readonly #server: McpServer;
   readonly #transport: Transport;
   readonly #inflight: Map<RequestId, StreamExchange>;
   readonly #maxInflight: number;
   readonly #drainTimeoutMs: number;
   readonly #onClose: ConnectionOptions['onClose'];
-  /** Set once the client stopped sending: the connection closes when nothing is in flight. */
-  #draining: NodeJS.Timeout | undefined;
+  /** Set once the client stopped sending: the drain deadline, after which the rest is abandoned. */
+  #inputEndDeadline: NodeJS.Timeout | undefined;
   #session: LegacySession | undefined;
   /** Reading is paused because the peer is not draining our writes. */
   #outputBlocked: boolean;
   /** Reading is paused because too many requests are in flight. */
   #inflightBlocked: boolean;
   #closed: boolean;
+  readonly #drain: DrainState;
 
   constructor(server: McpServer, transport: Transport, options: ConnectionOptions = {}) {
     this.#server = server;
@@ -92,11 +94,12 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
     this.#maxInflight = options.maxInflight ?? 1024;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.#onClose = options.onClose;
-    this.#draining = undefined;
+    this.#inputEndDeadline = undefined;
     this.#session = undefined;
     this.#outputBlocked = false;
     this.#inflightBlocked = false;
     this.#closed = false;
+    this.#drain = new DrainState();
   }
 
   start(): this {
@@ -174,15 +177,16 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
    * within the drain timeout, before the connection closes (spec: stdio shutdown).
    */
   onInputEnd(): void {
-    if (this.#closed || this.#draining !== undefined) return;
+    if (this.#closed || this.#inputEndDeadline !== undefined) return;
     // Nothing can answer a server-to-client request any more: calls waiting on one go on now.
     this.#session?.close();
-    this.#draining = setTimeout(() => this.#closeDrained(), this.#drainTimeoutMs);
-    this.#draining.unref();
-    if (this.#inflight.size === 0) this.#closeDrained();
+    // Calls still running at the deadline are answered with an error, never left unanswered.
+    this.#inputEndDeadline = setTimeout(() => this.abandon(deadlinePassed(this.#drainTimeoutMs)), this.#drainTimeoutMs);
+    this.#inputEndDeadline.unref();
+    this.drain().then(() => this.#closeDrained());
   }
 
-  /** Closes once drained (or at the drain timeout); onClose cancels whatever still runs. */
+  /** Closes once drained (at the drain timeout, once the rest is abandoned). */
   #closeDrained(): void {
     this.close().then(undefined, (error: unknown) => this.#server.reportError(error, { method: 'close' }));
   }
@@ -190,10 +194,11 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
   onClose(error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#draining);
+    clearTimeout(this.#inputEndDeadline);
     const reason = new McpLocalError(LocalErrorCode.ConnectionClosed, 'Connection closed', { cause: error });
     for (const exchange of this.#inflight.values()) exchange.cancel(reason);
     this.#inflight.clear();
+    this.#drain.settled(0);
     this.#session?.close();
     this.#onClose?.(error);
   }
@@ -202,7 +207,27 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
     return this.#transport.close();
   }
 
+  /** Graceful shutdown: new requests get an error; resolves once those in flight are answered. */
+  drain(): Promise<void> {
+    return this.#drain.start(this.#inflight.size);
+  }
+
+  /** Answers the requests still in flight with `error` and cancels their handlers. */
+  abandon(error: WireError): void {
+    const reason = new McpLocalError(LocalErrorCode.Cancelled, error.message);
+    for (const [id, exchange] of this.#inflight) {
+      this.send(errorResponse(id, error));
+      exchange.cancel(reason);
+    }
+    this.#inflight.clear();
+    this.#drain.settled(0);
+  }
+
   #request(request: JsonRpcRequest): void {
+    if (this.#drain.draining) {
+      this.send(errorResponse(request.id, SHUTTING_DOWN));
+      return;
+    }
     if (this.#inflight.has(request.id)) {
       this.send(errorResponse(request.id, { code: ErrorCode.InvalidRequest, message: `Request id ${request.id} is already in flight` }));
       return;
@@ -249,11 +274,11 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
         this.send(internalError(id));
       }
     }
+    if (this.#drain.draining) this.#drain.settled(this.#inflight.size);
     if (this.#inflightBlocked && this.#inflight.size < this.#maxInflight / 2) {
       this.#inflightBlocked = false;
       if (!this.#outputBlocked) this.#transport.resume();
     }
-    if (this.#draining !== undefined && this.#inflight.size === 0) this.#closeDrained();
   }
 
   #notification(notification: JsonRpcNotification): void {
@@ -263,6 +288,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet {
       if (exchange) {
         this.#inflight.delete(requestId!);
         exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, stringOr(notification.params?.reason, 'Cancelled by client')));
+        if (this.#drain.draining) this.#drain.settled(this.#inflight.size);
       }
       return;
     }

@@ -14,5 +14,11 @@ export const server = {
       writeOnly: true,
       description: 'Secret that seals multi round-trip requestState; every process behind one endpoint needs the same one. Random per process when unset.',
     },
+    shutdownDeadlineMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 10000,
+      description: 'On SIGTERM/SIGINT, how long calls in flight may run on; those still running then are answered with an error. New requests are refused meanwhile.',
+    },
   },
 } as const;

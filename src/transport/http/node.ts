@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { WireError } from '../../protocol/wire-errors.ts';
 import type { AuthInfo } from '../exchange.ts';
 import type { OutgoingHeaders, ResponseSink } from './sink.ts';
 import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './streamable-http.ts';
@@ -173,7 +174,15 @@ export interface HttpListener {
   handler: NodeHandler;
   /** `http://host:port/path` */
   url: string;
-  close(): Promise<void>;
+  /** Graceful shutdown, first step: new MCP requests get 503 (routes still answer); resolves once those in flight are answered. */
+  drain(): Promise<void>;
+  /** Answers the MCP requests still in flight with `error`. */
+  abandon(error: WireError): void;
+  /**
+   * Stops listening, ends sessions and closes every connection. With `graceMs`, connections
+   * still writing an answer get up to that long to finish it first (after a drain).
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -202,11 +211,25 @@ export async function serveHttp(
     server,
     handler,
     url: `http://${shownHost}:${address.port}${options.path ?? '/mcp'}`,
-    close: () =>
+    drain: () => handler.transport.drain(),
+    abandon: (error) => handler.transport.abandon(error),
+    close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
         handler.transport.close();
         server.close(() => resolve());
-        server.closeAllConnections();
+        if (graceMs <= 0) {
+          server.closeAllConnections();
+          return;
+        }
+        // A connection becomes idle once its answer is written; node:http closes idle ones
+        // only when asked, so ask until none is left or the grace is over.
+        server.closeIdleConnections();
+        const poll = setInterval(() => server.closeIdleConnections(), 25);
+        const cutoff = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.once('close', () => {
+          clearInterval(poll);
+          clearTimeout(cutoff);
+        });
       }),
   };
 }

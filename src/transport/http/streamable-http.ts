@@ -28,11 +28,12 @@ import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, Notification } from '../../protocol/methods.ts';
 import { DEFAULT_HEADERLESS_VERSION, isLegacyVersion, legacyAtLeast, SUPPORTED_VERSIONS } from '../../protocol/versions.ts';
-import { ErrorCode } from '../../protocol/wire-errors.ts';
+import { ErrorCode, type WireError } from '../../protocol/wire-errors.ts';
 import { createOriginCheck, type OriginCheck } from '../../security/origin.ts';
 import { MemoryEventStore, streamIdOf, type EventStore } from '../../store/event-store.ts';
 import { LegacySession } from '../../store/legacy-session.ts';
 import { SessionStore, type SessionStoreOptions } from '../../store/session-store.ts';
+import { DrainState, SHUTTING_DOWN, type Drainable } from '../drain.ts';
 import type { AuthInfo, Exchange } from '../exchange.ts';
 import { HttpExchange, modernStatus, NO_HEADERS, type StreamOpener } from './exchange.ts';
 import { checkModernRequest, header, type Headers } from './modern-headers.ts';
@@ -99,7 +100,7 @@ function accepts(headers: Headers, type: string): boolean {
   return accept === undefined || accept.includes(type) || accept.includes('*/*');
 }
 
-export class StreamableHttp implements StreamOpener {
+export class StreamableHttp implements StreamOpener, Drainable {
   readonly maxBodyBytes: number;
   readonly sessions: SessionStore | undefined;
   readonly #endpoint: McpEndpoint;
@@ -111,6 +112,9 @@ export class StreamableHttp implements StreamOpener {
   /** A remote event store may fail in the background: reported, it costs only resumability. */
   readonly #appendFailed: (error: unknown) => void;
   readonly #dropFailed: (error: unknown) => void;
+  /** Requests of every era whose answer is still to come, for a graceful shutdown. */
+  readonly #inflight: Map<HttpExchange, RequestId>;
+  readonly #drain: DrainState;
 
   constructor(endpoint: McpEndpoint, options: StreamableHttpOptions = {}) {
     this.#endpoint = endpoint;
@@ -124,6 +128,8 @@ export class StreamableHttp implements StreamOpener {
     this.#headerParams = (name) => endpoint.headerParams?.(name);
     this.#appendFailed = (error) => this.#report(error, 'event store append');
     this.#dropFailed = (error) => this.#report(error, 'event store drop');
+    this.#inflight = new Map();
+    this.#drain = new DrainState();
   }
 
   // ---- checks every adapter runs before reading a body ---------------------------------------
@@ -179,6 +185,10 @@ export class StreamableHttp implements StreamOpener {
     const kind = classify(message);
     if (kind === MessageKind.Invalid) {
       this.refuse(sink, { status: 400, code: ErrorCode.InvalidRequest, message: describeInvalid(message) }, salvageId(message));
+      return;
+    }
+    if (this.#drain.draining && kind === MessageKind.Request) {
+      this.#refuseWhileDraining(sink, (message as JsonRpcRequest).id);
       return;
     }
     // Whatever goes wrong while serving one message stays with it (see #failed). One try around
@@ -266,17 +276,22 @@ export class StreamableHttp implements StreamOpener {
     // the client cancels explicitly, and a resumable stream keeps its events.
     if (modern) exchange.sink.onAbort(() => exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Client closed the connection')));
     inflight?.set(request.id, exchange);
+    this.#inflight.set(exchange, request.id);
     out.then(
-      (response) => {
-        if (inflight?.get(request.id) === exchange) inflight.delete(request.id);
-        this.#finish(request, exchange, response, modern);
-      },
+      (response) => this.#settle(request, exchange, modern, inflight, response),
       (error: unknown) => {
-        if (inflight?.get(request.id) === exchange) inflight.delete(request.id);
         this.#report(error, request.method);
-        this.#finish(request, exchange, internalError(request.id), modern);
+        this.#settle(request, exchange, modern, inflight, internalError(request.id));
       },
     );
+  }
+
+  /** An async request has its response: it leaves the in-flight tables and is answered. */
+  #settle(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight: Map<RequestId, HttpExchange> | undefined, response: JsonRpcResponse | undefined): void {
+    if (inflight?.get(request.id) === exchange) inflight.delete(request.id);
+    this.#inflight.delete(exchange);
+    this.#finish(request, exchange, response, modern);
+    if (this.#drain.draining) this.#drain.settled(this.#inflight.size);
   }
 
   #initialize(request: JsonRpcRequest, sink: ResponseSink, auth: AuthInfo | undefined): void {
@@ -399,6 +414,10 @@ export class StreamableHttp implements StreamOpener {
   // ---- GET: the standalone stream, and resumption ---------------------------------------------
 
   get(headers: Headers, sink: ResponseSink): void {
+    if (this.#drain.draining) {
+      this.#refuseWhileDraining(sink, undefined);
+      return;
+    }
     const sessionId = header(headers, 'mcp-session-id');
     if (sessionId === undefined || this.sessions === undefined) {
       // Modern clients have no GET stream (spec 2026-07-28: respond 405).
@@ -469,6 +488,32 @@ export class StreamableHttp implements StreamOpener {
     }
     state.standalone?.end();
     this.#streams.delete(session);
+  }
+
+  // ---- graceful shutdown ---------------------------------------------------------------------
+
+  /**
+   * Refuses new requests and streams from now on (503, `Connection: close`); resolves once
+   * every request in flight has its answer. Client responses and notifications still reach
+   * the calls that wait for them.
+   */
+  drain(): Promise<void> {
+    return this.#drain.start(this.#inflight.size);
+  }
+
+  /** Answers every request still in flight with `error` (as its result would have gone) and cancels it. */
+  abandon(error: WireError): void {
+    const reason = new McpLocalError(LocalErrorCode.Cancelled, error.message);
+    for (const [exchange, id] of this.#inflight) {
+      exchange.finish(errorResponse(id, error), 200);
+      exchange.cancel(reason);
+    }
+    this.#inflight.clear();
+    this.#drain.settled(0);
+  }
+
+  #refuseWhileDraining(sink: ResponseSink, id: RequestId | undefined): void {
+    this.refuse(sink, { ...SHUTTING_DOWN, status: 503, headers: { connection: 'close', 'retry-after': '1' } }, id);
   }
 
   /** Ends every session and stream (server shutdown). */

@@ -1,0 +1,68 @@
+/**
+ * Graceful shutdown of `mcp-core serve` (SIGTERM, SIGINT, or the stdio client closing stdin):
+ *
+ * 1. `/readyz` turns unready and the server ends its long-lived requests gracefully
+ *    (`subscriptions/listen` answers its final result);
+ * 2. every transport refuses new requests (HTTP 503 with a JSON-RPC error, a JSON-RPC error
+ *    over stdio) while the calls it accepted run on, up to `server.shutdownDeadlineMs`;
+ * 3. calls still running then are answered with an error and cancelled;
+ * 4. the listeners close once the answers are written, and the process exits 0.
+ *
+ * A second signal skips the rest of the wait (step 3 at once).
+ */
+import type { Health } from '../observability/health.ts';
+import type { McpServer } from '../server/server.ts';
+import { deadlinePassed, type Drainable } from '../transport/drain.ts';
+
+/** How long connections get to finish writing their last answers before they are cut. */
+const WRITE_GRACE_MS = 2000;
+
+export interface Stoppable {
+  server: McpServer;
+  health: Health | undefined;
+  drainables: readonly Drainable[];
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  /** What started it, for the log: `SIGTERM`, `stdin closed`. */
+  reason: string;
+  deadlineMs: number;
+  /** Aborted by a second signal: stop waiting for calls in flight. */
+  hurry: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** Resolves true when `work` settles within `ms` and before `hurry` aborts, false otherwise. */
+function within(work: Promise<unknown>, ms: number, hurry: AbortSignal): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    if (hurry.aborted) return resolve(false);
+    const timer = setTimeout(() => finish(false), ms);
+    const onHurry = () => finish(false);
+    function finish(inTime: boolean) {
+      clearTimeout(timer);
+      hurry.removeEventListener('abort', onHurry);
+      resolve(inTime);
+    }
+    hurry.addEventListener('abort', onHurry, { once: true });
+    work.then(() => finish(true), () => finish(true));
+  });
+}
+
+/**
+ * @example
+ * await shutdownGracefully(serving, { reason: 'SIGTERM', deadlineMs: 10_000, hurry: secondSignal, log });
+ * process.exit(0);
+ */
+export async function shutdownGracefully(target: Stoppable, options: ShutdownOptions): Promise<void> {
+  target.health?.startDraining();
+  target.server.close();
+  options.log(`${options.reason}: shutting down; new requests are refused, calls in flight have ${options.deadlineMs} ms to finish`);
+  const drained = Promise.all(target.drainables.map((drainable) => drainable.drain()));
+  if (!(await within(drained, options.deadlineMs, options.hurry))) {
+    options.log(`calls still running after the shutdown deadline (${options.deadlineMs} ms) are answered with an error`);
+    const error = deadlinePassed(options.deadlineMs);
+    for (const drainable of target.drainables) drainable.abandon(error);
+  }
+  await target.close(WRITE_GRACE_MS);
+}

@@ -1,0 +1,250 @@
+/**
+ * Graceful shutdown of `mcp-core serve`: SIGTERM while calls are in flight, over HTTP (both
+ * eras, one process and --workers) and over stdio. Every accepted call gets its answer, new
+ * requests are refused cleanly, /readyz turns unready at once, a call that outlives the
+ * deadline gets an error, and the process exits 0.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { MODERN_META, openSession, post } from '../helpers/http.ts';
+import { CLI } from '../helpers/processes.ts';
+
+const MODERN_HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'sleep' };
+/** Long enough that all calls are surely still running when the signal comes (each has reported progress by then). */
+const CALL_MS = 5000;
+/** Far past the deadline of the tests that use it; its first progress comes after a tenth of it. */
+const LONG_MS = 20_000;
+
+interface Server {
+  process: ChildProcess;
+  url: string;
+  /** Resolves when a stderr line matches. */
+  stderrLine(pattern: RegExp): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+function start(args: string[], env: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--demo', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const lines: string[] = [];
+  const watchers: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    lines.push(line);
+    for (const watcher of watchers.filter((w) => w.pattern.test(line))) {
+      watchers.splice(watchers.indexOf(watcher), 1);
+      watcher.resolve(line);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stderrLine = (pattern: RegExp) =>
+    new Promise<string>((resolve) => {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen !== undefined) resolve(seen);
+      else watchers.push({ pattern, resolve });
+    });
+  if (args.includes('--stdio')) return Promise.resolve({ process: child, url: '', stderrLine, exited });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${lines.join('\n')}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const found = /(http:\/\/\S+?)(?:\s|$)/.exec(line);
+      if (found) resolve({ process: child, url: found[1], stderrLine, exited });
+    });
+  });
+}
+
+interface Call {
+  /** The call reported progress: it is running in the server. */
+  started: Promise<void>;
+  /** The final JSON-RPC response. */
+  answer: Promise<any>;
+  answered: boolean;
+}
+
+/** A POST whose answer is read as it streams: progress first, then the response. */
+function streamingCall(url: string, body: Record<string, unknown>, headers: Record<string, string>): Call {
+  const started = Promise.withResolvers<void>();
+  const answer = Promise.withResolvers<any>();
+  const call: Call = { started: started.promise, answer: answer.promise, answered: false };
+  answer.promise.then(() => (call.answered = true), () => {});
+  const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+    let buffer = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = event.split('\n').find((line) => line.startsWith('data: '));
+        if (data === undefined || data.length === 6) continue;
+        const message = JSON.parse(data.slice(6));
+        if (message.method === 'notifications/progress') started.resolve();
+        else if (message.id !== undefined) answer.resolve(message);
+      }
+    });
+    res.on('end', () => {
+      if (buffer.trim().startsWith('{')) answer.resolve(JSON.parse(buffer));
+      answer.reject(new Error(`stream ended without an answer (status ${res.statusCode})`));
+      started.resolve();
+    });
+  });
+  req.on('error', (error) => {
+    answer.reject(error);
+    started.resolve();
+  });
+  req.end(JSON.stringify(body));
+  return call;
+}
+
+function sleepParams(ms: number, progressToken: string, modern: boolean) {
+  return { name: 'sleep', arguments: { ms }, _meta: modern ? { ...MODERN_META, progressToken } : { progressToken } };
+}
+
+/** `count` sleep calls over HTTP: alternately modern and on legacy sessions (five calls per session). */
+async function httpCalls(url: string, count: number, ms: number): Promise<Call[]> {
+  const calls: Call[] = [];
+  let session = '';
+  for (let i = 0; i < count; i++) {
+    const modern = i % 2 === 0;
+    if (!modern && calls.filter((_, j) => j % 2 === 1).length % 5 === 0) session = await openSession(url);
+    const body = { jsonrpc: '2.0', id: i, method: 'tools/call', params: sleepParams(ms, `p${i}`, modern) };
+    calls.push(streamingCall(url, body, modern ? MODERN_HEADERS : { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' }));
+  }
+  await Promise.all(calls.map((call) => call.started));
+  return calls;
+}
+
+function text(response: any): string | undefined {
+  return response?.result?.content?.[0]?.text;
+}
+
+describe('graceful shutdown', () => {
+  it('SIGTERM during 50 calls over HTTP (both eras): all 50 complete, new requests get 503, /readyz turns unready, exit 0', async () => {
+    const server = await start(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
+    const calls = await httpCalls(server.url, 50, CALL_MS);
+    assert.ok(calls.every((call) => !call.answered), 'every call is still running when the signal comes');
+    server.process.kill('SIGTERM');
+    await server.stderrLine(/SIGTERM: shutting down/);
+
+    const readyz = await fetch(new URL('/readyz', server.url));
+    assert.equal(readyz.status, 503);
+    assert.equal(((await readyz.json()) as any).status, 'draining');
+    const refused = await post(server.url, { jsonrpc: '2.0', id: 'new', method: 'tools/call', params: sleepParams(1, 'x', true) }, MODERN_HEADERS);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('connection'), 'close');
+    assert.deepEqual(refused.json, { jsonrpc: '2.0', id: 'new', error: { code: -32000, message: 'Service Unavailable: the server is shutting down' } });
+
+    const answers = await Promise.all(calls.map((call) => call.answer));
+    assert.deepEqual(answers.map(text), answers.map(() => `slept ${CALL_MS} ms`));
+    assert.equal(await server.exited, 0);
+  });
+
+  it('a call that outlives the deadline is answered with an error, in both eras; the rest finish; exit 0', async () => {
+    const server = await start(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1500' });
+    const [modern, legacy] = await httpCalls(server.url, 2, LONG_MS);
+    const [short] = await httpCalls(server.url, 1, 1000);
+    server.process.kill('SIGTERM');
+    assert.equal(text(await short.answer), 'slept 1000 ms');
+    for (const call of [modern, legacy]) {
+      const { error } = await call.answer;
+      assert.equal(error.code, -32603);
+      assert.match(error.message, /did not finish within the shutdown deadline \(1500 ms\)/);
+    }
+    await server.stderrLine(/calls still running after the shutdown deadline \(1500 ms\) are answered with an error/);
+    assert.equal(await server.exited, 0);
+  });
+
+  it('SIGTERM during 50 calls over stdio (both eras): all 50 complete, a new request is refused, exit 0; the deadline holds too', async () => {
+    const server = await start(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
+    const peer = new StdioPeer(server.process);
+    peer.send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    await peer.answer('init');
+    peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    for (let i = 0; i < 50; i++) peer.send({ jsonrpc: '2.0', id: i, method: 'tools/call', params: sleepParams(CALL_MS, `p${i}`, i % 2 === 0) });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => peer.progress(`p${i}`)));
+    assert.equal(peer.answered(), 0, 'every call is still running when the signal comes');
+    server.process.kill('SIGTERM');
+    await server.stderrLine(/SIGTERM: shutting down/);
+    peer.send({ jsonrpc: '2.0', id: 'new', method: 'tools/call', params: sleepParams(1, 'x', true) });
+    assert.deepEqual(await peer.answer('new'), { jsonrpc: '2.0', id: 'new', error: { code: -32000, message: 'Service Unavailable: the server is shutting down' } });
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => peer.answer(i)));
+    assert.deepEqual(answers.map(text), answers.map(() => `slept ${CALL_MS} ms`));
+    assert.equal(await server.exited, 0);
+
+    const late = await start(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1000' });
+    const latePeer = new StdioPeer(late.process);
+    latePeer.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: sleepParams(LONG_MS, 'long', true) });
+    await latePeer.progress('long');
+    late.process.kill('SIGTERM');
+    const { error } = await latePeer.answer(1);
+    assert.match(error.message, /did not finish within the shutdown deadline \(1000 ms\)/);
+    assert.equal(await late.exited, 0);
+
+    // Closing stdin is the same shutdown, with the same deadline.
+    const closed = await start(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1000' });
+    const closedPeer = new StdioPeer(closed.process);
+    closedPeer.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: sleepParams(LONG_MS, 'long', true) });
+    await closedPeer.progress('long');
+    closed.process.stdin!.end();
+    assert.match((await closedPeer.answer(1)).error.message, /did not finish within the shutdown deadline \(1000 ms\)/);
+    assert.equal(await closed.exited, 0);
+  });
+
+  it('with --workers 2, SIGTERM lets every worker finish its calls, then the primary exits 0', async () => {
+    const server = await start(['--http', '127.0.0.1:0', '--workers', '2'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
+    const calls: Call[] = [];
+    for (let i = 0; i < 10; i++) {
+      calls.push(streamingCall(server.url, { jsonrpc: '2.0', id: i, method: 'tools/call', params: sleepParams(CALL_MS, `p${i}`, true) }, { ...MODERN_HEADERS, connection: 'close' }));
+    }
+    await Promise.all(calls.map((call) => call.started));
+    server.process.kill('SIGTERM');
+    const answers = await Promise.all(calls.map((call) => call.answer));
+    assert.deepEqual(answers.map(text), answers.map(() => `slept ${CALL_MS} ms`));
+    assert.equal(await server.exited, 0);
+  });
+});
+
+/** The client side of a stdio server, routing progress and answers by token and id. */
+class StdioPeer {
+  readonly #process: ChildProcess;
+  readonly #answers = new Map<unknown, PromiseWithResolvers<any>>();
+  readonly #progress = new Map<unknown, PromiseWithResolvers<void>>();
+  #answered = 0;
+
+  constructor(child: ChildProcess) {
+    this.#process = child;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const message = JSON.parse(line);
+      if (message.method === 'notifications/progress') this.#slot(this.#progress, message.params.progressToken).resolve();
+      else if (message.id !== undefined && message.method === undefined) {
+        this.#answered++;
+        this.#slot(this.#answers, message.id).resolve(message);
+      }
+    });
+  }
+
+  #slot<T>(map: Map<unknown, PromiseWithResolvers<T>>, key: unknown): PromiseWithResolvers<T> {
+    let slot = map.get(key);
+    if (slot === undefined) map.set(key, (slot = Promise.withResolvers<T>()));
+    return slot;
+  }
+
+  send(message: unknown): void {
+    this.#process.stdin!.write(`${JSON.stringify(message)}\n`);
+  }
+
+  answer(id: unknown): Promise<any> {
+    return this.#slot(this.#answers, id).promise;
+  }
+
+  progress(token: string): Promise<void> {
+    return this.#slot(this.#progress, token).promise;
+  }
+
+  /** How many sleep calls have been answered so far (initialize's answer excluded). */
+  answered(): number {
+    return this.#answered - (this.#answers.has('init') ? 1 : 0);
+  }
+}
