@@ -25,6 +25,7 @@ export type { TaskOptions } from './server/tasks.ts';
 export { McpClient, type ClientOptions } from './client/client.ts';
 export type { RequestOptions, Progress } from './client/requests.ts';
 export type { InputHandlers, InputContext } from './client/input.ts';
+export { RETRY_SAFE_METHODS, isRetryable, type RetryOptions } from './client/retry.ts';
 export * from './client/auth/index.ts';
 
 // Transports

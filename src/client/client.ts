@@ -37,6 +37,8 @@ import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import { handlerFor, withHandlerCapabilities, type InputHandlers } from './input.ts';
 import { PendingRequests, type Progress, type RequestOptions } from './requests.ts';
+import { ResultCache } from './result-cache.ts';
+import { RETRY_SAFE_METHODS, withRetries, type RetryOptions } from './retry.ts';
 
 export type Era = 'modern' | 'legacy';
 
@@ -70,6 +72,23 @@ export interface ClientOptions extends InputHandlers {
    * Requests in flight have already been failed with MCP_ERR_CONNECTION_CLOSED.
    */
   onClose?: (error?: Error) => void;
+  /**
+   * Retries for every request (a request's own `retry` overrides it). None by default. Only
+   * safe retries happen: see {@link RetryOptions}.
+   */
+  retry?: RetryOptions;
+  /**
+   * Serves list and `resources/read` results from a cache while their `ttlMs` says they are
+   * fresh, and drops them on list_changed (spec 2026-07-28, server/utilities/caching).
+   * Default true.
+   */
+  cache?: boolean;
+  /**
+   * Legacy sessions over HTTP: when the server answers 404 for the session (it restarted or
+   * expired it), run `initialize` again and send the request once more, unseen by the caller
+   * (nothing was served: the server did not know the session). Default true.
+   */
+  reinitialize?: boolean;
 }
 
 type Result = Record<string, unknown>;
@@ -107,6 +126,11 @@ export class McpClient implements MessageReceiver {
    * client.closed.then((error) => error && console.error(`upstream gone: ${error.message}`));
    */
   readonly closed: Promise<Error | undefined>;
+  readonly #cache: ResultCache;
+  /** Counts the legacy sessions opened, so one lost session is renewed once. */
+  #sessions: number;
+  /** The renewal of a lost legacy session, while it runs: requests wait for it. */
+  #renewing: Promise<void> | undefined;
 
   constructor(options: ClientOptions) {
     this.#options = options;
@@ -124,6 +148,9 @@ export class McpClient implements MessageReceiver {
     this.#connection = new AbortController();
     this.#serving = new Map();
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#cache = new ResultCache();
+    this.#sessions = 0;
+    this.#renewing = undefined;
   }
 
   get era(): Era | undefined {
@@ -224,6 +251,8 @@ export class McpClient implements MessageReceiver {
     this.#serverCapabilities = (result.capabilities as ServerCapabilities) ?? {};
     this.#serverInfo = result.serverInfo as Implementation | undefined;
     this.#instructions = result.instructions as string | undefined;
+    this.#sessions++;
+    this.#cache.clear();
     this.notify(Notification.Initialized);
   }
 
@@ -231,18 +260,56 @@ export class McpClient implements MessageReceiver {
 
   /**
    * Sends a request and resolves with its result. In the modern era, an InputRequiredResult
-   * is answered with the handlers and the request retried until it completes.
+   * is answered with the handlers and the request retried until it completes. A fresh cached
+   * result is served without asking the server; failures are retried where `retry` allows it.
    */
   async request(method: string, params: Params = {}, options: RequestOptions = {}): Promise<Result> {
+    const key = options.cache === 'no-store' || this.#options.cache === false ? undefined : this.#cache.key(method, params);
+    if (key !== undefined && options.cache !== 'reload') {
+      const cached = this.#cache.get(key);
+      if (cached !== undefined) return cached;
+    }
     let current = params;
     const rounds = this.#options.maxInputRounds ?? 8;
     for (let round = 0; ; round++) {
-      const result = await this.#send(method, current, options);
-      if (result.resultType !== 'input_required') return result;
+      const result = await this.#attempt(method, current, options);
+      if (result.resultType !== 'input_required') {
+        // Results of input rounds depend on the answers, which are not in the key (spec: Cache Key).
+        if (key !== undefined && round === 0) this.#cache.set(key, result);
+        return result;
+      }
       if (round >= rounds) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method} still needs input after ${rounds} rounds`);
       const inputResponses = await this.#answer((result.inputRequests as InputRequests | undefined) ?? {}, options);
       current = { ...params, inputResponses };
       if (result.requestState !== undefined) current.requestState = result.requestState;
+    }
+  }
+
+  /** One round of a request, with the retries its policy allows (see retry.ts). */
+  #attempt(method: string, params: Params, options: RequestOptions): Promise<Result> {
+    const policy = options.retry === false ? undefined : (options.retry ?? this.#options.retry);
+    if (policy === undefined) return this.#sendInSession(method, params, options);
+    const safe = options.idempotent === true || RETRY_SAFE_METHODS.has(method);
+    return withRetries(() => this.#sendInSession(method, params, options), policy, safe, options.signal, () => this.#closeError !== undefined);
+  }
+
+  /**
+   * Sends a request in the current legacy session; when the server has lost that session, it
+   * is renewed (one `initialize` for all the requests that found it gone) and the request sent
+   * once more (spec 2025-11-25, basic/transports: Session Management).
+   */
+  async #sendInSession(method: string, params: Params, options: RequestOptions): Promise<Result> {
+    if (this.#renewing !== undefined) await this.#renewing;
+    const session = this.#sessions;
+    try {
+      return await this.#send(method, params, options);
+    } catch (error) {
+      if (!(error instanceof McpLocalError && error.code === LocalErrorCode.SessionExpired) || this.#era !== 'legacy' || this.#options.reinitialize === false) throw error;
+      if (this.#sessions === session) {
+        this.#renewing ??= this.#initialize().finally(() => (this.#renewing = undefined));
+        await this.#renewing;
+      }
+      return this.#send(method, params, options);
     }
   }
 
@@ -419,6 +486,7 @@ export class McpClient implements MessageReceiver {
   }
 
   #notification(notification: JsonRpcNotification): void {
+    this.#cache.invalidate(notification.method, notification.params);
     if (notification.method === Notification.Cancelled) {
       // The server withdrew one of its questions: its handler's signal aborts, no answer goes back.
       const requestId = notification.params?.requestId as RequestId | undefined;

@@ -6,6 +6,7 @@ import type { JsonRpcResponse, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { McpError } from '../protocol/wire-errors.ts';
 import { handlerFor, type InputHandlers } from './input.ts';
+import type { RetryOptions } from './retry.ts';
 
 export interface Progress {
   progress: number;
@@ -34,6 +35,24 @@ export interface RequestOptions extends InputHandlers {
   onProgress?: (progress: Progress) => void;
   /** Milliseconds the request may take in all, however much progress restarts the timeout. */
   maxTotalTimeoutMs?: number;
+  /**
+   * Retries of this request, in place of the client's `retry`; `false` for none. A request
+   * is sent again after it may have reached the server only when it is safe to repeat (see
+   * {@link RetryOptions}).
+   */
+  retry?: RetryOptions | false;
+  /**
+   * The caller vouches that sending this request twice does no harm (e.g. a tool the caller
+   * trusts to be read-only or idempotent, as its annotations `readOnlyHint`/`idempotentHint`
+   * claim), so it is retried like a list or read request.
+   */
+  idempotent?: boolean;
+  /**
+   * Results that carry `ttlMs` (spec 2026-07-28, server/utilities/caching): `'default'` serves
+   * a fresh cached result, `'reload'` asks the server and caches its answer, `'no-store'` asks
+   * the server and leaves the cache alone.
+   */
+  cache?: 'default' | 'reload' | 'no-store';
 }
 
 interface Pending {

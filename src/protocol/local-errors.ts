@@ -16,6 +16,10 @@ export const LocalErrorCode = {
   InvalidState: 'MCP_ERR_INVALID_STATE',
   /** Authorization with the server failed: discovery, registration, a grant, or a refusal. */
   Unauthorized: 'MCP_ERR_UNAUTHORIZED',
+  /** The server could not be reached (connection refused, unknown host): nothing was sent. */
+  Unreachable: 'MCP_ERR_UNREACHABLE',
+  /** The server no longer knows the legacy session (HTTP 404 to a request that named it). */
+  SessionExpired: 'MCP_ERR_SESSION_EXPIRED',
 } as const;
 
 export type LocalErrorCodeValue = (typeof LocalErrorCode)[keyof typeof LocalErrorCode];

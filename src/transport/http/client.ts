@@ -2,6 +2,10 @@
  * The client side of Streamable HTTP, both eras: each message is its own POST; answers come
  * back as JSON or as an SSE stream. Modern requests carry the mirrored headers
  * (MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Param-*); legacy ones carry the session.
+ *
+ * Every HTTP request leaves through `#fetch` (the auth layer's wrapper when `auth` is given:
+ * headers per request, 401/403 challenges retried), with headers built by `#headers` (POST)
+ * and `#streamHeaders` (GET), so a cross-cutting step has one place to go.
  */
 import { reportError } from '../../protocol/error-report.ts';
 import { encodeHeaderValue, extractHeaderParams, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
@@ -10,6 +14,7 @@ import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
 import { BaseTransport } from '../base-transport.ts';
+import { readAnswer, type SentMessage } from './client-answer.ts';
 import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
 import { SseParser } from './sse-parser.ts';
 
@@ -22,21 +27,44 @@ export interface HttpClientTransportOptions {
   auth?: HttpClientAuth;
   /** Legacy sessions: open the GET stream for server-initiated messages. Default true. */
   listen?: boolean;
-  /** Resumptions of one broken stream before giving up. Default 3. */
+  /**
+   * Legacy sessions: reconnections of one broken response stream (GET with `Last-Event-ID`,
+   * after the server's SSE `retry` delay) before its request fails. Default 3.
+   */
   maxResumes?: number;
+  /** Largest answer (a JSON body, or one SSE event) accepted, in bytes. Default 64 MiB. */
+  maxMessageBytes?: number;
 }
 
 const TASK_METHODS = new Set<string>([Method.TasksGet, Method.TasksUpdate, Method.TasksCancel]);
 
+/** Reconnection delay when the server sent no SSE `retry` field (the HTML spec's default is a few seconds; servers that care send one). */
+const DEFAULT_RETRY_MS = 1000;
+/** A `retry` field longer than this is cut to it: a hostile server cannot park a request. */
+const MAX_RETRY_MS = 60_000;
+const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Fetch failures that mean nothing reached the server: a request may be sent again safely. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/**
+ * @example
+ * const transport = new StreamableHttpClientTransport('http://127.0.0.1:3000/mcp', {
+ *   headers: { authorization: `Bearer ${token}` },
+ * });
+ * await client.connect(transport);
+ */
 export class StreamableHttpClientTransport extends BaseTransport {
   readonly url: URL;
   readonly #options: HttpClientTransportOptions;
   readonly #fetch: typeof fetch;
-  /** In-flight modern requests, so cancelling one closes its stream (spec: cancellation). */
+  readonly #maxBytes: number;
+  /** Requests in flight, so cancelling one closes its stream (spec: cancellation). */
   readonly #inflight: Map<RequestId, AbortController>;
   readonly #closing: AbortController;
   /** x-mcp-header parameters per tool, learned from tools/list. */
   readonly #headerParams: Map<string, readonly HeaderParam[]>;
+  /** The legacy session id; cleared when the server answers 404 to it (spec: start a new one). */
   sessionId: string | undefined;
   /** The negotiated legacy version, once `initialize` answered. */
   legacyVersion: string | undefined;
@@ -46,6 +74,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.url = new URL(url);
     this.#options = options;
     this.#fetch = options.auth ? authorizedFetch(options.fetch ?? fetch, options.auth) : (options.fetch ?? fetch);
+    this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#inflight = new Map();
     this.#closing = new AbortController();
     this.#headerParams = new Map();
@@ -62,15 +91,16 @@ export class StreamableHttpClientTransport extends BaseTransport {
   send(message: JsonRpcMessage): boolean {
     if (this.state !== 'open') return false;
     const kind = classify(message);
-    if (kind === MessageKind.Notification && (message as { method: string }).method === Notification.Cancelled && this.sessionId === undefined) {
-      // Modern: closing the request's stream is the cancellation.
+    const method = (message as { method?: string }).method;
+    if (kind === MessageKind.Notification && method === Notification.Cancelled) {
+      // Closing the request's stream is the modern cancellation; a legacy server is also told.
       const requestId = (message as { params?: { requestId?: RequestId } }).params?.requestId;
       if (requestId !== undefined) this.#inflight.get(requestId)?.abort();
-      return true;
+      if (this.sessionId === undefined) return true;
     }
     // Both report their failures to the receiver; what escapes that is a bug, reported.
     this.#post(message, kind).catch((error: unknown) => reportError(error, { operation: 'HTTP client send' }));
-    if (kind === MessageKind.Notification && (message as { method: string }).method === Notification.Initialized && this.#options.listen !== false) {
+    if (kind === MessageKind.Notification && method === Notification.Initialized && this.#options.listen !== false) {
       this.#listen().catch((error: unknown) => reportError(error, { operation: 'HTTP client GET stream' }));
     }
     return true;
@@ -105,58 +135,64 @@ export class StreamableHttpClientTransport extends BaseTransport {
     return headers;
   }
 
+  /** Headers of a GET on the legacy session: the standalone stream, or a resumption. */
+  #streamHeaders(sessionId: string, lastEventId: string | undefined): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...this.#options.headers, 'mcp-session-id': sessionId };
+    if (this.legacyVersion !== undefined) headers['mcp-protocol-version'] = this.legacyVersion;
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    return headers;
+  }
+
   async #post(message: JsonRpcMessage, kind: number): Promise<void> {
     const id = kind === MessageKind.Request ? (message as JsonRpcRequest).id : undefined;
+    const sent: SentMessage = { id, method: (message as { method?: string }).method, sessionId: this.sessionId };
     const controller = new AbortController();
     if (id !== undefined) this.#inflight.set(id, controller);
+    const signal = AbortSignal.any([controller.signal, this.#closing.signal]);
     try {
-      const response = await this.#fetch(this.url, {
-        method: 'POST',
-        headers: this.#headers(message, kind),
-        body: JSON.stringify(message),
-        signal: AbortSignal.any([controller.signal, this.#closing.signal]),
-      });
+      let response: Response;
+      try {
+        response = await this.#fetch(this.url, { method: 'POST', headers: this.#headers(message, kind), body: JSON.stringify(message), signal });
+      } catch (error) {
+        if (signal.aborted) return;
+        return this.#failed(message, sent, sendFailure(error, this.url));
+      }
       const sessionId = response.headers.get('mcp-session-id');
-      if (sessionId !== null && (message as JsonRpcRequest).method === Method.Initialize) this.sessionId = sessionId;
-      await this.#read(response, message, id);
+      if (sessionId !== null && sent.method === Method.Initialize) this.sessionId = sessionId;
+      await this.#read(response, message, sent, signal);
     } catch (error) {
-      if (controller.signal.aborted || this.#closing.signal.aborted) return;
-      this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP request failed: ${(error as Error).message}`, { cause: error }));
+      // Reading the answer failed (the connection broke mid-body, or it was too large).
+      if (signal.aborted) return;
+      this.#failed(message, sent, error instanceof McpLocalError ? error : new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP answer to ${sent.method} broke off: ${(error as Error).message}`, { cause: error }));
     } finally {
       if (id !== undefined && this.#inflight.get(id) === controller) this.#inflight.delete(id);
     }
   }
 
-  async #read(response: Response, message: JsonRpcMessage, id: RequestId | undefined): Promise<void> {
-    if (response.status === 202 || response.status === 204) {
-      await response.body?.cancel();
-      return;
+  /** The message will get no answer: the client fails its request (if it was one). */
+  #failed(message: JsonRpcMessage, sent: SentMessage, error: McpLocalError): void {
+    if (error.code === LocalErrorCode.SessionExpired && this.sessionId === sent.sessionId) {
+      // Spec 2025-11-25, basic/transports (Session Management): a 404 means the session is
+      // gone, and the client must start a new one with an initialize that carries none.
+      this.sessionId = undefined;
+      this.legacyVersion = undefined;
     }
+    if (sent.id !== undefined) this.receiver?.onSendError?.(message, error);
+  }
+
+  async #read(response: Response, message: JsonRpcMessage, sent: SentMessage, signal: AbortSignal): Promise<void> {
     const type = response.headers.get('content-type') ?? '';
     if (response.ok && type.startsWith('text/event-stream')) {
       const parser = new SseParser();
-      const answered = await this.#stream(response, id, parser);
-      if (!answered && id !== undefined) await this.#resume(message, id, parser);
+      const answered = await this.#stream(response, sent.id, parser);
+      if (!answered && sent.id !== undefined && !signal.aborted) await this.#resume(message, sent, parser, signal);
       return;
     }
-    const text = await response.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (body !== undefined && classify(body) !== MessageKind.Invalid) {
-      const kind = classify(body);
-      // An error answer whose id could not be read still belongs to the request we sent.
-      const answered = body as { id?: RequestId | null };
-      if (kind === MessageKind.Error && (answered.id === undefined || answered.id === null) && id !== undefined) answered.id = id;
-      this.#deliver(body as JsonRpcMessage, message);
-      return;
-    }
-    if (!response.ok) {
-      this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ProtocolViolation, `HTTP ${response.status}: ${text.slice(0, 200)}`));
-    }
+    const text = await readText(response, this.#maxBytes);
+    if ((response.status === 202 || response.status === 204) && sent.id === undefined) return;
+    const answer = readAnswer(response.status, response.headers, text, sent);
+    if (answer.message !== undefined) this.#deliver(answer.message, message);
+    if (answer.error !== undefined) this.#failed(message, sent, answer.error);
   }
 
   #deliver(received: JsonRpcMessage, sent: JsonRpcMessage): void {
@@ -202,46 +238,63 @@ export class StreamableHttpClientTransport extends BaseTransport {
           // basic/transports); one on the GET stream cannot be placed (see client/input.ts).
           this.receiver?.onMessage(message, id);
         }
+        if (parser.buffered > this.#maxBytes) {
+          this.receiver?.onFrameError(new McpLocalError(LocalErrorCode.MessageTooLarge, `An SSE event exceeds ${this.#maxBytes} bytes`));
+          break;
+        }
       }
     } catch {
       // A broken stream: the caller decides whether to resume.
+    } finally {
+      await reader.cancel().catch(() => undefined);
     }
     return answered;
   }
 
-  /** Legacy resumable streams: reconnect with Last-Event-ID until the response arrives. */
-  async #resume(message: JsonRpcMessage, id: RequestId, parser: SseParser): Promise<void> {
+  /**
+   * Legacy resumable streams (spec 2025-11-25, basic/transports, Resumability and Redelivery):
+   * the stream of a request ended before its response, because the server closed it (SEP-1699
+   * polling) or the connection broke. Wait the server's `retry` delay, then GET with
+   * `Last-Event-ID`; the server replays what followed and goes on. A request whose server
+   * gave its events no ids cannot be resumed and fails.
+   */
+  async #resume(message: JsonRpcMessage, sent: SentMessage, parser: SseParser, signal: AbortSignal): Promise<void> {
     const maxResumes = this.#options.maxResumes ?? 3;
-    for (let attempt = 0; attempt < maxResumes && this.sessionId !== undefined && parser.lastEventId !== undefined; attempt++) {
-      if (this.state !== 'open') return;
-      await new Promise((resolve) => setTimeout(resolve, parser.retryMs ?? 1000));
+    let reason = 'the server gave its events no ids, so it cannot be resumed';
+    for (let attempt = 0; attempt < maxResumes; attempt++) {
+      const sessionId = this.sessionId;
+      if (sessionId === undefined || parser.lastEventId === undefined) break;
+      if (!(await sleep(Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS), signal))) return;
       let resumed: Response;
       try {
-        resumed = await this.#fetch(this.url, {
-          method: 'GET',
-          headers: { accept: 'text/event-stream', 'mcp-session-id': this.sessionId, 'last-event-id': parser.lastEventId, ...this.#options.headers },
-          signal: this.#closing.signal,
-        });
-      } catch {
+        resumed = await this.#fetch(this.url, { method: 'GET', headers: this.#streamHeaders(sessionId, parser.lastEventId), signal });
+      } catch (error) {
+        if (signal.aborted) return;
+        reason = `resuming failed: ${(error as Error).message}`;
         continue;
       }
-      if (!resumed.ok) break;
-      if (await this.#stream(resumed, id, parser)) return;
+      if (!resumed.ok || !(resumed.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        await resumed.body?.cancel();
+        reason = `resuming was refused (HTTP ${resumed.status})`;
+        break;
+      }
+      if (await this.#stream(resumed, sent.id, parser)) return;
+      if (signal.aborted) return;
+      reason = `it broke off ${attempt + 1 === maxResumes ? 'again' : 'once more'}`;
     }
-    this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.ConnectionClosed, 'The response stream ended before the response'));
+    // The request may have been served: this is not a session loss, and must not be resent as one.
+    this.#failed(message, sent, new McpLocalError(LocalErrorCode.ConnectionClosed, `The response stream of ${sent.method} ended before its response; ${reason}`));
   }
 
-  /** Legacy: the standalone GET stream for server-initiated messages. */
+  /** Legacy: the standalone GET stream for server-initiated messages, while the session lasts. */
   async #listen(): Promise<void> {
-    if (this.sessionId === undefined) return;
+    const sessionId = this.sessionId;
+    if (sessionId === undefined) return;
     const parser = new SseParser();
-    while (this.state === 'open' && this.sessionId !== undefined) {
+    while (this.state === 'open' && this.sessionId === sessionId) {
       let response: Response;
       try {
-        const headers: Record<string, string> = { accept: 'text/event-stream', 'mcp-session-id': this.sessionId, ...this.#options.headers };
-        if (this.legacyVersion !== undefined) headers['mcp-protocol-version'] = this.legacyVersion;
-        if (parser.lastEventId !== undefined) headers['last-event-id'] = parser.lastEventId;
-        response = await this.#fetch(this.url, { method: 'GET', headers, signal: this.#closing.signal });
+        response = await this.#fetch(this.url, { method: 'GET', headers: this.#streamHeaders(sessionId, parser.lastEventId), signal: this.#closing.signal });
       } catch {
         return;
       }
@@ -250,8 +303,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
         return;
       }
       await this.#stream(response, undefined, parser);
-      if (this.state !== 'open') return;
-      await new Promise((resolve) => setTimeout(resolve, parser.retryMs ?? 1000));
+      if (!(await sleep(Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS), this.#closing.signal))) return;
     }
   }
 
@@ -264,10 +316,56 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.finish();
     this.#closing.abort();
     if (this.sessionId !== undefined) {
-      await this.#fetch(this.url, { method: 'DELETE', headers: { 'mcp-session-id': this.sessionId, ...this.#options.headers } }).then(
+      // Spec 2025-11-25 (Session Management): a client that no longer needs the session ends it.
+      await this.#fetch(this.url, { method: 'DELETE', headers: { ...this.#options.headers, 'mcp-session-id': this.sessionId } }).then(
         (response) => response.body?.cancel(),
         () => undefined,
       );
     }
   }
+}
+
+/** A failed fetch as a local error: unreachable (nothing sent) or broken (maybe served). */
+function sendFailure(error: unknown, url: URL): McpLocalError {
+  if (error instanceof McpLocalError) return error; // from the auth layer
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const detail = error instanceof Error ? (cause instanceof Error ? cause.message : error.message) : 'unknown error';
+  if (code !== undefined && UNREACHABLE.has(code)) {
+    return new McpLocalError(LocalErrorCode.Unreachable, `Could not reach ${url.origin}: ${detail}`, { cause: error });
+  }
+  return new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP request failed: ${detail}`, { cause: error });
+}
+
+/** Waits `ms`; resolves false at once if `signal` aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The body as text, refusing one larger than `limit` bytes. */
+async function readText(response: Response, limit: number): Promise<string> {
+  const length = Number(response.headers.get('content-length'));
+  if (length > limit) {
+    await response.body?.cancel();
+    throw new McpLocalError(LocalErrorCode.MessageTooLarge, `HTTP answer of ${length} bytes exceeds the limit of ${limit} bytes`);
+  }
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) throw new McpLocalError(LocalErrorCode.MessageTooLarge, `HTTP answer exceeds the limit of ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }

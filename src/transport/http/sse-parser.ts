@@ -14,6 +14,8 @@ export class SseParser {
   #data: string[];
   #event: string;
   #id: string | undefined;
+  /** Characters of `data` gathered for the event being read. */
+  #dataSize: number;
   /** The last `retry` value the server sent, in ms. */
   retryMs: number | undefined;
   /** The last event id seen, for Last-Event-ID. */
@@ -24,8 +26,14 @@ export class SseParser {
     this.#data = [];
     this.#event = '';
     this.#id = undefined;
+    this.#dataSize = 0;
     this.retryMs = undefined;
     this.lastEventId = undefined;
+  }
+
+  /** Characters held for the event not yet complete: the caller bounds it. */
+  get buffered(): number {
+    return this.#buffer.length + this.#dataSize;
   }
 
   /** Feeds a chunk; returns the events it completed. */
@@ -45,6 +53,7 @@ export class SseParser {
           if (this.#data.length > 0) events.push({ id: this.#id, event: this.#event || 'message', data: this.#data.join('\n') });
         }
         this.#data = [];
+        this.#dataSize = 0;
         this.#event = '';
         this.#id = undefined;
         continue;
@@ -54,7 +63,10 @@ export class SseParser {
       const field = colon === -1 ? line : line.slice(0, colon);
       let value = colon === -1 ? '' : line.slice(colon + 1);
       if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'data') this.#data.push(value);
+      if (field === 'data') {
+        this.#data.push(value);
+        this.#dataSize += value.length;
+      }
       else if (field === 'event') this.#event = value;
       else if (field === 'id') this.#id = value;
       else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
