@@ -3,6 +3,7 @@
  * newline-delimited JSON over its pipes (spec 2026-07-28, basic/transports/stdio).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { reportError } from '../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { StreamTransport, type StreamTransportOptions } from './stream.ts';
 
@@ -113,7 +114,7 @@ export class StdioClientTransport extends StreamTransport {
    */
   protected override finish(error?: Error): void {
     if (this.#closeRequested || this.state === 'closed') return super.finish(error);
-    this.#lost ??= this.#reportExit(error);
+    this.#lost ??= this.#reportExit(error).catch((failure: unknown) => reportError(failure, { operation: 'stdio client exit' }));
   }
 
   async #reportExit(cause: Error | undefined): Promise<void> {
