@@ -3,6 +3,9 @@
  * node:util costs a stdio server about an eighth of its time to first response.
  */
 
+import type { ClientAuthSettings } from '../client/auth/from-settings.ts';
+import { AUTH_OPTIONS, AUTH_USAGE, authSettings } from './auth-args.ts';
+
 export interface ServeArgs {
   command: 'serve';
   /** Config files in order: a base file, then overrides. */
@@ -19,6 +22,13 @@ export interface ConfigCheckArgs {
   files: string[];
 }
 
+export interface LoginArgs {
+  command: 'login';
+  /** The MCP server's URL. */
+  url: string;
+  auth: ClientAuthSettings;
+}
+
 export interface HelpArgs {
   command: 'help';
 }
@@ -27,7 +37,7 @@ export interface VersionArgs {
   command: 'version';
 }
 
-export type CommandLine = ServeArgs | ConfigCheckArgs | HelpArgs | VersionArgs;
+export type CommandLine = ServeArgs | ConfigCheckArgs | LoginArgs | HelpArgs | VersionArgs;
 
 export const USAGE = `Usage: mcp-core <command> [options]
 
@@ -36,6 +46,8 @@ Commands:
   config check FILE [FILE...]
                      Check config files (later ones override earlier ones, the MCP__
                      environment over them) and print the settings that result, secrets hidden
+  login URL          Sign in to the MCP server at URL (OAuth: in a browser, or as a client with
+                     --client-id) and keep the tokens for later commands
 
 Options for serve:
   --config FILE        Read settings from a JSON or YAML file; give it again for an override
@@ -46,7 +58,8 @@ Options for serve:
   --workers N          Run N HTTP server processes on one port (node:cluster)
   -h, --help           Show this help
   -v, --version        Show the version
-`;
+
+${AUTH_USAGE}`;
 
 export class UsageError extends Error {}
 
@@ -62,7 +75,7 @@ export function parseHostPort(value: string): { host: string; port: number } {
 }
 
 const FLAGS = new Set(['stdio', 'demo', 'help', 'version']);
-const VALUES = new Set(['config', 'http', 'workers']);
+const VALUES = new Set(['config', 'http', 'workers', ...AUTH_OPTIONS]);
 const SHORT: Record<string, string> = { h: 'help', v: 'version' };
 
 /** Splits argv into options (`--name`, `--name value`, `--name=value`, `-h`) and positionals. */
@@ -101,6 +114,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (options.has('version')) return { command: 'version' };
   if (options.has('help') || positionals.length === 0) return { command: 'help' };
   const [command, ...rest] = positionals;
+  if (command === 'login') return loginCommand(rest, options, configs);
+  const auth = [...options.keys()].find((name) => AUTH_OPTIONS.has(name));
+  if (auth !== undefined) throw new UsageError(`--${auth} applies to commands that call a server`);
   if (command === 'config') return configCommand(rest, options, configs);
   if (command !== 'serve') throw new UsageError(`Unknown command "${command}"`);
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
@@ -124,6 +140,21 @@ function configCommand(rest: string[], options: Map<string, string | true>, conf
   const [option] = options.keys();
   if (option !== undefined) throw new UsageError(`config check takes no option --${option}`);
   return { command: 'config-check', files };
+}
+
+function loginCommand(rest: string[], options: Map<string, string | true>, configs: string[]): LoginArgs {
+  if (rest.length !== 1) throw new UsageError('login takes the URL of an MCP server');
+  if (configs.length > 0 || options.size > [...options.keys()].filter((name) => AUTH_OPTIONS.has(name)).length) {
+    throw new UsageError('login takes only authentication options');
+  }
+  let url: URL;
+  try {
+    url = new URL(rest[0]);
+  } catch {
+    throw new UsageError(`login expects an http(s) URL, got "${rest[0]}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`login expects an http(s) URL, got "${rest[0]}"`);
+  return { command: 'login', url: url.href, auth: authSettings(options) };
 }
 
 function parseWorkers(value: string): number {

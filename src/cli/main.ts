@@ -70,6 +70,11 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
+  if (args.command === 'login') {
+    const { loginCommand } = await import('./login.ts');
+    await loginCommand(args, packageVersion());
+    return;
+  }
   if (args.command === 'config-check') {
     const { checkConfigCommand } = await import('./config-check.ts');
     await checkConfigCommand(args.files);

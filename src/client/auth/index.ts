@@ -13,3 +13,4 @@ export { MemoryTokenStore, type TokenStore, type StoredTokens, type StoredClient
 export { FileTokenStore } from './file-token-store.ts';
 export { OAuthError } from './oauth-error.ts';
 export { parseWwwAuthenticate, type Challenge } from './www-authenticate.ts';
+export { createClientAuth, defaultTokenStorePath, type ClientAuthSettings, type AuthEnvironment } from './from-settings.ts';

@@ -45,7 +45,7 @@ export class LoopbackAuthorizer implements Authorizer {
       server.once('error', reject);
       server.listen(this.#options.port ?? 0, '127.0.0.1', () => resolve());
     });
-    // Never the reason the process stays alive.
+    // Not the reason the process stays alive until a sign-in waits on it.
     server.unref();
     this.#server = server;
     this.#redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${this.#options.path ?? '/callback'}`;
@@ -55,6 +55,8 @@ export class LoopbackAuthorizer implements Authorizer {
   async authorize(url: URL): Promise<URL> {
     const redirect = new URL(await this.redirectUri());
     const server = this.#server!;
+    // The user is signing in: the process waits for the redirect.
+    server.ref();
     try {
       const callback = new Promise<URL>((resolve, reject) => {
         const timer = setTimeout(() => reject(new OAuthError('Timed out waiting for the authorization redirect')), this.#options.timeoutMs ?? 300_000);

@@ -1,0 +1,101 @@
+/**
+ * `mcp-core login URL` against a real authorization server and a protected mcp-core server:
+ * a browser sign-in through the printed URL and the loopback redirect, tokens kept in a 0600
+ * file and reused by the next run; client credentials from the environment; and secrets never
+ * printed.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { McpServer } from '../../src/server/server.ts';
+import { TestOAuthServer } from '../fixtures/oauth-server.ts';
+import { ProtectedMcpServer } from '../fixtures/protected-mcp-server.ts';
+import { CLI } from '../helpers/processes.ts';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; `onStderr` sees each chunk of stderr (the sign-in URL arrives there). */
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}, onStderr?: (text: string) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      onStderr?.(stderr);
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('mcp-core login', () => {
+  let as: TestOAuthServer;
+  let resource: ProtectedMcpServer;
+  let dir: string;
+
+  before(async () => {
+    as = await new TestOAuthServer().start();
+    const server = new McpServer({ name: 'protected', version: '1.0.0' });
+    server.tool('echo', { inputSchema: { type: 'object', properties: { text: { type: 'string' } } } }, () => 'ok');
+    resource = await new ProtectedMcpServer(server, as.issuer).start();
+    dir = await mkdtemp(join(tmpdir(), 'mcp-core-login-'));
+  });
+
+  after(async () => {
+    await Promise.all([as.close(), resource.close(), rm(dir, { recursive: true, force: true })]);
+  });
+
+  test('signs in through the printed URL, keeps the tokens in a 0600 file, and reuses them', async () => {
+    const store = join(dir, 'tokens.json');
+    let opened: Promise<unknown> | undefined;
+    const first = await runCli(['login', resource.url, '--token-store', store], {}, (text) => {
+      const url = /https?:\/\/\S+\/authorize\S*/.exec(text)?.[0];
+      // The user's browser: follows the redirects back to the CLI's loopback listener.
+      if (url !== undefined && opened === undefined) opened = fetch(url).then((response) => response.text());
+    });
+    await opened;
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Signed in to .* \(1 tools\); tokens kept in/);
+    assert.equal((await stat(store)).mode & 0o777, 0o600);
+    const saved = JSON.parse(await readFile(store, 'utf8')) as { tokens: Record<string, { accessToken: string; issuer: string }> };
+    assert.equal(saved.tokens[resource.url].issuer, as.issuer);
+    const token = saved.tokens[resource.url].accessToken;
+    assert.ok(!first.stdout.includes(token) && !first.stderr.includes(token));
+
+    const authorizations = as.requests.filter((request) => request.path === '/authorize').length;
+    const second = await runCli(['login', resource.url, '--token-store', store]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(as.requests.filter((request) => request.path === '/authorize').length, authorizations, 'the second run signed in again');
+    assert.ok(resource.authorizations.includes(`Bearer ${token}`));
+  });
+
+  test('client credentials from the environment', async () => {
+    as.registerClient('service', 'service-secret');
+    const run = await runCli(['login', resource.url, '--client-id', 'service', '--client-secret-env', 'SERVICE_SECRET'], { SERVICE_SECRET: 'service-secret' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(as.grantTypes('/token').at(-1), 'client_credentials');
+    assert.ok(!run.stdout.includes('service-secret') && !run.stderr.includes('service-secret'));
+  });
+
+  test('a wrong secret fails with a clear message and no secret in it', async () => {
+    const run = await runCli(['login', resource.url, '--client-id', 'service', '--client-secret-env', 'SERVICE_SECRET'], { SERVICE_SECRET: 'wrong-secret' });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /invalid_client/);
+    assert.ok(!run.stderr.includes('wrong-secret'));
+  });
+
+  test('bad usage exits 2', async () => {
+    for (const args of [['login'], ['login', 'ftp://x'], ['login', 'http://x', '--client-secret-env', 'X'], ['serve', '--client-id', 'x']]) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    }
+  });
+});
