@@ -35,7 +35,7 @@ export { StdioServerTransport } from './transport/stdio.ts';
 export { StdioClientTransport, type StdioClientOptions } from './transport/stdio-client.ts';
 export { StreamTransport } from './transport/stream.ts';
 export { InMemoryTransport } from './transport/in-memory.ts';
-export { createNodeHandler, serveHttp, type NodeHandlerOptions, type HttpListener, type HttpRoute } from './transport/http/node.ts';
+export { createNodeHandler, serveHttp, type NodeHandlerOptions, type ServeHttpOptions, type HttpListener, type HttpRoute } from './transport/http/node.ts';
 export { createFetchHandler, type FetchHandlerOptions } from './transport/http/fetch.ts';
 export { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './transport/http/streamable-http.ts';
 export { StreamableHttpClientTransport, type HttpClientTransportOptions } from './transport/http/client.ts';

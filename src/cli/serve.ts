@@ -57,7 +57,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       import('../security/origin.ts'),
       import('../observability/health.ts'),
     ]);
-    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions } = config.http;
+    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+    const tls = config.tls.certFile === undefined ? undefined : await import('./tls-setup.ts');
     let sessionCount = () => 0;
     health = new Health({
       version: config.server.version,
@@ -72,7 +73,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions } : false,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
       routes: health.routes(),
+      tls: tls === undefined ? undefined : await tls.httpsOptions(config.tls),
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs,
     });
+    if (tls !== undefined) closers.push(tls.reloadOnChange(config.tls, listener.server));
     const store = listener.handler.transport.sessions;
     sessionCount = () => store?.size ?? 0;
     closers.push((graceMs) => listener.close(graceMs));

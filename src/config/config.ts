@@ -88,12 +88,17 @@ class Layers {
     this.#sources.set(keys.join('\0'), source);
   }
 
-  /** The source of a setting: the last layer that set it or a section containing it. */
+  /**
+   * The source of a setting: the last layer that set it or a section containing it, else one
+   * that set something inside it (a section missing a required key).
+   */
   sourceOf(keys: readonly string[]): string {
     for (let n = keys.length; n > 0; n--) {
       const source = this.#sources.get(keys.slice(0, n).join('\0'));
       if (source !== undefined) return source;
     }
+    const prefix = keys.length === 0 ? '' : `${keys.join('\0')}\0`;
+    for (const [path, source] of this.#sources) if (path.startsWith(prefix)) return source;
     return 'config';
   }
 }

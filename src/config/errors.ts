@@ -140,7 +140,8 @@ export function describeErrors(
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const error of errors) {
-    if (composite.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
+    // `if` only says its `then`/`else` failed; that failure has its own, clearer entry.
+    if (error.keyword === 'if' || composite.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
     let keys = pointerKeys(error.instancePath);
     let text: string;
     if (error.keyword === 'additionalProperties') {
@@ -151,6 +152,7 @@ export function describeErrors(
       text = `${settingName(root, keys)} needs ${JSON.stringify(error.params.missingProperty)}`;
     } else if (error.keyword === 'dependentRequired') {
       text = `${settingName(root, [...keys, String(error.params.property)])} needs ${settingName(root, [...keys, String(error.params.missingProperty)])} as well`;
+      keys = [...keys, String(error.params.property)];
     } else {
       const value = keys.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined), config);
       const shown = isSecret(root, keys) ? '(hidden)' : showValue(value);

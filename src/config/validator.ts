@@ -24,8 +24,11 @@ export interface ConfigValidator {
   errors?: ValidationError[] | null;
 }
 
-/** strict: a schema keyword ajv does not know is a mistake in a section file, not an annotation. */
-export const CONFIG_AJV_OPTIONS: Options = { strict: true, allErrors: true, allowUnionTypes: true };
+/**
+ * strict: a schema keyword ajv does not know is a mistake in a section file, not an annotation.
+ * Conditional `required` (in if/then) may name properties declared beside the condition.
+ */
+export const CONFIG_AJV_OPTIONS: Options = { strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true };
 
 const load = createRequire(import.meta.url);
 

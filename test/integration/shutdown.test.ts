@@ -5,54 +5,18 @@
  * deadline gets an error, and the process exits 0.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { MODERN_META, openSession, post } from '../helpers/http.ts';
-import { CLI } from '../helpers/processes.ts';
+import { startServe } from '../helpers/served.ts';
 
 const MODERN_HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'sleep' };
 /** Long enough that all calls are surely still running when the signal comes (each has reported progress by then). */
 const CALL_MS = 5000;
 /** Far past the deadline of the tests that use it; its first progress comes after a tenth of it. */
 const LONG_MS = 20_000;
-
-interface Server {
-  process: ChildProcess;
-  url: string;
-  /** Resolves when a stderr line matches. */
-  stderrLine(pattern: RegExp): Promise<string>;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[], env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--demo', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  const lines: string[] = [];
-  const watchers: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    lines.push(line);
-    for (const watcher of watchers.filter((w) => w.pattern.test(line))) {
-      watchers.splice(watchers.indexOf(watcher), 1);
-      watcher.resolve(line);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stderrLine = (pattern: RegExp) =>
-    new Promise<string>((resolve) => {
-      const seen = lines.find((line) => pattern.test(line));
-      if (seen !== undefined) resolve(seen);
-      else watchers.push({ pattern, resolve });
-    });
-  if (args.includes('--stdio')) return Promise.resolve({ process: child, url: '', stderrLine, exited });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${lines.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const found = /(http:\/\/\S+?)(?:\s|$)/.exec(line);
-      if (found) resolve({ process: child, url: found[1], stderrLine, exited });
-    });
-  });
-}
 
 interface Call {
   /** The call reported progress: it is running in the server. */
@@ -122,7 +86,7 @@ function text(response: any): string | undefined {
 
 describe('graceful shutdown', () => {
   it('SIGTERM during 50 calls over HTTP (both eras): all 50 complete, new requests get 503, /readyz turns unready, exit 0', async () => {
-    const server = await start(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
     const calls = await httpCalls(server.url, 50, CALL_MS);
     assert.ok(calls.every((call) => !call.answered), 'every call is still running when the signal comes');
     server.process.kill('SIGTERM');
@@ -142,7 +106,7 @@ describe('graceful shutdown', () => {
   });
 
   it('a call that outlives the deadline is answered with an error, in both eras; the rest finish; exit 0', async () => {
-    const server = await start(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1500' });
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1500' });
     const [modern, legacy] = await httpCalls(server.url, 2, LONG_MS);
     const [short] = await httpCalls(server.url, 1, 1000);
     server.process.kill('SIGTERM');
@@ -157,7 +121,7 @@ describe('graceful shutdown', () => {
   });
 
   it('SIGTERM during 50 calls over stdio (both eras): all 50 complete, a new request is refused, exit 0; the deadline holds too', async () => {
-    const server = await start(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
+    const server = await startServe(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
     const peer = new StdioPeer(server.process);
     peer.send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
     await peer.answer('init');
@@ -173,7 +137,7 @@ describe('graceful shutdown', () => {
     assert.deepEqual(answers.map(text), answers.map(() => `slept ${CALL_MS} ms`));
     assert.equal(await server.exited, 0);
 
-    const late = await start(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1000' });
+    const late = await startServe(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1000' });
     const latePeer = new StdioPeer(late.process);
     latePeer.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: sleepParams(LONG_MS, 'long', true) });
     await latePeer.progress('long');
@@ -183,7 +147,7 @@ describe('graceful shutdown', () => {
     assert.equal(await late.exited, 0);
 
     // Closing stdin is the same shutdown, with the same deadline.
-    const closed = await start(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1000' });
+    const closed = await startServe(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '1000' });
     const closedPeer = new StdioPeer(closed.process);
     closedPeer.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: sleepParams(LONG_MS, 'long', true) });
     await closedPeer.progress('long');
@@ -193,7 +157,7 @@ describe('graceful shutdown', () => {
   });
 
   it('with --workers 2, SIGTERM lets every worker finish its calls, then the primary exits 0', async () => {
-    const server = await start(['--http', '127.0.0.1:0', '--workers', '2'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
+    const server = await startServe(['--http', '127.0.0.1:0', '--workers', '2'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
     const calls: Call[] = [];
     for (let i = 0; i < 10; i++) {
       calls.push(streamingCall(server.url, { jsonrpc: '2.0', id: i, method: 'tools/call', params: sleepParams(CALL_MS, `p${i}`, true) }, { ...MODERN_HEADERS, connection: 'close' }));

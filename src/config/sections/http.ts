@@ -15,6 +15,25 @@ export const http = {
     },
     allowedHosts: { type: 'array', items: { type: 'string' }, description: 'Host header values allowed (hostname or hostname:port); others get 403.' },
     maxBodyBytes: { type: 'integer', minimum: 1, default: 4194304, description: 'Largest request body; larger ones get 413.' },
+    headersTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      default: 10000,
+      description:
+        'A connection must send its request headers within this long (from connecting, or from the end of its previous request); slower ones get 408 and are closed (slowloris). At most requestTimeoutMs.',
+    },
+    requestTimeoutMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 60000,
+      description: 'A request must arrive whole, headers and body, within this long; slower ones get 408 and are closed. 0: no limit. Answers may take longer.',
+    },
+    keepAliveTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      default: 65000,
+      description: 'An idle keep-alive connection is closed after this long; keep it above the idle timeout of a load balancer in front.',
+    },
     sessions: {
       type: 'object',
       description: 'Legacy (2025-11-25 and earlier) sessions.',

@@ -11,7 +11,7 @@ import { server } from './server.ts';
 
 import { http } from './http.ts';
 
-// import tls
+import { tls } from './tls.ts';
 
 // import auth
 
@@ -40,7 +40,7 @@ export const SECTIONS = {
 
   http,
 
-  // tls,
+  tls,
 
   // auth,
 

@@ -2,8 +2,9 @@
  * The node:http face of Streamable HTTP: the fast path. Responses are written straight to the
  * ServerResponse, with a Content-Length so a plain JSON reply is one write.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 import type { WireError } from '../../protocol/wire-errors.ts';
 import type { AuthInfo } from '../exchange.ts';
 import type { OutgoingHeaders, ResponseSink } from './sink.ts';
@@ -169,10 +170,33 @@ function readBody(req: IncomingMessage, limit: number, done: (body: string | und
   });
 }
 
+export interface ServeHttpOptions extends NodeHandlerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /**
+   * HTTPS: the certificate and key (`cert`, `key`), and for client certificates `ca`,
+   * `requestCert` and `rejectUnauthorized`. Replace the certificate later with
+   * `listener.server.setSecureContext()`.
+   */
+  tls?: TlsOptions;
+  /**
+   * Against slow clients (slowloris): a connection must send its request headers within this
+   * long, or gets 408 and is closed. Default 10 s.
+   */
+  headersTimeoutMs?: number;
+  /** The whole request (headers and body) must arrive within this long; 0 for no limit. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections are closed after this long. Default 65 s. */
+  keepAliveTimeoutMs?: number;
+}
+
 export interface HttpListener {
+  /** A node:https server when TLS is on. */
   server: Server;
   handler: NodeHandler;
-  /** `http://host:port/path` */
+  /** `http://host:port/path`, or `https://...` */
   url: string;
   /** Graceful shutdown, first step: new MCP requests get 503 (routes still answer); resolves once those in flight are answered. */
   drain(): Promise<void>;
@@ -190,13 +214,23 @@ export interface HttpListener {
  *
  * @example
  * const { url, close } = await serveHttp(server, { host: '127.0.0.1', port: 3000 });
+ * // HTTPS: serveHttp(server, { port: 443, host: '0.0.0.0', tls: { cert, key } })
  */
-export async function serveHttp(
-  endpoint: McpEndpoint,
-  options: NodeHandlerOptions & { host?: string; port?: number } = {},
-): Promise<HttpListener> {
+export async function serveHttp(endpoint: McpEndpoint, options: ServeHttpOptions = {}): Promise<HttpListener> {
   const handler = createNodeHandler(endpoint, options);
-  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const requestTimeout = options.requestTimeoutMs ?? 60_000;
+  const limits: ServerOptions = {
+    headersTimeout: requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
+    // node:http looks for expired headers and requests this often (30 s by default, which
+    // would let a slow client hold its connection that much longer than the limit).
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  };
+  // node:https is loaded only when TLS is asked for.
+  const server: Server =
+    options.tls === undefined ? createServer(limits, handler) : (await import('node:https')).createServer({ ...limits, ...options.tls }, handler);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -210,7 +244,7 @@ export async function serveHttp(
   return {
     server,
     handler,
-    url: `http://${shownHost}:${address.port}${options.path ?? '/mcp'}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}${options.path ?? '/mcp'}`,
     drain: () => handler.transport.drain(),
     abandon: (error) => handler.transport.abandon(error),
     close: (graceMs = 0) =>

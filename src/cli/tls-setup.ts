@@ -1,0 +1,41 @@
+/**
+ * HTTPS for `mcp-core serve` from the `tls` settings: the certificate files, client
+ * certificates (mTLS), and reloading the files when they change on disk.
+ */
+import type { Server } from 'node:http';
+import type { Server as TlsServer, TlsOptions } from 'node:tls';
+import type { Config } from '../config/config.ts';
+import { ConfigError } from '../config/config.ts';
+import { readTlsFiles, watchTlsFiles, type TlsFiles } from '../security/tls.ts';
+
+type TlsSettings = Config['tls'];
+
+function filesOf(settings: TlsSettings): TlsFiles {
+  return { certFile: settings.certFile!, keyFile: settings.keyFile!, caFile: settings.caFile, passphrase: settings.passphrase };
+}
+
+/** The listener's TLS options; a file that cannot be read or used is a configuration error. */
+export async function httpsOptions(settings: TlsSettings): Promise<TlsOptions> {
+  let options: TlsOptions;
+  try {
+    options = await readTlsFiles(filesOf(settings));
+    // Fail here, with the setting's name, rather than inside the listener.
+    (await import('node:tls')).createSecureContext(options);
+  } catch (error) {
+    throw new ConfigError(`tls: ${(error as Error).message}`);
+  }
+  if (settings.clientCertificates !== 'none') {
+    options.requestCert = true;
+    options.rejectUnauthorized = settings.clientCertificates === 'required';
+  }
+  return options;
+}
+
+/** Watches the files and puts a changed certificate in service. Returns what stops watching. */
+export function reloadOnChange(settings: TlsSettings, server: Server): () => void {
+  return watchTlsFiles(filesOf(settings), {
+    intervalMs: settings.reloadCheckMs,
+    apply: (options) => (server as unknown as TlsServer).setSecureContext(options),
+    report: (message) => process.stderr.write(`mcp-core: ${message}\n`),
+  });
+}

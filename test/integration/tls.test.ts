@@ -1,0 +1,145 @@
+/**
+ * HTTPS with certificates made in the test: a handshake and an MCP call, the certificate
+ * replaced on disk and served without a restart, client certificates required (mTLS), and
+ * unusable files refused as configuration errors.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFile, rename } from 'node:fs/promises';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { X509Certificate } from 'node:crypto';
+import { MODERN_META } from '../helpers/http.ts';
+import { certificateDir, makeCa, makeCertificate, type Pem } from '../helpers/certificates.ts';
+import { CLI } from '../helpers/processes.ts';
+import { startServe } from '../helpers/served.ts';
+
+const run = promisify(execFile);
+
+interface TlsAnswer {
+  status: number;
+  json: any;
+  /** SHA-256 fingerprint of the certificate the server presented. */
+  fingerprint: string;
+}
+
+/** A modern echo call over HTTPS on a new connection, trusting `ca`, presenting `client` if given. */
+function echoOverTls(url: string, ca: Buffer, client?: Pem): Promise<TlsAnswer> {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'over tls' }, _meta: MODERN_META } });
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers, ca, cert: client?.cert, key: client?.key, agent: false }, (res) => {
+      const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256;
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text), fingerprint }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function fingerprintOf(pem: Pem): string {
+  return new X509Certificate(pem.cert).fingerprint256;
+}
+
+describe('TLS', () => {
+  it('serves MCP over HTTPS and takes a renewed certificate without a restart', async () => {
+    const dir = await certificateDir();
+    const ca = await makeCa(dir, 'test-ca');
+    const first = await makeCertificate(dir, ca, 'server-1', 'server');
+    const second = await makeCertificate(dir, ca, 'server-2', 'server');
+    const certFile = join(dir, 'served.crt');
+    const keyFile = join(dir, 'served.key');
+    await copyFile(first.certFile, certFile);
+    await copyFile(first.keyFile, keyFile);
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__TLS__CERTFILE: certFile, MCP__TLS__KEYFILE: keyFile, MCP__TLS__RELOADCHECKMS: '50' });
+    try {
+      assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const before = await echoOverTls(server.url, ca.cert);
+      assert.equal(before.json.result.content[0].text, 'over tls');
+      assert.equal(before.fingerprint, fingerprintOf(first));
+      await assert.rejects(echoOverTls(server.url, (await makeCa(dir, 'other-ca')).cert), /self[- ]signed|unable to verify|unknown ca/i, 'a client that does not trust the CA refuses the server');
+
+      // Renewal as a deployment does it: new files renamed into place, the key first.
+      await copyFile(second.keyFile, `${keyFile}.new`);
+      await copyFile(second.certFile, `${certFile}.new`);
+      await rename(`${keyFile}.new`, keyFile);
+      await rename(`${certFile}.new`, certFile);
+      await server.stderrLine(/TLS certificate reloaded/);
+      const after = await echoOverTls(server.url, ca.cert);
+      assert.equal(after.fingerprint, fingerprintOf(second), 'the new certificate is served');
+      assert.equal(after.json.result.content[0].text, 'over tls');
+      assert.equal(server.process.exitCode, null, 'the same process, never restarted');
+    } finally {
+      server.process.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+    }
+  });
+
+  it('keeps the certificate in service while a changed one does not load', async () => {
+    const dir = await certificateDir();
+    const ca = await makeCa(dir, 'test-ca');
+    const first = await makeCertificate(dir, ca, 'server-1', 'server');
+    const other = await makeCertificate(dir, ca, 'server-2', 'server');
+    const certFile = join(dir, 'served.crt');
+    await copyFile(first.certFile, certFile);
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__TLS__CERTFILE: certFile, MCP__TLS__KEYFILE: first.keyFile, MCP__TLS__RELOADCHECKMS: '50' });
+    try {
+      // A certificate whose key is not (yet) beside it.
+      await copyFile(other.certFile, `${certFile}.new`);
+      await rename(`${certFile}.new`, certFile);
+      assert.match(await server.stderrLine(/TLS reload failed/), /the previous certificate stays in service/);
+      assert.equal((await echoOverTls(server.url, ca.cert)).fingerprint, fingerprintOf(first));
+    } finally {
+      server.process.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('with clientCertificates: required, refuses a client without a certificate signed by caFile (mTLS)', async () => {
+    const dir = await certificateDir();
+    const ca = await makeCa(dir, 'test-ca');
+    const serverPem = await makeCertificate(dir, ca, 'server', 'server');
+    const client = await makeCertificate(dir, ca, 'client', 'client');
+    const strangerCa = await makeCa(dir, 'stranger-ca');
+    const stranger = await makeCertificate(dir, strangerCa, 'stranger', 'client');
+    const server = await startServe(['--http', '127.0.0.1:0'], {
+      MCP__TLS__CERTFILE: serverPem.certFile,
+      MCP__TLS__KEYFILE: serverPem.keyFile,
+      MCP__TLS__CAFILE: ca.certFile,
+      MCP__TLS__CLIENTCERTIFICATES: 'required',
+    });
+    try {
+      assert.equal((await echoOverTls(server.url, ca.cert, client)).json.result.content[0].text, 'over tls');
+      await assert.rejects(echoOverTls(server.url, ca.cert), /certificate required|socket hang up|ECONNRESET/i);
+      await assert.rejects(echoOverTls(server.url, ca.cert, stranger), /unknown ca|socket hang up|ECONNRESET/i);
+      // The server goes on serving after refusing.
+      assert.equal((await echoOverTls(server.url, ca.cert, client)).status, 200);
+    } finally {
+      server.process.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('refuses unusable TLS files as configuration errors (exit 2)', async () => {
+    const dir = await certificateDir();
+    const ca = await makeCa(dir, 'test-ca');
+    const one = await makeCertificate(dir, ca, 'one', 'server');
+    const two = await makeCertificate(dir, ca, 'two', 'server');
+    const serve = (env: Record<string, string>) =>
+      run(process.execPath, [CLI, 'serve', '--http', '127.0.0.1:0'], { env: { ...process.env, ...env } }).catch((e: { code: number; stderr: string }) => e);
+    const missing = (await serve({ MCP__TLS__CERTFILE: join(dir, 'nope.crt'), MCP__TLS__KEYFILE: one.keyFile })) as { code: number; stderr: string };
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /tls: cannot read tls\.certFile .*nope\.crt/);
+    const mismatch = (await serve({ MCP__TLS__CERTFILE: one.certFile, MCP__TLS__KEYFILE: two.keyFile })) as { code: number; stderr: string };
+    assert.equal(mismatch.code, 2);
+    assert.match(mismatch.stderr, /^mcp-core: tls: .*key values mismatch/);
+    const halfSet = (await serve({ MCP__TLS__CERTFILE: one.certFile })) as { code: number; stderr: string };
+    assert.equal(halfSet.code, 2);
+    assert.match(halfSet.stderr, /MCP__TLS__CERTFILE: tls\.certFile needs tls\.keyFile as well/);
+  });
+});
