@@ -46,6 +46,12 @@ describe('readAnswer', () => {
     assert.equal(answer.error?.message, 'Server refused tools/call (HTTP 503): busy; retry after 2');
   });
 
+  it('401 and 403 left unresolved by the auth layer are MCP_ERR_UNAUTHORIZED', () => {
+    const answer = readAnswer(401, new Headers({ 'www-authenticate': 'Bearer' }), JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Missing token' } }), request);
+    assert.equal(answer.error?.code, LocalErrorCode.Unauthorized);
+    assert.equal(answer.error?.message, 'HTTP 401: Missing token');
+  });
+
   it('pages that are not MCP name their content type; hostile error messages are not stringified', () => {
     const html = readAnswer(200, new Headers({ 'content-type': 'text/html' }), '<html>hi</html>', request);
     assert.equal(html.error?.message, 'Expected a JSON-RPC message or an SSE stream in answer to tools/call, got text/html (HTTP 200): <html>hi</html>');

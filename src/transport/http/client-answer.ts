@@ -34,6 +34,7 @@ const QUOTED = 200;
  *   spec says to start a new one). The Python SDK 1.x answers it with `"id": "server-error"`.
  * - 429 and 503: the server refused the request before serving it (MCP_ERR_OVERLOADED), with
  *   the `Retry-After` it gave.
+ * - 401 and 403 that the auth layer (if any) did not resolve: MCP_ERR_UNAUTHORIZED.
  * - A JSON-RPC error: it answers the request that was posted, whatever id it carries (servers
  *   that cannot read the id answer with null or a placeholder such as `"server-error"`).
  * - A result with another request's id, a page that is not JSON-RPC (HTML, `{"status":"ok"}`),
@@ -49,6 +50,9 @@ export function readAnswer(status: number, headers: Headers, text: string, sent:
     const retryAfter = headers.get('retry-after');
     const after = retryAfter === null ? '' : `; retry after ${describeValue(retryAfter)}`;
     return { error: new McpLocalError(LocalErrorCode.Overloaded, `Server refused ${sent.method ?? 'the message'} (HTTP ${status}): ${serverSays(body, text)}${after}`) };
+  }
+  if (status === 401 || status === 403) {
+    return { error: new McpLocalError(LocalErrorCode.Unauthorized, `HTTP ${status}: ${serverSays(body, text)}`) };
   }
   if (kind === MessageKind.Error) {
     const message = body as { id?: RequestId | null };
