@@ -15,6 +15,7 @@ import { startFastMcp1 } from '../helpers/fastmcp1.ts';
 import { ROOT, startHttpServer, type RunningServer } from '../helpers/processes.ts';
 
 const EVERYTHING = join(ROOT, 'examples/everything-server.ts');
+const PEERS = join(ROOT, 'test/fixtures/sdk-servers.ts');
 
 const accept = (response: string): ElicitResult => ({ action: 'accept', content: { response } });
 const textOf = (result: { content: unknown }) => (result.content as Array<{ text: string }>)[0].text;
@@ -127,6 +128,32 @@ describe('per-request input handlers over legacy stdio (no tie in the spec)', ()
         assert.equal(result.status, 'rejected');
         assert.match((result as PromiseRejectedResult).reason.message, /Cannot tell which request elicitation\/create belongs to/);
       }
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('a question the server withdraws (official TypeScript SDK v1 over stdio)', () => {
+  it('notifications/cancelled for a server request aborts its handler\'s signal', async () => {
+    const calls = new AbortController();
+    let withdrawn!: (reason: unknown) => void;
+    const aborted = new Promise<unknown>((resolve) => (withdrawn = resolve));
+    const client = new McpClient({
+      name: 'input-test',
+      version: '1.0.0',
+      // The client's own handler: only the server's cancellation can abort its signal.
+      onElicit: (_params, { signal }) => {
+        signal.addEventListener('abort', () => withdrawn(signal.reason), { once: true });
+        calls.abort('changed my mind');
+        return new Promise<ElicitResult>(() => undefined);
+      },
+    });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [PEERS, 'v1', 'stdio'], stderr: 'ignore' }));
+    try {
+      await assert.rejects(client.callTool('confirm', { question: 'Sure?' }, { signal: calls.signal }), /was cancelled/);
+      assert.ok(await aborted, 'the handler was told, with the server\'s reason');
+      assert.equal(textOf(await client.callTool('echo', { text: 'still fine' })), 'still fine');
     } finally {
       await client.close();
     }
