@@ -15,6 +15,7 @@ import { EnvNameError, envLayer, settingsFromEnv } from './env.ts';
 import { CONFIG_SCHEMA, SECTIONS } from './schema.ts';
 import { applyDefaults, copyJson, isPlainObject, setOwn, type SchemaNode } from './schema-walk.ts';
 import type { SettingsOf } from '../protocol/schema-types.ts';
+import type { ConfigValidator } from './validator.ts';
 
 /** The effective settings, typed from the schema. */
 export type Config = { -readonly [K in keyof typeof SECTIONS]: SettingsOf<(typeof SECTIONS)[K]> };
@@ -104,6 +105,30 @@ class Layers {
 }
 
 /**
+ * Checks settings given in code rather than files (a manager's `mcpServers`): a copy gets the
+ * defaults and is validated like a loaded configuration. The caller passes the validator
+ * (config/validator.ts), which this module only loads when a file needs it. Throws
+ * ConfigError naming every problem.
+ *
+ * @example
+ * const config = checkConfig({ mcpServers: { files: { command: 'mcp-files' } } }, configValidator());
+ * config.gateway.separator; // '__'
+ */
+export function checkConfig(settings: Record<string, unknown>, validator: ConfigValidator, source = 'config'): Config {
+  const config = copyJson(settings);
+  applyDefaults(ROOT, config);
+  validate(config, validator, () => source);
+  return config as Config;
+}
+
+function validate(config: Record<string, unknown>, validator: ConfigValidator, sourceOf: (keys: readonly string[]) => string): void {
+  if (!validator(config)) {
+    const lines = describeErrors(ROOT, config, validator.errors ?? [], sourceOf);
+    throw new ConfigError(lines.length === 1 ? lines[0] : `invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+}
+
+/**
  * Defaults, then `files` in order (later ones override earlier ones), then the environment.
  * Throws ConfigError naming every problem.
  */
@@ -124,11 +149,7 @@ export async function loadConfig(files: string | readonly string[] | undefined, 
   // Nothing set: the defaults are valid (a test holds them to the schema); skip the validator.
   if (paths.length === 0 && fromEnv.length === 0) return config as Config;
   const { configValidator } = await import('./validator.ts');
-  const validate = configValidator();
-  if (!validate(config)) {
-    const lines = describeErrors(ROOT, config, validate.errors ?? [], (keys) => layers.sourceOf(keys));
-    throw new ConfigError(lines.length === 1 ? lines[0] : `invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
+  validate(config, configValidator(), (keys) => layers.sourceOf(keys));
   return config as Config;
 }
 

@@ -29,7 +29,9 @@ import { stdio } from './stdio.ts';
 
 // import store
 
-// import mcpServers
+import { mcpServers } from './mcp-servers.ts';
+
+import { gateway } from './gateway.ts';
 
 import { demo } from './demo.ts';
 
@@ -58,7 +60,9 @@ export const SECTIONS = {
 
   // store,
 
-  // mcpServers,
+  mcpServers,
+
+  gateway,
 
   demo,
 

@@ -1,0 +1,73 @@
+/**
+ * `mcpServers`: the upstreams of the gateway, in the format desktop MCP clients already use
+ * (`command`, `args`, `env`, `cwd` for a stdio server; `url`, `headers` for Streamable HTTP),
+ * with per-upstream options beside them. Options left out here come from `gateway.defaults`.
+ */
+
+/** Options an upstream may set for itself, or `gateway.defaults` for all (with defaults there). */
+export const UPSTREAM_OPTIONS = {
+  era: { enum: ['auto', 'modern', 'legacy'], description: "Protocol era: 'auto' tries 2026-07-28 first and falls back to the 2025 handshake." },
+  timeoutMs: { type: 'integer', minimum: 1, description: 'How long a call may go without an answer or progress.' },
+  connectTimeoutMs: { type: 'integer', minimum: 1, description: 'How long starting the upstream and its handshake may take.' },
+  retries: { type: 'integer', minimum: 0, maximum: 10, description: 'Retries of safe calls (lists, reads, read-only or idempotent tools) after a lost connection.' },
+  maxConcurrency: { type: 'integer', minimum: 1, description: 'Calls running at once; more wait in the queue.' },
+  maxQueue: { type: 'integer', minimum: 0, description: 'Calls waiting for a slot; more are refused at once as overloaded.' },
+  breaker: {
+    type: 'object',
+    description: 'Circuit breaker: after too many failures, calls fail fast until a probe call succeeds.',
+    additionalProperties: false,
+    properties: {
+      consecutiveFailures: { type: 'integer', minimum: 1, description: 'Opens after this many failures in a row.' },
+      failureRate: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'Also opens when this share of the last `window` calls failed.' },
+      window: { type: 'integer', minimum: 2, description: 'Calls the failure rate is computed over.' },
+      halfOpenAfterMs: { type: 'integer', minimum: 1, description: 'How long it stays open before one probe call may pass.' },
+    },
+  },
+  reconnect: {
+    type: 'object',
+    description: 'Reconnecting (and restarting a stdio upstream) after the connection was lost: exponential backoff with jitter.',
+    additionalProperties: false,
+    properties: {
+      initialDelayMs: { type: 'integer', minimum: 1, description: 'Delay before the first new attempt.' },
+      maxDelayMs: { type: 'integer', minimum: 1, description: 'Longest delay between attempts.' },
+    },
+  },
+} as const;
+
+const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } } as const;
+
+const UPSTREAM = {
+  type: 'object',
+  description: 'One upstream MCP server: `command` (stdio) or `url` (Streamable HTTP).',
+  additionalProperties: false,
+  properties: {
+    type: { enum: ['stdio', 'http', 'streamable-http'], description: 'Implied by command or url; accepted as desktop clients write it.' },
+    command: { type: 'string', minLength: 1, description: 'Program that runs a stdio server. ${VAR} and ${VAR:-default} expand from the environment.' },
+    args: { type: 'array', items: { type: 'string' }, description: 'Its arguments.' },
+    env: { ...STRING_MAP, writeOnly: true, description: 'Environment variables added for it (often keys, so never printed).' },
+    cwd: { type: 'string', description: 'Its working directory.' },
+    url: { type: 'string', pattern: '^https?://', description: 'Streamable HTTP endpoint of the upstream.' },
+    headers: { ...STRING_MAP, writeOnly: true, description: 'HTTP headers on every request (e.g. Authorization; never printed).' },
+    enabled: { type: 'boolean', description: 'false keeps it configured but unused. Default true.' },
+    disabled: { type: 'boolean', description: 'Desktop clients\' spelling of enabled: false.' },
+    required: { type: 'boolean', description: 'Readiness (/readyz) waits for this upstream. Default false.' },
+    tools: {
+      type: 'object',
+      description: 'Which of its tools are offered, by name; `*` matches any run of characters.',
+      additionalProperties: false,
+      properties: {
+        allow: { type: 'array', items: { type: 'string' }, description: 'Only these (all when unset).' },
+        deny: { type: 'array', items: { type: 'string' }, description: 'Never these.' },
+      },
+    },
+    ...UPSTREAM_OPTIONS,
+  },
+} as const;
+
+export const mcpServers = {
+  type: 'object',
+  description: 'Upstream MCP servers the gateway offers, by name; their tools are offered as <name>__<tool>.',
+  default: {},
+  propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+  additionalProperties: UPSTREAM,
+} as const;
