@@ -42,8 +42,13 @@ export interface ServerOptions {
   clientRequestTimeoutMs?: number;
   /** Whether modern results carry `_meta` `io.modelcontextprotocol/serverInfo`. Default true. */
   serverInfoInResults?: boolean;
-  /** Extra capabilities to advertise (experimental, extensions). */
-  capabilities?: Pick<ServerCapabilities, 'experimental' | 'extensions'>;
+  /**
+   * Extra capabilities to advertise (experimental, extensions). `tools`, `prompts`,
+   * `resources` and `completions` given here are declared even while nothing of that kind is
+   * registered, for a server whose entries come later (a gateway whose upstreams connect
+   * after it starts): a client does not look for what the server did not declare.
+   */
+  capabilities?: Pick<ServerCapabilities, 'experimental' | 'extensions' | 'tools' | 'prompts' | 'resources' | 'completions'>;
   /** Tasks extension settings (used by tools registered with `taskSupport`). */
   tasks?: TaskOptions;
   /**
@@ -105,10 +110,11 @@ export class ServerCore {
   get capabilities(): ServerCapabilities {
     if (this.#capabilities) return this.#capabilities;
     const capabilities: ServerCapabilities = { logging: {} };
-    if (this.tools.size > 0) capabilities.tools = { listChanged: true };
-    if (this.prompts.size > 0) capabilities.prompts = { listChanged: true };
-    if (this.resources.size > 0 || this.templates.size > 0) capabilities.resources = { subscribe: true, listChanged: true };
-    if (this.prompts.size > 0 || this.templates.size > 0) capabilities.completions = {};
+    const declared = this.#extraCapabilities;
+    if (this.tools.size > 0 || declared?.tools) capabilities.tools = { listChanged: true };
+    if (this.prompts.size > 0 || declared?.prompts) capabilities.prompts = { listChanged: true };
+    if (this.resources.size > 0 || this.templates.size > 0 || declared?.resources) capabilities.resources = { subscribe: true, listChanged: true };
+    if (this.prompts.size > 0 || this.templates.size > 0 || declared?.completions) capabilities.completions = {};
     const extensions = { ...this.#extraCapabilities?.extensions };
     if (this.tasksEnabled) extensions[TASKS_EXTENSION] = {};
     if (Object.keys(extensions).length > 0) capabilities.extensions = extensions;
