@@ -28,6 +28,13 @@ export type { InputHandlers, InputContext } from './client/input.ts';
 export { RETRY_SAFE_METHODS, isRetryable, type RetryOptions } from './client/retry.ts';
 export * from './client/auth/index.ts';
 
+// Manager and gateway
+export { McpManager, type CallOptions, type BatchItem, type BatchOutcome, type ManagerHealth, type ManagerListeners, type ReloadReport } from './manager/manager.ts';
+export { Gateway } from './manager/gateway.ts';
+export { parseManagerConfig, type ManagerConfig, type UpstreamConfig, type GatewayConfig, type ManagerSpec, type UpstreamSpec } from './manager/config.ts';
+export { UpstreamFailure, FAILURE_META_KEY, type FailureReason } from './manager/failures.ts';
+export type { UpstreamHealth } from './manager/upstream.ts';
+
 // Transports
 export type { Transport, MessageReceiver, TransportState } from './transport/transport.ts';
 export type { Exchange, AuthInfo } from './transport/exchange.ts';

@@ -29,6 +29,22 @@ export interface LoginArgs {
   auth: ClientAuthSettings;
 }
 
+/** `tools` and `call`: the tools of a gateway configuration, listed or called once. */
+export interface ToolsArgs {
+  command: 'tools';
+  config: string[];
+  json: boolean;
+}
+
+export interface CallArgs {
+  command: 'call';
+  config: string[];
+  tool: string;
+  /** The arguments as JSON text (an object). */
+  args: string;
+  json: boolean;
+}
+
 export interface HelpArgs {
   command: 'help';
 }
@@ -37,7 +53,7 @@ export interface VersionArgs {
   command: 'version';
 }
 
-export type CommandLine = ServeArgs | ConfigCheckArgs | LoginArgs | HelpArgs | VersionArgs;
+export type CommandLine = ServeArgs | ConfigCheckArgs | LoginArgs | ToolsArgs | CallArgs | HelpArgs | VersionArgs;
 
 export const USAGE = `Usage: mcp-core <command> [options]
 
@@ -48,6 +64,10 @@ Commands:
                      environment over them) and print the settings that result, secrets hidden
   login URL          Sign in to the MCP server at URL (OAuth: in a browser, or as a client with
                      --client-id) and keep the tokens for later commands
+  tools --config FILE
+                     List the tools of the upstreams in FILE's mcpServers, as the gateway offers them
+  call TOOL [--args JSON] --config FILE
+                     Call one tool of those upstreams and print its result (exit code 1 if it is an error)
 
 Options for serve:
   --config FILE        Read settings from a JSON or YAML file; give it again for an override
@@ -56,6 +76,10 @@ Options for serve:
   --http HOST:PORT     Serve Streamable HTTP on HOST:PORT (path /mcp)
   --demo               Register the demo tools (echo, add, sleep, fail, ask, route)
   --workers N          Run N HTTP server processes on one port (node:cluster)
+
+Options for tools and call:
+  --json               Print JSON: the tool definitions, or the whole result
+
   -h, --help           Show this help
   -v, --version        Show the version
 
@@ -74,8 +98,8 @@ export function parseHostPort(value: string): { host: string; port: number } {
   return { host, port };
 }
 
-const FLAGS = new Set(['stdio', 'demo', 'help', 'version']);
-const VALUES = new Set(['config', 'http', 'workers', ...AUTH_OPTIONS]);
+const FLAGS = new Set(['stdio', 'demo', 'help', 'version', 'json']);
+const VALUES = new Set(['config', 'http', 'workers', 'args', ...AUTH_OPTIONS]);
 const SHORT: Record<string, string> = { h: 'help', v: 'version' };
 
 /** Splits argv into options (`--name`, `--name value`, `--name=value`, `-h`) and positionals. */
@@ -118,7 +142,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const auth = [...options.keys()].find((name) => AUTH_OPTIONS.has(name));
   if (auth !== undefined) throw new UsageError(`--${auth} applies to commands that call a server`);
   if (command === 'config') return configCommand(rest, options, configs);
+  if (command === 'tools' || command === 'call') return toolCommand(command, rest, options, configs);
   if (command !== 'serve') throw new UsageError(`Unknown command "${command}"`);
+  for (const name of ['json', 'args']) if (options.has(name)) throw new UsageError(`serve takes no option --${name}`);
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
   const value = (name: string) => options.get(name) as string | undefined;
   const http = value('http');
@@ -155,6 +181,19 @@ function loginCommand(rest: string[], options: Map<string, string | true>, confi
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`login expects an http(s) URL, got "${rest[0]}"`);
   return { command: 'login', url: url.href, auth: authSettings(options) };
+}
+
+function toolCommand(command: 'tools' | 'call', rest: string[], options: Map<string, string | true>, configs: string[]): ToolsArgs | CallArgs {
+  for (const name of ['stdio', 'http', 'demo', 'workers']) if (options.has(name)) throw new UsageError(`${command} takes no option --${name}`);
+  if (configs.length === 0) throw new UsageError(`${command} needs --config FILE (with mcpServers)`);
+  const json = options.has('json');
+  if (command === 'tools') {
+    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
+    if (options.has('args')) throw new UsageError('tools takes no option --args');
+    return { command, config: configs, json };
+  }
+  if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'call needs the name of a tool' : `Unexpected argument "${rest[1]}"`);
+  return { command, config: configs, tool: rest[0], args: (options.get('args') as string | undefined) ?? '{}', json };
 }
 
 function parseWorkers(value: string): number {

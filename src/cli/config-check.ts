@@ -15,5 +15,10 @@ export function showConfig(config: Config): string {
 
 export async function checkConfigCommand(files: readonly string[]): Promise<void> {
   const config = await loadConfig(files);
+  if (Object.keys(config.mcpServers).length > 0) {
+    // What the schema cannot say about upstreams (command or url, ${VAR}s that are set).
+    const { resolveManagerConfig } = await import('../manager/config.ts');
+    resolveManagerConfig(config);
+  }
   process.stdout.write(`${files.join(', ')}: valid\n${showConfig(config)}\n`);
 }

@@ -24,6 +24,9 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   const stdio = args.stdio || config.stdio.enabled;
   const http = args.http !== undefined || !stdio;
   if (config.workers > 1 && stdio) throw new UsageError('--workers applies to HTTP only; stdio has one client and one process');
+  if (config.workers > 1 && Object.keys(config.mcpServers).length > 0) {
+    throw new UsageError('a gateway (mcpServers) runs in one process: its upstream connections, and calls waiting for answers, live there');
+  }
   // stdout belongs to the protocol when stdio is served too.
   const announce = (url: string) => (stdio ? process.stderr : process.stdout).write(`mcp-core serving Streamable HTTP at ${url}\n`);
 
@@ -50,7 +53,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
       },
     );
   };
-  const serving = await serve(config, { http, stdio, onStdioClose: () => stop('stdin closed') });
+  const serving = await serve(config, { http, stdio, onStdioClose: () => stop('stdin closed'), files: args.config });
   if (serving.url !== undefined) {
     if (isWorker) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
     else announce(serving.url);
@@ -58,6 +61,8 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   // A worker hears SIGINT from the terminal along with the primary's SIGTERM: one signal, not two.
   process.on('SIGINT', () => isWorker || stop('SIGINT'));
+  const gateway = serving.gateway;
+  if (gateway !== undefined) process.on('SIGHUP', () => void gateway.reload());
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -78,6 +83,11 @@ async function main(argv: readonly string[]): Promise<void> {
   if (args.command === 'config-check') {
     const { checkConfigCommand } = await import('./config-check.ts');
     await checkConfigCommand(args.files);
+    return;
+  }
+  if (args.command === 'tools' || args.command === 'call') {
+    const { toolCommand } = await import('./tool-commands.ts');
+    process.exitCode = await toolCommand(args);
     return;
   }
   await serveCommand(args);

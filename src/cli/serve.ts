@@ -11,6 +11,10 @@ import type { Health } from '../observability/health.ts';
 import type { ServerConnection } from '../server/connection.ts';
 import type { Drainable } from '../transport/drain.ts';
 import { McpServer } from '../server/server.ts';
+import type { RunningGateway } from './gateway.ts';
+
+/** Capabilities a gateway declares from the start: its upstreams' entries may arrive later. */
+const GATEWAY_CAPABILITIES = { tools: {}, prompts: {}, resources: {}, completions: {} } as const;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -24,6 +28,8 @@ export interface Serving {
   drainables: Drainable[];
   /** Closes everything; `graceMs` lets HTTP connections finish writing their answers. */
   close(graceMs?: number): Promise<void>;
+  /** The gateway, when the configuration has `mcpServers`. */
+  gateway: RunningGateway | undefined;
 }
 
 export interface ServeOptions {
@@ -31,23 +37,33 @@ export interface ServeOptions {
   stdio: boolean;
   /** Called when the stdio client closes stdin: the stdio shutdown signal. */
   onStdioClose?: () => void;
+  /** The config files, read again when a gateway reloads. */
+  files?: readonly string[];
 }
 
-export function createServer(config: Config): McpServer {
+export function createServer(config: Config, gateway = false): McpServer {
   const server = new McpServer({
     name: config.server.name,
     version: config.server.version,
     instructions: config.server.instructions,
     requestStateSecret: config.server.requestStateSecret,
+    capabilities: gateway ? GATEWAY_CAPABILITIES : undefined,
   });
   if (config.demo) registerDemo(server);
   return server;
 }
 
 export async function serve(config: Config, options: ServeOptions): Promise<Serving> {
-  const server = createServer(config);
+  const gatewayMode = Object.keys(config.mcpServers).length > 0;
+  const server = createServer(config, gatewayMode);
   const closers: Array<(graceMs?: number) => Promise<void> | void> = [() => server.close()];
   const drainables: Drainable[] = [];
+  // The upstreams are connected (or have failed their first attempt) before clients come.
+  let gateway: RunningGateway | undefined;
+  if (gatewayMode) {
+    const { startGateway } = await import('./gateway.ts');
+    gateway = await startGateway(config, server, options.files ?? []);
+  }
   let url: string | undefined;
   let health: Health | undefined;
   let stdio: ServerConnection | undefined;
@@ -65,6 +81,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       connectedClients: () => sessionCount() + (stdio?.connected ? 1 : 0),
       toolsAvailable: () => server.core.tools.size,
     });
+    if (gateway !== undefined) health.addReadinessCheck('upstreams', gateway.readiness);
     const listener = await serveHttp(server, {
       host,
       port,
@@ -94,11 +111,14 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     drainables.push(connection);
     stdio = connection;
   }
+  // Closed last: the transports stop first, then the upstreams and their processes.
+  if (gateway !== undefined) closers.push(() => gateway.close());
   return {
     server,
     url,
     health,
     drainables,
+    gateway,
     close: async (graceMs) => {
       for (const close of closers) await close(graceMs);
     },

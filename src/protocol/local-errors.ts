@@ -20,6 +20,8 @@ export const LocalErrorCode = {
   Unreachable: 'MCP_ERR_UNREACHABLE',
   /** The server no longer knows the legacy session (HTTP 404 to a request that named it). */
   SessionExpired: 'MCP_ERR_SESSION_EXPIRED',
+  /** A gateway's circuit breaker for an upstream is open: calls to it fail fast for a while. */
+  CircuitOpen: 'MCP_ERR_CIRCUIT_OPEN',
 } as const;
 
 export type LocalErrorCodeValue = (typeof LocalErrorCode)[keyof typeof LocalErrorCode];

@@ -1,0 +1,209 @@
+/**
+ * The aggregate: what every upstream offers, under namespaced names and URIs, in a stable order
+ * (upstreams in config order, each upstream's entries in its own order). Built again for one
+ * upstream and one kind when that upstream's list changes; lookups are Map gets.
+ *
+ * Name collisions cannot happen between upstreams (their names never contain the separator);
+ * an upstream that lists the same name twice, or a URI that cannot be namespaced, is reported
+ * in `collisions` and the later entry left out, never silently shadowing the first.
+ */
+import type { Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
+import type { UpstreamSpec } from './config.ts';
+import { Namespace, UriRewriter } from './names.ts';
+import type { CatalogKind, UpstreamCatalog } from './upstream.ts';
+
+export interface ToolRoute {
+  upstream: string;
+  /** The upstream's own name for the tool. */
+  name: string;
+  /** The definition as the gateway lists it. */
+  wire: Tool;
+  /** Read-only or idempotent: may be retried after a lost connection. */
+  safe: boolean;
+}
+
+export interface PromptRoute {
+  upstream: string;
+  name: string;
+  wire: Prompt;
+}
+
+export interface ResourceEntry {
+  upstream: string;
+  uri: string;
+  wire: Resource;
+}
+
+export interface TemplateEntry {
+  upstream: string;
+  uriTemplate: string;
+  wire: ResourceTemplate;
+}
+
+export interface Collision {
+  kind: 'tool' | 'prompt' | 'resource' | 'template';
+  name: string;
+  upstream: string;
+  reason: string;
+}
+
+/** Compiles allow/deny patterns (`*` matches any run of characters) into one test. */
+export function toolFilter(spec: UpstreamSpec): (name: string) => boolean {
+  const compile = (patterns: string[]) =>
+    patterns.length === 0 ? undefined : new RegExp(`^(?:${patterns.map((p) => p.split('*').map(escape).join('.*')).join('|')})$`);
+  const allow = spec.tools.allow === undefined ? undefined : (compile(spec.tools.allow) ?? /^(?!)/);
+  const deny = compile(spec.tools.deny);
+  return (name) => (allow === undefined || allow.test(name)) && (deny === undefined || !deny.test(name));
+}
+
+function escape(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** One upstream's share of the aggregate. */
+interface Share {
+  tools: ToolRoute[];
+  prompts: PromptRoute[];
+  resources: ResourceEntry[];
+  templates: TemplateEntry[];
+  collisions: Collision[];
+}
+
+const EMPTY_SHARE: Share = { tools: [], prompts: [], resources: [], templates: [], collisions: [] };
+
+export class Catalog {
+  readonly namespace: Namespace;
+  readonly #order: string[];
+  readonly #shares: Map<string, Share>;
+  readonly #filters: Map<string, (name: string) => boolean>;
+  #tools: Map<string, ToolRoute> | undefined;
+  #prompts: Map<string, PromptRoute> | undefined;
+
+  constructor(namespace: Namespace) {
+    this.namespace = namespace;
+    this.#order = [];
+    this.#shares = new Map();
+    this.#filters = new Map();
+    this.#tools = undefined;
+    this.#prompts = undefined;
+  }
+
+  /** Sets the upstreams and their order (config order); shares of others are dropped. */
+  setUpstreams(specs: readonly UpstreamSpec[]): void {
+    this.#order.length = 0;
+    this.#filters.clear();
+    for (const spec of specs) {
+      this.#order.push(spec.name);
+      this.#filters.set(spec.name, toolFilter(spec));
+    }
+    for (const name of [...this.#shares.keys()]) if (!this.#filters.has(name)) this.#shares.delete(name);
+    this.#tools = undefined;
+    this.#prompts = undefined;
+  }
+
+  /** A rewriter of one upstream's resource URIs into the gateway's. */
+  rewriter(upstream: string): UriRewriter {
+    return new UriRewriter((uri) => this.namespace.uri(upstream, uri));
+  }
+
+  /** Takes one upstream's listing of `kind` in. */
+  update(upstream: string, kind: CatalogKind, catalog: UpstreamCatalog): void {
+    const share = { ...(this.#shares.get(upstream) ?? EMPTY_SHARE) };
+    share.collisions = share.collisions.filter((c) => kindOf(c) !== kind);
+    const rewriter = this.rewriter(upstream);
+    const ns = this.namespace;
+    if (kind === 'tools') {
+      const allowed = this.#filters.get(upstream) ?? (() => true);
+      share.tools = unique(catalog.tools.filter((tool) => typeof tool?.name === 'string' && allowed(tool.name)), 'tool', upstream, share.collisions, (tool) => {
+        const wire: Tool = { ...tool, name: ns.name(upstream, tool.name) };
+        if (tool._meta !== undefined) wire._meta = rewriter.meta(tool._meta);
+        const hints = tool.annotations;
+        return { key: wire.name, value: { upstream, name: tool.name, wire, safe: hints?.readOnlyHint === true || hints?.idempotentHint === true } };
+      });
+      this.#tools = undefined;
+    } else if (kind === 'prompts') {
+      share.prompts = unique(catalog.prompts.filter((p) => typeof p?.name === 'string'), 'prompt', upstream, share.collisions, (prompt) => {
+        const wire: Prompt = { ...prompt, name: ns.name(upstream, prompt.name) };
+        return { key: wire.name, value: { upstream, name: prompt.name, wire } };
+      });
+      this.#prompts = undefined;
+    } else {
+      share.resources = unique(catalog.resources.filter((r) => typeof r?.uri === 'string'), 'resource', upstream, share.collisions, (resource) => {
+        const wire: Resource = { ...resource, uri: ns.uri(upstream, resource.uri) };
+        if (resource._meta !== undefined) wire._meta = rewriter.meta(resource._meta);
+        return { key: wire.uri, value: { upstream, uri: resource.uri, wire } };
+      });
+      share.templates = unique(catalog.templates.filter((t) => typeof t?.uriTemplate === 'string'), 'template', upstream, share.collisions, (template) => {
+        const wire: ResourceTemplate = { ...template, uriTemplate: ns.uri(upstream, template.uriTemplate) };
+        return { key: wire.uriTemplate, value: { upstream, uriTemplate: template.uriTemplate, wire } };
+      });
+    }
+    this.#shares.set(upstream, share);
+  }
+
+  /** Forgets one upstream's entries (it was removed, or its connection is gone for good). */
+  clear(upstream: string): void {
+    this.#shares.delete(upstream);
+    this.#tools = undefined;
+    this.#prompts = undefined;
+  }
+
+  tools(): ToolRoute[] {
+    return this.#all((share) => share.tools);
+  }
+
+  prompts(): PromptRoute[] {
+    return this.#all((share) => share.prompts);
+  }
+
+  resources(): ResourceEntry[] {
+    return this.#all((share) => share.resources);
+  }
+
+  templates(): TemplateEntry[] {
+    return this.#all((share) => share.templates);
+  }
+
+  collisions(): Collision[] {
+    return this.#all((share) => share.collisions);
+  }
+
+  tool(exposed: string): ToolRoute | undefined {
+    this.#tools ??= new Map(this.tools().map((route) => [route.wire.name, route]));
+    return this.#tools.get(exposed);
+  }
+
+  prompt(exposed: string): PromptRoute | undefined {
+    this.#prompts ??= new Map(this.prompts().map((route) => [route.wire.name, route]));
+    return this.#prompts.get(exposed);
+  }
+
+  #all<T>(pick: (share: Share) => T[]): T[] {
+    const out: T[] = [];
+    for (const name of this.#order) {
+      const share = this.#shares.get(name);
+      if (share !== undefined) out.push(...pick(share));
+    }
+    return out;
+  }
+}
+
+function kindOf(collision: Collision): CatalogKind {
+  return collision.kind === 'tool' ? 'tools' : collision.kind === 'prompt' ? 'prompts' : 'resources';
+}
+
+/** Maps items to entries, leaving out (and reporting) a key seen before. */
+function unique<I, V>(items: I[], kind: Collision['kind'], upstream: string, collisions: Collision[], map: (item: I) => { key: string; value: V }): V[] {
+  const seen = new Set<string>();
+  const out: V[] = [];
+  for (const item of items) {
+    const { key, value } = map(item);
+    if (seen.has(key)) {
+      collisions.push({ kind, name: key, upstream, reason: `${upstream} lists ${key} more than once; the first is kept` });
+      continue;
+    }
+    seen.add(key);
+    out.push(value);
+  }
+  return out;
+}

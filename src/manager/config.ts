@@ -1,0 +1,170 @@
+/**
+ * The manager's configuration: upstreams under `mcpServers`, in the format desktop MCP clients
+ * already use (`{ command, args, env, cwd }` for stdio, `{ url, headers }` for Streamable
+ * HTTP), with per-upstream options beside them, and gateway-wide settings under `gateway`.
+ *
+ * The settings' schema is in config/sections (mcp-servers.ts, gateway.ts), checked with the
+ * rest of the configuration; here they become plain resolved specs, with what a schema cannot
+ * say checked too. A wrong value is reported with its path.
+ */
+import { checkConfig, ConfigError, type Config } from '../config/config.ts';
+import type { gateway } from '../config/sections/gateway.ts';
+import type { mcpServers } from '../config/sections/mcp-servers.ts';
+import { configValidator } from '../config/validator.ts';
+import type { FromSchema } from '../protocol/schema-types.ts';
+
+/** An upstream as written in a config file (see config/sections/mcp-servers.ts). */
+export type UpstreamConfig = FromSchema<(typeof mcpServers)['additionalProperties']>;
+/** `gateway` as written in a config file (see config/sections/gateway.ts). */
+export type GatewayConfig = FromSchema<typeof gateway>;
+
+/** What McpManager takes: `mcpServers` (and optionally `gateway`), or a whole mcp-core config. */
+export interface ManagerConfig {
+  mcpServers?: Record<string, UpstreamConfig>;
+  gateway?: GatewayConfig;
+  [section: string]: unknown;
+}
+
+export type TransportSpec =
+  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> | undefined; cwd: string | undefined }
+  | { kind: 'http'; url: string; headers: Record<string, string> };
+
+/** An upstream with every option resolved. */
+export interface UpstreamSpec {
+  name: string;
+  transport: TransportSpec;
+  enabled: boolean;
+  required: boolean;
+  era: 'auto' | 'modern' | 'legacy';
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  retries: number;
+  maxConcurrency: number;
+  maxQueue: number;
+  breaker: { consecutiveFailures: number; failureRate: number | undefined; window: number; halfOpenAfterMs: number };
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  tools: { allow: string[] | undefined; deny: string[] };
+}
+
+export interface GatewaySpec {
+  separator: string;
+  toolSearch: boolean;
+  inputTimeoutMs: number;
+  maxPendingInputs: number;
+}
+
+export interface ManagerSpec {
+  upstreams: UpstreamSpec[];
+  gateway: GatewaySpec;
+}
+
+const SEPARATOR_FREE_NAME = 'an upstream\'s name must not contain the separator';
+
+/**
+ * Expands `${NAME}` and `${NAME:-default}` from the environment, as desktop clients do for
+ * secrets kept out of the file. A variable that is not set and has no default is an error.
+ */
+function expand(text: string, path: string, env: NodeJS.ProcessEnv): string {
+  if (!text.includes('${')) return text;
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, name: string, fallback: string | undefined) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(`${path} uses \${${name}}, which is not set`);
+  });
+}
+
+function expandMap(map: Record<string, string> | undefined, path: string, env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  if (map === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map)) out[key] = expand(value, `${path}.${key}`, env);
+  return out;
+}
+
+function transportOf(name: string, upstream: UpstreamConfig, env: NodeJS.ProcessEnv): TransportSpec {
+  const path = `mcpServers.${name}`;
+  const { type, command, url } = upstream;
+  if (command !== undefined && url !== undefined) throw new ConfigError(`${path}: give command (stdio) or url (HTTP), not both`);
+  if (command !== undefined) {
+    if (type !== undefined && type !== 'stdio') throw new ConfigError(`${path}.type is ${type}, but command starts a stdio server`);
+    if (upstream.headers !== undefined) throw new ConfigError(`${path}.headers applies to url upstreams only`);
+    return {
+      kind: 'stdio',
+      command: expand(command, `${path}.command`, env),
+      args: (upstream.args ?? []).map((arg, index) => expand(arg, `${path}.args[${index}]`, env)),
+      env: expandMap(upstream.env, `${path}.env`, env),
+      cwd: upstream.cwd === undefined ? undefined : expand(upstream.cwd, `${path}.cwd`, env),
+    };
+  }
+  if (url === undefined) throw new ConfigError(`${path}: command (a stdio server) or url (Streamable HTTP) is needed`);
+  if (type === 'stdio') throw new ConfigError(`${path}.type is stdio, but url names an HTTP server`);
+  for (const key of ['args', 'env', 'cwd'] as const) if (upstream[key] !== undefined) throw new ConfigError(`${path}.${key} applies to command upstreams only`);
+  const expanded = expand(url, `${path}.url`, env);
+  try {
+    return { kind: 'http', url: new URL(expanded).href, headers: expandMap(upstream.headers, `${path}.headers`, env) ?? {} };
+  } catch {
+    throw new ConfigError(`${path}.url is not a URL: ${JSON.stringify(expanded)}`);
+  }
+}
+
+type Defaults = Config['gateway']['defaults'];
+
+function resolveUpstream(name: string, upstream: UpstreamConfig, defaults: Defaults, separator: string, env: NodeJS.ProcessEnv): UpstreamSpec {
+  const path = `mcpServers.${name}`;
+  if (name.includes(separator)) throw new ConfigError(`${path}: ${SEPARATOR_FREE_NAME} "${separator}"`);
+  if (upstream.enabled !== undefined && upstream.disabled !== undefined && upstream.enabled === upstream.disabled) {
+    throw new ConfigError(`${path}: enabled and disabled disagree`);
+  }
+  const reconnect = { ...defaults.reconnect, ...upstream.reconnect };
+  if (reconnect.maxDelayMs < reconnect.initialDelayMs) throw new ConfigError(`${path}.reconnect.maxDelayMs must be at least initialDelayMs`);
+  return {
+    name,
+    transport: transportOf(name, upstream, env),
+    enabled: upstream.enabled ?? !(upstream.disabled ?? false),
+    required: upstream.required ?? false,
+    era: upstream.era ?? defaults.era,
+    timeoutMs: upstream.timeoutMs ?? defaults.timeoutMs,
+    connectTimeoutMs: upstream.connectTimeoutMs ?? defaults.connectTimeoutMs,
+    retries: upstream.retries ?? defaults.retries,
+    maxConcurrency: upstream.maxConcurrency ?? defaults.maxConcurrency,
+    maxQueue: upstream.maxQueue ?? defaults.maxQueue,
+    breaker: { ...defaults.breaker, failureRate: defaults.breaker.failureRate, ...upstream.breaker },
+    reconnect,
+    tools: { allow: upstream.tools?.allow, deny: upstream.tools?.deny ?? [] },
+  };
+}
+
+/**
+ * Resolves validated settings (defaults filled in, as `loadConfig` returns them) into specs:
+ * `${VAR}` expanded, `gateway.defaults` applied, and the rules a schema cannot say checked.
+ * Throws ConfigError naming the setting.
+ */
+export function resolveManagerConfig(settings: Pick<Config, 'mcpServers' | 'gateway'>, env: NodeJS.ProcessEnv = process.env): ManagerSpec {
+  const { gateway } = settings;
+  return {
+    upstreams: Object.entries(settings.mcpServers).map(([name, upstream]) => resolveUpstream(name, upstream, gateway.defaults, gateway.separator, env)),
+    gateway: {
+      separator: gateway.separator,
+      toolSearch: gateway.toolSearch,
+      inputTimeoutMs: gateway.inputTimeoutMs,
+      maxPendingInputs: gateway.maxPendingInputs,
+    },
+  };
+}
+
+/**
+ * Checks a manager configuration against the configuration schema and resolves every default.
+ *
+ * @example
+ * const spec = parseManagerConfig({ mcpServers: { files: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '.'] } } });
+ * spec.upstreams[0].timeoutMs // 60000
+ */
+export function parseManagerConfig(config: ManagerConfig, env: NodeJS.ProcessEnv = process.env): ManagerSpec {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ConfigError('The manager\'s configuration must be an object with mcpServers');
+  return resolveManagerConfig(checkConfig(config, configValidator()), env);
+}
+
+/** Whether two specs start the same upstream (a change of options alone keeps its connection). */
+export function sameTransport(a: UpstreamSpec, b: UpstreamSpec): boolean {
+  return JSON.stringify(a.transport) === JSON.stringify(b.transport) && a.era === b.era;
+}

@@ -1,0 +1,314 @@
+/**
+ * The gateway: an McpServer that offers what a manager's upstreams offer, to clients of either
+ * era, over any transport the server is served on.
+ *
+ * Upstream tools, prompts, resources and templates are registered in the server's own
+ * registries (tools with `validate: false`: the upstream checks its arguments, and nothing is
+ * compiled at startup), so listing, pagination, capabilities and `list_changed` in both eras
+ * are the server's. Reads and completions route by their namespaced URI or name, so resources
+ * an upstream never listed (template instances, links in results) are reachable too. Each call
+ * is forwarded with what the caller's era needs (see input-bridge.ts), and the upstream's
+ * progress and logs come back to the caller.
+ */
+import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
+import { MetaKey } from '../protocol/meta.ts';
+import { Method, Notification } from '../protocol/methods.ts';
+import { isLoggingLevel, type Prompt, type Resource, type ResourceTemplate, type Tool } from '../protocol/types.ts';
+import { invalidParams } from '../protocol/wire-errors.ts';
+import type { RequestContext } from '../server/context.ts';
+import type { ServerCore } from '../server/core.ts';
+import { complete } from '../server/handlers/completion.ts';
+import { readResource } from '../server/handlers/resources.ts';
+import { Round } from '../server/mrtr.ts';
+import type { PromptOutput } from '../server/prompts.ts';
+import type { ReadOutput } from '../server/resources.ts';
+import type { McpServer } from '../server/server.ts';
+import { toolError } from '../server/tools.ts';
+import type { Collision, ToolRoute } from './catalog.ts';
+import { cleanResult, type ManagerHealth, type McpManager } from './manager.ts';
+import { askDirectly, type ForwardOptions } from './input-bridge.ts';
+import { ToolIndex } from './tool-search.ts';
+import type { CatalogKind } from './upstream.ts';
+
+type Result = Record<string, unknown>;
+
+/** A registered entry the gateway can take back. */
+interface Removable {
+  remove(): void;
+}
+
+/** What the gateway registered for one kind, in order, with each definition as JSON to compare. */
+type Registered = Map<string, { entry: Removable; json: string }>;
+
+interface Wanted {
+  key: string;
+  json: string;
+  register(): Removable;
+}
+
+export const SEARCH_TOOLS = 'search_tools';
+export const CALL_TOOL = 'call_tool';
+
+/**
+ * @example
+ * const manager = new McpManager(config);
+ * const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+ * const gateway = new Gateway(server, manager);
+ * await manager.start();
+ * await serveHttp(server, { port: 3000 });
+ */
+export class Gateway {
+  readonly server: McpServer;
+  readonly manager: McpManager;
+  readonly #registered: Record<'tools' | 'prompts' | 'resources' | 'templates', Registered>;
+  readonly #problems: Map<string, Collision>;
+  /** Calls in flight that asked for log messages, by upstream (logs carry no request id). */
+  readonly #logging: Map<string, Set<RequestContext>>;
+  readonly #unsubscribe: () => void;
+  #index: ToolIndex | undefined;
+
+  constructor(server: McpServer, manager: McpManager) {
+    this.server = server;
+    this.manager = manager;
+    this.#registered = { tools: new Map(), prompts: new Map(), resources: new Map(), templates: new Map() };
+    this.#problems = new Map();
+    this.#logging = new Map();
+    this.#index = undefined;
+    server.method(Method.ResourcesRead, (core, params, ctx) => this.#readResource(core, params, ctx), { cache: 'read' });
+    server.method(Method.CompletionComplete, (core, params) => this.#complete(core, params));
+    this.#unsubscribe = manager.subscribe({
+      onChange: (kind) => this.#sync(kind),
+      onResourceUpdated: (uri) => server.resourceUpdated(uri),
+      onNotification: (upstream, notification) => this.#upstreamNotification(upstream, notification),
+    });
+    for (const kind of ['tools', 'resources', 'prompts'] as const) this.#sync(kind);
+  }
+
+  /** The manager's health, with the entries the gateway could not offer among the collisions. */
+  health(): ManagerHealth {
+    const health = this.manager.health();
+    return this.#problems.size === 0 ? health : { ...health, collisions: [...health.collisions, ...this.#problems.values()] };
+  }
+
+  /** Stops following the manager (the server keeps what it has). */
+  detach(): void {
+    this.#unsubscribe();
+  }
+
+  // ---- keeping the registries in step with the aggregate ---------------------------------------
+
+  #sync(kind: CatalogKind): void {
+    const catalog = this.manager.catalog;
+    if (kind === 'tools') {
+      this.#index = undefined;
+      const wanted = this.manager.spec.gateway.toolSearch ? this.#searchTools() : catalog.tools().map((route) => this.#wantTool(route.wire));
+      this.#apply('tools', wanted);
+    } else if (kind === 'prompts') {
+      this.#apply('prompts', catalog.prompts().map((route) => this.#wantPrompt(route.wire)));
+    } else {
+      this.#apply('resources', catalog.resources().map((entry) => this.#wantResource(entry.wire)));
+      this.#apply('templates', catalog.templates().map((entry) => this.#wantTemplate(entry.wire)));
+    }
+  }
+
+  /** Makes the registered entries of one kind exactly `wanted`, in order; no change, no work. */
+  #apply(kind: 'tools' | 'prompts' | 'resources' | 'templates', wanted: Wanted[]): void {
+    const registered = this.#registered[kind];
+    if (registered.size === wanted.length) {
+      let same = true;
+      let index = 0;
+      for (const [key, { json }] of registered) {
+        const want = wanted[index++];
+        if (want.key !== key || want.json !== json) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return;
+    }
+    for (const { entry } of registered.values()) entry.remove();
+    registered.clear();
+    for (const key of [...this.#problems.keys()]) if (key.startsWith(`${kind}:`)) this.#problems.delete(key);
+    for (const want of wanted) {
+      try {
+        registered.set(want.key, { entry: want.register(), json: want.json });
+      } catch (error) {
+        const problem: Collision = { kind: kind === 'tools' ? 'tool' : kind === 'prompts' ? 'prompt' : kind === 'resources' ? 'resource' : 'template', name: want.key, upstream: this.manager.namespace.splitName(want.key)?.upstream ?? this.manager.namespace.splitUri(want.key)?.upstream ?? '', reason: (error as Error).message };
+        this.#problems.set(`${kind}:${want.key}`, problem);
+      }
+    }
+  }
+
+  #wantTool(wire: Tool): Wanted {
+    return {
+      key: wire.name,
+      json: JSON.stringify(wire),
+      register: () =>
+        this.server.tool(wire.name, {
+          title: wire.title,
+          description: wire.description,
+          inputSchema: wire.inputSchema,
+          outputSchema: wire.outputSchema,
+          annotations: wire.annotations,
+          icons: wire.icons,
+          _meta: wire._meta as Record<string, unknown> | undefined,
+          validate: false,
+        }, (args, ctx) => this.#callTool(wire.name, args, ctx)),
+    };
+  }
+
+  #wantPrompt(wire: Prompt): Wanted {
+    return {
+      key: wire.name,
+      json: JSON.stringify(wire),
+      register: () =>
+        this.server.prompt(wire.name, { title: wire.title, description: wire.description, arguments: wire.arguments, icons: wire.icons, _meta: wire._meta as Record<string, unknown> | undefined }, (args, ctx) =>
+          this.#getPrompt(wire.name, args, ctx) as Promise<PromptOutput>,
+        ),
+    };
+  }
+
+  #wantResource(wire: Resource): Wanted {
+    const { uri, name, ...config } = wire;
+    return {
+      key: uri,
+      json: JSON.stringify(wire),
+      register: () => this.server.resource(uri, { name, ...config } as Parameters<McpServer['resource']>[1], (target, ctx) => this.#forwardRead(target, ctx) as Promise<ReadOutput>),
+    };
+  }
+
+  #wantTemplate(wire: ResourceTemplate): Wanted {
+    const { uriTemplate, name, ...config } = wire;
+    return {
+      key: uriTemplate,
+      json: JSON.stringify(wire),
+      register: () =>
+        this.server.resourceTemplate(uriTemplate, { name, ...config } as Parameters<McpServer['resourceTemplate']>[1], (target, _variables, ctx) => this.#forwardRead(target, ctx) as Promise<ReadOutput>),
+    };
+  }
+
+  // ---- calls --------------------------------------------------------------------------------
+
+  /**
+   * Forwards with what the caller's era needs: a modern caller's questions go through the
+   * relay (rounds of InputRequiredResult); others are asked directly. Log messages of the
+   * upstream reach the caller while its call is the upstream's only one that asked for logs.
+   */
+  async #forward(ctx: RequestContext, upstream: string, forward: (options: ForwardOptions) => Promise<Result>): Promise<Result> {
+    const logs = this.#logLevel(ctx) !== undefined;
+    if (logs) this.#logSet(upstream).add(ctx);
+    try {
+      if (ctx.isModern && ctx.taskId === undefined) return await this.manager.relay.run(ctx, forward);
+      return await forward(askDirectly(ctx));
+    } finally {
+      if (logs) this.#logging.get(upstream)?.delete(ctx);
+    }
+  }
+
+  #callTool(exposed: string, args: Record<string, unknown>, ctx: RequestContext): Promise<Result> {
+    const route = this.manager.catalog.tool(exposed);
+    if (route === undefined) return Promise.resolve(toolError(`Tool ${exposed} is no longer offered`));
+    return this.#forwardTool(route, args, ctx);
+  }
+
+  #forwardTool(route: ToolRoute, args: unknown, ctx: RequestContext): Promise<Result> {
+    const meta = this.#forwardMeta(ctx);
+    return this.#forward(ctx, route.upstream, (options) => this.manager.forwardTool(route, args, options, undefined, meta));
+  }
+
+  #getPrompt(exposed: string, args: Record<string, string>, ctx: RequestContext): Promise<Result> {
+    const route = this.manager.catalog.prompt(exposed);
+    if (route === undefined) return Promise.reject(invalidParams(`Unknown prompt: ${exposed}`));
+    return this.#forward(ctx, route.upstream, (options) => this.manager.getPromptAt(route, args, options, this.#forwardMeta(ctx)));
+  }
+
+  #forwardRead(uri: string, ctx: RequestContext): Promise<Result> {
+    const upstream = this.manager.namespace.splitUri(uri)?.upstream ?? '';
+    return this.#forward(ctx, upstream, (options) => this.manager.readResource(uri, options));
+  }
+
+  /** `resources/read`: namespaced URIs go to their upstream, others to the server's own resources. */
+  #readResource(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
+    const { uri } = params;
+    const split = typeof uri === 'string' ? this.manager.namespace.splitUri(uri) : undefined;
+    if (split === undefined || this.manager.upstream(split.upstream) === undefined) return readResource(core, params, ctx);
+    return new Round(core.sealer, ctx, uri as string, undefined).run(() => this.#forwardRead(uri as string, ctx));
+  }
+
+  #complete(core: ServerCore, params: Params): Promise<Result> {
+    const { ref, argument, context } = params;
+    if (this.manager.completes(ref)) return this.manager.complete(ref, argument, context);
+    return complete(core, params);
+  }
+
+  /** The caller's log level, passed on so a 2026-07-28 upstream sends what the caller wants. */
+  #forwardMeta(ctx: RequestContext): Record<string, unknown> | undefined {
+    const level = this.#logLevel(ctx);
+    return level === undefined ? undefined : { [MetaKey.LogLevel]: level };
+  }
+
+  #logLevel(ctx: RequestContext): string | undefined {
+    const level = ctx.isModern ? ctx.meta?.[MetaKey.LogLevel] : ctx.session?.logLevel;
+    return isLoggingLevel(level) ? level : undefined;
+  }
+
+  #logSet(upstream: string): Set<RequestContext> {
+    let set = this.#logging.get(upstream);
+    if (set === undefined) this.#logging.set(upstream, (set = new Set()));
+    return set;
+  }
+
+  #upstreamNotification(upstream: string, notification: JsonRpcNotification): void {
+    if (notification.method !== Notification.Message) return;
+    const callers = this.#logging.get(upstream);
+    // With several calls listening, nothing tells whose message this is: better none than a wrong one.
+    if (callers === undefined || callers.size !== 1) return;
+    const [ctx] = callers;
+    const { level, data, logger } = notification.params ?? {};
+    if (isLoggingLevel(level)) ctx.log(level, data, typeof logger === 'string' ? logger : undefined);
+  }
+
+  // ---- tool search ------------------------------------------------------------------------
+
+  #searchTools(): Wanted[] {
+    const search: Wanted = {
+      key: SEARCH_TOOLS,
+      json: SEARCH_TOOLS,
+      register: () =>
+        this.server.tool(SEARCH_TOOLS, {
+          description: 'Finds tools by what they do. Returns the best matches with their input schemas; call one with call_tool.',
+          inputSchema: {
+            type: 'object',
+            properties: {
+              query: { type: 'string', description: 'Words describing the task, e.g. "create github issue"' },
+              limit: { type: 'integer', minimum: 1, maximum: 50, description: 'How many tools to return (default 10)' },
+            },
+            required: ['query'],
+          },
+          annotations: { readOnlyHint: true },
+        }, ({ query, limit }) => {
+          this.#index ??= new ToolIndex(this.manager.catalog.tools().map((route) => route.wire));
+          const tools = this.#index.search(query, limit ?? 10);
+          return { content: [{ type: 'text', text: JSON.stringify(tools) }], structuredContent: { tools } };
+        }),
+    };
+    const call: Wanted = {
+      key: CALL_TOOL,
+      json: CALL_TOOL,
+      register: () =>
+        this.server.tool(CALL_TOOL, {
+          description: 'Calls a tool found with search_tools, by its name, with its arguments.',
+          inputSchema: {
+            type: 'object',
+            properties: { name: { type: 'string' }, arguments: { type: 'object' } },
+            required: ['name'],
+          },
+        }, ({ name, arguments: args }, ctx) => {
+          const route = this.manager.catalog.tool(name);
+          if (route === undefined) return toolError(`Unknown tool: ${name}. Find tools with search_tools.`);
+          return this.#forwardTool(route, args ?? {}, ctx).then(cleanResult);
+        }),
+    };
+    return [search, call];
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The era bridge for input (elicitation, sampling, roots): an upstream's question, in whatever
+ * era the upstream speaks, reaches the caller in whatever era the caller speaks, and the
+ * answer goes back.
+ *
+ * On the upstream side the client gives the question to the handlers of the request it
+ * belongs to (`onElicit`, `onSample`, `onListRoots`), whether it came as a server-to-client
+ * request (2025) or in an InputRequiredResult (2026-07-28). On the caller's side:
+ *
+ * - A legacy caller, or a call running as a task: `ctx.elicit()` asks the caller and waits
+ *   (a server-to-client request, or the task's `input_required` status).
+ * - A modern caller without a task: there are no server-to-client requests. The call ends with
+ *   an InputRequiredResult carrying the question, and the caller retries with the answer. The
+ *   upstream call, meanwhile, is still waiting for that answer, so it is kept in a bounded table
+ *   (the {@link InputRelay}) under an id that travels in the sealed `requestState`; the retry
+ *   finds it, hands over the answer, and waits for what the upstream does next: another
+ *   question, or the result. A call whose caller never comes back is cancelled after
+ *   `inputTimeoutMs`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RequestOptions } from '../client/requests.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { Method } from '../protocol/methods.ts';
+import type { CreateMessageRequestParams, ElicitRequestParams, InputRequests } from '../protocol/types.ts';
+import { ErrorCode, McpError, invalidParams } from '../protocol/wire-errors.ts';
+import type { RequestContext } from '../server/context.ts';
+
+type Result = Record<string, unknown>;
+
+/** The parts of request options that answer an upstream's questions and report progress. */
+export type ForwardOptions = Pick<RequestOptions, 'onElicit' | 'onSample' | 'onListRoots' | 'onProgress' | 'signal'>;
+
+function progressTo(ctx: RequestContext): RequestOptions['onProgress'] {
+  return ({ progress, total, message }) => ctx.progress(progress, total, message);
+}
+
+/**
+ * Options that pass the upstream's questions and progress to a caller that can be asked
+ * directly: a legacy caller, or a call running as a task.
+ */
+export function askDirectly(ctx: RequestContext): ForwardOptions {
+  return {
+    signal: ctx.signal,
+    onProgress: progressTo(ctx),
+    onElicit: (params) => ctx.elicit(params),
+    onSample: (params) => ctx.sample(params),
+    onListRoots: () => ctx.listRoots(),
+  };
+}
+
+const CAPABILITY: Record<string, 'elicitation' | 'sampling' | 'roots'> = {
+  [Method.ElicitationCreate]: 'elicitation',
+  [Method.SamplingCreateMessage]: 'sampling',
+  [Method.RootsList]: 'roots',
+};
+
+interface Question {
+  method: string;
+  params: Record<string, unknown>;
+  resolve(answer: unknown): void;
+  reject(error: Error): void;
+}
+
+/** An upstream call a modern caller's rounds share. */
+class PendingCall {
+  readonly id: string;
+  readonly #controller: AbortController;
+  readonly #questions: Map<string, Question>;
+  /** Keys asked since the last InputRequiredResult went out. */
+  #unsent: string[];
+  #count: number;
+  #outcome: { result: Result } | { error: unknown } | undefined;
+  #wake: (() => void) | undefined;
+  #ctx: RequestContext | undefined;
+  expiry: NodeJS.Timeout | undefined;
+
+  constructor() {
+    this.id = randomUUID();
+    this.#controller = new AbortController();
+    this.#questions = new Map();
+    this.#unsent = [];
+    this.#count = 0;
+    this.#outcome = undefined;
+    this.#wake = undefined;
+    this.#ctx = undefined;
+    this.expiry = undefined;
+  }
+
+  start(forward: (options: ForwardOptions) => Promise<Result>): void {
+    const options: ForwardOptions = {
+      signal: this.#controller.signal,
+      onProgress: (progress) => this.#ctx?.progress(progress.progress, progress.total, progress.message),
+      onElicit: (params) => this.#ask(Method.ElicitationCreate, params as unknown as Record<string, unknown>) as ReturnType<NonNullable<ForwardOptions['onElicit']>>,
+      onSample: (params: CreateMessageRequestParams) => this.#ask(Method.SamplingCreateMessage, params as unknown as Record<string, unknown>) as ReturnType<NonNullable<ForwardOptions['onSample']>>,
+      onListRoots: () => this.#ask(Method.RootsList, {}) as ReturnType<NonNullable<ForwardOptions['onListRoots']>>,
+    };
+    let pending: Promise<Result>;
+    try {
+      pending = forward(options);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (result) => this.#settle({ result }),
+      (error: unknown) => this.#settle({ error }),
+    );
+  }
+
+  /** The round now serving this call: progress goes to it, and its questions are checked against its capabilities. */
+  attach(ctx: RequestContext | undefined): void {
+    this.#ctx = ctx;
+  }
+
+  cancel(reason: unknown): void {
+    this.#controller.abort(reason);
+    for (const question of this.#questions.values()) question.reject(new McpLocalError(LocalErrorCode.Cancelled, 'The call was cancelled'));
+    this.#questions.clear();
+  }
+
+  #ask(method: string, params: Record<string, unknown>): Promise<unknown> {
+    const capability = CAPABILITY[method];
+    const ctx = this.#ctx;
+    if (ctx !== undefined && ctx.clientCapabilities[capability] === undefined) {
+      return Promise.reject(new McpError(ErrorCode.MethodNotFound, `The gateway's caller does not support ${capability}`));
+    }
+    return new Promise((resolve, reject) => {
+      const key = `${capability}-${++this.#count}`;
+      this.#questions.set(key, { method, params, resolve, reject });
+      this.#unsent.push(key);
+      this.#wake?.();
+    });
+  }
+
+  #settle(outcome: { result: Result } | { error: unknown }): void {
+    this.#outcome = outcome;
+    this.#wake?.();
+  }
+
+  /** Hands the caller's answers to the questions they answer; others stay open. */
+  answer(responses: Record<string, unknown>): void {
+    for (const [key, question] of this.#questions) {
+      const answer = responses[key];
+      if (answer === undefined) continue;
+      this.#questions.delete(key);
+      question.resolve(answer);
+    }
+  }
+
+  /** Waits until the upstream finished or asked something new; questions asked together go out together. */
+  async next(): Promise<'done' | 'input'> {
+    while (this.#outcome === undefined && this.#unsent.length === 0) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+    if (this.#outcome !== undefined) return 'done';
+    // Questions asked at once (a modern upstream's several inputRequests) arrive within a turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.#outcome !== undefined ? 'done' : 'input';
+  }
+
+  outcome(): Result {
+    const outcome = this.#outcome!;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.result;
+  }
+
+  /** The questions not yet sent, as `inputRequests`. */
+  takeQuestions(): InputRequests {
+    const requests: InputRequests = {};
+    for (const key of this.#unsent) {
+      const question = this.#questions.get(key);
+      if (question !== undefined) requests[key] = { method: question.method, params: question.params } as InputRequests[string];
+    }
+    this.#unsent = [];
+    return requests;
+  }
+}
+
+export interface InputRelayOptions {
+  /** How long an upstream call waits for its caller's retry. */
+  timeoutMs: number;
+  /** Calls waiting at once; a call that would exceed it is cancelled. */
+  maxPending: number;
+}
+
+/** Upstream calls of modern callers that wait for an answer, by id. */
+export class InputRelay {
+  readonly #calls: Map<string, PendingCall>;
+  readonly #timeoutMs: number;
+  readonly #maxPending: number;
+
+  constructor(options: InputRelayOptions) {
+    this.#calls = new Map();
+    this.#timeoutMs = options.timeoutMs;
+    this.#maxPending = options.maxPending;
+  }
+
+  /** Calls waiting for an answer now. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /**
+   * Serves one round of a modern caller's call: starts the upstream call with `forward` (first
+   * round) or finds it by `ctx.requestState` and hands over the answers (later rounds), then
+   * answers with the result, or with an InputRequiredResult for the upstream's new questions.
+   */
+  async run(ctx: RequestContext, forward: (options: ForwardOptions) => Promise<Result>): Promise<Result> {
+    const call = this.#callFor(ctx);
+    call.attach(ctx);
+    if (ctx.requestState === undefined) call.start(forward);
+    else call.answer(ctx.inputResponses ?? {});
+    // The caller giving up on this round gives up on the call.
+    const signal = ctx.signal;
+    const onAbort = () => this.#drop(call, signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const next = await call.next();
+      if (next === 'done') {
+        this.#forget(call);
+        return call.outcome();
+      }
+      this.#keep(call);
+      return { resultType: 'input_required', inputRequests: call.takeQuestions(), requestState: call.id };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      call.attach(undefined);
+    }
+  }
+
+  #callFor(ctx: RequestContext): PendingCall {
+    const id = ctx.requestState;
+    if (id === undefined) return new PendingCall();
+    const call = this.#calls.get(id);
+    if (call === undefined) {
+      throw invalidParams('Invalid requestState: the upstream call waiting for this answer has ended (it timed out or was cancelled); call again without requestState');
+    }
+    clearTimeout(call.expiry);
+    return call;
+  }
+
+  #keep(call: PendingCall): void {
+    if (!this.#calls.has(call.id)) {
+      if (this.#calls.size >= this.#maxPending) {
+        call.cancel(new McpLocalError(LocalErrorCode.Overloaded, 'Too many calls wait for input'));
+        throw new McpLocalError(LocalErrorCode.Overloaded, `${this.#maxPending} calls already wait for their callers' answers`);
+      }
+      this.#calls.set(call.id, call);
+    }
+    call.expiry = setTimeout(() => this.#drop(call, new McpLocalError(LocalErrorCode.Timeout, 'No answer from the caller in time')), this.#timeoutMs);
+    call.expiry.unref();
+  }
+
+  #drop(call: PendingCall, reason: unknown): void {
+    this.#forget(call);
+    call.cancel(reason);
+  }
+
+  #forget(call: PendingCall): void {
+    clearTimeout(call.expiry);
+    this.#calls.delete(call.id);
+  }
+
+  /** Cancels every waiting call (the manager is closing). */
+  close(): void {
+    for (const call of [...this.#calls.values()]) this.#drop(call, new McpLocalError(LocalErrorCode.Cancelled, 'The gateway is closing'));
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * McpManager: many upstream MCP servers behind one programmatic API. Each upstream has one
+ * long-lived connection, its own resilience policies and its own namespace; the manager
+ * aggregates their tools, resources and prompts, routes calls, and reports health.
+ *
+ * Everything in and out is plain data (JSON-compatible), so another language can drive it
+ * over a pipe.
+ */
+import type { Progress, RequestOptions } from '../client/requests.ts';
+import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { Method } from '../protocol/methods.ts';
+import type { CallToolResult, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
+import { McpError } from '../protocol/wire-errors.ts';
+import { Catalog, type Collision, type PromptRoute, type ToolRoute } from './catalog.ts';
+import { parseManagerConfig, resolveManagerConfig, sameTransport, type ManagerConfig, type ManagerSpec, type UpstreamSpec } from './config.ts';
+import { fallbackResult, UpstreamFailure } from './failures.ts';
+import { InputRelay, type ForwardOptions } from './input-bridge.ts';
+import { Namespace } from './names.ts';
+import { Upstream, type CatalogKind, type UpstreamHealth } from './upstream.ts';
+
+type Result = Record<string, unknown>;
+
+/** Options of one call through the manager. */
+export interface CallOptions extends Pick<RequestOptions, 'onElicit' | 'onSample' | 'onListRoots'> {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** Milliseconds without an answer or progress before the call fails; the upstream's `timeoutMs` by default. */
+  timeout?: number;
+}
+
+export interface BatchItem {
+  name: string;
+  arguments?: Record<string, unknown>;
+}
+
+/** One item's outcome in {@link McpManager.callTools}: its result, or why there is none. */
+export type BatchOutcome = { result: CallToolResult } | { error: { code: string; message: string } };
+
+export interface ManagerHealth {
+  /** Every required upstream is connected. */
+  ready: boolean;
+  upstreams: UpstreamHealth[];
+  collisions: Collision[];
+  /** Upstream calls waiting for a 2026-07-28 caller to answer a question. */
+  pendingInputs: number;
+}
+
+export interface ReloadReport {
+  added: string[];
+  removed: string[];
+  /** Reconnected: how they are reached changed. */
+  replaced: string[];
+  /** Options changed in place, connection kept. */
+  updated: string[];
+  unchanged: string[];
+}
+
+/** What happens in the manager that a gateway passes on to its own clients. */
+export interface ManagerListeners {
+  /** The aggregate list of `kind` changed. */
+  onChange?(kind: CatalogKind): void;
+  /** A namespaced resource changed (`notifications/resources/updated`). */
+  onResourceUpdated?(uri: string): void;
+  /** Another notification from an upstream (e.g. a log message). */
+  onNotification?(upstream: string, notification: JsonRpcNotification): void;
+  /** An upstream connected, lost its connection, or its breaker changed state (see `health()`). */
+  onUpstreamState?(upstream: string): void;
+}
+
+const META_NOISE = ['io.modelcontextprotocol/serverInfo'];
+
+/**
+ * A result as the gateway passes it on: the upstream's modern framing (`resultType`, cache
+ * hints, its serverInfo) is its own business; the gateway adds its own for its callers.
+ */
+export function cleanResult(result: Result): Result {
+  if (result.resultType === undefined && result.ttlMs === undefined && result.cacheScope === undefined && result._meta === undefined) return result;
+  const { resultType: _r, ttlMs: _t, cacheScope: _c, ...rest } = result;
+  const meta = rest._meta as Record<string, unknown> | undefined;
+  if (meta !== undefined && META_NOISE.some((key) => key in meta)) {
+    const kept = { ...meta };
+    for (const key of META_NOISE) delete kept[key];
+    if (Object.keys(kept).length === 0) delete rest._meta;
+    else rest._meta = kept;
+  }
+  return rest;
+}
+
+/**
+ * @example
+ * const manager = new McpManager({ mcpServers: {
+ *   files: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '.'] },
+ *   search: { url: 'http://127.0.0.1:8080/mcp' },
+ * } });
+ * const tools = await manager.listTools();             // files__read_file, search__query, ...
+ * const result = await manager.callTool('files__read_file', { path: 'README.md' }, { timeout: 10_000 });
+ * console.log(manager.health().upstreams.map((u) => [u.name, u.state, u.latencyMs.p50]));
+ * await manager.close();
+ */
+export class McpManager {
+  #spec: ManagerSpec;
+  #catalog: Catalog;
+  readonly #upstreams: Map<string, Upstream>;
+  readonly #listeners: Set<ManagerListeners>;
+  readonly #relay: InputRelay;
+  #started: Promise<void> | undefined;
+  #closed: boolean;
+  /** Upstreams being drained after a reload, closed once their calls end. */
+  readonly #draining: Set<Promise<void>>;
+
+  constructor(config: ManagerConfig | ManagerSpec, listeners: ManagerListeners = {}) {
+    this.#spec = toSpec(config);
+    this.#catalog = new Catalog(new Namespace(this.#spec.gateway.separator));
+    this.#catalog.setUpstreams(this.#spec.upstreams);
+    this.#upstreams = new Map();
+    this.#listeners = new Set([listeners]);
+    this.#relay = new InputRelay({ timeoutMs: this.#spec.gateway.inputTimeoutMs, maxPending: this.#spec.gateway.maxPendingInputs });
+    this.#started = undefined;
+    this.#closed = false;
+    this.#draining = new Set();
+    for (const spec of this.#spec.upstreams) if (spec.enabled) this.#upstreams.set(spec.name, this.#makeUpstream(spec));
+  }
+
+  /**
+   * Reads JSON or YAML config files (later ones override earlier ones, then MCP__ variables)
+   * holding `mcpServers` and optionally `gateway`, as `mcp-core serve --config` does.
+   */
+  static async fromFiles(paths: string | readonly string[], listeners?: ManagerListeners, env: NodeJS.ProcessEnv = process.env): Promise<McpManager> {
+    const { loadConfig } = await import('../config/config.ts');
+    return new McpManager(resolveManagerConfig(await loadConfig(paths, env), env), listeners);
+  }
+
+  /** Adds listeners (a gateway passing changes on to its clients); returns their removal. */
+  subscribe(listeners: ManagerListeners): () => void {
+    this.#listeners.add(listeners);
+    return () => this.#listeners.delete(listeners);
+  }
+
+  #emit<K extends keyof ManagerListeners>(event: K, ...args: Parameters<NonNullable<ManagerListeners[K]>>): void {
+    for (const listeners of this.#listeners) (listeners[event] as ((...a: typeof args) => void) | undefined)?.(...args);
+  }
+
+  get spec(): ManagerSpec {
+    return this.#spec;
+  }
+
+  get namespace(): Namespace {
+    return this.#catalog.namespace;
+  }
+
+  /** The relay keeping upstream calls of 2026-07-28 callers across their input rounds. */
+  get relay(): InputRelay {
+    return this.#relay;
+  }
+
+  #makeUpstream(spec: UpstreamSpec): Upstream {
+    return new Upstream(spec, {
+      onCatalog: (upstream, kind) => {
+        if (this.#upstreams.get(upstream.name) !== upstream) return;
+        this.#catalog.update(upstream.name, kind, upstream.catalog);
+        this.#emit('onChange', kind);
+      },
+      onResourceUpdated: (upstream, uri) => this.#emit('onResourceUpdated', this.namespace.uri(upstream.name, uri)),
+      onNotification: (upstream, notification) => this.#emit('onNotification', upstream.name, notification),
+      onState: (upstream) => this.#emit('onUpstreamState', upstream.name),
+    });
+  }
+
+  /**
+   * Connects every enabled upstream at once and resolves when each has connected or failed its
+   * first attempt (each bounded by its `connectTimeoutMs`). Failed ones keep retrying with
+   * backoff. Called by the listing and calling methods on first use.
+   */
+  start(): Promise<void> {
+    this.#started ??= Promise.all([...this.#upstreams.values()].map((upstream) => upstream.start())).then(() => undefined);
+    return this.#started;
+  }
+
+  // ---- the aggregate ----------------------------------------------------------------------
+
+  /** The aggregate, as it is now (no waiting): routes with their namespaced definitions. */
+  get catalog(): Catalog {
+    return this.#catalog;
+  }
+
+  upstream(name: string): Upstream | undefined {
+    return this.#upstreams.get(name);
+  }
+
+  /** Every tool of every connected upstream, namespaced (`<upstream>__<tool>`). */
+  async listTools(): Promise<Tool[]> {
+    await this.start();
+    return this.#catalog.tools().map((route) => route.wire);
+  }
+
+  async listResources(): Promise<Resource[]> {
+    await this.start();
+    return this.#catalog.resources().map((entry) => entry.wire);
+  }
+
+  async listResourceTemplates(): Promise<ResourceTemplate[]> {
+    await this.start();
+    return this.#catalog.templates().map((entry) => entry.wire);
+  }
+
+  async listPrompts(): Promise<Prompt[]> {
+    await this.start();
+    return this.#catalog.prompts().map((route) => route.wire);
+  }
+
+  // ---- calls --------------------------------------------------------------------------------
+
+  /** The route of a namespaced tool name; throws for an unknown one. */
+  toolRoute(name: unknown): Promise<ToolRoute> {
+    return this.#route('tool', name, (exposed) => this.#catalog.tool(exposed));
+  }
+
+  async #route<T>(kind: 'tool' | 'prompt', name: unknown, find: (exposed: string) => T | undefined): Promise<T> {
+    if (typeof name !== 'string') throw new McpLocalError(LocalErrorCode.InvalidArgument, `A ${kind} name must be a string`);
+    await this.start();
+    const route = find(name);
+    if (route === undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Unknown ${kind}: ${name}`);
+    return route;
+  }
+
+  /**
+   * Calls a namespaced tool. A failure of the upstream (dead, slow, breaker open, auth,
+   * overloaded) comes back as an `isError` result naming the upstream and the reason; an
+   * unknown tool, bad arguments for the call itself, or cancellation throw.
+   */
+  async callTool(name: string, args: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallToolResult> {
+    const route = await this.toolRoute(name);
+    return (await this.forwardTool(route, args, {
+      signal: options.signal,
+      onProgress: options.onProgress,
+      onElicit: options.onElicit,
+      onSample: options.onSample,
+      onListRoots: options.onListRoots,
+    }, options.timeout)) as unknown as CallToolResult;
+  }
+
+  /** Sends `tools/call` for a route with the given forwarding options; failures become fallback results. */
+  async forwardTool(route: ToolRoute, args: unknown, options: ForwardOptions, timeoutMs?: number, meta?: Record<string, unknown>): Promise<Result> {
+    const params: Params = { name: route.name, arguments: args ?? {} };
+    if (meta !== undefined) params._meta = meta;
+    try {
+      const result = await this.#request(route.upstream, Method.ToolsCall, params, { ...options, timeoutMs }, route.safe);
+      return this.#catalog.rewriter(route.upstream).toolResult(cleanResult(result));
+    } catch (error) {
+      if (error instanceof UpstreamFailure) return fallbackResult(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Calls many tools, at most `concurrency` at once (default 8), and returns one outcome per
+   * item in the order given: its result (an `isError` one too), or the error that kept it from
+   * having one (an unknown tool, a malformed item, cancellation).
+   */
+  async callTools(batch: readonly BatchItem[], options: { concurrency?: number; signal?: AbortSignal; timeout?: number } = {}): Promise<BatchOutcome[]> {
+    if (!Array.isArray(batch)) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'callTools expects an array of { name, arguments }');
+    const concurrency = options.concurrency ?? 8;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'concurrency must be a whole number, at least 1');
+    const outcomes = new Array<BatchOutcome>(batch.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const index = next++;
+        outcomes[index] = await this.#callItem(batch[index], options);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    return outcomes;
+  }
+
+  async #callItem(item: unknown, options: { signal?: AbortSignal; timeout?: number }): Promise<BatchOutcome> {
+    try {
+      if (typeof item !== 'object' || item === null || typeof (item as BatchItem).name !== 'string') {
+        throw new McpLocalError(LocalErrorCode.InvalidArgument, 'A batch item needs a string "name"');
+      }
+      const args = (item as BatchItem).arguments ?? {};
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new McpLocalError(LocalErrorCode.InvalidArgument, '"arguments" must be an object');
+      return { result: await this.callTool((item as BatchItem).name, args, { signal: options.signal, timeout: options.timeout }) };
+    } catch (error) {
+      return { error: errorInfo(error) };
+    }
+  }
+
+  /** Reads a namespaced resource URI from its upstream. */
+  async readResource(uri: string, options: ForwardOptions = {}): Promise<Result> {
+    const split = typeof uri === 'string' ? this.namespace.splitUri(uri) : undefined;
+    if (split === undefined || !this.#upstreams.has(split.upstream)) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Not a resource of this gateway: ${String(uri)}`);
+    await this.start();
+    const result = await this.#request(split.upstream, Method.ResourcesRead, { uri: split.uri }, options, true);
+    return this.#catalog.rewriter(split.upstream).readResult(cleanResult(result));
+  }
+
+  /** The route of a namespaced prompt name; throws for an unknown one. */
+  promptRoute(name: unknown): Promise<PromptRoute> {
+    return this.#route('prompt', name, (exposed) => this.#catalog.prompt(exposed));
+  }
+
+  async getPrompt(name: string, args: Record<string, string> = {}, options: ForwardOptions = {}): Promise<Result> {
+    return this.getPromptAt(await this.promptRoute(name), args, options);
+  }
+
+  /** Sends `prompts/get` for a route with the given forwarding options. */
+  async getPromptAt(route: PromptRoute, args: Record<string, string>, options: ForwardOptions, meta?: Record<string, unknown>): Promise<Result> {
+    const params: Params = { name: route.name, arguments: args };
+    if (meta !== undefined) params._meta = meta;
+    const result = await this.#request(route.upstream, Method.PromptsGet, params, options, true);
+    return this.#catalog.rewriter(route.upstream).promptResult(cleanResult(result));
+  }
+
+  /** Whether a completion `ref` names a prompt or resource template of an upstream. */
+  completes(ref: unknown): boolean {
+    return this.#completionTarget(ref) !== undefined;
+  }
+
+  /**
+   * `completion/complete` for a namespaced prompt (`ref/prompt`) or resource template
+   * (`ref/resource`), answered by its upstream.
+   */
+  async complete(ref: unknown, argument: unknown, context?: unknown): Promise<Result> {
+    const target = this.#completionTarget(ref);
+    if (target === undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'ref must name a prompt or resource template of this gateway');
+    const params: Params = { ref: target.ref, argument };
+    if (context !== undefined) params.context = context;
+    return cleanResult(await this.#request(target.upstream, Method.CompletionComplete, params, {}, true));
+  }
+
+  #completionTarget(ref: unknown): { upstream: string; ref: Params } | undefined {
+    if (typeof ref !== 'object' || ref === null) return undefined;
+    const { type, name, uri } = ref as Params;
+    if (type === 'ref/prompt' && typeof name === 'string') {
+      const route = this.#catalog.prompt(name);
+      return route === undefined ? undefined : { upstream: route.upstream, ref: { type, name: route.name } };
+    }
+    if (type === 'ref/resource' && typeof uri === 'string') {
+      const split = this.namespace.splitUri(uri);
+      return split === undefined || !this.#upstreams.has(split.upstream) ? undefined : { upstream: split.upstream, ref: { type, uri: split.uri } };
+    }
+    return undefined;
+  }
+
+  /** Sends one request to a named upstream through its policies. */
+  #request(name: string, method: string, params: Params, options: RequestOptions, safe: boolean): Promise<Result> {
+    const upstream = this.#upstreams.get(name);
+    if (upstream === undefined) return Promise.reject(new UpstreamFailure(name, 'dead', 'no such upstream is configured and enabled'));
+    return upstream.request(method, params, options, safe);
+  }
+
+  // ---- health, reload, close ----------------------------------------------------------------
+
+  /** Every upstream's state, as plain data; `ready` when every required upstream is connected. */
+  health(): ManagerHealth {
+    const upstreams: UpstreamHealth[] = [];
+    let ready = true;
+    for (const spec of this.#spec.upstreams) {
+      const upstream = this.#upstreams.get(spec.name);
+      const health = upstream?.health() ?? disabledHealth(spec);
+      if (spec.required && !health.connected) ready = false;
+      upstreams.push(health);
+    }
+    return { ready, upstreams, collisions: this.#catalog.collisions(), pendingInputs: this.#relay.size };
+  }
+
+  /**
+   * Applies a new configuration: adds, removes and replaces upstreams, and updates options in
+   * place. Calls in flight to upstreams whose connection is kept are not touched; a replaced or
+   * removed upstream finishes its calls in flight before it is closed. An invalid configuration
+   * is refused whole (the current one stays).
+   */
+  async reload(config: ManagerConfig | ManagerSpec): Promise<ReloadReport> {
+    const next = toSpec(config);
+    const report: ReloadReport = { added: [], removed: [], replaced: [], updated: [], unchanged: [] };
+    const names = new Set(next.upstreams.map((spec) => spec.name));
+    const separatorChanged = next.gateway.separator !== this.#spec.gateway.separator;
+    this.#spec = next;
+    if (separatorChanged) this.#catalog = new Catalog(new Namespace(next.gateway.separator));
+    this.#catalog.setUpstreams(next.upstreams);
+    for (const [name, upstream] of [...this.#upstreams]) {
+      if (names.has(name) && next.upstreams.find((spec) => spec.name === name)!.enabled) continue;
+      this.#upstreams.delete(name);
+      this.#catalog.clear(name);
+      this.#retire(upstream);
+      report.removed.push(name);
+    }
+    const started: Upstream[] = [];
+    for (const spec of next.upstreams) {
+      const old = this.#upstreams.get(spec.name);
+      if (!spec.enabled) continue;
+      if (old === undefined) {
+        report.added.push(spec.name);
+      } else if (!sameTransport(old.spec, spec)) {
+        this.#catalog.clear(spec.name);
+        this.#retire(old);
+        report.replaced.push(spec.name);
+      } else {
+        const same = JSON.stringify(old.spec) === JSON.stringify(spec);
+        if (!same) old.reconfigure(spec);
+        (same ? report.unchanged : report.updated).push(spec.name);
+        if (!same || separatorChanged) for (const kind of ['tools', 'resources', 'prompts'] as const) this.#catalog.update(spec.name, kind, old.catalog);
+        continue;
+      }
+      const upstream = this.#makeUpstream(spec);
+      this.#upstreams.set(spec.name, upstream);
+      started.push(upstream);
+    }
+    // New upstreams connect now if the manager has started; the lists are announced after.
+    if (this.#started !== undefined) await Promise.all(started.map((upstream) => upstream.start()));
+    for (const kind of ['tools', 'resources', 'prompts'] as const) this.#emit('onChange', kind);
+    return report;
+  }
+
+  /** Closes `upstream` once its calls in flight are done (or after its call timeout). */
+  #retire(upstream: Upstream): void {
+    const drained = upstream.drain(upstream.spec.timeoutMs).then(() => upstream.close());
+    this.#draining.add(drained);
+    void drained.finally(() => this.#draining.delete(drained));
+  }
+
+  /** Closes every upstream (stopping every process it started) and cancels waiting calls. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#relay.close();
+    const closing = [...this.#upstreams.values()].map((upstream) => upstream.close());
+    this.#upstreams.clear();
+    await Promise.all([...closing, ...this.#draining]);
+  }
+}
+
+/** A resolved spec as it is; settings checked and resolved. */
+function toSpec(config: ManagerConfig | ManagerSpec): ManagerSpec {
+  return Array.isArray((config as ManagerSpec).upstreams) ? (config as ManagerSpec) : parseManagerConfig(config as ManagerConfig);
+}
+
+function disabledHealth(spec: UpstreamSpec): UpstreamHealth {
+  return {
+    name: spec.name,
+    transport: spec.transport.kind,
+    enabled: spec.enabled,
+    required: spec.required,
+    state: spec.enabled ? 'closed' : 'disabled',
+    connected: false,
+    era: null,
+    protocolVersion: null,
+    server: null,
+    breaker: 'closed',
+    lastError: null,
+    latencyMs: { p50: null, p99: null, samples: 0 },
+    calls: { total: 0, failed: 0, running: 0, queued: 0 },
+    restarts: 0,
+    pid: null,
+    tools: 0,
+  };
+}
+
+/** An error as plain data: a stable code and the message. */
+export function errorInfo(error: unknown): { code: string; message: string } {
+  if (error instanceof McpLocalError) return { code: error.code, message: error.message };
+  if (error instanceof McpError) return { code: `JSONRPC_${error.code}`, message: error.message };
+  return { code: 'MCP_ERR_INTERNAL', message: error instanceof Error ? error.message : 'Unknown error' };
+}

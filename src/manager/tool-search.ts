@@ -1,0 +1,89 @@
+/**
+ * Tool search: instead of thousands of definitions in the model's context, the gateway offers
+ * `search_tools` (ranked by name and description) and `call_tool`.
+ *
+ * Ranking: the query and each tool are split into words (snake_case, kebab-case, camelCase
+ * and punctuation all separate words). Every query word scores a tool by where it appears,
+ * weighted by how rare the word is among all tools (inverse document frequency): in the name
+ * as a whole word (most), as part of a name word, or in the description. A query that
+ * appears whole in the name scores most of all. The index is built once per list change.
+ */
+import type { Tool } from '../protocol/types.ts';
+
+/** Splits text into lowercase words: `createIssue`, `create_issue`, `create-issue` → create, issue. */
+export function words(text: string): string[] {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word.length > 0);
+}
+
+interface Indexed {
+  tool: Tool;
+  name: string;
+  nameWords: Set<string>;
+  descriptionWords: Set<string>;
+}
+
+export interface SearchHit {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: Tool['inputSchema'];
+  score: number;
+}
+
+const NAME_WORD = 3;
+const NAME_PART = 1.5;
+const DESCRIPTION_WORD = 1;
+const WHOLE_QUERY_IN_NAME = 4;
+
+export class ToolIndex {
+  readonly #entries: Indexed[];
+  /** In how many tools each word appears (name or description). */
+  readonly #frequency: Map<string, number>;
+
+  constructor(tools: readonly Tool[]) {
+    this.#entries = tools.map((tool) => ({
+      tool,
+      name: tool.name.toLowerCase(),
+      nameWords: new Set(words(tool.name)),
+      descriptionWords: new Set(words(`${tool.title ?? ''} ${tool.description ?? ''}`)),
+    }));
+    this.#frequency = new Map();
+    for (const entry of this.#entries) {
+      for (const word of new Set([...entry.nameWords, ...entry.descriptionWords])) this.#frequency.set(word, (this.#frequency.get(word) ?? 0) + 1);
+    }
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** The best `limit` matches of `query`, best first; tools matching nothing are left out. */
+  search(query: string, limit: number): SearchHit[] {
+    const terms = [...new Set(words(query))];
+    const whole = query.trim().toLowerCase();
+    const total = this.#entries.length;
+    const scored: Array<{ entry: Indexed; score: number }> = [];
+    for (const entry of this.#entries) {
+      let score = 0;
+      for (const term of terms) {
+        const rarity = Math.log(1 + total / (this.#frequency.get(term) ?? 1));
+        if (entry.nameWords.has(term)) score += NAME_WORD * rarity;
+        else if (term.length >= 3 && entry.name.includes(term)) score += NAME_PART * rarity;
+        if (entry.descriptionWords.has(term)) score += DESCRIPTION_WORD * rarity;
+      }
+      if (whole.length >= 3 && entry.name.includes(whole)) score += WHOLE_QUERY_IN_NAME;
+      if (score > 0) scored.push({ entry, score });
+    }
+    scored.sort((a, b) => b.score - a.score || a.entry.name.localeCompare(b.entry.name));
+    return scored.slice(0, limit).map(({ entry, score }) => {
+      const hit: SearchHit = { name: entry.tool.name, inputSchema: entry.tool.inputSchema, score: Math.round(score * 100) / 100 };
+      if (entry.tool.title !== undefined) hit.title = entry.tool.title;
+      if (entry.tool.description !== undefined) hit.description = entry.tool.description;
+      return hit;
+    });
+  }
+}

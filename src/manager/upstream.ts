@@ -1,0 +1,525 @@
+/**
+ * One upstream MCP server: a single long-lived connection that every call reuses, opened on
+ * first need, reopened with exponential backoff and jitter when it is lost, and its catalog
+ * (tools, resources, templates, prompts) kept current through list_changed.
+ *
+ * A crashed stdio upstream is restarted the same way; the backoff only resets once a
+ * connection has stayed up for a while, so a server that crashes on start is retried less and
+ * less often instead of in a tight loop. While it is down, calls fail at once naming the
+ * reason ("dead"), rather than waiting out a timeout.
+ */
+import { McpClient } from '../client/client.ts';
+import type { RequestOptions } from '../client/requests.ts';
+import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
+import { Method, Notification } from '../protocol/methods.ts';
+import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
+import { StreamableHttpClientTransport } from '../transport/http/client.ts';
+import { StdioClientTransport } from '../transport/stdio-client.ts';
+import type { Transport } from '../transport/transport.ts';
+import type { UpstreamSpec } from './config.ts';
+import { classify, UpstreamFailure, type FailureReason } from './failures.ts';
+import { LatencyWindow, type LatencySummary } from './latency.ts';
+import { UpstreamPolicies, type BreakerState } from './policies.ts';
+import { release, track } from './reaper.ts';
+
+export type UpstreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+export type CatalogKind = 'tools' | 'resources' | 'prompts';
+
+/** What an upstream offers, as it listed it (names and URIs are its own). */
+export interface UpstreamCatalog {
+  tools: Tool[];
+  resources: Resource[];
+  templates: ResourceTemplate[];
+  prompts: Prompt[];
+}
+
+/** The health of one upstream, as plain data. */
+export interface UpstreamHealth {
+  name: string;
+  transport: 'stdio' | 'http';
+  enabled: boolean;
+  required: boolean;
+  state: UpstreamState | 'disabled';
+  connected: boolean;
+  era: 'modern' | 'legacy' | null;
+  protocolVersion: string | null;
+  server: Implementation | null;
+  breaker: BreakerState;
+  lastError: { message: string; reason: FailureReason | 'other'; at: string } | null;
+  latencyMs: LatencySummary;
+  calls: { total: number; failed: number; running: number; queued: number };
+  restarts: number;
+  pid: number | null;
+  tools: number;
+}
+
+export interface UpstreamEvents {
+  /** The catalog of `kind` changed (first listing, list_changed, or a reconnection). */
+  onCatalog(upstream: Upstream, kind: CatalogKind): void;
+  /** `notifications/resources/updated` for one of the upstream's own URIs. */
+  onResourceUpdated(upstream: Upstream, uri: string): void;
+  /** A notification nobody asked for by request (logging with no call to carry it). */
+  onNotification?(upstream: Upstream, notification: JsonRpcNotification): void;
+  /** The connection came up, went down, or the breaker changed. */
+  onState?(upstream: Upstream): void;
+}
+
+/**
+ * Whether a legacy HTTP request failed because the server no longer knows its session
+ * (spec 2025-11-25, Streamable HTTP: 404 for an unknown Mcp-Session-Id; mcp-core and the
+ * official SDKs answer -32001 "Session not found").
+ */
+function isLostSession(client: McpClient, error: unknown): boolean {
+  if (client.era !== 'legacy') return false;
+  if (error instanceof McpError) return error.code === ErrorCode.SessionNotFound;
+  return error instanceof McpLocalError && error.code === LocalErrorCode.ProtocolViolation && /^HTTP 404\b/.test(error.message);
+}
+
+/** A connection that lived this long proves the server starts: the backoff starts over. */
+const STABLE_MS = 10_000;
+const LIST_CHANGED: Record<string, CatalogKind> = {
+  [Notification.ToolsListChanged]: 'tools',
+  [Notification.ResourcesListChanged]: 'resources',
+  [Notification.PromptsListChanged]: 'prompts',
+};
+const EMPTY_CATALOG: UpstreamCatalog = Object.freeze({ tools: [], resources: [], templates: [], prompts: [] }) as unknown as UpstreamCatalog;
+
+export class Upstream {
+  spec: UpstreamSpec;
+  readonly name: string;
+  #policies: UpstreamPolicies;
+  readonly #events: UpstreamEvents;
+  readonly #latency: LatencyWindow;
+  #state: UpstreamState;
+  #client: McpClient | undefined;
+  #transport: Transport | undefined;
+  #connecting: Promise<McpClient> | undefined;
+  /** Failed starts (or short-lived connections) in a row: the backoff's exponent. */
+  #attempt: number;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #nextAttemptAt: number;
+  /** Resolves the wait of safe calls retrying across a reconnection. */
+  #reconnected: Array<() => void>;
+  #connectedAt: number;
+  #catalog: UpstreamCatalog;
+  #lastError: UpstreamHealth['lastError'];
+  #restarts: number;
+  #everConnected: boolean;
+  #calls: number;
+  #failed: number;
+  #inflight: number;
+  #idle: Array<() => void>;
+
+  constructor(spec: UpstreamSpec, events: UpstreamEvents) {
+    this.spec = spec;
+    this.name = spec.name;
+    this.#events = events;
+    this.#policies = new UpstreamPolicies(spec, () => events.onState?.(this));
+    this.#latency = new LatencyWindow();
+    this.#state = 'idle';
+    this.#client = undefined;
+    this.#transport = undefined;
+    this.#connecting = undefined;
+    this.#attempt = 0;
+    this.#retryTimer = undefined;
+    this.#nextAttemptAt = 0;
+    this.#reconnected = [];
+    this.#connectedAt = 0;
+    this.#catalog = EMPTY_CATALOG;
+    this.#lastError = null;
+    this.#restarts = 0;
+    this.#everConnected = false;
+    this.#calls = 0;
+    this.#failed = 0;
+    this.#inflight = 0;
+    this.#idle = [];
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
+  get catalog(): UpstreamCatalog {
+    return this.#catalog;
+  }
+
+  /** The era the connection speaks, once connected. */
+  get era(): 'modern' | 'legacy' | undefined {
+    return this.#client?.era;
+  }
+
+  // ---- the connection ---------------------------------------------------------------------
+
+  /**
+   * The connected client: at once when connected, after the first connection when idle. While
+   * the upstream is down and waiting to reconnect, fails at once as "dead", unless `wait` (a
+   * safe call's retry), which waits for the reconnection as long as `signal` allows.
+   */
+  connection(signal?: AbortSignal, wait = false): Promise<McpClient> {
+    switch (this.#state) {
+      case 'connected':
+        return Promise.resolve(this.#client!);
+      case 'connecting':
+        return this.#connecting!;
+      case 'idle':
+        return this.#connect();
+      case 'reconnecting':
+        return wait ? this.#waitForReconnect(signal) : Promise.reject(this.#deadFailure());
+      case 'closed':
+        return Promise.reject(this.#closedFailure());
+    }
+  }
+
+  /** Starts connecting now if idle (the manager's eager discovery); never rejects. */
+  async start(): Promise<void> {
+    await this.connection().catch(() => undefined);
+  }
+
+  #deadFailure(): UpstreamFailure {
+    const retryIn = Math.max(0, this.#nextAttemptAt - Date.now());
+    const last = this.#lastError?.message ?? 'not connected';
+    return new UpstreamFailure(this.name, 'dead', `${last}; next connection attempt in ${Math.ceil(retryIn / 100) / 10} s`);
+  }
+
+  /** Waits for the next connection, at most one call timeout. */
+  #closedFailure(): UpstreamFailure {
+    return new UpstreamFailure(this.name, 'dead', 'the upstream was removed or the manager closed');
+  }
+
+  #waitForReconnect(callSignal: AbortSignal | undefined): Promise<McpClient> {
+    const limit = AbortSignal.timeout(this.spec.timeoutMs);
+    const signal = callSignal === undefined ? limit : AbortSignal.any([callSignal, limit]);
+    return new Promise<void>((resolve, reject) => {
+      const fail = () => reject(callSignal?.aborted ? callSignal.reason : this.#deadFailure());
+      if (signal.aborted) return fail();
+      const done = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.#reconnected = this.#reconnected.filter((waiter) => waiter !== done);
+        fail();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#reconnected.push(done);
+    }).then(() => this.connection(callSignal, true));
+  }
+
+  #connect(): Promise<McpClient> {
+    this.#state = 'connecting';
+    this.#events.onState?.(this);
+    const connecting = this.#open().then(
+      (client) => {
+        this.#connecting = undefined;
+        if (this.#state !== 'connecting') {
+          // Closed while connecting.
+          void client.close();
+          throw this.#closedFailure();
+        }
+        this.#state = 'connected';
+        this.#client = client;
+        this.#connectedAt = Date.now();
+        if (this.#everConnected) this.#restarts++;
+        this.#everConnected = true;
+        this.#wake();
+        for (const kind of ['tools', 'resources', 'prompts'] as const) this.#events.onCatalog(this, kind);
+        this.#events.onState?.(this);
+        return client;
+      },
+      (error: unknown) => {
+        this.#connecting = undefined;
+        const failure = classify(this.name, error) ?? new UpstreamFailure(this.name, 'dead', (error as Error)?.message ?? String(error), { cause: error });
+        this.#noteError(failure);
+        if (this.#state === 'connecting') this.#scheduleReconnect(true);
+        throw failure;
+      },
+    );
+    this.#connecting = connecting;
+    // Discovery and eager starts may leave this promise unobserved; its failure is recorded.
+    connecting.catch(() => undefined);
+    return connecting;
+  }
+
+  async #open(): Promise<McpClient> {
+    const { spec } = this;
+    const transport = this.#makeTransport();
+    this.#transport = transport;
+    const client = new McpClient({
+      name: 'mcp-core-gateway',
+      version: '1.0.0',
+      era: spec.era,
+      requestTimeoutMs: spec.timeoutMs,
+      // The gateway answers these by asking its own caller, call by call. Not roots: servers
+      // ask for roots outside any call too (the filesystem server then replaces its own
+      // directories with them), and the gateway has no one caller whose roots they are.
+      capabilities: { elicitation: {}, sampling: {} },
+      onNotification: (notification) => this.#notification(client, notification),
+      onClose: (error) => this.#lost(client, error),
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void client.close();
+    }, spec.connectTimeoutMs);
+    try {
+      await client.connect(transport);
+      this.#catalog = await this.#discover(client);
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      if (timedOut) throw new UpstreamFailure(this.name, 'slow', `no answer to the handshake within ${spec.connectTimeoutMs} ms`, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (client.era === 'modern') this.#listen(client);
+    return client;
+  }
+
+  #makeTransport(): Transport {
+    const { transport } = this.spec;
+    if (transport.kind === 'http') return new StreamableHttpClientTransport(transport.url, { headers: transport.headers });
+    const stdio = new StdioClientTransport({
+      command: transport.command,
+      args: transport.args,
+      env: transport.env,
+      cwd: transport.cwd,
+      stderr: 'inherit',
+      processGroup: true,
+    });
+    track(stdio);
+    stdio.process.once('exit', () => release(stdio));
+    return stdio;
+  }
+
+  /**
+   * Lists everything the upstream offers (what it declares), following pagination. A list
+   * that fails is left empty and noted: the rest of the upstream stays usable.
+   */
+  async #discover(client: McpClient): Promise<UpstreamCatalog> {
+    const offers = client.serverCapabilities;
+    const [tools, resources, prompts] = await Promise.all([
+      offers.tools ? this.#list(client, 'tools') : [],
+      offers.resources ? this.#list(client, 'resources') : { resources: [], templates: [] },
+      offers.prompts ? this.#list(client, 'prompts') : [],
+    ]);
+    return { tools: tools as Tool[], ...(resources as Pick<UpstreamCatalog, 'resources' | 'templates'>), prompts: prompts as Prompt[] };
+  }
+
+  async #list(client: McpClient, kind: CatalogKind): Promise<Tool[] | Prompt[] | Pick<UpstreamCatalog, 'resources' | 'templates'>> {
+    try {
+      if (kind === 'tools') return await client.listTools();
+      if (kind === 'prompts') return (await client.listPrompts()) as unknown as Prompt[];
+      const [resources, templates] = await Promise.all([client.listResources(), client.listResourceTemplates()]);
+      return { resources: resources as unknown as Resource[], templates: templates as unknown as ResourceTemplate[] };
+    } catch (error) {
+      if (error instanceof McpLocalError && error.code === LocalErrorCode.ConnectionClosed) throw error;
+      this.#noteError(new Error(`listing ${kind} failed: ${(error as Error).message}`));
+      return kind === 'resources' ? { resources: [], templates: [] } : [];
+    }
+  }
+
+  /** Modern upstreams send list changes on a `subscriptions/listen` request kept open. */
+  #listen(client: McpClient): void {
+    const notifications = { toolsListChanged: true, resourcesListChanged: true, promptsListChanged: true };
+    client.request(Method.SubscriptionsListen, { notifications }, { timeoutMs: 0 }).then(
+      () => undefined,
+      // It ends with the connection (or the server cannot do it): nothing to do either way.
+      () => undefined,
+    );
+  }
+
+  #notification(client: McpClient, notification: JsonRpcNotification): void {
+    if (client !== this.#client && this.#state !== 'connecting') return;
+    const kind = LIST_CHANGED[notification.method];
+    if (kind !== undefined) {
+      void this.#relist(client, kind);
+      return;
+    }
+    if (notification.method === Notification.ResourcesUpdated) {
+      const uri = notification.params?.uri;
+      if (typeof uri === 'string') this.#events.onResourceUpdated(this, uri);
+      return;
+    }
+    this.#events.onNotification?.(this, notification);
+  }
+
+  async #relist(client: McpClient, kind: CatalogKind): Promise<void> {
+    const listed = await this.#list(client, kind).catch((error: unknown) => {
+      this.#noteError(error as Error);
+      return undefined;
+    });
+    if (listed === undefined || client !== this.#client) return;
+    if (kind === 'resources') this.#catalog = { ...this.#catalog, ...(listed as Pick<UpstreamCatalog, 'resources' | 'templates'>) };
+    else this.#catalog = { ...this.#catalog, [kind]: listed };
+    this.#events.onCatalog(this, kind);
+  }
+
+  /** The connection went away (the client tells once, with the reason). */
+  #lost(client: McpClient, error: Error | undefined): void {
+    if (client !== this.#client || this.#state !== 'connected') return;
+    this.#client = undefined;
+    this.#transport = undefined;
+    this.#noteError(new UpstreamFailure(this.name, 'dead', error?.message ?? 'the connection closed'));
+    const stable = Date.now() - this.#connectedAt >= STABLE_MS;
+    this.#scheduleReconnect(!stable);
+    this.#events.onState?.(this);
+  }
+
+  #scheduleReconnect(failedStart: boolean): void {
+    this.#attempt = failedStart ? this.#attempt + 1 : 0;
+    const { initialDelayMs, maxDelayMs } = this.spec.reconnect;
+    const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.#attempt, 30));
+    // Half the delay fixed, half random: restarts of many gateways do not come in step.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.#state = 'reconnecting';
+    this.#nextAttemptAt = Date.now() + delay;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#state !== 'reconnecting') return;
+      this.#connect().catch(() => undefined);
+    }, delay);
+    this.#retryTimer.unref();
+    this.#events.onState?.(this);
+  }
+
+  /** Lets safe calls that were waiting for a reconnection go on. */
+  #wake(): void {
+    const waiting = this.#reconnected;
+    this.#reconnected = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  #noteError(error: Error): void {
+    const reason = error instanceof UpstreamFailure ? error.reason : 'other';
+    this.#lastError = { message: error.message, reason, at: new Date().toISOString() };
+  }
+
+  // ---- calls --------------------------------------------------------------------------------
+
+  /**
+   * Sends one request through the policies. Failures that are the upstream's (dead, slow,
+   * breaker open, auth, overloaded) reject with {@link UpstreamFailure}; the upstream's own
+   * JSON-RPC errors and cancellation by the caller reject as they are.
+   */
+  async request(method: string, params: Params, options: RequestOptions, safe: boolean): Promise<Record<string, unknown>> {
+    const started = performance.now();
+    this.#calls++;
+    if (this.#state === 'reconnecting' || this.#state === 'closed') {
+      // Down: say so now. This is no new evidence against the upstream, so the breaker is not told.
+      this.#failed++;
+      throw this.#state === 'closed' ? this.#closedFailure() : this.#deadFailure();
+    }
+    let first = true;
+    this.#inflight++;
+    try {
+      const result = await this.#policies.run(
+        async (signal) => {
+          let client = await this.connection(signal, !first);
+          first = false;
+          try {
+            return await client.request(method, params, { ...options, signal });
+          } catch (error) {
+            if (!isLostSession(client, error)) throw classify(this.name, error) ?? error;
+          }
+          // The server forgot the session (it restarted, or expired it) and ran nothing: a new
+          // session, and the same request again, whatever it is.
+          client = await this.#renew(client);
+          try {
+            return await client.request(method, params, { ...options, signal });
+          } catch (error) {
+            throw classify(this.name, error) ?? error;
+          }
+        },
+        safe,
+        options.signal,
+      );
+      this.#latency.record(performance.now() - started);
+      return result;
+    } catch (error) {
+      const failure = classify(this.name, error);
+      if (failure !== undefined) {
+        this.#failed++;
+        this.#noteError(failure);
+        throw failure;
+      }
+      if (options.signal?.aborted) throw new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: options.signal.reason });
+      throw error;
+    } finally {
+      if (--this.#inflight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * Replaces a connection whose legacy HTTP session the server no longer knows: at once, with
+   * no backoff (the server is up; it answered). Calls that hit the same loss share the renewal.
+   */
+  #renew(client: McpClient): Promise<McpClient> {
+    if (client !== this.#client) return this.connection();
+    this.#client = undefined;
+    this.#transport = undefined;
+    void client.close().catch(() => undefined);
+    return this.#connect();
+  }
+
+  /** Takes new options (breaker, limits, timeouts) for the calls that start from now on. */
+  reconfigure(spec: UpstreamSpec): void {
+    this.spec = spec;
+    this.#policies = new UpstreamPolicies(spec, () => this.#events.onState?.(this));
+  }
+
+  /** Resolves when no call is in flight, or after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  health(): UpstreamHealth {
+    const client = this.#client;
+    const transport = this.#transport;
+    return {
+      name: this.name,
+      transport: this.spec.transport.kind,
+      enabled: this.spec.enabled,
+      required: this.spec.required,
+      state: this.#state,
+      connected: this.#state === 'connected',
+      era: client?.era ?? null,
+      protocolVersion: client === undefined ? null : client.protocolVersion,
+      server: client?.serverInfo ?? null,
+      breaker: this.#policies.breakerState,
+      lastError: this.#lastError,
+      latencyMs: this.#latency.summary(),
+      calls: { total: this.#calls, failed: this.#failed, running: this.#policies.running, queued: this.#policies.queued },
+      restarts: this.#restarts,
+      pid: transport instanceof StdioClientTransport ? (transport.process.pid ?? null) : null,
+      tools: this.#catalog.tools.length,
+    };
+  }
+
+  /** Closes the connection and stops reconnecting; the process (and its group) is stopped. */
+  async close(): Promise<void> {
+    this.#state = 'closed';
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#wake();
+    const client = this.#client;
+    this.#client = undefined;
+    this.#catalog = EMPTY_CATALOG;
+    const transport = this.#transport;
+    this.#transport = undefined;
+    const connecting = this.#connecting;
+    if (client !== undefined) await client.close().catch(() => undefined);
+    else await transport?.close().catch(() => undefined);
+    await connecting?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Faults of real upstream processes behind a manager: killed mid-call, hung, crashing on
+ * start, an HTTP upstream forgetting its session; and no process left behind.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { McpManager } from '../../src/manager/manager.ts';
+import { FAILURE_META_KEY } from '../../src/manager/failures.ts';
+import { fixture, scratch, textOf, waitForUpstream } from '../helpers/gateway.ts';
+import { startHttpServer } from '../helpers/processes.ts';
+import { FIXTURE } from '../helpers/gateway.ts';
+import { isAlive, waitForExit } from '../helpers/pids.ts';
+
+function failureOf(result: { _meta?: Record<string, unknown> }): { upstream: string; reason: string } | undefined {
+  return result._meta?.[FAILURE_META_KEY] as { upstream: string; reason: string } | undefined;
+}
+
+describe('gateway faults', () => {
+  it('an upstream killed mid-call: a clear error at once, a restart, and later calls succeed', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture([], { timeoutMs: 30_000, reconnect: { initialDelayMs: 100, maxDelayMs: 1000 } }) } });
+    try {
+      await manager.start();
+      const { pid } = manager.health().upstreams[0];
+      const started = performance.now();
+      const call = manager.callTool('fx__slow', { ms: 20_000 }, { onProgress: () => process.kill(pid!, 'SIGKILL') });
+      const result = await call;
+      const elapsed = performance.now() - started;
+      assert.equal(result.isError, true);
+      assert.deepEqual(failureOf(result as never), { upstream: 'fx', reason: 'dead' });
+      assert.match(textOf(result), /Upstream "fx" is unavailable \(dead\): Server process exited \(SIGKILL\)/);
+      assert.ok(elapsed < 15_000, `the error came after ${elapsed} ms, not after the call's timeout`);
+      const health = await waitForUpstream(manager, 'fx', (h) => h.connected && h.restarts === 1);
+      assert.notEqual(health.pid, pid);
+      assert.equal(isAlive(pid!), false);
+      assert.equal(textOf(await manager.callTool('fx__echo', { text: 'back' })), 'back');
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it('a hung upstream: its breaker opens and calls to it fail fast, while calls to another keep their latency', async (t) => {
+    const manager = new McpManager({
+      mcpServers: {
+        stuck: fixture([], { timeoutMs: 300, breaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 } }),
+        fine: fixture(),
+      },
+    });
+    try {
+      await manager.start();
+      const echo = async () => {
+        const started = performance.now();
+        assert.equal(textOf(await manager.callTool('fine__echo', { text: 'x' })), 'x');
+        return performance.now() - started;
+      };
+      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      const before: number[] = [];
+      for (let i = 0; i < 20; i++) before.push(await echo());
+      // Three calls hang until their timeout: the breaker counts them.
+      const hanging = [1, 2, 3].map(() => manager.callTool('stuck__hang', {}));
+      const during: number[] = [];
+      for (let i = 0; i < 20; i++) during.push(await echo());
+      for (const result of await Promise.all(hanging)) assert.equal(failureOf(result as never)?.reason, 'slow');
+      assert.equal(manager.health().upstreams[0].breaker, 'open');
+      const started = performance.now();
+      const fast = await manager.callTool('stuck__hang', {});
+      const failFast = performance.now() - started;
+      assert.deepEqual(failureOf(fast as never), { upstream: 'stuck', reason: 'breaker_open' });
+      t.diagnostic(`echo to the healthy upstream: median ${median(before).toFixed(2)} ms before, ${median(during).toFixed(2)} ms while the other hung; breaker-open answer in ${failFast.toFixed(2)} ms`);
+      // Generous bounds: the machine is shared. A hung upstream that blocked the others would take 300 ms a call.
+      assert.ok(median(during) < 150, `echo median ${median(during)} ms while the other upstream hung`);
+      assert.ok(failFast < 150, `breaker-open answer took ${failFast} ms`);
+      assert.equal(manager.health().upstreams[1].breaker, 'closed');
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it('an upstream that crashes on start is restarted less and less often, not in a tight loop', async () => {
+    const dir = await scratch();
+    const starts = join(dir, 'starts');
+    const manager = new McpManager({ mcpServers: { broken: fixture(['--crash-on-start', '--starts', starts], { reconnect: { initialDelayMs: 100, maxDelayMs: 10_000 } }) } });
+    try {
+      // When each attempt starts: the first, then after at least 100, 200 and 400 ms (half of 200, 400, 800).
+      const times: number[] = [];
+      const fourStarts = new Promise<void>((resolve) => {
+        manager.subscribe({
+          onUpstreamState: () => {
+            if (manager.health().upstreams[0].state !== 'connecting' || times.length === 4) return;
+            times.push(performance.now());
+            if (times.length === 4) resolve();
+          },
+        });
+      });
+      await manager.start();
+      await fourStarts;
+      await waitForUpstream(manager, 'broken', (h) => h.state === 'reconnecting');
+      const gaps = times.slice(1).map((time, i) => time - times[i]);
+      const health = manager.health().upstreams[0];
+      assert.match(health.lastError?.message ?? '', /Server process exited \(code 3\): upstream: crashing on start as asked/);
+      assert.ok(times[3] - times[0] >= 700, `the fourth start came ${times[3] - times[0]} ms after the first; backoff makes it at least 700 ms`);
+      assert.ok(gaps[0] >= 100 && gaps[1] >= 200 && gaps[2] >= 400, `gaps between starts: ${gaps.join(', ')} ms`);
+      const lines = (await readFile(starts, 'utf8')).trim().split('\n');
+      assert.ok(lines.length <= 5, `${lines.length} starts`);
+      const result = await manager.callTool('broken__echo', { text: 'x' }).catch((error: Error) => error);
+      assert.ok(result instanceof Error, 'a tool of an upstream that never listed any is unknown');
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it('an HTTP upstream that forgets the session is initialized again without the caller noticing', async () => {
+    const upstream = await startHttpServer(FIXTURE, ['--http']);
+    const manager = new McpManager({ mcpServers: { web: { url: upstream.url, era: 'legacy' } } });
+    try {
+      assert.equal(textOf(await manager.callTool('web__echo', { text: 'one' })), 'one');
+      assert.equal(manager.health().upstreams[0].era, 'legacy');
+      assert.equal(textOf(await manager.callTool('web__forget_sessions', {})), 'forgotten');
+      assert.equal(textOf(await manager.callTool('web__echo', { text: 'two' })), 'two');
+      assert.equal(manager.health().upstreams[0].connected, true);
+    } finally {
+      await manager.close();
+      await upstream.stop();
+    }
+  });
+
+  it('leaves no process behind when it closes, however its upstreams were started', async () => {
+    const manager = new McpManager({ mcpServers: { a: fixture(['--grandchild']), b: fixture(), c: { command: 'sh', args: ['-c', `exec "${process.execPath}" "${FIXTURE}"`] } } });
+    await manager.start();
+    const pids = manager.health().upstreams.map((u) => u.pid!);
+    assert.equal(pids.every((pid) => isAlive(pid)), true);
+    await manager.close();
+    await waitForExit(pids);
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * The gateway's hot reload (file change and SIGHUP) under a connected client and a call in
+ * flight; tool-search mode; callTools with bounded concurrency; the bounded table of upstream
+ * calls waiting for a 2026-07-28 caller's answer.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { McpClient } from '../../src/client/client.ts';
+import { Gateway } from '../../src/manager/gateway.ts';
+import { McpManager, type BatchItem } from '../../src/manager/manager.ts';
+import type { JsonRpcNotification } from '../../src/protocol/jsonrpc.ts';
+import { McpServer } from '../../src/server/server.ts';
+import { connectInMemory } from '../../src/testing/index.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { modern } from '../helpers/exchange.ts';
+import { fixture, scratch, textOf, writeConfig } from '../helpers/gateway.ts';
+import { waitForExit } from '../helpers/pids.ts';
+import { children, CLI, startUrlServer } from '../helpers/processes.ts';
+
+/** A client of the gateway that resolves `changed()` at the next tools/list_changed. */
+async function listeningClient(url: string, era: 'modern' | 'legacy') {
+  let wake: (() => void) | undefined;
+  const client = new McpClient({
+    name: 'reload-test',
+    version: '1.0.0',
+    era,
+    onNotification: (notification: JsonRpcNotification) => {
+      if (notification.method === 'notifications/tools/list_changed') wake?.();
+    },
+  });
+  await client.connect(new StreamableHttpClientTransport(url));
+  if (era === 'modern') {
+    // Modern clients hear of changes on a subscriptions/listen request kept open.
+    void client.request('subscriptions/listen', { notifications: { toolsListChanged: true } }, { timeoutMs: 0 }).catch(() => undefined);
+  }
+  return { client, changed: () => new Promise<void>((resolve) => (wake = resolve)) };
+}
+
+const names = async (client: McpClient) => (await client.listTools()).map((tool) => tool.name);
+
+describe('gateway hot reload', () => {
+  it('a changed config file adds and removes upstreams; a call in flight to an unchanged one completes', async () => {
+    const dir = await scratch();
+    const a = fixture(['--name', 'a']);
+    const config = await writeConfig(dir, { mcpServers: { a } });
+    const gateway = await startUrlServer(process.execPath, [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0']);
+    const legacy = await listeningClient(gateway.url, 'legacy');
+    const modernClient = await listeningClient(gateway.url, 'modern');
+    try {
+      assert.ok((await names(legacy.client)).includes('a__echo'));
+      const inFlight = legacy.client.callTool('a__slow', { ms: 1500 });
+      // Wait until the call runs upstream before the reload.
+      await new Promise<void>((resolve) => void legacy.client.callTool('a__slow', { ms: 10 }, { onProgress: () => resolve() }));
+      let changes = Promise.all([legacy.changed(), modernClient.changed()]);
+      await writeConfig(dir, { mcpServers: { a, b: fixture(['--name', 'b']) } });
+      await changes;
+      for (const client of [legacy.client, modernClient.client]) {
+        const listed = await names(client);
+        assert.ok(listed.includes('a__echo') && listed.includes('b__echo'), listed.join(', '));
+      }
+      assert.equal(textOf(await legacy.client.callTool('b__echo', { text: 'new' })), 'new');
+      assert.equal(textOf(await inFlight), 'slept 1500');
+      const [before] = await children(gateway.process.pid!).then((pids) => pids.slice(-1));
+      changes = Promise.all([legacy.changed(), modernClient.changed()]);
+      await writeConfig(dir, { mcpServers: { a } });
+      await changes;
+      assert.ok(!(await names(legacy.client)).includes('b__echo'));
+      await waitForExit([before]);
+    } finally {
+      await legacy.client.close();
+      await modernClient.client.close();
+      await gateway.stop();
+    }
+  });
+
+  it('SIGHUP reloads; an invalid configuration is refused and the running one stays', async () => {
+    const dir = await scratch();
+    const a = fixture(['--name', 'a']);
+    const config = await writeConfig(dir, { mcpServers: { a }, gateway: { watch: false } });
+    const gateway = await startUrlServer(process.execPath, [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0']);
+    const { client, changed } = await listeningClient(gateway.url, 'legacy');
+    try {
+      await writeConfig(dir, { mcpServers: { a: { ...a, colour: 'red' } }, gateway: { watch: false } });
+      const refused = new Promise<string>((resolve) => {
+        let seen = '';
+        gateway.process.stderr!.on('data', (chunk: Buffer) => {
+          seen += chunk;
+          if (/configuration not reloaded/.test(seen)) resolve(seen);
+        });
+      });
+      gateway.process.kill('SIGHUP');
+      assert.match(await refused, /configuration not reloaded, the running one stays: .*colour/);
+      await writeConfig(dir, { mcpServers: { a, c: fixture(['--name', 'c']) }, gateway: { watch: false } });
+      const change = changed();
+      gateway.process.kill('SIGHUP');
+      await change;
+      assert.ok((await names(client)).includes('c__echo'));
+      assert.equal(textOf(await client.callTool('a__echo', { text: 'still here' })), 'still here');
+    } finally {
+      await client.close();
+      await gateway.stop();
+    }
+  });
+});
+
+describe('tool search mode', () => {
+  it('offers search_tools and call_tool instead of every tool', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture(['--tools', '300']) }, gateway: { toolSearch: true } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const { client, close } = await connectInMemory(server);
+    try {
+      assert.deepEqual(await names(client), ['search_tools', 'call_tool']);
+      const found = await client.callTool('search_tools', { query: 'echo text', limit: 3 });
+      const hits = (found.structuredContent as { tools: Array<{ name: string; inputSchema: unknown }> }).tools;
+      assert.equal(hits[0].name, 'fx__echo');
+      assert.ok(hits[0].inputSchema);
+      assert.equal((await client.callTool('search_tools', { query: 'generated number 42' })).isError, undefined);
+      assert.equal(textOf(await client.callTool('call_tool', { name: 'fx__echo', arguments: { text: 'via search' } })), 'via search');
+      const unknown = await client.callTool('call_tool', { name: 'fx__nope' });
+      assert.equal(unknown.isError, true);
+      assert.match(textOf(unknown), /Unknown tool: fx__nope/);
+      // The manager's own API still lists everything.
+      assert.equal((await manager.listTools()).length, 310);
+    } finally {
+      await close();
+      await manager.close();
+    }
+  });
+});
+
+describe('callTools', () => {
+  it('runs 1,000 calls at most 8 at once (as the upstream measures) and keeps their order', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture() } });
+    try {
+      const batch: BatchItem[] = Array.from({ length: 1000 }, (_, i) => ({ name: 'fx__concurrency', arguments: { ms: 1, tag: String(i) } }));
+      batch[500] = { name: 'fx__missing', arguments: {} };
+      const outcomes = await manager.callTools(batch, { concurrency: 8 });
+      assert.equal(outcomes.length, 1000);
+      let most = 0;
+      outcomes.forEach((outcome, i) => {
+        if (i === 500) {
+          assert.deepEqual(outcome, { error: { code: 'MCP_ERR_INVALID_ARGUMENT', message: 'Unknown tool: fx__missing' } });
+          return;
+        }
+        assert.ok('result' in outcome, JSON.stringify(outcome));
+        assert.equal(textOf(outcome.result), String(i));
+        most = Math.max(most, (outcome.result.structuredContent as { most: number }).most);
+      });
+      assert.ok(most <= 8, `the upstream saw ${most} calls at once`);
+      assert.ok(most >= 2, `the batch ran concurrently (${most} at once)`);
+    } finally {
+      await manager.close();
+    }
+  });
+});
+
+describe('calls waiting for a 2026-07-28 caller', () => {
+  it('are kept across the retry, and cancelled when the caller never comes back', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture() }, gateway: { inputTimeoutMs: 300 } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    try {
+      const capabilities = { elicitation: {} };
+      const first = await modern(server, 'tools/call', { name: 'fx__ask', arguments: { question: 'Name?' } }, { capabilities });
+      const asked = first.response.result;
+      assert.equal(asked.resultType, 'input_required');
+      const [key] = Object.keys(asked.inputRequests);
+      assert.equal(asked.inputRequests[key].params.message, 'Name?');
+      assert.equal(manager.health().pendingInputs, 1);
+      const second = await modern(server, 'tools/call', {
+        name: 'fx__ask',
+        arguments: { question: 'Name?' },
+        requestState: asked.requestState,
+        inputResponses: { [key]: { action: 'accept', content: { answer: 'Ada' } } },
+      }, { capabilities });
+      const again = second.response.result;
+      assert.equal(again.resultType, 'input_required', 'the upstream asked its second question');
+      const [next] = Object.keys(again.inputRequests);
+      assert.notEqual(next, key);
+      // The caller never answers: the upstream call is dropped after inputTimeoutMs.
+      for (let i = 0; i < 100 && manager.health().pendingInputs > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(manager.health().pendingInputs, 0);
+      const late = await modern(server, 'tools/call', {
+        name: 'fx__ask',
+        arguments: { question: 'Name?' },
+        requestState: again.requestState,
+        inputResponses: { [next]: { action: 'accept', content: { sure: true } } },
+      }, { capabilities });
+      assert.equal(late.response.error?.code, -32602);
+      assert.match(late.response.error?.message, /has ended/);
+    } finally {
+      await manager.close();
+    }
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseCommandLine, UsageError } from '../../src/cli/args.ts';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { parseManagerConfig, resolveManagerConfig, sameTransport } from '../../src/manager/config.ts';
+
+describe('manager configuration (mcpServers, gateway)', () => {
+  it('reads the desktop clients format and resolves every option from gateway.defaults', () => {
+    const spec = parseManagerConfig({
+      mcpServers: {
+        files: { command: 'npx', args: ['-y', 'server-files', '${HOME_DIR:-/tmp}'], env: { TOKEN: '${TOKEN}' } },
+        search: { url: 'http://127.0.0.1:8080/mcp', headers: { authorization: 'Bearer ${TOKEN}' }, timeoutMs: 500, breaker: { failureRate: 0.5 } },
+        off: { command: 'x', disabled: true },
+      },
+      gateway: { separator: '.', defaults: { retries: 1, breaker: { consecutiveFailures: 3 } } },
+    }, { TOKEN: 'secret' });
+    const [files, search, off] = spec.upstreams;
+    assert.deepEqual(files.transport, { kind: 'stdio', command: 'npx', args: ['-y', 'server-files', '/tmp'], env: { TOKEN: 'secret' }, cwd: undefined });
+    assert.equal(files.timeoutMs, 60_000);
+    assert.equal(files.retries, 1);
+    assert.deepEqual(files.breaker, { consecutiveFailures: 3, failureRate: undefined, window: 20, halfOpenAfterMs: 10_000 });
+    assert.deepEqual(search.transport, { kind: 'http', url: 'http://127.0.0.1:8080/mcp', headers: { authorization: 'Bearer secret' } });
+    assert.equal(search.timeoutMs, 500);
+    assert.equal(search.breaker.failureRate, 0.5);
+    assert.equal(search.breaker.consecutiveFailures, 3);
+    assert.equal(off.enabled, false);
+    assert.equal(spec.gateway.separator, '.');
+  });
+
+  it('refuses what cannot work, naming the setting', () => {
+    const bad = (mcpServers: Record<string, unknown>, gateway: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) =>
+      () => parseManagerConfig({ mcpServers: mcpServers as never, gateway }, env);
+    assert.throws(bad({ a: { command: 'x', url: 'http://h/mcp' } }), (e: unknown) => e instanceof ConfigError && /mcpServers\.a: give command \(stdio\) or url \(HTTP\), not both/.test(e.message));
+    assert.throws(bad({ a: {} }), /mcpServers\.a: command \(a stdio server\) or url \(Streamable HTTP\) is needed/);
+    assert.throws(bad({ a: { url: 'ftp://h' } }), /mcpServers\.a\.url/);
+    assert.throws(bad({ a: { url: 'http://h/mcp', args: ['x'] } }), /mcpServers\.a\.args applies to command upstreams only/);
+    assert.throws(bad({ a__b: { command: 'x' } }), /an upstream's name must not contain the separator "__"/);
+    assert.throws(bad({ 'a b': { command: 'x' } }), ConfigError);
+    assert.throws(bad({ a: { command: 'x', timeoutMs: 0 } }), /timeoutMs/);
+    assert.throws(bad({ a: { command: 'x', colour: 'red' } }), /colour/);
+    assert.throws(bad({ a: { command: '${MISSING}' } }), /mcpServers\.a\.command uses \$\{MISSING\}, which is not set/);
+    assert.throws(bad({ a: { command: 'x', reconnect: { initialDelayMs: 10, maxDelayMs: 5 } } }), /maxDelayMs must be at least initialDelayMs/);
+    assert.throws(bad({}, { separator: '' }), /separator/);
+  });
+
+  it('loads from a YAML file with the rest of the configuration; MCP__ variables reach an upstream by name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcp-core-gateway-config-'));
+    const file = join(dir, 'gateway.yaml');
+    await writeFile(file, 'mcpServers:\n  github:\n    url: https://example.com/mcp\n  files:\n    command: mcp-files\ngateway:\n  toolSearch: true\n');
+    const config = await loadConfig(file, { MCP__MCPSERVERS__GITHUB__TIMEOUTMS: '1234' });
+    const spec = resolveManagerConfig(config, {});
+    assert.deepEqual(spec.upstreams.map((u) => u.name), ['github', 'files']);
+    assert.equal(spec.upstreams[0].timeoutMs, 1234);
+    assert.equal(spec.gateway.toolSearch, true);
+  });
+
+  it('tells a change of options from a change of how the upstream is reached', () => {
+    const [a, b, c] = parseManagerConfig({ mcpServers: { a: { command: 'x' }, b: { command: 'x', timeoutMs: 5 } } }, {}).upstreams.concat(
+      parseManagerConfig({ mcpServers: { a: { command: 'y' } } }, {}).upstreams,
+    );
+    assert.equal(sameTransport({ ...a, name: 'b' }, b), true);
+    assert.equal(sameTransport(a, c), false);
+  });
+
+  it('parses tools and call', () => {
+    assert.deepEqual(parseCommandLine(['tools', '--config', 'g.yaml']), { command: 'tools', config: ['g.yaml'], json: false });
+    assert.deepEqual(parseCommandLine(['call', 'files__read', '--args', '{"path":"a"}', '--config', 'g.yaml', '--json']), {
+      command: 'call', config: ['g.yaml'], tool: 'files__read', args: '{"path":"a"}', json: true,
+    });
+    assert.equal((parseCommandLine(['call', 't', '--config', 'g.yaml']) as { args: string }).args, '{}');
+    assert.throws(() => parseCommandLine(['tools']), UsageError);
+    assert.throws(() => parseCommandLine(['call', '--config', 'g.yaml']), /call needs the name of a tool/);
+    assert.throws(() => parseCommandLine(['serve', '--json']), /serve takes no option --json/);
+    assert.throws(() => parseCommandLine(['tools', '--stdio', '--config', 'g.yaml']), /tools takes no option --stdio/);
+  });
+});
