@@ -23,6 +23,14 @@ describe('McpServer', () => {
     assert.deepEqual(server.capabilities.extensions, { 'io.modelcontextprotocol/tasks': {} });
   });
 
+  it('declares tools, prompts, resources and completions given in options before any is registered', () => {
+    const server = newServer({ capabilities: { tools: {}, prompts: {}, resources: {}, completions: {} } });
+    assert.deepEqual(server.capabilities.tools, { listChanged: true });
+    assert.deepEqual(server.capabilities.prompts, { listChanged: true });
+    assert.deepEqual(server.capabilities.resources, { subscribe: true, listChanged: true });
+    assert.deepEqual(server.capabilities.completions, {});
+  });
+
   it('refuses a duplicate tool and an invalid schema at registration', () => {
     const server = newServer();
     server.tool('t', {}, () => 'x');
