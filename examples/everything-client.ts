@@ -25,6 +25,17 @@ const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json
 
 const modern = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION === MODERN_VERSION;
 
+/**
+ * fetch on a fresh connection each time. The suite runs dozens of scenarios at once; on a
+ * loaded machine a reused keep-alive connection can reach the scenario server just as that
+ * server closes it for idleness (ECONNRESET), and a POST is not retried.
+ */
+const freshConnectionFetch: typeof fetch = (input, init = {}) => {
+  const headers = new Headers(init.headers);
+  headers.set('connection', 'close');
+  return fetch(input, { ...init, headers });
+};
+
 /** An elicitation answered with the defaults of the requested schema (SEP-1034). */
 function acceptDefaults(params: ElicitRequestParams): ElicitResult {
   const content: Record<string, string | number | boolean> = {};
@@ -51,8 +62,8 @@ async function connect(url: string, options: ConnectOptions = {}): Promise<McpCl
     onSample: () => ({ role: 'assistant', content: { type: 'text', text: 'sampled' }, model: 'none' }),
     onListRoots: () => ({ roots: [] }),
   });
-  const auth = options.auth === undefined ? undefined : new OAuthClientAuth(options.auth);
-  await client.connect(new StreamableHttpClientTransport(url, { auth }));
+  const auth = options.auth === undefined ? undefined : new OAuthClientAuth({ fetch: freshConnectionFetch, ...options.auth });
+  await client.connect(new StreamableHttpClientTransport(url, { auth, fetch: freshConnectionFetch }));
   return client;
 }
 
@@ -154,7 +165,7 @@ async function callProtected(url: string, auth: OAuthClientAuthOptions): Promise
   await client.close();
 }
 
-const authorizer = new RedirectFollowingAuthorizer();
+const authorizer = new RedirectFollowingAuthorizer(undefined, freshConnectionFetch);
 const userGrant = { type: 'authorization_code', authorizer, clientMetadataUrl: CLIENT_METADATA_URL } as const;
 const conformanceClient = { client_name: 'mcp-core-everything-client', application_type: 'native' } as const;
 

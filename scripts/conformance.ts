@@ -60,7 +60,13 @@ async function serverSide(out: string): Promise<boolean> {
       const dir = join(out, 'server', revision);
       console.log(`\n### conformance server --requirements ${revision} against ${server.url}`);
       const { code } = await run(['server', '--url', server.url, '--requirements', revision, '-o', dir]);
-      if (!report(`server ${revision}`, await tally(dir, 'server')) || code !== 0) clean = false;
+      const result = await tally(dir, 'server');
+      if (!report(`server ${revision}`, result) || code !== 0) clean = false;
+      const expected = (await requiredScenarios(revision, 'server')).length;
+      if (result.scenarios !== expected) {
+        console.log(`  ✗ ${expected} scenarios required, ${result.scenarios} left results: the suite skipped some`);
+        clean = false;
+      }
     }
   } finally {
     server.stop();
@@ -68,13 +74,17 @@ async function serverSide(out: string): Promise<boolean> {
   return clean;
 }
 
-/** The client scenarios a requirement set lists (scored and not). */
-async function requiredClientScenarios(revision: string): Promise<string[]> {
-  const { output } = await run(['list', '--client', '--requirements', revision], true);
-  // The client section lists the scored scenarios; the not-scored section tags each with its leg.
-  const scored = output.slice(output.indexOf('Client scenarios'), output.indexOf('never scored'));
-  const notScored = output.slice(output.indexOf('never scored'));
-  return [...[...scored.matchAll(/^\s+- (\S+)$/gm)].map((match) => match[1]), ...[...notScored.matchAll(/^\s+- (\S+) \[client\]$/gm)].map((match) => match[1])];
+/** The scenarios a requirement set lists for one side (scored and not). */
+async function requiredScenarios(revision: string, side: 'server' | 'client'): Promise<string[]> {
+  const { output } = await run(['list', '--requirements', revision], true);
+  // Each side has its section of scored scenarios; the not-scored section tags each with its leg.
+  const heading = side === 'server' ? 'Server scenarios' : 'Client scenarios';
+  const start = output.indexOf(heading);
+  const notScored = output.indexOf('never scored');
+  const next = side === 'server' ? output.indexOf('Client scenarios', start) : notScored;
+  const scored = output.slice(start, next === -1 ? notScored : next);
+  const leg = new RegExp(`^\\s+- (\\S+) \\[${side}\\]$`, 'gm');
+  return [...[...scored.matchAll(/^\s+- (\S+)$/gm)].map((match) => match[1]), ...[...output.slice(notScored).matchAll(leg)].map((match) => match[1])];
 }
 
 /** Every auth scenario of the suite that no requirement set lists (the 2025-03-26 back-compat ones). */
@@ -99,7 +109,7 @@ async function clientSide(out: string): Promise<boolean> {
   // Each requirement set in one run: the suite runs its scenarios in parallel, each at the
   // revision's wire, extensions included. The timeout is generous for a loaded machine.
   for (const revision of REVISIONS) {
-    const scenarios = await requiredClientScenarios(revision);
+    const scenarios = await requiredScenarios(revision, 'client');
     for (const scenario of scenarios) required.add(scenario);
     console.log(`\n### conformance client --requirements ${revision} (${scenarios.length} scenarios)`);
     const dir = join(out, 'client', revision);

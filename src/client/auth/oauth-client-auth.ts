@@ -74,8 +74,8 @@ export class OAuthClientAuth implements HttpClientAuth {
   readonly #options: OAuthClientAuthOptions;
   readonly #store: TokenStore;
   readonly #fetch: typeof fetch;
-  /** The last discovery, so an expired token can be refreshed before it is sent. */
-  #target: Target | undefined;
+  /** What discovery found, per resource: which token goes where, and how to refresh it. */
+  readonly #targets = new Map<string, Target>();
   /** The access token each request carried, to tell a stale token from a rejected one. */
   readonly #sent = new WeakMap<AuthRequest, string>();
   readonly #stepUps = new Map<string, number>();
@@ -90,7 +90,6 @@ export class OAuthClientAuth implements HttpClientAuth {
     this.#options = options;
     this.#store = options.store ?? new MemoryTokenStore();
     this.#fetch = options.fetch ?? fetch;
-    this.#target = undefined;
     this.#dpop = undefined;
     this.#boundIssuer = options.client?.issuer;
     this.#lastScheme = undefined;
@@ -98,9 +97,9 @@ export class OAuthClientAuth implements HttpClientAuth {
   }
 
   async headers(request: AuthRequest): Promise<Record<string, string>> {
-    const target = this.#target;
     // Tokens go only to the resource they were issued for (RFC 8707, 2026-07-28 authorization).
-    if (target === undefined || !resourceCovers(target.resource, request.url)) return {};
+    const target = this.#targetFor(request.url);
+    if (target === undefined) return {};
     let tokens = await this.#store.getTokens(target.resource);
     if (tokens === undefined || tokens.issuer !== target.issuer || tokens.resource !== target.resource) return {};
     if (tokens.expiresAt !== undefined && Date.now() > tokens.expiresAt - EXPIRY_MARGIN_MS && tokens.refreshToken !== undefined) {
@@ -200,8 +199,17 @@ export class OAuthClientAuth implements HttpClientAuth {
       const issuer = url.origin;
       target = { resource: canonicalResource(url), issuer, server: (await discoverAuthorizationServer(this.#fetch, issuer)) ?? defaultEndpoints(issuer), metadata: undefined };
     }
-    this.#target = target;
+    this.#targets.set(target.resource, target);
     return target;
+  }
+
+  /** The most specific known resource covering `url`. */
+  #targetFor(url: URL): Target | undefined {
+    let found: Target | undefined;
+    for (const target of this.#targets.values()) {
+      if (resourceCovers(target.resource, url) && (found === undefined || target.resource.length > found.resource.length)) found = target;
+    }
+    return found;
   }
 
   /** The pre-registered client, if it belongs to this issuer (client-registration, Authorization Server Binding). */
@@ -320,8 +328,8 @@ export class OAuthClientAuth implements HttpClientAuth {
     return this.#dpop;
   }
 
-  /** Forgets this server's tokens (logout). */
+  /** Forgets the tokens of every server this instance signed in to (logout). */
   async forget(): Promise<void> {
-    if (this.#target !== undefined) await this.#store.deleteTokens(this.#target.resource);
+    for (const resource of this.#targets.keys()) await this.#store.deleteTokens(resource);
   }
 }
