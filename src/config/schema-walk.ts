@@ -71,13 +71,14 @@ export function isSecret(root: SchemaNode, keys: readonly string[]): boolean {
 
 export const HIDDEN = '(hidden)';
 
-/** A copy of `value` with every secret replaced by "(hidden)". */
+/** A copy of `value` with every secret replaced by "(hidden)", keys in the schema's order. */
 export function hideSecrets(node: SchemaNode | undefined, value: unknown): unknown {
   if (node?.writeOnly === true && value !== undefined) return HIDDEN;
   if (Array.isArray(value)) return value.map((item) => hideSecrets(node?.type === 'array' ? (node.items as SchemaNode) : undefined, item));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) setOwn(out, key, hideSecrets(childSchema(node, key), child));
+  const keys = new Set([...knownKeys(node).filter((key) => Object.hasOwn(value, key)), ...Object.keys(value)]);
+  for (const key of keys) setOwn(out, key, hideSecrets(childSchema(node, key), value[key]));
   return out;
 }
 
