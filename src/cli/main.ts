@@ -34,8 +34,16 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   const isWorker = config.workers > 1 && (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker;
   if (config.workers > 1 && !isWorker) {
     const { runPrimary } = await import('./workers.ts');
-    runPrimary(config.workers, config.server.requestStateSecret, config.server.shutdownDeadlineMs, (url) => announce(`${url} (${config.workers} workers)`));
+    const { host, port } = config.http;
+    const { requestStateSecret, shutdownDeadlineMs } = config.server;
+    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port }, (url) => announce(`${url} (${config.workers} workers)`));
     return;
+  }
+  if (isWorker) {
+    // Workers listen on the port the primary chose (it resolves port 0 once for all).
+    const { WORKER_PORT_VARIABLE } = await import('./workers.ts');
+    const port = process.env[WORKER_PORT_VARIABLE];
+    if (port !== undefined) config.http.port = Number(port);
   }
 
   // The first signal drains (see shutdown.ts); a second one stops waiting for calls in flight.

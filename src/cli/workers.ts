@@ -7,8 +7,12 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 
 const MAX_QUICK_CRASHES = 5;
+
+/** Set by the primary for its workers: the port they all listen on (see {@link runPrimary}). */
+export const WORKER_PORT_VARIABLE = 'MCP_CORE_WORKER_PORT';
 
 export interface WorkerMessage {
   type: 'listening';
@@ -18,23 +22,56 @@ export interface WorkerMessage {
 /** Past the workers' own shutdown deadline, how long the primary waits before killing them. */
 const KILL_AFTER_DEADLINE_MS = 10_000;
 
+/** A port free on `host` now, chosen by the system. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrimaryOptions {
+  workers: number;
+  requestStateSecret: string | undefined;
+  shutdownDeadlineMs: number;
+  /** Where the workers listen; port 0 picks a free port, once, for all of them. */
+  host: string;
+  port: number;
+}
+
 /**
  * Runs the primary: forks, restarts crashed workers, prints the URL once. SIGTERM/SIGINT are
  * passed to the workers as SIGTERM, each drains its calls (shutdownDeadlineMs) and exits; the
  * primary exits when they all have, 0 when they all exited cleanly.
  */
-export function runPrimary(workers: number, requestStateSecret: string | undefined, shutdownDeadlineMs: number, onListening: (url: string) => void): void {
-  // One secret for all, so a requestState sealed by one worker opens in another.
-  const env = { MCP__SERVER__REQUESTSTATESECRET: requestStateSecret ?? randomBytes(32).toString('base64url') };
+export async function runPrimary(options: PrimaryOptions, onListening: (url: string) => void): Promise<void> {
+  const { workers, requestStateSecret, shutdownDeadlineMs } = options;
+  // Port 0 is resolved here, not by each worker: node:cluster keys the shared listening socket
+  // by the port asked for, and when every worker that asked for "0" has died it closes that
+  // socket; replacements asking for "0" again would get a new random port behind the URL
+  // already announced.
+  const port = options.port === 0 ? await freePort(options.host) : options.port;
+  const env = {
+    // One secret for all, so a requestState sealed by one worker opens in another.
+    MCP__SERVER__REQUESTSTATESECRET: requestStateSecret ?? randomBytes(32).toString('base64url'),
+    [WORKER_PORT_VARIABLE]: String(port),
+  };
   let stopping = false;
   let announced = false;
   let quickCrashes = 0;
 
-  const fork = (): Worker => {
+  /** `replacing`: the pid of the crashed worker this one takes the place of. */
+  const fork = (replacing?: number): Worker => {
     const worker = cluster.fork(env);
     const started = Date.now();
     worker.on('message', (message: WorkerMessage) => {
-      if (message?.type === 'listening' && !announced) {
+      if (message?.type !== 'listening') return;
+      if (replacing !== undefined) process.stderr.write(`mcp-core: worker ${worker.process.pid} is serving in place of ${replacing}\n`);
+      if (!announced) {
         announced = true;
         onListening(message.url);
       }
@@ -48,7 +85,7 @@ export function runPrimary(workers: number, requestStateSecret: string | undefin
         return;
       }
       process.stderr.write(`mcp-core: worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another\n`);
-      fork();
+      fork(worker.process.pid);
     });
     return worker;
   };

@@ -6,12 +6,16 @@ export class RawStdio {
   readonly process: ChildProcess;
   readonly #lines: unknown[] = [];
   #waiting: ((line: unknown) => void) | undefined;
+  /** Resolves when stdout has ended. */
+  readonly #ended: Promise<void>;
   stderr = '';
 
   constructor(command: string, args: string[]) {
     this.process = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stderr!.on('data', (chunk) => (this.stderr += chunk));
-    createInterface({ input: this.process.stdout! }).on('line', (line) => {
+    const lines = createInterface({ input: this.process.stdout! });
+    this.#ended = new Promise((resolve) => lines.once('close', resolve));
+    lines.on('line', (line) => {
       const value = JSON.parse(line);
       if (this.#waiting) {
         const waiting = this.#waiting;
@@ -41,6 +45,12 @@ export class RawStdio {
         resolve(value);
       };
     });
+  }
+
+  /** Every message the server writes from now until its stdout ends. */
+  async rest(): Promise<unknown[]> {
+    await this.#ended;
+    return this.#lines.splice(0);
   }
 
   /** Closes stdin (the stdio shutdown signal) and waits for the exit code. */

@@ -48,7 +48,8 @@ describe('Streamable HTTP legacy sessions', () => {
     assert.ok(firstEvents.every((event) => event.data === ''), 'only the priming event before the connection closed');
     assert.equal(parser.retryMs, 50);
     assert.ok(parser.lastEventId);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // A client waits the retry delay the server asked for before it resumes (SSE `retry`).
+    await new Promise((resolve) => setTimeout(resolve, parser.retryMs));
     const resumed = await fetch(listener.url, { headers: { accept: 'text/event-stream', 'last-event-id': parser.lastEventId!, ...headers } });
     assert.equal(resumed.status, 200);
     const events = parser.push(await resumed.text()).filter((event) => event.data !== '');
@@ -110,7 +111,7 @@ describe('Streamable HTTP stream bookkeeping', () => {
       });
       const parser = new SseParser();
       parser.push(await released.text());
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await new Promise((resolve) => setTimeout(resolve, parser.retryMs));
       // The released stream is still resumable; the five delivered ones are gone.
       const resumed = await fetch(listener.url, { headers: { accept: 'text/event-stream', 'last-event-id': parser.lastEventId!, ...headers } });
       assert.equal(resumed.status, 200);

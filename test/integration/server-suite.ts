@@ -12,6 +12,11 @@ import { ErrorCode, McpError } from '../../src/protocol/wire-errors.ts';
 export interface Connected {
   client: McpClient;
   close(): Promise<void>;
+  /**
+   * Legacy HTTP: resolves once the session's GET stream (where server-initiated notifications
+   * go) is open. Transports without one leave it out.
+   */
+  streamOpen?: Promise<void>;
 }
 
 export type Connect = (options: Partial<ClientOptions> & { era: Era }) => Promise<Connected>;
@@ -192,7 +197,7 @@ export function serverSuite(transport: string, connect: Connect): void {
       it('notifies about list changes', async () => {
         const changes: string[] = [];
         const acks: JsonRpcNotification[] = [];
-        const { client, close } = await open({
+        const { client, close, streamOpen } = await open({
           onNotification: (n) => {
             if (n.method === 'notifications/subscriptions/acknowledged') acks.push(n);
             else if (n.method.endsWith('list_changed')) changes.push(n.method);
@@ -209,7 +214,7 @@ export function serverSuite(transport: string, connect: Connect): void {
             await until(() => (acks.length === 1 ? true : undefined));
             assert.deepEqual(acks[0].params?.notifications, { toolsListChanged: true });
           } else {
-            await new Promise((resolve) => setTimeout(resolve, 100)); // HTTP opens its GET stream after the handshake
+            await streamOpen; // HTTP opens its GET stream after the handshake
           }
           await client.callTool('test_trigger_tool_change');
           await until(() => (changes.includes('notifications/tools/list_changed') ? true : undefined));

@@ -86,11 +86,17 @@ describe('stdio: malformed input', () => {
     peer.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
     assert.equal((await peer.next()).result.protocolVersion, '2025-06-18');
     peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    peer.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 5000 } } });
+    peer.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 3000 } } });
     peer.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2, reason: 'changed my mind' } });
-    peer.send({ jsonrpc: '2.0', id: 3, method: 'ping' });
-    // The cancelled request gets no response; the ping right after it does.
-    assert.deepEqual(await peer.next(), { jsonrpc: '2.0', id: 3, result: {} });
+    // The cancelled request's id is free at once: reusing it is not "already in flight" (-32600).
+    peer.send({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    assert.deepEqual(await peer.next(), { jsonrpc: '2.0', id: 2, result: {} });
+    // And the cancelled call never answers. Closing stdin lets calls still running finish and
+    // answer before the exit (the drain timeout is 10 s, the sleep 3 s): a call that went on
+    // would answer here.
+    const exited = peer.close();
+    assert.deepEqual(await peer.rest(), []);
+    assert.equal(await exited, 0);
   });
 
   it('exits when stdin closes', async () => {

@@ -32,7 +32,16 @@ describe('Streamable HTTP process', () => {
   after(() => running.stop());
   serverSuite('HTTP', async (options) => {
     const client = new McpClient({ name: 'suite', version: '1.0.0', ...options });
-    await client.connect(new StreamableHttpClientTransport(running.url));
-    return { client, close: () => client.close() };
+    // The GET stream is open once its response has arrived: the server sent its headers after
+    // making it the session's outlet.
+    let opened!: () => void;
+    const streamOpen = new Promise<void>((resolve) => (opened = resolve));
+    const watching: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method === 'GET' && response.ok) opened();
+      return response;
+    };
+    await client.connect(new StreamableHttpClientTransport(running.url, { fetch: watching }));
+    return { client, close: () => client.close(), streamOpen };
   });
 });

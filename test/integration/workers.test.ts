@@ -1,5 +1,7 @@
-/** `mcp-core serve --workers 2`: one port, several processes, a restarted crash, a clean stop. */
+/** `mcp-core serve --workers 2`: one port, several processes, restarted crashes, a clean stop. */
 import assert from 'node:assert/strict';
+import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { MODERN_META, postFresh } from '../helpers/http.ts';
 import { children, startDemoHttp } from '../helpers/processes.ts';
@@ -14,27 +16,54 @@ async function ask(url: string, id: number, extra: Record<string, unknown> = {})
   return response.json;
 }
 
+function answer(first: { result: { requestState: string; inputRequests: Record<string, unknown> } }) {
+  return { requestState: first.result.requestState, inputResponses: { [Object.keys(first.result.inputRequests)[0]]: { action: 'accept', content: { answer: 'Ada' } } } };
+}
+
+/** Resolves with the first line of the primary's stderr that matches `pattern`. */
+function primaryLogs(primary: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: primary.stderr! });
+    lines.on('line', (line) => {
+      const found = pattern.exec(line);
+      if (found === null) return;
+      lines.close();
+      resolve(found);
+    });
+  });
+}
+
 describe('--workers', () => {
-  it('serves from several processes that share the requestState secret, and replaces a crashed one', async () => {
+  it('a retry opens on a worker that never saw its first round (the workers share the requestState secret); crashed workers are replaced behind the announced port', async () => {
     const server = await startDemoHttp(['--workers', '2']);
     try {
-      const workers = await children(server.process.pid!);
+      const primary = server.process.pid!;
+      const workers = await children(primary);
       assert.equal(workers.length, 2);
-      // Each round and its retry go out on new connections: whichever worker opens the
-      // requestState, it must be able to.
-      for (let i = 0; i < 10; i++) {
+      // Rounds and retries on new connections, spread over both workers.
+      for (let i = 0; i < 4; i++) {
         const first = await ask(server.url, 1);
         assert.equal(first.result.resultType, 'input_required');
-        const retry = await ask(server.url, 2, { requestState: first.result.requestState, inputResponses: { [Object.keys(first.result.inputRequests)[0]]: { action: 'accept', content: { answer: 'Ada' } } } });
+        const retry = await ask(server.url, 2, answer(first));
         assert.equal(retry.result.content[0].text, 'Ada', JSON.stringify(retry));
       }
-      process.kill(workers[0], 'SIGKILL');
-      for (let i = 0; i < 50 && (await children(server.process.pid!)).filter((pid) => pid !== workers[0]).length < 2; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      // The proof: every process that could have sealed the first round is gone before the
+      // retry is sent, so whichever worker answers it opened another process's requestState.
+      const first = await ask(server.url, 3);
+      assert.equal(first.result.resultType, 'input_required');
+      // One at a time, each replaced before the next goes, so that a live worker holds the port
+      // (the primary learns of a death a little after the exit: it may still hand a connection
+      // to the dead one until then).
+      for (const pid of workers) {
+        const replaced = primaryLogs(server.process, new RegExp(`worker \\d+ is serving in place of ${pid}$`));
+        process.kill(pid, 'SIGKILL');
+        await replaced;
       }
-      assert.equal((await children(server.process.pid!)).filter((pid) => pid !== workers[0]).length, 2, 'a new worker took the place of the crashed one');
-      const after = await ask(server.url, 3);
-      assert.equal(after.result.resultType, 'input_required');
+      const retry = await ask(server.url, 4, answer(first));
+      assert.equal(retry.result.content[0].text, 'Ada', JSON.stringify(retry));
+      const replacements = await children(primary);
+      assert.equal(replacements.length, 2, 'two new workers took the place of the crashed ones');
+      assert.deepEqual(replacements.filter((pid) => workers.includes(pid)), []);
     } finally {
       await server.stop();
     }

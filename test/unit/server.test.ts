@@ -5,6 +5,7 @@ import { ErrorCode, McpError } from '../../src/protocol/wire-errors.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { connectInMemory } from '../../src/testing/index.ts';
 import { modern } from '../helpers/exchange.ts';
+import { Notifications } from '../helpers/notifications.ts';
 
 const TEXT_ARG = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } as const;
 
@@ -104,18 +105,22 @@ describe('McpServer', () => {
 
   it('aborts the handler signal when the client cancels', async () => {
     const server = newServer();
-    let aborted: unknown;
-    server.tool('wait', {}, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject((aborted = ctx.signal.reason)))));
+    let started!: () => void;
+    let aborted!: (reason: unknown) => void;
+    server.tool('wait', {}, (_args, ctx) => {
+      started();
+      return new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => (aborted(ctx.signal.reason), reject(ctx.signal.reason))));
+    });
     for (const era of ['modern', 'legacy'] as const) {
-      aborted = undefined;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const seen = new Promise((resolve) => (aborted = resolve));
       const { client, close } = await connectInMemory(server, { era });
       const controller = new AbortController();
       const call = client.callTool('wait', {}, { signal: controller.signal });
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await running;
       controller.abort();
       await assert.rejects(call);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.ok(aborted, `${era}: the handler saw the cancellation`);
+      assert.ok(await seen, `${era}: the handler saw the cancellation`);
       await close();
     }
   });
@@ -141,21 +146,21 @@ describe('McpServer', () => {
   it('delivers resource updates to legacy subscribers and modern listeners', async () => {
     const server = newServer();
     server.resource('res://watched', {}, () => 'v1');
-    const legacySeen: JsonRpcNotification[] = [];
+    const legacySeen = new Notifications();
     const legacy = await connectInMemory(server, { era: 'legacy', onNotification: (n) => legacySeen.push(n) });
     await legacy.client.request('resources/subscribe', { uri: 'res://watched' });
-    const modernSeen: JsonRpcNotification[] = [];
+    const modernSeen = new Notifications();
     const modernPair = await connectInMemory(server, { onNotification: (n) => modernSeen.push(n) });
     const controller = new AbortController();
     const listening = modernPair.client
       .request('subscriptions/listen', { notifications: { resourceSubscriptions: ['res://watched'], promptsListChanged: true } }, { signal: controller.signal, timeoutMs: 0 })
       .catch(() => 'cancelled');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await modernSeen.count(1);
     // Prompts are not offered, so only the resource subscription is acknowledged.
     assert.deepEqual(modernSeen[0].params?.notifications, { resourceSubscriptions: ['res://watched'] });
-    server.resourceUpdated('res://watched');
     server.resourceUpdated('res://other');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    server.resourceUpdated('res://watched');
+    await Promise.all([legacySeen.count(1), modernSeen.count(2)]);
     assert.deepEqual(legacySeen.map((n) => n.params), [{ uri: 'res://watched' }]);
     const update = modernSeen[1];
     assert.equal(update.method, 'notifications/resources/updated');

@@ -129,4 +129,20 @@ describe('stream transport: the client stops sending', () => {
     assert.deepEqual(answers.map((reply) => reply.id).sort(), [1, 2]);
     assert.match((answers.find((reply) => reply.id === 1) as unknown as { error: { message: string } }).error.message, /did not finish within the shutdown deadline \(50 ms\)/);
   });
+
+  it('notifications/cancelled aborts the handler\'s signal, and the call never answers', async () => {
+    const { output, text } = recordingOutput();
+    const input = new PassThrough();
+    const server = echoServer();
+    let aborted!: (reason: unknown) => void;
+    const abortedReason = new Promise((resolve) => (aborted = resolve));
+    server.tool('waits', {}, (_args, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => (aborted(ctx.signal.reason), resolve('too late')))));
+    const closed = new Promise((resolve) => new ServerConnection(server, new StreamTransport(input, output), { onClose: resolve }).start());
+    input.write(call(1, 'waits'));
+    input.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, reason: 'no longer needed' } }) + '\n');
+    assert.equal((await abortedReason as Error).message, 'no longer needed');
+    input.end(call(2, 'echo', { text: 'after' }));
+    await closed;
+    assert.deepEqual(replies(text()).map((reply) => reply.id), [2]);
+  });
 });

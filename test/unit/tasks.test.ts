@@ -22,8 +22,8 @@ describe('tasks', () => {
     const answer = await ctx.elicit({ message: 'Approve?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } }, { key: 'approval' });
     return answer.action === 'accept' ? 'approved' : 'rejected';
   });
-  let stopped = false;
-  server.tool('forever', { taskSupport: 'optional' }, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => ((stopped = true), reject(ctx.signal.reason)))));
+  let stopped!: () => void;
+  server.tool('forever', { taskSupport: 'optional' }, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => (stopped(), reject(ctx.signal.reason)))));
 
   it('asks for input through the task and resumes on tasks/update', async () => {
     const { client, close } = await connectInMemory(server, { capabilities: TASKS });
@@ -46,12 +46,12 @@ describe('tasks', () => {
   it('cancels a running task and stops its work', async () => {
     const { client, close } = await connectInMemory(server, { capabilities: TASKS });
     try {
+      const workStopped = new Promise<void>((resolve) => (stopped = resolve));
       const created = (await client.callTool('forever')) as unknown as Record<string, unknown>;
       await client.request('tasks/cancel', { taskId: created.taskId });
       const task = await client.request('tasks/get', { taskId: created.taskId });
       assert.equal(task.status, 'cancelled');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.equal(stopped, true);
+      await workStopped;
       // Cancelling again, or an ended task, is a harmless acknowledgement.
       assert.equal((await client.request('tasks/cancel', { taskId: created.taskId })).resultType, 'complete');
     } finally {
@@ -74,13 +74,13 @@ describe('tasks', () => {
 describe('task lifetime', () => {
   it('stops a task that outlives its TTL', async () => {
     const server = new McpServer({ name: 'ttl', version: '1.0.0', tasks: { ttlMs: 50 } });
-    let stopped = false;
-    server.tool('long', { taskSupport: 'required' }, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => ((stopped = true), reject(ctx.signal.reason)))));
+    let stopped!: (reason: unknown) => void;
+    const stoppedBy = new Promise((resolve) => (stopped = resolve));
+    server.tool('long', { taskSupport: 'required' }, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => (stopped(ctx.signal.reason), reject(ctx.signal.reason)))));
     const { client, close } = await connectInMemory(server, { capabilities: TASKS });
     try {
       await client.callTool('long');
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      assert.equal(stopped, true);
+      assert.match(((await stoppedBy) as Error).message, /Task expired/);
     } finally {
       await close();
     }
