@@ -296,15 +296,21 @@ export class McpClient implements MessageReceiver {
   /**
    * Sends a request in the current legacy session; when the server has lost that session, it
    * is renewed (one `initialize` for all the requests that found it gone) and the request sent
-   * once more (spec 2025-11-25, basic/transports: Session Management).
+   * once more (spec 2025-11-25, basic/transports: Session Management). Modern requests, and
+   * clients that do not renew, take the direct path.
    */
-  async #sendInSession(method: string, params: Params, options: RequestOptions): Promise<Result> {
+  #sendInSession(method: string, params: Params, options: RequestOptions): Promise<Result> {
+    if (this.#era !== 'legacy' || this.#options.reinitialize === false) return this.#send(method, params, options);
+    return this.#sendRenewing(method, params, options);
+  }
+
+  async #sendRenewing(method: string, params: Params, options: RequestOptions): Promise<Result> {
     if (this.#renewing !== undefined) await this.#renewing;
     const session = this.#sessions;
     try {
       return await this.#send(method, params, options);
     } catch (error) {
-      if (!(error instanceof McpLocalError && error.code === LocalErrorCode.SessionExpired) || this.#era !== 'legacy' || this.#options.reinitialize === false) throw error;
+      if (!(error instanceof McpLocalError && error.code === LocalErrorCode.SessionExpired)) throw error;
       if (this.#sessions === session) {
         this.#renewing ??= this.#initialize().finally(() => (this.#renewing = undefined));
         await this.#renewing;

@@ -24,8 +24,10 @@ const INVALIDATED_BY: ReadonlyMap<string, string> = new Map([
   [Method.ResourcesRead, Notification.ResourcesUpdated],
 ]);
 
-/** Entries kept at most; the oldest go first (results can be large: resources). */
+/** Entries kept at most; the oldest go first. */
 const MAX_ENTRIES = 512;
+/** A resource whose contents exceed this many characters is not kept (the cache stays small). */
+const MAX_CONTENTS = 1024 * 1024;
 
 interface Entry {
   result: Result;
@@ -71,6 +73,7 @@ export class ResultCache {
     this.#entries.delete(key);
     if (typeof ttlMs !== 'number' || !(ttlMs > 0) || !Number.isFinite(ttlMs)) return;
     if (result.resultType !== undefined && result.resultType !== 'complete') return;
+    if (contentsSize(result.contents) > MAX_CONTENTS) return;
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { result, expires: Date.now() + ttlMs });
   }
@@ -91,4 +94,15 @@ export class ResultCache {
   clear(): void {
     this.#entries.clear();
   }
+}
+
+/** Characters of a `resources/read` result's text and blobs (0 for other results). */
+function contentsSize(contents: unknown): number {
+  if (!Array.isArray(contents)) return 0;
+  let size = 0;
+  for (const item of contents as Array<{ text?: unknown; blob?: unknown }>) {
+    if (typeof item?.text === 'string') size += item.text.length;
+    if (typeof item?.blob === 'string') size += item.blob.length;
+  }
+  return size;
 }

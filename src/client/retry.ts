@@ -67,9 +67,11 @@ export async function withRetries<T>(attempt: () => Promise<T>, policy: RetryOpt
     try {
       return await attempt();
     } catch (error) {
-      if (retry >= retries || !isRetryable(error, safe) || closed() || signal?.aborted) throw error;
+      if (retry >= retries || !isRetryable(error, safe) || closed()) throw error;
       const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** retry);
-      if (!(await backoff(Math.random() * ceiling, signal))) throw error;
+      if (signal?.aborted || !(await backoff(Math.random() * ceiling, signal))) {
+        throw new McpLocalError(LocalErrorCode.Cancelled, 'The request was cancelled while waiting to retry', { cause: error });
+      }
     }
   }
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ResultCache } from '../../src/client/result-cache.ts';
-import { isRetryable } from '../../src/client/retry.ts';
+import { isRetryable, withRetries } from '../../src/client/retry.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 import { McpError } from '../../src/protocol/wire-errors.ts';
 import { readAnswer, type SentMessage } from '../../src/transport/http/client-answer.ts';
@@ -100,6 +100,12 @@ describe('ResultCache', () => {
     assert.equal(cache.get('resources/read\nfile:///a'), undefined);
     assert.ok(cache.get('resources/read\nfile:///b'));
   });
+
+  it('does not keep a resource larger than 1 MiB', () => {
+    const cache = new ResultCache();
+    cache.set('resources/read\nfile:///big', { contents: [{ uri: 'file:///big', text: 'x'.repeat(1024 * 1024 + 1) }], ttlMs: 60_000 });
+    assert.equal(cache.get('resources/read\nfile:///big'), undefined);
+  });
 });
 
 describe('isRetryable', () => {
@@ -114,5 +120,39 @@ describe('isRetryable', () => {
       assert.equal(isRetryable(local(LocalErrorCode.SessionExpired), safe), false);
       assert.equal(isRetryable(new McpError(-32603, 'Internal error'), safe), false);
     }
+  });
+});
+
+describe('withRetries', () => {
+  it('retries up to the limit, then gives the last error', async () => {
+    let attempts = 0;
+    const failing = () => {
+      attempts++;
+      return Promise.reject(new McpLocalError(LocalErrorCode.Unreachable, 'down'));
+    };
+    await assert.rejects(withRetries(failing, { retries: 3, minDelayMs: 1 }, false, undefined, () => false), /down/);
+    assert.equal(attempts, 4);
+  });
+
+  it('a caller who aborts while it waits gets MCP_ERR_CANCELLED, and nothing more is sent', async () => {
+    const controller = new AbortController();
+    let attempts = 0;
+    const failing = () => {
+      attempts++;
+      queueMicrotask(() => controller.abort());
+      return Promise.reject(new McpLocalError(LocalErrorCode.Overloaded, 'busy'));
+    };
+    await assert.rejects(withRetries(failing, { retries: 5, minDelayMs: 60_000 }, false, controller.signal, () => false), (error: Error) => error instanceof McpLocalError && error.code === LocalErrorCode.Cancelled);
+    assert.equal(attempts, 1);
+  });
+
+  it('a closed client is not retried', async () => {
+    let attempts = 0;
+    const failing = () => {
+      attempts++;
+      return Promise.reject(new McpLocalError(LocalErrorCode.ConnectionClosed, 'gone'));
+    };
+    await assert.rejects(withRetries(failing, { retries: 5, minDelayMs: 1 }, true, undefined, () => true), /gone/);
+    assert.equal(attempts, 1);
   });
 });

@@ -260,10 +260,14 @@ export class StreamableHttpClientTransport extends BaseTransport {
    */
   async #resume(message: JsonRpcMessage, sent: SentMessage, parser: SseParser, signal: AbortSignal): Promise<void> {
     const maxResumes = this.#options.maxResumes ?? 3;
-    let reason = 'the server gave its events no ids, so it cannot be resumed';
+    let reason = 'without a session it cannot be resumed';
     for (let attempt = 0; attempt < maxResumes; attempt++) {
       const sessionId = this.sessionId;
-      if (sessionId === undefined || parser.lastEventId === undefined) break;
+      if (sessionId === undefined) break;
+      if (parser.lastEventId === undefined) {
+        reason = 'the server gave its events no ids, so it cannot be resumed';
+        break;
+      }
       if (!(await sleep(Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS), signal))) return;
       let resumed: Response;
       try {
