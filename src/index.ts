@@ -42,8 +42,9 @@ export { StdioServerTransport } from './transport/stdio.ts';
 export { StdioClientTransport, type StdioClientOptions } from './transport/stdio-client.ts';
 export { StreamTransport } from './transport/stream.ts';
 export { InMemoryTransport } from './transport/in-memory.ts';
-export { createNodeHandler, serveHttp, type NodeHandlerOptions, type ServeHttpOptions, type HttpListener, type HttpRoute } from './transport/http/node.ts';
-export { createFetchHandler, type FetchHandlerOptions } from './transport/http/fetch.ts';
+export { createNodeHandler, serveHttp, type NodeHandlerOptions, type NodeHandler, type ServeHttpOptions, type HttpListener, type HttpRoute } from './transport/http/node.ts';
+export type { InflightLimitOptions } from './transport/http/inflight.ts';
+export { createFetchHandler, type FetchHandlerOptions, type FetchHandler, type ConnectionInfo } from './transport/http/fetch.ts';
 export { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './transport/http/streamable-http.ts';
 export { StreamableHttpClientTransport, type HttpClientTransportOptions } from './transport/http/client.ts';
 export type { HttpClientAuth, AuthRequest } from './transport/http/client-auth.ts';
@@ -61,10 +62,12 @@ export type * from './protocol/types.ts';
 export { MemoryEventStore, type EventStore } from './store/event-store.ts';
 export { MemoryTaskStore, type TaskStore, type TaskRecord } from './store/task-store.ts';
 export { LegacySession } from './store/legacy-session.ts';
-export { SessionStore, type SessionStoreOptions } from './store/session-store.ts';
+export { SessionStore, type SessionStoreOptions, type SessionRuntime } from './store/session-store.ts';
 
 // Operations
 export { Health, type HealthStatus, type HealthOptions, type Readiness, type ReadinessCheck, type ReadinessCheckResult } from './observability/health.ts';
 
 // Security
 export { createOriginCheck, type OriginCheck, type OriginPolicyOptions } from './security/origin.ts';
+export { Refusal, type EdgeHook, type EdgeDecision, type Principal, type RequestHead, type HeadHeaders } from './security/edge.ts';
+export { clientKey } from './security/client-key.ts';

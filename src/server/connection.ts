@@ -24,6 +24,7 @@ import { MetaKey } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
 import { ErrorCode, type WireError } from '../protocol/wire-errors.ts';
+import type { Principal } from '../security/edge.ts';
 import { LegacySession, type SessionOutlet } from '../store/legacy-session.ts';
 import { deadlinePassed, DrainState, SHUTTING_DOWN, type Drainable } from '../transport/drain.ts';
 import { BaseExchange } from '../transport/exchange.ts';
@@ -44,6 +45,11 @@ export interface ConnectionOptions {
    * and be answered before the connection closes. Default {@link DEFAULT_DRAIN_TIMEOUT_MS}.
    */
   drainTimeoutMs?: number;
+  /**
+   * Who is on the other end, as handlers see it in `ctx.auth` (a stdio client was vouched for
+   * by whoever started the process). Default: anonymous.
+   */
+  principal?: Principal;
   /** Called when the transport closes. */
   onClose?: (error?: Error) => void;
 }
@@ -52,8 +58,8 @@ export interface ConnectionOptions {
 class StreamExchange extends BaseExchange {
   readonly #connection: ServerConnection;
 
-  constructor(connection: ServerConnection, session: LegacySession | undefined) {
-    super(session, undefined);
+  constructor(connection: ServerConnection, session: LegacySession | undefined, principal: Principal | undefined) {
+    super(session, principal);
     this.#connection = connection;
   }
 
@@ -79,6 +85,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   readonly #onClose: ConnectionOptions['onClose'];
   /** Set once the client stopped sending: the drain deadline, after which the rest is abandoned. */
   #inputEndDeadline: NodeJS.Timeout | undefined;
+  readonly #principal: Principal | undefined;
   #session: LegacySession | undefined;
   /** Reading is paused because the peer is not draining our writes. */
   #outputBlocked: boolean;
@@ -95,6 +102,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.#onClose = options.onClose;
     this.#inputEndDeadline = undefined;
+    this.#principal = options.principal;
     this.#session = undefined;
     this.#outputBlocked = false;
     this.#inflightBlocked = false;
@@ -241,7 +249,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
         session = this.#session;
       }
     }
-    const exchange = new StreamExchange(this, session);
+    const exchange = new StreamExchange(this, session, this.#principal);
     this.#inflight.set(request.id, exchange);
     if (this.#inflight.size >= this.#maxInflight && !this.#inflightBlocked) {
       this.#inflightBlocked = true;
@@ -292,6 +300,6 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
       }
       return;
     }
-    this.#server.handleNotification(notification, new StreamExchange(this, this.#session));
+    this.#server.handleNotification(notification, new StreamExchange(this, this.#session, this.#principal));
   }
 }

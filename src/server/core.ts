@@ -21,6 +21,17 @@ export interface CacheHint {
   cacheScope: 'public' | 'private';
 }
 
+/** Bounds on what a legacy session (HTTP or stdio) keeps of what its client sends. */
+export interface SessionLimits {
+  /** `resources/subscribe` URIs one session holds. Default 256. */
+  maxSubscriptions?: number;
+  /**
+   * Bytes of client data one session keeps: capabilities and clientInfo from `initialize`,
+   * and subscribed URIs. Default 16 KiB.
+   */
+  maxDataBytes?: number;
+}
+
 export interface ServerOptions {
   name: string;
   version: string;
@@ -51,6 +62,8 @@ export interface ServerOptions {
   capabilities?: Pick<ServerCapabilities, 'experimental' | 'extensions' | 'tools' | 'prompts' | 'resources' | 'completions'>;
   /** Tasks extension settings (used by tools registered with `taskSupport`). */
   tasks?: TaskOptions;
+  /** Bounds on what a legacy session keeps of what its client sends. */
+  sessionLimits?: SessionLimits;
   /**
    * Called for errors a handler did not mean to send (they reach clients as -32603), and for
    * failures of background work a request started (a task store that could not save). By
@@ -75,6 +88,8 @@ export class ServerCore {
   readonly templates: Registry<RegisteredResourceTemplate, ResourceTemplate>;
   readonly onError: (error: unknown, context: { method: string }) => void;
   readonly tasks: TaskManager;
+  readonly maxSubscriptions: number;
+  readonly maxSessionDataBytes: number;
   readonly #extraCapabilities: ServerOptions['capabilities'];
   #capabilities: ServerCapabilities | undefined;
   /** Whether any tool may run as a task; then the extension is advertised. */
@@ -101,6 +116,8 @@ export class ServerCore {
     this.templates = new Registry('Resource template', () => this.#changed('resources'));
     this.onError = options.onError ?? reportError;
     this.tasks = new TaskManager(options.tasks, (error, context) => this.report(error, context));
+    this.maxSubscriptions = options.sessionLimits?.maxSubscriptions ?? 256;
+    this.maxSessionDataBytes = options.sessionLimits?.maxDataBytes ?? 16 * 1024;
     this.#extraCapabilities = options.capabilities;
     this.#capabilities = undefined;
     this.tasksEnabled = false;

@@ -17,6 +17,8 @@ export interface EventStore {
   replayAfter(lastEventId: string): StoredEvent[] | undefined | Promise<StoredEvent[] | undefined>;
   /** Forgets a stream, e.g. when its session ends. */
   drop(streamId: string): void | Promise<void>;
+  /** Forgets what has expired; called on the server's sweep timer. Optional. */
+  sweep?(now: number): void | Promise<void>;
 }
 
 export function makeEventId(streamId: string, sequence: number): string {
@@ -44,7 +46,7 @@ export interface MemoryEventStoreOptions {
   ttlMs?: number;
 }
 
-/** The default store: bounded per stream and in age, swept lazily. */
+/** The default store: bounded per stream and in age, swept on the server's timer and on writes. */
 export class MemoryEventStore implements EventStore {
   readonly #streams: Map<string, StreamLog>;
   readonly #max: number;
@@ -68,7 +70,7 @@ export class MemoryEventStore implements EventStore {
     log.touched = now;
     log.events.push({ id: eventId, message });
     if (log.events.length > this.#max) log.events.splice(0, log.events.length - this.#max);
-    if (now - this.#lastSweep > this.#ttlMs) this.#sweep(now);
+    if (now - this.#lastSweep > this.#ttlMs) this.sweep(now);
   }
 
   replayAfter(lastEventId: string): StoredEvent[] | undefined {
@@ -82,7 +84,12 @@ export class MemoryEventStore implements EventStore {
     this.#streams.delete(streamId);
   }
 
-  #sweep(now: number): void {
+  /** How many streams are kept (for tests and metrics). */
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  sweep(now = Date.now()): void {
     this.#lastSweep = now;
     for (const [id, log] of this.#streams) if (now - log.touched > this.#ttlMs) this.#streams.delete(id);
   }

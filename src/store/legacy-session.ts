@@ -30,6 +30,13 @@ export interface OutgoingRequestOptions {
 export class LegacySession {
   /** The Mcp-Session-Id on HTTP; undefined on stdio, where the process is the session. */
   readonly id: string | undefined;
+  /**
+   * The subject of the principal that opened the session; only requests of the same subject
+   * may use it. Undefined when it was opened without authentication.
+   */
+  owner: string | undefined;
+  /** Whose quota the session counts against: the owner, or the address it came from. */
+  client: string;
   protocolVersion: string;
   clientCapabilities: ClientCapabilities;
   clientInfo: Implementation | undefined;
@@ -39,6 +46,8 @@ export class LegacySession {
   logLevel: LoggingLevel | undefined;
   /** Resource URIs from `resources/subscribe`, allocated on first use. */
   subscriptions: Set<string> | undefined;
+  /** Bytes of client data kept: capabilities, clientInfo, subscribed URIs (bounded by the server). */
+  dataBytes: number;
   outlet: SessionOutlet | undefined;
   lastActive: number;
   closed: boolean;
@@ -49,12 +58,15 @@ export class LegacySession {
 
   constructor(id: string | undefined, protocolVersion: string) {
     this.id = id;
+    this.owner = undefined;
+    this.client = '';
     this.protocolVersion = protocolVersion;
     this.clientCapabilities = {};
     this.clientInfo = undefined;
     this.initialized = false;
     this.logLevel = undefined;
     this.subscriptions = undefined;
+    this.dataBytes = 0;
     this.outlet = undefined;
     this.lastActive = Date.now();
     this.closed = false;

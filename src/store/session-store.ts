@@ -1,6 +1,12 @@
 /**
- * Legacy HTTP sessions by Mcp-Session-Id: created on `initialize`, expired when idle, capped
- * in number so a flood of handshakes cannot exhaust memory.
+ * Legacy HTTP sessions by Mcp-Session-Id: created on `initialize`, expired when idle, and
+ * bounded twice so that no client can lock others out:
+ * - per client (its principal's subject, or its address without authentication): past its
+ *   quota, a client's new session replaces its own least recently used idle one;
+ * - in all: when the table is full, a new session replaces the least recently used idle
+ *   session of anyone.
+ * Only when every candidate is in use (a request in flight, a stream open) is `initialize`
+ * refused, and then only for as long as that lasts.
  */
 import { randomUUID } from 'node:crypto';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
@@ -9,24 +15,51 @@ import { LegacySession } from './legacy-session.ts';
 export interface SessionStoreOptions {
   /** Sessions idle this long are closed. Default 30 minutes. */
   idleTimeoutMs?: number;
-  /** Most sessions held at once; `initialize` beyond it is refused. Default 10,000. */
+  /** Most sessions held at once. Default 10,000. */
   maxSessions?: number;
-  /** Called when a session ends (deleted or expired), to release what hangs off it. */
-  onClose?: (session: LegacySession) => void;
+  /** Most sessions one client holds at once. Default 1,000. */
+  maxSessionsPerClient?: number;
 }
 
+/**
+ * What the process serving a store's sessions keeps beside them (open streams, requests in
+ * flight): told when a session ends, asked whether one is in use.
+ */
+export interface SessionRuntime {
+  /** A session ended (deleted, expired, evicted or shut down): release what hangs off it. */
+  closed(session: LegacySession): void;
+  /** Whether the session is in use right now; such a session is neither expired nor evicted. */
+  inUse(session: LegacySession): boolean;
+  /** Runs on every sweep of the store's timer, for the runtime's own housekeeping. */
+  sweep?(now: number): void;
+}
+
+/** Why {@link SessionStore.makeRoom} could not make room. */
+export type NoRoom = 'client' | 'server';
+
+const NO_RUNTIME: SessionRuntime = {
+  closed() {},
+  inUse: (session) => session.outlet?.connected === true,
+};
+
 export class SessionStore {
+  /** Least recently used first: a session moves to the end when it is used. */
   readonly #sessions: Map<string, LegacySession>;
+  /** Each client's sessions (see `LegacySession.client`). */
+  readonly #byClient: Map<string, Set<LegacySession>>;
   readonly idleTimeoutMs: number;
   readonly maxSessions: number;
-  readonly #onClose: ((session: LegacySession) => void) | undefined;
+  readonly maxSessionsPerClient: number;
+  readonly #runtime: SessionRuntime;
   #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(options: SessionStoreOptions = {}) {
+  constructor(options: SessionStoreOptions = {}, runtime: SessionRuntime = NO_RUNTIME) {
     this.#sessions = new Map();
+    this.#byClient = new Map();
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30 * 60_000;
     this.maxSessions = options.maxSessions ?? 10_000;
-    this.#onClose = options.onClose;
+    this.maxSessionsPerClient = options.maxSessionsPerClient ?? 1000;
+    this.#runtime = runtime;
     this.#sweeper = undefined;
   }
 
@@ -34,50 +67,100 @@ export class SessionStore {
     return this.#sessions.size;
   }
 
-  get full(): boolean {
-    return this.#sessions.size >= this.maxSessions;
+  /** How many sessions a client holds. */
+  countOf(client: string): number {
+    return this.#byClient.get(client)?.size ?? 0;
   }
 
   /** A new session, not yet stored: it is kept only once `initialize` succeeds. */
-  create(): LegacySession {
-    return new LegacySession(randomUUID(), LATEST_LEGACY_VERSION);
+  create(client = '', owner?: string): LegacySession {
+    const session = new LegacySession(randomUUID(), LATEST_LEGACY_VERSION);
+    session.client = client;
+    session.owner = owner;
+    return session;
+  }
+
+  /**
+   * Makes room for one more session of `client`, evicting the least recently used idle
+   * session of that client (past its quota) or of anyone (table full). Returns why it could
+   * not, when every candidate is in use.
+   */
+  makeRoom(client: string): NoRoom | undefined {
+    const own = this.#byClient.get(client);
+    if (own !== undefined && own.size >= this.maxSessionsPerClient) {
+      const victim = this.#leastRecentIdle(own, false);
+      if (victim === undefined) return 'client';
+      this.#remove(victim);
+    }
+    if (this.#sessions.size >= this.maxSessions) {
+      const victim = this.#leastRecentIdle(this.#sessions.values(), true);
+      if (victim === undefined) return 'server';
+      this.#remove(victim);
+    }
+    return undefined;
   }
 
   add(session: LegacySession): void {
     this.#sessions.set(session.id!, session);
+    let own = this.#byClient.get(session.client);
+    if (own === undefined) this.#byClient.set(session.client, (own = new Set()));
+    own.add(session);
     this.#startSweeper();
   }
 
   /** The live session with this id, marked active. */
   get(id: string): LegacySession | undefined {
-    const session = this.#sessions.get(id);
+    const sessions = this.#sessions;
+    const session = sessions.get(id);
     if (session === undefined) return undefined;
     if (session.closed) {
-      this.#sessions.delete(id);
+      this.#forget(session);
       return undefined;
     }
     session.lastActive = Date.now();
+    // Move to the end: the map stays in least-recently-used order for eviction.
+    sessions.delete(id);
+    sessions.set(id, session);
     return session;
   }
 
   delete(id: string): boolean {
     const session = this.#sessions.get(id);
     if (session === undefined) return false;
-    this.#sessions.delete(id);
-    this.#end(session);
+    this.#remove(session);
     return true;
   }
 
   /** Closes every session (server shutdown). */
   clear(): void {
-    for (const session of this.#sessions.values()) this.#end(session);
-    this.#sessions.clear();
+    for (const session of [...this.#sessions.values()]) this.#remove(session);
     this.#stopSweeper();
   }
 
-  #end(session: LegacySession): void {
+  /**
+   * The least recently used session that is not in use. Over the whole table the map's order
+   * finds it at once; within one client (at most its quota) the oldest `lastActive` wins.
+   */
+  #leastRecentIdle(candidates: Iterable<LegacySession>, ordered: boolean): LegacySession | undefined {
+    let best: LegacySession | undefined;
+    for (const session of candidates) {
+      if (this.#runtime.inUse(session)) continue;
+      if (ordered) return session;
+      if (best === undefined || session.lastActive < best.lastActive) best = session;
+    }
+    return best;
+  }
+
+  #remove(session: LegacySession): void {
+    this.#forget(session);
     session.close();
-    this.#onClose?.(session);
+    this.#runtime.closed(session);
+  }
+
+  #forget(session: LegacySession): void {
+    this.#sessions.delete(session.id!);
+    const own = this.#byClient.get(session.client);
+    if (own !== undefined && own.delete(session) && own.size === 0) this.#byClient.delete(session.client);
   }
 
   /** One coarse timer for all sessions, instead of one per session. */
@@ -95,14 +178,12 @@ export class SessionStore {
 
   /** Closes sessions idle past the timeout. Runs on a timer; callable directly in tests. */
   sweep(now = Date.now()): void {
-    for (const [id, session] of this.#sessions) {
-      // A session listening on its GET stream is in use, however quiet.
-      if (session.outlet?.connected && !session.closed) session.lastActive = now;
-      if (session.closed || now - session.lastActive > this.idleTimeoutMs) {
-        this.#sessions.delete(id);
-        this.#end(session);
-      }
+    for (const session of [...this.#sessions.values()]) {
+      // A session in use (listening on its GET stream, a call running) is active, however quiet.
+      if (!session.closed && this.#runtime.inUse(session)) session.lastActive = now;
+      if (session.closed || now - session.lastActive > this.idleTimeoutMs) this.#remove(session);
     }
+    this.#runtime.sweep?.(now);
     if (this.#sessions.size === 0) this.#stopSweeper();
   }
 }

@@ -3,19 +3,11 @@
  * client for messages that belong to that request, its cancellation signal, and who sent it.
  */
 import type { JsonRpcNotification, JsonRpcRequest } from '../protocol/jsonrpc.ts';
+import type { Principal } from '../security/edge.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
 
-/** The verified identity behind a request, set by an authentication hook. */
-export interface AuthInfo {
-  /** Subject of the credential (user or client), used to bind MRTR state and tasks. */
-  subject: string;
-  clientId?: string;
-  scopes: readonly string[];
-  /** Seconds since the epoch. */
-  expiresAt?: number;
-  token?: string;
-  extra?: Record<string, unknown>;
-}
+/** The verified identity behind a request; see {@link Principal}. Kept as an alias. */
+export type AuthInfo = Principal;
 
 export interface Exchange {
   /**
@@ -23,7 +15,7 @@ export interface Exchange {
    * This is how the server tells the eras apart.
    */
   readonly session: LegacySession | undefined;
-  readonly auth: AuthInfo | undefined;
+  readonly auth: Principal | undefined;
   /** Aborted when the client cancels the request or goes away. */
   readonly signal: AbortSignal;
   /** Whether the request was cancelled; cheaper than creating `signal` just to ask. */
@@ -46,24 +38,33 @@ export interface Exchange {
  */
 export abstract class BaseExchange implements Exchange {
   readonly session: LegacySession | undefined;
-  readonly auth: AuthInfo | undefined;
+  readonly auth: Principal | undefined;
   cancelled: boolean;
+  /** Why the request was cancelled, once it is. */
+  cancelReason: unknown;
   #controller: AbortController | undefined;
 
-  constructor(session: LegacySession | undefined, auth: AuthInfo | undefined) {
+  constructor(session: LegacySession | undefined, auth: Principal | undefined) {
     this.session = session;
     this.auth = auth;
     this.cancelled = false;
+    this.cancelReason = undefined;
     this.#controller = undefined;
   }
 
   get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      // Asked for after the fact: the signal must still say so.
+      if (this.cancelled) this.#controller.abort(this.cancelReason);
+    }
+    return this.#controller.signal;
   }
 
   cancel(reason: unknown): void {
     if (this.cancelled) return;
     this.cancelled = true;
+    this.cancelReason = reason;
     this.#controller?.abort(reason);
   }
 

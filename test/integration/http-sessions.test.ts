@@ -13,12 +13,13 @@ describe('Streamable HTTP legacy sessions', () => {
   });
   after(() => listener.close());
 
-  it('refuses sessions beyond the cap with 503, and frees a slot on DELETE', async () => {
-    const sessions = [await openSession(listener.url), await openSession(listener.url)];
-    const third = await openSession(listener.url);
-    const refused = await post(listener.url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
-    assert.equal(refused.status, 503);
-    for (const id of [...sessions, third]) assert.equal((await fetch(listener.url, { method: 'DELETE', headers: { 'mcp-session-id': id } })).status, 200);
+  it('past the cap, a new session replaces the least recently used idle one; DELETE frees a slot', async () => {
+    const [oldest, middle, newest] = [await openSession(listener.url), await openSession(listener.url), await openSession(listener.url)];
+    const ping = (id: string) => post(listener.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'mcp-session-id': id });
+    assert.equal((await ping(oldest)).status, 200, 'oldest is now the most recently used');
+    const fourth = await openSession(listener.url);
+    assert.equal((await ping(middle)).status, 404, 'middle was the least recently used');
+    for (const id of [oldest, newest, fourth]) assert.equal((await fetch(listener.url, { method: 'DELETE', headers: { 'mcp-session-id': id } })).status, 200);
     await openSession(listener.url);
   });
 

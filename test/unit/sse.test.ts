@@ -8,6 +8,7 @@ import { SseStream } from '../../src/transport/http/sse.ts';
 class RecordingSink implements ResponseSink {
   chunks: string[] = [];
   done = false;
+  extraHeaders = undefined;
   send(): void {
     this.done = true;
   }

@@ -9,7 +9,7 @@ import { McpLocalError } from '../../src/protocol/local-errors.ts';
 describe('legacy sessions', () => {
   it('expire when idle, unless a client listens on them', () => {
     const closed: string[] = [];
-    const store = new SessionStore({ idleTimeoutMs: 1000, onClose: (session) => closed.push(session.id!) });
+    const store = new SessionStore({ idleTimeoutMs: 1000 }, { closed: (session) => closed.push(session.id!), inUse: (session) => session.outlet?.connected === true });
     const idle = store.create();
     const listening = store.create();
     store.add(idle);
@@ -23,12 +23,34 @@ describe('legacy sessions', () => {
     store.clear();
   });
 
-  it('are capped in number', () => {
-    const store = new SessionStore({ maxSessions: 2 });
-    store.add(store.create());
-    assert.equal(store.full, false);
-    store.add(store.create());
-    assert.equal(store.full, true);
+  it('are capped in number: a full table gives up its least recently used idle session', () => {
+    const busy = new Set<LegacySession>();
+    const store = new SessionStore({ maxSessions: 3 }, { closed() {}, inUse: (session) => busy.has(session) });
+    const [a, b, c] = [store.create('x'), store.create('y'), store.create('z')];
+    for (const session of [a, b, c]) store.add(session);
+    store.get(a.id!);
+    busy.add(b);
+    assert.equal(store.makeRoom('w'), undefined);
+    assert.equal(c.closed, true, 'c was the least recently used idle session');
+    assert.equal(store.size, 2);
+    const w = store.create('w');
+    store.add(w);
+    for (const session of [a, w]) busy.add(session);
+    assert.equal(store.makeRoom('v'), 'server', 'every session is in use');
+    assert.equal(store.size, 3);
+    store.clear();
+  });
+
+  it('are capped per client: past its quota a client gives up its own oldest idle session', () => {
+    const store = new SessionStore({ maxSessions: 100, maxSessionsPerClient: 2 });
+    const [first, second] = [store.create('greedy'), store.create('greedy')];
+    const other = store.create('modest');
+    for (const session of [first, other, second]) store.add(session);
+    assert.equal(store.makeRoom('greedy'), undefined);
+    assert.equal(first.closed, true);
+    assert.equal(other.closed, false);
+    assert.equal(store.countOf('greedy'), 1);
+    assert.equal(store.makeRoom('modest'), undefined, 'others are below their quota');
     store.clear();
   });
 

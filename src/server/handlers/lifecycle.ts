@@ -1,5 +1,6 @@
 /** `initialize`, `ping`, `logging/setLevel` (legacy) and `server/discover` (modern). */
 import { isObject } from '../../protocol/guards.ts';
+import { jsonSizeWithin } from '../../protocol/json-size.ts';
 import type { Params } from '../../protocol/jsonrpc.ts';
 import type { ClientCapabilities, Implementation } from '../../protocol/types.ts';
 import { isLoggingLevel } from '../../protocol/types.ts';
@@ -16,9 +17,16 @@ export function initialize(core: ServerCore, params: Params, ctx: RequestContext
   const session = ctx.session!;
   if (typeof params.protocolVersion !== 'string') throw invalidParams('Invalid params: "protocolVersion" must be a string');
   if (!isObject(params.capabilities)) throw invalidParams('Invalid params: "capabilities" must be an object');
+  const clientInfo = isObject(params.clientInfo) ? (params.clientInfo as unknown as Implementation) : undefined;
+  // The session keeps both for its lifetime: their size is bounded like any client data kept.
+  const kept = jsonSizeWithin([params.capabilities, clientInfo ?? null], core.maxSessionDataBytes);
+  if (kept === undefined) {
+    throw invalidParams(`Invalid params: "capabilities" and "clientInfo" take more than ${core.maxSessionDataBytes} bytes`);
+  }
   session.protocolVersion = negotiateLegacyVersion(params.protocolVersion);
   session.clientCapabilities = params.capabilities as ClientCapabilities;
-  session.clientInfo = isObject(params.clientInfo) ? (params.clientInfo as unknown as Implementation) : undefined;
+  session.clientInfo = clientInfo;
+  session.dataBytes = kept;
   core.notifier.attach(session);
   const result: Record<string, unknown> = {
     protocolVersion: session.protocolVersion,

@@ -55,13 +55,39 @@ export function readResource(core: ServerCore, params: Params, ctx: RequestConte
   throw notFound(uri, ctx);
 }
 
+/** Whether `uri` names a resource this server has: registered, or matching a template. */
+function isKnown(core: ServerCore, uri: string): boolean {
+  if (core.resources.get(uri) !== undefined) return true;
+  for (const template of core.templates.entries()) {
+    if (template.enabled && template.template.match(uri) !== undefined) return true;
+  }
+  return false;
+}
+
+/**
+ * Legacy `resources/subscribe`: only resources the server has (else -32002, spec 2025-11-25,
+ * resources: error handling), and within the session's bounds on count and bytes kept.
+ */
 export function subscribe(core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
   const uri = requireUri(params);
-  (ctx.session!.subscriptions ??= new Set()).add(uri);
+  const session = ctx.session!;
+  const subscriptions = (session.subscriptions ??= new Set());
+  if (subscriptions.has(uri)) return {};
+  if (subscriptions.size >= core.maxSubscriptions) {
+    throw invalidParams(`Invalid params: this session already has ${core.maxSubscriptions} subscriptions, the most it may hold`);
+  }
+  if (session.dataBytes + uri.length > core.maxSessionDataBytes) {
+    throw invalidParams(`Invalid params: this session's subscriptions would take more than ${core.maxSessionDataBytes} bytes`);
+  }
+  if (!isKnown(core, uri)) throw notFound(uri, ctx);
+  subscriptions.add(uri);
+  session.dataBytes += uri.length;
   return {};
 }
 
 export function unsubscribe(_core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
-  ctx.session!.subscriptions?.delete(requireUri(params));
+  const uri = requireUri(params);
+  const session = ctx.session!;
+  if (session.subscriptions?.delete(uri)) session.dataBytes -= uri.length;
   return {};
 }

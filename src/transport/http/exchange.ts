@@ -7,9 +7,10 @@ import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../..
 import { encodeMessage } from '../../protocol/encode.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
-import { BaseExchange, type AuthInfo } from '../exchange.ts';
+import type { Principal } from '../../security/edge.ts';
+import { BaseExchange } from '../exchange.ts';
 import type { ResponseSink, OutgoingHeaders } from './sink.ts';
-import { JSON_HEADERS } from './sink.ts';
+import { JSON_HEADERS, SSE_HEADERS } from './sink.ts';
 import type { SseStream } from './sse.ts';
 
 /** Opens the SSE stream of an exchange; provided by the endpoint, which knows the session. */
@@ -39,20 +40,23 @@ export function modernStatus(response: JsonRpcResponse): number {
 export class HttpExchange extends BaseExchange {
   readonly sink: ResponseSink;
   /** Headers every response of this exchange carries (Mcp-Session-Id). */
-  readonly headers: OutgoingHeaders;
+  headers: OutgoingHeaders;
   stream: SseStream | undefined;
+  /** The final answer went out (or none is due): later messages are dropped. */
+  finished: boolean;
   readonly #opener: StreamOpener;
 
-  constructor(opener: StreamOpener, sink: ResponseSink, session: LegacySession | undefined, auth: AuthInfo | undefined, headers: OutgoingHeaders) {
+  constructor(opener: StreamOpener, sink: ResponseSink, session: LegacySession | undefined, auth: Principal | undefined, headers: OutgoingHeaders) {
     super(session, auth);
     this.#opener = opener;
     this.sink = sink;
     this.headers = headers;
     this.stream = undefined;
+    this.finished = false;
   }
 
   send(message: JsonRpcNotification | JsonRpcRequest): void {
-    if (this.cancelled) return;
+    if (this.cancelled || this.finished) return;
     (this.stream ??= this.#opener.openStream(this)).deliver(message);
   }
 
@@ -62,15 +66,21 @@ export class HttpExchange extends BaseExchange {
    * streams only; false elsewhere.
    */
   closeStream(): boolean {
-    if (this.cancelled || this.session?.id === undefined) return false;
+    if (this.cancelled || this.finished || this.session?.id === undefined) return false;
     const stream = (this.stream ??= this.#opener.openStream(this));
     if (!stream.resumable) return false;
     stream.detach();
     return true;
   }
 
-  /** Sends the final response: the last event of the stream, or the whole body. */
+  /**
+   * Sends the final response: the last event of the stream, or the whole body. Without a
+   * response (the request was cancelled, and none is due) the POST still gets a well-formed
+   * answer: its SSE stream ends without one. Only the first call counts.
+   */
   finish(response: JsonRpcResponse | undefined, status: number): void {
+    if (this.finished) return;
+    this.finished = true;
     const stream = this.stream;
     if (stream !== undefined) {
       if (response !== undefined) stream.deliver(response);
@@ -81,7 +91,8 @@ export class HttpExchange extends BaseExchange {
     }
     if (this.sink.done) return;
     if (response === undefined) {
-      this.sink.send(204, this.headers, '');
+      this.sink.open(this.headers === NO_HEADERS ? SSE_HEADERS : { ...SSE_HEADERS, ...this.headers });
+      this.sink.end();
       return;
     }
     this.sink.send(status, this.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...this.headers }, encodeMessage(response));

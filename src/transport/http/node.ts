@@ -1,22 +1,27 @@
 /**
  * The node:http face of Streamable HTTP: the fast path. Responses are written straight to the
- * ServerResponse, with a Content-Length so a plain JSON reply is one write.
+ * ServerResponse, with a Content-Length so a plain JSON reply is one write. Everything but the
+ * plumbing (checks, the edge hook, bounds, routing) is the shared core's.
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import type { WireError } from '../../protocol/wire-errors.ts';
-import type { AuthInfo } from '../exchange.ts';
-import type { OutgoingHeaders, ResponseSink } from './sink.ts';
+import type { InflightTicket } from './inflight.ts';
+import { BodyRefused, type HttpIo, type OutgoingHeaders } from './sink.ts';
 import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './streamable-http.ts';
 
-class NodeSink implements ResponseSink {
+class NodeIo implements HttpIo {
+  readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   #done: boolean;
+  extraHeaders: OutgoingHeaders | undefined;
 
-  constructor(res: ServerResponse) {
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.#req = req;
     this.#res = res;
     this.#done = false;
+    this.extraHeaders = undefined;
   }
 
   get done(): boolean {
@@ -30,6 +35,8 @@ class NodeSink implements ResponseSink {
     // One writeHead with a flat header list: the cheapest way through node:http.
     const raw: string[] = [];
     for (const name in headers) raw.push(name, headers[name]);
+    const extra = this.extraHeaders;
+    if (extra !== undefined) for (const name in extra) raw.push(name, extra[name]);
     if (body.length === 0) {
       this.#res.writeHead(status, raw).end();
       return;
@@ -40,7 +47,7 @@ class NodeSink implements ResponseSink {
 
   open(headers: OutgoingHeaders): void {
     const res = this.#res;
-    res.writeHead(200, headers);
+    res.writeHead(200, this.extraHeaders === undefined ? headers : { ...headers, ...this.extraHeaders });
     res.flushHeaders();
   }
 
@@ -59,12 +66,55 @@ class NodeSink implements ResponseSink {
       if (!this.#res.writableFinished) listener();
     });
   }
+
+  hold(ticket: InflightTicket): void {
+    // 'close' comes once the response is over, whether it finished or the client went away.
+    this.#res.once('close', () => ticket.release());
+  }
+
+  readBody(limit: number, ticket: InflightTicket, done: (body: string | BodyRefused) => void): void {
+    readBody(this.#req, limit, ticket, done);
+  }
+
+  discardBody(): void {
+    this.#req.resume();
+  }
+}
+
+/**
+ * Collects a body up to `limit` bytes. Bytes past what Content-Length declared (or all of them
+ * when it declared nothing) are held against the ticket as they arrive.
+ */
+function readBody(req: IncomingMessage, limit: number, ticket: InflightTicket, done: (body: string | BodyRefused) => void): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    if (over) return;
+    size += chunk.length;
+    const refused = size > limit ? BodyRefused.TooLarge : size > ticket.bytes && !ticket.grow(size - ticket.bytes) ? BodyRefused.OverBounds : undefined;
+    if (refused !== undefined) {
+      over = true;
+      first = undefined;
+      chunks = undefined;
+      done(refused);
+      return;
+    }
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  });
+  req.on('end', () => {
+    if (over) return;
+    if (chunks !== undefined) done(Buffer.concat(chunks, size).toString('utf8'));
+    else done(first === undefined ? '' : first.toString('utf8'));
+  });
 }
 
 /**
  * A handler for a path beside the MCP endpoint (`/healthz`, `/readyz`, `/metrics`). Routes are
- * outside MCP: no Origin/Host or media-type checks, no authentication; they answer as they
- * like. Only paths other than the MCP endpoint's reach them, so MCP traffic never looks them up.
+ * outside MCP: no Origin/Host or media-type checks, no edge hook; they answer as they like.
+ * Only paths other than the MCP endpoint's reach them, so MCP traffic never looks them up.
  */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -73,8 +123,6 @@ export interface NodeHandlerOptions extends StreamableHttpOptions {
   path?: string;
   /** Extra routes by exact path (no query string); more can be added later to `handler.routes`. */
   routes?: Readonly<Record<string, HttpRoute>>;
-  /** Resolves the caller's identity for POST requests; a throw or rejection is answered 401. */
-  authenticate?: (req: IncomingMessage) => AuthInfo | undefined | Promise<AuthInfo | undefined>;
 }
 
 export type NodeHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
@@ -87,49 +135,25 @@ export type NodeHandler = ((req: IncomingMessage, res: ServerResponse) => void) 
  * A request listener for node:http serving MCP on `options.path`.
  *
  * @example
- * const handler = createNodeHandler(server);
+ * const handler = createNodeHandler(server, { edge: checkApiKey });
  * http.createServer(handler).listen(3000, '127.0.0.1');
  */
 export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOptions = {}): NodeHandler {
   const transport = new StreamableHttp(endpoint, options);
   const path = options.path ?? '/mcp';
-  const { authenticate } = options;
   const routes = new Map<string, HttpRoute>(Object.entries(options.routes ?? {}));
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const sink = new NodeSink(res);
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const pathname = query === -1 ? url : url.slice(0, query);
     if (pathname !== path) {
       const route = routes.get(pathname);
-      if (route === undefined) sink.send(404, { 'content-type': 'text/plain' }, 'Not Found');
+      if (route === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
       else serveRoute(route, req, res);
       return;
     }
-    const method = req.method ?? 'GET';
-    const refusal = transport.preflight(method, req.headers);
-    if (refusal !== undefined) {
-      transport.refuse(sink, refusal);
-      req.resume();
-      return;
-    }
-    if (method === 'GET') return transport.get(req.headers, sink);
-    if (method === 'DELETE') return transport.delete(req.headers, sink);
-    readBody(req, transport.maxBodyBytes, (body) => {
-      if (body === undefined) {
-        transport.refuse(sink, transport.tooLarge());
-        return;
-      }
-      if (authenticate === undefined) {
-        transport.post(req.headers, body, sink);
-        return;
-      }
-      Promise.resolve(authenticate(req)).then(
-        (auth) => transport.post(req.headers, body, sink, auth),
-        () => sink.send(401, { 'content-type': 'application/json' }, JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Unauthorized' } })),
-      );
-    });
+    transport.handle(req.method ?? 'GET', path, req.headers, req.socket.remoteAddress, new NodeIo(req, res));
   };
   return Object.assign(handler, { transport, routes });
 }
@@ -142,32 +166,6 @@ function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse)
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
     res.end('Internal Server Error');
   }
-}
-
-/** Collects a body up to `limit` bytes; undefined when it is larger. */
-function readBody(req: IncomingMessage, limit: number, done: (body: string | undefined) => void): void {
-  let first: Buffer | undefined;
-  let chunks: Buffer[] | undefined;
-  let size = 0;
-  let over = false;
-  req.on('data', (chunk: Buffer) => {
-    if (over) return;
-    size += chunk.length;
-    if (size > limit) {
-      over = true;
-      first = undefined;
-      chunks = undefined;
-      done(undefined);
-      return;
-    }
-    if (first === undefined) first = chunk;
-    else (chunks ??= [first]).push(chunk);
-  });
-  req.on('end', () => {
-    if (over) return;
-    if (chunks !== undefined) done(Buffer.concat(chunks, size).toString('utf8'));
-    else done(first === undefined ? '' : first.toString('utf8'));
-  });
 }
 
 export interface ServeHttpOptions extends NodeHandlerOptions {

@@ -1,8 +1,9 @@
 /**
- * The one thing the Streamable HTTP core writes to: a response that is either sent whole or
- * opened as a stream. The node:http adapter implements it over ServerResponse directly; the
- * fetch adapter builds a web Response.
+ * What the Streamable HTTP core reads from and writes to: a response that is either sent whole
+ * or opened as a stream, and the request's body. The node:http face implements it over
+ * IncomingMessage and ServerResponse directly; the fetch face over a web Request and Response.
  */
+import type { InflightTicket } from './inflight.ts';
 
 export type OutgoingHeaders = Record<string, string>;
 
@@ -19,6 +20,25 @@ export interface ResponseSink {
   onAbort(listener: () => void): void;
   /** Whether the response has ended or the client is gone. */
   readonly done: boolean;
+  /** Headers every response of this request carries besides its own (CORS). */
+  extraHeaders: OutgoingHeaders | undefined;
+}
+
+/** Why a face stopped reading a body: past `limit`, or past the in-flight byte bounds. */
+export const BodyRefused = { TooLarge: 1, OverBounds: 2 } as const;
+export type BodyRefused = (typeof BodyRefused)[keyof typeof BodyRefused];
+
+/** One request as a face hands it to the core: the way to its body, and its response. */
+export interface HttpIo extends ResponseSink {
+  /**
+   * Reads the whole body, at most `limit` bytes, holding what it buffers against `ticket`.
+   * `done` gets the text, or why reading stopped.
+   */
+  readBody(limit: number, ticket: InflightTicket, done: (body: string | BodyRefused) => void): void;
+  /** The request is refused: its body, if any, goes by unread. */
+  discardBody(): void;
+  /** Releases `ticket` once the response is over: sent, ended, or the client gone. */
+  hold(ticket: InflightTicket): void;
 }
 
 export const JSON_HEADERS: OutgoingHeaders = Object.freeze({ 'content-type': 'application/json' }) as OutgoingHeaders;

@@ -28,7 +28,8 @@ export class SseStream implements SessionOutlet {
   readonly #onStoreError: (error: unknown) => void;
   #sink: ResponseSink | undefined;
   #sequence: number;
-  #ended: boolean;
+  /** When the stream ended for good (ms since the epoch); undefined while it goes on. */
+  endedAt: number | undefined;
 
   constructor(id: string, sink: ResponseSink | undefined, store: EventStore | undefined, retryMs?: number, onStoreError: (error: unknown) => void = reportStoreError) {
     this.id = id;
@@ -37,7 +38,7 @@ export class SseStream implements SessionOutlet {
     this.#retryMs = retryMs;
     this.#sink = sink;
     this.#sequence = 0;
-    this.#ended = false;
+    this.endedAt = undefined;
     if (sink !== undefined) keepAlive(sink);
   }
 
@@ -52,7 +53,7 @@ export class SseStream implements SessionOutlet {
   }
 
   get ended(): boolean {
-    return this.#ended;
+    return this.endedAt !== undefined;
   }
 
   /**
@@ -83,11 +84,23 @@ export class SseStream implements SessionOutlet {
     return sink.write(formatEvent(data, eventId));
   }
 
-  /** Continues the stream on a new connection (after a replay). */
+  /**
+   * Continues the stream on a new connection (after a replay). A connection it still had
+   * ends: a stream has one reader, and an older one would wait forever for nothing.
+   */
   attach(sink: ResponseSink): void {
+    const older = this.#sink;
+    if (older !== undefined && older !== sink) {
+      release(older);
+      if (!older.done) older.end();
+    }
+    if (this.endedAt !== undefined) {
+      this.#sink = undefined;
+      sink.end();
+      return;
+    }
     this.#sink = sink;
-    if (this.#ended) sink.end();
-    else keepAlive(sink);
+    keepAlive(sink);
   }
 
   /**
@@ -104,11 +117,12 @@ export class SseStream implements SessionOutlet {
     sink.end();
   }
 
-  /** Ends the stream for good. */
+  /** Ends the stream for good, letting go of its connection. */
   end(): void {
-    this.#ended = true;
+    if (this.endedAt === undefined) this.endedAt = Date.now();
     const sink = this.#sink;
     if (sink === undefined) return;
+    this.#sink = undefined;
     release(sink);
     if (!sink.done) sink.end();
   }

@@ -1,10 +1,14 @@
 /**
  * The Streamable HTTP transport, serving both eras on one endpoint (spec 2026-07-28 and
- * 2025-11-25, Streamable HTTP). Framework-free: adapters (node:http, fetch) hand it headers,
- * a body and a {@link ResponseSink}.
+ * 2025-11-25, Streamable HTTP). Framework-free: each face (node:http, fetch) hands
+ * {@link StreamableHttp.handle} a request's method, path, headers, peer address and an
+ * {@link HttpIo}; everything after that is decided here, the same way for both faces.
  *
- * How a POST is routed:
- * - `Mcp-Session-Id` present: a legacy session request (404 when the session is unknown).
+ * Before any body is read: CORS preflights are answered, Origin/Host and media types checked,
+ * the edge hook names the caller (or refuses), and a POST is admitted within the in-flight
+ * bounds. Then a POST is routed:
+ * - `Mcp-Session-Id` present: a legacy session request (404 when the session is unknown, or
+ *   belongs to another principal).
  * - `initialize`: opens a legacy session.
  * - otherwise a modern (stateless) request, unless it names a legacy version in
  *   MCP-Protocol-Version and carries no `_meta`: then it is legacy traffic without a session.
@@ -23,21 +27,36 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
-import { ownRejection } from '../../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, Notification } from '../../protocol/methods.ts';
-import { DEFAULT_HEADERLESS_VERSION, isLegacyVersion, legacyAtLeast, SUPPORTED_VERSIONS } from '../../protocol/versions.ts';
+import { DEFAULT_HEADERLESS_VERSION, isLegacyVersion, SUPPORTED_VERSIONS } from '../../protocol/versions.ts';
 import { ErrorCode, type WireError } from '../../protocol/wire-errors.ts';
+import { clientKey } from '../../security/client-key.ts';
+import { Refusal, type EdgeDecision, type EdgeHook, type Principal } from '../../security/edge.ts';
 import { createOriginCheck, type OriginCheck } from '../../security/origin.ts';
-import { MemoryEventStore, streamIdOf, type EventStore } from '../../store/event-store.ts';
+import { MemoryEventStore, type EventStore } from '../../store/event-store.ts';
 import { LegacySession } from '../../store/legacy-session.ts';
 import { SessionStore, type SessionStoreOptions } from '../../store/session-store.ts';
 import { DrainState, SHUTTING_DOWN, type Drainable } from '../drain.ts';
-import type { AuthInfo, Exchange } from '../exchange.ts';
+import type { Exchange } from '../exchange.ts';
+import { answerOptions, corsHeaders } from './cors.ts';
+import { checkMedia, tooLarge } from './media.ts';
+import {
+  ALREADY_INITIALIZED,
+  EDGE_FAILED,
+  NO_SESSION_ROOM,
+  NO_SESSIONS,
+  refusal,
+  SESSION_NOT_FOUND,
+  SESSION_REQUIRED,
+  writeRefusal,
+} from './refusals.ts';
 import { HttpExchange, modernStatus, NO_HEADERS, type StreamOpener } from './exchange.ts';
+import { InflightLimits, type InflightLimitOptions } from './inflight.ts';
 import { checkModernRequest, header, type Headers } from './modern-headers.ts';
-import { JSON_HEADERS, SSE_HEADERS, type OutgoingHeaders, type ResponseSink } from './sink.ts';
+import { HttpSessionRuntime } from './session-runtime.ts';
+import { BodyRefused, JSON_HEADERS, SSE_HEADERS, type HttpIo, type ResponseSink } from './sink.ts';
 import { SseStream } from './sse.ts';
 
 /** What the transport needs of a server; McpServer provides it. */
@@ -46,7 +65,7 @@ export interface McpEndpoint {
   handleNotification(notification: JsonRpcNotification, exchange: Exchange): void;
   /** The x-mcp-header parameters of a tool, to validate Mcp-Param-* headers. */
   headerParams?(toolName: string): readonly HeaderParam[] | undefined;
-  /** Receives errors the transport caught while serving a request; must not throw. */
+  /** Receives errors the transport caught while serving a request (an edge hook that threw); must not throw. */
   reportError?(error: unknown, context: { method: string }): void;
 }
 
@@ -55,29 +74,24 @@ export interface StreamableHttpOptions {
   sessions?: SessionStoreOptions | false;
   /** Where legacy SSE events are kept for Last-Event-ID resumption; `false` disables it. */
   eventStore?: EventStore | false;
+  /**
+   * How long a legacy stream whose client went away stays resumable after it ended.
+   * Default 10 minutes (the default event store keeps events as long).
+   */
+  resumeWindowMs?: number;
   /** The SSE `retry` hint in ms: how long a client waits before resuming a stream. Default 1000. */
   retryIntervalMs?: number;
   /** Largest accepted request body. Default 4 MiB. */
   maxBodyBytes?: number;
-  /** DNS rebinding protection; loopback-only by default. */
+  /** Bounds on POST requests in flight and the body bytes they hold, in all and per client. */
+  inflight?: InflightLimitOptions;
+  /** DNS rebinding protection (and the origins CORS answers); loopback-only by default. */
   originCheck?: OriginCheck;
-}
-
-/** A refusal before any JSON-RPC processing: status, and a JSON-RPC error without id. */
-interface Refusal {
-  status: number;
-  code: number;
-  message: string;
-  headers?: OutgoingHeaders;
-}
-
-/** Per-session HTTP state, created on first need so plain request/response stays lean. */
-interface SessionStreams {
-  standalone: SseStream | undefined;
-  /** Streams that can be resumed, by stream id. */
-  streams: Map<string, SseStream>;
-  /** Requests in flight, for `notifications/cancelled`. */
-  inflight: Map<RequestId, HttpExchange>;
+  /**
+   * Who the caller is, or why not: run for every POST, GET and DELETE before the body is read.
+   * One that throws answers 500 and is reported through the endpoint's `reportError`.
+   */
+  edge?: EdgeHook;
 }
 
 /**
@@ -91,100 +105,127 @@ function isModern(headers: Headers, message: unknown): boolean {
   return version !== undefined && !isLegacyVersion(version);
 }
 
+/** A request that arrives during shutdown; the connection closes after the answer. */
+const DRAINING = new Refusal(503, SHUTTING_DOWN, { connection: 'close', 'retry-after': '1' });
+
 function internalError(id: RequestId | undefined): JsonRpcResponse {
   return errorResponse(id, { code: ErrorCode.InternalError, message: 'Internal error' });
-}
-
-function accepts(headers: Headers, type: string): boolean {
-  const accept = header(headers, 'accept');
-  return accept === undefined || accept.includes(type) || accept.includes('*/*');
 }
 
 export class StreamableHttp implements StreamOpener, Drainable {
   readonly maxBodyBytes: number;
   readonly sessions: SessionStore | undefined;
+  readonly inflight: InflightLimits;
+  readonly edge: EdgeHook | undefined;
   readonly #endpoint: McpEndpoint;
   readonly #eventStore: EventStore | undefined;
+  readonly #runtime: HttpSessionRuntime;
   readonly #retryMs: number | undefined;
   readonly #originCheck: OriginCheck;
-  readonly #streams: WeakMap<LegacySession, SessionStreams>;
   readonly #headerParams: (toolName: string) => readonly HeaderParam[] | undefined;
-  /** A remote event store may fail in the background: reported, it costs only resumability. */
-  readonly #appendFailed: (error: unknown) => void;
-  readonly #dropFailed: (error: unknown) => void;
+  readonly #tooLarge: Refusal;
   /** Requests of every era whose answer is still to come, for a graceful shutdown. */
-  readonly #inflight: Map<HttpExchange, RequestId>;
+  readonly #unanswered: Map<HttpExchange, RequestId>;
   readonly #drain: DrainState;
 
   constructor(endpoint: McpEndpoint, options: StreamableHttpOptions = {}) {
     this.#endpoint = endpoint;
     this.maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
-    this.#streams = new WeakMap();
-    this.sessions =
-      options.sessions === false ? undefined : new SessionStore({ ...options.sessions, onClose: (session) => this.#sessionClosed(session) });
-    this.#eventStore = options.eventStore === false ? undefined : (options.eventStore ?? new MemoryEventStore());
+    const resumeWindowMs = options.resumeWindowMs ?? 10 * 60_000;
+    this.#eventStore = options.eventStore === false ? undefined : (options.eventStore ?? new MemoryEventStore({ ttlMs: resumeWindowMs }));
+    // A remote event store may fail in the background: reported, it costs only resumability.
+    this.#runtime = new HttpSessionRuntime(this.#eventStore, resumeWindowMs, options.retryIntervalMs ?? 1000, (error, operation) => this.#report(error, operation));
+    this.sessions = options.sessions === false ? undefined : new SessionStore(options.sessions, this.#runtime);
+    this.inflight = new InflightLimits(options.inflight);
+    this.edge = options.edge;
     this.#retryMs = options.retryIntervalMs ?? 1000;
     this.#originCheck = options.originCheck ?? createOriginCheck({ loopback: true });
     this.#headerParams = (name) => endpoint.headerParams?.(name);
-    this.#appendFailed = (error) => this.#report(error, 'event store append');
-    this.#dropFailed = (error) => this.#report(error, 'event store drop');
-    this.#inflight = new Map();
+    this.#tooLarge = tooLarge(this.maxBodyBytes);
+    this.#unanswered = new Map();
     this.#drain = new DrainState();
   }
 
-  // ---- checks every adapter runs before reading a body ---------------------------------------
+  // ---- the front door: everything before the body --------------------------------------------
 
-  /** Origin/Host, method, media types: a refusal to send, or undefined to go on. */
-  preflight(method: string, headers: Headers): Refusal | undefined {
-    const forbidden = this.#originCheck(header(headers, 'origin'), header(headers, 'host'));
-    if (forbidden !== undefined) return { status: 403, code: ErrorCode.BadRequest, message: `Forbidden: ${forbidden}` };
-    switch (method) {
-      case 'POST': {
-        const type = header(headers, 'content-type');
-        if (type === undefined || !type.toLowerCase().startsWith('application/json')) {
-          return { status: 415, code: ErrorCode.BadRequest, message: 'Unsupported Media Type: Content-Type must be application/json' };
-        }
-        if (!accepts(headers, 'application/json') || !accepts(headers, 'text/event-stream')) {
-          return { status: 406, code: ErrorCode.BadRequest, message: 'Not Acceptable: Accept must list application/json and text/event-stream' };
-        }
-        const length = Number(header(headers, 'content-length'));
-        if (length > this.maxBodyBytes) return this.tooLarge();
-        return undefined;
-      }
-      case 'GET':
-        if (!accepts(headers, 'text/event-stream')) {
-          return { status: 406, code: ErrorCode.BadRequest, message: 'Not Acceptable: Accept must list text/event-stream' };
-        }
-        return undefined;
-      case 'DELETE':
-        return undefined;
-      default:
-        return { status: 405, code: ErrorCode.BadRequest, message: 'Method Not Allowed', headers: { allow: 'GET, POST, DELETE' } };
+  /**
+   * Serves one request on the MCP path. `remoteAddress` is the peer's IP address when the
+   * runtime tells it (quotas key on it without authentication).
+   */
+  handle(method: string, path: string, headers: Headers, remoteAddress: string | undefined, io: HttpIo): void {
+    const origin = header(headers, 'origin');
+    const forbidden = this.#originCheck(origin, header(headers, 'host'));
+    if (forbidden !== undefined) return this.#refuseUnread(io, refusal(403, ErrorCode.BadRequest, `Forbidden: ${forbidden}`));
+    // Only origins the check allowed get CORS headers; requests without Origin need none.
+    if (origin !== undefined) io.extraHeaders = corsHeaders(origin);
+    if (method === 'OPTIONS') return answerOptions(origin, headers, io);
+    const problem = checkMedia(method, headers, this.maxBodyBytes);
+    if (problem !== undefined) return this.#refuseUnread(io, problem);
+    const edge = this.edge;
+    if (edge === undefined) return this.#admitted(method, headers, remoteAddress, io, undefined);
+    let decision: EdgeDecision | Promise<EdgeDecision>;
+    try {
+      decision = edge({ method, path, headers, remoteAddress });
+    } catch (error) {
+      return this.#edgeFailed(io, error);
+    }
+    if (decision instanceof Promise) {
+      decision.then(
+        (settled) => this.#decided(settled, method, headers, remoteAddress, io),
+        (error: unknown) => this.#edgeFailed(io, error),
+      );
+    } else {
+      this.#decided(decision, method, headers, remoteAddress, io);
     }
   }
 
-  tooLarge(): Refusal {
-    return { status: 413, code: ErrorCode.InvalidRequest, message: `Payload Too Large: the limit is ${this.maxBodyBytes} bytes` };
+  /** Writes a refusal as JSON: status, its headers, and a JSON-RPC error (with `id` when known). */
+  refuse(sink: ResponseSink, refused: Refusal, id?: RequestId): void {
+    writeRefusal(sink, refused, id);
   }
 
-  refuse(sink: ResponseSink, refusal: Refusal, id?: RequestId): void {
-    const headers = refusal.headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...refusal.headers };
-    sink.send(refusal.status, headers, JSON.stringify(errorResponse(id, { code: refusal.code, message: refusal.message })));
+  #refuseUnread(io: HttpIo, refused: Refusal): void {
+    this.refuse(io, refused);
+    io.discardBody();
+  }
+
+  #decided(decision: EdgeDecision, method: string, headers: Headers, remoteAddress: string | undefined, io: HttpIo): void {
+    if (decision instanceof Refusal) return this.#refuseUnread(io, decision);
+    this.#admitted(method, headers, remoteAddress, io, decision);
+  }
+
+  #edgeFailed(io: HttpIo, error: unknown): void {
+    this.#report(error, 'edge hook');
+    this.#refuseUnread(io, EDGE_FAILED);
+  }
+
+  #admitted(method: string, headers: Headers, remoteAddress: string | undefined, io: HttpIo, principal: Principal | undefined): void {
+    if (method === 'GET') return this.#get(headers, io, principal);
+    if (method === 'DELETE') return this.#delete(headers, io, principal);
+    const client = clientKey(principal, remoteAddress);
+    const declared = Number(header(headers, 'content-length'));
+    const ticket = this.inflight.admit(client, declared > 0 ? declared : 0);
+    if (ticket instanceof Refusal) return this.#refuseUnread(io, ticket);
+    io.hold(ticket);
+    io.readBody(this.maxBodyBytes, ticket, (body) => {
+      if (typeof body === 'string') this.#post(headers, body, io, principal, client);
+      else this.refuse(io, body === BodyRefused.TooLarge ? this.#tooLarge : this.inflight.refusal);
+    });
   }
 
   // ---- POST ----------------------------------------------------------------------------------
 
-  post(headers: Headers, body: string, sink: ResponseSink, auth?: AuthInfo): void {
+  #post(headers: Headers, body: string, sink: ResponseSink, principal: Principal | undefined, client: string): void {
     let message: unknown;
     try {
       message = JSON.parse(body);
     } catch (error) {
-      this.refuse(sink, { status: 400, code: ErrorCode.ParseError, message: `Parse error: ${(error as Error).message}` });
+      this.refuse(sink, refusal(400, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`));
       return;
     }
     const kind = classify(message);
     if (kind === MessageKind.Invalid) {
-      this.refuse(sink, { status: 400, code: ErrorCode.InvalidRequest, message: describeInvalid(message) }, salvageId(message));
+      this.refuse(sink, refusal(400, ErrorCode.InvalidRequest, describeInvalid(message)), salvageId(message));
       return;
     }
     if (this.#drain.draining && kind === MessageKind.Request) {
@@ -196,13 +237,13 @@ export class StreamableHttp implements StreamOpener, Drainable {
     try {
       const sessionId = header(headers, 'mcp-session-id');
       if (sessionId !== undefined && this.sessions !== undefined) {
-        this.#postToSession(sessionId, headers, message, kind, sink, auth);
+        this.#postToSession(sessionId, headers, message, kind, sink, principal);
       } else if (isModern(headers, message)) {
-        this.#postModern(headers, message, kind, sink, auth);
+        this.#postModern(headers, message, kind, sink, principal);
       } else if (kind === MessageKind.Request && (message as JsonRpcRequest).method === Method.Initialize) {
-        this.#initialize(message as JsonRpcRequest, sink, auth);
+        this.#initialize(message as JsonRpcRequest, sink, principal, client);
       } else {
-        this.#postSessionless(headers, message, kind, sink, auth);
+        this.#postSessionless(headers, message, kind, sink, principal);
       }
     } catch (error) {
       this.#failed(error, message, sink);
@@ -238,6 +279,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
     } catch (error) {
       this.#report(error, request.method);
       try {
+        exchange.finished = false;
         exchange.finish(internalError(request.id), 200);
       } catch (failure) {
         this.#report(failure, 'HTTP response');
@@ -245,14 +287,14 @@ export class StreamableHttp implements StreamOpener, Drainable {
     }
   }
 
-  #postModern(headers: Headers, message: unknown, kind: number, sink: ResponseSink, auth: AuthInfo | undefined): void {
+  #postModern(headers: Headers, message: unknown, kind: number, sink: ResponseSink, principal: Principal | undefined): void {
     if (kind === MessageKind.Notification) {
       // The modern revision defines no client notifications over HTTP; accept and ignore.
       sink.send(202, NO_HEADERS, '');
       return;
     }
     if (kind !== MessageKind.Request) {
-      this.refuse(sink, { status: 400, code: ErrorCode.InvalidRequest, message: 'Invalid Request: clients do not send responses in this revision' });
+      this.refuse(sink, refusal(400, ErrorCode.InvalidRequest, 'Invalid Request: clients do not send responses in this revision'));
       return;
     }
     const request = message as JsonRpcRequest;
@@ -261,14 +303,19 @@ export class StreamableHttp implements StreamOpener, Drainable {
       sink.send(400, JSON_HEADERS, JSON.stringify(errorResponse(request.id, problem.toWire())));
       return;
     }
-    const exchange = new HttpExchange(this, sink, undefined, auth, NO_HEADERS);
-    this.#run(request, exchange, true);
+    this.#run(request, new HttpExchange(this, sink, undefined, principal, NO_HEADERS), true);
   }
 
-  #run(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight?: Map<RequestId, HttpExchange>): void {
+  /**
+   * Dispatches a request and finishes its exchange. Legacy requests that outlive this tick are
+   * tracked in `inflight` for `notifications/cancelled`; a one-off session (legacy traffic
+   * without sessions) closes with its request, so nothing keeps it.
+   */
+  #run(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight?: Map<RequestId, HttpExchange>, oneOff?: LegacySession): void {
     const out = this.#endpoint.dispatch(request, exchange);
     if (!(out instanceof Promise)) {
       this.#finish(request, exchange, out, modern);
+      oneOff?.close();
       return;
     }
     // Only requests that outlive this tick need to hear about the client going away.
@@ -276,41 +323,56 @@ export class StreamableHttp implements StreamOpener, Drainable {
     // the client cancels explicitly, and a resumable stream keeps its events.
     if (modern) exchange.sink.onAbort(() => exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Client closed the connection')));
     inflight?.set(request.id, exchange);
-    this.#inflight.set(exchange, request.id);
+    this.#unanswered.set(exchange, request.id);
     out.then(
-      (response) => this.#settle(request, exchange, modern, inflight, response),
+      (response) => this.#settle(request, exchange, modern, inflight, response, oneOff),
       (error: unknown) => {
         this.#report(error, request.method);
-        this.#settle(request, exchange, modern, inflight, internalError(request.id));
+        this.#settle(request, exchange, modern, inflight, internalError(request.id), oneOff);
       },
     );
   }
 
   /** An async request has its response: it leaves the in-flight tables and is answered. */
-  #settle(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight: Map<RequestId, HttpExchange> | undefined, response: JsonRpcResponse | undefined): void {
+  #settle(
+    request: JsonRpcRequest,
+    exchange: HttpExchange,
+    modern: boolean,
+    inflight: Map<RequestId, HttpExchange> | undefined,
+    response: JsonRpcResponse | undefined,
+    oneOff: LegacySession | undefined,
+  ): void {
     if (inflight?.get(request.id) === exchange) inflight.delete(request.id);
-    this.#inflight.delete(exchange);
+    this.#unanswered.delete(exchange);
     this.#finish(request, exchange, response, modern);
-    if (this.#drain.draining) this.#drain.settled(this.#inflight.size);
+    oneOff?.close();
+    if (this.#drain.draining) this.#drain.settled(this.#unanswered.size);
   }
 
-  #initialize(request: JsonRpcRequest, sink: ResponseSink, auth: AuthInfo | undefined): void {
+  #initialize(request: JsonRpcRequest, sink: ResponseSink, principal: Principal | undefined, client: string): void {
     const store = this.sessions;
     if (store === undefined) {
-      const exchange = new HttpExchange(this, sink, new LegacySession(undefined, DEFAULT_HEADERLESS_VERSION), auth, NO_HEADERS);
-      this.#run(request, exchange, false);
+      const session = new LegacySession(undefined, DEFAULT_HEADERLESS_VERSION);
+      this.#run(request, new HttpExchange(this, sink, session, principal, NO_HEADERS), false, undefined, session);
       return;
     }
-    if (store.full) {
-      this.refuse(sink, { status: 503, code: ErrorCode.BadRequest, message: 'Service Unavailable: too many sessions' }, request.id);
+    const noRoom = store.makeRoom(client);
+    if (noRoom !== undefined) {
+      this.refuse(sink, NO_SESSION_ROOM[noRoom], request.id);
       return;
     }
-    const session = store.create();
-    const exchange = new HttpExchange(this, sink, session, auth, { 'mcp-session-id': session.id! });
+    const session = store.create(client, principal?.subject);
+    const exchange = new HttpExchange(this, sink, session, principal, { 'mcp-session-id': session.id! });
     const out = this.#endpoint.dispatch(request, exchange);
     const settle = (response: JsonRpcResponse | undefined) => {
-      if (response !== undefined && 'result' in response) store.add(session);
-      else session.close();
+      // Room is made again: other handshakes may have finished meanwhile.
+      if (response !== undefined && 'result' in response && store.makeRoom(client) === undefined) {
+        store.add(session);
+      } else {
+        session.close();
+        // A failed handshake names no session.
+        exchange.headers = NO_HEADERS;
+      }
       this.#finish(request, exchange, response, false);
     };
     if (!(out instanceof Promise)) settle(out);
@@ -322,51 +384,64 @@ export class StreamableHttp implements StreamOpener, Drainable {
     }
   }
 
-  #postToSession(sessionId: string, headers: Headers, message: unknown, kind: number, sink: ResponseSink, auth: AuthInfo | undefined): void {
+  /** The session `sessionId` names, if it exists and belongs to this caller. */
+  #session(sessionId: string, principal: Principal | undefined): LegacySession | undefined {
     const session = this.sessions!.get(sessionId);
+    return session !== undefined && session.owner === principal?.subject ? session : undefined;
+  }
+
+  #postToSession(sessionId: string, headers: Headers, message: unknown, kind: number, sink: ResponseSink, principal: Principal | undefined): void {
+    const session = this.#session(sessionId, principal);
     if (session === undefined) {
-      this.refuse(sink, { status: 404, code: ErrorCode.SessionNotFound, message: 'Session not found' }, salvageId(message));
+      this.refuse(sink, SESSION_NOT_FOUND, salvageId(message));
       return;
     }
     const version = header(headers, 'mcp-protocol-version');
     if (version !== undefined && !isLegacyVersion(version)) {
-      this.refuse(sink, { status: 400, code: ErrorCode.BadRequest, message: `Bad Request: unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_VERSIONS.join(', ')}` }, salvageId(message));
+      this.refuse(sink, refusal(400, ErrorCode.BadRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_VERSIONS.join(', ')}`), salvageId(message));
       return;
     }
     const sessionHeaders = { 'mcp-session-id': sessionId };
     if (kind === MessageKind.Request) {
       const request = message as JsonRpcRequest;
       if (request.method === Method.Initialize) {
-        this.refuse(sink, { status: 400, code: ErrorCode.InvalidRequest, message: 'Invalid Request: session is already initialized' }, request.id);
+        this.refuse(sink, ALREADY_INITIALIZED, request.id);
         return;
       }
-      const exchange = new HttpExchange(this, sink, session, auth, sessionHeaders);
-      this.#run(request, exchange, false, this.#state(session).inflight);
+      // As over stdio: an id is the client's handle on a request until it is answered.
+      if (this.#runtime.peek(session)?.inflight.has(request.id)) {
+        this.refuse(sink, refusal(400, ErrorCode.InvalidRequest, `Invalid Request: request id ${JSON.stringify(request.id)} is already in flight`), request.id);
+        return;
+      }
+      const exchange = new HttpExchange(this, sink, session, principal, sessionHeaders);
+      this.#run(request, exchange, false, this.#runtime.of(session).inflight);
       return;
     }
-    if (kind === MessageKind.Notification) this.#legacyNotification(session, message as JsonRpcNotification, sink, auth);
+    if (kind === MessageKind.Notification) this.#legacyNotification(session, message as JsonRpcNotification, sink, principal);
     else session.settle(message as JsonRpcResponse);
     sink.send(202, sessionHeaders, '');
   }
 
-  #legacyNotification(session: LegacySession, notification: JsonRpcNotification, sink: ResponseSink, auth: AuthInfo | undefined): void {
+  #legacyNotification(session: LegacySession, notification: JsonRpcNotification, sink: ResponseSink, principal: Principal | undefined): void {
     if (notification.method === Notification.Cancelled) {
       const requestId = notification.params?.requestId as RequestId | undefined;
-      const inflight = this.#streams.get(session)?.inflight;
+      const inflight = this.#runtime.peek(session)?.inflight;
       const exchange = requestId === undefined ? undefined : inflight?.get(requestId);
       if (exchange !== undefined) {
         inflight!.delete(requestId!);
         exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, stringOr(notification.params?.reason, 'Cancelled by client')));
+        // No response is due (spec: cancellation), but the request's POST ends now, properly.
+        exchange.finish(undefined, 200);
       }
       return;
     }
-    this.#endpoint.handleNotification(notification, new HttpExchange(this, sink, session, auth, NO_HEADERS));
+    this.#endpoint.handleNotification(notification, new HttpExchange(this, sink, session, principal, NO_HEADERS));
   }
 
   /** Legacy traffic with sessions disabled (or a client that skipped them): one-off session. */
-  #postSessionless(headers: Headers, message: unknown, kind: number, sink: ResponseSink, auth: AuthInfo | undefined): void {
+  #postSessionless(headers: Headers, message: unknown, kind: number, sink: ResponseSink, principal: Principal | undefined): void {
     if (this.sessions !== undefined) {
-      this.refuse(sink, { status: 400, code: ErrorCode.BadRequest, message: 'Bad Request: Mcp-Session-Id header is required' }, salvageId(message));
+      this.refuse(sink, SESSION_REQUIRED, salvageId(message));
       return;
     }
     if (kind !== MessageKind.Request) {
@@ -376,118 +451,59 @@ export class StreamableHttp implements StreamOpener, Drainable {
     const version = header(headers, 'mcp-protocol-version') ?? DEFAULT_HEADERLESS_VERSION;
     const session = new LegacySession(undefined, version);
     session.initialized = true;
-    this.#run(message as JsonRpcRequest, new HttpExchange(this, sink, session, auth, NO_HEADERS), false);
+    this.#run(message as JsonRpcRequest, new HttpExchange(this, sink, session, principal, NO_HEADERS), false, undefined, session);
   }
 
   // ---- SSE streams ---------------------------------------------------------------------------
 
   /** Turns an exchange's response into an SSE stream (StreamOpener). */
   openStream(exchange: HttpExchange): SseStream {
-    const session = exchange.session;
-    // Legacy streams are resumable (when an event store is configured); modern ones are not.
-    const store = session?.id !== undefined ? this.#eventStore : undefined;
-    const stream = new SseStream(randomUUID(), exchange.sink, store, this.#retryMs, this.#appendFailed);
     exchange.sink.open(exchange.headers === NO_HEADERS ? SSE_HEADERS : { ...SSE_HEADERS, ...exchange.headers });
-    if (store !== undefined && session !== undefined) {
-      this.#state(session).streams.set(stream.id, stream);
-      if (legacyAtLeast(session.protocolVersion, '2025-11-25')) stream.prime();
-    }
-    return stream;
+    const session = exchange.session;
+    // Legacy session streams are resumable (with an event store); modern and one-off ones are not.
+    if (session?.id !== undefined) return this.#runtime.openResumable(session, exchange.sink);
+    return new SseStream(randomUUID(), exchange.sink, undefined, this.#retryMs);
   }
 
   /** Forgets a stream its client received whole, so long sessions do not pile up streams. */
   streamDelivered(exchange: HttpExchange, stream: SseStream): void {
-    const session = exchange.session;
-    if (session === undefined || !this.#streams.get(session)?.streams.delete(stream.id)) return;
-    ownRejection(this.#eventStore?.drop(stream.id), this.#dropFailed);
-  }
-
-  #state(session: LegacySession): SessionStreams {
-    let state = this.#streams.get(session);
-    if (state === undefined) {
-      state = { standalone: undefined, streams: new Map(), inflight: new Map() };
-      this.#streams.set(session, state);
-    }
-    return state;
+    if (exchange.session !== undefined) this.#runtime.forget(exchange.session, stream);
   }
 
   // ---- GET: the standalone stream, and resumption ---------------------------------------------
 
-  get(headers: Headers, sink: ResponseSink): void {
-    if (this.#drain.draining) {
-      this.#refuseWhileDraining(sink, undefined);
-      return;
-    }
+  #get(headers: Headers, sink: ResponseSink, principal: Principal | undefined): void {
+    if (this.#drain.draining) return this.#refuseWhileDraining(sink, undefined);
     const sessionId = header(headers, 'mcp-session-id');
-    if (sessionId === undefined || this.sessions === undefined) {
-      // Modern clients have no GET stream (spec 2026-07-28: respond 405).
-      this.refuse(sink, { status: sessionId === undefined && this.sessions !== undefined ? 400 : 405, code: ErrorCode.BadRequest, message: 'Bad Request: Mcp-Session-Id header is required', headers: { allow: 'POST' } });
-      return;
-    }
-    const session = this.sessions.get(sessionId);
-    if (session === undefined) {
-      this.refuse(sink, { status: 404, code: ErrorCode.SessionNotFound, message: 'Session not found' });
-      return;
-    }
+    // Modern clients have no GET stream (spec 2026-07-28: respond 405).
+    if (this.sessions === undefined) return this.refuse(sink, NO_SESSIONS);
+    if (sessionId === undefined) return this.refuse(sink, SESSION_REQUIRED);
+    const session = this.#session(sessionId, principal);
+    if (session === undefined) return this.refuse(sink, SESSION_NOT_FOUND);
     const lastEventId = header(headers, 'last-event-id');
-    if (lastEventId !== undefined && this.#eventStore !== undefined) {
-      // The event store may be remote: a failure answers this GET, and only it.
-      this.#resume(session, lastEventId, sink).catch((error: unknown) => this.#failed(error, undefined, sink));
-      return;
-    }
-    const state = this.#state(session);
-    if (state.standalone?.connected) {
-      this.refuse(sink, { status: 409, code: ErrorCode.BadRequest, message: 'Conflict: this session already has a GET stream' });
-      return;
-    }
-    const stream = new SseStream(randomUUID(), sink, this.#eventStore, this.#retryMs, this.#appendFailed);
-    sink.open({ ...SSE_HEADERS, 'mcp-session-id': sessionId });
-    if (this.#eventStore !== undefined) state.streams.set(stream.id, stream);
-    if (legacyAtLeast(session.protocolVersion, '2025-11-25')) stream.prime();
-    state.standalone = stream;
-    session.outlet = stream;
-  }
-
-  async #resume(session: LegacySession, lastEventId: string, sink: ResponseSink): Promise<void> {
-    const state = this.#state(session);
-    const stream = state.streams.get(streamIdOf(lastEventId));
-    if (stream === undefined) {
-      this.refuse(sink, { status: 404, code: ErrorCode.BadRequest, message: 'Not Found: unknown Last-Event-ID' });
-      return;
-    }
-    // A stream that only sent its priming event has nothing stored yet.
-    const events = (await this.#eventStore!.replayAfter(lastEventId)) ?? [];
-    sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });
-    for (const event of events) sink.write(`id: ${event.id}\nevent: message\ndata: ${JSON.stringify(event.message)}\n\n`);
-    stream.attach(sink);
-    if (stream === state.standalone) session.outlet = stream;
+    // The event store may be remote: a failure answers this GET, and only it.
+    if (lastEventId !== undefined && this.#eventStore !== undefined) this.#runtime.resume(session, lastEventId, sink).catch((error: unknown) => this.#failed(error, undefined, sink));
+    else this.#runtime.openGetStream(session, sink);
   }
 
   // ---- DELETE --------------------------------------------------------------------------------
 
-  delete(headers: Headers, sink: ResponseSink): void {
+  #delete(headers: Headers, sink: ResponseSink, principal: Principal | undefined): void {
     const sessionId = header(headers, 'mcp-session-id');
-    if (sessionId === undefined || this.sessions === undefined) {
-      this.refuse(sink, { status: sessionId === undefined && this.sessions !== undefined ? 400 : 405, code: ErrorCode.BadRequest, message: 'Bad Request: Mcp-Session-Id header is required', headers: { allow: 'POST' } });
-      return;
-    }
-    if (!this.sessions.delete(sessionId)) {
-      this.refuse(sink, { status: 404, code: ErrorCode.SessionNotFound, message: 'Session not found' });
-      return;
-    }
+    if (this.sessions === undefined) return this.refuse(sink, NO_SESSIONS);
+    if (sessionId === undefined) return this.refuse(sink, SESSION_REQUIRED);
+    if (this.#session(sessionId, principal) === undefined || !this.sessions.delete(sessionId)) return this.refuse(sink, SESSION_NOT_FOUND);
     sink.send(200, { 'mcp-session-id': sessionId }, '');
   }
 
-  #sessionClosed(session: LegacySession): void {
-    const state = this.#streams.get(session);
-    if (state === undefined) return;
-    for (const exchange of state.inflight.values()) exchange.cancel(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session closed'));
-    for (const stream of state.streams.values()) {
-      stream.end();
-      ownRejection(this.#eventStore?.drop(stream.id), this.#dropFailed);
-    }
-    state.standalone?.end();
-    this.#streams.delete(session);
+  /** Legacy streams kept open or resumable (for tests and metrics). */
+  get retainedStreams(): number {
+    return this.#runtime.streamCount;
+  }
+
+  /** Legacy streams with a client connected now (for tests and metrics). */
+  get openStreams(): number {
+    return this.#runtime.openStreamCount;
   }
 
   // ---- graceful shutdown ---------------------------------------------------------------------
@@ -498,22 +514,22 @@ export class StreamableHttp implements StreamOpener, Drainable {
    * the calls that wait for them.
    */
   drain(): Promise<void> {
-    return this.#drain.start(this.#inflight.size);
+    return this.#drain.start(this.#unanswered.size);
   }
 
   /** Answers every request still in flight with `error` (as its result would have gone) and cancels it. */
   abandon(error: WireError): void {
     const reason = new McpLocalError(LocalErrorCode.Cancelled, error.message);
-    for (const [exchange, id] of this.#inflight) {
+    for (const [exchange, id] of this.#unanswered) {
       exchange.finish(errorResponse(id, error), 200);
       exchange.cancel(reason);
     }
-    this.#inflight.clear();
+    this.#unanswered.clear();
     this.#drain.settled(0);
   }
 
   #refuseWhileDraining(sink: ResponseSink, id: RequestId | undefined): void {
-    this.refuse(sink, { ...SHUTTING_DOWN, status: 503, headers: { connection: 'close', 'retry-after': '1' } }, id);
+    this.refuse(sink, DRAINING, id);
   }
 
   /** Ends every session and stream (server shutdown). */

@@ -1,0 +1,36 @@
+/**
+ * The refusals the Streamable HTTP core writes before or instead of dispatching, built once,
+ * and the one way they are written: status, headers, and a JSON-RPC error response.
+ */
+import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
+import { ErrorCode } from '../../protocol/wire-errors.ts';
+import { Refusal } from '../../security/edge.ts';
+import { ALLOWED_METHODS } from './cors.ts';
+import { JSON_HEADERS, type ResponseSink } from './sink.ts';
+
+export function refusal(status: number, code: number, message: string, headers?: Record<string, string>): Refusal {
+  return new Refusal(status, { code, message }, headers);
+}
+
+/** Writes a refusal as JSON, the same on every face (with the request's `id` when known). */
+export function writeRefusal(sink: ResponseSink, refused: Refusal, id?: RequestId): void {
+  const headers = refused.headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...refused.headers };
+  sink.send(refused.status, headers, JSON.stringify(errorResponse(id, refused.error)));
+}
+
+export const SESSION_REQUIRED = refusal(400, ErrorCode.BadRequest, 'Bad Request: Mcp-Session-Id header is required');
+/** Sessions disabled: no GET stream to open, no session to delete (as modern servers answer). */
+export const NO_SESSIONS = refusal(405, ErrorCode.BadRequest, 'Method Not Allowed: this endpoint has no sessions', { allow: 'POST' });
+/** Unknown, ended, and another principal's sessions look alike: ids are not confirmed to strangers. */
+export const SESSION_NOT_FOUND = refusal(404, ErrorCode.SessionNotFound, 'Session not found');
+export const METHOD_NOT_ALLOWED = refusal(405, ErrorCode.BadRequest, 'Method Not Allowed', { allow: `${ALLOWED_METHODS}, OPTIONS` });
+export const EDGE_FAILED = refusal(500, ErrorCode.InternalError, 'Internal error');
+export const ALREADY_INITIALIZED = refusal(400, ErrorCode.InvalidRequest, 'Invalid Request: session is already initialized');
+export const GET_STREAM_OPEN = refusal(409, ErrorCode.BadRequest, 'Conflict: this session already has a GET stream');
+export const UNKNOWN_EVENT_ID = refusal(404, ErrorCode.BadRequest, 'Not Found: unknown Last-Event-ID');
+export const EVENT_STORE_DOWN = refusal(503, ErrorCode.BadRequest, 'Service Unavailable: the event store did not answer', { 'retry-after': '1' });
+/** Every candidate for eviction is in use: it lasts as long as their requests or streams. */
+export const NO_SESSION_ROOM = {
+  client: refusal(503, ErrorCode.BadRequest, 'Service Unavailable: this client has too many sessions in use', { 'retry-after': '5' }),
+  server: refusal(503, ErrorCode.BadRequest, 'Service Unavailable: too many sessions in use', { 'retry-after': '5' }),
+} as const;

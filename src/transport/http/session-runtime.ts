@@ -1,0 +1,199 @@
+/**
+ * What a legacy session does in this process over HTTP, beside its record in the
+ * {@link SessionStore}: its SSE streams (resumable with Last-Event-ID) and its requests in
+ * flight (for `notifications/cancelled`). Made on first need, so plain request/response stays
+ * lean; let go of when the session ends, and tidied on the store's sweep timer.
+ */
+import { randomUUID } from 'node:crypto';
+import { ownRejection } from '../../protocol/error-report.ts';
+import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
+import { legacyAtLeast } from '../../protocol/versions.ts';
+import { ErrorCode } from '../../protocol/wire-errors.ts';
+import { streamIdOf, type EventStore, type StoredEvent } from '../../store/event-store.ts';
+import type { LegacySession } from '../../store/legacy-session.ts';
+import type { SessionRuntime } from '../../store/session-store.ts';
+import type { HttpExchange } from './exchange.ts';
+import { EVENT_STORE_DOWN, GET_STREAM_OPEN, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
+import { SSE_HEADERS, type ResponseSink } from './sink.ts';
+import { formatEvent, SseStream } from './sse.ts';
+
+export class SessionStreams {
+  /** The GET stream. */
+  standalone: SseStream | undefined;
+  /** Streams that can be resumed, by stream id. */
+  readonly streams: Map<string, SseStream>;
+  /** Requests in flight, by JSON-RPC id. */
+  readonly inflight: Map<RequestId, HttpExchange>;
+
+  constructor() {
+    this.standalone = undefined;
+    this.streams = new Map();
+    this.inflight = new Map();
+  }
+}
+
+export class HttpSessionRuntime implements SessionRuntime {
+  readonly #states: Map<LegacySession, SessionStreams>;
+  readonly #eventStore: EventStore | undefined;
+  /** How long a stream that ended with its client away stays resumable. */
+  readonly #resumeWindowMs: number;
+  /** The SSE `retry` hint, in ms. */
+  readonly #retryMs: number;
+  /** Where failures of a (remote) event store go: they cost resumability, never a request. */
+  readonly #appendFailed: (error: unknown) => void;
+  readonly #dropFailed: (error: unknown) => void;
+  readonly #sweepFailed: (error: unknown) => void;
+
+  constructor(eventStore: EventStore | undefined, resumeWindowMs: number, retryMs: number, report: (error: unknown, operation: string) => void) {
+    this.#states = new Map();
+    this.#eventStore = eventStore;
+    this.#resumeWindowMs = resumeWindowMs;
+    this.#retryMs = retryMs;
+    this.#appendFailed = (error) => report(error, 'event store append');
+    this.#dropFailed = (error) => report(error, 'event store drop');
+    this.#sweepFailed = (error) => report(error, 'event store sweep');
+  }
+
+  /** The session's streams, made on first need. */
+  of(session: LegacySession): SessionStreams {
+    let state = this.#states.get(session);
+    if (state === undefined) {
+      state = new SessionStreams();
+      this.#states.set(session, state);
+    }
+    return state;
+  }
+
+  peek(session: LegacySession): SessionStreams | undefined {
+    return this.#states.get(session);
+  }
+
+  /**
+   * A request's stream, on a response already opened: kept for resumption when there is an
+   * event store, and primed with an event id from 2025-11-25 on, so a client that loses it
+   * before any message can still resume (spec 2025-11-25, transports: resumability).
+   */
+  openResumable(session: LegacySession, sink: ResponseSink): SseStream {
+    const stream = new SseStream(randomUUID(), sink, this.#eventStore, this.#retryMs, this.#appendFailed);
+    if (this.#eventStore !== undefined) {
+      this.of(session).streams.set(stream.id, stream);
+      if (legacyAtLeast(session.protocolVersion, '2025-11-25')) stream.prime();
+    }
+    return stream;
+  }
+
+  /** The session's GET stream: one at a time (409 while one is connected). */
+  openGetStream(session: LegacySession, sink: ResponseSink): void {
+    const state = this.of(session);
+    if (state.standalone?.connected) {
+      writeRefusal(sink, GET_STREAM_OPEN);
+      return;
+    }
+    sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });
+    const stream = this.openResumable(session, sink);
+    state.standalone?.end();
+    state.standalone = stream;
+    session.outlet = stream;
+  }
+
+  /** Replays a stream's events after Last-Event-ID, then goes on live on this connection. */
+  async resume(session: LegacySession, lastEventId: string, sink: ResponseSink): Promise<void> {
+    const state = this.of(session);
+    const stream = state.streams.get(streamIdOf(lastEventId));
+    if (stream === undefined) {
+      writeRefusal(sink, UNKNOWN_EVENT_ID);
+      return;
+    }
+    let events: StoredEvent[];
+    try {
+      // A stream that only sent its priming event has nothing stored yet.
+      events = (await this.#eventStore!.replayAfter(lastEventId)) ?? [];
+    } catch {
+      writeRefusal(sink, EVENT_STORE_DOWN);
+      return;
+    }
+    if (sink.done || session.closed) return;
+    sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });
+    for (const event of events) sink.write(formatEvent(JSON.stringify(event.message), event.id));
+    stream.attach(sink);
+    if (stream === state.standalone) session.outlet = stream;
+    // An ended stream is now delivered whole: nothing is left to resume.
+    else if (stream.ended) this.forget(session, stream);
+  }
+
+  /** Forgets a stream and its stored events: delivered whole, or no longer resumable. */
+  forget(session: LegacySession, stream: SseStream): void {
+    if (this.#states.get(session)?.streams.delete(stream.id)) this.#dropEvents(stream.id);
+  }
+
+  inUse(session: LegacySession): boolean {
+    if (session.outlet?.connected === true) return true;
+    const state = this.#states.get(session);
+    if (state === undefined) return false;
+    if (state.inflight.size > 0) return true;
+    for (const stream of state.streams.values()) if (stream.connected) return true;
+    return false;
+  }
+
+  /**
+   * The session ended (DELETE, expiry, eviction, shutdown): its requests in flight are
+   * cancelled and answered 404, as any later request naming it would be (spec 2025-11-25,
+   * transports: session management); its streams end.
+   */
+  closed(session: LegacySession): void {
+    const state = this.#states.get(session);
+    if (state === undefined) return;
+    this.#states.delete(session);
+    for (const [id, exchange] of state.inflight) {
+      exchange.cancel(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session closed'));
+      exchange.finish(errorResponse(id, { code: ErrorCode.SessionNotFound, message: 'Session closed' }), 404);
+    }
+    for (const stream of state.streams.values()) {
+      stream.end();
+      this.#dropEvents(stream.id);
+    }
+    state.standalone?.end();
+  }
+
+  /** Frees streams that ended with their client away and were not resumed in time. */
+  sweep(now: number): void {
+    const expired = now - this.#resumeWindowMs;
+    for (const state of this.#states.values()) {
+      for (const stream of state.streams.values()) {
+        if (stream.endedAt !== undefined && stream.endedAt < expired) {
+          state.streams.delete(stream.id);
+          this.#dropEvents(stream.id);
+        }
+      }
+    }
+    if (this.#eventStore?.sweep !== undefined) this.#own(() => this.#eventStore!.sweep!(now), this.#sweepFailed);
+  }
+
+  /** How many of them have a client connected now (for tests and metrics). */
+  get openStreamCount(): number {
+    let count = 0;
+    for (const state of this.#states.values()) for (const stream of state.streams.values()) if (stream.connected) count++;
+    return count;
+  }
+
+  /** How many streams are kept for sessions, open or resumable (for tests and metrics). */
+  get streamCount(): number {
+    let count = 0;
+    for (const state of this.#states.values()) count += state.streams.size;
+    return count;
+  }
+
+  #dropEvents(streamId: string): void {
+    if (this.#eventStore !== undefined) this.#own(() => this.#eventStore!.drop(streamId), this.#dropFailed);
+  }
+
+  /** Runs a store call whose result nobody waits for; a throw or a rejection is reported. */
+  #own(call: () => unknown, failed: (error: unknown) => void): void {
+    try {
+      ownRejection(call(), failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+}

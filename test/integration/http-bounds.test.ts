@@ -1,0 +1,156 @@
+/**
+ * Bounds over real HTTP, on both faces: no client can fill the session table for others, and
+ * requests in flight (and the body bytes they hold) are bounded in all and per client, with
+ * 503 and Retry-After past the bounds. Clients are told apart by their loopback address.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createEdgeServer, Gate } from '../helpers/edge-server.ts';
+import { FACES } from '../helpers/faces.ts';
+import { from, initializeFrom, type FromResponse } from '../helpers/http-from.ts';
+import { MODERN_META } from '../helpers/http.ts';
+
+const CALL_HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call' };
+
+function call(address: string, url: string, name: string, args: Record<string, unknown>, options: { chunked?: boolean } = {}): Promise<FromResponse> {
+  return from(address, url, {
+    headers: { ...CALL_HEADERS, 'mcp-name': name },
+    body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: MODERN_META } },
+    chunked: options.chunked,
+  });
+}
+
+async function until(predicate: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+for (const face of FACES) {
+  describe(`bounds, ${face.name} face`, () => {
+    it('one client filling the session table no longer locks others out (was: 503 for every initialize)', async () => {
+      const served = await face.serve(createEdgeServer(), { sessions: { maxSessions: 40, maxSessionsPerClient: 10 } });
+      try {
+        const store = served.transport.sessions!;
+        for (let i = 0; i < 60; i++) assert.equal((await initializeFrom('127.0.0.2', served.url)).status, 200);
+        assert.equal(store.countOf('127.0.0.2'), 10, 'past its quota a client replaces its own oldest sessions');
+        // Many clients together fill the table: the least recently used idle sessions make way.
+        for (let client = 10; client < 16; client++) {
+          for (let i = 0; i < 10; i++) assert.equal((await initializeFrom(`127.0.0.${client}`, served.url)).status, 200);
+        }
+        assert.equal(store.size, 40);
+        const newcomer = await initializeFrom('127.0.0.3', served.url);
+        assert.equal(newcomer.status, 200);
+        const sessionId = newcomer.headers['mcp-session-id'] as string;
+        const ping = await from('127.0.0.3', served.url, { headers: { 'mcp-session-id': sessionId }, body: { jsonrpc: '2.0', id: 1, method: 'ping' } });
+        assert.equal(ping.status, 200);
+      } finally {
+        await served.close();
+      }
+    });
+
+    it('never evicts a session in use; refuses 503 with Retry-After only while all are in use', async () => {
+      const served = await face.serve(createEdgeServer(), { sessions: { maxSessions: 100, maxSessionsPerClient: 2 } });
+      const streams: AbortController[] = [];
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 2; i++) {
+          const init = await initializeFrom('127.0.0.2', served.url);
+          ids.push(init.headers['mcp-session-id'] as string);
+          const controller = new AbortController();
+          streams.push(controller);
+          const stream = await fetch(served.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': ids[i] }, signal: controller.signal });
+          assert.equal(stream.status, 200);
+        }
+        const refused = await initializeFrom('127.0.0.2', served.url);
+        assert.equal(refused.status, 503);
+        assert.equal(refused.headers['retry-after'], '5');
+        assert.equal(refused.json.id, 0);
+        assert.equal((await initializeFrom('127.0.0.3', served.url)).status, 200, 'other clients are not affected');
+        // Once a stream closes its session is idle again, and makes way.
+        streams[0].abort();
+        await until(() => streamClosed(served.transport, ids[0]), 'the stream to close');
+        assert.equal((await initializeFrom('127.0.0.2', served.url)).status, 200);
+      } finally {
+        for (const controller of streams) controller.abort();
+        await served.close();
+      }
+    });
+
+    it('bounds requests in flight per client and in all: 503 with Retry-After, others still served', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate), { inflight: { maxRequests: 12, maxRequestsPerClient: 5 } });
+      try {
+        const greedy = Array.from({ length: 8 }, () => call('127.0.0.2', served.url, 'hold', {}));
+        await gate.reached(5);
+        const settled = await Promise.race([Promise.all(greedy.slice(5)), new Promise((resolve) => setTimeout(resolve, 20_000, 'timeout'))]);
+        assert.notEqual(settled, 'timeout');
+        for (const refused of settled as FromResponse[]) {
+          assert.equal(refused.status, 503);
+          assert.equal(refused.headers['retry-after'], '1');
+          assert.equal(refused.json.error.code, -32000);
+        }
+        assert.equal((await call('127.0.0.3', served.url, 'whoami', {})).json.result.content[0].text, 'anonymous');
+        // Two more clients fill the global bound of 12.
+        const others = [...Array.from({ length: 5 }, () => call('127.0.0.3', served.url, 'hold', {})), ...Array.from({ length: 2 }, () => call('127.0.0.4', served.url, 'hold', {}))];
+        await gate.reached(12);
+        assert.equal(served.transport.inflight.requests, 12);
+        assert.equal((await call('127.0.0.5', served.url, 'whoami', {})).status, 503);
+        gate.open();
+        for (const response of await Promise.all([...greedy.slice(0, 5), ...others])) assert.equal(response.json.result.content[0].text, 'released');
+        await until(() => served.transport.inflight.requests === 0 && served.transport.inflight.clients === 0, 'every ticket to be released');
+        assert.equal(served.transport.inflight.bytes, 0);
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
+    it('bounds the body bytes held in flight, declared or chunked, per client and in all', async () => {
+      const gate = new Gate();
+      const kib = 1024;
+      const served = await face.serve(createEdgeServer(gate), { maxBodyBytes: 2048 * kib, inflight: { maxBytes: 3000 * kib, maxBytesPerClient: 1024 * kib } });
+      try {
+        const blob = 'x'.repeat(300 * kib);
+        const held = Array.from({ length: 4 }, () => call('127.0.0.2', served.url, 'hold', { blob }));
+        await gate.reached(3);
+        const fourth = await Promise.race(held);
+        assert.equal(fourth.status, 503, 'the fourth 300 KiB body is past the 1 MiB per client');
+        assert.ok(served.transport.inflight.bytes <= 1024 * kib);
+        // A body without Content-Length is counted as it arrives and refused past the bound.
+        const chunked = await call('127.0.0.3', served.url, 'hold', { blob: 'y'.repeat(1500 * kib) }, { chunked: true });
+        assert.equal(chunked.status, 503);
+        assert.equal((await call('127.0.0.4', served.url, 'whoami', {})).status, 200);
+        gate.open();
+        const answers = await Promise.all(held);
+        assert.equal(answers.filter((response) => response.status === 200).length, 3);
+        await until(() => served.transport.inflight.bytes === 0, 'the bytes to be released');
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
+    it('with sessions disabled, initialize keeps nothing (was: every session held by the change notifier)', async () => {
+      const server = createEdgeServer();
+      const served = await face.serve(server, { sessions: false });
+      try {
+        for (let i = 0; i < 50; i++) {
+          const init = await initializeFrom('127.0.0.2', served.url);
+          assert.equal(init.status, 200);
+          assert.equal(init.headers['mcp-session-id'], undefined);
+        }
+        assert.equal(server.core.notifier.sessionCount, 0);
+      } finally {
+        await served.close();
+      }
+    });
+  });
+}
+
+/** Whether the session's GET stream has closed. */
+function streamClosed(transport: { sessions: { get(id: string): { outlet?: { connected: boolean } } | undefined } | undefined }, id: string): boolean {
+  return transport.sessions?.get(id)?.outlet?.connected === false;
+}

@@ -1,0 +1,110 @@
+/**
+ * Legacy SSE streams let go of what they hold, over real HTTP on both faces: a call whose
+ * client went away is freed on the sweep timer once it can no longer be resumed, a stream
+ * replayed whole is forgotten, and a stream resumed twice keeps only the newest connection.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryEventStore } from '../../src/store/event-store.ts';
+import { createEdgeServer, Gate } from '../helpers/edge-server.ts';
+import { FACES, type Served } from '../helpers/faces.ts';
+import { openSession } from '../helpers/http.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
+
+async function until(predicate: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function sessionHeaders(sessionId: string): Record<string, string> {
+  return { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+}
+
+/** A legacy `hold` call that streams progress first; resolves once the progress arrived. */
+async function holdStreaming(served: Served, sessionId: string, id: number, signal?: AbortSignal): Promise<SseReader> {
+  const response = await fetch(served.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...sessionHeaders(sessionId) },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', arguments: { progress: true }, _meta: { progressToken: id } } }),
+    signal,
+  });
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const reader = new SseReader(response);
+  assert.equal((await reader.nextMessage()).method, 'notifications/progress');
+  return reader;
+}
+
+function resume(served: Served, sessionId: string, lastEventId: string): Promise<Response> {
+  return fetch(served.url, { headers: { accept: 'text/event-stream', 'last-event-id': lastEventId, ...sessionHeaders(sessionId) } });
+}
+
+for (const face of FACES) {
+  describe(`legacy streams, ${face.name} face`, () => {
+    it('frees an abandoned streamed call on the sweep timer (was: kept until the session ended)', async () => {
+      const gate = new Gate();
+      const events = new MemoryEventStore({ ttlMs: 60 * 60_000 });
+      const served = await face.serve(createEdgeServer(gate), { sessions: { idleTimeoutMs: 2000 }, resumeWindowMs: 1, eventStore: events });
+      try {
+        const sessionId = await openSession(served.url);
+        const controller = new AbortController();
+        await holdStreaming(served, sessionId, 1, controller.signal);
+        controller.abort();
+        await until(() => served.transport.openStreams === 0, 'the server to see the client go');
+        gate.open();
+        await until(() => served.transport.retainedStreams === 0, 'the stream to be freed');
+        await until(() => events.size === 0, 'its events to be dropped');
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
+    it('forgets a stream once it is replayed whole after its call ended', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate));
+      try {
+        const sessionId = await openSession(served.url);
+        const controller = new AbortController();
+        const reader = await holdStreaming(served, sessionId, 2, controller.signal);
+        const lastEventId = reader.parser.lastEventId!;
+        controller.abort();
+        await until(() => served.transport.openStreams === 0, 'the server to see the client go');
+        gate.open();
+        // The call ends with nobody connected: its result waits in the event store.
+        await until(() => gate.left === 1, 'the call to end');
+        const replay = new SseReader(await resume(served, sessionId, lastEventId));
+        const messages = await replay.rest();
+        assert.equal(messages.at(-1).id, 2);
+        assert.equal(messages.at(-1).result.content[0].text, 'released');
+        assert.equal(served.transport.retainedStreams, 0);
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
+    it('ends the older connection of a stream resumed twice (was: left open forever)', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate));
+      try {
+        const sessionId = await openSession(served.url);
+        const original = await holdStreaming(served, sessionId, 3);
+        const lastEventId = original.parser.lastEventId!;
+        const first = new SseReader(await resume(served, sessionId, lastEventId));
+        assert.deepEqual(await original.rest(), [], 'the original connection ended without the result');
+        const second = new SseReader(await resume(served, sessionId, lastEventId));
+        assert.deepEqual(await first.rest(), [], 'the first resumption ended when the second came');
+        gate.open();
+        const messages = await second.rest();
+        assert.equal(messages.at(-1).id, 3);
+        assert.equal(messages.at(-1).result.content[0].text, 'released');
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+  });
+}
