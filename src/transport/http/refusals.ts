@@ -28,7 +28,6 @@ export const EDGE_FAILED = refusal(500, ErrorCode.InternalError, 'Internal error
 export const ALREADY_INITIALIZED = refusal(400, ErrorCode.InvalidRequest, 'Invalid Request: session is already initialized');
 export const GET_STREAM_OPEN = refusal(409, ErrorCode.BadRequest, 'Conflict: this session already has a GET stream');
 export const UNKNOWN_EVENT_ID = refusal(404, ErrorCode.BadRequest, 'Not Found: unknown Last-Event-ID');
-export const EVENT_STORE_DOWN = refusal(503, ErrorCode.BadRequest, 'Service Unavailable: the event store did not answer', { 'retry-after': '1' });
 /** Every candidate for eviction is in use: it lasts as long as their requests or streams. */
 export const NO_SESSION_ROOM = {
   client: refusal(503, ErrorCode.BadRequest, 'Service Unavailable: this client has too many sessions in use', { 'retry-after': '5' }),

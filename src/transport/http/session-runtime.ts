@@ -14,7 +14,7 @@ import { streamIdOf, type EventStore, type StoredEvent } from '../../store/event
 import type { LegacySession } from '../../store/legacy-session.ts';
 import type { SessionRuntime } from '../../store/session-store.ts';
 import type { HttpExchange } from './exchange.ts';
-import { EVENT_STORE_DOWN, GET_STREAM_OPEN, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
+import { GET_STREAM_OPEN, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
 import { formatEvent, SseStream } from './sse.ts';
 
@@ -105,14 +105,9 @@ export class HttpSessionRuntime implements SessionRuntime {
       writeRefusal(sink, UNKNOWN_EVENT_ID);
       return;
     }
-    let events: StoredEvent[];
-    try {
-      // A stream that only sent its priming event has nothing stored yet.
-      events = (await this.#eventStore!.replayAfter(lastEventId)) ?? [];
-    } catch {
-      writeRefusal(sink, EVENT_STORE_DOWN);
-      return;
-    }
+    // A stream that only sent its priming event has nothing stored yet. A store that fails
+    // rejects this promise: the caller answers this GET, and only it.
+    const events: StoredEvent[] = (await this.#eventStore!.replayAfter(lastEventId)) ?? [];
     if (sink.done || session.closed) return;
     sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });
     for (const event of events) sink.write(formatEvent(JSON.stringify(event.message), event.id));
