@@ -325,7 +325,9 @@ export class McpClient implements MessageReceiver {
     const meta: Record<string, unknown> = { ...params._meta };
     if (this.#era === 'modern') {
       meta[MetaKey.ProtocolVersion] = this.#protocolVersion;
-      meta[MetaKey.ClientCapabilities] = withHandlerCapabilities(this.capabilities, options);
+      const capabilities = withHandlerCapabilities(this.capabilities, options);
+      meta[MetaKey.ClientCapabilities] =
+        options.extensions === undefined ? capabilities : { ...capabilities, extensions: { ...capabilities.extensions, ...options.extensions } };
       meta[MetaKey.ClientInfo] = this.info;
     }
     if (options.onProgress) meta[MetaKey.ProgressToken] = id;

@@ -53,6 +53,12 @@ export interface RequestOptions extends InputHandlers {
    * the server and leaves the cache alone.
    */
   cache?: 'default' | 'reload' | 'no-store';
+  /**
+   * Modern era: extensions this request alone opts in to, added to the client's capabilities
+   * in its `_meta` (e.g. `{ 'io.modelcontextprotocol/tasks': {} }` for one call that may run as
+   * a task, when others must not).
+   */
+  extensions?: Record<string, object>;
 }
 
 interface Pending {
