@@ -12,7 +12,6 @@ import { McpClient } from '../client/client.ts';
 import type { RequestOptions } from '../client/requests.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
-import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { StreamableHttpClientTransport } from '../transport/http/client.ts';
@@ -64,17 +63,6 @@ export interface UpstreamEvents {
   onNotification?(upstream: Upstream, notification: JsonRpcNotification): void;
   /** The connection came up, went down, or the breaker changed. */
   onState?(upstream: Upstream): void;
-}
-
-/**
- * Whether a legacy HTTP request failed because the server no longer knows its session
- * (spec 2025-11-25, Streamable HTTP: 404 for an unknown Mcp-Session-Id; mcp-core and the
- * official SDKs answer -32001 "Session not found").
- */
-function isLostSession(client: McpClient, error: unknown): boolean {
-  if (client.era !== 'legacy') return false;
-  if (error instanceof McpError) return error.code === ErrorCode.SessionNotFound;
-  return error instanceof McpLocalError && error.code === LocalErrorCode.ProtocolViolation && /^HTTP 404\b/.test(error.message);
 }
 
 /** A connection that lived this long proves the server starts: the backoff starts over. */
@@ -416,16 +404,8 @@ export class Upstream {
     try {
       const result = await this.#policies.run(
         async (signal) => {
-          let client = await this.connection(signal, !first);
+          const client = await this.connection(signal, !first);
           first = false;
-          try {
-            return await client.request(method, params, { ...options, signal });
-          } catch (error) {
-            if (!isLostSession(client, error)) throw classify(this.name, error) ?? error;
-          }
-          // The server forgot the session (it restarted, or expired it) and ran nothing: a new
-          // session, and the same request again, whatever it is.
-          client = await this.#renew(client);
           try {
             return await client.request(method, params, { ...options, signal });
           } catch (error) {
@@ -449,18 +429,6 @@ export class Upstream {
     } finally {
       if (--this.#inflight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
-  }
-
-  /**
-   * Replaces a connection whose legacy HTTP session the server no longer knows: at once, with
-   * no backoff (the server is up; it answered). Calls that hit the same loss share the renewal.
-   */
-  #renew(client: McpClient): Promise<McpClient> {
-    if (client !== this.#client) return this.connection();
-    this.#client = undefined;
-    this.#transport = undefined;
-    void client.close().catch(() => undefined);
-    return this.#connect();
   }
 
   /** Takes new options (breaker, limits, timeouts) for the calls that start from now on. */
