@@ -93,7 +93,7 @@ function mcpCore(): void {
 }
 
 /** Node peers to build, as `<dir>/<entry>.ts` under peers/. */
-const NODE_PEERS = ['bare/stdio.ts', 'bare/bytes.ts', 'bare/http.ts', 'sdk-v1/stdio.ts', 'sdk-v1/http-stateful.ts', 'sdk-v1/http-stateless.ts', 'sdk-v2/stdio.ts', 'sdk-v2/http.ts', 'mcp-core/server.ts'];
+const NODE_PEERS = ['bare/stdio.ts', 'bare/bytes.ts', 'bare/http.ts', 'sdk-v1/stdio.ts', 'sdk-v1/http-stateful.ts', 'sdk-v1/http-stateless.ts', 'sdk-v2/stdio.ts', 'sdk-v2/http.ts', 'mcp-core/server.ts', 'mcp-core/gateway.ts'];
 
 /**
  * Bundles each Node peer to plain JavaScript in .build/, packages left external so the SDKs

@@ -14,6 +14,8 @@ export const PEER_LABELS = {
   'mcp-core': 'mcp-core',
   'mcp-core-legacy': 'mcp-core (legacy era)',
   'mcp-core-workers': 'mcp-core, workers',
+  'mcp-core-gateway-stdio': 'mcp-core gateway, stdio upstream',
+  'mcp-core-gateway-http': 'mcp-core gateway, HTTP upstream',
   'sdk-v1': 'TS SDK v1',
   'sdk-v1-json': 'TS SDK v1, JSON replies',
   'sdk-v1-stateless': 'TS SDK v1 stateless',
@@ -173,3 +175,18 @@ export function httpTools(count: number): HttpTarget[] {
     },
   ];
 }
+
+/**
+ * The gateway overhead: mcp-core's demo server served directly, and behind mcp-core's gateway
+ * with the same server as its upstream over stdio and over HTTP. A row's cores run everything
+ * it starts: a gateway row's core runs the gateway and its upstream.
+ */
+export const HTTP_GATEWAY: HttpTarget[] = [
+  { key: 'mcp-core', era: 'modern', mode: 'CLI serve --http --demo, direct', command: (port) => mcpCore('--http', `127.0.0.1:${port}`, '--demo') },
+  ...(['stdio', 'http'] as const).map((upstream) => ({
+    key: `mcp-core-gateway-${upstream}` as const,
+    era: 'modern' as const,
+    mode: `CLI serve --http --config (gateway), upstream serve ${upstream === 'stdio' ? '--stdio' : '--http'} --demo on the same core`,
+    command: (port: number) => node(builtPeer('mcp-core', 'gateway.ts'), '--port', String(port), '--upstream', upstream, '--cli', MCP_CORE_CLI),
+  })),
+];

@@ -3,6 +3,7 @@
  * folder that exports a `Workload` (see types.ts), and one line here; see bench/README.md.
  */
 import { coldStart } from './cold-start.ts';
+import { gatewayOverhead } from './gateway.ts';
 import { httpLegacy } from './http-legacy.ts';
 import { httpModern } from './http-modern.ts';
 import { sessionsMemory } from './sessions-memory.ts';
@@ -24,6 +25,8 @@ export const WORKLOADS: Workload[] = [
   toolsListStdio(1001),
   toolsListHttp(1000),
   toolsListHttp(1001),
+  gatewayOverhead(1),
+  gatewayOverhead(64),
   sessionsMemory,
   coldStart,
 ];
