@@ -8,6 +8,7 @@
  * in `collisions` and the later entry left out, never silently shadowing the first.
  */
 import type { Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
+import type { TaskSupport } from '../server/tools.ts';
 import type { UpstreamSpec } from './config.ts';
 import { Namespace, UriRewriter } from './names.ts';
 import type { CatalogKind, UpstreamCatalog } from './upstream.ts';
@@ -20,6 +21,15 @@ export interface ToolRoute {
   wire: Tool;
   /** Read-only or idempotent: may be retried after a lost connection. */
   safe: boolean;
+  /** Whether calls may run as tasks upstream (tasks extension: `execution.taskSupport`). */
+  taskSupport: TaskSupport;
+}
+
+const TASK_SUPPORT = new Set<unknown>(['forbidden', 'optional', 'required']);
+
+function taskSupportOf(tool: Tool): TaskSupport {
+  const declared = (tool as { execution?: { taskSupport?: unknown } }).execution?.taskSupport;
+  return TASK_SUPPORT.has(declared) ? (declared as TaskSupport) : 'forbidden';
 }
 
 export interface PromptRoute {
@@ -118,7 +128,8 @@ export class Catalog {
         const wire: Tool = { ...tool, name: ns.name(upstream, tool.name) };
         if (tool._meta !== undefined) wire._meta = rewriter.meta(tool._meta);
         const hints = tool.annotations;
-        return { key: wire.name, value: { upstream, name: tool.name, wire, safe: hints?.readOnlyHint === true || hints?.idempotentHint === true } };
+        const safe = hints?.readOnlyHint === true || hints?.idempotentHint === true;
+        return { key: wire.name, value: { upstream, name: tool.name, wire, safe, taskSupport: taskSupportOf(tool) } };
       });
       this.#tools = undefined;
     } else if (kind === 'prompts') {

@@ -11,18 +11,21 @@
  * progress and logs come back to the caller.
  */
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
-import { MetaKey } from '../protocol/meta.ts';
+import { isObject } from '../protocol/guards.ts';
+import { MetaKey, TASKS_EXTENSION } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
-import { isLoggingLevel, type Prompt, type Resource, type ResourceTemplate, type Tool } from '../protocol/types.ts';
+import { isLoggingLevel, type Prompt, type Resource, type ResourceTemplate } from '../protocol/types.ts';
 import { invalidParams } from '../protocol/wire-errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import type { ServerCore } from '../server/core.ts';
 import { complete } from '../server/handlers/completion.ts';
+import { callTool } from '../server/handlers/tools.ts';
 import { readResource } from '../server/handlers/resources.ts';
 import { Round } from '../server/mrtr.ts';
 import type { PromptOutput } from '../server/prompts.ts';
 import type { ReadOutput } from '../server/resources.ts';
-import type { McpServer } from '../server/server.ts';
+import { Era, type McpServer } from '../server/server.ts';
+import { declaresTasks, tasksRequired } from '../server/tasks.ts';
 import { toolError } from '../server/tools.ts';
 import type { Collision, ToolRoute } from './catalog.ts';
 import { cleanResult, type ManagerHealth, type McpManager } from './manager.ts';
@@ -76,6 +79,10 @@ export class Gateway {
     this.#index = undefined;
     server.method(Method.ResourcesRead, (core, params, ctx) => this.#readResource(core, params, ctx), { cache: 'read' });
     server.method(Method.CompletionComplete, (core, params) => this.#complete(core, params));
+    server.method(Method.ToolsCall, (core, params, ctx) => this.#callToolMethod(core, params, ctx));
+    for (const method of [Method.TasksGet, Method.TasksUpdate, Method.TasksCancel]) {
+      server.method(method, (core, params, ctx) => this.#taskMethod(method, core, params, ctx), { era: Era.Modern });
+    }
     this.#unsubscribe = manager.subscribe({
       onChange: (kind) => this.#sync(kind),
       onResourceUpdated: (uri) => server.resourceUpdated(uri),
@@ -101,7 +108,7 @@ export class Gateway {
     const catalog = this.manager.catalog;
     if (kind === 'tools') {
       this.#index = undefined;
-      const wanted = this.manager.spec.gateway.toolSearch ? this.#searchTools() : catalog.tools().map((route) => this.#wantTool(route.wire));
+      const wanted = this.manager.spec.gateway.toolSearch ? this.#searchTools() : catalog.tools().map((route) => this.#wantTool(route));
       this.#apply('tools', wanted);
     } else if (kind === 'prompts') {
       this.#apply('prompts', catalog.prompts().map((route) => this.#wantPrompt(route.wire)));
@@ -139,10 +146,13 @@ export class Gateway {
     }
   }
 
-  #wantTool(wire: Tool): Wanted {
+  #wantTool(route: ToolRoute): Wanted {
+    const { wire } = route;
+    // Tasks pass through to a 2026-07-28 upstream; the gateway runs none of its own for them.
+    const taskSupport = this.manager.upstream(route.upstream)?.era === 'modern' ? route.taskSupport : 'forbidden';
     return {
       key: wire.name,
-      json: JSON.stringify(wire),
+      json: `${taskSupport}${JSON.stringify(wire)}`,
       register: () =>
         this.server.tool(wire.name, {
           title: wire.title,
@@ -152,6 +162,7 @@ export class Gateway {
           annotations: wire.annotations,
           icons: wire.icons,
           _meta: wire._meta as Record<string, unknown> | undefined,
+          taskSupport,
           validate: false,
         }, (args, ctx) => this.#callTool(wire.name, args, ctx)),
     };
@@ -225,6 +236,45 @@ export class Gateway {
   #forwardRead(uri: string, ctx: RequestContext): Promise<Result> {
     const upstream = this.manager.namespace.splitUri(uri)?.upstream ?? '';
     return this.#forward(ctx, upstream, (options) => this.manager.readResource(uri, options));
+  }
+
+  /**
+   * `tools/call`: a call the caller opts in to run as a task goes to the upstream as a task
+   * (tasks extension), its handle's `taskId` namespaced like a tool name; every other call is
+   * the server's own `tools/call`, which forwards through the registered tool.
+   */
+  #callToolMethod(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
+    const route = typeof params.name === 'string' ? this.manager.catalog.tool(params.name) : undefined;
+    const asTask =
+      route !== undefined &&
+      route.taskSupport !== 'forbidden' &&
+      ctx.isModern &&
+      declaresTasks(ctx.clientCapabilities) &&
+      this.manager.upstream(route.upstream)?.era === 'modern';
+    if (!asTask) return callTool(core, params, ctx);
+    const args = params.arguments ?? {};
+    if (!isObject(args)) throw invalidParams('Invalid params: "arguments" must be an object');
+    const meta = this.#forwardMeta(ctx);
+    const tasks = { [TASKS_EXTENSION]: {} };
+    return new Round(core.sealer, ctx, route.wire.name, args).run(() =>
+      this.#forward(ctx, route.upstream, async (options) => {
+        const result = await this.manager.forwardTool(route, args, { ...options, extensions: tasks }, undefined, meta);
+        return result.resultType === 'task' && typeof result.taskId === 'string' ? { ...result, taskId: this.manager.namespace.name(route.upstream, result.taskId) } : result;
+      }),
+    );
+  }
+
+  /** `tasks/get`, `tasks/update`, `tasks/cancel`: an upstream's task (by its namespaced id) is asked of it. */
+  async #taskMethod(method: string, core: ServerCore, params: Params, ctx: RequestContext): Promise<Result> {
+    const split = typeof params.taskId === 'string' ? this.manager.namespace.splitName(params.taskId) : undefined;
+    if (split === undefined || this.manager.upstream(split.upstream) === undefined) {
+      if (method === Method.TasksGet) return core.tasks.get(params, ctx);
+      return method === Method.TasksUpdate ? core.tasks.update(params, ctx) : core.tasks.cancel(params, ctx);
+    }
+    if (!declaresTasks(ctx.clientCapabilities)) throw tasksRequired();
+    const { _meta: _ignored, ...rest } = params;
+    const result = await this.manager.forwardTask(split.upstream, method, { ...rest, taskId: split.name });
+    return typeof result.taskId === 'string' ? { ...result, taskId: this.manager.namespace.name(split.upstream, result.taskId) } : result;
   }
 
   /** `resources/read`: namespaced URIs go to their upstream, others to the server's own resources. */

@@ -28,7 +28,7 @@ import type { RequestContext } from '../server/context.ts';
 type Result = Record<string, unknown>;
 
 /** The parts of request options that answer an upstream's questions and report progress. */
-export type ForwardOptions = Pick<RequestOptions, 'onElicit' | 'onSample' | 'onListRoots' | 'onProgress' | 'signal'>;
+export type ForwardOptions = Pick<RequestOptions, 'onElicit' | 'onSample' | 'onListRoots' | 'onProgress' | 'signal' | 'extensions'>;
 
 function progressTo(ctx: RequestContext): RequestOptions['onProgress'] {
   return ({ progress, total, message }) => ctx.progress(progress, total, message);
@@ -63,7 +63,7 @@ interface Question {
 
 /** An upstream call a modern caller's rounds share. */
 class PendingCall {
-  readonly id: string;
+  #id: string | undefined;
   readonly #controller: AbortController;
   readonly #questions: Map<string, Question>;
   /** Keys asked since the last InputRequiredResult went out. */
@@ -75,7 +75,7 @@ class PendingCall {
   expiry: NodeJS.Timeout | undefined;
 
   constructor() {
-    this.id = randomUUID();
+    this.#id = undefined;
     this.#controller = new AbortController();
     this.#questions = new Map();
     this.#unsent = [];
@@ -84,6 +84,16 @@ class PendingCall {
     this.#wake = undefined;
     this.#ctx = undefined;
     this.expiry = undefined;
+  }
+
+  /** Made when first needed: most calls never wait for an answer, and never need one. */
+  get id(): string {
+    return (this.#id ??= randomUUID());
+  }
+
+  /** Whether it was ever given an id (so it may be in the table). */
+  get named(): boolean {
+    return this.#id !== undefined;
   }
 
   start(forward: (options: ForwardOptions) => Promise<Result>): void {
@@ -240,7 +250,7 @@ export class InputRelay {
   }
 
   #keep(call: PendingCall): void {
-    if (!this.#calls.has(call.id)) {
+    if (!call.named || !this.#calls.has(call.id)) {
       if (this.#calls.size >= this.#maxPending) {
         call.cancel(new McpLocalError(LocalErrorCode.Overloaded, 'Too many calls wait for input'));
         throw new McpLocalError(LocalErrorCode.Overloaded, `${this.#maxPending} calls already wait for their callers' answers`);
@@ -258,7 +268,7 @@ export class InputRelay {
 
   #forget(call: PendingCall): void {
     clearTimeout(call.expiry);
-    this.#calls.delete(call.id);
+    if (call.named) this.#calls.delete(call.id);
   }
 
   /** Cancels every waiting call (the manager is closing). */

@@ -9,6 +9,7 @@
 import type { Progress, RequestOptions } from '../client/requests.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { Method } from '../protocol/methods.ts';
 import type { CallToolResult, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { McpError } from '../protocol/wire-errors.ts';
@@ -76,7 +77,9 @@ const META_NOISE = ['io.modelcontextprotocol/serverInfo'];
  */
 export function cleanResult(result: Result): Result {
   if (result.resultType === undefined && result.ttlMs === undefined && result.cacheScope === undefined && result._meta === undefined) return result;
-  const { resultType: _r, ttlMs: _t, cacheScope: _c, ...rest } = result;
+  const { resultType, ttlMs: _t, cacheScope: _c, ...rest } = result;
+  // A task handle stays one (tasks extension); 'complete' is the gateway's to add again.
+  if (resultType !== undefined && resultType !== 'complete') rest.resultType = resultType;
   const meta = rest._meta as Record<string, unknown> | undefined;
   if (meta !== undefined && META_NOISE.some((key) => key in meta)) {
     const kept = { ...meta };
@@ -342,6 +345,18 @@ export class McpManager {
       return split === undefined || !this.#upstreams.has(split.upstream) ? undefined : { upstream: split.upstream, ref: { type, uri: split.uri } };
     }
     return undefined;
+  }
+
+  /**
+   * Tasks extension: sends `tasks/get`, `tasks/update` or `tasks/cancel` for one of an
+   * upstream's tasks (its own task id), opted in to the extension for this request alone.
+   * The completed call's result inside a `tasks/get` answer is rewritten like any tool result.
+   */
+  async forwardTask(name: string, method: string, params: Params): Promise<Result> {
+    const result = cleanResult(await this.#request(name, method, params, { extensions: { [TASKS_EXTENSION]: {} } }, method === Method.TasksGet));
+    const inner = result.result;
+    if (typeof inner !== 'object' || inner === null) return result;
+    return { ...result, result: this.#catalog.rewriter(name).toolResult(cleanResult(inner as Result)) };
   }
 
   /** Sends one request to a named upstream through its policies. */

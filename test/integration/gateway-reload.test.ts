@@ -123,9 +123,47 @@ describe('tool search mode', () => {
       assert.equal(unknown.isError, true);
       assert.match(textOf(unknown), /Unknown tool: fx__nope/);
       // The manager's own API still lists everything.
-      assert.equal((await manager.listTools()).length, 310);
+      assert.equal((await manager.listTools()).length, 311);
     } finally {
       await close();
+      await manager.close();
+    }
+  });
+});
+
+describe('tasks through the gateway', () => {
+  it('a call the caller opts in to runs as the upstream\'s task; tasks/get and tasks/cancel reach it', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture() } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const tasks = { 'io.modelcontextprotocol/tasks': {} };
+    const { client, close } = await connectInMemory(server, { capabilities: { extensions: tasks } });
+    const plain = await connectInMemory(server);
+    try {
+      const tool = (await client.listTools()).find((t) => t.name === 'fx__work') as { execution?: { taskSupport?: string } };
+      assert.equal(tool.execution?.taskSupport, 'optional');
+      const handle = await client.request('tools/call', { name: 'fx__work', arguments: { ms: 50 } });
+      assert.equal(handle.resultType, 'task');
+      assert.match(handle.taskId as string, /^fx__/);
+      let task = await client.request('tasks/get', { taskId: handle.taskId });
+      for (let i = 0; i < 200 && task.status !== 'completed'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        task = await client.request('tasks/get', { taskId: handle.taskId });
+      }
+      assert.equal(task.status, 'completed');
+      assert.equal(task.taskId, handle.taskId);
+      const result = task.result as { content: Array<{ text?: string; uri?: string }> };
+      assert.equal(result.content[0].text, 'worked 50');
+      assert.equal(result.content[1].uri, 'fixture://fx__info', 'links in the task\'s result are namespaced too');
+      const long = await client.request('tools/call', { name: 'fx__work', arguments: { ms: 60_000 } });
+      await client.request('tasks/cancel', { taskId: long.taskId });
+      assert.equal((await client.request('tasks/get', { taskId: long.taskId })).status, 'cancelled');
+      // A caller that did not opt in gets the plain result.
+      assert.equal(textOf(await plain.client.callTool('fx__work', { ms: 1 })), 'worked 1');
+    } finally {
+      await close();
+      await plain.close();
       await manager.close();
     }
   });

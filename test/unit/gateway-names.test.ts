@@ -67,7 +67,7 @@ describe('the aggregate', () => {
     catalog.update('a', 'tools', { tools: [tool('read_file'), tool('write_file'), tool('list')], ...empty });
     catalog.update('b', 'tools', { tools: [tool('echo', { annotations: { readOnlyHint: true } }), tool('secret_x'), tool('echo', { description: 'again' })], ...empty });
     assert.deepEqual(catalog.tools().map((route) => route.wire.name), ['b__echo', 'a__read_file', 'a__list']);
-    assert.deepEqual(catalog.tool('b__echo'), { upstream: 'b', name: 'echo', wire: tool('b__echo', { annotations: { readOnlyHint: true } }), safe: true });
+    assert.deepEqual(catalog.tool('b__echo'), { upstream: 'b', name: 'echo', wire: tool('b__echo', { annotations: { readOnlyHint: true } }), safe: true, taskSupport: 'forbidden' });
     assert.equal(catalog.tool('a__read_file')?.safe, false);
     assert.deepEqual(catalog.collisions(), [{ kind: 'tool', name: 'b__echo', upstream: 'b', reason: 'b lists b__echo more than once; the first is kept' }]);
     catalog.clear('b');
