@@ -20,7 +20,8 @@ import type { RequestContext } from '../server/context.ts';
 import type { ServerCore } from '../server/core.ts';
 import { complete } from '../server/handlers/completion.ts';
 import { callTool } from '../server/handlers/tools.ts';
-import { readResource } from '../server/handlers/resources.ts';
+import { readResource, subscribe, unsubscribe } from '../server/handlers/resources.ts';
+import { listen } from '../server/handlers/subscriptions.ts';
 import { Round } from '../server/mrtr.ts';
 import type { PromptOutput } from '../server/prompts.ts';
 import type { ReadOutput } from '../server/resources.ts';
@@ -67,7 +68,7 @@ export class Gateway {
   readonly #problems: Map<string, Collision>;
   /** Calls in flight that asked for log messages, by upstream (logs carry no request id). */
   readonly #logging: Map<string, Set<RequestContext>>;
-  readonly #unsubscribe: () => void;
+  readonly #detach: () => void;
   #index: ToolIndex | undefined;
 
   constructor(server: McpServer, manager: McpManager) {
@@ -80,10 +81,13 @@ export class Gateway {
     server.method(Method.ResourcesRead, (core, params, ctx) => this.#readResource(core, params, ctx), { cache: 'read' });
     server.method(Method.CompletionComplete, (core, params) => this.#complete(core, params));
     server.method(Method.ToolsCall, (core, params, ctx) => this.#callToolMethod(core, params, ctx));
+    server.method(Method.ResourcesSubscribe, (core, params, ctx) => this.#subscribe(core, params, ctx), { era: Era.Legacy });
+    server.method(Method.ResourcesUnsubscribe, (core, params, ctx) => this.#unsubscribe(core, params, ctx), { era: Era.Legacy });
+    server.method(Method.SubscriptionsListen, (core, params, ctx) => this.#listen(core, params, ctx), { era: Era.Modern });
     for (const method of [Method.TasksGet, Method.TasksUpdate, Method.TasksCancel]) {
       server.method(method, (core, params, ctx) => this.#taskMethod(method, core, params, ctx), { era: Era.Modern });
     }
-    this.#unsubscribe = manager.subscribe({
+    this.#detach = manager.subscribe({
       onChange: (kind) => this.#sync(kind),
       onResourceUpdated: (uri) => server.resourceUpdated(uri),
       onNotification: (upstream, notification) => this.#upstreamNotification(upstream, notification),
@@ -99,7 +103,7 @@ export class Gateway {
 
   /** Stops following the manager (the server keeps what it has). */
   detach(): void {
-    this.#unsubscribe();
+    this.#detach();
   }
 
   // ---- keeping the registries in step with the aggregate ---------------------------------------
@@ -275,6 +279,41 @@ export class Gateway {
     const { _meta: _ignored, ...rest } = params;
     const result = await this.manager.forwardTask(split.upstream, method, { ...rest, taskId: split.name });
     return typeof result.taskId === 'string' ? { ...result, taskId: this.manager.namespace.name(split.upstream, result.taskId) } : result;
+  }
+
+  // ---- resource updates -----------------------------------------------------------------
+
+  /**
+   * Legacy `resources/subscribe`: recorded in the session as always, and an upstream's
+   * resource is followed upstream too. A session that ends without unsubscribing leaves its
+   * upstream following the resource (bounded per upstream); updates nobody wants are dropped.
+   */
+  #subscribe(core: ServerCore, params: Params, ctx: RequestContext): Result {
+    const { uri } = params;
+    const fresh = typeof uri === 'string' && ctx.session?.subscriptions?.has(uri) !== true;
+    const result = subscribe(core, params, ctx);
+    if (fresh) this.manager.followResource(uri as string);
+    return result;
+  }
+
+  #unsubscribe(core: ServerCore, params: Params, ctx: RequestContext): Result {
+    const { uri } = params;
+    const held = typeof uri === 'string' && ctx.session?.subscriptions?.has(uri) === true;
+    const result = unsubscribe(core, params, ctx);
+    if (held) this.manager.unfollowResource(uri as string);
+    return result;
+  }
+
+  /** Modern `subscriptions/listen`: the upstream resources it names are followed while it is open. */
+  async #listen(core: ServerCore, params: Params, ctx: RequestContext): Promise<Result> {
+    const filter = params.notifications;
+    const wanted = isObject(filter) && Array.isArray(filter.resourceSubscriptions) ? filter.resourceSubscriptions : [];
+    const followed = [...new Set(wanted.filter((uri): uri is string => typeof uri === 'string'))].filter((uri) => this.manager.followResource(uri));
+    try {
+      return await listen(core, params, ctx, this.server.closingSignal);
+    } finally {
+      for (const uri of followed) this.manager.unfollowResource(uri);
+    }
   }
 
   /** `resources/read`: namespaced URIs go to their upstream, others to the server's own resources. */

@@ -111,6 +111,8 @@ export class McpManager {
   #closed: boolean;
   /** Upstreams being drained after a reload, closed once their calls end. */
   readonly #draining: Set<Promise<void>>;
+  /** How many callers follow each namespaced resource URI. */
+  readonly #followers: Map<string, number>;
 
   constructor(config: ManagerConfig | ManagerSpec, listeners: ManagerListeners = {}) {
     this.#spec = toSpec(config);
@@ -122,6 +124,7 @@ export class McpManager {
     this.#started = undefined;
     this.#closed = false;
     this.#draining = new Set();
+    this.#followers = new Map();
     for (const spec of this.#spec.upstreams) if (spec.enabled) this.#upstreams.set(spec.name, this.#makeUpstream(spec));
   }
 
@@ -345,6 +348,34 @@ export class McpManager {
       return split === undefined || !this.#upstreams.has(split.upstream) ? undefined : { upstream: split.upstream, ref: { type, uri: split.uri } };
     }
     return undefined;
+  }
+
+  /**
+   * One more caller follows a namespaced resource: its upstream is asked for updates
+   * (`resources/subscribe`, or the resource in its `subscriptions/listen`) when it is the
+   * first. Returns false for a URI of no upstream, or one the upstream cannot follow more of.
+   */
+  followResource(uri: string): boolean {
+    const split = this.namespace.splitUri(uri);
+    const upstream = split === undefined ? undefined : this.#upstreams.get(split.upstream);
+    if (upstream === undefined) return false;
+    const count = this.#followers.get(uri) ?? 0;
+    if (count === 0 && !upstream.subscribe(split!.uri)) return false;
+    this.#followers.set(uri, count + 1);
+    return true;
+  }
+
+  /** One caller less follows it; the last one gone, the upstream is told. */
+  unfollowResource(uri: string): void {
+    const count = this.#followers.get(uri);
+    if (count === undefined) return;
+    if (count > 1) {
+      this.#followers.set(uri, count - 1);
+      return;
+    }
+    this.#followers.delete(uri);
+    const split = this.namespace.splitUri(uri);
+    if (split !== undefined) this.#upstreams.get(split.upstream)?.unsubscribe(split.uri);
   }
 
   /**

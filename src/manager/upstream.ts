@@ -65,6 +65,9 @@ export interface UpstreamEvents {
   onState?(upstream: Upstream): void;
 }
 
+/** Resources one upstream is asked to send updates of, at most. */
+const MAX_SUBSCRIPTIONS = 1000;
+
 /** A connection that lived this long proves the server starts: the backoff starts over. */
 const STABLE_MS = 10_000;
 const LIST_CHANGED: Record<string, CatalogKind> = {
@@ -99,6 +102,10 @@ export class Upstream {
   #failed: number;
   #inflight: number;
   #idle: Array<() => void>;
+  /** Its own resource URIs the gateway's callers follow (`notifications/resources/updated`). */
+  readonly #subscriptions: Set<string>;
+  /** The modern upstream's open `subscriptions/listen`, replaced when the URIs change. */
+  #listening: AbortController | undefined;
 
   constructor(spec: UpstreamSpec, events: UpstreamEvents) {
     this.spec = spec;
@@ -123,6 +130,8 @@ export class Upstream {
     this.#failed = 0;
     this.#inflight = 0;
     this.#idle = [];
+    this.#subscriptions = new Set();
+    this.#listening = undefined;
   }
 
   get state(): UpstreamState {
@@ -262,6 +271,7 @@ export class Upstream {
       clearTimeout(timer);
     }
     if (client.era === 'modern') this.#listen(client);
+    else for (const uri of this.#subscriptions) this.#subscribeLegacy(client, uri, true);
     return client;
   }
 
@@ -308,14 +318,51 @@ export class Upstream {
     }
   }
 
-  /** Modern upstreams send list changes on a `subscriptions/listen` request kept open. */
+  /**
+   * Modern upstreams send list changes, and updates of the resources followed, on a
+   * `subscriptions/listen` request kept open; a new set of resources opens a new one.
+   */
   #listen(client: McpClient): void {
-    const notifications = { toolsListChanged: true, resourcesListChanged: true, promptsListChanged: true };
-    client.request(Method.SubscriptionsListen, { notifications }, { timeoutMs: 0 }).then(
+    this.#listening?.abort();
+    const listening = (this.#listening = new AbortController());
+    const notifications: Params = { toolsListChanged: true, resourcesListChanged: true, promptsListChanged: true };
+    if (this.#subscriptions.size > 0 && client.serverCapabilities.resources?.subscribe) notifications.resourceSubscriptions = [...this.#subscriptions];
+    client.request(Method.SubscriptionsListen, { notifications }, { timeoutMs: 0, signal: listening.signal }).then(
       () => undefined,
-      // It ends with the connection (or the server cannot do it): nothing to do either way.
+      // It ends with the connection, or is replaced (or the server cannot do it): nothing to do.
       () => undefined,
     );
+  }
+
+  #subscribeLegacy(client: McpClient, uri: string, on: boolean): void {
+    if (!client.serverCapabilities.resources?.subscribe) return;
+    client.request(on ? Method.ResourcesSubscribe : Method.ResourcesUnsubscribe, { uri }).then(
+      () => undefined,
+      (error: unknown) => this.#noteError(new Error(`${on ? 'subscribing to' : 'unsubscribing from'} ${uri} failed: ${(error as Error).message}`)),
+    );
+  }
+
+  /**
+   * Follows one of its resources for the gateway's callers; false when it already follows
+   * {@link MAX_SUBSCRIPTIONS}. Applied to the connection now, and to every new one.
+   */
+  subscribe(uri: string): boolean {
+    if (this.#subscriptions.has(uri)) return true;
+    if (this.#subscriptions.size >= MAX_SUBSCRIPTIONS) return false;
+    this.#subscriptions.add(uri);
+    this.#applySubscriptions(uri, true);
+    return true;
+  }
+
+  unsubscribe(uri: string): void {
+    if (this.#subscriptions.delete(uri)) this.#applySubscriptions(uri, false);
+  }
+
+  #applySubscriptions(uri: string, on: boolean): void {
+    const client = this.#client;
+    if (client === undefined) return;
+    if (client.era === 'modern') this.#listen(client);
+    else this.#subscribeLegacy(client, uri, on);
   }
 
   #notification(client: McpClient, notification: JsonRpcNotification): void {

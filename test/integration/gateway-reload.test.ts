@@ -123,7 +123,7 @@ describe('tool search mode', () => {
       assert.equal(unknown.isError, true);
       assert.match(textOf(unknown), /Unknown tool: fx__nope/);
       // The manager's own API still lists everything.
-      assert.equal((await manager.listTools()).length, 311);
+      assert.equal((await manager.listTools()).length, 312);
     } finally {
       await close();
       await manager.close();
@@ -164,6 +164,57 @@ describe('tasks through the gateway', () => {
     } finally {
       await close();
       await plain.close();
+      await manager.close();
+    }
+  });
+});
+
+describe('resource updates through the gateway', () => {
+  it('a caller of either era that subscribes hears of an upstream\'s resource changes, from upstreams of either era', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture(), fl: fixture([], { era: 'legacy' }) } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const heard = (era: 'modern' | 'legacy') => {
+      const uris: string[] = [];
+      let wake: (() => void) | undefined;
+      const options = {
+        era,
+        onNotification: (n: JsonRpcNotification) => {
+          if (n.method !== 'notifications/resources/updated') return;
+          uris.push(n.params?.uri as string);
+          wake?.();
+        },
+      };
+      const next = () => new Promise<void>((resolve) => (wake = resolve));
+      return { uris, options, next };
+    };
+    const legacyHeard = heard('legacy');
+    const modernHeard = heard('modern');
+    const legacy = await connectInMemory(server, legacyHeard.options);
+    const modernPair = await connectInMemory(server, modernHeard.options);
+    try {
+      for (const uri of ['fixture://fx__info', 'fixture://fl__info']) await legacy.client.request('resources/subscribe', { uri });
+      void modernPair.client.request('subscriptions/listen', { notifications: { resourceSubscriptions: ['fixture://fl__info'] } }, { timeoutMs: 0 }).catch(() => undefined);
+      await new Promise((resolve) => setImmediate(resolve));
+      let next = legacyHeard.next();
+      await legacy.client.callTool('fx__touch', { uri: 'fixture://info' });
+      await next;
+      assert.deepEqual(legacyHeard.uris, ['fixture://fx__info']);
+      const both = Promise.all([legacyHeard.next(), modernHeard.next()]);
+      await legacy.client.callTool('fl__touch', { uri: 'fixture://info' });
+      await both;
+      assert.deepEqual(legacyHeard.uris, ['fixture://fx__info', 'fixture://fl__info']);
+      assert.deepEqual(modernHeard.uris, ['fixture://fl__info']);
+      await legacy.client.request('resources/unsubscribe', { uri: 'fixture://fx__info' });
+      next = legacyHeard.next();
+      await legacy.client.callTool('fx__touch', { uri: 'fixture://info' });
+      await legacy.client.callTool('fl__touch', { uri: 'fixture://info' });
+      await next;
+      assert.deepEqual(legacyHeard.uris.slice(2), ['fixture://fl__info'], 'no update for the resource unsubscribed');
+    } finally {
+      await legacy.close();
+      await modernPair.close();
       await manager.close();
     }
   });
