@@ -107,10 +107,10 @@ export function renderReadmeSection(run: RunInfo, env: Environment, workloads: r
     out.push('', 'Where mcp-core is behind:', '');
     for (const b of behind) out.push(`- ${behindSentence(b)}`);
   }
-  const missed = targets.filter((t) => t.pass === false);
+  const missed = targets.filter((t) => t.pass === false || t.pass === 'tie');
   if (missed.length > 0) {
-    out.push('', 'Targets missed in this run:', '');
-    for (const t of missed) out.push(`- ${t.target}: ${t.measured}.`);
+    out.push('', 'Targets not met in this run (missed, or a tie: the target lies inside the spread of the runs):', '');
+    for (const t of missed) out.push(`- ${t.target}: ${t.pass === 'tie' ? 'tie, ' : 'missed, '}${t.measured}.`);
   }
   return out.join('\n');
 }
