@@ -82,7 +82,10 @@ export async function measureRows(workload: string, specs: readonly RowSpec[], r
           trial = { value: NaN, metrics: {}, errors: 0, problems: [], failure: (error as Error).message };
         }
         const cpu = meter();
-        if (state.subject.pid !== undefined) Object.assign(trial.metrics, { serverCpu: cpu.server, generatorCpu: cpu.generator, othersCpu: cpu.others });
+        if (state.subject.pid !== undefined) {
+          // Throughput per core-second the server used: steadier than the raw rate when other work takes its core.
+          Object.assign(trial.metrics, { serverCpu: cpu.server, generatorCpu: cpu.generator, othersCpu: cpu.others, perServerCore: trial.value / cpu.server });
+        }
         state.trials.push(trial);
         if (trial.failure !== undefined) {
           state.failure = trial.failure;
