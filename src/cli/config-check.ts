@@ -2,7 +2,8 @@
  * `mcp-core config check FILE [FILE...]`: loads the files the way `serve --config FILE ...`
  * would (defaults, then the files in order, then MCP__ variables) and prints the settings
  * that result. Secrets (settings the schema marks `writeOnly`) are shown as "(hidden)".
- * A bad setting fails the same way serve fails: a message naming it, and exit code 2.
+ * A bad setting, or TLS files that do not load, fail the way serve fails: a message naming
+ * it, and exit code 2.
  */
 import { loadConfig, type Config } from '../config/config.ts';
 import { CONFIG_SCHEMA } from '../config/schema.ts';
@@ -15,6 +16,8 @@ export function showConfig(config: Config): string {
 
 export async function checkConfigCommand(files: readonly string[]): Promise<void> {
   const config = await loadConfig(files);
+  // The TLS files are read and paired as serve would, so a bad certificate fails here first.
+  if (config.tls.certFile !== undefined) await (await import('./tls-setup.ts')).httpsOptions(config.tls);
   if (Object.keys(config.mcpServers).length > 0) {
     // What the schema cannot say about upstreams (command or url, ${VAR}s that are set).
     const { resolveManagerConfig } = await import('../manager/config.ts');

@@ -138,6 +138,9 @@ describe('TLS', () => {
     const mismatch = (await serve({ MCP__TLS__CERTFILE: one.certFile, MCP__TLS__KEYFILE: two.keyFile })) as { code: number; stderr: string };
     assert.equal(mismatch.code, 2);
     assert.match(mismatch.stderr, /^mcp-core: tls: .*key values mismatch/);
+    const checked = (await run(process.execPath, [CLI, 'config', 'check', '/dev/null'], { env: { ...process.env, MCP__TLS__CERTFILE: one.certFile, MCP__TLS__KEYFILE: two.keyFile } }).catch((e) => e)) as { code: number; stderr: string };
+    assert.equal(checked.code, 2, 'config check loads the TLS files as serve would');
+    assert.match(checked.stderr, /tls: .*key values mismatch/);
     const halfSet = (await serve({ MCP__TLS__CERTFILE: one.certFile })) as { code: number; stderr: string };
     assert.equal(halfSet.code, 2);
     assert.match(halfSet.stderr, /MCP__TLS__CERTFILE: tls\.certFile needs tls\.keyFile as well/);
