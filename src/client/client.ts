@@ -8,7 +8,6 @@
  */
 import {
   classify,
-  errorResponse,
   MessageKind,
   type JsonRpcMessage,
   type JsonRpcNotification,
@@ -35,7 +34,8 @@ import type {
 import { isLegacyVersion, LATEST_LEGACY_VERSION, MODERN_VERSION } from '../protocol/versions.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
-import { handlerFor, withHandlerCapabilities, type InputHandlers } from './input.ts';
+import { withHandlerCapabilities, type InputHandlers } from './input.ts';
+import { InputAnswers } from './input-answers.ts';
 import { PendingRequests, type Progress, type RequestOptions } from './requests.ts';
 import { ResultCache } from './result-cache.ts';
 import { RETRY_SAFE_METHODS, withRetries, type RetryOptions } from './retry.ts';
@@ -116,8 +116,7 @@ export class McpClient implements MessageReceiver {
   #resolveClosed!: (error: Error | undefined) => void;
   /** Aborted when the connection ends: the signal of every input handler follows it. */
   readonly #connection: AbortController;
-  /** Legacy server-to-client requests being answered, by the server's id, for cancellation. */
-  readonly #serving: Map<RequestId, AbortController>;
+  readonly #answers: InputAnswers;
   /**
    * Settles once the connection has ended, with the reason (as given to `onClose`): a manager
    * awaits it to learn at once that an upstream went away.
@@ -146,7 +145,7 @@ export class McpClient implements MessageReceiver {
     this.#closeError = undefined;
     this.#closeReason = undefined;
     this.#connection = new AbortController();
-    this.#serving = new Map();
+    this.#answers = new InputAnswers(options, this.#pending, this.#connection.signal);
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#cache = new ResultCache();
     this.#sessions = 0;
@@ -279,7 +278,7 @@ export class McpClient implements MessageReceiver {
         return result;
       }
       if (round >= rounds) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method} still needs input after ${rounds} rounds`);
-      const inputResponses = await this.#answer((result.inputRequests as InputRequests | undefined) ?? {}, options);
+      const inputResponses = await this.#answers.answerAll((result.inputRequests as InputRequests | undefined) ?? {}, options);
       current = { ...params, inputResponses };
       if (result.requestState !== undefined) current.requestState = result.requestState;
     }
@@ -353,30 +352,6 @@ export class McpClient implements MessageReceiver {
     this.#requireTransport().send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
   }
 
-  /** Modern era: answers the questions of an InputRequiredResult with `handlers` first. */
-  async #answer(requests: InputRequests, handlers: RequestOptions): Promise<Record<string, unknown>> {
-    const signal = handlers.signal ? AbortSignal.any([handlers.signal, this.#connection.signal]) : this.#connection.signal;
-    const entries = await Promise.all(
-      Object.entries(requests).map(async ([key, request]) => [key, await this.#serveInput(request.method, (request.params ?? {}) as Params, handlers, signal)] as const),
-    );
-    return Object.fromEntries(entries);
-  }
-
-  /**
-   * Answers one question (a modern input request or a legacy server-to-client request) with
-   * the request's own handler for it, else the client's.
-   */
-  async #serveInput(method: string, params: Params, handlers: InputHandlers | undefined, signal: AbortSignal): Promise<Result> {
-    const handler = (handlers && handlerFor(method, handlers)) ?? handlerFor(method, this.#options);
-    if (handler !== undefined) {
-      const context = { signal };
-      const answer = method === Method.RootsList ? (handler as (context: unknown) => unknown)(context) : handler(params as never, context);
-      return (await answer) as Result;
-    }
-    if (method === Method.Ping) return {};
-    throw new McpError(ErrorCode.MethodNotFound, `Client does not handle ${method}`);
-  }
-
   // ---- conveniences for the spec's methods -----------------------------------------------------
 
   /**
@@ -417,18 +392,18 @@ export class McpClient implements MessageReceiver {
     return this.request(Method.PromptsGet, { name, arguments: args }, options);
   }
 
-  complete(ref: Params, argument: { name: string; value: string }, context?: Record<string, string>): Promise<Result> {
-    return this.request(Method.CompletionComplete, context === undefined ? { ref, argument } : { ref, argument, context: { arguments: context } });
+  complete(ref: Params, argument: { name: string; value: string }, context?: Record<string, string>, options?: RequestOptions): Promise<Result> {
+    return this.request(Method.CompletionComplete, context === undefined ? { ref, argument } : { ref, argument, context: { arguments: context } }, options);
   }
 
   /** Legacy only: `ping`. */
-  ping(): Promise<Result> {
-    return this.request(Method.Ping);
+  ping(options?: RequestOptions): Promise<Result> {
+    return this.request(Method.Ping, {}, options);
   }
 
   /** Legacy only: sets the minimum level of log notifications. */
-  setLoggingLevel(level: LoggingLevel): Promise<Result> {
-    return this.request(Method.LoggingSetLevel, { level });
+  setLoggingLevel(level: LoggingLevel, options?: RequestOptions): Promise<Result> {
+    return this.request(Method.LoggingSetLevel, { level }, options);
   }
 
   async #collect<T>(method: string, key: string, options?: RequestOptions): Promise<T[]> {
@@ -488,7 +463,7 @@ export class McpClient implements MessageReceiver {
   #ended(reason: Error | undefined): void {
     if (this.#connection.signal.aborted) return;
     this.#connection.abort(reason);
-    this.#serving.clear();
+    this.#answers.clear();
     this.#resolveClosed(reason);
     this.#options.onClose?.(reason);
   }
@@ -497,13 +472,8 @@ export class McpClient implements MessageReceiver {
     this.#cache.invalidate(notification.method, notification.params);
     if (notification.method === Notification.Cancelled) {
       // The server withdrew one of its questions: its handler's signal aborts, no answer goes back.
-      const requestId = notification.params?.requestId as RequestId | undefined;
-      const serving = requestId === undefined ? undefined : this.#serving.get(requestId);
-      if (serving !== undefined) {
-        this.#serving.delete(requestId!);
-        serving.abort(notification.params?.reason);
-        return;
-      }
+      const requestId = notification.params?.requestId;
+      if ((typeof requestId === 'string' || typeof requestId === 'number') && this.#answers.withdraw(requestId, notification.params?.reason)) return;
     }
     if (notification.method === Notification.Progress) {
       const params = notification.params ?? {};
@@ -518,45 +488,8 @@ export class McpClient implements MessageReceiver {
 
   /** Legacy: answers a server-to-client request with the handlers of the request it belongs to. */
   async #serverRequest(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): Promise<void> {
-    const controller = new AbortController();
-    const handlers = this.#handlersOf(request, relatedRequestId);
-    const signals = [controller.signal, this.#connection.signal];
-    if (handlers !== 'ambiguous' && handlers?.signal) signals.push(handlers.signal);
-    const tracked = this.#serving.size < MAX_SERVED_REQUESTS && !this.#serving.has(request.id);
-    if (tracked) this.#serving.set(request.id, controller);
-    let response: JsonRpcResponse;
-    try {
-      if (handlers === 'ambiguous') {
-        throw new McpError(ErrorCode.InternalError, `Cannot tell which request ${request.method} belongs to: several requests in flight answer it`);
-      }
-      response = { jsonrpc: '2.0', id: request.id, result: await this.#serveInput(request.method, request.params ?? {}, handlers, AbortSignal.any(signals)) };
-    } catch (error) {
-      const wire = error instanceof McpError ? error.toWire() : { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Input handler failed' };
-      response = errorResponse(request.id, wire);
-    }
-    if (tracked) {
-      if (this.#serving.get(request.id) !== controller) return; // withdrawn by the server, or the connection ended
-      this.#serving.delete(request.id);
-    }
-    if (this.#transport?.state === 'open') this.#transport.send(response);
-  }
-
-  /**
-   * The handlers of the request a legacy server-to-client request belongs to (see input.ts for
-   * the rules): the transport's tie when it has one, else the progress token, else the only
-   * request with a handler for that method. `undefined` means the client's own handlers.
-   */
-  #handlersOf(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): RequestOptions | undefined | 'ambiguous' {
-    if (relatedRequestId !== undefined) return this.#pending.optionsOf(relatedRequestId);
-    const token = (request.params?._meta as Record<string, unknown> | undefined)?.progressToken;
-    if (typeof token === 'number' || typeof token === 'string') {
-      const options = this.#pending.optionsOf(token);
-      if (options !== undefined) return options;
-    }
-    const candidates = this.#pending.withHandlerFor(request.method);
-    if (candidates.length === 1) return candidates[0];
-    if (candidates.length > 1 && handlerFor(request.method, this.#options) === undefined) return 'ambiguous';
-    return undefined;
+    const response = await this.#answers.answerRequest(request, relatedRequestId);
+    if (response !== undefined && this.#transport?.state === 'open') this.#transport.send(response);
   }
 
   #requireTransport(): Transport {
@@ -565,12 +498,6 @@ export class McpClient implements MessageReceiver {
     return this.#transport;
   }
 }
-
-/**
- * Legacy server-to-client requests tracked for cancellation at once; past this, further ones
- * are still answered but cannot be withdrawn (the server cannot make the client hold more).
- */
-const MAX_SERVED_REQUESTS = 1024;
 
 /** Whether a failed server/discover probe means "legacy server": anything but a modern error. */
 function isLegacyFallback(error: unknown): boolean {

@@ -1,0 +1,119 @@
+/**
+ * Answers the server's questions for a client: the modern era's input requests (all of one
+ * InputRequiredResult at once) and the legacy era's server-to-client requests, each with the
+ * handlers of the request it belongs to (the rules are in input.ts), and the server's
+ * withdrawal of a question (`notifications/cancelled`) aborting its handler.
+ */
+import { errorResponse, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import { Method } from '../protocol/methods.ts';
+import type { InputRequests } from '../protocol/types.ts';
+import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
+import { handlerFor, type InputHandlers } from './input.ts';
+import type { PendingRequests, RequestOptions } from './requests.ts';
+
+type Result = Record<string, unknown>;
+
+/**
+ * Legacy server-to-client requests tracked for withdrawal at once; past this, further ones
+ * are still answered but cannot be withdrawn (the server cannot make the client hold more).
+ */
+const MAX_TRACKED = 1024;
+
+export class InputAnswers {
+  readonly #handlers: InputHandlers;
+  readonly #pending: PendingRequests;
+  /** Aborted when the connection ends. */
+  readonly #connection: AbortSignal;
+  /** Legacy server-to-client requests being answered, by the server's id. */
+  readonly #serving: Map<RequestId, AbortController>;
+
+  /** `handlers` are the client's own; `pending` holds the requests and their own handlers. */
+  constructor(handlers: InputHandlers, pending: PendingRequests, connection: AbortSignal) {
+    this.#handlers = handlers;
+    this.#pending = pending;
+    this.#connection = connection;
+    this.#serving = new Map();
+  }
+
+  /** Modern era: the `inputResponses` for the questions of one InputRequiredResult. */
+  async answerAll(requests: InputRequests, options: RequestOptions): Promise<Record<string, unknown>> {
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#connection]) : this.#connection;
+    const entries = await Promise.all(
+      Object.entries(requests).map(async ([key, request]) => [key, await this.#answer(request.method, (request.params ?? {}) as Params, options, signal)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  /**
+   * Legacy era: the response to a server-to-client request, or undefined when none must be
+   * sent (the server withdrew the question, or the connection ended).
+   */
+  async answerRequest(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): Promise<JsonRpcResponse | undefined> {
+    const controller = new AbortController();
+    const options = this.#optionsOf(request, relatedRequestId);
+    const signals = [controller.signal, this.#connection];
+    if (options !== 'ambiguous' && options?.signal) signals.push(options.signal);
+    const tracked = this.#serving.size < MAX_TRACKED && !this.#serving.has(request.id);
+    if (tracked) this.#serving.set(request.id, controller);
+    let response: JsonRpcResponse;
+    try {
+      if (options === 'ambiguous') {
+        throw new McpError(ErrorCode.InternalError, `Cannot tell which request ${request.method} belongs to: several requests in flight answer it`);
+      }
+      response = { jsonrpc: '2.0', id: request.id, result: await this.#answer(request.method, request.params ?? {}, options, AbortSignal.any(signals)) };
+    } catch (error) {
+      const wire = error instanceof McpError ? error.toWire() : { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Input handler failed' };
+      response = errorResponse(request.id, wire);
+    }
+    if (this.#connection.aborted) return undefined;
+    if (tracked) {
+      if (this.#serving.get(request.id) !== controller) return undefined; // withdrawn by the server
+      this.#serving.delete(request.id);
+    }
+    return response;
+  }
+
+  /** The server withdrew one of its questions: aborts its handler. False if none had that id. */
+  withdraw(requestId: RequestId, reason: unknown): boolean {
+    const serving = this.#serving.get(requestId);
+    if (serving === undefined) return false;
+    this.#serving.delete(requestId);
+    serving.abort(reason);
+    return true;
+  }
+
+  /** The connection ended (the connection signal has aborted every handler). */
+  clear(): void {
+    this.#serving.clear();
+  }
+
+  /** Answers one question with the request's own handler for it, else the client's. */
+  async #answer(method: string, params: Params, options: InputHandlers | undefined, signal: AbortSignal): Promise<Result> {
+    const handler = (options && handlerFor(method, options)) ?? handlerFor(method, this.#handlers);
+    if (handler !== undefined) {
+      const context = { signal };
+      const answer = method === Method.RootsList ? (handler as (context: unknown) => unknown)(context) : handler(params as never, context);
+      return (await answer) as Result;
+    }
+    if (method === Method.Ping) return {};
+    throw new McpError(ErrorCode.MethodNotFound, `Client does not handle ${method}`);
+  }
+
+  /**
+   * The options of the request a legacy server-to-client request belongs to: the transport's
+   * tie when it has one, else a matching progress token, else the only request with a handler
+   * for that method. Undefined means the client's own handlers.
+   */
+  #optionsOf(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): RequestOptions | undefined | 'ambiguous' {
+    if (relatedRequestId !== undefined) return this.#pending.optionsOf(relatedRequestId);
+    const token = (request.params?._meta as Record<string, unknown> | undefined)?.progressToken;
+    if (typeof token === 'number' || typeof token === 'string') {
+      const options = this.#pending.optionsOf(token);
+      if (options !== undefined) return options;
+    }
+    const candidates = this.#pending.withHandlerFor(request.method);
+    if (candidates.length === 1) return candidates[0];
+    if (candidates.length > 1 && handlerFor(request.method, this.#handlers) === undefined) return 'ambiguous';
+    return undefined;
+  }
+}
