@@ -14,6 +14,7 @@ import { Gateway } from '../manager/gateway.ts';
 import { McpManager, type ReloadReport } from '../manager/manager.ts';
 import type { ReadinessCheckResult } from '../observability/health.ts';
 import type { McpServer } from '../server/server.ts';
+import { notices } from './notices.ts';
 
 export interface RunningGateway {
   manager: McpManager;
@@ -25,8 +26,9 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** Gateway notices (upstreams, reloads) are for the operator: written at the default level, warn. */
 function log(message: string): void {
-  process.stderr.write(`mcp-core: gateway: ${message}\n`);
+  notices().warn({ component: 'gateway' }, message);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { parseCommandLine, USAGE, UsageError, type ServeArgs } from './args.ts';
+import { configureNotices, flushNotices, notices } from './notices.ts';
 import { serve } from './serve.ts';
 import { shutdownGracefully } from './shutdown.ts';
 import type { WorkerMessage } from './workers.ts';
@@ -36,7 +37,8 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     const { runPrimary } = await import('./workers.ts');
     const { host, port } = config.http;
     const { requestStateSecret, shutdownDeadlineMs } = config.server;
-    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port }, (url) => announce(`${url} (${config.workers} workers)`));
+    configureNotices({ level: config.logging.level, format: config.logging.format });
+    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port, metrics: config.metrics.enabled }, (url) => announce(`${url} (${config.workers} workers)`));
     return;
   }
   if (isWorker) {
@@ -52,16 +54,21 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   const stop = (reason: string) => {
     if (stopping) return hurry.abort();
     stopping = true;
-    const log = (line: string) => process.stderr.write(`mcp-core: ${line}\n`);
+    // Shutdown is worth an operator's attention: written at the default level (warn).
+    const log = (line: string) => notices().warn(line);
+    const exit = (code: number) => {
+      flushNotices();
+      process.exit(code);
+    };
     shutdownGracefully(serving, { reason, deadlineMs: config.server.shutdownDeadlineMs, hurry: hurry.signal, log }).then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
-        log(`shutdown failed: ${(error as Error)?.stack ?? String(error)}`);
-        process.exit(1);
+        notices().error({ err: error }, 'shutdown failed');
+        exit(1);
       },
     );
   };
-  const serving = await serve(config, { http, stdio, onStdioClose: () => stop('stdin closed'), files: args.config });
+  const serving = await serve(config, { http, stdio, worker: isWorker, onStdioClose: () => stop('stdin closed'), files: args.config });
   if (serving.url !== undefined) {
     if (isWorker) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
     else announce(serving.url);
@@ -106,6 +113,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`mcp-core: ${error.message}\n${error instanceof UsageError ? `\n${USAGE}` : ''}`);
     process.exit(2);
   }
-  process.stderr.write(`mcp-core: ${(error as Error)?.stack ?? String(error)}\n`);
+  notices().fatal({ err: error }, 'mcp-core stopped');
+  flushNotices();
   process.exit(1);
 });

@@ -15,6 +15,7 @@ import type { RunningGateway } from './gateway.ts';
 
 /** Capabilities a gateway declares from the start: its upstreams' entries may arrive later. */
 const GATEWAY_CAPABILITIES = { tools: {}, prompts: {}, resources: {}, completions: {} } as const;
+import { startObservability } from './observability.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -35,6 +36,8 @@ export interface Serving {
 export interface ServeOptions {
   http: boolean;
   stdio: boolean;
+  /** This process is a cluster worker (`--workers`). */
+  worker?: boolean;
   /** Called when the stdio client closes stdin: the stdio shutdown signal. */
   onStdioClose?: () => void;
   /** The config files, read again when a gateway reloads. */
@@ -55,7 +58,9 @@ export function createServer(config: Config, gateway = false): McpServer {
 
 export async function serve(config: Config, options: ServeOptions): Promise<Serving> {
   const gatewayMode = Object.keys(config.mcpServers).length > 0;
+  const observability = await startObservability(config, { http: options.http, worker: options.worker === true });
   const server = createServer(config, gatewayMode);
+  observability.observe(server);
   const closers: Array<(graceMs?: number) => Promise<void> | void> = [() => server.close()];
   const drainables: Drainable[] = [];
   // The upstreams are connected (or have failed their first attempt) before clients come.
@@ -89,7 +94,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       maxBodyBytes,
       sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions } : false,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
-      routes: health.routes(),
+      routes: { ...health.routes(), ...observability.routes },
       tls: tls === undefined ? undefined : await tls.httpsOptions(config.tls),
       headersTimeoutMs,
       requestTimeoutMs,
@@ -113,6 +118,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   }
   // Closed last: the transports stop first, then the upstreams and their processes.
   if (gateway !== undefined) closers.push(() => gateway.close());
+  // After the upstreams: their last spans and lines are still exported.
+  closers.push(() => observability.close());
   return {
     server,
     url,

@@ -7,6 +7,7 @@ import type { Server as TlsServer, TlsOptions } from 'node:tls';
 import type { Config } from '../config/config.ts';
 import { ConfigError } from '../config/config.ts';
 import { readTlsFiles, watchTlsFiles, type TlsFiles } from '../security/tls.ts';
+import { notices } from './notices.ts';
 
 type TlsSettings = Config['tls'];
 
@@ -36,6 +37,7 @@ export function reloadOnChange(settings: TlsSettings, server: Server): () => voi
   return watchTlsFiles(filesOf(settings), {
     intervalMs: settings.reloadCheckMs,
     apply: (options) => (server as unknown as TlsServer).setSecureContext(options),
-    report: (message) => process.stderr.write(`mcp-core: ${message}\n`),
+    // Certificate changes are for the operator: written at the default level, warn.
+    report: (message) => notices().warn({ component: 'tls' }, message),
   });
 }

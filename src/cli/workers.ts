@@ -8,6 +8,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { flushNotices, notices } from './notices.ts';
 
 const MAX_QUICK_CRASHES = 5;
 
@@ -41,6 +42,8 @@ export interface PrimaryOptions {
   /** Where the workers listen; port 0 picks a free port, once, for all of them. */
   host: string;
   port: number;
+  /** Answer the workers' requests for the metrics of the whole cluster. */
+  metrics?: boolean;
 }
 
 /**
@@ -50,6 +53,7 @@ export interface PrimaryOptions {
  */
 export async function runPrimary(options: PrimaryOptions, onListening: (url: string) => void): Promise<void> {
   const { workers, requestStateSecret, shutdownDeadlineMs } = options;
+  const onMetricsRequest = options.metrics ? (await import('../observability/cluster-metrics.ts')).primaryMetricsHandler() : undefined;
   // Port 0 is resolved here, not by each worker: node:cluster keys the shared listening socket
   // by the port asked for, and when every worker that asked for "0" has died it closes that
   // socket; replacements asking for "0" again would get a new random port behind the URL
@@ -69,8 +73,9 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
     const worker = cluster.fork(env);
     const started = Date.now();
     worker.on('message', (message: WorkerMessage) => {
+      onMetricsRequest?.(worker, message);
       if (message?.type !== 'listening') return;
-      if (replacing !== undefined) process.stderr.write(`mcp-core: worker ${worker.process.pid} is serving in place of ${replacing}\n`);
+      if (replacing !== undefined) notices().warn({ worker: worker.process.pid, replacing }, `worker ${worker.process.pid} is serving in place of ${replacing}`);
       if (!announced) {
         announced = true;
         onListening(message.url);
@@ -80,11 +85,11 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
       if (stopping) return;
       quickCrashes = Date.now() - started < 2000 ? quickCrashes + 1 : 0;
       if (quickCrashes >= MAX_QUICK_CRASHES) {
-        process.stderr.write(`mcp-core: workers keep crashing (last: ${signal ?? `code ${code}`}); giving up\n`);
+        notices().error({ signal, code }, 'workers keep crashing; giving up');
         stop(1);
         return;
       }
-      process.stderr.write(`mcp-core: worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another\n`);
+      notices().warn({ worker: worker.process.pid, signal, code }, `worker ${worker.process.pid} exited; starting another`);
       fork(worker.process.pid);
     });
     return worker;
@@ -98,15 +103,19 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
       return;
     }
     stopping = true;
+    const exit = () => {
+      flushNotices();
+      process.exit(code);
+    };
     const running = alive();
-    if (running.length === 0) process.exit(code);
+    if (running.length === 0) exit();
     let left = running.length;
     for (const worker of running) {
       worker.once('exit', (exitCode, signal) => {
         // A worker still starting has no handler yet and dies of the SIGTERM itself: with
         // nothing accepted, that is a clean stop too.
         if (signal === null ? exitCode !== 0 : signal !== 'SIGTERM') code = code || 1;
-        if (--left === 0) process.exit(code);
+        if (--left === 0) exit();
       });
       worker.process.kill('SIGTERM');
     }

@@ -18,6 +18,7 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { describeValue } from '../protocol/guards.ts';
 import { reportError } from '../protocol/error-report.ts';
+import { clientRequestChannel, type ClientRequestMessage } from './diagnostics.ts';
 import { extractHeaderParams } from '../protocol/header-params.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
@@ -330,6 +331,7 @@ export class McpClient implements MessageReceiver {
       meta[MetaKey.ClientInfo] = this.info;
     }
     if (options.onProgress) meta[MetaKey.ProgressToken] = id;
+    if (clientRequestChannel.hasSubscribers) clientRequestChannel.publish({ method, meta } satisfies ClientRequestMessage);
     const message: JsonRpcRequest = {
       jsonrpc: '2.0',
       id,

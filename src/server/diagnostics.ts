@@ -24,7 +24,7 @@
  *   error() {},
  * });
  */
-import diagnostics_channel, { type TracingChannel } from 'node:diagnostics_channel';
+import diagnostics_channel, { type TracingChannel, type TracingChannelSubscribers } from 'node:diagnostics_channel';
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.ts';
 import type { Exchange } from '../transport/exchange.ts';
 import type { RequestContext } from './context.ts';
@@ -35,6 +35,8 @@ import type { RegisteredTool } from './tools.ts';
 interface Traced<Result> {
   /** `performance.now()` when the run started. */
   readonly startedAt: number;
+  /** `performance.now()` when it settled (0 until then): every subscriber sees the same duration. */
+  settledAt: number;
   /** What the run returned or resolved with, once `settled` (undefined until then). */
   result: Result | undefined;
   /** What the run threw or rejected with, if it did. */
@@ -55,6 +57,7 @@ export class DispatchMessage implements Traced<JsonRpcResponse | undefined> {
   /** `exchange.session` is the legacy session (undefined: modern), `exchange.auth` the caller. */
   readonly exchange: Exchange;
   readonly startedAt: number;
+  settledAt: number;
   result: JsonRpcResponse | undefined;
   error: unknown;
   settled: boolean;
@@ -64,6 +67,7 @@ export class DispatchMessage implements Traced<JsonRpcResponse | undefined> {
     this.request = request;
     this.exchange = exchange;
     this.startedAt = performance.now();
+    this.settledAt = 0;
     this.result = undefined;
     this.error = undefined;
     this.settled = false;
@@ -82,6 +86,7 @@ export class ToolMessage implements Traced<unknown> {
   /** The request's context: `method`, `id`, `meta`, `auth`, `session`, `taskId`. */
   readonly context: RequestContext;
   readonly startedAt: number;
+  settledAt: number;
   result: unknown;
   error: unknown;
   settled: boolean;
@@ -91,6 +96,7 @@ export class ToolMessage implements Traced<unknown> {
     this.arguments = args;
     this.context = context;
     this.startedAt = performance.now();
+    this.settledAt = 0;
     this.result = undefined;
     this.error = undefined;
     this.settled = false;
@@ -99,6 +105,26 @@ export class ToolMessage implements Traced<unknown> {
 
 export const dispatchChannel: TracingChannel<unknown, DispatchMessage> = diagnostics_channel.tracingChannel('mcp-core:dispatch');
 export const toolChannel: TracingChannel<unknown, ToolMessage> = diagnostics_channel.tracingChannel('mcp-core:tool');
+
+/**
+ * Subscribers that call `done` once per run, when it has settled: at `end` for a synchronous
+ * run, at `asyncEnd` otherwise.
+ *
+ * @example
+ * const subscribers = whenSettled<DispatchMessage>((m) => console.error(m.request.method, m.settledAt - m.startedAt));
+ * dispatchChannel.subscribe(subscribers);
+ */
+export function whenSettled<M extends { settled: boolean }>(done: (message: M) => void): TracingChannelSubscribers<M> {
+  return {
+    start() {},
+    end(message) {
+      if (message.settled) done(message);
+    },
+    asyncStart() {},
+    asyncEnd: done,
+    error() {},
+  };
+}
 
 /**
  * Runs `work` with its events published on `channel`; synchronous when `work` is. Only
@@ -114,6 +140,7 @@ function run<T, M extends Traced<T> & object>(channel: TracingChannel<unknown, M
     out = work();
   } catch (error) {
     message.error = error;
+    message.settledAt = performance.now();
     message.settled = true;
     channel.error.publish(message);
     channel.end.publish(message);
@@ -121,6 +148,7 @@ function run<T, M extends Traced<T> & object>(channel: TracingChannel<unknown, M
   }
   if (!(out instanceof Promise)) {
     message.result = out;
+    message.settledAt = performance.now();
     message.settled = true;
     channel.end.publish(message);
     return out;
@@ -129,14 +157,16 @@ function run<T, M extends Traced<T> & object>(channel: TracingChannel<unknown, M
   return out.then(
     (result) => {
       message.result = result;
-      message.settled = true;
+      message.settledAt = performance.now();
+    message.settled = true;
       channel.asyncStart.publish(message);
       channel.asyncEnd.publish(message);
       return result;
     },
     (error: unknown) => {
       message.error = error;
-      message.settled = true;
+      message.settledAt = performance.now();
+    message.settled = true;
       channel.error.publish(message);
       channel.asyncStart.publish(message);
       channel.asyncEnd.publish(message);

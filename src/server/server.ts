@@ -146,9 +146,13 @@ export class McpServer {
     if (!this.#pipeline.empty) this.#composeUnknown();
   }
 
-  /** Whether this server serves `method` (in either era); interceptors may serve others. */
+  /**
+   * Whether `method` is one this server knows: a method it serves (in either era), or one an
+   * interceptor's method filter names. Client-chosen names that are neither share one label
+   * in metrics and traces.
+   */
   hasMethod(method: string): boolean {
-    return this.#methods.has(method);
+    return this.#methods.has(method) || this.#unknownChains?.has(method) === true;
   }
 
   /**

@@ -10,6 +10,8 @@ export const CLI = join(ROOT, 'src/cli/main.ts');
 export interface RunningServer {
   url: string;
   process: ChildProcess;
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -22,8 +24,8 @@ export function startHttpServer(script: string, args: string[]): Promise<Running
  * Starts `command <args>` and waits for the first http:// URL it prints; `stop()` sends
  * `stopSignal` (SIGTERM by default).
  */
-export async function startUrlServer(command: string, args: string[], stopSignal: NodeJS.Signals = 'SIGTERM'): Promise<RunningServer> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startUrlServer(command: string, args: string[], stopSignal: NodeJS.Signals = 'SIGTERM', env?: NodeJS.ProcessEnv): Promise<RunningServer> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const lines = createInterface({ input: child.stdout! });
@@ -44,6 +46,7 @@ export async function startUrlServer(command: string, args: string[], stopSignal
   return {
     url,
     process: child,
+    stderr: () => stderr,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -53,9 +56,9 @@ export async function startUrlServer(command: string, args: string[], stopSignal
   };
 }
 
-/** `mcp-core serve --demo` over HTTP on a free loopback port. */
-export function startDemoHttp(extra: string[] = []): Promise<RunningServer> {
-  return startHttpServer(CLI, ['serve', '--demo', '--http', '127.0.0.1:0', ...extra]);
+/** `mcp-core serve --demo` over HTTP on a free loopback port; `env` is added to this process's. */
+export function startDemoHttp(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+  return startUrlServer(process.execPath, [CLI, 'serve', '--demo', '--http', '127.0.0.1:0', ...extra], 'SIGTERM', { ...process.env, ...env });
 }
 
 /** The pids of a process's children (the workers of `serve --workers N`), in ascending order. */

@@ -55,7 +55,7 @@ describe('--workers', () => {
       // (the primary learns of a death a little after the exit: it may still hand a connection
       // to the dead one until then).
       for (const pid of workers) {
-        const replaced = primaryLogs(server.process, new RegExp(`worker \\d+ is serving in place of ${pid}$`));
+        const replaced = primaryLogs(server.process, new RegExp(`worker \\d+ is serving in place of ${pid}\\b`));
         process.kill(pid, 'SIGKILL');
         await replaced;
       }

@@ -21,11 +21,11 @@ import { tls } from './tls.ts';
 
 import { stdio } from './stdio.ts';
 
-// import logging
+import { logging } from './logging.ts';
 
-// import metrics
+import { metrics } from './metrics.ts';
 
-// import tracing
+import { tracing } from './tracing.ts';
 
 // import store
 
@@ -52,11 +52,11 @@ export const SECTIONS = {
 
   stdio,
 
-  // logging,
+  logging,
 
-  // metrics,
+  metrics,
 
-  // tracing,
+  tracing,
 
   // store,
 

@@ -1,0 +1,79 @@
+/**
+ * Logs, metrics and traces for `mcp-core serve`, from the `logging`, `metrics` and `tracing`
+ * settings. Each is loaded only when switched on; off, nothing subscribes to the diagnostics
+ * channels and requests pay nothing.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigError, type Config } from '../config/config.ts';
+import type { McpServer } from '../server/server.ts';
+import { configureNotices, logErrorReports, notices } from './notices.ts';
+
+type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface Observability {
+  /** Routes to serve beside the MCP endpoint (the metrics endpoint). */
+  routes: Record<string, Route>;
+  /** Counts `server`'s sessions and tasks in the metrics. */
+  observe(server: McpServer): void;
+  /** Stops, exporting the spans still pending. */
+  close(): Promise<void>;
+}
+
+const VERBOSE = new Set(['info', 'debug', 'trace']);
+
+export interface ObservabilityOptions {
+  /** Whether HTTP is served (metrics need it). */
+  http: boolean;
+  /** A cluster worker: metrics are gathered across workers by the primary. */
+  worker: boolean;
+}
+
+export async function startObservability(config: Config, options: ObservabilityOptions): Promise<Observability> {
+  const { logging, metrics: metricsSettings, tracing } = config;
+  configureNotices({ level: logging.level, format: logging.format });
+  logErrorReports();
+  const stops: Array<() => void | Promise<void>> = [];
+  const observed: Array<(server: McpServer) => void> = [];
+  const routes: Record<string, Route> = {};
+
+  if (tracing.enabled && process.env.OTEL_SDK_DISABLED !== 'true') {
+    const [{ startOtelSdk, OtelConfigError }, { traceRequests }] = await Promise.all([import('../observability/otel-sdk.ts'), import('../observability/tracing.ts')]);
+    const sdk = await startOtelSdk({ serviceName: tracing.serviceName, defaultServiceName: config.server.name, serviceVersion: config.server.version }).catch((error: unknown) => {
+      throw error instanceof OtelConfigError ? new ConfigError(error.message) : error;
+    });
+    const stop = traceRequests(sdk);
+    stops.push(stop, () => sdk.shutdown());
+  }
+
+  if (VERBOSE.has(logging.level)) {
+    const { logRequests } = await import('../observability/request-log.ts');
+    stops.push(logRequests(notices()));
+  }
+
+  if (metricsSettings.enabled) {
+    if (!options.http) {
+      notices().warn('metrics.enabled has no effect without HTTP: the metrics endpoint is served on the HTTP listener');
+    } else {
+      const { McpMetrics } = await import('../observability/metrics.ts');
+      const metrics = new McpMetrics({ processMetrics: metricsSettings.processMetrics, durationBuckets: metricsSettings.durationBuckets });
+      observed.push((server) => metrics.observeServer(server));
+      if (options.worker) {
+        const { clusterMetricsRoute } = await import('../observability/cluster-metrics.ts');
+        routes[metricsSettings.path] = clusterMetricsRoute(metrics.registry);
+      } else {
+        routes[metricsSettings.path] = metrics.route();
+      }
+      stops.push(() => metrics.close());
+    }
+  }
+
+  return {
+    routes,
+    observe: (server) => {
+      for (const observe of observed) observe(server);
+    },
+    close: async () => {
+      for (const stop of stops.reverse()) await stop();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/** `metrics`: Prometheus metrics on the HTTP listener. */
+export const metrics = {
+  type: 'object',
+  description: 'Prometheus metrics (prom-client), served on the HTTP listener outside the MCP path and outside auth. With workers, one scrape shows all of them.',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    enabled: { type: 'boolean', default: false, description: 'Count requests and serve GET on metrics.path.' },
+    path: { type: 'string', pattern: '^/', default: '/metrics', description: 'Path of the metrics endpoint.' },
+    processMetrics: { type: 'boolean', default: true, description: 'Also export Node process metrics (CPU, memory, event loop lag, GC).' },
+    durationBuckets: {
+      type: 'array',
+      items: { type: 'number', exclusiveMinimum: 0 },
+      minItems: 1,
+      default: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      description: 'Upper bounds in seconds of the mcp_request_duration_seconds histogram buckets.',
+    },
+  },
+} as const;

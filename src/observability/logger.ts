@@ -1,0 +1,98 @@
+/**
+ * Structured logs with pino, on stderr by default (under stdio, stdout carries only MCP).
+ * Every line written while a request is being served carries that request's `requestId` and
+ * `traceId` (see request-log.ts); the server's own notices (unexpected errors, failures of
+ * background work) are written here too once {@link logErrors} is on.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
+import { errorChannel, type ErrorReport } from '../protocol/error-report.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LoggingOptions {
+  /** Least severe level written. Default `warn`. */
+  level?: LogLevel;
+  /** `auto` (default): pretty when the destination is a terminal, JSON otherwise. */
+  format?: 'auto' | 'json' | 'pretty';
+  /** A file descriptor (default 2, stderr) or a stream to write to. */
+  destination?: number | NodeJS.WritableStream;
+}
+
+/** What the lines of one request carry; set by the request log for the request's duration. */
+export interface LogFields {
+  requestId: string;
+  traceId: string;
+}
+
+/** The fields of the request being served, read by the logger on every line. */
+export const logContext = new AsyncLocalStorage<{ fields(): LogFields }>();
+
+/** Lines waiting for a slow stderr are dropped past this many bytes, rather than held without bound. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+const load = createRequire(import.meta.url);
+
+/** A new object each time: pino merges the line's own fields into what the mixin returns. */
+function mixin(): object {
+  const store = logContext.getStore();
+  if (store === undefined) return {};
+  const { requestId, traceId } = store.fields();
+  return { requestId, traceId };
+}
+
+/**
+ * @example
+ * const logger = createLogger({ level: 'info' });
+ * logger.info({ tool: 'forecast' }, 'registered');
+ */
+export function createLogger(options: LoggingOptions = {}): Logger {
+  const pino = load('pino') as typeof import('pino');
+  const destination = options.destination ?? 2;
+  const pretty = options.format === 'pretty' || (options.format !== 'json' && isTerminal(destination));
+  const settings: LoggerOptions = { level: options.level ?? 'warn', mixin, base: { pid: process.pid } };
+  let stream: DestinationStream | NodeJS.WritableStream;
+  if (pretty) {
+    const prettyStream = load('pino-pretty') as typeof import('pino-pretty').build;
+    stream = prettyStream({ destination, sync: true, colorize: isTerminal(destination) });
+  } else if (typeof destination === 'number') {
+    // Asynchronous writes: under load, lines queue while one write is in flight and leave
+    // together, instead of one write per line. flushLogs() before exiting.
+    stream = pino.destination({ dest: destination, sync: false, maxLength: MAX_BUFFERED_BYTES });
+  } else {
+    stream = destination;
+  }
+  return pino.default(settings, stream as DestinationStream);
+}
+
+function isTerminal(destination: number | NodeJS.WritableStream): boolean {
+  if (destination === 2) return process.stderr.isTTY === true;
+  if (destination === 1) return process.stdout.isTTY === true;
+  return typeof destination === 'object' && (destination as { isTTY?: boolean }).isTTY === true;
+}
+
+/** Writes what is still buffered; call before the process exits. */
+export function flushLogs(logger: Logger): void {
+  const pino = load('pino') as typeof import('pino');
+  const stream = (logger as unknown as Record<symbol, { flushSync?: () => void } | undefined>)[pino.symbols.streamSym];
+  try {
+    stream?.flushSync?.();
+  } catch {
+    // Nothing can be done about a destination that is gone; the process is exiting.
+  }
+}
+
+/**
+ * Writes the errors reported on the `mcp-core:error` channel (unexpected handler failures,
+ * background work that failed) as `error` lines; `logger` may be a function that makes the
+ * logger on first need. Returns the way to stop.
+ */
+export function logErrors(logger: Logger | (() => Logger)): () => void {
+  const onReport = (message: unknown) => {
+    const { error, method, operation } = message as ErrorReport;
+    (typeof logger === 'function' ? (logger as () => Logger)() : logger).error({ err: error, method, operation }, 'unexpected error');
+  };
+  errorChannel.subscribe(onReport);
+  return () => errorChannel.unsubscribe(onReport);
+}

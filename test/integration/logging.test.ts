@@ -1,0 +1,111 @@
+/**
+ * Structured logs: the lines `mcp-core serve` writes at `info` are JSON with a request id and
+ * a trace id (the client's, from `_meta.traceparent`, when it sent one), and every line written
+ * while a request is served carries them, notices included.
+ */
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { createLogger, logErrors } from '../../src/observability/logger.ts';
+import { logRequests } from '../../src/observability/request-log.ts';
+import { McpServer } from '../../src/server/server.ts';
+import { serveHttp } from '../../src/transport/http/node.ts';
+import { MODERN_META, callTool, openSession, post } from '../helpers/http.ts';
+import { startDemoHttp } from '../helpers/processes.ts';
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+
+function jsonLines(text: string): Array<Record<string, any>> {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line));
+}
+
+describe('structured logs', () => {
+  it('mcp-core serve writes one JSON line per request with its request id and trace id', async () => {
+    const server = await startDemoHttp([], { MCP__LOGGING__LEVEL: 'info' });
+    try {
+      await callTool(server.url, 1, 'echo', { text: 'traced' }, { traceparent: TRACEPARENT });
+      await callTool(server.url, 2, 'echo', { text: 'untraced' });
+      await callTool(server.url, 3, 'fail', {});
+      const sessionId = await openSession(server.url);
+      await post(server.url, { jsonrpc: '2.0', id: 4, method: 'tools/list', params: { _meta: { traceparent: TRACEPARENT } } }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' });
+    } finally {
+      await server.stop();
+    }
+    const lines = jsonLines(server.stderr());
+    const requests = lines.filter((line) => line.msg === 'request');
+    assert.deepEqual(
+      requests.map((line) => [line.method, line.tool, line.era, line.outcome, line.id]),
+      [
+        ['tools/call', 'echo', 'modern', 'ok', 1],
+        ['tools/call', 'echo', 'modern', 'ok', 2],
+        ['tools/call', 'fail', 'modern', 'tool_error', 3],
+        ['initialize', undefined, 'legacy', 'ok', 0],
+        ['tools/list', undefined, 'legacy', 'ok', 4],
+      ],
+    );
+    for (const line of requests) {
+      assert.equal(line.level, 30);
+      assert.match(line.requestId, /^[0-9a-z]+-[0-9a-z]+$/);
+      assert.match(line.traceId, /^[0-9a-f]{32}$/);
+      assert.equal(typeof line.durationMs, 'number');
+    }
+    assert.equal(new Set(requests.map((line) => line.requestId)).size, requests.length, 'request ids are unique');
+    assert.equal(requests[0].traceId, TRACE_ID, 'the trace id the client sent (modern)');
+    assert.equal(requests[4].traceId, TRACE_ID, 'the trace id the client sent (legacy)');
+    assert.notEqual(requests[1].traceId, TRACE_ID);
+    assert.notEqual(requests[1].traceId, requests[2].traceId);
+  });
+
+  it('gives the lines written while a request is served its ids, notices included', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk) => (text += chunk));
+    const logger = createLogger({ level: 'info', destination: out });
+    const stopRequests = logRequests(logger);
+    const stopErrors = logErrors(logger);
+    const server = new McpServer({ name: 'logs', version: '1.0.0' });
+    server.tool('chatty', {}, async () => {
+      logger.warn({ step: 1 }, 'inside the handler');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      logger.warn({ step: 2 }, 'after an await');
+      return 'ok';
+    });
+    server.resource('res://broken', {}, () => {
+      throw new TypeError('secret detail');
+    });
+    const listener = await serveHttp(server, { port: 0 });
+    try {
+      await callTool(listener.url, 1, 'chatty', {}, { traceparent: TRACEPARENT });
+      await post(listener.url, { jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: 'res://broken', _meta: MODERN_META } }, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'resources/read', 'mcp-name': 'res://broken' });
+      logger.warn('outside any request');
+    } finally {
+      stopRequests();
+      stopErrors();
+      await listener.close();
+    }
+    const lines = jsonLines(text);
+    const [first, second, chattyDone, failure, brokenDone, outside] = lines;
+    assert.deepEqual([first.msg, second.msg, chattyDone.msg, failure.msg, brokenDone.msg, outside.msg], ['inside the handler', 'after an await', 'request', 'unexpected error', 'request', 'outside any request']);
+    for (const line of [first, second, chattyDone]) {
+      assert.equal(line.requestId, chattyDone.requestId);
+      assert.equal(line.traceId, TRACE_ID);
+    }
+    // One line's own fields do not leak into the next lines of the same request.
+    assert.deepEqual([first.step, second.step, chattyDone.step], [1, 2, undefined]);
+    assert.equal(outside.step, undefined);
+    assert.equal(failure.requestId, brokenDone.requestId);
+    assert.equal(failure.traceId, brokenDone.traceId);
+    assert.equal(failure.level, 50);
+    assert.equal(failure.method, 'resources/read');
+    assert.equal(failure.err.message, 'secret detail');
+    assert.equal(brokenDone.outcome, 'error');
+    assert.equal(brokenDone.code, -32603);
+    assert.notEqual(chattyDone.requestId, brokenDone.requestId);
+    assert.equal(outside.requestId, undefined);
+    assert.equal(outside.traceId, undefined);
+  });
+});
