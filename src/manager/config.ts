@@ -12,6 +12,7 @@ import type { gateway } from '../config/sections/gateway.ts';
 import type { mcpServers } from '../config/sections/mcp-servers.ts';
 import { configValidator } from '../config/validator.ts';
 import type { FromSchema } from '../protocol/schema-types.ts';
+import type { ClientAuthSettings } from '../client/auth/from-settings.ts';
 
 /** An upstream as written in a config file (see config/sections/mcp-servers.ts). */
 export type UpstreamConfig = FromSchema<(typeof mcpServers)['additionalProperties']>;
@@ -27,7 +28,7 @@ export interface ManagerConfig {
 
 export type TransportSpec =
   | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> | undefined; cwd: string | undefined }
-  | { kind: 'http'; url: string; headers: Record<string, string> };
+  | { kind: 'http'; url: string; headers: Record<string, string>; auth: ClientAuthSettings | undefined };
 
 /** An upstream with every option resolved. */
 export interface UpstreamSpec {
@@ -88,6 +89,7 @@ function transportOf(name: string, upstream: UpstreamConfig, env: NodeJS.Process
   if (command !== undefined) {
     if (type !== undefined && type !== 'stdio') throw new ConfigError(`${path}.type is ${type}, but command starts a stdio server`);
     if (upstream.headers !== undefined) throw new ConfigError(`${path}.headers applies to url upstreams only`);
+    if (upstream.auth !== undefined) throw new ConfigError(`${path}.auth applies to url upstreams only (a stdio server takes its credentials from env)`);
     return {
       kind: 'stdio',
       command: expand(command, `${path}.command`, env),
@@ -100,11 +102,32 @@ function transportOf(name: string, upstream: UpstreamConfig, env: NodeJS.Process
   if (type === 'stdio') throw new ConfigError(`${path}.type is stdio, but url names an HTTP server`);
   for (const key of ['args', 'env', 'cwd'] as const) if (upstream[key] !== undefined) throw new ConfigError(`${path}.${key} applies to command upstreams only`);
   const expanded = expand(url, `${path}.url`, env);
+  const auth = authOf(upstream.auth, `${path}.auth`);
   try {
-    return { kind: 'http', url: new URL(expanded).href, headers: expandMap(upstream.headers, `${path}.headers`, env) ?? {} };
+    return { kind: 'http', url: new URL(expanded).href, headers: expandMap(upstream.headers, `${path}.headers`, env) ?? {}, auth };
   } catch {
     throw new ConfigError(`${path}.url is not a URL: ${JSON.stringify(expanded)}`);
   }
+}
+
+/** Which fields each kind of auth needs and takes; the schema cannot say it per kind. */
+const AUTH_FIELDS: Record<ClientAuthSettings['type'], { needs: string[][]; takes: string[] }> = {
+  bearer: { needs: [['token', 'tokenEnv']], takes: ['token', 'tokenEnv'] },
+  oauth: { needs: [], takes: ['clientId', 'clientSecret', 'clientSecretEnv', 'scope', 'tokenStore', 'callbackPort', 'clientMetadataUrl'] },
+  client_credentials: { needs: [['clientId'], ['clientSecret', 'clientSecretEnv', 'privateKeyFile']], takes: ['clientId', 'clientSecret', 'clientSecretEnv', 'privateKeyFile', 'signingAlgorithm', 'scope'] },
+  workload_identity: { needs: [['tokenFile']], takes: ['tokenFile', 'clientId', 'scope'] },
+};
+
+function authOf(auth: UpstreamConfig['auth'], path: string): ClientAuthSettings | undefined {
+  if (auth === undefined) return undefined;
+  const { needs, takes } = AUTH_FIELDS[auth.type];
+  for (const field of Object.keys(auth)) {
+    if (field !== 'type' && !takes.includes(field)) throw new ConfigError(`${path}.${field} does not apply to auth of type ${auth.type}`);
+  }
+  for (const options of needs) {
+    if (!options.some((field) => (auth as Record<string, unknown>)[field] !== undefined)) throw new ConfigError(`${path}: auth of type ${auth.type} needs ${options.join(' or ')}`);
+  }
+  return auth as ClientAuthSettings;
 }
 
 type Defaults = Config['gateway']['defaults'];

@@ -15,6 +15,7 @@ import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { StreamableHttpClientTransport } from '../transport/http/client.ts';
+import type { HttpClientAuth } from '../transport/http/client-auth.ts';
 import { StdioClientTransport } from '../transport/stdio-client.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { UpstreamSpec } from './config.ts';
@@ -106,6 +107,7 @@ export class Upstream {
   readonly #subscriptions: Set<string>;
   /** The modern upstream's open `subscriptions/listen`, replaced when the URIs change. */
   #listening: AbortController | undefined;
+  #authFor: { settings: object; auth: HttpClientAuth } | undefined;
 
   constructor(spec: UpstreamSpec, events: UpstreamEvents) {
     this.spec = spec;
@@ -132,6 +134,7 @@ export class Upstream {
     this.#idle = [];
     this.#subscriptions = new Set();
     this.#listening = undefined;
+    this.#authFor = undefined;
   }
 
   get state(): UpstreamState {
@@ -241,7 +244,7 @@ export class Upstream {
 
   async #open(): Promise<McpClient> {
     const { spec } = this;
-    const transport = this.#makeTransport();
+    const transport = this.#makeTransport(await this.#clientAuth());
     this.#transport = transport;
     const client = new McpClient({
       name: 'mcp-core-gateway',
@@ -275,9 +278,25 @@ export class Upstream {
     return client;
   }
 
-  #makeTransport(): Transport {
+  /**
+   * The upstream's authentication, made once per settings (tokens survive reconnects) and
+   * loaded only when configured: the OAuth client stays out of gateways that need none.
+   */
+  async #clientAuth(): Promise<HttpClientAuth | undefined> {
     const { transport } = this.spec;
-    if (transport.kind === 'http') return new StreamableHttpClientTransport(transport.url, { headers: transport.headers });
+    if (transport.kind !== 'http' || transport.auth === undefined) return undefined;
+    if (this.#authFor?.settings !== transport.auth) {
+      const { createClientAuth, defaultTokenStorePath } = await import('../client/auth/from-settings.ts');
+      // An oauth upstream shares the store `mcp-core login` fills, unless told otherwise.
+      const settings = transport.auth.type === 'oauth' ? { ...transport.auth, tokenStore: transport.auth.tokenStore ?? defaultTokenStorePath() } : transport.auth;
+      this.#authFor = { settings: transport.auth, auth: createClientAuth(settings, transport.url) };
+    }
+    return this.#authFor.auth;
+  }
+
+  #makeTransport(auth: HttpClientAuth | undefined): Transport {
+    const { transport } = this.spec;
+    if (transport.kind === 'http') return new StreamableHttpClientTransport(transport.url, { headers: transport.headers, auth });
     const stdio = new StdioClientTransport({
       command: transport.command,
       args: transport.args,

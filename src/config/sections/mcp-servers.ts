@@ -36,6 +36,36 @@ export const UPSTREAM_OPTIONS = {
 
 const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } } as const;
 
+/**
+ * How the gateway authenticates to a url upstream (client/auth: createClientAuth). Secrets are
+ * best read from the environment (`tokenEnv`, `clientSecretEnv`) or files; given inline, they
+ * are never printed.
+ */
+const AUTH = {
+  type: 'object',
+  description: 'Authentication to this upstream (url upstreams): OAuth sign-in kept in a token store, client credentials, a workload identity token, or a fixed bearer token.',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: {
+      enum: ['oauth', 'client_credentials', 'workload_identity', 'bearer'],
+      description: "oauth: a user's sign-in (run `mcp-core login URL` first; tokens are refreshed); client_credentials: a pre-registered client; workload_identity: a JWT in tokenFile; bearer: a fixed token.",
+    },
+    token: { type: 'string', minLength: 1, writeOnly: true, description: 'bearer: the access token.' },
+    tokenEnv: { type: 'string', minLength: 1, description: 'bearer: the environment variable holding the access token.' },
+    clientId: { type: 'string', minLength: 1, description: 'The client_id registered at the authorization server.' },
+    clientSecret: { type: 'string', minLength: 1, writeOnly: true, description: "The client's secret." },
+    clientSecretEnv: { type: 'string', minLength: 1, description: "The environment variable holding the client's secret." },
+    privateKeyFile: { type: 'string', minLength: 1, description: 'client_credentials: a PKCS#8 PEM private key for private_key_jwt.' },
+    signingAlgorithm: { type: 'string', minLength: 1, description: 'client_credentials: the algorithm of privateKeyFile. Default ES256.' },
+    tokenFile: { type: 'string', minLength: 1, description: 'workload_identity: the file holding the workload JWT (read at each use).' },
+    scope: { type: 'string', description: 'The scopes to ask for, space-separated.' },
+    tokenStore: { type: 'string', minLength: 1, description: 'oauth: the token store file. Default ~/.config/mcp-core/tokens.json, as `mcp-core login` uses.' },
+    callbackPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'oauth: the loopback port of the sign-in redirect.' },
+    clientMetadataUrl: { type: 'string', pattern: '^https://', description: "oauth: the URL of this client's Client ID Metadata Document." },
+  },
+} as const;
+
 const UPSTREAM = {
   type: 'object',
   description: 'One upstream MCP server: `command` (stdio) or `url` (Streamable HTTP).',
@@ -48,6 +78,7 @@ const UPSTREAM = {
     cwd: { type: 'string', description: 'Its working directory.' },
     url: { type: 'string', pattern: '^https?://', description: 'Streamable HTTP endpoint of the upstream.' },
     headers: { ...STRING_MAP, writeOnly: true, description: 'HTTP headers on every request (e.g. Authorization; never printed).' },
+    auth: AUTH,
     enabled: { type: 'boolean', description: 'false keeps it configured but unused. Default true.' },
     disabled: { type: 'boolean', description: 'Desktop clients\' spelling of enabled: false.' },
     required: { type: 'boolean', description: 'Readiness (/readyz) waits for this upstream. Default false.' },
