@@ -28,7 +28,7 @@ export interface ManagerConfig {
 
 export type TransportSpec =
   | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> | undefined; cwd: string | undefined }
-  | { kind: 'http'; url: string; headers: Record<string, string>; auth: ClientAuthSettings | undefined };
+  | { kind: 'http'; url: string; headers: Record<string, string>; auth?: ClientAuthSettings };
 
 /** An upstream with every option resolved. */
 export interface UpstreamSpec {
@@ -104,7 +104,9 @@ function transportOf(name: string, upstream: UpstreamConfig, env: NodeJS.Process
   const expanded = expand(url, `${path}.url`, env);
   const auth = authOf(upstream.auth, `${path}.auth`);
   try {
-    return { kind: 'http', url: new URL(expanded).href, headers: expandMap(upstream.headers, `${path}.headers`, env) ?? {}, auth };
+    const spec: TransportSpec = { kind: 'http', url: new URL(expanded).href, headers: expandMap(upstream.headers, `${path}.headers`, env) ?? {} };
+    if (auth !== undefined) spec.auth = auth;
+    return spec;
   } catch {
     throw new ConfigError(`${path}.url is not a URL: ${JSON.stringify(expanded)}`);
   }
