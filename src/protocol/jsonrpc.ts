@@ -78,9 +78,13 @@ export function classify(value: unknown): MessageKindValue {
   return MessageKind.Invalid;
 }
 
-/** The id of something that looked like a request, for answering it even when it is malformed. */
+/**
+ * The id of something that looked like a request (it has a `method`), for answering it even
+ * when it is malformed. A response's id is never salvaged: it names one of the server's own
+ * requests, and an error carrying it could fail an unrelated request of the client's.
+ */
 export function salvageId(value: unknown): RequestId | undefined {
-  if (isObject(value) && isRequestId(value.id)) return value.id;
+  if (isObject(value) && value.method !== undefined && isRequestId(value.id)) return value.id;
   return undefined;
 }
 

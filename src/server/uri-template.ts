@@ -13,6 +13,13 @@ interface Expression {
 
 const EXPRESSION = /\{([+#./;?&]?)([^}]+)\}/g;
 
+/**
+ * The longest URI a template matches. Matching backtracks: some templates take time quadratic
+ * in the URI's length (`{+path}{?q}` against a URI of question marks), and URIs come from
+ * clients. Longer URIs match only resources registered under exactly that URI.
+ */
+export const MAX_MATCHED_URI_LENGTH = 8192;
+
 export class UriTemplate {
   readonly template: string;
   readonly variableNames: readonly string[];
@@ -31,7 +38,7 @@ export class UriTemplate {
     }
     if (last < template.length) this.#parts.push(template.slice(last));
     this.variableNames = this.#parts.flatMap((part) => (typeof part === 'string' ? [] : part.names));
-    this.#pattern = new RegExp(`^${this.#parts.map(toPattern).join('')}$`);
+    this.#pattern = new RegExp(`^${this.#parts.map((part, i) => toPattern(part, this.#parts[i + 1])).join('')}$`);
   }
 
   /** Whether the template has no variables, i.e. names exactly one URI. */
@@ -39,8 +46,9 @@ export class UriTemplate {
     return this.variableNames.length === 0;
   }
 
-  /** The variables of `uri`, or undefined when it does not match. */
+  /** The variables of `uri`, or undefined when it does not match (or is too long to try). */
   match(uri: string): Record<string, string> | undefined {
+    if (uri.length > MAX_MATCHED_URI_LENGTH) return undefined;
     const found = this.#pattern.exec(uri);
     if (!found) return undefined;
     const variables: Record<string, string> = {};
@@ -68,7 +76,9 @@ export class UriTemplate {
         const present = part.names.filter((name) => variables[name] !== undefined);
         if (present.length === 0) return '';
         const { operator } = part;
-        const encode = operator === '+' || operator === '#' ? encodeURI : encodeURIComponent;
+        // A lone surrogate cannot be percent-encoded (URIError): it becomes U+FFFD first.
+        const escape = operator === '+' || operator === '#' ? encodeURI : encodeURIComponent;
+        const encode = (value: string) => escape(value.toWellFormed());
         if (operator === '?' || operator === '&' || operator === ';') {
           const separator = operator === ';' ? ';' : '&';
           return operator + present.map((name) => `${name}=${encode(variables[name]!)}`).join(separator);
@@ -85,17 +95,27 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function toPattern(part: string | Expression): string {
+/** What a reserved expansion's last value may hold: like a URL, it ends at a query or fragment that follows. */
+function reservedTail(next: string | Expression | undefined): string {
+  if (typeof next !== 'object') return '(.*?)';
+  if (next.operator === '?' || next.operator === '&') return '([^?#]*)';
+  return next.operator === '#' ? '([^#]*)' : '(.*?)';
+}
+
+function toPattern(part: string | Expression, next: string | Expression | undefined): string {
   if (typeof part === 'string') return escapeRegExp(part);
   const { operator, names } = part;
   const many = (value: string, separator: string) => names.map(() => value).join(separator);
+  // Reserved expansion: every value but the last stops at its comma, so that several variables
+  // do not multiply the ways a URI can split (cubic for three).
+  const reserved = names.map((_, i) => (i === names.length - 1 ? reservedTail(next) : '([^,]*)')).join(',');
   switch (operator) {
     case '':
       return many('([^/?#,]*?)', ',');
     case '+':
-      return many('(.*?)', ',');
+      return reserved;
     case '#':
-      return `(?:#${many('(.*?)', ',')})?`;
+      return `(?:#${reserved})?`;
     case '/':
       return `(?:/${many('([^/?#]*)', '/')})?`;
     case '.':

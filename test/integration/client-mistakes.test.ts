@@ -88,6 +88,12 @@ describe('client mistakes over stdio', () => {
     assert.match(response.error.message, /nested deeper than 1000 levels/);
   });
 
+  it('resources/read of a URI longer than templates match is refused with -32602', async () => {
+    const response = await request('resources/read', { uri: `demo://${'?'.repeat(9000)}#` });
+    assert.equal(response.error?.code, -32602);
+    assert.match(response.error.message, /longer than 8192 characters/);
+  });
+
   it('add overflowing to Infinity is an isError result naming the tool, not -32603', async () => {
     const response = await request('tools/call', { name: 'add', arguments: { a: 1e308, b: 1e308 } });
     assert.equal(response.result?.isError, true, JSON.stringify(response));

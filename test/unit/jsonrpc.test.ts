@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, describeInvalid, errorResponse, invalidRequestResponse, MessageKind } from '../../src/protocol/jsonrpc.ts';
+import { classify, describeInvalid, errorResponse, invalidRequestResponse, MessageKind, salvageId } from '../../src/protocol/jsonrpc.ts';
 
 describe('JSON-RPC envelope', () => {
   it('classifies the four message kinds', () => {
@@ -35,6 +35,13 @@ describe('JSON-RPC envelope', () => {
     assert.match(describeInvalid({ jsonrpc: '2.0', id: 1, method: 'x', params: 3 }), /"params" must be an object/);
     assert.deepEqual(invalidRequestResponse({ jsonrpc: '2.0', id: 9, method: 3 }).id, 9);
     assert.equal('id' in invalidRequestResponse([1]), false);
+  });
+
+  it('an error about a response no longer carries the response\'s id, which names a request of the other side (found by fuzzing)', () => {
+    assert.equal('id' in invalidRequestResponse({ jsonrpc: '2.0', id: 3, result: 5 }), false);
+    assert.equal('id' in invalidRequestResponse({ jsonrpc: '2.0', id: 3, error: 'bad' }), false);
+    assert.equal(salvageId({ jsonrpc: '2.0', id: 3, result: {} }), undefined);
+    assert.equal(salvageId({ jsonrpc: '1.0', id: 3, method: 'ping' }), 3);
   });
 
   it('omits the id of an error response when it is unknown', () => {

@@ -1,4 +1,5 @@
 /** `resources/list`, `resources/templates/list`, `resources/read` and the legacy subscriptions. */
+import { describeValue } from '../../protocol/guards.ts';
 import type { Params } from '../../protocol/jsonrpc.ts';
 import type { Resource } from '../../protocol/types.ts';
 import { ErrorCode, McpError, invalidParams } from '../../protocol/wire-errors.ts';
@@ -10,6 +11,7 @@ import { then } from '../then.ts';
 type Result = Record<string, unknown>;
 import { paginate } from '../pagination.ts';
 import { toReadResult } from '../resources.ts';
+import { MAX_MATCHED_URI_LENGTH } from '../uri-template.ts';
 
 export async function listResources(core: ServerCore, params: Params, ctx: RequestContext): Promise<Record<string, unknown>> {
   let all: readonly Resource[] = core.resources.list();
@@ -46,6 +48,7 @@ export function readResource(core: ServerCore, params: Params, ctx: RequestConte
   const round = new Round(core.sealer, ctx, uri, undefined);
   const resource = core.resources.get(uri);
   if (resource) return round.run(() => then(resource.handler(uri, ctx), (output) => toReadResult(uri, resource.mimeType, output)));
+  if (uri.length > MAX_MATCHED_URI_LENGTH) throw invalidParams(`Invalid params: "uri" is longer than ${MAX_MATCHED_URI_LENGTH} characters and names no resource`, { uri: describeValue(uri) });
   for (const template of core.templates.entries()) {
     if (!template.enabled) continue;
     const variables = template.template.match(uri);
