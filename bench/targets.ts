@@ -16,6 +16,8 @@ export const PEER_LABELS = {
   'mcp-core-workers': 'mcp-core, workers',
   'mcp-core-gateway-stdio': 'mcp-core gateway, stdio upstream',
   'mcp-core-gateway-http': 'mcp-core gateway, HTTP upstream',
+  'mcp-core-logs-metrics': 'mcp-core, JSON logs at info + metrics',
+  'mcp-core-tracing': 'mcp-core, tracing',
   'sdk-v1': 'TS SDK v1',
   'sdk-v1-json': 'TS SDK v1, JSON replies',
   'sdk-v1-stateless': 'TS SDK v1 stateless',

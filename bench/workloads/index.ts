@@ -6,6 +6,7 @@ import { coldStart } from './cold-start.ts';
 import { gatewayOverhead } from './gateway.ts';
 import { httpLegacy } from './http-legacy.ts';
 import { httpModern } from './http-modern.ts';
+import { observabilityCost } from './observability.ts';
 import { sessionsMemory } from './sessions-memory.ts';
 import { stdioEcho } from './stdio-echo.ts';
 import { stdioLarge10Mb, stdioLarge1Mb } from './stdio-large.ts';
@@ -27,6 +28,7 @@ export const WORKLOADS: Workload[] = [
   toolsListHttp(1001),
   gatewayOverhead(1),
   gatewayOverhead(64),
+  observabilityCost(64),
   sessionsMemory,
   coldStart,
 ];
