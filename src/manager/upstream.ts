@@ -183,11 +183,11 @@ export class Upstream {
     return new UpstreamFailure(this.name, 'dead', `${last}; next connection attempt in ${Math.ceil(retryIn / 100) / 10} s`);
   }
 
-  /** Waits for the next connection, at most one call timeout. */
   #closedFailure(): UpstreamFailure {
     return new UpstreamFailure(this.name, 'dead', 'the upstream was removed or the manager closed');
   }
 
+  /** Waits for the next connection, at most one call timeout. */
   #waitForReconnect(callSignal: AbortSignal | undefined): Promise<McpClient> {
     const limit = AbortSignal.timeout(this.spec.timeoutMs);
     const signal = callSignal === undefined ? limit : AbortSignal.any([callSignal, limit]);
@@ -215,8 +215,15 @@ export class Upstream {
         this.#connecting = undefined;
         if (this.#state !== 'connecting') {
           // Closed while connecting.
-          void client.close();
+          client.close().catch(() => undefined);
           throw this.#closedFailure();
+        }
+        if (this.#transport?.state === 'closed') {
+          // It went away between its handshake and now, before #lost could know it.
+          const failure = new UpstreamFailure(this.name, 'dead', 'the connection closed right after it opened');
+          this.#noteError(failure);
+          this.#scheduleReconnect(true);
+          throw failure;
         }
         this.#state = 'connected';
         this.#client = client;
@@ -230,7 +237,7 @@ export class Upstream {
       },
       (error: unknown) => {
         this.#connecting = undefined;
-        const failure = classify(this.name, error) ?? new UpstreamFailure(this.name, 'dead', (error as Error)?.message ?? String(error), { cause: error });
+        const failure = classify(this.name, error) ?? new UpstreamFailure(this.name, 'dead', error instanceof Error ? error.message : 'the connection failed', { cause: error });
         this.#noteError(failure);
         if (this.#state === 'connecting') this.#scheduleReconnect(true);
         throw failure;
@@ -418,7 +425,6 @@ export class Upstream {
     this.#noteError(new UpstreamFailure(this.name, 'dead', error?.message ?? 'the connection closed'));
     const stable = Date.now() - this.#connectedAt >= STABLE_MS;
     this.#scheduleReconnect(!stable);
-    this.#events.onState?.(this);
   }
 
   #scheduleReconnect(failedStart: boolean): void {
