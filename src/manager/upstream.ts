@@ -16,6 +16,7 @@ import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { StreamableHttpClientTransport } from '../transport/http/client.ts';
 import type { HttpClientAuth } from '../transport/http/client-auth.ts';
+import { createUndiciFetch } from '../transport/http/undici-fetch.ts';
 import { StdioClientTransport } from '../transport/stdio-client.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { UpstreamSpec } from './config.ts';
@@ -108,6 +109,8 @@ export class Upstream {
   /** The modern upstream's open `subscriptions/listen`, replaced when the URIs change. */
   #listening: AbortController | undefined;
   #authFor: { settings: object; auth: HttpClientAuth } | undefined;
+  /** HTTP upstreams: one keep-alive pool for every connection to it (see undici-fetch.ts). */
+  #fetch: ReturnType<typeof createUndiciFetch> | undefined;
 
   constructor(spec: UpstreamSpec, events: UpstreamEvents) {
     this.spec = spec;
@@ -135,6 +138,7 @@ export class Upstream {
     this.#subscriptions = new Set();
     this.#listening = undefined;
     this.#authFor = undefined;
+    this.#fetch = undefined;
   }
 
   get state(): UpstreamState {
@@ -303,7 +307,7 @@ export class Upstream {
 
   #makeTransport(auth: HttpClientAuth | undefined): Transport {
     const { transport } = this.spec;
-    if (transport.kind === 'http') return new StreamableHttpClientTransport(transport.url, { headers: transport.headers, auth });
+    if (transport.kind === 'http') return new StreamableHttpClientTransport(transport.url, { headers: transport.headers, auth, fetch: (this.#fetch ??= createUndiciFetch()) });
     const stdio = new StdioClientTransport({
       command: transport.command,
       args: transport.args,
@@ -561,5 +565,6 @@ export class Upstream {
     if (client !== undefined) await client.close().catch(() => undefined);
     else await transport?.close().catch(() => undefined);
     await connecting?.catch(() => undefined);
+    await this.#fetch?.close().catch(() => undefined);
   }
 }

@@ -149,7 +149,7 @@ describe('a gateway in front of three real upstreams, with the official clients'
         assert.ok(questions.includes('Name?') && questions.includes('Please confirm'), questions.join(' | '));
         // Cancellation: the caller gives up, the upstream's handler is stopped.
         const controller = new AbortController();
-        const cancelled = call(client, v1, 'fx__slow', { ms: 30_000 }, { signal: controller.signal, onprogress: () => controller.abort('enough') });
+        const cancelled = call(client, v1, 'fx__slow', { ms: 3000 }, { signal: controller.signal, onprogress: () => controller.abort('enough') });
         await assert.rejects(cancelled);
         let stopped = 0;
         for (let i = 0; i < 100 && stopped === 0; i++) {
