@@ -2,6 +2,7 @@
  * The demo tools `mcp-core serve --demo` offers: enough to try a client against, and the
  * surface the benchmarks and integration tests call.
  */
+import { describeValue } from './protocol/guards.ts';
 import type { McpServer } from './server/server.ts';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -78,7 +79,9 @@ export function registerDemo(server: McpServer): void {
         message: question,
         requestedSchema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] },
       });
-      return reply.action === 'accept' ? String(reply.content?.answer ?? '') : `(${reply.action})`;
+      // The answer is the client's: a string by the requested schema, but checked, not trusted.
+      const answer = reply.content?.answer;
+      return reply.action === 'accept' ? (typeof answer === 'string' ? answer : describeValue(answer)) : `(${describeValue(reply.action)})`;
     },
   );
 

@@ -7,6 +7,7 @@
  * over a pipe.
  */
 import type { Progress, RequestOptions } from '../client/requests.ts';
+import { describeValue } from '../protocol/guards.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
@@ -296,7 +297,7 @@ export class McpManager {
   /** Reads a namespaced resource URI from its upstream. */
   async readResource(uri: string, options: ForwardOptions = {}): Promise<Result> {
     const split = typeof uri === 'string' ? this.namespace.splitUri(uri) : undefined;
-    if (split === undefined || !this.#upstreams.has(split.upstream)) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Not a resource of this gateway: ${String(uri)}`);
+    if (split === undefined || !this.#upstreams.has(split.upstream)) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Not a resource of this gateway: ${describeValue(uri)}`);
     await this.start();
     const result = await this.#request(split.upstream, Method.ResourcesRead, { uri: split.uri }, options, true);
     return this.#catalog.rewriter(split.upstream).readResult(cleanResult(result));

@@ -144,6 +144,24 @@ describe('hostile string-valued fields over stdio', () => {
     }
   });
 
+  it('an elicitation answer whose content or action is {"toString":1} is described, not turned into text (demo ask)', async () => {
+    peer.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { elicitation: {} }, clientInfo: { name: 't', version: '1' } } });
+    assert.equal((await peer.next()).id, 1);
+    peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    for (const [id, result, text] of [
+      [2, { action: 'accept', content: { answer: { toString: 1 } } }, 'an object'],
+      [3, { action: { toString: 1 } }, '(an object)'],
+    ] as const) {
+      peer.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'ask', arguments: { question: 'Name?' } } });
+      const question = await peer.next();
+      assert.equal(question.method, 'elicitation/create');
+      peer.send({ jsonrpc: '2.0', id: question.id, result });
+      const answer = await peer.next();
+      assert.equal(answer.id, id);
+      assert.deepEqual(answer.result.content, [{ type: 'text', text }]);
+    }
+  });
+
   it('modern tools/call, resources/read and prompts/get with hostile names get -32602', async () => {
     let id = 100;
     for (const [method, field] of [['tools/call', 'name'], ['resources/read', 'uri'], ['prompts/get', 'name']]) {
