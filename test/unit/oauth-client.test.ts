@@ -3,7 +3,7 @@
  * binding, the RFC 9207 `iss` table, scope selection, and the file token store.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -132,6 +132,21 @@ describe('FileTokenStore', () => {
       assert.equal(await again.getTokens('constructor'), undefined);
       await again.deleteTokens('https://a.example/mcp');
       assert.deepEqual(JSON.parse(await readFile(path, 'utf8')).tokens, {});
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a link planted at the temporary file name is not followed (tokens written elsewhere)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcp-core-tokens-'));
+    try {
+      const path = join(dir, 'tokens.json');
+      const victim = join(dir, 'victim.txt');
+      await writeFile(victim, 'untouched');
+      await symlink(victim, `${path}.${process.pid}.tmp`);
+      await new FileTokenStore(path).setTokens('r', { accessToken: 'secret-token', tokenType: 'Bearer', issuer: 'i', resource: 'r' });
+      assert.equal(await readFile(victim, 'utf8'), 'untouched');
+      assert.equal((await new FileTokenStore(path).getTokens('r'))?.accessToken, 'secret-token');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -52,7 +52,10 @@ export class FileTokenStore implements TokenStore {
   async #write(contents: FileContents): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const temporary = `${this.path}.${process.pid}.tmp`;
-    const file = await open(temporary, 'w', 0o600);
+    // Created afresh ('wx' fails rather than follow a link planted at that name); a stale one
+    // left by a crash is removed first.
+    await rm(temporary, { force: true });
+    const file = await open(temporary, 'wx', 0o600);
     try {
       await file.writeFile(`${JSON.stringify(contents, null, 2)}\n`);
     } finally {
