@@ -81,6 +81,24 @@ describe('OAuth client against a real authorization server and a protected mcp-c
     });
   }
 
+  test('concurrent calls with an expired token share one refresh (a rotated refresh token works once)', async () => {
+    as.expiresIn = 4; // under the client's 5 s margin: expired at once for the client, valid at the server
+    try {
+      const client = await connect(resource.url, newAuth(), 'modern');
+      await client.callTool('echo', { text: 'first' });
+      const before = as.grantTypes('/token').length;
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => client.callTool('echo', { text: `call ${i}` })));
+      assert.deepEqual(results.map(text), ['call 0', 'call 1', 'call 2', 'call 3', 'call 4']);
+      // One refresh for the five (a second only if a call outlived its 4 s token on a slow machine).
+      assert.ok(as.grantTypes('/token').slice(before).length <= 2, `${as.grantTypes('/token').slice(before).length} refreshes for one expiry`);
+      await client.callTool('echo', { text: 'after' });
+      assert.ok(!as.grantTypes('/token').slice(before).includes('authorization_code'), 'a lost refresh token made the client sign in again');
+      await client.close();
+    } finally {
+      as.expiresIn = 3600;
+    }
+  });
+
   test('a token is only ever sent to the resource it was issued for', async () => {
     const store = new MemoryTokenStore();
     const auth = newAuth(store);

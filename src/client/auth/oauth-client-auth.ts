@@ -79,6 +79,7 @@ export class OAuthClientAuth implements HttpClientAuth {
   /** The access token each request carried, to tell a stale token from a rejected one. */
   readonly #sent = new WeakMap<AuthRequest, string>();
   readonly #stepUps = new Map<string, number>();
+  readonly #refreshing = new Map<string, Promise<StoredTokens | undefined>>();
   #dpop: DpopProver | undefined;
   #boundIssuer: string | undefined;
   /** The scheme of the last challenge: a `DPoP` challenge asks for DPoP-bound tokens. */
@@ -285,8 +286,20 @@ export class OAuthClientAuth implements HttpClientAuth {
     return stored;
   }
 
-  /** Refreshes; on failure forgets the tokens and returns undefined so the grant runs again. */
-  async #refreshQuietly(target: Target, tokens: StoredTokens): Promise<StoredTokens | undefined> {
+  /**
+   * Refreshes; on failure forgets the tokens and returns undefined so the grant runs again.
+   * One refresh per resource at a time: concurrent requests share it, since a rotated refresh
+   * token works once (OAuth 2.1 Section 4.3.1) and a second refresh would lose the tokens.
+   */
+  #refreshQuietly(target: Target, tokens: StoredTokens): Promise<StoredTokens | undefined> {
+    const running = this.#refreshing.get(target.resource);
+    if (running !== undefined) return running;
+    const refresh = this.#refresh(target, tokens).finally(() => this.#refreshing.delete(target.resource));
+    this.#refreshing.set(target.resource, refresh);
+    return refresh;
+  }
+
+  async #refresh(target: Target, tokens: StoredTokens): Promise<StoredTokens | undefined> {
     const dpop = tokens.tokenType === 'DPoP' ? await this.#proverFor(tokens) : undefined;
     try {
       const client = await this.#clientFor(target);
