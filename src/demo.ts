@@ -99,10 +99,20 @@ export function registerDemo(server: McpServer): void {
     ({ region }) => `routed to ${region}`,
   );
 
+  server.tool(
+    'whoami',
+    {
+      description: 'Names the caller as the server sees it: the principal an edge hook (or the stdio config) gave, or anonymous.',
+      inputSchema: { type: 'object' },
+      annotations: { readOnlyHint: true, idempotentHint: true },
+    },
+    (_args, ctx) => ctx.auth?.subject ?? 'anonymous',
+  );
+
   server.resource(
     'demo://readme',
     { name: 'readme', title: 'About this server', mimeType: 'text/markdown' },
-    () => '# mcp-core demo\n\nTools: echo, add, sleep, fail, ask, route.\n',
+    () => '# mcp-core demo\n\nTools: echo, add, sleep, fail, ask, route, whoami.\n',
   );
 
   server.prompt(

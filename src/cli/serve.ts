@@ -50,6 +50,7 @@ export function createServer(config: Config, gateway = false): McpServer {
     version: config.server.version,
     instructions: config.server.instructions,
     requestStateSecret: config.server.requestStateSecret,
+    sessionLimits: config.server.sessionLimits,
     capabilities: gateway ? GATEWAY_CAPABILITIES : undefined,
   });
   if (config.demo) registerDemo(server);
@@ -78,7 +79,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       import('../security/origin.ts'),
       import('../observability/health.ts'),
     ]);
-    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, resumeWindowMs, inflight, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
     const tls = config.tls.certFile === undefined ? undefined : await import('./tls-setup.ts');
     let sessionCount = () => 0;
     health = new Health({
@@ -92,7 +93,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       port,
       path,
       maxBodyBytes,
-      sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions } : false,
+      sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions, maxSessionsPerClient: sessions.maxSessionsPerClient } : false,
+      resumeWindowMs,
+      inflight,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
       routes: { ...health.routes(), ...observability.routes },
       tls: tls === undefined ? undefined : await tls.httpsOptions(config.tls),
@@ -110,7 +113,11 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   if (options.stdio) {
     const [{ StdioServerTransport }, { ServerConnection }] = await Promise.all([import('../transport/stdio.ts'), import('../server/connection.ts')]);
     const transport = new StdioServerTransport({ maxMessageBytes: config.stdio.maxMessageBytes });
-    const connection = new ServerConnection(server, transport, { drainTimeoutMs: config.server.shutdownDeadlineMs, onClose: options.onStdioClose }).start();
+    const connection = new ServerConnection(server, transport, {
+      drainTimeoutMs: config.server.shutdownDeadlineMs,
+      principal: config.stdio.principal,
+      onClose: options.onStdioClose,
+    }).start();
     // Closing flushes stdout: answers written just before exit are not lost.
     closers.push(() => connection.close());
     drainables.push(connection);

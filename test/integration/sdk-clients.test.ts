@@ -25,7 +25,7 @@ async function exercise(client: AnyClient): Promise<void> {
   const { tools } = await client.listTools();
   assert.deepEqual(
     tools.map((tool) => tool.name),
-    ['echo', 'add', 'sleep', 'fail', 'ask', 'route'],
+    ['echo', 'add', 'sleep', 'fail', 'ask', 'route', 'whoami'],
   );
   const result = (await client.callTool({ name: 'echo', arguments: { text: 'hello from the SDK' } })) as { content: Array<{ type: string; text: string }> };
   assert.deepEqual(result.content, [{ type: 'text', text: 'hello from the SDK' }]);

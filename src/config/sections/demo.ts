@@ -2,5 +2,5 @@
 export const demo = {
   type: 'boolean',
   default: false,
-  description: 'Register the demo tools (echo, add, sleep, fail, ask), a resource and a prompt, as --demo does.',
+  description: 'Register the demo tools (echo, add, sleep, fail, ask, route, whoami), a resource and a prompt, as --demo does.',
 } as const;

@@ -42,7 +42,36 @@ export const http = {
       properties: {
         enabled: { type: 'boolean', default: true, description: 'false serves legacy clients without Mcp-Session-Id.' },
         idleTimeoutMs: { type: 'number', minimum: 0, default: 1800000, description: 'A session unused this long is closed.' },
-        maxSessions: { type: 'integer', minimum: 1, default: 10000, description: 'Open sessions at most; initialize past it gets 503.' },
+        maxSessions: {
+          type: 'integer',
+          minimum: 1,
+          default: 10000,
+          description: 'Open sessions at most; past it the least recently used idle session (no request in flight, no stream open) is closed, and initialize gets 503 only while every session is in use.',
+        },
+        maxSessionsPerClient: {
+          type: 'integer',
+          minimum: 1,
+          default: 1000,
+          description: "Open sessions one client (its principal, or its address without authentication) holds at most; past it that client's own least recently used idle session is closed.",
+        },
+      },
+    },
+    resumeWindowMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 600000,
+      description: 'How long a legacy SSE stream whose client went away stays resumable with Last-Event-ID after it ended; then it is freed.',
+    },
+    inflight: {
+      type: 'object',
+      description: 'Bounds on POST requests in flight and the body bytes they hold; past one, a request gets 503 with Retry-After before its body is read.',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxRequests: { type: 'integer', minimum: 1, default: 1024, description: 'POST requests in flight at once, from all clients.' },
+        maxRequestsPerClient: { type: 'integer', minimum: 1, default: 256, description: 'POST requests in flight at once from one client (its principal, or its address).' },
+        maxBytes: { type: 'integer', minimum: 1, default: 67108864, description: 'Body bytes held by the requests in flight, from all clients.' },
+        maxBytesPerClient: { type: 'integer', minimum: 1, default: 16777216, description: 'Body bytes held by the requests in flight of one client.' },
       },
     },
   },

@@ -14,6 +14,21 @@ export const server = {
       writeOnly: true,
       description: 'Secret that seals multi round-trip requestState; every process behind one endpoint needs the same one. Random per process when unset.',
     },
+    sessionLimits: {
+      type: 'object',
+      description: 'What a legacy session (HTTP or stdio) keeps of what its client sends.',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxSubscriptions: { type: 'integer', minimum: 0, default: 256, description: 'resources/subscribe URIs one session holds; more get -32602.' },
+        maxDataBytes: {
+          type: 'integer',
+          minimum: 1,
+          default: 16384,
+          description: 'Bytes of client data one session keeps: capabilities and clientInfo from initialize, and subscribed URIs; more get -32602.',
+        },
+      },
+    },
     shutdownDeadlineMs: {
       type: 'integer',
       minimum: 0,
