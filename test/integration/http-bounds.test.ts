@@ -4,6 +4,8 @@
  * 503 and Retry-After past the bounds. Clients are told apart by their loopback address.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { createEdgeServer, Gate } from '../helpers/edge-server.ts';
 import { FACES } from '../helpers/faces.ts';
@@ -127,6 +129,35 @@ for (const face of FACES) {
         const answers = await Promise.all(held);
         assert.equal(answers.filter((response) => response.status === 200).length, 3);
         await until(() => served.transport.inflight.bytes === 0, 'the bytes to be released');
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
+    it('a client that goes away mid-body or mid-call gives its share back', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate), { inflight: { maxRequests: 2 } });
+      try {
+        const { port } = new URL(served.url);
+        const socket = connect(Number(port), '127.0.0.1');
+        await once(socket, 'connect');
+        // Headers and half a body, then gone.
+        socket.write(`POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: 1000\r\n\r\n{"jsonrpc":`);
+        await until(() => served.transport.inflight.requests === 1, 'the request to be admitted');
+        socket.destroy();
+        // A call whose client leaves while it runs.
+        const controller = new AbortController();
+        const abandoned = from('127.0.0.2', served.url, {
+          headers: { ...CALL_HEADERS, 'mcp-name': 'hold' },
+          body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'hold', arguments: {}, _meta: MODERN_META } },
+          signal: controller.signal,
+        }).catch(() => 'aborted');
+        await gate.reached(1);
+        controller.abort();
+        assert.equal(await abandoned, 'aborted');
+        await until(() => served.transport.inflight.requests === 0, 'both shares to be given back');
+        assert.equal((await call('127.0.0.3', served.url, 'whoami', {})).status, 200);
       } finally {
         gate.open();
         await served.close();

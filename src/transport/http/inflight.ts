@@ -4,6 +4,11 @@
  * holds its share from admission, before its body is read, until its response ends (sent
  * whole, stream ended, or client gone). Past a bound the request is refused at once with
  * 503 and Retry-After, before its body is buffered: an unbounded queue is never the answer.
+ *
+ * Cheap on the hot path: a response gives its share back when it ends; a client that goes
+ * away first is noticed by a sweep once a second (one shared timer), not by a listener per
+ * request. Clients' entries outlive their last request until the table grows, so a client
+ * that keeps one request at a time in flight does not churn the table.
  */
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import { Refusal } from '../../security/edge.ts';
@@ -21,6 +26,16 @@ export interface InflightLimitOptions {
   retryAfterSeconds?: number;
 }
 
+/** The response a ticket belongs to: `done` once it ended or its client is gone. */
+export interface TicketHolder {
+  readonly done: boolean;
+}
+
+/** Clients remembered before idle ones are forgotten. */
+const FORGET_IDLE_AT = 1024;
+/** How often tickets of responses whose client went away are given back. */
+const SWEEP_MS = 1000;
+
 /** One client's share. */
 class ClientLoad {
   requests: number;
@@ -33,30 +48,28 @@ class ClientLoad {
 
 /** What one admitted request holds; released once, when its response ends. */
 export class InflightTicket {
-  readonly #limits: InflightLimits;
-  readonly #load: ClientLoad;
-  readonly #client: string;
+  readonly load: ClientLoad;
+  readonly holder: TicketHolder;
   bytes: number;
-  #released: boolean;
+  /** Where it sits among the held tickets; -1 once released. */
+  slot: number;
+  readonly #limits: InflightLimits;
 
-  constructor(limits: InflightLimits, client: string, load: ClientLoad, bytes: number) {
-    this.#limits = limits;
-    this.#client = client;
-    this.#load = load;
+  constructor(limits: InflightLimits, load: ClientLoad, bytes: number, holder: TicketHolder, slot: number) {
+    this.load = load;
+    this.holder = holder;
     this.bytes = bytes;
-    this.#released = false;
+    this.slot = slot;
+    this.#limits = limits;
   }
 
   /** Holds `more` body bytes (a body without Content-Length, as it arrives); false past a bound. */
   grow(more: number): boolean {
-    if (this.#released) return false;
-    return this.#limits.grow(this.#load, this, more);
+    return this.slot !== -1 && this.#limits.grow(this, more);
   }
 
   release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.#limits.release(this.#client, this.#load, this.bytes);
+    if (this.slot !== -1) this.#limits.release(this);
   }
 }
 
@@ -69,8 +82,13 @@ export class InflightLimits {
   requests: number;
   /** Body bytes they hold now. */
   bytes: number;
+  /** The refusal written when a bound is reached. */
+  readonly refusal: Refusal;
   readonly #clients: Map<string, ClientLoad>;
-  readonly #refusal: Refusal;
+  #forgetIdleAt: number;
+  /** Tickets not yet released, each knowing its index (swap-remove). */
+  readonly #held: InflightTicket[];
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: InflightLimitOptions = {}) {
     this.maxRequests = options.maxRequests ?? 1024;
@@ -79,43 +97,52 @@ export class InflightLimits {
     this.maxBytesPerClient = options.maxBytesPerClient ?? 16 * 1024 * 1024;
     this.requests = 0;
     this.bytes = 0;
-    this.#clients = new Map();
-    this.#refusal = new Refusal(
+    this.refusal = new Refusal(
       503,
       { code: ErrorCode.BadRequest, message: 'Service Unavailable: too many requests in flight; retry later' },
       { 'retry-after': String(options.retryAfterSeconds ?? 1) },
     );
+    this.#clients = new Map();
+    this.#forgetIdleAt = FORGET_IDLE_AT;
+    this.#held = [];
+    this.#sweeper = undefined;
   }
 
   /** How many clients have requests in flight (for tests and metrics). */
   get clients(): number {
-    return this.#clients.size;
+    let count = 0;
+    for (const load of this.#clients.values()) if (load.requests > 0) count++;
+    return count;
   }
 
-  /** Admits one request of `client` declaring `bytes` of body, or refuses it. */
-  admit(client: string, bytes: number): InflightTicket | Refusal {
-    if (this.requests >= this.maxRequests || this.bytes + bytes > this.maxBytes || bytes > this.maxBytesPerClient) return this.#refusal;
+  /** Admits one request of `client` declaring `bytes` of body, for the response `holder`, or refuses it. */
+  admit(client: string, bytes: number, holder: TicketHolder): InflightTicket | Refusal {
+    if (this.requests >= this.maxRequests || this.bytes + bytes > this.maxBytes || bytes > this.maxBytesPerClient) return this.refusal;
     let load = this.#clients.get(client);
     if (load === undefined) {
+      if (this.#clients.size >= this.#forgetIdleAt) this.#forgetIdle();
       load = new ClientLoad();
       this.#clients.set(client, load);
     } else if (load.requests >= this.maxRequestsPerClient || load.bytes + bytes > this.maxBytesPerClient) {
-      return this.#refusal;
+      return this.refusal;
     }
     load.requests++;
     load.bytes += bytes;
     this.requests++;
     this.bytes += bytes;
-    return new InflightTicket(this, client, load, bytes);
-  }
-
-  /** The refusal written when a bound is reached. */
-  get refusal(): Refusal {
-    return this.#refusal;
+    const held = this.#held;
+    const ticket = new InflightTicket(this, load, bytes, holder, held.length);
+    held.push(ticket);
+    if (this.#sweeper === undefined) {
+      this.#sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+      this.#sweeper.unref();
+    }
+    return ticket;
   }
 
   /** @internal */
-  grow(load: ClientLoad, ticket: InflightTicket, more: number): boolean {
+  grow(ticket: InflightTicket, more: number): boolean {
+    const load = ticket.load;
     if (this.bytes + more > this.maxBytes || load.bytes + more > this.maxBytesPerClient) return false;
     this.bytes += more;
     load.bytes += more;
@@ -124,10 +151,38 @@ export class InflightLimits {
   }
 
   /** @internal */
-  release(client: string, load: ClientLoad, bytes: number): void {
+  release(ticket: InflightTicket): void {
+    const held = this.#held;
+    const last = held.pop()!;
+    if (last !== ticket) {
+      held[ticket.slot] = last;
+      last.slot = ticket.slot;
+    }
+    ticket.slot = -1;
+    const load = ticket.load;
+    load.requests--;
+    load.bytes -= ticket.bytes;
     this.requests--;
-    this.bytes -= bytes;
-    load.bytes -= bytes;
-    if (--load.requests === 0) this.#clients.delete(client);
+    this.bytes -= ticket.bytes;
+  }
+
+  /** Gives back the shares of responses that are over (their client went away); runs on the timer. */
+  sweep(): void {
+    const held = this.#held;
+    for (let i = held.length - 1; i >= 0; i--) {
+      // A release moves the last ticket into the freed slot; going backwards visits each once.
+      const ticket = held[i];
+      if (ticket !== undefined && ticket.holder.done) ticket.release();
+    }
+    if (held.length === 0 && this.#sweeper !== undefined) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
+
+  /** Forgets idle clients; the next time waits until the table has doubled. */
+  #forgetIdle(): void {
+    for (const [client, load] of this.#clients) if (load.requests === 0) this.#clients.delete(client);
+    this.#forgetIdleAt = Math.max(FORGET_IDLE_AT, this.#clients.size * 2);
   }
 }

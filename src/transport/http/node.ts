@@ -15,12 +15,14 @@ class NodeIo implements HttpIo {
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   #done: boolean;
+  #ticket: InflightTicket | undefined;
   extraHeaders: OutgoingHeaders | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.#req = req;
     this.#res = res;
     this.#done = false;
+    this.#ticket = undefined;
     this.extraHeaders = undefined;
   }
 
@@ -29,6 +31,7 @@ class NodeIo implements HttpIo {
   }
 
   send(status: number, headers: OutgoingHeaders, body: string): void {
+    this.#ticket?.release();
     if (this.done) return;
     if (this.#res.headersSent) return this.end();
     this.#done = true;
@@ -56,6 +59,7 @@ class NodeIo implements HttpIo {
   }
 
   end(): void {
+    this.#ticket?.release();
     if (this.done) return;
     this.#done = true;
     this.#res.end();
@@ -68,8 +72,9 @@ class NodeIo implements HttpIo {
   }
 
   hold(ticket: InflightTicket): void {
-    // 'close' comes once the response is over, whether it finished or the client went away.
-    this.#res.once('close', () => ticket.release());
+    // Given back when the response ends; if the client goes away first, by the limits' sweep
+    // (a listener per request would cost the hot path more than the whole bookkeeping).
+    this.#ticket = ticket;
   }
 
   readBody(limit: number, ticket: InflightTicket, done: (body: string | BodyRefused) => void): void {

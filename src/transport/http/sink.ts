@@ -37,7 +37,10 @@ export interface HttpIo extends ResponseSink {
   readBody(limit: number, ticket: InflightTicket, done: (body: string | BodyRefused) => void): void;
   /** The request is refused: its body, if any, goes by unread. */
   discardBody(): void;
-  /** Releases `ticket` once the response is over: sent, ended, or the client gone. */
+  /**
+   * Keeps `ticket` until the response ends (`send` or `end`), then releases it; if the client
+   * goes away first, the limits' sweep releases it once `done` turns true.
+   */
   hold(ticket: InflightTicket): void;
 }
 

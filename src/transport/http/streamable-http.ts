@@ -204,7 +204,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
     if (method === 'DELETE') return this.#delete(headers, io, principal);
     const client = clientKey(principal, remoteAddress);
     const declared = Number(header(headers, 'content-length'));
-    const ticket = this.inflight.admit(client, declared > 0 ? declared : 0);
+    const ticket = this.inflight.admit(client, declared > 0 ? declared : 0, io);
     if (ticket instanceof Refusal) return this.#refuseUnread(io, ticket);
     io.hold(ticket);
     io.readBody(this.maxBodyBytes, ticket, (body) => {
