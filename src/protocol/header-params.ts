@@ -3,6 +3,7 @@
  * `Mcp-Name`, and `Mcp-Param-{Name}` for tool parameters annotated with `x-mcp-header`.
  * Shared by the server (validating) and the client (sending).
  */
+import { nestedDeeperThan } from './guards.ts';
 
 /** One annotated parameter: the header's name part, and where its value sits in `arguments`. */
 export interface HeaderParam {
@@ -12,6 +13,12 @@ export interface HeaderParam {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Deepest schema searched for annotations. Clients read schemas other servers send, and the
+ * search recurses: a schema nested 20,000 deep must be refused, not overflow the stack.
+ */
+const MAX_SCHEMA_DEPTH = 64;
 const SENTINEL = /^=\?base64\?(.*)\?=$/;
 /** Visible ASCII and space/tab; anything else must be Base64-encoded. */
 const PLAIN_VALUE = /^[\x20-\x7e\t]*$/;
@@ -27,6 +34,7 @@ export function extractHeaderParams(inputSchema: unknown): HeaderParam[] | strin
   const seen = new Set<string>();
   const walk = (schema: unknown, path: string[]): string | undefined => {
     if (schema === null || typeof schema !== 'object') return undefined;
+    if (path.length > MAX_SCHEMA_DEPTH) return `the schema is nested deeper than ${MAX_SCHEMA_DEPTH} levels`;
     const properties = (schema as Record<string, unknown>).properties;
     if (properties === null || typeof properties !== 'object') return undefined;
     for (const [key, child] of Object.entries(properties)) {
@@ -53,6 +61,7 @@ export function extractHeaderParams(inputSchema: unknown): HeaderParam[] | strin
   };
   const problem = walk(inputSchema, []);
   if (problem !== undefined) return problem;
+  if (nestedDeeperThan(inputSchema, 2 * MAX_SCHEMA_DEPTH + 1)) return `the schema is nested deeper than ${MAX_SCHEMA_DEPTH} levels`;
   if (containsAnnotationOutsideProperties(inputSchema, false)) return 'x-mcp-header may only annotate properties reachable through "properties"';
   return found;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeValue, isObject, nestedDeeperThan, stringOr } from '../../src/protocol/guards.ts';
-import { valueAt } from '../../src/protocol/header-params.ts';
+import { extractHeaderParams, valueAt } from '../../src/protocol/header-params.ts';
 import { canonicalJson } from '../../src/server/request-state.ts';
 
 const HOSTILE = JSON.parse('[{"toString":1},{"toString":1,"valueOf":1},[{"toString":1}],{"__proto__":{"x":1}}]') as unknown[];
@@ -39,5 +39,13 @@ describe('guards for client values', () => {
     assert.equal(valueAt({}, ['constructor']), undefined);
     assert.equal(valueAt({ a: {} }, ['a', 'toString']), undefined);
     assert.equal(valueAt({ a: { constructor: 'x' } }, ['a', 'constructor']), 'x');
+  });
+
+  it('a tool schema nested 20,000 deep is refused instead of overflowing the x-mcp-header search (a server can send one to a client)', () => {
+    const deepProperties = JSON.parse('{"type":"object","properties":{"a":'.repeat(20_000) + '{}' + '}}'.repeat(20_000));
+    assert.match(String(extractHeaderParams(deepProperties)), /nested deeper than 64 levels/);
+    const deepItems = JSON.parse('{"items":'.repeat(20_000) + '{}' + '}'.repeat(20_000));
+    assert.match(String(extractHeaderParams(deepItems)), /nested deeper than 64 levels/);
+    assert.deepEqual(extractHeaderParams({ type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' } } }), [{ name: 'Region', path: ['region'], type: 'string' }]);
   });
 });
