@@ -4,24 +4,14 @@
  * instead of dozens of modules is most of what keeps a stdio server's cold start near a bare
  * Node script's (see bench/RESULTS.md). Dependencies stay external, resolved from node_modules.
  */
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { precompiledConfigValidator } from './bundle-plugins.ts';
 
 const root = join(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
 const external = Object.keys(pkg.dependencies ?? {}).flatMap((name) => [name, `${name}/*`]);
-
-/** The config validator precompiled (scripts/config-validator-code.ts) instead of compiled at startup. */
-const precompiledConfigValidator: Plugin = {
-  name: 'precompiled-config-validator',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]config[\\/]validator\.ts$/ }, async () => {
-      const { configValidatorModule } = await import('./config-validator-code.ts');
-      return { contents: configValidatorModule(), loader: 'js', resolveDir: join(root, 'src/config') };
-    });
-  },
-};
 
 await build({
   entryPoints: { 'mcp-core': join(root, 'src/cli/main.ts') },
@@ -32,7 +22,7 @@ await build({
   platform: 'node',
   target: 'node24',
   external,
-  plugins: [precompiledConfigValidator],
+  plugins: [precompiledConfigValidator()],
   logLevel: 'warning',
 });
 console.log('bundled dist/bin/mcp-core.js');

@@ -45,6 +45,11 @@ export interface CallArgs {
   json: boolean;
 }
 
+/** `engine`: driven over stdin/stdout by a program in another language (the Python package). */
+export interface EngineArgs {
+  command: 'engine';
+}
+
 export interface HelpArgs {
   command: 'help';
 }
@@ -53,7 +58,7 @@ export interface VersionArgs {
   command: 'version';
 }
 
-export type CommandLine = ServeArgs | ConfigCheckArgs | LoginArgs | ToolsArgs | CallArgs | HelpArgs | VersionArgs;
+export type CommandLine = ServeArgs | ConfigCheckArgs | LoginArgs | ToolsArgs | CallArgs | EngineArgs | HelpArgs | VersionArgs;
 
 export const USAGE = `Usage: mcp-core <command> [options]
 
@@ -68,6 +73,8 @@ Commands:
                      List the tools of the upstreams in FILE's mcpServers, as the gateway offers them
   call TOOL [--args JSON] --config FILE
                      Call one tool of those upstreams and print its result (exit code 1 if it is an error)
+  engine             The engine a program drives over stdin/stdout (the Python package mcp_core
+                     starts it; the protocol is in docs/ARCHITECTURE.md)
 
 Options for serve:
   --config FILE        Read settings from a JSON or YAML file; give it again for an override
@@ -143,6 +150,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (auth !== undefined) throw new UsageError(`--${auth} applies to commands that call a server`);
   if (command === 'config') return configCommand(rest, options, configs);
   if (command === 'tools' || command === 'call') return toolCommand(command, rest, options, configs);
+  if (command === 'engine') {
+    if (rest.length > 0 || options.size > 0 || configs.length > 0) throw new UsageError('engine takes no arguments: its settings come in its start message');
+    return { command: 'engine' };
+  }
   if (command !== 'serve') throw new UsageError(`Unknown command "${command}"`);
   for (const name of ['json', 'args']) if (options.has(name)) throw new UsageError(`serve takes no option --${name}`);
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);

@@ -100,6 +100,11 @@ async function main(argv: readonly string[]): Promise<void> {
     await checkConfigCommand(args.files);
     return;
   }
+  if (args.command === 'engine') {
+    const { engineCommand } = await import('./engine.ts');
+    await engineCommand(packageVersion());
+    return;
+  }
   if (args.command === 'tools' || args.command === 'call') {
     const { toolCommand } = await import('./tool-commands.ts');
     process.exitCode = await toolCommand(args);

@@ -42,6 +42,10 @@ export interface ServeOptions {
   onStdioClose?: () => void;
   /** The config files, read again when a gateway reloads. */
   files?: readonly string[];
+  /** Runs a gateway (a manager, with hot reload) even when `mcpServers` is empty. */
+  gateway?: boolean;
+  /** Runs once the server (and gateway) is built, before any transport opens: a place to register more. */
+  prepare?: (server: McpServer, gateway: RunningGateway | undefined) => Promise<void>;
 }
 
 export function createServer(config: Config, gateway = false): McpServer {
@@ -58,7 +62,7 @@ export function createServer(config: Config, gateway = false): McpServer {
 }
 
 export async function serve(config: Config, options: ServeOptions): Promise<Serving> {
-  const gatewayMode = Object.keys(config.mcpServers).length > 0;
+  const gatewayMode = options.gateway === true || Object.keys(config.mcpServers).length > 0;
   const observability = await startObservability(config, { http: options.http, worker: options.worker === true });
   const server = createServer(config, gatewayMode);
   observability.observe(server);
@@ -69,6 +73,13 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   if (gatewayMode) {
     const { startGateway } = await import('./gateway.ts');
     gateway = await startGateway(config, server, options.files ?? []);
+  }
+  try {
+    await options.prepare?.(server, gateway);
+  } catch (error) {
+    await gateway?.close();
+    await observability.close();
+    throw error;
   }
   let url: string | undefined;
   let health: Health | undefined;

@@ -1,0 +1,354 @@
+"""The pipe to the engine: the child's stdin and stdout, carrying two JSON-RPC connections.
+
+- The manager channel: plain MCP, newline-delimited JSON. Python is the client; the engine
+  serves the aggregate of its upstreams (and of Python's own tools).
+- The tools channel: the same framing with ``@`` before each line. The engine is the client,
+  Python the server of its ``@mcp_core.tool`` functions.
+
+Before both, Python writes one start message and the engine answers with one line (see
+``docs/ARCHITECTURE.md``, "The Python package"). Everything is pipelined: any number of requests
+in flight each way, answered in any order; writes made in one turn of the event loop go out
+in one system call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Awaitable, Callable, Optional, Union
+
+from .errors import MCPConnectionError, MCPProtocolError, MCPTimeoutError
+from .results import Progress, dumps
+
+RequestId = Union[int, str]
+TOOLS_PREFIX = b"@"
+#: Starts a control line of the pipe; ``#end``: the manager channel's (relayed) client is done.
+CONTROL_PREFIX = b"#"
+CONTROL_END = b"#end"
+_NEWLINE = b"\n"
+
+
+class RpcError(Exception):
+    """A JSON-RPC error to answer a request with."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def wire(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+class _Pending:
+    """One request in flight: its future, progress callback and timeout (restarted by progress)."""
+
+    __slots__ = ("future", "method", "on_progress", "timeout", "timer")
+
+    def __init__(self, future: asyncio.Future[Any], method: str, on_progress: Optional[Callable[[Progress], Any]], timeout: Optional[float]) -> None:
+        self.future = future
+        self.method = method
+        self.on_progress = on_progress
+        self.timeout = timeout
+        self.timer: Optional[asyncio.TimerHandle] = None
+
+
+class Channel:
+    """One JSON-RPC connection on the pipe: requests both ways, notifications, cancellation.
+
+    Incoming requests are each served in a task of their own, so a slow one never holds up
+    the others. ``handle_request`` returns the result or raises :class:`RpcError`.
+    """
+
+    def __init__(self, pipe: "EnginePipe", prefix: bytes, id_prefix: str = "") -> None:
+        self._pipe = pipe
+        self._prefix = prefix
+        self._id_prefix = id_prefix
+        self._next_id = 0
+        self._pending: dict[RequestId, _Pending] = {}
+        self._serving: dict[RequestId, asyncio.Task[Any]] = {}
+        self.handle_request: Optional[Callable[[str, dict[str, Any], RequestId], Awaitable[Any]]] = None
+        self.handle_notification: Optional[Callable[[str, dict[str, Any]], None]] = None
+        self.closed: Optional[BaseException] = None
+
+    # ---- outgoing ---------------------------------------------------------------------------
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._pipe.write(self._prefix, dumps(message))
+
+    def request(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        on_progress: Optional[Callable[[Progress], Any]] = None,
+        timeout: Optional[float] = None,
+        meta: Optional[dict[str, Any]] = None,
+    ) -> tuple[RequestId, asyncio.Future[Any]]:
+        """Sends a request; the future settles with its result or an exception."""
+        if self.closed is not None:
+            raise self.closed
+        self._next_id += 1
+        request_id: RequestId = f"{self._id_prefix}{self._next_id}" if self._id_prefix else self._next_id
+        future: asyncio.Future[Any] = self._pipe.loop.create_future()
+        entry = _Pending(future, method, on_progress, timeout)
+        if on_progress is not None:
+            meta = {**(meta or {}), "progressToken": request_id}
+        if meta:
+            params = {**params, "_meta": {**params.get("_meta", {}), **meta}}
+        self._pending[request_id] = entry
+        if timeout is not None:
+            entry.timer = self._pipe.loop.call_later(timeout, self._time_out, request_id)
+        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+        return request_id, future
+
+    def notify(self, method: str, params: Optional[dict[str, Any]] = None) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            message["params"] = params
+        self.send(message)
+
+    def cancel(self, request_id: RequestId, reason: str = "cancelled") -> None:
+        """Gives up on a request: forgets it and tells the peer (``notifications/cancelled``)."""
+        entry = self._pending.pop(request_id, None)
+        if entry is None:
+            return
+        if entry.timer is not None:
+            entry.timer.cancel()
+        if self.closed is None:
+            self.notify("notifications/cancelled", {"requestId": request_id, "reason": reason})
+
+    def _time_out(self, request_id: RequestId) -> None:
+        entry = self._pending.get(request_id)
+        if entry is None:
+            return
+        self.cancel(request_id, "timeout")
+        if not entry.future.done():
+            entry.future.set_exception(MCPTimeoutError(f"{entry.method} got no answer within {entry.timeout:g} s"))
+
+    # ---- incoming ---------------------------------------------------------------------------
+
+    def receive(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            return
+        method = message.get("method")
+        if method is None:
+            self._settle(message)
+        elif "id" in message:
+            self._serve(message["id"], method, message.get("params") or {})
+        else:
+            self._notification(method, message.get("params") or {})
+
+    def _settle(self, message: dict[str, Any]) -> None:
+        entry = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
+        if entry is None:
+            return
+        if entry.timer is not None:
+            entry.timer.cancel()
+        if entry.future.done():
+            return
+        if "error" in message:
+            error = message["error"] if isinstance(message["error"], dict) else {}
+            entry.future.set_exception(
+                MCPProtocolError(str(error.get("message", "error")), code=error.get("code"), data=error.get("data"))
+            )
+        else:
+            entry.future.set_result(message.get("result"))
+
+    def _notification(self, method: str, params: dict[str, Any]) -> None:
+        if method == "notifications/progress":
+            entry = self._pending.get(params.get("progressToken"))  # type: ignore[arg-type]
+            if entry is not None and entry.on_progress is not None:
+                if entry.timer is not None:
+                    entry.timer.cancel()
+                    entry.timer = self._pipe.loop.call_later(entry.timeout or 0, self._time_out, params["progressToken"])
+                _call_soon(entry.on_progress, Progress(params.get("progress", 0), params.get("total"), params.get("message")))
+                return
+        if method == "notifications/cancelled":
+            task = self._serving.get(params.get("requestId"))  # type: ignore[arg-type]
+            if task is not None:
+                task.cancel()
+                return
+        if self.handle_notification is not None:
+            self.handle_notification(method, params)
+
+    def _serve(self, request_id: RequestId, method: str, params: dict[str, Any]) -> None:
+        task = self._pipe.loop.create_task(self._answer(request_id, method, params))
+        self._serving[request_id] = task
+
+    async def _answer(self, request_id: RequestId, method: str, params: dict[str, Any]) -> None:
+        try:
+            if self.handle_request is None:
+                raise RpcError(-32601, f"Method not found: {method}")
+            result = await self.handle_request(method, params, request_id)
+            response: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "result": result}
+        except asyncio.CancelledError:
+            # Cancelled by the peer (notifications/cancelled): no answer goes back.
+            return
+        except RpcError as error:
+            response = {"jsonrpc": "2.0", "id": request_id, "error": error.wire()}
+        except Exception as error:  # noqa: BLE001 - every request gets an answer
+            response = {"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": f"{type(error).__name__}: {error}"}}
+        finally:
+            self._serving.pop(request_id, None)
+        if self.closed is None:
+            try:
+                self.send(response)
+            except (TypeError, ValueError) as error:
+                self.send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": f"the answer cannot be sent as JSON: {error}"}})
+
+    def close(self, error: BaseException) -> None:
+        """The pipe is gone: every request in flight fails with ``error`` at once."""
+        if self.closed is not None:
+            return
+        self.closed = error
+        pending, self._pending = self._pending, {}
+        for entry in pending.values():
+            if entry.timer is not None:
+                entry.timer.cancel()
+            if not entry.future.done():
+                entry.future.set_exception(error)
+        for task in list(self._serving.values()):
+            task.cancel()
+
+
+def _call_soon(callback: Callable[..., Any], *args: Any) -> None:
+    """Runs a user callback (sync, or async as a task); its errors are reported, never raised here."""
+    try:
+        outcome = callback(*args)
+        if asyncio.iscoroutine(outcome):
+            task = asyncio.ensure_future(outcome)
+            task.add_done_callback(_report_task_error)
+    except Exception as error:  # noqa: BLE001
+        asyncio.get_running_loop().call_exception_handler({"message": "mcp_core: a progress callback raised", "exception": error})
+
+
+def _report_task_error(task: "asyncio.Future[Any]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        task.get_loop().call_exception_handler({"message": "mcp_core: a callback raised", "exception": task.exception()})
+
+
+class EnginePipe(asyncio.SubprocessProtocol):
+    """The engine process's stdin and stdout: frames lines, routes them to the two channels."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_exit: Callable[[Optional[int]], None]) -> None:
+        self.loop = loop
+        self.manager = Channel(self, b"")
+        self.tools = Channel(self, TOOLS_PREFIX, "py-")
+        self.ready: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self.exited: asyncio.Future[Optional[int]] = loop.create_future()
+        self.transport: Optional[asyncio.SubprocessTransport] = None
+        self._stdin: Optional[asyncio.WriteTransport] = None
+        self._chunks: list[bytes] = []
+        self._out: list[bytes] = []
+        self._flushing = False
+        self._on_exit = on_exit
+        self._lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._stdin = self.transport.get_pipe_transport(0)  # type: ignore[union-attr, assignment]
+
+    # ---- writing: one system call per turn of the loop ---------------------------------------
+
+    def write(self, prefix: bytes, text: str) -> None:
+        if self._lost:
+            raise MCPConnectionError("the engine is not running")
+        self._out.append(prefix + text.encode() + _NEWLINE if prefix else text.encode() + _NEWLINE)
+        if not self._flushing:
+            self._flushing = True
+            self.loop.call_soon(self._flush)
+
+    def write_line(self, data: bytes) -> None:
+        """A raw line (the start message, or a relayed client's message)."""
+        self._out.append(data if data.endswith(_NEWLINE) else data + _NEWLINE)
+        if not self._flushing:
+            self._flushing = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flushing = False
+        out, self._out = self._out, []
+        if self._stdin is not None and not self._stdin.is_closing() and out:
+            self._stdin.write(b"".join(out) if len(out) > 1 else out[0])
+
+    def close_stdin(self) -> None:
+        self._flush()
+        if self._stdin is not None and not self._stdin.is_closing():
+            self._stdin.close()
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    #: Lines of the manager channel go here instead of to its JSON-RPC connection (a relay).
+    relay: Optional[Callable[[bytes], None]] = None
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        if fd != 1:
+            return
+        start = 0
+        newline = data.find(_NEWLINE)
+        if newline == -1:
+            self._chunks.append(data)
+            return
+        while newline != -1:
+            if self._chunks:
+                self._chunks.append(data[start:newline])
+                line = b"".join(self._chunks)
+                self._chunks = []
+            else:
+                line = data[start:newline]
+            if line:
+                self._line(line)
+            start = newline + 1
+            newline = data.find(_NEWLINE, start)
+        if start < len(data):
+            self._chunks.append(data[start:])
+
+    def _line(self, line: bytes) -> None:
+        if line[:1] == TOOLS_PREFIX:
+            self.tools.receive(_parse(line[1:]))
+        elif not self.ready.done():
+            message = _parse(line)
+            if isinstance(message, dict) and ("engine" in message or "error" in message):
+                self.ready.set_result(message)
+        elif self.relay is not None:
+            self.relay(line)
+        else:
+            self.manager.receive(_parse(line))
+
+    def pipe_connection_lost(self, fd: int, exc: Optional[Exception]) -> None:
+        if fd == 1:
+            self._gone()
+
+    def process_exited(self) -> None:
+        self._gone()
+        code = self.transport.get_returncode() if self.transport is not None else None
+        if not self.exited.done():
+            self.exited.set_result(code)
+
+    def _gone(self) -> None:
+        if self._lost:
+            return
+        self._lost = True
+        code = self.transport.get_returncode() if self.transport is not None else None
+        error = MCPConnectionError(f"the engine exited{'' if code is None else f' (exit code {code})'}; calls in flight are lost")
+        if not self.ready.done():
+            self.ready.set_exception(error)
+        self.manager.close(error)
+        self.tools.close(error)
+        self._on_exit(code)
+
+    @property
+    def alive(self) -> bool:
+        return not self._lost
+
+
+def _parse(line: bytes) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None

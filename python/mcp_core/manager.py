@@ -1,0 +1,416 @@
+"""``MCPManager``: the engine's manager, from asyncio.
+
+    async with MCPManager({"mcpServers": {"files": {"command": "npx", "args": [...]}}}) as m:
+        tools = await m.list_tools()
+        result = await m.execute_tool("files__read_text_file", {"path": "README.md"}, timeout=10)
+        print(result.text)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, Union
+
+from ._node import engine_script, find_node
+from ._pipe import EnginePipe, RpcError
+from .errors import (
+    MCPConfigError,
+    MCPConnectionError,
+    MCPException,
+    MCPProtocolError,
+    MCPTimeoutError,
+    MCPToolError,
+    UpstreamFailure,
+)
+from .results import UPSTREAM_FAILURE_KEY, Progress, ToolInfo, ToolResult
+from .tools import PROTOCOL_VERSION, ToolRegistry, ToolServer
+
+#: Settings as a dict, a path to a JSON or YAML file, several paths (later ones override), or None.
+Config = Union[dict, str, os.PathLike, Sequence[Union[str, os.PathLike]], None]
+#: Answers a question of an upstream: gets the request's params, returns its result. Sync or async.
+InputHandler = Callable[[dict], Union[dict, Awaitable[dict]]]
+
+
+
+
+def _start_message(config: Config, tools: bool, http: Optional[str]) -> dict[str, Any]:
+    message: dict[str, Any] = {"tools": tools, "http": http}
+    if config is None or isinstance(config, dict):
+        message["config"] = config
+    elif isinstance(config, (str, os.PathLike)):
+        message["files"] = [os.path.abspath(os.fspath(config))]
+    else:
+        message["files"] = [os.path.abspath(os.fspath(path)) for path in config]
+    return message
+
+
+class _Engine:
+    """One engine process and its pipe."""
+
+    def __init__(self, pipe: EnginePipe, info: dict[str, Any], tool_server: Optional[ToolServer]) -> None:
+        self.pipe = pipe
+        self.info = info
+        self.tool_server = tool_server
+
+    @property
+    def alive(self) -> bool:
+        return self.pipe.alive
+
+
+class MCPManager:
+    """Many MCP servers behind one manager, run by the mcp-core engine (a Node process this
+    object starts and owns).
+
+    Args:
+        config: the engine's settings (``mcpServers``, ``gateway``, ...): a dict, the path of a
+            JSON or YAML file (parsed by the engine, with ``MCP__`` environment overrides), a
+            list of paths, or None for no upstreams.
+        tools: Python functions the engine serves as tools of its own (a list of functions or
+            a :class:`ToolRegistry`); they are listed and called like any other tool.
+        http: ``"HOST:PORT"`` to have the engine also serve everything over Streamable HTTP
+            (``url`` then has the address; port 0 picks a free one).
+        on_elicit, on_sample, on_roots: answer upstreams' questions (elicitation, sampling,
+            roots). Sync functions run in threads, async ones as tasks, all concurrently.
+        raise_on_error: raise :class:`MCPToolError` for results with ``isError`` (default
+            False: the result says ``is_error``). Each call may override it.
+        auto_restart: when the engine dies, the next call starts a new one (default True).
+        timeout: default seconds a call may go without an answer or progress (None: no limit
+            but the upstream's own ``timeoutMs``).
+        env, cwd: the engine's environment and working directory.
+        max_workers: threads for sync tool functions and callbacks.
+    """
+
+    def __init__(
+        self,
+        config: Config = None,
+        *,
+        tools: Union[ToolRegistry, Iterable[Callable[..., Any]], None] = None,
+        http: Optional[str] = None,
+        on_elicit: Optional[InputHandler] = None,
+        on_sample: Optional[InputHandler] = None,
+        on_roots: Optional[Callable[[], Union[list, Awaitable[list]]]] = None,
+        raise_on_error: bool = False,
+        auto_restart: bool = True,
+        timeout: Optional[float] = None,
+        env: Optional[dict[str, str]] = None,
+        cwd: Optional[str] = None,
+        max_workers: int = 32,
+    ) -> None:
+        self._config = config
+        self._tools = ToolRegistry.of(tools) if tools is not None else None
+        self._http = http
+        self._handlers = {"elicitation/create": on_elicit, "sampling/createMessage": on_sample}
+        self._on_roots = on_roots
+        self.raise_on_error = raise_on_error
+        self.auto_restart = auto_restart
+        self.timeout = timeout
+        self._env = env
+        self._cwd = cwd
+        self._max_workers = max_workers
+        self._executor: Optional[concurrent.futures.ThreadPoolExecutor] = None
+        self._engine: Optional[_Engine] = None
+        self._starting: Optional[asyncio.Future[_Engine]] = None
+        self._closed = False
+        self._restarts = -1
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> "MCPManager":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Starts the engine (and connects its upstreams); calls start it when needed too."""
+        await self._ready()
+
+    @property
+    def url(self) -> Optional[str]:
+        """The Streamable HTTP endpoint, when started with ``http=``."""
+        return self._engine.info.get("url") if self._engine else None
+
+    @property
+    def engine_pid(self) -> Optional[int]:
+        """The engine process's id (None before it started)."""
+        return self._engine.info.get("pid") if self._engine else None
+
+    @property
+    def restarts(self) -> int:
+        """How many times the engine was started again after it died."""
+        return max(self._restarts, 0)
+
+    async def _ready(self) -> _Engine:
+        engine = self._engine
+        if engine is not None and engine.alive:
+            return engine
+        if self._closed:
+            raise MCPConnectionError("the manager is closed")
+        if engine is not None and not self.auto_restart:
+            raise MCPConnectionError("the engine exited and auto_restart is off")
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._launch())
+            self._starting.add_done_callback(self._started)
+        return await asyncio.shield(self._starting)
+
+    def _started(self, future: "asyncio.Future[_Engine]") -> None:
+        self._starting = None
+        if not future.cancelled() and future.exception() is None:
+            self._engine = future.result()
+            self._restarts += 1
+
+    async def _launch(self) -> _Engine:
+        loop = asyncio.get_running_loop()
+        node = await find_node()
+        script = engine_script()
+        env = dict(os.environ if self._env is None else self._env)
+        pipe = EnginePipe(loop, lambda code: None)
+        try:
+            # A session of its own: Ctrl-C in a terminal reaches Python, which closes the engine.
+            await loop.subprocess_exec(
+                lambda: pipe,
+                node,
+                script,
+                "engine",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=None,
+                env=env,
+                cwd=self._cwd,
+                start_new_session=True,
+            )
+        except OSError as error:
+            raise MCPConnectionError(f"cannot start the engine ({node} {script}): {error}") from error
+        tool_server = None
+        if self._tools is not None:
+            tool_server = ToolServer(self._tools, pipe.tools, loop, self._thread_pool())
+        pipe.manager.handle_request = self._answer_question
+        pipe.write_line(_dumps_start(_start_message(self._config, self._tools is not None, self._http)))
+        answer = await pipe.ready
+        if "error" in answer:
+            error = answer["error"] if isinstance(answer["error"], dict) else {}
+            pipe.close_stdin()
+            await _wait_exit(pipe)
+            kind = error.get("kind")
+            message = str(error.get("message", "the engine did not start"))
+            raise MCPConfigError(message) if kind in ("config", "usage") else MCPConnectionError(message)
+        await self._handshake(pipe)
+        return _Engine(pipe, answer.get("engine") or {}, tool_server)
+
+    async def _handshake(self, pipe: EnginePipe) -> None:
+        """The MCP handshake on the manager channel (legacy era: one ``initialize``)."""
+        capabilities: dict[str, Any] = {}
+        if self._handlers["elicitation/create"] is not None:
+            capabilities["elicitation"] = {}
+        if self._handlers["sampling/createMessage"] is not None:
+            capabilities["sampling"] = {}
+        if self._on_roots is not None:
+            capabilities["roots"] = {}
+        _, initialized = pipe.manager.request(
+            "initialize",
+            {"protocolVersion": PROTOCOL_VERSION, "capabilities": capabilities, "clientInfo": {"name": "mcp_core", "version": _version()}},
+        )
+        await initialized
+        pipe.manager.notify("notifications/initialized")
+
+    def _thread_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(self._max_workers, thread_name_prefix="mcp_core")
+        return self._executor
+
+    async def close(self) -> None:
+        """Stops the engine, and with it every upstream it started."""
+        self._closed = True
+        if self._starting is not None:
+            try:
+                await asyncio.shield(self._starting)
+            except BaseException:  # noqa: BLE001 - closing anyway
+                pass
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            if engine.tool_server is not None:
+                engine.tool_server.close()
+            engine.pipe.close_stdin()
+            await _wait_exit(engine.pipe)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ---- upstreams' questions --------------------------------------------------------------------
+
+    async def _answer_question(self, method: str, params: dict[str, Any], _request_id: Any) -> Any:
+        if method == "ping":
+            return {}
+        if method == "roots/list" and self._on_roots is not None:
+            roots = await self._run_callback(self._on_roots)
+            return {"roots": roots}
+        handler = self._handlers.get(method)
+        if handler is None:
+            raise RpcError(-32601, f"mcp_core has no handler for {method}")
+        return await self._run_callback(handler, params)
+
+    async def _run_callback(self, callback: Callable[..., Any], *args: Any) -> Any:
+        if asyncio.iscoroutinefunction(callback):
+            return await callback(*args)
+        outcome = await asyncio.get_running_loop().run_in_executor(self._thread_pool(), callback, *args)
+        if asyncio.iscoroutine(outcome):
+            outcome = await outcome
+        return outcome
+
+    # ---- the manager's API -------------------------------------------------------------------------
+
+    async def list_tools(self) -> list[ToolInfo]:
+        """Every tool the engine offers: ``<upstream>__<tool>`` for upstreams' tools, and
+        Python's own tools under their names."""
+        engine = await self._ready()
+        tools: list[ToolInfo] = []
+        cursor = None
+        while True:
+            _, future = engine.pipe.manager.request("tools/list", {} if cursor is None else {"cursor": cursor})
+            page = await future
+            for raw in page.get("tools", []):
+                tools.append(ToolInfo(raw["name"], raw.get("description"), raw.get("inputSchema") or {}, raw))
+            cursor = page.get("nextCursor")
+            if not isinstance(cursor, str):
+                return tools
+
+    async def execute_tool(
+        self,
+        name: str,
+        params: Optional[dict[str, Any]] = None,
+        *,
+        timeout: Optional[float] = None,
+        on_progress: Optional[Callable[[Progress], Any]] = None,
+        raise_on_error: Optional[bool] = None,
+    ) -> ToolResult:
+        """Calls one tool.
+
+        ``params`` may hold ``bytes``, ``memoryview`` or any buffer (a numpy array): they are
+        sent as base64 strings, MCP's encoding of binary data. ``timeout`` is how many seconds
+        the call may go without an answer or a progress report (then :class:`MCPTimeoutError`,
+        and the call is cancelled in the engine and the upstream); ``on_progress`` receives
+        :class:`Progress` reports. Cancelling the awaiting task cancels the call upstream
+        (``notifications/cancelled``).
+
+        Raises :class:`MCPProtocolError` for an unknown tool or bad arguments,
+        :class:`MCPConnectionError` / :class:`MCPTimeoutError` when the engine or the upstream
+        failed (``error.reason`` says why), and :class:`MCPToolError` for an ``isError`` result
+        when ``raise_on_error``.
+        """
+        engine = self._engine
+        if engine is None or not engine.alive:
+            engine = await self._ready()
+        channel = engine.pipe.manager
+        arguments = {} if params is None else params
+        limit = self.timeout if timeout is None else timeout
+        request_id, future = channel.request("tools/call", {"name": name, "arguments": arguments}, on_progress=on_progress, timeout=limit)
+        try:
+            raw = await future
+        except asyncio.CancelledError:
+            channel.cancel(request_id, "cancelled by the caller")
+            raise
+        except MCPTimeoutError as error:
+            raise MCPTimeoutError(f"{name}: {error.message}") from None
+        return self._result(name, raw, self.raise_on_error if raise_on_error is None else raise_on_error)
+
+    def _result(self, name: str, raw: Any, raise_on_error: bool) -> ToolResult:
+        if not isinstance(raw, dict):
+            raise MCPProtocolError(f"{name}: the engine answered with no result")
+        if raw.get("isError") is True:
+            failure = (raw.get("_meta") or {}).get(UPSTREAM_FAILURE_KEY)
+            result = ToolResult(name, raw)
+            if isinstance(failure, dict):
+                info = UpstreamFailure(str(failure.get("upstream")), str(failure.get("reason")))
+                kind = MCPTimeoutError if info.reason == "slow" else MCPConnectionError
+                raise kind(result.text or f"upstream {info.upstream} failed ({info.reason})", failure=info, data=raw)
+            if raise_on_error:
+                raise MCPToolError(result.text or f"{name} reported an error", tool=name, content=result.content, result=result)
+            return result
+        return ToolResult(name, raw)
+
+    async def execute_batch(
+        self,
+        calls: Iterable[Union[tuple[str, Optional[dict[str, Any]]], tuple[str], str]],
+        *,
+        concurrency: int = 8,
+        timeout: Optional[float] = None,
+        raise_on_error: Optional[bool] = None,
+    ) -> list[Union[ToolResult, MCPException]]:
+        """Calls many tools, at most ``concurrency`` at once, and returns one outcome per call in
+        the order given: its :class:`ToolResult`, or the :class:`MCPException` it failed with."""
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        items = [(call, None) if isinstance(call, str) else (call[0], call[1] if len(call) > 1 else None) for call in calls]
+        outcomes: list[Union[ToolResult, MCPException]] = [None] * len(items)  # type: ignore[list-item]
+        position = 0
+
+        async def worker() -> None:
+            nonlocal position
+            while position < len(items):
+                index = position
+                position += 1
+                name, params = items[index]
+                try:
+                    outcomes[index] = await self.execute_tool(name, params, timeout=timeout, raise_on_error=raise_on_error)
+                except MCPException as error:
+                    outcomes[index] = error
+
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, len(items)))))
+        return outcomes
+
+    async def health(self) -> dict[str, Any]:
+        """The engine's health: ``engine`` (version, node, pid), ``ready``, each upstream's
+        state, era, breaker, last error and latency, ``collisions``, and the tool counts."""
+        return await self._engine_method("mcp-core/health", {})
+
+    async def reload(self, config: Config = None) -> dict[str, Any]:
+        """Applies new settings (a dict), or reads the config files again (no argument):
+        upstreams are added, removed, replaced or updated; returns what changed."""
+        if config is not None and not isinstance(config, dict):
+            raise TypeError("reload takes settings as a dict, or nothing to read the config files again")
+        try:
+            return await self._engine_method("mcp-core/reload", {} if config is None else {"config": config})
+        except MCPProtocolError as error:
+            if isinstance(error.data, dict) and error.data.get("kind") == "config":
+                raise MCPConfigError(error.message) from None
+            raise
+
+    async def _engine_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        engine = await self._ready()
+        _, future = engine.pipe.manager.request(method, params)
+        return await future
+
+    async def request(self, method: str, params: Optional[dict[str, Any]] = None, *, timeout: Optional[float] = None) -> Any:
+        """Sends any MCP request to the engine's aggregate (``resources/read``, ``prompts/get``, ...)."""
+        engine = await self._ready()
+        request_id, future = engine.pipe.manager.request(method, params or {}, timeout=timeout)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            engine.pipe.manager.cancel(request_id)
+            raise
+
+
+def _dumps_start(message: dict[str, Any]) -> bytes:
+    import json
+
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+async def _wait_exit(pipe: EnginePipe, grace: float = 10.0) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(pipe.exited), grace)
+    except asyncio.TimeoutError:
+        if pipe.transport is not None:
+            pipe.transport.kill()
+        await pipe.exited
+    if pipe.transport is not None:
+        pipe.transport.close()
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__

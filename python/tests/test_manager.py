@@ -1,0 +1,157 @@
+"""MCPManager against real upstream processes: listing, calling, results, health, reload, batches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from conftest import demo_upstream, everything_upstream, fixture_upstream
+from mcp_core import (
+    MCPConfigError,
+    MCPException,
+    MCPManager,
+    MCPProtocolError,
+    MCPToolError,
+    Progress,
+    ToolResult,
+)
+
+
+async def test_lists_the_upstreams_tools_namespaced_and_calls_one() -> None:
+    async with MCPManager({"mcpServers": {"demo": demo_upstream(), "fx": fixture_upstream()}}) as m:
+        names = {tool.name for tool in await m.list_tools()}
+        assert {"demo__echo", "demo__add", "fx__echo", "fx__slow"} <= names
+        echo = next(tool for tool in await m.list_tools() if tool.name == "demo__echo")
+        assert echo.input_schema["properties"]["text"]["type"] == "string"
+        result = await m.execute_tool("demo__echo", {"text": "hello"})
+        assert isinstance(result, ToolResult)
+        assert (result.text, result.is_error, result.structured) == ("hello", False, None)
+
+
+async def test_structured_results_and_progress() -> None:
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
+        stats = await m.execute_tool("fx__stats")
+        assert stats.structured == {"cancelled": 0}
+        seen: list[Progress] = []
+        result = await m.execute_tool("fx__slow", {"ms": 50}, on_progress=seen.append)
+        assert result.text == "slept 50"
+        assert [p.progress for p in seen] == list(range(1, 11))
+        assert seen[-1].total == 10 and seen[-1].message == "step 10"
+
+
+async def test_async_progress_callbacks_are_awaited_as_tasks() -> None:
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
+        seen: list[float] = []
+
+        async def record(progress: Progress) -> None:
+            seen.append(progress.progress)
+
+        await m.execute_tool("fx__slow", {"ms": 20}, on_progress=record)
+        await asyncio.sleep(0)
+        assert seen == list(range(1, 11))
+
+
+async def test_tool_errors_are_results_or_raised_on_request() -> None:
+    async with MCPManager({"mcpServers": {"demo": demo_upstream()}}) as m:
+        result = await m.execute_tool("demo__fail", {})
+        assert result.is_error and result.text
+        with pytest.raises(MCPToolError) as raised:
+            await m.execute_tool("demo__fail", {}, raise_on_error=True)
+        assert raised.value.tool == "demo__fail"
+        assert raised.value.content == result.content
+        assert isinstance(raised.value, MCPException)
+    async with MCPManager({"mcpServers": {"demo": demo_upstream()}}, raise_on_error=True) as m:
+        with pytest.raises(MCPToolError):
+            await m.execute_tool("demo__fail")
+        assert (await m.execute_tool("demo__fail", raise_on_error=False)).is_error
+
+
+async def test_unknown_tool_is_a_protocol_error() -> None:
+    async with MCPManager({"mcpServers": {"demo": demo_upstream()}}) as m:
+        with pytest.raises(MCPProtocolError) as raised:
+            await m.execute_tool("demo__nope", {})
+        assert raised.value.code == -32602
+        assert "demo__nope" in raised.value.message
+
+
+async def test_a_yaml_config_file_is_read_by_the_engine(scratch) -> None:
+    path = scratch / "gateway.yaml"
+    upstream = demo_upstream()
+    path.write_text(
+        "mcpServers:\n  demo:\n"
+        f"    command: {json.dumps(upstream['command'])}\n"
+        f"    args: {json.dumps(upstream['args'])}\n"
+        "gateway:\n  separator: '.'\n"
+    )
+    async with MCPManager(path) as m:
+        assert (await m.execute_tool("demo.add", {"a": 2, "b": 3})).text == "5"
+
+
+async def test_bad_settings_are_refused_with_every_problem_named(scratch) -> None:
+    with pytest.raises(MCPConfigError) as raised:
+        async with MCPManager({"mcpServers": {"x": {"command": "a", "url": "http://b"}}, "http": {"port": "eighty"}}):
+            pass
+    assert "http.port" in raised.value.message
+    path = scratch / "broken.yaml"
+    path.write_text("mcpServers: [1, 2\n")
+    with pytest.raises(MCPConfigError) as raised:
+        await MCPManager(path).start()
+    assert "not valid YAML" in raised.value.message
+
+
+async def test_health_reports_upstreams_and_versions() -> None:
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream(required=True)}}) as m:
+        health = await m.health()
+        assert health["ready"] is True
+        assert health["engine"]["version"] and health["engine"]["node"].startswith("v")
+        assert health["engine"]["pid"] == m.engine_pid
+        (fx,) = health["upstreams"]
+        assert (fx["name"], fx["state"], fx["breaker"]) == ("fx", "connected", "closed")
+
+
+async def test_reload_adds_and_removes_upstreams() -> None:
+    async with MCPManager({"mcpServers": {"a": demo_upstream()}}) as m:
+        report = await m.reload({"mcpServers": {"b": fixture_upstream()}})
+        assert (report["added"], report["removed"]) == (["b"], ["a"])
+        names = {tool.name for tool in await m.list_tools()}
+        assert "b__echo" in names and "a__echo" not in names
+        with pytest.raises(MCPConfigError):
+            await m.reload({"mcpServers": {"c": {}}})
+        assert "b__echo" in {tool.name for tool in await m.list_tools()}
+
+
+async def test_batch_results_in_order_with_exceptions_in_place() -> None:
+    async with MCPManager({"mcpServers": {"demo": demo_upstream()}}) as m:
+        outcomes = await m.execute_batch(
+            [("demo__echo", {"text": "one"}), ("demo__nope", {}), ("demo__add", {"a": 1, "b": 2}), "demo__fail"],
+            concurrency=2,
+            raise_on_error=True,
+        )
+        assert isinstance(outcomes[0], ToolResult) and outcomes[0].text == "one"
+        assert isinstance(outcomes[1], MCPProtocolError)
+        assert isinstance(outcomes[2], ToolResult) and outcomes[2].text == "3"
+        assert isinstance(outcomes[3], MCPToolError) and outcomes[3].tool == "demo__fail"
+
+
+async def test_batch_runs_at_most_concurrency_calls_at_once() -> None:
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
+        outcomes = await m.execute_batch([("fx__concurrency", {"ms": 30, "tag": "batch"})] * 12, concurrency=3)
+        peaks = [outcome.structured["most"] for outcome in outcomes if isinstance(outcome, ToolResult)]
+        assert len(peaks) == 12 and max(peaks) == 3
+
+
+async def test_a_thousand_concurrent_calls_over_one_pipe() -> None:
+    config = {"mcpServers": {"demo": demo_upstream(maxConcurrency=64, maxQueue=1000)}}
+    async with MCPManager(config) as m:
+        results = await asyncio.gather(*(m.execute_tool("demo__echo", {"text": f"call {i}"}) for i in range(1000)))
+        assert [r.text for r in results] == [f"call {i}" for i in range(1000)]
+        health = await m.health()
+        assert health["upstreams"][0]["calls"]["total"] >= 1000
+
+
+async def test_resources_and_prompts_through_request() -> None:
+    async with MCPManager({"mcpServers": {"everything": everything_upstream()}}) as m:
+        prompts = await m.request("prompts/list")
+        assert any(p["name"].startswith("everything__") for p in prompts["prompts"])

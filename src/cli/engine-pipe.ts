@@ -1,0 +1,215 @@
+/**
+ * The engine's pipe: one pair of byte streams (the engine's stdin and stdout) carrying two
+ * MCP connections, told apart line by line.
+ *
+ * - The **manager channel**: plain newline-delimited JSON-RPC, exactly the stdio binding. The
+ *   program that started the engine is the MCP client; the engine is the server.
+ * - The **tools channel**: every line starts with `@` (a character no JSON text starts with).
+ *   Here the roles are reversed: the engine is the client and the program serves its own tools.
+ *
+ * A line prefix rather than a marker inside the JSON costs nothing to add or strip, and a relay
+ * that passes another client's lines on to the manager channel (`python -m mcp_core serve
+ * --stdio`) keeps that client out of the tools channel by refusing lines that start with `@`.
+ *
+ * The first line the program sends, before either channel, is the engine's start message;
+ * {@link PipeChannels.firstLine} yields it. A line `#end` says the manager channel's client has
+ * nothing more to send (a relayed stdio client closed its stdin): its calls in flight finish
+ * and the engine exits, while the tools channel, which those calls may need, stays open.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { encodeParts } from '../protocol/encode.ts';
+import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { BaseTransport } from '../transport/base-transport.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, NdjsonDecoder, type FrameSink } from '../transport/ndjson.ts';
+
+/** Starts every line of the tools channel. */
+export const TOOLS_CHANNEL_PREFIX = '@';
+const AT = 0x40;
+/** Starts a control line of the pipe itself (`#end`). */
+const HASH = 0x23;
+
+/**
+ * One channel of the pipe, as a message-stream transport. Pausing a channel holds its messages
+ * rather than pausing the pipe: the other channel may be carrying the answers the paused one
+ * waits for (a manager call to one of the program's own tools). The peer is the program that
+ * started the engine, so what it sends is not bounded here.
+ */
+export class PipeChannel extends BaseTransport {
+  readonly #pipe: PipeChannels;
+  readonly #prefix: string;
+  /** Messages that arrived before start(), or while paused. */
+  readonly #held: unknown[];
+  #paused: boolean;
+  /**
+   * Sees each message first and keeps the ones it returns true for (the engine's own methods
+   * on the manager channel); the rest go to the receiver.
+   */
+  intercept: ((value: unknown) => boolean) | undefined;
+
+  constructor(pipe: PipeChannels, prefix: string) {
+    super();
+    this.intercept = undefined;
+    this.#pipe = pipe;
+    this.#prefix = prefix;
+    this.#held = [];
+    this.#paused = false;
+  }
+
+  protected override opened(): void {
+    this.#flush();
+  }
+
+  /** @internal A message read from the pipe for this channel. */
+  deliver(value: unknown): void {
+    if (this.receiver === undefined || this.#paused || this.#held.length > 0) {
+      if (this.state !== 'closed') this.#held.push(value);
+      return;
+    }
+    this.#receive(value);
+  }
+
+  #receive(value: unknown): void {
+    if (this.intercept?.(value) !== true) this.receiver?.onMessage(value);
+  }
+
+  /** @internal A frame of this channel that is not JSON, or too large. */
+  frameError(error: Error): void {
+    this.receiver?.onFrameError(error);
+  }
+
+  /** @internal The pipe ended or broke. */
+  ended(error?: Error): void {
+    this.#flush();
+    const receiver = this.receiver;
+    if (error === undefined && receiver?.onInputEnd !== undefined) receiver.onInputEnd();
+    else this.finish(error);
+  }
+
+  /** @internal Writes may resume. */
+  drained(): void {
+    this.receiver?.onDrain?.();
+  }
+
+  #flush(): void {
+    while (this.receiver !== undefined && !this.#paused && this.#held.length > 0) this.#receive(this.#held.shift());
+  }
+
+  send(message: JsonRpcMessage): boolean {
+    if (this.state === 'closed') return false;
+    return this.#pipe.write(this.#prefix, message);
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#flush();
+  }
+
+  async close(): Promise<void> {
+    this.#held.length = 0;
+    this.finish();
+  }
+}
+
+/**
+ * @example
+ * const pipe = new PipeChannels(process.stdin, process.stdout);
+ * const start = JSON.parse(await pipe.firstLine());
+ * new ServerConnection(server, pipe.manager).start();
+ * await client.connect(pipe.tools);
+ */
+export class PipeChannels implements FrameSink {
+  readonly manager: PipeChannel;
+  readonly tools: PipeChannel;
+  readonly #input: Readable;
+  readonly #output: Writable;
+  readonly #decoder: NdjsonDecoder;
+  #first: { resolve(line: string): void; reject(error: Error): void } | undefined;
+  readonly #firstLine: Promise<string>;
+
+  constructor(input: Readable, output: Writable, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+    this.manager = new PipeChannel(this, '');
+    this.tools = new PipeChannel(this, TOOLS_CHANNEL_PREFIX);
+    this.#input = input;
+    this.#output = output;
+    this.#decoder = new NdjsonDecoder(maxMessageBytes);
+    this.#firstLine = new Promise((resolve, reject) => (this.#first = { resolve, reject }));
+    this.#firstLine.catch(() => undefined);
+    input.on('data', (chunk: Buffer | string) => {
+      output.cork();
+      try {
+        this.#decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this);
+      } finally {
+        output.uncork();
+      }
+    });
+    input.on('end', () => {
+      this.#decoder.end(this);
+      this.#ended();
+    });
+    input.on('error', (error) => this.#ended(error));
+    output.on('error', (error) => this.#ended(error));
+    output.on('drain', () => {
+      this.manager.drained();
+      this.tools.drained();
+    });
+  }
+
+  /** The first line of the pipe (the start message); rejects if the pipe ends before one. */
+  firstLine(): Promise<string> {
+    return this.#firstLine;
+  }
+
+  /** Writes a line straight to the pipe, outside both channels (the engine's answer to the start message). */
+  writeLine(text: string, written?: () => void): void {
+    this.#output.write(`${text}\n`, written);
+  }
+
+  /** @internal */
+  write(prefix: string, message: JsonRpcMessage): boolean {
+    const [head, tail] = encodeParts(message);
+    return this.#output.write(prefix + head + tail + '\n');
+  }
+
+  line(text: string): void {
+    if (this.#first !== undefined) {
+      const first = this.#first;
+      this.#first = undefined;
+      first.resolve(text);
+      return;
+    }
+    const lead = text.charCodeAt(0);
+    if (lead === HASH) {
+      if (text === '#end') this.manager.ended();
+      return;
+    }
+    const tools = lead === AT;
+    const channel = tools ? this.tools : this.manager;
+    let value: unknown;
+    try {
+      value = JSON.parse(tools ? text.slice(1) : text);
+    } catch (error) {
+      channel.frameError(error as Error);
+      return;
+    }
+    channel.deliver(value);
+  }
+
+  tooLarge(bytes: number): void {
+    // Which channel it belonged to is in the bytes being discarded; the manager channel's
+    // client hears of it (an error without an id), as over plain stdio.
+    const error = new McpLocalError(LocalErrorCode.MessageTooLarge, `Message of at least ${bytes} bytes exceeds the limit of ${this.#decoder.maxMessageBytes} bytes`);
+    this.manager.frameError(error);
+  }
+
+  #ended(error?: Error): void {
+    this.#first?.reject(error ?? new Error('the pipe closed before the start message'));
+    this.#first = undefined;
+    this.manager.ended(error);
+    this.tools.ended(error);
+  }
+}
