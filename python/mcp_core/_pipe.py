@@ -201,6 +201,13 @@ class Channel:
             except (TypeError, ValueError) as error:
                 self.send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": f"the answer cannot be sent as JSON: {error}"}})
 
+    def cancel_all(self, error: BaseException) -> None:
+        """Gives up on every request in flight (the peer is told) and fails them with ``error``."""
+        for request_id, entry in list(self._pending.items()):
+            self.cancel(request_id, str(error))
+            if not entry.future.done():
+                entry.future.set_exception(error)
+
     def close(self, error: BaseException) -> None:
         """The pipe is gone: every request in flight fails with ``error`` at once."""
         if self.closed is not None:

@@ -17,6 +17,8 @@ import types
 import typing
 from typing import Any, Callable, Optional, Union
 
+from .results import Binary
+
 from typing import is_typeddict
 
 # Required and NotRequired are 3.11's; on 3.10 a TypedDict's ``total`` still says what is required.
@@ -219,6 +221,8 @@ def output_schema(function: Callable[..., Any]) -> Optional[JsonSchema]:
         return None
     if typing.get_origin(hint) is typing.Annotated:
         hint = typing.get_args(hint)[0]
+    if hint is Binary:
+        return None
     if is_typeddict(hint) or (dataclasses.is_dataclass(hint) and isinstance(hint, type)):
         return schema_of(hint)
     return None

@@ -233,6 +233,8 @@ class MCPManager:
         if engine is not None:
             if engine.tool_server is not None:
                 engine.tool_server.close()
+            # Calls still in flight end now (cancelled in the engine too), so it exits at once.
+            engine.pipe.manager.cancel_all(MCPConnectionError("the manager was closed while the call was in flight"))
             engine.pipe.close_stdin()
             await _wait_exit(engine.pipe)
         if self._executor is not None:

@@ -1,0 +1,242 @@
+"""Python functions served by the engine: schemas from type hints, sync and async functions,
+progress, cancellation, elicitation, binary payloads, and upstreams' questions answered by
+Python callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import hashlib
+import threading
+from typing import Annotated, Literal, Optional, TypedDict
+
+import numpy as np
+import pytest
+
+from conftest import EVERYTHING, NODE, fixture_upstream
+from mcp_core import Binary, Context, MCPManager, MCPProtocolError, Progress, ToolRegistry
+from mcp_core._schema import input_schema, parse_docstring
+from mcp_core.tools import Tool
+
+
+class Point(TypedDict):
+    """A point on the plane."""
+
+    x: float
+    y: float
+
+
+@dataclasses.dataclass
+class Box:
+    width: int
+    height: int = 1
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Area(TypedDict):
+    area: int
+
+
+def measure(box: Box, scale: Optional[float] = None, unit: Literal["cm", "in"] = "cm") -> Area:
+    """Measures a box.
+
+    Args:
+        box: The box to measure.
+        scale: A factor applied to both sides,
+            when given.
+        unit: The unit of the answer.
+    """
+    factor = scale or 1
+    return {"area": int(box.width * box.height * factor * factor)}
+
+
+async def distance(a: Point, b: Point, colors: list[Color] = [], note: Annotated[str, "A note"] = "") -> str:  # noqa: B006
+    """The distance between two points."""
+    return f"{((a['x'] - b['x']) ** 2 + (a['y'] - b['y']) ** 2) ** 0.5:.1f} {[c.value for c in colors]} {note}".strip()
+
+
+def test_schemas_from_type_hints_and_docstrings() -> None:
+    tool = Tool.of(measure)
+    assert tool.definition["description"] == "Measures a box."
+    schema = tool.definition["inputSchema"]
+    assert schema["required"] == ["box"]
+    assert schema["properties"]["box"] == {
+        "type": "object",
+        "properties": {"width": {"type": "integer"}, "height": {"type": "integer", "default": 1}},
+        "required": ["width"],
+        "description": "The box to measure.",
+    }
+    assert schema["properties"]["scale"] == {"anyOf": [{"type": "number"}, {"type": "null"}], "description": "A factor applied to both sides, when given.", "default": None}
+    assert schema["properties"]["unit"] == {"enum": ["cm", "in"], "type": "string", "description": "The unit of the answer.", "default": "cm"}
+    assert tool.definition["outputSchema"] == {"type": "object", "properties": {"area": {"type": "integer"}}, "required": ["area"]}
+    other = Tool.of(distance).definition["inputSchema"]
+    assert other["properties"]["a"]["required"] == ["x", "y"] and other["properties"]["a"]["description"] == "A point on the plane."
+    assert other["properties"]["colors"] == {"type": "array", "items": {"enum": ["red", "blue"]}, "default": []}
+    assert other["properties"]["note"]["description"] == "A note"
+
+
+def test_docstring_styles() -> None:
+    assert parse_docstring("Does it.\n\n:param a: the a\n:param int b: the b\n") == ("Does it.", {"a": "the a", "b": "the b"})
+    schema, _, description = input_schema(lambda ctx, n=3: None, lambda hint: False)
+    assert schema == {"type": "object", "properties": {"ctx": {}, "n": {"default": 3}}, "required": ["ctx"]} and description is None
+
+
+async def test_python_tools_are_served_and_called_with_converted_arguments() -> None:
+    tools = ToolRegistry()
+    tools.add(measure)
+    tools.add(distance, name="dist")
+    async with MCPManager(tools=tools) as m:
+        listed = {tool.name: tool for tool in await m.list_tools()}
+        assert set(listed) == {"measure", "dist"}
+        assert listed["measure"].output_schema is not None
+        result = await m.execute_tool("measure", {"box": {"width": 3, "height": 2}, "scale": 2})
+        assert result.structured == {"area": 24}
+        result = await m.execute_tool("dist", {"a": {"x": 0, "y": 0}, "b": {"x": 3, "y": 4}, "colors": ["red"], "note": "ok"})
+        assert result.text == "5.0 ['red'] ok"
+        # The engine checks arguments against the schema before Python sees them.
+        bad = await m.execute_tool("measure", {"box": {"width": "wide"}})
+        assert bad.is_error and "box" in bad.text
+        with pytest.raises(MCPProtocolError):
+            await m.execute_tool("nope")
+
+
+async def test_sync_tools_run_in_threads_concurrently() -> None:
+    arrived = threading.Barrier(4, timeout=20)
+
+    def meet(tag: str) -> str:
+        """Returns once four calls are running at once."""
+        arrived.wait()
+        return f"{tag} in {threading.current_thread().name}"
+
+    async with MCPManager(tools=[meet]) as m:
+        results = await asyncio.gather(*(m.execute_tool("meet", {"tag": str(i)}) for i in range(4)))
+        assert all(r.text.startswith(f"{i} in mcp_core") for i, r in enumerate(results))
+
+
+async def test_a_raising_tool_is_an_error_result() -> None:
+    def broken(n: int) -> int:
+        raise ValueError(f"cannot take {n}")
+
+    async with MCPManager(tools=[broken]) as m:
+        result = await m.execute_tool("broken", {"n": 3})
+        assert result.is_error and result.text == "ValueError: cannot take 3"
+
+
+async def test_progress_cancellation_and_elicitation_in_a_tool() -> None:
+    cancelled = asyncio.Event()
+    asked: list[dict] = []
+
+    async def work(steps: int, ctx: Context) -> str:
+        """Reports progress at each step, then waits until cancelled."""
+        for step in range(1, steps + 1):
+            ctx.report_progress(step, steps, f"step {step}")
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "never"
+
+    async def confirm(question: str, ctx: Context) -> str:
+        answer = await ctx.elicit(question, {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]})
+        return f"{answer['action']}: {answer.get('content')}"
+
+    def confirm_sync(question: str, ctx: Context) -> str:
+        answer = ctx.elicit_sync(question)
+        return answer["action"]
+
+    async def on_elicit(params: dict) -> dict:
+        asked.append(params)
+        return {"action": "accept", "content": {"ok": True}}
+
+    async with MCPManager(tools=[work, confirm, confirm_sync], on_elicit=on_elicit) as m:
+        seen: list[Progress] = []
+        three = asyncio.Event()
+
+        def progress(p: Progress) -> None:
+            seen.append(p)
+            if p.progress == 3:
+                three.set()
+
+        call = asyncio.ensure_future(m.execute_tool("work", {"steps": 3}, on_progress=progress))
+        await asyncio.wait_for(three.wait(), 20)
+        assert [(p.progress, p.total, p.message) for p in seen] == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
+        call.cancel()
+        await asyncio.wait_for(cancelled.wait(), 20)
+        assert (await m.execute_tool("confirm", {"question": "Go?"})).text == "accept: {'ok': True}"
+        assert (await m.execute_tool("confirm_sync", {"question": "Sure?"})).text == "accept"
+        assert [a["message"] for a in asked] == ["Go?", "Sure?"]
+
+
+async def test_upstream_questions_are_answered_by_python_callbacks_concurrently() -> None:
+    both_asked = asyncio.Barrier(2) if hasattr(asyncio, "Barrier") else None
+    seen: list[str] = []
+
+    async def on_elicit(params: dict) -> dict:
+        seen.append(params["message"])
+        if both_asked is not None and params["message"] != "Sure?":
+            await asyncio.wait_for(both_asked.wait(), 20)  # both questions are open at once
+        if params["message"] == "Sure?":
+            return {"action": "accept", "content": {"sure": True}}
+        return {"action": "accept", "content": {"answer": params["message"].upper()}}
+
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}, on_elicit=on_elicit) as m:
+        one, two = await asyncio.gather(m.execute_tool("fx__ask", {"question": "one"}), m.execute_tool("fx__ask", {"question": "two"}))
+        assert (one.text, two.text) == ("ONE (sure: true)", "TWO (sure: true)")
+        assert sorted(seen) == ["Sure?", "Sure?", "one", "two"]
+
+
+async def test_binary_payloads_numpy_in_bytes_out() -> None:
+    def digest(data: bytes) -> dict:
+        """The size and SHA-256 of the data."""
+        return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+    def picture(size: int) -> Binary:
+        return Binary(bytes(range(size)), "image/png")
+
+    def raw(size: int) -> bytes:
+        return b"\x00\xff" * size
+
+    array = np.arange(100_000, dtype=np.float64).reshape(1000, 100)
+    everything = {"command": NODE, "args": [EVERYTHING, "stdio"]}
+    async with MCPManager({"mcpServers": {"everything": everything}}, tools=[digest, picture, raw]) as m:
+        result = await m.execute_tool("digest", {"data": array})
+        assert result.structured == {"size": array.nbytes, "sha256": hashlib.sha256(array.tobytes()).hexdigest()}
+        column = array[:, 3]  # not contiguous: copied once through memoryview
+        result = await m.execute_tool("digest", {"data": column})
+        assert result.structured["sha256"] == hashlib.sha256(column.tobytes()).hexdigest()
+        result = await m.execute_tool("digest", {"data": memoryview(b"abc")})
+        assert result.structured["size"] == 3
+        image = await m.execute_tool("picture", {"size": 256})
+        assert image.binary[0].mime_type == "image/png" and image.data == bytes(range(256))
+        blob = await m.execute_tool("raw", {"size": 4})
+        assert blob.data == b"\x00\xff" * 4 and blob.binary[0].kind == "resource"
+        tiny = await m.execute_tool("everything__get-tiny-image")
+        assert tiny.data is not None and tiny.data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert np.frombuffer(image.data, dtype=np.uint8).sum() == sum(range(256))
+
+
+async def test_tools_added_later_are_offered_at_once() -> None:
+    tools = ToolRegistry()
+
+    @tools.tool
+    def first() -> str:
+        return "1"
+
+    async with MCPManager(tools=tools) as m:
+        assert [t.name for t in await m.list_tools()] == ["first"]
+
+        @tools.tool(description="The second one.")
+        def second() -> str:
+            return "2"
+
+        for _ in range(100):
+            if len(await m.list_tools()) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert (await m.execute_tool("second")).text == "2"
