@@ -5,6 +5,7 @@ production kit, in both protocol eras.
     python -m mcp_core serve my_tools.py --http 127.0.0.1:3000
     python -m mcp_core serve my_tools.py --stdio
     python -m mcp_core serve my_tools.py --http 127.0.0.1:3000 --config gateway.yaml
+    python -m mcp_core cli serve --stdio --demo       # the mcp-core command line itself
 
 With ``--config``, the engine's settings apply (auth, limits, TLS, ...) and the upstreams of its
 ``mcpServers`` are served beside the Python tools. Over stdio, this process relays the client's
@@ -16,11 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
 import signal
 import sys
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from ._node import engine_script, find_node
 from ._pipe import CONTROL_END, CONTROL_PREFIX, TOOLS_PREFIX, EnginePipe
 from .errors import MCPException
 from .manager import Config, MCPManager
@@ -129,6 +132,17 @@ async def serve(
     await manager.close()
 
 
+def run_cli(arguments: Sequence[str]) -> None:
+    """Replaces this process with the engine's command line (stdio passes straight through)."""
+    try:
+        node = asyncio.run(find_node())
+        script = engine_script()
+    except MCPException as error:
+        print(f"mcp_core cli: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    os.execv(node, [node, script, *arguments])
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mcp_core", description="Serve Python tools through the mcp-core engine.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -137,7 +151,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     serve_parser.add_argument("--http", metavar="HOST:PORT", help="serve Streamable HTTP (default 127.0.0.1:3000 unless --stdio)")
     serve_parser.add_argument("--stdio", action="store_true", help="serve over stdin/stdout")
     serve_parser.add_argument("--config", action="append", metavar="FILE", help="engine settings (JSON or YAML); again for an override file")
-    args = parser.parse_args(argv)
+    cli_parser = commands.add_parser("cli", help="run the mcp-core command line the package ships (serve, tools, call, config check, login)")
+    cli_parser.add_argument("arguments", nargs=argparse.REMAINDER, help="its arguments, e.g. serve --stdio --demo")
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["cli"]:
+        run_cli(arguments[1:])  # its own options, --help included, are the command line's
+    args = parser.parse_args(arguments)
     load_tools(args.file)
     config: Any = args.config if args.config else None
     try:
