@@ -153,6 +153,8 @@ class EngineMethods {
  */
 export async function engineCommand(version: string): Promise<void> {
   const pipe = new PipeChannels(process.stdin, process.stdout);
+  // Answers held for this turn's write still go out when the engine exits.
+  process.once('exit', () => pipe.flush());
   let serving: Serving | undefined;
   let peer: PeerTools | undefined;
   let stopping = false;
