@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, BUILT_PEERS_DIR, PYTHON, ROOT_DIR } from './lib/paths.ts';
+import { BENCH_DIR, BUILT_PEERS_DIR, ROOT_DIR } from './lib/paths.ts';
 
 function log(message: string): void {
   process.stderr.write(`[bench setup] ${message}\n`);
@@ -60,36 +60,58 @@ function rustPeer(): void {
   }
 }
 
-function pythonPeer(): void {
-  const requirements = join(BENCH_DIR, 'peers', 'python-echo', 'requirements.txt');
-  // The venv is redone whenever requirements.txt changes: its hash is kept beside it.
+/**
+ * A venv from a pinned requirements file, redone whenever that file changes (its hash is kept
+ * beside it); `after` installs more into it (mcp_core from the checkout). A failure is reported
+ * and its peers are reported as failed.
+ */
+function pythonVenv(name: string, requirements: string, after: (python: string) => boolean = () => true): void {
+  const venv = join(BENCH_DIR, name);
+  const python = join(venv, 'bin', 'python');
   const wanted = createHash('sha256').update(readFileSync(requirements)).digest('hex');
-  const stamp = join(BENCH_DIR, '.venv', 'requirements.sha256');
-  if (!existsSync(PYTHON)) {
+  const stamp = join(venv, 'requirements.sha256');
+  if (!existsSync(python)) {
     if (!have('python3', ['--version'])) {
-      log('python3 not found: the Python peer will be reported as failed');
+      log(`python3 not found: the peers of bench/${name} will be reported as failed`);
       return;
     }
-    log('creating bench/.venv');
-    if (!step('python3', ['-m', 'venv', join(BENCH_DIR, '.venv')])) {
-      log('python3 -m venv failed: the Python peer will be reported as failed');
+    log(`creating bench/${name}`);
+    if (!step('python3', ['-m', 'venv', venv])) {
+      log(`python3 -m venv failed: the peers of bench/${name} will be reported as failed`);
       return;
     }
   }
   const installed = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
   if (installed === wanted) return;
-  log('installing peers/python-echo/requirements.txt into bench/.venv');
-  if (!step(PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements])) {
-    log('pip install failed: the Python peer will be reported as failed');
+  log(`installing ${requirements.slice(BENCH_DIR.length + 1)} into bench/${name}`);
+  if (!step(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements]) || !after(python)) {
+    log(`pip install failed: the peers of bench/${name} will be reported as failed`);
     return;
   }
   writeFileSync(stamp, `${wanted}\n`);
 }
 
+/** The official SDK's echo server (peers/python-echo). */
+function pythonPeer(): void {
+  pythonVenv('.venv', join(BENCH_DIR, 'peers', 'python-echo', 'requirements.txt'));
+}
+
+/**
+ * The Python clients (peers/python-clients): mcp and fastmcp pinned, and mcp_core installed
+ * from the checkout, editable, so it is measured as the sources are (its engine is rebuilt by
+ * mcpCore() below on every run).
+ */
+function pythonClients(): void {
+  pythonVenv('.venv-clients', join(BENCH_DIR, 'peers', 'python-clients', 'requirements.txt'), (python) =>
+    step(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-e', join(ROOT_DIR, 'python')]),
+  );
+}
+
 /** mcp-core is measured as shipped, so the binary is built from the current sources each run. */
 function mcpCore(): void {
-  log('building mcp-core (npm run build)');
+  log('building mcp-core (npm run build, npm run build:python)');
   if (!step('npm', ['run', 'build'], ROOT_DIR)) throw new Error('npm run build failed');
+  if (!step('npm', ['run', 'build:python'], ROOT_DIR)) throw new Error('npm run build:python failed');
 }
 
 /** Node peers to build, as `<dir>/<entry>.ts` under peers/. */
@@ -122,3 +144,4 @@ mcpCore();
 await nodePeers();
 rustPeer();
 pythonPeer();
+pythonClients();

@@ -5,7 +5,7 @@
  * core by the runners (lib/cores.ts), not here.
  */
 import { SERVER_CORES_AVAILABLE } from './lib/cores.ts';
-import { MCP_CORE_CLI, missing, NODE, peerScript, builtPeer, PYTHON, RMCP_ECHO } from './lib/paths.ts';
+import { MCP_CORE_CLI, missing, NODE, peerScript, builtPeer, PYTHON, PYTHON_CLIENTS_VENV, RMCP_ECHO } from './lib/paths.ts';
 import type { Command } from './lib/process.ts';
 import type { Era } from './lib/protocol.ts';
 
@@ -25,6 +25,8 @@ export const PEER_LABELS = {
   'sdk-v2': 'TS SDK v2',
   rmcp: 'rmcp (Rust)',
   python: 'Python SDK',
+  'python-sdk-client': 'Python SDK client (mcp)',
+  'fastmcp-client': 'fastmcp client',
   bare: 'bare Node',
   bytes: 'bytes only (no JSON)',
 } as const;
@@ -51,6 +53,7 @@ export interface HttpTarget extends Target {
 }
 
 const PYTHON_MISSING = missing(PYTHON, 'bench/.venv was not created: python3 with venv is needed');
+const PYTHON_CLIENTS_MISSING = missing(PYTHON_CLIENTS_VENV, 'bench/.venv-clients was not created: python3 with venv is needed');
 const RMCP_MISSING = missing(RMCP_ECHO, 'bench/peers/rmcp-echo was not built: cargo is needed');
 const node = (script: string, ...args: string[]): Command => ({ command: NODE, args: [script, ...args] });
 const mcpCore = (...args: string[]): Command => ({ command: NODE, args: [MCP_CORE_CLI, 'serve', ...args] });
@@ -191,4 +194,39 @@ export const HTTP_GATEWAY: HttpTarget[] = [
     mode: `CLI serve --http --config (gateway), upstream serve ${upstream === 'stdio' ? '--stdio' : '--http'} --demo on the same core`,
     command: (port: number) => node(builtPeer('mcp-core', 'gateway.ts'), '--port', String(port), '--upstream', upstream, '--cli', MCP_CORE_CLI),
   })),
+];
+
+/** A Python client driving the stdio echo server itself (peers/python-clients/client.py). */
+export interface PythonClientTarget extends Target {
+  command: (inflight: number) => Command;
+}
+
+const pythonClient = (client: string) => (inflight: number): Command => ({
+  command: PYTHON_CLIENTS_VENV,
+  args: [peerScript('python-clients', 'client.py'), '--client', client, '--inflight', String(inflight), '--', NODE, MCP_CORE_CLI, 'serve', '--stdio', '--demo'],
+});
+
+/** Python clients calling the same stdio echo server (mcp-core serve --stdio --demo). */
+export const PYTHON_CLIENTS: PythonClientTarget[] = [
+  { key: 'mcp-core', era: 'legacy', mode: 'mcp_core MCPManager.execute_tool, through the engine (the server as its upstream)', command: pythonClient('mcp_core'), unavailable: PYTHON_CLIENTS_MISSING },
+  { key: 'python-sdk-client', era: 'modern', mode: 'mcp ClientSession over stdio_client', command: pythonClient('mcp'), unavailable: PYTHON_CLIENTS_MISSING },
+  { key: 'fastmcp-client', era: 'modern', mode: 'fastmcp Client over StdioTransport', command: pythonClient('fastmcp'), unavailable: PYTHON_CLIENTS_MISSING },
+];
+
+/** The same Python echo function served over HTTP by mcp-core's engine and by the official Python SDK. */
+export const HTTP_PYTHON_TOOL: HttpTarget[] = [
+  {
+    key: 'mcp-core',
+    era: 'modern',
+    mode: 'python -m mcp_core serve echo_tool.py --http (the engine serves the Python function), JSON reply',
+    command: (port) => ({ command: PYTHON_CLIENTS_VENV, args: ['-m', 'mcp_core', 'serve', peerScript('python-clients', 'echo_tool.py'), '--http', `127.0.0.1:${port}`] }),
+    unavailable: PYTHON_CLIENTS_MISSING,
+  },
+  {
+    key: 'python',
+    era: 'modern',
+    mode: 'MCPServer on uvicorn (uvloop, httptools), stateless_http + json_response',
+    command: (port) => python('--port', String(port)),
+    unavailable: PYTHON_MISSING,
+  },
 ];

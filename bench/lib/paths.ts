@@ -8,6 +8,8 @@ export const ROOT_DIR = dirname(BENCH_DIR);
 /** Node servers run on the same Node as the benchmark (the repo's pinned Node 24 under npm run). */
 export const NODE = process.execPath;
 export const PYTHON = join(BENCH_DIR, '.venv', 'bin', 'python');
+/** The Python clients' venv: mcp, fastmcp and mcp_core (peers/python-clients). */
+export const PYTHON_CLIENTS_VENV = join(BENCH_DIR, '.venv-clients', 'bin', 'python');
 export const RMCP_ECHO = join(BENCH_DIR, 'peers', 'rmcp-echo', 'target', 'release', 'rmcp-echo');
 /** mcp-core as it ships: the bundled binary that `npm run build` writes (setup runs it). */
 export const MCP_CORE_CLI = join(ROOT_DIR, 'dist', 'bin', 'mcp-core.js');

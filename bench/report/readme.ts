@@ -45,6 +45,10 @@ const LINES: SummaryLine[] = [
   { label: '`tools/list` of 1,001 tools, HTTP', inflight: '8', workload: 'tools-list-http-1001', peers: TOOLS_PEERS },
   { label: 'stdio echo of 1 MB', inflight: '1', workload: 'stdio-1mb', peers: LARGE_PEERS },
   { label: 'stdio echo of 10 MB', inflight: '1', workload: 'stdio-10mb', peers: LARGE_PEERS },
+  { label: 'Python execute_tool over stdio (mcp_core vs Python clients)', inflight: '1', workload: 'python-clients-1', peers: ['python-sdk-client', 'fastmcp-client'] },
+  { label: 'Python execute_tool over stdio (mcp_core vs Python clients)', inflight: '64', workload: 'python-clients-64', peers: ['python-sdk-client', 'fastmcp-client'] },
+  { label: 'A Python tool over HTTP (2026-07-28 echo)', inflight: '1', workload: 'python-tool-1', peers: ['python'] },
+  { label: 'A Python tool over HTTP (2026-07-28 echo)', inflight: '64', workload: 'python-tool-64', peers: ['python'] },
   { label: '10,000 idle legacy sessions (memory each)', inflight: '-', workload: 'sessions-memory', peers: ['sdk-v1', 'rmcp', 'python'] },
   { label: 'cold start to first response, stdio', inflight: '1', workload: 'cold-start', peers: ['bare', 'sdk-v1', 'sdk-v2', 'rmcp', 'python'] },
 ];

@@ -56,6 +56,9 @@ export function evaluateTargets(workloads: readonly WorkloadResult[]): TargetOut
     versus(find, 'tools-list-stdio-1000', 'sdk-v1', 5, 'tools/list, 1,000 tools (stdio): >= 5x TS SDK v1'),
     sessions(find),
     coldStart(find),
+    versus(find, 'python-clients-64', 'python-sdk-client', 5, 'Python execute_tool (stdio), 64 in flight: >= 5x the official Python SDK client'),
+    versus(find, 'python-clients-1', 'python-sdk-client', 1.5, 'Python execute_tool (stdio), 1 in flight: >= 1.5x the official Python SDK client'),
+    versus(find, 'python-tool-64', 'python', 3, 'A Python tool over HTTP (modern echo), 64 in flight: >= 3x the official Python SDK'),
   ];
 }
 

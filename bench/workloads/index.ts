@@ -7,6 +7,8 @@ import { gatewayOverhead } from './gateway.ts';
 import { httpLegacy } from './http-legacy.ts';
 import { httpModern } from './http-modern.ts';
 import { observabilityCost } from './observability.ts';
+import { pythonClients } from './python-clients.ts';
+import { pythonTool } from './python-tool.ts';
 import { sessionsMemory } from './sessions-memory.ts';
 import { stdioEcho } from './stdio-echo.ts';
 import { stdioLarge10Mb, stdioLarge1Mb } from './stdio-large.ts';
@@ -29,6 +31,10 @@ export const WORKLOADS: Workload[] = [
   gatewayOverhead(1),
   gatewayOverhead(64),
   observabilityCost(64),
+  pythonClients(1),
+  pythonClients(64),
+  pythonTool(1),
+  pythonTool(64),
   sessionsMemory,
   coldStart,
 ];
