@@ -240,3 +240,17 @@ async def test_tools_added_later_are_offered_at_once() -> None:
                 break
             await asyncio.sleep(0.02)
         assert (await m.execute_tool("second")).text == "2"
+
+
+async def test_sampling_questions_of_an_upstream_are_answered_by_a_sync_callback() -> None:
+    asked: list[dict] = []
+
+    def on_sample(params: dict) -> dict:
+        asked.append(params)  # a plain function: it runs in a worker thread
+        return {"role": "assistant", "content": {"type": "text", "text": "forty-two"}, "model": "python-callback"}
+
+    everything = {"command": NODE, "args": [EVERYTHING, "stdio"]}
+    async with MCPManager({"mcpServers": {"everything": everything}}, on_sample=on_sample) as m:
+        result = await m.execute_tool("everything__trigger-sampling-request", {"prompt": "the answer?"})
+        assert "forty-two" in result.text
+        assert "the answer?" in asked[0]["messages"][0]["content"]["text"]

@@ -1,0 +1,115 @@
+/**
+ * The engine's pipe: one stream pair carrying the start message, the manager channel (plain
+ * lines), the tools channel (`@` lines) and the `#end` control line.
+ */
+import assert from 'node:assert/strict';
+import { PassThrough, Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { PipeChannels } from '../../src/cli/engine-pipe.ts';
+import type { MessageReceiver } from '../../src/transport/transport.ts';
+
+function recorder(): MessageReceiver & { messages: unknown[]; ended: string[] } {
+  const messages: unknown[] = [];
+  const ended: string[] = [];
+  return {
+    messages,
+    ended,
+    onMessage: (value) => messages.push(value),
+    onFrameError: (error) => messages.push({ frameError: error.message }),
+    onClose: (error) => ended.push(error === undefined ? 'closed' : `closed: ${error.message}`),
+    onInputEnd: () => ended.push('input end'),
+  };
+}
+
+/** An output that records each write it is asked for (a writev counts once, as one system call would). */
+function setup() {
+  const input = new PassThrough();
+  const written: string[] = [];
+  const writes = { count: 0 };
+  const record = (text: string) => written.push(...text.split('\n').filter(Boolean));
+  const output = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writes.count++;
+      record(chunk.toString());
+      done();
+    },
+    writev(chunks, done) {
+      writes.count++;
+      for (const { chunk } of chunks) record(chunk.toString());
+      done();
+    },
+  });
+  const pipe = new PipeChannels(input, output);
+  return { input, pipe, written, writes };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('engine pipe', () => {
+  it('yields the first line as the start message, then routes lines by their prefix', async () => {
+    const { input, pipe } = setup();
+    input.write('{"config":null}\n{"jsonrpc":"2.0","id":1,"method":"ping"}\n@{"jsonrpc":"2.0","id":"py-1","result":{}}\n');
+    assert.equal(await pipe.firstLine(), '{"config":null}');
+    const manager = recorder();
+    const tools = recorder();
+    // Messages that arrived before the channels started are held for them.
+    pipe.manager.start(manager);
+    pipe.tools.start(tools);
+    assert.deepEqual(manager.messages, [{ jsonrpc: '2.0', id: 1, method: 'ping' }]);
+    assert.deepEqual(tools.messages, [{ jsonrpc: '2.0', id: 'py-1', result: {} }]);
+  });
+
+  it('writes the tools channel with its prefix, and a turn\'s messages in one write', async () => {
+    const { pipe, written, writes } = setup();
+    pipe.manager.start(recorder());
+    pipe.tools.start(recorder());
+    pipe.manager.send({ jsonrpc: '2.0', id: 1, result: {} });
+    pipe.tools.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    await turn();
+    await turn();
+    assert.deepEqual(written, ['{"jsonrpc":"2.0","id":1,"result":{}}', '@{"jsonrpc":"2.0","id":2,"method":"tools/list"}']);
+    assert.equal(writes.count, 1);
+  });
+
+  it('#end ends the manager channel\'s input and leaves the tools channel open', async () => {
+    const { input, pipe } = setup();
+    input.write('{}\n');
+    await pipe.firstLine();
+    const manager = recorder();
+    const tools = recorder();
+    pipe.manager.start(manager);
+    pipe.tools.start(tools);
+    input.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n#end\n@{"jsonrpc":"2.0","id":"py-2","result":{}}\n');
+    await turn();
+    assert.deepEqual(manager.ended, ['input end']);
+    assert.equal(manager.messages.length, 1);
+    assert.deepEqual(tools.ended, []);
+    assert.equal(tools.messages.length, 1);
+  });
+
+  it('an engine method is kept by the intercept; a line that is not JSON is a frame error of its channel', async () => {
+    const { input, pipe } = setup();
+    input.write('{}\n');
+    await pipe.firstLine();
+    const manager = recorder();
+    const tools = recorder();
+    const intercepted: unknown[] = [];
+    pipe.manager.intercept = (value) => (value as { method?: string }).method === 'mcp-core/health' && intercepted.push(value) > 0;
+    pipe.manager.start(manager);
+    pipe.tools.start(tools);
+    input.write('{"jsonrpc":"2.0","id":7,"method":"mcp-core/health"}\n@{oops\n');
+    await turn();
+    assert.equal(intercepted.length, 1);
+    assert.deepEqual(manager.messages, []);
+    assert.equal(tools.messages.length, 1);
+    assert.ok((tools.messages[0] as { frameError?: string }).frameError);
+  });
+
+  it('the pipe ending before a start message rejects firstLine and closes both channels', async () => {
+    const { input, pipe } = setup();
+    input.end();
+    await assert.rejects(pipe.firstLine(), /before the start message/);
+    assert.equal(pipe.manager.state, 'closed');
+    assert.equal(pipe.tools.state, 'closed');
+  });
+});
