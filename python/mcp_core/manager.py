@@ -151,6 +151,8 @@ class MCPManager:
             raise MCPConnectionError("the manager is closed")
         if engine is not None and not self.auto_restart:
             raise MCPConnectionError("the engine exited and auto_restart is off")
+        if engine is not None and engine.tool_server is not None:
+            engine.tool_server.close()  # the next engine gets a server of its own
         if self._starting is None:
             self._starting = asyncio.ensure_future(self._launch())
             self._starting.add_done_callback(self._started)

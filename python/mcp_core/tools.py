@@ -250,6 +250,7 @@ class ToolServer:
 
     def close(self) -> None:
         self._unsubscribe()
+        self._unsubscribe = lambda: None
 
     def _changed(self) -> None:
         if self._channel.closed is None:

@@ -189,3 +189,20 @@ async def test_closing_stops_the_engine_and_its_upstreams_and_fails_calls_in_fli
             os.kill(pid, 0)
     with pytest.raises(MCPConnectionError, match="closed"):
         await m.execute_tool("fx__echo", {"text": "x"})
+
+
+async def test_python_tools_are_served_again_by_a_restarted_engine() -> None:
+    def triple(n: int) -> int:
+        return 3 * n
+
+    async with MCPManager(tools=[triple]) as m:
+        assert (await m.execute_tool("triple", {"n": 2})).text == "6"
+        os.kill(m.engine_pid, signal.SIGKILL)
+        await asyncio.wait_for(_until_dead(m), 10)
+        assert (await m.execute_tool("triple", {"n": 3})).text == "9"
+        assert m.restarts == 1
+
+
+async def _until_dead(m: MCPManager) -> None:
+    while m._engine is not None and m._engine.alive:
+        await asyncio.sleep(0.01)
