@@ -46,3 +46,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if shutil.which("node") is None or not os.environ.get("PATH", "").startswith(node_dir):
         os.environ["PATH"] = f"{node_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     sys.dont_write_bytecode = True
+
+
+async def eventually(check, timeout: float = 20):
+    """Awaits ``check()`` (a round trip to the engine) again and again until it returns
+    something true, and returns it; no sleeping: each check waits on the engine's answer."""
+    import asyncio
+
+    async def loop():
+        while True:
+            value = await check()
+            if value:
+                return value
+
+    return await asyncio.wait_for(loop(), timeout)

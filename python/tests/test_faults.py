@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import demo_upstream, fixture_upstream
+from conftest import eventually, fixture_upstream
 from mcp_core import (
     MCPConnectionError,
     MCPException,
@@ -27,7 +27,7 @@ async def test_engine_death_fails_pending_calls_at_once_and_the_next_call_restar
     async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
         first_pid = m.engine_pid
         pending = [asyncio.ensure_future(m.execute_tool("fx__hang")) for _ in range(5)]
-        await asyncio.sleep(0.2)
+        await eventually(async_running(m, 5))
         os.kill(first_pid, signal.SIGKILL)
         outcomes = await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), 10)
         assert all(isinstance(o, MCPConnectionError) for o in outcomes), outcomes
@@ -56,11 +56,7 @@ async def test_cancelling_the_task_cancels_the_call_in_the_upstream() -> None:
         with pytest.raises(asyncio.CancelledError):
             await call
         # The upstream process saw notifications/cancelled: its slow call stopped and counted it.
-        for _ in range(200):
-            if (await m.execute_tool("fx__stats")).structured == {"cancelled": 1}:
-                break
-            await asyncio.sleep(0.05)
-        assert (await m.execute_tool("fx__stats")).structured == {"cancelled": 1}
+        await eventually(async_cancelled(m, 1))
 
 
 async def test_a_timeout_raises_and_cancels_the_call_upstream() -> None:
@@ -73,11 +69,7 @@ async def test_a_timeout_raises_and_cancels_the_call_upstream() -> None:
         assert (await m.execute_tool("fx__slow", {"ms": 1500}, timeout=0.6, on_progress=lambda p: None)).text == "slept 1500"
         with pytest.raises(MCPTimeoutError):
             await m.execute_tool("fx__slow", {"ms": 60_000}, timeout=0.2)
-        for _ in range(200):
-            if (await m.execute_tool("fx__stats")).structured == {"cancelled": 1}:
-                break
-            await asyncio.sleep(0.05)
-        assert (await m.execute_tool("fx__stats")).structured == {"cancelled": 1}
+        await eventually(async_cancelled(m, 1))
 
 
 async def test_the_upstreams_own_timeout_is_a_timeout_error_with_reason_slow() -> None:
@@ -178,7 +170,7 @@ async def test_closing_stops_the_engine_and_its_upstreams_and_fails_calls_in_fli
     m = MCPManager({"mcpServers": {"fx": fixture_upstream()}})
     await m.start()
     hanging = asyncio.ensure_future(m.execute_tool("fx__hang"))
-    await asyncio.sleep(0.1)
+    await eventually(async_running(m, 1))
     upstream_pid = int((await m.execute_tool("fx__pid")).text)
     engine_pid = m.engine_pid
     await asyncio.wait_for(m.close(), 5)
@@ -197,12 +189,26 @@ async def test_python_tools_are_served_again_by_a_restarted_engine() -> None:
 
     async with MCPManager(tools=[triple]) as m:
         assert (await m.execute_tool("triple", {"n": 2})).text == "6"
+        engine = m._engine
         os.kill(m.engine_pid, signal.SIGKILL)
-        await asyncio.wait_for(_until_dead(m), 10)
+        await asyncio.wait_for(asyncio.shield(engine.pipe.exited), 10)
         assert (await m.execute_tool("triple", {"n": 3})).text == "9"
         assert m.restarts == 1
 
 
-async def _until_dead(m: MCPManager) -> None:
-    while m._engine is not None and m._engine.alive:
-        await asyncio.sleep(0.01)
+def async_running(m: MCPManager, count: int):
+    """A check: the upstream has ``count`` calls running."""
+
+    async def check() -> bool:
+        return (await m.health())["upstreams"][0]["calls"]["running"] == count
+
+    return check
+
+
+def async_cancelled(m: MCPManager, count: int):
+    """A check: the fixture upstream counted ``count`` cancelled slow calls."""
+
+    async def check() -> bool:
+        return (await m.execute_tool("fx__stats")).structured == {"cancelled": count}
+
+    return check

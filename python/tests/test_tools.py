@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Optional, TypedDict
 import numpy as np
 import pytest
 
-from conftest import EVERYTHING, NODE, fixture_upstream
+from conftest import EVERYTHING, NODE, eventually, fixture_upstream
 from mcp_core import Binary, Context, MCPManager, MCPProtocolError, Progress, ToolRegistry
 from mcp_core._schema import input_schema, parse_docstring
 from mcp_core.tools import Tool
@@ -235,10 +235,10 @@ async def test_tools_added_later_are_offered_at_once() -> None:
         def second() -> str:
             return "2"
 
-        for _ in range(100):
-            if len(await m.list_tools()) == 2:
-                break
-            await asyncio.sleep(0.02)
+        async def listed() -> bool:
+            return len(await m.list_tools()) == 2
+
+        await eventually(listed)
         assert (await m.execute_tool("second")).text == "2"
 
 
