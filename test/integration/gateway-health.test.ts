@@ -1,0 +1,76 @@
+/**
+ * A gateway's /readyz waits for its required upstreams; /healthz counts the tools it offers;
+ * `mcp-core tools` and `mcp-core call` use a gateway configuration from a shell.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fixture, scratch, writeConfig } from '../helpers/gateway.ts';
+import { CLI, startUrlServer } from '../helpers/processes.ts';
+
+describe('gateway readiness', () => {
+  it('is unready while a required upstream is not connected, naming it', async () => {
+    const config = await writeConfig(await scratch(), {
+      mcpServers: {
+        fine: fixture([], { required: true }),
+        broken: fixture(['--crash-on-start'], { required: true, reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } }),
+        optional: fixture(['--crash-on-start'], { reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } }),
+      },
+      gateway: { watch: false },
+    });
+    const gateway = await startUrlServer(process.execPath, [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0']);
+    try {
+      const base = new URL(gateway.url);
+      const ready = await fetch(new URL('/readyz', base));
+      assert.equal(ready.status, 503);
+      const body = (await ready.json()) as { status: string; checks: Record<string, { ready: boolean; detail?: string }> };
+      assert.equal(body.status, 'unready');
+      assert.deepEqual(body.checks.upstreams, { ready: false, detail: 'required upstreams not connected: broken' });
+      const health = (await (await fetch(new URL('/healthz', base))).json()) as { tools_available: number };
+      assert.ok(health.tools_available >= 10, `the fine upstream's tools are offered (${health.tools_available})`);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('is ready once every required upstream is connected', async () => {
+    const config = await writeConfig(await scratch(), { mcpServers: { fine: fixture([], { required: true }) }, gateway: { watch: false } });
+    const gateway = await startUrlServer(process.execPath, [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0']);
+    try {
+      const ready = await fetch(new URL('/readyz', new URL(gateway.url)));
+      assert.equal(ready.status, 200);
+      assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { upstreams: { ready: true } });
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe('mcp-core tools and call', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), stdout, stderr });
+      });
+    });
+
+  it('lists the tools, calls one, and exits 1 when the result is an error', async () => {
+    const config = await writeConfig(await scratch(), { mcpServers: { fx: fixture() } });
+    const tools = await run(['tools', '--config', config]);
+    assert.equal(tools.code, 0, tools.stderr);
+    assert.match(tools.stdout, /^fx__echo {2}Echoes the text\.$/m);
+    const listed = JSON.parse((await run(['tools', '--config', config, '--json'])).stdout) as Array<{ name: string }>;
+    assert.ok(listed.some((tool) => tool.name === 'fx__slow'));
+    const called = await run(['call', 'fx__echo', '--args', '{"text":"hello"}', '--config', config]);
+    assert.deepEqual([called.code, called.stdout], [0, 'hello\n']);
+    const failed = await run(['call', 'fx__echo', '--args', '{"text":5}', '--config', config]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /Invalid arguments for tool echo/);
+    const unknown = await run(['call', 'fx__nope', '--config', config]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown tool: fx__nope/);
+    const badArgs = await run(['call', 'fx__echo', '--args', '[1]', '--config', config]);
+    assert.equal(badArgs.code, 2);
+    assert.match(badArgs.stderr, /--args must be a JSON object/);
+  });
+});
