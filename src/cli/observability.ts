@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, type Config } from '../config/config.ts';
+import type { UpstreamFacts } from '../observability/upstream-metrics.ts';
 import type { McpServer } from '../server/server.ts';
 import { configureNotices, logErrorReports, notices } from './notices.ts';
 
@@ -15,6 +16,8 @@ export interface Observability {
   routes: Record<string, Route>;
   /** Counts `server`'s sessions and tasks in the metrics. */
   observe(server: McpServer): void;
+  /** A gateway: its upstreams in the metrics, read from the manager's health at each scrape. */
+  observeUpstreams(read: () => readonly UpstreamFacts[]): void;
   /** Stops, exporting the spans still pending. */
   close(): Promise<void>;
 }
@@ -34,6 +37,7 @@ export async function startObservability(config: Config, options: ObservabilityO
   logErrorReports();
   const stops: Array<() => void | Promise<void>> = [];
   const observed: Array<(server: McpServer) => void> = [];
+  const upstreamsObserved: Array<(read: () => readonly UpstreamFacts[]) => void> = [];
   const routes: Record<string, Route> = {};
 
   if (tracing.enabled && process.env.OTEL_SDK_DISABLED !== 'true') {
@@ -57,6 +61,10 @@ export async function startObservability(config: Config, options: ObservabilityO
       const { McpMetrics } = await import('../observability/metrics.ts');
       const metrics = new McpMetrics({ processMetrics: metricsSettings.processMetrics, durationBuckets: metricsSettings.durationBuckets });
       observed.push((server) => metrics.observeServer(server));
+      if (Object.keys(config.mcpServers).length > 0) {
+        const { registerUpstreamMetrics } = await import('../observability/upstream-metrics.ts');
+        upstreamsObserved.push((read) => registerUpstreamMetrics(metrics.registry, read));
+      }
       if (options.worker) {
         const { clusterMetricsRoute } = await import('../observability/cluster-metrics.ts');
         routes[metricsSettings.path] = clusterMetricsRoute(metrics.registry);
@@ -71,6 +79,9 @@ export async function startObservability(config: Config, options: ObservabilityO
     routes,
     observe: (server) => {
       for (const observe of observed) observe(server);
+    },
+    observeUpstreams: (read) => {
+      for (const observe of upstreamsObserved) observe(read);
     },
     close: async () => {
       for (const stop of stops.reverse()) await stop();

@@ -73,6 +73,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   if (gatewayMode) {
     const { startGateway } = await import('./gateway.ts');
     gateway = await startGateway(config, server, options.files ?? []);
+    const { manager } = gateway;
+    observability.observeUpstreams(() => manager.health().upstreams);
   }
   try {
     await options.prepare?.(server, gateway);

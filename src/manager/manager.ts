@@ -499,6 +499,7 @@ function disabledHealth(spec: UpstreamSpec): UpstreamHealth {
     lastError: null,
     latencyMs: { p50: null, p99: null, samples: 0 },
     calls: { total: 0, failed: 0, running: 0, queued: 0 },
+    failures: { dead: 0, slow: 0, breaker_open: 0, auth: 0, overloaded: 0 },
     restarts: 0,
     pid: null,
     tools: 0,

@@ -51,6 +51,8 @@ export interface UpstreamHealth {
   lastError: { message: string; reason: FailureReason | 'other'; at: string } | null;
   latencyMs: LatencySummary;
   calls: { total: number; failed: number; running: number; queued: number };
+  /** Failed calls by reason. */
+  failures: Record<FailureReason, number>;
   restarts: number;
   pid: number | null;
   tools: number;
@@ -65,6 +67,12 @@ export interface UpstreamEvents {
   onNotification?(upstream: Upstream, notification: JsonRpcNotification): void;
   /** The connection came up, went down, or the breaker changed. */
   onState?(upstream: Upstream): void;
+}
+
+function sumOf(counts: Record<string, number>): number {
+  let total = 0;
+  for (const count of Object.values(counts)) total += count;
+  return total;
 }
 
 /** Resources one upstream is asked to send updates of, at most. */
@@ -101,7 +109,7 @@ export class Upstream {
   #restarts: number;
   #everConnected: boolean;
   #calls: number;
-  #failed: number;
+  readonly #failures: Record<FailureReason, number>;
   #inflight: number;
   #idle: Array<() => void>;
   /** Its own resource URIs the gateway's callers follow (`notifications/resources/updated`). */
@@ -132,7 +140,7 @@ export class Upstream {
     this.#restarts = 0;
     this.#everConnected = false;
     this.#calls = 0;
-    this.#failed = 0;
+    this.#failures = { dead: 0, slow: 0, breaker_open: 0, auth: 0, overloaded: 0 };
     this.#inflight = 0;
     this.#idle = [];
     this.#subscriptions = new Set();
@@ -472,7 +480,7 @@ export class Upstream {
     this.#calls++;
     if (this.#state === 'reconnecting' || this.#state === 'closed') {
       // Down: say so now. This is no new evidence against the upstream, so the breaker is not told.
-      this.#failed++;
+      this.#failures.dead++;
       throw this.#state === 'closed' ? this.#closedFailure() : this.#deadFailure();
     }
     let first = true;
@@ -496,7 +504,7 @@ export class Upstream {
     } catch (error) {
       const failure = classify(this.name, error);
       if (failure !== undefined) {
-        this.#failed++;
+        this.#failures[failure.reason]++;
         this.#noteError(failure);
         throw failure;
       }
@@ -543,7 +551,8 @@ export class Upstream {
       breaker: this.#policies.breakerState,
       lastError: this.#lastError,
       latencyMs: this.#latency.summary(),
-      calls: { total: this.#calls, failed: this.#failed, running: this.#policies.running, queued: this.#policies.queued },
+      calls: { total: this.#calls, failed: sumOf(this.#failures), running: this.#policies.running, queued: this.#policies.queued },
+      failures: { ...this.#failures },
       restarts: this.#restarts,
       pid: transport instanceof StdioClientTransport ? (transport.process.pid ?? null) : null,
       tools: this.#catalog.tools.length,

@@ -1,10 +1,13 @@
 /**
  * A gateway's /readyz waits for its required upstreams; /healthz counts the tools it offers;
+ * /metrics shows each upstream;
  * `mcp-core tools` and `mcp-core call` use a gateway configuration from a shell.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { McpClient } from '../../src/client/client.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { fixture, scratch, writeConfig } from '../helpers/gateway.ts';
 import { CLI, startUrlServer } from '../helpers/processes.ts';
 
@@ -33,14 +36,36 @@ describe('gateway readiness', () => {
     }
   });
 
-  it('is ready once every required upstream is connected', async () => {
-    const config = await writeConfig(await scratch(), { mcpServers: { fine: fixture([], { required: true }) }, gateway: { watch: false } });
+  it('is ready once every required upstream is connected; /metrics shows each upstream', async () => {
+    const config = await writeConfig(await scratch(), {
+      mcpServers: { fine: fixture([], { required: true }), stuck: fixture([], { timeoutMs: 200 }) },
+      gateway: { watch: false },
+      metrics: { enabled: true, processMetrics: false },
+    });
     const gateway = await startUrlServer(process.execPath, [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0']);
+    const client = new McpClient({ name: 'metrics', version: '1.0.0' });
     try {
       const ready = await fetch(new URL('/readyz', new URL(gateway.url)));
       assert.equal(ready.status, 200);
       assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { upstreams: { ready: true } });
+      await client.connect(new StreamableHttpClientTransport(gateway.url));
+      await client.callTool('fine__echo', { text: 'x' });
+      await client.callTool('fine__echo', { text: 'y' });
+      assert.equal((await client.callTool('stuck__hang', {})).isError, true);
+      const metrics = await (await fetch(new URL('/metrics', new URL(gateway.url)))).text();
+      for (const line of [
+        'mcp_upstream_up{upstream="fine"} 1',
+        'mcp_upstream_calls_total{upstream="fine"} 2',
+        'mcp_upstream_failures_total{upstream="stuck",reason="slow"} 1',
+        'mcp_upstream_failures_total{upstream="fine",reason="dead"} 0',
+        'mcp_upstream_breaker_state{upstream="stuck"} 0',
+        'mcp_upstream_restarts_total{upstream="fine"} 0',
+      ]) {
+        assert.ok(metrics.includes(line), `${line} in\n${metrics.split('\n').filter((l) => l.startsWith('mcp_upstream')).join('\n')}`);
+      }
+      assert.match(metrics, /mcp_upstream_latency_seconds\{upstream="fine",quantile="0.5"\} \d/);
     } finally {
+      await client.close();
       await gateway.stop();
     }
   });
