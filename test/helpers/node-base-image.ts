@@ -8,8 +8,8 @@
  * - npm (the machine's, pure JavaScript) as /usr/local/bin/npm;
  * - busybox for `/bin/sh`, `/usr/bin/env` (npm's `#!/usr/bin/env node`) and the usual commands;
  * - a `node` user and group (1000), /home/node, /tmp, as in the real image;
- * - the certificates the machine trusts (NODE_EXTRA_CA_CERTS), so that npm in the build
- *   reaches the npm registry the way this machine does.
+ * - the certificates the machine trusts (NODE_EXTRA_CA_CERTS, or the system's bundle), so that
+ *   npm in the build reaches the npm registry the way this machine does.
  *
  * It is imported from a tar (no registry, no build), labelled with a hash of its recipe, and
  * made again only when that changes. An image of that name without the label is the real one
@@ -65,6 +65,14 @@ export async function removeStaleBuilds(podman: Podman): Promise<void> {
   for (const id of new Set(stdout.split('\n').filter(Boolean))) await podman.status(['rmi', id]);
 }
 
+/**
+ * The certificates this machine trusts: NODE_EXTRA_CA_CERTS when set, else the system's bundle
+ * (Debian's ca-certificates, which the machine's npm may be told to use in its own npmrc).
+ */
+function machineCertificates(): string | undefined {
+  return [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((path) => path && existsSync(path));
+}
+
 function findBusybox(): string | undefined {
   return BUSYBOX_PATHS.find((path) => existsSync(path));
 }
@@ -94,7 +102,7 @@ async function recipeHash(): Promise<string> {
   const npm = JSON.parse(await readFile(join(findNpm(), 'package.json'), 'utf8')).version as string;
   const hash = createHash('sha256');
   // Not the paths of this checkout: every checkout on the machine shares one stand-in, and the layer cache on it.
-  hash.update(`node ${process.version} npm ${npm} ${findBusybox()} ${process.env.NODE_EXTRA_CA_CERTS ?? ''}\n`);
+  hash.update(`node ${process.version} npm ${npm} ${findBusybox()} ${machineCertificates() ?? ''}\n`);
   hash.update(await readFile(import.meta.filename));
   return hash.digest('hex').slice(0, 16);
 }
@@ -135,8 +143,9 @@ async function makeRootfs(root: string): Promise<{ env: string[] }> {
   await symlink('../lib/node_modules/npm/bin/npx-cli.js', join(root, 'usr/local/bin/npx'));
 
   const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `NODE_VERSION=${process.version.slice(1)}`];
-  if (process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS)) {
-    await copyFile(process.env.NODE_EXTRA_CA_CERTS, join(root, 'etc/ssl/certs/machine-ca.crt'));
+  const certificates = machineCertificates();
+  if (certificates !== undefined) {
+    await copyFile(certificates, join(root, 'etc/ssl/certs/machine-ca.crt'));
     env.push('NODE_EXTRA_CA_CERTS=/etc/ssl/certs/machine-ca.crt');
   }
   return { env };
