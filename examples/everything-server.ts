@@ -2,7 +2,7 @@
  * The conformance "everything server": every feature the official conformance suite
  * exercises, in both eras, built on the public API. Run it with
  *
- *   node examples/everything-server.ts --port 3000     (or --stdio)
+ *   node examples/everything-server.ts --port 3000     (or --stdio; --websocket adds WebSocket on /mcp)
  *
  * and point `npm run conformance` (or the suite directly) at http://127.0.0.1:3000/mcp.
  */
@@ -403,12 +403,18 @@ export function createEverythingServer(): McpServer {
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { port: { type: 'string', default: '3000' }, host: { type: 'string', default: '127.0.0.1' }, stdio: { type: 'boolean', default: false } },
+    options: {
+      port: { type: 'string', default: '3000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      stdio: { type: 'boolean', default: false },
+      websocket: { type: 'boolean', default: false },
+    },
   });
   if (values.stdio) {
     new ServerConnection(createEverythingServer(), new StdioServerTransport(), { onClose: () => process.exit(0) }).start();
   } else {
-    const listener = await serveHttp(createEverythingServer(), { host: values.host, port: Number(values.port) });
+    const listener = await serveHttp(createEverythingServer(), { host: values.host, port: Number(values.port), websocket: values.websocket ? {} : undefined });
     process.stdout.write(`everything server at ${listener.url}\n`);
+    if (listener.websocketUrl !== undefined) process.stdout.write(`and over WebSocket at ${listener.websocketUrl}\n`);
   }
 }

@@ -16,7 +16,7 @@ export { RequestContext, type InputOptions } from './server/context.ts';
 export { RegisteredTool, type ToolConfig, type ToolHandler, type ToolOutput, type TaskSupport } from './server/tools.ts';
 export { RegisteredResource, RegisteredResourceTemplate, type ResourceConfig, type ResourceTemplateConfig, type ReadHandler, type TemplateReadHandler, type ReadOutput, type Completer } from './server/resources.ts';
 export { RegisteredPrompt, type PromptConfig, type PromptHandler, type PromptOutput } from './server/prompts.ts';
-export { ServerConnection, type ConnectionOptions } from './server/connection.ts';
+export { ServerConnection, type ConnectionOptions, type Admission } from './server/connection.ts';
 export { UriTemplate } from './server/uri-template.ts';
 export type { FromSchema, JsonSchema } from './server/schema-types.ts';
 export type { TaskOptions } from './server/tasks.ts';
@@ -49,6 +49,9 @@ export { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './
 export { StreamableHttpClientTransport, type HttpClientTransportOptions } from './transport/http/client.ts';
 export { createUndiciFetch } from './transport/http/undici-fetch.ts';
 export type { HttpClientAuth, AuthRequest } from './transport/http/client-auth.ts';
+export { WebSocketEndpoint, type WebSocketOptions, type WebSocketHost, type HostedConnectionOptions } from './transport/websocket/endpoint.ts';
+export { WebSocketTransport, CloseCode } from './transport/websocket/socket-transport.ts';
+export { WebSocketClientTransport, type WebSocketClientOptions } from './transport/websocket/client.ts';
 
 // Protocol
 export { ErrorCode, McpError, type WireError } from './protocol/wire-errors.ts';

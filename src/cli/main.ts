@@ -17,6 +17,14 @@ function packageVersion(): string {
   return (JSON.parse(process.getBuiltinModule('node:fs').readFileSync(url, 'utf8')) as { version: string }).version;
 }
 
+/** `http(s)://host:port/path` as the WebSocket URL on the same listener. */
+function webSocketUrl(httpUrl: string, path: string | undefined): string {
+  const url = new URL(httpUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (path !== undefined) url.pathname = path;
+  return url.href;
+}
+
 async function serveCommand(args: ServeArgs): Promise<void> {
   const config = await loadConfig(args.config);
   if (args.http) Object.assign(config.http, args.http);
@@ -29,7 +37,12 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     throw new UsageError('a gateway (mcpServers) runs in one process: its upstream connections, and calls waiting for answers, live there');
   }
   // stdout belongs to the protocol when stdio is served too.
-  const announce = (url: string) => (stdio ? process.stderr : process.stdout).write(`mcp-core serving Streamable HTTP at ${url}\n`);
+  const out = stdio ? process.stderr : process.stdout;
+  const announce = (url: string, workers = '') => {
+    out.write(`mcp-core serving Streamable HTTP at ${url}${workers}\n`);
+    // The WebSocket endpoint is an upgrade on the same listener.
+    if (config.websocket.enabled) out.write(`mcp-core serving WebSocket at ${webSocketUrl(url, config.websocket.path)}${workers}\n`);
+  };
 
   // node:cluster is loaded only when workers are asked for (workers get the same arguments).
   const isWorker = config.workers > 1 && (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker;
@@ -38,7 +51,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     const { host, port } = config.http;
     const { requestStateSecret, shutdownDeadlineMs } = config.server;
     configureNotices({ level: config.logging.level, format: config.logging.format });
-    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port, metrics: config.metrics.enabled }, (url) => announce(`${url} (${config.workers} workers)`));
+    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port, metrics: config.metrics.enabled }, (url) => announce(url, ` (${config.workers} workers)`));
     return;
   }
   if (isWorker) {

@@ -16,6 +16,7 @@ import type { RunningGateway } from './gateway.ts';
 /** Capabilities a gateway declares from the start: its upstreams' entries may arrive later. */
 const GATEWAY_CAPABILITIES = { tools: {}, prompts: {}, resources: {}, completions: {} } as const;
 import { startObservability } from './observability.ts';
+import { notices } from './notices.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -25,7 +26,7 @@ export interface Serving {
   url: string | undefined;
   /** /healthz and /readyz, when HTTP is served. */
   health: Health | undefined;
-  /** What takes part in a graceful shutdown: the HTTP listener, the stdio connection. */
+  /** What takes part in a graceful shutdown: the HTTP listener (with its WebSocket connections), the stdio connection. */
   drainables: Drainable[];
   /** Closes everything; `graceMs` lets HTTP connections finish writing their answers. */
   close(graceMs?: number): Promise<void>;
@@ -61,6 +62,13 @@ export function createServer(config: Config, gateway = false): McpServer {
   return server;
 }
 
+/** The `websocket` section as serveHttp takes it; undefined when it is off. */
+function webSocketOptions(config: Config) {
+  const { enabled, path, ...options } = config.websocket;
+  if (!enabled) return undefined;
+  return path === undefined ? options : { ...options, path };
+}
+
 export async function serve(config: Config, options: ServeOptions): Promise<Serving> {
   const gatewayMode = options.gateway === true || Object.keys(config.mcpServers).length > 0;
   const observability = await startObservability(config, { http: options.http, worker: options.worker === true });
@@ -83,6 +91,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     await observability.close();
     throw error;
   }
+  if (config.websocket.enabled && !options.http) notices().warn('websocket.enabled has no effect without HTTP: WebSocket is an upgrade on the HTTP listener');
   let url: string | undefined;
   let health: Health | undefined;
   let stdio: ServerConnection | undefined;
@@ -95,9 +104,10 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, resumeWindowMs, inflight, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
     const tls = config.tls.certFile === undefined ? undefined : await import('./tls-setup.ts');
     let sessionCount = () => 0;
+    let socketCount = () => 0;
     health = new Health({
       version: config.server.version,
-      connectedClients: () => sessionCount() + (stdio?.connected ? 1 : 0),
+      connectedClients: () => sessionCount() + socketCount() + (stdio?.connected ? 1 : 0),
       toolsAvailable: () => server.core.tools.size,
     });
     if (gateway !== undefined) health.addReadinessCheck('upstreams', gateway.readiness);
@@ -115,10 +125,13 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       headersTimeoutMs,
       requestTimeoutMs,
       keepAliveTimeoutMs,
+      websocket: webSocketOptions(config),
     });
     if (tls !== undefined) closers.push(tls.reloadOnChange(config.tls, listener.server));
     const store = listener.handler.transport.sessions;
     sessionCount = () => store?.size ?? 0;
+    const sockets = listener.websocket;
+    socketCount = () => sockets?.connections ?? 0;
     closers.push((graceMs) => listener.close(graceMs));
     drainables.push(listener);
     url = listener.url;

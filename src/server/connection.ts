@@ -24,7 +24,7 @@ import { MetaKey } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
 import { ErrorCode, type WireError } from '../protocol/wire-errors.ts';
-import type { Principal } from '../security/edge.ts';
+import { Refusal, type Principal } from '../security/edge.ts';
 import { LegacySession, type SessionOutlet } from '../store/legacy-session.ts';
 import { deadlinePassed, DrainState, SHUTTING_DOWN, type Drainable } from '../transport/drain.ts';
 import { BaseExchange } from '../transport/exchange.ts';
@@ -50,17 +50,40 @@ export interface ConnectionOptions {
    * by whoever started the process). Default: anonymous.
    */
   principal?: Principal;
+  /**
+   * Admits each request against bounds shared beyond this connection (a WebSocket listener
+   * counts its connections' requests in the HTTP in-flight limits). A {@link Refusal} is
+   * answered as the request's error; an {@link Admission} is released once the request is
+   * answered, cancelled, or the connection closes.
+   */
+  admit?: (request: JsonRpcRequest) => Admission | Refusal;
   /** Called when the transport closes. */
   onClose?: (error?: Error) => void;
+}
+
+/** What an admitted request holds until it is answered. */
+export interface Admission {
+  release(): void;
 }
 
 /** The exchange of one request on a stream: its cancellation, and the way back. */
 class StreamExchange extends BaseExchange {
   readonly #connection: ServerConnection;
+  /** What `ConnectionOptions.admit` gave the request; released once, when it leaves. */
+  admission: Admission | undefined;
 
   constructor(connection: ServerConnection, session: LegacySession | undefined, principal: Principal | undefined) {
     super(session, principal);
     this.#connection = connection;
+    this.admission = undefined;
+  }
+
+  /** The request left the connection (answered, cancelled, abandoned, or the connection closed). */
+  leave(): void {
+    const admission = this.admission;
+    if (admission === undefined) return;
+    this.admission = undefined;
+    admission.release();
   }
 
   send(message: JsonRpcNotification | JsonRpcRequest): void {
@@ -83,6 +106,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   readonly #maxInflight: number;
   readonly #drainTimeoutMs: number;
   readonly #onClose: ConnectionOptions['onClose'];
+  readonly #admit: ConnectionOptions['admit'];
   /** Set once the client stopped sending: the drain deadline, after which the rest is abandoned. */
   #inputEndDeadline: NodeJS.Timeout | undefined;
   readonly #principal: Principal | undefined;
@@ -101,6 +125,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     this.#maxInflight = options.maxInflight ?? 1024;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.#onClose = options.onClose;
+    this.#admit = options.admit;
     this.#inputEndDeadline = undefined;
     this.#principal = options.principal;
     this.#session = undefined;
@@ -173,7 +198,8 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   }
 
   onFrameError(error: Error): void {
-    if (error instanceof McpLocalError && error.code === LocalErrorCode.MessageTooLarge) {
+    // Too large (stdio), or a frame of a kind the transport does not carry (WebSocket binary).
+    if (error instanceof McpLocalError && (error.code === LocalErrorCode.MessageTooLarge || error.code === LocalErrorCode.Unsupported)) {
       this.send(errorResponse(undefined, { code: ErrorCode.InvalidRequest, message: error.message }));
     } else {
       this.send(parseErrorResponse(error.message));
@@ -204,7 +230,10 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     this.#closed = true;
     clearTimeout(this.#inputEndDeadline);
     const reason = new McpLocalError(LocalErrorCode.ConnectionClosed, 'Connection closed', { cause: error });
-    for (const exchange of this.#inflight.values()) exchange.cancel(reason);
+    for (const exchange of this.#inflight.values()) {
+      exchange.leave();
+      exchange.cancel(reason);
+    }
     this.#inflight.clear();
     this.#drain.settled(0);
     this.#session?.close();
@@ -224,6 +253,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   abandon(error: WireError): void {
     const reason = new McpLocalError(LocalErrorCode.Cancelled, error.message);
     for (const [id, exchange] of this.#inflight) {
+      exchange.leave();
       this.send(errorResponse(id, error));
       exchange.cancel(reason);
     }
@@ -250,6 +280,14 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
       }
     }
     const exchange = new StreamExchange(this, session, this.#principal);
+    if (this.#admit !== undefined) {
+      const admission = this.#admit(request);
+      if (admission instanceof Refusal) {
+        this.send(errorResponse(request.id, admission.error));
+        return;
+      }
+      exchange.admission = admission;
+    }
     this.#inflight.set(request.id, exchange);
     if (this.#inflight.size >= this.#maxInflight && !this.#inflightBlocked) {
       this.#inflightBlocked = true;
@@ -272,6 +310,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   /** Sends a request's response and lets go of it. Never throws. */
   #finish(id: RequestId, exchange: StreamExchange, response: JsonRpcResponse | undefined): void {
     if (this.#inflight.get(id) === exchange) this.#inflight.delete(id);
+    exchange.leave();
     if (response !== undefined && !exchange.cancelled) {
       try {
         this.send(response);
@@ -295,6 +334,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
       const exchange = requestId === undefined ? undefined : this.#inflight.get(requestId);
       if (exchange) {
         this.#inflight.delete(requestId!);
+        exchange.leave();
         exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, stringOr(notification.params?.reason, 'Cancelled by client')));
         if (this.#drain.draining) this.#drain.settled(this.#inflight.size);
       }

@@ -17,6 +17,8 @@ import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import { ErrorCode, McpError, methodNotFound } from '../protocol/wire-errors.ts';
 import type { Exchange } from '../transport/exchange.ts';
+import type { Transport } from '../transport/transport.ts';
+import { ServerConnection, type ConnectionOptions } from './connection.ts';
 import { RequestContext } from './context.ts';
 import { ServerCore, type ServerOptions } from './core.ts';
 import { complete } from './handlers/completion.ts';
@@ -252,6 +254,17 @@ export class McpServer {
   /** The x-mcp-header parameters of a tool, for transports that check Mcp-Param-* headers. */
   headerParams(toolName: string) {
     return this.core.tools.get(toolName)?.headerParams;
+  }
+
+  /**
+   * Serves one message-stream connection (stdio, WebSocket, in-memory): both eras, as the
+   * client chooses per message. Returns the connection, already started.
+   *
+   * @example
+   * server.connect(new StdioServerTransport());
+   */
+  connect(transport: Transport, options?: ConnectionOptions): ServerConnection {
+    return new ServerConnection(this, transport, options).start();
   }
 
   /** Handles a notification from the client. */

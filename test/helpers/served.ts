@@ -1,6 +1,7 @@
 /** `mcp-core serve` as a child process with its own environment, watched line by line. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { CLI } from './processes.ts';
 
 export interface Served {
@@ -9,34 +10,44 @@ export interface Served {
   url: string;
   /** Resolves with the first stderr line (past or future) that matches. */
   stderrLine(pattern: RegExp): Promise<string>;
+  /** Resolves with the first stdout line (past or future) that matches (not under --stdio). */
+  stdoutLine(pattern: RegExp): Promise<string>;
   exited: Promise<number | null>;
 }
 
 /** Starts `mcp-core serve --demo ARGS` with `env` over the test's environment. */
 export function startServe(args: string[], env: Record<string, string> = {}): Promise<Served> {
   const child = spawn(process.execPath, [CLI, 'serve', '--demo', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const stderr = watchLines(child.stderr!);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stderrLine = stderr.line;
+  if (args.includes('--stdio')) return Promise.resolve({ process: child, url: '', stderrLine, stdoutLine: () => new Promise<string>(() => {}), exited });
+  const stdout = watchLines(child.stdout!);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr.lines.join('\n')}`)));
+    stdout.line(/https?:\/\/\S/).then((line) => {
+      const found = /(https?:\/\/\S+?)(?:\s|$)/.exec(line)!;
+      resolve({ process: child, url: found[1], stderrLine, stdoutLine: stdout.line, exited });
+    });
+  });
+}
+
+/** Every line of `input`, and a way to wait for the first (past or future) that matches. */
+function watchLines(input: Readable): { lines: string[]; line(pattern: RegExp): Promise<string> } {
   const lines: string[] = [];
   const watchers: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  createInterface({ input }).on('line', (line) => {
     lines.push(line);
     for (const watcher of watchers.filter((w) => w.pattern.test(line))) {
       watchers.splice(watchers.indexOf(watcher), 1);
       watcher.resolve(line);
     }
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stderrLine = (pattern: RegExp) =>
+  const line = (pattern: RegExp) =>
     new Promise<string>((resolve) => {
-      const seen = lines.find((line) => pattern.test(line));
+      const seen = lines.find((candidate) => pattern.test(candidate));
       if (seen !== undefined) resolve(seen);
       else watchers.push({ pattern, resolve });
     });
-  if (args.includes('--stdio')) return Promise.resolve({ process: child, url: '', stderrLine, exited });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${lines.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const found = /(https?:\/\/\S+?)(?:\s|$)/.exec(line);
-      if (found) resolve({ process: child, url: found[1], stderrLine, exited });
-    });
-  });
+  return { lines, line };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { McpClient } from '../../src/client/client.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { StdioClientTransport } from '../../src/transport/stdio-client.ts';
+import { WebSocketClientTransport } from '../../src/transport/websocket/client.ts';
 import { connectInMemory } from '../../src/testing/index.ts';
 import { createEverythingServer } from '../../examples/everything-server.ts';
 import { ROOT, startHttpServer, type RunningServer } from '../helpers/processes.ts';
@@ -43,5 +44,18 @@ describe('Streamable HTTP process', () => {
     };
     await client.connect(new StreamableHttpClientTransport(running.url, { fetch: watching }));
     return { client, close: () => client.close(), streamOpen };
+  });
+});
+
+describe('WebSocket process', () => {
+  let running: RunningServer;
+  before(async () => {
+    running = await startHttpServer(EVERYTHING, ['--port', '0', '--websocket']);
+  });
+  after(() => running.stop());
+  serverSuite('WebSocket', async (options) => {
+    const client = new McpClient({ name: 'suite', version: '1.0.0', ...options });
+    await client.connect(new WebSocketClientTransport(running.url.replace(/^http/, 'ws')));
+    return { client, close: () => client.close() };
   });
 });

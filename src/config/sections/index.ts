@@ -13,6 +13,8 @@ import { http } from './http.ts';
 
 import { tls } from './tls.ts';
 
+import { websocket } from './websocket.ts';
+
 // import auth
 
 // import limits
@@ -43,6 +45,8 @@ export const SECTIONS = {
   http,
 
   tls,
+
+  websocket,
 
   // auth,
 

@@ -41,7 +41,7 @@ const QUOTED = 200;
  *   or no body: an error naming the status and content type.
  */
 export function readAnswer(status: number, headers: Headers, text: string, sent: SentMessage): Answer {
-  const body = parse(text);
+  const body = parseBody(text);
   const kind = classify(body);
   if (status === 404 && sent.sessionId !== undefined) {
     return { error: new McpLocalError(LocalErrorCode.SessionExpired, `Session not found (HTTP 404): ${serverSays(body, text)}`) };
@@ -79,13 +79,13 @@ function noAnswer(status: number, headers: Headers, text: string, sent: SentMess
 }
 
 /** The server's own words: the JSON-RPC error message when there is one, else the body. */
-function serverSays(body: unknown, text: string): string {
+export function serverSays(body: unknown, text: string): string {
   const error = isObject(body) ? body.error : undefined;
   if (isObject(error) && typeof error.message === 'string') return describeValue(error.message);
   return text.length > 0 ? text.slice(0, QUOTED).trim() : 'no body';
 }
 
-function parse(text: string): unknown {
+export function parseBody(text: string): unknown {
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text);

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions, ty
 import type { AddressInfo } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import type { WireError } from '../../protocol/wire-errors.ts';
+import type { WebSocketEndpoint, WebSocketHost, WebSocketOptions } from '../websocket/endpoint.ts';
 import type { InflightTicket } from './inflight.ts';
 import { BodyRefused, type HttpIo, type OutgoingHeaders } from './sink.ts';
 import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './streamable-http.ts';
@@ -193,6 +194,12 @@ export interface ServeHttpOptions extends NodeHandlerOptions {
   requestTimeoutMs?: number;
   /** Idle keep-alive connections are closed after this long. Default 65 s. */
   keepAliveTimeoutMs?: number;
+  /**
+   * MCP over WebSocket on this listener too: an upgrade on `websocket.path` (the MCP path by
+   * default), through the same Origin/Host check, edge hook and in-flight limits as HTTP.
+   * The endpoint must serve connections (an McpServer does). Off by default.
+   */
+  websocket?: Omit<WebSocketOptions, 'edge' | 'originCheck' | 'inflight'>;
 }
 
 export interface HttpListener {
@@ -201,7 +208,14 @@ export interface HttpListener {
   handler: NodeHandler;
   /** `http://host:port/path`, or `https://...` */
   url: string;
-  /** Graceful shutdown, first step: new MCP requests get 503 (routes still answer); resolves once those in flight are answered. */
+  /** The WebSocket endpoint, when `websocket` was asked for. */
+  websocket: WebSocketEndpoint | undefined;
+  /** `ws://host:port/path` (or `wss://`), when `websocket` was asked for. */
+  websocketUrl: string | undefined;
+  /**
+   * Graceful shutdown, first step: new MCP requests get 503 (routes still answer), WebSocket
+   * connections close with 1001 once their requests are answered; resolves once all are.
+   */
   drain(): Promise<void>;
   /** Answers the MCP requests still in flight with `error`. */
   abandon(error: WireError): void;
@@ -221,6 +235,7 @@ export interface HttpListener {
  */
 export async function serveHttp(endpoint: McpEndpoint, options: ServeHttpOptions = {}): Promise<HttpListener> {
   const handler = createNodeHandler(endpoint, options);
+  const websocket = options.websocket === undefined ? undefined : await webSocketEndpoint(endpoint, handler, options);
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
   const limits: ServerOptions = {
@@ -231,9 +246,14 @@ export async function serveHttp(endpoint: McpEndpoint, options: ServeHttpOptions
     // would let a slow client hold its connection that much longer than the limit).
     connectionsCheckingInterval: Math.min(1000, headersTimeout),
   };
+  if (websocket !== undefined) {
+    // Only WebSocket upgrades on its path are upgrades; any other is served as a request (Node 24.9+).
+    limits.shouldUpgradeCallback = (req) => pathOf(req.url) === websocket.path && req.headers.upgrade?.toLowerCase() === 'websocket';
+  }
   // node:https is loaded only when TLS is asked for.
   const server: Server =
     options.tls === undefined ? createServer(limits, handler) : (await import('node:https')).createServer({ ...limits, ...options.tls }, handler);
+  if (websocket !== undefined) server.on('upgrade', websocket.upgrade);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -244,29 +264,66 @@ export async function serveHttp(endpoint: McpEndpoint, options: ServeHttpOptions
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const secure = options.tls !== undefined;
   return {
     server,
     handler,
-    url: `${options.tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}${options.path ?? '/mcp'}`,
-    drain: () => handler.transport.drain(),
-    abandon: (error) => handler.transport.abandon(error),
-    close: (graceMs = 0) =>
-      new Promise<void>((resolve) => {
-        handler.transport.close();
-        server.close(() => resolve());
-        if (graceMs <= 0) {
-          server.closeAllConnections();
-          return;
-        }
-        // A connection becomes idle once its answer is written; node:http closes idle ones
-        // only when asked, so ask until none is left or the grace is over.
-        server.closeIdleConnections();
-        const poll = setInterval(() => server.closeIdleConnections(), 25);
-        const cutoff = setTimeout(() => server.closeAllConnections(), graceMs);
-        server.once('close', () => {
-          clearInterval(poll);
-          clearTimeout(cutoff);
-        });
-      }),
+    url: `${secure ? 'https' : 'http'}://${shownHost}:${address.port}${options.path ?? '/mcp'}`,
+    websocket,
+    websocketUrl: websocket === undefined ? undefined : `${secure ? 'wss' : 'ws'}://${shownHost}:${address.port}${websocket.path}`,
+    drain: async () => {
+      await Promise.all([handler.transport.drain(), websocket?.drain()]);
+    },
+    abandon: (error) => {
+      handler.transport.abandon(error);
+      websocket?.abandon(error);
+    },
+    // WebSocket connections are the listener's too: it closes once they have.
+    close: async (graceMs = 0) => {
+      await Promise.all([websocket?.close(graceMs), closeServer(server, handler, graceMs)]);
+    },
   };
+}
+
+/** Stops listening, ends sessions, and closes HTTP connections (after `graceMs` for those still writing). */
+function closeServer(server: Server, handler: NodeHandler, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    handler.transport.close();
+    server.close(() => resolve());
+    if (graceMs <= 0) {
+      server.closeAllConnections();
+      return;
+    }
+    // A connection becomes idle once its answer is written; node:http closes idle ones
+    // only when asked, so ask until none is left or the grace is over.
+    server.closeIdleConnections();
+    const poll = setInterval(() => server.closeIdleConnections(), 25);
+    const cutoff = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.once('close', () => {
+      clearInterval(poll);
+      clearTimeout(cutoff);
+    });
+  });
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** The WebSocket endpoint beside `handler`, sharing its checks, edge hook and in-flight limits; `ws` loads only here. */
+async function webSocketEndpoint(endpoint: McpEndpoint, handler: NodeHandler, options: ServeHttpOptions): Promise<WebSocketEndpoint> {
+  if (typeof (endpoint as Partial<WebSocketHost>).connect !== 'function') throw new TypeError('serveHttp: websocket needs an endpoint that serves connections (an McpServer)');
+  const { WebSocketEndpoint } = await import('../websocket/endpoint.ts');
+  const { transport } = handler;
+  const websocket = new WebSocketEndpoint(endpoint as McpEndpoint & WebSocketHost, {
+    ...options.websocket,
+    path: options.websocket?.path ?? options.path,
+    edge: transport.edge,
+    originCheck: transport.originCheck,
+    inflight: transport.inflight,
+  });
+  await websocket.ready();
+  return websocket;
 }

@@ -117,11 +117,12 @@ export class StreamableHttp implements StreamOpener, Drainable {
   readonly sessions: SessionStore | undefined;
   readonly inflight: InflightLimits;
   readonly edge: EdgeHook | undefined;
+  /** The Origin/Host check (a WebSocket upgrade on the same listener passes the same one). */
+  readonly originCheck: OriginCheck;
   readonly #endpoint: McpEndpoint;
   readonly #eventStore: EventStore | undefined;
   readonly #runtime: HttpSessionRuntime;
   readonly #retryMs: number | undefined;
-  readonly #originCheck: OriginCheck;
   readonly #headerParams: (toolName: string) => readonly HeaderParam[] | undefined;
   readonly #tooLarge: Refusal;
   /** Requests of every era whose answer is still to come, for a graceful shutdown. */
@@ -139,7 +140,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
     this.inflight = new InflightLimits(options.inflight);
     this.edge = options.edge;
     this.#retryMs = options.retryIntervalMs ?? 1000;
-    this.#originCheck = options.originCheck ?? createOriginCheck({ loopback: true });
+    this.originCheck = options.originCheck ?? createOriginCheck({ loopback: true });
     this.#headerParams = (name) => endpoint.headerParams?.(name);
     this.#tooLarge = tooLarge(this.maxBodyBytes);
     this.#unanswered = new Map();
@@ -154,7 +155,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
    */
   handle(method: string, path: string, headers: Headers, remoteAddress: string | undefined, io: HttpIo): void {
     const origin = header(headers, 'origin');
-    const forbidden = this.#originCheck(origin, header(headers, 'host'));
+    const forbidden = this.originCheck(origin, header(headers, 'host'));
     if (forbidden !== undefined) return this.#refuseUnread(io, refusal(403, ErrorCode.BadRequest, `Forbidden: ${forbidden}`));
     // Only origins the check allowed get CORS headers; requests without Origin need none.
     if (origin !== undefined) io.extraHeaders = corsHeaders(origin);
