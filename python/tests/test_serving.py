@@ -172,3 +172,19 @@ async def test_a_python_tool_asks_a_modern_http_caller_across_rounds() -> None:
         second = await asyncio.to_thread(modern_call, m.url, "confirm", {"question": "Ship it?"}, extra)
         assert second["content"][0]["text"] == "accept {'ok': True}"
         assert runs == ["Ship it?"]
+
+
+async def test_the_engines_production_kit_applies_to_python_tools() -> None:
+    import urllib.request
+
+    def greet(name: str) -> str:
+        return f"hi {name}"
+
+    async with MCPManager({"metrics": {"enabled": True}}, tools=[greet], http="127.0.0.1:0") as m:
+        assert (await m.execute_tool("greet", {"name": "a"})).text == "hi a"
+        assert (await sdk_call(m.url, "greet", {"name": "b"}))["result"]["content"][0]["text"] == "hi b"
+        base = m.url.rsplit("/", 1)[0]
+        health = json.loads(await asyncio.to_thread(lambda: urllib.request.urlopen(f"{base}/healthz", timeout=30).read()))
+        assert (health["status"], health["tools_available"]) == ("ok", 1)
+        metrics = (await asyncio.to_thread(lambda: urllib.request.urlopen(f"{base}/metrics", timeout=30).read())).decode()
+        assert 'mcp_requests_total{method="tools/call",tool="greet",outcome="ok",era="legacy"} 2' in metrics
