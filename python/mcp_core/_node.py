@@ -62,8 +62,8 @@ async def find_node() -> str:
         version = await _version_of(explicit)
         if version is not None and _major(version) >= MIN_NODE_MAJOR:
             return explicit
-        found = f"MCP_CORE_NODE={explicit} is {version}" if version else f"MCP_CORE_NODE={explicit} does not run"
-        raise NodeNotFoundError(_missing_message([found]))
+        seen = f"MCP_CORE_NODE={explicit} is {version}" if version else f"MCP_CORE_NODE={explicit} does not run"
+        raise NodeNotFoundError(_missing_message([seen]))
     found: list[str] = []
     for node in (shutil.which("node"), _recorded_node()):
         if node is None:

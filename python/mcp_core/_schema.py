@@ -46,6 +46,7 @@ def schema_of(hint: Any, defs: Optional[dict[str, JsonSchema]] = None) -> JsonSc
         return dict(_PRIMITIVES[hint])
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    schema: JsonSchema
     if origin is typing.Annotated:
         schema = schema_of(args[0], defs)
         for extra in args[1:]:
@@ -64,7 +65,7 @@ def schema_of(hint: Any, defs: Optional[dict[str, JsonSchema]] = None) -> JsonSc
         return {"anyOf": schemas}
     if origin is typing.Literal:
         values = list(args)
-        schema: JsonSchema = {"enum": values}
+        schema = {"enum": values}
         kinds = {type(v) for v in values}
         if len(kinds) == 1 and next(iter(kinds)) in (str, int, bool):
             schema["type"] = _PRIMITIVES[next(iter(kinds))]["type"]
@@ -119,7 +120,7 @@ def _dataclass_schema(hint: type, defs: Optional[dict[str, JsonSchema]]) -> Json
         schema = schema_of(hints.get(field.name, Any), defs)
         if field.default is not dataclasses.MISSING:
             schema["default"] = _jsonable(field.default)
-        elif field.default_factory is dataclasses.MISSING:  # type: ignore[misc]
+        elif field.default_factory is dataclasses.MISSING:
             required.append(field.name)
         properties[field.name] = schema
     out: JsonSchema = {"type": "object", "properties": properties}

@@ -28,9 +28,9 @@ from .results import UPSTREAM_FAILURE_KEY, Progress, ToolInfo, ToolResult
 from .tools import PROTOCOL_VERSION, ToolRegistry, ToolServer
 
 #: Settings as a dict, a path to a JSON or YAML file, several paths (later ones override), or None.
-Config = Union[dict, str, os.PathLike, Sequence[Union[str, os.PathLike]], None]
+Config = Union[dict[str, Any], str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]], None]
 #: Answers a question of an upstream: gets the request's params, returns its result. Sync or async.
-InputHandler = Callable[[dict], Union[dict, Awaitable[dict]]]
+InputHandler = Callable[[dict[str, Any]], Union[dict[str, Any], Awaitable[dict[str, Any]]]]
 
 
 
@@ -90,7 +90,7 @@ class MCPManager:
         http: Optional[str] = None,
         on_elicit: Optional[InputHandler] = None,
         on_sample: Optional[InputHandler] = None,
-        on_roots: Optional[Callable[[], Union[list, Awaitable[list]]]] = None,
+        on_roots: Optional[Callable[[], Union[list[dict[str, Any]], Awaitable[list[dict[str, Any]]]]]] = None,
         raise_on_error: bool = False,
         auto_restart: bool = True,
         timeout: Optional[float] = None,
@@ -193,11 +193,11 @@ class MCPManager:
         pipe.write_line(_dumps_start(_start_message(self._config, self._tools is not None, self._http)))
         answer = await pipe.ready
         if "error" in answer:
-            error = answer["error"] if isinstance(answer["error"], dict) else {}
+            refusal = answer["error"] if isinstance(answer["error"], dict) else {}
             pipe.close_stdin()
             await _wait_exit(pipe)
-            kind = error.get("kind")
-            message = str(error.get("message", "the engine did not start"))
+            kind = refusal.get("kind")
+            message = str(refusal.get("message", "the engine did not start"))
             raise MCPConfigError(message) if kind in ("config", "usage") else MCPConnectionError(message)
         await self._handshake(pipe)
         return _Engine(pipe, answer.get("engine") or {}, tool_server)
@@ -384,7 +384,8 @@ class MCPManager:
     async def _engine_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         engine = await self._ready()
         _, future = engine.pipe.manager.request(method, params)
-        return await future
+        answer: dict[str, Any] = await future
+        return answer
 
     async def request(self, method: str, params: Optional[dict[str, Any]] = None, *, timeout: Optional[float] = None) -> Any:
         """Sends any MCP request to the engine's aggregate (``resources/read``, ``prompts/get``, ...)."""

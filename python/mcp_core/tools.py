@@ -96,7 +96,8 @@ class Context:
     async def _ask(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         # The progress token ties the question to this call: the engine asks this call's caller.
         _, future = self._channel.request(method, params, meta={"progressToken": self._progress_token})
-        return await future
+        answer: dict[str, Any] = await future
+        return answer
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
