@@ -73,3 +73,13 @@ def test_the_package_has_no_dependencies_and_is_typed() -> None:
     assert "dependencies = []" in text and 'requires-python = ">=3.10"' in text
     assert (ROOT / "python" / "mcp_core" / "py.typed").exists()
     assert sys.version_info >= (3, 10)
+
+
+def test_the_package_type_checks_strictly_for_python_3_10() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--python-version", "3.10", "--cache-dir", os.devnull, str(ROOT / "python" / "mcp_core")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
