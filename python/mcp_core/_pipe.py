@@ -100,10 +100,10 @@ class Channel:
             meta = {**(meta or {}), "progressToken": request_id}
         if meta:
             params = {**params, "_meta": {**params.get("_meta", {}), **meta}}
+        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
         self._pending[request_id] = entry
         if timeout is not None:
             entry.timer = self._pipe.loop.call_later(timeout, self._time_out, request_id)
-        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
         return request_id, future
 
     def notify(self, method: str, params: Optional[dict[str, Any]] = None) -> None:
@@ -198,7 +198,7 @@ class Channel:
         if self.closed is None:
             try:
                 self.send(response)
-            except (TypeError, ValueError) as error:
+            except (TypeError, ValueError, MCPProtocolError) as error:
                 self.send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": f"the answer cannot be sent as JSON: {error}"}})
 
     def cancel_all(self, error: BaseException) -> None:
@@ -255,6 +255,8 @@ class EnginePipe(asyncio.SubprocessProtocol):
         self._flushing = False
         self._on_exit = on_exit
         self._lost = False
+        #: The engine's limit on one line (it says so when it starts).
+        self.max_message_bytes = 64 * 1024 * 1024
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -265,7 +267,11 @@ class EnginePipe(asyncio.SubprocessProtocol):
     def write(self, prefix: bytes, text: str) -> None:
         if self._lost:
             raise MCPConnectionError("the engine is not running")
-        self._out.append(prefix + text.encode() + _NEWLINE if prefix else text.encode() + _NEWLINE)
+        data = text.encode()
+        if len(data) + len(prefix) > self.max_message_bytes:
+            # The engine would drop it with no answer to tie to the request: refuse it here.
+            raise MCPProtocolError(f"the message is {len(data)} bytes; the engine reads messages of at most {self.max_message_bytes} bytes")
+        self._out.append(prefix + data + _NEWLINE if prefix else data + _NEWLINE)
         if not self._flushing:
             self._flushing = True
             self.loop.call_soon(self._flush)
@@ -321,6 +327,9 @@ class EnginePipe(asyncio.SubprocessProtocol):
         elif not self.ready.done():
             message = _parse(line)
             if isinstance(message, dict) and ("engine" in message or "error" in message):
+                limit = (message.get("engine") or {}).get("maxMessageBytes")
+                if isinstance(limit, int) and limit > 0:
+                    self.max_message_bytes = limit
                 self.ready.set_result(message)
         elif self.relay is not None:
             self.relay(line)

@@ -18,6 +18,7 @@ from mcp_core import (
     MCPConnectionError,
     MCPException,
     MCPManager,
+    MCPProtocolError,
     MCPTimeoutError,
     NodeNotFoundError,
 )
@@ -212,3 +213,11 @@ def async_cancelled(m: MCPManager, count: int):
         return (await m.execute_tool("fx__stats")).structured == {"cancelled": count}
 
     return check
+
+
+async def test_a_request_larger_than_the_engine_reads_is_refused_at_once() -> None:
+    async with MCPManager({"demo": True}) as m:
+        limit = m._engine.pipe.max_message_bytes
+        with pytest.raises(MCPProtocolError, match="at most"):
+            await m.execute_tool("echo", {"text": "x" * limit})
+        assert (await m.execute_tool("echo", {"text": "still fine"})).text == "still fine"

@@ -161,6 +161,11 @@ export class PipeChannels implements FrameSink {
     });
   }
 
+  /** The largest line the engine reads; longer ones are refused with a frame error. */
+  get maxMessageBytes(): number {
+    return this.#decoder.maxMessageBytes;
+  }
+
   /** The first line of the pipe (the start message); rejects if the pipe ends before one. */
   firstLine(): Promise<string> {
     return this.#firstLine;

@@ -10,7 +10,7 @@
  * 2. The engine builds a gateway from the settings (a manager of the `mcpServers` upstreams,
  *    possibly none), connects to the program's tools over the tools channel (legacy handshake,
  *    then `tools/list`) and registers them, opens HTTP if asked, and answers with one line:
- *    `{"engine": {"version", "node", "pid", "url"}}`, or `{"error": {"kind", "message"}}` and
+ *    `{"engine": {"version", "node", "pid", "url", "maxMessageBytes"}}`, or `{"error": {"kind", "message"}}` and
  *    exits 2 for settings that do not load.
  * 3. From then on the manager channel is a plain MCP connection (the program is the client) to
  *    the aggregate: every upstream tool and the program's own tools, with progress,
@@ -213,7 +213,7 @@ export async function engineCommand(version: string): Promise<void> {
     },
   });
   serving.drainables.push(connection);
-  pipe.writeLine(JSON.stringify({ engine: { version, node: process.version, pid: process.pid, url: serving.url ?? null } }));
+  pipe.writeLine(JSON.stringify({ engine: { version, node: process.version, pid: process.pid, url: serving.url ?? null, maxMessageBytes: pipe.maxMessageBytes } }));
   connection.start();
 
   process.on('SIGTERM', () => {
