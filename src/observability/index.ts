@@ -10,7 +10,7 @@
  * const metrics = new McpMetrics().observeServer(server);
  * await serveHttp(server, { routes: { '/metrics': metrics.route() } });
  */
-export { createLogger, flushLogs, logErrors, logContext, type LogFields, type LoggingOptions, type LogLevel } from './logger.ts';
+export { createLogger, flushLogs, logErrors, logContext, logMixin, type LogFields, type LoggingOptions, type LogLevel } from './logger.ts';
 export { logRequests } from './request-log.ts';
 export { McpMetrics, metricsRoute, type MetricsOptions } from './metrics.ts';
 export { traceRequests, type TracingOptions } from './tracing.ts';

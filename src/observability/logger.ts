@@ -34,8 +34,12 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 const load = createRequire(import.meta.url);
 
-/** A new object each time: pino merges the line's own fields into what the mixin returns. */
-function mixin(): object {
+/**
+ * The request's ids for a line (pino's `mixin`), so that a pino logger of your own carries them
+ * too: `pino({ mixin: logMixin })`. A new object each time: pino merges the line's own fields
+ * into what the mixin returns.
+ */
+export function logMixin(): object {
   const store = logContext.getStore();
   if (store === undefined) return {};
   const { requestId, traceId } = store.fields();
@@ -51,7 +55,7 @@ export function createLogger(options: LoggingOptions = {}): Logger {
   const pino = load('pino') as typeof import('pino');
   const destination = options.destination ?? 2;
   const pretty = options.format === 'pretty' || (options.format !== 'json' && isTerminal(destination));
-  const settings: LoggerOptions = { level: options.level ?? 'warn', mixin, base: { pid: process.pid } };
+  const settings: LoggerOptions = { level: options.level ?? 'warn', mixin: logMixin, base: { pid: process.pid } };
   let stream: DestinationStream | NodeJS.WritableStream;
   if (pretty) {
     const prettyStream = load('pino-pretty') as typeof import('pino-pretty').build;
@@ -63,7 +67,21 @@ export function createLogger(options: LoggingOptions = {}): Logger {
   } else {
     stream = destination;
   }
-  return pino.default(settings, stream as DestinationStream);
+  const logger = pino.default(settings, stream as DestinationStream);
+  ownFormat.set(logger, (line) => (stream as { write(text: string): unknown }).write(line));
+  return logger;
+}
+
+/**
+ * Loggers made by createLogger, and how to write a finished line to each. Their format is
+ * fixed (pino's, with `pid` as the only base field and the request mixin), so a line can be
+ * serialized ahead of pino where that is measurably cheaper: the request log does it.
+ */
+const ownFormat = new WeakMap<Logger, (line: string) => void>();
+
+/** Writes a complete JSON line (newline included) to the logger's destination, if it is one of ours. */
+export function lineWriter(logger: Logger): ((line: string) => void) | undefined {
+  return ownFormat.get(logger);
 }
 
 function isTerminal(destination: number | NodeJS.WritableStream): boolean {

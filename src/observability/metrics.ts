@@ -1,7 +1,9 @@
 /**
- * Prometheus metrics with prom-client, fed by the diagnostics channels: nothing is counted,
- * and nothing is on the request path, until metrics are created. Gauges of state (sessions,
- * SSE streams, tasks) are read when scraped, never maintained per request.
+ * Prometheus metrics, fed by the diagnostics channels: nothing is counted, and nothing is on
+ * the request path, until metrics are created. The request metrics are kept in plain numbers
+ * per label set (a few map lookups and additions per request) and turned into samples only
+ * when scraped; prom-client formats them and aggregates them across cluster workers. Gauges
+ * of state (sessions, SSE streams, tasks) are read at scrape time, never maintained.
  *
  * | name | type | labels |
  * | --- | --- | --- |
@@ -16,12 +18,12 @@
  * plus Node's process metrics (`process_*`, `nodejs_*`) unless turned off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { refusalChannel, type RefusalReason, type RefusalReport } from '../protocol/refusal-report.ts';
 import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/diagnostics.ts';
 import type { McpServer } from '../server/server.ts';
 import { keptAlive } from '../transport/http/keep-alive.ts';
-import { eraOf, methodLabel, outcomeOf, toolLabel } from './request-facts.ts';
+import { methodLabel, outcomeIndex, OUTCOMES, toolLabel } from './request-facts.ts';
 
 export interface MetricsOptions {
   /** Where the metrics are registered. Default: a registry of their own. */
@@ -36,11 +38,48 @@ type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const REFUSAL_REASONS: ReadonlySet<RefusalReason> = new Set(['unauthenticated', 'forbidden', 'rate_limited', 'overloaded', 'draining']);
+const ERAS = ['modern', 'legacy'] as const;
 
-/** The bound label children of one (method, tool, era, outcome), found without hashing labels per request. */
-interface Series {
-  requests: { inc(): void };
-  duration: { observe(value: number): void };
+/** The counts of one (method, tool, era): requests by outcome, and the duration histogram. */
+class Series {
+  readonly method: string;
+  readonly tool: string;
+  readonly era: string;
+  /** By outcome, in the order of OUTCOMES. */
+  readonly outcomes: Float64Array;
+  /** Requests per bucket, not cumulative; the last is +Inf. */
+  readonly buckets: Float64Array;
+  sum: number;
+  count: number;
+
+  constructor(method: string, tool: string, era: string, bucketCount: number) {
+    this.method = method;
+    this.tool = tool;
+    this.era = era;
+    this.outcomes = new Float64Array(OUTCOMES.length);
+    this.buckets = new Float64Array(bucketCount + 1);
+    this.sum = 0;
+    this.count = 0;
+  }
+}
+
+interface Sample {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+/** A metric prom-client formats and aggregates, whose samples are made at scrape time. */
+function scraped(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => Sample[]): Metric {
+  const metric = {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: () => ({ name, help, type, aggregator: 'sum', values: values() }),
+    reset() {},
+  };
+  return metric as unknown as Metric;
 }
 
 /**
@@ -53,49 +92,51 @@ interface Series {
  */
 export class McpMetrics {
   readonly registry: Registry;
-  readonly #requests: Counter<string>;
-  readonly #duration: Histogram<string>;
-  readonly #inFlight: Gauge<string>;
+  readonly #bounds: readonly number[];
+  /** By method label, then tool label: the series of each era. */
+  readonly #series: Map<string, Map<string, Array<Series | undefined>>>;
+  #inFlight: number;
   readonly #refusals: Counter<string>;
   readonly #servers: Set<McpServer>;
-  readonly #series: Map<string, Series>;
   readonly #subscribers: ReturnType<typeof whenSettled<DispatchMessage>>;
-  readonly #onRefusal: (message: unknown) => void;
   readonly #onStart: () => void;
+  readonly #onRefusal: (message: unknown) => void;
 
   constructor(options: MetricsOptions = {}) {
     const registry = (this.registry = options.registry ?? new Registry());
-    this.#servers = new Set();
+    this.#bounds = [...(options.durationBuckets ?? DEFAULT_BUCKETS)].sort((a, b) => a - b);
     this.#series = new Map();
-    this.#requests = new Counter({
-      name: 'mcp_requests_total',
-      help: 'MCP requests served, by method, tool (tools/call), outcome and protocol era.',
-      labelNames: ['method', 'tool', 'outcome', 'era'],
-      registers: [registry],
-    });
-    this.#duration = new Histogram({
-      name: 'mcp_request_duration_seconds',
-      help: 'Time from a request reaching the server to its response, by method, tool (tools/call) and protocol era.',
-      labelNames: ['method', 'tool', 'era'],
-      buckets: options.durationBuckets ?? DEFAULT_BUCKETS,
-      registers: [registry],
-    });
-    this.#inFlight = new Gauge({ name: 'mcp_requests_in_flight', help: 'MCP requests being served.', registers: [registry] });
+    this.#inFlight = 0;
+    this.#servers = new Set();
+    registry.registerMetric(
+      scraped('mcp_requests_total', 'MCP requests served, by method, tool (tools/call), outcome and protocol era.', 'counter', () => this.#requestSamples()),
+    );
+    registry.registerMetric(
+      scraped(
+        'mcp_request_duration_seconds',
+        'Time from a request reaching the server to its response, by method, tool (tools/call) and protocol era.',
+        'histogram',
+        () => this.#durationSamples(),
+      ),
+    );
+    registry.registerMetric(scraped('mcp_requests_in_flight', 'MCP requests being served.', 'gauge', () => [{ labels: {}, value: this.#inFlight }]));
     this.#refusals = new Counter({
       name: 'mcp_refusals_total',
       help: 'Requests refused before being served, by reason (unauthenticated, forbidden, rate_limited, overloaded, draining).',
       labelNames: ['reason'],
       registers: [registry],
     });
-    this.#onStart = () => this.#inFlight.inc();
     const servers = this.#servers;
     this.gauge('mcp_sessions', 'Open legacy (2025-11-25 and earlier) sessions.', () => sum(servers, (s) => s.core.notifier.sessionCount));
     this.gauge('mcp_sse_streams', 'Open Server-Sent Events streams.', keptAlive);
     this.gauge('mcp_tasks_running', 'Tasks whose work is running in this process.', () => sum(servers, (s) => s.core.tasks.runningCount));
     if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
 
-    this.#subscribers = whenSettled((message) => this.#record(message));
     // In flight from the start of a request to its settling.
+    this.#onStart = () => {
+      this.#inFlight++;
+    };
+    this.#subscribers = whenSettled((message) => this.#record(message));
     dispatchChannel.start.subscribe(this.#onStart);
     dispatchChannel.subscribe(this.#subscribers);
     this.#onRefusal = (message) => {
@@ -148,20 +189,54 @@ export class McpMetrics {
   }
 
   #record(message: DispatchMessage): void {
-    this.#inFlight.dec();
-    const { server, request, exchange } = message;
+    this.#inFlight--;
+    const { server, request } = message;
     const method = methodLabel(server, request);
     const tool = toolLabel(server, request);
-    const era = eraOf(exchange);
-    const outcome = outcomeOf(message.result);
-    const key = `${method}\n${tool}\n${era}\n${outcome}`;
-    let series = this.#series.get(key);
-    if (series === undefined) {
-      series = { requests: this.#requests.labels(method, tool, outcome, era), duration: this.#duration.labels(method, tool, era) };
-      this.#series.set(key, series);
+    const era = message.exchange.session === undefined ? 0 : 1;
+    let byTool = this.#series.get(method);
+    if (byTool === undefined) this.#series.set(method, (byTool = new Map()));
+    let byEra = byTool.get(tool);
+    if (byEra === undefined) byTool.set(tool, (byEra = [undefined, undefined]));
+    const bounds = this.#bounds;
+    const series = (byEra[era] ??= new Series(method, tool, ERAS[era], bounds.length));
+    series.outcomes[outcomeIndex(message.result)]++;
+    const seconds = (message.settledAt - message.startedAt) / 1000;
+    series.sum += seconds;
+    series.count++;
+    let bucket = 0;
+    while (bucket < bounds.length && seconds > bounds[bucket]) bucket++;
+    series.buckets[bucket]++;
+  }
+
+  *#allSeries(): Generator<Series> {
+    for (const byTool of this.#series.values()) for (const byEra of byTool.values()) for (const series of byEra) if (series !== undefined) yield series;
+  }
+
+  #requestSamples(): Sample[] {
+    const samples: Sample[] = [];
+    for (const { method, tool, era, outcomes } of this.#allSeries()) {
+      outcomes.forEach((value, i) => {
+        if (value > 0) samples.push({ labels: { method, tool, outcome: OUTCOMES[i], era }, value });
+      });
     }
-    series.requests.inc();
-    series.duration.observe((message.settledAt - message.startedAt) / 1000);
+    return samples;
+  }
+
+  #durationSamples(): Sample[] {
+    const samples: Sample[] = [];
+    const name = 'mcp_request_duration_seconds';
+    for (const { method, tool, era, buckets, sum: total, count } of this.#allSeries()) {
+      let cumulative = 0;
+      buckets.forEach((value, i) => {
+        cumulative += value;
+        const le = i < this.#bounds.length ? this.#bounds[i] : '+Inf';
+        samples.push({ labels: { le, method, tool, era }, value: cumulative, metricName: `${name}_bucket` });
+      });
+      samples.push({ labels: { method, tool, era }, value: total, metricName: `${name}_sum` });
+      samples.push({ labels: { method, tool, era }, value: count, metricName: `${name}_count` });
+    }
+    return samples;
   }
 }
 

@@ -18,6 +18,9 @@ export type Era = 'modern' | 'legacy';
  */
 export type Outcome = 'ok' | 'tool_error' | 'input_required' | 'error' | 'cancelled';
 
+/** Every outcome, in the order of {@link outcomeIndex}. */
+export const OUTCOMES: readonly Outcome[] = ['ok', 'tool_error', 'input_required', 'error', 'cancelled'];
+
 /** The label for methods and tools the server does not know. */
 export const UNKNOWN = 'unknown';
 
@@ -25,13 +28,18 @@ export function eraOf(exchange: Exchange): Era {
   return exchange.session === undefined ? 'modern' : 'legacy';
 }
 
-export function outcomeOf(response: JsonRpcResponse | undefined): Outcome {
-  if (response === undefined) return 'cancelled';
-  if ('error' in response) return 'error';
+/** The outcome's position in {@link OUTCOMES}. */
+export function outcomeIndex(response: JsonRpcResponse | undefined): number {
+  if (response === undefined) return 4;
+  if ('error' in response) return 3;
   const result = response.result;
-  if (result.isError === true) return 'tool_error';
-  if (result.resultType === 'input_required') return 'input_required';
-  return 'ok';
+  if (result.isError === true) return 1;
+  if (result.resultType === 'input_required') return 2;
+  return 0;
+}
+
+export function outcomeOf(response: JsonRpcResponse | undefined): Outcome {
+  return OUTCOMES[outcomeIndex(response)];
 }
 
 /** The JSON-RPC error code of a response, if it is an error. */

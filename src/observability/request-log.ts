@@ -10,9 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/diagnostics.ts';
-import { logContext, type LogFields } from './logger.ts';
+import { lineWriter, logContext, type LogFields } from './logger.ts';
 import { errorCodeOf, eraOf, outcomeOf, toolLabel, UNKNOWN } from './request-facts.ts';
-import { randomTraceId, SPAN, traceIdFromMeta, type SpanIds } from './trace-ids.ts';
+import { newTraceId, SPAN, traceIdFromMeta, type SpanIds } from './trace-ids.ts';
 
 /** Request ids: this process's prefix (unique across workers and restarts), then a counter. */
 const PREFIX = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}-`;
@@ -40,8 +40,45 @@ class RequestLogContext {
   #traceId(): string {
     const span = (this.message as unknown as Record<symbol, SpanIds | undefined>)[SPAN];
     if (span !== undefined) return span.spanContext().traceId;
-    return traceIdFromMeta(this.message.request.params?._meta) ?? randomTraceId();
+    return traceIdFromMeta(this.message.request.params?._meta) ?? newTraceId();
   }
+}
+
+/** JSON strings of labels (a bounded set: known methods and tools), made once each. */
+const quoted = new Map<string, string>();
+
+function quote(label: string): string {
+  let text = quoted.get(label);
+  if (text === undefined) quoted.set(label, (text = JSON.stringify(label)));
+  return text;
+}
+
+const PID = process.pid;
+
+/**
+ * The request line as pino would write it for a logger of createLogger's (level, time, pid,
+ * the mixin's ids, the fields, msg), serialized directly: a quarter of the cost of going
+ * through pino's generic serializer, on the one line written for every request.
+ */
+function requestLine(message: DispatchMessage, fields: LogFields): string {
+  const { server, request, exchange, result } = message;
+  const id = request.id;
+  let line = `{"level":30,"time":${Date.now()},"pid":${PID},"requestId":"${fields.requestId}","traceId":"${fields.traceId}","method":${quote(
+    server.hasMethod(request.method) ? request.method : UNKNOWN,
+  )},"era":"${eraOf(exchange)}","outcome":"${outcomeOf(result)}","durationMs":${Math.round((message.settledAt - message.startedAt) * 1000) / 1000},"id":${
+    typeof id === 'number' ? id : JSON.stringify(clipId(id))
+  }`;
+  const tool = toolLabel(server, request);
+  if (tool !== '') line += `,"tool":${quote(tool)}`;
+  const code = errorCodeOf(result);
+  if (code !== undefined) line += `,"code":${code}`;
+  const subject = exchange.auth?.subject;
+  if (typeof subject === 'string') line += `,"principal":${JSON.stringify(subject)}`;
+  return `${line},"msg":"request"}\n`;
+}
+
+function clipId(id: string | number): string | number {
+  return typeof id === 'string' && id.length > MAX_ID_LENGTH ? `${id.slice(0, MAX_ID_LENGTH)}...` : id;
 }
 
 /**
@@ -53,14 +90,20 @@ class RequestLogContext {
  */
 export function logRequests(logger: Logger): () => void {
   if (!logger.isLevelEnabled('info')) return () => {};
+  const writeLine = lineWriter(logger);
   const write = (message: DispatchMessage) => {
+    const context = logContext.getStore();
+    if (writeLine !== undefined && context instanceof RequestLogContext && context.message === message) {
+      writeLine(requestLine(message, context.fields()));
+      return;
+    }
     const { server, request, exchange, result } = message;
     const line: Record<string, unknown> = {
       method: server.hasMethod(request.method) ? request.method : UNKNOWN,
       era: eraOf(exchange),
       outcome: outcomeOf(result),
       durationMs: Math.round((message.settledAt - message.startedAt) * 1000) / 1000,
-      id: typeof request.id === 'string' && request.id.length > MAX_ID_LENGTH ? `${request.id.slice(0, MAX_ID_LENGTH)}...` : request.id,
+      id: clipId(request.id),
     };
     const tool = toolLabel(server, request);
     if (tool !== '') line.tool = tool;

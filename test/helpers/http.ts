@@ -44,7 +44,7 @@ export async function read(response: Response): Promise<RawResponse> {
 }
 
 /** A modern tools/call with the headers the spec requires. */
-export function callTool(url: string, id: number, name: string, args: Record<string, unknown>, extraMeta: Record<string, unknown> = {}) {
+export function callTool(url: string, id: number | string, name: string, args: Record<string, unknown>, extraMeta: Record<string, unknown> = {}) {
   return post(
     url,
     { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: { ...MODERN_META, ...extraMeta } } },

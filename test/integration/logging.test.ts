@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger, logErrors } from '../../src/observability/logger.ts';
+import { pino } from 'pino';
+import { createLogger, logErrors, logMixin } from '../../src/observability/logger.ts';
 import { logRequests } from '../../src/observability/request-log.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { serveHttp } from '../../src/transport/http/node.ts';
@@ -107,5 +108,39 @@ describe('structured logs', () => {
     assert.notEqual(chattyDone.requestId, brokenDone.requestId);
     assert.equal(outside.requestId, undefined);
     assert.equal(outside.traceId, undefined);
+  });
+
+  it('writes the request line exactly as pino would, and through any pino logger with logMixin', async () => {
+    const capture = () => {
+      const stream = new PassThrough();
+      const out = { text: '' };
+      stream.on('data', (chunk) => (out.text += chunk));
+      return { stream, out };
+    };
+    const ours = capture();
+    const theirs = capture();
+    const stops = [
+      logRequests(createLogger({ level: 'info', destination: ours.stream })),
+      logRequests(pino({ level: 'info', mixin: logMixin, base: { pid: process.pid } }, theirs.stream)),
+    ];
+    const server = new McpServer({ name: 'logs', version: '1.0.0' });
+    server.tool('echo', {}, () => 'ok');
+    const listener = await serveHttp(server, { port: 0 });
+    try {
+      await callTool(listener.url, 'a"b\\c\u2028', 'echo', {}, { traceparent: TRACEPARENT });
+      await callTool(listener.url, 7, 'nope', {});
+    } finally {
+      for (const stop of stops) stop();
+      await listener.close();
+    }
+    const mine = jsonLines(ours.out.text);
+    const pinos = jsonLines(theirs.out.text);
+    assert.equal(mine.length, 2);
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(Object.keys(mine[i]), Object.keys(pinos[i]), 'same fields in the same order');
+      assert.deepEqual({ ...mine[i], time: 0 }, { ...pinos[i], time: 0 });
+    }
+    assert.equal(mine[0].id, 'a"b\\c\u2028');
+    assert.equal(mine[1].code, -32602);
   });
 });
