@@ -9,6 +9,7 @@
 import type { Progress, RequestOptions } from '../client/requests.ts';
 import { describeValue } from '../protocol/guards.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
+import { reportError } from '../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { Method } from '../protocol/methods.ts';
@@ -463,7 +464,11 @@ export class McpManager {
 
   /** Closes `upstream` once its calls in flight are done (or after its call timeout). */
   #retire(upstream: Upstream): void {
-    const drained = upstream.drain(upstream.spec.timeoutMs).then(() => upstream.close());
+    // Never rejects: a failure to close is reported, and close() awaits what is draining.
+    const drained = upstream
+      .drain(upstream.spec.timeoutMs)
+      .then(() => upstream.close())
+      .catch((error: unknown) => reportError(error, { operation: `closing upstream ${upstream.name}` }));
     this.#draining.add(drained);
     void drained.finally(() => this.#draining.delete(drained));
   }

@@ -11,6 +11,7 @@
 import { McpClient } from '../client/client.ts';
 import type { RequestOptions } from '../client/requests.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
+import { reportError } from '../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
@@ -280,7 +281,7 @@ export class Upstream {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      void client.close();
+      client.close().catch(() => undefined);
     }, spec.connectTimeoutMs);
     try {
       await client.connect(transport);
@@ -407,7 +408,7 @@ export class Upstream {
     if (client !== this.#client && this.#state !== 'connecting') return;
     const kind = LIST_CHANGED[notification.method];
     if (kind !== undefined) {
-      void this.#relist(client, kind);
+      this.#relist(client, kind).catch((error: unknown) => reportError(error, { operation: `listing ${kind} of upstream ${this.name}` }));
       return;
     }
     if (notification.method === Notification.ResourcesUpdated) {

@@ -7,6 +7,7 @@
  * calls it is finishing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { reportError } from '../protocol/error-report.ts';
 
 /** The body of `GET /healthz`. */
 export interface HealthStatus {
@@ -131,7 +132,12 @@ export class Health {
       },
       '/readyz': (req, res) => {
         if (refuseMethod(req, res)) return;
-        this.readiness().then((readiness) => send(req, res, readiness.status === 'ready' ? 200 : 503, readiness));
+        this.readiness()
+          .then((readiness) => send(req, res, readiness.status === 'ready' ? 200 : 503, readiness))
+          .catch((error: unknown) => {
+            reportError(error, { operation: 'GET /readyz' });
+            if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
+          });
       },
     };
   }
