@@ -63,7 +63,8 @@ export class StdioClientTransport extends StreamTransport {
       windowsHide: true,
       detached: options.processGroup === true && process.platform !== 'win32',
     });
-    super(child.stdout!, child.stdin!, options);
+    // Requests of many callers, each sent from a callback of its own, leave in one write per turn.
+    super(child.stdout!, child.stdin!, { coalesceWrites: true, ...options });
     this.process = child;
     this.#graceMs = options.shutdownGraceMs ?? 2000;
     this.#group = options.processGroup === true && process.platform !== 'win32';

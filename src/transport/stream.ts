@@ -12,6 +12,13 @@ import { BaseTransport } from './base-transport.ts';
 export interface StreamTransportOptions {
   /** Largest accepted message in bytes; larger ones are discarded with a frame error. */
   maxMessageBytes?: number;
+  /**
+   * Messages sent outside an input chunk in one turn of the event loop leave in one write
+   * (held until the turn's I/O callbacks have run). For a client whose requests come from
+   * callbacks of their own (a gateway forwarding HTTP calls): one write per request was a fifth
+   * of the gateway's time with 64 calls in flight. Default false.
+   */
+  coalesceWrites?: boolean;
 }
 
 /** Frames at least this long are written in pieces rather than joined into one string. */
@@ -33,6 +40,9 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   /** While an input chunk is handled: frames per write, and frames since the last write. */
   #framesPerWrite: number;
   #unwritten: number;
+  readonly #coalesce: boolean;
+  /** Corked until the end of this turn (coalesceWrites). */
+  #turnCorked: boolean;
 
   constructor(input: Readable, output: Writable, options: StreamTransportOptions = {}) {
     super();
@@ -42,6 +52,8 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     this.#closing = undefined;
     this.#framesPerWrite = 0;
     this.#unwritten = 0;
+    this.#coalesce = options.coalesceWrites === true;
+    this.#turnCorked = false;
   }
 
   protected override opened(): void {
@@ -97,6 +109,11 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   send(message: JsonRpcMessage): boolean {
     if (this.state === 'closed') return false;
     const [head, tail] = encodeParts(message);
+    if (this.#coalesce && this.#framesPerWrite === 0 && !this.#turnCorked) {
+      this.#turnCorked = true;
+      this.output.cork();
+      setImmediate(this.#uncorkTurn);
+    }
     let flowing: boolean;
     if (head.length < LARGE_FRAME) {
       flowing = this.output.write(head + tail + '\n');
@@ -116,6 +133,12 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     return flowing;
   }
 
+  readonly #uncorkTurn = (): void => {
+    if (!this.#turnCorked) return;
+    this.#turnCorked = false;
+    this.output.uncork();
+  };
+
   pause(): void {
     this.input.pause();
   }
@@ -130,6 +153,7 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   }
 
   protected async closeStreams(): Promise<void> {
+    this.#uncorkTurn();
     await new Promise<void>((resolve) => {
       if (this.output.writableEnded || this.output.destroyed) resolve();
       else this.output.end(resolve);

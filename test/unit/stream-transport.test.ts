@@ -84,6 +84,20 @@ describe('stream transport writes', () => {
     );
   });
 
+  it('with coalesceWrites, sends what one turn sent outside an input chunk in one write, and flushes it on close', async () => {
+    const { output, writes, text } = recordingOutput();
+    const transport = new StreamTransport(new PassThrough(), output, { coalesceWrites: true });
+    transport.start({ onMessage: () => undefined, onFrameError: () => undefined, onClose: () => undefined });
+    for (let id = 1; id <= 3; id++) transport.send({ jsonrpc: '2.0', id, method: 'ping' });
+    assert.deepEqual(writes, []);
+    await tick();
+    assert.deepEqual(writes, [3]);
+    transport.send({ jsonrpc: '2.0', id: 4, method: 'ping' });
+    await transport.close();
+    assert.deepEqual(writes, [3, 1]);
+    assert.equal(text().split('\n').filter(Boolean).length, 4);
+  });
+
   it('sends a large frame whole and in order with its neighbours', async () => {
     const { output, text } = recordingOutput();
     const input = new PassThrough();
