@@ -49,4 +49,33 @@ describe('HTTP client transport over undici', () => {
       (error: unknown) => error instanceof McpLocalError && error.code === LocalErrorCode.Unreachable,
     );
   });
+
+  it('answers as a Response: headers, a body read once in any of its forms, clone and statuses without a body', async () => {
+    const post = (body: string) =>
+      fetch(demo.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'server/discover' },
+        body,
+      });
+    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: meta } });
+    const read = await post(ping);
+    assert.equal(read.ok, true);
+    assert.equal(read.headers.get('Content-Type'), 'application/json');
+    assert.equal(read.headers.has('content-length'), true);
+    assert.ok([...read.headers].some(([name]) => name === 'content-type'));
+    assert.equal((await read.json()).id, 1);
+    assert.equal(read.bodyUsed, true);
+    await assert.rejects(read.text(), TypeError);
+    const streamed = await post(ping);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of streamed.body as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+    assert.match(Buffer.concat(chunks).toString(), /"supportedVersions"/);
+    await assert.rejects(streamed.text(), TypeError);
+    const cloned = (await post(ping)).clone();
+    assert.match(await cloned.text(), /"supportedVersions"/);
+    const accepted = await fetch(demo.url, { method: 'DELETE' });
+    assert.ok(accepted.status >= 400);
+    assert.equal(typeof (await accepted.text()), 'string');
+  });
 });

@@ -363,6 +363,8 @@ async function readText(response: Response, limit: number): Promise<string> {
     await response.body?.cancel();
     throw new McpLocalError(LocalErrorCode.MessageTooLarge, `HTTP answer of ${length} bytes exceeds the limit of ${limit} bytes`);
   }
+  // A body whose length the server declared cannot grow past it: one read, no stream.
+  if (length >= 0 && response.headers.has('content-length')) return response.text();
   if (response.body === null) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
