@@ -64,7 +64,7 @@ describe('HTTP client transport over undici', () => {
     assert.equal(read.headers.get('Content-Type'), 'application/json');
     assert.equal(read.headers.has('content-length'), true);
     assert.ok([...read.headers].some(([name]) => name === 'content-type'));
-    assert.equal((await read.json()).id, 1);
+    assert.equal(((await read.json()) as { id: unknown }).id, 1);
     assert.equal(read.bodyUsed, true);
     await assert.rejects(read.text(), TypeError);
     const streamed = await post(ping);
