@@ -435,7 +435,7 @@ export class McpClient implements MessageReceiver {
         this.#pending.settle(value as JsonRpcResponse);
         return;
       case MessageKind.Notification:
-        return this.#notification(value as JsonRpcNotification);
+        return this.#notification(value as JsonRpcNotification, relatedRequestId);
       case MessageKind.Request:
         this.#serverRequest(value as JsonRpcRequest, relatedRequestId).catch((error: unknown) => reportError(error, { method: (value as JsonRpcRequest).method }));
         return;
@@ -470,7 +470,7 @@ export class McpClient implements MessageReceiver {
     this.#options.onClose?.(reason);
   }
 
-  #notification(notification: JsonRpcNotification): void {
+  #notification(notification: JsonRpcNotification, relatedRequestId: RequestId | undefined): void {
     this.#cache.invalidate(notification.method, notification.params);
     if (notification.method === Notification.Cancelled) {
       // The server withdrew one of its questions: its handler's signal aborts, no answer goes back.
@@ -485,6 +485,9 @@ export class McpClient implements MessageReceiver {
       if (params.message !== undefined) progress.message = params.message as string;
       if (this.#pending.progress(token, progress, (reason) => this.#cancel(token, reason))) return;
     }
+    // Sent on a request's own stream: that request's handler takes it, if it has one.
+    const own = relatedRequestId === undefined ? undefined : this.#pending.optionsOf(relatedRequestId)?.onNotification;
+    if (own !== undefined) return own(notification);
     this.#options.onNotification?.(notification);
   }
 

@@ -2,7 +2,7 @@
  * Request correlation for the client: ids, timeouts, cancellation and progress callbacks for
  * requests in flight. Kept apart from the client so both stream and HTTP transports share it.
  */
-import type { JsonRpcResponse, RequestId } from '../protocol/jsonrpc.ts';
+import type { JsonRpcNotification, JsonRpcResponse, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { McpError } from '../protocol/wire-errors.ts';
 import { handlerFor, type InputHandlers } from './input.ts';
@@ -33,6 +33,13 @@ export interface RequestOptions extends InputHandlers {
   timeoutMs?: number;
   /** Receives `notifications/progress` for this request; each one restarts the timeout. */
   onProgress?: (progress: Progress) => void;
+  /**
+   * Receives the other notifications the server sent as part of this request: over HTTP, those
+   * on the request's own response stream (its log messages, for one: spec 2026-07-28,
+   * server/utilities/logging). They then skip the client's `onNotification`. Over stdio nothing
+   * ties a notification to a request, so they all go to the client's.
+   */
+  onNotification?: (notification: JsonRpcNotification) => void;
   /** Milliseconds the request may take in all, however much progress restarts the timeout. */
   maxTotalTimeoutMs?: number;
   /**

@@ -18,6 +18,7 @@ import { isLoggingLevel, type Prompt, type Resource, type ResourceTemplate } fro
 import { invalidParams } from '../protocol/wire-errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import type { ServerCore } from '../server/core.ts';
+import type { LegacySession } from '../store/legacy-session.ts';
 import { complete } from '../server/handlers/completion.ts';
 import { callTool } from '../server/handlers/tools.ts';
 import { readResource, subscribe, unsubscribe } from '../server/handlers/resources.ts';
@@ -30,7 +31,7 @@ import { declaresTasks, tasksRequired } from '../server/tasks.ts';
 import { toolError } from '../server/tools.ts';
 import type { Collision, ToolRoute } from './catalog.ts';
 import { cleanResult, type ManagerHealth, type McpManager } from './manager.ts';
-import { askDirectly, type ForwardOptions } from './input-bridge.ts';
+import { askDirectly, relayLog, type ForwardOptions } from './input-bridge.ts';
 import { ToolIndex } from './tool-search.ts';
 import type { CatalogKind } from './upstream.ts';
 
@@ -68,6 +69,8 @@ export class Gateway {
   readonly #problems: Map<string, Collision>;
   /** Calls in flight that asked for log messages, by upstream (logs carry no request id). */
   readonly #logging: Map<string, Set<RequestContext>>;
+  /** Upstream resources each 2025 session follows through the gateway. */
+  readonly #followed: WeakMap<LegacySession, Set<string>>;
   readonly #detach: () => void;
   #index: ToolIndex | undefined;
 
@@ -77,6 +80,7 @@ export class Gateway {
     this.#registered = { tools: new Map(), prompts: new Map(), resources: new Map(), templates: new Map() };
     this.#problems = new Map();
     this.#logging = new Map();
+    this.#followed = new WeakMap();
     this.#index = undefined;
     server.method(Method.ResourcesRead, (core, params, ctx) => this.#readResource(core, params, ctx), { cache: 'read' });
     server.method(Method.CompletionComplete, (core, params) => this.#complete(core, params));
@@ -285,23 +289,38 @@ export class Gateway {
 
   /**
    * Legacy `resources/subscribe`: recorded in the session as always, and an upstream's
-   * resource is followed upstream too. A session that ends without unsubscribing leaves its
-   * upstream following the resource (bounded per upstream); updates nobody wants are dropped.
+   * resource is followed upstream too (bounded per upstream), until the session unsubscribes
+   * or ends.
    */
   #subscribe(core: ServerCore, params: Params, ctx: RequestContext): Result {
     const { uri } = params;
-    const fresh = typeof uri === 'string' && ctx.session?.subscriptions?.has(uri) !== true;
+    const session = ctx.session;
+    const fresh = typeof uri === 'string' && session !== undefined && session.subscriptions?.has(uri) !== true;
     const result = subscribe(core, params, ctx);
-    if (fresh) this.manager.followResource(uri as string);
+    if (fresh && this.manager.followResource(uri as string)) this.#followsOf(session!).add(uri as string);
     return result;
   }
 
   #unsubscribe(core: ServerCore, params: Params, ctx: RequestContext): Result {
     const { uri } = params;
-    const held = typeof uri === 'string' && ctx.session?.subscriptions?.has(uri) === true;
     const result = unsubscribe(core, params, ctx);
-    if (held) this.manager.unfollowResource(uri as string);
+    const session = ctx.session;
+    if (typeof uri === 'string' && session !== undefined && this.#followed.get(session)?.delete(uri) === true) this.manager.unfollowResource(uri);
     return result;
+  }
+
+  /** The upstream resources a session has the gateway follow; let go of when it ends. */
+  #followsOf(session: LegacySession): Set<string> {
+    let uris = this.#followed.get(session);
+    if (uris === undefined) {
+      const followed = (uris = new Set());
+      this.#followed.set(session, followed);
+      session.whenClosed(() => {
+        this.#followed.delete(session);
+        for (const uri of followed) this.manager.unfollowResource(uri);
+      });
+    }
+    return uris;
   }
 
   /** Modern `subscriptions/listen`: the upstream resources it names are followed while it is open. */
@@ -347,14 +366,19 @@ export class Gateway {
     return set;
   }
 
+  /**
+   * A log message that came outside any call's response stream (over stdio nothing ties a
+   * message to a call): it goes to the caller whose call is the upstream's only one that asked
+   * for logs. With several calls listening, nothing tells whose message this is: better none
+   * than a wrong one. Messages on a call's own stream (HTTP) reach that call's caller directly
+   * (see relayLog).
+   */
   #upstreamNotification(upstream: string, notification: JsonRpcNotification): void {
     if (notification.method !== Notification.Message) return;
     const callers = this.#logging.get(upstream);
-    // With several calls listening, nothing tells whose message this is: better none than a wrong one.
     if (callers === undefined || callers.size !== 1) return;
     const [ctx] = callers;
-    const { level, data, logger } = notification.params ?? {};
-    if (isLoggingLevel(level)) ctx.log(level, data, typeof logger === 'string' ? logger : undefined);
+    relayLog(ctx, notification);
   }
 
   // ---- tool search ------------------------------------------------------------------------

@@ -20,18 +20,30 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestOptions } from '../client/requests.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
-import { Method } from '../protocol/methods.ts';
-import type { CreateMessageRequestParams, ElicitRequestParams, InputRequests } from '../protocol/types.ts';
+import type { JsonRpcNotification } from '../protocol/jsonrpc.ts';
+import { Method, Notification } from '../protocol/methods.ts';
+import { isLoggingLevel, type CreateMessageRequestParams, type ElicitRequestParams, type InputRequests } from '../protocol/types.ts';
 import { ErrorCode, McpError, invalidParams } from '../protocol/wire-errors.ts';
 import type { RequestContext } from '../server/context.ts';
 
 type Result = Record<string, unknown>;
 
 /** The parts of request options that answer an upstream's questions and report progress. */
-export type ForwardOptions = Pick<RequestOptions, 'onElicit' | 'onSample' | 'onListRoots' | 'onProgress' | 'signal' | 'extensions'>;
+export type ForwardOptions = Pick<RequestOptions, 'onElicit' | 'onSample' | 'onListRoots' | 'onProgress' | 'onNotification' | 'signal' | 'extensions'>;
 
 function progressTo(ctx: RequestContext): RequestOptions['onProgress'] {
   return ({ progress, total, message }) => ctx.progress(progress, total, message);
+}
+
+/**
+ * Passes a log message the upstream sent as part of a call (on the call's own response
+ * stream) to that call's caller, at the caller's level; other notifications of a call are the
+ * upstream's business.
+ */
+export function relayLog(ctx: RequestContext, notification: JsonRpcNotification): void {
+  if (notification.method !== Notification.Message) return;
+  const { level, data, logger } = notification.params ?? {};
+  if (isLoggingLevel(level)) ctx.log(level, data, typeof logger === 'string' ? logger : undefined);
 }
 
 /**
@@ -42,6 +54,7 @@ export function askDirectly(ctx: RequestContext): ForwardOptions {
   return {
     signal: ctx.signal,
     onProgress: progressTo(ctx),
+    onNotification: (notification) => relayLog(ctx, notification),
     onElicit: (params) => ctx.elicit(params),
     onSample: (params) => ctx.sample(params),
     onListRoots: () => ctx.listRoots(),
@@ -100,6 +113,10 @@ class PendingCall {
     const options: ForwardOptions = {
       signal: this.#controller.signal,
       onProgress: (progress) => this.#ctx?.progress(progress.progress, progress.total, progress.message),
+      // Between rounds no caller is there to take a log message: it is dropped.
+      onNotification: (notification) => {
+        if (this.#ctx !== undefined) relayLog(this.#ctx, notification);
+      },
       onElicit: (params) => this.#ask(Method.ElicitationCreate, params as unknown as Record<string, unknown>) as ReturnType<NonNullable<ForwardOptions['onElicit']>>,
       onSample: (params: CreateMessageRequestParams) => this.#ask(Method.SamplingCreateMessage, params as unknown as Record<string, unknown>) as ReturnType<NonNullable<ForwardOptions['onSample']>>,
       onListRoots: () => this.#ask(Method.RootsList, {}) as ReturnType<NonNullable<ForwardOptions['onListRoots']>>,

@@ -508,6 +508,7 @@ function disabledHealth(spec: UpstreamSpec): UpstreamHealth {
     restarts: 0,
     pid: null,
     tools: 0,
+    subscriptions: 0,
   };
 }
 

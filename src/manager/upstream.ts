@@ -57,6 +57,8 @@ export interface UpstreamHealth {
   restarts: number;
   pid: number | null;
   tools: number;
+  /** Its resources the gateway's callers follow (it is asked for their updates), at most 1,000. */
+  subscriptions: number;
 }
 
 export interface UpstreamEvents {
@@ -557,6 +559,7 @@ export class Upstream {
       restarts: this.#restarts,
       pid: transport instanceof StdioClientTransport ? (transport.process.pid ?? null) : null,
       tools: this.#catalog.tools.length,
+      subscriptions: this.#subscriptions.size,
     };
   }
 

@@ -53,6 +53,8 @@ export class LegacySession {
   closed: boolean;
   /** Called once when the session closes, so registries holding it can let go. */
   onClose: (() => void) | undefined;
+  /** More of the same (see {@link whenClosed}), allocated on first use. */
+  #closeListeners: Array<() => void> | undefined;
   #pending: Map<RequestId, PendingRequest> | undefined;
   #nextId: number;
 
@@ -71,6 +73,7 @@ export class LegacySession {
     this.lastActive = Date.now();
     this.closed = false;
     this.onClose = undefined;
+    this.#closeListeners = undefined;
     this.#pending = undefined;
     this.#nextId = 0;
   }
@@ -131,12 +134,28 @@ export class LegacySession {
     return entry;
   }
 
+  /**
+   * Calls `listener` once when the session closes (at once if it has), after `onClose`: for
+   * what a method handler made someone hold for the session (a gateway's upstream
+   * subscriptions).
+   *
+   * @example
+   * ctx.session?.whenClosed(() => upstream.unsubscribe(uri));
+   */
+  whenClosed(listener: () => void): void {
+    if (this.closed) listener();
+    else (this.#closeListeners ??= []).push(listener);
+  }
+
   /** Ends the session: waiting server-to-client requests fail with MCP_ERR_CONNECTION_CLOSED. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.outlet = undefined;
     this.onClose?.();
+    const listeners = this.#closeListeners;
+    this.#closeListeners = undefined;
+    for (const listener of listeners ?? []) listener();
     const pending = this.#pending;
     this.#pending = undefined;
     if (!pending) return;

@@ -123,7 +123,7 @@ describe('tool search mode', () => {
       assert.equal(unknown.isError, true);
       assert.match(textOf(unknown), /Unknown tool: fx__nope/);
       // The manager's own API still lists everything.
-      assert.equal((await manager.listTools()).length, 312);
+      assert.equal((await manager.listTools()).length, 313);
     } finally {
       await close();
       await manager.close();
@@ -215,6 +215,37 @@ describe('resource updates through the gateway', () => {
     } finally {
       await legacy.close();
       await modernPair.close();
+      await manager.close();
+    }
+  });
+});
+
+describe('resource subscriptions of 2025 sessions that end', () => {
+  it('a 2025 session that ends without unsubscribing no longer has the upstream follow its resources', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture() } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const following = () => manager.health().upstreams[0].subscriptions;
+    const first = await connectInMemory(server, { era: 'legacy' });
+    const second = await connectInMemory(server, { era: 'legacy' });
+    try {
+      await first.client.request('resources/subscribe', { uri: 'fixture://fx__info' });
+      await first.client.request('resources/subscribe', { uri: 'fixture://fx__info' });
+      await second.client.request('resources/subscribe', { uri: 'fixture://fx__info' });
+      await second.client.request('resources/subscribe', { uri: 'ui://fx__widget/panel.html' });
+      assert.equal(following(), 2);
+      await second.close();
+      assert.equal(following(), 1, 'the panel was followed for the session that ended only; the info resource still for the other');
+      await first.client.request('resources/unsubscribe', { uri: 'fixture://fx__info' });
+      assert.equal(following(), 0);
+      await first.client.request('resources/subscribe', { uri: 'fixture://fx__info' });
+      assert.equal(following(), 1);
+      await first.close();
+      assert.equal(following(), 0, 'the last session gone, nothing is followed');
+    } finally {
+      await first.close();
+      await second.close();
       await manager.close();
     }
   });
