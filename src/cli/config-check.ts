@@ -8,6 +8,7 @@
 import { loadConfig, type Config } from '../config/config.ts';
 import { CONFIG_SCHEMA } from '../config/schema.ts';
 import { hideSecrets, type SchemaNode } from '../config/schema-walk.ts';
+import { checkSecurityConfig } from './security-check.ts';
 
 /** The effective settings as printed: JSON, secrets hidden. */
 export function showConfig(config: Config): string {
@@ -16,6 +17,7 @@ export function showConfig(config: Config): string {
 
 export async function checkConfigCommand(files: readonly string[]): Promise<void> {
   const config = await loadConfig(files);
+  checkSecurityConfig(config);
   // The TLS files are read and paired as serve would, so a bad certificate fails here first.
   if (config.tls.certFile !== undefined) await (await import('./tls-setup.ts')).httpsOptions(config.tls);
   if (Object.keys(config.mcpServers).length > 0) {

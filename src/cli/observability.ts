@@ -18,6 +18,8 @@ export interface Observability {
   observe(server: McpServer): void;
   /** A gateway: its upstreams in the metrics, read from the manager's health at each scrape. */
   observeUpstreams(read: () => readonly UpstreamFacts[]): void;
+  /** Adds a gauge read at each scrape, when metrics are on (a queue's depth). */
+  gauge(name: string, help: string, read: () => number): void;
   /** Stops, exporting the spans still pending. */
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function startObservability(config: Config, options: ObservabilityO
   const stops: Array<() => void | Promise<void>> = [];
   const observed: Array<(server: McpServer) => void> = [];
   const upstreamsObserved: Array<(read: () => readonly UpstreamFacts[]) => void> = [];
+  let gauge: Observability['gauge'] = () => {};
   const routes: Record<string, Route> = {};
 
   if (tracing.enabled && process.env.OTEL_SDK_DISABLED !== 'true') {
@@ -50,8 +53,8 @@ export async function startObservability(config: Config, options: ObservabilityO
   }
 
   if (VERBOSE.has(logging.level)) {
-    const { logRequests } = await import('../observability/request-log.ts');
-    stops.push(logRequests(notices()));
+    const [{ logRequests }, { logRefusals }] = await Promise.all([import('../observability/request-log.ts'), import('../observability/refusal-log.ts')]);
+    stops.push(logRequests(notices()), logRefusals(notices()));
   }
 
   if (metricsSettings.enabled) {
@@ -65,6 +68,7 @@ export async function startObservability(config: Config, options: ObservabilityO
         const { registerUpstreamMetrics } = await import('../observability/upstream-metrics.ts');
         upstreamsObserved.push((read) => registerUpstreamMetrics(metrics.registry, read));
       }
+      gauge = (name, help, read) => metrics.gauge(name, help, read);
       if (options.worker) {
         const { clusterMetricsRoute } = await import('../observability/cluster-metrics.ts');
         routes[metricsSettings.path] = clusterMetricsRoute(metrics.registry);
@@ -83,6 +87,7 @@ export async function startObservability(config: Config, options: ObservabilityO
     observeUpstreams: (read) => {
       for (const observe of upstreamsObserved) observe(read);
     },
+    gauge: (name, help, read) => gauge(name, help, read),
     close: async () => {
       for (const stop of stops.reverse()) await stop();
     },

@@ -17,6 +17,7 @@ import type { RunningGateway } from './gateway.ts';
 const GATEWAY_CAPABILITIES = { tools: {}, prompts: {}, resources: {}, completions: {} } as const;
 import { startObservability } from './observability.ts';
 import { notices } from './notices.ts';
+import { startSecurity } from './security.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -74,6 +75,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   const observability = await startObservability(config, { http: options.http, worker: options.worker === true });
   const server = createServer(config, gatewayMode);
   observability.observe(server);
+  // Before the gateway registers anything: interceptors are in place when the first call comes.
+  const security = await startSecurity(config, server, { http: options.http, stdio: options.stdio, websocket: options.http && config.websocket.enabled });
+  for (const { name, help, read } of security.gauges) observability.gauge(name, help, read);
   const closers: Array<(graceMs?: number) => Promise<void> | void> = [() => server.close()];
   const drainables: Drainable[] = [];
   // The upstreams are connected (or have failed their first attempt) before clients come.
@@ -126,7 +130,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       requestTimeoutMs,
       keepAliveTimeoutMs,
       websocket: webSocketOptions(config),
+      edge: security.edge,
     });
+    security.listening(listener.url, listener.handler.routes, path);
     if (tls !== undefined) closers.push(tls.reloadOnChange(config.tls, listener.server));
     const store = listener.handler.transport.sessions;
     sessionCount = () => store?.size ?? 0;
@@ -151,6 +157,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   }
   // Closed last: the transports stop first, then the upstreams and their processes.
   if (gateway !== undefined) closers.push(() => gateway.close());
+  closers.push(() => security.close());
   // After the upstreams: their last spans and lines are still exported.
   closers.push(() => observability.close());
   return {

@@ -12,6 +12,7 @@
  */
 export { createLogger, flushLogs, logErrors, logContext, logMixin, type LogFields, type LoggingOptions, type LogLevel } from './logger.ts';
 export { logRequests } from './request-log.ts';
+export { logRefusals } from './refusal-log.ts';
 export { McpMetrics, metricsRoute, type MetricsOptions } from './metrics.ts';
 export { traceRequests, type TracingOptions } from './tracing.ts';
 export { McpContextManager } from './context-manager.ts';

@@ -21,6 +21,13 @@ export interface RefusalReport {
   reason: RefusalReason;
   /** The JSON-RPC method refused, when the refusal happened after the body was read. */
   method?: string;
+  /**
+   * What exactly, in fixed words safe to log (never a credential or a client value): "The
+   * access token expired", "tool deploy needs scope deploy:write".
+   */
+  detail?: string;
+  /** The caller's subject, when it is known. */
+  subject?: string;
 }
 
 export const refusalChannel = diagnostics_channel.channel('mcp-core:refusal');
@@ -32,6 +39,6 @@ export const refusalChannel = diagnostics_channel.channel('mcp-core:refusal');
  *   throw new McpError(-32000, 'Too many requests');
  * }
  */
-export function reportRefusal(reason: RefusalReason, method?: string): void {
-  if (refusalChannel.hasSubscribers) refusalChannel.publish({ reason, method } satisfies RefusalReport);
+export function reportRefusal(reason: RefusalReason, method?: string, detail?: string, subject?: string): void {
+  if (refusalChannel.hasSubscribers) refusalChannel.publish({ reason, method, detail, subject } satisfies RefusalReport);
 }

@@ -251,6 +251,14 @@ export class McpServer {
     this.core.report(error, context);
   }
 
+  /**
+   * The scopes a tool requires (`ToolConfig.scopes`), or undefined when there is no such tool;
+   * read by the tool scope interceptors.
+   */
+  requiredScopes(toolName: string): readonly string[] | undefined {
+    return this.core.tools.get(toolName)?.scopes;
+  }
+
   /** The x-mcp-header parameters of a tool, for transports that check Mcp-Param-* headers. */
   headerParams(toolName: string) {
     return this.core.tools.get(toolName)?.headerParams;

@@ -31,6 +31,13 @@ export interface ToolConfig<InputSchema extends JsonSchema = JsonSchema> {
    * compiling thousands of upstream schemas would only slow its start.
    */
   validate?: boolean;
+  /**
+   * OAuth scopes a caller needs to see and call this tool, enforced by the tool scope
+   * interceptors (`useToolScopes` from `mcp-core/security`, or `auth.toolScopes` in
+   * `mcp-core serve`): callers without them do not see it in tools/list and get 403
+   * `insufficient_scope` when they call it.
+   */
+  scopes?: readonly string[];
 }
 
 /** What a tool handler may return: text, one or more content blocks, or a whole result. */
@@ -58,6 +65,8 @@ export class RegisteredTool extends RegisteredEntry<Tool> {
   taskSupport: TaskSupport;
   /** Parameters mirrored into Mcp-Param-* headers (x-mcp-header), checked on HTTP. */
   headerParams: readonly HeaderParam[];
+  /** Scopes a caller needs (ToolConfig.scopes). */
+  scopes: readonly string[];
 
   constructor(registry: Registry<RegisteredTool, Tool>, name: string, config: ToolConfig, handler: ToolHandler<never>) {
     if (!name) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'A tool needs a name');
@@ -72,6 +81,7 @@ export class RegisteredTool extends RegisteredEntry<Tool> {
     this.checkOutput = outputCheck(config);
     this.taskSupport = config.taskSupport ?? 'forbidden';
     this.headerParams = headerParamsOf(name, this.wire);
+    this.scopes = scopesOf(config);
   }
 
   get name(): string {
@@ -86,9 +96,16 @@ export class RegisteredTool extends RegisteredEntry<Tool> {
     this.headerParams = headerParamsOf(this.key, wire);
     this.wire = wire;
     this.taskSupport = config.taskSupport ?? 'forbidden';
+    this.scopes = scopesOf(config);
     if (handler) this.handler = handler;
     this.registry.changed();
   }
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+
+function scopesOf(config: ToolConfig): readonly string[] {
+  return config.scopes === undefined || config.scopes.length === 0 ? NO_SCOPES : Object.freeze([...config.scopes]);
 }
 
 function inputCheck(wire: Tool, config: ToolConfig): SchemaCheck {

@@ -3,7 +3,7 @@
  * client for messages that belong to that request, its cancellation signal, and who sent it.
  */
 import type { JsonRpcNotification, JsonRpcRequest } from '../protocol/jsonrpc.ts';
-import type { Principal } from '../security/edge.ts';
+import type { Principal, Refusal } from '../security/edge.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
 
 /** The verified identity behind a request; see {@link Principal}. Kept as an alias. */
@@ -30,6 +30,13 @@ export interface Exchange {
    * goes on, for the client to resume (SEP-1699). Absent or false where that does not apply.
    */
   closeStream?(): boolean;
+  /**
+   * Marks the request's answer as a refusal (a missing scope, a rate limit, a full queue), so
+   * a transport with statuses sends it with the refusal's status and headers (HTTP: 403 with
+   * `WWW-Authenticate`, 429 or 503 with `Retry-After`), in either era. The JSON-RPC error is
+   * still the response the dispatch returns. Absent where there are no statuses (stdio).
+   */
+  refuse?(refusal: Refusal): void;
 }
 
 /**

@@ -15,9 +15,9 @@ export interface Served {
   exited: Promise<number | null>;
 }
 
-/** Starts `mcp-core serve --demo ARGS` with `env` over the test's environment. */
-export function startServe(args: string[], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--demo', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/** Starts `mcp-core serve --demo ARGS` with `env` over the test's environment, and Node's own `nodeArgs`. */
+export function startServe(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--demo', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const stderr = watchLines(child.stderr!);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stderrLine = stderr.line;
@@ -50,4 +50,10 @@ function watchLines(input: Readable): { lines: string[]; line(pattern: RegExp): 
       else watchers.push({ pattern, resolve });
     });
   return { lines, line };
+}
+
+/** Stops a server started with {@link startServe} and waits for it to exit. */
+export async function stopServe(served: Served): Promise<void> {
+  served.process.kill();
+  await served.exited;
 }

@@ -15,11 +15,11 @@ import { tls } from './tls.ts';
 
 import { websocket } from './websocket.ts';
 
-// import auth
+import { auth } from './auth.ts';
 
-// import limits
+import { limits } from './limits.ts';
 
-// import rateLimits
+import { rateLimits } from './rate-limits.ts';
 
 import { stdio } from './stdio.ts';
 
@@ -48,11 +48,11 @@ export const SECTIONS = {
 
   websocket,
 
-  // auth,
+  auth,
 
-  // limits,
+  limits,
 
-  // rateLimits,
+  rateLimits,
 
   stdio,
 

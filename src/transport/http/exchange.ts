@@ -7,7 +7,7 @@ import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../..
 import { encodeMessage } from '../../protocol/encode.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
-import type { Principal } from '../../security/edge.ts';
+import type { Principal, Refusal } from '../../security/edge.ts';
 import { BaseExchange } from '../exchange.ts';
 import type { ResponseSink, OutgoingHeaders } from './sink.ts';
 import { JSON_HEADERS, SSE_HEADERS } from './sink.ts';
@@ -44,6 +44,8 @@ export class HttpExchange extends BaseExchange {
   stream: SseStream | undefined;
   /** The final answer went out (or none is due): later messages are dropped. */
   finished: boolean;
+  /** Set by an interceptor that refused the request: its status and headers go with the answer. */
+  refusal: Refusal | undefined;
   readonly #opener: StreamOpener;
 
   constructor(opener: StreamOpener, sink: ResponseSink, session: LegacySession | undefined, auth: Principal | undefined, headers: OutgoingHeaders) {
@@ -53,6 +55,11 @@ export class HttpExchange extends BaseExchange {
     this.headers = headers;
     this.stream = undefined;
     this.finished = false;
+    this.refusal = undefined;
+  }
+
+  refuse(refusal: Refusal): void {
+    this.refusal = refusal;
   }
 
   send(message: JsonRpcNotification | JsonRpcRequest): void {
@@ -93,6 +100,11 @@ export class HttpExchange extends BaseExchange {
     if (response === undefined) {
       this.sink.open(this.headers === NO_HEADERS ? SSE_HEADERS : { ...SSE_HEADERS, ...this.headers });
       this.sink.end();
+      return;
+    }
+    const refused = this.refusal;
+    if (refused !== undefined && 'error' in response) {
+      this.sink.send(refused.status, { ...JSON_HEADERS, ...this.headers, ...refused.headers }, encodeMessage(response));
       return;
     }
     this.sink.send(status, this.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...this.headers }, encodeMessage(response));

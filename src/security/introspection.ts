@@ -1,0 +1,124 @@
+/**
+ * Opaque access tokens, checked with the authorization server's introspection endpoint
+ * (RFC 7662), authenticating as a client with HTTP Basic (client_secret_basic). An active
+ * token must also name this server as its audience (RFC 8707; spec: authorization, token
+ * handling), be within its times, and come from the configured issuer when one is set.
+ *
+ * Concurrent checks of one token share one request. The resource server remembers the
+ * outcome (token-cache.ts), so the endpoint is asked once per token and cache period.
+ */
+import { isObject } from '../protocol/guards.ts';
+import { TokenProblem } from './challenge.ts';
+import type { Principal } from './edge.ts';
+import type { TokenVerifier } from './jwt-verifier.ts';
+import { principalFromClaims } from './principal.ts';
+
+export interface IntrospectionOptions {
+  /** The `introspection_endpoint`. */
+  endpoint: string;
+  clientId: string;
+  clientSecret: string;
+  /** `aud` values accepted (any one of them): this server's resource URL. */
+  audience: string | readonly string[];
+  /** When set, the `iss` an introspection response must name. */
+  issuer?: string;
+  /** Leeway for `exp` and `nbf`, in seconds. Default 30. */
+  clockToleranceSec?: number;
+  /** Default 5 s. */
+  timeoutMs?: number;
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** An introspection response larger than this is not read (they are a few hundred bytes). */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** The endpoint did not answer as RFC 7662 says; a fault of the server, not of the token. */
+export class IntrospectionError extends Error {}
+
+/**
+ * @example
+ * const verifier = new IntrospectionVerifier({ endpoint: 'https://auth.example.com/introspect', clientId: 'mcp', clientSecret, audience: 'https://mcp.example.com/mcp' });
+ */
+export class IntrospectionVerifier implements TokenVerifier {
+  readonly #endpoint: string;
+  readonly #authorization: string;
+  readonly #audience: ReadonlySet<string>;
+  readonly #issuer: string | undefined;
+  readonly #toleranceSec: number;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  readonly #pending: Map<string, Promise<Principal | TokenProblem>>;
+
+  constructor(options: IntrospectionOptions) {
+    this.#endpoint = options.endpoint;
+    // RFC 6749 section 2.3.1: the id and secret are form-encoded before Base64.
+    const credentials = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
+    this.#authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    this.#audience = new Set(typeof options.audience === 'string' ? [options.audience] : options.audience);
+    this.#issuer = options.issuer;
+    this.#toleranceSec = options.clockToleranceSec ?? 30;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#fetch = options.fetch ?? fetch;
+    this.#pending = new Map();
+  }
+
+  verify(token: string): Promise<Principal | TokenProblem> {
+    let pending = this.#pending.get(token);
+    if (pending === undefined) {
+      pending = this.#introspect(token).finally(() => this.#pending.delete(token));
+      this.#pending.set(token, pending);
+    }
+    return pending;
+  }
+
+  async #introspect(token: string): Promise<Principal | TokenProblem> {
+    const response = await this.#fetch(this.#endpoint, {
+      method: 'POST',
+      headers: { authorization: this.#authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+      signal: AbortSignal.timeout(this.#timeoutMs),
+      redirect: 'error',
+    });
+    const text = await boundedText(response);
+    if (response.status !== 200) throw new IntrospectionError(`the introspection endpoint answered HTTP ${response.status}`);
+    let claims: unknown;
+    try {
+      claims = JSON.parse(text);
+    } catch {
+      throw new IntrospectionError('the introspection endpoint answered with something other than JSON');
+    }
+    if (!isObject(claims)) throw new IntrospectionError('the introspection endpoint answered with something other than a JSON object');
+    return this.#judge(claims, token);
+  }
+
+  #judge(claims: Record<string, unknown>, token: string): Principal | TokenProblem {
+    if (claims.active !== true) return TokenProblem.Inactive;
+    const now = Date.now() / 1000;
+    if (typeof claims.exp === 'number' && claims.exp + this.#toleranceSec <= now) return TokenProblem.Expired;
+    if (typeof claims.nbf === 'number' && claims.nbf - this.#toleranceSec > now) return TokenProblem.Invalid;
+    if (this.#issuer !== undefined && claims.iss !== this.#issuer) return TokenProblem.Issuer;
+    const audience = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
+    if (!audience.some((aud) => typeof aud === 'string' && this.#audience.has(aud))) return TokenProblem.Audience;
+    return principalFromClaims(claims, token) ?? TokenProblem.NoSubject;
+  }
+}
+
+/** The body as text, refusing (and not buffering) more than {@link MAX_RESPONSE_BYTES}. */
+async function boundedText(response: Response): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_RESPONSE_BYTES || response.body === null) {
+    await response.body?.cancel();
+    if (declared > MAX_RESPONSE_BYTES) throw new IntrospectionError('the introspection response is too large');
+    return '';
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    // Leaving the loop cancels the rest of the body.
+    if (size > MAX_RESPONSE_BYTES) throw new IntrospectionError('the introspection response is too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,206 @@
+/**
+ * Rate limits with rate-limiter-flexible (fixed windows): requests per client, and calls per
+ * tool. Counts live in memory (each process its own) or in Redis (shared by every process
+ * behind one endpoint, with a memory limiter standing in while Redis is unreachable, so an
+ * outage neither blocks nor opens the server).
+ *
+ * - Per client, over HTTP: an edge check after authentication, before the body is read:
+ *   429 with `Retry-After`. The client is the principal's subject, else the peer address.
+ * - Per client, over stdio and WebSocket: an interceptor on every method (one connection
+ *   carries many requests; the edge saw only its start).
+ * - Per tool: an interceptor on `tools/call`, per caller or `shared` by all callers: 429 with
+ *   `Retry-After` over HTTP, a JSON-RPC error with `data.retryAfterMs` over stdio.
+ */
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { reportRefusal } from '../protocol/refusal-report.ts';
+import { ErrorCode } from '../protocol/wire-errors.ts';
+import { clientKey } from './client-key.ts';
+import { Refusal, type EdgeDecision, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
+import { refuseCall, type InterceptedServer, type SecurityInterceptor } from './interceptors.ts';
+
+export interface RateLimit {
+  /** Requests (or calls) allowed per window. */
+  limit: number;
+  /** Length of the window, in whole seconds. */
+  windowSeconds: number;
+  /** Per-tool limits: count every caller's calls together. Default false: each caller its own. */
+  shared?: boolean;
+}
+
+/** Makes the limiter of one limit; `name` tells limits apart in a shared store. */
+export type LimiterFactory = (name: string, limit: RateLimit) => RateLimiterAbstract;
+
+/** Limiters counting in this process's memory. */
+export const memoryLimiters: LimiterFactory = (name, { limit, windowSeconds }) => new RateLimiterMemory({ keyPrefix: name, points: limit, duration: windowSeconds });
+
+/**
+ * Limiters counting in Redis (`client`: an ioredis client), shared by every process using the
+ * same keys. While Redis does not answer, each process counts in memory instead.
+ *
+ * @example
+ * const limits = new RateLimits({ perClient: { limit: 600, windowSeconds: 60 }, limiters: redisLimiters(new Redis(url), 'mcp-core:rate') });
+ */
+export function redisLimiters(client: unknown, keyPrefix: string): LimiterFactory {
+  return (name, { limit, windowSeconds }) =>
+    new RateLimiterRedis({
+      storeClient: client,
+      keyPrefix: `${keyPrefix}:${name}`,
+      points: limit,
+      duration: windowSeconds,
+      // Fail over at once rather than queue behind a connection that is down.
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points: limit, duration: windowSeconds }),
+    });
+}
+
+export interface RateLimitOptions {
+  /** Requests per client. */
+  perClient?: RateLimit;
+  /** Calls of each tool per client, for tools without their own entry in `tools`. */
+  perTool?: RateLimit;
+  /** Limits of particular tools, by name. */
+  tools?: Readonly<Record<string, RateLimit>>;
+  /** Where counts are kept. Default {@link memoryLimiters}. */
+  limiters?: LimiterFactory;
+  /** Told when a limiter fails (at most once every 10 s); the request is let through. */
+  onError?: (error: unknown) => void;
+}
+
+/** Anonymous callers of an interceptor, whose address it does not see, share one count. */
+const ANONYMOUS = '\0anonymous';
+const ERROR_REPORT_INTERVAL_MS = 10_000;
+
+interface ToolLimit {
+  readonly limiter: RateLimiterAbstract;
+  readonly shared: boolean;
+}
+
+/**
+ * @example
+ * const limits = new RateLimits({ perClient: { limit: 600, windowSeconds: 60 }, tools: { search: { limit: 10, windowSeconds: 1 } } });
+ * await serveHttp(server, { edge: limits.edge(auth.edge) });
+ * limits.install(server);
+ */
+export class RateLimits {
+  readonly #perClient: RateLimiterAbstract | undefined;
+  readonly #perTool: ToolLimit | undefined;
+  readonly #tools: ReadonlyMap<string, ToolLimit>;
+  readonly #onError: (error: unknown) => void;
+  #lastErrorReport: number;
+
+  constructor(options: RateLimitOptions) {
+    const make = options.limiters ?? memoryLimiters;
+    this.#perClient = options.perClient === undefined ? undefined : make('client', options.perClient);
+    this.#perTool = options.perTool === undefined ? undefined : { limiter: make('tool', options.perTool), shared: options.perTool.shared === true };
+    const tools = new Map<string, ToolLimit>();
+    for (const [name, limit] of Object.entries(options.tools ?? {})) tools.set(name, { limiter: make(`tool:${name}`, limit), shared: limit.shared === true });
+    this.#tools = tools;
+    this.#onError = options.onError ?? (() => {});
+    this.#lastErrorReport = -Infinity;
+  }
+
+  /** Whether any per-tool limit is set. */
+  get limitsTools(): boolean {
+    return this.#perTool !== undefined || this.#tools.size > 0;
+  }
+
+  /** Whether a per-client limit is set. */
+  get limitsClients(): boolean {
+    return this.#perClient !== undefined;
+  }
+
+  /**
+   * `inner` (the authentication, or nothing) followed by the per-client limit, as one edge
+   * hook; `inner` itself when there is no per-client limit.
+   */
+  edge(inner: EdgeHook | undefined): EdgeHook | undefined {
+    const limiter = this.#perClient;
+    if (limiter === undefined) return inner;
+    const check = (decision: EdgeDecision, head: RequestHead): EdgeDecision | Promise<EdgeDecision> => {
+      if (decision instanceof Refusal) return decision;
+      return this.#take(limiter, clientKey(decision, head.remoteAddress)).then((refusal) => {
+        if (refusal === undefined) return decision;
+        reportRefusal('rate_limited', undefined, 'client rate limit', decision?.subject);
+        return refusal;
+      });
+    };
+    if (inner === undefined) return (head) => check(undefined, head);
+    return (head) => {
+      const decision = inner(head);
+      return decision instanceof Promise ? decision.then((settled) => check(settled, head)) : check(decision, head);
+    };
+  }
+
+  /**
+   * The per-client limit for connections that carry many requests (stdio, WebSocket), on every
+   * method. HTTP requests (their exchanges can be refused with a status) were counted at the
+   * edge.
+   */
+  readonly requestInterceptor: SecurityInterceptor = (next) => (request, exchange) => {
+    const limiter = this.#perClient;
+    if (limiter === undefined || exchange.refuse !== undefined) return next(request, exchange);
+    return this.#take(limiter, keyOf(exchange.auth)).then((refusal) => {
+      if (refusal === undefined) return next(request, exchange);
+      reportRefusal('rate_limited', request.method, 'client rate limit', exchange.auth?.subject);
+      return refuseCall(request, exchange, refusal);
+    });
+  };
+
+  /** The per-tool limits, on `tools/call`. */
+  readonly toolInterceptor: SecurityInterceptor = (next) => (request, exchange) => {
+    const name = request.params?.name;
+    if (typeof name !== 'string') return next(request, exchange);
+    const limit = this.#tools.get(name) ?? this.#perTool;
+    if (limit === undefined) return next(request, exchange);
+    const key = limit.shared ? name : `${keyOf(exchange.auth)}\0${name}`;
+    return this.#take(limit.limiter, key).then((refusal) => {
+      if (refusal === undefined) return next(request, exchange);
+      reportRefusal('rate_limited', request.method, `tool ${name} rate limit`, exchange.auth?.subject);
+      return refuseCall(request, exchange, refusal);
+    });
+  };
+
+  /**
+   * Adds the interceptors that apply: per tool on tools/call; per client on every method when
+   * connections carrying many requests are served (`connections`: stdio, WebSocket).
+   */
+  install(server: InterceptedServer, options: { connections: boolean }): void {
+    if (options.connections && this.#perClient !== undefined) server.use(this.requestInterceptor);
+    if (this.limitsTools) server.use(this.toolInterceptor, { methods: ['tools/call'] });
+  }
+
+  /** Takes one point: undefined when allowed, the refusal when over the limit. */
+  #take(limiter: RateLimiterAbstract, key: string): Promise<Refusal | undefined> {
+    return limiter.consume(key).then(
+      () => undefined,
+      (rejection: unknown) => {
+        if (rejection instanceof RateLimiterRes) return tooMany(rejection.msBeforeNext);
+        // The store failed (and had no stand-in): better served than stuck.
+        this.#failed(rejection);
+        return undefined;
+      },
+    );
+  }
+
+  #failed(error: unknown): void {
+    const now = Date.now();
+    if (now - this.#lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
+    this.#lastErrorReport = now;
+    this.#onError(error);
+  }
+}
+
+function keyOf(principal: Principal | undefined): string {
+  return principal === undefined ? ANONYMOUS : clientKey(principal, undefined);
+}
+
+/** 429 with Retry-After in whole seconds (at least 1), and the delay in ms for stdio clients. */
+function tooMany(msBeforeNext: number): Refusal {
+  const retryAfterMs = Math.max(0, Math.ceil(msBeforeNext));
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new Refusal(
+    429,
+    { code: ErrorCode.BadRequest, message: `Too Many Requests: rate limit reached; retry in ${seconds} s`, data: { reason: 'rate_limited', retryAfterMs } },
+    { 'retry-after': String(seconds) },
+  );
+}

@@ -1,0 +1,63 @@
+/** Requests to an MCP endpoint with credentials, for the auth tests. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MODERN_VERSION } from '../../src/protocol/versions.ts';
+import { MODERN_META, post, type RawResponse } from './http.ts';
+
+export function bearer(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
+/** A modern request with its headers and `token`. */
+export function modern(url: string, token: string | undefined, method: string, params: Record<string, unknown> = {}, id = 1): Promise<RawResponse> {
+  const target = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : typeof params.taskId === 'string' ? params.taskId : undefined;
+  const meta = { ...MODERN_META, ...(params._meta as Record<string, unknown> | undefined) };
+  return post(
+    url,
+    { jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } },
+    { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method, ...(target === undefined ? {} : { 'mcp-name': target }), ...bearer(token) },
+  );
+}
+
+/** A modern tools/call. */
+export function call(url: string, token: string | undefined, name: string, args: Record<string, unknown> = {}, id = 1): Promise<RawResponse> {
+  return modern(url, token, 'tools/call', { name, arguments: args }, id);
+}
+
+/** Opens a legacy session as `token`'s principal; returns its id. */
+export async function initialize(url: string, token: string | undefined): Promise<string> {
+  const init = await post(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }, bearer(token));
+  assert.equal(init.status, 200, init.text);
+  const id = init.headers.get('mcp-session-id');
+  assert.ok(id);
+  await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { ...bearer(token), 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' });
+  return id;
+}
+
+export function legacyCall(url: string, sessionId: string, token: string | undefined, name: string, args: Record<string, unknown> = {}, id = 1): Promise<RawResponse> {
+  return post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }, { ...bearer(token), 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' });
+}
+
+/** The text of a tool result. */
+export function text(response: RawResponse): string {
+  assert.equal(response.status, 200, response.text);
+  return response.json.result.content[0].text;
+}
+
+/** Writes `config` to a fresh temporary JSON file; returns its path. */
+export function configFile(config: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'mcp-core-auth-')), 'config.json');
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+/** The parameters of a `WWW-Authenticate: Bearer ...` challenge. */
+export function challenge(value: string | null): Record<string, string> {
+  assert.ok(value !== null, 'a WWW-Authenticate header');
+  assert.match(value, /^Bearer( |$)/);
+  const out: Record<string, string> = {};
+  for (const [, name, quoted] of value.matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) out[name] = quoted.replace(/\\(.)/g, '$1');
+  return out;
+}
