@@ -9,12 +9,13 @@ import { echoed } from '../lib/check.ts';
 import { MCP_CORE_CLI, NODE } from '../lib/paths.ts';
 import { SMALL_TEXT } from '../lib/payload.ts';
 import { echoCall, forEra, modernHeaders, requestBody } from '../lib/protocol.ts';
-import type { HttpTarget, PeerKey } from '../targets.ts';
+import type { HttpTarget } from '../targets.ts';
 import { LOAD_COLUMNS, loadCells } from './columns.ts';
 import { httpRow } from './http-runner.ts';
 import { ECHO_EXPECT, ECHO_REJECT } from './http-modern.ts';
 import { measureRows } from './runner.ts';
-import type { Row, Workload } from './types.ts';
+import { ratioNote } from './ratio-note.ts';
+import type { Workload } from './types.ts';
 
 const serve = (port: number) => ({ command: NODE, args: [MCP_CORE_CLI, 'serve', '--http', `127.0.0.1:${port}`, '--demo'] });
 
@@ -30,16 +31,6 @@ const TARGETS: Array<{ target: HttpTarget; env: Record<string, string> }> = [
     env: { MCP__TRACING__ENABLED: 'true', OTEL_TRACES_EXPORTER: 'none' },
   },
 ];
-
-/** "logs at info + metrics: 91% of bare (target >= 85%)", or why it cannot be said. */
-function ratioNote(rows: Row[], key: PeerKey, what: string, target?: number): string {
-  const bare = rows.find((row) => row.key === 'mcp-core')?.value;
-  const on = rows.find((row) => row.key === key)?.value;
-  if (bare === undefined || on === undefined || bare === 0) return `${what}: no ratio (a row failed).`;
-  const ratio = on / bare;
-  const verdict = target === undefined ? '' : ` (target >= ${Math.round(target * 100)}%: ${ratio >= target ? 'met' : 'missed'})`;
-  return `${what}: ${Math.round(ratio * 100)}% of the throughput with observability off${verdict}, medians of the runs.`;
-}
 
 export function observabilityCost(connections: number): Workload {
   const id = `observability-${connections}`;
@@ -67,8 +58,8 @@ export function observabilityCost(connections: number): Workload {
         columns: LOAD_COLUMNS,
         rows,
         notes: [
-          ratioNote(rows, 'mcp-core-logs-metrics', 'JSON logs at info + metrics', 0.85),
-          ratioNote(rows, 'mcp-core-tracing', 'Tracing (spans made, not exported)'),
+          ratioNote(rows, 'mcp-core-logs-metrics', 'JSON logs at info + metrics', 'with observability off', 0.85),
+          ratioNote(rows, 'mcp-core-tracing', 'Tracing (spans made, not exported)', 'with observability off'),
           'The log lines go to the server\'s stderr, a pipe the bench reads; metrics are counted, not scraped, during the runs.',
         ],
       };

@@ -23,15 +23,34 @@ const MAX_TOKEN_LENGTH = 16 * 1024;
  * bearerToken({ authorization: 'Bearer abc.def.ghi' }) // 'abc.def.ghi'
  */
 export function bearerToken(headers: HeadHeaders): string | undefined | typeof MALFORMED {
+  const token = bearerCredential(headers);
+  return typeof token === 'string' && !isB64Token(token) ? MALFORMED : token;
+}
+
+/**
+ * The credential after `Bearer`, its syntax not yet checked: a token found in a cache of
+ * verified tokens needs no second look (it was checked before it was verified).
+ */
+export function bearerCredential(headers: HeadHeaders): string | undefined | typeof MALFORMED {
   const value = headers.authorization;
   if (value === undefined) return undefined;
   if (typeof value !== 'string') return MALFORMED;
+  // The common spelling first; the scheme is case-insensitive (RFC 9110, section 11.1).
+  if (value.startsWith('Bearer ')) return credentialAfter(value, 7);
   const space = value.indexOf(' ');
-  // The scheme is case-insensitive (RFC 9110, section 11.1); another scheme is no bearer credential.
+  // Another scheme is no bearer credential.
   if ((space === -1 ? value : value.slice(0, space)).toLowerCase() !== 'bearer') return value.trim() === '' ? MALFORMED : undefined;
-  const token = space === -1 ? '' : value.slice(space + 1).trim();
-  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(token)) return MALFORMED;
-  return token;
+  return space === -1 ? MALFORMED : credentialAfter(value, space + 1);
+}
+
+function credentialAfter(value: string, start: number): string | typeof MALFORMED {
+  const token = value.slice(start).trim();
+  return token.length === 0 || token.length > MAX_TOKEN_LENGTH ? MALFORMED : token;
+}
+
+/** Whether `token` is a b64token, as RFC 6750 defines a bearer token. */
+export function isB64Token(token: string): boolean {
+  return B64TOKEN.test(token);
 }
 
 /** An API key: the bearer token, else the `X-API-Key` header. */

@@ -10,8 +10,13 @@
  *   carries many requests; the edge saw only its start).
  * - Per tool: an interceptor on `tools/call`, per caller or `shared` by all callers: 429 with
  *   `Retry-After` over HTTP, a JSON-RPC error with `data.retryAfterMs` over stdio.
+ *
+ * Counting in memory is synchronous: a request within its limits stays on the synchronous
+ * path. Counting in Redis is a round trip.
  */
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { createRequire } from 'node:module';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { JsonRpcResponse } from '../protocol/jsonrpc.ts';
 import { reportRefusal } from '../protocol/refusal-report.ts';
 import { ErrorCode } from '../protocol/wire-errors.ts';
 import { clientKey } from './client-key.ts';
@@ -27,11 +32,66 @@ export interface RateLimit {
   shared?: boolean;
 }
 
-/** Makes the limiter of one limit; `name` tells limits apart in a shared store. */
-export type LimiterFactory = (name: string, limit: RateLimit) => RateLimiterAbstract;
+/** Counts one request of `key`: undefined when it is within the limit, else the refusal. */
+export interface Limiter {
+  take(key: string): Refusal | undefined | Promise<Refusal | undefined>;
+}
+
+/**
+ * Makes the limiter of one limit; `name` tells limits apart in a shared store. `onError` is
+ * told when the store fails (the request is then let through).
+ */
+export type LimiterFactory = (name: string, limit: RateLimit, onError: (error: unknown) => void) => Limiter;
+
+/** rate-limiter-flexible's memory store: what RateLimiterMemory counts with, without the promise it wraps each answer in. */
+interface MemoryStorage {
+  incrby(key: string, value: number, durationSec: number): { consumedPoints: number; msBeforeNext: number };
+}
+const MemoryStorageClass = createRequire(import.meta.url)('rate-limiter-flexible/lib/component/MemoryStorage/MemoryStorage.js') as new () => MemoryStorage;
+
+/** Counting in this process's memory, synchronously, as RateLimiterMemory counts. */
+class MemoryLimiter implements Limiter {
+  readonly #storage: MemoryStorage;
+  readonly #limit: number;
+  readonly #windowSeconds: number;
+
+  constructor(limit: RateLimit) {
+    this.#storage = new MemoryStorageClass();
+    this.#limit = limit.limit;
+    this.#windowSeconds = limit.windowSeconds;
+  }
+
+  take(key: string): Refusal | undefined {
+    const counted = this.#storage.incrby(key, 1, this.#windowSeconds);
+    return counted.consumedPoints > this.#limit ? tooMany(counted.msBeforeNext) : undefined;
+  }
+}
+
+/** Counting in a store (Redis); a failure of the store lets the request through and is reported. */
+class StoreLimiter implements Limiter {
+  readonly #limiter: RateLimiterRedis;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(limiter: RateLimiterRedis, onError: (error: unknown) => void) {
+    this.#limiter = limiter;
+    this.#onError = onError;
+  }
+
+  take(key: string): Promise<Refusal | undefined> {
+    return this.#limiter.consume(key).then(
+      () => undefined,
+      (rejection: unknown) => {
+        if (rejection instanceof RateLimiterRes) return tooMany(rejection.msBeforeNext);
+        // The store failed, and so did its stand-in: better served than stuck.
+        this.#onError(rejection);
+        return undefined;
+      },
+    );
+  }
+}
 
 /** Limiters counting in this process's memory. */
-export const memoryLimiters: LimiterFactory = (name, { limit, windowSeconds }) => new RateLimiterMemory({ keyPrefix: name, points: limit, duration: windowSeconds });
+export const memoryLimiters: LimiterFactory = (_name, limit) => new MemoryLimiter(limit);
 
 /**
  * Limiters counting in Redis (`client`: an ioredis client), shared by every process using the
@@ -41,16 +101,19 @@ export const memoryLimiters: LimiterFactory = (name, { limit, windowSeconds }) =
  * const limits = new RateLimits({ perClient: { limit: 600, windowSeconds: 60 }, limiters: redisLimiters(new Redis(url), 'mcp-core:rate') });
  */
 export function redisLimiters(client: unknown, keyPrefix: string): LimiterFactory {
-  return (name, { limit, windowSeconds }) =>
-    new RateLimiterRedis({
-      storeClient: client,
-      keyPrefix: `${keyPrefix}:${name}`,
-      points: limit,
-      duration: windowSeconds,
-      // Fail over at once rather than queue behind a connection that is down.
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points: limit, duration: windowSeconds }),
-    });
+  return (name, { limit, windowSeconds }, onError) =>
+    new StoreLimiter(
+      new RateLimiterRedis({
+        storeClient: client,
+        keyPrefix: `${keyPrefix}:${name}`,
+        points: limit,
+        duration: windowSeconds,
+        // Fail over at once rather than queue behind a connection that is down.
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points: limit, duration: windowSeconds }),
+      }),
+      onError,
+    );
 }
 
 export interface RateLimitOptions {
@@ -62,7 +125,7 @@ export interface RateLimitOptions {
   tools?: Readonly<Record<string, RateLimit>>;
   /** Where counts are kept. Default {@link memoryLimiters}. */
   limiters?: LimiterFactory;
-  /** Told when a limiter fails (at most once every 10 s); the request is let through. */
+  /** Told when a store fails (at most once every 10 s); the request is let through. */
   onError?: (error: unknown) => void;
 }
 
@@ -71,7 +134,7 @@ const ANONYMOUS = '\0anonymous';
 const ERROR_REPORT_INTERVAL_MS = 10_000;
 
 interface ToolLimit {
-  readonly limiter: RateLimiterAbstract;
+  readonly limiter: Limiter;
   readonly shared: boolean;
 }
 
@@ -79,24 +142,25 @@ interface ToolLimit {
  * @example
  * const limits = new RateLimits({ perClient: { limit: 600, windowSeconds: 60 }, tools: { search: { limit: 10, windowSeconds: 1 } } });
  * await serveHttp(server, { edge: limits.edge(auth.edge) });
- * limits.install(server);
+ * limits.install(server, { connections: false });
  */
 export class RateLimits {
-  readonly #perClient: RateLimiterAbstract | undefined;
+  readonly #perClient: Limiter | undefined;
   readonly #perTool: ToolLimit | undefined;
   readonly #tools: ReadonlyMap<string, ToolLimit>;
   readonly #onError: (error: unknown) => void;
   #lastErrorReport: number;
 
   constructor(options: RateLimitOptions) {
-    const make = options.limiters ?? memoryLimiters;
+    this.#onError = options.onError ?? (() => {});
+    this.#lastErrorReport = -Infinity;
+    const failed = (error: unknown) => this.#failed(error);
+    const make = (name: string, limit: RateLimit) => (options.limiters ?? memoryLimiters)(name, limit, failed);
     this.#perClient = options.perClient === undefined ? undefined : make('client', options.perClient);
     this.#perTool = options.perTool === undefined ? undefined : { limiter: make('tool', options.perTool), shared: options.perTool.shared === true };
     const tools = new Map<string, ToolLimit>();
     for (const [name, limit] of Object.entries(options.tools ?? {})) tools.set(name, { limiter: make(`tool:${name}`, limit), shared: limit.shared === true });
     this.#tools = tools;
-    this.#onError = options.onError ?? (() => {});
-    this.#lastErrorReport = -Infinity;
   }
 
   /** Whether any per-tool limit is set. */
@@ -118,7 +182,7 @@ export class RateLimits {
     if (limiter === undefined) return inner;
     const check = (decision: EdgeDecision, head: RequestHead): EdgeDecision | Promise<EdgeDecision> => {
       if (decision instanceof Refusal) return decision;
-      return this.#take(limiter, clientKey(decision, head.remoteAddress)).then((refusal) => {
+      return settle(limiter.take(clientKey(decision, head.remoteAddress)), (refusal) => {
         if (refusal === undefined) return decision;
         reportRefusal('rate_limited', undefined, 'client rate limit', decision?.subject);
         return refusal;
@@ -139,7 +203,7 @@ export class RateLimits {
   readonly requestInterceptor: SecurityInterceptor = (next) => (request, exchange) => {
     const limiter = this.#perClient;
     if (limiter === undefined || exchange.refuse !== undefined) return next(request, exchange);
-    return this.#take(limiter, keyOf(exchange.auth)).then((refusal) => {
+    return settle<Refusal | undefined, JsonRpcResponse | undefined>(limiter.take(keyOf(exchange.auth)), (refusal) => {
       if (refusal === undefined) return next(request, exchange);
       reportRefusal('rate_limited', request.method, 'client rate limit', exchange.auth?.subject);
       return refuseCall(request, exchange, refusal);
@@ -153,7 +217,7 @@ export class RateLimits {
     const limit = this.#tools.get(name) ?? this.#perTool;
     if (limit === undefined) return next(request, exchange);
     const key = limit.shared ? name : `${keyOf(exchange.auth)}\0${name}`;
-    return this.#take(limit.limiter, key).then((refusal) => {
+    return settle<Refusal | undefined, JsonRpcResponse | undefined>(limit.limiter.take(key), (refusal) => {
       if (refusal === undefined) return next(request, exchange);
       reportRefusal('rate_limited', request.method, `tool ${name} rate limit`, exchange.auth?.subject);
       return refuseCall(request, exchange, refusal);
@@ -169,25 +233,17 @@ export class RateLimits {
     if (this.limitsTools) server.use(this.toolInterceptor, { methods: ['tools/call'] });
   }
 
-  /** Takes one point: undefined when allowed, the refusal when over the limit. */
-  #take(limiter: RateLimiterAbstract, key: string): Promise<Refusal | undefined> {
-    return limiter.consume(key).then(
-      () => undefined,
-      (rejection: unknown) => {
-        if (rejection instanceof RateLimiterRes) return tooMany(rejection.msBeforeNext);
-        // The store failed (and had no stand-in): better served than stuck.
-        this.#failed(rejection);
-        return undefined;
-      },
-    );
-  }
-
   #failed(error: unknown): void {
     const now = Date.now();
     if (now - this.#lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
     this.#lastErrorReport = now;
     this.#onError(error);
   }
+}
+
+/** `then(value)`, at once when `value` is not a promise: a count in memory keeps the request synchronous. */
+function settle<T, R>(value: T | Promise<T>, then: (settled: T) => R | Promise<R>): R | Promise<R> {
+  return value instanceof Promise ? value.then(then) : then(value);
 }
 
 function keyOf(principal: Principal | undefined): string {

@@ -16,7 +16,7 @@
  */
 import { reportRefusal } from '../protocol/refusal-report.ts';
 import { ErrorCode } from '../protocol/wire-errors.ts';
-import { bearerToken, MALFORMED } from './bearer.ts';
+import { bearerCredential, isB64Token, MALFORMED } from './bearer.ts';
 import { Challenges, PROBLEM_DESCRIPTIONS, TokenProblem } from './challenge.ts';
 import { Refusal, type EdgeDecision, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
 import type { TokenVerifier } from './jwt-verifier.ts';
@@ -112,11 +112,13 @@ export class ResourceServer {
 
   /** The edge hook: a principal for a valid token, a refusal otherwise. */
   readonly edge: EdgeHook = (head: RequestHead): EdgeDecision | Promise<EdgeDecision> => {
-    const token = bearerToken(head.headers);
+    const token = bearerCredential(head.headers);
     if (token === undefined) return this.#refuse(TokenProblem.Missing);
     if (token === MALFORMED) return this.#refuse(TokenProblem.Malformed);
+    // Tokens in the cache were well-formed when they were verified: the syntax check can wait.
     const known = this.#accepted.get(token);
     if (known !== undefined) return this.#admit(known);
+    if (!isB64Token(token)) return this.#refuse(TokenProblem.Malformed);
     const refused = this.#refused.get(token);
     if (refused !== undefined) return this.#refuse(refused);
     return this.#verifier.verify(token).then(
