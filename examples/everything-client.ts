@@ -26,9 +26,11 @@ const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json
 const modern = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION === MODERN_VERSION;
 
 /**
- * fetch on a fresh connection each time. The suite runs dozens of scenarios at once; on a
- * loaded machine a reused keep-alive connection can reach the scenario server just as that
- * server closes it for idleness (ECONNRESET), and a POST is not retried.
+ * fetch on a fresh connection each time, for the OAuth requests (discovery, registration,
+ * tokens). The suite runs dozens of scenarios at once; on a loaded machine a reused keep-alive
+ * connection can reach the scenario server just as that server closes it for idleness
+ * (ECONNRESET). The transport's own fetch resends a request reset that way; the built-in fetch
+ * the OAuth client uses does not.
  */
 const freshConnectionFetch: typeof fetch = (input, init = {}) => {
   const headers = new Headers(init.headers);
@@ -63,7 +65,7 @@ async function connect(url: string, options: ConnectOptions = {}): Promise<McpCl
     onListRoots: () => ({ roots: [] }),
   });
   const auth = options.auth === undefined ? undefined : new OAuthClientAuth({ fetch: freshConnectionFetch, ...options.auth });
-  await client.connect(new StreamableHttpClientTransport(url, { auth, fetch: freshConnectionFetch }));
+  await client.connect(new StreamableHttpClientTransport(url, { auth }));
   return client;
 }
 

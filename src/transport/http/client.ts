@@ -16,12 +16,17 @@ import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
 import { BaseTransport } from '../base-transport.ts';
 import { readAnswer, type SentMessage } from './client-answer.ts';
 import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
+import { createUndiciFetch } from './undici-fetch.ts';
 import { SseParser } from './sse-parser.ts';
 
 export interface HttpClientTransportOptions {
   /** Extra headers on every request (e.g. Authorization). */
   headers?: Record<string, string>;
-  /** A fetch implementation; the global one by default. */
+  /**
+   * A fetch implementation. Default: one built on undici with a keep-alive pool shared by the
+   * transports given none, which resends a request once when the server closed a reused
+   * connection before answering it (see `createUndiciFetch`). The global fetch does not.
+   */
   fetch?: typeof fetch;
   /** Authenticates every request and answers 401/403 challenges (e.g. `new OAuthClientAuth(...)`). */
   auth?: HttpClientAuth;
@@ -43,6 +48,13 @@ const DEFAULT_RETRY_MS = 1000;
 /** A `retry` field longer than this is cut to it: a hostile server cannot park a request. */
 const MAX_RETRY_MS = 60_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+let sharedFetch: typeof fetch | undefined;
+
+/** The fetch of transports given none: one keep-alive pool for all of them. */
+function defaultFetch(): typeof fetch {
+  return (sharedFetch ??= createUndiciFetch());
+}
 
 /** Fetch failures that mean nothing reached the server: a request may be sent again safely. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
@@ -73,7 +85,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
     super();
     this.url = new URL(url);
     this.#options = options;
-    this.#fetch = options.auth ? authorizedFetch(options.fetch ?? fetch, options.auth) : (options.fetch ?? fetch);
+    const base = options.fetch ?? defaultFetch();
+    this.#fetch = options.auth ? authorizedFetch(base, options.auth) : base;
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#inflight = new Map();
     this.#closing = new AbortController();
@@ -155,7 +168,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
         response = await this.#fetch(this.url, { method: 'POST', headers: this.#headers(message, kind), body: JSON.stringify(message), signal });
       } catch (error) {
         if (signal.aborted) return;
-        return this.#failed(message, sent, sendFailure(error, this.url));
+        return this.#failed(message, sent, sendFailure(error, this.url, sent.method));
       }
       const sessionId = response.headers.get('mcp-session-id');
       if (sessionId !== null && sent.method === Method.Initialize) this.sessionId = sessionId;
@@ -330,7 +343,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
 }
 
 /** A failed fetch as a local error: unreachable (nothing sent) or broken (maybe served). */
-function sendFailure(error: unknown, url: URL): McpLocalError {
+function sendFailure(error: unknown, url: URL, method: string | undefined): McpLocalError {
   if (error instanceof McpLocalError) return error; // from the auth layer
   const cause = (error as { cause?: { code?: unknown } }).cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
@@ -338,7 +351,10 @@ function sendFailure(error: unknown, url: URL): McpLocalError {
   if (code !== undefined && UNREACHABLE.has(code)) {
     return new McpLocalError(LocalErrorCode.Unreachable, `Could not reach ${url.origin}: ${detail}`, { cause: error });
   }
-  return new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP request failed: ${detail}`, { cause: error });
+  // The fetch resent what provably never reached the server (connection-reuse.ts); this may
+  // have been processed, so only the caller (or its retry policy) may send it again.
+  const what = method === undefined ? 'HTTP request' : `HTTP request ${method}`;
+  return new McpLocalError(LocalErrorCode.ConnectionClosed, `${what} failed (${detail}); it may have reached the server and been processed, so it was not sent again`, { cause: error });
 }
 
 /** Waits `ms`; resolves false at once if `signal` aborts first. */

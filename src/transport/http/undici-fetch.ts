@@ -1,6 +1,6 @@
 /**
- * A `fetch` for the HTTP client transport (`HttpClientTransportOptions.fetch`) built on
- * undici's `request` and a keep-alive connection pool of its own.
+ * A `fetch` for the HTTP client transport built on undici's `request` and a keep-alive
+ * connection pool of its own: the transport's default, and what the gateway gives each upstream.
  *
  * Why: Node's built-in fetch costs most of a small MCP call on loopback. Measured against an
  * mcp-core server on the same machine, one call at a time: the built-in fetch about 1,250 calls/s,
@@ -14,11 +14,26 @@
  * that is read as it comes), a full `Headers` or a real `Response` (for `clone()`, `blob()`,
  * `formData()`) are built on first use.
  *
- * It covers what the transport uses: the method, headers, a string body, the signal. Network
- * failures reject as the built-in fetch does: a TypeError whose `cause` carries the error code.
+ * Keep-alive without its race: idle connections are let go after 4 s (below the 5 s after which
+ * Node's http server, and uvicorn, close them), or sooner when the server's `Keep-Alive` header
+ * says so; and a request written on a reused connection that the server closed before the first
+ * byte of an answer is sent once more on a fresh connection (connection-reuse.ts).
+ *
+ * It covers what the transport uses: the method, headers, a string body, the signal. Redirects
+ * are followed as fetch follows them. Network failures reject as the built-in fetch does: a
+ * TypeError whose `cause` carries the error code.
  */
-import { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { createReusePool } from './connection-reuse.ts';
+
+export interface UndiciFetchOptions {
+  /**
+   * Idle keep-alive connections are closed after this long, or sooner when the server's
+   * `Keep-Alive` header asks for less. Default 4 s: below the idle timeout of common servers
+   * (Node's 5 s), so the client lets go first.
+   */
+  keepAliveTimeoutMs?: number;
+}
 
 type RawHeaders = Record<string, string | string[] | undefined>;
 
@@ -143,7 +158,11 @@ export class UndiciResponse implements Response {
     if (this.#web === undefined) {
       if (this.#used) throw new TypeError('Body has already been read');
       const empty = NULL_BODY.has(this.status);
-      this.#web = new Response(empty ? null : (Readable.toWeb(this.#body) as ReadableStream), { status: this.status, headers: [...this.headers] });
+      // The body as an async iterable (what a Response takes at run time, whatever its type
+      // says): the Response pulls from it and, cancelled, ends it. Readable.toWeb throws
+      // "Controller is already closed" from its listeners when the request is aborted after the
+      // reader finished.
+      this.#web = new Response(empty ? null : (this.#body as unknown as ReadableStream), { status: this.status, headers: [...this.headers] });
     }
     return this.#web;
   }
@@ -191,20 +210,19 @@ export class UndiciResponse implements Response {
 
 /**
  * @example
- * const transport = new StreamableHttpClientTransport(url, { fetch: createUndiciFetch() });
+ * const transport = new StreamableHttpClientTransport(url, { fetch: createUndiciFetch({ keepAliveTimeoutMs: 2000 }) });
  */
-export function createUndiciFetch(options: { keepAliveTimeoutMs?: number } = {}): typeof fetch & { close(): Promise<void> } {
-  const dispatcher = new Agent({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000 });
+export function createUndiciFetch(options: UndiciFetchOptions = {}): typeof fetch & { close(): Promise<void> } {
+  const pool = createReusePool(options.keepAliveTimeoutMs ?? 4000);
   const undiciFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = input instanceof Request ? input.url : input;
     let answer;
     try {
-      answer = await request(url, {
+      answer = await pool.request(url, {
         method: (init.method ?? 'GET') as 'GET',
         headers: init.headers as Record<string, string> | undefined,
         body: init.body as string | undefined,
         signal: init.signal ?? undefined,
-        dispatcher,
       });
     } catch (error) {
       if (init.signal?.aborted) throw init.signal.reason;
@@ -212,5 +230,5 @@ export function createUndiciFetch(options: { keepAliveTimeoutMs?: number } = {})
     }
     return new UndiciResponse(String(url), answer);
   };
-  return Object.assign(undiciFetch as typeof fetch, { close: () => dispatcher.close() });
+  return Object.assign(undiciFetch as typeof fetch, { close: () => pool.close() });
 }
