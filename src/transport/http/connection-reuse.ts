@@ -148,7 +148,9 @@ interface Pools {
 }
 
 async function createPools(keepAliveTimeout: number): Promise<Pools> {
-  const { Agent, buildConnector, interceptors, request } = await import('undici');
+  // undici is CommonJS: its exports are all on `default` wherever it is imported from (in a
+  // bundle's lazily loaded chunk there is nothing else).
+  const { Agent, buildConnector, interceptors, request } = (await import('undici')).default;
   // Next to the connection, under the redirects: the tracker sees each request as written.
   const track: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
     const tracker = (options as { [kTracker]?: ReuseTracker })[kTracker];
