@@ -5,6 +5,7 @@
 
 import type { ClientAuthSettings } from '../client/auth/from-settings.ts';
 import { AUTH_OPTIONS, AUTH_USAGE, authSettings } from './auth-args.ts';
+import { UsageError } from './usage-error.ts';
 
 export interface ServeArgs {
   command: 'serve';
@@ -91,8 +92,6 @@ Options for tools and call:
   -v, --version        Show the version
 
 ${AUTH_USAGE}`;
-
-export class UsageError extends Error {}
 
 /** Parses `HOST:PORT`, `:PORT` or `PORT`; IPv6 hosts go in brackets. */
 export function parseHostPort(value: string): { host: string; port: number } {

@@ -14,7 +14,7 @@
  */
 // Types only: parsing must not load the OAuth client (and jose) into every `serve` start.
 import type { ClientAuthSettings } from '../client/auth/from-settings.ts';
-import { UsageError } from './args.ts';
+import { UsageError } from './usage-error.ts';
 
 export const AUTH_OPTIONS: ReadonlySet<string> = new Set([
   'bearer-token-env',

@@ -4,7 +4,8 @@
  * and operational endpoints are wired together. Nothing imports this file.
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { parseCommandLine, USAGE, UsageError, type ServeArgs } from './args.ts';
+import { parseCommandLine, USAGE, type ServeArgs } from './args.ts';
+import { UsageError } from './usage-error.ts';
 import { configureNotices, flushNotices, notices } from './notices.ts';
 import { serve } from './serve.ts';
 import { shutdownGracefully } from './shutdown.ts';

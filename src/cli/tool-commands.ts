@@ -7,7 +7,7 @@ import { resolveManagerConfig } from '../manager/config.ts';
 import { McpManager } from '../manager/manager.ts';
 import { isObject } from '../protocol/guards.ts';
 import type { CallArgs, ToolsArgs } from './args.ts';
-import { UsageError } from './args.ts';
+import { UsageError } from './usage-error.ts';
 
 /** Runs the command; resolves with the exit code (1 when the called tool answered isError). */
 export async function toolCommand(args: ToolsArgs | CallArgs): Promise<number> {

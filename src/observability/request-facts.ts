@@ -4,7 +4,7 @@
  * kept to names the server knows, so a client cannot grow a time series per name it invents.
  */
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.ts';
-import type { McpServer } from '../server/server.ts';
+import type { DispatchingServer } from '../server/diagnostics.ts';
 import type { Exchange } from '../transport/exchange.ts';
 
 export type Era = 'modern' | 'legacy';
@@ -48,12 +48,12 @@ export function errorCodeOf(response: JsonRpcResponse | undefined): number | und
 }
 
 /** The method as a label: itself when the server knows it, `unknown` otherwise. */
-export function methodLabel(server: McpServer, request: JsonRpcRequest): string {
+export function methodLabel(server: DispatchingServer, request: JsonRpcRequest): string {
   return server.hasMethod(request.method) ? request.method : UNKNOWN;
 }
 
 /** For tools/call: the tool's name when it is registered, `unknown` otherwise; '' for other methods. */
-export function toolLabel(server: McpServer, request: JsonRpcRequest): string {
+export function toolLabel(server: DispatchingServer, request: JsonRpcRequest): string {
   if (request.method !== 'tools/call') return '';
   const name = request.params?.name;
   return typeof name === 'string' && server.core.tools.get(name) !== undefined ? name : UNKNOWN;

@@ -29,7 +29,7 @@ import { LegacySession, type SessionOutlet } from '../store/legacy-session.ts';
 import { deadlinePassed, DrainState, SHUTTING_DOWN, type Drainable } from '../transport/drain.ts';
 import { BaseExchange } from '../transport/exchange.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
-import type { McpServer } from './server.ts';
+import type { Dispatcher } from './pipeline.ts';
 
 /**
  * How long requests still running when the client stops sending (closes stdin) may take to
@@ -100,7 +100,7 @@ function hasModernMeta(request: JsonRpcRequest): boolean {
 }
 
 export class ServerConnection implements MessageReceiver, SessionOutlet, Drainable {
-  readonly #server: McpServer;
+  readonly #server: Dispatcher;
   readonly #transport: Transport;
   readonly #inflight: Map<RequestId, StreamExchange>;
   readonly #maxInflight: number;
@@ -118,7 +118,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   #closed: boolean;
   readonly #drain: DrainState;
 
-  constructor(server: McpServer, transport: Transport, options: ConnectionOptions = {}) {
+  constructor(server: Dispatcher, transport: Transport, options: ConnectionOptions = {}) {
     this.#server = server;
     this.#transport = transport;
     this.#inflight = new Map();

@@ -28,7 +28,8 @@ import diagnostics_channel, { type TracingChannel, type TracingChannelSubscriber
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.ts';
 import type { Exchange } from '../transport/exchange.ts';
 import type { RequestContext } from './context.ts';
-import type { McpServer } from './server.ts';
+import type { ServerCore } from './core.ts';
+import type { Dispatcher } from './pipeline.ts';
 import type { RegisteredTool } from './tools.ts';
 
 /** The events of one traced run and the fields every message shares. */
@@ -46,13 +47,24 @@ interface Traced<Result> {
 }
 
 /**
+ * The server a dispatch message names (an McpServer), as subscribers read it. A type of its
+ * own, so that this file, which McpServer imports, does not import McpServer.
+ */
+export interface DispatchingServer extends Dispatcher {
+  /** Whether the server serves `method` (a label for it is then bounded). */
+  hasMethod(method: string): boolean;
+  /** @internal The registries: whether a tool or prompt named by the client exists. */
+  readonly core: ServerCore;
+}
+
+/**
  * `mcp-core:dispatch`: one request served by a server, from the moment a transport hands it
  * over to the response (interceptors included). `result` is the JSON-RPC response, or
  * undefined when none is sent (the request was cancelled). Dispatch answers failures with
  * error responses, so `error` is set only by a bug.
  */
 export class DispatchMessage implements Traced<JsonRpcResponse | undefined> {
-  readonly server: McpServer;
+  readonly server: DispatchingServer;
   readonly request: JsonRpcRequest;
   /** `exchange.session` is the legacy session (undefined: modern), `exchange.auth` the caller. */
   readonly exchange: Exchange;
@@ -62,7 +74,7 @@ export class DispatchMessage implements Traced<JsonRpcResponse | undefined> {
   error: unknown;
   settled: boolean;
 
-  constructor(server: McpServer, request: JsonRpcRequest, exchange: Exchange) {
+  constructor(server: DispatchingServer, request: JsonRpcRequest, exchange: Exchange) {
     this.server = server;
     this.request = request;
     this.exchange = exchange;

@@ -8,7 +8,7 @@
  * none is threaded through a transport. A method nobody intercepts has no chain at all
  * (`null`, as fastify keeps empty hook lists) and keeps the direct, synchronous call.
  */
-import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.ts';
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.ts';
 import type { Exchange } from '../transport/exchange.ts';
 
 /**
@@ -17,6 +17,19 @@ import type { Exchange } from '../transport/exchange.ts';
  * Promise before awaiting.
  */
 export type Dispatch = (request: JsonRpcRequest, exchange: Exchange) => JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined>;
+
+/**
+ * A server as the code below it sees one (McpServer is the one): what a connection hands
+ * requests and notifications to, and what a `mcp-core:dispatch` message names. A type, so that
+ * connections and diagnostics need not import McpServer, which imports them.
+ */
+export interface Dispatcher {
+  dispatch: Dispatch;
+  /** Handles a notification from the client. */
+  handleNotification(notification: JsonRpcNotification, exchange: Exchange): void;
+  /** Reports an error a transport caught while serving `context.method`. Never throws. */
+  reportError(error: unknown, context: { method: string }): void;
+}
 
 /**
  * Wraps the dispatch of one method. Called when the pipeline is composed (at `use()` and when

@@ -27,7 +27,7 @@ import { getPrompt, listPrompts } from './handlers/prompts.ts';
 import { listResources, listResourceTemplates, readResource, subscribe, unsubscribe } from './handlers/resources.ts';
 import { listen } from './handlers/subscriptions.ts';
 import { callTool, listTools } from './handlers/tools.ts';
-import { dispatchChannel, DispatchMessage, traced } from './diagnostics.ts';
+import { dispatchChannel, DispatchMessage, traced, type DispatchingServer } from './diagnostics.ts';
 import { readModernMeta } from './modern-meta.ts';
 import { ANY_METHOD, Pipeline, type Dispatch, type Interceptor, type UseOptions } from './pipeline.ts';
 import { RegisteredPrompt, type PromptConfig, type PromptHandler } from './prompts.ts';
@@ -70,7 +70,7 @@ const EMPTY_PARAMS: Params = Object.freeze({}) as Params;
  *   inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
  * }, async ({ city }) => `Sunny in ${city}`);
  */
-export class McpServer {
+export class McpServer implements DispatchingServer {
   /** @internal Shared state read by the method handlers. */
   readonly core: ServerCore;
   readonly #methods: Map<string, MethodEntry>;

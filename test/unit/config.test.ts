@@ -3,7 +3,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseCommandLine, parseHostPort, UsageError, type ServeArgs } from '../../src/cli/args.ts';
+import { parseCommandLine, parseHostPort, type ServeArgs } from '../../src/cli/args.ts';
+import { UsageError } from '../../src/cli/usage-error.ts';
 import { ConfigError, configFromEnv, DEFAULT_CONFIG, loadConfig } from '../../src/config/config.ts';
 import { configSchemaText } from '../../src/config/schema-file.ts';
 

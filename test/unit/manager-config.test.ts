@@ -3,7 +3,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseCommandLine, UsageError } from '../../src/cli/args.ts';
+import { parseCommandLine } from '../../src/cli/args.ts';
+import { UsageError } from '../../src/cli/usage-error.ts';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { parseManagerConfig, resolveManagerConfig, sameTransport } from '../../src/manager/config.ts';
 
