@@ -47,7 +47,10 @@ export interface PrimaryOptions {
 }
 
 /**
- * Runs the primary: forks, restarts crashed workers, prints the URL once. SIGTERM/SIGINT are
+ * Runs the primary: forks, restarts crashed workers, prints the URL once every worker listens
+ * (node:cluster closes the shared port whenever no listening worker is left: announced with
+ * one worker still starting, the port would refuse connections if the first one crashed,
+ * until another listened). SIGTERM/SIGINT are
  * passed to the workers as SIGTERM, each drains its calls (shutdownDeadlineMs) and exits; the
  * primary exits when they all have, 0 when they all exited cleanly.
  */
@@ -66,6 +69,8 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
   };
   let stopping = false;
   let announced = false;
+  /** The workers listening now, until the first announcement. */
+  const listening = new Set<Worker>();
   let quickCrashes = 0;
 
   /** `replacing`: the pid of the crashed worker this one takes the place of. */
@@ -76,12 +81,15 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
       onMetricsRequest?.(worker, message);
       if (message?.type !== 'listening') return;
       if (replacing !== undefined) notices().warn({ worker: worker.process.pid, replacing }, `worker ${worker.process.pid} is serving in place of ${replacing}`);
-      if (!announced) {
-        announced = true;
-        onListening(message.url);
-      }
+      if (announced) return;
+      listening.add(worker);
+      if (listening.size < workers) return;
+      announced = true;
+      listening.clear();
+      onListening(message.url);
     });
     worker.on('exit', (code, signal) => {
+      listening.delete(worker);
       if (stopping) return;
       quickCrashes = Date.now() - started < 2000 ? quickCrashes + 1 : 0;
       if (quickCrashes >= MAX_QUICK_CRASHES) {

@@ -2,29 +2,41 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** What a waiting next() is given when stdout ends. */
+const ENDED = Symbol('ended');
+
 export class RawStdio {
   readonly process: ChildProcess;
   readonly #lines: unknown[] = [];
   #waiting: ((line: unknown) => void) | undefined;
   /** Resolves when stdout has ended. */
   readonly #ended: Promise<void>;
+  #closed = false;
   stderr = '';
 
   constructor(command: string, args: string[]) {
     this.process = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stderr!.on('data', (chunk) => (this.stderr += chunk));
     const lines = createInterface({ input: this.process.stdout! });
-    this.#ended = new Promise((resolve) => lines.once('close', resolve));
+    this.#ended = new Promise((resolve) =>
+      lines.once('close', () => {
+        this.#closed = true;
+        this.#take()?.(ENDED);
+        resolve();
+      }),
+    );
     lines.on('line', (line) => {
       const value = JSON.parse(line);
-      if (this.#waiting) {
-        const waiting = this.#waiting;
-        this.#waiting = undefined;
-        waiting(value);
-      } else {
-        this.#lines.push(value);
-      }
+      const waiting = this.#take();
+      if (waiting !== undefined) waiting(value);
+      else this.#lines.push(value);
     });
+  }
+
+  #take(): ((line: unknown) => void) | undefined {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    return waiting;
   }
 
   write(text: string): void {
@@ -35,14 +47,23 @@ export class RawStdio {
     this.write(JSON.stringify(message) + '\n');
   }
 
-  /** The next message the server writes (every line must be JSON: stdout carries only MCP). */
-  next(timeoutMs = 5000): Promise<any> {
+  /**
+   * The next message the server writes (every line must be JSON: stdout carries only MCP).
+   * Fails at once when stdout ends first. The timeout is a generous bound for a server that
+   * hangs, not a measure of speed: a loaded machine can take seconds to start a process.
+   */
+  next(timeoutMs = 60_000): Promise<any> {
     if (this.#lines.length > 0) return Promise.resolve(this.#lines.shift());
+    if (this.#closed) return Promise.reject(new Error(`stdout ended before a message came; stderr: ${this.stderr}`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no message within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(() => {
+        this.#waiting = undefined;
+        reject(new Error(`no message within ${timeoutMs} ms; stderr: ${this.stderr}`));
+      }, timeoutMs);
       this.#waiting = (value) => {
         clearTimeout(timer);
-        resolve(value);
+        if (value === ENDED) reject(new Error(`stdout ended before a message came; stderr: ${this.stderr}`));
+        else resolve(value);
       };
     });
   }

@@ -13,6 +13,13 @@ import { ROOT, startHttpServer } from '../helpers/processes.ts';
 
 const PEERS = join(ROOT, 'test/fixtures/sdk-servers.ts');
 
+/**
+ * The era is settled by the server's answer to the probe, never by the clock: a v1 server
+ * answers server/discover with an error at once, and a v2 server spawned on a busy machine may
+ * take longer than the default 5 s probe to start and answer (then it was taken for legacy).
+ */
+const CLIENT_OPTIONS = { name: 'mcp-core-client', version: '1.0.0', probeTimeoutMs: 120_000 };
+
 async function exercise(client: McpClient, era: 'modern' | 'legacy', name: string): Promise<void> {
   assert.equal(client.era, era);
   assert.equal(client.serverInfo?.name, name);
@@ -26,7 +33,7 @@ describe('mcp-core client with official SDK servers', () => {
     ['v2', 'modern', 'sdk-v2-peer'],
   ] as const) {
     it(`SDK ${version} over stdio: ${era} era`, async () => {
-      const client = new McpClient({ name: 'mcp-core-client', version: '1.0.0' });
+      const client = new McpClient(CLIENT_OPTIONS);
       await client.connect(new StdioClientTransport({ command: process.execPath, args: [PEERS, version, 'stdio'], stderr: 'ignore' }));
       try {
         await exercise(client, era, name);
@@ -37,7 +44,7 @@ describe('mcp-core client with official SDK servers', () => {
 
     it(`SDK ${version} over Streamable HTTP: ${era} era`, async () => {
       const server = await startHttpServer(PEERS, [version, 'http']);
-      const client = new McpClient({ name: 'mcp-core-client', version: '1.0.0' });
+      const client = new McpClient(CLIENT_OPTIONS);
       try {
         await client.connect(new StreamableHttpClientTransport(server.url));
         await exercise(client, era, name);

@@ -33,7 +33,31 @@ function primaryLogs(primary: ChildProcess, pattern: RegExp): Promise<RegExpExec
   });
 }
 
+/**
+ * Makes cluster worker 2 (the second forked) start 3 s late, so that worker 1 listens alone
+ * for a while: a preload in every process of the server, changing only timing.
+ */
+const SLOW_SECOND_WORKER = {
+  NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent('if (process.getBuiltinModule("node:cluster").worker?.id === 2) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);')}`,
+};
+
 describe('--workers', () => {
+  it('announces its address only once every worker listens: a crash of the first no longer closes the port before the second listens (ECONNREFUSED)', async () => {
+    const server = await startDemoHttp(['--workers', '2'], SLOW_SECOND_WORKER);
+    try {
+      const [first] = await children(server.process.pid!);
+      // Once the primary knows (until then it may hand a connection to the dead worker), and
+      // without waiting for a replacement: the other worker holds the port.
+      const known = primaryLogs(server.process, new RegExp(`worker ${first} exited`));
+      process.kill(first, 'SIGKILL');
+      await known;
+      const answered = await ask(server.url, 1);
+      assert.equal(answered.result.resultType, 'input_required', JSON.stringify(answered));
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a retry opens on a worker that never saw its first round (the workers share the requestState secret); crashed workers are replaced behind the announced port', async () => {
     const server = await startDemoHttp(['--workers', '2']);
     try {
