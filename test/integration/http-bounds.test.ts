@@ -110,6 +110,38 @@ for (const face of FACES) {
       }
     });
 
+    it('counts open GET streams against the in-flight bounds per client (was: unbounded streams per client)', async () => {
+      const served = await face.serve(createEdgeServer(), { inflight: { maxRequestsPerClient: 2 } });
+      const streams: AbortController[] = [];
+      // Held: undici closes the connection of a response that is garbage collected.
+      const responses: Response[] = [];
+      const open = async (sessionId: string) => {
+        const controller = new AbortController();
+        streams.push(controller);
+        const response = await fetch(served.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId }, signal: controller.signal });
+        if (response.status !== 200) await response.text();
+        responses.push(response);
+        return response;
+      };
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) ids.push((await initializeFrom('127.0.0.1', served.url)).headers['mcp-session-id'] as string);
+        assert.equal((await open(ids[0])).status, 200);
+        assert.equal((await open(ids[1])).status, 200);
+        const refused = await open(ids[2]);
+        assert.equal(refused.status, 503);
+        assert.equal(refused.headers.get('retry-after'), '1');
+        assert.equal((await call('127.0.0.3', served.url, 'whoami', {})).status, 200, 'other clients are not affected');
+        // A stream that closes gives its share back.
+        streams[0].abort();
+        await until(() => served.transport.inflight.requests === 1, 'the closed stream to give its share back');
+        assert.equal((await open(ids[2])).status, 200);
+      } finally {
+        for (const controller of streams) controller.abort();
+        await served.close();
+      }
+    });
+
     it('bounds the body bytes held in flight, declared or chunked, per client and in all', async () => {
       const gate = new Gate();
       const kib = 1024;

@@ -64,12 +64,12 @@ export const http = {
     },
     inflight: {
       type: 'object',
-      description: 'Bounds on POST requests in flight and the body bytes they hold; past one, a request gets 503 with Retry-After before its body is read.',
+      description: 'Bounds on requests in flight (POSTs, and GET streams while open) and the body bytes they hold; past one, a request gets 503 with Retry-After before its body is read.',
       additionalProperties: false,
       default: {},
       properties: {
-        maxRequests: { type: 'integer', minimum: 1, default: 1024, description: 'POST requests in flight at once, from all clients.' },
-        maxRequestsPerClient: { type: 'integer', minimum: 1, default: 256, description: 'POST requests in flight at once from one client (its principal, or its address).' },
+        maxRequests: { type: 'integer', minimum: 1, default: 1024, description: 'Requests in flight at once (POSTs, and GET streams while open), from all clients.' },
+        maxRequestsPerClient: { type: 'integer', minimum: 1, default: 256, description: 'Requests in flight at once (POSTs, and GET streams while open) from one client (its principal, or its address): this bounds the SSE streams one client holds open.' },
         maxBytes: { type: 'integer', minimum: 1, default: 67108864, description: 'Body bytes held by the requests in flight, from all clients.' },
         maxBytesPerClient: { type: 'integer', minimum: 1, default: 16777216, description: 'Body bytes held by the requests in flight of one client.' },
       },

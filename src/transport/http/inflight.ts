@@ -2,7 +2,8 @@
  * Bounds on what HTTP requests in flight hold: how many run at once and how many body bytes
  * they keep, in all and per client (principal, or address without authentication). A POST
  * holds its share from admission, before its body is read, until its response ends (sent
- * whole, stream ended, or client gone). Past a bound the request is refused at once with
+ * whole, stream ended, or client gone); a GET holds one (with no bytes) while its stream is
+ * open, so the streams one client keeps open are bounded too. Past a bound the request is refused at once with
  * 503 and Retry-After, before its body is buffered: an unbounded queue is never the answer.
  *
  * Cheap on the hot path: a response gives its share back when it ends; a client that goes
@@ -14,9 +15,9 @@ import { ErrorCode } from '../../protocol/wire-errors.ts';
 import { Refusal } from '../../security/edge.ts';
 
 export interface InflightLimitOptions {
-  /** POST requests in flight at once. Default 1024 (as stdio). */
+  /** Requests in flight at once (POSTs, and GET streams while open). Default 1024 (as stdio). */
   maxRequests?: number;
-  /** POST requests in flight at once from one client. Default 256. */
+  /** Requests in flight at once from one client (POSTs, and GET streams while open). Default 256. */
   maxRequestsPerClient?: number;
   /** Body bytes held by requests in flight. Default 64 MiB. */
   maxBytes?: number;

@@ -201,13 +201,15 @@ export class StreamableHttp implements StreamOpener, Drainable {
   }
 
   #admitted(method: string, headers: Headers, remoteAddress: string | undefined, io: HttpIo, principal: Principal | undefined): void {
-    if (method === 'GET') return this.#get(headers, io, principal);
     if (method === 'DELETE') return this.#delete(headers, io, principal);
     const client = clientKey(principal, remoteAddress);
-    const declared = Number(header(headers, 'content-length'));
+    const declared = method === 'GET' ? 0 : Number(header(headers, 'content-length'));
+    // A GET is an SSE stream held open for as long as its client likes: it counts against the
+    // in-flight bounds like a POST, so the streams one client holds open are bounded too.
     const ticket = this.inflight.admit(client, declared > 0 ? declared : 0, io);
     if (ticket instanceof Refusal) return this.#refuseUnread(io, ticket);
     io.hold(ticket);
+    if (method === 'GET') return this.#get(headers, io, principal);
     io.readBody(this.maxBodyBytes, ticket, (body) => {
       if (typeof body === 'string') this.#post(headers, body, io, principal, client);
       else this.refuse(io, body === BodyRefused.TooLarge ? this.#tooLarge : this.inflight.refusal);
