@@ -5,7 +5,7 @@
  * and installed only when its settings turn it on: with none, requests pay nothing.
  *
  * Interceptors, outermost first: the per-client rate limit over stdio and WebSocket (HTTP
- * counts at the edge), tool scopes (a forbidden call costs no rate-limit point and takes no slot), per-tool
+ * counts at the edge), the JSON shape limits, tool scopes (a forbidden call costs no rate-limit point and takes no slot), per-tool
  * rate limits, per-tool concurrency, server-wide concurrency.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -94,6 +94,11 @@ export async function startSecurity(config: Config, server: McpServer, options: 
     // Connections that carry many requests (stdio, WebSocket) count each request here; HTTP
     // requests were counted at the edge.
     if ((options.stdio || options.websocket) && limiter.limitsClients) server.use(limiter.requestInterceptor);
+  }
+  // Before the interceptors that do work: a request of the wrong shape costs nothing more.
+  if (limits.json.maxDepth !== undefined || limits.json.maxStringLength !== undefined) {
+    const { JsonLimits } = await import('../security/json-limits.ts');
+    new JsonLimits(limits.json).install(server);
   }
   if (Object.keys(auth.toolScopes).length > 0) {
     const { ToolScopes } = await import('../security/tool-scopes.ts');

@@ -27,6 +27,7 @@ export { ScopeHierarchy, scopesOfClaims } from './scopes.ts';
 export { ToolScopes, useToolScopes, type ToolScopeOptions } from './tool-scopes.ts';
 export { RateLimits, memoryLimiters, redisLimiters, type RateLimit, type RateLimitOptions, type LimiterFactory } from './rate-limits.ts';
 export { Concurrency, ConcurrencyLimit, LIMITED_METHODS, type ConcurrencyOptions, type ConcurrencyLimitOptions } from './concurrency.ts';
+export { JsonLimits, jsonExcess, type JsonLimitOptions } from './json-limits.ts';
 export { refuseCall, type CallExchange, type SecurityInterceptor, type InterceptedServer } from './interceptors.ts';
 export { TokenCache } from './token-cache.ts';
 export { Refusal, type EdgeHook, type EdgeDecision, type Principal, type RequestHead } from './edge.ts';

@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, configFile, text } from '../helpers/auth-requests.ts';
+import { call, configFile, modern, text } from '../helpers/auth-requests.ts';
 import { HeapProbe } from '../helpers/heap.ts';
-import { MODERN_META } from '../helpers/http.ts';
+import { MODERN_META, post } from '../helpers/http.ts';
+import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { CLI } from '../helpers/processes.ts';
 import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
@@ -163,5 +164,52 @@ describe('mcp-core serve --stdio: rate limits and backpressure', () => {
     assert.match(overloaded.error.message, /^Service Unavailable/);
     assert.deepEqual(overloaded.error.data, { reason: 'overloaded', retryAfterMs: 1000 });
     peer.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 3 } });
+  });
+});
+
+describe('mcp-core serve: limits.json (the shape of params)', () => {
+  const config = () => configFile({ limits: { json: { maxDepth: 8, maxStringLength: 1000 } } });
+  /**
+   * A tools/call of echo whose arguments nest `levels` arrays below them (params is level 1,
+   * arguments level 2), as text: JSON.stringify would overflow the stack on the deep ones.
+   */
+  const deepCall = (id: number, levels: number) =>
+    `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","_meta":${JSON.stringify(MODERN_META)},"arguments":{"v":${'['.repeat(levels)}${']'.repeat(levels)}}}}`;
+
+  let served: Served;
+  before(async () => {
+    served = await startServe(['--config', config(), '--http', '127.0.0.1:0']);
+  });
+  after(() => stopServe(served));
+
+  it('refuses params nested too deep or with too long a string: 400, -32602, before the handler', async () => {
+    assert.equal(text(await call(served.url, undefined, 'echo', { text: 'x'.repeat(1000) })), 'x'.repeat(1000));
+    const long = await call(served.url, undefined, 'echo', { text: 'x'.repeat(1001) }, 7);
+    assert.equal(long.status, 400);
+    assert.deepEqual(long.json, { jsonrpc: '2.0', id: 7, error: { code: -32602, message: 'Invalid params: a string or key longer than 1000 characters', data: { reason: 'json_limit' } } });
+    // 100,000 levels fit in the body limit; the walk that measures them does not overflow.
+    for (const levels of [7, 100_000]) {
+      const refused = await post(served.url, deepCall(1, levels), { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'echo' });
+      assert.equal(refused.status, 400, `${levels} levels`);
+      assert.equal(refused.json.error.message, 'Invalid params: nested deeper than 8 levels');
+    }
+    // Every method, not only tools/call.
+    const listed = await modern(served.url, undefined, 'tools/list', { cursor: 'c'.repeat(2000) });
+    assert.equal(listed.json.error.code, -32602);
+    assert.equal(text(await call(served.url, undefined, 'echo', { text: 'still serving' })), 'still serving');
+  });
+
+  it('refuses the same over stdio, as a JSON-RPC error', async () => {
+    const peer = new RawStdio(process.execPath, [CLI, 'serve', '--stdio', '--demo', '--config', config()]);
+    try {
+      peer.write(`${deepCall(1, 50_000)}\n`);
+      const refused = await peer.next(15_000);
+      assert.equal(refused.id, 1);
+      assert.deepEqual(refused.error, { code: -32602, message: 'Invalid params: nested deeper than 8 levels', data: { reason: 'json_limit' } });
+      peer.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' }, _meta: MODERN_META } });
+      assert.equal((await peer.next(15_000)).result.content[0].text, 'hi');
+    } finally {
+      peer.close();
+    }
   });
 });
