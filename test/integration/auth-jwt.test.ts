@@ -11,6 +11,7 @@ import { JwksServer } from '../helpers/jwks-server.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
 import { bearer, call, challenge, configFile, initialize, legacyCall, modern, text } from '../helpers/auth-requests.ts';
 import { post } from '../helpers/http.ts';
+import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
 
 describe('mcp-core serve, auth.mode jwt', () => {
   let jwks: JwksServer;
@@ -30,6 +31,7 @@ describe('mcp-core serve, auth.mode jwt', () => {
         impliedScopes: { admin: ['mcp', 'math'] },
         toolScopes: { add: ['math'] },
       },
+      metrics: { enabled: true },
     });
     served = await startServe(['--config', config, '--http', '127.0.0.1:0']);
     url = served.url;
@@ -163,6 +165,18 @@ describe('mcp-core serve, auth.mode jwt', () => {
     assert.equal(stolen.json.error?.code, -32602, stolen.text);
     assert.match(stolen.json.error.message, /^Invalid requestState/);
     assert.equal(text(await retry(await token('alice'))), 'yes');
+  });
+
+  it('counts auth refusals on /metrics by reason (unauthenticated, forbidden)', async () => {
+    const refusals = async (reason: string) => valueOf(parseMetrics(await (await fetch(new URL('/metrics', url))).text()), 'mcp_refusals_total', { reason });
+    const [unauthenticated, forbidden] = [await refusals('unauthenticated'), await refusals('forbidden')];
+    assert.equal((await call(url, undefined, 'whoami')).status, 401);
+    assert.equal((await call(url, await token('alice', 'mcp', { expiresIn: -120 }), 'whoami')).status, 401);
+    assert.equal((await call(url, 'not-a-jwt', 'whoami')).status, 401);
+    assert.equal((await call(url, await token('alice', 'other'), 'whoami')).status, 403);
+    assert.equal((await call(url, await token('alice', 'mcp'), 'add', { a: 1, b: 1 })).status, 403);
+    assert.equal(await refusals('unauthenticated'), unauthenticated + 3);
+    assert.equal(await refusals('forbidden'), forbidden + 2);
   });
 
   it('fetches the key set once for many tokens, and again for a rotated key', async () => {
