@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -53,15 +53,21 @@ describe('mcp-core login', () => {
     await Promise.all([as.close(), resource.close(), rm(dir, { recursive: true, force: true })]);
   });
 
-  test('signs in through the printed URL, keeps the tokens in a 0600 file, and reuses them', async () => {
-    const store = join(dir, 'tokens.json');
+  /** `mcp-core login` with a browser sign-in through the printed URL. */
+  async function signIn(store: string): Promise<Run> {
     let opened: Promise<unknown> | undefined;
-    const first = await runCli(['login', resource.url, '--token-store', store], {}, (text) => {
+    const run = await runCli(['login', resource.url, '--token-store', store], {}, (text) => {
       const url = /https?:\/\/\S+\/authorize\S*/.exec(text)?.[0];
       // The user's browser: follows the redirects back to the CLI's loopback listener.
       if (url !== undefined && opened === undefined) opened = fetch(url).then((response) => response.text());
     });
     await opened;
+    return run;
+  }
+
+  test('signs in through the printed URL, keeps the tokens in a 0600 file, and reuses them', async () => {
+    const store = join(dir, 'tokens.json');
+    const first = await signIn(store);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /Signed in to .* \(1 tools\); tokens kept in/);
     assert.equal((await stat(store)).mode & 0o777, 0o600);
@@ -75,6 +81,24 @@ describe('mcp-core login', () => {
     assert.equal(second.code, 0, second.stderr);
     assert.equal(as.requests.filter((request) => request.path === '/authorize').length, authorizations, 'the second run signed in again');
     assert.ok(resource.authorizations.includes(`Bearer ${token}`));
+  });
+
+  test('mcp-core tools and call reach the protected server with the sign-in `mcp-core login` kept (auth: oauth)', async () => {
+    const store = join(dir, 'tools-tokens.json');
+    assert.equal((await signIn(store)).code, 0);
+    const config = join(dir, 'upstreams.json');
+    await writeFile(config, JSON.stringify({ mcpServers: { protected: { url: resource.url, auth: { type: 'oauth', tokenStore: store } } } }));
+    const authorizations = as.requests.filter((request) => request.path === '/authorize').length;
+    const tools = await runCli(['tools', '--config', config]);
+    assert.equal(tools.code, 0, tools.stderr);
+    assert.match(tools.stdout, /^protected__echo\b/m);
+    const call = await runCli(['call', 'protected__echo', '--args', '{"text":"hi"}', '--config', config]);
+    assert.equal(call.code, 0, call.stderr);
+    assert.equal(call.stdout, 'ok\n');
+    assert.equal(as.requests.filter((request) => request.path === '/authorize').length, authorizations, 'no new sign-in');
+    const token = (JSON.parse(await readFile(store, 'utf8')) as { tokens: Record<string, { accessToken: string }> }).tokens[resource.url].accessToken;
+    assert.ok(resource.authorizations.includes(`Bearer ${token}`));
+    assert.ok(![tools.stdout, tools.stderr, call.stdout, call.stderr].some((out) => out.includes(token)), 'the token was printed');
   });
 
   test('client credentials from the environment', async () => {

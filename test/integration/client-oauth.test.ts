@@ -2,8 +2,9 @@
  * The OAuth client end to end, over real HTTP: a small authorization server and a protected
  * mcp-core server (JWTs checked with jose against the authorization server's JWKS). The
  * client discovers both, registers, signs in through the loopback authorizer, calls a tool,
- * refreshes when its token is revoked, and steps up; its tokens go nowhere else and appear in
- * no error, warning or printed object.
+ * refreshes when its token is revoked; its tokens go nowhere else and appear in
+ * no error, warning or printed object. Against `mcp-core serve` itself, with step-up:
+ * client-oauth-serve.test.ts.
  */
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
