@@ -100,10 +100,11 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   let health: Health | undefined;
   let stdio: ServerConnection | undefined;
   if (options.http) {
-    const [{ serveHttp }, { createOriginCheck }, { Health }] = await Promise.all([
+    const [{ serveHttp }, { createOriginCheck }, { Health }, { MemoryEventStore }] = await Promise.all([
       import('../transport/http/node.ts'),
       import('../security/origin.ts'),
       import('../observability/health.ts'),
+      import('../store/event-store.ts'),
     ]);
     const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, resumeWindowMs, inflight, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
     const tls = config.tls.certFile === undefined ? undefined : await import('./tls-setup.ts');
@@ -122,6 +123,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       maxBodyBytes,
       sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions, maxSessionsPerClient: sessions.maxSessionsPerClient } : false,
       resumeWindowMs,
+      eventStore: new MemoryEventStore({ ttlMs: resumeWindowMs, maxEventsPerStream: config.store.events.maxEventsPerStream }),
       inflight,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
       routes: { ...health.routes(), ...observability.routes },

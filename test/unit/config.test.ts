@@ -89,6 +89,18 @@ describe('configuration', () => {
     assert.throws(() => configFromEnv({ MCP__HTTP__PORT__X: '1' }), /MCP__HTTP__PORT__X does not name a setting/);
   });
 
+  it('store.redis.url comes from MCP__STORE__REDIS__URL, must be a redis URL, and is a secret', async () => {
+    const config = await loadConfig(undefined, { MCP__STORE__REDIS__URL: 'redis://:pw@cache:6379/2' });
+    assert.equal(config.store.redis.url, 'redis://:pw@cache:6379/2');
+    assert.equal(config.store.redis.keyPrefix, 'mcp-core');
+    assert.deepEqual(config.store.redis.onUnavailable, { sessions: 'closed', tasks: 'closed' });
+    assert.equal(DEFAULT_CONFIG.store.redis.url, undefined, 'memory unless set');
+    await assert.rejects(
+      loadConfig(undefined, { MCP__STORE__REDIS__URL: 'http://cache:6379' }),
+      (e: unknown) => e instanceof ConfigError && /store\.redis\.url is \(hidden\)/.test(e.message) && !e.message.includes('cache:6379'),
+    );
+  });
+
   it('takes __proto__ and constructor keys as the unknown settings they are, polluting nothing', async () => {
     const path = await file('proto.json', '{"__proto__": {"polluted": true}, "http": {"constructor": 1}}');
     await assert.rejects(loadConfig(path, {}), (e: unknown) => e instanceof ConfigError && /__proto__ is not a known setting/.test(e.message) && /http\.constructor is not a known setting/.test(e.message));

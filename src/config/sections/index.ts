@@ -29,7 +29,7 @@ import { metrics } from './metrics.ts';
 
 import { tracing } from './tracing.ts';
 
-// import store
+import { store } from './store.ts';
 
 import { mcpServers } from './mcp-servers.ts';
 
@@ -62,7 +62,7 @@ export const SECTIONS = {
 
   tracing,
 
-  // store,
+  store,
 
   mcpServers,
 

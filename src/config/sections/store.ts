@@ -1,0 +1,76 @@
+/** `store`: where state shared by several processes lives (in memory, or in Redis). */
+const POLICY = {
+  enum: ['closed', 'open'],
+  default: 'closed',
+} as const;
+
+export const store = {
+  type: 'object',
+  description:
+    'Where state lives that several processes behind one endpoint must share: legacy sessions, resumable SSE events, tasks, change notifications, rate-limit counts. In each process\'s memory unless redis.url is set.',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    redis: {
+      type: 'object',
+      description: 'Redis, shared by every process that names the same url and keyPrefix: any of them serves any request (no sticky routing).',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        url: {
+          type: 'string',
+          pattern: '^rediss?://',
+          writeOnly: true,
+          description: 'redis:// or rediss:// URL, password included if any (redis://:password@host:6379/0). Set: sessions, SSE events, tasks and notifications are kept in Redis.',
+        },
+        keyPrefix: {
+          type: 'string',
+          minLength: 1,
+          default: 'mcp-core',
+          description: 'Prefix of every key and channel. Processes serving one endpoint share it; give other deployments on the same Redis another one.',
+        },
+        connectTimeoutMs: { type: 'integer', minimum: 1, default: 5000, description: 'How long one connection attempt may take; Redis is retried without end after that.' },
+        commandTimeoutMs: {
+          type: 'integer',
+          minimum: 1,
+          default: 2000,
+          description: 'How long a request waits for one Redis command before the store counts as unavailable for it.',
+        },
+        leaseMs: {
+          type: 'integer',
+          minimum: 1000,
+          default: 10000,
+          description:
+            'A process renews its lease in Redis three times per leaseMs. Once a lease lapses (the process was killed), its tasks are marked failed and its SSE streams are taken over by the process a client resumes on.',
+        },
+        onUnavailable: {
+          type: 'object',
+          description: 'What happens while Redis cannot be reached (the connection is retried meanwhile, and service resumes by itself).',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            sessions: {
+              ...POLICY,
+              description:
+                'closed: requests naming a session get 503 with Retry-After and a JSON-RPC error saying the session store is unavailable. open: sessions this process holds go on from its own copy; others, and new sessions, still get 503.',
+            },
+            tasks: {
+              ...POLICY,
+              description:
+                'closed: task requests (and tool calls that would become tasks) fail with a JSON-RPC error saying the task store is unavailable. open: tasks this process runs go on and are answered from its own copy.',
+            },
+          },
+        },
+      },
+    },
+    events: {
+      type: 'object',
+      description: 'The log of legacy SSE events kept for resumption with Last-Event-ID (how long: http.resumeWindowMs).',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxEventsPerStream: { type: 'integer', minimum: 1, default: 1000, description: 'Events kept per stream; older ones are dropped first.' },
+      },
+    },
+  },
+} as const;
