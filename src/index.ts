@@ -66,7 +66,18 @@ export type * from './protocol/types.ts';
 export { MemoryEventStore, type EventStore } from './store/event-store.ts';
 export { MemoryTaskStore, type TaskStore, type TaskRecord } from './store/task-store.ts';
 export { LegacySession } from './store/legacy-session.ts';
-export { SessionStore, type SessionStoreOptions, type SessionRuntime } from './store/session-store.ts';
+export {
+  MemorySessionStore,
+  type SessionStore,
+  type SessionStoreFactory,
+  type SessionStoreOptions,
+  type SessionLimitOptions,
+  type SessionRuntime,
+  type NoRoom,
+} from './store/session-store.ts';
+export type { SessionRecord } from './store/session-record.ts';
+export type { Bus, BusMessage, BusListener, ListKind } from './store/bus.ts';
+export { StoreUnavailableError, type StoreKind } from './store/unavailable.ts';
 
 // Operations
 export { Health, type HealthStatus, type HealthOptions, type Readiness, type ReadinessCheck, type ReadinessCheckResult } from './observability/health.ts';

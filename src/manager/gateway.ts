@@ -292,7 +292,7 @@ export class Gateway {
    * resource is followed upstream too (bounded per upstream), until the session unsubscribes
    * or ends.
    */
-  #subscribe(core: ServerCore, params: Params, ctx: RequestContext): Result {
+  #subscribe(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
     const { uri } = params;
     const session = ctx.session;
     const fresh = typeof uri === 'string' && session !== undefined && session.subscriptions?.has(uri) !== true;
@@ -301,7 +301,7 @@ export class Gateway {
     return result;
   }
 
-  #unsubscribe(core: ServerCore, params: Params, ctx: RequestContext): Result {
+  #unsubscribe(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
     const { uri } = params;
     const result = unsubscribe(core, params, ctx);
     const session = ctx.session;

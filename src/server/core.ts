@@ -7,6 +7,7 @@ import type { Icon } from '../protocol/types.ts';
 import { preEncoded } from '../protocol/encode.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
+import type { Bus } from '../store/bus.ts';
 import { ChangeNotifier, type ListKind } from './notifier.ts';
 import type { RegisteredPrompt } from './prompts.ts';
 import { Registry } from './registry.ts';
@@ -62,6 +63,13 @@ export interface ServerOptions {
   capabilities?: Pick<ServerCapabilities, 'experimental' | 'extensions' | 'tools' | 'prompts' | 'resources' | 'completions'>;
   /** Tasks extension settings (used by tools registered with `taskSupport`). */
   tasks?: TaskOptions;
+  /**
+   * How this process hears of, and tells, the other processes serving the same endpoint:
+   * list changes and resource updates reach subscribers connected to any of them, and task
+   * steering reaches the process running the task. Give the same bus to the HTTP transport.
+   * None by default (one process).
+   */
+  bus?: Bus;
   /** Bounds on what a legacy session keeps of what its client sends. */
   sessionLimits?: SessionLimits;
   /**
@@ -109,13 +117,13 @@ export class ServerCore {
     this.sealer = new RequestStateSealer(options.requestStateSecret, options.requestStateTtlMs ?? 10 * 60_000);
     this.clientRequestTimeoutMs = options.clientRequestTimeoutMs ?? 5 * 60_000;
     this.serverInfoMeta = options.serverInfoInResults === false ? undefined : preEncoded({ 'io.modelcontextprotocol/serverInfo': info });
-    this.notifier = new ChangeNotifier();
+    this.notifier = new ChangeNotifier(options.bus);
     this.tools = new Registry('Tool', () => this.#changed('tools'));
     this.prompts = new Registry('Prompt', () => this.#changed('prompts'));
     this.resources = new Registry('Resource', () => this.#changed('resources'));
     this.templates = new Registry('Resource template', () => this.#changed('resources'));
     this.onError = options.onError ?? reportError;
-    this.tasks = new TaskManager(options.tasks, (error, context) => this.report(error, context));
+    this.tasks = new TaskManager(options.tasks, (error, context) => this.report(error, context), options.bus);
     this.maxSubscriptions = options.sessionLimits?.maxSubscriptions ?? 256;
     this.maxSessionDataBytes = options.sessionLimits?.maxDataBytes ?? 16 * 1024;
     this.#extraCapabilities = options.capabilities;

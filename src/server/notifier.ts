@@ -2,13 +2,17 @@
  * Fans change notifications out to everyone who asked: legacy sessions (list changes always,
  * resource updates for subscribed URIs) and modern `subscriptions/listen` streams (only the
  * kinds each opted in to). Bursts of registry changes within one tick send one notification.
+ *
+ * With a bus (several processes behind one endpoint), a change made here is also told to the
+ * other processes, and theirs to this one: each delivers to the subscribers connected to it.
  */
 import type { JsonRpcNotification } from '../protocol/jsonrpc.ts';
 import { MetaKey } from '../protocol/meta.ts';
 import { Notification } from '../protocol/methods.ts';
+import type { Bus, BusMessage, ListKind } from '../store/bus.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
 
-export type ListKind = 'tools' | 'prompts' | 'resources';
+export type { ListKind };
 
 const LIST_CHANGED: Record<ListKind, string> = {
   tools: Notification.ToolsListChanged,
@@ -27,12 +31,22 @@ export interface Listener {
 export class ChangeNotifier {
   readonly #sessions: Set<LegacySession>;
   readonly #listeners: Set<Listener>;
-  readonly #scheduled: Set<ListKind>;
+  /** Kinds to announce at the end of this tick: true when the change was made here (and goes on the bus). */
+  readonly #scheduled: Map<ListKind, boolean>;
+  readonly #bus: Bus | undefined;
+  readonly #unsubscribe: (() => void) | undefined;
 
-  constructor() {
+  constructor(bus?: Bus) {
     this.#sessions = new Set();
     this.#listeners = new Set();
-    this.#scheduled = new Set();
+    this.#scheduled = new Map();
+    this.#bus = bus;
+    this.#unsubscribe = bus?.subscribe((message) => this.#heard(message));
+  }
+
+  /** Stops hearing other processes' changes. */
+  close(): void {
+    this.#unsubscribe?.();
   }
 
   /** Registers a legacy session until it closes. */
@@ -59,13 +73,24 @@ export class ChangeNotifier {
   }
 
   /** Schedules one `notifications/<kind>/list_changed` for the end of this tick. */
-  listChanged(kind: ListKind): void {
+  listChanged(kind: ListKind, local = true): void {
     if (this.#scheduled.size === 0) queueMicrotask(() => this.#flush());
-    this.#scheduled.add(kind);
+    if (local || !this.#scheduled.has(kind)) this.#scheduled.set(kind, local);
   }
 
   /** Sends `notifications/resources/updated` to whoever subscribed to `uri`. */
   resourceUpdated(uri: string): void {
+    this.#bus?.publish({ type: 'resourceUpdated', uri });
+    this.#resourceUpdatedHere(uri);
+  }
+
+  /** Another process's change. The bus is outside this process: what it carries is checked. */
+  #heard(message: BusMessage): void {
+    if (message.type === 'listChanged' && Object.hasOwn(LIST_CHANGED, message.kind)) this.listChanged(message.kind, false);
+    else if (message.type === 'resourceUpdated' && typeof message.uri === 'string') this.#resourceUpdatedHere(message.uri);
+  }
+
+  #resourceUpdatedHere(uri: string): void {
     for (const session of this.#liveSessions()) {
       if (session.subscriptions?.has(uri)) session.outlet?.send({ jsonrpc: '2.0', method: Notification.ResourcesUpdated, params: { uri } });
     }
@@ -77,8 +102,9 @@ export class ChangeNotifier {
   #flush(): void {
     const kinds = [...this.#scheduled];
     this.#scheduled.clear();
-    for (const kind of kinds) {
+    for (const [kind, local] of kinds) {
       const method = LIST_CHANGED[kind];
+      if (local) this.#bus?.publish({ type: 'listChanged', kind });
       for (const session of this.#liveSessions()) session.outlet?.send({ jsonrpc: '2.0', method });
       for (const listener of this.#listeners) {
         if (listener.lists.has(kind)) listener.deliver(tagged(method, listener));

@@ -16,6 +16,7 @@ import {
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import { ErrorCode, McpError, methodNotFound } from '../protocol/wire-errors.ts';
+import type { LegacySession } from '../store/legacy-session.ts';
 import type { Exchange } from '../transport/exchange.ts';
 import type { Transport } from '../transport/transport.ts';
 import { ServerConnection, type ConnectionOptions } from './connection.ts';
@@ -278,12 +279,24 @@ export class McpServer implements DispatchingServer {
   /** Handles a notification from the client. */
   handleNotification(notification: JsonRpcNotification, exchange: Exchange): void {
     const session = exchange.session;
-    if (notification.method === Notification.Initialized && session !== undefined) {
+    if (notification.method === Notification.Initialized && session !== undefined && !session.initialized) {
       session.initialized = true;
       this.core.notifier.attach(session);
+      // A shared store writes the change; the transport answers once it is written
+      // (`session.saving`), and the write's failure is its to report.
+      session.changed();
     }
     // notifications/cancelled is handled by the transport that tracks in-flight requests;
     // others (roots/list_changed, progress) need no action from the server core.
+  }
+
+  /**
+   * A legacy session whose messages that belong to no request now go out from this process
+   * (its GET stream opened here): it receives list changes and resource updates. The session
+   * may have been initialized by another process sharing the session store.
+   */
+  attachSession(session: LegacySession): void {
+    this.core.notifier.attach(session);
   }
 
   /**
@@ -292,6 +305,8 @@ export class McpServer implements DispatchingServer {
    */
   close(): void {
     this.#closing.abort();
+    this.core.notifier.close();
+    this.core.tasks.close();
   }
 
   #define(name: string, era: EraValue, run: MethodHandler, cache?: 'list' | 'read'): void {

@@ -13,6 +13,7 @@ import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import type { ClientCapabilities, InputRequests } from '../protocol/types.ts';
 import { invalidParams, McpError, missingClientCapability } from '../protocol/wire-errors.ts';
+import type { Bus, BusMessage } from '../store/bus.ts';
 import { isTerminal, MemoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from '../store/task-store.ts';
 import { BaseExchange, type AuthInfo } from '../transport/exchange.ts';
 import { InputRequiredSignal, type RequestContext, type TaskInputs } from './context.ts';
@@ -121,19 +122,41 @@ class RunningTask implements TaskInputs {
 /** Where failures of a task's background work go (the server's `onError`). */
 export type TaskErrorReporter = (error: unknown, context: { method: string }) => void;
 
+/**
+ * Tasks of this process, in a store that may be shared. With a bus, `tasks/update` and
+ * `tasks/cancel` that reach another process are passed to the one running the task's work.
+ */
 export class TaskManager {
   readonly store: TaskStore;
   readonly ttlMs: number;
   readonly pollIntervalMs: number;
   readonly #running: Map<string, RunningTask>;
   readonly #onError: TaskErrorReporter;
+  readonly #bus: Bus | undefined;
+  readonly #unsubscribe: (() => void) | undefined;
 
-  constructor(options: TaskOptions = {}, onError: TaskErrorReporter = reportError) {
+  constructor(options: TaskOptions = {}, onError: TaskErrorReporter = reportError, bus?: Bus) {
     this.store = options.store ?? new MemoryTaskStore();
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#running = new Map();
     this.#onError = onError;
+    this.#bus = bus;
+    this.#unsubscribe = bus?.subscribe((message) => this.#heard(message));
+  }
+
+  /** Stops hearing other processes' steering. */
+  close(): void {
+    this.#unsubscribe?.();
+  }
+
+  /** Steering from another process, for a task whose work runs here. */
+  #heard(message: BusMessage): void {
+    if (message.type !== 'taskCancel' && message.type !== 'taskInput') return;
+    const task = typeof message.taskId === 'string' ? this.#running.get(message.taskId) : undefined;
+    if (task === undefined) return;
+    const done = message.type === 'taskCancel' ? this.#cancelHere(task) : isObject(message.responses) ? task.answer(message.responses) : undefined;
+    done?.catch((error: unknown) => this.#onError(error, { method: message.type === 'taskCancel' ? 'tasks/cancel' : 'tasks/update' }));
   }
 
   /** Tasks whose work is running in this process. */
@@ -265,20 +288,36 @@ export class TaskManager {
     const record = await this.#find(params, ctx);
     const responses = params.inputResponses;
     if (!isObject(responses)) throw invalidParams('Invalid params: "inputResponses" must be an object');
-    await this.#running.get(record.taskId)?.answer(responses);
+    const task = this.#running.get(record.taskId);
+    if (task !== undefined) await task.answer(responses);
+    else if (record.status === 'input_required') this.#bus?.publish({ type: 'taskInput', taskId: record.taskId, responses });
     return {};
   }
 
   async cancel(params: Params, ctx: RequestContext): Promise<Result> {
     const record = await this.#find(params, ctx);
+    if (isTerminal(record.status)) return {};
     const task = this.#running.get(record.taskId);
-    if (task !== undefined && !isTerminal(record.status)) {
-      await task.finish('cancelled', { statusMessage: 'Cancelled by the client' });
-      task.exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Task cancelled'));
+    if (task !== undefined) {
+      await this.#cancelHere(task);
+    } else if (this.#bus !== undefined) {
+      // Its work runs in another process: the shared store records the end (a terminal status
+      // is never overwritten), and the bus tells that process to stop the work.
+      const now = new Date().toISOString();
+      await this.store.put({ ...record, status: 'cancelled', statusMessage: CANCELLED_BY_CLIENT, lastUpdatedAt: now, inputRequests: undefined });
+      this.#bus.publish({ type: 'taskCancel', taskId: record.taskId });
     }
     return {};
   }
+
+  async #cancelHere(task: RunningTask): Promise<void> {
+    if (isTerminal(task.record.status)) return;
+    await task.finish('cancelled', { statusMessage: CANCELLED_BY_CLIENT });
+    task.exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Task cancelled'));
+  }
 }
+
+const CANCELLED_BY_CLIENT = 'Cancelled by the client';
 
 /** CreateTaskResult: the flat task handle, without result, error or input requests. */
 function handle(record: TaskRecord): Result {

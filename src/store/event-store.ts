@@ -3,7 +3,7 @@
  * (spec 2025-11-25, transports: resumability and redelivery). Event ids are
  * `<streamId>.<sequence>`, so an id alone names the stream it belongs to.
  */
-import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
+import type { JsonRpcMessage, RequestId } from '../protocol/jsonrpc.ts';
 
 export interface StoredEvent {
   id: string;
@@ -21,6 +21,53 @@ export interface EventStore {
   sweep?(now: number): void | Promise<void>;
 }
 
+/** What a shared event store knows of a stream, for a process that did not write it. */
+export interface StreamInfo {
+  /** The session the stream belongs to. */
+  sessionId: string;
+  /** The request whose answer the stream carries; undefined for a session's GET stream. */
+  requestId: RequestId | undefined;
+  /** Whether its last event is stored: nothing more will come. */
+  ended: boolean;
+  /** Whether the process writing it is alive (its lease holds). */
+  writerAlive: boolean;
+  /** The sequence of the last event stored (0 when none is). */
+  lastSequence: number;
+}
+
+/** Told of a followed stream's events, in order, until it ends or fails. */
+export interface StreamFollower {
+  event(event: StoredEvent): void;
+  /** The stream ended: its last event was delivered. */
+  ended(): void;
+  /** The writer's lease lapsed before the stream ended: nothing more will come from it. */
+  writerLost(): void;
+  /** The store failed; following stops. */
+  failed(error: unknown): void;
+}
+
+/**
+ * An event store several processes share (Redis): a stream written by one process can be
+ * resumed through any other, which follows it as it is written; a stream whose writer died can
+ * be taken over.
+ */
+export interface SharedEventStore extends EventStore {
+  /** Registers a stream before its first event, with what another process needs to resume it. */
+  open(streamId: string, sessionId: string, requestId: RequestId | undefined): void | Promise<void>;
+  /** Records that the stream ended, for processes following it. */
+  end(streamId: string): void | Promise<void>;
+  /** What is known of the stream; undefined when it is unknown or expired. */
+  describe(streamId: string): Promise<StreamInfo | undefined>;
+  /** Delivers the events after `afterSequence`, stored and to come, until the stream ends or `stop`. */
+  follow(streamId: string, afterSequence: number, follower: StreamFollower): { stop(): void };
+  /** Becomes the writer of a stream whose writer's lease lapsed; false when another process did first. */
+  claim(streamId: string): Promise<boolean>;
+}
+
+export function isSharedEventStore(store: EventStore | undefined): store is SharedEventStore {
+  return store !== undefined && typeof (store as Partial<SharedEventStore>).follow === 'function';
+}
+
 export function makeEventId(streamId: string, sequence: number): string {
   return `${streamId}.${sequence}`;
 }
@@ -30,7 +77,8 @@ export function streamIdOf(eventId: string): string {
   return dot === -1 ? eventId : eventId.slice(0, dot);
 }
 
-function sequenceOf(eventId: string): number {
+/** The sequence number an event id ends with (NaN when it has none). */
+export function sequenceOf(eventId: string): number {
   return Number(eventId.slice(eventId.lastIndexOf('.') + 1));
 }
 

@@ -1,12 +1,19 @@
 /**
- * The state of one legacy (initialize-based) conversation: an HTTP session identified by
- * Mcp-Session-Id, or a stdio connection after `initialize`. Kept small on purpose: an idle
- * session is a few hundred bytes, so a server can hold tens of thousands.
+ * One legacy (initialize-based) conversation as this process holds it: an HTTP session
+ * identified by Mcp-Session-Id, or a stdio connection after `initialize`. Two parts:
+ * - its record (the {@link SessionRecord} fields: version, capabilities, log level,
+ *   subscriptions, owner), which a shared store keeps for every process serving the session;
+ *   changes are written back through {@link LegacySession.changed};
+ * - what it does here: server-to-client requests waiting for the client's answer, and the
+ *   outlet for messages that belong to no request.
+ * Kept small on purpose: an idle session is a few hundred bytes, so a server can hold tens of
+ * thousands.
  */
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { McpError, type WireError } from '../protocol/wire-errors.ts';
 import type { ClientCapabilities, Implementation, LoggingLevel } from '../protocol/types.ts';
+import type { SessionRecord } from './session-record.ts';
 
 /** Where a session's messages that belong to no request go: the GET stream, or stdout. */
 export interface SessionOutlet {
@@ -26,6 +33,9 @@ export interface OutgoingRequestOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
+
+/** Writes a session's record where a shared store keeps it. */
+export type SessionSaver = (session: LegacySession) => Promise<void>;
 
 export class LegacySession {
   /** The Mcp-Session-Id on HTTP; undefined on stdio, where the process is the session. */
@@ -55,6 +65,16 @@ export class LegacySession {
   onClose: (() => void) | undefined;
   /** More of the same (see {@link whenClosed}), allocated on first use. */
   #closeListeners: Array<() => void> | undefined;
+  /** Where changes to the record are written: set by a shared store, undefined in memory. */
+  saver: SessionSaver | undefined;
+  /** The write of the latest change, while it is in flight. */
+  saving: Promise<void> | undefined;
+  /**
+   * Starts the ids of server-to-client requests. When several processes serve one session,
+   * each has its own, so that an answer arriving at another process finds the request it
+   * belongs to and no other.
+   */
+  requestIdPrefix: string;
   #pending: Map<RequestId, PendingRequest> | undefined;
   #nextId: number;
 
@@ -74,8 +94,68 @@ export class LegacySession {
     this.closed = false;
     this.onClose = undefined;
     this.#closeListeners = undefined;
+    this.saver = undefined;
+    this.saving = undefined;
+    this.requestIdPrefix = 's';
     this.#pending = undefined;
     this.#nextId = 0;
+  }
+
+  /** A session of this process made from a record a store kept. */
+  static fromRecord(record: SessionRecord): LegacySession {
+    const session = new LegacySession(record.id, record.protocolVersion);
+    session.apply(record);
+    return session;
+  }
+
+  /** Takes the record's fields (a newer copy, read from a shared store or sent by another process). */
+  apply(record: SessionRecord): void {
+    this.owner = record.owner;
+    this.client = record.client;
+    this.protocolVersion = record.protocolVersion;
+    this.clientCapabilities = record.clientCapabilities;
+    this.clientInfo = record.clientInfo;
+    this.initialized = record.initialized;
+    this.logLevel = record.logLevel;
+    this.subscriptions = record.subscriptions === undefined ? undefined : new Set(record.subscriptions);
+    this.dataBytes = record.dataBytes;
+    this.lastActive = Math.max(this.lastActive, record.lastActive);
+  }
+
+  /** The record: plain data, what a store keeps of this session. */
+  toRecord(): SessionRecord {
+    const record: SessionRecord = {
+      id: this.id!,
+      client: this.client,
+      protocolVersion: this.protocolVersion,
+      clientCapabilities: this.clientCapabilities,
+      initialized: this.initialized,
+      dataBytes: this.dataBytes,
+      lastActive: this.lastActive,
+    };
+    if (this.owner !== undefined) record.owner = this.owner;
+    if (this.clientInfo !== undefined) record.clientInfo = this.clientInfo;
+    if (this.logLevel !== undefined) record.logLevel = this.logLevel;
+    if (this.subscriptions !== undefined && this.subscriptions.size > 0) record.subscriptions = [...this.subscriptions];
+    return record;
+  }
+
+  /**
+   * The record changed (log level, subscriptions, `initialized`): a shared store writes it.
+   * Undefined when the session lives in this process's memory only, which is the fast path;
+   * else the write, which the caller awaits before answering so that the next request, on
+   * whichever process, sees the change.
+   */
+  changed(): Promise<void> | undefined {
+    const saver = this.saver;
+    if (saver === undefined) return undefined;
+    const saving = saver(this);
+    this.saving = saving;
+    const settled = () => {
+      if (this.saving === saving) this.saving = undefined;
+    };
+    saving.then(settled, settled);
+    return saving;
   }
 
   /**
@@ -89,7 +169,7 @@ export class LegacySession {
     options: OutgoingRequestOptions = {},
   ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session is closed'));
-    const id = `s${++this.#nextId}`;
+    const id = `${this.requestIdPrefix}${++this.#nextId}`;
     const pending = (this.#pending ??= new Map());
     return new Promise((resolve, reject) => {
       const entry: PendingRequest = { resolve, reject, timer: undefined, cleanup: undefined };
@@ -112,6 +192,11 @@ export class LegacySession {
       const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       send(message);
     });
+  }
+
+  /** Whether a server-to-client request of this process is waiting for an answer. */
+  get waiting(): boolean {
+    return this.#pending !== undefined && this.#pending.size > 0;
   }
 
   /** Delivers the client's response to a server-to-client request. False if none was waiting. */

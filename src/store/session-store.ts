@@ -1,6 +1,9 @@
 /**
- * Legacy HTTP sessions by Mcp-Session-Id: created on `initialize`, expired when idle, and
- * bounded twice so that no client can lock others out:
+ * Legacy HTTP sessions by Mcp-Session-Id: the {@link SessionStore} contract every store
+ * meets, and the in-memory store, the default.
+ *
+ * Sessions are created on `initialize`, expired when idle, and bounded twice so that no client
+ * can lock others out:
  * - per client (its principal's subject, or its address without authentication): past its
  *   quota, a client's new session replaces its own least recently used idle one;
  * - in all: when the table is full, a new session replaces the least recently used idle
@@ -12,13 +15,59 @@ import { randomUUID } from 'node:crypto';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
 import { LegacySession } from './legacy-session.ts';
 
-export interface SessionStoreOptions {
+export interface SessionLimitOptions {
   /** Sessions idle this long are closed. Default 30 minutes. */
   idleTimeoutMs?: number;
   /** Most sessions held at once. Default 10,000. */
   maxSessions?: number;
   /** Most sessions one client holds at once. Default 1,000. */
   maxSessionsPerClient?: number;
+}
+
+export interface SessionStoreOptions extends SessionLimitOptions {
+  /**
+   * Makes the store, given what the transport keeps beside it; the in-memory store when
+   * unset. A shared store (`createRedisStores(...).sessions`) lets any process serve any
+   * session.
+   */
+  store?: SessionStoreFactory;
+}
+
+export type SessionStoreFactory = (limits: SessionLimitOptions, runtime: SessionRuntime) => SessionStore;
+
+/**
+ * Where legacy sessions are kept. Methods that may need I/O return a value or a promise:
+ * callers check (`instanceof Promise`) and stay synchronous for the in-memory store, whose
+ * answers are immediate. A store that cannot be reached rejects with `StoreUnavailableError`.
+ */
+export interface SessionStore {
+  readonly idleTimeoutMs: number;
+  /** Sessions this process holds. */
+  readonly size: number;
+  /** A new session, not yet stored: it is kept only once `initialize` succeeds. */
+  create(client: string, owner?: string): LegacySession;
+  /**
+   * Optional early check, before the handshake runs: makes room for one more session of
+   * `client` if it can without I/O, else says why not.
+   */
+  makeRoom?(client: string): NoRoom | undefined;
+  /** Keeps a session whose handshake succeeded, making room for it; or says why it could not. */
+  add(session: LegacySession): NoRoom | undefined | Promise<NoRoom | undefined>;
+  /** The session with this id, marked active; undefined when unknown, ended or expired. */
+  get(id: string): LegacySession | undefined | Promise<LegacySession | undefined>;
+  /** The session if this process holds it now, without asking anyone (a bus message names it). */
+  peek(id: string): LegacySession | undefined;
+  /** Ends a session everywhere. False when it was unknown. */
+  delete(id: string): boolean | Promise<boolean>;
+  /** This process lets go of a session another ended (its runtime closes); the record is not touched. */
+  forget(id: string): void;
+  /**
+   * This process lets go of every session (shutdown). The in-memory store ends them; a shared
+   * store keeps them for the other processes.
+   */
+  clear(): void;
+  /** Housekeeping on the store's timer; callable directly in tests. */
+  sweep(now?: number): void;
 }
 
 /**
@@ -42,7 +91,7 @@ const NO_RUNTIME: SessionRuntime = {
   inUse: (session) => session.outlet?.connected === true,
 };
 
-export class SessionStore {
+export class MemorySessionStore implements SessionStore {
   /** Least recently used first: a session moves to the end when it is used. */
   readonly #sessions: Map<string, LegacySession>;
   /** Each client's sessions (see `LegacySession.client`). */
@@ -53,7 +102,7 @@ export class SessionStore {
   readonly #runtime: SessionRuntime;
   #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(options: SessionStoreOptions = {}, runtime: SessionRuntime = NO_RUNTIME) {
+  constructor(options: SessionLimitOptions = {}, runtime: SessionRuntime = NO_RUNTIME) {
     this.#sessions = new Map();
     this.#byClient = new Map();
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30 * 60_000;
@@ -72,7 +121,6 @@ export class SessionStore {
     return this.#byClient.get(client)?.size ?? 0;
   }
 
-  /** A new session, not yet stored: it is kept only once `initialize` succeeds. */
   create(client = '', owner?: string): LegacySession {
     const session = new LegacySession(randomUUID(), LATEST_LEGACY_VERSION);
     session.client = client;
@@ -100,12 +148,16 @@ export class SessionStore {
     return undefined;
   }
 
-  add(session: LegacySession): void {
+  add(session: LegacySession): NoRoom | undefined {
+    // Room is made again: other handshakes may have finished meanwhile.
+    const noRoom = this.makeRoom(session.client);
+    if (noRoom !== undefined) return noRoom;
     this.#sessions.set(session.id!, session);
     let own = this.#byClient.get(session.client);
     if (own === undefined) this.#byClient.set(session.client, (own = new Set()));
     own.add(session);
     this.#startSweeper();
+    return undefined;
   }
 
   /** The live session with this id, marked active. */
@@ -124,11 +176,19 @@ export class SessionStore {
     return session;
   }
 
+  peek(id: string): LegacySession | undefined {
+    return this.#sessions.get(id);
+  }
+
   delete(id: string): boolean {
     const session = this.#sessions.get(id);
     if (session === undefined) return false;
     this.#remove(session);
     return true;
+  }
+
+  forget(id: string): void {
+    this.delete(id);
   }
 
   /** Closes every session (server shutdown). */

@@ -11,6 +11,7 @@ import { createEdgeServer, Gate } from '../helpers/edge-server.ts';
 import { FACES } from '../helpers/faces.ts';
 import { from, initializeFrom, type FromResponse } from '../helpers/http-from.ts';
 import { MODERN_META } from '../helpers/http.ts';
+import type { MemorySessionStore } from '../../src/store/session-store.ts';
 
 const CALL_HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call' };
 
@@ -35,7 +36,7 @@ for (const face of FACES) {
     it('one client filling the session table no longer locks others out (was: 503 for every initialize)', async () => {
       const served = await face.serve(createEdgeServer(), { sessions: { maxSessions: 40, maxSessionsPerClient: 10 } });
       try {
-        const store = served.transport.sessions!;
+        const store = served.transport.sessions as MemorySessionStore;
         for (let i = 0; i < 60; i++) assert.equal((await initializeFrom('127.0.0.2', served.url)).status, 200);
         assert.equal(store.countOf('127.0.0.2'), 10, 'past its quota a client replaces its own oldest sessions');
         // Many clients together fill the table: the least recently used idle sessions make way.
@@ -214,6 +215,6 @@ for (const face of FACES) {
 }
 
 /** Whether the session's GET stream has closed. */
-function streamClosed(transport: { sessions: { get(id: string): { outlet?: { connected: boolean } } | undefined } | undefined }, id: string): boolean {
-  return transport.sessions?.get(id)?.outlet?.connected === false;
+function streamClosed(transport: { sessions: { peek(id: string): { outlet?: { connected: boolean } } | undefined } | undefined }, id: string): boolean {
+  return transport.sessions?.peek(id)?.outlet?.connected === false;
 }

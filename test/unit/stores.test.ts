@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LegacySession } from '../../src/store/legacy-session.ts';
-import { SessionStore } from '../../src/store/session-store.ts';
+import { MemorySessionStore } from '../../src/store/session-store.ts';
 import { MemoryTaskStore } from '../../src/store/task-store.ts';
 import { McpError } from '../../src/protocol/wire-errors.ts';
 import { McpLocalError } from '../../src/protocol/local-errors.ts';
@@ -9,7 +9,7 @@ import { McpLocalError } from '../../src/protocol/local-errors.ts';
 describe('legacy sessions', () => {
   it('expire when idle, unless a client listens on them', () => {
     const closed: string[] = [];
-    const store = new SessionStore({ idleTimeoutMs: 1000 }, { closed: (session) => closed.push(session.id!), inUse: (session) => session.outlet?.connected === true });
+    const store = new MemorySessionStore({ idleTimeoutMs: 1000 }, { closed: (session) => closed.push(session.id!), inUse: (session) => session.outlet?.connected === true });
     const idle = store.create();
     const listening = store.create();
     store.add(idle);
@@ -25,7 +25,7 @@ describe('legacy sessions', () => {
 
   it('are capped in number: a full table gives up its least recently used idle session', () => {
     const busy = new Set<LegacySession>();
-    const store = new SessionStore({ maxSessions: 3 }, { closed() {}, inUse: (session) => busy.has(session) });
+    const store = new MemorySessionStore({ maxSessions: 3 }, { closed() {}, inUse: (session) => busy.has(session) });
     const [a, b, c] = [store.create('x'), store.create('y'), store.create('z')];
     for (const session of [a, b, c]) store.add(session);
     store.get(a.id!);
@@ -42,7 +42,7 @@ describe('legacy sessions', () => {
   });
 
   it('are capped per client: past its quota a client gives up its own oldest idle session', () => {
-    const store = new SessionStore({ maxSessions: 100, maxSessionsPerClient: 2 });
+    const store = new MemorySessionStore({ maxSessions: 100, maxSessionsPerClient: 2 });
     const [first, second] = [store.create('greedy'), store.create('greedy')];
     const other = store.create('modest');
     for (const session of [first, other, second]) store.add(session);

@@ -41,10 +41,19 @@ export function ping(): Record<string, unknown> {
   return {};
 }
 
-export function setLevel(_core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
+export function setLevel(_core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> | Promise<Record<string, unknown>> {
   if (!isLoggingLevel(params.level)) throw invalidParams('Invalid params: "level" must be a logging level');
-  ctx.session!.logLevel = params.level;
-  return {};
+  const session = ctx.session!;
+  session.logLevel = params.level;
+  return emptyOnceSaved(session.changed());
+}
+
+/**
+ * `{}` once a change to the session's record is written (at once in memory): the next request,
+ * on whichever process serves it, sees the change.
+ */
+export function emptyOnceSaved(saving: Promise<void> | undefined): Record<string, unknown> | Promise<Record<string, unknown>> {
+  return saving === undefined ? {} : saving.then(() => ({}));
 }
 
 export function discover(core: ServerCore): Record<string, unknown> {

@@ -7,6 +7,7 @@ import type { RequestContext } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import { Round } from '../mrtr.ts';
 import { then } from '../then.ts';
+import { emptyOnceSaved } from './lifecycle.ts';
 
 type Result = Record<string, unknown>;
 import { paginate } from '../pagination.ts';
@@ -71,7 +72,7 @@ function isKnown(core: ServerCore, uri: string): boolean {
  * Legacy `resources/subscribe`: only resources the server has (else -32002, spec 2025-11-25,
  * resources: error handling), and within the session's bounds on count and bytes kept.
  */
-export function subscribe(core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
+export function subscribe(core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> | Promise<Record<string, unknown>> {
   const uri = requireUri(params);
   const session = ctx.session!;
   const subscriptions = (session.subscriptions ??= new Set());
@@ -85,12 +86,13 @@ export function subscribe(core: ServerCore, params: Params, ctx: RequestContext)
   if (!isKnown(core, uri)) throw notFound(uri, ctx);
   subscriptions.add(uri);
   session.dataBytes += uri.length;
-  return {};
+  return emptyOnceSaved(session.changed());
 }
 
-export function unsubscribe(_core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> {
+export function unsubscribe(_core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> | Promise<Record<string, unknown>> {
   const uri = requireUri(params);
   const session = ctx.session!;
-  if (session.subscriptions?.delete(uri)) session.dataBytes -= uri.length;
-  return {};
+  if (!session.subscriptions?.delete(uri)) return {};
+  session.dataBytes -= uri.length;
+  return emptyOnceSaved(session.changed());
 }

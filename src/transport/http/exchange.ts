@@ -3,7 +3,7 @@
  * sent, and becomes an SSE stream the moment the server sends anything related to it
  * (progress, logs, legacy server-to-client requests).
  */
-import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.ts';
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, RequestId } from '../../protocol/jsonrpc.ts';
 import { encodeMessage } from '../../protocol/encode.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
@@ -46,6 +46,8 @@ export class HttpExchange extends BaseExchange {
   finished: boolean;
   /** Set by an interceptor that refused the request: its status and headers go with the answer. */
   refusal: Refusal | undefined;
+  /** The request of a legacy session, named in its stream so that another process can answer for it. */
+  requestId: RequestId | undefined;
   readonly #opener: StreamOpener;
 
   constructor(opener: StreamOpener, sink: ResponseSink, session: LegacySession | undefined, auth: Principal | undefined, headers: OutgoingHeaders) {
@@ -56,6 +58,7 @@ export class HttpExchange extends BaseExchange {
     this.stream = undefined;
     this.finished = false;
     this.refusal = undefined;
+    this.requestId = undefined;
   }
 
   refuse(refusal: Refusal): void {

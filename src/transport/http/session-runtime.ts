@@ -1,8 +1,9 @@
 /**
  * What a legacy session does in this process over HTTP, beside its record in the
- * {@link SessionStore}: its SSE streams (resumable with Last-Event-ID) and its requests in
- * flight (for `notifications/cancelled`). Made on first need, so plain request/response stays
- * lean; let go of when the session ends, and tidied on the store's sweep timer.
+ * {@link SessionStore}: its SSE streams (resumable with Last-Event-ID), streams of other
+ * processes relayed here, and its requests in flight (for `notifications/cancelled`). Kept by
+ * session id; made on first need, so plain request/response stays lean; let go of when the
+ * session ends, and tidied on the store's sweep timer.
  */
 import { randomUUID } from 'node:crypto';
 import { ownRejection } from '../../protocol/error-report.ts';
@@ -10,13 +11,14 @@ import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { legacyAtLeast } from '../../protocol/versions.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
-import { streamIdOf, type EventStore, type StoredEvent } from '../../store/event-store.ts';
+import { isSharedEventStore, streamIdOf, type EventStore, type SharedEventStore, type StoredEvent } from '../../store/event-store.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
 import type { SessionRuntime } from '../../store/session-store.ts';
 import type { HttpExchange } from './exchange.ts';
 import { GET_STREAM_OPEN, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
 import { formatEvent, SseStream } from './sse.ts';
+import { resumeElsewhere, type Relay, type RelayHost } from './stream-relay.ts';
 
 export class SessionStreams {
   /** The GET stream. */
@@ -25,17 +27,26 @@ export class SessionStreams {
   readonly streams: Map<string, SseStream>;
   /** Requests in flight, by JSON-RPC id. */
   readonly inflight: Map<RequestId, HttpExchange>;
+  /** Streams of other processes relayed to this session's client; made on first need. */
+  relays: Set<Relay> | undefined;
 
   constructor() {
     this.standalone = undefined;
     this.streams = new Map();
     this.inflight = new Map();
+    this.relays = undefined;
   }
 }
 
-export class HttpSessionRuntime implements SessionRuntime {
-  readonly #states: Map<LegacySession, SessionStreams>;
+export class HttpSessionRuntime implements SessionRuntime, RelayHost {
+  /** By session id. */
+  readonly #states: Map<string, SessionStreams>;
   readonly #eventStore: EventStore | undefined;
+  /** The event store, when several processes share it. */
+  readonly #shared: SharedEventStore | undefined;
+  /** Tells the server a session's notifications now go out from here (its GET stream is here). */
+  readonly #attach: (session: LegacySession) => void;
+  readonly #report: (error: unknown, operation: string) => void;
   /** How long a stream that ended with its client away stays resumable. */
   readonly #resumeWindowMs: number;
   /** The SSE `retry` hint, in ms. */
@@ -45,9 +56,18 @@ export class HttpSessionRuntime implements SessionRuntime {
   readonly #dropFailed: (error: unknown) => void;
   readonly #sweepFailed: (error: unknown) => void;
 
-  constructor(eventStore: EventStore | undefined, resumeWindowMs: number, retryMs: number, report: (error: unknown, operation: string) => void) {
+  constructor(
+    eventStore: EventStore | undefined,
+    resumeWindowMs: number,
+    retryMs: number,
+    report: (error: unknown, operation: string) => void,
+    attach: (session: LegacySession) => void = () => {},
+  ) {
     this.#states = new Map();
     this.#eventStore = eventStore;
+    this.#shared = isSharedEventStore(eventStore) ? eventStore : undefined;
+    this.#attach = attach;
+    this.#report = report;
     this.#resumeWindowMs = resumeWindowMs;
     this.#retryMs = retryMs;
     this.#appendFailed = (error) => report(error, 'event store append');
@@ -57,16 +77,42 @@ export class HttpSessionRuntime implements SessionRuntime {
 
   /** The session's streams, made on first need. */
   of(session: LegacySession): SessionStreams {
-    let state = this.#states.get(session);
+    let state = this.#states.get(session.id!);
     if (state === undefined) {
       state = new SessionStreams();
-      this.#states.set(session, state);
+      this.#states.set(session.id!, state);
     }
     return state;
   }
 
   peek(session: LegacySession): SessionStreams | undefined {
-    return this.#states.get(session);
+    return this.#states.get(session.id!);
+  }
+
+  // ---- RelayHost: streams of other processes --------------------------------------------------
+
+  get store(): SharedEventStore {
+    return this.#shared!;
+  }
+
+  relays(session: LegacySession): Set<Relay> {
+    return (this.of(session).relays ??= new Set());
+  }
+
+  continueGetStream(session: LegacySession, streamId: string, sequence: number, sink: ResponseSink): void {
+    const state = this.of(session);
+    const stream = new SseStream(streamId, undefined, this.#eventStore, this.#retryMs, this.#appendFailed);
+    stream.continueFrom(sequence);
+    stream.attach(sink);
+    state.streams.set(streamId, stream);
+    state.standalone?.end();
+    state.standalone = stream;
+    session.outlet = stream;
+    this.#attach(session);
+  }
+
+  report(error: unknown, operation: string): void {
+    this.#report(error, operation);
   }
 
   /**
@@ -74,9 +120,11 @@ export class HttpSessionRuntime implements SessionRuntime {
    * event store, and primed with an event id from 2025-11-25 on, so a client that loses it
    * before any message can still resume (spec 2025-11-25, transports: resumability).
    */
-  openResumable(session: LegacySession, sink: ResponseSink): SseStream {
+  openResumable(session: LegacySession, sink: ResponseSink, requestId?: RequestId): SseStream {
     const stream = new SseStream(randomUUID(), sink, this.#eventStore, this.#retryMs, this.#appendFailed);
     if (this.#eventStore !== undefined) {
+      // Known to the other processes before its first event, so any of them can resume it.
+      if (this.#shared !== undefined) this.#own(() => this.#shared!.open(stream.id, session.id!, requestId), this.#appendFailed);
       this.of(session).streams.set(stream.id, stream);
       if (legacyAtLeast(session.protocolVersion, '2025-11-25')) stream.prime();
     }
@@ -95,6 +143,7 @@ export class HttpSessionRuntime implements SessionRuntime {
     state.standalone?.end();
     state.standalone = stream;
     session.outlet = stream;
+    this.#attach(session);
   }
 
   /** Replays a stream's events after Last-Event-ID, then goes on live on this connection. */
@@ -102,6 +151,8 @@ export class HttpSessionRuntime implements SessionRuntime {
     const state = this.of(session);
     const stream = state.streams.get(streamIdOf(lastEventId));
     if (stream === undefined) {
+      // Written by another process sharing the event store, perhaps.
+      if (this.#shared !== undefined) return resumeElsewhere(this, session, lastEventId, sink);
       writeRefusal(sink, UNKNOWN_EVENT_ID);
       return;
     }
@@ -119,15 +170,16 @@ export class HttpSessionRuntime implements SessionRuntime {
 
   /** Forgets a stream and its stored events: delivered whole, or no longer resumable. */
   forget(session: LegacySession, stream: SseStream): void {
-    if (this.#states.get(session)?.streams.delete(stream.id)) this.#dropEvents(stream.id);
+    if (this.#states.get(session.id!)?.streams.delete(stream.id)) this.#dropEvents(stream.id);
   }
 
   inUse(session: LegacySession): boolean {
-    if (session.outlet?.connected === true) return true;
-    const state = this.#states.get(session);
+    if (session.outlet?.connected === true || session.waiting) return true;
+    const state = this.#states.get(session.id!);
     if (state === undefined) return false;
     if (state.inflight.size > 0) return true;
     for (const stream of state.streams.values()) if (stream.connected) return true;
+    if (state.relays !== undefined) for (const relay of state.relays) if (!relay.sink.done) return true;
     return false;
   }
 
@@ -137,9 +189,15 @@ export class HttpSessionRuntime implements SessionRuntime {
    * transports: session management); its streams end.
    */
   closed(session: LegacySession): void {
-    const state = this.#states.get(session);
+    const state = this.#states.get(session.id!);
     if (state === undefined) return;
-    this.#states.delete(session);
+    this.#states.delete(session.id!);
+    if (state.relays !== undefined) {
+      for (const relay of state.relays) {
+        relay.stop();
+        relay.sink.end();
+      }
+    }
     for (const [id, exchange] of state.inflight) {
       exchange.cancel(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session closed'));
       exchange.finish(errorResponse(id, { code: ErrorCode.SessionNotFound, message: 'Session closed' }), 404);

@@ -6,7 +6,7 @@
 import { encodeMessage } from '../../protocol/encode.ts';
 import { ownRejection, reportError } from '../../protocol/error-report.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
-import { makeEventId, type EventStore } from '../../store/event-store.ts';
+import { isSharedEventStore, makeEventId, type EventStore } from '../../store/event-store.ts';
 import type { SessionOutlet } from '../../store/legacy-session.ts';
 import { keepAlive, release } from './keep-alive.ts';
 import type { ResponseSink } from './sink.ts';
@@ -40,6 +40,11 @@ export class SseStream implements SessionOutlet {
     this.#sequence = 0;
     this.endedAt = undefined;
     if (sink !== undefined) keepAlive(sink);
+  }
+
+  /** Goes on after `sequence`: a stream taken over from another process, whose events up to it are stored. */
+  continueFrom(sequence: number): void {
+    this.#sequence = sequence;
   }
 
   /** Whether a client that loses this stream can resume it (its events are stored). */
@@ -119,7 +124,12 @@ export class SseStream implements SessionOutlet {
 
   /** Ends the stream for good, letting go of its connection. */
   end(): void {
-    if (this.endedAt === undefined) this.endedAt = Date.now();
+    if (this.endedAt === undefined) {
+      this.endedAt = Date.now();
+      // Another process relaying this stream to its client ends it too.
+      const store = this.#store;
+      if (isSharedEventStore(store)) ownRejection(store.end(this.id), this.#onStoreError);
+    }
     const sink = this.#sink;
     if (sink === undefined) return;
     this.#sink = undefined;

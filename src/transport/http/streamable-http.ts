@@ -35,9 +35,11 @@ import { ErrorCode, type WireError } from '../../protocol/wire-errors.ts';
 import { clientKey } from '../../security/client-key.ts';
 import { Refusal, type EdgeDecision, type EdgeHook, type Principal } from '../../security/edge.ts';
 import { createOriginCheck, type OriginCheck } from '../../security/origin.ts';
+import type { Bus, BusMessage } from '../../store/bus.ts';
 import { MemoryEventStore, type EventStore } from '../../store/event-store.ts';
 import { LegacySession } from '../../store/legacy-session.ts';
-import { SessionStore, type SessionStoreOptions } from '../../store/session-store.ts';
+import { MemorySessionStore, type SessionStore, type SessionStoreOptions } from '../../store/session-store.ts';
+import { RETRY_AFTER_MS, StoreUnavailableError } from '../../store/unavailable.ts';
 import { DrainState, SHUTTING_DOWN, type Drainable } from '../drain.ts';
 import type { Exchange } from '../exchange.ts';
 import { answerOptions, corsHeaders } from './cors.ts';
@@ -67,11 +69,25 @@ export interface McpEndpoint {
   headerParams?(toolName: string): readonly HeaderParam[] | undefined;
   /** Receives errors the transport caught while serving a request (an edge hook that threw); must not throw. */
   reportError?(error: unknown, context: { method: string }): void;
+  /**
+   * A legacy session's messages that belong to no request now go out from this process (its
+   * GET stream opened here): it should receive list changes and resource updates.
+   */
+  attachSession?(session: LegacySession): void;
 }
 
 export interface StreamableHttpOptions {
-  /** Legacy sessions; `false` serves legacy clients statelessly (no Mcp-Session-Id). */
+  /**
+   * Legacy sessions: their bounds, and where they are kept (`store`, in memory by default);
+   * `false` serves legacy clients statelessly (no Mcp-Session-Id).
+   */
   sessions?: SessionStoreOptions | false;
+  /**
+   * The bus shared with the other processes serving this endpoint (give the server the same
+   * one): a client's answer to a server-to-client request, or its `notifications/cancelled`,
+   * that reaches this process for a request another one serves is passed on to it.
+   */
+  bus?: Bus;
   /** Where legacy SSE events are kept for Last-Event-ID resumption; `false` disables it. */
   eventStore?: EventStore | false;
   /**
@@ -108,6 +124,15 @@ function isModern(headers: Headers, message: unknown): boolean {
 /** A request that arrives during shutdown; the connection closes after the answer. */
 const DRAINING = new Refusal(503, SHUTTING_DOWN, { connection: 'close', 'retry-after': '1' });
 
+/** Sessions exist for the caller that opened them: another caller is told of none. */
+function ownedBy(session: LegacySession | undefined, principal: Principal | undefined): LegacySession | undefined {
+  return session !== undefined && session.owner === principal?.subject ? session : undefined;
+}
+
+function storeRefusal(error: StoreUnavailableError): Refusal {
+  return refusal(503, error.code, error.message, { 'retry-after': String(Math.ceil(RETRY_AFTER_MS / 1000)) });
+}
+
 function internalError(id: RequestId | undefined): JsonRpcResponse {
   return errorResponse(id, { code: ErrorCode.InternalError, message: 'Internal error' });
 }
@@ -128,6 +153,8 @@ export class StreamableHttp implements StreamOpener, Drainable {
   /** Requests of every era whose answer is still to come, for a graceful shutdown. */
   readonly #unanswered: Map<HttpExchange, RequestId>;
   readonly #drain: DrainState;
+  readonly #bus: Bus | undefined;
+  readonly #unsubscribe: (() => void) | undefined;
 
   constructor(endpoint: McpEndpoint, options: StreamableHttpOptions = {}) {
     this.#endpoint = endpoint;
@@ -135,8 +162,11 @@ export class StreamableHttp implements StreamOpener, Drainable {
     const resumeWindowMs = options.resumeWindowMs ?? 10 * 60_000;
     this.#eventStore = options.eventStore === false ? undefined : (options.eventStore ?? new MemoryEventStore({ ttlMs: resumeWindowMs }));
     // A remote event store may fail in the background: reported, it costs only resumability.
-    this.#runtime = new HttpSessionRuntime(this.#eventStore, resumeWindowMs, options.retryIntervalMs ?? 1000, (error, operation) => this.#report(error, operation));
-    this.sessions = options.sessions === false ? undefined : new SessionStore(options.sessions, this.#runtime);
+    this.#runtime = new HttpSessionRuntime(this.#eventStore, resumeWindowMs, options.retryIntervalMs ?? 1000, (error, operation) => this.#report(error, operation), (session) =>
+      endpoint.attachSession?.(session),
+    );
+    const sessions = options.sessions;
+    this.sessions = sessions === false ? undefined : sessions?.store !== undefined ? sessions.store(sessions, this.#runtime) : new MemorySessionStore(sessions, this.#runtime);
     this.inflight = new InflightLimits(options.inflight);
     this.edge = options.edge;
     this.#retryMs = options.retryIntervalMs ?? 1000;
@@ -145,6 +175,8 @@ export class StreamableHttp implements StreamOpener, Drainable {
     this.#tooLarge = tooLarge(this.maxBodyBytes);
     this.#unanswered = new Map();
     this.#drain = new DrainState();
+    this.#bus = options.bus;
+    this.#unsubscribe = options.bus?.subscribe((message) => this.#heard(message));
   }
 
   // ---- the front door: everything before the body --------------------------------------------
@@ -359,7 +391,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
       this.#run(request, new HttpExchange(this, sink, session, principal, NO_HEADERS), false, undefined, session);
       return;
     }
-    const noRoom = store.makeRoom(client);
+    const noRoom = store.makeRoom?.(client);
     if (noRoom !== undefined) {
       this.refuse(sink, NO_SESSION_ROOM[noRoom], request.id);
       return;
@@ -367,16 +399,26 @@ export class StreamableHttp implements StreamOpener, Drainable {
     const session = store.create(client, principal?.subject);
     const exchange = new HttpExchange(this, sink, session, principal, { 'mcp-session-id': session.id! });
     const out = this.#endpoint.dispatch(request, exchange);
-    const settle = (response: JsonRpcResponse | undefined) => {
-      // Room is made again: other handshakes may have finished meanwhile.
-      if (response !== undefined && 'result' in response && store.makeRoom(client) === undefined) {
-        store.add(session);
-      } else {
+    /** A handshake that failed, or could not be kept, names no session. */
+    const answer = (response: JsonRpcResponse | undefined, kept: boolean) => {
+      if (!kept) {
         session.close();
-        // A failed handshake names no session.
         exchange.headers = NO_HEADERS;
       }
       this.#finish(request, exchange, response, false);
+    };
+    const settle = (response: JsonRpcResponse | undefined) => {
+      if (response === undefined || !('result' in response)) return answer(response, false);
+      const added = store.add(session);
+      if (!(added instanceof Promise)) return answer(response, added === undefined);
+      added.then(
+        (noRoom) => answer(response, noRoom === undefined),
+        (error: unknown) => {
+          session.close();
+          exchange.headers = NO_HEADERS;
+          this.#storeFailed(error, request, exchange);
+        },
+      );
     };
     if (!(out instanceof Promise)) settle(out);
     else {
@@ -387,14 +429,76 @@ export class StreamableHttp implements StreamOpener, Drainable {
     }
   }
 
-  /** The session `sessionId` names, if it exists and belongs to this caller. */
-  #session(sessionId: string, principal: Principal | undefined): LegacySession | undefined {
-    const session = this.sessions!.get(sessionId);
-    return session !== undefined && session.owner === principal?.subject ? session : undefined;
+  /**
+   * The session `sessionId` names, if it exists and belongs to this caller. At once from the
+   * in-memory store; a shared store answers later.
+   */
+  #session(sessionId: string, principal: Principal | undefined): LegacySession | undefined | Promise<LegacySession | undefined> {
+    const found = this.sessions!.get(sessionId);
+    if (found instanceof Promise) return found.then((session) => ownedBy(session, principal));
+    return ownedBy(found, principal);
+  }
+
+  /**
+   * Runs `serve` with the session `sessionId` names (or undefined): at once when the store
+   * answers at once. A store that fails answers this request, and only it.
+   */
+  #withSession(
+    sessionId: string,
+    principal: Principal | undefined,
+    sink: ResponseSink,
+    message: unknown,
+    serve: (session: LegacySession | undefined) => void,
+  ): void {
+    const found = this.#session(sessionId, principal);
+    if (!(found instanceof Promise)) return serve(found);
+    found.then(
+      (session) => {
+        try {
+          serve(session);
+        } catch (error) {
+          this.#failed(error, message, sink);
+        }
+      },
+      (error: unknown) => this.#storeUnavailable(error, message, sink),
+    );
+  }
+
+  /**
+   * A shared store could not be reached: 503 with Retry-After and a JSON-RPC error that says
+   * which store (the documented `closed` policy). Any other failure is an internal error.
+   */
+  #storeUnavailable(error: unknown, message: unknown, sink: ResponseSink): void {
+    if (!(error instanceof StoreUnavailableError)) return this.#failed(error, message, sink);
+    if (!sink.done) this.refuse(sink, storeRefusal(error), salvageId(message));
+  }
+
+  /** The same for a request whose exchange is under way: its stream, if it opened one, carries the error. */
+  #storeFailed(error: unknown, request: JsonRpcRequest, exchange: HttpExchange): void {
+    if (!(error instanceof StoreUnavailableError)) {
+      this.#report(error, request.method);
+      return this.#finish(request, exchange, internalError(request.id), false);
+    }
+    if (exchange.stream === undefined && !exchange.sink.done) {
+      exchange.finished = true;
+      return this.refuse(exchange.sink, storeRefusal(error), request.id);
+    }
+    this.#finish(request, exchange, errorResponse(request.id, error.toWire()), false);
   }
 
   #postToSession(sessionId: string, headers: Headers, message: unknown, kind: number, sink: ResponseSink, principal: Principal | undefined): void {
-    const session = this.#session(sessionId, principal);
+    this.#withSession(sessionId, principal, sink, message, (session) => this.#postInSession(session, sessionId, headers, message, kind, sink, principal));
+  }
+
+  #postInSession(
+    session: LegacySession | undefined,
+    sessionId: string,
+    headers: Headers,
+    message: unknown,
+    kind: number,
+    sink: ResponseSink,
+    principal: Principal | undefined,
+  ): void {
     if (session === undefined) {
       this.refuse(sink, SESSION_NOT_FOUND, salvageId(message));
       return;
@@ -417,28 +521,62 @@ export class StreamableHttp implements StreamOpener, Drainable {
         return;
       }
       const exchange = new HttpExchange(this, sink, session, principal, sessionHeaders);
+      exchange.requestId = request.id;
       this.#run(request, exchange, false, this.#runtime.of(session).inflight);
       return;
     }
-    if (kind === MessageKind.Notification) this.#legacyNotification(session, message as JsonRpcNotification, sink, principal);
-    else session.settle(message as JsonRpcResponse);
+    if (kind === MessageKind.Notification) {
+      this.#legacyNotification(session, message as JsonRpcNotification, sink, principal);
+      // A change to the record (`initialized`) is written before the client hears it is taken.
+      const saving = session.saving;
+      if (saving !== undefined) {
+        saving.then(
+          () => sink.send(202, sessionHeaders, ''),
+          (error: unknown) => this.#storeUnavailable(error, message, sink),
+        );
+        return;
+      }
+    } else if (!session.settle(message as JsonRpcResponse)) {
+      // No request of this process waits for it: another process serving the session may.
+      this.#bus?.publish({ type: 'answer', sessionId, response: message as JsonRpcResponse });
+    }
     sink.send(202, sessionHeaders, '');
   }
 
   #legacyNotification(session: LegacySession, notification: JsonRpcNotification, sink: ResponseSink, principal: Principal | undefined): void {
     if (notification.method === Notification.Cancelled) {
       const requestId = notification.params?.requestId as RequestId | undefined;
-      const inflight = this.#runtime.peek(session)?.inflight;
-      const exchange = requestId === undefined ? undefined : inflight?.get(requestId);
-      if (exchange !== undefined) {
-        inflight!.delete(requestId!);
-        exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, stringOr(notification.params?.reason, 'Cancelled by client')));
-        // No response is due (spec: cancellation), but the request's POST ends now, properly.
-        exchange.finish(undefined, 200);
-      }
+      if (requestId === undefined) return;
+      const reason = stringOr(notification.params?.reason, 'Cancelled by client');
+      // The request may be served by another process sharing the session.
+      if (!this.#cancel(session, requestId, reason)) this.#bus?.publish({ type: 'cancel', sessionId: session.id!, requestId, reason });
       return;
     }
     this.#endpoint.handleNotification(notification, new HttpExchange(this, sink, session, principal, NO_HEADERS));
+  }
+
+  /** Cancels a legacy request in flight in this process. False when none has that id here. */
+  #cancel(session: LegacySession, requestId: RequestId, reason: string): boolean {
+    const inflight = this.#runtime.peek(session)?.inflight;
+    const exchange = inflight?.get(requestId);
+    if (exchange === undefined) return false;
+    inflight!.delete(requestId);
+    exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, reason));
+    // No response is due (spec: cancellation), but the request's POST ends now, properly.
+    exchange.finish(undefined, 200);
+    return true;
+  }
+
+  /** Steering from another process serving the same sessions. What the bus carries is checked. */
+  #heard(message: BusMessage): void {
+    if (message.type !== 'answer' && message.type !== 'cancel') return;
+    const session = typeof message.sessionId === 'string' ? this.sessions?.peek(message.sessionId) : undefined;
+    if (session === undefined) return;
+    if (message.type === 'answer') {
+      if (classify(message.response) === MessageKind.Result || classify(message.response) === MessageKind.Error) session.settle(message.response);
+    } else if (typeof message.requestId === 'string' || typeof message.requestId === 'number') {
+      this.#cancel(session, message.requestId, stringOr(message.reason, 'Cancelled by client'));
+    }
   }
 
   /** Legacy traffic with sessions disabled (or a client that skipped them): one-off session. */
@@ -464,7 +602,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
     exchange.sink.open(exchange.headers === NO_HEADERS ? SSE_HEADERS : { ...SSE_HEADERS, ...exchange.headers });
     const session = exchange.session;
     // Legacy session streams are resumable (with an event store); modern and one-off ones are not.
-    if (session?.id !== undefined) return this.#runtime.openResumable(session, exchange.sink);
+    if (session?.id !== undefined) return this.#runtime.openResumable(session, exchange.sink, exchange.requestId);
     return new SseStream(randomUUID(), exchange.sink, undefined, this.#retryMs);
   }
 
@@ -481,7 +619,10 @@ export class StreamableHttp implements StreamOpener, Drainable {
     // Modern clients have no GET stream (spec 2026-07-28: respond 405).
     if (this.sessions === undefined) return this.refuse(sink, NO_SESSIONS);
     if (sessionId === undefined) return this.refuse(sink, SESSION_REQUIRED);
-    const session = this.#session(sessionId, principal);
+    this.#withSession(sessionId, principal, sink, undefined, (session) => this.#getInSession(session, headers, sink));
+  }
+
+  #getInSession(session: LegacySession | undefined, headers: Headers, sink: ResponseSink): void {
     if (session === undefined) return this.refuse(sink, SESSION_NOT_FOUND);
     const lastEventId = header(headers, 'last-event-id');
     // The event store may be remote: a failure answers this GET, and only it.
@@ -495,8 +636,14 @@ export class StreamableHttp implements StreamOpener, Drainable {
     const sessionId = header(headers, 'mcp-session-id');
     if (this.sessions === undefined) return this.refuse(sink, NO_SESSIONS);
     if (sessionId === undefined) return this.refuse(sink, SESSION_REQUIRED);
-    if (this.#session(sessionId, principal) === undefined || !this.sessions.delete(sessionId)) return this.refuse(sink, SESSION_NOT_FOUND);
-    sink.send(200, { 'mcp-session-id': sessionId }, '');
+    const store = this.sessions;
+    this.#withSession(sessionId, principal, sink, undefined, (session) => {
+      if (session === undefined) return this.refuse(sink, SESSION_NOT_FOUND);
+      const deleted = store.delete(sessionId);
+      const answer = (found: boolean) => (found ? sink.send(200, { 'mcp-session-id': sessionId }, '') : this.refuse(sink, SESSION_NOT_FOUND));
+      if (!(deleted instanceof Promise)) return answer(deleted);
+      deleted.then(answer, (error: unknown) => this.#storeUnavailable(error, undefined, sink));
+    });
   }
 
   /** Legacy streams kept open or resumable (for tests and metrics). */
@@ -535,8 +682,12 @@ export class StreamableHttp implements StreamOpener, Drainable {
     this.refuse(sink, DRAINING, id);
   }
 
-  /** Ends every session and stream (server shutdown). */
+  /**
+   * Ends every session and stream this process holds (server shutdown). A shared store keeps
+   * the sessions themselves: the other processes go on serving them.
+   */
   close(): void {
+    this.#unsubscribe?.();
     this.sessions?.clear();
   }
 }
