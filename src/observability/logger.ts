@@ -29,6 +29,12 @@ export interface LogFields {
 /** The fields of the request being served, read by the logger on every line. */
 export const logContext = new AsyncLocalStorage<{ fields(): LogFields }>();
 
+/**
+ * Lines are handed to the destination in batches of about this many characters, or
+ * {@link BATCH_MS} after the first one waiting, whichever comes first.
+ */
+const BATCH_CHARS = 8 * 1024;
+const BATCH_MS = 25;
 /** Lines waiting for a slow stderr are dropped past this many bytes, rather than held without bound. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
@@ -61,9 +67,9 @@ export function createLogger(options: LoggingOptions = {}): Logger {
     const prettyStream = load('pino-pretty') as typeof import('pino-pretty').build;
     stream = prettyStream({ destination, sync: true, colorize: isTerminal(destination) });
   } else if (typeof destination === 'number') {
-    // Asynchronous writes: under load, lines queue while one write is in flight and leave
-    // together, instead of one write per line. flushLogs() before exiting.
-    stream = pino.destination({ dest: destination, sync: false, maxLength: MAX_BUFFERED_BYTES });
+    // Asynchronous writes (a slow reader never blocks the server), in batches; what is held
+    // is written when the process exits (see LineBatcher), and by flushLogs().
+    stream = new LineBatcher(pino.destination({ dest: destination, sync: false, maxLength: MAX_BUFFERED_BYTES }));
   } else {
     stream = destination;
   }
@@ -82,6 +88,90 @@ const ownFormat = new WeakMap<Logger, (line: string) => void>();
 /** Writes a complete JSON line (newline included) to the logger's destination, if it is one of ours. */
 export function lineWriter(logger: Logger): ((line: string) => void) | undefined {
   return ownFormat.get(logger);
+}
+
+/** What of pino's SonicBoom destination the batcher uses. */
+interface SonicBoomLike {
+  write(text: string): boolean;
+  flush(callback: (error?: Error) => void): void;
+  flushSync(): void;
+}
+
+/** Batchers holding lines, written out when the process exits (weakly held: a logger may be dropped). */
+const holding = new Set<WeakRef<LineBatcher>>();
+let exitHooked = false;
+
+function flushAtExit(): void {
+  for (const ref of holding) {
+    try {
+      ref.deref()?.flushSync();
+    } catch {
+      // Nothing can be done about a destination that is gone; the process is exiting.
+    }
+  }
+}
+
+/**
+ * Gathers whole lines and hands them to the destination 8 KiB at a time, or 25 ms after the
+ * first one waiting: every write to a file descriptor costs the event loop several
+ * microseconds, and SonicBoom measures its whole pending buffer at each (see
+ * docs/ARCHITECTURE.md for what it saves). Lines stay whole and in order; the process's `exit` event
+ * (process.exit(), the end of the event loop, an uncaught exception) writes what is held, as
+ * pino's own exit handler does for SonicBoom's buffer.
+ */
+class LineBatcher {
+  readonly #destination: SonicBoomLike;
+  #parts: string[];
+  #size: number;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #pass: () => void;
+
+  constructor(destination: SonicBoomLike) {
+    this.#destination = destination;
+    this.#parts = [];
+    this.#size = 0;
+    this.#timer = undefined;
+    this.#pass = () => this.#passOn();
+    for (const ref of holding) if (ref.deref() === undefined) holding.delete(ref);
+    holding.add(new WeakRef(this));
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', flushAtExit);
+    }
+  }
+
+  write(line: string): boolean {
+    this.#parts.push(line);
+    this.#size += line.length;
+    if (this.#size >= BATCH_CHARS) this.#passOn();
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#pass, BATCH_MS);
+      // Held lines never keep the process alive: the exit event writes them.
+      this.#timer.unref();
+    }
+    return true;
+  }
+
+  /** pino's logger.flush(callback): what is held, then the destination's own buffer. */
+  flush(callback: (error?: Error) => void): void {
+    this.#passOn();
+    this.#destination.flush(callback);
+  }
+
+  flushSync(): void {
+    this.#passOn();
+    this.#destination.flushSync();
+  }
+
+  #passOn(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const parts = this.#parts;
+    if (parts.length === 0) return;
+    this.#parts = [];
+    this.#size = 0;
+    this.#destination.write(parts.length === 1 ? parts[0] : parts.join(''));
+  }
 }
 
 function isTerminal(destination: number | NodeJS.WritableStream): boolean {

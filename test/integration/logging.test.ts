@@ -4,6 +4,8 @@
  * while a request is served carries them, notices included.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -12,7 +14,7 @@ import { logRequests } from '../../src/observability/request-log.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { serveHttp } from '../../src/transport/http/node.ts';
 import { MODERN_META, callTool, openSession, post } from '../helpers/http.ts';
-import { startDemoHttp } from '../helpers/processes.ts';
+import { ROOT, startDemoHttp } from '../helpers/processes.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -142,5 +144,53 @@ describe('structured logs', () => {
     }
     assert.equal(mine[0].id, 'a"b\\c\u2028');
     assert.equal(mine[1].code, -32602);
+  });
+});
+
+/** Runs test/fixtures/log-lines.ts; resolves with its stderr once `until` holds or it exits. */
+function logLines(count: number, how: 'exit' | 'throw' | 'stay', until?: (stderr: string) => boolean): Promise<{ stderr: string; code: number | null }> {
+  const child = spawn(process.execPath, [join(ROOT, 'test/fixtures/log-lines.ts'), String(count), how], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  return new Promise((resolve) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (until?.(stderr)) child.stdin.end();
+    });
+    child.once('close', (code) => resolve({ stderr, code }));
+  });
+}
+
+/** The JSON lines a log-lines run wrote, checked whole, in order, in pino's format. */
+function checkLines(stderr: string, count: number): void {
+  const lines = stderr.split('\n').filter((line) => line.startsWith('{'));
+  assert.equal(lines.length, count, 'every line, none lost');
+  lines.forEach((text, n) => {
+    const line = JSON.parse(text);
+    assert.deepEqual(Object.keys(line), ['level', 'time', 'pid', 'n', 'pad', 'msg']);
+    assert.deepEqual([line.level, line.n, line.pad, line.msg], [30, n, 'x'.repeat(n % 300), 'line']);
+  });
+}
+
+describe('log lines on a file descriptor (written in batches)', () => {
+  const COUNT = 3000; // about 500 KB: many batches
+
+  it('are all written, whole and in order, when the process exits at once with lines held', async () => {
+    const { stderr, code } = await logLines(COUNT, 'exit');
+    assert.equal(code, 0);
+    checkLines(stderr, COUNT);
+  });
+
+  it('are all written when an uncaught exception ends the process', async () => {
+    const { stderr, code } = await logLines(COUNT, 'throw');
+    assert.equal(code, 1);
+    assert.match(stderr, /fatal after logging/);
+    checkLines(stderr, COUNT);
+  });
+
+  it('leave by their timer while the process runs: a few held lines are not kept waiting for more', async () => {
+    const { stderr, code } = await logLines(3, 'stay', (text) => text.split('\n').filter((line) => line.startsWith('{')).length === 3);
+    assert.equal(code, 0);
+    checkLines(stderr, 3);
   });
 });
