@@ -107,6 +107,12 @@ function pythonClients(): void {
   );
 }
 
+/** FastMCP's proxy (peers/fastmcp-proxy) and ContextForge (peers/contextforge), for the gateway workload. */
+function gatewayPeers(): void {
+  pythonVenv('.venv-proxy', join(BENCH_DIR, 'peers', 'fastmcp-proxy', 'requirements.txt'));
+  pythonVenv('.venv-contextforge', join(BENCH_DIR, 'peers', 'contextforge', 'requirements.txt'));
+}
+
 /** mcp-core is measured as shipped, so the binary is built from the current sources each run. */
 function mcpCore(): void {
   log('building mcp-core (npm run build, npm run build:python)');
@@ -145,3 +151,4 @@ await nodePeers();
 rustPeer();
 pythonPeer();
 pythonClients();
+gatewayPeers();

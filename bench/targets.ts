@@ -4,8 +4,10 @@
  * listed so it is reported as failed rather than dropped. Commands are pinned to the server's
  * core by the runners (lib/cores.ts), not here.
  */
-import { SERVER_CORES_AVAILABLE } from './lib/cores.ts';
-import { MCP_CORE_CLI, missing, NODE, peerScript, builtPeer, PYTHON, PYTHON_CLIENTS_VENV, RMCP_ECHO } from './lib/paths.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GENERATOR_CORE, SERVER_CORES_AVAILABLE } from './lib/cores.ts';
+import { CONTEXTFORGE_VENV, MCP_CORE_CLI, missing, NODE, peerScript, builtPeer, PROXY_VENV, PYTHON, PYTHON_CLIENTS_VENV, RMCP_ECHO } from './lib/paths.ts';
 import type { Command } from './lib/process.ts';
 import type { Era } from './lib/protocol.ts';
 
@@ -16,6 +18,11 @@ export const PEER_LABELS = {
   'mcp-core-workers': 'mcp-core, workers',
   'mcp-core-gateway-stdio': 'mcp-core gateway, stdio upstream',
   'mcp-core-gateway-http': 'mcp-core gateway, HTTP upstream',
+  'mcp-core-gateway-stdio-apart': 'mcp-core gateway, stdio upstream on the generator core',
+  'mcp-core-gateway-http-apart': 'mcp-core gateway, HTTP upstream on the generator core',
+  'mcp-core-gateway-sdk-v1': 'mcp-core gateway, TS SDK v1 stdio upstream',
+  'fastmcp-proxy': 'FastMCP proxy, stdio upstream',
+  contextforge: 'ContextForge, HTTP upstream',
   'mcp-core-logs-metrics': 'mcp-core, JSON logs at info + metrics',
   'mcp-core-tracing': 'mcp-core, tracing',
   'mcp-core-logs-metrics-limits': 'mcp-core, JSON logs at info + metrics + rate limits',
@@ -53,6 +60,13 @@ export interface StdioTarget extends Target {
 
 export interface HttpTarget extends Target {
   command: (port: number) => Command;
+  /**
+   * Text in the command line of the one process whose own CPU per call the row reports (a
+   * gateway, not the upstream it runs); the whole server's tree when undefined.
+   */
+  focus?: string;
+  /** How long the server may take to listen (20 s unless set). */
+  startTimeoutMs?: number;
 }
 
 const PYTHON_MISSING = missing(PYTHON, 'bench/.venv was not created: python3 with venv is needed');
@@ -184,19 +198,78 @@ export function httpTools(count: number): HttpTarget[] {
   ];
 }
 
+const PROXY_MISSING = missing(PROXY_VENV, 'bench/.venv-proxy was not created: python3 with venv is needed');
+/** mcp-core's gateway (the shipped binary) in front of one upstream, started by peers/mcp-core/gateway.ts. */
+const gateway = (port: number, ...args: string[]): Command => node(builtPeer('mcp-core', 'gateway.ts'), '--port', String(port), '--cli', MCP_CORE_CLI, ...args);
+/** The marker of the gateway process in a gateway row's tree: its own CPU is reported per call. */
+const GATEWAY_PROCESS = '--config';
+const CONTEXTFORGE_MISSING = missing(CONTEXTFORGE_VENV, 'bench/.venv-contextforge was not created: python3 with venv is needed');
+
 /**
- * The gateway overhead: mcp-core's demo server served directly, and behind mcp-core's gateway
- * with the same server as its upstream over stdio and over HTTP. A row's cores run everything
- * it starts: a gateway row's core runs the gateway and its upstream.
+ * Where ContextForge's wrapper (peers/contextforge/gateway.py) writes the token to call the
+ * gateway on `port` with, once it has registered its upstream.
+ */
+export const contextForgeTokenFile = (port: number): string => join(tmpdir(), `mcp-core-bench-contextforge-${port}.token`);
+
+/**
+ * Echo through a gateway and directly: mcp-core's demo server served directly, and behind
+ * mcp-core's gateway, FastMCP's proxy and ContextForge as their upstream. A gateway row's server
+ * core runs the gateway and its upstream together, unless the upstream is put on the generator's
+ * core ("apart"), which then also runs wrk: on 2 cores neither is a direct row's setting (that
+ * needs a third core).
  */
 export const HTTP_GATEWAY: HttpTarget[] = [
   { key: 'mcp-core', era: 'modern', mode: 'CLI serve --http --demo, direct', command: (port) => mcpCore('--http', `127.0.0.1:${port}`, '--demo') },
-  ...(['stdio', 'http'] as const).map((upstream) => ({
-    key: `mcp-core-gateway-${upstream}` as const,
-    era: 'modern' as const,
-    mode: `CLI serve --http --config (gateway), upstream serve ${upstream === 'stdio' ? '--stdio' : '--http'} --demo on the same core`,
-    command: (port: number) => node(builtPeer('mcp-core', 'gateway.ts'), '--port', String(port), '--upstream', upstream, '--cli', MCP_CORE_CLI),
-  })),
+  ...(['stdio', 'http'] as const).flatMap((upstream) => [
+    {
+      key: `mcp-core-gateway-${upstream}` as const,
+      era: 'modern' as const,
+      mode: `CLI serve --http --config (gateway), upstream serve ${upstream === 'stdio' ? '--stdio' : '--http'} --demo on the same core`,
+      focus: GATEWAY_PROCESS,
+      command: (port: number) => gateway(port, '--upstream', upstream),
+    },
+    {
+      key: `mcp-core-gateway-${upstream}-apart` as const,
+      era: 'modern' as const,
+      mode: `the same, its upstream on the generator's core (with wrk)`,
+      focus: GATEWAY_PROCESS,
+      command: (port: number) => gateway(port, '--upstream', upstream, '--upstream-core', String(GENERATOR_CORE)),
+    },
+  ]),
+  {
+    key: 'sdk-v1-stateless-json',
+    era: 'legacy',
+    mode: 'SDK v1 served directly: new server+transport per request, enableJsonResponse (legacy era: no 2026 support)',
+    command: (port) => node(builtPeer('sdk-v1', 'http-stateless.ts'), '--port', String(port), '--json'),
+  },
+  {
+    key: 'mcp-core-gateway-sdk-v1',
+    era: 'modern',
+    mode: 'CLI serve --http --config (gateway), upstream the SDK v1 stdio server on the same core',
+    focus: GATEWAY_PROCESS,
+    command: (port) => gateway(port, '--upstream', 'stdio', '--upstream-script', builtPeer('sdk-v1', 'stdio.ts')),
+  },
+  {
+    key: 'fastmcp-proxy',
+    era: 'modern',
+    mode: 'create_proxy over a connected Client (one upstream session), stateless_http + json_response on uvicorn (uvloop, httptools); upstream serve --stdio --demo on the same core',
+    focus: 'proxy.py',
+    unavailable: PROXY_MISSING,
+    command: (port) => ({ command: PROXY_VENV, args: [peerScript('fastmcp-proxy', 'proxy.py'), '--port', String(port), '--', NODE, MCP_CORE_CLI, 'serve', '--stdio', '--demo'] }),
+  },
+  {
+    key: 'contextforge',
+    era: 'legacy',
+    mode: 'mcpgateway (one uvicorn process, embedded SQLite, rate limiting off), /mcp/ stateless with a JWT; upstream serve --http --demo registered as a gateway, on the same core',
+    focus: 'bin/mcpgateway',
+    // Its first start runs its database migrations.
+    startTimeoutMs: 120_000,
+    unavailable: CONTEXTFORGE_MISSING,
+    command: (port) => ({
+      command: CONTEXTFORGE_VENV,
+      args: [peerScript('contextforge', 'gateway.py'), '--port', String(port), '--token-file', contextForgeTokenFile(port), '--', NODE, MCP_CORE_CLI, 'serve', '--http', '127.0.0.1:0', '--demo'],
+    }),
+  },
 ];
 
 /** A Python client driving the stdio echo server itself (peers/python-clients/client.py). */

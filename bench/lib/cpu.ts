@@ -52,9 +52,43 @@ function treeTicks(root: number): number {
   return sum;
 }
 
+/** utime + stime of one process alone (not its children), in ticks. */
+function processTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * The first process in `root`'s tree (itself included) whose command line holds `marker`:
+ * the one whose own CPU a row reports (a gateway, not the upstream it started).
+ */
+export function findInTree(root: number, marker: string): number | undefined {
+  const parents = new Map<number, number>();
+  const matching: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').includes(marker)) matching.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  for (const pid of matching.sort((a, b) => a - b)) {
+    for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) {
+      if (at === root) return pid;
+    }
+  }
+  return undefined;
+}
+
 export interface CpuShares {
   /** The server's process tree. */
   server: number;
+  /** The row's focus process alone (see {@link findInTree}); NaN when the row has none. */
+  focus: number;
   /** The load generator: this process (the stdio driver) and wrk. */
   generator: number;
   /** Everything else busy on the machine meanwhile (other users' work, the kernel's). */
@@ -62,18 +96,20 @@ export interface CpuShares {
 }
 
 /** Starts a reading; call the returned function at the end of the interval. */
-export function cpuMeter(serverPid: number | undefined): () => CpuShares {
+export function cpuMeter(serverPid: number | undefined, focusPid?: number): () => CpuShares {
   const started = performance.now();
   const machine = safe(machineTicks, NaN);
   const generator = safe(generatorTicks, NaN);
   const server = serverPid === undefined ? NaN : safe(() => treeTicks(serverPid), NaN);
+  const focus = focusPid === undefined ? NaN : safe(() => processTicks(focusPid), NaN);
   return () => {
     const seconds = (performance.now() - started) / 1000;
     const share = (ticks: number) => ticks / TICKS_PER_SECOND / seconds;
     const serverShare = share((serverPid === undefined ? NaN : safe(() => treeTicks(serverPid), NaN)) - server);
     const generatorShare = share(safe(generatorTicks, NaN) - generator);
     const machineShare = share(safe(machineTicks, NaN) - machine);
-    return { server: serverShare, generator: generatorShare, others: Math.max(0, machineShare - serverShare - generatorShare) };
+    const focusShare = share((focusPid === undefined ? NaN : safe(() => processTicks(focusPid), NaN)) - focus);
+    return { server: serverShare, focus: focusShare, generator: generatorShare, others: Math.max(0, machineShare - serverShare - generatorShare) };
   };
 }
 

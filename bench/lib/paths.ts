@@ -10,6 +10,10 @@ export const NODE = process.execPath;
 export const PYTHON = join(BENCH_DIR, '.venv', 'bin', 'python');
 /** The Python clients' venv: mcp, fastmcp and mcp_core (peers/python-clients). */
 export const PYTHON_CLIENTS_VENV = join(BENCH_DIR, '.venv-clients', 'bin', 'python');
+/** FastMCP's proxy: fastmcp, uvicorn, uvloop and httptools (peers/fastmcp-proxy). */
+export const PROXY_VENV = join(BENCH_DIR, '.venv-proxy', 'bin', 'python');
+/** ContextForge: mcp-contextforge-gateway and what it needs (peers/contextforge). */
+export const CONTEXTFORGE_VENV = join(BENCH_DIR, '.venv-contextforge', 'bin', 'python');
 export const RMCP_ECHO = join(BENCH_DIR, 'peers', 'rmcp-echo', 'target', 'release', 'rmcp-echo');
 /** mcp-core as it ships: the bundled binary that `npm run build` writes (setup runs it). */
 export const MCP_CORE_CLI = join(ROOT_DIR, 'dist', 'bin', 'mcp-core.js');

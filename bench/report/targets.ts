@@ -59,7 +59,21 @@ export function evaluateTargets(workloads: readonly WorkloadResult[]): TargetOut
     versus(find, 'python-clients-64', 'python-sdk-client', 5, 'Python execute_tool (stdio), 64 in flight: >= 5x the official Python SDK client'),
     versus(find, 'python-clients-1', 'python-sdk-client', 1.5, 'Python execute_tool (stdio), 1 in flight: >= 1.5x the official Python SDK client'),
     versus(find, 'python-tool-64', 'python', 3, 'A Python tool over HTTP (modern echo), 64 in flight: >= 3x the official Python SDK'),
+    ...(['stdio', 'http'] as const).flatMap((upstream) => [
+      versus(find, 'gateway-64', 'mcp-core', 0.85, `gateway, ${upstream} upstream, 64 in flight: >= 85% of direct throughput`, `mcp-core-gateway-${upstream}`),
+      addedLatency(find, `mcp-core-gateway-${upstream}`, `gateway, ${upstream} upstream, 1 in flight: adds < 0.2 ms to p50`),
+    ]),
   ];
+}
+
+/** What a gateway adds to the median latency of a call at 1 in flight, against the server served directly. */
+function addedLatency(find: Find, gateway: PeerKey, target: string): TargetOutcome {
+  const workload = find('gateway-1');
+  const through = rowOf(workload, gateway);
+  const direct = rowOf(workload, 'mcp-core');
+  if (through?.value === undefined || direct?.value === undefined) return { target, measured: 'gateway or direct row has no numbers', pass: undefined };
+  const added = through.metrics.p50 - direct.metrics.p50;
+  return { target, measured: `${fmtMs(through.metrics.p50)} ms vs ${fmtMs(direct.metrics.p50)} ms direct: +${fmtMs(added)} ms`, pass: added < 0.2 };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { ID_SLOT, wrkLoad, type WrkLoad } from '../drivers/wrk.ts';
 import { checkReply, parseHttpBody } from '../lib/check.ts';
 import { onServerCores } from '../lib/cores.ts';
+import { findInTree } from '../lib/cpu.ts';
 import { freePort, HOST, waitForPort } from '../lib/net.ts';
 import { startProcess, type Command } from '../lib/process.ts';
 import type { HttpTarget } from '../targets.ts';
@@ -33,14 +34,17 @@ async function openHttp(target: HttpTarget, settings: Settings, options: HttpRow
   const server = startProcess(command);
   const withStderr = (message: string) => `${message}${server.stderrTail() ? `; server stderr: ${server.stderrTail().slice(-300)}` : ''}`;
   try {
-    await waitForPort(port, 20_000, server.exited);
+    await waitForPort(port, target.startTimeoutMs ?? 20_000, server.exited);
     const url = `http://${HOST}:${port}/mcp`;
     const prepared = await options.prepare(url);
     const load: WrkLoad = { ...prepared, url, connections: options.connections, seconds: settings.httpS };
     await checkOnce(load);
     const run = async (seconds: number): Promise<Trial> => loadTrial(await wrkLoad({ ...load, seconds }), withStderr);
+    const focusPid = target.focus === undefined ? undefined : findInTree(server.pid, target.focus);
+    if (target.focus !== undefined && focusPid === undefined) throw new Error(`no process with "${target.focus}" in its command line among the server's`);
     return {
       pid: server.pid,
+      focusPid,
       warmup: () => run(settings.httpWarmupS),
       trial: () => run(settings.httpS),
       close: () => server.stop(),

@@ -30,6 +30,11 @@ export interface Trial {
 export interface Subject {
   /** The server's pid, for its CPU use; undefined when each run starts its own server. */
   readonly pid?: number;
+  /**
+   * The one process of the server's tree whose own CPU per call the row reports (a gateway
+   * without the upstream it runs); the whole tree when undefined.
+   */
+  readonly focusPid?: number;
   warmup?(): Promise<Trial | undefined>;
   trial(): Promise<Trial>;
   close(): Promise<void>;
@@ -74,7 +79,7 @@ export async function measureRows(workload: string, specs: readonly RowSpec[], r
       process.stderr.write(`  [${workload}] run ${round + 1} of ${runs}\n`);
       for (const state of states) {
         if (state.failure !== undefined || state.subject === undefined) continue;
-        const meter = cpuMeter(state.subject.pid);
+        const meter = cpuMeter(state.subject.pid, state.subject.focusPid);
         let trial: Trial;
         try {
           trial = await state.subject.trial();
@@ -85,6 +90,9 @@ export async function measureRows(workload: string, specs: readonly RowSpec[], r
         if (state.subject.pid !== undefined) {
           // Throughput per core-second the server used: steadier than the raw rate when other work takes its core.
           Object.assign(trial.metrics, { serverCpu: cpu.server, generatorCpu: cpu.generator, othersCpu: cpu.others, perServerCore: trial.value / cpu.server });
+          // CPU per call of the focus process (or of the whole server), in microseconds.
+          const own = state.subject.focusPid === undefined ? cpu.server : cpu.focus;
+          trial.metrics.cpuUsPerCall = (own / trial.value) * 1e6;
         }
         state.trials.push(trial);
         if (trial.failure !== undefined) {
