@@ -4,8 +4,8 @@
  * server): the client is refused (401), finds the authorization server through the protected
  * resource metadata the challenge names, registers, signs in through the loopback redirect,
  * calls a tool, refreshes its token when it expires, and steps up when a tool needs a scope
- * its token lacks (403 insufficient_scope); in both eras. And the gateway reaching the same
- * server as an upstream with client credentials.
+ * its token lacks (403 insufficient_scope); in both eras. The same sign-in for a WebSocket
+ * upgrade, and the gateway reaching the server as an upstream with client credentials.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +14,7 @@ import { LoopbackAuthorizer } from '../../src/client/auth/loopback-authorizer.ts
 import { OAuthClientAuth } from '../../src/client/auth/oauth-client-auth.ts';
 import { McpManager } from '../../src/manager/manager.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { WebSocketClientTransport } from '../../src/transport/websocket/client.ts';
 import { TestOAuthServer } from '../fixtures/oauth-server.ts';
 import { configFile } from '../helpers/auth-requests.ts';
 import { textOf } from '../helpers/gateway.ts';
@@ -42,6 +43,7 @@ describe('OAuth client against mcp-core serve with JWT auth', () => {
         // whoami needs more than every request does: the client steps up to call it.
         toolScopes: { whoami: ['profile'] },
       },
+      websocket: { enabled: true },
     };
     served = await startServe(['--config', configFile(config), '--http', '127.0.0.1:0']);
   });
@@ -106,6 +108,31 @@ describe('OAuth client against mcp-core serve with JWT auth', () => {
         assert.equal(text(await client.callTool('echo', { text: 'still' })), 'still');
       } finally {
         as.expiresIn = 3600;
+        await client.close();
+      }
+    });
+  }
+
+  for (const era of ['modern', 'legacy'] as const) {
+    test(`${era}, over WebSocket: the upgrade refused (401), discovery and sign-in, a call; a tool scope refusal is the JSON-RPC error`, async () => {
+      const auth = new OAuthClientAuth({ grant: { type: 'authorization_code', authorizer: new LoopbackAuthorizer({ open: browser }) }, clientMetadata: { client_name: `serve-ws-${era}` } });
+      const url = served.url.replace(/^http/, 'ws');
+      const codes = () => as.grantTypes('/token').filter((grant) => grant === 'authorization_code').length;
+      const before = codes();
+      const client = new McpClient({ name: 'serve-ws', version: '1.0.0', era });
+      await client.connect(new WebSocketClientTransport(url, { auth }));
+      try {
+        assert.equal(text(await client.callTool('echo', { text: 'over the socket' })), 'over the socket');
+        assert.equal(codes(), before + 1, 'one sign-in, for the upgrade');
+        const authorize = as.requests.filter((request) => request.path === '/authorize').at(-1)!;
+        assert.equal(authorize.params.resource, served.url, 'the token is for the HTTP resource the socket belongs to');
+        // A socket has no status to set: a tool scope refusal is the JSON-RPC error alone, and
+        // the client does not step up on it.
+        await assert.rejects(client.callTool('whoami'), (error: unknown) => {
+          assert.deepEqual((error as { data?: unknown }).data, { reason: 'insufficient_scope', requiredScopes: ['profile'] });
+          return true;
+        });
+      } finally {
         await client.close();
       }
     });

@@ -3,7 +3,7 @@
  * mcp-core's own client (both eras) on the MCP path of the HTTP listener, server-to-client
  * questions over the socket, a message over the limit closed with 1009 while others are
  * served, hostile frames answered without taking anything down, and a graceful shutdown that
- * answers calls in flight before closing with 1001.
+ * answers calls in flight before closing with 1001; its requests counted in /metrics.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import { McpClient } from '../../src/client/client.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 import { WebSocketClientTransport } from '../../src/transport/websocket/client.ts';
 import { startServe, type Served } from '../helpers/served.ts';
+import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
 import { modernCall, openRaw } from '../helpers/ws.ts';
 
 /** Demo tools these tests call (the demo has more). */
@@ -37,7 +38,7 @@ function textOf(result: unknown): string | undefined {
 describe('mcp-core serve with websocket.enabled', () => {
   let served: Served;
   before(async () => {
-    served = await startServe(['--http', '127.0.0.1:0'], { MCP__WEBSOCKET__ENABLED: 'true', MCP__WEBSOCKET__MAXMESSAGEBYTES: String(LIMIT) });
+    served = await startServe(['--http', '127.0.0.1:0'], { MCP__WEBSOCKET__ENABLED: 'true', MCP__WEBSOCKET__MAXMESSAGEBYTES: String(LIMIT), MCP__METRICS__ENABLED: 'true' });
   });
   after(async () => {
     assert.equal(served.process.exitCode, null, 'the server is still running');
@@ -89,6 +90,24 @@ describe('mcp-core serve with websocket.enabled', () => {
       }
     });
   }
+
+  it("counts its requests in the listener's /metrics, as HTTP's", async () => {
+    const echoCalls = async (era: string) => {
+      const response = await fetch(new URL('/metrics', served.url));
+      return valueOf(parseMetrics(await response.text()), 'mcp_requests_total', { method: 'tools/call', tool: 'echo', outcome: 'ok', era });
+    };
+    for (const era of ['modern', 'legacy'] as const) {
+      const before = await echoCalls(era);
+      const client = new McpClient({ name: 'metered', version: '1.0.0', era });
+      await client.connect(new WebSocketClientTransport(wsUrl(served)));
+      try {
+        for (let call = 0; call < 3; call++) await client.callTool('echo', { text: 'counted' });
+      } finally {
+        await client.close();
+      }
+      assert.equal(await echoCalls(era), before + 3, era);
+    }
+  });
 
   it('closes a connection whose message is over the limit with 1009, and serves the others', async () => {
     const other = new McpClient({ name: 'bystander', version: '1.0.0' });
