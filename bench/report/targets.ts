@@ -63,6 +63,9 @@ export function evaluateTargets(workloads: readonly WorkloadResult[]): TargetOut
       versus(find, 'gateway-64', 'mcp-core', 0.85, `gateway, ${upstream} upstream, 64 in flight: >= 85% of direct throughput`, `mcp-core-gateway-${upstream}`),
       addedLatency(find, `mcp-core-gateway-${upstream}`, `gateway, ${upstream} upstream, 1 in flight: adds < 0.2 ms to p50`),
     ]),
+    // The production kit against mcp-core with nothing on: its row is the reference, bare mcp-core the peer.
+    versus(find, 'security-64', 'mcp-core', 0.85, 'HTTP modern echo, 64 in flight, JSON logs at info + metrics + rate limits: >= 85% of nothing on', 'mcp-core-logs-metrics-limits'),
+    versus(find, 'security-64', 'mcp-core', 0.8, 'HTTP modern echo, 64 in flight, JWT auth (key set cached): >= 80% of nothing on', 'mcp-core-jwt'),
   ];
 }
 
