@@ -29,9 +29,18 @@ export interface TaskRecord {
   error?: WireError;
   /** Input requests still waiting for an answer, by key. */
   inputRequests?: InputRequests;
+  /**
+   * The process running the task's work, in a store several processes share: once its lease
+   * lapses, a task it left working is failed.
+   */
+  runner?: string;
 }
 
 export interface TaskStore {
+  /**
+   * Writes the record. A record already in a terminal status is kept as it is (a task
+   * cancelled through one process stays cancelled when its work, elsewhere, finishes).
+   */
   put(record: TaskRecord): void | Promise<void>;
   /** The record, or undefined when unknown or expired. */
   get(taskId: string): TaskRecord | undefined | Promise<TaskRecord | undefined>;
@@ -48,6 +57,8 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   put(record: TaskRecord): void {
+    const kept = this.#records.get(record.taskId);
+    if (kept !== undefined && kept !== record && isTerminal(kept.status)) return;
     this.#records.set(record.taskId, record);
     const now = Date.now();
     if (now - this.#lastSweep > 60_000) this.#sweep(now);

@@ -1,0 +1,195 @@
+/**
+ * The Redis connections of one process, shared by its stores and its bus, and its lease.
+ *
+ * - **Commands** fail fast while Redis is unreachable (no offline queue) and after
+ *   `commandTimeoutMs`, so a request waiting on Redis is answered, never left hanging; the
+ *   stores turn such failures into `StoreUnavailableError`.
+ * - **Reconnection** is automatic and without end (every 100 ms at first, then at most every
+ *   second); service resumes by itself.
+ * - **The lease** (`<prefix>:lease:<instance>`, renewed three times per `leaseMs`) says this
+ *   process is alive: when it lapses, other processes mark its tasks failed and take over its
+ *   SSE streams.
+ * - Connection errors are reported at most once per 10 s; losing and regaining Redis are
+ *   told to `onStateChange`. Nothing here throws or rejects unowned.
+ *
+ * Keys are not Redis Cluster hash-tagged: one deployment's keys live on one Redis (a primary,
+ * with replicas or Sentinel for failover).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { reportError } from '../../protocol/error-report.ts';
+
+export interface RedisConnectionOptions {
+  /** `redis://` or `rediss://` URL, password included if any. */
+  url: string;
+  /** Prefix of every key and channel. Default `mcp-core`. */
+  keyPrefix?: string;
+  /** One connection attempt. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** One command, before it fails. Default 2 s. */
+  commandTimeoutMs?: number;
+  /** Lease of this process. Default 10 s. */
+  leaseMs?: number;
+  /** Where failures nobody waits for go (connection errors, at most once per 10 s). */
+  onError?: (error: unknown, operation: string) => void;
+  /** Told when Redis becomes unreachable, and reachable again. */
+  onStateChange?: (connected: boolean) => void;
+}
+
+const ERROR_REPORT_INTERVAL_MS = 10_000;
+const MAX_RECONNECT_DELAY_MS = 1000;
+
+/** ioredis's answer when a script is not (or no longer) cached by the server. */
+const NOSCRIPT = /^NOSCRIPT/;
+
+/** A Lua script run by its SHA-1, loaded again when the server forgot it (a restart). */
+export type ScriptCall = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
+
+export class RedisConnection {
+  /** This process among those sharing the Redis: random, so a restarted process is a new one. */
+  readonly instanceId: string;
+  readonly prefix: string;
+  readonly leaseMs: number;
+  /** Connection for commands: fails fast while disconnected. */
+  readonly commands: Redis;
+  #subscriber: Redis | undefined;
+  #blocking: Redis | undefined;
+  readonly #options: RedisOptions;
+  readonly #url: string;
+  readonly #onError: (error: unknown, operation: string) => void;
+  readonly #onStateChange: ((connected: boolean) => void) | undefined;
+  #lastErrorReport: number;
+  #connected: boolean;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed: boolean;
+
+  constructor(options: RedisConnectionOptions) {
+    this.instanceId = randomBytes(9).toString('base64url');
+    this.prefix = options.keyPrefix ?? 'mcp-core';
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.#url = options.url;
+    this.#onError = options.onError ?? ((error, operation) => reportError(error, { operation }));
+    this.#onStateChange = options.onStateChange;
+    this.#lastErrorReport = -Infinity;
+    this.#connected = false;
+    this.#heartbeat = undefined;
+    this.#closed = false;
+    this.#subscriber = undefined;
+    this.#blocking = undefined;
+    this.#options = {
+      connectTimeout: options.connectTimeoutMs ?? 5000,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      // Fail at once while disconnected, and do not resend a command lost with its connection:
+      // the caller answers its client now, and a retry is the client's to make.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
+      connectionName: `mcp-core:${this.instanceId}`,
+    };
+    this.commands = this.#connect('commands', this.#options);
+    this.commands.on('ready', () => this.#ready());
+    this.commands.on('close', () => this.#lost());
+    this.#renewLease();
+  }
+
+  /** Whether commands can be sent now. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** A key of this deployment. */
+  key(...parts: string[]): string {
+    return `${this.prefix}:${parts.join(':')}`;
+  }
+
+  /** The connection for pub/sub: subscriptions are queued while disconnected and renewed on reconnect. */
+  get subscriber(): Redis {
+    return (this.#subscriber ??= this.#connect('subscriber', { ...this.#options, enableOfflineQueue: true, commandTimeout: undefined }));
+  }
+
+  /**
+   * The connection for blocking reads (XREAD BLOCK), which would hold up every other command.
+   * Its reads wait for the connection (made on first use, or lost) instead of failing at once:
+   * one read at a time is all it ever carries.
+   */
+  get blocking(): Redis {
+    return (this.#blocking ??= this.#connect('blocking', { ...this.#options, enableOfflineQueue: true, commandTimeout: undefined }));
+  }
+
+  /** A Lua script, run by its SHA-1 and loaded again when the server forgot it. */
+  script(lua: string): ScriptCall {
+    const sha = createSha1(lua);
+    return async (keys, args) => {
+      try {
+        return await this.commands.evalsha(sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!(error instanceof Error) || !NOSCRIPT.test(error.message)) throw error;
+        return this.commands.eval(lua, keys.length, ...keys, ...args);
+      }
+    };
+  }
+
+  /** Whether the process `instanceId` holds its lease (is alive). */
+  async alive(instanceId: string): Promise<boolean> {
+    if (instanceId === this.instanceId) return true;
+    return (await this.commands.exists(this.key('lease', instanceId))) === 1;
+  }
+
+  /** Reports a failure nobody waits for, at most once per 10 s. */
+  report(error: unknown, operation: string): void {
+    const now = Date.now();
+    if (now - this.#lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
+    this.#lastErrorReport = now;
+    try {
+      this.#onError(error, operation);
+    } catch (failure) {
+      reportError(failure, { operation: 'reporting a Redis failure' });
+    }
+  }
+
+  /**
+   * Gives up the lease (processes still waiting on this one's tasks and streams know at once)
+   * and closes every connection. Never rejects.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    if (this.#connected) await this.commands.del(this.key('lease', this.instanceId)).catch(() => {});
+    for (const connection of [this.commands, this.#subscriber, this.#blocking]) connection?.disconnect();
+  }
+
+  #connect(role: string, options: RedisOptions): Redis {
+    const connection = new Redis(this.#url, options);
+    // Without a listener, an 'error' event would stop the process.
+    connection.on('error', (error: unknown) => this.report(error, `Redis (${role} connection)`));
+    return connection;
+  }
+
+  #ready(): void {
+    if (this.#connected) return;
+    this.#connected = true;
+    this.#renewLease();
+    this.#onStateChange?.(true);
+  }
+
+  #lost(): void {
+    if (!this.#connected || this.#closed) return;
+    this.#connected = false;
+    this.#onStateChange?.(false);
+  }
+
+  /** Renews the lease now, then three times per lease. */
+  #renewLease(): void {
+    if (this.#heartbeat === undefined) {
+      this.#heartbeat = setInterval(() => this.#renewLease(), Math.floor(this.leaseMs / 3));
+      this.#heartbeat.unref();
+    }
+    if (!this.#connected) return;
+    this.commands.set(this.key('lease', this.instanceId), String(process.pid), 'PX', this.leaseMs).catch((error: unknown) => this.report(error, 'Redis lease'));
+  }
+}
+
+function createSha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
