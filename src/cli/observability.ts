@@ -20,6 +20,8 @@ export interface Observability {
   observeUpstreams(read: () => readonly UpstreamFacts[]): void;
   /** Adds a gauge read at each scrape, when metrics are on (a queue's depth). */
   gauge(name: string, help: string, read: () => number): void;
+  /** Stores on Redis: the connection and every command in the metrics. */
+  observeRedis(connection: { readonly connected: boolean }): void;
   /** Stops, exporting the spans still pending. */
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function startObservability(config: Config, options: ObservabilityO
   const observed: Array<(server: McpServer) => void> = [];
   const upstreamsObserved: Array<(read: () => readonly UpstreamFacts[]) => void> = [];
   let gauge: Observability['gauge'] = () => {};
+  const redisObserved: Array<(connection: { readonly connected: boolean }) => void> = [];
   const routes: Record<string, Route> = {};
 
   if (tracing.enabled && process.env.OTEL_SDK_DISABLED !== 'true') {
@@ -69,6 +72,10 @@ export async function startObservability(config: Config, options: ObservabilityO
         upstreamsObserved.push((read) => registerUpstreamMetrics(metrics.registry, read));
       }
       gauge = (name, help, read) => metrics.gauge(name, help, read);
+      if (config.store.redis.url !== undefined) {
+        const { registerRedisMetrics } = await import('../observability/redis-metrics.ts');
+        redisObserved.push((connection) => stops.push(registerRedisMetrics(metrics.registry, () => connection.connected)));
+      }
       if (options.worker) {
         const { clusterMetricsRoute } = await import('../observability/cluster-metrics.ts');
         routes[metricsSettings.path] = clusterMetricsRoute(metrics.registry);
@@ -88,6 +95,9 @@ export async function startObservability(config: Config, options: ObservabilityO
       for (const observe of upstreamsObserved) observe(read);
     },
     gauge: (name, help, read) => gauge(name, help, read),
+    observeRedis: (connection) => {
+      for (const observe of redisObserved) observe(connection);
+    },
     close: async () => {
       for (const stop of stops.reverse()) await stop();
     },

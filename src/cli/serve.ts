@@ -12,6 +12,7 @@ import type { ServerConnection } from '../server/connection.ts';
 import type { Drainable } from '../transport/drain.ts';
 import { McpServer } from '../server/server.ts';
 import type { RunningGateway } from './gateway.ts';
+import { startRedisStores, type SharedState } from './redis-stores.ts';
 
 /** Capabilities a gateway declares from the start: its upstreams' entries may arrive later. */
 const GATEWAY_CAPABILITIES = { tools: {}, prompts: {}, resources: {}, completions: {} } as const;
@@ -50,14 +51,17 @@ export interface ServeOptions {
   prepare?: (server: McpServer, gateway: RunningGateway | undefined) => Promise<void>;
 }
 
-export function createServer(config: Config, gateway = false): McpServer {
+/** The server of a configuration; with `shared` (Redis), its tasks and notifications are shared too. */
+export function createServer(config: Config, gateway = false, shared?: SharedState): McpServer {
   const server = new McpServer({
     name: config.server.name,
     version: config.server.version,
     instructions: config.server.instructions,
-    requestStateSecret: config.server.requestStateSecret,
+    requestStateSecret: shared?.requestStateSecret ?? config.server.requestStateSecret,
     sessionLimits: config.server.sessionLimits,
     capabilities: gateway ? GATEWAY_CAPABILITIES : undefined,
+    bus: shared?.stores.bus,
+    tasks: shared === undefined ? undefined : { store: shared.stores.tasks },
   });
   if (config.demo) registerDemo(server);
   return server;
@@ -73,11 +77,19 @@ function webSocketOptions(config: Config) {
 export async function serve(config: Config, options: ServeOptions): Promise<Serving> {
   const gatewayMode = options.gateway === true || Object.keys(config.mcpServers).length > 0;
   const observability = await startObservability(config, { http: options.http, worker: options.worker === true });
-  const server = createServer(config, gatewayMode);
+  let shared: SharedState | undefined;
+  try {
+    shared = await startRedisStores(config);
+  } catch (error) {
+    await observability.close();
+    throw error;
+  }
+  const server = createServer(config, gatewayMode, shared);
   observability.observe(server);
   // Before the gateway registers anything: interceptors are in place when the first call comes.
   const security = await startSecurity(config, server, { http: options.http, stdio: options.stdio, websocket: options.http && config.websocket.enabled });
   for (const { name, help, read } of security.gauges) observability.gauge(name, help, read);
+  if (shared !== undefined) observability.observeRedis(shared.stores.connection);
   const closers: Array<(graceMs?: number) => Promise<void> | void> = [() => server.close()];
   const drainables: Drainable[] = [];
   // The upstreams are connected (or have failed their first attempt) before clients come.
@@ -92,6 +104,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     await options.prepare?.(server, gateway);
   } catch (error) {
     await gateway?.close();
+    await shared?.stores.close();
     await observability.close();
     throw error;
   }
@@ -121,9 +134,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       port,
       path,
       maxBodyBytes,
-      sessions: sessions.enabled ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions, maxSessionsPerClient: sessions.maxSessionsPerClient } : false,
+      sessions: sessions.enabled
+        ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions, maxSessionsPerClient: sessions.maxSessionsPerClient, store: shared?.stores.sessions }
+        : false,
       resumeWindowMs,
-      eventStore: new MemoryEventStore({ ttlMs: resumeWindowMs, maxEventsPerStream: config.store.events.maxEventsPerStream }),
+      eventStore: shared?.stores.events ?? new MemoryEventStore({ ttlMs: resumeWindowMs, maxEventsPerStream: config.store.events.maxEventsPerStream }),
+      bus: shared?.stores.bus,
       inflight,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
       routes: { ...health.routes(), ...observability.routes },
@@ -160,6 +176,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   // Closed last: the transports stop first, then the upstreams and their processes.
   if (gateway !== undefined) closers.push(() => gateway.close());
   closers.push(() => security.close());
+  // After every transport: a process's lease goes last, once nothing it serves is left.
+  if (shared !== undefined) closers.push(() => shared.stores.close());
   // After the upstreams: their last spans and lines are still exported.
   closers.push(() => observability.close());
   return {

@@ -1,10 +1,16 @@
 /**
  * A real redis-server (from Debian's package) for tests, on a free loopback port, without
- * persistence, with a password when asked. `stop()` kills it (to test what happens when Redis goes away).
+ * persistence, with a password when asked. `stop()` kills it (to test what happens when Redis
+ * goes away) and `restart()` brings it back on the same port, empty, as a restarted Redis
+ * without persistence is.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+
+/** Why tests needing Redis are skipped (redis-server is not installed), or false when they run. */
+export const REDIS_MISSING: string | false =
+  spawnSync('redis-server', ['--version']).error === undefined ? false : 'redis-server is not installed (Debian: apt-get install redis-server; CI installs it in .ci/run)';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -14,35 +20,65 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Starts redis-server on `port`; resolves once it accepts connections, or with undefined if it exited first. */
+async function launch(port: number, password: string | undefined): Promise<ChildProcess | undefined> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (password !== undefined) args.push('--requirepass', password);
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ready = await new Promise<boolean>((resolve) => {
+    child.once('exit', () => resolve(false));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (/Ready to accept connections/.test(line)) resolve(true);
+    });
+  });
+  return ready ? child : undefined;
+}
+
 export class RedisServer {
-  readonly process: ChildProcess;
   readonly url: string;
-  readonly #exited: Promise<void>;
+  readonly port: number;
+  /** The redis-server process (the latest one, after a restart). */
+  process: ChildProcess;
+  readonly #password: string | undefined;
 
   private constructor(process: ChildProcess, port: number, password: string | undefined) {
     this.process = process;
+    this.port = port;
+    this.#password = password;
     this.url = `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}`;
-    this.#exited = new Promise((resolve) => process.once('exit', () => resolve()));
   }
 
   /** Starts redis-server (asking clients for `password`, if given); tries another port if the one picked was taken meanwhile. */
   static async start(password?: string): Promise<RedisServer> {
     for (let attempt = 0; ; attempt++) {
       const port = await freePort();
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password === undefined ? [] : ['--requirepass', password])], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const ready = await new Promise<boolean>((resolve) => {
-        child.once('exit', () => resolve(false));
-        createInterface({ input: child.stdout! }).on('line', (line) => {
-          if (/Ready to accept connections/.test(line)) resolve(true);
-        });
-      });
-      if (ready) return new RedisServer(child, port, password);
+      const child = await launch(port, password);
+      if (child !== undefined) return new RedisServer(child, port, password);
       if (attempt >= 3) throw new Error('redis-server did not start');
     }
   }
 
+  /** Kills it at once, as a crash would. */
   async stop(): Promise<void> {
-    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
-    await this.#exited;
+    const child = this.process;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Starts it again on the same port (empty: nothing is persisted). */
+  async restart(): Promise<void> {
+    await this.stop();
+    for (let attempt = 0; ; attempt++) {
+      const child = await launch(this.port, this.#password);
+      if (child !== undefined) {
+        this.process = child;
+        return;
+      }
+      // The port may linger for a moment after the kill.
+      if (attempt >= 20) throw new Error(`redis-server did not start again on port ${this.port}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }

@@ -1,0 +1,44 @@
+/**
+ * `store.redis.url` set: every store on Redis, so that every process serving one endpoint
+ * (replicas behind a load balancer, `--workers`) serves any request. Loaded only then: a server
+ * without Redis never loads ioredis.
+ */
+import type { Config } from '../config/config.ts';
+import type { RedisStores } from '../store/redis/index.ts';
+import { notices } from './notices.ts';
+
+/** The stores, and the requestState secret every process shares: configured, or kept in Redis. */
+export interface SharedState {
+  stores: RedisStores;
+  requestStateSecret: string;
+}
+
+export async function startRedisStores(config: Config): Promise<SharedState | undefined> {
+  const settings = config.store.redis;
+  if (settings.url === undefined) return undefined;
+  const { createRedisStores } = await import('../store/redis/index.ts');
+  let warned = false;
+  const stores = createRedisStores({
+    url: settings.url,
+    keyPrefix: settings.keyPrefix,
+    connectTimeoutMs: settings.connectTimeoutMs,
+    commandTimeoutMs: settings.commandTimeoutMs,
+    leaseMs: settings.leaseMs,
+    onUnavailable: settings.onUnavailable,
+    events: { ttlMs: config.http.resumeWindowMs, maxEventsPerStream: config.store.events.maxEventsPerStream },
+    // Messages of Redis errors name hosts and ports, never the URL's password.
+    onError: (error, operation) => notices().warn(`${operation} failed: ${error instanceof Error ? error.message : 'unknown error'}`),
+    onStateChange: (connected) => {
+      if (connected && warned) notices().info('Redis is reachable again');
+      else if (!connected) notices().warn(`Redis is unreachable; sessions ${settings.onUnavailable.sessions}, tasks ${settings.onUnavailable.tasks} (store.redis.onUnavailable) until it is back`);
+      warned ||= !connected;
+    },
+  });
+  try {
+    const requestStateSecret = config.server.requestStateSecret ?? (await stores.sharedSecret('requestState'));
+    return { stores, requestStateSecret };
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+}

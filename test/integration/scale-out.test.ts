@@ -1,0 +1,138 @@
+/**
+ * Scale-out on Redis: three `mcp-core serve` processes share one real redis-server and the test
+ * spreads its requests over them round-robin, as a load balancer without sticky sessions would.
+ * Sessions, SSE streams, notifications, server-to-client requests and tasks all work whichever
+ * process a request reaches; a process killed with SIGKILL costs its clients a retry or a
+ * resumption, never a task stuck "working"; Redis stopped and started again is survived.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { post } from '../helpers/http.ts';
+import type { RunningServer } from '../helpers/processes.ts';
+import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
+import {
+  eventually,
+  inSession,
+  modern,
+  openLegacySession,
+  resume,
+  sessionHeaders,
+  startReplicas,
+  streaming,
+  TASKS_CAPABILITIES,
+} from '../helpers/scale.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
+
+describe('scale-out: three processes on one Redis, requests spread round-robin', { skip: REDIS_MISSING }, () => {
+  let redis: RedisServer;
+  let replicas: RunningServer[];
+  let turn = 0;
+  /** The next process in turn, as a round-robin load balancer picks it. */
+  const next = () => replicas[turn++ % replicas.length].url;
+
+  before(async () => {
+    redis = await RedisServer.start();
+    // A short lease, so that a killed process is known dead within seconds.
+    replicas = await startReplicas(3, redis.url, { MCP__STORE__REDIS__LEASEMS: '1500', MCP__METRICS__ENABLED: 'true' });
+  });
+  after(async () => {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await redis.stop();
+  });
+
+  it('a legacy session opened on one process goes on on the others, and a DELETE through any ends it everywhere', async () => {
+    const [a, b, c] = replicas.map((replica) => replica.url);
+    const sessionId = await openLegacySession(a);
+    for (let id = 1; id <= 6; id++) {
+      const answer = await inSession(next(), sessionId, id, 'tools/call', { name: 'echo', arguments: { text: `call ${id}` } });
+      assert.equal(answer.status, 200, answer.text);
+      assert.equal(answer.json.result.content[0].text, `call ${id}`);
+    }
+    assert.equal((await inSession(b, sessionId, 7, 'logging/setLevel', { level: 'error' })).status, 200);
+    // The GET stream, held by a: it ends when the session is deleted through c.
+    const stream = await fetch(a, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } });
+    assert.equal(stream.status, 200);
+    const reader = new SseReader(stream);
+    const deleted = await fetch(c, { method: 'DELETE', headers: sessionHeaders(sessionId) });
+    assert.equal(deleted.status, 200);
+    await reader.rest();
+    assert.equal(reader.ended, true, 'the GET stream on another process ended');
+    for (const url of [a, b, c]) {
+      const after = await inSession(url, sessionId, 8, 'ping');
+      assert.equal(after.status, 404, `${url}: ${after.text}`);
+    }
+  });
+
+  it('an SSE stream cut on one process resumes on another with no event lost', async () => {
+    const [a, b] = replicas.map((replica) => replica.url);
+    const sessionId = await openLegacySession(a);
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 1500 }, _meta: { progressToken: 'p' } } };
+    const first = await streaming(a, sessionId, call);
+    const progress: number[] = [];
+    let lastEventId = '';
+    while (progress.length < 2) {
+      const event = await first.next();
+      assert.ok(event !== undefined, 'the stream went on');
+      if (event.id !== undefined) lastEventId = event.id;
+      if (event.data !== '') progress.push(JSON.parse(event.data).params.progress);
+    }
+    // The client loses its connection; the call goes on in a.
+    await first.cancel();
+    const resumed = await resume(b, sessionId, lastEventId);
+    const rest = await resumed.rest();
+    const result = rest.pop();
+    for (const notification of rest) progress.push(notification.params.progress);
+    assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'every progress notification, once, in order');
+    assert.equal(result.id, 1);
+    assert.equal(result.result.content[0].text, 'slept 1500 ms');
+  });
+
+  it('a tool-list change on one process reaches a subscriptions/listen stream held by another', async () => {
+    const [a, b] = replicas.map((replica) => replica.url);
+    const response = await fetch(b, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'listen-1',
+        method: 'subscriptions/listen',
+        params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
+      }),
+    });
+    const listen = new SseReader(response);
+    const acknowledged = await listen.nextMessage();
+    assert.equal(acknowledged.method, 'notifications/subscriptions/acknowledged');
+    const added = await modern(a, 1, 'tools/call', { name: 'add_tool', arguments: { name: 'late_tool' } });
+    assert.equal(added.json.result.content[0].text, 'added late_tool');
+    const changed = await listen.nextMessage();
+    assert.equal(changed.method, 'notifications/tools/list_changed');
+    assert.equal(changed.params._meta['io.modelcontextprotocol/subscriptionId'], 'listen-1');
+    await listen.cancel();
+  });
+
+  it('an elicitation asked by one process is answered through another', async () => {
+    const [a, b] = replicas.map((replica) => replica.url);
+    const sessionId = await openLegacySession(a, { elicitation: {} });
+    const asking = await streaming(a, sessionId, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask', arguments: { question: 'Deploy?' } } });
+    const question = await asking.nextMessage();
+    assert.equal(question.method, 'elicitation/create');
+    const answered = await post(b, { jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { answer: 'yes, from b' } } }, sessionHeaders(sessionId));
+    assert.equal(answered.status, 202);
+    const result = await asking.nextMessage();
+    assert.equal(result.id, 1);
+    assert.equal(result.result.content[0].text, 'yes, from b');
+  });
+
+  it('a task started on one process is polled to completion on the others', async () => {
+    const [a] = replicas.map((replica) => replica.url);
+    const created = await modern(a, 1, 'tools/call', { name: 'work', arguments: { ms: 300 } }, TASKS_CAPABILITIES);
+    assert.equal(created.json.result.resultType, 'task', created.text);
+    const taskId = created.json.result.taskId;
+    const done = await eventually('the task to complete', async () => {
+      const task = await modern(next(), 2, 'tasks/get', { taskId }, TASKS_CAPABILITIES);
+      assert.equal(task.status, 200, task.text);
+      return task.json.result.status === 'completed' ? task.json.result : undefined;
+    });
+    assert.equal(done.result.content[0].text, `worked 300 ms in ${replicas[0].process.pid}`);
+  });
+});
