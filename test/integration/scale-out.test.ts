@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { RUNNER_LOST } from '../../src/store/redis/task-store.ts';
+import { WRITER_LOST } from '../../src/transport/http/stream-relay.ts';
 import { post } from '../helpers/http.ts';
 import type { RunningServer } from '../helpers/processes.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
@@ -134,5 +136,65 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
       return task.json.result.status === 'completed' ? task.json.result : undefined;
     });
     assert.equal(done.result.content[0].text, `worked 300 ms in ${replicas[0].process.pid}`);
+  });
+
+  it('kill -9 of one process: clients of the others see no error; its clients recover by retrying or resuming; its task fails', async () => {
+    const victim = replicas[2];
+    const survivors = [replicas[0].url, replicas[1].url];
+    // Left with the victim: a task, and a legacy call streaming from it.
+    const created = await modern(victim.url, 1, 'tools/call', { name: 'work', arguments: { ms: 600_000 } }, TASKS_CAPABILITIES);
+    const taskId = created.json.result.taskId;
+    assert.equal(typeof taskId, 'string', created.text);
+    const sessionId = await openLegacySession(victim.url);
+    const call = await streaming(victim.url, sessionId, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'hold', arguments: {}, _meta: { progressToken: 'p' } } });
+    const priming = await call.next();
+    assert.ok(priming?.id !== undefined, 'the stream is resumable from its first event');
+
+    // Traffic to the other processes, through the kill.
+    let stopping = false;
+    let served = 0;
+    const failures: string[] = [];
+    const traffic = (async () => {
+      for (let id = 1; !stopping; id++) {
+        try {
+          const answer = await modern(survivors[id % 2], id, 'tools/call', { name: 'echo', arguments: { text: `t${id}` } });
+          if (answer.status !== 200 || answer.json.result?.content?.[0]?.text !== `t${id}`) failures.push(answer.text);
+          else served++;
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+      }
+    })();
+    const killed = new Promise((resolve) => victim.process.once('exit', resolve));
+    victim.process.kill('SIGKILL');
+    await killed;
+
+    // A modern client of the victim retries on the next process.
+    await assert.rejects(modern(victim.url, 2, 'tools/call', { name: 'echo', arguments: { text: 'lost' } }));
+    const retried = await modern(survivors[0], 2, 'tools/call', { name: 'echo', arguments: { text: 'retried' } });
+    assert.equal(retried.json.result.content[0].text, 'retried');
+    // Its legacy session goes on through the others.
+    const goesOn = await inSession(survivors[1], sessionId, 8, 'tools/call', { name: 'echo', arguments: { text: 'still here' } });
+    assert.equal(goesOn.json.result.content[0].text, 'still here');
+    // Its cut stream resumes elsewhere and ends with an error for the call that died with it.
+    const resumed = await resume(survivors[0], sessionId, priming.id);
+    const rest = await resumed.rest();
+    const last = rest.pop();
+    assert.equal(last.id, 7);
+    assert.equal(last.error.message, WRITER_LOST);
+    for (const notification of rest) assert.equal(notification.method, 'notifications/progress');
+    // Its task is failed once its lease lapses, never left working.
+    const failed = await eventually('the task to fail', async () => {
+      const task = await modern(survivors[1], 3, 'tasks/get', { taskId }, TASKS_CAPABILITIES);
+      return task.json.result.status === 'working' ? undefined : task.json.result;
+    });
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.statusMessage, RUNNER_LOST);
+
+    stopping = true;
+    await traffic;
+    assert.deepEqual(failures, [], 'no client of the other processes saw an error');
+    assert.ok(served > 0);
+    replicas = replicas.slice(0, 2);
   });
 });
