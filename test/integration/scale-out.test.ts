@@ -197,4 +197,40 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
     assert.ok(served > 0);
     replicas = replicas.slice(0, 2);
   });
+
+  it('Redis stopped: session requests get 503 and a clear error, stateless calls go on; Redis back: service resumes by itself', async () => {
+    const [a, b] = replicas.map((replica) => replica.url);
+    const before = await openLegacySession(a);
+    await redis.stop();
+    // The documented policy (store.redis.onUnavailable: closed): refused, clearly, with a retry hint.
+    const refused = await eventually('a session request to be refused', async () => {
+      const answer = await inSession(b, before, 1, 'ping');
+      return answer.status === 503 ? answer : undefined;
+    });
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.match(refused.json.error.message, /session store cannot be reached; retry shortly/);
+    const initialize = await post(a, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    assert.equal(initialize.status, 503);
+    const task = await modern(b, 2, 'tools/call', { name: 'work', arguments: { ms: 10 } }, TASKS_CAPABILITIES);
+    assert.match(task.json.error.message, /task store cannot be reached/);
+    const stateless = await modern(a, 3, 'tools/call', { name: 'echo', arguments: { text: 'no Redis needed' } });
+    assert.equal(stateless.json.result.content[0].text, 'no Redis needed');
+    const metrics = async (url: string) => (await fetch(new URL('/metrics', url))).text();
+    await eventually('mcp_redis_connected 0', async () => (/^mcp_redis_connected 0$/m.test(await metrics(a)) ? true : undefined));
+
+    await redis.restart();
+    // Nothing was persisted: the old session is gone (its client opens a new one); new ones work everywhere.
+    const after = await eventually('a new session to open', () => openLegacySession(a).catch(() => undefined));
+    const served = await inSession(b, after, 4, 'tools/call', { name: 'echo', arguments: { text: 'back' } });
+    assert.equal(served.json.result.content[0].text, 'back');
+    assert.equal((await inSession(b, before, 5, 'ping')).status, 404);
+    await eventually('mcp_redis_connected 1', async () => (/^mcp_redis_connected 1$/m.test(await metrics(b)) ? true : undefined));
+    const scraped = await metrics(b);
+    assert.match(scraped, /^mcp_redis_command_duration_seconds_count\{command="evalsha"\} [1-9]/m, 'store commands are timed');
+    for (const replica of replicas) {
+      assert.equal(replica.process.exitCode, null, 'no process stopped');
+      assert.match(replica.stderr(), /Redis is unreachable/);
+      assert.doesNotMatch(replica.stderr(), /unhandled|uncaught/i);
+    }
+  });
 });
