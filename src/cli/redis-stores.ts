@@ -34,6 +34,9 @@ export async function startRedisStores(config: Config): Promise<SharedState | un
       warned ||= !connected;
     },
   });
+  // Clients come once Redis answers (workers are handed connections as soon as they listen);
+  // without it, serving starts anyway under the onUnavailable policy, and resumes when it is back.
+  await stores.connection.ready(settings.connectTimeoutMs);
   try {
     const requestStateSecret = config.server.requestStateSecret ?? (await stores.sharedSecret('requestState'));
     return { stores, requestStateSecret };

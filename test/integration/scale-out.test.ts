@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RUNNER_LOST } from '../../src/store/redis/task-store.ts';
 import { WRITER_LOST } from '../../src/transport/http/stream-relay.ts';
-import { post } from '../helpers/http.ts';
-import type { RunningServer } from '../helpers/processes.ts';
+import { post, postFresh } from '../helpers/http.ts';
+import { children, startDemoHttp, type RunningServer } from '../helpers/processes.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
 import {
   eventually,
@@ -231,6 +231,27 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
       assert.equal(replica.process.exitCode, null, 'no process stopped');
       assert.match(replica.stderr(), /Redis is unreachable/);
       assert.doesNotMatch(replica.stderr(), /unhandled|uncaught/i);
+    }
+  });
+});
+
+describe('scale-out: serve --workers 2 on Redis', { skip: REDIS_MISSING }, () => {
+  it('a legacy session goes on whichever worker takes the connection (no sticky routing)', async () => {
+    const redis = await RedisServer.start();
+    const server = await startDemoHttp(['--workers', '2'], { MCP__STORE__REDIS__URL: redis.url });
+    try {
+      assert.equal((await children(server.process.pid!)).length, 2);
+      const sessionId = await openLegacySession(server.url);
+      // A new connection for each call: the primary hands them to the workers in turn, so in
+      // memory half of them would reach a worker that never saw the session (404).
+      for (let id = 1; id <= 6; id++) {
+        const answer = await postFresh(server.url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `w${id}` } } }, sessionHeaders(sessionId));
+        assert.equal(answer.status, 200, JSON.stringify(answer.json));
+        assert.equal(answer.json.result.content[0].text, `w${id}`);
+      }
+    } finally {
+      await server.stop();
+      await redis.stop();
     }
   });
 });

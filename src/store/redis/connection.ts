@@ -97,6 +97,24 @@ export class RedisConnection {
     return this.#connected;
   }
 
+  /**
+   * Resolves true once commands can be sent, or false after `timeoutMs` without Redis (the
+   * connection goes on trying). Never rejects.
+   */
+  ready(timeoutMs: number): Promise<boolean> {
+    if (this.#connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.commands.off('ready', onReady);
+        resolve(value);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.commands.on('ready', onReady);
+    });
+  }
+
   /** A key of this deployment. */
   key(...parts: string[]): string {
     return `${this.prefix}:${parts.join(':')}`;
