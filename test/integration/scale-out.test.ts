@@ -35,7 +35,14 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
   before(async () => {
     redis = await RedisServer.start();
     // A short lease, so that a killed process is known dead within seconds.
-    replicas = await startReplicas(3, redis.url, { MCP__STORE__REDIS__LEASEMS: '1500', MCP__METRICS__ENABLED: 'true' });
+    replicas = await startReplicas(3, redis.url, {
+      MCP__STORE__REDIS__LEASEMS: '1500',
+      MCP__METRICS__ENABLED: 'true',
+      // One limit for every client on every process: `add` may be called 4 times in 10 minutes.
+      MCP__RATELIMITS__STORE: 'redis',
+      MCP__RATELIMITS__REDIS__URL: redis.url,
+      MCP__RATELIMITS__TOOLS: JSON.stringify({ add: { limit: 4, windowSeconds: 600, shared: true } }),
+    });
   });
   after(async () => {
     await Promise.all(replicas.map((replica) => replica.stop()));
@@ -136,6 +143,17 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
       return task.json.result.status === 'completed' ? task.json.result : undefined;
     });
     assert.equal(done.result.content[0].text, `worked 300 ms in ${replicas[0].process.pid}`);
+  });
+
+  it('a global rate limit holds across the processes', async () => {
+    const statuses: number[] = [];
+    for (let id = 1; id <= 7; id++) {
+      const answer = await modern(next(), id, 'tools/call', { name: 'add', arguments: { a: id, b: 1 } });
+      statuses.push(answer.status);
+      if (answer.status === 200) assert.equal(answer.json.result.content[0].text, String(id + 1));
+      else assert.equal(answer.json.error.data.reason, 'rate_limited', answer.text);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429, 429], 'four calls in all, whichever process took them');
   });
 
   it('kill -9 of one process: clients of the others see no error; its clients recover by retrying or resuming; its task fails', async () => {
