@@ -28,6 +28,7 @@ export const PEER_LABELS = {
   'mcp-core-logs-metrics-limits': 'mcp-core, JSON logs at info + metrics + rate limits',
   'mcp-core-jwt': 'mcp-core, JWT auth',
   'mcp-core-jwt-uncached': 'mcp-core, JWT auth, no cache of verified tokens',
+  'mcp-core-redis': 'mcp-core, sessions on Redis',
   'sdk-v1': 'TS SDK v1',
   'sdk-v1-json': 'TS SDK v1, JSON replies',
   'sdk-v1-stateless': 'TS SDK v1 stateless',

@@ -9,6 +9,7 @@ import { httpModern } from './http-modern.ts';
 import { observabilityCost } from './observability.ts';
 import { pythonClients } from './python-clients.ts';
 import { pythonTool } from './python-tool.ts';
+import { scaleOut } from './scale-out.ts';
 import { securityCost } from './security.ts';
 import { sessionsMemory } from './sessions-memory.ts';
 import { stdioEcho } from './stdio-echo.ts';
@@ -33,6 +34,7 @@ export const WORKLOADS: Workload[] = [
   gatewayOverhead(64),
   observabilityCost(64),
   securityCost(64),
+  scaleOut(64),
   pythonClients(1),
   pythonClients(64),
   pythonTool(1),
