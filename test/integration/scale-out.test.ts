@@ -273,3 +273,26 @@ describe('scale-out: serve --workers 2 on Redis', { skip: REDIS_MISSING }, () =>
     }
   });
 });
+
+describe('scale-out: session quotas across processes', { skip: REDIS_MISSING }, () => {
+  it("a client's session quota counts its sessions on every process: past it, its least recently used one ends everywhere", async () => {
+    const redis = await RedisServer.start();
+    const replicas = await startReplicas(2, redis.url, { MCP__HTTP__SESSIONS__MAXSESSIONSPERCLIENT: '2' });
+    try {
+      const [a, b] = replicas.map((replica) => replica.url);
+      const first = await openLegacySession(a);
+      const second = await openLegacySession(b);
+      assert.equal((await inSession(b, first, 1, 'ping')).status, 200);
+      // `second` is now the least recently used: the third session, opened on a, replaces it.
+      const third = await openLegacySession(a);
+      for (const url of [a, b]) {
+        assert.equal((await inSession(url, second, 2, 'ping')).status, 404, `${url}: the evicted session is gone`);
+        assert.equal((await inSession(url, first, 3, 'ping')).status, 200);
+        assert.equal((await inSession(url, third, 4, 'ping')).status, 200);
+      }
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await redis.stop();
+    }
+  });
+});
