@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { RUNNER_LOST } from '../../src/store/redis/task-store.ts';
 import { WRITER_LOST } from '../../src/transport/http/stream-relay.ts';
 import { post, postFresh } from '../helpers/http.ts';
@@ -291,6 +292,27 @@ describe('scale-out: session quotas across processes', { skip: REDIS_MISSING }, 
         assert.equal((await inSession(url, third, 4, 'ping')).status, 200);
       }
     } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await redis.stop();
+    }
+  });
+});
+
+describe('scale-out: idle sessions expire in Redis', { skip: REDIS_MISSING }, () => {
+  it('a session left idle past http.sessions.idleTimeoutMs expires by its Redis TTL and is gone on every process', async () => {
+    const redis = await RedisServer.start();
+    const replicas = await startReplicas(2, redis.url, { MCP__HTTP__SESSIONS__IDLETIMEOUTMS: '1000' });
+    const client = new Redis(redis.url);
+    try {
+      const [a, b] = replicas.map((replica) => replica.url);
+      const sessionId = await openLegacySession(a);
+      assert.equal((await inSession(b, sessionId, 1, 'ping')).status, 200);
+      // Watched in Redis itself, so that the watching does not keep the session in use.
+      assert.equal(await client.exists(`mcp-core:session:${sessionId}`), 1);
+      await eventually('the record to expire', async () => ((await client.exists(`mcp-core:session:${sessionId}`)) === 0 ? true : undefined));
+      for (const url of [a, b]) assert.equal((await inSession(url, sessionId, 2, 'ping')).status, 404, url);
+    } finally {
+      client.disconnect();
       await Promise.all(replicas.map((replica) => replica.stop()));
       await redis.stop();
     }
