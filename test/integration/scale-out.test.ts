@@ -133,6 +133,22 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
     assert.equal(result.result.content[0].text, 'yes, from b');
   });
 
+  it('a modern request answered with input_required on one process is retried on another (the requestState secret is shared through Redis)', async () => {
+    const [a, b] = replicas.map((replica) => replica.url);
+    const elicitation = { elicitation: {} };
+    const first = await modern(a, 1, 'tools/call', { name: 'ask', arguments: { question: 'Name?' } }, elicitation);
+    assert.equal(first.json.result.resultType, 'input_required', first.text);
+    const [key] = Object.keys(first.json.result.inputRequests);
+    const retry = await modern(
+      b,
+      2,
+      'tools/call',
+      { name: 'ask', arguments: { question: 'Name?' }, requestState: first.json.result.requestState, inputResponses: { [key]: { action: 'accept', content: { answer: 'Ada' } } } },
+      elicitation,
+    );
+    assert.equal(retry.json.result.content[0].text, 'Ada', retry.text);
+  });
+
   it('a task started on one process is polled to completion on the others', async () => {
     const [a] = replicas.map((replica) => replica.url);
     const created = await modern(a, 1, 'tools/call', { name: 'work', arguments: { ms: 300 } }, TASKS_CAPABILITIES);
