@@ -5,6 +5,7 @@
  * background work) are written here too once {@link logErrors} is on.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { errorChannel, type ErrorReport } from '../protocol/error-report.ts';
@@ -35,8 +36,13 @@ export const logContext = new AsyncLocalStorage<{ fields(): LogFields }>();
  */
 const BATCH_CHARS = 8 * 1024;
 const BATCH_MS = 25;
-/** Lines waiting for a slow stderr are dropped past this many bytes, rather than held without bound. */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/**
+ * A write of at most PIPE_BUF (4,096 bytes on Linux) to a pipe is atomic (POSIX `write`). The
+ * workers of `--workers` share the primary's stderr, so there batches and the destination's own
+ * writes stay within it and one worker's lines never split another's. Batches are counted in
+ * characters: only lines of non-ASCII text could take one past it.
+ */
+const SHARED_WRITE_BYTES = 4096;
 
 const load = createRequire(import.meta.url);
 
@@ -67,9 +73,12 @@ export function createLogger(options: LoggingOptions = {}): Logger {
     const prettyStream = load('pino-pretty') as typeof import('pino-pretty').build;
     stream = prettyStream({ destination, sync: true, colorize: isTerminal(destination) });
   } else if (typeof destination === 'number') {
-    // Asynchronous writes (a slow reader never blocks the server), in batches; what is held
-    // is written when the process exits (see LineBatcher), and by flushLogs().
-    stream = new LineBatcher(pino.destination({ dest: destination, sync: false, maxLength: MAX_BUFFERED_BYTES }));
+    // One synchronous write per batch, as Node writes stderr to pipes and files: nothing is
+    // ever in flight, so a process that ends loses no line (an asynchronous write still
+    // waiting on a full pipe dies with the process). What is held is written when the process
+    // exits (see LineBatcher), and by flushLogs().
+    const maxWrite = cluster.isWorker ? SHARED_WRITE_BYTES : undefined;
+    stream = new LineBatcher(pino.destination({ dest: destination, sync: true, maxWrite }), maxWrite ?? BATCH_CHARS);
   } else {
     stream = destination;
   }
@@ -112,7 +121,8 @@ function flushAtExit(): void {
 }
 
 /**
- * Gathers whole lines and hands them to the destination 8 KiB at a time, or 25 ms after the
+ * Gathers whole lines and hands them to the destination up to 8 KiB at a time (4 KiB in a
+ * worker of `--workers`: see SHARED_WRITE_BYTES), or 25 ms after the
  * first one waiting: every write to a file descriptor costs the event loop several
  * microseconds, and SonicBoom measures its whole pending buffer at each (see
  * docs/ARCHITECTURE.md for what it saves). Lines stay whole and in order; the process's `exit` event
@@ -121,13 +131,16 @@ function flushAtExit(): void {
  */
 class LineBatcher {
   readonly #destination: SonicBoomLike;
+  readonly #limit: number;
   #parts: string[];
   #size: number;
   #timer: NodeJS.Timeout | undefined;
   readonly #pass: () => void;
 
-  constructor(destination: SonicBoomLike) {
+  /** `limit`: the characters a batch may hold (a longer line goes alone). */
+  constructor(destination: SonicBoomLike, limit: number) {
     this.#destination = destination;
+    this.#limit = limit;
     this.#parts = [];
     this.#size = 0;
     this.#timer = undefined;
@@ -141,9 +154,10 @@ class LineBatcher {
   }
 
   write(line: string): boolean {
+    if (this.#size + line.length > this.#limit) this.#passOn();
     this.#parts.push(line);
     this.#size += line.length;
-    if (this.#size >= BATCH_CHARS) this.#passOn();
+    if (this.#size >= this.#limit) this.#passOn();
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#pass, BATCH_MS);
       // Held lines never keep the process alive: the exit event writes them.

@@ -194,3 +194,28 @@ describe('log lines on a file descriptor (written in batches)', () => {
     checkLines(stderr, 3);
   });
 });
+
+describe('log lines of --workers on one shared stderr pipe', () => {
+  it('never split one another: read slowly, so that both workers write to a full pipe', async () => {
+    const COUNT = 3000; // about 500 KB per worker, many times the pipe's 64 KiB
+    const child = spawn(process.execPath, [join(ROOT, 'test/fixtures/log-lines-workers.ts'), String(COUNT)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      stderr += text;
+      // A slow reader: the pipe fills while the workers write.
+      child.stderr.pause();
+      setTimeout(() => child.stderr.resume(), 20);
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    assert.equal(code, 0);
+    const byWorker = new Map<number, number[]>();
+    for (const text of stderr.split('\n')) {
+      if (text === '') continue;
+      const line = JSON.parse(text); // a line split by another worker's write is not JSON
+      byWorker.set(line.pid, [...(byWorker.get(line.pid) ?? []), line.n]);
+    }
+    assert.equal(byWorker.size, 2);
+    for (const numbers of byWorker.values()) assert.deepEqual(numbers, Array.from({ length: COUNT }, (_, n) => n));
+  });
+});
