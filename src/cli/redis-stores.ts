@@ -6,6 +6,7 @@
 import type { Config } from '../config/config.ts';
 import type { RedisStores } from '../store/redis/index.ts';
 import { notices } from './notices.ts';
+import { countsOnStores } from './rate-limit-store.ts';
 
 /** The stores, and the requestState secret every process shares: configured, or kept in Redis. */
 export interface SharedState {
@@ -18,6 +19,7 @@ export async function startRedisStores(config: Config): Promise<SharedState | un
   if (settings.url === undefined) return undefined;
   const { createRedisStores } = await import('../store/redis/index.ts');
   let warned = false;
+  const counts = countsOnStores(config) ? ', rate limits counted in each process' : '';
   const stores = createRedisStores({
     url: settings.url,
     keyPrefix: settings.keyPrefix,
@@ -30,7 +32,7 @@ export async function startRedisStores(config: Config): Promise<SharedState | un
     onError: (error, operation) => notices().warn(`${operation} failed: ${error instanceof Error ? error.message : 'unknown error'}`),
     onStateChange: (connected) => {
       if (connected && warned) notices().info('Redis is reachable again');
-      else if (!connected) notices().warn(`Redis is unreachable; sessions ${settings.onUnavailable.sessions}, tasks ${settings.onUnavailable.tasks} (store.redis.onUnavailable) until it is back`);
+      else if (!connected) notices().warn(`Redis is unreachable; sessions ${settings.onUnavailable.sessions}, tasks ${settings.onUnavailable.tasks} (store.redis.onUnavailable)${counts} until it is back`);
       warned ||= !connected;
     },
   });

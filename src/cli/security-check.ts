@@ -28,7 +28,9 @@ export function checkSecurityConfig(config: Config): void {
     }
   }
   if (auth.authorizationServers !== undefined && auth.authorizationServers.length === 0) problems.push('auth.authorizationServers is empty: name at least one authorization server');
-  if (rateLimits.store === 'redis' && rateLimits.redis.url === undefined) problems.push('rateLimits.store is redis, but rateLimits.redis.url is not set');
+  if (rateLimits.store === 'redis' && rateLimits.redis.url === undefined && config.store.redis.url === undefined) {
+    problems.push('rateLimits.store is redis, but no Redis is named: set store.redis.url (counts share its connection) or rateLimits.redis.url');
+  }
   if (problems.length === 1) throw new ConfigError(problems[0]);
   if (problems.length > 1) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }

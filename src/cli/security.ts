@@ -15,7 +15,9 @@ import type { EdgeDecision, EdgeHook, RequestHead } from '../security/edge.ts';
 import type { Challenges } from '../security/challenge.ts';
 import type { ResourceServer } from '../security/resource-server.ts';
 import type { McpServer } from '../server/server.ts';
+import type { RedisConnection } from '../store/redis/connection.ts';
 import { notices } from './notices.ts';
+import { rateLimitLimiters, rateLimited } from './rate-limit-store.ts';
 import { checkSecurityConfig } from './security-check.ts';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
@@ -40,6 +42,8 @@ export interface SecurityServeOptions {
   stdio: boolean;
   /** WebSocket connections are accepted on the HTTP listener. */
   websocket: boolean;
+  /** The stores' Redis connection (`store.redis.url`), which rate-limit counts share by default. */
+  redis?: RedisConnection;
 }
 
 function report(operation: string): (error: unknown) => void {
@@ -80,16 +84,11 @@ export async function startSecurity(config: Config, server: McpServer, options: 
   }
 
   // ---- interceptors ----
-  const rateLimited = rateLimits.perClient !== undefined || rateLimits.perTool !== undefined || Object.keys(rateLimits.tools).length > 0;
   let limiter: import('../security/rate-limits.ts').RateLimits | undefined;
-  if (rateLimited) {
-    const { RateLimits, memoryLimiters, redisLimiters } = await import('../security/rate-limits.ts');
-    let limiters = memoryLimiters;
-    if (rateLimits.store === 'redis') {
-      const client = await redisClient(rateLimits.redis.url!);
-      closers.push(() => client.quit().then(() => undefined, () => client.disconnect()));
-      limiters = redisLimiters(client, rateLimits.redis.keyPrefix);
-    }
+  if (rateLimited(config)) {
+    const { RateLimits } = await import('../security/rate-limits.ts');
+    const { limiters, close } = await rateLimitLimiters(config, options.redis);
+    closers.push(close);
     limiter = new RateLimits({ ...rateLimits, limiters, onError: report('rate limit store') });
     // Connections that carry many requests (stdio, WebSocket) count each request here; HTTP
     // requests were counted at the edge.
@@ -196,22 +195,4 @@ function common(config: Config, resource: string, hierarchy: import('../security
     tokenCache: auth.tokenCache,
     onError: report('access token verification'),
   };
-}
-
-/**
- * An ioredis client for the rate-limit counts: commands fail fast while Redis is unreachable
- * (the limiters count in memory meanwhile) instead of queueing, and connection errors are
- * reported, not thrown. The URL (which may hold a password) is never written anywhere.
- */
-async function redisClient(url: string) {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
-  let lastReport = -Infinity;
-  client.on('error', (error: Error) => {
-    const now = Date.now();
-    if (now - lastReport < 10_000) return;
-    lastReport = now;
-    reportError(new Error(`the rate-limit store (Redis) failed: ${error.message}; counting in memory meanwhile`), { operation: 'rate limit store' });
-  });
-  return client;
 }

@@ -87,7 +87,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   const server = createServer(config, gatewayMode, shared);
   observability.observe(server);
   // Before the gateway registers anything: interceptors are in place when the first call comes.
-  const security = await startSecurity(config, server, { http: options.http, stdio: options.stdio, websocket: options.http && config.websocket.enabled });
+  const security = await startSecurity(config, server, {
+    http: options.http,
+    stdio: options.stdio,
+    websocket: options.http && config.websocket.enabled,
+    redis: shared?.stores.connection,
+  });
   for (const { name, help, read } of security.gauges) observability.gauge(name, help, read);
   if (shared !== undefined) observability.observeRedis(shared.stores.connection);
   const closers: Array<(graceMs?: number) => Promise<void> | void> = [() => server.close()];

@@ -34,16 +34,22 @@ export const rateLimits = {
     },
     store: {
       enum: ['memory', 'redis'],
-      default: 'memory',
-      description: 'Where counts are kept: memory (each process its own), or redis (shared by every process behind one endpoint).',
+      description:
+        'Where counts are kept: memory (each process its own) or redis (shared by every process behind one endpoint: a limit holds across them). Default: redis when store.redis.url or rateLimits.redis.url is set, else memory.',
     },
     redis: {
       type: 'object',
+      description: 'The Redis of the counts: by default the one of store.redis.url, over the same connection.',
       additionalProperties: false,
       default: {},
       properties: {
-        url: { type: 'string', pattern: '^rediss?://', writeOnly: true, description: 'redis:// or rediss:// URL, password included if any.' },
-        keyPrefix: { type: 'string', minLength: 1, default: 'mcp-core:rate', description: 'Prefix of the keys the counts are kept under.' },
+        url: {
+          type: 'string',
+          pattern: '^rediss?://',
+          writeOnly: true,
+          description: 'redis:// or rediss:// URL, password included if any, to keep the counts on another Redis than store.redis.url (with a connection of their own).',
+        },
+        keyPrefix: { type: 'string', minLength: 1, description: 'Prefix of the keys the counts are kept under. Default: store.redis.keyPrefix followed by :rate (mcp-core:rate).' },
       },
     },
   },

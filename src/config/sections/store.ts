@@ -21,7 +21,8 @@ export const store = {
           type: 'string',
           pattern: '^rediss?://',
           writeOnly: true,
-          description: 'redis:// or rediss:// URL, password included if any (redis://:password@host:6379/0). Set: sessions, SSE events, tasks and notifications are kept in Redis.',
+          description:
+            'redis:// or rediss:// URL, password included if any (redis://:password@host:6379/0). Set: sessions, SSE events, tasks, notifications and rate-limit counts are kept in Redis (rateLimits.store: memory keeps the counts per process).',
         },
         keyPrefix: {
           type: 'string',
