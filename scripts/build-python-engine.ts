@@ -30,7 +30,7 @@ const yamlAsModule: Plugin = {
 rmSync(engine, { recursive: true, force: true });
 mkdirSync(engine, { recursive: true });
 await build({
-  entryPoints: { 'mcp-core': join(root, 'src/cli/main.ts') },
+  entryPoints: { 'mcp-core': join(root, 'src/cli/bin.ts') },
   outdir: join(engine, 'dist', 'bin'),
   bundle: true,
   splitting: true,

@@ -14,7 +14,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { de
 const external = Object.keys(pkg.dependencies ?? {}).flatMap((name) => [name, `${name}/*`]);
 
 await build({
-  entryPoints: { 'mcp-core': join(root, 'src/cli/main.ts') },
+  entryPoints: { 'mcp-core': join(root, 'src/cli/bin.ts') },
   outdir: join(root, 'dist/bin'),
   bundle: true,
   splitting: true,

@@ -1,7 +1,6 @@
-#!/usr/bin/env node
 /**
  * The `mcp-core` binary: the composition root, where configuration, the server, transports
- * and operational endpoints are wired together. Nothing imports this file.
+ * and operational endpoints are wired together. Only the binary's entry (bin.ts) imports this file.
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { parseCommandLine, USAGE, type ServeArgs } from './args.ts';

@@ -5,7 +5,7 @@
  * background work) are written here too once {@link logErrors} is on.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import cluster from 'node:cluster';
+import type { Cluster } from 'node:cluster';
 import { createRequire } from 'node:module';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { errorChannel, type ErrorReport } from '../protocol/error-report.ts';
@@ -77,7 +77,9 @@ export function createLogger(options: LoggingOptions = {}): Logger {
     // ever in flight, so a process that ends loses no line (an asynchronous write still
     // waiting on a full pipe dies with the process). What is held is written when the process
     // exits (see LineBatcher), and by flushLogs().
-    const maxWrite = cluster.isWorker ? SHARED_WRITE_BYTES : undefined;
+    // node:cluster is read here, not imported: importing it costs a stdio server's start
+    // several milliseconds (it loads child_process and net).
+    const maxWrite = (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker ? SHARED_WRITE_BYTES : undefined;
     stream = new LineBatcher(pino.destination({ dest: destination, sync: true, maxWrite }), maxWrite ?? BATCH_CHARS);
   } else {
     stream = destination;
@@ -122,12 +124,12 @@ function flushAtExit(): void {
 
 /**
  * Gathers whole lines and hands them to the destination up to 8 KiB at a time (4 KiB in a
- * worker of `--workers`: see SHARED_WRITE_BYTES), or 25 ms after the
- * first one waiting: every write to a file descriptor costs the event loop several
- * microseconds, and SonicBoom measures its whole pending buffer at each (see
- * docs/ARCHITECTURE.md for what it saves). Lines stay whole and in order; the process's `exit` event
- * (process.exit(), the end of the event loop, an uncaught exception) writes what is held, as
- * pino's own exit handler does for SonicBoom's buffer.
+ * worker of `--workers`: see SHARED_WRITE_BYTES), or 25 ms after the first one waiting, or at
+ * once with a line of level warn or above (see isUrgent): every write to a file descriptor
+ * costs the event loop several microseconds, and SonicBoom measures its whole pending buffer
+ * at each (see docs/ARCHITECTURE.md for what it saves). Lines stay whole and in order; the
+ * process's `exit` event (process.exit(), the end of the event loop, an uncaught exception)
+ * writes what is held, as pino's own exit handler does for SonicBoom's buffer.
  */
 class LineBatcher {
   readonly #destination: SonicBoomLike;
@@ -157,7 +159,7 @@ class LineBatcher {
     if (this.#size + line.length > this.#limit) this.#passOn();
     this.#parts.push(line);
     this.#size += line.length;
-    if (this.#size >= this.#limit) this.#passOn();
+    if (this.#size >= this.#limit || isUrgent(line)) this.#passOn();
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#pass, BATCH_MS);
       // Held lines never keep the process alive: the exit event writes them.
@@ -187,6 +189,19 @@ class LineBatcher {
     this.#destination.write(parts.length === 1 ? parts[0] : parts.join(''));
   }
 }
+
+/**
+ * Lines of level warn (40) and above are written at once, with what waits before them: they
+ * are few, and an operator (or a supervisor reading the output) should see a shutdown notice
+ * or an error when it happens, even if the process is then killed. Our loggers' lines begin
+ * with `{"level":` and the number (pino's order, see createLogger).
+ */
+function isUrgent(line: string): boolean {
+  return line.charCodeAt(LEVEL_DIGIT) >= WARN_DIGIT && line.startsWith(LEVEL_PREFIX);
+}
+const LEVEL_PREFIX = '{"level":';
+const LEVEL_DIGIT = LEVEL_PREFIX.length;
+const WARN_DIGIT = '4'.charCodeAt(0);
 
 function isTerminal(destination: number | NodeJS.WritableStream): boolean {
   if (destination === 2) return process.stderr.isTTY === true;

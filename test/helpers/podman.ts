@@ -11,7 +11,10 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { setTimeout } from 'node:timers/promises';
+
+/** How often logLine reads a container's output again. */
+const LOG_POLL_MS = 200;
 
 export interface Ran {
   stdout: string;
@@ -48,26 +51,23 @@ export class Podman {
     });
   }
 
-  /** Follows a container's output; resolves with the first line that matches `pattern`. */
-  logLine(container: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-    const follower = spawn(this.binary, ['logs', '--follow', container], { env: this.#env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const seen: string[] = [];
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms: ${seen.join('\n')}`)), timeoutMs);
-      const onLine = (line: string) => {
-        seen.push(line);
-        if (pattern.test(line)) {
-          clearTimeout(timer);
-          resolve(line);
-        }
-      };
-      createInterface({ input: follower.stdout }).on('line', onLine);
-      createInterface({ input: follower.stderr }).on('line', onLine);
-      follower.once('exit', () => {
-        clearTimeout(timer);
-        reject(new Error(`the container's output ended before a line matching ${pattern}: ${seen.join('\n')}`));
-      });
-    }).finally(() => follower.kill());
+  /**
+   * Resolves with the first line of a container's output that matches `pattern`. It reads the
+   * whole output again until one does, rather than following it: `podman logs --follow`
+   * started while the container is stopping does not follow (it reads to the end and exits),
+   * and a test that starts `podman stop` beside it would race that.
+   */
+  async logLine(container: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = '';
+    for (;;) {
+      const { stdout, stderr } = await this.run(['logs', container]);
+      seen = stdout + stderr;
+      const line = seen.split('\n').find((text) => pattern.test(text));
+      if (line !== undefined) return line;
+      if (Date.now() > deadline) throw new Error(`no line matching ${pattern} within ${timeoutMs} ms: ${lastLines(seen, 30)}`);
+      await setTimeout(LOG_POLL_MS);
+    }
   }
 }
 

@@ -148,7 +148,7 @@ describe('structured logs', () => {
 });
 
 /** Runs test/fixtures/log-lines.ts; resolves with its stderr once `until` holds or it exits. */
-function logLines(count: number, how: 'exit' | 'throw' | 'stay', until?: (stderr: string) => boolean): Promise<{ stderr: string; code: number | null }> {
+function logLines(count: number, how: 'exit' | 'throw' | 'stay' | 'kill', until?: (stderr: string) => boolean): Promise<{ stderr: string; code: number | null }> {
   const child = spawn(process.execPath, [join(ROOT, 'test/fixtures/log-lines.ts'), String(count), how], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   return new Promise((resolve) => {
@@ -186,6 +186,15 @@ describe('log lines on a file descriptor (written in batches)', () => {
     assert.equal(code, 1);
     assert.match(stderr, /fatal after logging/);
     checkLines(stderr, COUNT);
+  });
+
+  it('of level warn are written at once, with the lines held before them: a process killed right after loses none', async () => {
+    const { stderr } = await logLines(3, 'kill');
+    const lines = stderr.split('\n').filter((line) => line.startsWith('{'));
+    assert.equal(lines.length, 4, stderr);
+    checkLines(lines.slice(0, 3).join('\n'), 3);
+    const last = JSON.parse(lines[3]);
+    assert.deepEqual([last.level, last.msg], [40, 'killed now']);
   });
 
   it('leave by their timer while the process runs: a few held lines are not kept waiting for more', async () => {
