@@ -45,16 +45,25 @@ class RpcError(Exception):
 
 
 class _Pending:
-    """One request in flight: its future, progress callback and timeout (restarted by progress)."""
+    """One request in flight: its future, progress callback, timeout (restarted by progress),
+    and its own handlers for the questions the peer asks while serving it."""
 
-    __slots__ = ("future", "method", "on_progress", "timeout", "timer")
+    __slots__ = ("future", "method", "on_progress", "timeout", "timer", "answers")
 
-    def __init__(self, future: asyncio.Future[Any], method: str, on_progress: Optional[Callable[[Progress], Any]], timeout: Optional[float]) -> None:
+    def __init__(
+        self,
+        future: asyncio.Future[Any],
+        method: str,
+        on_progress: Optional[Callable[[Progress], Any]],
+        timeout: Optional[float],
+        answers: Optional[dict[str, Callable[..., Any]]],
+    ) -> None:
         self.future = future
         self.method = method
         self.on_progress = on_progress
         self.timeout = timeout
         self.timer: Optional[asyncio.TimerHandle] = None
+        self.answers = answers
 
 
 class Channel:
@@ -88,14 +97,17 @@ class Channel:
         on_progress: Optional[Callable[[Progress], Any]] = None,
         timeout: Optional[float] = None,
         meta: Optional[dict[str, Any]] = None,
+        answers: Optional[dict[str, Callable[..., Any]]] = None,
     ) -> tuple[RequestId, asyncio.Future[Any]]:
-        """Sends a request; the future settles with its result or an exception."""
+        """Sends a request; the future settles with its result or an exception. ``answers`` are
+        its own handlers (by method) for the questions the peer asks while serving it (see
+        :meth:`answers_of`)."""
         if self.closed is not None:
             raise self.closed
         self._next_id += 1
         request_id: RequestId = f"{self._id_prefix}{self._next_id}" if self._id_prefix else self._next_id
         future: asyncio.Future[Any] = self._pipe.loop.create_future()
-        entry = _Pending(future, method, on_progress, timeout)
+        entry = _Pending(future, method, on_progress, timeout, answers)
         if on_progress is not None:
             meta = {**(meta or {}), "progressToken": request_id}
         if meta:
@@ -105,6 +117,11 @@ class Channel:
         if timeout is not None:
             entry.timer = self._pipe.loop.call_later(timeout, self._time_out, request_id)
         return request_id, future
+
+    def answers_of(self, request_id: Any) -> Optional[dict[str, Callable[..., Any]]]:
+        """The handlers given with a request still in flight, for the peer's questions about it."""
+        entry = self._pending.get(request_id) if isinstance(request_id, (int, str)) else None
+        return entry.answers if entry is not None else None
 
     def notify(self, method: str, params: Optional[dict[str, Any]] = None) -> None:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}

@@ -31,6 +31,32 @@ from .tools import PROTOCOL_VERSION, ToolRegistry, ToolServer
 Config = Union[dict[str, Any], str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]], None]
 #: Answers a question of an upstream: gets the request's params, returns its result. Sync or async.
 InputHandler = Callable[[dict[str, Any]], Union[dict[str, Any], Awaitable[dict[str, Any]]]]
+#: Answers ``roots/list``: returns the roots (dicts with ``uri`` and, optionally, ``name``). Sync or async.
+RootsHandler = Callable[[], Union[list[dict[str, Any]], Awaitable[list[dict[str, Any]]]]]
+
+#: The ``_meta`` key under which the engine names the call an upstream's question belongs to.
+RELATED_REQUEST_KEY = "mcp-core/relatedRequestId"
+
+
+def _answers(on_elicit: Optional[InputHandler], on_sample: Optional[InputHandler], on_roots: Optional[RootsHandler]) -> dict[str, Callable[..., Any]]:
+    """The handlers given, by the method of the question each answers."""
+    answers: dict[str, Callable[..., Any]] = {}
+    if on_elicit is not None:
+        answers["elicitation/create"] = on_elicit
+    if on_sample is not None:
+        answers["sampling/createMessage"] = on_sample
+    if on_roots is not None:
+        answers["roots/list"] = on_roots
+    return answers
+
+
+def _without_relation(params: dict[str, Any]) -> dict[str, Any]:
+    """The question as the upstream asked it: the engine's tie to the call is not the callback's business."""
+    meta = {key: value for key, value in params["_meta"].items() if key != RELATED_REQUEST_KEY}
+    rest = {key: value for key, value in params.items() if key != "_meta"}
+    if meta:
+        rest["_meta"] = meta
+    return rest
 
 
 
@@ -72,7 +98,9 @@ class MCPManager:
         http: ``"HOST:PORT"`` to have the engine also serve everything over Streamable HTTP
             (``url`` then has the address; port 0 picks a free one).
         on_elicit, on_sample, on_roots: answer upstreams' questions (elicitation, sampling,
-            roots). Sync functions run in threads, async ones as tasks, all concurrently.
+            roots), unless the call they belong to has handlers of its own (see
+            :meth:`execute_tool`). Sync functions run in threads, async ones as tasks, all
+            concurrently.
         raise_on_error: raise :class:`MCPToolError` for results with ``isError`` (default
             False: the result says ``is_error``). Each call may override it.
         auto_restart: when the engine dies, the next call starts a new one (default True).
@@ -90,7 +118,7 @@ class MCPManager:
         http: Optional[str] = None,
         on_elicit: Optional[InputHandler] = None,
         on_sample: Optional[InputHandler] = None,
-        on_roots: Optional[Callable[[], Union[list[dict[str, Any]], Awaitable[list[dict[str, Any]]]]]] = None,
+        on_roots: Optional[RootsHandler] = None,
         raise_on_error: bool = False,
         auto_restart: bool = True,
         timeout: Optional[float] = None,
@@ -101,8 +129,7 @@ class MCPManager:
         self._config = config
         self._tools = ToolRegistry.of(tools) if tools is not None else None
         self._http = http
-        self._handlers = {"elicitation/create": on_elicit, "sampling/createMessage": on_sample}
-        self._on_roots = on_roots
+        self._answers = _answers(on_elicit, on_sample, on_roots)
         self.raise_on_error = raise_on_error
         self.auto_restart = auto_restart
         self.timeout = timeout
@@ -204,12 +231,10 @@ class MCPManager:
 
     async def _handshake(self, pipe: EnginePipe) -> None:
         """The MCP handshake on the manager channel (legacy era: one ``initialize``)."""
-        capabilities: dict[str, Any] = {}
-        if self._handlers["elicitation/create"] is not None:
-            capabilities["elicitation"] = {}
-        if self._handlers["sampling/createMessage"] is not None:
-            capabilities["sampling"] = {}
-        if self._on_roots is not None:
+        # Elicitation and sampling always: a call may bring its own handlers. Roots only with
+        # the manager's own, since upstreams ask for roots outside any call too.
+        capabilities: dict[str, Any] = {"elicitation": {}, "sampling": {}}
+        if "roots/list" in self._answers:
             capabilities["roots"] = {}
         _, initialized = pipe.manager.request(
             "initialize",
@@ -245,14 +270,24 @@ class MCPManager:
     # ---- upstreams' questions --------------------------------------------------------------------
 
     async def _answer_question(self, method: str, params: dict[str, Any], _request_id: Any) -> Any:
+        """Answers an upstream's question with the handler of the call it belongs to (the engine
+        names the call in ``_meta``), else with the manager's."""
         if method == "ping":
             return {}
-        if method == "roots/list" and self._on_roots is not None:
-            roots = await self._run_callback(self._on_roots)
-            return {"roots": roots}
-        handler = self._handlers.get(method)
+        handler = None
+        meta = params.get("_meta")
+        if isinstance(meta, dict) and RELATED_REQUEST_KEY in meta:
+            engine = self._engine
+            own = engine.pipe.manager.answers_of(meta[RELATED_REQUEST_KEY]) if engine is not None else None
+            handler = own.get(method) if own is not None else None
+            params = _without_relation(params)
+        if handler is None:
+            handler = self._answers.get(method)
         if handler is None:
             raise RpcError(-32601, f"mcp_core has no handler for {method}")
+        if method == "roots/list":
+            roots = await self._run_callback(handler)
+            return roots if isinstance(roots, dict) else {"roots": list(roots)}
         return await self._run_callback(handler, params)
 
     async def _run_callback(self, callback: Callable[..., Any], *args: Any) -> Any:
@@ -288,6 +323,9 @@ class MCPManager:
         timeout: Optional[float] = None,
         on_progress: Optional[Callable[[Progress], Any]] = None,
         raise_on_error: Optional[bool] = None,
+        on_elicit: Optional[InputHandler] = None,
+        on_sample: Optional[InputHandler] = None,
+        on_roots: Optional[RootsHandler] = None,
     ) -> ToolResult:
         """Calls one tool.
 
@@ -296,7 +334,9 @@ class MCPManager:
         the call may go without an answer or a progress report (then :class:`MCPTimeoutError`,
         and the call is cancelled in the engine and the upstream); ``on_progress`` receives
         :class:`Progress` reports. Cancelling the awaiting task cancels the call upstream
-        (``notifications/cancelled``).
+        (``notifications/cancelled``). ``on_elicit``, ``on_sample`` and ``on_roots`` answer the
+        questions the upstream asks while serving this call, instead of the manager's handlers
+        (which still answer the others; ``on_roots`` needs the manager's own ``on_roots``).
 
         Raises :class:`MCPProtocolError` for an unknown tool or bad arguments,
         :class:`MCPConnectionError` / :class:`MCPTimeoutError` when the engine or the upstream
@@ -309,7 +349,10 @@ class MCPManager:
         channel = engine.pipe.manager
         arguments = {} if params is None else params
         limit = self.timeout if timeout is None else timeout
-        request_id, future = channel.request("tools/call", {"name": name, "arguments": arguments}, on_progress=on_progress, timeout=limit)
+        answers = _answers(on_elicit, on_sample, on_roots) if on_elicit or on_sample or on_roots else None
+        request_id, future = channel.request(
+            "tools/call", {"name": name, "arguments": arguments}, on_progress=on_progress, timeout=limit, answers=answers
+        )
         try:
             raw = await future
         except asyncio.CancelledError:

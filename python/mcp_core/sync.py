@@ -103,8 +103,23 @@ class MCPManager:
         timeout: Optional[float] = None,
         on_progress: Optional[Callable[[Progress], Any]] = None,
         raise_on_error: Optional[bool] = None,
+        on_elicit: Optional[_async.InputHandler] = None,
+        on_sample: Optional[_async.InputHandler] = None,
+        on_roots: Optional[_async.RootsHandler] = None,
     ) -> ToolResult:
-        return self._call(self._manager.execute_tool(name, params, timeout=timeout, on_progress=on_progress, raise_on_error=raise_on_error))
+        """:meth:`mcp_core.MCPManager.execute_tool`; the call's own handlers run as the manager's do."""
+        return self._call(
+            self._manager.execute_tool(
+                name,
+                params,
+                timeout=timeout,
+                on_progress=on_progress,
+                raise_on_error=raise_on_error,
+                on_elicit=on_elicit,
+                on_sample=on_sample,
+                on_roots=on_roots,
+            )
+        )
 
     def execute_batch(
         self,

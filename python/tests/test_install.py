@@ -19,7 +19,7 @@ from conftest import ROOT
 BLOCK = re.compile(r"```python\n# (run|file): ([\w.]+)\n(.*?)```", re.S)
 EXPECTED = {
     "quickstart.py": ["demo__echo", "Progress(", "False", "connected", "the tool failed: demo__fail"],
-    "batch.py": ["MCPProtocolError", "45", "yes to Proceed?"],
+    "batch.py": ["MCPProtocolError", "45", "yes to Proceed?", "(decline)"],
     "threads.py": ["100 ['0', '1', '2']"],
     "serve_and_call.py": ["MCP clients can connect to http://127.0.0.1:", "'summary': 'Sunny, 21°C'"],
     "readme_python.py": ["hello from Python"],

@@ -11,6 +11,11 @@
  * that passes another client's lines on to the manager channel (`python -m mcp_core serve
  * --stdio`) keeps that client out of the tools channel by refusing lines that start with `@`.
  *
+ * On the manager channel, a question the engine asks the program while serving one of its
+ * requests (an upstream's elicitation, sampling or roots request passed on) names that request
+ * in `_meta` under {@link RELATED_REQUEST_META_KEY}, so the program can answer it with that
+ * call's own handlers: the stdio binding has no other place for the tie, and calls are many.
+ *
  * The first line the program sends, before either channel, is the engine's start message;
  * {@link PipeChannels.firstLine} yields it. A line `#end` says the manager channel's client has
  * nothing more to send (a relayed stdio client closed its stdin): its calls in flight finish
@@ -18,7 +23,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { encodeParts } from '../protocol/encode.ts';
-import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
+import type { JsonRpcMessage, JsonRpcRequest, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { BaseTransport } from '../transport/base-transport.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, NdjsonDecoder, type FrameSink } from '../transport/ndjson.ts';
@@ -28,6 +33,14 @@ export const TOOLS_CHANNEL_PREFIX = '@';
 const AT = 0x40;
 /** Starts a control line of the pipe itself (`#end`). */
 const HASH = 0x23;
+/** The `_meta` key of a question to the program naming the program's request it belongs to. */
+export const RELATED_REQUEST_META_KEY = 'mcp-core/relatedRequestId';
+
+/** `request` with the program's request it belongs to named in its `_meta`. */
+function withRelatedRequest(request: JsonRpcRequest, relatedRequestId: RequestId): JsonRpcRequest {
+  const params = request.params ?? {};
+  return { ...request, params: { ...params, _meta: { ...params._meta, [RELATED_REQUEST_META_KEY]: relatedRequestId } } };
+}
 
 /**
  * One channel of the pipe, as a message-stream transport. Pausing a channel holds its messages
@@ -95,8 +108,12 @@ export class PipeChannel extends BaseTransport {
     while (this.receiver !== undefined && !this.#paused && this.#held.length > 0) this.#receive(this.#held.shift());
   }
 
-  send(message: JsonRpcMessage): boolean {
+  send(message: JsonRpcMessage, relatedRequestId?: RequestId): boolean {
     if (this.state === 'closed') return false;
+    // Only questions carry the tie: notifications of a call name it already (progress tokens).
+    if (relatedRequestId !== undefined && 'method' in message && 'id' in message) {
+      return this.#pipe.write(this.#prefix, withRelatedRequest(message, relatedRequestId));
+    }
     return this.#pipe.write(this.#prefix, message);
   }
 

@@ -69,12 +69,15 @@ export interface Admission {
 /** The exchange of one request on a stream: its cancellation, and the way back. */
 class StreamExchange extends BaseExchange {
   readonly #connection: ServerConnection;
+  /** The request it serves (undefined for a notification's): messages sent through it belong to it. */
+  readonly #requestId: RequestId | undefined;
   /** What `ConnectionOptions.admit` gave the request; released once, when it leaves. */
   admission: Admission | undefined;
 
-  constructor(connection: ServerConnection, session: LegacySession | undefined, principal: Principal | undefined) {
+  constructor(connection: ServerConnection, requestId: RequestId | undefined, session: LegacySession | undefined, principal: Principal | undefined) {
     super(session, principal);
     this.#connection = connection;
+    this.#requestId = requestId;
     this.admission = undefined;
   }
 
@@ -87,7 +90,7 @@ class StreamExchange extends BaseExchange {
   }
 
   send(message: JsonRpcNotification | JsonRpcRequest): void {
-    if (!this.cancelled) this.#connection.send(message);
+    if (!this.cancelled) this.#connection.send(message, this.#requestId);
   }
 }
 
@@ -148,9 +151,12 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     return !this.#closed;
   }
 
-  /** Writes one message; pauses reading while the peer is not keeping up. */
-  send(message: JsonRpcMessage): boolean {
-    const ok = this.#transport.send(message);
+  /**
+   * Writes one message (`relatedRequestId`: the client's request it belongs to, for transports
+   * that carry the tie); pauses reading while the peer is not keeping up.
+   */
+  send(message: JsonRpcMessage, relatedRequestId?: RequestId): boolean {
+    const ok = this.#transport.send(message, relatedRequestId);
     if (!ok && !this.#outputBlocked && this.#transport.state === 'open') {
       this.#outputBlocked = true;
       this.#transport.pause();
@@ -279,7 +285,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
         session = this.#session;
       }
     }
-    const exchange = new StreamExchange(this, session, this.#principal);
+    const exchange = new StreamExchange(this, request.id, session, this.#principal);
     if (this.#admit !== undefined) {
       const admission = this.#admit(request);
       if (admission instanceof Refusal) {
@@ -340,6 +346,6 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
       }
       return;
     }
-    this.#server.handleNotification(notification, new StreamExchange(this, this.#session, this.#principal));
+    this.#server.handleNotification(notification, new StreamExchange(this, undefined, this.#session, this.#principal));
   }
 }

@@ -40,8 +40,12 @@ export interface Transport {
   /**
    * Queues one message. Returns false when the peer is not keeping up: the caller should
    * stop producing until `onDrain` (the message itself is queued, never dropped).
+   * `relatedRequestId` is the peer's request the message belongs to, when the sender knows it
+   * (a server's question asked while serving that request); a transport that can carry the
+   * tie does (the engine pipe, see cli/engine-pipe.ts), the others ignore it, as the stdio
+   * binding has no place for it.
    */
-  send(message: JsonRpcMessage): boolean;
+  send(message: JsonRpcMessage, relatedRequestId?: RequestId): boolean;
   /** Stops reading from the peer until {@link resume}, for backpressure on intake. */
   pause(): void;
   resume(): void;

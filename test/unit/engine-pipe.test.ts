@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { PipeChannels } from '../../src/cli/engine-pipe.ts';
+import { PipeChannels, RELATED_REQUEST_META_KEY } from '../../src/cli/engine-pipe.ts';
+import { ServerConnection } from '../../src/server/connection.ts';
+import { McpServer } from '../../src/server/server.ts';
 import type { MessageReceiver } from '../../src/transport/transport.ts';
 
 function recorder(): MessageReceiver & { messages: unknown[]; ended: string[] } {
@@ -103,6 +105,42 @@ describe('engine pipe', () => {
     assert.deepEqual(manager.messages, []);
     assert.equal(tools.messages.length, 1);
     assert.ok((tools.messages[0] as { frameError?: string }).frameError);
+  });
+
+  it('a question asked while serving a request names that request; notifications and other messages are left as they are', async () => {
+    const { input, pipe, written } = setup();
+    input.write('{}\n');
+    await pipe.firstLine();
+    pipe.tools.start(recorder());
+    const server = new McpServer({ name: 'engine', version: '1.0.0' });
+    server.tool('confirm', { description: 'Asks first.' }, async (_args, ctx) => {
+      ctx.progress(1, 2);
+      const answer = await ctx.elicit({ message: 'Sure?', requestedSchema: { type: 'object', properties: {} } });
+      return String(answer.action);
+    });
+    new ServerConnection(server, pipe.manager).start();
+    const send = (message: object) => input.write(`${JSON.stringify(message)}\n`);
+    const line = async (match: (message: Record<string, unknown>) => boolean) => {
+      for (;;) {
+        const found = written.map((text) => JSON.parse(text) as Record<string, unknown>).find(match);
+        if (found !== undefined) return found;
+        await turn();
+      }
+    };
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { elicitation: {} }, clientInfo: { name: 't', version: '1' } } });
+    await line((message) => message.id === 1);
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 'call-7', method: 'tools/call', params: { name: 'confirm', arguments: {}, _meta: { progressToken: 'p' } } });
+    const question = await line((message) => message.method === 'elicitation/create');
+    const params = question.params as { message: string; _meta: Record<string, unknown> };
+    assert.equal(params.message, 'Sure?');
+    assert.deepEqual(params._meta, { [RELATED_REQUEST_META_KEY]: 'call-7' });
+    send({ jsonrpc: '2.0', id: question.id, result: { action: 'decline' } });
+    const answer = await line((message) => message.id === 'call-7');
+    assert.deepEqual((answer.result as { content: unknown[] }).content, [{ type: 'text', text: 'decline' }]);
+    const progress = await line((message) => message.method === 'notifications/progress');
+    assert.deepEqual(progress.params, { progressToken: 'p', progress: 1, total: 2 });
+    assert.equal(written.filter((text) => text.includes(RELATED_REQUEST_META_KEY)).length, 1);
   });
 
   it('the pipe ending before a start message rejects firstLine and closes both channels', async () => {

@@ -1,0 +1,123 @@
+"""Upstreams' questions (elicitation, sampling) answered by Python callbacks: the manager's, or a
+call's own (``execute_tool(..., on_elicit=, on_sample=)``), which the engine ties to the call
+that caused the question."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Callable
+
+import pytest
+
+from conftest import everything_upstream, fixture_upstream
+from mcp_core import MCPManager, MCPProtocolError
+from mcp_core.manager import RELATED_REQUEST_KEY
+from mcp_core.sync import MCPManager as SyncManager
+
+
+class Gate:
+    """Opens once ``count`` callers wait at it: proves that many questions are open at once."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._opened = asyncio.Event()
+
+    async def wait(self) -> None:
+        self._count -= 1
+        if self._count <= 0:
+            self._opened.set()
+        await asyncio.wait_for(self._opened.wait(), 20)
+
+
+def answerer(tag: str, seen: list[tuple[str, dict[str, Any]]], gate: Gate | None = None) -> Callable[[dict[str, Any]], Any]:
+    """An elicitation handler for the fixture's ``ask`` tool (a question, then "Sure?") that
+    answers with its tag."""
+
+    async def on_elicit(params: dict[str, Any]) -> dict[str, Any]:
+        seen.append((tag, params))
+        if params["message"] == "Sure?":
+            return {"action": "accept", "content": {"sure": tag == "one"}}
+        if gate is not None:
+            await gate.wait()
+        return {"action": "accept", "content": {"answer": f"{tag} says {params['message']}"}}
+
+    return on_elicit
+
+
+async def test_concurrent_calls_with_their_own_on_elicit_each_get_their_own_answers() -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    gate = Gate(2)
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
+        one, two = await asyncio.gather(
+            m.execute_tool("fx__ask", {"question": "a"}, on_elicit=answerer("one", seen, gate)),
+            m.execute_tool("fx__ask", {"question": "b"}, on_elicit=answerer("two", seen, gate)),
+        )
+    assert (one.text, two.text) == ("one says a (sure: true)", "two says b (sure: false)")
+    assert sorted((tag, params["message"]) for tag, params in seen) == [("one", "Sure?"), ("one", "a"), ("two", "Sure?"), ("two", "b")]
+    # The callback sees the question as the upstream asked it: the engine's tie is gone.
+    assert all(RELATED_REQUEST_KEY not in params.get("_meta", {}) for _, params in seen)
+
+
+async def test_a_calls_own_on_elicit_overrides_the_managers_and_other_calls_fall_back_to_it() -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    gate = Gate(2)
+    config = {"mcpServers": {"fx": fixture_upstream()}}
+    async with MCPManager(config, on_elicit=answerer("manager", seen, gate)) as m:
+        own, fallback = await asyncio.gather(
+            m.execute_tool("fx__ask", {"question": "a"}, on_elicit=answerer("one", seen, gate)),
+            m.execute_tool("fx__ask", {"question": "b"}),
+        )
+        assert (own.text, fallback.text) == ("one says a (sure: true)", "manager says b (sure: false)")
+        assert sorted((tag, params["message"]) for tag, params in seen) == [("manager", "Sure?"), ("manager", "b"), ("one", "Sure?"), ("one", "a")]
+        # A call's handlers are its own: the next call without any is the manager's again.
+        assert (await m.execute_tool("fx__ask", {"question": "c"})).text == "manager says c (sure: false)"
+
+
+async def test_a_call_brings_a_handler_the_manager_does_not_have() -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
+        answered = await m.execute_tool("fx__ask", {"question": "a"}, on_elicit=answerer("one", seen))
+        assert answered.text == "one says a (sure: true)"
+        # No handler at all: the question is refused, and the upstream's call fails with it.
+        with pytest.raises(MCPProtocolError, match="no handler for elicitation/create"):
+            await m.execute_tool("fx__ask", {"question": "b"})
+    assert [params["message"] for _, params in seen] == ["a", "Sure?"]
+
+
+async def test_a_calls_own_on_sample_answers_a_legacy_upstreams_sampling_request() -> None:
+    def manager_sample(params: dict[str, Any]) -> dict[str, Any]:
+        raise AssertionError("the call's own handler answers")
+
+    def own_sample(params: dict[str, Any]) -> dict[str, Any]:
+        return {"role": "assistant", "content": {"type": "text", "text": "from the call"}, "model": "per-call"}
+
+    async with MCPManager({"mcpServers": {"everything": everything_upstream()}}, on_sample=manager_sample) as m:
+        result = await m.execute_tool("everything__trigger-sampling-request", {"prompt": "who answers?"}, on_sample=own_sample)
+        assert "from the call" in result.text and not result.is_error
+
+
+def test_the_sync_facade_takes_a_calls_own_handlers_from_several_threads() -> None:
+    texts: dict[str, str] = {}
+    both_asked = threading.Barrier(2, timeout=20)
+
+    def answering(tag: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        def on_elicit(params: dict[str, Any]) -> dict[str, Any]:  # runs in a worker thread
+            if params["message"] == "Sure?":
+                return {"action": "accept", "content": {"sure": True}}
+            both_asked.wait()
+            return {"action": "accept", "content": {"answer": tag}}
+
+        return on_elicit
+
+    with SyncManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
+
+        def call(tag: str) -> None:
+            texts[tag] = m.execute_tool("fx__ask", {"question": tag}, on_elicit=answering(tag)).text
+
+        threads = [threading.Thread(target=call, args=(tag,)) for tag in ("left", "right")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert texts == {"left": "left (sure: true)", "right": "right (sure: true)"}
