@@ -3,9 +3,12 @@
  * RESULTS.md, results.svg and the README's performance section, and prints a summary to
  * stdout. Progress goes to stderr.
  *
- * Usage: node run.ts [--quick] [--only GROUP,...] | node run.ts --render
- * (--render rewrites the reports from bench/results.json, the numbers of the last full run)
- * Groups: stdio, large, http-modern, http-legacy, tools, sessions, cold-start.
+ * Usage: node run.ts [--quick] [--only GROUP|ID,... [--record]] | node run.ts --render
+ * (--only runs the workloads of those groups, or with those ids; --record then puts their
+ * numbers into bench/results.json in place of the earlier ones and rewrites the reports, which
+ * say so; --render rewrites the reports from bench/results.json)
+ * Groups: stdio, large, http-modern, http-legacy, tools, gateway, python, sessions, cold-start,
+ * observability, security, scale-out.
  * `npm run bench` at the repository root does the setup (npm ci, cargo, venv) first.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { BENCH_DIR } from './lib/paths.ts';
 import { renderSummary } from './report/console.ts';
 import { environment, type Environment } from './report/environment.ts';
 import { renderMarkdown, type RunInfo } from './report/markdown.ts';
+import { recordPartial, type SavedResults } from './report/record.ts';
 import { renderReadmeSection, writeReadmeSection } from './report/readme.ts';
 import { renderSvg } from './report/svg.ts';
 import { evaluateTargets } from './report/targets.ts';
@@ -24,7 +28,9 @@ import { WORKLOADS } from './workloads/index.ts';
 import { growthNote } from './workloads/stdio-large.ts';
 import { FULL, QUICK, type WorkloadResult } from './workloads/types.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, render: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, record: { type: 'boolean', default: false }, render: { type: 'boolean', default: false } },
+});
 const RAW = join(BENCH_DIR, 'results.json');
 
 /** Writes RESULTS.md, results.svg and the README section from one run's numbers. */
@@ -39,14 +45,20 @@ function report(run: RunInfo, env: Environment, workloads: WorkloadResult[]): vo
 
 // --render: rewrite the reports from the numbers of the last run (bench/results.json).
 if (values.render) {
-  const saved = JSON.parse(readFileSync(RAW, 'utf8')) as { run: RunInfo; env: Environment; workloads: WorkloadResult[] };
-  report({ ...saved.run, startedAt: new Date(saved.run.startedAt) }, saved.env, saved.workloads);
+  const saved = readSaved();
+  report(saved.run, saved.env, saved.workloads);
   process.exit(0);
 }
+
+function readSaved(): SavedResults {
+  const saved = JSON.parse(readFileSync(RAW, 'utf8')) as SavedResults;
+  return { ...saved, run: { ...saved.run, startedAt: new Date(saved.run.startedAt) } };
+}
 const settings = values.quick ? QUICK : FULL;
-const groups = new Set(WORKLOADS.map((w) => w.group));
+const names = new Set(WORKLOADS.flatMap((w) => [w.group, w.id]));
 const only = values.only === undefined ? undefined : new Set(values.only.split(','));
-for (const group of only ?? []) if (!groups.has(group)) throw new Error(`unknown group "${group}"; known: ${[...groups].join(', ')}`);
+for (const name of only ?? []) if (!names.has(name)) throw new Error(`unknown group or workload "${name}"; known: ${[...names].join(', ')}`);
+if (values.record && only === undefined) throw new Error('--record records a partial run: give --only');
 
 pinSelf();
 const pinning = PINNED
@@ -60,7 +72,7 @@ const startedAt = new Date();
 const started = performance.now();
 const workloads: WorkloadResult[] = [];
 for (const workload of WORKLOADS) {
-  if (only !== undefined && !only.has(workload.group)) continue;
+  if (only !== undefined && !only.has(workload.group) && !only.has(workload.id)) continue;
   process.stderr.write(`\n== ${workload.id}\n`);
   workloads.push(await workload.run(settings));
 }
@@ -75,6 +87,12 @@ const run: RunInfo = { quick: settings.quick, startedAt, seconds, busyBefore, bu
 if (only === undefined) {
   writeFileSync(RAW, JSON.stringify({ run, env, workloads }, null, 1));
   report(run, env, workloads);
+} else if (values.record) {
+  const mcpCore = env.software.find(([name]) => name === 'mcp-core')?.[1] ?? 'unknown';
+  const later = { workloads: workloads.map((w) => w.id), quick: settings.quick, startedAt, seconds, busyBefore, busyAfter, mcpCore };
+  const saved = recordPartial(readSaved(), workloads, later, WORKLOADS.map((w) => w.id));
+  writeFileSync(RAW, JSON.stringify(saved, null, 1));
+  report(saved.run, saved.env, saved.workloads);
 } else {
   // A partial run is for looking, not for the record: the committed reports stay whole.
   process.stdout.write(`\n${renderSummary(workloads, evaluateTargets(workloads))}\n(--only: bench/RESULTS.md and the README left as they were; ${Math.round(seconds)} s)\n`);

@@ -29,6 +29,8 @@ export const PEER_LABELS = {
   'mcp-core-jwt': 'mcp-core, JWT auth',
   'mcp-core-jwt-uncached': 'mcp-core, JWT auth, no cache of verified tokens',
   'mcp-core-redis': 'mcp-core, sessions on Redis',
+  'mcp-core-2-instances': 'mcp-core, 2 instances',
+  'mcp-core-3-instances': 'mcp-core, 3 instances',
   'sdk-v1': 'TS SDK v1',
   'sdk-v1-json': 'TS SDK v1, JSON replies',
   'sdk-v1-stateless': 'TS SDK v1 stateless',

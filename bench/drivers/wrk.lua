@@ -17,10 +17,12 @@
 --   list NEEDLE TOTAL  pagination: follow nextCursor until the last page and count NEEDLE over
 --                      the pages; a listing is good when it holds TOTAL of them (one connection
 --                      per thread, so the thread's cursor is its connection's)
+--   server HOST PORT   a server to connect to (repeatable): thread i connects to the i-th, round
+--                      robin, instead of the URL's host (the URL still gives the path and Host)
 --   out PATH           where done() writes samples and problems
 --   samples N          how many bodies each thread keeps for the full check
 
-local config = { headers = {}, expect = {}, reject = {} }
+local config = { headers = {}, expect = {}, reject = {}, servers = {} }
 
 local function read_config(path)
   local file = assert(io.open(path, "r"))
@@ -31,6 +33,9 @@ local function read_config(path)
       config.headers[name] = header_value
     elseif key == "expect" or key == "reject" then
       table.insert(config[key], value)
+    elseif key == "server" then
+      local host, port = value:match("^(%S+) (%d+)$")
+      table.insert(config.servers, { host = host, port = port })
     elseif key ~= nil then
       config[key] = value
     end
@@ -43,6 +48,10 @@ local threads = {}
 function setup(thread)
   table.insert(threads, thread)
   thread:set("thread_index", #threads)
+  if #config.servers > 0 then
+    local server = config.servers[(#threads - 1) % #config.servers + 1]
+    thread.addr = wrk.lookup(server.host, server.port)[1]
+  end
 end
 
 -- Per-thread state (each thread has its own globals).

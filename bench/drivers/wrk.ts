@@ -35,6 +35,14 @@ export interface WrkLoad {
   check: ResultCheck;
   connections: number;
   seconds: number;
+  /** wrk threads (each with connections / threads connections). Default 1 (a listing: one per connection). */
+  threads?: number;
+  /**
+   * Several servers behind `url`'s path (`host:port` each): thread i connects to server
+   * i mod n, so connections are spread round-robin as an L4 load balancer spreads them, with no
+   * proxy in the path. `threads` should be a multiple of their number.
+   */
+  servers?: readonly string[];
 }
 
 const SCRIPT = join(BENCH_DIR, 'drivers', 'wrk.lua');
@@ -42,7 +50,7 @@ const SAMPLES_PER_THREAD = 8;
 
 export async function wrkLoad(load: WrkLoad): Promise<LoadResult> {
   // A listing keeps its cursor per thread, so each connection gets a thread of its own.
-  const threads = load.list === undefined ? 1 : load.connections;
+  const threads = load.list === undefined ? (load.threads ?? 1) : load.connections;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-core-bench-wrk-'));
   try {
     const config = join(dir, 'config');
@@ -53,6 +61,7 @@ export async function wrkLoad(load: WrkLoad): Promise<LoadResult> {
     for (const text of load.expect) lines.push(`expect ${text}`);
     for (const text of load.reject) lines.push(`reject ${text}`);
     if (load.list !== undefined) lines.push(`list ${load.list.needle} ${load.list.total}`);
+    for (const server of load.servers ?? []) lines.push(`server ${server.replace(':', ' ')}`);
     for (const line of lines) if (line.includes('\n')) throw new Error(`wrk config line holds a newline: ${line.slice(0, 80)}`);
     writeFileSync(config, `${lines.join('\n')}\n`);
     // wrk takes whole seconds.

@@ -33,6 +33,15 @@ export function onServerCores(cmd: Command, cores = 1): Command {
   return pinned(cmd, cores === 1 ? String(SERVER_CORE) : `${SERVER_CORE}-${SERVER_CORE + cores - 1}`);
 }
 
+/**
+ * The command of replica `index` of `count` identical servers: a server core of its own while
+ * the cores besides the generator's suffice; else every core, the generator's included, shared
+ * as the kernel schedules them (replicas outnumber the cores: what it gives is what it is).
+ */
+export function onReplicaCores(cmd: Command, index: number, count: number): Command {
+  return count <= SERVER_CORES_AVAILABLE ? pinned(cmd, String(SERVER_CORE + index)) : pinned(cmd, `0-${CORE_COUNT - 1}`);
+}
+
 /** The command on the load generator's core. */
 export function onGeneratorCore(cmd: Command): Command {
   return pinned(cmd, String(GENERATOR_CORE));

@@ -24,8 +24,8 @@ function generatorTicks(): number {
   return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
 }
 
-/** utime + stime of a process and all its descendants, in ticks. */
-function treeTicks(root: number): number {
+/** utime + stime of processes and all their descendants, in ticks. */
+function treeTicks(roots: ReadonlySet<number>): number {
   const parents = new Map<number, number>();
   const ticks = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
@@ -43,7 +43,7 @@ function treeTicks(root: number): number {
   let sum = 0;
   for (const [pid, value] of ticks) {
     for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) {
-      if (at === root) {
+      if (roots.has(at)) {
         sum += value;
         break;
       }
@@ -95,17 +95,21 @@ export interface CpuShares {
   others: number;
 }
 
-/** Starts a reading; call the returned function at the end of the interval. */
-export function cpuMeter(serverPid: number | undefined, focusPid?: number): () => CpuShares {
+/**
+ * Starts a reading; call the returned function at the end of the interval. The server is one
+ * process tree, or several (replicas).
+ */
+export function cpuMeter(serverPids: number | readonly number[] | undefined, focusPid?: number): () => CpuShares {
+  const roots = serverPids === undefined ? undefined : new Set(typeof serverPids === 'number' ? [serverPids] : serverPids);
   const started = performance.now();
   const machine = safe(machineTicks, NaN);
   const generator = safe(generatorTicks, NaN);
-  const server = serverPid === undefined ? NaN : safe(() => treeTicks(serverPid), NaN);
+  const server = roots === undefined ? NaN : safe(() => treeTicks(roots), NaN);
   const focus = focusPid === undefined ? NaN : safe(() => processTicks(focusPid), NaN);
   return () => {
     const seconds = (performance.now() - started) / 1000;
     const share = (ticks: number) => ticks / TICKS_PER_SECOND / seconds;
-    const serverShare = share((serverPid === undefined ? NaN : safe(() => treeTicks(serverPid), NaN)) - server);
+    const serverShare = share((roots === undefined ? NaN : safe(() => treeTicks(roots), NaN)) - server);
     const generatorShare = share(safe(generatorTicks, NaN) - generator);
     const machineShare = share(safe(machineTicks, NaN) - machine);
     const focusShare = share((focusPid === undefined ? NaN : safe(() => processTicks(focusPid), NaN)) - focus);

@@ -16,10 +16,39 @@ export interface RunInfo {
   /** How servers and generators were placed on the cores. */
   pinning: string;
   runs: number;
+  /** Partial runs recorded since (`run.ts --only ... --record`): their workloads' numbers are theirs. */
+  later?: LaterRun[];
 }
 
-function quietness(run: RunInfo): string {
-  const pct = (share: number) => (Number.isFinite(share) ? `${Math.round(share * 100)}%` : 'unknown');
+/** A partial run whose workloads were recorded into the reports of a full run. */
+export interface LaterRun {
+  workloads: string[];
+  quick: boolean;
+  /** An ISO date in results.json. */
+  startedAt: Date | string;
+  seconds: number;
+  busyBefore: number;
+  busyAfter: number;
+  /** The mcp-core version and commit measured. */
+  mcpCore: string;
+}
+
+const pct = (share: number) => (Number.isFinite(share) ? `${Math.round(share * 100)}%` : 'unknown');
+const minute = (date: Date | string) => new Date(date).toISOString().slice(0, 16).replace('T', ' ');
+
+/** Which numbers come from a later partial run, for the top of RESULTS.md. */
+function laterRuns(run: RunInfo): string {
+  return (run.later ?? [])
+    .map(
+      (later) =>
+        ` The workload${later.workloads.length === 1 ? '' : 's'} ${later.workloads.map((id) => `\`${id}\``).join(', ')} ${later.workloads.length === 1 ? 'comes' : 'come'} from a later ${later.quick ? 'quick ' : ''}partial run instead ` +
+        `(\`node bench/run.ts --only ${later.workloads.join(',')} --record\`) on ${minute(later.startedAt)} UTC, of mcp-core ${later.mcpCore}, which took ${Math.round(later.seconds)} s. ` +
+        quietness(later),
+    )
+    .join('');
+}
+
+function quietness(run: Pick<RunInfo, 'busyBefore' | 'busyAfter'>): string {
   const text = `CPU busy with nothing of the benchmark running: ${pct(run.busyBefore)} just before the run, ${pct(run.busyAfter)} just after.`;
   return run.busyBefore > 0.15 || run.busyAfter > 0.15 ? `**${text} Other work was running on the machine: these numbers are disturbed.**` : text;
 }
@@ -32,14 +61,16 @@ export function table(header: string[], rows: string[][]): string {
   return lines.join('\n');
 }
 
-function workloadSection(workload: WorkloadResult): string {
+function workloadSection(workload: WorkloadResult, run: RunInfo): string {
   const rows = workload.rows.map((row) => {
     const label = PEER_LABELS[row.key];
     if (row.failure !== undefined) return [label, row.mode, ...workload.columns.map((_, i) => (i === 0 ? 'FAILED' : '-')), '-'];
     const vs = row.key === 'mcp-core' ? 'reference' : fmtComparison(compare(workload, row));
     return [label, row.mode, ...workload.columns.map((_, i) => row.cells[i] ?? '-'), vs];
   });
-  const out = [`### ${workload.title}`, '', workload.description, '', table(['peer', 'how it is served', ...workload.columns, 'mcp-core vs peer'], rows)];
+  const later = run.later?.find((partial) => partial.workloads.includes(workload.id));
+  const when = later === undefined ? '' : ` Measured by a later partial run, on ${minute(later.startedAt)} UTC (see the top).`;
+  const out = [`### ${workload.title}`, '', `${workload.description}${when}`, '', table(['peer', 'how it is served', ...workload.columns, 'mcp-core vs peer'], rows)];
   const failures = workload.rows.filter((row) => row.failure !== undefined);
   const errors = workload.rows.filter((row) => row.failure === undefined && row.errors > 0);
   if (failures.length + errors.length > 0) out.push('');
@@ -55,8 +86,8 @@ export function renderMarkdown(run: RunInfo, env: Environment, workloads: readon
   return [
     '# mcp-core benchmarks',
     '',
-    `Written by ${mode} on ${run.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; the run took ${Math.round(run.seconds)} s. ` +
-      'Every number below comes from this one run. The bar chart of the comparisons is [results.svg](results.svg).',
+    `Written by ${mode} on ${minute(run.startedAt)} UTC; the run took ${Math.round(run.seconds)} s. ` +
+      `Every number below comes from this one run${(run.later ?? []).length > 0 ? ', except where said next' : ''}.${laterRuns(run)} The bar chart of the comparisons is [results.svg](results.svg).`,
     '',
     `Each row is the median of ${run.runs} runs, with their spread (min-max). "mcp-core vs peer" gives the factor by which the better one leads: ` +
       '"ahead 1.5x" means mcp-core has 1.5x the throughput (or takes 1/1.5 the time or memory), "behind 1.2x" means the peer leads by 1.2x. ' +
@@ -81,7 +112,7 @@ export function renderMarkdown(run: RunInfo, env: Environment, workloads: readon
     '',
     '## Workloads',
     '',
-    workloads.map(workloadSection).join('\n\n'),
+    workloads.map((workload) => workloadSection(workload, run)).join('\n\n'),
     '',
     '## Method',
     '',

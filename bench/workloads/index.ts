@@ -10,6 +10,7 @@ import { observabilityCost } from './observability.ts';
 import { pythonClients } from './python-clients.ts';
 import { pythonTool } from './python-tool.ts';
 import { scaleOut } from './scale-out.ts';
+import { scaleOutInstances } from './scale-out-instances.ts';
 import { securityCost } from './security.ts';
 import { sessionsMemory } from './sessions-memory.ts';
 import { stdioEcho } from './stdio-echo.ts';
@@ -35,6 +36,8 @@ export const WORKLOADS: Workload[] = [
   observabilityCost(64),
   securityCost(64),
   scaleOut(64),
+  scaleOutInstances('legacy'),
+  scaleOutInstances('modern'),
   pythonClients(1),
   pythonClients(64),
   pythonTool(1),

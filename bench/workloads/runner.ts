@@ -28,8 +28,8 @@ export interface Trial {
 
 /** What a row measures: opened once, run `runs` times, closed. */
 export interface Subject {
-  /** The server's pid, for its CPU use; undefined when each run starts its own server. */
-  readonly pid?: number;
+  /** The server's pid (or its replicas' pids), for its CPU use; undefined when each run starts its own server. */
+  readonly pid?: number | readonly number[];
   /**
    * The one process of the server's tree whose own CPU per call the row reports (a gateway
    * without the upstream it runs); the whole tree when undefined.

@@ -5,62 +5,47 @@
  * (Debian's package) runs on the generator's core, so the server core's figures are
  * mcp-core's own.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { ID_SLOT } from '../drivers/wrk.ts';
 import { openSession } from '../drivers/session.ts';
 import { echoed } from '../lib/check.ts';
-import { onGeneratorCore } from '../lib/cores.ts';
-import { freePort, HOST } from '../lib/net.ts';
+import { HOST } from '../lib/net.ts';
 import { MCP_CORE_CLI, NODE } from '../lib/paths.ts';
 import { SMALL_TEXT } from '../lib/payload.ts';
+import { withRedis } from '../lib/redis.ts';
 import { echoCall, legacyHeaders, requestBody } from '../lib/protocol.ts';
 import type { HttpTarget } from '../targets.ts';
 import { LOAD_COLUMNS, loadCells } from './columns.ts';
 import { ECHO_EXPECT, ECHO_REJECT } from './http-modern.ts';
-import { httpRow } from './http-runner.ts';
+import { httpRow, type PrepareLoad } from './http-runner.ts';
 import { measureRows } from './runner.ts';
 import { ratioNote } from './ratio-note.ts';
 import type { Workload } from './types.ts';
 
-const serve = (port: number) => ({ command: NODE, args: [MCP_CORE_CLI, 'serve', '--http', `${HOST}:${port}`, '--demo'] });
+/** `mcp-core serve --demo` over HTTP on `port`. */
+export const serve = (port: number) => ({ command: NODE, args: [MCP_CORE_CLI, 'serve', '--http', `${HOST}:${port}`, '--demo'] });
 
-/** redis-server without persistence on a free port, pinned to the generator's core. */
-async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const cmd = onGeneratorCore({ command: 'redis-server', args: ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'] });
-  const child = spawn(cmd.command, [...cmd.args], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const ready = await new Promise<boolean>((resolve) => {
-    child.once('error', () => resolve(false));
-    child.once('exit', () => resolve(false));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('Ready to accept connections')) resolve(true);
-    });
-  });
-  if (!ready) throw new Error('redis-server did not start: install it (Debian: apt-get install redis-server)');
-  return { url: `redis://${HOST}:${port}`, child };
-}
+/** The legacy-session echo: one session opened on `url`, then tools/call echo in it, each request with its own id. */
+export const legacySessionEcho: PrepareLoad = async (url) => ({
+  headers: legacyHeaders(await openSession(url)),
+  body: requestBody(1, echoCall(SMALL_TEXT)).replace('"id":1,', `"id":${ID_SLOT},`),
+  ids: 'numbered',
+  expect: ECHO_EXPECT,
+  reject: ECHO_REJECT,
+  check: echoed(SMALL_TEXT),
+});
 
 export function scaleOut(connections: number): Workload {
   const id = `scale-out-${connections}`;
   return {
     id,
     group: 'scale-out',
-    async run(settings) {
-      const redis = await startRedis();
-      try {
-        const body = requestBody(1, echoCall(SMALL_TEXT)).replace('"id":1,', `"id":${ID_SLOT},`);
+    run: (settings) =>
+      withRedis(async (redisUrl) => {
         const targets: Array<{ target: HttpTarget; env: Record<string, string> }> = [
           { target: { key: 'mcp-core', era: 'legacy', mode: 'CLI serve --http --demo, sessions in memory (the default)', command: serve }, env: {} },
-          { target: { key: 'mcp-core-redis', era: 'legacy', mode: 'same, store.redis.url set: sessions on Redis', command: serve }, env: { MCP__STORE__REDIS__URL: redis.url } },
+          { target: { key: 'mcp-core-redis', era: 'legacy', mode: 'same, store.redis.url set: sessions on Redis', command: serve }, env: { MCP__STORE__REDIS__URL: redisUrl } },
         ];
-        const specs = targets.map(({ target, env }) =>
-          httpRow(target, settings, {
-            connections,
-            env,
-            prepare: async (url) => ({ headers: legacyHeaders(await openSession(url)), body, ids: 'numbered', expect: ECHO_EXPECT, reject: ECHO_REJECT, check: echoed(SMALL_TEXT) }),
-          }),
-        );
+        const specs = targets.map(({ target, env }) => httpRow(target, settings, { connections, env, prepare: legacySessionEcho }));
         const rows = await measureRows(id, specs, settings.runs, loadCells);
         return {
           id,
@@ -77,9 +62,6 @@ export function scaleOut(connections: number): Workload {
             'With Redis, each request in a session runs one script there (read the record, refresh its expiry and its place in the quotas) before it is served.',
           ],
         };
-      } finally {
-        redis.child.kill('SIGKILL');
-      }
-    },
+      }),
   };
 }
