@@ -85,7 +85,8 @@ export function createLogger(options: LoggingOptions = {}): Logger {
     stream = destination;
   }
   const logger = pino.default(settings, stream as DestinationStream);
-  ownFormat.set(logger, (line) => (stream as { write(text: string): unknown }).write(line));
+  const target = stream;
+  ownFormat.set(logger, target instanceof LineBatcher ? (line) => target.append(line) : (line) => (target as { write(text: string): unknown }).write(line));
   return logger;
 }
 
@@ -108,6 +109,11 @@ interface SonicBoomLike {
   flushSync(): void;
 }
 
+/** pino's `symbols.needsMetadataGsym`, a global symbol: read without loading pino. */
+const PINO_METADATA = Symbol.for('pino.metadata');
+/** pino's level number of `warn`. */
+const URGENT_LEVEL = 40;
+
 /** Batchers holding lines, written out when the process exits (weakly held: a logger may be dropped). */
 const holding = new Set<WeakRef<LineBatcher>>();
 let exitHooked = false;
@@ -125,13 +131,22 @@ function flushAtExit(): void {
 /**
  * Gathers whole lines and hands them to the destination up to 8 KiB at a time (4 KiB in a
  * worker of `--workers`: see SHARED_WRITE_BYTES), or 25 ms after the first one waiting, or at
- * once with a line of level warn or above (see isUrgent): every write to a file descriptor
+ * once with a line of level warn or above (see PINO_METADATA): every write to a file descriptor
  * costs the event loop several microseconds, and SonicBoom measures its whole pending buffer
  * at each (see docs/ARCHITECTURE.md for what it saves). Lines stay whole and in order; the
  * process's `exit` event (process.exit(), the end of the event loop, an uncaught exception)
  * writes what is held, as pino's own exit handler does for SonicBoom's buffer.
  */
 class LineBatcher {
+  /**
+   * Asks pino to set {@link lastLevel} (and its other `last*` fields) before each write, as it
+   * does for its multistream: lines of level warn and above are written at once, with what
+   * waits before them. They are few, and an operator (or a supervisor reading the output)
+   * should see a shutdown notice or an error when it happens, even if the process is then
+   * killed.
+   */
+  readonly [PINO_METADATA] = true;
+  lastLevel = 0;
   readonly #destination: SonicBoomLike;
   readonly #limit: number;
   #parts: string[];
@@ -155,17 +170,24 @@ class LineBatcher {
     }
   }
 
+  /** A line from pino, which set {@link lastLevel} first. */
   write(line: string): boolean {
+    this.append(line);
+    if (this.lastLevel >= URGENT_LEVEL) this.#passOn();
+    return true;
+  }
+
+  /** A line to batch, whatever its level (the request log's, always `info`). */
+  append(line: string): void {
     if (this.#size + line.length > this.#limit) this.#passOn();
     this.#parts.push(line);
     this.#size += line.length;
-    if (this.#size >= this.#limit || isUrgent(line)) this.#passOn();
+    if (this.#size >= this.#limit) this.#passOn();
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#pass, BATCH_MS);
       // Held lines never keep the process alive: the exit event writes them.
       this.#timer.unref();
     }
-    return true;
   }
 
   /** pino's logger.flush(callback): what is held, then the destination's own buffer. */
@@ -189,19 +211,6 @@ class LineBatcher {
     this.#destination.write(parts.length === 1 ? parts[0] : parts.join(''));
   }
 }
-
-/**
- * Lines of level warn (40) and above are written at once, with what waits before them: they
- * are few, and an operator (or a supervisor reading the output) should see a shutdown notice
- * or an error when it happens, even if the process is then killed. Our loggers' lines begin
- * with `{"level":` and the number (pino's order, see createLogger).
- */
-function isUrgent(line: string): boolean {
-  return line.charCodeAt(LEVEL_DIGIT) >= WARN_DIGIT && line.startsWith(LEVEL_PREFIX);
-}
-const LEVEL_PREFIX = '{"level":';
-const LEVEL_DIGIT = LEVEL_PREFIX.length;
-const WARN_DIGIT = '4'.charCodeAt(0);
 
 function isTerminal(destination: number | NodeJS.WritableStream): boolean {
   if (destination === 2) return process.stderr.isTTY === true;
