@@ -13,7 +13,9 @@ import type { Config } from '../config/config.ts';
 import { reportError } from '../protocol/error-report.ts';
 import type { EdgeDecision, EdgeHook, RequestHead } from '../security/edge.ts';
 import type { Challenges } from '../security/challenge.ts';
+import type { TokenVerifier } from '../security/jwt-verifier.ts';
 import type { ResourceServer } from '../security/resource-server.ts';
+import type { ScopeHierarchy } from '../security/scopes.ts';
 import type { McpServer } from '../server/server.ts';
 import type { RedisConnection } from '../store/redis/connection.ts';
 import { notices } from './notices.ts';
@@ -142,57 +144,54 @@ export async function startSecurity(config: Config, server: McpServer, options: 
 }
 
 /** Builds the resource server of `auth.mode` jwt or introspection, for a resource URL. */
-async function resourceServerMaker(config: Config, hierarchy: import('../security/scopes.ts').ScopeHierarchy): Promise<(resource: string) => ResourceServer> {
+async function resourceServerMaker(config: Config, hierarchy: ScopeHierarchy): Promise<(resource: string) => ResourceServer> {
   const { auth } = config;
   const { ResourceServer } = await import('../security/resource-server.ts');
+  const verifierFor = await verifierMaker(config);
+  const { issuer, clockToleranceSec } = auth.mode === 'jwt' ? auth.jwt : auth.introspection;
+  return (resource) =>
+    new ResourceServer({
+      resource,
+      authorizationServers: auth.authorizationServers ?? [issuer!],
+      verifier: verifierFor(resource),
+      scopesSupported: auth.scopesSupported,
+      requiredScopes: auth.requiredScopes,
+      scopes: hierarchy,
+      resourceName: auth.resourceName,
+      tokenCache: auth.tokenCache,
+      clockToleranceSec,
+      onError: report('access token verification'),
+    });
+}
+
+/** The token verifier of `auth.mode`, for a resource URL (the audience unless one is set). */
+async function verifierMaker(config: Config): Promise<(resource: string) => TokenVerifier> {
+  const { auth } = config;
   if (auth.mode === 'jwt') {
     const { JwtVerifier } = await import('../security/jwt-verifier.ts');
     const { jwt } = auth;
     return (resource) =>
-      new ResourceServer({
-        ...common(config, resource, hierarchy),
-        authorizationServers: auth.authorizationServers ?? [jwt.issuer!],
+      new JwtVerifier({
+        jwksUrl: jwt.jwksUrl!,
+        issuer: jwt.issuer!,
+        audience: jwt.audience ?? resource,
+        algorithms: jwt.algorithms,
         clockToleranceSec: jwt.clockToleranceSec,
-        verifier: new JwtVerifier({
-          jwksUrl: jwt.jwksUrl!,
-          issuer: jwt.issuer!,
-          audience: jwt.audience ?? resource,
-          algorithms: jwt.algorithms,
-          clockToleranceSec: jwt.clockToleranceSec,
-          jwksCacheMaxAgeMs: jwt.jwksCacheMaxAgeMs,
-          jwksCooldownMs: jwt.jwksCooldownMs,
-          jwksTimeoutMs: jwt.jwksTimeoutMs,
-        }),
+        jwksCacheMaxAgeMs: jwt.jwksCacheMaxAgeMs,
+        jwksCooldownMs: jwt.jwksCooldownMs,
+        jwksTimeoutMs: jwt.jwksTimeoutMs,
       });
   }
   const { IntrospectionVerifier } = await import('../security/introspection.ts');
   const { introspection } = auth;
   return (resource) =>
-    new ResourceServer({
-      ...common(config, resource, hierarchy),
-      authorizationServers: auth.authorizationServers ?? [introspection.issuer!],
+    new IntrospectionVerifier({
+      endpoint: introspection.endpoint!,
+      clientId: introspection.clientId!,
+      clientSecret: introspection.clientSecret!,
+      issuer: introspection.issuer,
+      audience: introspection.audience ?? resource,
       clockToleranceSec: introspection.clockToleranceSec,
-      verifier: new IntrospectionVerifier({
-        endpoint: introspection.endpoint!,
-        clientId: introspection.clientId!,
-        clientSecret: introspection.clientSecret!,
-        issuer: introspection.issuer,
-        audience: introspection.audience ?? resource,
-        clockToleranceSec: introspection.clockToleranceSec,
-        timeoutMs: introspection.timeoutMs,
-      }),
+      timeoutMs: introspection.timeoutMs,
     });
-}
-
-function common(config: Config, resource: string, hierarchy: import('../security/scopes.ts').ScopeHierarchy) {
-  const { auth } = config;
-  return {
-    resource,
-    scopesSupported: auth.scopesSupported,
-    requiredScopes: auth.requiredScopes,
-    scopes: hierarchy,
-    resourceName: auth.resourceName,
-    tokenCache: auth.tokenCache,
-    onError: report('access token verification'),
-  };
 }
