@@ -56,6 +56,7 @@ export { WebSocketClientTransport, type WebSocketClientOptions } from './transpo
 // Protocol
 export { ErrorCode, McpError, type WireError } from './protocol/wire-errors.ts';
 export { LocalErrorCode, McpLocalError } from './protocol/local-errors.ts';
+export { Cancellation, type CancelListener } from './protocol/cancellation.ts';
 export { Method, Notification } from './protocol/methods.ts';
 export { MetaKey, TASKS_EXTENSION } from './protocol/meta.ts';
 export { MODERN_VERSION, LATEST_LEGACY_VERSION, SUPPORTED_VERSIONS } from './protocol/versions.ts';

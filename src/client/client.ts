@@ -37,7 +37,7 @@ import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import { withHandlerCapabilities, type InputHandlers } from './input.ts';
 import { InputAnswers } from './input-answers.ts';
-import { PendingRequests, type Progress, type RequestOptions } from './requests.ts';
+import { PendingRequests, signalOf, type Progress, type RequestOptions } from './requests.ts';
 import { ResultCache } from './result-cache.ts';
 import { RETRY_SAFE_METHODS, withRetries, type RetryOptions } from './retry.ts';
 
@@ -131,12 +131,14 @@ export class McpClient implements MessageReceiver {
   #sessions: number;
   /** The renewal of a lost legacy session, while it runs: requests wait for it. */
   #renewing: Promise<void> | undefined;
+  /** Modern era: the capabilities a request declares, by which input handlers it has (see #requestCapabilities). */
+  readonly #capabilitiesWith: ClientCapabilities[];
 
   constructor(options: ClientOptions) {
     this.#options = options;
     this.info = options.title === undefined ? { name: options.name, version: options.version } : { name: options.name, version: options.version, title: options.title };
     this.capabilities = withHandlerCapabilities({ ...options.capabilities }, options);
-    this.#pending = new PendingRequests();
+    this.#pending = new PendingRequests((id, reason) => this.#cancel(id, reason));
     this.#transport = undefined;
     this.#era = undefined;
     this.#protocolVersion = MODERN_VERSION;
@@ -147,6 +149,7 @@ export class McpClient implements MessageReceiver {
     this.#closeReason = undefined;
     this.#connection = new AbortController();
     this.#answers = new InputAnswers(options, this.#pending, this.#connection.signal);
+    this.#capabilitiesWith = [];
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#cache = new ResultCache();
     this.#sessions = 0;
@@ -290,7 +293,7 @@ export class McpClient implements MessageReceiver {
     const policy = options.retry === false ? undefined : (options.retry ?? this.#options.retry);
     if (policy === undefined) return this.#sendInSession(method, params, options);
     const safe = options.idempotent === true || RETRY_SAFE_METHODS.has(method);
-    return withRetries(() => this.#sendInSession(method, params, options), policy, safe, options.signal, () => this.#closeError !== undefined);
+    return withRetries(() => this.#sendInSession(method, params, options), policy, safe, signalOf(options), () => this.#closeError !== undefined);
   }
 
   /**
@@ -325,7 +328,7 @@ export class McpClient implements MessageReceiver {
     const meta: Record<string, unknown> = { ...params._meta };
     if (this.#era === 'modern') {
       meta[MetaKey.ProtocolVersion] = this.#protocolVersion;
-      const capabilities = withHandlerCapabilities(this.capabilities, options);
+      const capabilities = this.#requestCapabilities(options);
       meta[MetaKey.ClientCapabilities] =
         options.extensions === undefined ? capabilities : { ...capabilities, extensions: { ...capabilities.extensions, ...options.extensions } };
       meta[MetaKey.ClientInfo] = this.info;
@@ -338,11 +341,18 @@ export class McpClient implements MessageReceiver {
       method,
       params: Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params,
     };
-    const result = this.#pending.track(id, method, options, this.#options.requestTimeoutMs ?? 60_000, (reason) =>
-      this.#cancel(id, reason),
-    );
+    const result = this.#pending.track(id, method, options, this.#options.requestTimeoutMs ?? 60_000);
     transport.send(message);
     return result;
+  }
+
+  /**
+   * The client's capabilities plus those a request's own input handlers imply, made once for
+   * each combination of handlers (a gateway gives every call its handlers).
+   */
+  #requestCapabilities(options: RequestOptions): ClientCapabilities {
+    const mask = (options.onElicit === undefined ? 0 : 1) | (options.onSample === undefined ? 0 : 2) | (options.onListRoots === undefined ? 0 : 4);
+    return (this.#capabilitiesWith[mask] ??= withHandlerCapabilities(this.capabilities, options));
   }
 
   #cancel(requestId: RequestId, reason: string): void {
@@ -483,7 +493,7 @@ export class McpClient implements MessageReceiver {
       const progress: Progress = { progress: params.progress as number };
       if (params.total !== undefined) progress.total = params.total as number;
       if (params.message !== undefined) progress.message = params.message as string;
-      if (this.#pending.progress(token, progress, (reason) => this.#cancel(token, reason))) return;
+      if (this.#pending.progress(token, progress)) return;
     }
     // Sent on a request's own stream: that request's handler takes it, if it has one.
     const own = relatedRequestId === undefined ? undefined : this.#pending.optionsOf(relatedRequestId)?.onNotification;

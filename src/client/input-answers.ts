@@ -9,7 +9,7 @@ import { Method } from '../protocol/methods.ts';
 import type { InputRequests } from '../protocol/types.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import { handlerFor, type InputHandlers } from './input.ts';
-import type { PendingRequests, RequestOptions } from './requests.ts';
+import { signalOf, type PendingRequests, type RequestOptions } from './requests.ts';
 
 type Result = Record<string, unknown>;
 
@@ -37,7 +37,8 @@ export class InputAnswers {
 
   /** Modern era: the `inputResponses` for the questions of one InputRequiredResult. */
   async answerAll(requests: InputRequests, options: RequestOptions): Promise<Record<string, unknown>> {
-    const signal = options.signal ? AbortSignal.any([options.signal, this.#connection]) : this.#connection;
+    const own = signalOf(options);
+    const signal = own ? AbortSignal.any([own, this.#connection]) : this.#connection;
     const entries = await Promise.all(
       Object.entries(requests).map(async ([key, request]) => [key, await this.#answer(request.method, (request.params ?? {}) as Params, options, signal)] as const),
     );
@@ -52,7 +53,8 @@ export class InputAnswers {
     const controller = new AbortController();
     const options = this.#optionsOf(request, relatedRequestId);
     const signals = [controller.signal, this.#connection];
-    if (options !== 'ambiguous' && options?.signal) signals.push(options.signal);
+    const own = options === 'ambiguous' || options === undefined ? undefined : signalOf(options);
+    if (own) signals.push(own);
     const tracked = this.#serving.size < MAX_TRACKED && !this.#serving.has(request.id);
     if (tracked) this.#serving.set(request.id, controller);
     let response: JsonRpcResponse;

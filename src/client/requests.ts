@@ -2,6 +2,7 @@
  * Request correlation for the client: ids, timeouts, cancellation and progress callbacks for
  * requests in flight. Kept apart from the client so both stream and HTTP transports share it.
  */
+import type { Cancellation, CancelListener } from '../protocol/cancellation.ts';
 import type { JsonRpcNotification, JsonRpcResponse, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { McpError } from '../protocol/wire-errors.ts';
@@ -29,6 +30,11 @@ export interface Progress {
  */
 export interface RequestOptions extends InputHandlers {
   signal?: AbortSignal;
+  /**
+   * Cancels the request like `signal`, at less cost: a caller passing its own cancellation on
+   * (a gateway, its caller's) needs no AbortSignal made for it. Either or both may be given.
+   */
+  cancellation?: Cancellation;
   /** Milliseconds without an answer (or progress) before the request fails with MCP_ERR_TIMEOUT. */
   timeoutMs?: number;
   /** Receives `notifications/progress` for this request; each one restarts the timeout. */
@@ -68,23 +74,75 @@ export interface RequestOptions extends InputHandlers {
   extensions?: Record<string, object>;
 }
 
-interface Pending {
-  method: string;
-  options: RequestOptions;
-  resolve(result: Record<string, unknown>): void;
-  reject(error: Error): void;
+/** What a request's cancellation means for whoever sent it: tell the server. */
+export type CancelSender = (id: RequestId, reason: string) => void;
+
+/** One request in flight: its promise's ends, its timeout, and what cancels it. */
+class Pending implements CancelListener {
+  readonly id: RequestId;
+  readonly method: string;
+  readonly options: RequestOptions;
+  readonly owner: PendingRequests;
+  resolve: (result: Record<string, unknown>) => void;
+  reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
-  timeoutMs: number;
-  deadline: number;
-  cleanup: (() => void) | undefined;
+  readonly timeoutMs: number;
+  readonly deadline: number;
+
+  constructor(owner: PendingRequests, id: RequestId, method: string, options: RequestOptions, timeoutMs: number) {
+    this.owner = owner;
+    this.id = id;
+    this.method = method;
+    this.options = options;
+    this.resolve = noop;
+    this.reject = noop;
+    this.timer = undefined;
+    this.timeoutMs = timeoutMs;
+    this.deadline = options.maxTotalTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.maxTotalTimeoutMs;
+  }
+
+  /** The caller's cancellation (CancelListener). */
+  onCancel(reason: unknown): void {
+    this.owner.cancelled(this, reason);
+  }
+
+  /** The caller's AbortSignal (an EventTarget listener object: no closure per request). */
+  handleEvent(): void {
+    this.owner.cancelled(this, this.options.signal!.reason);
+  }
+
+  /** Stops listening for the caller's cancellation. */
+  unlisten(): void {
+    this.options.cancellation?.removeListener(this);
+    this.options.signal?.removeEventListener('abort', this);
+  }
+}
+
+function noop(): void {}
+
+function cancelledError(method: string, reason: unknown): McpLocalError {
+  return new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: reason });
+}
+
+/** The request's cancellation as an AbortSignal (for handlers of its input), if it has one. */
+export function signalOf(options: RequestOptions): AbortSignal | undefined {
+  return options.signal ?? options.cancellation?.signal;
+}
+
+/** Whether the caller cancelled the request. */
+export function isCancelled(options: RequestOptions): boolean {
+  return options.signal?.aborted === true || options.cancellation?.cancelled === true;
 }
 
 export class PendingRequests {
   readonly #pending: Map<RequestId, Pending>;
+  readonly #sendCancel: CancelSender;
   #nextId: number;
 
-  constructor() {
+  /** `sendCancel` tells the server a request was cancelled or timed out (spec: cancellation). */
+  constructor(sendCancel: CancelSender) {
     this.#pending = new Map();
+    this.#sendCancel = sendCancel;
     this.#nextId = 0;
   }
 
@@ -97,68 +155,63 @@ export class PendingRequests {
   }
 
   /**
-   * Registers a request and returns its promise. `onCancel` is called when the caller aborts
-   * or the timeout fires, so the transport can tell the server (spec: cancellation).
+   * Registers a request and returns its promise. When the caller cancels it or its timeout
+   * fires, the server is told (through `sendCancel`) and the promise rejects.
    */
-  track(id: RequestId, method: string, options: RequestOptions, defaultTimeoutMs: number, onCancel: (reason: string) => void): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-      const entry: Pending = {
-        method,
-        options,
-        resolve,
-        reject,
-        timer: undefined,
-        timeoutMs,
-        deadline: Date.now() + (options.maxTotalTimeoutMs ?? Number.POSITIVE_INFINITY),
-        cleanup: undefined,
-      };
-      const { signal } = options;
-      if (signal) {
-        if (signal.aborted) return reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: signal.reason }));
-        const onAbort = () => {
-          if (this.#settle(id)) {
-            onCancel(typeof signal.reason === 'string' ? signal.reason : 'cancelled');
-            reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: signal.reason }));
-          }
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
-      }
-      this.#pending.set(id, entry);
-      this.#arm(id, entry, onCancel);
+  track(id: RequestId, method: string, options: RequestOptions, defaultTimeoutMs: number): Promise<Record<string, unknown>> {
+    const entry = new Pending(this, id, method, options, options.timeoutMs ?? defaultTimeoutMs);
+    const promise = new Promise<Record<string, unknown>>((resolve, reject) => {
+      entry.resolve = resolve;
+      entry.reject = reject;
     });
+    if (isCancelled(options)) {
+      entry.reject(cancelledError(method, options.signal?.aborted ? options.signal.reason : options.cancellation!.reason));
+      return promise;
+    }
+    options.signal?.addEventListener('abort', entry, { once: true });
+    options.cancellation?.addListener(entry);
+    this.#pending.set(id, entry);
+    this.#arm(entry);
+    return promise;
   }
 
-  #arm(id: RequestId, entry: Pending, onCancel: (reason: string) => void): void {
+  /** @internal The caller cancelled `entry` (see {@link Pending}). */
+  cancelled(entry: Pending, reason: unknown): void {
+    if (this.#settle(entry.id) !== entry) return;
+    this.#sendCancel(entry.id, typeof reason === 'string' ? reason : 'cancelled');
+    entry.reject(cancelledError(entry.method, reason));
+  }
+
+  #arm(entry: Pending): void {
     const total = entry.deadline !== Number.POSITIVE_INFINITY;
     const idle = entry.timeoutMs > 0 && Number.isFinite(entry.timeoutMs);
     if (!idle && !total) return;
     const remaining = Math.min(idle ? entry.timeoutMs : Number.POSITIVE_INFINITY, entry.deadline - Date.now());
-    entry.timer = setTimeout(() => {
-      if (this.#settle(id)) {
-        onCancel('timeout');
-        const overall = entry.deadline <= Date.now();
-        const limit = overall ? `a total of ${entry.options.maxTotalTimeoutMs}` : `${entry.timeoutMs}`;
-        entry.reject(new McpLocalError(LocalErrorCode.Timeout, `${entry.method} timed out after ${limit} ms`));
-      }
-    }, Math.max(0, remaining));
+    entry.timer = setTimeout(timedOut, Math.max(0, remaining), entry);
     entry.timer.unref?.();
   }
 
-  /** Routes a progress notification; returns false if no request has that token. */
-  progress(token: RequestId, progress: Progress, onCancel: (reason: string) => void): boolean {
-    const entry = this.#pending.get(token);
-    const onProgress = entry?.options.onProgress;
-    if (!entry || !onProgress) return false;
-    if (entry.timer) {
-      clearTimeout(entry.timer);
-      this.#arm(token, entry, onCancel);
-    }
-    onProgress(progress);
-    return true;
+  /** @internal `entry`'s timeout fired. */
+  timedOut(entry: Pending): void {
+    if (this.#settle(entry.id) !== entry) return;
+    this.#sendCancel(entry.id, 'timeout');
+    const overall = entry.deadline <= Date.now();
+    const limit = overall ? `a total of ${entry.options.maxTotalTimeoutMs}` : `${entry.timeoutMs}`;
+    entry.reject(new McpLocalError(LocalErrorCode.Timeout, `${entry.method} timed out after ${limit} ms`));
   }
 
+  /** Routes a progress notification; returns false if no request has that token. */
+  progress(token: RequestId, progress: Progress): boolean {
+    const entry = this.#pending.get(token);
+    const options = entry?.options;
+    if (!entry || !options?.onProgress) return false;
+    if (entry.timer) {
+      clearTimeout(entry.timer);
+      this.#arm(entry);
+    }
+    options.onProgress(progress);
+    return true;
+  }
   /** The options of a request in flight. */
   optionsOf(id: RequestId): RequestOptions | undefined {
     return this.#pending.get(id)?.options;
@@ -204,7 +257,11 @@ export class PendingRequests {
     if (!entry) return undefined;
     this.#pending.delete(id);
     if (entry.timer) clearTimeout(entry.timer);
-    entry.cleanup?.();
+    entry.unlisten();
     return entry;
   }
+}
+
+function timedOut(entry: Pending): void {
+  entry.owner.timedOut(entry);
 }

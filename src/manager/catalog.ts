@@ -86,6 +86,8 @@ export class Catalog {
   readonly #order: string[];
   readonly #shares: Map<string, Share>;
   readonly #filters: Map<string, (name: string) => boolean>;
+  /** Each upstream's rewriter, made once (calls rewrite every result). */
+  readonly #rewriters: Map<string, UriRewriter>;
   #tools: Map<string, ToolRoute> | undefined;
   #prompts: Map<string, PromptRoute> | undefined;
 
@@ -94,6 +96,7 @@ export class Catalog {
     this.#order = [];
     this.#shares = new Map();
     this.#filters = new Map();
+    this.#rewriters = new Map();
     this.#tools = undefined;
     this.#prompts = undefined;
   }
@@ -107,13 +110,20 @@ export class Catalog {
       this.#filters.set(spec.name, toolFilter(spec));
     }
     for (const name of [...this.#shares.keys()]) if (!this.#filters.has(name)) this.#shares.delete(name);
+    for (const name of [...this.#rewriters.keys()]) if (!this.#filters.has(name)) this.#rewriters.delete(name);
     this.#tools = undefined;
     this.#prompts = undefined;
   }
 
   /** A rewriter of one upstream's resource URIs into the gateway's. */
   rewriter(upstream: string): UriRewriter {
-    return new UriRewriter((uri) => this.namespace.uri(upstream, uri));
+    let rewriter = this.#rewriters.get(upstream);
+    if (rewriter === undefined) {
+      const namespace = this.namespace;
+      rewriter = new UriRewriter((uri) => namespace.uri(upstream, uri));
+      this.#rewriters.set(upstream, rewriter);
+    }
+    return rewriter;
   }
 
   /** Takes one upstream's listing of `kind` in. */

@@ -213,14 +213,20 @@ export class Gateway {
    * relay (rounds of InputRequiredResult); others are asked directly. Log messages of the
    * upstream reach the caller while its call is the upstream's only one that asked for logs.
    */
-  async #forward(ctx: RequestContext, upstream: string, forward: (options: ForwardOptions) => Promise<Result>): Promise<Result> {
-    const logs = this.#logLevel(ctx) !== undefined;
-    if (logs) this.#logSet(upstream).add(ctx);
+  #forward(ctx: RequestContext, upstream: string, forward: (options: ForwardOptions) => Promise<Result>): Promise<Result> {
+    const relayed = ctx.isModern && ctx.taskId === undefined;
+    if (this.#logLevel(ctx) !== undefined) return this.#forwardListening(ctx, upstream, forward, relayed);
+    return relayed ? this.manager.relay.run(ctx, forward) : forward(askDirectly(ctx));
+  }
+
+  /** {@link #forward} for a call that asked for log messages: while it runs, the upstream's are its. */
+  async #forwardListening(ctx: RequestContext, upstream: string, forward: (options: ForwardOptions) => Promise<Result>, relayed: boolean): Promise<Result> {
+    const listeners = this.#logSet(upstream);
+    listeners.add(ctx);
     try {
-      if (ctx.isModern && ctx.taskId === undefined) return await this.manager.relay.run(ctx, forward);
-      return await forward(askDirectly(ctx));
+      return await (relayed ? this.manager.relay.run(ctx, forward) : forward(askDirectly(ctx)));
     } finally {
-      if (logs) this.#logging.get(upstream)?.delete(ctx);
+      listeners.delete(ctx);
     }
   }
 
@@ -232,7 +238,7 @@ export class Gateway {
 
   #forwardTool(route: ToolRoute, args: unknown, ctx: RequestContext): Promise<Result> {
     const meta = this.#forwardMeta(ctx);
-    return this.#forward(ctx, route.upstream, (options) => this.manager.forwardTool(route, args, options, undefined, meta));
+    return this.#forward(ctx, route.upstream, (options) => this.manager.forwardTool(route, args, options, meta));
   }
 
   #getPrompt(exposed: string, args: Record<string, string>, ctx: RequestContext): Promise<Result> {
@@ -266,7 +272,7 @@ export class Gateway {
     const tasks = { [TASKS_EXTENSION]: {} };
     return new Round(core.sealer, ctx, route.wire.name, args).run(() =>
       this.#forward(ctx, route.upstream, async (options) => {
-        const result = await this.manager.forwardTool(route, args, { ...options, extensions: tasks }, undefined, meta);
+        const result = await this.manager.forwardTool(route, args, { ...options, extensions: tasks }, meta);
         return result.resultType === 'task' && typeof result.taskId === 'string' ? { ...result, taskId: this.manager.namespace.name(route.upstream, result.taskId) } : result;
       }),
     );

@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestOptions } from '../client/requests.ts';
+import { Cancellation, type CancelListener } from '../protocol/cancellation.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import type { JsonRpcNotification } from '../protocol/jsonrpc.ts';
 import { Method, Notification } from '../protocol/methods.ts';
@@ -29,7 +30,7 @@ import type { RequestContext } from '../server/context.ts';
 type Result = Record<string, unknown>;
 
 /** The parts of request options that answer an upstream's questions and report progress. */
-export type ForwardOptions = Pick<RequestOptions, 'onElicit' | 'onSample' | 'onListRoots' | 'onProgress' | 'onNotification' | 'signal' | 'extensions'>;
+export type ForwardOptions = Pick<RequestOptions, 'onElicit' | 'onSample' | 'onListRoots' | 'onProgress' | 'onNotification' | 'signal' | 'cancellation' | 'extensions'>;
 
 function progressTo(ctx: RequestContext): RequestOptions['onProgress'] {
   return ({ progress, total, message }) => ctx.progress(progress, total, message);
@@ -52,7 +53,7 @@ export function relayLog(ctx: RequestContext, notification: JsonRpcNotification)
  */
 export function askDirectly(ctx: RequestContext): ForwardOptions {
   return {
-    signal: ctx.signal,
+    cancellation: ctx.cancellation,
     onProgress: progressTo(ctx),
     onNotification: (notification) => relayLog(ctx, notification),
     onElicit: (params) => ctx.elicit(params),
@@ -67,6 +68,9 @@ const CAPABILITY: Record<string, 'elicitation' | 'sampling' | 'roots'> = {
   [Method.RootsList]: 'roots',
 };
 
+/** No question waits to go out (shared: most calls never ask one). */
+const NONE: string[] = [];
+
 interface Question {
   method: string;
   params: Record<string, unknown>;
@@ -74,26 +78,38 @@ interface Question {
   reject(error: Error): void;
 }
 
-/** An upstream call a modern caller's rounds share. */
-class PendingCall {
+/**
+ * An upstream call a modern caller's rounds share. Listens to the cancellation of the round
+ * being served: that caller giving up gives up on the call.
+ */
+class PendingCall implements CancelListener {
+  readonly #relay: InputRelay;
   #id: string | undefined;
-  readonly #controller: AbortController;
-  readonly #questions: Map<string, Question>;
+  /** The upstream request's. */
+  readonly #cancellation: Cancellation;
+  /** Questions asked and not yet answered (made with the first: most calls ask none). */
+  #questions: Map<string, Question> | undefined;
   /** Keys asked since the last InputRequiredResult went out. */
   #unsent: string[];
   #count: number;
-  #outcome: { result: Result } | { error: unknown } | undefined;
+  /** The upstream call ended: with `#value` as its result, or its error when `#failed`. */
+  #done: boolean;
+  #failed: boolean;
+  #value: unknown;
   #wake: (() => void) | undefined;
   #ctx: RequestContext | undefined;
   expiry: NodeJS.Timeout | undefined;
 
-  constructor() {
+  constructor(relay: InputRelay) {
+    this.#relay = relay;
     this.#id = undefined;
-    this.#controller = new AbortController();
-    this.#questions = new Map();
-    this.#unsent = [];
+    this.#cancellation = new Cancellation();
+    this.#questions = undefined;
+    this.#unsent = NONE;
     this.#count = 0;
-    this.#outcome = undefined;
+    this.#done = false;
+    this.#failed = false;
+    this.#value = undefined;
     this.#wake = undefined;
     this.#ctx = undefined;
     this.expiry = undefined;
@@ -111,7 +127,7 @@ class PendingCall {
 
   start(forward: (options: ForwardOptions) => Promise<Result>): void {
     const options: ForwardOptions = {
-      signal: this.#controller.signal,
+      cancellation: this.#cancellation,
       onProgress: (progress) => this.#ctx?.progress(progress.progress, progress.total, progress.message),
       // Between rounds no caller is there to take a log message: it is dropped.
       onNotification: (notification) => {
@@ -128,8 +144,8 @@ class PendingCall {
       pending = Promise.reject(error);
     }
     pending.then(
-      (result) => this.#settle({ result }),
-      (error: unknown) => this.#settle({ error }),
+      (result) => this.#settle(false, result),
+      (error: unknown) => this.#settle(true, error),
     );
   }
 
@@ -138,10 +154,17 @@ class PendingCall {
     this.#ctx = ctx;
   }
 
+  /** The caller of the round being served gave up (CancelListener). */
+  onCancel(reason: unknown): void {
+    this.#relay.drop(this, reason);
+  }
+
   cancel(reason: unknown): void {
-    this.#controller.abort(reason);
-    for (const question of this.#questions.values()) question.reject(new McpLocalError(LocalErrorCode.Cancelled, 'The call was cancelled'));
-    this.#questions.clear();
+    this.#cancellation.cancel(reason);
+    const questions = this.#questions;
+    if (questions === undefined) return;
+    for (const question of questions.values()) question.reject(new McpLocalError(LocalErrorCode.Cancelled, 'The call was cancelled'));
+    questions.clear();
   }
 
   #ask(method: string, params: Record<string, unknown>): Promise<unknown> {
@@ -152,19 +175,23 @@ class PendingCall {
     }
     return new Promise((resolve, reject) => {
       const key = `${capability}-${++this.#count}`;
-      this.#questions.set(key, { method, params, resolve, reject });
-      this.#unsent.push(key);
+      (this.#questions ??= new Map()).set(key, { method, params, resolve, reject });
+      if (this.#unsent === NONE) this.#unsent = [key];
+      else this.#unsent.push(key);
       this.#wake?.();
     });
   }
 
-  #settle(outcome: { result: Result } | { error: unknown }): void {
-    this.#outcome = outcome;
+  #settle(failed: boolean, value: unknown): void {
+    this.#done = true;
+    this.#failed = failed;
+    this.#value = value;
     this.#wake?.();
   }
 
   /** Hands the caller's answers to the questions they answer; others stay open. */
   answer(responses: Record<string, unknown>): void {
+    if (this.#questions === undefined) return;
     for (const [key, question] of this.#questions) {
       const answer = responses[key];
       if (answer === undefined) continue;
@@ -175,30 +202,29 @@ class PendingCall {
 
   /** Waits until the upstream finished or asked something new; questions asked together go out together. */
   async next(): Promise<'done' | 'input'> {
-    while (this.#outcome === undefined && this.#unsent.length === 0) {
+    while (!this.#done && this.#unsent.length === 0) {
       await new Promise<void>((resolve) => (this.#wake = resolve));
       this.#wake = undefined;
     }
-    if (this.#outcome !== undefined) return 'done';
+    if (this.#done) return 'done';
     // Questions asked at once (a modern upstream's several inputRequests) arrive within a turn.
     await new Promise((resolve) => setImmediate(resolve));
-    return this.#outcome !== undefined ? 'done' : 'input';
+    return this.#done ? 'done' : 'input';
   }
 
   outcome(): Result {
-    const outcome = this.#outcome!;
-    if ('error' in outcome) throw outcome.error;
-    return outcome.result;
+    if (this.#failed) throw this.#value;
+    return this.#value as Result;
   }
 
   /** The questions not yet sent, as `inputRequests`. */
   takeQuestions(): InputRequests {
     const requests: InputRequests = {};
     for (const key of this.#unsent) {
-      const question = this.#questions.get(key);
+      const question = this.#questions?.get(key);
       if (question !== undefined) requests[key] = { method: question.method, params: question.params } as InputRequests[string];
     }
-    this.#unsent = [];
+    this.#unsent = NONE;
     return requests;
   }
 }
@@ -237,10 +263,9 @@ export class InputRelay {
     call.attach(ctx);
     if (ctx.requestState === undefined) call.start(forward);
     else call.answer(ctx.inputResponses ?? {});
-    // The caller giving up on this round gives up on the call.
-    const signal = ctx.signal;
-    const onAbort = () => this.#drop(call, signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    // The caller giving up on this round gives up on the call (see PendingCall.onCancel).
+    const cancellation = ctx.cancellation;
+    cancellation.addListener(call);
     try {
       const next = await call.next();
       if (next === 'done') {
@@ -250,14 +275,14 @@ export class InputRelay {
       this.#keep(call);
       return { resultType: 'input_required', inputRequests: call.takeQuestions(), requestState: call.id };
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      cancellation.removeListener(call);
       call.attach(undefined);
     }
   }
 
   #callFor(ctx: RequestContext): PendingCall {
     const id = ctx.requestState;
-    if (id === undefined) return new PendingCall();
+    if (id === undefined) return new PendingCall(this);
     const call = this.#calls.get(id);
     if (call === undefined) {
       throw invalidParams('Invalid requestState: the upstream call waiting for this answer has ended (it timed out or was cancelled); call again without requestState');
@@ -274,11 +299,12 @@ export class InputRelay {
       }
       this.#calls.set(call.id, call);
     }
-    call.expiry = setTimeout(() => this.#drop(call, new McpLocalError(LocalErrorCode.Timeout, 'No answer from the caller in time')), this.#timeoutMs);
+    call.expiry = setTimeout(() => this.drop(call, new McpLocalError(LocalErrorCode.Timeout, 'No answer from the caller in time')), this.#timeoutMs);
     call.expiry.unref();
   }
 
-  #drop(call: PendingCall, reason: unknown): void {
+  /** @internal Ends a call: out of the table, and its upstream request cancelled. */
+  drop(call: PendingCall, reason: unknown): void {
     this.#forget(call);
     call.cancel(reason);
   }
@@ -290,6 +316,6 @@ export class InputRelay {
 
   /** Cancels every waiting call (the manager is closing). */
   close(): void {
-    for (const call of [...this.#calls.values()]) this.#drop(call, new McpLocalError(LocalErrorCode.Cancelled, 'The gateway is closing'));
+    for (const call of [...this.#calls.values()]) this.drop(call, new McpLocalError(LocalErrorCode.Cancelled, 'The gateway is closing'));
   }
 }

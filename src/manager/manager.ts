@@ -71,25 +71,41 @@ export interface ManagerListeners {
   onUpstreamState?(upstream: string): void;
 }
 
-const META_NOISE = ['io.modelcontextprotocol/serverInfo'];
+const META_NOISE = new Set(['io.modelcontextprotocol/serverInfo']);
 
 /**
  * A result as the gateway passes it on: the upstream's modern framing (`resultType`, cache
  * hints, its serverInfo) is its own business; the gateway adds its own for its callers.
+ * Copied in one pass (every modern result has framing to drop).
  */
 export function cleanResult(result: Result): Result {
   if (result.resultType === undefined && result.ttlMs === undefined && result.cacheScope === undefined && result._meta === undefined) return result;
-  const { resultType, ttlMs: _t, cacheScope: _c, ...rest } = result;
-  // A task handle stays one (tasks extension); 'complete' is the gateway's to add again.
-  if (resultType !== undefined && resultType !== 'complete') rest.resultType = resultType;
-  const meta = rest._meta as Record<string, unknown> | undefined;
-  if (meta !== undefined && META_NOISE.some((key) => key in meta)) {
-    const kept = { ...meta };
-    for (const key of META_NOISE) delete kept[key];
-    if (Object.keys(kept).length === 0) delete rest._meta;
-    else rest._meta = kept;
+  const out: Result = {};
+  for (const key in result) {
+    if (key === 'ttlMs' || key === 'cacheScope') continue;
+    const value = result[key];
+    if (key === 'resultType') {
+      // A task handle stays one (tasks extension); 'complete' is the gateway's to add again.
+      if (value !== undefined && value !== 'complete') out.resultType = value;
+    } else if (key === '_meta') {
+      const meta = withoutNoise(value);
+      if (meta !== undefined) out._meta = meta;
+    } else {
+      out[key] = value;
+    }
   }
-  return rest;
+  return out;
+}
+
+/** `_meta` without the upstream's own framing; undefined when nothing else is left. */
+function withoutNoise(meta: unknown): unknown {
+  if (typeof meta !== 'object' || meta === null) return meta;
+  let noisy = false;
+  for (const key in meta) if (META_NOISE.has(key)) noisy = true;
+  if (!noisy) return meta;
+  let kept: Result | undefined;
+  for (const key in meta) if (!META_NOISE.has(key)) (kept ??= {})[key] = (meta as Result)[key];
+  return kept;
 }
 
 /**
@@ -245,15 +261,18 @@ export class McpManager {
       onElicit: options.onElicit,
       onSample: options.onSample,
       onListRoots: options.onListRoots,
-    }, options.timeout)) as unknown as CallToolResult;
+      timeoutMs: options.timeout,
+    })) as unknown as CallToolResult;
   }
 
-  /** Sends `tools/call` for a route with the given forwarding options; failures become fallback results. */
-  async forwardTool(route: ToolRoute, args: unknown, options: ForwardOptions, timeoutMs?: number, meta?: Record<string, unknown>): Promise<Result> {
-    const params: Params = { name: route.name, arguments: args ?? {} };
-    if (meta !== undefined) params._meta = meta;
+  /**
+   * Sends `tools/call` for a route with the given forwarding options (passed on as they are:
+   * `timeoutMs` is the upstream's unless given); failures become fallback results.
+   */
+  async forwardTool(route: ToolRoute, args: unknown, options: ForwardOptions & { timeoutMs?: number }, meta?: Record<string, unknown>): Promise<Result> {
+    const params: Params = meta === undefined ? { name: route.name, arguments: args ?? {} } : { name: route.name, arguments: args ?? {}, _meta: meta };
     try {
-      const result = await this.#request(route.upstream, Method.ToolsCall, params, { ...options, timeoutMs }, route.safe);
+      const result = await this.#request(route.upstream, Method.ToolsCall, params, options, route.safe);
       return this.#catalog.rewriter(route.upstream).toolResult(cleanResult(result));
     } catch (error) {
       if (error instanceof UpstreamFailure) return fallbackResult(error);

@@ -97,10 +97,11 @@ export class UriRewriter {
   blocks<T>(blocks: T): T {
     if (!Array.isArray(blocks)) return blocks;
     let out: unknown[] | undefined;
-    blocks.forEach((block, index) => {
+    for (let index = 0; index < blocks.length; index++) {
+      const block: unknown = blocks[index];
       const renamed = this.block(block);
       if (renamed !== block) (out ??= [...blocks])[index] = renamed;
-    });
+    }
     return (out ?? blocks) as T;
   }
 

@@ -1,37 +1,24 @@
 /**
- * Resilience of one upstream, built with cockatiel: a circuit breaker (open after N failures in
- * a row, or a failure rate over the last calls; one probe call when half-open), a bulkhead
- * (calls at once, and a bounded queue), and retries with exponential backoff for safe calls
- * only. Each upstream has its own, so one failing upstream never trips another's.
+ * Resilience of one upstream: a circuit breaker (open after N failures in a row, or a failure
+ * rate over the last calls; one probe call when half-open), a bulkhead (calls at once, and a
+ * bounded queue), and retries with exponential backoff for safe calls only. Each upstream has
+ * its own, so one failing upstream never trips another's.
+ *
+ * The counting of failures, the backoff and the errors are cockatiel's; the composition is a
+ * single async step per call (breaker.ts and bulkhead.ts say why), in cockatiel's order: the
+ * breaker around the bulkhead around the retries.
  *
  * Timeouts are the client's (`timeoutMs` per request, restarted by progress): a long call that
  * keeps reporting progress is not slow, which a fixed cockatiel timeout could not tell.
  */
-import {
-  bulkhead,
-  circuitBreaker,
-  CircuitState,
-  ConsecutiveBreaker,
-  CountBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  type BulkheadPolicy,
-  type CircuitBreakerPolicy,
-  type IBreaker,
-  type RetryPolicy,
-} from 'cockatiel';
+import { CircuitState, ConsecutiveBreaker, CountBreaker, ExponentialBackoff, type IBreaker } from 'cockatiel';
+import { isCancelled, type RequestOptions } from '../client/requests.ts';
+import { Breaker, type BreakerState } from './breaker.ts';
+import { Bulkhead } from './bulkhead.ts';
 import type { UpstreamSpec } from './config.ts';
-import { isFault, UpstreamFailure } from './failures.ts';
+import { classify, isFault } from './failures.ts';
 
-export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
-
-const STATE_NAMES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'isolated',
-};
+export type { BreakerState } from './breaker.ts';
 
 /** Opens when either of its breakers would: N failures in a row, or a failure rate. */
 class EitherBreaker implements IBreaker {
@@ -60,58 +47,92 @@ class EitherBreaker implements IBreaker {
   }
 }
 
-/** A failure a new attempt may cure: the connection broke (and may be back by then). */
-function isRetryable(error: unknown): boolean {
-  return error instanceof UpstreamFailure && error.reason === 'dead';
-}
+/** The backoff between retries: cockatiel's exponential one, its first retry at once. */
+const RETRY_BACKOFF = new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 });
+
+/** What a call's cancellation is read from (a request's options). */
+type Cancellable = Pick<RequestOptions, 'signal' | 'cancellation'>;
 
 export class UpstreamPolicies {
-  readonly #breaker: CircuitBreakerPolicy;
-  readonly #bulkhead: BulkheadPolicy;
-  readonly #retry: RetryPolicy | undefined;
-  readonly #maxConcurrency: number;
-  readonly #maxQueue: number;
+  readonly #breaker: Breaker;
+  readonly #bulkhead: Bulkhead;
+  readonly #retries: number;
 
   constructor(spec: UpstreamSpec, onBreakerChange?: (state: BreakerState) => void) {
     const { consecutiveFailures, failureRate, window, halfOpenAfterMs } = spec.breaker;
     const consecutive = new ConsecutiveBreaker(consecutiveFailures);
-    const breaker =
+    const counting =
       failureRate === undefined
         ? consecutive
         : new EitherBreaker([consecutive, new CountBreaker({ threshold: failureRate, size: window, minimumNumberOfCalls: Math.min(window, 5) })]);
-    this.#breaker = circuitBreaker(handleWhen(isFault), { breaker, halfOpenAfter: halfOpenAfterMs });
-    if (onBreakerChange) this.#breaker.onStateChange((state) => onBreakerChange(STATE_NAMES[state]));
-    this.#bulkhead = bulkhead(spec.maxConcurrency, spec.maxQueue);
-    this.#retry =
-      spec.retries > 0
-        ? retry(handleWhen(isRetryable), { maxAttempts: spec.retries, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) })
-        : undefined;
-    this.#maxConcurrency = spec.maxConcurrency;
-    this.#maxQueue = spec.maxQueue;
+    this.#breaker = new Breaker(counting, halfOpenAfterMs, onBreakerChange);
+    this.#bulkhead = new Bulkhead(spec.maxConcurrency, spec.maxQueue);
+    this.#retries = spec.retries;
   }
 
   get breakerState(): BreakerState {
-    return STATE_NAMES[this.#breaker.state];
+    return this.#breaker.state;
   }
 
   /** Calls running now. */
   get running(): number {
-    return this.#maxConcurrency - this.#bulkhead.executionSlots;
+    return this.#bulkhead.running;
   }
 
   /** Calls waiting for a slot. */
   get queued(): number {
-    return this.#maxQueue - this.#bulkhead.queueSlots;
+    return this.#bulkhead.queued;
   }
 
   /**
-   * Runs `attempt` under the breaker and the bulkhead, and again after a lost connection when
-   * `safe` (a list, a read, a read-only or idempotent tool). `signal` aborts a queued call too.
+   * Runs `attempt` under the breaker and the bulkhead, and again after a lost connection (the
+   * failure a new attempt may cure: the connection may be back by then) when `safe` (a list, a
+   * read, a read-only or idempotent tool). A call cancelled while it waits (for a slot, or a
+   * half-open probe's verdict) does not run.
    */
-  run<T>(attempt: (signal: AbortSignal) => Promise<T>, safe: boolean, signal?: AbortSignal): Promise<T> {
-    const retrying = safe ? this.#retry : undefined;
-    const limited = (context: { signal: AbortSignal }) =>
-      this.#bulkhead.execute((inner) => (retrying === undefined ? attempt(inner.signal) : retrying.execute((again) => attempt(again.signal), inner.signal)), context.signal);
-    return this.#breaker.execute(limited, signal);
+  async run<T>(attempt: () => Promise<T>, safe: boolean, call: Cancellable): Promise<T> {
+    const admitted = this.#breaker.admit();
+    const admission = admitted instanceof Promise ? await this.#breaker.admitted(() => isCancelled(call)) : admitted;
+    let result: T;
+    try {
+      const waiting = this.#bulkhead.acquire();
+      if (waiting !== undefined) await waiting;
+      try {
+        result = await attempt();
+      } catch (error) {
+        if (!safe || !this.#mayRetry(error, 0, call)) throw error;
+        result = await this.#retrying(attempt, call);
+      } finally {
+        this.#bulkhead.release();
+      }
+    } catch (error) {
+      this.#breaker.failed(admission, isFault(error));
+      throw error;
+    }
+    this.#breaker.succeeded(admission);
+    return result;
   }
+
+  /** Whether a safe call that failed so, after `retries` retries, is tried again. */
+  #mayRetry(error: unknown, retries: number, call: Cancellable): boolean {
+    return retries < this.#retries && classify('', error)?.reason === 'dead' && !isCancelled(call);
+  }
+
+  /** The retries of a safe call after a lost connection: up to the upstream's `retries`, with backoff. */
+  async #retrying<T>(attempt: () => Promise<T>, call: Cancellable): Promise<T> {
+    let backoff = RETRY_BACKOFF.next();
+    for (let retries = 1; ; retries++) {
+      await delay(backoff.duration);
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!this.#mayRetry(error, retries, call)) throw error;
+        backoff = backoff.next(undefined);
+      }
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

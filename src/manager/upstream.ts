@@ -9,7 +9,7 @@
  * reason ("dead"), rather than waiting out a timeout.
  */
 import { McpClient } from '../client/client.ts';
-import type { RequestOptions } from '../client/requests.ts';
+import { isCancelled, signalOf, type RequestOptions } from '../client/requests.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
@@ -486,21 +486,18 @@ export class Upstream {
       this.#failures.dead++;
       throw this.#state === 'closed' ? this.#closedFailure() : this.#deadFailure();
     }
-    let first = true;
+    let retry = false;
     this.#inflight++;
     try {
+      // The options go to the client as they are: its cancellation is the caller's.
       const result = await this.#policies.run(
-        async (signal) => {
-          const client = await this.connection(signal, !first);
-          first = false;
-          try {
-            return await client.request(method, params, { ...options, signal });
-          } catch (error) {
-            throw classify(this.name, error) ?? error;
-          }
+        () => {
+          const wait = retry;
+          retry = true;
+          return this.#send(method, params, options, wait);
         },
         safe,
-        options.signal,
+        options,
       );
       this.#latency.record(performance.now() - started);
       return result;
@@ -511,11 +508,23 @@ export class Upstream {
         this.#noteError(failure);
         throw failure;
       }
-      if (options.signal?.aborted) throw new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: options.signal.reason });
+      if (isCancelled(options)) {
+        const reason = options.signal?.aborted ? options.signal.reason : options.cancellation?.reason;
+        throw new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: reason });
+      }
       throw error;
     } finally {
       if (--this.#inflight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
+  }
+
+  /**
+   * One attempt: on the open connection, or (a safe call's retry) the next one. Its failures
+   * are classified by whoever reads them (the policies, then {@link request}).
+   */
+  #send(method: string, params: Params, options: RequestOptions, wait: boolean): Promise<Record<string, unknown>> {
+    if (this.#state === 'connected') return this.#client!.request(method, params, options);
+    return this.connection(wait ? signalOf(options) : undefined, wait).then((client) => client.request(method, params, options));
   }
 
   /** Takes new options (breaker, limits, timeouts) for the calls that start from now on. */

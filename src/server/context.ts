@@ -10,6 +10,7 @@
  * again from the top, this time finding the answers. Answers from earlier rounds travel in
  * the sealed `requestState`, so a handler may ask several questions in sequence.
  */
+import { FollowingCancellation, SignalCancellation, type Cancellation } from '../protocol/cancellation.ts';
 import type { Params, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
@@ -46,6 +47,11 @@ function isAnswerTo(method: string, value: unknown): boolean {
     default:
       return true;
   }
+}
+
+/** An exchange's cancellation; one that has none is followed through its signal. */
+function cancellationOf(exchange: Exchange): Cancellation {
+  return exchange.cancellation ?? new SignalCancellation(exchange.signal);
 }
 
 /** Thrown (as a rejection) by input requests that have no answer yet in the modern era. */
@@ -97,9 +103,8 @@ export class RequestContext {
   readonly clientInfo: Implementation | undefined;
   #exchange: Exchange;
   readonly #host: ContextHost;
-  /** The handler's signal: stable even when the call moves from its request to a task. */
-  #controller: AbortController | undefined;
-  #unlink: (() => void) | undefined;
+  /** The handler's cancellation: stable even when the call moves from its request to a task. */
+  #cancellation: FollowingCancellation | undefined;
   #task: TaskInputs | undefined;
   #continueAsTask: (() => Promise<void>) | undefined;
   #inputs: InputResponses | undefined;
@@ -126,8 +131,7 @@ export class RequestContext {
     this.protocolVersion = protocolVersion;
     this.clientCapabilities = clientCapabilities;
     this.clientInfo = clientInfo;
-    this.#controller = undefined;
-    this.#unlink = undefined;
+    this.#cancellation = undefined;
     this.#task = undefined;
     this.#continueAsTask = undefined;
     this.#inputs = undefined;
@@ -138,24 +142,18 @@ export class RequestContext {
 
   /** Aborted when the client cancels the request (or its task) or disconnects. */
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      this.#follow(this.#exchange);
-    }
-    return this.#controller.signal;
+    return this.cancellation.signal;
   }
 
-  /** Makes the handler's signal follow `exchange`'s cancellation. */
-  #follow(exchange: Exchange): void {
-    const controller = this.#controller!;
-    const source = exchange.signal;
-    if (source.aborted) {
-      controller.abort(source.reason);
-      return;
-    }
-    const onAbort = () => controller.abort(source.reason);
-    source.addEventListener('abort', onAbort, { once: true });
-    this.#unlink = () => source.removeEventListener('abort', onAbort);
+  /**
+   * The same as {@link signal}, without an AbortSignal: cheaper for code that passes the
+   * call's cancellation on (e.g. a gateway to its upstream).
+   *
+   * @example
+   * ctx.cancellation.addListener({ onCancel: (reason) => upstreamCall.cancel(reason) });
+   */
+  get cancellation(): Cancellation {
+    return (this.#cancellation ??= new FollowingCancellation(cancellationOf(this.#exchange)));
   }
 
   /** The legacy session; undefined for modern (stateless) requests. */
@@ -262,9 +260,7 @@ export class RequestContext {
     this.#task = task;
     this.#exchange = exchange;
     this.#continueAsTask = undefined;
-    this.#unlink?.();
-    this.#unlink = undefined;
-    if (this.#controller !== undefined) this.#follow(exchange);
+    this.#cancellation?.follow(cancellationOf(exchange));
   }
 
   /** Modern era: the answers the client sent with this retry, merged with earlier rounds'. */

@@ -2,6 +2,7 @@
  * What a transport gives the server for each request it hands over: the way back to the
  * client for messages that belong to that request, its cancellation signal, and who sent it.
  */
+import { Cancellation } from '../protocol/cancellation.ts';
 import type { JsonRpcNotification, JsonRpcRequest } from '../protocol/jsonrpc.ts';
 import type { Principal, Refusal } from '../security/edge.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
@@ -20,6 +21,11 @@ export interface Exchange {
   readonly signal: AbortSignal;
   /** Whether the request was cancelled; cheaper than creating `signal` just to ask. */
   readonly cancelled: boolean;
+  /**
+   * The request's cancellation, for listeners that need no AbortSignal (cheaper); exchanges
+   * without one are followed through `signal`.
+   */
+  readonly cancellation?: Cancellation;
   /**
    * Sends a message that belongs to this request: a notification (progress, log) or, in the
    * legacy era, a server-to-client request. Dropped once the request is cancelled.
@@ -46,33 +52,24 @@ export interface Exchange {
 export abstract class BaseExchange implements Exchange {
   readonly session: LegacySession | undefined;
   readonly auth: Principal | undefined;
-  cancelled: boolean;
-  /** Why the request was cancelled, once it is. */
-  cancelReason: unknown;
-  #controller: AbortController | undefined;
+  readonly cancellation: Cancellation;
 
   constructor(session: LegacySession | undefined, auth: Principal | undefined) {
     this.session = session;
     this.auth = auth;
-    this.cancelled = false;
-    this.cancelReason = undefined;
-    this.#controller = undefined;
+    this.cancellation = new Cancellation();
+  }
+
+  get cancelled(): boolean {
+    return this.cancellation.cancelled;
   }
 
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      // Asked for after the fact: the signal must still say so.
-      if (this.cancelled) this.#controller.abort(this.cancelReason);
-    }
-    return this.#controller.signal;
+    return this.cancellation.signal;
   }
 
   cancel(reason: unknown): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.cancelReason = reason;
-    this.#controller?.abort(reason);
+    this.cancellation.cancel(reason);
   }
 
   abstract send(message: JsonRpcNotification | JsonRpcRequest): void;

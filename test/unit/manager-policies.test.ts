@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BrokenCircuitError, BulkheadRejectedError, ConsecutiveBreaker, TaskCancelledError } from 'cockatiel';
+import { Breaker, type BreakerState } from '../../src/manager/breaker.ts';
+import { Bulkhead } from '../../src/manager/bulkhead.ts';
+import { parseManagerConfig } from '../../src/manager/config.ts';
+import { UpstreamFailure } from '../../src/manager/failures.ts';
+import { UpstreamPolicies } from '../../src/manager/policies.ts';
+import { Cancellation } from '../../src/protocol/cancellation.ts';
+import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
+
+const dead = () => new UpstreamFailure('u', 'dead', 'gone');
+
+describe('circuit breaker', () => {
+  it('opens after N faults in a row and refuses calls while open', () => {
+    const changes: BreakerState[] = [];
+    const breaker = new Breaker(new ConsecutiveBreaker(3), 60_000, (state) => changes.push(state));
+    for (let i = 0; i < 2; i++) breaker.failed(breaker.admit() as never, true);
+    assert.equal(breaker.state, 'closed');
+    breaker.failed(breaker.admit() as never, true);
+    assert.equal(breaker.state, 'open');
+    assert.throws(() => breaker.admit(), BrokenCircuitError);
+    assert.deepEqual(changes, ['open']);
+  });
+
+  it('counts only faults: a success or another failure in between starts the count over or leaves it be', () => {
+    const breaker = new Breaker(new ConsecutiveBreaker(2), 60_000);
+    breaker.failed(breaker.admit() as never, true);
+    breaker.succeeded(breaker.admit() as never);
+    breaker.failed(breaker.admit() as never, true);
+    assert.equal(breaker.state, 'closed');
+    breaker.failed(breaker.admit() as never, false); // not the upstream's fault: not counted, nor a success
+    assert.equal(breaker.state, 'closed');
+    breaker.failed(breaker.admit() as never, true);
+    assert.equal(breaker.state, 'open');
+  });
+
+  it('half-open: one probe goes through, the others wait for its verdict; success closes', async () => {
+    const changes: BreakerState[] = [];
+    const breaker = new Breaker(new ConsecutiveBreaker(1), 0, (state) => changes.push(state));
+    breaker.failed(breaker.admit() as never, true);
+    const probe = breaker.admit();
+    assert.equal(breaker.state, 'half-open');
+    const waiting = breaker.admit();
+    assert.ok(waiting instanceof Promise);
+    let released = false;
+    void waiting.then(() => (released = true));
+    await Promise.resolve();
+    assert.equal(released, false);
+    breaker.succeeded(probe as never);
+    await waiting;
+    assert.equal(breaker.state, 'closed');
+    assert.ok(!(breaker.admit() instanceof Promise));
+    assert.deepEqual(changes, ['open', 'half-open', 'closed']);
+  });
+
+  it('half-open: a failed probe opens the circuit again; a probe that fails for another reason closes it', () => {
+    const breaker = new Breaker(new ConsecutiveBreaker(1), 0);
+    breaker.failed(breaker.admit() as never, true);
+    breaker.failed(breaker.admit() as never, true);
+    assert.equal(breaker.state, 'open');
+    const probe = breaker.admit();
+    breaker.failed(probe as never, false);
+    assert.equal(breaker.state, 'closed');
+  });
+
+  it('a call cancelled while it waited for the probe does not run', async () => {
+    const breaker = new Breaker(new ConsecutiveBreaker(1), 0);
+    breaker.failed(breaker.admit() as never, true);
+    const probe = breaker.admit();
+    const waiter = breaker.admitted(() => true);
+    breaker.succeeded(probe as never);
+    await assert.rejects(waiter, TaskCancelledError);
+  });
+});
+
+describe('bulkhead', () => {
+  it('takes free slots at once, queues in order, refuses past the queue, hands a released slot to the oldest', async () => {
+    const bulkhead = new Bulkhead(2, 2);
+    assert.equal(bulkhead.acquire(), undefined);
+    assert.equal(bulkhead.acquire(), undefined);
+    const order: number[] = [];
+    const first = bulkhead.acquire()!.then(() => order.push(1));
+    const second = bulkhead.acquire()!.then(() => order.push(2));
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [2, 2]);
+    assert.throws(() => bulkhead.acquire(), BulkheadRejectedError);
+    bulkhead.release();
+    await first;
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [2, 1]);
+    bulkhead.release();
+    await second;
+    assert.deepEqual(order, [1, 2]);
+    bulkhead.release();
+    bulkhead.release();
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [0, 0]);
+  });
+});
+
+describe('upstream policies', () => {
+  const spec = (options: object) => parseManagerConfig({ mcpServers: { u: { command: 'x', ...options } } }).upstreams[0];
+
+  it('retries a safe call after a lost connection, up to `retries`, and never an unsafe one', async () => {
+    const policies = new UpstreamPolicies(spec({ retries: 2 }));
+    let attempts = 0;
+    const failing = () => {
+      attempts++;
+      return Promise.reject(dead());
+    };
+    await assert.rejects(policies.run(failing, true, {}), UpstreamFailure);
+    assert.equal(attempts, 3);
+    attempts = 0;
+    await assert.rejects(policies.run(failing, false, {}), UpstreamFailure);
+    assert.equal(attempts, 1);
+    let tries = 0;
+    const recovering = () => (++tries === 1 ? Promise.reject(new McpLocalError(LocalErrorCode.ConnectionClosed, 'broke')) : Promise.resolve('ok'));
+    assert.equal(await policies.run(recovering, true, {}), 'ok');
+    assert.equal(policies.running, 0);
+  });
+
+  it('does not retry a cancelled call, nor a failure a new attempt cannot cure', async () => {
+    const policies = new UpstreamPolicies(spec({ retries: 2 }));
+    const cancellation = new Cancellation();
+    let attempts = 0;
+    await assert.rejects(
+      policies.run(() => {
+        attempts++;
+        cancellation.cancel('gone');
+        return Promise.reject(dead());
+      }, true, { cancellation }),
+    );
+    assert.equal(attempts, 1);
+    attempts = 0;
+    await assert.rejects(policies.run(() => (attempts++, Promise.reject(new McpLocalError(LocalErrorCode.Timeout, 'slow'))), true, {}));
+    assert.equal(attempts, 1);
+  });
+
+  it('opens the breaker on faults and then fails fast without running the call', async () => {
+    const policies = new UpstreamPolicies(spec({ breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } }));
+    for (let i = 0; i < 2; i++) await assert.rejects(policies.run(() => Promise.reject(new McpLocalError(LocalErrorCode.Timeout, 'slow')), false, {}));
+    assert.equal(policies.breakerState, 'open');
+    let ran = false;
+    await assert.rejects(policies.run(() => ((ran = true), Promise.resolve('x')), false, {}), BrokenCircuitError);
+    assert.equal(ran, false);
+  });
+});
+
+describe('cancellation', () => {
+  it('tells each listener once, in order, and one added later at once; makes its signal only when asked, aborted with the reason', () => {
+    const cancellation = new Cancellation();
+    const told: string[] = [];
+    const listener = (name: string) => ({ onCancel: (reason: unknown) => told.push(`${name}:${String(reason)}`) });
+    const removed = listener('removed');
+    cancellation.addListener(listener('a'));
+    cancellation.addListener(removed);
+    cancellation.addListener(listener('b'));
+    cancellation.removeListener(removed);
+    cancellation.cancel('why');
+    cancellation.cancel('again');
+    assert.deepEqual(told, ['a:why', 'b:why']);
+    cancellation.addListener(listener('late'));
+    assert.deepEqual(told.at(-1), 'late:why');
+    assert.equal(cancellation.signal.aborted, true);
+    assert.equal(cancellation.signal.reason, 'why');
+  });
+});
