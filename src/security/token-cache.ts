@@ -1,11 +1,25 @@
 /**
  * Verified tokens, remembered: a token is verified (a signature check, or a request to the
  * authorization server) once, then served from memory until the earlier of its expiry and
- * `maxAgeMs`. Bounded in entries; the oldest entry goes first. A hit is a Map lookup and a
- * clock read, and keeps the request on the synchronous path.
+ * `maxAgeMs`. Bounded in entries; the oldest entry goes first. A hit is a Map lookup, a string
+ * comparison and a clock read, and keeps the request on the synchronous path.
+ *
+ * Entries are keyed by the token's last characters, not by the whole token: a Map hashes every
+ * character of a new string, and a request's token is always a new string, hundreds of
+ * characters long (a JWT), so hashing it cost more than the rest of the lookup. The entry keeps
+ * the whole token and a hit needs it equal, so two tokens that end alike only take each
+ * other's place; they never stand for one another.
  */
 
+/** Characters of a token that key its entry: the end of a JWT's signature, or of an opaque token. */
+const KEY_LENGTH = 32;
+
+function keyOf(token: string): string {
+  return token.length <= KEY_LENGTH ? token : token.slice(-KEY_LENGTH);
+}
+
 interface Entry<T> {
+  readonly token: string;
   readonly value: T;
   /** Epoch milliseconds after which the entry is not used. */
   readonly until: number;
@@ -28,10 +42,11 @@ export class TokenCache<T> {
 
   /** The value remembered for `token`, unless it is past its time. */
   get(token: string): T | undefined {
-    const entry = this.#entries.get(token);
-    if (entry === undefined) return undefined;
+    const key = keyOf(token);
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.token !== token) return undefined;
     if (Date.now() < entry.until) return entry.value;
-    this.#entries.delete(token);
+    this.#entries.delete(key);
     return undefined;
   }
 
@@ -40,9 +55,10 @@ export class TokenCache<T> {
     if (this.maxEntries === 0 || this.maxAgeMs === 0) return;
     const until = Math.min(Date.now() + this.maxAgeMs, expiresAtMs);
     if (!(until > Date.now())) return;
-    this.#entries.delete(token);
+    const key = keyOf(token);
+    this.#entries.delete(key);
     if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(token, { value, until });
+    this.#entries.set(key, { token, value, until });
   }
 
   clear(): void {

@@ -112,6 +112,18 @@ describe('TokenCache', () => {
     assert.equal(cache.get('soon'), 'S');
   });
 
+  it('never takes one token for another that ends alike (entries are keyed by the end): the later one takes the place', () => {
+    const cache = new TokenCache<string>({ maxEntries: 10, maxAgeMs: 60_000 });
+    const end = '.' + 'S'.repeat(40);
+    cache.set(`header.alice${end}`, 'alice');
+    assert.equal(cache.get(`header.mallory${end}`), undefined, 'a forged payload with the same signature is no hit');
+    assert.equal(cache.get(`header.alice${end}`), 'alice');
+    cache.set(`header.bob${end}`, 'bob');
+    assert.equal(cache.get(`header.bob${end}`), 'bob');
+    assert.equal(cache.get(`header.alice${end}`), undefined);
+    assert.equal(cache.size, 1);
+  });
+
   it('remembers nothing when turned off', () => {
     const cache = new TokenCache<string>({ maxEntries: 0, maxAgeMs: 60_000 });
     cache.set('a', 'A');
