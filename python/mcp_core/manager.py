@@ -61,8 +61,8 @@ def _without_relation(params: dict[str, Any]) -> dict[str, Any]:
 
 
 
-def _start_message(config: Config, tools: bool, http: Optional[str]) -> dict[str, Any]:
-    message: dict[str, Any] = {"tools": tools, "http": http}
+def _start_message(config: Config, tools: bool, http: Optional[str], roots: bool) -> dict[str, Any]:
+    message: dict[str, Any] = {"tools": tools, "http": http, "roots": roots}
     if config is None or isinstance(config, dict):
         message["config"] = config
     elif isinstance(config, (str, os.PathLike)):
@@ -100,7 +100,8 @@ class MCPManager:
         on_elicit, on_sample, on_roots: answer upstreams' questions (elicitation, sampling,
             roots), unless the call they belong to has handlers of its own (see
             :meth:`execute_tool`). Sync functions run in threads, async ones as tasks, all
-            concurrently.
+            concurrently. With ``on_roots`` every upstream is offered roots, and
+            :meth:`roots_changed` tells them when they change.
         raise_on_error: raise :class:`MCPToolError` for results with ``isError`` (default
             False: the result says ``is_error``). Each call may override it.
         auto_restart: when the engine dies, the next call starts a new one (default True).
@@ -217,7 +218,7 @@ class MCPManager:
         if self._tools is not None:
             tool_server = ToolServer(self._tools, pipe.tools, loop, self._thread_pool())
         pipe.manager.handle_request = self._answer_question
-        pipe.write_line(_dumps_start(_start_message(self._config, self._tools is not None, self._http)))
+        pipe.write_line(_dumps_start(_start_message(self._config, self._tools is not None, self._http, "roots/list" in self._answers)))
         answer = await pipe.ready
         if "error" in answer:
             refusal = answer["error"] if isinstance(answer["error"], dict) else {}
@@ -235,7 +236,7 @@ class MCPManager:
         # the manager's own, since upstreams ask for roots outside any call too.
         capabilities: dict[str, Any] = {"elicitation": {}, "sampling": {}}
         if "roots/list" in self._answers:
-            capabilities["roots"] = {}
+            capabilities["roots"] = {"listChanged": True}
         _, initialized = pipe.manager.request(
             "initialize",
             {"protocolVersion": PROTOCOL_VERSION, "capabilities": capabilities, "clientInfo": {"name": "mcp_core", "version": _version()}},
@@ -406,6 +407,14 @@ class MCPManager:
 
         await asyncio.gather(*(worker() for _ in range(min(concurrency, len(items)))))
         return outcomes
+
+    async def roots_changed(self) -> None:
+        """Tells the upstreams that the roots ``on_roots`` returns have changed
+        (``notifications/roots/list_changed``); those that care ask for them again."""
+        if "roots/list" not in self._answers:
+            raise RuntimeError("roots_changed() needs the manager's on_roots: the upstreams were offered no roots")
+        engine = await self._ready()
+        engine.pipe.manager.notify("notifications/roots/list_changed")
 
     async def health(self) -> dict[str, Any]:
         """The engine's health: ``engine`` (version, node, pid), ``ready``, each upstream's

@@ -131,6 +131,9 @@ class MCPManager:
     ) -> list[Union[ToolResult, MCPException]]:
         return self._call(self._manager.execute_batch(list(calls), concurrency=concurrency, timeout=timeout, raise_on_error=raise_on_error))
 
+    def roots_changed(self) -> None:
+        self._call(self._manager.roots_changed())
+
     def health(self) -> dict[str, Any]:
         return self._call(self._manager.health())
 

@@ -1,6 +1,6 @@
-"""Upstreams' questions (elicitation, sampling) answered by Python callbacks: the manager's, or a
-call's own (``execute_tool(..., on_elicit=, on_sample=)``), which the engine ties to the call
-that caused the question."""
+"""Upstreams' questions (elicitation, sampling, roots) answered by Python callbacks: the
+manager's, or a call's own (``execute_tool(..., on_elicit=, on_sample=, on_roots=)``), which the
+engine ties to the call that caused the question."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import pytest
 
-from conftest import everything_upstream, fixture_upstream
+from conftest import eventually, everything_upstream, fixture_upstream
 from mcp_core import MCPManager, MCPProtocolError
 from mcp_core.manager import RELATED_REQUEST_KEY
 from mcp_core.sync import MCPManager as SyncManager
@@ -121,3 +121,52 @@ def test_the_sync_facade_takes_a_calls_own_handlers_from_several_threads() -> No
         for thread in threads:
             thread.join(60)
     assert texts == {"left": "left (sure: true)", "right": "right (sure: true)"}
+
+
+async def test_the_managers_roots_reach_a_legacy_upstream_and_a_change_reaches_it_too() -> None:
+    roots = [{"uri": "file:///work/first", "name": "First"}]
+
+    def on_roots() -> list[dict[str, Any]]:  # a plain function: it runs in a worker thread
+        return list(roots)
+
+    async with MCPManager({"mcpServers": {"everything": everything_upstream()}}, on_roots=on_roots) as m:
+        # server-everything asks for roots once initialized (or in its first call) and shows them.
+        shown = await m.execute_tool("everything__get-roots-list")
+        assert "file:///work/first" in shown.text and "First" in shown.text
+        roots[:] = [{"uri": "file:///work/second"}]
+        await m.roots_changed()
+
+        async def shows_the_change() -> bool:
+            return "file:///work/second" in (await m.execute_tool("everything__get-roots-list")).text
+
+        await eventually(shows_the_change)
+
+
+async def test_without_on_roots_upstreams_are_offered_no_roots() -> None:
+    async with MCPManager({"mcpServers": {"everything": everything_upstream()}}) as m:
+        names = {tool.name for tool in await m.list_tools()}
+        assert "everything__echo" in names and "everything__get-roots-list" not in names
+        with pytest.raises(RuntimeError, match="on_roots"):
+            await m.roots_changed()
+
+
+async def test_a_calls_own_on_roots_answers_the_roots_questions_of_that_call() -> None:
+    gate = Gate(2)
+
+    async def manager_roots() -> list[dict[str, Any]]:
+        await gate.wait()
+        return [{"uri": "file:///manager"}]
+
+    def own_roots(uri: str) -> Callable[[], Any]:
+        async def on_roots() -> list[dict[str, Any]]:
+            await gate.wait()
+            return [{"uri": uri}, {"uri": f"{uri}/more"}]
+
+        return on_roots
+
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}, on_roots=manager_roots) as m:
+        own, fallback = await asyncio.gather(
+            m.execute_tool("fx__roots", on_roots=own_roots("file:///own")),
+            m.execute_tool("fx__roots"),
+        )
+        assert (own.text, fallback.text) == ("file:///own file:///own/more", "file:///manager")

@@ -4,9 +4,10 @@
  * channels on that pipe).
  *
  * 1. The program writes one start message, a JSON line:
- *    `{"config": {...} | null, "files": ["gateway.yaml"], "tools": true, "http": "127.0.0.1:3000" | null}`
+ *    `{"config": {...} | null, "files": ["gateway.yaml"], "tools": true, "http": "127.0.0.1:3000" | null, "roots": true}`
  *    (settings as an object, or config files loaded as `serve --config` loads them; whether it
- *    serves tools of its own on the tools channel; whether the engine also serves HTTP).
+ *    serves tools of its own on the tools channel; whether the engine also serves HTTP; whether
+ *    it has roots for the upstreams, see engine-roots.ts).
  * 2. The engine builds a gateway from the settings (a manager of the `mcpServers` upstreams,
  *    possibly none), connects to the program's tools over the tools channel (legacy handshake,
  *    then `tools/list`) and registers them, opens HTTP if asked, and answers with one line:
@@ -15,7 +16,8 @@
  * 3. From then on the manager channel is a plain MCP connection (the program is the client) to
  *    the aggregate: every upstream tool and the program's own tools, with progress,
  *    cancellation and the upstreams' questions passed to the program. Two more methods are the
- *    engine's own, on this channel only: `mcp-core/health` and `mcp-core/reload`.
+ *    engine's own, on this channel only: `mcp-core/health` and `mcp-core/reload`; and the
+ *    program's `notifications/roots/list_changed` is passed on to the upstreams.
  *
  * The engine lives for the program: when the pipe closes it stops every upstream and exits.
  * SIGTERM shuts it down gracefully as `serve` does (HTTP calls in flight finish).
@@ -25,6 +27,7 @@ import { configValidator } from '../config/validator.ts';
 import { McpClient } from '../client/client.ts';
 import { errorResponse, type JsonRpcRequest, type Params } from '../protocol/jsonrpc.ts';
 import { isObject } from '../protocol/guards.ts';
+import { Notification } from '../protocol/methods.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import { ServerConnection } from '../server/connection.ts';
 import type { McpServer } from '../server/server.ts';
@@ -33,6 +36,7 @@ import { PeerTools } from '../manager/peer-tools.ts';
 import { parseHostPort } from './args.ts';
 import { UsageError } from './usage-error.ts';
 import { PipeChannels } from './engine-pipe.ts';
+import { ProgramRoots } from './engine-roots.ts';
 import type { RunningGateway } from './gateway.ts';
 import { serve, type Serving } from './serve.ts';
 import { shutdownGracefully } from './shutdown.ts';
@@ -43,6 +47,8 @@ interface EngineStart {
   files: string[];
   tools: boolean;
   http: { host: string; port: number } | undefined;
+  /** The program answers `roots/list`: upstreams are offered its roots. */
+  roots: boolean;
 }
 
 /** Engine methods answered on the manager channel, never by the server. */
@@ -60,17 +66,19 @@ function parseStart(line: string): EngineStart {
     throw new UsageError('the start message is not JSON');
   }
   if (!isObject(value)) throw new UsageError('the start message must be a JSON object');
-  const { config, files, tools, http } = value;
+  const { config, files, tools, http, roots } = value;
   if (config !== undefined && config !== null && !isObject(config)) throw new UsageError('"config" must be an object or null');
   if (files !== undefined && !(Array.isArray(files) && files.every((file) => typeof file === 'string'))) throw new UsageError('"files" must be a list of paths');
   if (isObject(config) && Array.isArray(files) && files.length > 0) throw new UsageError('give "config" or "files", not both');
   if (tools !== undefined && typeof tools !== 'boolean') throw new UsageError('"tools" must be true or false');
   if (http !== undefined && http !== null && typeof http !== 'string') throw new UsageError('"http" must be "HOST:PORT" or null');
+  if (roots !== undefined && typeof roots !== 'boolean') throw new UsageError('"roots" must be true or false');
   return {
     config: isObject(config) ? config : undefined,
     files: (files as string[] | undefined) ?? [],
     tools: tools === true,
     http: typeof http === 'string' ? parseHostPort(http) : undefined,
+    roots: roots === true,
   };
 }
 
@@ -181,9 +189,16 @@ export async function engineCommand(version: string): Promise<void> {
   if (start.http !== undefined) Object.assign(config.http, start.http);
 
   const methods = new EngineMethods(start, version, () => serving, () => peer);
+  const roots = start.roots ? new ProgramRoots() : undefined;
   pipe.manager.intercept = (value) => {
     const request = value as Partial<JsonRpcRequest>;
-    if (typeof request.method !== 'string' || !request.method.startsWith(ENGINE_METHOD_PREFIX) || request.id === undefined) return false;
+    if (request.id === undefined) {
+      // Notifications go on to the server (which takes no action on these two) after a look.
+      if (request.method === Notification.Initialized) roots?.initialized();
+      else if (request.method === Notification.RootsListChanged && roots !== undefined) serving?.gateway?.manager.rootsChanged();
+      return false;
+    }
+    if (typeof request.method !== 'string' || !request.method.startsWith(ENGINE_METHOD_PREFIX)) return false;
     const id = request.id;
     methods.answer(request as JsonRpcRequest).then(
       (result) => pipe.manager.send({ jsonrpc: '2.0', id, result }),
@@ -198,6 +213,7 @@ export async function engineCommand(version: string): Promise<void> {
       stdio: false,
       files: start.files,
       gateway: true,
+      manager: roots === undefined ? undefined : { onListRoots: roots.list },
       prepare: async (server, gateway) => {
         if (start.tools) peer = await connectPeerTools(server, pipe, version, gateway);
       },
@@ -214,6 +230,7 @@ export async function engineCommand(version: string): Promise<void> {
     },
   });
   serving.drainables.push(connection);
+  roots?.attach(connection, serving.server.core.clientRequestTimeoutMs);
   pipe.writeLine(JSON.stringify({ engine: { version, node: process.version, pid: process.pid, url: serving.url ?? null, maxMessageBytes: pipe.maxMessageBytes } }));
   connection.start();
 

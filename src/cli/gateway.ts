@@ -11,7 +11,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/config.ts';
 import { resolveManagerConfig } from '../manager/config.ts';
 import { Gateway } from '../manager/gateway.ts';
-import { McpManager, type ReloadReport } from '../manager/manager.ts';
+import { McpManager, type ManagerOptions, type ReloadReport } from '../manager/manager.ts';
 import type { ReadinessCheckResult } from '../observability/health.ts';
 import type { McpServer } from '../server/server.ts';
 import { notices } from './notices.ts';
@@ -32,11 +32,11 @@ function log(message: string): void {
 }
 
 /**
- * Starts the manager for `config`, offers it on `server`, and waits for the first connection
- * attempt of every upstream (each bounded by its connectTimeoutMs).
+ * Starts the manager for `config` (given `options`), offers it on `server`, and waits for the
+ * first connection attempt of every upstream (each bounded by its connectTimeoutMs).
  */
-export async function startGateway(config: Config, server: McpServer, files: readonly string[]): Promise<RunningGateway> {
-  const manager = new McpManager(resolveManagerConfig(config));
+export async function startGateway(config: Config, server: McpServer, files: readonly string[], options?: ManagerOptions): Promise<RunningGateway> {
+  const manager = new McpManager(resolveManagerConfig(config), {}, options);
   const gateway = new Gateway(server, manager);
   await manager.start();
   for (const upstream of manager.health().upstreams) {

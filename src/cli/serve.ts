@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config/config.ts';
 import { registerDemo } from '../demo.ts';
+import type { ManagerOptions } from '../manager/manager.ts';
 import type { Health } from '../observability/health.ts';
 import type { ServerConnection } from '../server/connection.ts';
 import type { Drainable } from '../transport/drain.ts';
@@ -47,6 +48,8 @@ export interface ServeOptions {
   files?: readonly string[];
   /** Runs a gateway (a manager, with hot reload) even when `mcpServers` is empty. */
   gateway?: boolean;
+  /** What the gateway's manager is given besides its settings (the engine: its program's roots). */
+  manager?: ManagerOptions;
   /** Runs once the server (and gateway) is built, before any transport opens: a place to register more. */
   prepare?: (server: McpServer, gateway: RunningGateway | undefined) => Promise<void>;
 }
@@ -101,7 +104,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   let gateway: RunningGateway | undefined;
   if (gatewayMode) {
     const { startGateway } = await import('./gateway.ts');
-    gateway = await startGateway(config, server, options.files ?? []);
+    gateway = await startGateway(config, server, options.files ?? [], options.manager);
     const { manager } = gateway;
     observability.observeUpstreams(() => manager.health().upstreams);
   }

@@ -6,6 +6,7 @@
  * Everything in and out is plain data (JSON-compatible), so another language can drive it
  * over a pipe.
  */
+import type { InputHandlers } from '../client/input.ts';
 import type { Progress, RequestOptions } from '../client/requests.ts';
 import { describeValue } from '../protocol/guards.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
@@ -71,6 +72,19 @@ export interface ManagerListeners {
   onUpstreamState?(upstream: string): void;
 }
 
+/** What the manager's owner gives every upstream. */
+export interface ManagerOptions {
+  /**
+   * The roots of the manager's one owner (the program that started the engine), for upstreams
+   * that ask for roots. With it, every upstream is told that roots are supported (with
+   * `listChanged`, see {@link McpManager.rootsChanged}), and answers the questions asked
+   * outside any call or not tied to one; a question tied to a call still goes to that call's
+   * caller. Without it (a gateway of many callers, whose roots are each their own), upstreams
+   * are not offered roots.
+   */
+  onListRoots?: InputHandlers['onListRoots'];
+}
+
 const META_NOISE = new Set(['io.modelcontextprotocol/serverInfo']);
 
 /**
@@ -131,8 +145,9 @@ export class McpManager {
   readonly #draining: Set<Promise<void>>;
   /** How many callers follow each namespaced resource URI. */
   readonly #followers: Map<string, number>;
+  readonly #options: ManagerOptions;
 
-  constructor(config: ManagerConfig | ManagerSpec, listeners: ManagerListeners = {}) {
+  constructor(config: ManagerConfig | ManagerSpec, listeners: ManagerListeners = {}, options: ManagerOptions = {}) {
     this.#spec = toSpec(config);
     this.#catalog = new Catalog(new Namespace(this.#spec.gateway.separator));
     this.#catalog.setUpstreams(this.#spec.upstreams);
@@ -143,6 +158,7 @@ export class McpManager {
     this.#closed = false;
     this.#draining = new Set();
     this.#followers = new Map();
+    this.#options = options;
     for (const spec of this.#spec.upstreams) if (spec.enabled) this.#upstreams.set(spec.name, this.#makeUpstream(spec));
   }
 
@@ -188,7 +204,16 @@ export class McpManager {
       onResourceUpdated: (upstream, uri) => this.#emit('onResourceUpdated', this.namespace.uri(upstream.name, uri)),
       onNotification: (upstream, notification) => this.#emit('onNotification', upstream.name, notification),
       onState: (upstream) => this.#emit('onUpstreamState', upstream.name),
-    });
+    }, this.#options.onListRoots);
+  }
+
+  /**
+   * The owner's roots changed: every connected 2025-era upstream is told
+   * (`notifications/roots/list_changed`) and asks again when it wants them. A 2026-07-28
+   * upstream asks for roots within each call, so it has nothing to be told.
+   */
+  rootsChanged(): void {
+    for (const upstream of this.#upstreams.values()) upstream.rootsChanged();
   }
 
   /**

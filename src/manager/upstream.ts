@@ -9,6 +9,7 @@
  * reason ("dead"), rather than waiting out a timeout.
  */
 import { McpClient } from '../client/client.ts';
+import type { InputHandlers } from '../client/input.ts';
 import { isCancelled, signalOf, type RequestOptions } from '../client/requests.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
@@ -123,7 +124,10 @@ export class Upstream {
   /** HTTP upstreams: one keep-alive pool for every connection to it (see undici-fetch.ts). */
   #fetch: ReturnType<typeof createUndiciFetch> | undefined;
 
-  constructor(spec: UpstreamSpec, events: UpstreamEvents) {
+  /** The roots of the manager's owner, when it has some (see `ManagerOptions.onListRoots`). */
+  readonly #onListRoots: InputHandlers['onListRoots'];
+
+  constructor(spec: UpstreamSpec, events: UpstreamEvents, onListRoots?: InputHandlers['onListRoots']) {
     this.spec = spec;
     this.name = spec.name;
     this.#events = events;
@@ -150,6 +154,7 @@ export class Upstream {
     this.#listening = undefined;
     this.#authFor = undefined;
     this.#fetch = undefined;
+    this.#onListRoots = onListRoots;
   }
 
   get state(): UpstreamState {
@@ -273,10 +278,12 @@ export class Upstream {
       version: '1.0.0',
       era: spec.era,
       requestTimeoutMs: spec.timeoutMs,
-      // The gateway answers these by asking its own caller, call by call. Not roots: servers
-      // ask for roots outside any call too (the filesystem server then replaces its own
-      // directories with them), and the gateway has no one caller whose roots they are.
-      capabilities: { elicitation: {}, sampling: {} },
+      // The gateway answers these by asking its own caller, call by call. Roots only when the
+      // manager has an owner whose roots they are: servers ask for roots outside any call too
+      // (the filesystem server then replaces its own directories with them), and a gateway of
+      // many callers has no one caller to ask.
+      capabilities: this.#onListRoots === undefined ? { elicitation: {}, sampling: {} } : { elicitation: {}, sampling: {}, roots: { listChanged: true } },
+      onListRoots: this.#onListRoots,
       onNotification: (notification) => this.#notification(client, notification),
       onClose: (error) => this.#lost(client, error),
     });
@@ -397,6 +404,20 @@ export class Upstream {
 
   unsubscribe(uri: string): void {
     if (this.#subscriptions.delete(uri)) this.#applySubscriptions(uri, false);
+  }
+
+  /**
+   * The owner's roots changed: a connected 2025-era upstream is told
+   * (`notifications/roots/list_changed`). One that is not connected asks when it connects.
+   */
+  rootsChanged(): void {
+    const client = this.#client;
+    if (this.#onListRoots === undefined || client === undefined || this.#state !== 'connected' || client.era !== 'legacy') return;
+    try {
+      client.notify(Notification.RootsListChanged);
+    } catch {
+      // The connection is closing: the next one asks for the roots when it starts.
+    }
   }
 
   #applySubscriptions(uri: string, on: boolean): void {
