@@ -4,8 +4,11 @@
  * read as they do through the built-in fetch.
  */
 import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
+import { Cancellation } from '../../src/protocol/cancellation.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { createUndiciFetch } from '../../src/transport/http/undici-fetch.ts';
@@ -77,5 +80,87 @@ describe('HTTP client transport over undici', () => {
     const accepted = await fetch(demo.url, { method: 'DELETE' });
     assert.ok(accepted.status >= 400);
     assert.equal(typeof (await accepted.text()), 'string');
+  });
+});
+
+/** A plain HTTP server on 127.0.0.1 that answers with `respond`; its URL. */
+async function plainServer(respond: (request: IncomingMessage, body: string) => { status: number; headers?: Record<string, string>; body?: string }): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (body += chunk));
+    request.on('end', () => {
+      const answer = respond(request, body);
+      response.writeHead(answer.status, answer.headers);
+      response.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('undici fetch: redirects and cancellation', () => {
+  const fetch = createUndiciFetch();
+  const seen = (request: IncomingMessage, body: string) => ({
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ method: request.method, url: request.url, body, authorization: request.headers.authorization ?? null, type: request.headers['content-type'] ?? null }),
+  });
+  let other: { url: string; server: Server };
+  let main: { url: string; server: Server };
+  before(async () => {
+    other = await plainServer(seen);
+    main = await plainServer((request, body) => {
+      if (request.url === '/keep') return { status: 307, headers: { location: '/seen' } };
+      if (request.url === '/see-other') return { status: 303, headers: { location: '/seen' } };
+      if (request.url === '/elsewhere') return { status: 308, headers: { location: `${other.url}/seen` } };
+      if (request.url === '/loop') return { status: 307, headers: { location: '/loop' } };
+      if (request.url === '/slow') return { status: 200, body: 'late' };
+      return seen(request, body);
+    });
+  });
+  after(async () => {
+    await fetch.close();
+    main.server.close();
+    other.server.close();
+  });
+
+  const post = (path: string, init: object = {}) =>
+    fetch(`${main.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer secret' }, body: '{"a":1}', ...init });
+
+  it('follows a 307 with the same method and body, and says so', async () => {
+    const response = await post('/keep');
+    assert.deepEqual(await response.json(), { method: 'POST', url: '/seen', body: '{"a":1}', authorization: 'Bearer secret', type: 'application/json' });
+    assert.equal(response.redirected, true);
+    assert.equal(response.url, `${main.url}/seen`);
+  });
+
+  it('goes on as a GET without the body after a 303', async () => {
+    const response = await post('/see-other');
+    assert.deepEqual(await response.json(), { method: 'GET', url: '/seen', body: '', authorization: 'Bearer secret', type: null });
+  });
+
+  it('sends no credentials to another origin', async () => {
+    const response = await post('/elsewhere');
+    assert.deepEqual(await response.json(), { method: 'POST', url: '/seen', body: '{"a":1}', authorization: null, type: 'application/json' });
+  });
+
+  it('stops following after 5 redirects and answers with the last one', async () => {
+    const response = await post('/loop');
+    assert.equal(response.status, 307);
+  });
+
+  it('rejects with the reason when its Cancellation is cancelled, as with a signal', async () => {
+    const cancellation = new Cancellation();
+    const reason = new Error('the caller left');
+    cancellation.cancel(reason);
+    await assert.rejects(post('/slow', { cancellation }), (error: unknown) => error === reason);
+    const controller = new AbortController();
+    controller.abort(reason);
+    await assert.rejects(post('/slow', { signal: controller.signal }), (error: unknown) => error === reason);
+    const later = new Cancellation();
+    const pending = post('/slow', { cancellation: later });
+    later.cancel(reason);
+    await assert.rejects(pending, (error: unknown) => error === reason);
   });
 });

@@ -7,6 +7,7 @@
  * headers per request, 401/403 challenges retried), with headers built by `#headers` (POST)
  * and `#streamHeaders` (GET), so a cross-cutting step has one place to go.
  */
+import { Cancellation } from '../../protocol/cancellation.ts';
 import { reportError } from '../../protocol/error-report.ts';
 import { encodeHeaderValue, extractHeaderParams, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
 import { classify, MessageKind, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../../protocol/jsonrpc.ts';
@@ -16,7 +17,7 @@ import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
 import { BaseTransport } from '../base-transport.ts';
 import { readAnswer, type SentMessage } from './client-answer.ts';
 import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
-import { createUndiciFetch } from './undici-fetch.ts';
+import { createUndiciFetch, takesCancellation, type UndiciRequestInit } from './undici-fetch.ts';
 import { SseParser } from './sse-parser.ts';
 
 export interface HttpClientTransportOptions {
@@ -70,9 +71,14 @@ export class StreamableHttpClientTransport extends BaseTransport {
   readonly url: URL;
   readonly #options: HttpClientTransportOptions;
   readonly #fetch: typeof fetch;
+  /** Whether the fetch takes a {@link Cancellation} (ours does), so a POST makes no AbortSignal. */
+  readonly #takesCancellation: boolean;
   readonly #maxBytes: number;
   /** Requests in flight, so cancelling one closes its stream (spec: cancellation). */
-  readonly #inflight: Map<RequestId, AbortController>;
+  readonly #inflight: Map<RequestId, Cancellation>;
+  /** Every POST in flight, each ended by close(). */
+  readonly #posts: Set<Cancellation>;
+  /** Ends the GET streams on close(). */
   readonly #closing: AbortController;
   /** x-mcp-header parameters per tool, learned from tools/list. */
   readonly #headerParams: Map<string, readonly HeaderParam[]>;
@@ -87,8 +93,11 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.#options = options;
     const base = options.fetch ?? defaultFetch();
     this.#fetch = options.auth ? authorizedFetch(base, options.auth) : base;
+    // The auth layer passes a request's init on as it is.
+    this.#takesCancellation = takesCancellation(base);
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#inflight = new Map();
+    this.#posts = new Set();
     this.#closing = new AbortController();
     this.#headerParams = new Map();
     this.sessionId = undefined;
@@ -108,7 +117,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     if (kind === MessageKind.Notification && method === Notification.Cancelled) {
       // Closing the request's stream is the modern cancellation; a legacy server is also told.
       const requestId = (message as { params?: { requestId?: RequestId } }).params?.requestId;
-      if (requestId !== undefined) this.#inflight.get(requestId)?.abort();
+      if (requestId !== undefined) this.#inflight.get(requestId)?.cancel(undefined);
       if (this.sessionId === undefined) return true;
     }
     // Both report their failures to the receiver; what escapes that is a bug, reported.
@@ -159,26 +168,30 @@ export class StreamableHttpClientTransport extends BaseTransport {
   async #post(message: JsonRpcMessage, kind: number): Promise<void> {
     const id = kind === MessageKind.Request ? (message as JsonRpcRequest).id : undefined;
     const sent: SentMessage = { id, method: (message as { method?: string }).method, sessionId: this.sessionId };
-    const controller = new AbortController();
-    if (id !== undefined) this.#inflight.set(id, controller);
-    const signal = AbortSignal.any([controller.signal, this.#closing.signal]);
+    const cancellation = new Cancellation();
+    if (id !== undefined) this.#inflight.set(id, cancellation);
+    this.#posts.add(cancellation);
     try {
       let response: Response;
       try {
-        response = await this.#fetch(this.url, { method: 'POST', headers: this.#headers(message, kind), body: JSON.stringify(message), signal });
+        const init: UndiciRequestInit = { method: 'POST', headers: this.#headers(message, kind), body: JSON.stringify(message) };
+        if (this.#takesCancellation) init.cancellation = cancellation;
+        else init.signal = cancellation.signal;
+        response = await this.#fetch(this.url, init);
       } catch (error) {
-        if (signal.aborted) return;
+        if (cancellation.cancelled) return;
         return this.#failed(message, sent, sendFailure(error, this.url, sent.method));
       }
       const sessionId = response.headers.get('mcp-session-id');
       if (sessionId !== null && sent.method === Method.Initialize) this.sessionId = sessionId;
-      await this.#read(response, message, sent, signal);
+      await this.#read(response, message, sent, cancellation);
     } catch (error) {
       // Reading the answer failed (the connection broke mid-body, or it was too large).
-      if (signal.aborted) return;
+      if (cancellation.cancelled) return;
       this.#failed(message, sent, error instanceof McpLocalError ? error : new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP answer to ${sent.method} broke off: ${(error as Error).message}`, { cause: error }));
     } finally {
-      if (id !== undefined && this.#inflight.get(id) === controller) this.#inflight.delete(id);
+      this.#posts.delete(cancellation);
+      if (id !== undefined && this.#inflight.get(id) === cancellation) this.#inflight.delete(id);
     }
   }
 
@@ -193,12 +206,12 @@ export class StreamableHttpClientTransport extends BaseTransport {
     if (sent.id !== undefined) this.receiver?.onSendError?.(message, error);
   }
 
-  async #read(response: Response, message: JsonRpcMessage, sent: SentMessage, signal: AbortSignal): Promise<void> {
+  async #read(response: Response, message: JsonRpcMessage, sent: SentMessage, cancellation: Cancellation): Promise<void> {
     const type = response.headers.get('content-type') ?? '';
     if (response.ok && type.startsWith('text/event-stream')) {
       const parser = new SseParser();
       const answered = await this.#stream(response, sent.id, parser);
-      if (!answered && sent.id !== undefined && !signal.aborted) await this.#resume(message, sent, parser, signal);
+      if (!answered && sent.id !== undefined && !cancellation.cancelled) await this.#resume(message, sent, parser, cancellation.signal);
       return;
     }
     const text = await readText(response, this.#maxBytes);
@@ -332,6 +345,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     if (this.state === 'closed') return;
     this.finish();
     this.#closing.abort();
+    for (const post of this.#posts) post.cancel(this.#closing.signal.reason);
     if (this.sessionId !== undefined) {
       // Spec 2025-11-25 (Session Management): a client that no longer needs the session ends it.
       await this.#fetch(this.url, { method: 'DELETE', headers: { ...this.#options.headers, 'mcp-session-id': this.sessionId } }).then(

@@ -1,30 +1,32 @@
 /**
- * A `fetch` for the HTTP client transport built on undici's `request` and a keep-alive
+ * A `fetch` for the HTTP client transport built on undici's dispatcher and a keep-alive
  * connection pool of its own: the transport's default, and what the gateway gives each upstream.
  *
  * Why: Node's built-in fetch costs most of a small MCP call on loopback. Measured against an
  * mcp-core server on the same machine, one call at a time: the built-in fetch about 1,250 calls/s,
  * undici's `request` behind a web `Response` about 3,000, undici's `request` alone 3,900,
  * node:http 6,100. A gateway sends every call of its callers to its upstreams, so that cost is
- * paid on each of them.
- *
- * So the answer is a {@link UndiciResponse}: a `Response` whose parts are made only when asked
- * for. `text()` and `json()` read undici's body directly in one go (no web stream), and
- * `headers.get()` reads undici's header object; the web `ReadableStream` body (an SSE answer
- * that is read as it comes), a full `Headers` or a real `Response` (for `clone()`, `blob()`,
- * `formData()`) are built on first use.
+ * paid on each of them. So each request is one `dispatch` with a handler of its own (no
+ * `request()` with its Node stream body, no redirect interceptor wrapping every request, no
+ * AbortSignal unless the caller gave one), and the answer is an {@link UndiciResponse} whose
+ * parts are made only when asked for.
  *
  * Keep-alive without its race: idle connections are let go after 4 s (below the 5 s after which
  * Node's http server, and uvicorn, close them), or sooner when the server's `Keep-Alive` header
  * says so; and a request written on a reused connection that the server closed before the first
  * byte of an answer is sent once more on a fresh connection (connection-reuse.ts).
  *
- * It covers what the transport uses: the method, headers, a string body, the signal. Redirects
- * are followed as fetch follows them. Network failures reject as the built-in fetch does: a
- * TypeError whose `cause` carries the error code.
+ * It covers what the transport uses: the method, headers, a string body, the signal (or a
+ * {@link Cancellation}, which costs no AbortSignal: `init.cancellation`). Redirects are followed
+ * as fetch follows them (at most 5; a 303, or a 301/302 to a POST, goes on as a GET without the
+ * body; credentials are not sent to another origin). Network failures reject as the built-in
+ * fetch does: a TypeError whose `cause` carries the error code.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { createReusePool } from './connection-reuse.ts';
+import type { Cancellation, CancelListener } from '../../protocol/cancellation.ts';
+import { createPools, requestStarting, resendable, sentOnReusedSocket, type Pools } from './connection-reuse.ts';
+import { AnswerBody, UndiciResponse, type BodyControl } from './undici-response.ts';
 
 export interface UndiciFetchOptions {
   /**
@@ -35,177 +37,264 @@ export interface UndiciFetchOptions {
   keepAliveTimeoutMs?: number;
 }
 
-type RawHeaders = Record<string, string | string[] | undefined>;
+/** A fetch's `init`, with what only this fetch reads. */
+export interface UndiciRequestInit extends RequestInit {
+  /** Cancels the request as `signal` would, with no AbortSignal made for it. */
+  cancellation?: Cancellation;
+}
 
-/** Statuses whose answers carry no body (a Response cannot be made with one). */
-const NULL_BODY = new Set([101, 204, 205, 304]);
+const TAKES_CANCELLATION = Symbol.for('mcp-core.fetchTakesCancellation');
 
-/**
- * The answer's headers: `get` and `has` read undici's header object (names arrive lower-case);
- * every other member uses a full `Headers`, made on first use.
- */
-class UndiciHeaders implements Headers {
-  readonly #raw: RawHeaders;
-  #full: Headers | undefined;
+/** Whether `fetch` reads `init.cancellation` (one made by {@link createUndiciFetch}). */
+export function takesCancellation(fetch: typeof globalThis.fetch): boolean {
+  return (fetch as unknown as Record<symbol, unknown>)[TAKES_CANCELLATION] === true;
+}
 
-  constructor(raw: RawHeaders) {
-    this.#raw = raw;
-    this.#full = undefined;
-  }
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTIONS = 5;
+/** Not sent to another origin after a redirect (fetch drops Authorization; undici these too). */
+const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
 
-  get(name: string): string | null {
-    if (this.#full !== undefined) return this.#full.get(name);
-    const value = this.#raw[name.toLowerCase()];
-    if (value === undefined) return null;
-    // Repeated headers read as one, as Headers.get joins them (set-cookie aside, which no MCP answer needs).
-    return typeof value === 'string' ? value : value.join(', ');
-  }
+/** Where a request goes, as undici's dispatch takes it. */
+interface Target {
+  /** Its own URL (a caller may change the one it gave). */
+  url: URL;
+  origin: string;
+  path: string;
+}
 
-  has(name: string): boolean {
-    return this.get(name) !== null;
-  }
+function targetOf(url: URL): Target {
+  return { url, origin: url.origin, path: url.pathname + url.search };
+}
 
-  #headers(): Headers {
-    if (this.#full === undefined) {
-      const full = new Headers();
-      for (const [name, value] of Object.entries(this.#raw)) {
-        if (typeof value === 'string') full.append(name, value);
-        else if (Array.isArray(value)) for (const item of value) full.append(name, item);
-      }
-      this.#full = full;
-    }
-    return this.#full;
-  }
-
-  append(name: string, value: string): void {
-    this.#headers().append(name, value);
-  }
-
-  delete(name: string): void {
-    this.#headers().delete(name);
-  }
-
-  set(name: string, value: string): void {
-    this.#headers().set(name, value);
-  }
-
-  getSetCookie(): string[] {
-    return this.#headers().getSetCookie();
-  }
-
-  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
-    this.#headers().forEach((value, key) => callback.call(thisArg, value, key, this));
-  }
-
-  entries(): ReturnType<Headers['entries']> {
-    return this.#headers().entries();
-  }
-
-  keys(): ReturnType<Headers['keys']> {
-    return this.#headers().keys();
-  }
-
-  values(): ReturnType<Headers['values']> {
-    return this.#headers().values();
-  }
-
-  [Symbol.iterator](): ReturnType<Headers['entries']> {
-    return this.#headers()[Symbol.iterator]();
-  }
+/** Bodies that can be written again (a resend, a redirect that keeps the body). */
+function replayable(body: unknown): boolean {
+  return body === undefined || typeof body === 'string' || body instanceof Uint8Array;
 }
 
 /**
- * undici's answer as a `Response`. The body is read once, whichever way: `text()`/`json()`/
- * `arrayBuffer()`/`bytes()` straight from undici, anything else through a web `Response` made
- * then (which takes the body over).
+ * One fetch: the request, its resend on a fresh connection, the redirects it follows, and the
+ * answer's body as it arrives. It is the request's undici handler, the listener of its
+ * cancellation, and its body's control.
  */
-export class UndiciResponse implements Response {
-  readonly status: number;
-  readonly statusText: string;
-  readonly url: string;
-  readonly headers: UndiciHeaders;
-  readonly redirected = false;
-  readonly type: Response['type'] = 'basic';
-  readonly #body: Dispatcher.ResponseData['body'];
-  #web: Response | undefined;
-  #used: boolean;
+class FetchCall implements Dispatcher.DispatchHandler, CancelListener, BodyControl {
+  readonly response: Promise<Response>;
+  #target: Target;
+  #method: string;
+  #headers: Record<string, string> | undefined;
+  #body: Dispatcher.DispatchOptions['body'];
+  readonly #signal: AbortSignal | null | undefined;
+  readonly #cancellation: Cancellation | undefined;
+  #pools: Pools | undefined;
+  #redirects: number;
+  #resent: boolean;
+  #controller: Dispatcher.DispatchController | undefined;
+  /** This attempt went out on a connection that carried requests before. */
+  #reused: boolean;
+  /** Some of this attempt's answer arrived. */
+  #started: boolean;
+  /** The redirect this attempt's answer asks for. */
+  #location: { status: number; location: string } | undefined;
+  #answer: AnswerBody | undefined;
+  #resolve!: (response: Response) => void;
+  #reject!: (error: unknown) => void;
+  /** The response promise has settled. */
+  #settled: boolean;
+  #abortReason: unknown;
 
-  constructor(url: string, answer: Dispatcher.ResponseData) {
-    this.status = answer.statusCode;
-    this.statusText = '';
-    this.url = url;
-    this.headers = new UndiciHeaders(answer.headers);
-    this.#body = answer.body;
-    this.#web = undefined;
-    this.#used = false;
-    if (NULL_BODY.has(this.status)) answer.body.resume();
+  constructor(target: Target, init: UndiciRequestInit) {
+    this.#target = target;
+    this.#method = (init.method ?? 'GET').toUpperCase();
+    this.#headers = headersOf(init.headers);
+    this.#body = (init.body ?? undefined) as Dispatcher.DispatchOptions['body'];
+    this.#signal = init.signal;
+    this.#cancellation = init.cancellation;
+    this.#pools = undefined;
+    this.#redirects = 0;
+    this.#resent = false;
+    this.#controller = undefined;
+    this.#reused = false;
+    this.#started = false;
+    this.#location = undefined;
+    this.#answer = undefined;
+    this.#settled = false;
+    this.#abortReason = undefined;
+    this.response = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
   }
 
-  get ok(): boolean {
-    return this.status >= 200 && this.status < 300;
+  start(pools: Pools): void {
+    this.#pools = pools;
+    const signal = this.#signal;
+    const cancellation = this.#cancellation;
+    if (signal?.aborted) return this.#fail(signal.reason);
+    if (cancellation?.cancelled) return this.#fail(cancellation.reason);
+    signal?.addEventListener('abort', this, { once: true });
+    cancellation?.addListener(this);
+    this.#dispatch(pools.pooled);
   }
 
-  get bodyUsed(): boolean {
-    return this.#web !== undefined ? this.#web.bodyUsed : this.#used;
+  /** Loading undici failed. */
+  fail(error: unknown): void {
+    this.#fail(new TypeError('fetch failed', { cause: error }));
   }
 
-  /** The body as a web stream (made on first use; reading it is then the only way to the body). */
-  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
-    return this.#webResponse().body;
-  }
-
-  #webResponse(): Response {
-    if (this.#web === undefined) {
-      if (this.#used) throw new TypeError('Body has already been read');
-      const empty = NULL_BODY.has(this.status);
-      // The body as an async iterable (what a Response takes at run time, whatever its type
-      // says): the Response pulls from it and, cancelled, ends it. Readable.toWeb throws
-      // "Controller is already closed" from its listeners when the request is aborted after the
-      // reader finished.
-      this.#web = new Response(empty ? null : (this.#body as unknown as ReadableStream), { status: this.status, headers: [...this.headers] });
+  #dispatch(dispatcher: Dispatcher): void {
+    this.#controller = undefined;
+    this.#reused = false;
+    this.#started = false;
+    this.#location = undefined;
+    const { origin, path } = this.#target;
+    try {
+      dispatcher.dispatch({ origin, path, method: this.#method as Dispatcher.HttpMethod, headers: this.#headers, body: this.#body }, this);
+    } catch (error) {
+      this.#fail(new TypeError('fetch failed', { cause: error }));
     }
-    return this.#web;
   }
 
-  /** Takes the body for a direct read; undefined when a web Response already owns it. */
-  #take(): Dispatcher.ResponseData['body'] | undefined {
-    if (this.#web !== undefined) return undefined;
-    if (this.#used) throw new TypeError('Body has already been read');
-    this.#used = true;
-    return this.#body;
+  // ---- the caller's cancellation --------------------------------------------------------------
+
+  /** CancelListener: the caller's Cancellation. */
+  onCancel(reason: unknown): void {
+    this.#abort(reason);
   }
 
-  text(): Promise<string> {
-    if (this.#used) return Promise.reject(new TypeError('Body has already been read'));
-    const body = this.#take();
-    return body === undefined ? this.#web!.text() : NULL_BODY.has(this.status) ? Promise.resolve('') : body.text();
+  /** The caller's AbortSignal (an EventTarget listener object). */
+  handleEvent(): void {
+    this.#abort(this.#signal!.reason);
   }
 
-  async json(): Promise<any> {
-    return JSON.parse(await this.text());
+  #abort(reason: unknown): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason ?? new DOMException('This operation was aborted', 'AbortError');
+    // The promise settles now, as fetch's does, even while the request waits for a connection.
+    if (!this.#settled) this.#fail(this.#abortReason);
+    this.#controller?.abort(asError(this.#abortReason));
   }
 
-  arrayBuffer(): Promise<ArrayBuffer> {
-    if (this.#used) return Promise.reject(new TypeError('Body has already been read'));
-    const body = this.#take();
-    return body === undefined ? this.#web!.arrayBuffer() : body.arrayBuffer();
+  // ---- BodyControl --------------------------------------------------------------------------
+
+  pause(): void {
+    this.#controller?.pause();
   }
 
-  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return new Uint8Array(await this.arrayBuffer());
+  resume(): void {
+    this.#controller?.resume();
   }
 
-  blob(): Promise<Blob> {
-    return this.#webResponse().blob();
+  abort(reason: Error): void {
+    this.#controller?.abort(reason);
   }
 
-  formData(): Promise<FormData> {
-    return this.#webResponse().formData();
+  // ---- undici's handler -----------------------------------------------------------------------
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    requestStarting();
+    if (this.#abortReason !== undefined) controller.abort(asError(this.#abortReason));
   }
 
-  clone(): Response {
-    return this.#webResponse().clone();
+  onRequestSent(): void {
+    this.#reused = sentOnReusedSocket();
   }
+
+  onResponseStarted(): void {
+    this.#started = true;
+  }
+
+  onRequestUpgrade(): void {
+    // Never asked for (no upgrade, no CONNECT).
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, statusText?: string): void {
+    this.#started = true;
+    const location = headers.location;
+    if (REDIRECT.has(status) && typeof location === 'string' && this.#redirects < MAX_REDIRECTIONS && replayable(this.#body)) {
+      this.#location = { status, location };
+      return;
+    }
+    const answer = (this.#answer = new AnswerBody(this));
+    this.#settled = true;
+    this.#resolve(new UndiciResponse(this.#target.url.href, this.#redirects > 0, status, statusText ?? '', headers as Record<string, string | string[] | undefined>, answer));
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#answer?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const redirect = this.#location;
+    if (redirect !== undefined) return this.#follow(redirect.status, redirect.location);
+    this.#done();
+    this.#answer?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    const aborted = this.#abortReason !== undefined;
+    if (this.#answer !== undefined) {
+      this.#done();
+      this.#answer.fail(aborted ? asError(this.#abortReason) : error);
+      return;
+    }
+    if (!aborted && !this.#resent && replayable(this.#body) && resendable(error, this.#reused, this.#started)) {
+      this.#resent = true;
+      this.#dispatch(this.#pools!.fresh);
+      return;
+    }
+    this.#fail(aborted ? this.#abortReason : new TypeError('fetch failed', { cause: error }));
+  }
+
+  // ---- redirects and endings ------------------------------------------------------------------
+
+  /** Goes on at `location` as fetch does (spec: HTTP-redirect fetch). */
+  #follow(status: number, location: string): void {
+    let next: URL;
+    try {
+      next = new URL(location, this.#target.url);
+    } catch (error) {
+      return this.#fail(new TypeError('fetch failed', { cause: error }));
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return this.#fail(new TypeError('fetch failed', { cause: new Error(`redirect to ${next.protocol} is not followed`) }));
+    const headers = { ...this.#headers };
+    if ((status === 303 && this.#method !== 'HEAD') || ((status === 301 || status === 302) && this.#method === 'POST')) {
+      this.#method = 'GET';
+      this.#body = undefined;
+      for (const name of Object.keys(headers)) if (name.toLowerCase().startsWith('content-')) delete headers[name];
+    }
+    if (next.origin !== this.#target.url.origin) {
+      for (const name of Object.keys(headers)) if (CREDENTIALS.has(name.toLowerCase())) delete headers[name];
+    }
+    this.#headers = headers;
+    this.#target = targetOf(next);
+    this.#redirects++;
+    this.#dispatch(this.#pools!.pooled);
+  }
+
+  #fail(error: unknown): void {
+    this.#done();
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reject(error);
+  }
+
+  /** No cancellation concerns it any more. */
+  #done(): void {
+    this.#cancellation?.removeListener(this);
+    this.#signal?.removeEventListener('abort', this);
+  }
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new DOMException(typeof reason === 'string' ? reason : 'This operation was aborted', 'AbortError');
+}
+
+/** Headers as undici takes them: the transport's plain object as it is, others copied into one. */
+function headersOf(headers: RequestInit['headers']): Record<string, string> | undefined {
+  if (headers === undefined || headers === null) return undefined;
+  if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(headers);
+  return headers as Record<string, string>;
 }
 
 /**
@@ -213,22 +302,40 @@ export class UndiciResponse implements Response {
  * const transport = new StreamableHttpClientTransport(url, { fetch: createUndiciFetch({ keepAliveTimeoutMs: 2000 }) });
  */
 export function createUndiciFetch(options: UndiciFetchOptions = {}): typeof fetch & { close(): Promise<void> } {
-  const pool = createReusePool(options.keepAliveTimeoutMs ?? 4000);
-  const undiciFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = input instanceof Request ? input.url : input;
-    let answer;
-    try {
-      answer = await pool.request(url, {
-        method: (init.method ?? 'GET') as 'GET',
-        headers: init.headers as Record<string, string> | undefined,
-        body: init.body as string | undefined,
-        signal: init.signal ?? undefined,
-      });
-    } catch (error) {
-      if (init.signal?.aborted) throw init.signal.reason;
-      throw new TypeError('fetch failed', { cause: error });
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4000;
+  let pools: Pools | undefined;
+  let loading: Promise<Pools> | undefined;
+  // The target of the last URL fetched: a transport fetches the same URL object every time.
+  let last: Target | undefined;
+  let lastHref: string | undefined;
+  const undiciFetch = (input: string | URL | Request, init: UndiciRequestInit = {}): Promise<Response> => {
+    const where = input instanceof Request ? input.url : input;
+    const href = typeof where === 'string' ? where : where.href;
+    let target: Target;
+    if (last !== undefined && href === lastHref) target = last;
+    else {
+      try {
+        target = last = targetOf(new URL(href));
+        lastHref = href;
+      } catch (error) {
+        return Promise.reject(new TypeError('fetch failed', { cause: error }));
+      }
     }
-    return new UndiciResponse(String(url), answer);
+    const call = new FetchCall(target, init);
+    if (pools !== undefined) call.start(pools);
+    else {
+      loading ??= createPools(keepAliveTimeout).then((made) => (pools = made));
+      loading.then(
+        (made) => call.start(made),
+        (error: unknown) => call.fail(error),
+      );
+    }
+    return call.response;
   };
-  return Object.assign(undiciFetch as typeof fetch, { close: () => pool.close() });
+  const close = async () => {
+    if (loading === undefined) return;
+    const { pooled, fresh } = await loading;
+    await Promise.all([pooled.close(), fresh.close()]);
+  };
+  return Object.assign(undiciFetch as typeof fetch, { close, [TAKES_CANCELLATION]: true });
 }
