@@ -170,7 +170,7 @@ function run<T, M extends Traced<T> & object>(channel: TracingChannel<unknown, M
     (result) => {
       message.result = result;
       message.settledAt = performance.now();
-    message.settled = true;
+      message.settled = true;
       channel.asyncStart.publish(message);
       channel.asyncEnd.publish(message);
       return result;
@@ -178,7 +178,7 @@ function run<T, M extends Traced<T> & object>(channel: TracingChannel<unknown, M
     (error: unknown) => {
       message.error = error;
       message.settledAt = performance.now();
-    message.settled = true;
+      message.settled = true;
       channel.error.publish(message);
       channel.asyncStart.publish(message);
       channel.asyncEnd.publish(message);
