@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Awaitable, Callable, Optional, Union
+from json.encoder import encode_basestring
+from json.scanner import make_scanner
+from typing import Any, Awaitable, Callable, Optional, Union, cast
 
 from .errors import MCPConnectionError, MCPProtocolError, MCPTimeoutError
 from .results import Progress, dumps
@@ -112,7 +114,9 @@ class Channel:
             meta = {**(meta or {}), "progressToken": request_id}
         if meta:
             params = {**params, "_meta": {**params.get("_meta", {}), **meta}}
-        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+        # The envelope is written as text: only the params need encoding.
+        request_json = request_id if isinstance(request_id, int) else encode_basestring(request_id)
+        self._pipe.write(self._prefix, f'{{"jsonrpc":"2.0","id":{request_json},"method":{encode_basestring(method)},"params":{dumps(params)}}}')
         self._pending[request_id] = entry
         if timeout is not None:
             entry.timer = self._pipe.loop.call_later(timeout, self._time_out, request_id)
@@ -288,14 +292,14 @@ class EnginePipe(asyncio.SubprocessProtocol):
         if len(data) + len(prefix) > self.max_message_bytes:
             # The engine would drop it with no answer to tie to the request: refuse it here.
             raise MCPProtocolError(f"the message is {len(data)} bytes; the engine reads messages of at most {self.max_message_bytes} bytes")
-        self._out.append(prefix + data + _NEWLINE if prefix else data + _NEWLINE)
+        self._out.append(prefix + data if prefix else data)
         if not self._flushing:
             self._flushing = True
             self.loop.call_soon(self._flush)
 
     def write_line(self, data: bytes) -> None:
         """A raw line (the start message, or a relayed client's message)."""
-        self._out.append(data if data.endswith(_NEWLINE) else data + _NEWLINE)
+        self._out.append(data[:-1] if data.endswith(_NEWLINE) else data)
         if not self._flushing:
             self._flushing = True
             self.loop.call_soon(self._flush)
@@ -304,7 +308,8 @@ class EnginePipe(asyncio.SubprocessProtocol):
         self._flushing = False
         out, self._out = self._out, []
         if self._stdin is not None and not self._stdin.is_closing() and out:
-            self._stdin.write(b"".join(out) if len(out) > 1 else out[0])
+            # The lines of this turn, each with its newline, in one write.
+            self._stdin.write(_NEWLINE.join(out) + _NEWLINE)
 
     def close_stdin(self) -> None:
         self._flush()
@@ -380,8 +385,22 @@ class EnginePipe(asyncio.SubprocessProtocol):
         return not self._lost
 
 
+#: ``scan(text, index) -> (value, end)``: the C scanner ``json.loads`` uses (the stubs call its
+#: argument by another type).
+_scan: Callable[[str, int], tuple[Any, int]] = make_scanner(cast(Any, json.JSONDecoder()))
+
+
 def _parse(line: bytes) -> Any:
+    """A line's JSON value, or None. The scanner is called directly: ``json.loads`` spends more
+    on detecting the encoding and checking the text than the scanner on a small message."""
     try:
+        text = line.decode()
+        value, end = _scan(text, 0)
+        if end == len(text):
+            return value
+    except (ValueError, StopIteration):
+        pass
+    try:  # whitespace around the value, or not JSON at all: the full parser says which
         return json.loads(line)
     except ValueError:
         return None

@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any, Optional
+from json.encoder import encode_basestring
+from typing import Any, Callable, Optional
 
 #: The ``_meta`` key under which the engine names a failed upstream and the reason.
 UPSTREAM_FAILURE_KEY = "mcp-core/upstreamFailure"
@@ -31,9 +32,19 @@ def _default(value: Any) -> Any:
     return _b64(value)
 
 
+def _dumps() -> Callable[[Any], str]:
+    """``JSONEncoder.encode`` with the C encoder made once: the encoder makes it again at every
+    call, which costs as much as encoding a small message."""
+    c_make_encoder: Optional[Callable[..., Any]] = getattr(json.encoder, "c_make_encoder", None)  # not in the stubs
+    if c_make_encoder is None:
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default, check_circular=False).encode
+    encode = c_make_encoder(None, _default, encode_basestring, None, ":", ",", False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
 #: Encodes a message; bytes-like values (the buffer protocol) become base64 strings (MCP's
 #: encoding of binary data), straight from their buffer.
-dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default, check_circular=False).encode
+dumps = _dumps()
 
 
 @dataclass(frozen=True)
@@ -123,7 +134,12 @@ class ToolResult:
 
     @property
     def text(self) -> str:
-        return "\n".join(block["text"] for block in self.content if block.get("type") == "text" and isinstance(block.get("text"), str))
+        content = self.content
+        if len(content) == 1:  # the common case, without a generator
+            block = content[0]
+            text = block.get("text")
+            return text if block.get("type") == "text" and isinstance(text, str) else ""
+        return "\n".join(block["text"] for block in content if block.get("type") == "text" and isinstance(block.get("text"), str))
 
     @property
     def binary(self) -> list[Binary]:
