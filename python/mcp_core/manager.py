@@ -13,7 +13,7 @@ import concurrent.futures
 import os
 from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, Union
 
-from ._node import engine_script, find_node
+from ._node import ENGINE_NODE_OPTIONS, engine_script, find_node
 from ._pipe import EnginePipe, RpcError
 from .errors import (
     MCPConfigError,
@@ -203,6 +203,7 @@ class MCPManager:
             await loop.subprocess_exec(
                 lambda: pipe,
                 node,
+                *ENGINE_NODE_OPTIONS,
                 script,
                 "engine",
                 stdin=asyncio.subprocess.PIPE,
