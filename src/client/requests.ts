@@ -85,7 +85,10 @@ class Pending implements CancelListener {
   readonly owner: PendingRequests;
   resolve: (result: Record<string, unknown>) => void;
   reject: (error: Error) => void;
+  /** Its own timer (a short timeout), or undefined. */
   timer: NodeJS.Timeout | undefined;
+  /** On the shared coarse timer (a long timeout): when it times out, in Date.now() terms; 0 when not. */
+  expiresAt: number;
   readonly timeoutMs: number;
   readonly deadline: number;
 
@@ -97,6 +100,7 @@ class Pending implements CancelListener {
     this.resolve = noop;
     this.reject = noop;
     this.timer = undefined;
+    this.expiresAt = 0;
     this.timeoutMs = timeoutMs;
     this.deadline = options.maxTotalTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.maxTotalTimeoutMs;
   }
@@ -134,15 +138,29 @@ export function isCancelled(options: RequestOptions): boolean {
   return options.signal?.aborted === true || options.cancellation?.cancelled === true;
 }
 
+/**
+ * Timeouts of at least this long share one coarse timer, which looks every {@link COARSE_TICK_MS}
+ * (such a timeout fires up to that much late: at most 5%); shorter ones get a timer each. A
+ * timer per request costs a Timeout object and a timer list insertion and removal on every
+ * call; a request's default timeout is a minute.
+ */
+const COARSE_FROM_MS = 5000;
+const COARSE_TICK_MS = 250;
+
 export class PendingRequests {
   readonly #pending: Map<RequestId, Pending>;
   readonly #sendCancel: CancelSender;
+  /** Requests with a long timeout, watched by one shared timer (`#ticker`) rather than each by its own. */
+  readonly #coarse: Set<Pending>;
+  #ticker: NodeJS.Timeout | undefined;
   #nextId: number;
 
   /** `sendCancel` tells the server a request was cancelled or timed out (spec: cancellation). */
   constructor(sendCancel: CancelSender) {
     this.#pending = new Map();
     this.#sendCancel = sendCancel;
+    this.#coarse = new Set();
+    this.#ticker = undefined;
     this.#nextId = 0;
   }
 
@@ -186,10 +204,40 @@ export class PendingRequests {
     const total = entry.deadline !== Number.POSITIVE_INFINITY;
     const idle = entry.timeoutMs > 0 && Number.isFinite(entry.timeoutMs);
     if (!idle && !total) return;
-    const remaining = Math.min(idle ? entry.timeoutMs : Number.POSITIVE_INFINITY, entry.deadline - Date.now());
-    entry.timer = setTimeout(timedOut, Math.max(0, remaining), entry);
-    entry.timer.unref?.();
+    const now = Date.now();
+    const remaining = Math.max(0, Math.min(idle ? entry.timeoutMs : Number.POSITIVE_INFINITY, entry.deadline - now));
+    if (remaining < COARSE_FROM_MS) {
+      entry.timer = setTimeout(timedOut, remaining, entry);
+      entry.timer.unref?.();
+      return;
+    }
+    this.#coarse.add(entry);
+    entry.expiresAt = now + remaining;
+    if (this.#ticker === undefined) {
+      this.#ticker = setInterval(this.#tick, COARSE_TICK_MS);
+      this.#ticker.unref?.();
+    }
   }
+
+  #disarm(entry: Pending): void {
+    if (entry.timer !== undefined) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+    } else if (entry.expiresAt !== 0) {
+      this.#coarse.delete(entry);
+      entry.expiresAt = 0;
+    }
+  }
+
+  /** The shared timer: fails the long-timeout requests whose time is up. */
+  readonly #tick = (): void => {
+    const now = Date.now();
+    for (const entry of this.#coarse) if (entry.expiresAt <= now) this.timedOut(entry);
+    if (this.#coarse.size === 0) {
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
+    }
+  };
 
   /** @internal `entry`'s timeout fired. */
   timedOut(entry: Pending): void {
@@ -205,8 +253,8 @@ export class PendingRequests {
     const entry = this.#pending.get(token);
     const options = entry?.options;
     if (!entry || !options?.onProgress) return false;
-    if (entry.timer) {
-      clearTimeout(entry.timer);
+    if (entry.timer !== undefined || entry.expiresAt !== 0) {
+      this.#disarm(entry);
       this.#arm(entry);
     }
     options.onProgress(progress);
@@ -256,7 +304,7 @@ export class PendingRequests {
     const entry = this.#pending.get(id);
     if (!entry) return undefined;
     this.#pending.delete(id);
-    if (entry.timer) clearTimeout(entry.timer);
+    this.#disarm(entry);
     entry.unlisten();
     return entry;
   }

@@ -68,6 +68,8 @@ const CAPABILITY: Record<string, 'elicitation' | 'sampling' | 'roots'> = {
   [Method.RootsList]: 'roots',
 };
 
+const DONE = Promise.resolve('done' as const);
+
 /** No question waits to go out (shared: most calls never ask one). */
 const NONE: string[] = [];
 
@@ -96,7 +98,8 @@ class PendingCall implements CancelListener {
   #done: boolean;
   #failed: boolean;
   #value: unknown;
-  #wake: (() => void) | undefined;
+  /** A round waiting for the upstream (see {@link next}). */
+  #waiter: ((next: 'done' | 'input') => void) | undefined;
   #ctx: RequestContext | undefined;
   expiry: NodeJS.Timeout | undefined;
 
@@ -110,7 +113,7 @@ class PendingCall implements CancelListener {
     this.#done = false;
     this.#failed = false;
     this.#value = undefined;
-    this.#wake = undefined;
+    this.#waiter = undefined;
     this.#ctx = undefined;
     this.expiry = undefined;
   }
@@ -178,7 +181,7 @@ class PendingCall implements CancelListener {
       (this.#questions ??= new Map()).set(key, { method, params, resolve, reject });
       if (this.#unsent === NONE) this.#unsent = [key];
       else this.#unsent.push(key);
-      this.#wake?.();
+      this.#wake();
     });
   }
 
@@ -186,7 +189,7 @@ class PendingCall implements CancelListener {
     this.#done = true;
     this.#failed = failed;
     this.#value = value;
-    this.#wake?.();
+    this.#wake();
   }
 
   /** Hands the caller's answers to the questions they answer; others stay open. */
@@ -200,16 +203,28 @@ class PendingCall implements CancelListener {
     }
   }
 
-  /** Waits until the upstream finished or asked something new; questions asked together go out together. */
-  async next(): Promise<'done' | 'input'> {
-    while (!this.#done && this.#unsent.length === 0) {
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
-    }
-    if (this.#done) return 'done';
-    // Questions asked at once (a modern upstream's several inputRequests) arrive within a turn.
-    await new Promise((resolve) => setImmediate(resolve));
-    return this.#done ? 'done' : 'input';
+  /**
+   * Waits until the upstream finished or asked something new; questions asked together go out
+   * together. The common case, a call that asks nothing, is one promise settled by its result.
+   */
+  next(): Promise<'done' | 'input'> {
+    if (this.#done) return DONE;
+    if (this.#unsent.length > 0) return this.#batch();
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  /** Questions asked at once (a modern upstream's several inputRequests) arrive within a turn. */
+  #batch(): Promise<'done' | 'input'> {
+    return new Promise((resolve) => setImmediate(() => resolve(this.#done ? 'done' : 'input')));
+  }
+
+  /** Wakes a round waiting in {@link next}. */
+  #wake(): void {
+    const waiter = this.#waiter;
+    if (waiter === undefined) return;
+    this.#waiter = undefined;
+    if (this.#done) waiter('done');
+    else void this.#batch().then(waiter);
   }
 
   outcome(): Result {

@@ -387,14 +387,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 }
 
 /** The body as text, refusing one larger than `limit` bytes. */
-async function readText(response: Response, limit: number): Promise<string> {
-  const length = Number(response.headers.get('content-length'));
-  if (length > limit) {
-    await response.body?.cancel();
-    throw new McpLocalError(LocalErrorCode.MessageTooLarge, `HTTP answer of ${length} bytes exceeds the limit of ${limit} bytes`);
-  }
+function readText(response: Response, limit: number): Promise<string> {
+  const declared = response.headers.get('content-length');
+  const length = Number(declared);
+  if (length > limit) return refuseLength(response, length, limit);
   // A body whose length the server declared cannot grow past it: one read, no stream.
-  if (length >= 0 && response.headers.has('content-length')) return response.text();
+  if (declared !== null && length >= 0) return response.text();
+  return readUndeclared(response, limit);
+}
+
+async function refuseLength(response: Response, length: number, limit: number): Promise<never> {
+  await response.body?.cancel();
+  throw new McpLocalError(LocalErrorCode.MessageTooLarge, `HTTP answer of ${length} bytes exceeds the limit of ${limit} bytes`);
+}
+
+/** A body of no declared length, read as it comes up to `limit` bytes. */
+async function readUndeclared(response: Response, limit: number): Promise<string> {
   if (response.body === null) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

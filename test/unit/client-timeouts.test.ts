@@ -1,0 +1,72 @@
+/**
+ * Request timeouts of the client's request table: short ones on a timer each, long ones on one
+ * shared coarse timer; progress restarts either, and the total cap holds. Driven by node:test's
+ * mock timers, so nothing here waits on a clock.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { PendingRequests } from '../../src/client/requests.ts';
+import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
+import { Cancellation } from '../../src/protocol/cancellation.ts';
+
+const timedOut = (error: unknown) => error instanceof McpLocalError && error.code === LocalErrorCode.Timeout;
+
+/** Whether `promise` has settled by now (after pending microtasks ran). */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  return done;
+}
+
+describe('client request timeouts', () => {
+  let cancels: Array<[unknown, string]>;
+  let pending: PendingRequests;
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
+    cancels = [];
+    pending = new PendingRequests((id, reason) => cancels.push([id, reason]));
+  });
+  afterEach(() => mock.timers.reset());
+
+  for (const timeoutMs of [1000, 60_000]) {
+    it(`a ${timeoutMs} ms timeout fails the request, tells the server, and progress restarts it`, async () => {
+      const request = pending.track(1, 'tools/call', { timeoutMs, onProgress: () => undefined }, 5);
+      request.catch(() => undefined);
+      mock.timers.tick(timeoutMs * 0.9);
+      assert.equal(pending.progress(1, { progress: 1 }), true);
+      mock.timers.tick(timeoutMs * 0.9);
+      assert.equal(await settled(request), false, 'progress restarted the timeout');
+      mock.timers.tick(timeoutMs * 0.2);
+      await assert.rejects(request, timedOut);
+      assert.deepEqual(cancels, [[1, 'timeout']]);
+      assert.equal(pending.size, 0);
+    });
+  }
+
+  it('a long timeout fires at most 5% late, and the total cap holds however much progress comes', async () => {
+    const request = pending.track(2, 'tools/call', { timeoutMs: 10_000, maxTotalTimeoutMs: 25_000, onProgress: () => undefined }, 60_000);
+    request.catch(() => undefined);
+    for (let i = 0; i < 4; i++) {
+      mock.timers.tick(6000);
+      pending.progress(2, { progress: i });
+    }
+    mock.timers.tick(1500);
+    await assert.rejects(request, (error: unknown) => timedOut(error) && /a total of 25000 ms/.test((error as Error).message));
+  });
+
+  it('an answered or cancelled request leaves no timer behind', async () => {
+    const answered = pending.track(3, 'tools/call', {}, 60_000);
+    assert.equal(pending.settle({ jsonrpc: '2.0', id: 3, result: { ok: true } }), true);
+    assert.deepEqual(await answered, { ok: true });
+    const cancellation = new Cancellation();
+    const cancelled = pending.track(4, 'tools/call', { cancellation }, 60_000);
+    cancellation.cancel('the caller left');
+    await assert.rejects(cancelled, (error: unknown) => error instanceof McpLocalError && error.code === LocalErrorCode.Cancelled);
+    mock.timers.tick(120_000);
+    assert.deepEqual(cancels, [[4, 'the caller left']]);
+  });
+});
