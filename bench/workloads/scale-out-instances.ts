@@ -99,6 +99,7 @@ export function scaleOutInstances(era: 'legacy' | 'modern'): Workload {
             era === 'legacy'
               ? 'Every request reads (and refreshes) the session record in Redis, whichever instance serves it: one session, served by every instance at once.'
               : 'Stateless requests do not touch Redis: the instances share nothing but the listener addresses the load is spread over.',
+            'Compare these rows with each other: they ran together, where rows of other tables may come from another run at another time.',
           ],
         };
       }),
