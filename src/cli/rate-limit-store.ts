@@ -8,6 +8,7 @@
  */
 import type { Config } from '../config/config.ts';
 import { reportError } from '../protocol/error-report.ts';
+import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
 import type { LimiterFactory } from '../security/rate-limits.ts';
 import type { RedisConnection } from '../store/redis/connection.ts';
 
@@ -71,12 +72,11 @@ export async function rateLimitLimiters(config: Config, stores: RedisConnection 
 async function ownClient(url: string) {
   const { Redis } = await import('ioredis');
   const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
-  let lastReport = -Infinity;
-  client.on('error', (error: Error) => {
-    const now = Date.now();
-    if (now - lastReport < 10_000) return;
-    lastReport = now;
-    reportError(new Error(`the rate-limit store (Redis) failed: ${error.message}; counting in memory meanwhile`), { operation: 'rate limit store' });
-  });
+  client.on(
+    'error',
+    atMostEvery(REPORT_INTERVAL_MS, (error: Error) => {
+      reportError(new Error(`the rate-limit store (Redis) failed: ${error.message}; counting in memory meanwhile`), { operation: 'rate limit store' });
+    }),
+  );
   return client;
 }

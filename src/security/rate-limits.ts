@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { JsonRpcResponse } from '../protocol/jsonrpc.ts';
 import { reportRefusal } from '../protocol/refusal-report.ts';
+import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
 import { ErrorCode } from '../protocol/wire-errors.ts';
 import { clientKey } from './client-key.ts';
 import { Refusal, type EdgeDecision, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
@@ -131,7 +132,6 @@ export interface RateLimitOptions {
 
 /** Anonymous callers of an interceptor, whose address it does not see, share one count. */
 const ANONYMOUS = '\0anonymous';
-const ERROR_REPORT_INTERVAL_MS = 10_000;
 
 interface ToolLimit {
   readonly limiter: Limiter;
@@ -148,13 +148,9 @@ export class RateLimits {
   readonly #perClient: Limiter | undefined;
   readonly #perTool: ToolLimit | undefined;
   readonly #tools: ReadonlyMap<string, ToolLimit>;
-  readonly #onError: (error: unknown) => void;
-  #lastErrorReport: number;
 
   constructor(options: RateLimitOptions) {
-    this.#onError = options.onError ?? (() => {});
-    this.#lastErrorReport = -Infinity;
-    const failed = (error: unknown) => this.#failed(error);
+    const failed = atMostEvery(REPORT_INTERVAL_MS, options.onError ?? (() => {}));
     const make = (name: string, limit: RateLimit) => (options.limiters ?? memoryLimiters)(name, limit, failed);
     this.#perClient = options.perClient === undefined ? undefined : make('client', options.perClient);
     this.#perTool = options.perTool === undefined ? undefined : { limiter: make('tool', options.perTool), shared: options.perTool.shared === true };
@@ -231,13 +227,6 @@ export class RateLimits {
   install(server: InterceptedServer, options: { connections: boolean }): void {
     if (options.connections && this.#perClient !== undefined) server.use(this.requestInterceptor);
     if (this.limitsTools) server.use(this.toolInterceptor, { methods: ['tools/call'] });
-  }
-
-  #failed(error: unknown): void {
-    const now = Date.now();
-    if (now - this.#lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
-    this.#lastErrorReport = now;
-    this.#onError(error);
   }
 }
 

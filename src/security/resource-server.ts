@@ -15,6 +15,7 @@
  * too, so a client retrying a bad token costs a lookup, not a signature check.
  */
 import { reportRefusal } from '../protocol/refusal-report.ts';
+import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
 import { ErrorCode } from '../protocol/wire-errors.ts';
 import { bearerCredential, isB64Token, MALFORMED } from './bearer.ts';
 import { Challenges, PROBLEM_DESCRIPTIONS, TokenProblem } from './challenge.ts';
@@ -48,7 +49,6 @@ export interface ResourceServerOptions {
 /** Refused tokens are remembered this long, at most this many. */
 const REFUSED_TTL_MS = 10_000;
 const REFUSED_MAX = 1000;
-const ERROR_REPORT_INTERVAL_MS = 10_000;
 
 const UNAVAILABLE = new Refusal(
   503,
@@ -78,7 +78,6 @@ export class ResourceServer {
   readonly #refused: TokenCache<TokenProblem>;
   readonly #toleranceMs: number;
   readonly #onError: (error: unknown) => void;
-  #lastErrorReport: number;
 
   constructor(options: ResourceServerOptions) {
     if (options.authorizationServers.length === 0) throw new TypeError('A protected resource names at least one authorization server');
@@ -101,8 +100,7 @@ export class ResourceServer {
     this.#accepted = new TokenCache({ maxEntries: options.tokenCache?.maxEntries ?? 10_000, maxAgeMs: options.tokenCache?.maxAgeMs ?? 60_000 });
     this.#refused = new TokenCache({ maxEntries: Math.min(REFUSED_MAX, this.#accepted.maxEntries), maxAgeMs: Math.min(REFUSED_TTL_MS, this.#accepted.maxAgeMs) });
     this.#toleranceMs = (options.clockToleranceSec ?? 30) * 1000;
-    this.#onError = options.onError ?? (() => {});
-    this.#lastErrorReport = -Infinity;
+    this.#onError = atMostEvery(REPORT_INTERVAL_MS, options.onError ?? (() => {}));
   }
 
   /** The protected resource metadata document. */
@@ -157,11 +155,7 @@ export class ResourceServer {
   }
 
   #unavailable(error: unknown): Refusal {
-    const now = Date.now();
-    if (now - this.#lastErrorReport >= ERROR_REPORT_INTERVAL_MS) {
-      this.#lastErrorReport = now;
-      this.#onError(error);
-    }
+    this.#onError(error);
     reportRefusal('unauthenticated', undefined, 'access tokens cannot be verified now');
     return UNAVAILABLE;
   }

@@ -18,6 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { reportError } from '../../protocol/error-report.ts';
+import { atMostEvery, REPORT_INTERVAL_MS } from '../../protocol/report-interval.ts';
 
 export interface RedisConnectionOptions {
   /** `redis://` or `rediss://` URL, password included if any. */
@@ -36,7 +37,6 @@ export interface RedisConnectionOptions {
   onStateChange?: (connected: boolean) => void;
 }
 
-const ERROR_REPORT_INTERVAL_MS = 10_000;
 const MAX_RECONNECT_DELAY_MS = 1000;
 
 /** ioredis's answer when a script is not (or no longer) cached by the server. */
@@ -56,9 +56,8 @@ export class RedisConnection {
   #blocking: Redis | undefined;
   readonly #options: RedisOptions;
   readonly #url: string;
-  readonly #onError: (error: unknown, operation: string) => void;
+  readonly #report: (error: unknown, operation: string) => void;
   readonly #onStateChange: ((connected: boolean) => void) | undefined;
-  #lastErrorReport: number;
   #connected: boolean;
   #heartbeat: NodeJS.Timeout | undefined;
   #closed: boolean;
@@ -68,9 +67,15 @@ export class RedisConnection {
     this.prefix = options.keyPrefix ?? 'mcp-core';
     this.leaseMs = options.leaseMs ?? 10_000;
     this.#url = options.url;
-    this.#onError = options.onError ?? ((error, operation) => reportError(error, { operation }));
+    const onError = options.onError ?? ((error, operation) => reportError(error, { operation }));
+    this.#report = atMostEvery(REPORT_INTERVAL_MS, (error: unknown, operation: string) => {
+      try {
+        onError(error, operation);
+      } catch (failure) {
+        reportError(failure, { operation: 'reporting a Redis failure' });
+      }
+    });
     this.#onStateChange = options.onStateChange;
-    this.#lastErrorReport = -Infinity;
     this.#connected = false;
     this.#heartbeat = undefined;
     this.#closed = false;
@@ -155,14 +160,7 @@ export class RedisConnection {
 
   /** Reports a failure nobody waits for, at most once per 10 s. */
   report(error: unknown, operation: string): void {
-    const now = Date.now();
-    if (now - this.#lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
-    this.#lastErrorReport = now;
-    try {
-      this.#onError(error, operation);
-    } catch (failure) {
-      reportError(failure, { operation: 'reporting a Redis failure' });
-    }
+    this.#report(error, operation);
   }
 
   /**

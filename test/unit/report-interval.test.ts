@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import { atMostEvery } from '../../src/protocol/report-interval.ts';
+
+describe('atMostEvery', () => {
+  it('passes on the first report at once, then the first after each interval, with its arguments', () => {
+    mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    try {
+      const seen: Array<[string, number]> = [];
+      const report = atMostEvery(10_000, (what: string, n: number) => seen.push([what, n]));
+      report('a', 1);
+      report('b', 2);
+      mock.timers.tick(9_999);
+      report('c', 3);
+      mock.timers.tick(1);
+      report('d', 4);
+      report('e', 5);
+      assert.deepEqual(seen, [['a', 1], ['d', 4]]);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+});
