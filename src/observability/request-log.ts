@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/diagnostics.ts';
 import { lineWriter, logContext, type LogFields } from './logger.ts';
-import { errorCodeOf, eraOf, outcomeIndex, outcomeOf, OUTCOMES, toolLabel, UNKNOWN } from './request-facts.ts';
+import { errorCodeOf, eraOf, methodLabel, outcomeIndex, outcomeOf, OUTCOMES, toolLabel } from './request-facts.ts';
 import { newTraceId, SPAN, traceIdFromMeta, type SpanIds } from './trace-ids.ts';
 
 /** Request ids: this process's prefix (unique across workers and restarts), then a counter. */
@@ -114,10 +114,15 @@ function requestLine(message: DispatchMessage, context: RequestLogContext): stri
     end += END;
   }
   return `{"level":30,"time":${Date.now()}${PID_AND_ID_PREFIX}${context.counter}","traceId":"${context.traceId}${middle(
-    server.hasMethod(request.method) ? request.method : UNKNOWN,
+    methodLabel(server, request),
     eraOf(exchange),
     outcomeIndex(result),
-  )}${Math.round((message.settledAt - message.startedAt) * 1000) / 1000},"id":${typeof id === 'number' ? id : JSON.stringify(clipId(id))}${end}`;
+  )}${durationMs(message)},"id":${typeof id === 'number' ? id : JSON.stringify(clipId(id))}${end}`;
+}
+
+/** The request's duration in milliseconds, to the microsecond. */
+function durationMs(message: DispatchMessage): number {
+  return Math.round((message.settledAt - message.startedAt) * 1000) / 1000;
 }
 
 function clipId(id: string | number): string | number {
@@ -142,10 +147,10 @@ export function logRequests(logger: Logger): () => void {
     }
     const { server, request, exchange, result } = message;
     const line: Record<string, unknown> = {
-      method: server.hasMethod(request.method) ? request.method : UNKNOWN,
+      method: methodLabel(server, request),
       era: eraOf(exchange),
       outcome: outcomeOf(result),
-      durationMs: Math.round((message.settledAt - message.startedAt) * 1000) / 1000,
+      durationMs: durationMs(message),
       id: clipId(request.id),
     };
     const tool = toolLabel(server, request);
