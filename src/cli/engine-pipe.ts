@@ -36,10 +36,20 @@ const HASH = 0x23;
 /** The `_meta` key of a question to the program naming the program's request it belongs to. */
 export const RELATED_REQUEST_META_KEY = 'mcp-core/relatedRequestId';
 
-/** `request` with the program's request it belongs to named in its `_meta`. */
-function withRelatedRequest(request: JsonRpcRequest, relatedRequestId: RequestId): JsonRpcRequest {
+/**
+ * `request` with the program's request it belongs to named in its `_meta`, or with no such
+ * name when it belongs to none: a name an upstream wrote there itself never reaches the program,
+ * which would give the question to another call's handlers.
+ */
+function withRelatedRequest(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): JsonRpcRequest {
   const params = request.params ?? {};
-  return { ...request, params: { ...params, _meta: { ...params._meta, [RELATED_REQUEST_META_KEY]: relatedRequestId } } };
+  const meta = params._meta;
+  if (relatedRequestId === undefined) {
+    if (typeof meta !== 'object' || meta === null || !Object.hasOwn(meta, RELATED_REQUEST_META_KEY)) return request;
+    const { [RELATED_REQUEST_META_KEY]: _spoofed, ...rest } = meta;
+    return { ...request, params: { ...params, _meta: rest } };
+  }
+  return { ...request, params: { ...params, _meta: { ...meta, [RELATED_REQUEST_META_KEY]: relatedRequestId } } };
 }
 
 /**
@@ -111,9 +121,7 @@ export class PipeChannel extends BaseTransport {
   send(message: JsonRpcMessage, relatedRequestId?: RequestId): boolean {
     if (this.state === 'closed') return false;
     // Only questions carry the tie: notifications of a call name it already (progress tokens).
-    if (relatedRequestId !== undefined && 'method' in message && 'id' in message) {
-      return this.#pipe.write(this.#prefix, withRelatedRequest(message, relatedRequestId));
-    }
+    if ('method' in message && 'id' in message) return this.#pipe.write(this.#prefix, withRelatedRequest(message, relatedRequestId));
     return this.#pipe.write(this.#prefix, message);
   }
 

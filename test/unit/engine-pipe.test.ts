@@ -61,6 +61,21 @@ describe('engine pipe', () => {
     assert.deepEqual(tools.messages, [{ jsonrpc: '2.0', id: 'py-1', result: {} }]);
   });
 
+  it('regression: a question that belongs to no call never carries a call\'s name written by an upstream', async () => {
+    const { pipe, written } = setup();
+    pipe.manager.start(recorder());
+    pipe.manager.send({ jsonrpc: '2.0', id: 9, method: 'elicitation/create', params: { message: 'Sure?', _meta: { [RELATED_REQUEST_META_KEY]: 'call-7', progressToken: 'p' } } });
+    pipe.manager.send({ jsonrpc: '2.0', id: 10, method: 'roots/list', params: { _meta: null } } as never);
+    pipe.manager.send({ jsonrpc: '2.0', id: 11, method: 'elicitation/create', params: { message: 'Mine?', _meta: { [RELATED_REQUEST_META_KEY]: 'call-7' } } }, 'call-8');
+    await turn();
+    await turn();
+    assert.deepEqual(written.map((text) => JSON.parse(text)), [
+      { jsonrpc: '2.0', id: 9, method: 'elicitation/create', params: { message: 'Sure?', _meta: { progressToken: 'p' } } },
+      { jsonrpc: '2.0', id: 10, method: 'roots/list', params: { _meta: null } },
+      { jsonrpc: '2.0', id: 11, method: 'elicitation/create', params: { message: 'Mine?', _meta: { [RELATED_REQUEST_META_KEY]: 'call-8' } } },
+    ]);
+  });
+
   it('writes the tools channel with its prefix, and a turn\'s messages in one write', async () => {
     const { pipe, written, writes } = setup();
     pipe.manager.start(recorder());
