@@ -1,6 +1,7 @@
 /**
- * esbuild plugins shared by the bundles of the `mcp-core` binary (scripts/bundle-cli.ts) and of
- * the engine shipped in the Python package (scripts/build-python-engine.ts).
+ * esbuild plugins of the engine shipped in the Python package (scripts/build-python-engine.ts);
+ * the `mcp-core` binary is bundled by rollup (scripts/bundle-cli.ts), with the same
+ * precompiled config validator.
  */
 import type { Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';

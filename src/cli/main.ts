@@ -36,9 +36,10 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   if (config.workers > 1 && Object.keys(config.mcpServers).length > 0) {
     throw new UsageError('a gateway (mcpServers) runs in one process: its upstream connections, and calls waiting for answers, live there');
   }
-  // stdout belongs to the protocol when stdio is served too.
-  const out = stdio ? process.stderr : process.stdout;
   const announce = (url: string, workers = '') => {
+    // stdout belongs to the protocol when stdio is served too. Read here, not before: making
+    // process.stderr's stream costs a stdio server's start time, and it has no URL to announce.
+    const out = stdio ? process.stderr : process.stdout;
     out.write(`mcp-core serving Streamable HTTP at ${url}${workers}\n`);
     // The WebSocket endpoint is an upgrade on the same listener.
     if (config.websocket.enabled) out.write(`mcp-core serving WebSocket at ${webSocketUrl(url, config.websocket.path)}${workers}\n`);
