@@ -94,8 +94,21 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   if (gateway !== undefined) process.on('SIGHUP', () => void gateway.reload());
 }
 
+/**
+ * A reader that stops early (`mcp-core tools --config F | head -3`) closes stdout under a
+ * command that prints: what is left goes nowhere, and the command ends as it would have (a
+ * gateway command still closes its upstreams), without a stack trace. Not for `serve` and
+ * `engine`, whose stdout can be the protocol: their transports see the closed pipe.
+ */
+function printingToClosedStdoutIsQuiet(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const args = parseCommandLine(argv);
+  if (args.command !== 'serve' && args.command !== 'engine') printingToClosedStdoutIsQuiet();
   if (args.command === 'help') {
     process.stdout.write(USAGE);
     return;

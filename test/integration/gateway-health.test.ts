@@ -4,7 +4,10 @@
  * `mcp-core tools` and `mcp-core call` use a gateway configuration from a shell.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
@@ -97,5 +100,21 @@ describe('mcp-core tools and call', () => {
     const badArgs = await run(['call', 'fx__echo', '--args', '[1]', '--config', config]);
     assert.equal(badArgs.code, 2);
     assert.match(badArgs.stderr, /--args must be a JSON object/);
+  });
+
+  it('ends quietly when its reader has gone (tools | head), and stops its upstream', async () => {
+    const dir = await scratch();
+    const starts = join(dir, 'starts');
+    const config = await writeConfig(dir, { mcpServers: { fx: fixture(['--starts', starts]) } });
+    const child = spawn(process.execPath, [CLI, 'tools', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Nobody reads: every line the command prints meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Error/);
+    const upstream = Number((await readFile(starts, 'utf8')).trim());
+    assert.throws(() => process.kill(upstream, 0), { code: 'ESRCH' }, 'the upstream is gone');
   });
 });
