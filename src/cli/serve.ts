@@ -9,9 +9,10 @@ import type { Config } from '../config/config.ts';
 import { registerDemo } from '../demo.ts';
 import type { ManagerOptions } from '../manager/manager.ts';
 import type { Health } from '../observability/health.ts';
-import type { ServerConnection } from '../server/connection.ts';
+import { ServerConnection } from '../server/connection.ts';
 import type { Drainable } from '../transport/drain.ts';
 import { McpServer } from '../server/server.ts';
+import { StdioServerTransport } from '../transport/stdio.ts';
 import type { RunningGateway } from './gateway.ts';
 import { startRedisStores, type SharedState } from './redis-stores.ts';
 
@@ -169,7 +170,6 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     url = listener.url;
   }
   if (options.stdio) {
-    const [{ StdioServerTransport }, { ServerConnection }] = await Promise.all([import('../transport/stdio.ts'), import('../server/connection.ts')]);
     const transport = new StdioServerTransport({ maxMessageBytes: config.stdio.maxMessageBytes });
     const connection = new ServerConnection(server, transport, {
       drainTimeoutMs: config.server.shutdownDeadlineMs,
