@@ -89,6 +89,12 @@ class Pending implements CancelListener {
   timer: NodeJS.Timeout | undefined;
   /** On the shared coarse timer (a long timeout): when it times out, in Date.now() terms; 0 when not. */
   expiresAt: number;
+  /**
+   * Whether the armed timeout is the total one (`maxTotalTimeoutMs`), not the one progress
+   * restarts. Decided when armed: a timer may fire a millisecond before Date.now() reaches
+   * the deadline (libuv's clock is cached and whole milliseconds), so the clock cannot tell.
+   */
+  overall: boolean;
   readonly timeoutMs: number;
   readonly deadline: number;
 
@@ -101,6 +107,7 @@ class Pending implements CancelListener {
     this.reject = noop;
     this.timer = undefined;
     this.expiresAt = 0;
+    this.overall = false;
     this.timeoutMs = timeoutMs;
     this.deadline = options.maxTotalTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.maxTotalTimeoutMs;
   }
@@ -205,7 +212,8 @@ export class PendingRequests {
     const idle = entry.timeoutMs > 0 && Number.isFinite(entry.timeoutMs);
     if (!idle && !total) return;
     const now = Date.now();
-    const remaining = Math.max(0, Math.min(idle ? entry.timeoutMs : Number.POSITIVE_INFINITY, entry.deadline - now));
+    entry.overall = !idle || entry.deadline - now <= entry.timeoutMs;
+    const remaining = Math.max(0, entry.overall ? entry.deadline - now : entry.timeoutMs);
     if (remaining < COARSE_FROM_MS) {
       entry.timer = setTimeout(timedOut, remaining, entry);
       entry.timer.unref?.();
@@ -243,8 +251,7 @@ export class PendingRequests {
   timedOut(entry: Pending): void {
     if (this.#settle(entry.id) !== entry) return;
     this.#sendCancel(entry.id, 'timeout');
-    const overall = entry.deadline <= Date.now();
-    const limit = overall ? `a total of ${entry.options.maxTotalTimeoutMs}` : `${entry.timeoutMs}`;
+    const limit = entry.overall ? `a total of ${entry.options.maxTotalTimeoutMs}` : `${entry.timeoutMs}`;
     entry.reject(new McpLocalError(LocalErrorCode.Timeout, `${entry.method} timed out after ${limit} ms`));
   }
 

@@ -58,6 +58,24 @@ describe('client request timeouts', () => {
     await assert.rejects(request, (error: unknown) => timedOut(error) && /a total of 25000 ms/.test((error as Error).message));
   });
 
+  it('the total cap is reported as such when its timer fires a millisecond before the clock reaches it', async () => {
+    // libuv's timers run on a cached, whole-millisecond clock: one can fire while Date.now()
+    // still reads just before the deadline.
+    mock.timers.reset();
+    mock.timers.enable({ apis: ['setTimeout'] });
+    let clock = 1_000_000;
+    const now = mock.method(Date, 'now', () => clock);
+    try {
+      const request = pending.track(5, 'tools/call', { timeoutMs: 1500, maxTotalTimeoutMs: 500, onProgress: () => undefined }, 60_000);
+      request.catch(() => undefined);
+      clock += 499;
+      mock.timers.tick(500);
+      await assert.rejects(request, (error: unknown) => timedOut(error) && /a total of 500 ms/.test((error as Error).message));
+    } finally {
+      now.mock.restore();
+    }
+  });
+
   it('an answered or cancelled request leaves no timer behind', async () => {
     const answered = pending.track(3, 'tools/call', {}, 60_000);
     assert.equal(pending.settle({ jsonrpc: '2.0', id: 3, result: { ok: true } }), true);
