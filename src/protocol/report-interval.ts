@@ -1,6 +1,6 @@
 /**
  * Failures that may repeat on every request (a Redis or an authorization server that is down)
- * are reported at most once per interval, so that an outage is a line a minute in the logs,
+ * are reported at most once per interval, so that an outage is a line every 10 s in the logs,
  * not one per request.
  */
 
