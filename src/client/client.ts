@@ -90,9 +90,17 @@ export interface ClientOptions extends InputHandlers {
    * (nothing was served: the server did not know the session). Default true.
    */
   reinitialize?: boolean;
+  /**
+   * The most pages a `list*` convenience follows before failing the listing: a server whose
+   * cursors never end cannot keep the client listing, or growing its list, forever.
+   * Default 1,000.
+   */
+  maxListPages?: number;
 }
 
 type Result = Record<string, unknown>;
+
+const DEFAULT_MAX_LIST_PAGES = 1000;
 
 /**
  * @example
@@ -418,15 +426,27 @@ export class McpClient implements MessageReceiver {
     return this.request(Method.LoggingSetLevel, { level }, options);
   }
 
+  /**
+   * Follows `nextCursor` to the last page. A server that keeps answering with a cursor it gave
+   * before, or with more than `maxListPages` pages, is failed instead of followed forever.
+   */
   async #collect<T>(method: string, key: string, options?: RequestOptions): Promise<T[]> {
     const items: T[] = [];
-    let cursor: unknown;
-    do {
+    const maxPages = this.#options.maxListPages ?? DEFAULT_MAX_LIST_PAGES;
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
       const page = await this.request(method, cursor === undefined ? {} : { cursor }, options);
-      items.push(...((page[key] as T[]) ?? []));
-      cursor = page.nextCursor;
-    } while (typeof cursor === 'string');
-    return items;
+      const pageItems = page[key] ?? [];
+      if (!Array.isArray(pageItems)) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method}: "${key}" is ${describeValue(pageItems)}, not an array`);
+      for (const item of pageItems) items.push(item as T);
+      const next = page.nextCursor;
+      if (typeof next !== 'string') return items;
+      if (seen.has(next)) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method}: the server gave the cursor "${describeValue(next)}" twice`);
+      if (seen.size + 1 >= maxPages) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method}: more than ${maxPages} pages`);
+      seen.add(next);
+      cursor = next;
+    }
   }
 
   /** Closes the connection (stops a spawned server). `closed` then settles with undefined. */
