@@ -36,7 +36,7 @@ import { isLegacyVersion, LATEST_LEGACY_VERSION, MODERN_VERSION } from '../proto
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import { withHandlerCapabilities, type InputHandlers } from './input.ts';
-import { InputAnswers } from './input-answers.ts';
+import { checkInputRequests, InputAnswers } from './input-answers.ts';
 import { PendingRequests, signalOf, type Progress, type RequestOptions } from './requests.ts';
 import { ResultCache } from './result-cache.ts';
 import { RETRY_SAFE_METHODS, withRetries, type RetryOptions } from './retry.ts';
@@ -290,7 +290,7 @@ export class McpClient implements MessageReceiver {
         return result;
       }
       if (round >= rounds) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method} still needs input after ${rounds} rounds`);
-      const inputResponses = await this.#answers.answerAll((result.inputRequests as InputRequests | undefined) ?? {}, options);
+      const inputResponses = await this.#answers.answerAll(checkInputRequests(method, result.inputRequests), options);
       current = { ...params, inputResponses };
       if (result.requestState !== undefined) current.requestState = result.requestState;
     }
@@ -508,12 +508,8 @@ export class McpClient implements MessageReceiver {
       if ((typeof requestId === 'string' || typeof requestId === 'number') && this.#answers.withdraw(requestId, notification.params?.reason)) return;
     }
     if (notification.method === Notification.Progress) {
-      const params = notification.params ?? {};
-      const token = params.progressToken as RequestId;
-      const progress: Progress = { progress: params.progress as number };
-      if (params.total !== undefined) progress.total = params.total as number;
-      if (params.message !== undefined) progress.message = params.message as string;
-      if (this.#pending.progress(token, progress)) return;
+      const progress = progressOf(notification.params);
+      if (progress !== undefined && this.#pending.progress(notification.params!.progressToken as RequestId, progress)) return;
     }
     // Sent on a request's own stream: that request's handler takes it, if it has one.
     const own = relatedRequestId === undefined ? undefined : this.#pending.optionsOf(relatedRequestId)?.onNotification;
@@ -532,6 +528,21 @@ export class McpClient implements MessageReceiver {
     if (!this.#transport) throw new McpLocalError(LocalErrorCode.InvalidState, 'Client is not connected');
     return this.#transport;
   }
+}
+
+/**
+ * The progress a `notifications/progress` reports, or undefined when its fields are not of
+ * the spec's types (basic/utilities/progress: `progress` and `total` numbers, `message` a
+ * string): such a notification is no progress, and goes where other notifications go.
+ */
+function progressOf(params: Params | undefined): Progress | undefined {
+  if (params === undefined) return undefined;
+  const { progress, total, message } = params;
+  if (typeof progress !== 'number' || (total !== undefined && typeof total !== 'number') || (message !== undefined && typeof message !== 'string')) return undefined;
+  const reported: Progress = { progress };
+  if (total !== undefined) reported.total = total;
+  if (message !== undefined) reported.message = message;
+  return reported;
 }
 
 /** Whether a failed server/discover probe means "legacy server": anything but a modern error. */

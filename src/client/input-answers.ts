@@ -5,6 +5,8 @@
  * withdrawal of a question (`notifications/cancelled`) aborting its handler.
  */
 import { errorResponse, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import { describeValue, isObject } from '../protocol/guards.ts';
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method } from '../protocol/methods.ts';
 import type { InputRequests } from '../protocol/types.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
@@ -18,6 +20,39 @@ type Result = Record<string, unknown>;
  * are still answered but cannot be withdrawn (the server cannot make the client hold more).
  */
 const MAX_TRACKED = 1024;
+
+/**
+ * Questions one InputRequiredResult may ask at once. Each is put to a handler (a gateway's,
+ * to its own caller): a server cannot make the client run thousands at a time.
+ */
+export const MAX_INPUT_REQUESTS = 64;
+
+/**
+ * The `inputRequests` of an InputRequiredResult, checked before any is answered: absent, or an
+ * object of at most {@link MAX_INPUT_REQUESTS} requests, each with a string `method` and
+ * object `params` if any (spec 2026-07-28, schema: InputRequests). Anything else fails the
+ * request with MCP_ERR_PROTOCOL: one malformed question must not be half answered.
+ *
+ * @example
+ * checkInputRequests('tools/call', { ask: { method: 'roots/list' } }); // returned as it is
+ */
+export function checkInputRequests(method: string, value: unknown): InputRequests {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw malformed(method, `are ${describeValue(value)}, not an object`);
+  let count = 0;
+  for (const key in value) {
+    if (++count > MAX_INPUT_REQUESTS) throw malformed(method, `ask more than ${MAX_INPUT_REQUESTS} questions at once`);
+    const request = value[key];
+    if (!isObject(request) || typeof request.method !== 'string' || (request.params !== undefined && !isObject(request.params))) {
+      throw malformed(method, `hold ${describeValue(key)}: ${describeValue(request)}, not a request with a method and object params`);
+    }
+  }
+  return value as InputRequests;
+}
+
+function malformed(method: string, what: string): McpLocalError {
+  return new McpLocalError(LocalErrorCode.ProtocolViolation, `The inputRequests the server sent in answer to ${method} ${what}`);
+}
 
 export class InputAnswers {
   readonly #handlers: InputHandlers;

@@ -49,6 +49,8 @@ const DEFAULT_RETRY_MS = 1000;
 /** A `retry` field longer than this is cut to it: a hostile server cannot park a request. */
 const MAX_RETRY_MS = 60_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** How long close() waits for the server to acknowledge the DELETE that ends a legacy session. */
+const END_SESSION_TIMEOUT_MS = 2000;
 
 let sharedFetch: typeof fetch | undefined;
 
@@ -209,6 +211,13 @@ export class StreamableHttpClientTransport extends BaseTransport {
   async #read(response: Response, message: JsonRpcMessage, sent: SentMessage, cancellation: Cancellation): Promise<void> {
     const type = response.headers.get('content-type') ?? '';
     if (response.ok && type.startsWith('text/event-stream')) {
+      // A notification or a response is answered with 202 and no body (spec 2025-11-25 and
+      // 2026-07-28, basic/transports): a stream in its place is nobody's to read, and a server
+      // that kept it open would hold a connection for every message the client sent it.
+      if (sent.id === undefined) {
+        await response.body?.cancel();
+        return;
+      }
       const parser = new SseParser();
       const answered = await this.#stream(response, sent.id, parser);
       if (!answered && sent.id !== undefined && !cancellation.cancelled) await this.#resume(message, sent, parser, cancellation.signal);
@@ -240,13 +249,20 @@ export class StreamableHttpClientTransport extends BaseTransport {
     }
   }
 
-  /** Reads an SSE response; returns whether the response to `id` arrived on it. */
+  /**
+   * Reads an SSE response; returns whether the response to `id` arrived on it. Reading stops
+   * there: the response ends the stream (spec 2026-07-28, basic/transports: "The final
+   * JSON-RPC response SHOULD terminate the stream"), and one a server kept open would hold its
+   * connection for as long as the server liked. Throws MCP_ERR_MESSAGE_TOO_LARGE when an event
+   * grows past `maxMessageBytes`.
+   */
   async #stream(response: Response, id: RequestId | undefined, parser: SseParser): Promise<boolean> {
     let answered = false;
+    let tooLarge: McpLocalError | undefined;
     const decoder = new TextDecoder();
     const reader = response.body!.getReader();
     try {
-      for (;;) {
+      while (!answered) {
         const { value, done } = await reader.read();
         if (done) break;
         for (const event of parser.push(decoder.decode(value, { stream: true }))) {
@@ -259,13 +275,13 @@ export class StreamableHttpClientTransport extends BaseTransport {
             continue;
           }
           const kind = classify(message);
-          if ((kind === MessageKind.Result || kind === MessageKind.Error) && (message as { id?: RequestId }).id === id) answered = true;
+          if (id !== undefined && (kind === MessageKind.Result || kind === MessageKind.Error) && (message as { id?: RequestId }).id === id) answered = true;
           // A message on a request's stream belongs to that request (spec 2025-11-25,
           // basic/transports); one on the GET stream cannot be placed (see client/input.ts).
           this.receiver?.onMessage(message, id);
         }
-        if (parser.buffered > this.#maxBytes) {
-          this.receiver?.onFrameError(new McpLocalError(LocalErrorCode.MessageTooLarge, `An SSE event exceeds ${this.#maxBytes} bytes`));
+        if (!answered && parser.buffered > this.#maxBytes) {
+          tooLarge = new McpLocalError(LocalErrorCode.MessageTooLarge, `An SSE event exceeds the limit of ${this.#maxBytes} bytes`);
           break;
         }
       }
@@ -274,6 +290,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
     } finally {
       await reader.cancel().catch(() => undefined);
     }
+    // Resuming would only replay the same event.
+    if (tooLarge !== undefined) throw tooLarge;
     return answered;
   }
 
@@ -332,7 +350,11 @@ export class StreamableHttpClientTransport extends BaseTransport {
         await response.body?.cancel();
         return;
       }
-      await this.#stream(response, undefined, parser);
+      try {
+        await this.#stream(response, undefined, parser);
+      } catch (error) {
+        this.receiver?.onFrameError(error as Error);
+      }
       if (!(await sleep(Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS), this.#closing.signal))) return;
     }
   }
@@ -348,7 +370,9 @@ export class StreamableHttpClientTransport extends BaseTransport {
     for (const post of this.#posts) post.cancel(this.#closing.signal.reason);
     if (this.sessionId !== undefined) {
       // Spec 2025-11-25 (Session Management): a client that no longer needs the session ends it.
-      await this.#fetch(this.url, { method: 'DELETE', headers: { ...this.#options.headers, 'mcp-session-id': this.sessionId } }).then(
+      // Bounded: a server that never answers it cannot hold close() (nor a failed connect()).
+      const signal = AbortSignal.timeout(END_SESSION_TIMEOUT_MS);
+      await this.#fetch(this.url, { method: 'DELETE', headers: { ...this.#options.headers, 'mcp-session-id': this.sessionId }, signal }).then(
         (response) => response.body?.cancel(),
         () => undefined,
       );

@@ -1,6 +1,12 @@
 /**
  * A streaming parser for Server-Sent Events (the parts MCP uses: `id`, `event`, `data`,
  * `retry`, comments), fed text chunks as they arrive.
+ *
+ * Linear in what it is fed: each chunk is scanned for newlines once, and a line split over
+ * many chunks is joined once when its newline arrives (a server's line of many megabytes
+ * costs no rescan per chunk). What it holds for an event not yet complete is counted in
+ * {@link SseParser.buffered} as the characters of its lines, so a caller's bound holds
+ * however the server splits them (endless `data:` lines of nothing included).
  */
 
 export interface SseEvent {
@@ -10,11 +16,13 @@ export interface SseEvent {
 }
 
 export class SseParser {
-  #buffer: string;
+  /** Pieces of the line whose newline has not arrived yet. */
+  #partial: string[];
+  #partialSize: number;
   #data: string[];
   #event: string;
   #id: string | undefined;
-  /** Characters of `data` gathered for the event being read. */
+  /** Characters of the `data` lines gathered for the event being read, newlines included. */
   #dataSize: number;
   /** The last `retry` value the server sent, in ms. */
   retryMs: number | undefined;
@@ -22,7 +30,8 @@ export class SseParser {
   lastEventId: string | undefined;
 
   constructor() {
-    this.#buffer = '';
+    this.#partial = [];
+    this.#partialSize = 0;
     this.#data = [];
     this.#event = '';
     this.#id = undefined;
@@ -33,45 +42,52 @@ export class SseParser {
 
   /** Characters held for the event not yet complete: the caller bounds it. */
   get buffered(): number {
-    return this.#buffer.length + this.#dataSize;
+    return this.#partialSize + this.#dataSize;
   }
 
   /** Feeds a chunk; returns the events it completed. */
   push(chunk: string): SseEvent[] {
     const events: SseEvent[] = [];
-    this.#buffer += chunk;
     let start = 0;
-    for (;;) {
-      const newline = this.#buffer.indexOf('\n', start);
-      if (newline === -1) break;
-      let line = this.#buffer.slice(start, newline);
-      if (line.endsWith('\r')) line = line.slice(0, -1);
+    for (let newline = chunk.indexOf('\n'); newline !== -1; newline = chunk.indexOf('\n', start)) {
+      let line = chunk.slice(start, newline);
       start = newline + 1;
-      if (line === '') {
-        if (this.#data.length > 0 || this.#id !== undefined) {
-          if (this.#id !== undefined) this.lastEventId = this.#id;
-          if (this.#data.length > 0) events.push({ id: this.#id, event: this.#event || 'message', data: this.#data.join('\n') });
-        }
-        this.#data = [];
-        this.#dataSize = 0;
-        this.#event = '';
-        this.#id = undefined;
-        continue;
+      if (this.#partialSize > 0) {
+        this.#partial.push(line);
+        line = this.#partial.join('');
+        this.#partial = [];
+        this.#partialSize = 0;
       }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'data') {
-        this.#data.push(value);
-        this.#dataSize += value.length;
-      }
-      else if (field === 'event') this.#event = value;
-      else if (field === 'id') this.#id = value;
-      else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
+      this.#line(line.endsWith('\r') ? line.slice(0, -1) : line, events);
     }
-    this.#buffer = this.#buffer.slice(start);
+    if (start < chunk.length) {
+      this.#partial.push(start === 0 ? chunk : chunk.slice(start));
+      this.#partialSize += chunk.length - start;
+    }
     return events;
+  }
+
+  #line(line: string, events: SseEvent[]): void {
+    if (line === '') {
+      if (this.#id !== undefined) this.lastEventId = this.#id;
+      if (this.#data.length > 0) events.push({ id: this.#id, event: this.#event || 'message', data: this.#data.join('\n') });
+      this.#data = [];
+      this.#dataSize = 0;
+      this.#event = '';
+      this.#id = undefined;
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') {
+      this.#data.push(value);
+      // The whole line, not just its value: `data:` with nothing after it still takes a slot.
+      this.#dataSize += line.length + 1;
+    } else if (field === 'event') this.#event = value;
+    else if (field === 'id') this.#id = value;
+    else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
   }
 }

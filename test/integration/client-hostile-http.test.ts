@@ -1,0 +1,194 @@
+/**
+ * What a hostile or broken HTTP server can do to the client (and so to a gateway in front of
+ * it): every call ends within its bounds with a clear error, and the server cannot make the
+ * client hold connections or memory past its limits. The peer is a raw node:http server on
+ * 127.0.0.1 (test/helpers/hostile-http.ts) that answers each test's way.
+ */
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { McpClient } from '../../src/client/client.ts';
+import type { Progress } from '../../src/client/requests.ts';
+import type { JsonRpcNotification } from '../../src/protocol/jsonrpc.ts';
+import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { HostileServer, json } from '../helpers/hostile-http.ts';
+
+const FOREVER = 10 * 60_000;
+
+function isLocal(code: string, pattern?: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof McpLocalError, `expected ${code}, got ${(error as Error)?.stack}`);
+    assert.equal(error.code, code, error.message);
+    if (pattern !== undefined) assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+function event(message: unknown): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+/** Writes `chunk` again and again while the client reads, up to `bytes` in all, then ends. */
+function pump(res: ServerResponse, chunk: string, bytes: number): void {
+  let written = 0;
+  const more = () => {
+    while (!res.destroyed && written < bytes) {
+      written += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', more);
+    }
+    res.end();
+  };
+  more();
+}
+
+describe('HTTP client against a hostile server', () => {
+  let server: HostileServer;
+  before(async () => {
+    server = await new HostileServer().start();
+  });
+  after(() => server.close());
+
+  async function connected(options: ConstructorParameters<typeof McpClient>[0] = { name: 'hostile', version: '1.0.0' }, maxMessageBytes?: number): Promise<McpClient> {
+    const client = new McpClient({ requestTimeoutMs: FOREVER, ...options });
+    await client.connect(new StreamableHttpClientTransport(server.url, maxMessageBytes === undefined ? {} : { maxMessageBytes }));
+    return client;
+  }
+
+  it('regression: a response stream the server keeps open after the response is let go', { timeout: 30_000 }, async () => {
+    const hungUp: Array<Promise<void>> = [];
+    server.handler = (message, res) => {
+      hungUp.push(new Promise((resolve) => res.once('close', resolve)));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(event({ jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: 'hi' }] } }));
+      // ...and never ends it.
+    };
+    const client = await connected();
+    try {
+      for (let call = 0; call < 3; call++) assert.equal((await client.callTool('echo')).content[0].type, 'text');
+      // Each stream's connection is closed by the client, not held for as long as the server likes.
+      await Promise.all(hungUp);
+    } finally {
+      await client.close();
+    }
+  });
+
+  for (const [what, chunk] of [
+    ['empty data lines', 'data:\n'],
+    ['one-character data lines', 'data:x\n'],
+    ['a data line without end', 'x'.repeat(16 * 1024)],
+  ] as const) {
+    it(`regression: an SSE event of endless ${what} fails its request at maxMessageBytes`, { timeout: 30_000 }, async () => {
+      let hungUp!: Promise<void>;
+      server.handler = (_message, res) => {
+        hungUp = new Promise((resolve) => res.once('close', resolve));
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        if (!chunk.startsWith('data')) res.write('data: ');
+        pump(res, chunk.repeat(Math.ceil(16_384 / chunk.length)), 16 * 1024 * 1024);
+      };
+      const client = await connected(undefined, 64 * 1024);
+      try {
+        await assert.rejects(client.callTool('echo'), isLocal(LocalErrorCode.MessageTooLarge, /exceeds the limit of 65536 bytes/));
+        await hungUp;
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  it('regression: progress whose fields have the wrong types is not reported as progress', { timeout: 30_000 }, async () => {
+    server.handler = (message, res) => {
+      const progressToken = (message.params?._meta as Record<string, unknown> | undefined)?.progressToken;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const params of [
+        { progressToken, progress: '50%' },
+        { progressToken, progress: { toString: 1 } },
+        { progressToken },
+        { progressToken, progress: 1, total: 'all' },
+        { progressToken, progress: 1, message: ['half'] },
+        { progressToken, progress: 2, total: 4, message: 'half' },
+      ]) {
+        res.write(event({ jsonrpc: '2.0', method: 'notifications/progress', params }));
+      }
+      res.end(event({ jsonrpc: '2.0', id: message.id, result: { content: [] } }));
+    };
+    const client = await connected();
+    const progress: Progress[] = [];
+    const others: JsonRpcNotification[] = [];
+    try {
+      await client.callTool('steps', {}, { onProgress: (step) => progress.push(step), onNotification: (notification) => others.push(notification) });
+      assert.deepEqual(progress, [{ progress: 2, total: 4, message: 'half' }]);
+      // Nothing is lost: the malformed ones reach the request's notification handler as they came.
+      assert.equal(others.length, 5);
+      assert.ok(others.every((notification) => notification.method === 'notifications/progress'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('regression: an InputRequiredResult with malformed inputRequests fails its request with MCP_ERR_PROTOCOL', { timeout: 30_000 }, async () => {
+    let inputRequests: unknown;
+    let asked = 0;
+    server.handler = (message, res) => json(res, { jsonrpc: '2.0', id: message.id, result: { resultType: 'input_required', inputRequests } });
+    const client = await connected({ name: 'hostile', version: '1.0.0', onElicit: () => (asked++, { action: 'decline' }) });
+    const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`q${i}`, { method: 'elicitation/create', params: { message: 'Name?', requestedSchema: { type: 'object', properties: {} } } }]));
+    try {
+      for (const value of ['x'.repeat(100_000), 'abc', 5, [{ method: 'elicitation/create' }], { a: null }, { a: 5 }, { a: { method: { toString: 1 } } }, { a: { method: 'elicitation/create', params: 'x' } }, many]) {
+        inputRequests = value;
+        await assert.rejects(client.callTool('ask'), isLocal(LocalErrorCode.ProtocolViolation, /inputRequests/), JSON.stringify(value).slice(0, 80));
+      }
+      assert.equal(asked, 0, 'no question of a malformed set was put to the handler');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('HTTP client against a hostile legacy server', () => {
+  let server: HostileServer;
+  before(async () => {
+    server = await new HostileServer().start();
+    server.sessionId = 'session-1';
+  });
+  after(() => server.close());
+
+  it('regression: streams opened in answer to the client\'s responses are let go', { timeout: 30_000 }, async () => {
+    const PINGS = 3;
+    const hungUp: Array<Promise<void>> = [];
+    let answered!: () => void;
+    const allAnswered = new Promise<void>((resolve) => (answered = resolve));
+    server.other = (req, res) => {
+      if (req.method !== 'GET') return void res.writeHead(202).end();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let ping = 1; ping <= PINGS; ping++) res.write(event({ jsonrpc: '2.0', id: `ping-${ping}`, method: 'ping' }));
+    };
+    server.handler = (message, res) => {
+      assert.deepEqual(message.result, {}, 'the client answers each ping');
+      hungUp.push(new Promise((resolve) => res.once('close', resolve)));
+      if (hungUp.length === PINGS) answered();
+      // A stream where 202 belongs, kept open.
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': nothing to say\n\n');
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(new StreamableHttpClientTransport(server.url));
+    try {
+      await allAnswered;
+      await Promise.all(hungUp);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('regression: close() does not wait for ever on a DELETE the server never answers', { timeout: 30_000 }, async () => {
+    let deleted!: () => void;
+    const deleteSent = new Promise<void>((resolve) => (deleted = resolve));
+    server.other = (req) => {
+      if (req.method === 'DELETE') deleted();
+      // No answer, to the GET or the DELETE.
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(new StreamableHttpClientTransport(server.url, { listen: false }));
+    await client.close();
+    await deleteSent;
+  });
+});
