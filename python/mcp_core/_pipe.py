@@ -115,8 +115,12 @@ class Channel:
         if meta:
             params = {**params, "_meta": {**params.get("_meta", {}), **meta}}
         # The envelope is written as text: only the params need encoding.
+        try:
+            params_json = dumps(params)
+        except (TypeError, ValueError, RecursionError) as error:
+            raise MCPProtocolError(f"{method}: the params cannot be sent as JSON: {error}") from error
         request_json = request_id if isinstance(request_id, int) else encode_basestring(request_id)
-        self._pipe.write(self._prefix, f'{{"jsonrpc":"2.0","id":{request_json},"method":{encode_basestring(method)},"params":{dumps(params)}}}')
+        self._pipe.write(self._prefix, f'{{"jsonrpc":"2.0","id":{request_json},"method":{encode_basestring(method)},"params":{params_json}}}')
         self._pending[request_id] = entry
         if timeout is not None:
             entry.timer = self._pipe.loop.call_later(timeout, self._time_out, request_id)
@@ -219,7 +223,7 @@ class Channel:
         if self.closed is None:
             try:
                 self.send(response)
-            except (TypeError, ValueError, MCPProtocolError) as error:
+            except (TypeError, ValueError, RecursionError, MCPProtocolError) as error:
                 self.send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": f"the answer cannot be sent as JSON: {error}"}})
 
     def cancel_all(self, error: BaseException) -> None:

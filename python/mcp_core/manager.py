@@ -197,6 +197,8 @@ class MCPManager:
         node = await find_node()
         script = engine_script()
         env = dict(os.environ if self._env is None else self._env)
+        # Encoded before the engine starts: settings JSON cannot carry leave no process behind.
+        start_line = _dumps_start(_start_message(self._config, self._tools is not None, self._http, "roots/list" in self._answers))
         pipe = EnginePipe(loop, lambda code: None)
         try:
             # A session of its own: Ctrl-C in a terminal reaches Python, which closes the engine.
@@ -219,7 +221,7 @@ class MCPManager:
         if self._tools is not None:
             tool_server = ToolServer(self._tools, pipe.tools, loop, self._thread_pool())
         pipe.manager.handle_request = self._answer_question
-        pipe.write_line(_dumps_start(_start_message(self._config, self._tools is not None, self._http, "roots/list" in self._answers)))
+        pipe.write_line(start_line)
         answer = await pipe.ready
         if "error" in answer:
             refusal = answer["error"] if isinstance(answer["error"], dict) else {}
@@ -454,7 +456,10 @@ class MCPManager:
 def _dumps_start(message: dict[str, Any]) -> bytes:
     import json
 
-    return json.dumps(message, separators=(",", ":")).encode()
+    try:
+        return json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as error:
+        raise MCPConfigError(f"the settings cannot be sent to the engine as JSON: {error}") from error
 
 
 async def _wait_exit(pipe: EnginePipe, grace: float = 10.0) -> None:

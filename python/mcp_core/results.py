@@ -34,16 +34,20 @@ def _default(value: Any) -> Any:
 
 def _dumps() -> Callable[[Any], str]:
     """``JSONEncoder.encode`` with the C encoder made once: the encoder makes it again at every
-    call, which costs as much as encoding a small message."""
+    call, which costs as much as encoding a small message. NaN and the infinities raise
+    ValueError: Python would write them as ``NaN`` and ``Infinity``, which are not JSON, and
+    the engine could only drop the line, leaving its request unanswered."""
     c_make_encoder: Optional[Callable[..., Any]] = getattr(json.encoder, "c_make_encoder", None)  # not in the stubs
     if c_make_encoder is None:
-        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default, check_circular=False).encode
-    encode = c_make_encoder(None, _default, encode_basestring, None, ":", ",", False, False, True)
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default, check_circular=False, allow_nan=False).encode
+    # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan)
+    encode = c_make_encoder(None, _default, encode_basestring, None, ":", ",", False, False, False)
     return lambda value: "".join(encode(value, 0))
 
 
 #: Encodes a message; bytes-like values (the buffer protocol) become base64 strings (MCP's
-#: encoding of binary data), straight from their buffer.
+#: encoding of binary data), straight from their buffer. Raises TypeError for what JSON cannot
+#: carry, ValueError for NaN and the infinities, RecursionError for a value that contains itself.
 dumps = _dumps()
 
 

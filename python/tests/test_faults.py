@@ -15,6 +15,7 @@ import pytest
 
 from conftest import eventually, fixture_upstream
 from mcp_core import (
+    MCPConfigError,
     MCPConnectionError,
     MCPException,
     MCPManager,
@@ -165,6 +166,30 @@ async def test_a_missing_node_is_one_clear_error(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("MCP_CORE_NODE", str(tmp_path / "no-such-node"))
     with pytest.raises(NodeNotFoundError, match="Install Node.js 24"):
         await MCPManager({"demo": True}).start()
+
+
+def _children() -> set[int]:
+    """This process's living children, from /proc."""
+    children = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid() and fields[0] != "Z":
+                children.add(int(entry))
+    return children
+
+
+async def test_settings_json_cannot_carry_are_a_config_error_with_no_engine_left() -> None:
+    # NaN was sent as `NaN` (not JSON), and an object json cannot encode raised TypeError
+    # after the engine had started, leaving it running.
+    before = _children()
+    for bad in (float("nan"), object()):
+        with pytest.raises(MCPConfigError, match="the settings cannot be sent to the engine as JSON"):
+            await MCPManager({"mcpServers": {"demo": fixture_upstream(timeoutMs=bad)}}).start()
+    assert _children() == before
 
 
 async def test_closing_stops_the_engine_and_its_upstreams_and_fails_calls_in_flight() -> None:

@@ -135,6 +135,24 @@ async def test_batch_results_in_order_with_exceptions_in_place() -> None:
         assert isinstance(outcomes[3], MCPToolError) and outcomes[3].tool == "demo__fail"
 
 
+async def test_arguments_json_cannot_carry_are_refused_at_once_and_the_rest_are_served() -> None:
+    # NaN was written as `NaN`, which is not JSON: the engine dropped the line and the call
+    # waited forever. Now it, and what json cannot encode, fail before anything is sent.
+    async with MCPManager({"mcpServers": {"demo": demo_upstream()}}) as m:
+        with pytest.raises(MCPProtocolError, match=r"^tools/call: the params cannot be sent as JSON: Out of range float values"):
+            await asyncio.wait_for(m.execute_tool("demo__echo", {"text": float("nan")}), 20)
+        circular: dict = {}
+        circular["self"] = circular
+        outcomes = await m.execute_batch(
+            [("demo__echo", {"n": float("inf")}), ("demo__echo", {"text": "served"}), ("demo__echo", {"when": object()}), ("demo__echo", circular)]
+        )
+        assert isinstance(outcomes[0], MCPProtocolError)
+        assert isinstance(outcomes[1], ToolResult) and outcomes[1].text == "served"
+        assert isinstance(outcomes[2], MCPProtocolError) and "Object of type object is not JSON serializable" in str(outcomes[2])
+        assert isinstance(outcomes[3], MCPProtocolError)
+        assert (await m.execute_tool("demo__echo", {"text": "after"})).text == "after"
+
+
 async def test_batch_runs_at_most_concurrency_calls_at_once() -> None:
     async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
         outcomes = await m.execute_batch([("fx__concurrency", {"ms": 30, "tag": "batch"})] * 12, concurrency=3)

@@ -127,6 +127,19 @@ async def test_a_raising_tool_is_an_error_result() -> None:
         assert result.is_error and result.text == "ValueError: cannot take 3"
 
 
+async def test_a_result_json_cannot_carry_is_an_error_not_a_wait() -> None:
+    # A tool that returned NaN had its answer written as `NaN`: the engine dropped the line and
+    # the caller waited forever. Now the engine is answered with an error, as for any answer
+    # JSON cannot carry.
+    def ratio(a: float, b: float) -> dict:
+        return {"ratio": a / b if b else float("nan")}
+
+    async with MCPManager(tools=[ratio]) as m:
+        with pytest.raises(MCPProtocolError, match="the answer cannot be sent as JSON: Out of range float values"):
+            await asyncio.wait_for(m.execute_tool("ratio", {"a": 1, "b": 0}), 20)
+        assert (await m.execute_tool("ratio", {"a": 1, "b": 4})).structured == {"ratio": 0.25}
+
+
 async def test_progress_cancellation_and_elicitation_in_a_tool() -> None:
     cancelled = asyncio.Event()
     asked: list[dict] = []
