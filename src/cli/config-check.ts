@@ -19,7 +19,7 @@ export async function checkConfigCommand(files: readonly string[]): Promise<void
   const config = await loadConfig(files);
   checkSecurityConfig(config);
   // The TLS files are read and paired as serve would, so a bad certificate fails here first.
-  if (config.tls.certFile !== undefined) await (await import('./tls-setup.ts')).httpsOptions(config.tls);
+  if (config.tls.certFile !== undefined) await (await import('./tls-setup.ts')).https(config.tls);
   if (Object.keys(config.mcpServers).length > 0) {
     // What the schema cannot say about upstreams (command or url, ${VAR}s that are set).
     const { resolveManagerConfig } = await import('../manager/config.ts');

@@ -129,7 +129,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       import('../store/event-store.ts'),
     ]);
     const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, resumeWindowMs, inflight, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
-    const tls = config.tls.certFile === undefined ? undefined : await import('./tls-setup.ts');
+    const tls = config.tls.certFile === undefined ? undefined : await (await import('./tls-setup.ts')).https(config.tls);
     let sessionCount = () => 0;
     let socketCount = () => 0;
     health = new Health({
@@ -152,7 +152,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       inflight,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
       routes: { ...health.routes(), ...observability.routes },
-      tls: tls === undefined ? undefined : await tls.httpsOptions(config.tls),
+      tls: tls?.options,
       headersTimeoutMs,
       requestTimeoutMs,
       keepAliveTimeoutMs,
@@ -160,7 +160,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       edge: security.edge,
     });
     security.listening(listener.url, listener.handler.routes, path);
-    if (tls !== undefined) closers.push(tls.reloadOnChange(config.tls, listener.server));
+    if (tls !== undefined) closers.push(tls.reloadOnChange(listener.server));
     const store = listener.handler.transport.sessions;
     sessionCount = () => store?.size ?? 0;
     const sockets = listener.websocket;

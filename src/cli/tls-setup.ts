@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { Server as TlsServer, TlsOptions } from 'node:tls';
 import type { Config } from '../config/config.ts';
 import { ConfigError } from '../config/config.ts';
-import { readTlsFiles, watchTlsFiles, type TlsFiles } from '../security/tls.ts';
+import { readTlsFiles, stampTlsFiles, watchTlsFiles, type TlsFiles } from '../security/tls.ts';
 import { notices } from './notices.ts';
 
 type TlsSettings = Config['tls'];
@@ -15,11 +15,23 @@ function filesOf(settings: TlsSettings): TlsFiles {
   return { certFile: settings.certFile!, keyFile: settings.keyFile!, caFile: settings.caFile, passphrase: settings.passphrase };
 }
 
-/** The listener's TLS options; a file that cannot be read or used is a configuration error. */
-export async function httpsOptions(settings: TlsSettings): Promise<TlsOptions> {
+export interface Https {
+  /** The listener's TLS options. */
+  options: TlsOptions;
+  /** Watches the files and puts a changed certificate in service. Returns what stops watching. */
+  reloadOnChange(server: Server): () => void;
+}
+
+/**
+ * The listener's TLS options, and the watch of their files from the moment they were read;
+ * a file that cannot be read or used is a configuration error.
+ */
+export async function https(settings: TlsSettings): Promise<Https> {
+  const files = filesOf(settings);
+  const since = stampTlsFiles(files);
   let options: TlsOptions;
   try {
-    options = await readTlsFiles(filesOf(settings));
+    options = await readTlsFiles(files);
     // Fail here, with the setting's name, rather than inside the listener.
     (await import('node:tls')).createSecureContext(options);
   } catch (error) {
@@ -29,15 +41,12 @@ export async function httpsOptions(settings: TlsSettings): Promise<TlsOptions> {
     options.requestCert = true;
     options.rejectUnauthorized = settings.clientCertificates === 'required';
   }
-  return options;
-}
-
-/** Watches the files and puts a changed certificate in service. Returns what stops watching. */
-export function reloadOnChange(settings: TlsSettings, server: Server): () => void {
-  return watchTlsFiles(filesOf(settings), {
-    intervalMs: settings.reloadCheckMs,
-    apply: (options) => (server as unknown as TlsServer).setSecureContext(options),
-    // Certificate changes are for the operator: written at the default level, warn.
-    report: (message) => notices().warn({ component: 'tls' }, message),
-  });
+  const reloadOnChange = (server: Server) =>
+    watchTlsFiles(files, since, {
+      intervalMs: settings.reloadCheckMs,
+      apply: (context) => (server as unknown as TlsServer).setSecureContext(context),
+      // Certificate changes are for the operator: written at the default level, warn.
+      report: (message) => notices().warn({ component: 'tls' }, message),
+    });
+  return { options, reloadOnChange };
 }

@@ -1,13 +1,17 @@
 /**
  * HTTPS from certificate files that change on disk: a renewed certificate (cert-manager, a
  * Kubernetes secret's symlink swap, certbot) is served from the next check on, without a
- * restart (`setSecureContext`). The files are polled with `stat` (fs.watchFile): unlike
- * inotify watches, that follows symlink swaps and works on every filesystem. A change that
- * does not load (a certificate without its new key yet, a half-written file) is reported and
- * the previous certificate stays in service until a later check succeeds.
+ * restart (`setSecureContext`). The files are polled with `stat`: unlike inotify watches, that
+ * follows symlink swaps and works on every filesystem. A change that does not load (a
+ * certificate without its new key yet, a half-written file) is reported and the previous
+ * certificate stays in service until a later check succeeds.
+ *
+ * Each check compares with the stamps taken before the files in service were read, not with
+ * the check before it (as fs.watchFile does, whose first `stat` runs later, on the thread
+ * pool): a file replaced while the server was starting is still a change.
  */
-import { readFile } from 'node:fs/promises';
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import type { SecureContextOptions } from 'node:tls';
 
 export interface TlsFiles {
@@ -41,6 +45,41 @@ export async function readTlsFiles(files: TlsFiles): Promise<SecureContextOption
   return options;
 }
 
+/** What a check compares: a change of any of these is a change of the file. */
+interface Stamp {
+  mtimeMs: number;
+  ino: number;
+  size: number;
+}
+
+/** Each file's stamp (undefined: it could not be read) when they were taken. */
+export type TlsStamps = ReadonlyMap<string, Stamp | undefined>;
+
+function pathsOf(files: TlsFiles): string[] {
+  return [...new Set([files.certFile, files.keyFile, ...(files.caFile === undefined ? [] : [files.caFile])])];
+}
+
+function stampOf(stats: { mtimeMs: number; ino: number; size: number }): Stamp {
+  return { mtimeMs: stats.mtimeMs, ino: stats.ino, size: stats.size };
+}
+
+function sameStamp(a: Stamp | undefined, b: Stamp | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.size === b.size);
+}
+
+/** The files' stamps now: take them before reading the files, and watch from them. */
+export function stampTlsFiles(files: TlsFiles): TlsStamps {
+  return new Map(
+    pathsOf(files).map((path) => {
+      try {
+        return [path, stampOf(statSync(path))];
+      } catch {
+        return [path, undefined];
+      }
+    }),
+  );
+}
+
 export interface TlsWatchOptions {
   /** How often the files are checked. */
   intervalMs: number;
@@ -51,13 +90,16 @@ export interface TlsWatchOptions {
 }
 
 /**
- * Reloads the TLS files whenever one changes. Returns a function that stops watching.
+ * Reloads the TLS files whenever one differs from its stamp in `since` (taken before the
+ * files in service were read). Returns a function that stops watching.
  *
  * @example
- * const stop = watchTlsFiles(files, { intervalMs: 5000, apply: (o) => server.setSecureContext(o), report: console.error });
+ * const since = stampTlsFiles(files);
+ * const server = https.createServer(await readTlsFiles(files), handler);
+ * const stop = watchTlsFiles(files, since, { intervalMs: 5000, apply: (o) => server.setSecureContext(o), report: console.error });
  */
-export function watchTlsFiles(files: TlsFiles, options: TlsWatchOptions): () => void {
-  const paths = [...new Set([files.certFile, files.keyFile, ...(files.caFile === undefined ? [] : [files.caFile])])];
+export function watchTlsFiles(files: TlsFiles, since: TlsStamps, options: TlsWatchOptions): () => void {
+  const stamps = new Map(since);
   let loading = false;
   let again = false;
   const reload = (): void => {
@@ -80,11 +122,24 @@ export function watchTlsFiles(files: TlsFiles, options: TlsWatchOptions): () => 
         }
       });
   };
-  const changed = (current: Stats, previous: Stats) => {
-    if (current.mtimeMs !== previous.mtimeMs || current.ino !== previous.ino || current.size !== previous.size) reload();
+  let checking = false;
+  // Never rejects: a file that cannot be stat'ed is a stamp of its own (undefined), and reload
+  // reports its own failures.
+  const check = async (): Promise<void> => {
+    if (checking) return;
+    checking = true;
+    let changed = false;
+    for (const [path, before] of stamps) {
+      const now = await stat(path).then(stampOf, () => undefined);
+      if (!sameStamp(before, now)) {
+        stamps.set(path, now);
+        changed = true;
+      }
+    }
+    checking = false;
+    if (changed) reload();
   };
-  for (const path of paths) watchFile(path, { interval: options.intervalMs, persistent: false }, changed);
-  return () => {
-    for (const path of paths) unwatchFile(path, changed);
-  };
+  const timer = setInterval(() => void check(), options.intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
+import type { SecureContextOptions } from 'node:tls';
 import { MODERN_META } from '../helpers/http.ts';
 import { certificateDir, makeCa, makeCertificate, type Pem } from '../helpers/certificates.ts';
 import { CLI } from '../helpers/processes.ts';
 import { startServe } from '../helpers/served.ts';
+import { stampTlsFiles, watchTlsFiles } from '../../src/security/tls.ts';
 
 const run = promisify(execFile);
 
@@ -78,6 +80,37 @@ describe('TLS', () => {
       server.process.kill('SIGTERM');
       assert.equal(await server.exited, 0);
     }
+  });
+
+  it('a certificate replaced between the reading of the files and the first check is put in service', async () => {
+    // The watch compared each check with the one before (fs.watchFile), and its first stat
+    // ran on the thread pool after the server had started: a file replaced in between was
+    // taken as the starting point, and never put in service.
+    const dir = await certificateDir();
+    const ca = await makeCa(dir, 'test-ca');
+    const first = await makeCertificate(dir, ca, 'server-1', 'server');
+    const second = await makeCertificate(dir, ca, 'server-2', 'server');
+    const files = { certFile: join(dir, 'served.crt'), keyFile: join(dir, 'served.key') };
+    await copyFile(first.certFile, files.certFile);
+    await copyFile(first.keyFile, files.keyFile);
+    const since = stampTlsFiles(files);
+    await copyFile(second.keyFile, `${files.keyFile}.new`);
+    await copyFile(second.certFile, `${files.certFile}.new`);
+    await rename(`${files.keyFile}.new`, files.keyFile);
+    await rename(`${files.certFile}.new`, files.certFile);
+    let applied: SecureContextOptions | undefined;
+    const reported = new Promise<string>((resolve) => {
+      const stop = watchTlsFiles(files, since, {
+        intervalMs: 20,
+        apply: (options) => (applied = options),
+        report: (message) => {
+          stop();
+          resolve(message);
+        },
+      });
+    });
+    assert.match(await reported, /TLS certificate reloaded/);
+    assert.deepEqual(applied?.cert, second.cert);
   });
 
   it('keeps the certificate in service while a changed one does not load', async () => {
