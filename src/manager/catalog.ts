@@ -5,11 +5,14 @@
  *
  * Name collisions cannot happen between upstreams (their names never contain the separator);
  * an upstream that lists the same name twice, or a URI that cannot be namespaced, is reported
- * in `collisions` and the later entry left out, never silently shadowing the first.
+ * in `collisions` and the later entry left out, never silently shadowing the first. An entry
+ * without the spec's types (entry-check.ts) is left out and reported there too.
  */
+import { describeValue, isObject } from '../protocol/guards.ts';
 import type { Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import type { TaskSupport } from '../server/tools.ts';
 import type { UpstreamSpec } from './config.ts';
+import { entryProblem, type EntryKind } from './entry-check.ts';
 import { Namespace, UriRewriter } from './names.ts';
 import type { CatalogKind, UpstreamCatalog } from './upstream.ts';
 
@@ -134,7 +137,8 @@ export class Catalog {
     const ns = this.namespace;
     if (kind === 'tools') {
       const allowed = this.#filters.get(upstream) ?? (() => true);
-      share.tools = unique(catalog.tools.filter((tool) => typeof tool?.name === 'string' && allowed(tool.name)), 'tool', upstream, share.collisions, (tool) => {
+      const listed = catalog.tools.filter((tool) => !isObject(tool) || typeof tool.name !== 'string' || allowed(tool.name));
+      share.tools = unique(wellFormed(listed, 'tool', upstream, share.collisions, (name) => ns.name(upstream, name)), 'tool', upstream, share.collisions, (tool) => {
         const wire: Tool = { ...tool, name: ns.name(upstream, tool.name) };
         if (tool._meta !== undefined) wire._meta = rewriter.meta(tool._meta);
         const hints = tool.annotations;
@@ -143,18 +147,18 @@ export class Catalog {
       });
       this.#tools = undefined;
     } else if (kind === 'prompts') {
-      share.prompts = unique(catalog.prompts.filter((p) => typeof p?.name === 'string'), 'prompt', upstream, share.collisions, (prompt) => {
+      share.prompts = unique(wellFormed(catalog.prompts, 'prompt', upstream, share.collisions, (name) => ns.name(upstream, name)), 'prompt', upstream, share.collisions, (prompt) => {
         const wire: Prompt = { ...prompt, name: ns.name(upstream, prompt.name) };
         return { key: wire.name, value: { upstream, name: prompt.name, wire } };
       });
       this.#prompts = undefined;
     } else {
-      share.resources = unique(catalog.resources.filter((r) => typeof r?.uri === 'string'), 'resource', upstream, share.collisions, (resource) => {
+      share.resources = unique(wellFormed(catalog.resources, 'resource', upstream, share.collisions, (uri) => ns.uri(upstream, uri)), 'resource', upstream, share.collisions, (resource) => {
         const wire: Resource = { ...resource, uri: ns.uri(upstream, resource.uri) };
         if (resource._meta !== undefined) wire._meta = rewriter.meta(resource._meta);
         return { key: wire.uri, value: { upstream, uri: resource.uri, wire } };
       });
-      share.templates = unique(catalog.templates.filter((t) => typeof t?.uriTemplate === 'string'), 'template', upstream, share.collisions, (template) => {
+      share.templates = unique(wellFormed(catalog.templates, 'template', upstream, share.collisions, (uri) => ns.uri(upstream, uri)), 'template', upstream, share.collisions, (template) => {
         const wire: ResourceTemplate = { ...template, uriTemplate: ns.uri(upstream, template.uriTemplate) };
         return { key: wire.uriTemplate, value: { upstream, uriTemplate: template.uriTemplate, wire } };
       });
@@ -211,6 +215,28 @@ export class Catalog {
 
 function kindOf(collision: Collision): CatalogKind {
   return collision.kind === 'tool' ? 'tools' : collision.kind === 'prompt' ? 'prompts' : 'resources';
+}
+
+const KEY_FIELD: Record<EntryKind, string> = { tool: 'name', prompt: 'name', resource: 'uri', template: 'uriTemplate' };
+
+/**
+ * The items that have the spec's types (see entry-check.ts); the others are left out and
+ * reported, named as the gateway would have offered them (`exposed`) when they have a name.
+ */
+function wellFormed<I>(items: I[], kind: EntryKind, upstream: string, collisions: Collision[], exposed: (key: string) => string): I[] {
+  const out: I[] = [];
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    const problem = entryProblem(kind, item);
+    if (problem === undefined) {
+      out.push(item);
+      continue;
+    }
+    const key = isObject(item) ? item[KEY_FIELD[kind]] : undefined;
+    const name = typeof key === 'string' ? exposed(key) : `#${index + 1}`;
+    collisions.push({ kind, name, upstream, reason: `${upstream}'s ${kind} ${typeof key === 'string' ? JSON.stringify(describeValue(key)) : `number ${index + 1}`} is left out: ${problem}` });
+  }
+  return out;
 }
 
 /** Maps items to entries, leaving out (and reporting) a key seen before. */

@@ -1,0 +1,124 @@
+/**
+ * An upstream's definitions (tools, prompts, resources, templates) checked against the spec's
+ * types (schema.json: Tool, Prompt, Resource, ResourceTemplate and what they hold) before the
+ * gateway offers them. One upstream's malformed entry must not reach the aggregate: clients
+ * such as the official SDKs check a whole `tools/list` answer and fail it for one bad item,
+ * which would lose every upstream's tools; and an entry nested thousands of levels deep
+ * overflows the stack of `JSON.stringify` wherever the list is written out.
+ *
+ * Only what the gateway passes on is checked, and only the types: an entry that fails is left
+ * out and reported, the others of its upstream are offered.
+ */
+import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
+
+type Json = Record<string, unknown>;
+type Kind = 'string' | 'boolean' | 'number' | 'object' | 'array';
+
+/** What is wrong with a value: where in it (`''` for the value itself), and what. */
+type Problem = [at: string, says: string];
+
+/** Checks one value; returns what is wrong with it, or undefined. */
+type Check = (value: unknown) => Problem | undefined;
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const kind = typeof value;
+  return kind === 'object' ? 'an object' : `a ${kind}`;
+}
+
+function is(kind: Kind, value: unknown): boolean {
+  return kind === 'object' ? isObject(value) : kind === 'array' ? Array.isArray(value) : typeof value === kind;
+}
+
+/** `problem` of a value found at `step` (`.key` or `[index]`) of its parent. */
+function under(step: string, [at, says]: Problem): Problem {
+  return [step + (at === '' || at.startsWith('[') ? at : `.${at}`), says];
+}
+
+/**
+ * An object whose `fields` have the given kinds when present (and, for a field given as a
+ * check, pass it), `required` ones present.
+ */
+function object(fields: Record<string, Kind | Check>, required: readonly string[] = []): Check {
+  return (value) => {
+    if (!isObject(value)) return ['', `is ${kindOf(value)}, not an object`];
+    for (const key of required) if (value[key] === undefined) return ['', `has no ${key}`];
+    for (const key in fields) {
+      const field = value[key];
+      if (field === undefined) continue;
+      const want = fields[key];
+      if (typeof want === 'string') {
+        if (!is(want, field)) return [key, `is ${kindOf(field)}, not ${want === 'array' || want === 'object' ? 'an' : 'a'} ${want}`];
+      } else {
+        const problem = want(field);
+        if (problem !== undefined) return under(key, problem);
+      }
+    }
+    return undefined;
+  };
+}
+
+/** An array whose items pass `item`. */
+function arrayOf(item: Check): Check {
+  return (value) => {
+    if (!Array.isArray(value)) return ['', `is ${kindOf(value)}, not an array`];
+    for (let index = 0; index < value.length; index++) {
+      const problem = item(value[index]);
+      if (problem !== undefined) return under(`[${index}]`, problem);
+    }
+    return undefined;
+  };
+}
+
+function which(test: (value: unknown) => boolean, says: string): Check {
+  return (value) => (test(value) ? undefined : ['', says]);
+}
+
+const string = which((value) => typeof value === 'string', 'is not a string');
+
+/** An input or output schema: an object schema at the root (spec: Tool.inputSchema). */
+const objectSchema: Check = (value) => {
+  const properties = which((props) => isObject(props) && Object.values(props).every(isObject), 'is not an object of schema objects');
+  const problem = object({ properties, required: arrayOf(string) })(value);
+  if (problem !== undefined) return problem;
+  return (value as Json).type === 'object' ? undefined : ['type', 'is not "object"'];
+};
+
+const icons = arrayOf(object({ src: 'string', mimeType: 'string', sizes: arrayOf(string), theme: 'string' }, ['src']));
+
+const annotations = object({
+  audience: arrayOf(which((role) => role === 'user' || role === 'assistant', 'is not "user" or "assistant"')),
+  priority: which((priority) => typeof priority === 'number' && priority >= 0 && priority <= 1, 'is not a number from 0 to 1'),
+  lastModified: 'string',
+});
+
+const described = { title: 'string', description: 'string', icons, _meta: 'object' } as const;
+
+const CHECKS = {
+  tool: object({
+    name: 'string',
+    ...described,
+    inputSchema: objectSchema,
+    outputSchema: objectSchema,
+    annotations: object({ title: 'string', readOnlyHint: 'boolean', destructiveHint: 'boolean', idempotentHint: 'boolean', openWorldHint: 'boolean' }),
+  }, ['name']),
+  prompt: object({ name: 'string', ...described, arguments: arrayOf(object({ name: 'string', title: 'string', description: 'string', required: 'boolean' }, ['name'])) }, ['name']),
+  resource: object({ uri: 'string', name: 'string', ...described, mimeType: 'string', size: 'number', annotations }, ['uri', 'name']),
+  template: object({ uriTemplate: 'string', name: 'string', ...described, mimeType: 'string', annotations }, ['uriTemplate', 'name']),
+};
+
+export type EntryKind = keyof typeof CHECKS;
+
+/**
+ * What keeps an upstream's definition from being offered, or undefined when nothing does.
+ *
+ * @example
+ * entryProblem('tool', { name: 'a', inputSchema: { type: 'object' } }); // undefined
+ * entryProblem('tool', { name: 'a', inputSchema: 'none' });            // 'inputSchema is a string, not an object'
+ */
+export function entryProblem(kind: EntryKind, entry: unknown): string | undefined {
+  const problem = CHECKS[kind](entry);
+  if (problem !== undefined) return `${problem[0] === '' ? 'it' : problem[0]} ${problem[1]}`;
+  return nestedDeeperThan(entry, MAX_JSON_DEPTH) ? `it nests deeper than ${MAX_JSON_DEPTH} levels` : undefined;
+}

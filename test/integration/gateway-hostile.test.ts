@@ -1,0 +1,70 @@
+/**
+ * What a hostile upstream can do to a gateway and its other callers: a real gateway in front
+ * of the well-behaved test fixture and of test/fixtures/hostile-upstream.ts (raw JSON-RPC over
+ * stdio), with the official TypeScript SDK as the caller where its checks matter.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { UpstreamConfig } from '../../src/manager/config.ts';
+import { Gateway } from '../../src/manager/gateway.ts';
+import { McpManager } from '../../src/manager/manager.ts';
+import { McpServer } from '../../src/server/server.ts';
+import { serveHttp } from '../../src/transport/http/node.ts';
+import { fixture, textOf } from '../helpers/gateway.ts';
+import { ROOT } from '../helpers/processes.ts';
+
+const HOSTILE = join(ROOT, 'test/fixtures/hostile-upstream.ts');
+
+function hostile(args: string[] = []): UpstreamConfig {
+  return { command: process.execPath, args: [HOSTILE, ...args], era: 'legacy' };
+}
+
+describe('a hostile upstream behind the gateway', () => {
+  it('malformed list entries are left out and reported; every other entry still lists for the official SDK client', async () => {
+    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(['--malformed']) } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    const gateway = new Gateway(server, manager);
+    await manager.start();
+    const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+    const client = new Client({ name: 'sdk', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(listener.url)));
+      // The SDK checks every item of a list: one malformed tool would fail the whole answer.
+      const tools = (await client.listTools()).tools.map((tool) => tool.name);
+      for (const name of ['good__echo', 'hostile__fine', 'hostile__flood']) assert.ok(tools.includes(name), `${name} in ${tools.join()}`);
+      assert.deepEqual(tools.filter((name) => /schema_text|hint_text|title_number|sneaky/.test(name)), []);
+      const prompts = (await client.listPrompts()).prompts.map((prompt) => prompt.name);
+      assert.deepEqual(prompts, ['good__hello', 'hostile__greet']);
+      const resources = (await client.listResources()).resources.map((resource) => resource.uri);
+      assert.ok(resources.includes('hostile://hostile__ok'), resources.join());
+      assert.equal(resources.filter((uri) => uri.startsWith('hostile:')).length, 1, resources.join());
+      const templates = (await client.listResourceTemplates()).resourceTemplates.map((template) => template.uriTemplate);
+      assert.deepEqual(templates, ['hostile://hostile__items/{id}']);
+      assert.equal(textOf((await client.callTool({ name: 'hostile__fine', arguments: {} })) as { content: unknown }), 'fine');
+
+      const reasons = gateway.health().collisions.map((collision) => `${collision.kind} ${collision.upstream} ${collision.name}: ${collision.reason}`);
+      assert.deepEqual(reasons.sort(), [
+        `tool hostile hostile__schema_text: hostile's tool "schema_text" is left out: inputSchema is a string, not an object`,
+        `tool hostile hostile__hint_text: hostile's tool "hint_text" is left out: annotations.readOnlyHint is a string, not a boolean`,
+        `tool hostile hostile__title_number: hostile's tool "title_number" is left out: title is a number, not a string`,
+        `tool hostile hostile__sneaky_description: hostile's tool "sneaky_description" is left out: description is an object, not a string`,
+        `tool hostile #8: hostile's tool number 8 is left out: name is a number, not a string`,
+        `tool hostile #9: hostile's tool number 9 is left out: it is a string, not an object`,
+        `prompt hostile hostile__deep: hostile's prompt "deep" is left out: it nests deeper than 1000 levels`,
+        `prompt hostile hostile__args_number: hostile's prompt "args_number" is left out: arguments is a number, not an array`,
+        `resource hostile hostile://hostile__nameless: hostile's resource "hostile://nameless" is left out: it has no name`,
+        `resource hostile #3: hostile's resource number 3 is left out: uri is a number, not a string`,
+        `template hostile hostile://hostile__bad/{id}: hostile's template "hostile://bad/{id}" is left out: annotations.priority is not a number from 0 to 1`,
+      ].sort());
+      // What the manager lists can be written out (the prompt nested 20,000 deep is not in it).
+      assert.ok(JSON.stringify(await manager.listPrompts()).includes('hostile__greet'));
+    } finally {
+      await client.close();
+      await listener.close();
+      await manager.close();
+    }
+  });
+});
