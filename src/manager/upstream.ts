@@ -118,6 +118,8 @@ export class Upstream {
   #idle: Array<() => void>;
   /** Its own resource URIs the gateway's callers follow (`notifications/resources/updated`). */
   readonly #subscriptions: Set<string>;
+  /** The listing of each kind running after a list_changed, and whether another must follow it. */
+  readonly #relisting: Map<CatalogKind, { client: McpClient; again: boolean }>;
   /** The modern upstream's open `subscriptions/listen`, replaced when the URIs change. */
   #listening: AbortController | undefined;
   #authFor: { settings: object; auth: HttpClientAuth } | undefined;
@@ -151,6 +153,7 @@ export class Upstream {
     this.#inflight = 0;
     this.#idle = [];
     this.#subscriptions = new Set();
+    this.#relisting = new Map();
     this.#listening = undefined;
     this.#authFor = undefined;
     this.#fetch = undefined;
@@ -430,16 +433,39 @@ export class Upstream {
   #notification(client: McpClient, notification: JsonRpcNotification): void {
     if (client !== this.#client && this.#state !== 'connecting') return;
     const kind = LIST_CHANGED[notification.method];
-    if (kind !== undefined) {
-      this.#relist(client, kind).catch((error: unknown) => reportError(error, { operation: `listing ${kind} of upstream ${this.name}` }));
-      return;
-    }
+    if (kind !== undefined) return this.#relistSoon(client, kind);
     if (notification.method === Notification.ResourcesUpdated) {
       const uri = notification.params?.uri;
       if (typeof uri === 'string') this.#events.onResourceUpdated(this, uri);
       return;
     }
     this.#events.onNotification?.(this, notification);
+  }
+
+  /**
+   * Lists `kind` again after a list_changed: one listing at a time per kind, and one more after
+   * it when list_changed came meanwhile, however many came. A listing per notification would
+   * let an upstream that floods them make the gateway hold any number of listings at once.
+   */
+  #relistSoon(client: McpClient, kind: CatalogKind): void {
+    const running = this.#relisting.get(kind);
+    if (running?.client === client) {
+      running.again = true;
+      return;
+    }
+    const relisting = { client, again: false };
+    this.#relisting.set(kind, relisting);
+    const run = async () => {
+      do {
+        relisting.again = false;
+        await this.#relist(client, kind);
+      } while (relisting.again && client === this.#client);
+    };
+    run()
+      .catch((error: unknown) => reportError(error, { operation: `listing ${kind} of upstream ${this.name}` }))
+      .finally(() => {
+        if (this.#relisting.get(kind) === relisting) this.#relisting.delete(kind);
+      });
   }
 
   async #relist(client: McpClient, kind: CatalogKind): Promise<void> {

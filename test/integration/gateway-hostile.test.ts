@@ -67,4 +67,21 @@ describe('a hostile upstream behind the gateway', () => {
       await manager.close();
     }
   });
+
+  it('a flood of list_changed notifications is listed again once at a time, not once per notification', async () => {
+    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile() } });
+    try {
+      await manager.start();
+      // The notifications come before the answer on the one pipe: when it is in, every one was handled.
+      assert.equal(textOf(await manager.callTool('hostile__flood', { count: 2000 })), 'flooded');
+      // Requests go out in order on the pipe too: every listing asked for so far is counted.
+      const lists = Number(textOf(await manager.callTool('hostile__lists', {})));
+      // The first listing, one started by the flood, and one after it for what came meanwhile.
+      assert.ok(lists <= 3, `${lists} tools/list requests`);
+      assert.equal(textOf(await manager.callTool('good__echo', { text: 'still here' })), 'still here');
+      assert.ok((await manager.listTools()).some((tool) => tool.name === 'hostile__fine'));
+    } finally {
+      await manager.close();
+    }
+  });
 });
