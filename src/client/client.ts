@@ -16,7 +16,7 @@ import {
   type Params,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
-import { describeValue } from '../protocol/guards.ts';
+import { describeValue, isObject } from '../protocol/guards.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { clientRequestChannel, type ClientRequestMessage } from './diagnostics.ts';
 import { extractHeaderParams } from '../protocol/header-params.ts';
@@ -382,8 +382,9 @@ export class McpClient implements MessageReceiver {
     const tools = await this.#collect<Tool>(Method.ToolsList, 'tools', options);
     if (!('setHeaderParams' in (this.#transport ?? {}))) return tools;
     return tools.filter((tool) => {
-      const params = extractHeaderParams(tool.inputSchema);
-      if (typeof params === 'string') process.emitWarning(`Ignoring tool ${tool.name}: ${params}`, { code: 'MCP_INVALID_TOOL' });
+      // Items are the server's: hostile until checked (one that is no object declares no headers).
+      const params = extractHeaderParams(isObject(tool) ? tool.inputSchema : undefined);
+      if (typeof params === 'string') process.emitWarning(`Ignoring tool ${describeValue(tool.name)}: ${params}`, { code: 'MCP_INVALID_TOOL' });
       return typeof params !== 'string';
     });
   }

@@ -126,6 +126,27 @@ describe('HTTP client against a hostile server', () => {
     }
   });
 
+  it('regression: tools/list with malformed tools lists the others instead of failing', { timeout: 30_000 }, async () => {
+    const badHeader = { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'not a token' } } };
+    const good = { name: 'ok', inputSchema: { type: 'object' } };
+    server.handler = (message, res) => json(res, { jsonrpc: '2.0', id: message.id, result: { tools: [null, 5, { name: { toString: 1 }, inputSchema: badHeader }, good], ttlMs: 0 } });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const client = await connected();
+    try {
+      const tools = await client.listTools();
+      // Malformed entries pass as they came (a gateway drops those without a name); the one whose
+      // x-mcp-header breaks the spec's rules is left out, as the spec requires of HTTP clients.
+      assert.deepEqual(tools, [null, 5, good]);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.ok(warnings.some((message) => message.startsWith('Ignoring tool an object: x-mcp-header')), warnings.join('; '));
+    } finally {
+      process.off('warning', onWarning);
+      await client.close();
+    }
+  });
+
   it('regression: an InputRequiredResult with malformed inputRequests fails its request with MCP_ERR_PROTOCOL', { timeout: 30_000 }, async () => {
     let inputRequests: unknown;
     let asked = 0;

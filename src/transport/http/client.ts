@@ -9,6 +9,7 @@
  */
 import { Cancellation } from '../../protocol/cancellation.ts';
 import { reportError } from '../../protocol/error-report.ts';
+import { isObject } from '../../protocol/guards.ts';
 import { encodeHeaderValue, extractHeaderParams, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
 import { classify, MessageKind, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
@@ -241,9 +242,9 @@ export class StreamableHttpClientTransport extends BaseTransport {
 
   /** Remembers which parameters each listed tool mirrors into headers. */
   #learnTools(result: Record<string, unknown>): void {
-    const tools = Array.isArray(result.tools) ? (result.tools as Array<{ name?: unknown; inputSchema?: unknown }>) : [];
+    const tools: unknown[] = Array.isArray(result.tools) ? result.tools : [];
     for (const tool of tools) {
-      if (typeof tool.name !== 'string') continue;
+      if (!isObject(tool) || typeof tool.name !== 'string') continue;
       const params = extractHeaderParams(tool.inputSchema);
       if (typeof params !== 'string') this.setHeaderParams(tool.name, params);
     }
