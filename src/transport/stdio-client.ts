@@ -4,7 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { reportError } from '../protocol/error-report.ts';
+import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './ndjson.ts';
 import { StreamTransport, type StreamTransportOptions } from './stream.ts';
 
 export interface StdioClientOptions extends StreamTransportOptions {
@@ -44,6 +46,8 @@ const STDERR_TAIL = 2000;
 export class StdioClientTransport extends StreamTransport {
   readonly process: ChildProcess;
   readonly #graceMs: number;
+  /** Bytes that may wait to be written to the server before messages are refused. */
+  readonly #maxWaitingBytes: number;
   readonly #group: boolean;
   /** Settles when the process has exited. */
   readonly #exited: Promise<void>;
@@ -67,6 +71,7 @@ export class StdioClientTransport extends StreamTransport {
     super(child.stdout!, child.stdin!, { coalesceWrites: true, ...options });
     this.process = child;
     this.#graceMs = options.shutdownGraceMs ?? 2000;
+    this.#maxWaitingBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#group = options.processGroup === true && process.platform !== 'win32';
     this.#stderrTail = '';
     this.#closeRequested = false;
@@ -91,6 +96,19 @@ export class StdioClientTransport extends StreamTransport {
       this.signal('SIGKILL');
       this.finish();
     });
+  }
+
+  /**
+   * Refuses a message while more than `maxMessageBytes` already wait to be written: a server
+   * that stops reading its input must not make the client hold every request sent to it (each
+   * would time out, its bytes still held). A refused request fails at once with
+   * MCP_ERR_OVERLOADED (nothing reached the server).
+   */
+  override send(message: JsonRpcMessage): boolean {
+    const waiting = this.output.writableLength;
+    if (waiting <= this.#maxWaitingBytes || this.state !== 'open') return super.send(message);
+    this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.Overloaded, `The server is not reading its input: ${waiting} bytes wait to be written to it`));
+    return false;
   }
 
   /**
