@@ -200,6 +200,27 @@ describe('HTTP client against a hostile legacy server', () => {
     }
   });
 
+  it('regression: a GET stream that ends at once with `retry: 0` is not reopened in a tight loop', { timeout: 30_000 }, async () => {
+    const opened: number[] = [];
+    let thirdOpened!: () => void;
+    const three = new Promise<void>((resolve) => (thirdOpened = resolve));
+    server.other = (req, res) => {
+      if (req.method !== 'GET') return void res.writeHead(202).end();
+      opened.push(performance.now());
+      if (opened.length === 3) thirdOpened();
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end('retry: 0\n\n');
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(new StreamableHttpClientTransport(server.url));
+    try {
+      await three;
+      // Waits can only run long on a busy machine: each reopening came at least the floor after the last.
+      for (let i = 1; i < 3; i++) assert.ok(opened[i] - opened[i - 1] >= 240, `reopened after ${opened[i] - opened[i - 1]} ms`);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('regression: close() does not wait for ever on a DELETE the server never answers', { timeout: 30_000 }, async () => {
     let deleted!: () => void;
     const deleteSent = new Promise<void>((resolve) => (deleted = resolve));

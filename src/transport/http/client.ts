@@ -49,6 +49,12 @@ const TASK_METHODS = new Set<string>([Method.TasksGet, Method.TasksUpdate, Metho
 const DEFAULT_RETRY_MS = 1000;
 /** A `retry` field longer than this is cut to it: a hostile server cannot park a request. */
 const MAX_RETRY_MS = 60_000;
+/**
+ * The GET stream is reopened no sooner than this after it ended, whatever `retry` says: a
+ * server that ends it at once with `retry: 0` would have the client reopen it hundreds of
+ * times a second for as long as the session lasts.
+ */
+const MIN_LISTEN_RETRY_MS = 250;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** How long close() waits for the server to acknowledge the DELETE that ends a legacy session. */
 const END_SESSION_TIMEOUT_MS = 2000;
@@ -356,7 +362,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
       } catch (error) {
         this.receiver?.onFrameError(error as Error);
       }
-      if (!(await sleep(Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS), this.#closing.signal))) return;
+      const delay = Math.max(MIN_LISTEN_RETRY_MS, Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS));
+      if (!(await sleep(delay, this.#closing.signal))) return;
     }
   }
 
