@@ -11,7 +11,7 @@ import { McpClient } from '../../src/client/client.ts';
 import type { Progress } from '../../src/client/requests.ts';
 import type { JsonRpcNotification } from '../../src/protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
-import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { MAX_UNANSWERED_POSTS, StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { HostileServer, json } from '../helpers/hostile-http.ts';
 
 const FOREVER = 10 * 60_000;
@@ -165,6 +165,15 @@ describe('HTTP client against a hostile server', () => {
   });
 });
 
+/** A GET answered with an SSE stream of `count` pings (kept open); other methods with 202. */
+function pingsOnTheGetStream(count: number): HostileServer['other'] {
+  return (req, res) => {
+    if (req.method !== 'GET') return void res.writeHead(202).end();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (let ping = 1; ping <= count; ping++) res.write(event({ jsonrpc: '2.0', id: `ping-${ping}`, method: 'ping' }));
+  };
+}
+
 describe('HTTP client against a hostile legacy server', () => {
   let server: HostileServer;
   before(async () => {
@@ -178,11 +187,7 @@ describe('HTTP client against a hostile legacy server', () => {
     const hungUp: Array<Promise<void>> = [];
     let answered!: () => void;
     const allAnswered = new Promise<void>((resolve) => (answered = resolve));
-    server.other = (req, res) => {
-      if (req.method !== 'GET') return void res.writeHead(202).end();
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (let ping = 1; ping <= PINGS; ping++) res.write(event({ jsonrpc: '2.0', id: `ping-${ping}`, method: 'ping' }));
-    };
+    server.other = pingsOnTheGetStream(PINGS);
     server.handler = (message, res) => {
       assert.deepEqual(message.result, {}, 'the client answers each ping');
       hungUp.push(new Promise((resolve) => res.once('close', resolve)));
@@ -195,6 +200,44 @@ describe('HTTP client against a hostile legacy server', () => {
     try {
       await allAnswered;
       await Promise.all(hungUp);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('regression: a server that answers none of the client\'s responses cannot make it hold a connection for each', { timeout: 30_000 }, async () => {
+    const PINGS = 8 * MAX_UNANSWERED_POSTS;
+    const held: ServerResponse[] = [];
+    let heldAtCall = -1;
+    let answering = false;
+    const responses = new Set<unknown>();
+    let manyHeld!: () => void;
+    const limitReached = new Promise<void>((resolve) => (manyHeld = resolve));
+    let allAnswered!: () => void;
+    const done = new Promise<void>((resolve) => (allAnswered = resolve));
+    server.other = pingsOnTheGetStream(PINGS);
+    server.handler = (message, res) => {
+      if (message.method === 'tools/call') {
+        heldAtCall = held.length;
+        return json(res, { jsonrpc: '2.0', id: message.id, result: { content: [] } });
+      }
+      responses.add(message.id);
+      if (responses.size === PINGS) allAnswered();
+      if (answering) return void res.writeHead(202).end();
+      held.push(res);
+      if (held.length === MAX_UNANSWERED_POSTS) manyHeld();
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(new StreamableHttpClientTransport(server.url));
+    try {
+      await limitReached;
+      // A request is no response: it goes at once, and finds no more responses posted than the limit.
+      await client.callTool('barrier');
+      assert.equal(heldAtCall, MAX_UNANSWERED_POSTS);
+      // Once the server answers, the responses that waited are posted: none is lost.
+      answering = true;
+      for (const res of held) res.writeHead(202).end();
+      await done;
     } finally {
       await client.close();
     }

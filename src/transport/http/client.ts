@@ -55,6 +55,12 @@ const MAX_RETRY_MS = 60_000;
  * times a second for as long as the session lasts.
  */
 const MIN_LISTEN_RETRY_MS = 250;
+/** Notifications and responses posted at once at most (see #postUnanswered). */
+export const MAX_UNANSWERED_POSTS = 16;
+/** Notifications and responses that may wait for a free place, past which they are dropped. */
+const MAX_WAITING_POSTS = 1024;
+/** A notification or response the server has not answered in this long is let go. */
+const UNANSWERED_POST_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** How long close() waits for the server to acknowledge the DELETE that ends a legacy session. */
 const END_SESSION_TIMEOUT_MS = 2000;
@@ -87,6 +93,10 @@ export class StreamableHttpClientTransport extends BaseTransport {
   readonly #inflight: Map<RequestId, Cancellation>;
   /** Every POST in flight, each ended by close(). */
   readonly #posts: Set<Cancellation>;
+  /** Notifications and responses posted and not yet answered (see #postUnanswered). */
+  #unanswered: number;
+  /** Notifications and responses waiting for one of those to be answered. */
+  readonly #waiting: JsonRpcMessage[];
   /** Ends the GET streams on close(). */
   readonly #closing: AbortController;
   /** x-mcp-header parameters per tool, learned from tools/list. */
@@ -107,6 +117,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#inflight = new Map();
     this.#posts = new Set();
+    this.#unanswered = 0;
+    this.#waiting = [];
     this.#closing = new AbortController();
     this.#headerParams = new Map();
     this.sessionId = undefined;
@@ -129,12 +141,36 @@ export class StreamableHttpClientTransport extends BaseTransport {
       if (requestId !== undefined) this.#inflight.get(requestId)?.cancel(undefined);
       if (this.sessionId === undefined) return true;
     }
-    // Both report their failures to the receiver; what escapes that is a bug, reported.
-    this.#post(message, kind).catch((error: unknown) => reportError(error, { operation: 'HTTP client send' }));
+    if (kind === MessageKind.Request) {
+      // #post reports its failures to the receiver; what escapes that is a bug, reported.
+      this.#post(message, kind, undefined).catch((error: unknown) => reportError(error, { operation: 'HTTP client send' }));
+    } else this.#postUnanswered(message, kind);
     if (kind === MessageKind.Notification && method === Notification.Initialized && this.#options.listen !== false) {
       this.#listen().catch((error: unknown) => reportError(error, { operation: 'HTTP client GET stream' }));
     }
     return true;
+  }
+
+  /**
+   * A notification or a response, which the server answers with 202 at once (spec 2025-11-25,
+   * basic/transports): at most {@link MAX_UNANSWERED_POSTS} are posted at a time, each let go
+   * after {@link UNANSWERED_POST_TIMEOUT_MS}, and at most {@link MAX_WAITING_POSTS} more wait
+   * their turn (past that they are dropped). A server that sends requests without end and
+   * answers none of the responses cannot make the client hold a connection for each.
+   */
+  #postUnanswered(message: JsonRpcMessage, kind: number): void {
+    if (this.#unanswered >= MAX_UNANSWERED_POSTS) {
+      if (this.#waiting.length < MAX_WAITING_POSTS) this.#waiting.push(message);
+      return;
+    }
+    this.#unanswered++;
+    this.#post(message, kind, UNANSWERED_POST_TIMEOUT_MS)
+      .finally(() => {
+        this.#unanswered--;
+        const next = this.#waiting.shift();
+        if (next !== undefined && this.state === 'open') this.#postUnanswered(next, classify(next));
+      })
+      .catch((error: unknown) => reportError(error, { operation: 'HTTP client send' }));
   }
 
   #headers(message: JsonRpcMessage, kind: number): Record<string, string> {
@@ -174,12 +210,13 @@ export class StreamableHttpClientTransport extends BaseTransport {
     return headers;
   }
 
-  async #post(message: JsonRpcMessage, kind: number): Promise<void> {
+  async #post(message: JsonRpcMessage, kind: number, timeoutMs: number | undefined): Promise<void> {
     const id = kind === MessageKind.Request ? (message as JsonRpcRequest).id : undefined;
     const sent: SentMessage = { id, method: (message as { method?: string }).method, sessionId: this.sessionId };
     const cancellation = new Cancellation();
     if (id !== undefined) this.#inflight.set(id, cancellation);
     this.#posts.add(cancellation);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => cancellation.cancel(undefined), timeoutMs);
     try {
       let response: Response;
       try {
@@ -199,6 +236,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
       if (cancellation.cancelled) return;
       this.#failed(message, sent, error instanceof McpLocalError ? error : new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP answer to ${sent.method} broke off: ${(error as Error).message}`, { cause: error }));
     } finally {
+      clearTimeout(timer);
       this.#posts.delete(cancellation);
       if (id !== undefined && this.#inflight.get(id) === cancellation) this.#inflight.delete(id);
     }
@@ -375,6 +413,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     if (this.state === 'closed') return;
     this.finish();
     this.#closing.abort();
+    this.#waiting.length = 0;
     for (const post of this.#posts) post.cancel(this.#closing.signal.reason);
     if (this.sessionId !== undefined) {
       // Spec 2025-11-25 (Session Management): a client that no longer needs the session ends it.
