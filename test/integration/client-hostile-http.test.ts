@@ -264,6 +264,33 @@ describe('HTTP client against a hostile legacy server', () => {
     }
   });
 
+  it('regression: an event cut off when the connection broke does not garble its replay', { timeout: 30_000 }, async () => {
+    let answer = '';
+    server.handler = (message, res) => {
+      answer = `id: e2\n${event({ jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: 'replayed' }] } })}`;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('id: e1\nretry: 10\ndata: \n\n');
+      // Half of the response, and the connection breaks.
+      res.write(answer.slice(0, 40), () => res.socket!.destroy());
+    };
+    const resumedAfter: unknown[] = [];
+    server.other = (req, res) => {
+      if (req.method !== 'GET') return void res.writeHead(202).end();
+      resumedAfter.push(req.headers['last-event-id']);
+      if (req.headers['last-event-id'] !== 'e1') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(answer);
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(new StreamableHttpClientTransport(server.url, { listen: false }));
+    try {
+      const result = await client.callTool('cut');
+      assert.deepEqual(result.content, [{ type: 'text', text: 'replayed' }]);
+      assert.deepEqual(resumedAfter, ['e1'], 'the cut event was not taken as delivered');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('regression: close() does not wait for ever on a DELETE the server never answers', { timeout: 30_000 }, async () => {
     let deleted!: () => void;
     const deleteSent = new Promise<void>((resolve) => (deleted = resolve));

@@ -333,6 +333,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     } catch {
       // A broken stream: the caller decides whether to resume.
     } finally {
+      parser.end();
       await reader.cancel().catch(() => undefined);
     }
     // Resuming would only replay the same event.

@@ -67,6 +67,20 @@ export class SseParser {
     return events;
   }
 
+  /**
+   * The stream ended: an event it cut off is dropped, not joined to what a resumed stream
+   * starts with (HTML, server-sent events: an incomplete event at the end is not dispatched).
+   * The last event id and `retry` stay, for resuming.
+   */
+  end(): void {
+    this.#partial = [];
+    this.#partialSize = 0;
+    this.#data = [];
+    this.#dataSize = 0;
+    this.#event = '';
+    this.#id = undefined;
+  }
+
   #line(line: string, events: SseEvent[]): void {
     if (line === '') {
       if (this.#id !== undefined) this.lastEventId = this.#id;
