@@ -13,6 +13,7 @@ import {
   type AuthorizationServerMetadata,
   type ProtectedResourceMetadata,
 } from './metadata.ts';
+import { jsonAnswer } from './json-answer.ts';
 import { OAuthError, quote } from './oauth-error.ts';
 
 const TIMEOUT_MS = 30_000;
@@ -54,11 +55,7 @@ async function getJson(fetchFn: typeof fetch, url: URL): Promise<unknown> {
     if (response.status >= 400 && response.status < 500) return undefined;
     throw new OAuthError(`Metadata request to ${url.origin}${url.pathname} failed with HTTP ${response.status}`);
   }
-  try {
-    return await response.json();
-  } catch {
-    return undefined;
-  }
+  return jsonAnswer(response, `Metadata request to ${url.origin}${url.pathname}`);
 }
 
 /**

@@ -5,6 +5,7 @@
  * (RFC 7591) as the deprecated fallback. Registrations are kept per issuer.
  */
 import type { ClientCredentials } from './client-authentication.ts';
+import { jsonAnswer } from './json-answer.ts';
 import { isObject, type AuthorizationServerMetadata } from './metadata.ts';
 import { OAuthError, quote } from './oauth-error.ts';
 import type { TokenStore } from './token-store.ts';
@@ -77,12 +78,7 @@ async function register(options: RegistrationOptions, endpoint: string): Promise
     redirect: 'error',
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
-  let answer: unknown;
-  try {
-    answer = await response.json();
-  } catch {
-    answer = undefined;
-  }
+  const answer = await jsonAnswer(response, 'Client registration');
   if (!response.ok) {
     const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
     const description = isObject(answer) ? answer.error_description : undefined;

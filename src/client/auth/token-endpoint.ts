@@ -7,6 +7,7 @@
  */
 import { authenticateClient, chooseAuthMethod, type ClientCredentials } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
+import { jsonAnswer } from './json-answer.ts';
 import { isObject, type AuthorizationServerMetadata } from './metadata.ts';
 import { OAuthError, quote } from './oauth-error.ts';
 
@@ -49,12 +50,7 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
   for (let attempt = 0; ; attempt++) {
     if (request.dpop !== undefined) headers.dpop = await request.dpop.proof('POST', endpoint);
     const response = await request.fetch(endpoint, { method: 'POST', headers, body: body.toString(), redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
-    let answer: unknown;
-    try {
-      answer = await response.json();
-    } catch {
-      answer = undefined;
-    }
+    const answer = await jsonAnswer(response, `Token request (${quote(request.params.grant_type)})`);
     if (response.ok) return parseTokenResponse(answer);
     const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
     if (error === 'use_dpop_nonce' && request.dpop !== undefined && attempt === 0 && request.dpop.learnNonce(endpoint, response)) continue;
