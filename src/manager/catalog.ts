@@ -207,7 +207,8 @@ export class Catalog {
     const out: T[] = [];
     for (const name of this.#order) {
       const share = this.#shares.get(name);
-      if (share !== undefined) out.push(...pick(share));
+      // One push at a time: spread arguments overflow the stack beyond about 120,000 entries.
+      if (share !== undefined) for (const entry of pick(share)) out.push(entry);
     }
     return out;
   }

@@ -84,4 +84,16 @@ describe('a hostile upstream behind the gateway', () => {
       await manager.close();
     }
   });
+  it('an upstream with 200,000 tools: the tools of every upstream still list', async () => {
+    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(['--tools', '200000']) } });
+    try {
+      await manager.start();
+      const tools = await manager.listTools();
+      assert.equal(tools.filter((tool) => tool.name.startsWith('hostile__t')).length, 200_000);
+      assert.ok(tools.some((tool) => tool.name === 'good__echo'));
+      assert.equal(textOf(await manager.callTool('hostile__t199999', {})), 'fine');
+    } finally {
+      await manager.close();
+    }
+  });
 });
