@@ -1,13 +1,16 @@
 /**
- * An upstream's definitions (tools, prompts, resources, templates) checked against the spec's
- * types (schema.json: Tool, Prompt, Resource, ResourceTemplate and what they hold) before the
- * gateway offers them. One upstream's malformed entry must not reach the aggregate: clients
- * such as the official SDKs check a whole `tools/list` answer and fail it for one bad item,
- * which would lose every upstream's tools; and an entry nested thousands of levels deep
- * overflows the stack of `JSON.stringify` wherever the list is written out.
+ * An upstream's definitions (tools, prompts, resources, templates) and answers (tool calls,
+ * prompts, reads) checked against the spec's types (schema.json: Tool, Prompt, Resource,
+ * ResourceTemplate, CallToolResult, GetPromptResult, ReadResourceResult and what they hold)
+ * before the gateway passes them on. One upstream's malformed entry must not reach the
+ * aggregate: clients such as the official SDKs check a whole `tools/list` answer and fail it
+ * for one bad item, which would lose every upstream's tools; and an entry nested thousands of
+ * levels deep overflows the stack of `JSON.stringify` wherever the list is written out.
  *
  * Only what the gateway passes on is checked, and only the types: an entry that fails is left
- * out and reported, the others of its upstream are offered.
+ * out and reported, the others of its upstream are offered; an answer that fails becomes an
+ * error naming the upstream, instead of a result its caller's client refuses without saying
+ * whose it is.
  */
 import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 
@@ -109,6 +112,51 @@ const CHECKS = {
 };
 
 export type EntryKind = keyof typeof CHECKS;
+
+const blockMeta = { annotations, _meta: 'object' } as const;
+const resourceContents = object({ uri: 'string', mimeType: 'string', text: 'string', blob: 'string', _meta: 'object' }, ['uri']);
+const BLOCKS: Record<string, Check> = {
+  text: object({ text: 'string', ...blockMeta }, ['text']),
+  image: object({ data: 'string', mimeType: 'string', ...blockMeta }, ['data', 'mimeType']),
+  audio: object({ data: 'string', mimeType: 'string', ...blockMeta }, ['data', 'mimeType']),
+  resource_link: object({ uri: 'string', name: 'string', ...blockMeta }, ['uri', 'name']),
+  resource: object({ resource: resourceContents, ...blockMeta }, ['resource']),
+};
+
+/** A content block: its `type` a string, and a type the spec defines with that type's fields (others pass). */
+const block: Check = (value) => {
+  if (!isObject(value)) return ['', `is ${kindOf(value)}, not an object`];
+  if (typeof value.type !== 'string') return ['type', `is ${kindOf(value.type)}, not a string`];
+  return BLOCKS[value.type]?.(value);
+};
+
+const callResult = object({ content: arrayOf(block), structuredContent: 'object', isError: 'boolean', _meta: 'object' });
+
+const RESULTS: Record<string, Check> = {
+  'tools/call': (value) => {
+    const problem = callResult(value);
+    if (problem !== undefined) return problem;
+    const result = value as Json;
+    // A task handle (tasks extension) has no content; a result with structuredContent alone gets it as text.
+    return result.content === undefined && result.structuredContent === undefined && result.resultType !== 'task' ? ['', 'has no content'] : undefined;
+  },
+  'prompts/get': object({ description: 'string', messages: arrayOf(object({ role: 'string', content: block }, ['role', 'content'])), _meta: 'object' }, ['messages']),
+  'resources/read': object({ contents: arrayOf(resourceContents), _meta: 'object' }, ['contents']),
+};
+
+/**
+ * What keeps an upstream's answer to `method` (`tools/call`, `prompts/get`, `resources/read`)
+ * from being passed on, or undefined when nothing does (or the method is not one of these).
+ *
+ * @example
+ * resultProblem('tools/call', { content: [], isError: 'yes' }); // 'isError is a string, not a boolean'
+ */
+export function resultProblem(method: string, result: unknown): string | undefined {
+  const check = RESULTS[method];
+  const problem = check?.(result);
+  if (problem !== undefined) return `${problem[0] === '' ? 'it' : problem[0]} ${problem[1]}`;
+  return check !== undefined && nestedDeeperThan(result, MAX_JSON_DEPTH) ? `it nests deeper than ${MAX_JSON_DEPTH} levels` : undefined;
+}
 
 /**
  * What keeps an upstream's definition from being offered, or undefined when nothing does.

@@ -16,12 +16,14 @@ import { reportError } from '../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
+import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import { StreamableHttpClientTransport } from '../transport/http/client.ts';
 import type { HttpClientAuth } from '../transport/http/client-auth.ts';
 import { createUndiciFetch } from '../transport/http/undici-fetch.ts';
 import { StdioClientTransport } from '../transport/stdio-client.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { UpstreamSpec } from './config.ts';
+import { resultProblem } from './entry-check.ts';
 import { classify, UpstreamFailure, type FailureReason } from './failures.ts';
 import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { UpstreamPolicies, type BreakerState } from './policies.ts';
@@ -523,7 +525,8 @@ export class Upstream {
   /**
    * Sends one request through the policies. Failures that are the upstream's (dead, slow,
    * breaker open, auth, overloaded) reject with {@link UpstreamFailure}; the upstream's own
-   * JSON-RPC errors and cancellation by the caller reject as they are.
+   * JSON-RPC errors and cancellation by the caller reject as they are; an answer without the
+   * spec's types (entry-check.ts) rejects with an McpError (-32603) naming the upstream.
    */
   async request(method: string, params: Params, options: RequestOptions, safe: boolean): Promise<Record<string, unknown>> {
     const started = performance.now();
@@ -547,6 +550,8 @@ export class Upstream {
         options,
       );
       this.#latency.record(performance.now() - started);
+      const problem = resultProblem(method, result);
+      if (problem !== undefined) throw this.#malformed(method, problem);
       return result;
     } catch (error) {
       const failure = classify(this.name, error);
@@ -572,6 +577,16 @@ export class Upstream {
   #send(method: string, params: Params, options: RequestOptions, wait: boolean): Promise<Record<string, unknown>> {
     if (this.#state === 'connected') return this.#client!.request(method, params, options);
     return this.connection(wait ? signalOf(options) : undefined, wait).then((client) => client.request(method, params, options));
+  }
+
+  /**
+   * An answer without the spec's types, as the error its caller gets (naming the upstream and
+   * what is wrong) instead of a result its client would refuse without saying whose it is.
+   */
+  #malformed(method: string, problem: string): McpError {
+    const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" answered ${method} with a malformed result: ${problem}`);
+    this.#noteError(error);
+    return error;
   }
 
   /** Takes new options (breaker, limits, timeouts) for the calls that start from now on. */

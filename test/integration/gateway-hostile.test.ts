@@ -51,8 +51,8 @@ describe('a hostile upstream behind the gateway', () => {
         `tool hostile hostile__hint_text: hostile's tool "hint_text" is left out: annotations.readOnlyHint is a string, not a boolean`,
         `tool hostile hostile__title_number: hostile's tool "title_number" is left out: title is a number, not a string`,
         `tool hostile hostile__sneaky_description: hostile's tool "sneaky_description" is left out: description is an object, not a string`,
-        `tool hostile #8: hostile's tool number 8 is left out: name is a number, not a string`,
-        `tool hostile #9: hostile's tool number 9 is left out: it is a string, not an object`,
+        `tool hostile #9: hostile's tool number 9 is left out: name is a number, not a string`,
+        `tool hostile #10: hostile's tool number 10 is left out: it is a string, not an object`,
         `prompt hostile hostile__deep: hostile's prompt "deep" is left out: it nests deeper than 1000 levels`,
         `prompt hostile hostile__args_number: hostile's prompt "args_number" is left out: arguments is a number, not an array`,
         `resource hostile hostile://hostile__nameless: hostile's resource "hostile://nameless" is left out: it has no name`,
@@ -84,6 +84,7 @@ describe('a hostile upstream behind the gateway', () => {
       await manager.close();
     }
   });
+
   it('an upstream with 200,000 tools: the tools of every upstream still list', async () => {
     const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(['--tools', '200000']) } });
     try {
@@ -93,6 +94,36 @@ describe('a hostile upstream behind the gateway', () => {
       assert.ok(tools.some((tool) => tool.name === 'good__echo'));
       assert.equal(textOf(await manager.callTool('hostile__t199999', {})), 'fine');
     } finally {
+      await manager.close();
+    }
+  });
+
+  it('an answer without the spec\'s types reaches the SDK client as an error naming the upstream and what is wrong', async () => {
+    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile() } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+    const client = new Client({ name: 'sdk', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(listener.url)));
+      const malformed = (answer: string) => client.callTool({ name: 'hostile__malformed', arguments: { answer } });
+      const said = 'Upstream "hostile" answered tools/call with a malformed result:';
+      await assert.rejects(malformed('is_error_text'), { code: -32603, message: `MCP error -32603: ${said} isError is a string, not a boolean` });
+      await assert.rejects(malformed('content_text'), { message: `MCP error -32603: ${said} content is a string, not an array` });
+      await assert.rejects(malformed('text_object'), { message: `MCP error -32603: ${said} content[0].text is an object, not a string` });
+      await assert.rejects(malformed('nothing'), { message: `MCP error -32603: ${said} it has no content` });
+      await assert.rejects(malformed('deep'), { message: `MCP error -32603: ${said} it nests deeper than 1000 levels` });
+      await assert.rejects(client.getPrompt({ name: 'hostile__greet', arguments: { who: 'x' } }), {
+        message: 'MCP error -32603: Upstream "hostile" answered prompts/get with a malformed result: messages is a string, not an array',
+      });
+      const health = manager.health().upstreams.find((upstream) => upstream.name === 'hostile')!;
+      assert.match(health.lastError?.message ?? '', /answered prompts\/get with a malformed result/);
+      assert.equal(textOf((await client.callTool({ name: 'hostile__fine', arguments: {} })) as { content: unknown }), 'fine');
+      assert.equal(textOf((await client.callTool({ name: 'good__echo', arguments: { text: 'x' } })) as { content: unknown }), 'x');
+    } finally {
+      await client.close();
+      await listener.close();
       await manager.close();
     }
   });
