@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
-import type { WebSocket } from 'ws';
+import type { ClientOptions, WebSocket } from 'ws';
 import { describeValue } from '../../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import type { AuthRequest, HttpClientAuth } from '../http/client-auth.ts';
@@ -38,6 +38,8 @@ export interface WebSocketClientOptions {
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Challenge rounds for one upgrade, as for one HTTP request: a first authorization and two step-ups. */
 const MAX_CHALLENGE_ROUNDS = 3;
+/** How long close() waits for the server to answer the closing handshake before dropping the connection. */
+const CLOSE_TIMEOUT_MS = 2000;
 /** Bytes of a refused upgrade's body read (for its error message and the auth layer). */
 const MAX_REFUSAL_BYTES = 64 * 1024;
 /** Connection failures that mean nothing reached the server. */
@@ -102,13 +104,17 @@ export class WebSocketClientTransport extends WebSocketTransport {
   #open(WebSocketClass: typeof WebSocket, headers: Record<string, string> | undefined): Promise<WebSocket | Response> {
     const { tls, maxMessageBytes, handshakeTimeoutMs } = this.#options;
     return new Promise((resolve, reject) => {
-      const socket = new WebSocketClass(this.url, [SUBPROTOCOL], {
+      // closeTimeout (read by ws, not declared in its types): how long close() waits for the server's
+      // closing handshake before dropping the connection (ws's default is 30 s).
+      const options: ClientOptions & { closeTimeout: number } = {
         ...tls,
         headers,
         maxPayload: maxMessageBytes,
         handshakeTimeout: handshakeTimeoutMs ?? 30_000,
         perMessageDeflate: false,
-      });
+        closeTimeout: CLOSE_TIMEOUT_MS,
+      };
+      const socket = new WebSocketClass(this.url, [SUBPROTOCOL], options);
       this.#connecting = socket;
       const settle = () => {
         this.#connecting = undefined;
