@@ -18,6 +18,7 @@
  *   `inputTimeoutMs`.
  */
 import { randomUUID } from 'node:crypto';
+import { MAX_INPUT_REQUESTS } from '../client/input-answers.ts';
 import type { RequestOptions } from '../client/requests.ts';
 import { Cancellation, type CancelListener } from '../protocol/cancellation.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
@@ -48,17 +49,38 @@ export function relayLog(ctx: RequestContext, notification: JsonRpcNotification)
 }
 
 /**
+ * Questions one upstream call may have open at once: as many as one InputRequiredResult may
+ * carry (a client refuses more). An upstream that asks more is refused the rest, instead of
+ * having the gateway hold them all and pass them all on to its caller.
+ */
+export const MAX_OPEN_QUESTIONS = MAX_INPUT_REQUESTS;
+
+function tooManyQuestions(): McpError {
+  return new McpError(ErrorCode.InvalidRequest, `More than ${MAX_OPEN_QUESTIONS} questions open at once in one call: the gateway refuses the rest`);
+}
+
+/**
  * Options that pass the upstream's questions and progress to a caller that can be asked
  * directly: a legacy caller, or a call running as a task.
  */
 export function askDirectly(ctx: RequestContext): ForwardOptions {
+  let open = 0;
+  const ask = async <T>(question: () => Promise<T>): Promise<T> => {
+    if (open >= MAX_OPEN_QUESTIONS) throw tooManyQuestions();
+    open++;
+    try {
+      return await question();
+    } finally {
+      open--;
+    }
+  };
   return {
     cancellation: ctx.cancellation,
     onProgress: progressTo(ctx),
     onNotification: (notification) => relayLog(ctx, notification),
-    onElicit: (params) => ctx.elicit(params),
-    onSample: (params) => ctx.sample(params),
-    onListRoots: () => ctx.listRoots(),
+    onElicit: (params) => ask(() => ctx.elicit(params)),
+    onSample: (params) => ask(() => ctx.sample(params)),
+    onListRoots: () => ask(() => ctx.listRoots()),
   };
 }
 
@@ -176,6 +198,7 @@ class PendingCall implements CancelListener {
     if (ctx !== undefined && ctx.clientCapabilities[capability] === undefined) {
       return Promise.reject(new McpError(ErrorCode.MethodNotFound, `The gateway's caller does not support ${capability}`));
     }
+    if (this.#questions !== undefined && this.#questions.size >= MAX_OPEN_QUESTIONS) return Promise.reject(tooManyQuestions());
     return new Promise((resolve, reject) => {
       const key = `${capability}-${++this.#count}`;
       (this.#questions ??= new Map()).set(key, { method, params, resolve, reject });

@@ -12,6 +12,7 @@ import type { UpstreamConfig } from '../../src/manager/config.ts';
 import { Gateway } from '../../src/manager/gateway.ts';
 import { McpManager } from '../../src/manager/manager.ts';
 import { McpServer } from '../../src/server/server.ts';
+import { connectInMemory } from '../../src/testing/index.ts';
 import { serveHttp } from '../../src/transport/http/node.ts';
 import { fixture, textOf } from '../helpers/gateway.ts';
 import { ROOT } from '../helpers/processes.ts';
@@ -51,8 +52,8 @@ describe('a hostile upstream behind the gateway', () => {
         `tool hostile hostile__hint_text: hostile's tool "hint_text" is left out: annotations.readOnlyHint is a string, not a boolean`,
         `tool hostile hostile__title_number: hostile's tool "title_number" is left out: title is a number, not a string`,
         `tool hostile hostile__sneaky_description: hostile's tool "sneaky_description" is left out: description is an object, not a string`,
-        `tool hostile #9: hostile's tool number 9 is left out: name is a number, not a string`,
-        `tool hostile #10: hostile's tool number 10 is left out: it is a string, not an object`,
+        `tool hostile #5: hostile's tool number 5 is left out: name is a number, not a string`,
+        `tool hostile #6: hostile's tool number 6 is left out: it is a string, not an object`,
         `prompt hostile hostile__deep: hostile's prompt "deep" is left out: it nests deeper than 1000 levels`,
         `prompt hostile hostile__args_number: hostile's prompt "args_number" is left out: arguments is a number, not an array`,
         `resource hostile hostile://hostile__nameless: hostile's resource "hostile://nameless" is left out: it has no name`,
@@ -124,6 +125,41 @@ describe('a hostile upstream behind the gateway', () => {
     } finally {
       await client.close();
       await listener.close();
+      await manager.close();
+    }
+  });
+
+  it('an upstream asking 2,000 questions at once in one call: its caller is asked at most 64 at a time, the rest refused', async () => {
+    const manager = new McpManager({ mcpServers: { hostile: hostile() } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    try {
+      // A 2025 caller is asked by requests of the gateway's own; a 2026-07-28 one in InputRequiredResults.
+      for (const era of ['legacy', 'modern'] as const) {
+        let open = 0;
+        let most = 0;
+        const caller = await connectInMemory(server, {
+          era,
+          capabilities: { elicitation: {} },
+          onElicit: async () => {
+            most = Math.max(most, ++open);
+            await new Promise((resolve) => setImmediate(resolve));
+            open--;
+            return { action: 'accept', content: {} };
+          },
+        });
+        try {
+          const result = await caller.client.callTool('hostile__ask_many', { count: 2000 });
+          const [accepted, refused] = textOf(result).match(/\d+/g)!.map(Number);
+          assert.equal(accepted + refused, 2000, era);
+          assert.ok(accepted > 0 && refused > 0, `${era}: ${textOf(result)}`);
+          assert.ok(most <= 64, `${era}: the caller had ${most} questions open at once`);
+        } finally {
+          await caller.close();
+        }
+      }
+    } finally {
       await manager.close();
     }
   });
