@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { MAX_INPUT_REQUESTS } from '../client/input-answers.ts';
 import type { RequestOptions } from '../client/requests.ts';
 import { Cancellation, type CancelListener } from '../protocol/cancellation.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import type { JsonRpcNotification } from '../protocol/jsonrpc.ts';
 import { Method, Notification } from '../protocol/methods.ts';
@@ -40,12 +41,13 @@ function progressTo(ctx: RequestContext): RequestOptions['onProgress'] {
 /**
  * Passes a log message the upstream sent as part of a call (on the call's own response
  * stream) to that call's caller, at the caller's level; other notifications of a call are the
- * upstream's business.
+ * upstream's business. Data nested too deep to be written out again is dropped: it would
+ * throw from the caller's stream back up through the upstream's, out of the gateway's process.
  */
 export function relayLog(ctx: RequestContext, notification: JsonRpcNotification): void {
   if (notification.method !== Notification.Message) return;
   const { level, data, logger } = notification.params ?? {};
-  if (isLoggingLevel(level)) ctx.log(level, data, typeof logger === 'string' ? logger : undefined);
+  if (isLoggingLevel(level) && !nestedDeeperThan(data, MAX_JSON_DEPTH)) ctx.log(level, data, typeof logger === 'string' ? logger : undefined);
 }
 
 /**

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpClient } from '../../src/client/client.ts';
 import type { UpstreamConfig } from '../../src/manager/config.ts';
 import { Gateway } from '../../src/manager/gateway.ts';
 import { McpManager } from '../../src/manager/manager.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { connectInMemory } from '../../src/testing/index.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { serveHttp } from '../../src/transport/http/node.ts';
 import { fixture, textOf } from '../helpers/gateway.ts';
 import { ROOT } from '../helpers/processes.ts';
@@ -160,6 +162,28 @@ describe('a hostile upstream behind the gateway', () => {
         }
       }
     } finally {
+      await manager.close();
+    }
+  });
+
+  it('a log message nested 20,000 levels deep is dropped instead of thrown out of the gateway\'s process', async () => {
+    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile() } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+    const logs: unknown[] = [];
+    const caller = new McpClient({ name: 'caller', version: '1.0.0', era: 'legacy', onNotification: (notification) => logs.push(notification.params?.data) });
+    try {
+      await caller.connect(new StreamableHttpClientTransport(listener.url));
+      await caller.setLoggingLevel('debug');
+      // Writing it to the caller's stream overflowed the stack, inside the upstream's pipe reader: an uncaught exception.
+      assert.equal(textOf(await caller.callTool('hostile__deep_log', {})), 'logged');
+      assert.deepEqual(logs, []);
+      assert.equal(textOf(await caller.callTool('good__echo', { text: 'still here' })), 'still here');
+    } finally {
+      await caller.close();
+      await listener.close();
       await manager.close();
     }
   });
