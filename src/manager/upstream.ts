@@ -13,6 +13,7 @@ import type { InputHandlers } from '../client/input.ts';
 import { isCancelled, signalOf, type RequestOptions } from '../client/requests.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
+import { isObject } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
@@ -79,6 +80,16 @@ function sumOf(counts: Record<string, number>): number {
   let total = 0;
   for (const count of Object.values(counts)) total += count;
   return total;
+}
+
+/**
+ * The upstream's serverInfo as health shows it: name, version and title, when they are
+ * strings. The rest is the upstream's own, unchecked: nested thousands of levels deep, it made
+ * the health of every upstream impossible to write out.
+ */
+function serverOf(info: unknown): Implementation | null {
+  if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return null;
+  return typeof info.title === 'string' ? { name: info.name, version: info.version, title: info.title } : { name: info.name, version: info.version };
 }
 
 /** Resources one upstream is asked to send updates of, at most. */
@@ -621,7 +632,7 @@ export class Upstream {
       connected: this.#state === 'connected',
       era: client?.era ?? null,
       protocolVersion: client === undefined ? null : client.protocolVersion,
-      server: client?.serverInfo ?? null,
+      server: serverOf(client?.serverInfo),
       breaker: this.#policies.breakerState,
       lastError: this.#lastError,
       latencyMs: this.#latency.summary(),

@@ -25,16 +25,26 @@ function hostile(args: string[] = []): UpstreamConfig {
   return { command: process.execPath, args: [HOSTILE, ...args], era: 'legacy' };
 }
 
+/** A gateway in front of the test fixture (`good`) and the hostile upstream, served over HTTP. */
+async function served(args: string[] = []) {
+  const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(args) } });
+  const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+  const gateway = new Gateway(server, manager);
+  await manager.start();
+  const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+  const close = async () => {
+    await listener.close();
+    await manager.close();
+  };
+  return { manager, gateway, url: listener.url, close };
+}
+
 describe('a hostile upstream behind the gateway', () => {
   it('malformed list entries are left out and reported; every other entry still lists for the official SDK client', async () => {
-    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(['--malformed']) } });
-    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
-    const gateway = new Gateway(server, manager);
-    await manager.start();
-    const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+    const { manager, gateway, url, close } = await served(['--malformed']);
     const client = new Client({ name: 'sdk', version: '1.0.0' });
     try {
-      await client.connect(new StreamableHTTPClientTransport(new URL(listener.url)));
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
       // The SDK checks every item of a list: one malformed tool would fail the whole answer.
       const tools = (await client.listTools()).tools.map((tool) => tool.name);
       for (const name of ['good__echo', 'hostile__fine', 'hostile__flood']) assert.ok(tools.includes(name), `${name} in ${tools.join()}`);
@@ -64,10 +74,11 @@ describe('a hostile upstream behind the gateway', () => {
       ].sort());
       // What the manager lists can be written out (the prompt nested 20,000 deep is not in it).
       assert.ok(JSON.stringify(await manager.listPrompts()).includes('hostile__greet'));
+      // So can its health: the upstream's serverInfo nested as deep is shown by name and version.
+      assert.deepEqual(JSON.parse(JSON.stringify(manager.health())).upstreams[1].server, { name: 'hostile', version: '1.0.0' });
     } finally {
       await client.close();
-      await listener.close();
-      await manager.close();
+      await close();
     }
   });
 
@@ -102,14 +113,10 @@ describe('a hostile upstream behind the gateway', () => {
   });
 
   it('an answer without the spec\'s types reaches the SDK client as an error naming the upstream and what is wrong', async () => {
-    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile() } });
-    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
-    new Gateway(server, manager);
-    await manager.start();
-    const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+    const { manager, url, close } = await served();
     const client = new Client({ name: 'sdk', version: '1.0.0' });
     try {
-      await client.connect(new StreamableHTTPClientTransport(new URL(listener.url)));
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
       const malformed = (answer: string) => client.callTool({ name: 'hostile__malformed', arguments: { answer } });
       const said = 'Upstream "hostile" answered tools/call with a malformed result:';
       await assert.rejects(malformed('is_error_text'), { code: -32603, message: `MCP error -32603: ${said} isError is a string, not a boolean` });
@@ -126,8 +133,7 @@ describe('a hostile upstream behind the gateway', () => {
       assert.equal(textOf((await client.callTool({ name: 'good__echo', arguments: { text: 'x' } })) as { content: unknown }), 'x');
     } finally {
       await client.close();
-      await listener.close();
-      await manager.close();
+      await close();
     }
   });
 
@@ -167,15 +173,11 @@ describe('a hostile upstream behind the gateway', () => {
   });
 
   it('a log message nested 20,000 levels deep is dropped instead of thrown out of the gateway\'s process', async () => {
-    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile() } });
-    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
-    new Gateway(server, manager);
-    await manager.start();
-    const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+    const { manager, url, close } = await served();
     const logs: unknown[] = [];
     const caller = new McpClient({ name: 'caller', version: '1.0.0', era: 'legacy', onNotification: (notification) => logs.push(notification.params?.data) });
     try {
-      await caller.connect(new StreamableHttpClientTransport(listener.url));
+      await caller.connect(new StreamableHttpClientTransport(url));
       await caller.setLoggingLevel('debug');
       // Writing it to the caller's stream overflowed the stack, inside the upstream's pipe reader: an uncaught exception.
       assert.equal(textOf(await caller.callTool('hostile__deep_log', {})), 'logged');
@@ -183,8 +185,7 @@ describe('a hostile upstream behind the gateway', () => {
       assert.equal(textOf(await caller.callTool('good__echo', { text: 'still here' })), 'still here');
     } finally {
       await caller.close();
-      await listener.close();
-      await manager.close();
+      await close();
     }
   });
 });
