@@ -38,6 +38,7 @@ export interface UpstreamSpec {
   required: boolean;
   era: 'auto' | 'modern' | 'legacy';
   timeoutMs: number;
+  maxTotalTimeoutMs: number;
   connectTimeoutMs: number;
   retries: number;
   maxConcurrency: number;
@@ -149,6 +150,7 @@ function resolveUpstream(name: string, upstream: UpstreamConfig, defaults: Defau
     required: upstream.required ?? false,
     era: upstream.era ?? defaults.era,
     timeoutMs: upstream.timeoutMs ?? defaults.timeoutMs,
+    maxTotalTimeoutMs: upstream.maxTotalTimeoutMs ?? defaults.maxTotalTimeoutMs,
     connectTimeoutMs: upstream.connectTimeoutMs ?? defaults.connectTimeoutMs,
     retries: upstream.retries ?? defaults.retries,
     maxConcurrency: upstream.maxConcurrency ?? defaults.maxConcurrency,

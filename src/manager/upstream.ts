@@ -539,8 +539,11 @@ export class Upstream {
    * JSON-RPC errors and cancellation by the caller reject as they are; an answer without the
    * spec's types (entry-check.ts) rejects with an McpError (-32603) naming the upstream.
    */
-  async request(method: string, params: Params, options: RequestOptions, safe: boolean): Promise<Record<string, unknown>> {
+  async request(method: string, params: Params, given: RequestOptions, safe: boolean): Promise<Record<string, unknown>> {
     const started = performance.now();
+    // The upstream's timeouts, read at each call so that a reload applies them to the next one:
+    // the one progress restarts, and the total a call that keeps reporting progress may take.
+    const options = given.timeoutMs !== undefined && given.maxTotalTimeoutMs !== undefined ? given : { ...given, timeoutMs: given.timeoutMs ?? this.spec.timeoutMs, maxTotalTimeoutMs: given.maxTotalTimeoutMs ?? this.spec.maxTotalTimeoutMs };
     this.#calls++;
     if (this.#state === 'reconnecting' || this.#state === 'closed') {
       // Down: say so now. This is no new evidence against the upstream, so the breaker is not told.

@@ -40,6 +40,28 @@ describe('gateway faults', () => {
     }
   });
 
+  it('a call that keeps reporting progress ends at maxTotalTimeoutMs, a reload changing it applies to the next call', async () => {
+    // Progress restarts a call's timeout; without a total, an upstream that kept reporting
+    // progress held the call, and its slot, for as long as it liked.
+    const fx = (maxTotalTimeoutMs?: number) => fixture([], { timeoutMs: 2_000, ...(maxTotalTimeoutMs === undefined ? {} : { maxTotalTimeoutMs }) });
+    const manager = new McpManager({ mcpServers: { fx: fx(1_000) } });
+    try {
+      await manager.start();
+      let reports = 0;
+      const capped = await manager.callTool('fx__slow', { ms: 3_000 }, { onProgress: () => reports++ });
+      assert.equal(capped.isError, true);
+      assert.deepEqual(failureOf(capped as never), { upstream: 'fx', reason: 'slow' });
+      assert.match(textOf(capped), /timed out after a total of 1000 ms/);
+      assert.ok(reports >= 1, 'progress came before the total ran out');
+      // Back to the default total (an hour): the same call reports progress to its end.
+      const report = await manager.reload({ mcpServers: { fx: fx() } });
+      assert.deepEqual(report.updated, ['fx']);
+      assert.equal(textOf(await manager.callTool('fx__slow', { ms: 3_000 }, { onProgress: () => {} })), 'slept 3000');
+    } finally {
+      await manager.close();
+    }
+  });
+
   it('a hung upstream: its breaker opens and calls to it fail fast, while calls to another keep their latency', async (t) => {
     const manager = new McpManager({
       mcpServers: {

@@ -1,7 +1,7 @@
 /** `gateway`: how the upstreams of `mcpServers` are offered, and defaults for their options. */
 import { UPSTREAM_OPTIONS } from './mcp-servers.ts';
 
-const { era, timeoutMs, connectTimeoutMs, retries, maxConcurrency, maxQueue, breaker, reconnect } = UPSTREAM_OPTIONS;
+const { era, timeoutMs, maxTotalTimeoutMs, connectTimeoutMs, retries, maxConcurrency, maxQueue, breaker, reconnect } = UPSTREAM_OPTIONS;
 
 export const gateway = {
   type: 'object',
@@ -22,6 +22,7 @@ export const gateway = {
       properties: {
         era: { ...era, default: 'auto' },
         timeoutMs: { ...timeoutMs, default: 60000 },
+        maxTotalTimeoutMs: { ...maxTotalTimeoutMs, default: 3600000 },
         connectTimeoutMs: { ...connectTimeoutMs, default: 15000 },
         retries: { ...retries, default: 2 },
         maxConcurrency: { ...maxConcurrency, default: 32 },

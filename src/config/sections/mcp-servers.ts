@@ -8,6 +8,7 @@
 export const UPSTREAM_OPTIONS = {
   era: { enum: ['auto', 'modern', 'legacy'], description: "Protocol era: 'auto' tries 2026-07-28 first and falls back to the 2025 handshake." },
   timeoutMs: { type: 'integer', minimum: 1, description: 'How long a call may go without an answer or progress.' },
+  maxTotalTimeoutMs: { type: 'integer', minimum: 1, description: 'How long a call may take in all, however much progress it reports.' },
   connectTimeoutMs: { type: 'integer', minimum: 1, description: 'How long starting the upstream and its handshake may take.' },
   retries: { type: 'integer', minimum: 0, maximum: 10, description: 'Retries of safe calls (lists, reads, read-only or idempotent tools) after a lost connection.' },
   maxConcurrency: { type: 'integer', minimum: 1, description: 'Calls running at once; more wait in the queue.' },
