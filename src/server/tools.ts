@@ -53,6 +53,22 @@ export type ToolOutput =
 export type ToolHandler<Args = Record<string, unknown>> = (args: Args, ctx: RequestContext) => ToolOutput | Promise<ToolOutput>;
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * Tool names already warned about: each is reported once, however often it is registered again
+ * (a gateway registers an upstream's tools anew at each change of its list), and at most this
+ * many are kept, after which none are: an upstream's names cannot flood stderr or grow memory.
+ */
+const warnedNames = new Set<string>();
+const MAX_WARNED_NAMES = 1000;
+
+function warnOfName(name: string): void {
+  if (warnedNames.has(name) || warnedNames.size >= MAX_WARNED_NAMES) return;
+  warnedNames.add(name);
+  // Quoted as JSON and cut short: a name may hold line breaks that would forge log lines.
+  const shown = JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}...` : name);
+  process.emitWarning(`Tool name ${shown} should be 1-128 characters of A-Z a-z 0-9 _ - .`, { code: 'MCP_TOOL_NAME' });
+}
 const DEFAULT_INPUT_SCHEMA: Tool['inputSchema'] = { type: 'object' };
 const ANYTHING: SchemaCheck = () => undefined;
 
@@ -70,9 +86,7 @@ export class RegisteredTool extends RegisteredEntry<Tool> {
 
   constructor(registry: Registry<RegisteredTool, Tool>, name: string, config: ToolConfig, handler: ToolHandler<never>) {
     if (!name) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'A tool needs a name');
-    if (!NAME_PATTERN.test(name)) {
-      process.emitWarning(`Tool name "${name}" should be 1-128 characters of A-Z a-z 0-9 _ - .`, { code: 'MCP_TOOL_NAME' });
-    }
+    if (!NAME_PATTERN.test(name)) warnOfName(name);
     super(registry);
     this.key = name;
     this.handler = handler;

@@ -32,6 +32,25 @@ describe('McpServer', () => {
     assert.deepEqual(server.capabilities.completions, {});
   });
 
+  it('warns once of a tool name outside the spec\'s characters, quoted so that it cannot forge log lines', async () => {
+    const name = 'bad name\n{"level":50,"msg":"forged"}';
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => {
+      if ((warning as Error & { code?: string }).code === 'MCP_TOOL_NAME') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      // As a gateway does at each change of an upstream's list: the same name registered again.
+      for (let round = 0; round < 3; round++) new McpServer({ name: 's', version: '1' }).tool(name, {}, () => 'ok');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0].message, `Tool name ${JSON.stringify(name)} should be 1-128 characters of A-Z a-z 0-9 _ - .`);
+    assert.ok(!warnings[0].message.includes('\n'));
+  });
+
   it('refuses a duplicate tool and an invalid schema at registration', () => {
     const server = newServer();
     server.tool('t', {}, () => 'x');
