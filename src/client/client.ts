@@ -17,6 +17,7 @@ import {
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { describeValue, isObject } from '../protocol/guards.ts';
+import { quotePeerText, warnOfPeer } from '../protocol/peer-warning.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { clientRequestChannel, type ClientRequestMessage } from './diagnostics.ts';
 import { extractHeaderParams } from '../protocol/header-params.ts';
@@ -384,7 +385,10 @@ export class McpClient implements MessageReceiver {
     return tools.filter((tool) => {
       // Items are the server's: hostile until checked (one that is no object declares no headers).
       const params = extractHeaderParams(isObject(tool) ? tool.inputSchema : undefined);
-      if (typeof params === 'string') process.emitWarning(`Ignoring tool ${describeValue(tool.name)}: ${params}`, { code: 'MCP_INVALID_TOOL' });
+      if (typeof params === 'string') {
+        const name = typeof tool.name === 'string' ? tool.name : describeValue(tool.name);
+        warnOfPeer('MCP_INVALID_TOOL', name, `Ignoring tool ${quotePeerText(name)}: ${quotePeerText(params)}`);
+      }
       return typeof params !== 'string';
     });
   }

@@ -3,6 +3,7 @@
  * handler returns into a `CallToolResult`.
  */
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { quotePeerText, warnOfPeer } from '../protocol/peer-warning.ts';
 import { extractHeaderParams, type HeaderParam } from '../protocol/header-params.ts';
 import { compileSchema, type SchemaCheck } from '../protocol/schema-validator.ts';
 import type { CallToolResult, ContentBlock, Icon, InputRequiredResult, Tool, ToolAnnotations } from '../protocol/types.ts';
@@ -53,22 +54,6 @@ export type ToolOutput =
 export type ToolHandler<Args = Record<string, unknown>> = (args: Args, ctx: RequestContext) => ToolOutput | Promise<ToolOutput>;
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
-
-/**
- * Tool names already warned about: each is reported once, however often it is registered again
- * (a gateway registers an upstream's tools anew at each change of its list), and at most this
- * many are kept, after which none are: an upstream's names cannot flood stderr or grow memory.
- */
-const warnedNames = new Set<string>();
-const MAX_WARNED_NAMES = 1000;
-
-function warnOfName(name: string): void {
-  if (warnedNames.has(name) || warnedNames.size >= MAX_WARNED_NAMES) return;
-  warnedNames.add(name);
-  // Quoted as JSON and cut short: a name may hold line breaks that would forge log lines.
-  const shown = JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}...` : name);
-  process.emitWarning(`Tool name ${shown} should be 1-128 characters of A-Z a-z 0-9 _ - .`, { code: 'MCP_TOOL_NAME' });
-}
 const DEFAULT_INPUT_SCHEMA: Tool['inputSchema'] = { type: 'object' };
 const ANYTHING: SchemaCheck = () => undefined;
 
@@ -86,7 +71,8 @@ export class RegisteredTool extends RegisteredEntry<Tool> {
 
   constructor(registry: Registry<RegisteredTool, Tool>, name: string, config: ToolConfig, handler: ToolHandler<never>) {
     if (!name) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'A tool needs a name');
-    if (!NAME_PATTERN.test(name)) warnOfName(name);
+    // Once per name: a gateway registers its upstreams' tools again at every change of their lists.
+    if (!NAME_PATTERN.test(name)) warnOfPeer('MCP_TOOL_NAME', name, `Tool name ${quotePeerText(name)} should be 1-128 characters of A-Z a-z 0-9 _ - .`);
     super(registry);
     this.key = name;
     this.handler = handler;

@@ -140,7 +140,7 @@ describe('HTTP client against a hostile server', () => {
       // x-mcp-header breaks the spec's rules is left out, as the spec requires of HTTP clients.
       assert.deepEqual(tools, [null, 5, good]);
       await new Promise<void>((resolve) => setImmediate(resolve));
-      assert.ok(warnings.some((message) => message.startsWith('Ignoring tool an object: x-mcp-header')), warnings.join('; '));
+      assert.ok(warnings.some((message) => message.startsWith('Ignoring tool "an object": "x-mcp-header')), warnings.join('; '));
     } finally {
       process.off('warning', onWarning);
       await client.close();
