@@ -74,6 +74,7 @@ export function createLogger(options: LoggingOptions = {}): Logger {
     // child_process and net).
     const worker = (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker;
     stream = new LineBatcher(destination, worker ? SHARED_WRITE_BYTES : BATCH_BYTES);
+    if (destination === 2) keepFatalError();
   } else {
     stream = destination;
   }
@@ -93,6 +94,23 @@ const ownFormat = new WeakMap<Logger, (line: string) => void>();
 /** Writes a complete JSON line (newline included) to the logger's destination, if it is one of ours. */
 export function lineWriter(logger: Logger): ((line: string) => void) | undefined {
   return ownFormat.get(logger);
+}
+
+let keepingFatalError = false;
+
+/**
+ * Once process.stderr exists, its file descriptor is non-blocking (a pipe, as to a log
+ * collector), and the error Node prints when an uncaught exception ends the process is lost
+ * whenever the pipe is full, which a reader lagging behind the log lines makes likely. Just
+ * before Node prints it, the descriptor is made blocking again: the print waits for room, as
+ * every log line does.
+ */
+function keepFatalError(): void {
+  if (keepingFatalError) return;
+  keepingFatalError = true;
+  process.on('uncaughtExceptionMonitor', () => {
+    (process.stderr as unknown as { _handle?: { setBlocking?: (blocking: boolean) => unknown } })._handle?.setBlocking?.(true);
+  });
 }
 
 function isTerminal(destination: number | NodeJS.WritableStream): boolean {

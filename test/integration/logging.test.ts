@@ -148,7 +148,7 @@ describe('structured logs', () => {
 });
 
 /** Runs test/fixtures/log-lines.ts; resolves with its stderr once `until` holds or it exits. */
-function logLines(count: number, how: 'exit' | 'throw' | 'stay' | 'kill', until?: (stderr: string) => boolean): Promise<{ stderr: string; code: number | null }> {
+function logLines(count: number, how: 'exit' | 'throw' | 'throw-full' | 'stay' | 'kill', until?: (stderr: string) => boolean, readAfterMs = 0): Promise<{ stderr: string; code: number | null }> {
   const child = spawn(process.execPath, [join(ROOT, 'test/fixtures/log-lines.ts'), String(count), how], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   return new Promise((resolve) => {
@@ -157,6 +157,11 @@ function logLines(count: number, how: 'exit' | 'throw' | 'stay' | 'kill', until?
       stderr += chunk;
       if (until?.(stderr)) child.stdin.end();
     });
+    // A reader that lags: nothing is read for a while, so the pipe fills up.
+    if (readAfterMs > 0) {
+      child.stderr.pause();
+      setTimeout(() => child.stderr.resume(), readAfterMs);
+    }
     child.once('close', (code) => resolve({ stderr, code }));
   });
 }
@@ -186,6 +191,15 @@ describe('log lines on a file descriptor (written in batches)', () => {
     assert.equal(code, 1);
     assert.match(stderr, /fatal after logging/);
     checkLines(stderr, COUNT);
+  });
+
+  it('the error of an uncaught exception is not lost on a full pipe', async () => {
+    // stderr's descriptor is non-blocking once process.stderr exists: Node's print of the error
+    // failed on the full pipe and was lost (held log lines, written at exit, wait for room: with
+    // none held, nothing waited).
+    const { stderr, code } = await logLines(0, 'throw-full', undefined, 300);
+    assert.equal(code, 1);
+    assert.match(stderr, /fatal on a full pipe/);
   });
 
   it('of level warn are written at once, with the lines held before them: a process killed right after loses none', async () => {
