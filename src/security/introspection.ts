@@ -7,6 +7,7 @@
  * Concurrent checks of one token share one request. The resource server remembers the
  * outcome (token-cache.ts), so the endpoint is asked once per token and cache period.
  */
+import { boundedText } from '../protocol/bounded-body.ts';
 import { isObject } from '../protocol/guards.ts';
 import { TokenProblem } from './challenge.ts';
 import type { Principal } from './edge.ts';
@@ -80,7 +81,7 @@ export class IntrospectionVerifier implements TokenVerifier {
       signal: AbortSignal.timeout(this.#timeoutMs),
       redirect: 'error',
     });
-    const text = await boundedText(response);
+    const text = await boundedText(response, MAX_RESPONSE_BYTES, responseTooLarge);
     if (response.status !== 200) throw new IntrospectionError(`the introspection endpoint answered HTTP ${response.status}`);
     let claims: unknown;
     try {
@@ -104,21 +105,6 @@ export class IntrospectionVerifier implements TokenVerifier {
   }
 }
 
-/** The body as text, refusing (and not buffering) more than {@link MAX_RESPONSE_BYTES}. */
-async function boundedText(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > MAX_RESPONSE_BYTES || response.body === null) {
-    await response.body?.cancel();
-    if (declared > MAX_RESPONSE_BYTES) throw new IntrospectionError('the introspection response is too large');
-    return '';
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    // Leaving the loop cancels the rest of the body.
-    if (size > MAX_RESPONSE_BYTES) throw new IntrospectionError('the introspection response is too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function responseTooLarge(): IntrospectionError {
+  return new IntrospectionError('the introspection response is too large');
 }

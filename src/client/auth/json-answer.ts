@@ -4,6 +4,7 @@
  * the client's memory for as long as the request's timeout allows. Metadata, tokens and
  * registrations are a few kilobytes.
  */
+import { boundedText } from '../../protocol/bounded-body.ts';
 import { OAuthError } from './oauth-error.ts';
 
 /** The most an answer may hold. */
@@ -17,23 +18,9 @@ export const MAX_ANSWER_BYTES = 1024 * 1024;
  * const answer = await jsonAnswer(await fetch(tokenEndpoint, init), 'Token request');
  */
 export async function jsonAnswer(response: Response, what: string, limit = MAX_ANSWER_BYTES): Promise<unknown> {
-  const tooLarge = () => new OAuthError(`${what}: the answer holds more than ${limit} bytes`);
-  if (Number(response.headers.get('content-length')) > limit) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  if (response.body === null) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    // Leaving the loop cancels the body.
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
+  const text = await boundedText(response, limit, () => new OAuthError(`${what}: the answer holds more than ${limit} bytes`));
   try {
-    // TextDecoder drops a leading byte order mark, as Response.json() does.
-    return JSON.parse(new TextDecoder().decode(Buffer.concat(chunks, size)));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

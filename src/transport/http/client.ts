@@ -8,6 +8,7 @@
  * and `#streamHeaders` (GET), so a cross-cutting step has one place to go.
  */
 import { Cancellation } from '../../protocol/cancellation.ts';
+import { boundedText } from '../../protocol/bounded-body.ts';
 import { reportError } from '../../protocol/error-report.ts';
 import { isObject } from '../../protocol/guards.ts';
 import { encodeHeaderValue, extractHeaderParams, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
@@ -268,7 +269,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
       if (!answered && sent.id !== undefined && !cancellation.cancelled) await this.#resume(message, sent, parser, cancellation.signal);
       return;
     }
-    const text = await readText(response, this.#maxBytes);
+    const text = await boundedText(response, this.#maxBytes, answerTooLarge);
     if ((response.status === 202 || response.status === 204) && sent.id === undefined) return;
     const answer = readAnswer(response.status, response.headers, text, sent);
     if (answer.message !== undefined) this.#deliver(answer.message, message);
@@ -458,30 +459,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-/** The body as text, refusing one larger than `limit` bytes. */
-function readText(response: Response, limit: number): Promise<string> {
-  const declared = response.headers.get('content-length');
-  const length = Number(declared);
-  if (length > limit) return refuseLength(response, length, limit);
-  // A body whose length the server declared cannot grow past it: one read, no stream.
-  if (declared !== null && length >= 0) return response.text();
-  return readUndeclared(response, limit);
-}
-
-async function refuseLength(response: Response, length: number, limit: number): Promise<never> {
-  await response.body?.cancel();
-  throw new McpLocalError(LocalErrorCode.MessageTooLarge, `HTTP answer of ${length} bytes exceeds the limit of ${limit} bytes`);
-}
-
-/** A body of no declared length, read as it comes up to `limit` bytes. */
-async function readUndeclared(response: Response, limit: number): Promise<string> {
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) throw new McpLocalError(LocalErrorCode.MessageTooLarge, `HTTP answer exceeds the limit of ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
+/** The refusal of an answer larger than `limit` bytes (boundedText's `tooLarge`). */
+function answerTooLarge(declared: number | undefined, limit: number): McpLocalError {
+  const answer = declared === undefined ? 'HTTP answer' : `HTTP answer of ${declared} bytes`;
+  return new McpLocalError(LocalErrorCode.MessageTooLarge, `${answer} exceeds the limit of ${limit} bytes`);
 }
