@@ -16,8 +16,8 @@ import {
   type Params,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
-import { describeValue, isObject } from '../protocol/guards.ts';
-import { quotePeerText, warnOfPeer } from '../protocol/peer-warning.ts';
+import { describeValue, isObject, quoteValue } from '../protocol/guards.ts';
+import { warnOfPeer } from '../protocol/peer-warning.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { clientRequestChannel, type ClientRequestMessage } from './diagnostics.ts';
 import { extractHeaderParams } from '../protocol/header-params.ts';
@@ -387,7 +387,7 @@ export class McpClient implements MessageReceiver {
       const params = extractHeaderParams(isObject(tool) ? tool.inputSchema : undefined);
       if (typeof params === 'string') {
         const name = typeof tool.name === 'string' ? tool.name : describeValue(tool.name);
-        warnOfPeer('MCP_INVALID_TOOL', name, `Ignoring tool ${quotePeerText(name)}: ${quotePeerText(params)}`);
+        warnOfPeer('MCP_INVALID_TOOL', name, `Ignoring tool ${quoteValue(name)}: ${quoteValue(params)}`);
       }
       return typeof params !== 'string';
     });
@@ -447,7 +447,7 @@ export class McpClient implements MessageReceiver {
       for (const item of pageItems) items.push(item as T);
       const next = page.nextCursor;
       if (typeof next !== 'string') return items;
-      if (seen.has(next)) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method}: the server gave the cursor "${describeValue(next)}" twice`);
+      if (seen.has(next)) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method}: the server gave the cursor ${quoteValue(next)} twice`);
       if (seen.size + 1 >= maxPages) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method}: more than ${maxPages} pages`);
       seen.add(next);
       cursor = next;

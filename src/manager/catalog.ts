@@ -8,7 +8,7 @@
  * in `collisions` and the later entry left out, never silently shadowing the first. An entry
  * without the spec's types (entry-check.ts) is left out and reported there too.
  */
-import { describeValue, isObject } from '../protocol/guards.ts';
+import { isObject, quoteValue } from '../protocol/guards.ts';
 import type { Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import type { TaskSupport } from '../server/tools.ts';
 import type { UpstreamSpec } from './config.ts';
@@ -235,7 +235,7 @@ function wellFormed<I>(items: I[], kind: EntryKind, upstream: string, collisions
     }
     const key = isObject(item) ? item[KEY_FIELD[kind]] : undefined;
     const name = typeof key === 'string' ? exposed(key) : `#${index + 1}`;
-    collisions.push({ kind, name, upstream, reason: `${upstream}'s ${kind} ${typeof key === 'string' ? JSON.stringify(describeValue(key)) : `number ${index + 1}`} is left out: ${problem}` });
+    collisions.push({ kind, name, upstream, reason: `${upstream}'s ${kind} ${typeof key === 'string' ? quoteValue(key) : `number ${index + 1}`} is left out: ${problem}` });
   }
   return out;
 }

@@ -37,6 +37,18 @@ export function describeValue(value: unknown): string {
   }
 }
 
+/**
+ * {@link describeValue}, a string quoted as JSON: quotes and line breaks escaped, so a peer's
+ * text reads as one token in a message or a log line and cannot forge a line of its own.
+ *
+ * @example
+ * quoteValue('a "b"\nc');          // '"a \\"b\\"\\nc"'
+ * quoteValue({ toString: 1 });    // 'an object'
+ */
+export function quoteValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(describeValue(value)) : describeValue(value);
+}
+
 /** `value` when it is a string, `fallback` otherwise. */
 export function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;

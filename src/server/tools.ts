@@ -3,7 +3,8 @@
  * handler returns into a `CallToolResult`.
  */
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
-import { quotePeerText, warnOfPeer } from '../protocol/peer-warning.ts';
+import { quoteValue } from '../protocol/guards.ts';
+import { warnOfPeer } from '../protocol/peer-warning.ts';
 import { extractHeaderParams, type HeaderParam } from '../protocol/header-params.ts';
 import { compileSchema, type SchemaCheck } from '../protocol/schema-validator.ts';
 import type { CallToolResult, ContentBlock, Icon, InputRequiredResult, Tool, ToolAnnotations } from '../protocol/types.ts';
@@ -72,7 +73,7 @@ export class RegisteredTool extends RegisteredEntry<Tool> {
   constructor(registry: Registry<RegisteredTool, Tool>, name: string, config: ToolConfig, handler: ToolHandler<never>) {
     if (!name) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'A tool needs a name');
     // Once per name: a gateway registers its upstreams' tools again at every change of their lists.
-    if (!NAME_PATTERN.test(name)) warnOfPeer('MCP_TOOL_NAME', name, `Tool name ${quotePeerText(name)} should be 1-128 characters of A-Z a-z 0-9 _ - .`);
+    if (!NAME_PATTERN.test(name)) warnOfPeer('MCP_TOOL_NAME', name, `Tool name ${quoteValue(name)} should be 1-128 characters of A-Z a-z 0-9 _ - .`);
     super(registry);
     this.key = name;
     this.handler = handler;
