@@ -153,9 +153,7 @@ const RESULTS: Record<string, Check> = {
  */
 export function resultProblem(method: string, result: unknown): string | undefined {
   const check = RESULTS[method];
-  const problem = check?.(result);
-  if (problem !== undefined) return `${problem[0] === '' ? 'it' : problem[0]} ${problem[1]}`;
-  return check !== undefined && nestedDeeperThan(result, MAX_JSON_DEPTH) ? `it nests deeper than ${MAX_JSON_DEPTH} levels` : undefined;
+  return check === undefined ? undefined : problemOf(check, result);
 }
 
 /**
@@ -166,7 +164,12 @@ export function resultProblem(method: string, result: unknown): string | undefin
  * entryProblem('tool', { name: 'a', inputSchema: 'none' });            // 'inputSchema is a string, not an object'
  */
 export function entryProblem(kind: EntryKind, entry: unknown): string | undefined {
-  const problem = CHECKS[kind](entry);
+  return problemOf(CHECKS[kind], entry);
+}
+
+/** What `check` finds wrong with `value` as a phrase, else whether it nests too deep to be written out. */
+function problemOf(check: Check, value: unknown): string | undefined {
+  const problem = check(value);
   if (problem !== undefined) return `${problem[0] === '' ? 'it' : problem[0]} ${problem[1]}`;
-  return nestedDeeperThan(entry, MAX_JSON_DEPTH) ? `it nests deeper than ${MAX_JSON_DEPTH} levels` : undefined;
+  return nestedDeeperThan(value, MAX_JSON_DEPTH) ? `it nests deeper than ${MAX_JSON_DEPTH} levels` : undefined;
 }
