@@ -5,71 +5,46 @@
  * real HTTP server on 127.0.0.1 that speaks just enough of 2026-07-28 to page wrongly.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { McpManager } from '../../src/manager/manager.ts';
-import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { fixture } from '../helpers/gateway.ts';
+import { HostileServer, json } from '../helpers/hostile-http.ts';
 
 type Paging = 'pages' | 'same-cursor' | 'endless' | 'not-an-array';
 
-/** Answers tools/list at `/<paging>` as its name says; counts the tools/list requests it serves. */
-class PagingServer {
-  readonly #server: Server;
-  listRequests = 0;
-
-  constructor() {
-    this.#server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk));
-      req.on('end', () => {
-        const request = JSON.parse(body) as { id: number; method: string; params?: { cursor?: string } };
-        const result = this.#answer(req.url!.slice(1) as Paging, request.method, request.params?.cursor);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: request.id, result }));
-      });
-    });
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  url(paging: Paging): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/${paging}`;
-  }
-
-  close(): void {
-    this.#server.close();
-  }
-
-  #answer(paging: Paging, method: string, cursor: string | undefined): Record<string, unknown> {
-    if (method === 'server/discover') {
-      return { resultType: 'complete', supportedVersions: [MODERN_VERSION], capabilities: { tools: {} }, serverInfo: { name: paging, version: '1' }, ttlMs: 0, cacheScope: 'private' };
-    }
-    this.listRequests++;
-    const page = cursor === undefined ? 0 : Number(cursor);
-    const tools = [{ name: `tool${page}`, inputSchema: { type: 'object' } }];
-    if (paging === 'pages') return page < 2 ? { tools, nextCursor: String(page + 1) } : { tools };
-    if (paging === 'same-cursor') return { tools, nextCursor: '1' };
-    if (paging === 'endless') return { tools, nextCursor: String(page + 1) };
-    return { tools: { tool: tools[0] }, nextCursor: '1' };
-  }
+/** The tools/list page a server that pages as `paging` says answers for `cursor`. */
+function pageOf(paging: Paging, cursor: unknown): Record<string, unknown> {
+  const page = cursor === undefined ? 0 : Number(cursor);
+  const tools = [{ name: `tool${page}`, inputSchema: { type: 'object' } }];
+  if (paging === 'pages') return page < 2 ? { tools, nextCursor: String(page + 1) } : { tools };
+  if (paging === 'same-cursor') return { tools, nextCursor: '1' };
+  if (paging === 'endless') return { tools, nextCursor: String(page + 1) };
+  return { tools: { tool: tools[0] }, nextCursor: '1' };
 }
 
 describe('pagination a client cannot be kept in', () => {
-  let server: PagingServer;
+  let server: HostileServer;
+  /** The tools/list requests the server has answered. */
+  let listRequests = 0;
   before(async () => {
-    server = await new PagingServer().start();
+    server = await new HostileServer().start();
   });
   after(() => server.close());
 
+  /** Makes the server answer tools/list as `paging` says; returns its URL. */
+  function pagingAs(paging: Paging): string {
+    server.handler = (message, res) => {
+      listRequests++;
+      json(res, { jsonrpc: '2.0', id: message.id, result: pageOf(paging, message.params?.cursor) });
+    };
+    return server.url;
+  }
+
   async function list(paging: Paging, maxListPages?: number): Promise<unknown> {
     const client = new McpClient({ name: 't', version: '1', era: 'modern', maxListPages, cache: false });
-    await client.connect(new StreamableHttpClientTransport(server.url(paging)));
+    await client.connect(new StreamableHttpClientTransport(pagingAs(paging)));
     try {
       return await client.listTools();
     } finally {
@@ -86,15 +61,15 @@ describe('pagination a client cannot be kept in', () => {
   });
 
   it('fails when the server gives a cursor it gave before', async () => {
-    const before = server.listRequests;
+    const before = listRequests;
     await assert.rejects(list('same-cursor'), { code: 'MCP_ERR_PROTOCOL', message: 'tools/list: the server gave the cursor "1" twice' });
-    assert.equal(server.listRequests - before, 2);
+    assert.equal(listRequests - before, 2);
   });
 
   it('fails after maxListPages pages when the cursors never end', async () => {
-    const before = server.listRequests;
+    const before = listRequests;
     await assert.rejects(list('endless', 5), { code: 'MCP_ERR_PROTOCOL', message: 'tools/list: more than 5 pages' });
-    assert.equal(server.listRequests - before, 5);
+    assert.equal(listRequests - before, 5);
     // The default bound holds too: a thousand pages, then the same error.
     await assert.rejects(list('endless'), { message: 'tools/list: more than 1000 pages' });
   });
@@ -104,7 +79,7 @@ describe('pagination a client cannot be kept in', () => {
   });
 
   it('a gateway lists its other upstreams and notes the one that pages in circles', async () => {
-    const manager = new McpManager({ mcpServers: { good: fixture(), circles: { url: server.url('same-cursor') } } });
+    const manager = new McpManager({ mcpServers: { good: fixture(), circles: { url: pagingAs('same-cursor') } } });
     await manager.start();
     try {
       const names = (await manager.listTools()).map((tool) => tool.name);
