@@ -24,9 +24,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { encodeParts } from '../protocol/encode.ts';
 import type { JsonRpcMessage, JsonRpcRequest, RequestId } from '../protocol/jsonrpc.ts';
-import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { BaseTransport } from '../transport/base-transport.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, NdjsonDecoder, type FrameSink } from '../transport/ndjson.ts';
+import { peekMessage, type MessagePeek } from '../protocol/message-peek.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, messageTooLarge, NdjsonDecoder, type CutMessage, type FrameSink } from '../transport/ndjson.ts';
 
 /** Starts every line of the tools channel. */
 export const TOOLS_CHANNEL_PREFIX = '@';
@@ -96,9 +96,9 @@ export class PipeChannel extends BaseTransport {
     if (this.intercept?.(value) !== true) this.receiver?.onMessage(value);
   }
 
-  /** @internal A frame of this channel that is not JSON, or too large. */
-  frameError(error: Error): void {
-    this.receiver?.onFrameError(error);
+  /** @internal A frame of this channel that is not JSON, or too large (then `peek` says whose). */
+  frameError(error: Error, peek?: MessagePeek): void {
+    this.receiver?.onFrameError(error, peek);
   }
 
   /** @internal The pipe ended or broke. */
@@ -252,11 +252,11 @@ export class PipeChannels implements FrameSink {
     channel.deliver(value);
   }
 
-  tooLarge(bytes: number): void {
-    // Which channel it belonged to is in the bytes being discarded; the manager channel's
-    // client hears of it (an error without an id), as over plain stdio.
-    const error = new McpLocalError(LocalErrorCode.MessageTooLarge, `Message of at least ${bytes} bytes exceeds the limit of ${this.#decoder.maxMessageBytes} bytes`);
-    this.manager.frameError(error);
+  tooLarge(message: CutMessage): void {
+    // The line's first character says which channel the message was for.
+    const tools = message.head.charCodeAt(0) === AT;
+    const channel = tools ? this.tools : this.manager;
+    channel.frameError(messageTooLarge(message, this.#decoder.maxMessageBytes), peekMessage(tools ? message.head.slice(1) : message.head, message.tail));
   }
 
   #ended(error?: Error): void {

@@ -8,6 +8,7 @@
  */
 import {
   classify,
+  errorResponse,
   MessageKind,
   type JsonRpcMessage,
   type JsonRpcNotification,
@@ -22,6 +23,7 @@ import { reportError } from '../protocol/error-report.ts';
 import { clientRequestChannel, type ClientRequestMessage } from './diagnostics.ts';
 import { extractHeaderParams } from '../protocol/header-params.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import type { MessagePeek } from '../protocol/message-peek.ts';
 import { MetaKey } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type {
@@ -477,8 +479,14 @@ export class McpClient implements MessageReceiver {
     }
   }
 
-  onFrameError(): void {
-    // A garbled frame from the server is dropped; the request it answered times out.
+  onFrameError(error: Error, peek?: MessagePeek): void {
+    // A garbled frame from the server is dropped, and the request it answered times out. A
+    // message too large to read whose ends show its id fails its request, or is refused, at once.
+    if (peek?.id === undefined) return;
+    if (peek.response) this.#pending.fail(peek.id, error);
+    else if (peek.method !== undefined && this.#transport?.state === 'open') {
+      this.#transport.send(errorResponse(peek.id, { code: ErrorCode.InvalidRequest, message: error.message }));
+    }
   }
 
   onSendError(message: JsonRpcMessage, error: Error): void {

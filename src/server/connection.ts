@@ -20,6 +20,7 @@ import {
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import type { MessagePeek } from '../protocol/message-peek.ts';
 import { MetaKey } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
@@ -203,10 +204,14 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     else this.send(internalError(id));
   }
 
-  onFrameError(error: Error): void {
+  onFrameError(error: Error, peek?: MessagePeek): void {
     // Too large (stdio), or a frame of a kind the transport does not carry (WebSocket binary).
     if (error instanceof McpLocalError && (error.code === LocalErrorCode.MessageTooLarge || error.code === LocalErrorCode.Unsupported)) {
-      this.send(errorResponse(undefined, { code: ErrorCode.InvalidRequest, message: error.message }));
+      const refused = { code: ErrorCode.InvalidRequest, message: error.message };
+      // A message whose ends name it waits for no timeout: a request is answered under its own
+      // id, a response fails the request of ours it answered.
+      if (peek?.id !== undefined && peek.response) this.#session?.settle(errorResponse(peek.id, refused));
+      else this.send(errorResponse(peek?.method !== undefined ? peek.id : undefined, refused));
     } else {
       this.send(parseErrorResponse(error.message));
     }

@@ -6,18 +6,74 @@
  * ten times a 1 MB one, not a hundred.
  */
 
+import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
 /** Default ceiling on one message: generous, since stdio peers are local and trusted more. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/** How many bytes of each end of a too-large message are kept: enough for its id and method. */
+const END_BYTES = 1024;
+
+/** A message past the limit, discarded: its size and its two ends (see message-peek.ts). */
+export interface CutMessage {
+  /** Its size in bytes; a lower bound when the input ended before the message did. */
+  readonly bytes: number;
+  /** Whether the message ended (a newline came): `bytes` is then exact. */
+  readonly whole: boolean;
+  readonly head: string;
+  readonly tail: string;
+}
+
 export interface FrameSink {
   /** Called before the lines of one chunk, with how many end in it (at least one). */
   frames?(count: number): void;
   line(text: string): void;
-  /** A message exceeded the limit; its bytes are being discarded up to the next newline. */
-  tooLarge(bytes: number): void;
+  /**
+   * A message exceeded the limit; its bytes were discarded. Called once the message ended (at
+   * its newline, or the input's end), so that its last bytes can tell whose it was.
+   */
+  tooLarge(message: CutMessage): void;
+}
+
+/** The local error a discarded message stands for. */
+export function messageTooLarge(message: CutMessage, limit: number): McpLocalError {
+  const size = message.whole ? `${message.bytes}` : `at least ${message.bytes}`;
+  return new McpLocalError(LocalErrorCode.MessageTooLarge, `Message of ${size} bytes exceeds the limit of ${limit} bytes`);
+}
+
+/** The ends of a message being discarded: its first bytes, and its last bytes so far. */
+class Cut {
+  readonly head: Buffer;
+  tail: Buffer;
+  bytes: number;
+
+  constructor(pieces: readonly Buffer[]) {
+    const first: Buffer[] = [];
+    let kept = 0;
+    for (const piece of pieces) {
+      if (kept === END_BYTES) break;
+      first.push(piece.subarray(0, END_BYTES - kept));
+      kept += first[first.length - 1].length;
+    }
+    // Copies (as is the tail): a slice would keep the large chunk it came from alive.
+    this.head = Buffer.concat(first);
+    this.tail = Buffer.alloc(0);
+    this.bytes = 0;
+    for (const piece of pieces) this.add(piece);
+  }
+
+  add(piece: Buffer): void {
+    this.bytes += piece.length;
+    if (piece.length >= END_BYTES) this.tail = Buffer.from(piece.subarray(piece.length - END_BYTES));
+    else if (piece.length > 0) this.tail = Buffer.concat([this.tail, piece]).subarray(-END_BYTES);
+  }
+
+  message(whole: boolean): CutMessage {
+    return { bytes: this.bytes, whole, head: this.head.toString('utf8'), tail: this.tail.toString('utf8') };
+  }
 }
 
 export class NdjsonDecoder {
@@ -25,13 +81,13 @@ export class NdjsonDecoder {
   #chunks: Buffer[];
   #size: number;
   /** Set while discarding the rest of an oversized message. */
-  #skipping: boolean;
+  #cut: Cut | undefined;
 
   constructor(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     this.maxMessageBytes = maxMessageBytes;
     this.#chunks = [];
     this.#size = 0;
-    this.#skipping = false;
+    this.#cut = undefined;
   }
 
   push(chunk: Buffer, sink: FrameSink): void {
@@ -46,22 +102,28 @@ export class NdjsonDecoder {
     let start = 0;
     for (let i = 0; i < newlines.length; i++) {
       const end = newlines[i];
-      if (this.#skipping) {
-        this.#skipping = false;
+      const cut = this.#cut;
+      if (cut !== undefined) {
+        this.#cut = undefined;
+        cut.add(chunk.subarray(start, end));
+        sink.tooLarge(cut.message(true));
       } else {
         this.#emit(chunk, start, end, sink);
       }
       start = end + 1;
     }
-    this.#keep(chunk, start, sink);
+    this.#keep(chunk, start);
   }
 
   /** The input ended: a buffered message without its final newline is emitted as a line. */
   end(sink: FrameSink): void {
-    if (this.#skipping || this.#size === 0) {
-      this.#skipping = false;
+    const cut = this.#cut;
+    if (cut !== undefined) {
+      this.#cut = undefined;
+      sink.tooLarge(cut.message(false));
       return;
     }
+    if (this.#size === 0) return;
     const rest = Buffer.concat(this.#chunks, this.#size);
     this.#chunks = [];
     this.#size = 0;
@@ -73,17 +135,22 @@ export class NdjsonDecoder {
     return this.#size > 0;
   }
 
-  #keep(chunk: Buffer, start: number, sink: FrameSink): void {
+  #keep(chunk: Buffer, start: number): void {
     const rest = chunk.length - start;
-    if (rest === 0 || this.#skipping) return;
-    if (this.#size + rest > this.maxMessageBytes) {
-      sink.tooLarge(this.#size + rest);
-      this.#chunks = [];
-      this.#size = 0;
-      this.#skipping = true;
+    if (rest === 0) return;
+    const piece = start === 0 ? chunk : chunk.subarray(start);
+    if (this.#cut !== undefined) {
+      this.#cut.add(piece);
       return;
     }
-    this.#chunks.push(start === 0 ? chunk : chunk.subarray(start));
+    if (this.#size + rest > this.maxMessageBytes) {
+      this.#chunks.push(piece);
+      this.#cut = new Cut(this.#chunks);
+      this.#chunks = [];
+      this.#size = 0;
+      return;
+    }
+    this.#chunks.push(piece);
     this.#size += rest;
   }
 
@@ -91,9 +158,11 @@ export class NdjsonDecoder {
     let line: Buffer;
     const size = this.#size + (end - start);
     if (size > this.maxMessageBytes) {
-      sink.tooLarge(size);
+      this.#chunks.push(chunk.subarray(start, end));
+      const cut = new Cut(this.#chunks);
       this.#chunks = [];
       this.#size = 0;
+      sink.tooLarge(cut.message(true));
       return;
     }
     if (this.#chunks.length === 0) {

@@ -4,9 +4,9 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
-import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { encodeParts } from '../protocol/encode.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, NdjsonDecoder, type FrameSink } from './ndjson.ts';
+import { peekMessage } from '../protocol/message-peek.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, messageTooLarge, NdjsonDecoder, type CutMessage, type FrameSink } from './ndjson.ts';
 import { BaseTransport } from './base-transport.ts';
 
 export interface StreamTransportOptions {
@@ -97,13 +97,8 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     this.receiver?.onMessage(value);
   }
 
-  tooLarge(bytes: number): void {
-    this.receiver?.onFrameError(
-      new McpLocalError(
-        LocalErrorCode.MessageTooLarge,
-        `Message of at least ${bytes} bytes exceeds the limit of ${this.#decoder.maxMessageBytes} bytes`,
-      ),
-    );
+  tooLarge(message: CutMessage): void {
+    this.receiver?.onFrameError(messageTooLarge(message, this.#decoder.maxMessageBytes), peekMessage(message.head, message.tail));
   }
 
   send(message: JsonRpcMessage): boolean {

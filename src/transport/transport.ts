@@ -4,6 +4,7 @@
  * implement it; they hand each request to the server with an {@link Exchange}.
  */
 import type { JsonRpcMessage, RequestId } from '../protocol/jsonrpc.ts';
+import type { MessagePeek } from '../protocol/message-peek.ts';
 
 export type TransportState = 'new' | 'open' | 'closed';
 
@@ -15,8 +16,12 @@ export interface MessageReceiver {
    * request whose response stream carried it). It is undefined when the transport cannot tell.
    */
   onMessage(value: unknown, relatedRequestId?: RequestId): void;
-  /** A frame that is not JSON, or too large; the transport goes on reading. */
-  onFrameError(error: Error): void;
+  /**
+   * A frame that is not JSON, or too large; the transport goes on reading. For a message
+   * discarded as too large, `peek` is what its two ends showed of it (its id, its method,
+   * whether it is a response), so the request it belongs to can fail at once.
+   */
+  onFrameError(error: Error, peek?: MessagePeek): void;
   /** The transport closed; `error` is set when it closed abnormally. */
   onClose(error?: Error): void;
   /**

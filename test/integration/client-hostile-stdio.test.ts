@@ -21,6 +21,32 @@ process.stdin.once('data', (chunk) => {
 setInterval(() => {}, 60_000);
 `;
 
+/**
+ * Answers `initialize`; to `tools/call` "big" it answers with a result past the client's limit;
+ * to "ask" it first asks an oversized question, then answers the call with what the client
+ * answered the question. The id comes first in answers and last in the question, as
+ * JSON.stringify and the official TypeScript SDK write them.
+ */
+const OVERSIZED_SERVER = `
+const big = 'x'.repeat(200000);
+const send = (message) => process.stdout.write(JSON.stringify(message) + '\\n');
+let asking;
+let rest = '';
+process.stdin.on('data', (chunk) => {
+  const lines = (rest + chunk).split('\\n');
+  rest = lines.pop();
+  for (const line of lines) {
+    const message = JSON.parse(line);
+    if (message.method === 'initialize') send({ jsonrpc: '2.0', id: message.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'oversized', version: '1' } } });
+    else if (message.method === 'tools/call' && message.params.name === 'big') send({ jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: big }] } });
+    else if (message.method === 'tools/call' && message.params.name === 'ask') {
+      asking = message.id;
+      send({ method: 'elicitation/create', params: { message: big, requestedSchema: { type: 'object', properties: {} } }, jsonrpc: '2.0', id: 'question' });
+    } else if (message.id === 'question') send({ jsonrpc: '2.0', id: asking, result: { content: [{ type: 'text', text: JSON.stringify(message) }] } });
+  }
+});
+`;
+
 describe('stdio client against a hostile server', () => {
   let client: McpClient | undefined;
   // Here rather than in the test: a test that times out must not leave its server running.
@@ -42,5 +68,23 @@ describe('stdio client against a hostile server', () => {
     await client.close();
     // The calls the pipe took fail with the connection.
     for (const outcome of await Promise.all(calls)) assert.ok(outcome instanceof McpLocalError, String(outcome));
+  });
+
+  it('regression: an answer past maxMessageBytes fails its request at once (it waited for the request timeout, here none)', { timeout: 30_000 }, async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: ['-e', OVERSIZED_SERVER], maxMessageBytes: 64 * 1024, stderr: 'ignore', shutdownGraceMs: 200 });
+    client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER, onElicit: () => ({ action: 'decline' }) });
+    await client.connect(transport);
+    await assert.rejects(client.callTool('big', {}), (error: unknown) => {
+      assert.ok(error instanceof McpLocalError && error.code === LocalErrorCode.MessageTooLarge, String(error));
+      assert.match(error.message, /Message of 2000\d\d bytes exceeds the limit of 65536 bytes/);
+      return true;
+    });
+    // A question past the limit is refused under its id, so the server is not left waiting.
+    const asked = await client.callTool('ask', {});
+    const answer = JSON.parse((asked.content[0] as { text: string }).text);
+    assert.equal(answer.id, 'question');
+    assert.equal(answer.error.code, -32600);
+    assert.match(answer.error.message, /exceeds the limit of 65536 bytes/);
+    await client.close();
   });
 });

@@ -1,9 +1,13 @@
 /**
  * Bad input over stdio gets the spec's error and the process keeps serving; closing stdin
- * shuts it down. A real `mcp-core serve --stdio --demo` process.
+ * shuts it down. A real `mcp-core serve --stdio --demo` process, written to raw and through the
+ * official TypeScript SDK client.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as StdioV1 } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { MODERN_META } from '../helpers/http.ts';
 import { CLI } from '../helpers/processes.ts';
 import { RawStdio } from '../helpers/stdio.ts';
@@ -78,8 +82,24 @@ describe('stdio: malformed input', () => {
     peer.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'y'.repeat(100_000) }, _meta: MODERN_META } });
     const response = await peer.next();
     assert.equal(response.error.code, -32600);
-    assert.match(response.error.message, /exceeds the limit/);
+    assert.match(response.error.message, /Message of 100\d\d\d bytes exceeds the limit of 65536 bytes/);
+    assert.equal(response.id, 1);
     await echo(2, 'after an oversized message');
+  });
+
+  it('regression: answers an oversized request under its id, read from either end (it was answered with id null, and its client waited for a timeout)', async () => {
+    // The official TypeScript SDK and pydantic write the id last, after params.
+    const big = { name: 'echo', arguments: { text: '"id":9,'.repeat(20_000) }, _meta: MODERN_META };
+    const line = JSON.stringify({ method: 'tools/call', params: big, jsonrpc: '2.0', id: 'last' });
+    peer.write(`${line}\n`);
+    const message = `Message of ${Buffer.byteLength(line)} bytes exceeds the limit of 65536 bytes`;
+    assert.deepEqual(await peer.next(), { jsonrpc: '2.0', id: 'last', error: { code: -32600, message } });
+    // A notification has no id to answer under: the error goes out without one, as before.
+    peer.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: big })}\n`);
+    const unnamed = await peer.next();
+    assert.equal(unnamed.id, undefined);
+    assert.equal(unnamed.error.code, -32600);
+    await echo(3, 'after oversized messages');
   });
 
   it('serves a legacy session after initialize, and cancels on notifications/cancelled', async () => {
@@ -101,5 +121,30 @@ describe('stdio: malformed input', () => {
 
   it('exits when stdin closes', async () => {
     assert.equal(await peer.close(), 0);
+  });
+});
+
+describe('stdio: an oversized message from the official TypeScript SDK client', () => {
+  const client = new ClientV1({ name: 'sdk-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  before(async () => {
+    await client.connect(new StdioV1({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--demo', '--config', 'test/fixtures/small-limits.yaml'], stderr: 'ignore' }));
+  });
+  after(() => client.close());
+
+  it('regression: its request gets -32600 at once (it waited for the SDK timeout: the error came without its id, which the SDK writes last)', async () => {
+    // The SDK's own timeout is 60 s; a test that hits it fails on the node:test timeout.
+    await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'y'.repeat(100_000) } }), (error: Error & { code?: number }) => {
+      assert.equal(error.code, -32600);
+      assert.match(error.message, /exceeds the limit of 65536 bytes/);
+      return true;
+    });
+    const after = await client.callTool({ name: 'echo', arguments: { text: 'after' } });
+    assert.deepEqual(after.content, [{ type: 'text', text: 'after' }]);
+  });
+
+  it('regression: an oversized answer to an elicitation fails the question at once (the tool waited for it until the client went away)', async () => {
+    client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: { answer: 'z'.repeat(100_000) } }));
+    // The tool lets the question's error through: the call fails with it.
+    await assert.rejects(client.callTool({ name: 'ask', arguments: { question: 'Long answer?' } }), /-32600: Message of \d+ bytes exceeds the limit of 65536 bytes/);
   });
 });

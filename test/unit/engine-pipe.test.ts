@@ -17,7 +17,7 @@ function recorder(): MessageReceiver & { messages: unknown[]; ended: string[] } 
     messages,
     ended,
     onMessage: (value) => messages.push(value),
-    onFrameError: (error) => messages.push({ frameError: error.message }),
+    onFrameError: (error, peek) => messages.push(peek === undefined ? { frameError: error.message } : { frameError: error.message, peek }),
     onClose: (error) => ended.push(error === undefined ? 'closed' : `closed: ${error.message}`),
     onInputEnd: () => ended.push('input end'),
   };
@@ -48,6 +48,22 @@ function setup() {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('engine pipe', () => {
+  it('regression: tells the channel of an oversized line which message it was (it told the manager channel, without an id)', async () => {
+    const input = new PassThrough();
+    const pipe = new PipeChannels(input, new PassThrough(), 64);
+    input.write('{"config":null}\n');
+    await pipe.firstLine();
+    const manager = recorder();
+    const tools = recorder();
+    pipe.manager.start(manager);
+    pipe.tools.start(tools);
+    input.write(`@{"jsonrpc":"2.0","id":"py-2","result":{"text":"${'x'.repeat(100)}"}}\n`);
+    input.write(`{"method":"tools/call","params":{"text":"${'x'.repeat(100)}"},"jsonrpc":"2.0","id":3}\n`);
+    await turn();
+    assert.deepEqual(tools.messages, [{ frameError: 'Message of 151 bytes exceeds the limit of 64 bytes', peek: { id: 'py-2', response: true } }]);
+    assert.deepEqual(manager.messages, [{ frameError: 'Message of 167 bytes exceeds the limit of 64 bytes', peek: { id: 3, method: 'tools/call', response: false } }]);
+  });
+
   it('yields the first line as the start message, then routes lines by their prefix', async () => {
     const { input, pipe } = setup();
     input.write('{"config":null}\n{"jsonrpc":"2.0","id":1,"method":"ping"}\n@{"jsonrpc":"2.0","id":"py-1","result":{}}\n');

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeMessage } from '../../src/protocol/encode.ts';
-import { NdjsonDecoder } from '../../src/transport/ndjson.ts';
+import { NdjsonDecoder, type CutMessage } from '../../src/transport/ndjson.ts';
 
-function decode(chunks: Array<string | Buffer>, max?: number): { lines: string[]; tooLarge: number[]; events: string[] } {
+function decode(chunks: Array<string | Buffer>, max?: number): { lines: string[]; tooLarge: CutMessage[]; events: string[] } {
   const decoder = new NdjsonDecoder(max);
   const lines: string[] = [];
-  const tooLarge: number[] = [];
+  const tooLarge: CutMessage[] = [];
   const events: string[] = [];
   const sink = {
     frames: (count: number) => events.push(`frames ${count}`),
     line: (l: string) => events.push(`line ${lines.push(l)}`),
-    tooLarge: (n: number) => tooLarge.push(n),
+    tooLarge: (message: CutMessage) => events.push(`too large ${tooLarge.push(message)}`),
   };
   for (const chunk of chunks) decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), sink);
   return { lines, tooLarge, events };
@@ -41,12 +41,14 @@ describe('newline-delimited JSON framing', () => {
     decoder.end(sink);
     assert.deepEqual(lines, ['{"a":1}', '{"b":2}']);
     // An oversized tail stays discarded.
-    const tooLarge: number[] = [];
+    const tooLarge: CutMessage[] = [];
     const skipping = new NdjsonDecoder(8);
-    skipping.push(Buffer.from('{"big":"xxxxxxxx'), { line: (l: string) => lines.push(l), tooLarge: (n: number) => tooLarge.push(n) });
-    skipping.end({ line: (l: string) => lines.push(l), tooLarge: (n: number) => tooLarge.push(n) });
+    const sink8 = { line: (l: string) => lines.push(l), tooLarge: (message: CutMessage) => tooLarge.push(message) };
+    skipping.push(Buffer.from('{"big":"xxxxxxxx'), sink8);
+    assert.equal(tooLarge.length, 0, 'reported once the message ends');
+    skipping.end(sink8);
     assert.equal(lines.length, 2);
-    assert.equal(tooLarge.length, 1);
+    assert.deepEqual(tooLarge, [{ bytes: 16, whole: false, head: '{"big":"xxxxxxxx', tail: '{"big":"xxxxxxxx' }]);
   });
 
   it('keeps multi-byte characters split across chunks intact', () => {
@@ -56,9 +58,34 @@ describe('newline-delimited JSON framing', () => {
   });
 
   it('discards an oversized message, reports it once, and reads the next one', () => {
-    const { lines, tooLarge } = decode(['{"big":"' + 'x'.repeat(50), 'x'.repeat(50) + '"}\n{"ok":1}\n'], 64);
+    const { lines, tooLarge, events } = decode(['{"big":"' + 'x'.repeat(50), 'x'.repeat(50) + '"}\n{"ok":1}\n'], 64);
     assert.deepEqual(lines, ['{"ok":1}']);
     assert.equal(tooLarge.length, 1);
+    assert.deepEqual(events, ['frames 2', 'too large 1', 'line 1']);
+    assert.equal(tooLarge[0].bytes, 110, 'the exact size, once the message ended');
+    assert.equal(tooLarge[0].whole, true);
+  });
+
+  it('keeps the first and last KiB of a discarded message, wherever chunks break (its id is in one of them)', () => {
+    const message = '{"method":"tools/call","params":{"text":"' + 'a'.repeat(3000) + 'z'.repeat(3000) + '"},"jsonrpc":"2.0","id":7}';
+    const bytes = Buffer.from(message + '\r\n');
+    for (const cuts of [[], [5], [100, 2000, 5000], [6030], [6040, 6045]]) {
+      const chunks: Buffer[] = [];
+      let from = 0;
+      for (const at of [...cuts, bytes.length]) {
+        chunks.push(bytes.subarray(from, at));
+        from = at;
+      }
+      const { tooLarge } = decode([...chunks, '{"ok":1}\n'], 4096);
+      assert.equal(tooLarge.length, 1, `cut at ${cuts}`);
+      assert.equal(tooLarge[0].bytes, message.length + 1, `cut at ${cuts}`);
+      assert.equal(tooLarge[0].head, message.slice(0, 1024), `cut at ${cuts}`);
+      assert.equal(tooLarge[0].tail, message.slice(-1023) + '\r', `cut at ${cuts}`);
+    }
+    // A message known too large only at its newline is cut the same way.
+    const { tooLarge } = decode([message.slice(0, 4000), message.slice(4000) + '\n'], 4096);
+    assert.equal(tooLarge[0].head, message.slice(0, 1024));
+    assert.equal(tooLarge[0].tail, message.slice(-1024));
   });
 
   it('joins a message that spans many chunks with one concatenation (linear framing)', () => {
