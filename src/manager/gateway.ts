@@ -32,7 +32,7 @@ import { toolError } from '../server/tools.ts';
 import type { Collision, ToolRoute } from './catalog.ts';
 import { cleanResult, type ManagerHealth, type McpManager } from './manager.ts';
 import { askDirectly, relayLog, type ForwardOptions } from './input-bridge.ts';
-import { ToolIndex } from './tool-search.ts';
+import { MAX_QUERY_LENGTH, ToolIndex } from './tool-search.ts';
 import type { CatalogKind } from './upstream.ts';
 
 type Result = Record<string, unknown>;
@@ -399,7 +399,7 @@ export class Gateway {
           inputSchema: {
             type: 'object',
             properties: {
-              query: { type: 'string', description: 'Words describing the task, e.g. "create github issue"' },
+              query: { type: 'string', maxLength: MAX_QUERY_LENGTH, description: 'Words describing the task, e.g. "create github issue"' },
               limit: { type: 'integer', minimum: 1, maximum: 50, description: 'How many tools to return (default 10)' },
             },
             required: ['query'],

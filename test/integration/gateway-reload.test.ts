@@ -118,6 +118,10 @@ describe('tool search mode', () => {
       assert.equal(hits[0].name, 'fx__echo');
       assert.ok(hits[0].inputSchema);
       assert.equal((await client.callTool('search_tools', { query: 'generated number 42' })).isError, undefined);
+      // A query is words describing a task: one of a million characters is refused, unread.
+      const endless = await client.callTool('search_tools', { query: 'echo '.repeat(200_000) });
+      assert.equal(endless.isError, true);
+      assert.match(textOf(endless), /\/query must NOT have more than 1000 characters/);
       assert.equal(textOf(await client.callTool('call_tool', { name: 'fx__echo', arguments: { text: 'via search' } })), 'via search');
       const unknown = await client.callTool('call_tool', { name: 'fx__nope' });
       assert.equal(unknown.isError, true);
