@@ -20,6 +20,7 @@ export { ServerConnection, type ConnectionOptions, type Admission } from './serv
 export { UriTemplate } from './server/uri-template.ts';
 export type { FromSchema, JsonSchema } from './server/schema-types.ts';
 export type { TaskOptions } from './server/tasks.ts';
+export type { TaskLimits, TaskLimit } from './server/task-admission.ts';
 
 // Client
 export { McpClient, type ClientOptions } from './client/client.ts';
@@ -65,7 +66,7 @@ export type * from './protocol/types.ts';
 
 // State
 export { MemoryEventStore, type EventStore } from './store/event-store.ts';
-export { MemoryTaskStore, type TaskStore, type TaskRecord } from './store/task-store.ts';
+export { MemoryTaskStore, type TaskStore, type TaskRecord, type TaskRoomQuery, type NoTaskRoom } from './store/task-store.ts';
 export { LegacySession } from './store/legacy-session.ts';
 export {
   MemorySessionStore,

@@ -65,7 +65,7 @@ export function createServer(config: Config, gateway = false, shared?: SharedSta
     sessionLimits: config.server.sessionLimits,
     capabilities: gateway ? GATEWAY_CAPABILITIES : undefined,
     bus: shared?.stores.bus,
-    tasks: shared === undefined ? undefined : { store: shared.stores.tasks },
+    tasks: { ...config.server.tasks, store: shared?.stores.tasks },
   });
   if (config.demo) registerDemo(server);
   return server;

@@ -7,7 +7,8 @@
  *
  * A call with a free slot goes straight through, synchronously when its handler is. A call
  * cancelled while it waits leaves the queue. A call that becomes a task gives its slot back
- * once the task is created: its work goes on in the background.
+ * once the task is created: its work goes on in the background, counted by the task bounds
+ * instead (server/task-admission.ts), past which a call stays a plain one and keeps its slot.
  *
  * This complements the HTTP in-flight bounds (requests and body bytes held per client, before
  * the body is read): those bound what the server holds, these bound what it runs.

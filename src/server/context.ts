@@ -30,6 +30,7 @@ import type {
 } from '../protocol/types.ts';
 import { levelPasses } from '../protocol/types.ts';
 import { invalidParams, missingClientCapability } from '../protocol/wire-errors.ts';
+import type { Refusal } from '../security/edge.ts';
 import type { AuthInfo, Exchange } from '../transport/exchange.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
 
@@ -241,7 +242,8 @@ export class RequestContext {
    * Tasks extension: turns this call into a task now. The client gets the task handle at once
    * and this handler goes on in the background; input asked for from here on is gathered
    * through the task (`tasks/update`). A no-op when the call cannot be a task (the client did
-   * not opt in, or the tool forbids tasks).
+   * not opt in, the tool forbids tasks, or the server's task bounds are reached: then the call
+   * goes on as a plain request).
    *
    * Without it, a task-enabled call becomes a task as soon as the handler waits on anything but
    * input from the client; input asked for before that is gathered first, round by round.
@@ -253,6 +255,14 @@ export class RequestContext {
   /** @internal Lets the task runner take over this call. */
   allowTask(continueAsTask: () => Promise<void>): void {
     this.#continueAsTask = continueAsTask;
+  }
+
+  /**
+   * @internal Marks this request's answer as a refusal (over HTTP: its status and headers);
+   * the handler then throws the refusal's error.
+   */
+  refuse(refusal: Refusal): void {
+    this.#exchange.refuse?.(refusal);
   }
 
   /** @internal The call is now a task: its exchange and input requests move to it. */

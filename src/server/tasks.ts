@@ -18,8 +18,11 @@ import { isTerminal, MemoryTaskStore, type TaskRecord, type TaskStatus, type Tas
 import { BaseExchange, type AuthInfo } from '../transport/exchange.ts';
 import { InputRequiredSignal, type RequestContext, type TaskInputs } from './context.ts';
 import type { Round } from './mrtr.ts';
+import { TaskAdmission, type TaskLimits, type TaskRefusal } from './task-admission.ts';
 
-export interface TaskOptions {
+/** Tasks extension settings; the bounds are described in task-admission.ts. */
+export interface TaskOptions extends TaskLimits {
+  /** Where tasks are kept; in this process's memory by default. */
   store?: TaskStore;
   /** How long a task and its result are kept. Default 5 minutes. */
   ttlMs?: number;
@@ -28,6 +31,7 @@ export interface TaskOptions {
 }
 
 type Result = Record<string, unknown>;
+type Outcome = { result: Result } | { error: unknown };
 
 /** setTimeout fires at once beyond this (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -119,6 +123,48 @@ class RunningTask implements TaskInputs {
   }
 }
 
+/**
+ * The start of a task-enabled call: its work, running, and the moment it may leave its
+ * request (when the handler first waits on something other than answers it already has, or
+ * calls `continueAsTask`).
+ */
+class CallStart {
+  readonly pending: Promise<Result>;
+  readonly #detached: PromiseWithResolvers<'detached'>;
+  readonly #goingOn: PromiseWithResolvers<void>;
+
+  constructor(ctx: RequestContext, work: () => Result | Promise<Result>) {
+    this.#detached = Promise.withResolvers();
+    this.#goingOn = Promise.withResolvers();
+    ctx.allowTask(() => {
+      this.#detached.resolve('detached');
+      return this.#goingOn.promise;
+    });
+    let pending: Promise<Result>;
+    try {
+      pending = Promise.resolve(work());
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    this.pending = pending;
+  }
+
+  /** How the work ended, if it did before it first waited on something else; else 'detached'. */
+  async firstPhase(): Promise<Outcome | 'detached'> {
+    // setImmediate runs once every already-resolved continuation has: by then a handler that
+    // only awaited answers it already had is waiting on real work.
+    const timer = setImmediate(this.#detached.resolve, 'detached');
+    const first = await Promise.race([this.pending.then((result) => ({ result }), (error: unknown) => ({ error })), this.#detached.promise]);
+    clearImmediate(timer);
+    return first;
+  }
+
+  /** Lets a handler waiting in `continueAsTask` go on: as a task, or as a plain request. */
+  goOn(): void {
+    this.#goingOn.resolve();
+  }
+}
+
 /** Where failures of a task's background work go (the server's `onError`). */
 export type TaskErrorReporter = (error: unknown, context: { method: string }) => void;
 
@@ -130,6 +176,8 @@ export class TaskManager {
   readonly store: TaskStore;
   readonly ttlMs: number;
   readonly pollIntervalMs: number;
+  /** The bounds on task works running here and records kept (task-admission.ts). */
+  readonly admission: TaskAdmission;
   readonly #running: Map<string, RunningTask>;
   readonly #onError: TaskErrorReporter;
   readonly #bus: Bus | undefined;
@@ -139,6 +187,7 @@ export class TaskManager {
     this.store = options.store ?? new MemoryTaskStore();
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.admission = new TaskAdmission(options);
     this.#running = new Map();
     this.#onError = onError;
     this.#bus = bus;
@@ -167,53 +216,85 @@ export class TaskManager {
   /**
    * Runs a task-enabled tool call. Input the handler asks for before it first waits on
    * anything else is gathered with MRTR rounds; then (or when it calls `continueAsTask`) the
-   * call becomes a task and the client gets its handle.
+   * call becomes a task and the client gets its handle, if the task bounds have room. If not,
+   * a call that may run either way stays a plain request, and one that must be a task is
+   * refused before its work starts (task-admission.ts).
    */
   async run(ctx: RequestContext, round: Round, required: boolean, work: () => Result | Promise<Result>): Promise<Result> {
     round.open();
-    let detach!: () => void;
-    const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')));
-    let markAttached!: () => void;
-    const attached = new Promise<void>((resolve) => (markAttached = resolve));
-    let task: RunningTask | undefined;
-    ctx.allowTask(() => {
-      detach();
-      return attached;
-    });
-    let pending: Promise<Result>;
-    try {
-      pending = Promise.resolve(work());
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    // setImmediate runs once every already-resolved continuation has: by then a handler that
-    // only awaited answers it already had is waiting on real work.
-    const timer = setImmediate(detach);
-    const first = await Promise.race([pending.then((result) => ({ result }), (error: unknown) => ({ error })), detached]);
-    clearImmediate(timer);
-    if (first !== 'detached') {
-      if ('error' in first) {
-        if (first.error instanceof InputRequiredSignal && ctx.pendingInputs !== undefined) return round.inputRequired(ctx.pendingInputs);
-        if (!required) throw first.error;
-      } else if (ctx.pendingInputs !== undefined) {
-        return round.inputRequired(ctx.pendingInputs);
-      } else if (!required) {
-        return first.result;
+    const owner = ctx.auth?.subject ?? '';
+    if (required) {
+      let refused: TaskRefusal | undefined;
+      try {
+        refused = await this.#admit(owner);
+      } catch (error) {
+        this.admission.release(owner, false);
+        throw error;
       }
-      // A task-only tool that finished at once still answers with a (finished) task.
-      task = await this.#create(ctx);
-      await this.#settle(task, pending);
-      return handle(task.record);
+      if (refused !== undefined) throw refused.refuse(ctx);
     }
-    task = await this.#create(ctx);
-    ctx.attachTask(task, task.exchange);
-    markAttached();
-    // #settle never rejects: a store that fails to record the outcome is reported inside.
-    void this.#settle(task, pending);
+    const call = new CallStart(ctx, work);
+    const first = await call.firstPhase();
+    if (first === 'detached') return this.#detached(ctx, round, call, owner, required);
+    if (!required) return 'error' in first ? round.failed(first.error) : round.settled(first.result);
+    // Questions asked at once are MRTR rounds, answered before any task exists (SEP-2663).
+    if (ctx.pendingInputs !== undefined && ('result' in first || first.error instanceof InputRequiredSignal)) {
+      this.admission.release(owner, false);
+      return round.inputRequired(ctx.pendingInputs);
+    }
+    // A task-only tool that finished at once still answers with a (finished) task.
+    let task: RunningTask;
+    try {
+      task = await this.#create(ctx, owner);
+    } catch (error) {
+      this.admission.release(owner, false);
+      throw error;
+    }
+    await this.#settle(task, call.pending);
     return handle(task.record);
   }
 
-  async #create(ctx: RequestContext): Promise<RunningTask> {
+  /** The call's work waits on something: it goes on as a task, if one more may be taken on. */
+  async #detached(ctx: RequestContext, round: Round, call: CallStart, owner: string, required: boolean): Promise<Result> {
+    let task: RunningTask;
+    try {
+      if (!required && (await this.#admit(owner)) !== undefined) {
+        // No room for one more task: the call stays a plain request, in its request's slot.
+        call.goOn();
+        return call.pending.then((result) => round.settled(result), (error: unknown) => round.failed(error));
+      }
+      task = await this.#create(ctx, owner);
+    } catch (error) {
+      // The store failed (the client gets its error) and the work runs on without a task: it
+      // holds its claim until it ends, so the bound still counts it.
+      const release = () => this.admission.release(owner, false);
+      void call.pending.then(release, release);
+      call.goOn();
+      throw error;
+    }
+    ctx.attachTask(task, task.exchange);
+    call.goOn();
+    // #settle never rejects: a store that fails to record the outcome is reported inside.
+    void this.#settle(task, call.pending);
+    return handle(task.record);
+  }
+
+  /**
+   * Claims a slot for one more task work of `owner` and asks the store for room; or returns
+   * the refusal of the bound that is full (holding nothing then). A store that fails leaves
+   * the claim to the caller.
+   */
+  async #admit(owner: string): Promise<TaskRefusal | undefined> {
+    const refused = this.admission.claim(owner);
+    if (refused !== undefined) return refused;
+    const answer = this.store.room?.(this.admission.roomQuery(owner));
+    const full = answer instanceof Promise ? await answer : answer;
+    if (full === undefined) return undefined;
+    this.admission.release(owner, false);
+    return this.admission.noRoom(full);
+  }
+
+  async #create(ctx: RequestContext, owner: string): Promise<RunningTask> {
     const now = new Date().toISOString();
     const record: TaskRecord = {
       // High entropy, as task ids are bearer handles (SEP-2663).
@@ -223,11 +304,12 @@ export class TaskManager {
       lastUpdatedAt: now,
       ttlMs: this.ttlMs,
       pollIntervalMs: this.pollIntervalMs,
-      owner: ctx.auth?.subject ?? '',
+      owner,
     };
     const task = new RunningTask(record, this.store, ctx.auth);
     // Durable before the handle goes out: an immediate tasks/get must find it (SEP-2663).
     await this.store.put(record);
+    this.admission.recorded(owner);
     this.#running.set(record.taskId, task);
     // A task still running when its TTL lapses is stopped: nobody can see its result anymore.
     if (this.ttlMs < MAX_TIMER_MS) {
@@ -264,6 +346,7 @@ export class TaskManager {
     } finally {
       clearTimeout(task.expiry);
       this.#running.delete(task.taskId);
+      this.admission.release(task.record.owner, true);
     }
   }
 

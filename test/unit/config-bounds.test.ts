@@ -1,6 +1,8 @@
 /** The bounds' settings: defaults as documented, typed MCP__ overrides, range checks. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { showConfig } from '../../src/cli/config-check.ts';
+import { createServer } from '../../src/cli/serve.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../src/config/config.ts';
 
 describe('configuration of the HTTP bounds, session limits and the stdio principal', () => {
@@ -31,5 +33,20 @@ describe('configuration of the HTTP bounds, session limits and the stdio princip
   it('refuses out-of-range values and a principal without subject', async () => {
     await assert.rejects(loadConfig(undefined, { MCP__HTTP__INFLIGHT__MAXBYTES: '0' }), (e: unknown) => e instanceof ConfigError && /http\.inflight\.maxBytes is 0; expected an integer >= 1/.test(e.message));
     await assert.rejects(loadConfig(undefined, { MCP__STDIO__PRINCIPAL: '{"scopes":[]}' }), (e: unknown) => e instanceof ConfigError && /stdio\.principal/.test(e.message) && /subject/.test(e.message));
+  });
+});
+
+describe('configuration of the task bounds', () => {
+  it('defaults to the documented bounds, reaches the server, and is shown by config check', async () => {
+    assert.deepEqual(DEFAULT_CONFIG.server.tasks, { ttlMs: 300_000, maxRunning: 1000, maxRunningPerOwner: 100, maxRecords: 10_000, maxRecordsPerOwner: 1000 });
+    const config = await loadConfig(undefined, { MCP__SERVER__TASKS__MAXRUNNINGPEROWNER: '4', MCP__SERVER__TASKS: '{"maxRecords":50,"ttlMs":1000}' });
+    assert.deepEqual(config.server.tasks, { ttlMs: 1000, maxRunning: 1000, maxRunningPerOwner: 4, maxRecords: 50, maxRecordsPerOwner: 1000 });
+    const { tasks } = createServer(config).core;
+    assert.deepEqual([tasks.ttlMs, tasks.admission.maxRunning, tasks.admission.maxRunningPerOwner, tasks.admission.maxRecords], [1000, 1000, 4, 50]);
+    assert.deepEqual(JSON.parse(showConfig(config)).server.tasks, config.server.tasks);
+  });
+
+  it('refuses a bound below 1', async () => {
+    await assert.rejects(loadConfig(undefined, { MCP__SERVER__TASKS__MAXRECORDSPEROWNER: '0' }), (e: unknown) => e instanceof ConfigError && /server\.tasks\.maxRecordsPerOwner is 0; expected an integer >= 1/.test(e.message));
   });
 });

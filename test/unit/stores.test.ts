@@ -82,4 +82,35 @@ describe('the in-memory task store', () => {
     assert.equal(store.get('old'), undefined);
     assert.equal(store.get('forever')?.taskId, 'forever');
   });
+
+  it('has room for a task only within its bounds, counting tasks about to be stored; expired records make room, live ones never go', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const store = new MemoryTaskStore();
+    const limits = { maxRecords: 3, maxRecordsPerOwner: 2 };
+    const query = (owner: string, pendingOwner = 1, pendingTotal = 1) => ({ owner, pendingOwner, pendingTotal, ...limits });
+    const put = (taskId: string, owner: string, ttlMs: number | null) => {
+      const at = new Date().toISOString();
+      store.put({ taskId, status: 'completed', createdAt: at, lastUpdatedAt: at, ttlMs, owner });
+    };
+    put('a1', 'alice', 1000);
+    assert.equal(store.room(query('alice')), undefined);
+    assert.equal(store.room(query('alice', 2, 2)), 'owner', 'a task admitted and not stored yet counts');
+    put('a2', 'alice', null);
+    assert.equal(store.room(query('alice')), 'owner');
+    assert.equal(store.room(query('bob')), undefined);
+    put('b1', 'bob', 5000);
+    assert.equal(store.room(query('bob')), 'total');
+    t.mock.timers.tick(1001);
+    // a1 expired: it makes room, for Alice and in all; nothing else went.
+    assert.equal(store.room(query('alice')), undefined);
+    assert.deepEqual([store.size, store.countOf('alice'), store.countOf('bob')], [2, 1, 1]);
+    assert.equal(store.get('a2')?.taskId, 'a2');
+    put('a3', 'alice', 1000);
+    assert.equal(store.room(query('carol')), 'total');
+    t.mock.timers.tick(4000);
+    // Read after its TTL, a record is forgotten and no longer counted.
+    assert.equal(store.get('b1'), undefined);
+    assert.equal(store.countOf('bob'), 0);
+    assert.equal(store.room(query('carol')), undefined);
+  });
 });

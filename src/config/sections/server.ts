@@ -29,6 +29,25 @@ export const server = {
         },
       },
     },
+    tasks: {
+      type: 'object',
+      description:
+        "The tasks extension: how long tasks are kept, and how many may run and be kept, in all and per owner (the principal's subject; every caller without authentication is one owner). Past a bound, a call to a tool whose task support is optional runs as a plain request, and one whose task support is required gets HTTP 503 with Retry-After (-32000 over stdio).",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        ttlMs: { type: 'integer', minimum: 1, default: 300000, description: 'How long a task and its result are kept; a task still running then is stopped.' },
+        maxRunning: { type: 'integer', minimum: 1, default: 1000, description: 'Task works running at once in this process.' },
+        maxRunningPerOwner: { type: 'integer', minimum: 1, default: 100, description: 'Task works of one owner running at once in this process.' },
+        maxRecords: {
+          type: 'integer',
+          minimum: 1,
+          default: 10000,
+          description: 'Tasks kept at once, finished ones until their TTL (with store.redis.url: by every process sharing the Redis). Expired ones make room; a live one is never dropped.',
+        },
+        maxRecordsPerOwner: { type: 'integer', minimum: 1, default: 1000, description: 'Tasks of one owner kept at once.' },
+      },
+    },
     shutdownDeadlineMs: {
       type: 'integer',
       minimum: 0,

@@ -8,13 +8,19 @@
  * never replaces one (a task cancelled through one process stays cancelled when its work,
  * elsewhere, finishes).
  *
+ * Bounded like the in-memory store, over every process sharing the Redis: `<p>:tasks` and
+ * `<p>:taskowner:<owner>` index the records (in all, and of one owner) by the time they expire,
+ * so `room` drops the expired entries and counts the rest in one script. The count is exact
+ * for the tasks of one process (it passes those it admitted and has not stored yet); processes
+ * admitting tasks at the same moment may each take the last place.
+ *
  * Redis unreachable (`policy`): `closed` rejects with StoreUnavailableError (the request gets a
  * JSON-RPC error saying so); `open` goes on: tasks are answered by the process running them,
- * and a write that fails is reported, not thrown.
+ * and a write that fails is reported, not thrown (`room` then answers that there is room).
  */
 import { isObject } from '../../protocol/guards.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
-import { isTerminal, type TaskRecord, type TaskStore } from '../task-store.ts';
+import { isTerminal, type NoTaskRoom, type TaskRecord, type TaskRoomQuery, type TaskStore } from '../task-store.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import type { RedisConnection, ScriptCall } from './connection.ts';
 import type { UnavailablePolicy } from './session-store.ts';
@@ -24,13 +30,44 @@ export const RUNNER_LOST = 'The server process running this task stopped before 
 
 const TERMINAL = `local terminal = { completed = true, failed = true, cancelled = true }`;
 
-/** Writes a record unless the stored one is terminal. KEYS: task. ARGV: JSON, ms to live (0: no expiry). */
+/**
+ * Writes a record unless the stored one is terminal; a new one is indexed, in all and under its
+ * owner (whose index lives as long as its last record). KEYS: task, all, the owner's. ARGV:
+ * JSON, ms to live (0: no expiry), expiry time (its index score), task id.
+ */
 const PUT = `
 ${TERMINAL}
 local current = redis.call('GET', KEYS[1])
 if current and terminal[cjson.decode(current).status] then return 0 end
-if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else redis.call('SET', KEYS[1], ARGV[1]) end
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl) else redis.call('SET', KEYS[1], ARGV[1]) end
+if current then return 1 end
+local fresh = redis.call('EXISTS', KEYS[3]) == 0
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+if ttl == 0 then
+  redis.call('PERSIST', KEYS[3])
+elseif fresh then
+  redis.call('PEXPIRE', KEYS[3], ttl)
+else
+  local left = redis.call('PTTL', KEYS[3])
+  if left >= 0 and left < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+end
 return 1
+`;
+
+/**
+ * Drops expired entries from the indexes, then says which bound one more task would pass.
+ * KEYS: all, the owner's. ARGV: now, max records, max per owner, pending in all, pending of
+ * the owner.
+ */
+const ROOM = `
+local expired = '(' .. ARGV[1]
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', expired)
+if redis.call('ZCARD', KEYS[2]) + tonumber(ARGV[5]) > tonumber(ARGV[3]) then return 'owner' end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', expired)
+if redis.call('ZCARD', KEYS[1]) + tonumber(ARGV[4]) > tonumber(ARGV[2]) then return 'total' end
+return false
 `;
 
 /** Reads a record and whether its runner is alive. KEYS: task. ARGV: lease key prefix. */
@@ -53,25 +90,50 @@ return 1
 export class RedisTaskStore implements TaskStore {
   readonly #redis: RedisConnection;
   readonly #policy: UnavailablePolicy;
+  readonly #all: string;
   readonly #put: ScriptCall;
   readonly #get: ScriptCall;
   readonly #replace: ScriptCall;
+  readonly #room: ScriptCall;
 
   constructor(redis: RedisConnection, policy: UnavailablePolicy = 'closed') {
     this.#redis = redis;
     this.#policy = policy;
+    this.#all = redis.key('tasks');
     this.#put = redis.script(PUT);
     this.#get = redis.script(GET);
     this.#replace = redis.script(REPLACE);
+    this.#room = redis.script(ROOM);
+  }
+
+  async room(query: TaskRoomQuery): Promise<NoTaskRoom | undefined> {
+    let full: unknown;
+    try {
+      full = await this.#room(
+        [this.#all, this.#ownerKey(query.owner)],
+        [Date.now(), query.maxRecords, query.maxRecordsPerOwner, query.pendingTotal, query.pendingOwner],
+      );
+    } catch (error) {
+      if (this.#policy === 'open') {
+        this.#redis.report(error, 'Redis task store (tasks not counted while it is unreachable)');
+        return undefined;
+      }
+      throw new StoreUnavailableError('task', error);
+    }
+    return full === 'owner' || full === 'total' ? full : undefined;
   }
 
   async put(record: TaskRecord): Promise<void> {
     const stored: TaskRecord = { ...record };
     if (isTerminal(record.status)) delete stored.runner;
     else stored.runner = this.#redis.instanceId;
-    const ttl = record.ttlMs === null ? 0 : Math.max(1, Date.parse(record.createdAt) + record.ttlMs - Date.now());
+    const expiresAt = record.ttlMs === null ? Infinity : Date.parse(record.createdAt) + record.ttlMs;
+    const ttl = record.ttlMs === null ? 0 : Math.max(1, expiresAt - Date.now());
     try {
-      await this.#put([this.#key(record.taskId)], [JSON.stringify(stored), ttl]);
+      await this.#put(
+        [this.#key(record.taskId), this.#all, this.#ownerKey(record.owner)],
+        [JSON.stringify(stored), ttl, expiresAt === Infinity ? '+inf' : expiresAt, record.taskId],
+      );
     } catch (error) {
       if (this.#policy === 'open') return this.#redis.report(error, 'Redis task store (task kept in this process only)');
       throw new StoreUnavailableError('task', error);
@@ -108,6 +170,10 @@ export class RedisTaskStore implements TaskStore {
 
   #key(taskId: string): string {
     return this.#redis.key('task', taskId);
+  }
+
+  #ownerKey(owner: string): string {
+    return this.#redis.key('taskowner', owner);
   }
 }
 
