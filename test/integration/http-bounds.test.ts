@@ -197,6 +197,39 @@ for (const face of FACES) {
       }
     });
 
+    it('regression: a legacy call whose client leaves keeps its share until its work is done (a client that hung up on each call ran any number at once)', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate), { inflight: { maxRequestsPerClient: 2 } });
+      try {
+        const init = await initializeFrom('127.0.0.2', served.url);
+        const session = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+        const hold = (id: number, signal?: AbortSignal) =>
+          from('127.0.0.2', served.url, { headers: session, signal, body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', arguments: { progress: true }, _meta: { progressToken: id } } } });
+        // Each call answers with a stream (its progress comes first), and its client hangs up; the
+        // stream, kept for resumption, shows when the server has seen the client go.
+        for (let id = 1; id <= 2; id++) {
+          const controller = new AbortController();
+          const abandoned = hold(id, controller.signal).catch(() => 'aborted');
+          await gate.reached(id);
+          await until(() => served.transport.openStreams === 1, 'the stream to open');
+          controller.abort();
+          assert.equal(await abandoned, 'aborted');
+          await until(() => served.transport.openStreams === 0, 'the server to see the client gone');
+        }
+        served.transport.inflight.sweep();
+        assert.equal(served.transport.inflight.requests, 2, 'both calls still run, and hold their shares');
+        assert.equal((await hold(3)).status, 503);
+        assert.equal(gate.entered, 2, 'no third call started');
+        assert.equal((await call('127.0.0.3', served.url, 'whoami', {})).status, 200, 'another client is served');
+        gate.open();
+        await until(() => served.transport.inflight.requests === 0, 'the shares to be given back once the calls are done');
+        assert.equal((await hold(4)).status, 200);
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
     it('with sessions disabled, initialize keeps nothing (was: every session held by the change notifier)', async () => {
       const server = createEdgeServer();
       const served = await face.serve(server, { sessions: false });

@@ -75,6 +75,12 @@ class FetchIo implements HttpIo {
     else this.#ticket = ticket;
   }
 
+  takeTicket(): InflightTicket | undefined {
+    const ticket = this.#ticket;
+    this.#ticket = undefined;
+    return ticket;
+  }
+
   readBody(limit: number, ticket: InflightTicket, done: (body: string | BodyRefused) => void): void {
     readBody(this.#request, limit, ticket).then(done, () => this.#aborted());
   }

@@ -3,8 +3,12 @@
  * they keep, in all and per client (principal, or address without authentication). A POST
  * holds its share from admission, before its body is read, until its response ends (sent
  * whole, stream ended, or client gone); a GET holds one (with no bytes) while its stream is
- * open, so the streams one client keeps open are bounded too. Past a bound the request is refused at once with
- * 503 and Retry-After, before its body is buffered: an unbounded queue is never the answer.
+ * open, so the streams one client keeps open are bounded too. A legacy request whose work
+ * outlives its turn holds its share until the work is done, even once its client has left:
+ * its work goes on (2025-11-25, transports: disconnection is not cancellation), and a client
+ * that hung up on each call could run any number at once. Past a bound the request is refused
+ * at once with 503 and Retry-After, before its body is buffered: an unbounded queue is never
+ * the answer.
  *
  * Cheap on the hot path: a response gives its share back when it ends; a client that goes
  * away first is noticed by a sweep once a second (one shared timer), not by a listener per
@@ -32,6 +36,9 @@ export interface TicketHolder {
   readonly done: boolean;
 }
 
+/** The holder of a ticket its request's work keeps: only an explicit release gives it back. */
+const WORK: TicketHolder = Object.freeze({ done: false });
+
 /** Clients remembered before idle ones are forgotten. */
 const FORGET_IDLE_AT = 1024;
 /** How often tickets of responses whose client went away are given back. */
@@ -50,7 +57,7 @@ class ClientLoad {
 /** What one admitted request holds; released once, when its response ends. */
 export class InflightTicket {
   readonly load: ClientLoad;
-  readonly holder: TicketHolder;
+  holder: TicketHolder;
   bytes: number;
   /** Where it sits among the held tickets; -1 once released. */
   slot: number;
@@ -71,6 +78,15 @@ export class InflightTicket {
 
   release(): void {
     if (this.slot !== -1) this.#limits.release(this);
+  }
+
+  /**
+   * Held until `release`, whether or not the client is still there: for a legacy request,
+   * whose work goes on when its client leaves (the client may resume its stream, and cancels
+   * explicitly).
+   */
+  keepForWork(): void {
+    this.holder = WORK;
   }
 }
 

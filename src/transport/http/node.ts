@@ -78,6 +78,12 @@ class NodeIo implements HttpIo {
     this.#ticket = ticket;
   }
 
+  takeTicket(): InflightTicket | undefined {
+    const ticket = this.#ticket;
+    this.#ticket = undefined;
+    return ticket;
+  }
+
   readBody(limit: number, ticket: InflightTicket, done: (body: string | BodyRefused) => void): void {
     readBody(this.#req, limit, ticket, done);
   }

@@ -22,6 +22,11 @@ export interface ResponseSink {
   readonly done: boolean;
   /** Headers every response of this request carries besides its own (CORS). */
   extraHeaders: OutgoingHeaders | undefined;
+  /**
+   * Hands over the in-flight share this response holds (see {@link HttpIo.hold}), for the
+   * caller to release; undefined when it holds none.
+   */
+  takeTicket?(): InflightTicket | undefined;
 }
 
 /** Why a face stopped reading a body: past `limit`, or past the in-flight byte bounds. */

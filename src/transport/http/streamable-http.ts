@@ -55,7 +55,7 @@ import {
   writeRefusal,
 } from './refusals.ts';
 import { HttpExchange, modernStatus, NO_HEADERS, type StreamOpener } from './exchange.ts';
-import { InflightLimits, type InflightLimitOptions } from './inflight.ts';
+import { InflightLimits, type InflightLimitOptions, type InflightTicket } from './inflight.ts';
 import { checkModernRequest, header, type Headers } from './modern-headers.ts';
 import { HttpSessionRuntime } from './session-runtime.ts';
 import { BodyRefused, JSON_HEADERS, SSE_HEADERS, type HttpIo, type ResponseSink } from './sink.ts';
@@ -355,13 +355,23 @@ export class StreamableHttp implements StreamOpener, Drainable {
     }
     // Only requests that outlive this tick need to hear about the client going away.
     // Modern: a closed connection is the cancellation (spec: cancellation). Legacy: it is not;
-    // the client cancels explicitly, and a resumable stream keeps its events.
+    // the client cancels explicitly, and a resumable stream keeps its events. So the work
+    // keeps the request's in-flight share until it is done, client or no client (inflight.ts).
+    let share: InflightTicket | undefined;
     if (modern) exchange.sink.onAbort(() => exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Client closed the connection')));
+    else {
+      share = exchange.sink.takeTicket?.();
+      share?.keepForWork();
+    }
     inflight?.set(request.id, exchange);
     this.#unanswered.set(exchange, request.id);
     out.then(
-      (response) => this.#settle(request, exchange, modern, inflight, response, oneOff),
+      (response) => {
+        share?.release();
+        this.#settle(request, exchange, modern, inflight, response, oneOff);
+      },
       (error: unknown) => {
+        share?.release();
         this.#report(error, request.method);
         this.#settle(request, exchange, modern, inflight, internalError(request.id), oneOff);
       },
