@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import os
 import signal
 import sys
@@ -57,19 +58,70 @@ class _StdioRelay(MCPManager):
         pipe.relay = relay
 
 
+#: How much of each end of a line too long is kept, for the engine to find its id in (as it
+#: keeps of its own, transport/ndjson.ts).
+_CUT_END_BYTES = 1024
+
+
+def _text(end: bytes) -> str:
+    """An end of a line as text; a character cut in two becomes U+FFFD, as in the engine."""
+    return end.decode("utf-8", errors="replace")
+
+
 class _LineReader(asyncio.Protocol):
-    """The client's lines from stdin, passed to the engine; lines for the tools channel are refused."""
+    """The client's lines from stdin, passed to the engine; lines for the tools channel are refused.
+
+    A line is held until its newline, in pieces joined once (joining the rest to each new chunk
+    copied a long line again for every chunk of it), and at most as long as the engine reads:
+    past that, only its first and last KiB are kept, and at its end the engine is sent those in
+    a ``#cut`` line, to answer it as it answers a line too long of its own (under its id when
+    its ends show it). A client that never ended a line grew this process without end."""
 
     def __init__(self, pipe: EnginePipe, done: asyncio.Future[None]) -> None:
         self._pipe = pipe
         self._done = done
-        self._rest = b""
+        self._chunks: list[bytes] = []
+        self._size = 0
+        #: Set while a line past the limit goes by: its first bytes, and its last bytes so far.
+        self._cut: Optional[tuple[bytes, bytearray]] = None
 
     def data_received(self, data: bytes) -> None:
-        lines = (self._rest + data).split(b"\n")
-        self._rest = lines.pop()
-        for line in lines:
-            self._send(line)
+        start = 0
+        newline = data.find(b"\n")
+        while newline != -1:
+            self._hold(data[start:newline])
+            self._line_ended(whole=True)
+            start = newline + 1
+            newline = data.find(b"\n", start)
+        if start < len(data):
+            self._hold(data[start:])
+
+    def _hold(self, piece: bytes) -> None:
+        self._size += len(piece)
+        if self._cut is not None:
+            tail = self._cut[1]
+            tail += piece[-_CUT_END_BYTES:]
+            del tail[:-_CUT_END_BYTES]
+            return
+        self._chunks.append(piece)
+        if self._size > self._pipe.max_message_bytes:
+            head, tail = bytearray(), bytearray()
+            for chunk in self._chunks:
+                head += chunk[: _CUT_END_BYTES - len(head)]
+            for chunk in reversed(self._chunks):
+                if len(tail) < _CUT_END_BYTES:
+                    tail[:0] = chunk[len(tail) - _CUT_END_BYTES :]
+            self._chunks = []
+            self._cut = (bytes(head), tail)
+
+    def _line_ended(self, whole: bool) -> None:
+        cut, size = self._cut, self._size
+        if cut is None:
+            self._send(b"".join(self._chunks))
+        elif not cut[0].lstrip().startswith((TOOLS_PREFIX, CONTROL_PREFIX)):
+            ends = {"bytes": size, "whole": whole, "head": _text(cut[0]), "tail": _text(bytes(cut[1]))}
+            self._pipe.write_line(b"#cut " + json.dumps(ends).encode())
+        self._chunks, self._size, self._cut = [], 0, None
 
     def _send(self, line: bytes) -> None:
         # The client's lines are the manager channel's only: never the tools channel's, nor control lines.
@@ -77,7 +129,8 @@ class _LineReader(asyncio.Protocol):
             self._pipe.write_line(line)
 
     def eof_received(self) -> Optional[bool]:
-        self._send(self._rest)
+        if self._size > 0:
+            self._line_ended(whole=False)
         if not self._done.done():
             self._done.set_result(None)
         return None

@@ -95,6 +95,67 @@ async def test_serve_over_stdio_from_the_command_line(tmp_path: Path) -> None:
     assert answers[1]["result"]["content"][0]["text"] == "Hello, Grace!"
 
 
+async def test_the_stdio_relay_refuses_a_line_past_the_engine_limit_under_its_id(tmp_path: Path) -> None:
+    """A line longer than the engine reads is dropped as it arrives and answered -32600 under its
+    id, as the engine answers one of its own. (The relay used to hold every line whole, joining
+    the rest to each chunk: this test took 43 s then, 2 s now.)"""
+    (tmp_path / "my_tools.py").write_text(TOOLS_FILE)
+    limit = 64 * 1024 * 1024
+    # The id last, as the official TypeScript SDK writes it.
+    huge = json.dumps({"method": "tools/call", "params": {"name": "greet", "arguments": {"name": "x" * limit}}, "jsonrpc": "2.0", "id": 2})
+    lines = [
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        huge,
+        json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "greet", "arguments": {"name": "Grace"}}}),
+    ]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "mcp_core", "serve", "my_tools.py", "--stdio"],
+        input="".join(line + "\n" for line in lines).encode(),
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [a.get("id") for a in answers] == [1, 2, 3]
+    assert answers[1]["error"] == {"code": -32600, "message": f"Message of {len(huge)} bytes exceeds the limit of {limit} bytes"}
+    assert answers[2]["result"]["content"][0]["text"] == "Hello, Grace!"
+
+
+def test_regression_the_stdio_relay_holds_at_most_one_line_of_the_engine_limit() -> None:
+    """The relay's reader on its own, with a small limit: lines cut anywhere come out whole; of
+    a line past the limit only its ends are kept, sent on as one #cut line however it arrives;
+    lines for the tools channel or the pipe itself are dropped, long or not. (A line that never
+    ended grew the relay without end.)"""
+    from mcp_core.serve import _LineReader
+
+    class Engine:
+        max_message_bytes = 16
+
+        def __init__(self) -> None:
+            self.lines: list[bytes] = []
+
+        def write_line(self, line: bytes) -> None:
+            self.lines.append(line)
+
+    engine = Engine()
+    loop = asyncio.new_event_loop()
+    try:
+        reader = _LineReader(engine, loop.create_future())  # type: ignore[arg-type]
+        chunks = [b'{"a":', b"1}\n{", b'"b":2}\n@{"c":3}\n', b'{"id":7,"x":"', b"x" * 2000, b"y" * 3000, b'"}\n', b"@" + b"z" * 100, b"\n", b'{"d":4}']
+        for chunk in chunks:
+            reader.data_received(chunk)
+            assert sum(map(len, reader._chunks)) <= Engine.max_message_bytes + len(chunk)
+        reader.eof_received()
+    finally:
+        loop.close()
+    long_line = '{"id":7,"x":"' + "x" * 2000 + "y" * 3000 + '"}'
+    cut = {"bytes": len(long_line), "whole": True, "head": long_line[:1024], "tail": long_line[-1024:]}
+    assert engine.lines == [b'{"a":1}', b'{"b":2}', b"#cut " + json.dumps(cut).encode(), b'{"d":4}']
+
+
 def test_the_sync_facade_from_many_threads() -> None:
     with sync.MCPManager({"mcpServers": {"demo": demo_upstream()}}) as m:
         results: dict[int, list[str]] = {}

@@ -19,7 +19,8 @@
  * The first line the program sends, before either channel, is the engine's start message;
  * {@link PipeChannels.firstLine} yields it. A line `#end` says the manager channel's client has
  * nothing more to send (a relayed stdio client closed its stdin): its calls in flight finish
- * and the engine exits, while the tools channel, which those calls may need, stays open.
+ * and the engine exits, while the tools channel, which those calls may need, stays open. A
+ * line `#cut {...}` stands for a line of that client's the relay dropped as too long.
  */
 import type { Readable, Writable } from 'node:stream';
 import { encodeParts } from '../protocol/encode.ts';
@@ -31,8 +32,9 @@ import { DEFAULT_MAX_MESSAGE_BYTES, messageTooLarge, NdjsonDecoder, type CutMess
 /** Starts every line of the tools channel. */
 export const TOOLS_CHANNEL_PREFIX = '@';
 const AT = 0x40;
-/** Starts a control line of the pipe itself (`#end`). */
+/** Starts a control line of the pipe itself (`#end`, `#cut`). */
 const HASH = 0x23;
+const CUT = '#cut ';
 /** The `_meta` key of a question to the program naming the program's request it belongs to. */
 export const RELATED_REQUEST_META_KEY = 'mcp-core/relatedRequestId';
 
@@ -238,6 +240,7 @@ export class PipeChannels implements FrameSink {
     const lead = text.charCodeAt(0);
     if (lead === HASH) {
       if (text === '#end') this.manager.ended();
+      else if (text.startsWith(CUT)) this.#relayedCut(text.slice(CUT.length));
       return;
     }
     const tools = lead === AT;
@@ -250,6 +253,22 @@ export class PipeChannels implements FrameSink {
       return;
     }
     channel.deliver(value);
+  }
+
+  /**
+   * `#cut {"bytes","whole","head","tail"}`: a relay (`python -m mcp_core serve --stdio`) read a
+   * line of its client's past this pipe's limit and dropped it, keeping its ends, so that it is
+   * answered here as if it had come whole (under its id when its ends show it).
+   */
+  #relayedCut(text: string): void {
+    let cut: unknown;
+    try {
+      cut = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const { bytes, whole, head, tail } = (cut ?? {}) as Record<string, unknown>;
+    if (typeof bytes === 'number' && typeof whole === 'boolean' && typeof head === 'string' && typeof tail === 'string') this.tooLarge({ bytes, whole, head, tail });
   }
 
   tooLarge(message: CutMessage): void {

@@ -47,21 +47,39 @@ function setup() {
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A pipe reading lines of at most `limit` bytes, past its start message, both channels started. */
+async function started(limit: number) {
+  const input = new PassThrough();
+  const pipe = new PipeChannels(input, new PassThrough(), limit);
+  input.write('{"config":null}\n');
+  await pipe.firstLine();
+  const manager = recorder();
+  const tools = recorder();
+  pipe.manager.start(manager);
+  pipe.tools.start(tools);
+  return { input, manager, tools };
+}
+
 describe('engine pipe', () => {
   it('regression: tells the channel of an oversized line which message it was (it told the manager channel, without an id)', async () => {
-    const input = new PassThrough();
-    const pipe = new PipeChannels(input, new PassThrough(), 64);
-    input.write('{"config":null}\n');
-    await pipe.firstLine();
-    const manager = recorder();
-    const tools = recorder();
-    pipe.manager.start(manager);
-    pipe.tools.start(tools);
+    const { input, manager, tools } = await started(64);
     input.write(`@{"jsonrpc":"2.0","id":"py-2","result":{"text":"${'x'.repeat(100)}"}}\n`);
     input.write(`{"method":"tools/call","params":{"text":"${'x'.repeat(100)}"},"jsonrpc":"2.0","id":3}\n`);
     await turn();
     assert.deepEqual(tools.messages, [{ frameError: 'Message of 151 bytes exceeds the limit of 64 bytes', peek: { id: 'py-2', response: true } }]);
     assert.deepEqual(manager.messages, [{ frameError: 'Message of 167 bytes exceeds the limit of 64 bytes', peek: { id: 3, method: 'tools/call', response: false } }]);
+  });
+
+  it('answers a line a relay dropped as too long (#cut) as one of its own, from the ends the relay kept', async () => {
+    const { input, manager } = await started(4096);
+    const cut = { bytes: 5000, whole: true, head: '{"method":"tools/call","params":{"x":"xxxx', tail: 'xxxx"},"jsonrpc":"2.0","id":"sdk-4"}' };
+    input.write(`#cut ${JSON.stringify(cut)}\n#cut {"bytes":"many"}\n#cut not json\n`);
+    input.write(`#cut ${JSON.stringify({ ...cut, whole: false, tail: 'xxx' })}\n`);
+    await turn();
+    assert.deepEqual(manager.messages, [
+      { frameError: 'Message of 5000 bytes exceeds the limit of 4096 bytes', peek: { id: 'sdk-4', method: 'tools/call', response: false } },
+      { frameError: 'Message of at least 5000 bytes exceeds the limit of 4096 bytes', peek: { method: 'tools/call', response: false } },
+    ]);
   });
 
   it('yields the first line as the start message, then routes lines by their prefix', async () => {
