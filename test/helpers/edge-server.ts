@@ -59,9 +59,13 @@ export function createEdgeServer(gate = new Gate(), onError?: (error: unknown) =
   );
   server.tool(
     'hold',
-    { description: 'Waits at the gate, reporting progress first when asked', inputSchema: { type: 'object', properties: { blob: { type: 'string' }, progress: { type: 'boolean' } } } },
-    async ({ progress = false }, ctx) => {
+    {
+      description: 'Waits at the gate, reporting progress or closing its stream (SEP-1699) first when asked',
+      inputSchema: { type: 'object', properties: { blob: { type: 'string' }, progress: { type: 'boolean' }, detach: { type: 'boolean' } } },
+    },
+    async ({ progress = false, detach = false }, ctx) => {
       if (progress) ctx.progress(0, 1, 'at the gate');
+      if (detach) ctx.closeStream();
       await gate.pass();
       gate.left++;
       return 'released';

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { createEdgeServer, Gate } from '../helpers/edge-server.ts';
-import { FACES } from '../helpers/faces.ts';
+import { FACES, type Face, type Served } from '../helpers/faces.ts';
 import { from, initializeFrom, type FromResponse } from '../helpers/http-from.ts';
 import { MODERN_META } from '../helpers/http.ts';
 import type { MemorySessionStore } from '../../src/store/session-store.ts';
@@ -28,6 +28,36 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+type Hold = (id: number, signal?: AbortSignal) => Promise<FromResponse>;
+
+/**
+ * Client 127.0.0.2, allowed two requests in flight, makes two legacy `hold` calls (with `args`)
+ * whose responses `abandon` ends while their works wait at the gate. The works still hold both
+ * shares: a third call is refused (another client is served) until they are done.
+ */
+async function expectWorksKeepShares(face: Face, args: Record<string, unknown>, abandon: (hold: Hold, id: number, served: Served, gate: Gate) => Promise<void>): Promise<void> {
+  const gate = new Gate();
+  const served = await face.serve(createEdgeServer(gate), { inflight: { maxRequestsPerClient: 2 } });
+  try {
+    const init = await initializeFrom('127.0.0.2', served.url);
+    const session = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    const hold: Hold = (id, signal) =>
+      from('127.0.0.2', served.url, { headers: session, signal, body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', arguments: args, _meta: { progressToken: id } } } });
+    for (let id = 1; id <= 2; id++) await abandon(hold, id, served, gate);
+    served.transport.inflight.sweep();
+    assert.equal(served.transport.inflight.requests, 2, 'both calls still run, and hold their shares');
+    assert.equal((await hold(3)).status, 503);
+    assert.equal(gate.entered, 2, 'no third call started');
+    assert.equal((await call('127.0.0.3', served.url, 'whoami', {})).status, 200, 'another client is served');
+    gate.open();
+    await until(() => served.transport.inflight.requests === 0, 'the shares to be given back once the calls are done');
+    assert.equal((await hold(4)).status, 200);
+  } finally {
+    gate.open();
+    await served.close();
   }
 }
 
@@ -197,38 +227,26 @@ for (const face of FACES) {
       }
     });
 
-    it('regression: a legacy call whose client leaves keeps its share until its work is done (a client that hung up on each call ran any number at once)', async () => {
-      const gate = new Gate();
-      const served = await face.serve(createEdgeServer(gate), { inflight: { maxRequestsPerClient: 2 } });
-      try {
-        const init = await initializeFrom('127.0.0.2', served.url);
-        const session = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
-        const hold = (id: number, signal?: AbortSignal) =>
-          from('127.0.0.2', served.url, { headers: session, signal, body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', arguments: { progress: true }, _meta: { progressToken: id } } } });
+    it('regression: a legacy call whose client leaves keeps its share until its work is done (a client that hung up on each call ran any number at once)', () =>
+      expectWorksKeepShares(face, { progress: true }, async (hold, id, served, gate) => {
         // Each call answers with a stream (its progress comes first), and its client hangs up; the
         // stream, kept for resumption, shows when the server has seen the client go.
-        for (let id = 1; id <= 2; id++) {
-          const controller = new AbortController();
-          const abandoned = hold(id, controller.signal).catch(() => 'aborted');
-          await gate.reached(id);
-          await until(() => served.transport.openStreams === 1, 'the stream to open');
-          controller.abort();
-          assert.equal(await abandoned, 'aborted');
-          await until(() => served.transport.openStreams === 0, 'the server to see the client gone');
-        }
-        served.transport.inflight.sweep();
-        assert.equal(served.transport.inflight.requests, 2, 'both calls still run, and hold their shares');
-        assert.equal((await hold(3)).status, 503);
-        assert.equal(gate.entered, 2, 'no third call started');
-        assert.equal((await call('127.0.0.3', served.url, 'whoami', {})).status, 200, 'another client is served');
-        gate.open();
-        await until(() => served.transport.inflight.requests === 0, 'the shares to be given back once the calls are done');
-        assert.equal((await hold(4)).status, 200);
-      } finally {
-        gate.open();
-        await served.close();
-      }
-    });
+        const controller = new AbortController();
+        const abandoned = hold(id, controller.signal).catch(() => 'aborted');
+        await gate.reached(id);
+        await until(() => served.transport.openStreams === 1, 'the stream to open');
+        controller.abort();
+        assert.equal(await abandoned, 'aborted');
+        await until(() => served.transport.openStreams === 0, 'the server to see the client gone');
+      }));
+
+    it('regression: a legacy call whose tool closes its stream at once keeps its share until its work is done (the share went with the stream, so such calls ran past the bound)', () =>
+      expectWorksKeepShares(face, { detach: true }, async (hold, id, _served, gate) => {
+        // The tool closes each call's stream before it waits (SEP-1699): the POST ends at once,
+        // for the client to come back with Last-Event-ID, and the work goes on.
+        assert.equal((await hold(id)).status, 200);
+        await gate.reached(id);
+      }));
 
     it('with sessions disabled, initialize keeps nothing (was: every session held by the change notifier)', async () => {
       const server = createEdgeServer();

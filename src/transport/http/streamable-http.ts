@@ -347,22 +347,25 @@ export class StreamableHttp implements StreamOpener, Drainable {
    * without sessions) closes with its request, so nothing keeps it.
    */
   #run(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight?: Map<RequestId, HttpExchange>, oneOff?: LegacySession): void {
+    // Modern: a closed connection is the cancellation (spec: cancellation). Legacy: it is not;
+    // the client cancels explicitly, and a resumable stream keeps its events. So the work
+    // keeps the request's in-flight share until it is done, client or no client (inflight.ts).
+    // It takes the share before the handler runs: a handler that closes its stream in its first
+    // tick (closeStream, SEP-1699) ends the response, which gives back the share it holds.
+    let share: InflightTicket | undefined;
+    if (!modern) {
+      share = exchange.sink.takeTicket?.();
+      share?.keepForWork();
+    }
     const out = this.#endpoint.dispatch(request, exchange);
     if (!(out instanceof Promise)) {
       this.#finish(request, exchange, out, modern);
+      share?.release();
       oneOff?.close();
       return;
     }
     // Only requests that outlive this tick need to hear about the client going away.
-    // Modern: a closed connection is the cancellation (spec: cancellation). Legacy: it is not;
-    // the client cancels explicitly, and a resumable stream keeps its events. So the work
-    // keeps the request's in-flight share until it is done, client or no client (inflight.ts).
-    let share: InflightTicket | undefined;
     if (modern) exchange.sink.onAbort(() => exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Client closed the connection')));
-    else {
-      share = exchange.sink.takeTicket?.();
-      share?.keepForWork();
-    }
     inflight?.set(request.id, exchange);
     this.#unanswered.set(exchange, request.id);
     out.then(
