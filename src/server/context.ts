@@ -207,7 +207,9 @@ export class RequestContext {
   /**
    * Closes this request's HTTP connection without ending its response stream: the client
    * reconnects with Last-Event-ID and receives the rest, so a long call holds no connection
-   * (legacy Streamable HTTP sessions, SEP-1699). Returns false where that does not apply.
+   * (legacy Streamable HTTP sessions, SEP-1699). Returns false where that does not apply, or
+   * while the client holds no event id to come back with (before 2025-11-25 a stream is not
+   * primed: it has one once an event went out).
    */
   closeStream(): boolean {
     return this.#exchange.closeStream?.() ?? false;

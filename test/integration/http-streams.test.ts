@@ -86,6 +86,29 @@ for (const face of FACES) {
       }
     });
 
+    it('regression: a tool closing its stream before the client got any event id keeps the connection (a 2025-03-26 call lost its answer)', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate));
+      try {
+        // Before 2025-11-25 a stream is not primed: until an event goes out, its client holds
+        // no event id to resume it with (spec 2025-11-25, transports: sending messages).
+        const sessionId = await openSession(served.url, '2025-03-26');
+        const response = await fetch(served.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-03-26' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'hold', arguments: { detach: true } } }),
+        });
+        await gate.reached(1);
+        gate.open();
+        const messages = await new SseReader(response).rest();
+        assert.equal(messages.at(-1)?.id, 4, 'the answer came on the connection');
+        assert.equal(messages.at(-1).result.content[0].text, 'released');
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
     it('ends the older connection of a stream resumed twice (was: left open forever)', async () => {
       const gate = new Gate();
       const served = await face.serve(createEdgeServer(gate));

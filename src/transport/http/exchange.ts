@@ -73,12 +73,15 @@ export class HttpExchange extends BaseExchange {
   /**
    * Closes this request's SSE connection without ending its stream: the client reconnects
    * with Last-Event-ID and polls for the rest (SEP-1699). Legacy sessions with resumable
-   * streams only; false elsewhere.
+   * streams only, once an event id went out; false elsewhere.
    */
   closeStream(): boolean {
     if (this.cancelled || this.finished || this.session?.id === undefined) return false;
     const stream = (this.stream ??= this.#opener.openStream(this));
-    if (!stream.resumable) return false;
+    // The connection may close only once the client holds an event id to come back with (spec
+    // 2025-11-25, transports: sending messages): streams before 2025-11-25 are not primed, and
+    // their client, told nothing yet, could never have the answer.
+    if (!stream.hasEventId) return false;
     stream.detach();
     return true;
   }

@@ -47,9 +47,9 @@ export class SseStream implements SessionOutlet {
     this.#sequence = sequence;
   }
 
-  /** Whether a client that loses this stream can resume it (its events are stored). */
-  get resumable(): boolean {
-    return this.#store !== undefined;
+  /** Whether an event of this stream carried an id (its events are stored): only then can a client that loses it resume it. */
+  get hasEventId(): boolean {
+    return this.#store !== undefined && this.#sequence > 0;
   }
 
   /** Whether the stream still has a live connection. */
