@@ -11,6 +11,7 @@ import { createEdgeServer, Gate } from '../helpers/edge-server.ts';
 import { FACES, type Face, type Served } from '../helpers/faces.ts';
 import { from, initializeFrom, type FromResponse } from '../helpers/http-from.ts';
 import { MODERN_META } from '../helpers/http.ts';
+import type { McpEndpoint } from '../../src/transport/http/streamable-http.ts';
 import type { MemorySessionStore } from '../../src/store/session-store.ts';
 
 const CALL_HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call' };
@@ -247,6 +248,32 @@ for (const face of FACES) {
         assert.equal((await hold(id)).status, 200);
         await gate.reached(id);
       }));
+
+    it('regression: a legacy call whose dispatch throws gives its share back (it was held for good)', async () => {
+      const server = createEdgeServer();
+      // An endpoint of the user's own, in front of the server, that breaks on one tool.
+      const endpoint: McpEndpoint = {
+        dispatch: (request, exchange) => {
+          if (request.params?.name === 'explode') throw new Error('the endpoint broke');
+          return server.dispatch(request, exchange);
+        },
+        handleNotification: (notification, exchange) => server.handleNotification(notification, exchange),
+        reportError: () => {},
+      };
+      const served = await face.serve(endpoint, { inflight: { maxRequestsPerClient: 1 } });
+      try {
+        const init = await initializeFrom('127.0.0.2', served.url);
+        const headers = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+        const callTool = (id: number, name: string) => from('127.0.0.2', served.url, { headers, body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } } });
+        const broken = await callTool(1, 'explode');
+        assert.equal(broken.status, 500);
+        assert.equal(broken.json.error.code, -32603);
+        assert.equal(served.transport.inflight.requests, 0);
+        assert.equal((await callTool(2, 'whoami')).status, 200, 'the client, at its limit of one, is served again');
+      } finally {
+        await served.close();
+      }
+    });
 
     it('with sessions disabled, initialize keeps nothing (was: every session held by the change notifier)', async () => {
       const server = createEdgeServer();

@@ -357,7 +357,14 @@ export class StreamableHttp implements StreamOpener, Drainable {
       share = exchange.sink.takeTicket?.();
       share?.keepForWork();
     }
-    const out = this.#endpoint.dispatch(request, exchange);
+    let out: JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined>;
+    try {
+      out = this.#endpoint.dispatch(request, exchange);
+    } catch (error) {
+      // The caller answers the request (#failed); the share is no one's to give back then.
+      share?.release();
+      throw error;
+    }
     if (!(out instanceof Promise)) {
       this.#finish(request, exchange, out, modern);
       share?.release();
