@@ -37,6 +37,21 @@ async function holdStreaming(served: Served, sessionId: string, id: number, sign
   return reader;
 }
 
+/**
+ * A streamed `hold` call whose client leaves after its progress; then the gate opens and the
+ * call ends with nobody connected: its result waits in the event store. Returns the last event
+ * id the client saw.
+ */
+async function endedWhileAway(served: Served, gate: Gate, sessionId: string, id: number): Promise<string> {
+  const controller = new AbortController();
+  const reader = await holdStreaming(served, sessionId, id, controller.signal);
+  controller.abort();
+  await until(() => served.transport.openStreams === 0, 'the server to see the client go');
+  gate.open();
+  await until(() => gate.left === 1, 'the call to end');
+  return reader.parser.lastEventId!;
+}
+
 function resume(served: Served, sessionId: string, lastEventId: string): Promise<Response> {
   return fetch(served.url, { headers: { accept: 'text/event-stream', 'last-event-id': lastEventId, ...sessionHeaders(sessionId) } });
 }
@@ -67,19 +82,33 @@ for (const face of FACES) {
       const served = await face.serve(createEdgeServer(gate));
       try {
         const sessionId = await openSession(served.url);
-        const controller = new AbortController();
-        const reader = await holdStreaming(served, sessionId, 2, controller.signal);
-        const lastEventId = reader.parser.lastEventId!;
-        controller.abort();
-        await until(() => served.transport.openStreams === 0, 'the server to see the client go');
-        gate.open();
-        // The call ends with nobody connected: its result waits in the event store.
-        await until(() => gate.left === 1, 'the call to end');
+        const lastEventId = await endedWhileAway(served, gate, sessionId, 2);
         const replay = new SseReader(await resume(served, sessionId, lastEventId));
         const messages = await replay.rest();
         assert.equal(messages.at(-1).id, 2);
         assert.equal(messages.at(-1).result.content[0].text, 'released');
         assert.equal(served.transport.retainedStreams, 0);
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
+    it('regression: a Last-Event-ID the stream never gave is refused, and the stream stays resumable (one past its end made it forgotten with its answer)', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate));
+      try {
+        const sessionId = await openSession(served.url);
+        const lastEventId = await endedWhileAway(served, gate, sessionId, 5);
+        const streamId = lastEventId.slice(0, lastEventId.lastIndexOf('.'));
+        for (const sequence of ['99999', 'NaN', '1.5', '']) {
+          const forged = await resume(served, sessionId, `${streamId}.${sequence}`);
+          assert.equal(forged.status, 404, `${streamId}.${sequence} was never given`);
+          await forged.body?.cancel();
+        }
+        const messages = await new SseReader(await resume(served, sessionId, lastEventId)).rest();
+        assert.equal(messages.at(-1).id, 5, 'the answer is still there for the id the client holds');
+        assert.equal(messages.at(-1).result.content[0].text, 'released');
       } finally {
         gate.open();
         await served.close();

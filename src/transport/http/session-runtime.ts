@@ -11,7 +11,7 @@ import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { legacyAtLeast } from '../../protocol/versions.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
-import { isSharedEventStore, streamIdOf, type EventStore, type SharedEventStore, type StoredEvent } from '../../store/event-store.ts';
+import { isSharedEventStore, sequenceOf, streamIdOf, type EventStore, type SharedEventStore, type StoredEvent } from '../../store/event-store.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
 import type { SessionRuntime } from '../../store/session-store.ts';
 import type { HttpExchange } from './exchange.ts';
@@ -150,9 +150,12 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
   async resume(session: LegacySession, lastEventId: string, sink: ResponseSink): Promise<void> {
     const state = this.of(session);
     const stream = state.streams.get(streamIdOf(lastEventId));
-    if (stream === undefined) {
-      // Written by another process sharing the event store, perhaps.
-      if (this.#shared !== undefined) return resumeElsewhere(this, session, lastEventId, sink);
+    // Written by another process sharing the event store, perhaps.
+    if (stream === undefined && this.#shared !== undefined) return resumeElsewhere(this, session, lastEventId, sink);
+    // Last-Event-ID is the client's: an id the stream never gave is unknown. Taken as one past
+    // its end, it would skip what the client never had, and forget an ended stream as
+    // delivered whole, its answer with it.
+    if (stream === undefined || !stream.gave(sequenceOf(lastEventId))) {
       writeRefusal(sink, UNKNOWN_EVENT_ID);
       return;
     }

@@ -52,6 +52,11 @@ export class SseStream implements SessionOutlet {
     return this.#store !== undefined && this.#sequence > 0;
   }
 
+  /** Whether `sequence` names one of the events this stream gave an id (they count from 1). */
+  gave(sequence: number): boolean {
+    return Number.isSafeInteger(sequence) && sequence >= 1 && sequence <= this.#sequence;
+  }
+
   /** Whether the stream still has a live connection. */
   get connected(): boolean {
     return this.#sink !== undefined && !this.#sink.done;
