@@ -1,6 +1,7 @@
 /**
  * Longer fuzz runs than `npm test` makes: every target in test/fuzz/ with the given number of
- * cases each, without the per-test timeout.
+ * cases each (a target whose case is a whole sequence of exchanges runs a share of it, see
+ * test/fuzz/support/runs.ts), without the per-test timeout.
  *
  *   npm run fuzz                          # 20,000 cases per target
  *   npm run fuzz -- --runs 100000         # more

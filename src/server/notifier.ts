@@ -72,6 +72,11 @@ export class ChangeNotifier {
     return this.#sessions.size;
   }
 
+  /** Open `subscriptions/listen` requests (for tests and metrics). */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
   /** Schedules one `notifications/<kind>/list_changed` for the end of this tick. */
   listChanged(kind: ListKind, local = true): void {
     if (this.#scheduled.size === 0) queueMicrotask(() => this.#flush());

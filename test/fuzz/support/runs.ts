@@ -4,15 +4,19 @@
  */
 import fc from 'fast-check';
 
-/** The cases for a target: FUZZ_RUNS when set, else the target's bounded default. */
-export function runsFor(bounded: number): number {
+/**
+ * The cases for a target: FUZZ_RUNS when set, else the target's bounded default. A target whose
+ * case costs far more than most (a sequence of real HTTP exchanges) runs `share` of FUZZ_RUNS,
+ * so that a long run takes about as long for it as for the others.
+ */
+export function runsFor(bounded: number, share = 1): number {
   const asked = Number(process.env.FUZZ_RUNS);
-  return Number.isInteger(asked) && asked > 0 ? asked : bounded;
+  return Number.isInteger(asked) && asked > 0 ? Math.max(1, Math.round(asked * share)) : bounded;
 }
 
 /** fast-check parameters: the number of runs, printed so a reader of the log knows. */
-export function fuzzParameters<T>(target: string, bounded: number): fc.Parameters<T> {
-  const numRuns = runsFor(bounded);
+export function fuzzParameters<T>(target: string, bounded: number, share = 1): fc.Parameters<T> {
+  const numRuns = runsFor(bounded, share);
   const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
   process.stdout.write(`# fuzz ${target}: ${numRuns} cases${seed === undefined ? '' : `, seed ${seed}`}\n`);
   return seed === undefined ? { numRuns } : { numRuns, seed };
