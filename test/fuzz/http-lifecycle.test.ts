@@ -96,8 +96,9 @@ async function settle(world: World, drain: boolean, evictable: boolean): Promise
   for (const call of world.calls) for (const req of [call.req, ...call.resumes]) await req.ended();
   if (drained !== undefined) await bounded(drained, 'the drain to end once every call was answered');
   await eventually('every work to finish', () => gate.running.size === 0 && world.server.core.tasks.runningCount === 0);
-  // A client refused new streams while the server drains cannot resume: it is told 503.
-  if (!drain) for (const call of world.calls) await resumeLost(world, call, evictable);
+  // A client comes back for the answers it lost or was told to poll for, while the server
+  // drains too (Last-Event-ID is let through; a new stream is not).
+  for (const call of world.calls) await resumeLost(world, call, evictable);
   for (const call of world.calls) checkCall(call);
 
   const live = world.sessions.filter((session) => !session.deleted);

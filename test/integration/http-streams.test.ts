@@ -115,6 +115,32 @@ for (const face of FACES) {
       }
     });
 
+    it('regression: while draining, a client comes back for its answer with Last-Event-ID (it was refused 503, and the answer lost with the process)', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate));
+      try {
+        const sessionId = await openSession(served.url);
+        const controller = new AbortController();
+        const lastEventId = (await holdStreaming(served, sessionId, 6, controller.signal)).parser.lastEventId!;
+        controller.abort();
+        await until(() => served.transport.openStreams === 0, 'the server to see the client go');
+        const drained = served.transport.drain();
+        const fresh = await fetch(served.url, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } });
+        assert.equal(fresh.status, 503, 'a new GET stream is refused while draining');
+        await fresh.body?.cancel();
+        const resumed = await resume(served, sessionId, lastEventId);
+        assert.equal(resumed.status, 200);
+        gate.open();
+        const messages = await new SseReader(resumed).rest();
+        assert.equal(messages.at(-1).id, 6);
+        assert.equal(messages.at(-1).result.content[0].text, 'released');
+        await drained;
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
     it('regression: a tool closing its stream before the client got any event id keeps the connection (a 2025-03-26 call lost its answer)', async () => {
       const gate = new Gate();
       const served = await face.serve(createEdgeServer(gate));

@@ -634,7 +634,10 @@ export class StreamableHttp implements StreamOpener, Drainable {
   // ---- GET: the standalone stream, and resumption ---------------------------------------------
 
   #get(headers: Headers, sink: ResponseSink, principal: Principal | undefined): void {
-    if (this.#drain.draining) return this.#refuseWhileDraining(sink, undefined);
+    // While draining nothing new starts, but a client may still come back (Last-Event-ID) for
+    // the answers of calls accepted before: a call whose stream it lost, or that closed its
+    // stream for the client to poll (SEP-1699), is answered only that way.
+    if (this.#drain.draining && header(headers, 'last-event-id') === undefined) return this.#refuseWhileDraining(sink, undefined);
     const sessionId = header(headers, 'mcp-session-id');
     // Modern clients have no GET stream (spec 2026-07-28: respond 405).
     if (this.sessions === undefined) return this.refuse(sink, NO_SESSIONS);
@@ -681,7 +684,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
   /**
    * Refuses new requests and streams from now on (503, `Connection: close`); resolves once
    * every request in flight has its answer. Client responses and notifications still reach
-   * the calls that wait for them.
+   * the calls that wait for them, and resumed streams (Last-Event-ID) their answers.
    */
   drain(): Promise<void> {
     return this.#drain.start(this.#unanswered.size);
