@@ -4,6 +4,7 @@
  * read as they do through the built-in fetch.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +13,7 @@ import { Cancellation } from '../../src/protocol/cancellation.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { createUndiciFetch } from '../../src/transport/http/undici-fetch.ts';
-import { startDemoHttp, type RunningServer } from '../helpers/processes.ts';
+import { ROOT, startDemoHttp, type RunningServer } from '../helpers/processes.ts';
 
 describe('HTTP client transport over undici', () => {
   let demo: RunningServer;
@@ -162,5 +163,34 @@ describe('undici fetch: redirects and cancellation', () => {
     const pending = post('/slow', { cancellation: later });
     later.cancel(reason);
     await assert.rejects(pending, (error: unknown) => error === reason);
+  });
+});
+
+describe('undici fetch: an SSE answer that arrives in a burst', () => {
+  it('regression: is read to its end, not livelocked on an empty chunk once the reader falls behind', async () => {
+    // 100 events of 4 KiB written at once: the reader falls behind, the body pauses and resumes.
+    const event = `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, progress: 1, message: 'p'.repeat(4096) } })}\n\n`;
+    const last = 'event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n';
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (let i = 0; i < 100; i++) res.write(event);
+        res.end(last);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      // In a process of its own: the livelock went round in microtasks, so no timer of the
+      // reader's process could end it (the reader spun at full CPU for ever).
+      const printed = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [`${ROOT}/test/fixtures/sse-burst-reader.ts`, url, '20'], { timeout: 30_000 }, (error, stdout) => (error === null ? resolve(stdout) : reject(error))),
+      );
+      const size = Buffer.byteLength(event) * 100 + Buffer.byteLength(last);
+      assert.deepEqual(printed.trim().split('\n').map(Number), Array.from({ length: 20 }, () => size));
+    } finally {
+      server.close();
+    }
   });
 });

@@ -45,6 +45,11 @@ export class AnswerBody {
 
   /** A chunk arrived. */
   push(chunk: Buffer): void {
+    // Resumed after a pause, undici's parser may hand over an empty chunk first. Pausing on it
+    // (the reader still behind) stopped the parser where it was, for good: the reader's next
+    // read resumed it, the empty chunk paused it again, round and round in microtasks at full
+    // CPU, never back to the socket (an SSE answer that came in a burst).
+    if (chunk.length === 0) return;
     const stream = this.#stream;
     if (stream !== undefined) {
       stream.enqueue(chunk);
