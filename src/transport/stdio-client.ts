@@ -8,6 +8,7 @@ import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './ndjson.ts';
 import { StreamTransport, type StreamTransportOptions } from './stream.ts';
+import { within } from './within.ts';
 
 export interface StdioClientOptions extends StreamTransportOptions {
   command: string;
@@ -137,7 +138,7 @@ export class StdioClientTransport extends StreamTransport {
   }
 
   async #reportExit(cause: Error | undefined): Promise<void> {
-    const settled = await this.#within(Promise.all([this.#exited, this.#drained]).then(() => true));
+    const settled = await within(Promise.all([this.#exited, this.#drained]).then(() => true), this.#graceMs);
     if (this.state === 'closed') return; // the process never started, or close() took over
     const child = this.process;
     if (child.exitCode === null && child.signalCode === null) {
@@ -151,17 +152,6 @@ export class StdioClientTransport extends StreamTransport {
     super.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Server process exited (${how})${tail ? `: ${tail}` : ''}`, { cause }));
   }
 
-  /** Resolves with the promise's value, or false once the grace period has passed. */
-  async #within(promise: Promise<boolean>): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#graceMs)));
-    try {
-      return await Promise.race([promise, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /** The stdio shutdown sequence: close stdin, wait, then SIGTERM, then SIGKILL. */
   async #stop(): Promise<void> {
     const child = this.process;
@@ -170,10 +160,10 @@ export class StdioClientTransport extends StreamTransport {
     child.stdin?.end();
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      if (await this.#within(exited)) return;
+      if (await within(exited, this.#graceMs)) return;
       this.signal(signal);
     }
-    await this.#within(exited);
+    await within(exited, this.#graceMs);
   }
 
   protected override async closeStreams(): Promise<void> {

@@ -156,6 +156,32 @@ describe('graceful shutdown', () => {
     assert.equal(await closed.exited, 0);
   });
 
+  it('regression: a stdio client that stopped reading does not keep the server from exiting on SIGTERM', async () => {
+    const server = await startServe(['--stdio']);
+    const stdout = server.process.stdout!;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // The answer is one write of 2 MiB: once its first bytes are here, all of it is queued in
+      // the server, more than the pipe holds, and the client reads nothing more.
+      const answering = new Promise<void>((resolve) =>
+        stdout.once('data', () => {
+          stdout.pause();
+          resolve();
+        }),
+      );
+      const text = 'x'.repeat(2 * 1024 * 1024);
+      server.process.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text }, _meta: MODERN_META } })}\n`);
+      await answering;
+      server.process.kill('SIGTERM');
+      // Closing waited for stdout to drain, for ever: the process never exited.
+      const late = new Promise((resolve) => (timer = setTimeout(resolve, 30_000, 'still running 30 s after SIGTERM')));
+      assert.equal(await Promise.race([server.exited, late]), 0);
+    } finally {
+      clearTimeout(timer);
+      server.process.kill('SIGKILL');
+    }
+  });
+
   it('with --workers 2, SIGTERM lets every worker finish its calls, then the primary exits 0', async () => {
     const server = await startServe(['--http', '127.0.0.1:0', '--workers', '2'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
     const calls: Call[] = [];
