@@ -74,16 +74,20 @@ class StreamExchange extends BaseExchange {
   readonly #requestId: RequestId | undefined;
   /** What `ConnectionOptions.admit` gave the request; released once, when it leaves. */
   admission: Admission | undefined;
+  /** The request was answered (or abandoned): what would still be sent for it comes too late. */
+  #left: boolean;
 
   constructor(connection: ServerConnection, requestId: RequestId | undefined, session: LegacySession | undefined, principal: Principal | undefined) {
     super(session, principal);
     this.#connection = connection;
     this.#requestId = requestId;
     this.admission = undefined;
+    this.#left = false;
   }
 
   /** The request left the connection (answered, cancelled, abandoned, or the connection closed). */
   leave(): void {
+    this.#left = true;
     const admission = this.admission;
     if (admission === undefined) return;
     this.admission = undefined;
@@ -91,7 +95,16 @@ class StreamExchange extends BaseExchange {
   }
 
   send(message: JsonRpcNotification | JsonRpcRequest): void {
-    if (!this.cancelled) this.#connection.send(message, this.#requestId);
+    if (!this.cancelled && !this.#left) this.#connection.send(message, this.#requestId);
+  }
+
+  /** The connection's output: one client reads every request's messages. */
+  get backedUp(): boolean {
+    return this.#connection.outputBlocked;
+  }
+
+  onCaughtUp(listener: () => void): void {
+    this.#connection.onCaughtUp(listener);
   }
 }
 
@@ -117,6 +130,8 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   #session: LegacySession | undefined;
   /** Reading is paused because the peer is not draining our writes. */
   #outputBlocked: boolean;
+  /** Waiting for the peer to drain them (see {@link onCaughtUp}). */
+  #caughtUpListeners: Array<() => void> | undefined;
   /** Reading is paused because too many requests are in flight. */
   #inflightBlocked: boolean;
   #closed: boolean;
@@ -134,6 +149,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     this.#principal = options.principal;
     this.#session = undefined;
     this.#outputBlocked = false;
+    this.#caughtUpListeners = undefined;
     this.#inflightBlocked = false;
     this.#closed = false;
     this.#drain = new DrainState();
@@ -165,10 +181,24 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     return ok;
   }
 
+  /** Whether the peer is not draining what was written to it (a send returned false). */
+  get outputBlocked(): boolean {
+    return this.#outputBlocked;
+  }
+
+  /** Calls `listener` once the peer has drained what was written; never, if the connection closes first. */
+  onCaughtUp(listener: () => void): void {
+    (this.#caughtUpListeners ??= []).push(listener);
+  }
+
   onDrain(): void {
     if (!this.#outputBlocked) return;
     this.#outputBlocked = false;
     if (!this.#inflightBlocked) this.#transport.resume();
+    const listeners = this.#caughtUpListeners;
+    if (listeners === undefined) return;
+    this.#caughtUpListeners = undefined;
+    for (const listener of listeners) listener();
   }
 
   onMessage(value: unknown): void {
@@ -239,6 +269,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   onClose(error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#caughtUpListeners = undefined;
     clearTimeout(this.#inputEndDeadline);
     const reason = new McpLocalError(LocalErrorCode.ConnectionClosed, 'Connection closed', { cause: error });
     for (const exchange of this.#inflight.values()) {

@@ -11,7 +11,7 @@
  * the sealed `requestState`, so a handler may ask several questions in sequence.
  */
 import { FollowingCancellation, SignalCancellation, type Cancellation } from '../protocol/cancellation.ts';
-import type { Params, RequestId } from '../protocol/jsonrpc.ts';
+import type { JsonRpcNotification, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
@@ -112,6 +112,8 @@ export class RequestContext {
   #requestState: string | undefined;
   #pendingInputs: InputRequests | undefined;
   #inputCount: number;
+  /** The latest progress not sent while the client was not keeping up (see {@link progress}). */
+  #heldProgress: JsonRpcNotification | undefined;
 
   constructor(
     host: ContextHost,
@@ -139,6 +141,7 @@ export class RequestContext {
     this.#requestState = undefined;
     this.#pendingInputs = undefined;
     this.#inputCount = 0;
+    this.#heldProgress = undefined;
   }
 
   /** Aborted when the client cancels the request (or its task) or disconnects. */
@@ -174,14 +177,39 @@ export class RequestContext {
     return this.meta?.[MetaKey.ProgressToken] as ProgressToken | undefined;
   }
 
-  /** Sends `notifications/progress` when the client asked for progress; a no-op otherwise. */
+  /**
+   * Sends `notifications/progress` when the client asked for progress; a no-op otherwise.
+   *
+   * While the client is not reading what was sent to it, progress is held back rather than
+   * queued: each notification supersedes the one before (spec basic/utilities/progress: the
+   * value only increases), so only the latest is kept, and sent once the client catches up.
+   * A tool (or a gateway's upstream) reporting progress in a tight loop to a client that stopped
+   * reading would otherwise have the server hold every one of them.
+   */
   progress(progress: number, total?: number, message?: string): void {
     const progressToken = this.progressToken;
     if (progressToken === undefined) return;
     const params: Params = { progressToken, progress };
     if (total !== undefined) params.total = total;
     if (message !== undefined) params.message = message;
-    this.#exchange.send({ jsonrpc: '2.0', method: Notification.Progress, params });
+    const notification: JsonRpcNotification = { jsonrpc: '2.0', method: Notification.Progress, params };
+    const exchange = this.#exchange;
+    if (exchange.backedUp === true && exchange.onCaughtUp !== undefined) {
+      // One listener while progress is held: the first held one sets it, later ones replace it.
+      if (this.#heldProgress === undefined) exchange.onCaughtUp(() => this.#sendHeldProgress());
+      this.#heldProgress = notification;
+      return;
+    }
+    // Anything held is older than this one.
+    this.#heldProgress = undefined;
+    exchange.send(notification);
+  }
+
+  #sendHeldProgress(): void {
+    const held = this.#heldProgress;
+    if (held === undefined) return;
+    this.#heldProgress = undefined;
+    this.#exchange.send(held);
   }
 
   /**

@@ -32,6 +32,19 @@ export interface Exchange {
    */
   send(message: JsonRpcNotification | JsonRpcRequest): void;
   /**
+   * Whether the client is not keeping up: what was sent to it waits unwritten past the
+   * transport's high-water mark (HTTP: this request's response stream; stdio and WebSocket:
+   * the connection). Messages are still queued, never dropped, so a sender that can do with
+   * less (progress, where only the latest matters) holds back until {@link onCaughtUp}.
+   * Absent where the transport cannot tell.
+   */
+  readonly backedUp?: boolean;
+  /**
+   * Calls `listener` once, when the client has read what was waiting (after {@link backedUp}
+   * was true); never, if the request's stream ends first.
+   */
+  onCaughtUp?(listener: () => void): void;
+  /**
    * Streamable HTTP, legacy sessions: closes the request's SSE connection while the stream
    * goes on, for the client to resume (SEP-1699). Absent or false where that does not apply.
    */

@@ -8,6 +8,7 @@ import { SseStream } from '../../src/transport/http/sse.ts';
 class RecordingSink implements ResponseSink {
   chunks: string[] = [];
   done = false;
+  backedUp = false;
   extraHeaders = undefined;
   send(): void {
     this.done = true;
@@ -21,6 +22,7 @@ class RecordingSink implements ResponseSink {
     this.done = true;
   }
   onAbort(): void {}
+  onCaughtUp(): void {}
 }
 
 describe('Server-Sent Events', () => {

@@ -70,6 +70,14 @@ export class HttpExchange extends BaseExchange {
     (this.stream ??= this.#opener.openStream(this)).deliver(message);
   }
 
+  get backedUp(): boolean {
+    return this.stream !== undefined && !this.finished && this.stream.backedUp;
+  }
+
+  onCaughtUp(listener: () => void): void {
+    this.stream?.onCaughtUp(listener);
+  }
+
   /**
    * Closes this request's SSE connection without ending its stream: the client reconnects
    * with Last-Event-ID and polls for the rest (SEP-1699). Legacy sessions with resumable

@@ -10,6 +10,13 @@ import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './
 
 const encoder = new TextEncoder();
 
+/**
+ * Bytes a response stream holds unread before `write` reports that the client is not keeping
+ * up: node:http's high-water mark, so both faces hold back at the same point.
+ */
+const STREAM_HIGH_WATER_BYTES = 16 * 1024;
+const STREAM_QUEUING: QueuingStrategy<Uint8Array> = { highWaterMark: STREAM_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength };
+
 class FetchIo implements HttpIo {
   readonly response: Promise<Response>;
   readonly #request: Request;
@@ -17,6 +24,8 @@ class FetchIo implements HttpIo {
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   #done: boolean;
   #abortListeners: Array<() => void>;
+  /** Waiting for the client to read what the stream holds (see {@link onCaughtUp}). */
+  #caughtUpListeners: Array<() => void> | undefined;
   #ticket: InflightTicket | undefined;
   extraHeaders: OutgoingHeaders | undefined;
 
@@ -26,6 +35,7 @@ class FetchIo implements HttpIo {
     this.#controller = undefined;
     this.#done = false;
     this.#abortListeners = [];
+    this.#caughtUpListeners = undefined;
     this.#ticket = undefined;
     this.extraHeaders = undefined;
     request.signal.addEventListener('abort', () => this.#aborted(), { once: true });
@@ -44,12 +54,17 @@ class FetchIo implements HttpIo {
   }
 
   open(headers: OutgoingHeaders): void {
-    const stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        // Called once the reader has taken the stream below its high-water mark.
+        pull: () => this.#caughtUp(),
+        cancel: () => this.#aborted(),
       },
-      cancel: () => this.#aborted(),
-    });
+      STREAM_QUEUING,
+    );
     const all = this.extraHeaders === undefined ? headers : { ...headers, ...this.extraHeaders };
     this.#resolve(new Response(stream, { status: 200, headers: all }));
   }
@@ -58,6 +73,21 @@ class FetchIo implements HttpIo {
     if (this.#done || this.#controller === undefined) return false;
     this.#controller.enqueue(encoder.encode(chunk));
     return (this.#controller.desiredSize ?? 1) > 0;
+  }
+
+  get backedUp(): boolean {
+    return this.#controller !== undefined && !this.#done && (this.#controller.desiredSize ?? 1) <= 0;
+  }
+
+  onCaughtUp(listener: () => void): void {
+    (this.#caughtUpListeners ??= []).push(listener);
+  }
+
+  #caughtUp(): void {
+    const listeners = this.#caughtUpListeners;
+    if (listeners === undefined) return;
+    this.#caughtUpListeners = undefined;
+    for (const listener of listeners) listener();
   }
 
   end(): void {

@@ -59,6 +59,14 @@ class NodeIo implements HttpIo {
     return this.done ? false : this.#res.write(chunk);
   }
 
+  get backedUp(): boolean {
+    return this.#res.writableNeedDrain;
+  }
+
+  onCaughtUp(listener: () => void): void {
+    this.#res.once('drain', listener);
+  }
+
   end(): void {
     this.#ticket?.release();
     if (this.done) return;

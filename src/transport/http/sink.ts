@@ -14,6 +14,10 @@ export interface ResponseSink {
   open(headers: OutgoingHeaders): void;
   /** Writes to an open stream; false when the client is not keeping up. */
   write(chunk: string): boolean;
+  /** Whether what was written waits unread past the high-water mark (a `write` returned false). */
+  readonly backedUp: boolean;
+  /** Calls `listener` once the client has read what was waiting; never, if the response ends first. */
+  onCaughtUp(listener: () => void): void;
   /** Ends an open stream. */
   end(): void;
   /** Called once if the client goes away before the response ends. */

@@ -62,6 +62,17 @@ export class SseStream implements SessionOutlet {
     return this.#sink !== undefined && !this.#sink.done;
   }
 
+  /** Whether the connection holds what its client has not read, past its high-water mark. */
+  get backedUp(): boolean {
+    const sink = this.#sink;
+    return sink !== undefined && !sink.done && sink.backedUp;
+  }
+
+  /** See {@link ResponseSink.onCaughtUp}: on the connection the stream has now. */
+  onCaughtUp(listener: () => void): void {
+    this.#sink?.onCaughtUp(listener);
+  }
+
   get ended(): boolean {
     return this.endedAt !== undefined;
   }

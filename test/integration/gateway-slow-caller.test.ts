@@ -1,0 +1,194 @@
+/**
+ * A caller that stops reading while its call's upstream floods progress: a real gateway
+ * process in front of test/fixtures/hostile-upstream.ts (whose `flood_progress` writes progress
+ * notifications as fast as the gateway reads them) and the well-behaved fixture. The gateway
+ * must go on reading the upstream's pipe (its other calls come on it), so what it cannot write
+ * to the stuck caller must not pile up: its memory stays bounded, its other callers and the
+ * upstream's are served meanwhile, and once the caller reads again it gets its answer.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { McpClient } from '../../src/client/client.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { fixture, scratch, textOf, writeConfig } from '../helpers/gateway.ts';
+import { MODERN_META, openSession } from '../helpers/http.ts';
+import { CLI, ROOT } from '../helpers/processes.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
+
+const MIB = 1024 * 1024;
+/** 50,000 notifications of 4 KiB: 195 MiB of progress for a caller that reads none of it. */
+const COUNT = 50_000;
+const SIZE = 4096;
+/** Was: the gateway's resident set grew by 350 to 500 MiB, about twice what was flooded. */
+const MAX_GROWTH = 100 * MIB;
+
+interface Gateway {
+  process: ChildProcess;
+  url: string;
+  /** Resident set now, and its peak so far (/proc: Linux). */
+  memory(): Promise<{ rss: number; peak: number }>;
+}
+
+/** `mcp-core serve` over HTTP (and stdio too, with `stdio`) in front of the hostile upstream and the fixture. */
+async function startGateway(stdio: boolean): Promise<Gateway> {
+  const config = await writeConfig(await scratch(), {
+    mcpServers: { hostile: { command: process.execPath, args: [join(ROOT, 'test/fixtures/hostile-upstream.ts')], era: 'legacy' }, good: fixture() },
+    gateway: { watch: false },
+  });
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0', ...(stdio ? ['--stdio'] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Under --stdio the URL is announced on stderr, stdout being the MCP channel.
+  const announced = createInterface({ input: stdio ? child.stderr! : child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
+    announced.on('line', (line) => {
+      const found = /(http:\/\/\S+)/.exec(line);
+      if (found !== null) resolve(found[1]);
+    });
+  });
+  if (!stdio) child.stdout!.resume();
+  child.stderr!.resume();
+  const memory = async () => {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+    const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
+    return { rss: bytes('VmRSS'), peak: bytes('VmHWM') };
+  };
+  return { process: child, url, memory };
+}
+
+async function stop(gateway: Gateway): Promise<void> {
+  const child = gateway.process;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** A caller whose flood call was sent and who reads nothing of its answer until `readAll`. */
+interface StuckCaller {
+  /** Reads again: the messages of the call's answer up to its response. */
+  readAll(): Promise<any[]>;
+}
+
+const FLOOD = { name: 'hostile__flood_progress', arguments: { count: COUNT, size: SIZE } };
+
+/** Over HTTP: the response stream (SSE) of the call is left unread. */
+async function stuckOverHttp(url: string, era: 'legacy' | 'modern'): Promise<StuckCaller> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  let meta: Record<string, unknown>;
+  if (era === 'legacy') {
+    Object.assign(headers, { 'mcp-session-id': await openSession(url), 'mcp-protocol-version': '2025-11-25' });
+    meta = { progressToken: 'flood' };
+  } else {
+    Object.assign(headers, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': FLOOD.name });
+    meta = { ...MODERN_META, progressToken: 'flood' };
+  }
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { ...FLOOD, _meta: meta } }) });
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  // The body is not read: the client's buffers fill, then the connection's, then the gateway's.
+  return { readAll: () => new SseReader(response).rest() };
+}
+
+/** Over the gateway's stdio: its stdout is left unread. */
+async function stuckOverStdio(gateway: ChildProcess, era: 'legacy' | 'modern'): Promise<StuckCaller> {
+  const lines = createInterface({ input: gateway.stdout! });
+  let messages: any[] = [];
+  const answers = new Map<number, (messages: any[]) => void>();
+  lines.on('line', (line) => {
+    const message = JSON.parse(line);
+    messages.push(message);
+    const answered = message.method === undefined ? answers.get(message.id) : undefined;
+    if (answered === undefined) return;
+    answered(messages);
+    messages = [];
+  });
+  /** The messages up to the response to request `id`. */
+  const answerTo = (id: number) => new Promise<any[]>((resolve) => answers.set(id, resolve));
+  const send = (message: unknown) => gateway.stdin!.write(`${JSON.stringify(message)}\n`);
+  let meta: Record<string, unknown> = { ...MODERN_META, progressToken: 'flood' };
+  if (era === 'legacy') {
+    const initialized = answerTo(0);
+    send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'stuck', version: '1.0.0' } } });
+    await initialized;
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    meta = { progressToken: 'flood' };
+  }
+  lines.pause();
+  const answered = answerTo(1);
+  send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { ...FLOOD, _meta: meta } });
+  return {
+    readAll: () => {
+      lines.resume();
+      return answered;
+    },
+  };
+}
+
+/**
+ * While the upstream floods, other callers call the fixture and the same upstream, back to
+ * back, until the upstream says it wrote every notification (its answer follows them on the
+ * pipe, so the gateway has read them all). The gateway's memory is checked after each round,
+ * so a gateway that keeps what it cannot write fails as soon as it is past the bound. Returns
+ * how many calls the others made meanwhile, and the peak growth of the gateway's resident set.
+ */
+async function serveOthersUntilFlooded(gateway: Gateway): Promise<{ calls: number; growth: number }> {
+  const before = await gateway.memory();
+  const other = new McpClient({ name: 'other', version: '1.0.0' });
+  await other.connect(new StreamableHttpClientTransport(gateway.url));
+  // A bound on the test's duration, far beyond what the flood takes (a second or two).
+  const deadline = Date.now() + 90_000;
+  try {
+    let calls = 0;
+    let growth = 0;
+    for (let sent = 0; sent < COUNT; calls += 2) {
+      assert.equal(textOf(await other.callTool('good__echo', { text: `call ${calls}` })), `call ${calls}`);
+      sent = Number(textOf(await other.callTool('hostile__progress_sent', {})));
+      growth = (await gateway.memory()).peak - before.rss;
+      assert.ok(growth < MAX_GROWTH, `the gateway's resident set grew by ${Math.round(growth / MIB)} MiB when the upstream had sent ${sent} notifications`);
+      assert.ok(Date.now() < deadline, `the upstream sent ${sent} of ${COUNT} notifications in 90 s`);
+    }
+    return { calls, growth };
+  } finally {
+    await other.close();
+  }
+}
+
+/** What the stuck caller finally read: progress that only went up, then the call's result. */
+function checkAnswer(messages: any[]): number {
+  const response = messages.at(-1);
+  assert.equal(textOf(response.result), `flooded ${COUNT}`);
+  const progress = messages.slice(0, -1).map((message) => {
+    assert.equal(message.method, 'notifications/progress');
+    assert.equal(message.params.progressToken, 'flood');
+    return message.params.progress as number;
+  });
+  for (let i = 1; i < progress.length; i++) assert.ok(progress[i] > progress[i - 1], `progress went from ${progress[i - 1]} to ${progress[i]}`);
+  // The caller had the first ones before it stopped reading, and the rest held back.
+  assert.ok(progress.length > 0 && progress.length < COUNT, `${progress.length} progress notifications`);
+  return progress.length;
+}
+
+describe('a caller that stops reading while the upstream floods progress', { timeout: 300_000 }, () => {
+  for (const [transport, era] of [['http', 'legacy'], ['http', 'modern'], ['stdio', 'legacy'], ['stdio', 'modern']] as const) {
+    it(`over ${transport}, ${era} era: the gateway's memory stays bounded and everyone else is served`, { timeout: 120_000 }, async (t) => {
+      const gateway = await startGateway(transport === 'stdio');
+      try {
+        // Warm: every part the flood goes through has run once before the baseline.
+        const warm = new McpClient({ name: 'warm', version: '1.0.0' });
+        await warm.connect(new StreamableHttpClientTransport(gateway.url));
+        await warm.callTool('hostile__flood_progress', { count: 100, size: SIZE }, { onProgress: () => {} });
+        await warm.close();
+
+        const stuck = transport === 'http' ? await stuckOverHttp(gateway.url, era) : await stuckOverStdio(gateway.process, era);
+        const { calls, growth } = await serveOthersUntilFlooded(gateway);
+        const received = checkAnswer(await stuck.readAll());
+        t.diagnostic(`${transport} ${era}: RSS +${Math.round(growth / MIB)} MiB for ${Math.round((COUNT * SIZE) / MIB)} MiB of progress; ${calls} other calls served meanwhile; the caller got ${received} of ${COUNT} notifications`);
+      } finally {
+        await stop(gateway);
+      }
+    });
+  }
+});
