@@ -10,7 +10,9 @@
  * Only what the gateway passes on is checked, and only the types: an entry that fails is left
  * out and reported, the others of its upstream are offered; an answer that fails becomes an
  * error naming the upstream, instead of a result its caller's client refuses without saying
- * whose it is.
+ * whose it is. An upstream's questions to its caller (ElicitRequestParams,
+ * CreateMessageRequestParams) are checked the same way before they are passed on (see
+ * question-guard.ts).
  */
 import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 
@@ -144,6 +146,35 @@ const RESULTS: Record<string, Check> = {
   'resources/read': object({ contents: arrayOf(resourceContents), _meta: 'object' }, ['contents']),
 };
 
+/** A sampling message's content: one content block, or an array of them (spec: SamplingMessage). */
+const samplingContent: Check = (value) => (Array.isArray(value) ? arrayOf(block)(value) : block(value));
+
+const elicitation = object({
+  message: 'string',
+  mode: 'string',
+  requestedSchema: object({ type: 'string', properties: 'object', required: arrayOf(string) }, ['type', 'properties']),
+  url: 'string',
+  elicitationId: 'string',
+  _meta: 'object',
+}, ['message']);
+
+const QUESTIONS: Record<string, Check> = {
+  'elicitation/create': (value) => {
+    const problem = elicitation(value);
+    if (problem !== undefined) return problem;
+    // Form mode (the default) asks through a requestedSchema, URL mode sends the user to a url.
+    const params = value as Json;
+    if (params.mode === 'url') return params.url === undefined ? ['', 'has no url'] : undefined;
+    return params.requestedSchema === undefined ? ['', 'has no requestedSchema'] : undefined;
+  },
+  'sampling/createMessage': object({
+    messages: arrayOf(object({ role: 'string', content: samplingContent, _meta: 'object' }, ['role', 'content'])),
+    maxTokens: 'number',
+    systemPrompt: 'string',
+    _meta: 'object',
+  }, ['messages', 'maxTokens']),
+};
+
 /**
  * What keeps an upstream's answer to `method` (`tools/call`, `prompts/get`, `resources/read`)
  * from being passed on, or undefined when nothing does (or the method is not one of these).
@@ -152,8 +183,24 @@ const RESULTS: Record<string, Check> = {
  * resultProblem('tools/call', { content: [], isError: 'yes' }); // 'isError is a string, not a boolean'
  */
 export function resultProblem(method: string, result: unknown): string | undefined {
-  const check = RESULTS[method];
-  return check === undefined ? undefined : problemOf(check, result);
+  return problemIn(RESULTS, method, result);
+}
+
+/**
+ * What keeps an upstream's question (`elicitation/create`, `sampling/createMessage`: its
+ * params) from being passed on to a caller, or undefined when nothing does (or the method is
+ * not one of these).
+ *
+ * @example
+ * questionProblem('elicitation/create', { message: 7 }); // 'message is a number, not a string'
+ */
+export function questionProblem(method: string, params: unknown): string | undefined {
+  return problemIn(QUESTIONS, method, params);
+}
+
+function problemIn(checks: Record<string, Check>, method: string, value: unknown): string | undefined {
+  const check = checks[method];
+  return check === undefined ? undefined : problemOf(check, value);
 }
 
 /**

@@ -28,6 +28,7 @@ import { resultProblem } from './entry-check.ts';
 import { classify, UpstreamFailure, type FailureReason } from './failures.ts';
 import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { UpstreamPolicies, type BreakerState } from './policies.ts';
+import { QuestionGuard } from './question-guard.ts';
 import { release, track } from './reaper.ts';
 
 export type UpstreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -537,13 +538,20 @@ export class Upstream {
    * Sends one request through the policies. Failures that are the upstream's (dead, slow,
    * breaker open, auth, overloaded) reject with {@link UpstreamFailure}; the upstream's own
    * JSON-RPC errors and cancellation by the caller reject as they are; an answer without the
-   * spec's types (entry-check.ts) rejects with an McpError (-32603) naming the upstream.
+   * spec's types (entry-check.ts) rejects with an McpError (-32603) naming the upstream. A
+   * question of the upstream's that could not be passed on is refused at once, and the
+   * outcome says so (question-guard.ts).
    */
   async request(method: string, params: Params, given: RequestOptions, safe: boolean): Promise<Record<string, unknown>> {
     const started = performance.now();
+    const guard = QuestionGuard.needed(given) ? new QuestionGuard(this.name) : undefined;
     // The upstream's timeouts, read at each call so that a reload applies them to the next one:
     // the one progress restarts, and the total a call that keeps reporting progress may take.
-    const options = given.timeoutMs !== undefined && given.maxTotalTimeoutMs !== undefined ? given : { ...given, timeoutMs: given.timeoutMs ?? this.spec.timeoutMs, maxTotalTimeoutMs: given.maxTotalTimeoutMs ?? this.spec.maxTotalTimeoutMs };
+    const options =
+      guard === undefined && given.timeoutMs !== undefined && given.maxTotalTimeoutMs !== undefined
+        ? given
+        : { ...given, timeoutMs: given.timeoutMs ?? this.spec.timeoutMs, maxTotalTimeoutMs: given.maxTotalTimeoutMs ?? this.spec.maxTotalTimeoutMs };
+    guard?.watch(options);
     this.#calls++;
     if (this.#state === 'reconnecting' || this.#state === 'closed') {
       // Down: say so now. This is no new evidence against the upstream, so the breaker is not told.
@@ -566,7 +574,10 @@ export class Upstream {
       this.#latency.record(performance.now() - started);
       const problem = resultProblem(method, result);
       if (problem !== undefined) throw this.#malformed(method, problem);
-      return result;
+      const refused = guard?.refused;
+      if (refused === undefined) return result;
+      this.#noteRefusal(refused);
+      return guard!.noted(result);
     } catch (error) {
       const failure = classify(this.name, error);
       if (failure !== undefined) {
@@ -578,7 +589,10 @@ export class Upstream {
         const reason = options.signal?.aborted ? options.signal.reason : options.cancellation?.reason;
         throw new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: reason });
       }
-      throw error;
+      const refused = guard?.refused;
+      if (refused === undefined) throw error;
+      this.#noteRefusal(refused);
+      throw guard!.explained(error);
     } finally {
       if (--this.#inflight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
@@ -601,6 +615,11 @@ export class Upstream {
     const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" answered ${method} with a malformed result: ${problem}`);
     this.#noteError(error);
     return error;
+  }
+
+  /** A question the gateway refused is the upstream's lastError, as a malformed answer is. */
+  #noteRefusal(refused: string): void {
+    this.#noteError(new Error(refused));
   }
 
   /** Takes new options (breaker, limits, timeouts) for the calls that start from now on. */

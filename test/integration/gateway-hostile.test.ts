@@ -12,6 +12,7 @@ import { McpClient } from '../../src/client/client.ts';
 import type { UpstreamConfig } from '../../src/manager/config.ts';
 import { Gateway } from '../../src/manager/gateway.ts';
 import { McpManager } from '../../src/manager/manager.ts';
+import type { McpError } from '../../src/protocol/wire-errors.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { connectInMemory } from '../../src/testing/index.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
@@ -26,8 +27,8 @@ function hostile(args: string[] = []): UpstreamConfig {
 }
 
 /** A gateway in front of the test fixture (`good`) and the hostile upstream, served over HTTP. */
-async function served(args: string[] = []) {
-  const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(args) } });
+async function served(args: string[] = [], settings: { inputTimeoutMs?: number } = {}) {
+  const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(args) }, gateway: settings });
   const server = new McpServer({ name: 'gateway', version: '1.0.0' });
   const gateway = new Gateway(server, manager);
   await manager.start();
@@ -191,4 +192,99 @@ describe('a hostile upstream behind the gateway', () => {
       await close();
     }
   });
+
+  it('regression: a question whose params nest 20,000 deep is refused at once on both sides, in both eras of caller, instead of waiting for inputTimeoutMs', async () => {
+    // Far beyond the 30 s each call is given (bounded): it must end because of the refusal, not the timeout.
+    const inputTimeoutMs = 600_000;
+    const { url, close } = await served([], { inputTimeoutMs });
+    try {
+      for (const era of ['modern', 'legacy'] as const) {
+        const asked: string[] = [];
+        const caller = new McpClient({
+          name: 'caller',
+          version: '1.0.0',
+          era,
+          capabilities: { elicitation: {}, sampling: {} },
+          onElicit: async () => {
+            asked.push('elicitation');
+            return { action: 'accept', content: {} };
+          },
+          onSample: async () => {
+            asked.push('sampling');
+            return { role: 'assistant', content: { type: 'text', text: 'no' }, model: 'none' };
+          },
+        });
+        await caller.connect(new StreamableHttpClientTransport(url));
+        try {
+          for (const method of ['elicitation/create', 'sampling/createMessage']) {
+            const said = `${era}, ${method}`;
+            // The upstream hears why at once, and answers its call on its own terms: here, with what it heard.
+            const result = await bounded(caller.callTool('hostile__ask_deep', { method }), `${said}: the call`);
+            const refusal = `The gateway could not pass ${method} on to its caller: it nests deeper than 1000 levels`;
+            assert.equal(textOf(result), `refused -32602: ${refusal}`, said);
+            assert.deepEqual((result._meta as Record<string, unknown> | undefined)?.['mcp-core/refusedQuestion'], { upstream: 'hostile', method, reason: 'it nests deeper than 1000 levels' }, said);
+            // Failing its call instead, the upstream's error reaches the caller naming the upstream and the reason.
+            await assert.rejects(bounded(caller.callTool('hostile__ask_deep', { method, fail: true }), `${said}: the failing call`), (error: McpError) => {
+              assert.equal(error.code, -32603, said);
+              assert.equal(error.message, `Upstream "hostile" asked ${method}, which the gateway could not pass on to its caller (it nests deeper than 1000 levels), and then failed: My question was refused -32602: ${refusal}`, said);
+              return true;
+            });
+          }
+          assert.deepEqual(asked, [], `${era}: the caller was never asked`);
+          assert.equal(textOf(await caller.callTool('good__echo', { text: 'still here' })), 'still here');
+        } finally {
+          await caller.close();
+        }
+      }
+    } finally {
+      await close();
+    }
+  });
 });
+
+describe('a question without the spec\'s types', () => {
+  it('from a 2026-07-28 upstream (in its InputRequiredResult): the caller\'s call fails at once naming the upstream and what is wrong', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture([], { era: 'modern' }) }, gateway: { inputTimeoutMs: 600_000 } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+    let asked = 0;
+    const caller = new McpClient({
+      name: 'caller',
+      version: '1.0.0',
+      era: 'modern',
+      onElicit: async () => {
+        asked++;
+        return { action: 'accept', content: {} };
+      },
+    });
+    try {
+      await caller.connect(new StreamableHttpClientTransport(listener.url));
+      // Nothing is left waiting upstream: the upstream's call is stateless between rounds.
+      await assert.rejects(bounded(caller.callTool('fx__ask_malformed', {}), 'the call'), {
+        code: -32603,
+        message: 'Upstream "fx" asked elicitation/create, which the gateway could not pass on to its caller (message is a number, not a string)',
+      });
+      assert.equal(asked, 0);
+      assert.match(manager.health().upstreams[0].lastError?.message ?? '', /asked elicitation\/create, which the gateway could not pass on/);
+      assert.equal(textOf(await caller.callTool('fx__echo', { text: 'still here' })), 'still here');
+    } finally {
+      await caller.close();
+      await listener.close();
+      await manager.close();
+    }
+  });
+});
+
+/** `call`, or a rejection naming `what` once 30 s have passed without an answer. */
+async function bounded<T>(call: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} had no answer after 30 s`)), 30_000)));
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+

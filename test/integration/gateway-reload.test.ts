@@ -127,7 +127,7 @@ describe('tool search mode', () => {
       assert.equal(unknown.isError, true);
       assert.match(textOf(unknown), /Unknown tool: fx__nope/);
       // The manager's own API still lists everything.
-      assert.equal((await manager.listTools()).length, 314);
+      assert.equal((await manager.listTools()).length, 315);
     } finally {
       await close();
       await manager.close();
