@@ -33,6 +33,7 @@ import { ServerConnection } from '../server/connection.ts';
 import type { McpServer } from '../server/server.ts';
 import { resolveManagerConfig } from '../manager/config.ts';
 import { PeerTools } from '../manager/peer-tools.ts';
+import { stampFiles, type FileStamps } from '../security/file-stamps.ts';
 import { parseHostPort } from './args.ts';
 import { UsageError } from './usage-error.ts';
 import { PipeChannels } from './engine-pipe.ts';
@@ -178,8 +179,11 @@ export async function engineCommand(version: string): Promise<void> {
 
   let start: EngineStart;
   let config: Config;
+  let configStamps: FileStamps;
   try {
     start = parseStart(await pipe.firstLine());
+    // Before the files are read: the gateway reloads what changed between this and its watch.
+    configStamps = stampFiles(start.files);
     config = await settingsOf(start);
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof ConfigError)) throw error;
@@ -212,6 +216,7 @@ export async function engineCommand(version: string): Promise<void> {
       http: start.http !== undefined,
       stdio: false,
       files: start.files,
+      configStamps,
       gateway: true,
       manager: roots === undefined ? undefined : { onListRoots: roots.list },
       prepare: async (server, gateway) => {

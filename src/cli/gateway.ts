@@ -5,6 +5,8 @@
  * Hot reload: a change to a config file (or SIGHUP) loads the files again and applies the
  * difference; upstreams whose settings did not change keep their connection and their calls
  * in flight. A configuration that does not load is refused whole, the running one stays.
+ * The watch begins once the upstreams have started; a file changed before that, since it was
+ * read, is told by its stamp (file-stamps.ts) and reloaded all the same.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -13,6 +15,7 @@ import { resolveManagerConfig } from '../manager/config.ts';
 import { Gateway } from '../manager/gateway.ts';
 import { McpManager, type ManagerOptions, type ReloadReport } from '../manager/manager.ts';
 import type { ReadinessCheckResult } from '../observability/health.ts';
+import { changedSince, type FileStamps } from '../security/file-stamps.ts';
 import type { McpServer } from '../server/server.ts';
 import { notices } from './notices.ts';
 
@@ -31,12 +34,25 @@ function log(message: string): void {
   notices().warn({ component: 'gateway' }, message);
 }
 
+export interface GatewayStart {
+  /** The config files, read again at each reload. */
+  files: readonly string[];
+  /**
+   * Their stamps from before `config` was read from them: a change made since (while the
+   * upstreams started, before the watch began) is reloaded once the watch begins.
+   */
+  since?: FileStamps;
+  /** What the manager is given besides its settings. */
+  manager?: ManagerOptions;
+}
+
 /**
- * Starts the manager for `config` (given `options`), offers it on `server`, and waits for the
- * first connection attempt of every upstream (each bounded by its connectTimeoutMs).
+ * Starts the manager for `config`, offers it on `server`, and waits for the first connection
+ * attempt of every upstream (each bounded by its connectTimeoutMs).
  */
-export async function startGateway(config: Config, server: McpServer, files: readonly string[], options?: ManagerOptions): Promise<RunningGateway> {
-  const manager = new McpManager(resolveManagerConfig(config), {}, options);
+export async function startGateway(config: Config, server: McpServer, start: GatewayStart): Promise<RunningGateway> {
+  const { files } = start;
+  const manager = new McpManager(resolveManagerConfig(config), {}, start.manager);
   const gateway = new Gateway(server, manager);
   await manager.start();
   for (const upstream of manager.health().upstreams) {
@@ -59,7 +75,7 @@ export async function startGateway(config: Config, server: McpServer, files: rea
     return reloading;
   };
 
-  const watchers = config.gateway.watch ? watchFiles(files, () => void reload()) : [];
+  const watchers = config.gateway.watch ? watchFiles(files, start.since, () => void reload()) : [];
   return {
     manager,
     gateway,
@@ -79,8 +95,10 @@ export async function startGateway(config: Config, server: McpServer, files: rea
 /**
  * Watches each file's directory (editors replace a file rather than write it in place, which
  * ends a watch on the file itself); a burst of changes gives one call, 100 ms after the last.
+ * A file whose stamp is no longer the one in `since` changed before the watch began: no event
+ * will say so, so that is a change too.
  */
-function watchFiles(files: readonly string[], onChange: () => void): FSWatcher[] {
+function watchFiles(files: readonly string[], since: FileStamps | undefined, onChange: () => void): FSWatcher[] {
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
     clearTimeout(timer);
@@ -105,6 +123,16 @@ function watchFiles(files: readonly string[], onChange: () => void): FSWatcher[]
     } catch (error) {
       log(`cannot watch ${directory} for changes (SIGHUP still reloads): ${(error as Error).message}`);
     }
+  }
+  // Compared once the watchers run, so that a change lands in one or the other.
+  if (since !== undefined) {
+    changedSince(since)
+      .then((changed) => {
+        if (changed.length === 0) return;
+        log(`${changed.join(', ')} changed while the gateway started: reloading`);
+        schedule();
+      })
+      .catch((error: unknown) => log(`could not tell whether the config files changed while the gateway started: ${(error as Error).message}`));
   }
   return watchers;
 }

@@ -3,6 +3,7 @@
  * and operational endpoints are wired together. Only the binary's entry (bin.ts) imports this file.
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
+import { stampFiles } from '../security/file-stamps.ts';
 import { parseCommandLine, USAGE, type ServeArgs } from './args.ts';
 import { UsageError } from './usage-error.ts';
 import { configureNotices, flushNotices, notices } from './notices.ts';
@@ -26,6 +27,8 @@ function webSocketUrl(httpUrl: string, path: string | undefined): string {
 }
 
 async function serveCommand(args: ServeArgs): Promise<void> {
+  // Before the files are read: a gateway reloads what changed between this and its watch.
+  const configStamps = stampFiles(args.config);
   const config = await loadConfig(args.config);
   if (args.http) Object.assign(config.http, args.http);
   if (args.demo) config.demo = true;
@@ -82,7 +85,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
       },
     );
   };
-  const serving = await serve(config, { http, stdio, worker: isWorker, onStdioClose: () => stop('stdin closed'), files: args.config });
+  const serving = await serve(config, { http, stdio, worker: isWorker, onStdioClose: () => stop('stdin closed'), files: args.config, configStamps });
   if (serving.url !== undefined) {
     if (isWorker) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
     else announce(serving.url);

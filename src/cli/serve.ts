@@ -9,6 +9,7 @@ import type { Config } from '../config/config.ts';
 import { registerDemo } from '../demo.ts';
 import type { ManagerOptions } from '../manager/manager.ts';
 import type { Health } from '../observability/health.ts';
+import type { FileStamps } from '../security/file-stamps.ts';
 import { ServerConnection } from '../server/connection.ts';
 import type { Drainable } from '../transport/drain.ts';
 import { McpServer } from '../server/server.ts';
@@ -47,6 +48,8 @@ export interface ServeOptions {
   onStdioClose?: () => void;
   /** The config files, read again when a gateway reloads. */
   files?: readonly string[];
+  /** The config files' stamps from before they were read (see GatewayStart.since). */
+  configStamps?: FileStamps;
   /** Runs a gateway (a manager, with hot reload) even when `mcpServers` is empty. */
   gateway?: boolean;
   /** What the gateway's manager is given besides its settings (the engine: its program's roots). */
@@ -105,7 +108,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   let gateway: RunningGateway | undefined;
   if (gatewayMode) {
     const { startGateway } = await import('./gateway.ts');
-    gateway = await startGateway(config, server, options.files ?? [], options.manager);
+    gateway = await startGateway(config, server, { files: options.files ?? [], since: options.configStamps, manager: options.manager });
     const { manager } = gateway;
     observability.observeUpstreams(() => manager.health().upstreams);
   }

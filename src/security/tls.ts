@@ -8,11 +8,11 @@
  *
  * Each check compares with the stamps taken before the files in service were read, not with
  * the check before it (as fs.watchFile does, whose first `stat` runs later, on the thread
- * pool): a file replaced while the server was starting is still a change.
+ * pool): a file replaced while the server was starting is still a change (file-stamps.ts).
  */
-import { statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { SecureContextOptions } from 'node:tls';
+import { sameStamp, stampFiles, stampNow, type FileStamps } from './file-stamps.ts';
 
 export interface TlsFiles {
   /** PEM certificate chain, the server's certificate first. */
@@ -45,39 +45,13 @@ export async function readTlsFiles(files: TlsFiles): Promise<SecureContextOption
   return options;
 }
 
-/** What a check compares: a change of any of these is a change of the file. */
-interface Stamp {
-  mtimeMs: number;
-  ino: number;
-  size: number;
-}
-
-/** Each file's stamp (undefined: it could not be read) when they were taken. */
-export type TlsStamps = ReadonlyMap<string, Stamp | undefined>;
-
 function pathsOf(files: TlsFiles): string[] {
   return [...new Set([files.certFile, files.keyFile, ...(files.caFile === undefined ? [] : [files.caFile])])];
 }
 
-function stampOf(stats: { mtimeMs: number; ino: number; size: number }): Stamp {
-  return { mtimeMs: stats.mtimeMs, ino: stats.ino, size: stats.size };
-}
-
-function sameStamp(a: Stamp | undefined, b: Stamp | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.size === b.size);
-}
-
 /** The files' stamps now: take them before reading the files, and watch from them. */
-export function stampTlsFiles(files: TlsFiles): TlsStamps {
-  return new Map(
-    pathsOf(files).map((path) => {
-      try {
-        return [path, stampOf(statSync(path))];
-      } catch {
-        return [path, undefined];
-      }
-    }),
-  );
+export function stampTlsFiles(files: TlsFiles): FileStamps {
+  return stampFiles(pathsOf(files));
 }
 
 export interface TlsWatchOptions {
@@ -98,7 +72,7 @@ export interface TlsWatchOptions {
  * const server = https.createServer(await readTlsFiles(files), handler);
  * const stop = watchTlsFiles(files, since, { intervalMs: 5000, apply: (o) => server.setSecureContext(o), report: console.error });
  */
-export function watchTlsFiles(files: TlsFiles, since: TlsStamps, options: TlsWatchOptions): () => void {
+export function watchTlsFiles(files: TlsFiles, since: FileStamps, options: TlsWatchOptions): () => void {
   const stamps = new Map(since);
   let loading = false;
   let again = false;
@@ -130,7 +104,7 @@ export function watchTlsFiles(files: TlsFiles, since: TlsStamps, options: TlsWat
     checking = true;
     let changed = false;
     for (const [path, before] of stamps) {
-      const now = await stat(path).then(stampOf, () => undefined);
+      const now = await stampNow(path);
       if (!sameStamp(before, now)) {
         stamps.set(path, now);
         changed = true;

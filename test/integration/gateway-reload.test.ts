@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { Gateway } from '../../src/manager/gateway.ts';
@@ -14,9 +15,10 @@ import { McpServer } from '../../src/server/server.ts';
 import { connectInMemory } from '../../src/testing/index.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { modern } from '../helpers/exchange.ts';
+import { appears } from '../helpers/files.ts';
 import { fixture, scratch, textOf, writeConfig } from '../helpers/gateway.ts';
 import { waitForExit } from '../helpers/pids.ts';
-import { children, CLI, startUrlServer } from '../helpers/processes.ts';
+import { children, CLI, startUrlServer, type RunningServer } from '../helpers/processes.ts';
 
 /** A client of the gateway that resolves `changed()` at the next tools/list_changed. */
 async function listeningClient(url: string, era: 'modern' | 'legacy') {
@@ -38,6 +40,25 @@ async function listeningClient(url: string, era: 'modern' | 'legacy') {
 }
 
 const names = async (client: McpClient) => (await client.listTools()).map((tool) => tool.name);
+
+/** Resolves once the server has written a line matching `pattern` to stderr; rejects after 30 s. */
+function stderrLine(server: RunningServer, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!pattern.test(server.stderr())) return;
+      clearTimeout(timer);
+      server.process.stderr!.off('data', check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      server.process.stderr!.off('data', check);
+      reject(new Error(`no ${pattern} on stderr after 30 s: ${server.stderr()}`));
+    }, 30_000);
+    // After the server's own listener (registered first), which keeps what it wrote so far.
+    server.process.stderr!.on('data', check);
+    check();
+  });
+}
 
 describe('gateway hot reload', () => {
   it('a changed config file adds and removes upstreams; a call in flight to an unchanged one completes', async () => {
@@ -70,6 +91,31 @@ describe('gateway hot reload', () => {
     } finally {
       await legacy.client.close();
       await modernClient.client.close();
+      await gateway.stop();
+    }
+  });
+
+  it('regression: a config file changed after it was read and before the watch began (while the upstreams start) is reloaded', async () => {
+    const dir = await scratch();
+    const starts = join(dir, 'starts');
+    const go = join(dir, 'go');
+    // `a` starts, then holds its handshake until `go` exists: meanwhile the gateway has read
+    // its config and waits for its upstreams, and watches nothing yet.
+    const a = fixture(['--name', 'a', '--starts', starts, '--hold-until', go], { connectTimeoutMs: 60_000 });
+    const config = await writeConfig(dir, { mcpServers: { a } });
+    const starting = startUrlServer(process.execPath, [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0']);
+    await appears(starts);
+    await writeConfig(dir, { mcpServers: { a, b: fixture(['--name', 'b']) } });
+    await writeFile(go, '');
+    const gateway = await starting;
+    const client = new McpClient({ name: 'reload-test', version: '1.0.0' });
+    try {
+      // The edit raised no event (nothing watched yet): it was missed until the next edit or SIGHUP.
+      await stderrLine(gateway, /configuration reloaded: added b/);
+      await client.connect(new StreamableHttpClientTransport(gateway.url));
+      assert.equal(textOf(await client.callTool('b__echo', { text: 'picked up' })), 'picked up');
+    } finally {
+      await client.close();
       await gateway.stop();
     }
   });
