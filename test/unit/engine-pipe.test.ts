@@ -48,7 +48,7 @@ function setup() {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A pipe reading lines of at most `limit` bytes, past its start message, both channels started. */
-async function started(limit: number) {
+async function started(limit?: number) {
   const input = new PassThrough();
   const pipe = new PipeChannels(input, new PassThrough(), limit);
   input.write('{"config":null}\n');
@@ -123,13 +123,7 @@ describe('engine pipe', () => {
   });
 
   it('#end ends the manager channel\'s input and leaves the tools channel open', async () => {
-    const { input, pipe } = setup();
-    input.write('{}\n');
-    await pipe.firstLine();
-    const manager = recorder();
-    const tools = recorder();
-    pipe.manager.start(manager);
-    pipe.tools.start(tools);
+    const { input, manager, tools } = await started();
     input.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n#end\n@{"jsonrpc":"2.0","id":"py-2","result":{}}\n');
     await turn();
     assert.deepEqual(manager.ended, ['input end']);
