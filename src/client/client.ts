@@ -18,6 +18,7 @@ import {
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { describeValue, isObject, quoteValue } from '../protocol/guards.ts';
+import { jsonSizeWithin } from '../protocol/json-size.ts';
 import { warnOfPeer } from '../protocol/peer-warning.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { clientRequestChannel, type ClientRequestMessage } from './diagnostics.ts';
@@ -99,11 +100,19 @@ export interface ClientOptions extends InputHandlers {
    * Default 1,000.
    */
   maxListPages?: number;
+  /**
+   * The most a `list*` convenience holds of one listing, over all its pages, measured as the
+   * length of the items' JSON: each page may be as large as one message, and a server whose
+   * pages never end would otherwise have the client hold `maxListPages` of them before it
+   * failed (a gigabyte for pages of a mebibyte). Default 64 MiB.
+   */
+  maxListBytes?: number;
 }
 
 type Result = Record<string, unknown>;
 
 const DEFAULT_MAX_LIST_PAGES = 1000;
+const DEFAULT_MAX_LIST_BYTES = 64 * 1024 * 1024;
 
 /**
  * @example
@@ -435,17 +444,24 @@ export class McpClient implements MessageReceiver {
 
   /**
    * Follows `nextCursor` to the last page. A server that keeps answering with a cursor it gave
-   * before, or with more than `maxListPages` pages, is failed instead of followed forever.
+   * before, with more than `maxListPages` pages, or with items of more than `maxListBytes` in
+   * all, is failed instead of followed forever.
    */
   async #collect<T>(method: string, key: string, options?: RequestOptions): Promise<T[]> {
     const items: T[] = [];
     const maxPages = this.#options.maxListPages ?? DEFAULT_MAX_LIST_PAGES;
+    const maxBytes = this.#options.maxListBytes ?? DEFAULT_MAX_LIST_BYTES;
+    let bytes = 0;
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
       const page = await this.request(method, cursor === undefined ? {} : { cursor }, options);
       const pageItems = page[key] ?? [];
       if (!Array.isArray(pageItems)) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method}: "${key}" is ${describeValue(pageItems)}, not an array`);
+      // Measured without being written out (the walk stops at the budget, at any depth).
+      const size = jsonSizeWithin(pageItems, maxBytes - bytes);
+      if (size === undefined) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method}: the ${key} listed take more than ${maxBytes} bytes`);
+      bytes += size;
       for (const item of pageItems) items.push(item as T);
       const next = page.nextCursor;
       if (typeof next !== 'string') return items;

@@ -12,7 +12,7 @@ import { StreamableHttpClientTransport } from '../../src/transport/http/client.t
 import { fixture } from '../helpers/gateway.ts';
 import { HostileServer, json } from '../helpers/hostile-http.ts';
 
-type Paging = 'pages' | 'same-cursor' | 'endless' | 'not-an-array';
+type Paging = 'pages' | 'same-cursor' | 'endless' | 'endless-large' | 'not-an-array';
 
 /** The tools/list page a server that pages as `paging` says answers for `cursor`. */
 function pageOf(paging: Paging, cursor: unknown): Record<string, unknown> {
@@ -21,6 +21,7 @@ function pageOf(paging: Paging, cursor: unknown): Record<string, unknown> {
   if (paging === 'pages') return page < 2 ? { tools, nextCursor: String(page + 1) } : { tools };
   if (paging === 'same-cursor') return { tools, nextCursor: '1' };
   if (paging === 'endless') return { tools, nextCursor: String(page + 1) };
+  if (paging === 'endless-large') return { tools: [{ ...tools[0], description: 'd'.repeat(1000) }], nextCursor: String(page + 1) };
   return { tools: { tool: tools[0] }, nextCursor: '1' };
 }
 
@@ -42,8 +43,8 @@ describe('pagination a client cannot be kept in', () => {
     return server.url;
   }
 
-  async function list(paging: Paging, maxListPages?: number): Promise<unknown> {
-    const client = new McpClient({ name: 't', version: '1', era: 'modern', maxListPages, cache: false });
+  async function list(paging: Paging, maxListPages?: number, maxListBytes?: number): Promise<unknown> {
+    const client = new McpClient({ name: 't', version: '1', era: 'modern', maxListPages, maxListBytes, cache: false });
     await client.connect(new StreamableHttpClientTransport(pagingAs(paging)));
     try {
       return await client.listTools();
@@ -72,6 +73,13 @@ describe('pagination a client cannot be kept in', () => {
     assert.equal(listRequests - before, 5);
     // The default bound holds too: a thousand pages, then the same error.
     await assert.rejects(list('endless'), { message: 'tools/list: more than 1000 pages' });
+  });
+
+  it('fails once its pages hold more than maxListBytes in all, instead of holding up to maxListPages of them', async () => {
+    const before = listRequests;
+    // Each page's one tool takes about 1,050 bytes: the fifth passes 5,000.
+    await assert.rejects(list('endless-large', undefined, 5000), { code: 'MCP_ERR_PROTOCOL', message: 'tools/list: the tools listed take more than 5000 bytes' });
+    assert.equal(listRequests - before, 5);
   });
 
   it('fails when the items are not an array', async () => {
