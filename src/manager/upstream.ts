@@ -77,6 +77,11 @@ export interface UpstreamEvents {
   onState?(upstream: Upstream): void;
 }
 
+/** Resolves after `ms`, keeping no process alive for it. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 function sumOf(counts: Record<string, number>): number {
   let total = 0;
   for (const count of Object.values(counts)) total += count;
@@ -95,6 +100,17 @@ function serverOf(info: unknown): Implementation | null {
 
 /** Resources one upstream is asked to send updates of, at most. */
 const MAX_SUBSCRIPTIONS = 1000;
+
+/**
+ * A listing prompted by list_changed is followed by the next one no sooner than this, nor
+ * sooner than {@link RELIST_COST_FACTOR} times as long as it took: an upstream that keeps
+ * sending list_changed costs the gateway at most about a tenth of its time in listings
+ * (each lists every page, and the gateway compares every entry), not all of it.
+ */
+const RELIST_INTERVAL_MS = 1000;
+const RELIST_COST_FACTOR = 10;
+/** ...but never more than this: a slow upstream's listing is mostly waiting, not the gateway's work. */
+const RELIST_MAX_PAUSE_MS = 30_000;
 
 /** A connection that lived this long proves the server starts: the backoff starts over. */
 const STABLE_MS = 10_000;
@@ -457,9 +473,11 @@ export class Upstream {
   }
 
   /**
-   * Lists `kind` again after a list_changed: one listing at a time per kind, and one more after
-   * it when list_changed came meanwhile, however many came. A listing per notification would
-   * let an upstream that floods them make the gateway hold any number of listings at once.
+   * Lists `kind` again after a list_changed: at once when it is the first in a while, then one
+   * listing at a time per kind, spaced (see {@link RELIST_INTERVAL_MS}), and one more after
+   * each when list_changed came meanwhile, however many came. A listing per notification would
+   * let an upstream that floods them make the gateway hold any number of listings at once, and
+   * listings back to back would let one that keeps sending them take all of its time.
    */
   #relistSoon(client: McpClient, kind: CatalogKind): void {
     const running = this.#relisting.get(kind);
@@ -472,7 +490,12 @@ export class Upstream {
     const run = async () => {
       do {
         relisting.again = false;
+        const started = performance.now();
         await this.#relist(client, kind);
+        // The pause after each listing, with the kind still marked as listing: the
+        // notifications that come meanwhile make one listing after it, however many they are.
+        const took = performance.now() - started;
+        await pause(Math.min(RELIST_MAX_PAUSE_MS, Math.max(RELIST_INTERVAL_MS, took * RELIST_COST_FACTOR) - took));
       } while (relisting.again && client === this.#client);
     };
     run()

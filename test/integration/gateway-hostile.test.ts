@@ -100,6 +100,30 @@ describe('a hostile upstream behind the gateway', () => {
     }
   });
 
+  it('regression: a storm of list_changed kept up over time lists again about once a second, not back to back, and the last list is offered', async () => {
+    const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile() } });
+    try {
+      await manager.start();
+      const listed = async () => Number(textOf(await manager.callTool('hostile__lists', {})));
+      const before = await listed();
+      // A hundred rounds, each changing the list and sending five list_changed, one after the
+      // other: a listing ran after nearly every round, as many as the rounds, each listing and
+      // comparing every entry of the upstream, for as long as the upstream kept it up.
+      const started = performance.now();
+      const ROUNDS = 100;
+      for (let round = 0; round < ROUNDS; round++) await manager.callTool('hostile__flood', { count: 5, grow: true });
+      const seconds = (performance.now() - started) / 1000;
+      const listings = (await listed()) - before;
+      // One at once, then at most one a second (ten times as long as a listing takes, when more).
+      assert.ok(listings <= 2 + seconds, `${listings} tools/list in ${seconds.toFixed(1)} s of storm`);
+      // The last change is not lost: the listing after the storm offers it.
+      await changed(manager, async () => (await manager.listTools()).some((tool) => tool.name === `hostile__grown${ROUNDS - 1}`));
+      assert.equal(textOf(await manager.callTool('good__echo', { text: 'still here' })), 'still here');
+    } finally {
+      await manager.close();
+    }
+  });
+
   it('an upstream with 200,000 tools: the tools of every upstream still list', async () => {
     const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(['--tools', '200000']) } });
     try {
@@ -276,6 +300,22 @@ describe('a question without the spec\'s types', () => {
     }
   });
 });
+
+/** Resolves once `holds` after a change of the manager's lists (or at once); rejects after 30 s. */
+async function changed(manager: McpManager, holds: () => Promise<boolean>): Promise<void> {
+  let wake: () => void = () => undefined;
+  const unsubscribe = manager.subscribe({ onChange: () => wake() });
+  try {
+    await bounded(
+      (async () => {
+        while (!(await holds())) await new Promise<void>((resolve) => (wake = resolve));
+      })(),
+      'the change',
+    );
+  } finally {
+    unsubscribe();
+  }
+}
 
 /** `call`, or a rejection naming `what` once 30 s have passed without an answer. */
 async function bounded<T>(call: Promise<T>, what: string): Promise<T> {
