@@ -66,7 +66,7 @@ export type * from './protocol/types.ts';
 
 // State
 export { MemoryEventStore, type EventStore } from './store/event-store.ts';
-export { MemoryTaskStore, type TaskStore, type TaskRecord, type TaskRoomQuery, type NoTaskRoom } from './store/task-store.ts';
+export { MemoryTaskStore, type TaskStore, type TaskRecord, type TaskRoomQuery, type TaskBytesQuery, type NoTaskRoom } from './store/task-store.ts';
 export { LegacySession } from './store/legacy-session.ts';
 export {
   MemorySessionStore,

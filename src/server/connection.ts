@@ -52,6 +52,12 @@ export interface ConnectionOptions {
    */
   principal?: Principal;
   /**
+   * Whose quota the connection's requests count against (security/client-key.ts), where the
+   * transport knows the peer (a WebSocket listener: the principal, else the peer address); it
+   * owns the tasks of the requests. Default: the principal's, or one for every anonymous peer.
+   */
+  client?: string;
+  /**
    * Admits each request against bounds shared beyond this connection (a WebSocket listener
    * counts its connections' requests in the HTTP in-flight limits). A {@link Refusal} is
    * answered as the request's error; an {@link Admission} is released once the request is
@@ -77,8 +83,8 @@ class StreamExchange extends BaseExchange {
   /** The request was answered (or abandoned): what would still be sent for it comes too late. */
   #left: boolean;
 
-  constructor(connection: ServerConnection, requestId: RequestId | undefined, session: LegacySession | undefined, principal: Principal | undefined) {
-    super(session, principal);
+  constructor(connection: ServerConnection, requestId: RequestId | undefined, session: LegacySession | undefined, principal: Principal | undefined, client: string | undefined) {
+    super(session, principal, client);
     this.#connection = connection;
     this.#requestId = requestId;
     this.admission = undefined;
@@ -127,6 +133,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
   /** Set once the client stopped sending: the drain deadline, after which the rest is abandoned. */
   #inputEndDeadline: NodeJS.Timeout | undefined;
   readonly #principal: Principal | undefined;
+  readonly #client: string | undefined;
   #session: LegacySession | undefined;
   /** Reading is paused because the peer is not draining our writes. */
   #outputBlocked: boolean;
@@ -147,6 +154,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     this.#admit = options.admit;
     this.#inputEndDeadline = undefined;
     this.#principal = options.principal;
+    this.#client = options.client;
     this.#session = undefined;
     this.#outputBlocked = false;
     this.#caughtUpListeners = undefined;
@@ -321,7 +329,7 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
         session = this.#session;
       }
     }
-    const exchange = new StreamExchange(this, request.id, session, this.#principal);
+    const exchange = new StreamExchange(this, request.id, session, this.#principal, this.#client);
     if (this.#admit !== undefined) {
       const admission = this.#admit(request);
       if (admission instanceof Refusal) {
@@ -382,6 +390,6 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
       }
       return;
     }
-    this.#server.handleNotification(notification, new StreamExchange(this, undefined, this.#session, this.#principal));
+    this.#server.handleNotification(notification, new StreamExchange(this, undefined, this.#session, this.#principal, this.#client));
   }
 }

@@ -173,6 +173,17 @@ export class RequestContext {
     return this.#exchange.auth;
   }
 
+  /**
+   * Whose quota this request counts against, where its transport knows the peer: the
+   * principal's subject, or the peer address (security/client-key.ts); undefined elsewhere.
+   *
+   * @example
+   * ctx.client // '203.0.113.7', or '2001:db8:1:2::/64', or '\0alice' for a principal
+   */
+  get client(): string | undefined {
+    return this.#exchange.client;
+  }
+
   get progressToken(): ProgressToken | undefined {
     return this.meta?.[MetaKey.ProgressToken] as ProgressToken | undefined;
   }

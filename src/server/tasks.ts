@@ -9,12 +9,14 @@
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
 import { isObject } from '../protocol/guards.ts';
 import { reportError } from '../protocol/error-report.ts';
+import { jsonSizeWithin } from '../protocol/json-size.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import type { ClientCapabilities, InputRequests } from '../protocol/types.ts';
 import { invalidParams, McpError, missingClientCapability } from '../protocol/wire-errors.ts';
 import type { Bus, BusMessage } from '../store/bus.ts';
-import { isTerminal, MemoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from '../store/task-store.ts';
+import { clientKey } from '../security/client-key.ts';
+import { isTerminal, MemoryTaskStore, type NoTaskRoom, type TaskBytesQuery, type TaskRecord, type TaskStatus, type TaskStore } from '../store/task-store.ts';
 import { BaseExchange, type AuthInfo } from '../transport/exchange.ts';
 import { InputRequiredSignal, type RequestContext, type TaskInputs } from './context.ts';
 import type { Round } from './mrtr.ts';
@@ -44,6 +46,19 @@ export function tasksRequired(): McpError {
   return missingClientCapability({ extensions: { [TASKS_EXTENSION]: {} } });
 }
 
+/**
+ * Who owns the tasks a request makes, and may see and steer them: its client, as the HTTP and
+ * WebSocket bounds count it (the principal's subject, or the peer address: security/client-key.ts);
+ * where the transport knows no peer (stdio, in-memory), the principal, or one owner for the
+ * anonymous callers of that single peer. The tasks extension binds tasks to the requestor's
+ * authorization context (Security Considerations: Auth binding); without one, the address is
+ * the only requestor identity HTTP gives, so one anonymous caller neither reaches nor fills
+ * the share of another.
+ */
+function ownerOf(ctx: RequestContext): string {
+  return ctx.client ?? clientKey(ctx.auth, undefined);
+}
+
 /** A task's exchange: no response stream (notifications are dropped); cancelled by tasks/cancel. */
 class TaskExchange extends BaseExchange {
   send(_message: JsonRpcNotification | JsonRpcRequest): void {}
@@ -55,7 +70,8 @@ interface Waiter {
 
 /** The part of a task that lives in this process: its work, and answers it waits for. */
 class RunningTask implements TaskInputs {
-  readonly record: TaskRecord;
+  /** Changed in place while the task runs; replaced by its final record once written. */
+  record: TaskRecord;
   readonly exchange: TaskExchange;
   /** Stops the work when the task's TTL runs out. */
   expiry: NodeJS.Timeout | undefined;
@@ -65,7 +81,7 @@ class RunningTask implements TaskInputs {
 
   constructor(record: TaskRecord, store: TaskStore, auth: AuthInfo | undefined) {
     this.record = record;
-    this.exchange = new TaskExchange(undefined, auth);
+    this.exchange = new TaskExchange(undefined, auth, record.owner);
     this.expiry = undefined;
     this.#store = store;
     this.#waiters = new Map();
@@ -117,9 +133,24 @@ class RunningTask implements TaskInputs {
     await this.#store.put(this.record);
   }
 
-  async finish(status: TaskStatus, fields: Partial<TaskRecord>): Promise<void> {
-    await this.save({ status, inputRequests: undefined, ...fields });
+  /**
+   * Writes the task's final record; with `bytes`, those of its result or error, asked of the
+   * store's bytes bounds: past one nothing is written and the bound is answered.
+   */
+  async finish(status: TaskStatus, fields: Partial<TaskRecord>, bytes?: TaskBytesQuery): Promise<NoTaskRoom | undefined> {
+    if (isTerminal(this.record.status)) return undefined;
+    const final: TaskRecord = { ...this.record, ...fields, status, lastUpdatedAt: new Date().toISOString() };
+    delete final.inputRequests;
+    if (bytes !== undefined && this.#store.putOutcome !== undefined) {
+      const answer = this.#store.putOutcome(final, bytes);
+      const full = answer instanceof Promise ? await answer : answer;
+      if (full !== undefined) return full;
+    } else {
+      await this.#store.put(final);
+    }
+    this.record = final;
     this.#waiters.clear();
+    return undefined;
   }
 }
 
@@ -222,7 +253,7 @@ export class TaskManager {
    */
   async run(ctx: RequestContext, round: Round, required: boolean, work: () => Result | Promise<Result>): Promise<Result> {
     round.open();
-    const owner = ctx.auth?.subject ?? '';
+    const owner = ownerOf(ctx);
     if (required) {
       let refused: TaskRefusal | undefined;
       try {
@@ -339,7 +370,7 @@ export class TaskManager {
       }
     }
     try {
-      await task.finish(status, fields);
+      await this.#finish(task, status, fields);
     } catch (error) {
       // The store could not record the outcome; tasks/get reports the last state it holds.
       this.#onError(error, { method: 'tools/call' });
@@ -350,6 +381,25 @@ export class TaskManager {
     }
   }
 
+  /**
+   * Writes the task's final record, its result or error counted against the bytes bounds; one
+   * that passes them is not kept, and the task fails with the error naming the bound.
+   */
+  async #finish(task: RunningTask, status: TaskStatus, fields: Partial<TaskRecord>): Promise<void> {
+    const outcome = fields.result ?? fields.error;
+    if (outcome === undefined) {
+      await task.finish(status, fields);
+      return;
+    }
+    const budget = this.admission.resultBudget;
+    const bytes = jsonSizeWithin(outcome, budget);
+    const full = await task.finish(status, fields, this.admission.bytesQuery(bytes ?? budget + 1));
+    if (full === undefined) return;
+    const error = this.admission.notKept(full).error;
+    // A fixed error of the server's own, not counted: the task always ends.
+    await task.finish('failed', { error: error.toWire(), statusMessage: error.message });
+  }
+
   // ---- tasks/get, tasks/update, tasks/cancel ------------------------------------------------
 
   /** The task behind `params.taskId` for this caller; the capability gate comes first. */
@@ -358,8 +408,8 @@ export class TaskManager {
     const { taskId } = params;
     if (typeof taskId !== 'string') throw invalidParams('Invalid params: "taskId" must be a string');
     const record = this.#running.get(taskId)?.record ?? (await this.store.get(taskId));
-    // Another principal's task is reported as missing rather than forbidden, to leak nothing.
-    if (record === undefined || record.owner !== (ctx.auth?.subject ?? '')) throw invalidParams(`Failed to retrieve task: Task not found: ${taskId}`);
+    // Another owner's task is reported as missing rather than forbidden, to leak nothing.
+    if (record === undefined || record.owner !== ownerOf(ctx)) throw invalidParams(`Failed to retrieve task: Task not found: ${taskId}`);
     return record;
   }
 

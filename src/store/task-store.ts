@@ -23,7 +23,10 @@ export interface TaskRecord {
   /** Lifetime from creation; null for unlimited. */
   ttlMs: number | null;
   pollIntervalMs?: number;
-  /** The principal that created the task; only it may see or steer it. */
+  /**
+   * Who created the task, the only caller that may see or steer it: the principal's subject,
+   * or without one the peer address (security/client-key.ts).
+   */
   owner: string;
   result?: Record<string, unknown>;
   error?: WireError;
@@ -54,6 +57,18 @@ export interface TaskRoomQuery {
   readonly maxRecordsPerOwner: number;
 }
 
+/**
+ * What a store is asked when a task ends with a result or error to keep
+ * ({@link TaskStore.putOutcome}): the bytes it takes, and the bounds on the bytes kept.
+ */
+export interface TaskBytesQuery {
+  /** About the JSON length of the record's result or error (protocol/json-size.ts). */
+  readonly bytes: number;
+  /** Most bytes of results and errors kept at once, and of one owner. */
+  readonly maxBytes: number;
+  readonly maxBytesPerOwner: number;
+}
+
 export interface TaskStore {
   /**
    * Writes the record. A record already in a terminal status is kept as it is (a task
@@ -69,21 +84,35 @@ export interface TaskStore {
    * until its TTL.
    */
   room?(query: TaskRoomQuery): NoTaskRoom | undefined | Promise<NoTaskRoom | undefined>;
+  /**
+   * Writes a task's final record, whose result or error takes `query.bytes`, as {@link put}
+   * does; unless keeping those bytes would pass a bound (expired records dropped first): then
+   * it writes nothing and answers which bound. The bytes count until the record expires. A
+   * store without it keeps every outcome (put is called instead).
+   */
+  putOutcome?(record: TaskRecord, query: TaskBytesQuery): NoTaskRoom | undefined | Promise<NoTaskRoom | undefined>;
 }
 
-/** A record and when it expires (ms since the epoch; Infinity for a task without TTL). */
+/** A record, when it expires (ms since the epoch; Infinity for a task without TTL), and the bytes of its outcome. */
 interface Kept {
   record: TaskRecord;
   readonly expiresAt: number;
+  bytes: number;
+}
+
+/** What one owner keeps: records, and bytes of outcomes. */
+interface Holding {
+  count: number;
+  bytes: number;
 }
 
 /** How often put() drops expired records, besides room() when the store is full. */
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * Keeps tasks in memory until their TTL runs out, sweeping lazily. Bounded through `room`,
- * by the limits its query carries: when full, expired records are swept (only once one has
- * expired: until then a full store answers in constant time), never live ones.
+ * Keeps tasks in memory until their TTL runs out, sweeping lazily. Bounded through `room` and
+ * `putOutcome`, by the limits their queries carry: when full, expired records are swept (only
+ * once one has expired: until then a full store answers in constant time), never live ones.
  *
  * @example
  * const store = new MemoryTaskStore();
@@ -91,8 +120,10 @@ const SWEEP_INTERVAL_MS = 60_000;
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #records: Map<string, Kept>;
-  /** How many records each owner has; an owner with none is not in the map. */
-  readonly #owners: Map<string, number>;
+  /** What each owner keeps; an owner with no record is not in the map. */
+  readonly #owners: Map<string, Holding>;
+  /** Bytes of the outcomes kept, in all. */
+  #bytes: number;
   /** No record expires before this (a lower bound, made exact by each sweep). */
   #nextExpiry: number;
   #lastSweep: number;
@@ -100,30 +131,30 @@ export class MemoryTaskStore implements TaskStore {
   constructor() {
     this.#records = new Map();
     this.#owners = new Map();
+    this.#bytes = 0;
     this.#nextExpiry = Infinity;
     this.#lastSweep = Date.now();
   }
 
   put(record: TaskRecord): void {
+    this.#write(record, 0);
+  }
+
+  putOutcome(record: TaskRecord, query: TaskBytesQuery): NoTaskRoom | undefined {
+    // A terminal record is kept as it is (see put): nothing is written, so nothing is refused.
     const kept = this.#records.get(record.taskId);
-    if (kept !== undefined) {
-      if (kept.record !== record && isTerminal(kept.record.status)) return;
-      kept.record = record;
-    } else {
-      const expiresAt = expiryOf(record);
-      this.#records.set(record.taskId, { record, expiresAt });
-      this.#owners.set(record.owner, (this.#owners.get(record.owner) ?? 0) + 1);
-      if (expiresAt < this.#nextExpiry) this.#nextExpiry = expiresAt;
-    }
-    const now = Date.now();
-    if (now - this.#lastSweep > SWEEP_INTERVAL_MS) this.#sweep(now);
+    if (kept !== undefined && kept.record !== record && isTerminal(kept.record.status)) return undefined;
+    let full = this.#tooManyBytes(record.owner, query);
+    if (full !== undefined && this.#sweepExpired()) full = this.#tooManyBytes(record.owner, query);
+    if (full === undefined) this.#write(record, query.bytes);
+    return full;
   }
 
   get(taskId: string): TaskRecord | undefined {
     const kept = this.#records.get(taskId);
     if (kept === undefined) return undefined;
     if (kept.expiresAt < Date.now()) {
-      this.#remove(taskId, kept.record.owner);
+      this.#remove(taskId, kept);
       return undefined;
     }
     return kept.record;
@@ -131,12 +162,7 @@ export class MemoryTaskStore implements TaskStore {
 
   room(query: TaskRoomQuery): NoTaskRoom | undefined {
     const full = this.#full(query);
-    if (full === undefined) return undefined;
-    const now = Date.now();
-    // Nothing has expired yet: the refusal costs no walk over the records.
-    if (this.#nextExpiry >= now) return full;
-    this.#sweep(now);
-    return this.#full(query);
+    return full !== undefined && this.#sweepExpired() ? this.#full(query) : full;
   }
 
   /** Records kept, expired ones not yet swept included. */
@@ -144,9 +170,50 @@ export class MemoryTaskStore implements TaskStore {
     return this.#records.size;
   }
 
+  /** Bytes of the outcomes kept, expired ones not yet swept included. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** Records `owner` has kept. */
   countOf(owner: string): number {
-    return this.#owners.get(owner) ?? 0;
+    return this.#owners.get(owner)?.count ?? 0;
+  }
+
+  /** Bytes of the outcomes `owner` has kept. */
+  bytesOf(owner: string): number {
+    return this.#owners.get(owner)?.bytes ?? 0;
+  }
+
+  /**
+   * Writes the record (unless the one kept is terminal: see {@link TaskStore.put}), its
+   * outcome taking `bytes` in place of what the record took before.
+   */
+  #write(record: TaskRecord, bytes: number): void {
+    const kept = this.#records.get(record.taskId);
+    if (kept !== undefined) {
+      if (kept.record !== record && isTerminal(kept.record.status)) return;
+      kept.record = record;
+      this.#charge(record.owner, bytes - kept.bytes);
+      kept.bytes = bytes;
+    } else {
+      const expiresAt = expiryOf(record);
+      this.#records.set(record.taskId, { record, expiresAt, bytes });
+      const holding = this.#owners.get(record.owner);
+      if (holding === undefined) this.#owners.set(record.owner, { count: 1, bytes: 0 });
+      else holding.count++;
+      this.#charge(record.owner, bytes);
+      if (expiresAt < this.#nextExpiry) this.#nextExpiry = expiresAt;
+    }
+    const now = Date.now();
+    if (now - this.#lastSweep > SWEEP_INTERVAL_MS) this.#sweep(now);
+  }
+
+  /** Adds `bytes` (maybe negative) to what `owner`, who keeps a record, and the store hold. */
+  #charge(owner: string, bytes: number): void {
+    if (bytes === 0) return;
+    this.#owners.get(owner)!.bytes += bytes;
+    this.#bytes += bytes;
   }
 
   #full(query: TaskRoomQuery): NoTaskRoom | undefined {
@@ -155,21 +222,39 @@ export class MemoryTaskStore implements TaskStore {
     return undefined;
   }
 
+  #tooManyBytes(owner: string, query: TaskBytesQuery): NoTaskRoom | undefined {
+    if (this.bytesOf(owner) + query.bytes > query.maxBytesPerOwner) return 'owner';
+    if (this.#bytes + query.bytes > query.maxBytes) return 'total';
+    return undefined;
+  }
+
+  /**
+   * Drops the expired records of a full store, making room; false when none has expired yet:
+   * then the refusal costs no walk over the records.
+   */
+  #sweepExpired(): boolean {
+    const now = Date.now();
+    if (this.#nextExpiry >= now) return false;
+    this.#sweep(now);
+    return true;
+  }
+
   #sweep(now: number): void {
     this.#lastSweep = now;
     let next = Infinity;
     for (const [id, kept] of this.#records) {
-      if (kept.expiresAt < now) this.#remove(id, kept.record.owner);
+      if (kept.expiresAt < now) this.#remove(id, kept);
       else if (kept.expiresAt < next) next = kept.expiresAt;
     }
     this.#nextExpiry = next;
   }
 
-  #remove(taskId: string, owner: string): void {
+  #remove(taskId: string, kept: Kept): void {
     this.#records.delete(taskId);
-    const count = (this.#owners.get(owner) ?? 1) - 1;
-    if (count > 0) this.#owners.set(owner, count);
-    else this.#owners.delete(owner);
+    const owner = kept.record.owner;
+    this.#charge(owner, -kept.bytes);
+    const holding = this.#owners.get(owner)!;
+    if (--holding.count === 0) this.#owners.delete(owner);
   }
 }
 

@@ -17,6 +17,12 @@ export interface Exchange {
    */
   readonly session: LegacySession | undefined;
   readonly auth: Principal | undefined;
+  /**
+   * Whose quota the request counts against (security/client-key.ts): the principal's subject,
+   * or the peer address where the transport knows it. Absent where it does not (stdio,
+   * in-memory): there the principal alone, if any, tells callers apart.
+   */
+  readonly client?: string;
   /** Aborted when the client cancels the request or goes away. */
   readonly signal: AbortSignal;
   /** Whether the request was cancelled; cheaper than creating `signal` just to ask. */
@@ -65,11 +71,13 @@ export interface Exchange {
 export abstract class BaseExchange implements Exchange {
   readonly session: LegacySession | undefined;
   readonly auth: Principal | undefined;
+  readonly client: string | undefined;
   readonly cancellation: Cancellation;
 
-  constructor(session: LegacySession | undefined, auth: Principal | undefined) {
+  constructor(session: LegacySession | undefined, auth: Principal | undefined, client?: string) {
     this.session = session;
     this.auth = auth;
+    this.client = client;
     this.cancellation = new Cancellation();
   }
 

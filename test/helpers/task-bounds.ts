@@ -49,6 +49,11 @@ export class TaskBoundsServer {
       return work(ctx);
     });
     this.server.tool('quick', { description: 'A task that finishes at once', taskSupport: 'required' }, () => 'quick');
+    this.server.tool(
+      'echo',
+      { description: 'A task that finishes at once with its input as result', taskSupport: 'required', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } },
+      ({ text = '' }) => text as string,
+    );
     this.server.tool('soon', { description: 'Becomes a task when it may, then finishes', taskSupport: 'optional' }, async (_args, ctx) => {
       await ctx.continueAsTask();
       return ctx.taskId === undefined ? 'plain' : 'as a task';

@@ -5,8 +5,11 @@
  * plain calls, those that must be tasks are refused before their work starts, with the limit
  * named; one owner at its limit does not stop another; the task store keeps at most
  * `maxRecords` records (and `maxRecordsPerOwner` of one owner), refusing new tasks rather than
- * dropping a live record, and expired ones make room; in Redis, the records of every process
- * sharing it count. Tasks exist in the 2026-07-28 era only.
+ * dropping a live record, and expired ones make room; the results they keep take at most
+ * `maxResultBytes` (`maxResultBytesPerOwner` of one owner), a task whose result would pass them
+ * failing with the bound named instead; callers without a principal are owners by their peer
+ * address; in Redis, the records and bytes of every process sharing it count. Tasks exist in
+ * the 2026-07-28 era only.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -22,9 +25,11 @@ import { createRedisStores, type RedisStores } from '../../src/store/redis/index
 import { StdioClientTransport } from '../../src/transport/stdio-client.ts';
 import { bearerEdge } from '../helpers/edge-server.ts';
 import { MODERN_META, post, type RawResponse } from '../helpers/http.ts';
+import { from, type FromResponse } from '../helpers/http-from.ts';
 import { ROOT } from '../helpers/processes.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
 import { TaskBoundsServer } from '../helpers/task-bounds.ts';
+import { openRaw } from '../helpers/ws.ts';
 
 const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
 const META = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': TASKS };
@@ -41,6 +46,11 @@ function request(url: string, who: string, id: number, method: string, params: R
 
 function call(url: string, who: string, id: number, tool: string): Promise<RawResponse> {
   return request(url, who, id, 'tools/call', { name: tool, arguments: {} });
+}
+
+/** A call of `echo`, a task that finishes at once with a result of about `length` bytes. */
+function echo(url: string, who: string, id: number, length: number): Promise<RawResponse> {
+  return request(url, who, id, 'tools/call', { name: 'echo', arguments: { text: 'x'.repeat(length) } });
 }
 
 function text(answer: RawResponse): string {
@@ -86,6 +96,42 @@ async function fillRecords(first: string, second: string): Promise<Array<{ who: 
   mock.timers.tick(60_001);
   return kept;
 }
+
+function assertKept(answer: RawResponse): string {
+  assert.equal(answer.json.result?.status, 'completed', answer.text);
+  return answer.json.result.taskId;
+}
+
+/** The task (whose call answered with it) failed, its result not kept, past the bytes bound `limit`. */
+async function assertNotKept(url: string, who: string, answer: RawResponse, limit: string): Promise<void> {
+  assert.equal(answer.json.result?.status, 'failed', answer.text);
+  const task = await ended(url, who, answer.json.result.taskId);
+  assert.equal(task.result, undefined);
+  assert.equal(task.error.code, -32000);
+  assert.match(task.error.message, /^Service Unavailable: the task's result was not kept: with it .* would keep more than \d+ bytes of results, its limit; retry once some expire$/);
+  assert.deepEqual(task.error.data, { reason: 'overloaded', limit, retryAfterMs: 5000 });
+  assert.equal(task.statusMessage, task.error.message);
+}
+
+/**
+ * With maxResultBytes 25,000 and maxResultBytesPerOwner 10,000 (and the clock mocked), results
+ * of about 4,000 bytes through `first` and `second`: Alice keeps two, her third is not kept;
+ * Bob keeps 8,000; Carol's 9,000 would pass the total; Dave's 20,000 alone pass his share.
+ * What was kept is still there. Then the clock passes their TTL and Alice keeps a result again.
+ */
+async function fillResultBytes(first: string, second: string): Promise<void> {
+  const alice = [assertKept(await echo(first, 'alice', 1, 4000)), assertKept(await echo(second, 'alice', 2, 4000))];
+  await assertNotKept(second, 'alice', await echo(first, 'alice', 3, 4000), 'maxResultBytesPerOwner');
+  assertKept(await echo(second, 'bob', 4, 8000));
+  await assertNotKept(first, 'carol', await echo(second, 'carol', 5, 9000), 'maxResultBytes');
+  await assertNotKept(first, 'dave', await echo(first, 'dave', 6, 20_000), 'maxResultBytesPerOwner');
+  assertKept(await call(first, 'carol', 7, 'quick'));
+  for (const taskId of alice) assert.equal((await ended(second, 'alice', taskId)).result.content[0].text.length, 4000, 'a kept result is never dropped');
+  mock.timers.tick(60_001);
+  assertKept(await echo(second, 'alice', 8, 4000));
+}
+
+const BYTE_BOUNDS = { maxResultBytes: 25_000, maxResultBytesPerOwner: 10_000, ttlMs: 60_000 };
 
 /** A server of the task-bounds tools over HTTP, principals named by `Authorization: Bearer NAME`. */
 async function serve(tasks: TaskOptions, setUp?: (subject: TaskBoundsServer) => void): Promise<{ subject: TaskBoundsServer; listener: HttpListener; url: string }> {
@@ -187,6 +233,78 @@ describe('task bounds over HTTP', () => {
   });
 });
 
+describe('task result bytes over HTTP', () => {
+  it('past maxResultBytesPerOwner and maxResultBytes, a finished task fails naming the bound instead of keeping its result; expired records make room', async () => {
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const { listener, url } = await serve(BYTE_BOUNDS);
+    try {
+      await fillResultBytes(url, url);
+    } finally {
+      mock.timers.reset();
+      await listener.close();
+    }
+  });
+});
+
+describe('task owners without a principal (no edge hook)', () => {
+  /** A modern request from the loopback address `address`, declaring the tasks extension. */
+  function fromAddress(address: string, url: string, id: number, method: string, params: Record<string, unknown>): Promise<FromResponse> {
+    const name = method === 'tools/call' ? params.name : params.taskId;
+    return from(address, url, {
+      headers: { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method, 'mcp-name': String(name) },
+      body: { jsonrpc: '2.0', id, method, params: { ...params, _meta: META } },
+    });
+  }
+
+  it('each peer address is an owner: one anonymous caller neither fills the share of another nor sees its tasks', async () => {
+    const subject = new TaskBoundsServer({ maxRecordsPerOwner: 2, ttlMs: 60_000 });
+    const listener = await serveHttp(subject.server, { port: 0 });
+    const { url } = listener;
+    const quick = (address: string, id: number) => fromAddress(address, url, id, 'tools/call', { name: 'quick', arguments: {} });
+    try {
+      const first = [(await quick('127.0.0.2', 1)).json.result.taskId, (await quick('127.0.0.2', 2)).json.result.taskId];
+      const refused = await quick('127.0.0.2', 3);
+      assert.equal(refused.status, 503, refused.text);
+      assert.equal(refused.json.error.data.limit, 'maxRecordsPerOwner');
+      // Another anonymous caller still has its own share.
+      const other = await quick('127.0.0.3', 4);
+      assert.equal(other.json.result?.status, 'completed', other.text);
+      // A task is retrievable by the caller that made it, and by no other.
+      const own = await fromAddress('127.0.0.2', url, 5, 'tasks/get', { taskId: first[0] });
+      assert.equal(own.json.result.result.content[0].text, 'quick', own.text);
+      for (const [address, taskId] of [['127.0.0.3', first[1]], ['127.0.0.2', other.json.result.taskId]]) {
+        for (const method of ['tasks/get', 'tasks/cancel']) {
+          const foreign = await fromAddress(address, url, 6, method, { taskId });
+          assert.equal(foreign.json.error?.code, -32602, foreign.text);
+          assert.match(foreign.json.error.message, /Task not found/);
+        }
+      }
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('over WebSocket too, the peer address owns the task: its caller finds it (over HTTP as well), another caller does not', async () => {
+    const subject = new TaskBoundsServer({});
+    const listener = await serveHttp(subject.server, { port: 0, websocket: {} });
+    const peers = [await openRaw(listener.websocketUrl!, { localAddress: '127.0.0.2' }), await openRaw(listener.websocketUrl!, { localAddress: '127.0.0.3' })];
+    try {
+      peers[0].send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'quick', arguments: {}, _meta: META } });
+      const { taskId } = (await peers[0].next()).result;
+      const get = { jsonrpc: '2.0', id: 2, method: 'tasks/get', params: { taskId, _meta: META } };
+      peers[0].send(get);
+      assert.equal((await peers[0].next()).result.status, 'completed');
+      peers[1].send(get);
+      assert.match((await peers[1].next()).error.message, /Task not found/);
+      const overHttp = await fromAddress('127.0.0.2', listener.url, 3, 'tasks/get', { taskId });
+      assert.equal(overHttp.json.result?.status, 'completed', overHttp.text);
+    } finally {
+      for (const peer of peers) peer.socket.close();
+      await listener.close();
+    }
+  });
+});
+
 describe('task bounds over stdio (a child process)', () => {
   let client: McpClient;
   before(async () => {
@@ -223,7 +341,7 @@ describe('task bounds over stdio (a child process)', () => {
   });
 });
 
-describe('task record bounds in Redis, over two servers sharing it', { skip: REDIS_MISSING }, () => {
+describe('task record and result bytes bounds in Redis, over two servers sharing it', { skip: REDIS_MISSING }, () => {
   let redis: RedisServer;
   const stores: RedisStores[] = [];
   const urls: string[] = [];
@@ -243,6 +361,24 @@ describe('task record bounds in Redis, over two servers sharing it', { skip: RED
     for (const listener of listeners) await listener.close();
     for (const shared of stores) await shared.close();
     await redis.stop();
+  });
+
+  it('counts the result bytes of every server, fails a task past the bounds, and counts expired ones no more', async () => {
+    const pair: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const shared = createRedisStores({ url: redis.url, keyPrefix: `task-bytes:${process.pid}` });
+      assert.ok(await shared.connection.ready(30_000));
+      stores.push(shared);
+      const { listener, url } = await serve({ store: shared.tasks, ...BYTE_BOUNDS });
+      listeners.push(listener);
+      pair.push(url);
+    }
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    try {
+      await fillResultBytes(pair[0], pair[1]);
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   it('counts the records of every server, refuses past the bounds without dropping any, and counts expired ones no more', async () => {

@@ -38,15 +38,20 @@ describe('configuration of the HTTP bounds, session limits and the stdio princip
 
 describe('configuration of the task bounds', () => {
   it('defaults to the documented bounds, reaches the server, and is shown by config check', async () => {
-    assert.deepEqual(DEFAULT_CONFIG.server.tasks, { ttlMs: 300_000, maxRunning: 1000, maxRunningPerOwner: 100, maxRecords: 10_000, maxRecordsPerOwner: 1000 });
-    const config = await loadConfig(undefined, { MCP__SERVER__TASKS__MAXRUNNINGPEROWNER: '4', MCP__SERVER__TASKS: '{"maxRecords":50,"ttlMs":1000}' });
-    assert.deepEqual(config.server.tasks, { ttlMs: 1000, maxRunning: 1000, maxRunningPerOwner: 4, maxRecords: 50, maxRecordsPerOwner: 1000 });
+    const bytes = { maxResultBytes: 256 * 1024 * 1024, maxResultBytesPerOwner: 64 * 1024 * 1024 };
+    assert.deepEqual(DEFAULT_CONFIG.server.tasks, { ttlMs: 300_000, maxRunning: 1000, maxRunningPerOwner: 100, maxRecords: 10_000, maxRecordsPerOwner: 1000, ...bytes });
+    const config = await loadConfig(undefined, { MCP__SERVER__TASKS__MAXRUNNINGPEROWNER: '4', MCP__SERVER__TASKS__MAXRESULTBYTESPEROWNER: '5000', MCP__SERVER__TASKS: '{"maxRecords":50,"ttlMs":1000}' });
+    assert.deepEqual(config.server.tasks, { ttlMs: 1000, maxRunning: 1000, maxRunningPerOwner: 4, maxRecords: 50, maxRecordsPerOwner: 1000, ...bytes, maxResultBytesPerOwner: 5000 });
     const { tasks } = createServer(config).core;
-    assert.deepEqual([tasks.ttlMs, tasks.admission.maxRunning, tasks.admission.maxRunningPerOwner, tasks.admission.maxRecords], [1000, 1000, 4, 50]);
+    assert.deepEqual(
+      [tasks.ttlMs, tasks.admission.maxRunning, tasks.admission.maxRunningPerOwner, tasks.admission.maxRecords, tasks.admission.maxResultBytes, tasks.admission.maxResultBytesPerOwner],
+      [1000, 1000, 4, 50, bytes.maxResultBytes, 5000],
+    );
     assert.deepEqual(JSON.parse(showConfig(config)).server.tasks, config.server.tasks);
   });
 
   it('refuses a bound below 1', async () => {
     await assert.rejects(loadConfig(undefined, { MCP__SERVER__TASKS__MAXRECORDSPEROWNER: '0' }), (e: unknown) => e instanceof ConfigError && /server\.tasks\.maxRecordsPerOwner is 0; expected an integer >= 1/.test(e.message));
+    await assert.rejects(loadConfig(undefined, { MCP__SERVER__TASKS__MAXRESULTBYTES: '0' }), (e: unknown) => e instanceof ConfigError && /server\.tasks\.maxResultBytes is 0; expected an integer >= 1/.test(e.message));
   });
 });

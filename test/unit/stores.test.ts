@@ -113,4 +113,28 @@ describe('the in-memory task store', () => {
     assert.equal(store.countOf('bob'), 0);
     assert.equal(store.room(query('carol')), undefined);
   });
+  it('keeps an outcome only within the bytes bounds, per owner and in all; expired records give their bytes back, live ones never go', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const store = new MemoryTaskStore();
+    const keep = (taskId: string, owner: string, bytes: number, ttlMs = 1000) => {
+      const at = new Date().toISOString();
+      store.put({ taskId, status: 'working', createdAt: at, lastUpdatedAt: at, ttlMs, owner });
+      const final = { taskId, status: 'completed' as const, createdAt: at, lastUpdatedAt: at, ttlMs, owner, result: { content: [] } };
+      return store.putOutcome(final, { bytes, maxBytes: 100, maxBytesPerOwner: 60 });
+    };
+    assert.equal(keep('a1', 'alice', 40), undefined);
+    assert.equal(keep('a2', 'alice', 30), 'owner');
+    assert.equal(store.get('a2')?.status, 'working', 'a refused outcome is not written');
+    assert.equal(keep('b1', 'bob', 50, 5000), undefined);
+    assert.equal(keep('c1', 'carol', 20), 'total');
+    assert.deepEqual([store.bytes, store.bytesOf('alice'), store.bytesOf('bob'), store.bytesOf('carol')], [90, 40, 50, 0]);
+    t.mock.timers.tick(1001);
+    // a1 (and the records of a2 and c1) expired: they make room; b1 is live and stays.
+    assert.equal(keep('c2', 'carol', 45), undefined);
+    assert.deepEqual([store.bytes, store.bytesOf('alice'), store.bytesOf('bob'), store.bytesOf('carol')], [95, 0, 50, 45]);
+    assert.equal(store.get('b1')?.status, 'completed');
+    // A terminal record stays as it is, and takes no more bytes.
+    assert.equal(keep('b1', 'bob', 10, 5000), undefined);
+    assert.equal(store.bytesOf('bob'), 50);
+  });
 });

@@ -32,7 +32,7 @@ export const server = {
     tasks: {
       type: 'object',
       description:
-        "The tasks extension: how long tasks are kept, and how many may run and be kept, in all and per owner (the principal's subject; every caller without authentication is one owner). Past a bound, a call to a tool whose task support is optional runs as a plain request, and one whose task support is required gets HTTP 503 with Retry-After (-32000 over stdio).",
+        "The tasks extension: how long tasks are kept, how many may run and be kept, and how many bytes of results they keep, in all and per owner (the principal's subject; without one, the peer address, as the http.inflight bounds count clients). Past a bound, a call to a tool whose task support is optional runs as a plain request, and one whose task support is required gets HTTP 503 with Retry-After (-32000 over stdio); a result past the bytes bounds is not kept, and its task ends failed with -32000 naming the bound.",
       additionalProperties: false,
       default: {},
       properties: {
@@ -46,6 +46,13 @@ export const server = {
           description: 'Tasks kept at once, finished ones until their TTL (with store.redis.url: by every process sharing the Redis). Expired ones make room; a live one is never dropped.',
         },
         maxRecordsPerOwner: { type: 'integer', minimum: 1, default: 1000, description: 'Tasks of one owner kept at once.' },
+        maxResultBytes: {
+          type: 'integer',
+          minimum: 1,
+          default: 268435456,
+          description: 'Bytes of results (and errors) finished tasks keep at once, as JSON (with store.redis.url: by every process sharing the Redis). Expired tasks make room; past it a task ends failed instead of keeping its result.',
+        },
+        maxResultBytesPerOwner: { type: 'integer', minimum: 1, default: 67108864, description: 'Bytes of results the tasks of one owner keep at once.' },
       },
     },
     shutdownDeadlineMs: {

@@ -50,8 +50,8 @@ export class HttpExchange extends BaseExchange {
   requestId: RequestId | undefined;
   readonly #opener: StreamOpener;
 
-  constructor(opener: StreamOpener, sink: ResponseSink, session: LegacySession | undefined, auth: Principal | undefined, headers: OutgoingHeaders) {
-    super(session, auth);
+  constructor(opener: StreamOpener, sink: ResponseSink, session: LegacySession | undefined, auth: Principal | undefined, headers: OutgoingHeaders, client?: string) {
+    super(session, auth, client);
     this.#opener = opener;
     this.sink = sink;
     this.headers = headers;

@@ -274,7 +274,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
       if (sessionId !== undefined && this.sessions !== undefined) {
         this.#postToSession(sessionId, headers, message, kind, sink, principal);
       } else if (isModern(headers, message)) {
-        this.#postModern(headers, message, kind, sink, principal);
+        this.#postModern(headers, message, kind, sink, principal, client);
       } else if (kind === MessageKind.Request && (message as JsonRpcRequest).method === Method.Initialize) {
         this.#initialize(message as JsonRpcRequest, sink, principal, client);
       } else {
@@ -322,7 +322,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
     }
   }
 
-  #postModern(headers: Headers, message: unknown, kind: number, sink: ResponseSink, principal: Principal | undefined): void {
+  #postModern(headers: Headers, message: unknown, kind: number, sink: ResponseSink, principal: Principal | undefined, client: string): void {
     if (kind === MessageKind.Notification) {
       // The modern revision defines no client notifications over HTTP; accept and ignore.
       sink.send(202, NO_HEADERS, '');
@@ -338,7 +338,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
       sink.send(400, JSON_HEADERS, JSON.stringify(errorResponse(request.id, problem.toWire())));
       return;
     }
-    this.#run(request, new HttpExchange(this, sink, undefined, principal, NO_HEADERS), true);
+    this.#run(request, new HttpExchange(this, sink, undefined, principal, NO_HEADERS, client), true);
   }
 
   /**

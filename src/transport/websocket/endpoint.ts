@@ -35,6 +35,8 @@ import { CloseCode, SUBPROTOCOL, WebSocketTransport } from './socket-transport.t
 /** How a host serves one accepted connection; `McpServer.connect` takes these options. */
 export interface HostedConnectionOptions {
   principal?: Principal;
+  /** Whose quota the connection counts against: its principal, else its peer address (security/client-key.ts). */
+  client?: string;
   maxInflight?: number;
   admit?: (request: JsonRpcRequest) => { release(): void } | Refusal;
   onClose?: (error?: Error) => void;
@@ -274,6 +276,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
     const limits = this.inflight;
     connection.served = this.#host.connect(transport, {
       principal,
+      client,
       maxInflight: this.#maxInflight,
       admit: (request) => {
         // Released when the request is answered; if the connection ends first, at its close.
