@@ -153,7 +153,8 @@ function decode(literal: string, at: number): { value: string; end: number } | u
   }
 }
 
-const SCALAR = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+// JSON's number grammar: no leading zero (JSON.parse throws on `00`).
+const SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 /** What numbers, true, false and null are written with. */
 const SCALAR_CHARACTER = /[-+.\dEaeflnrstu]/;
 

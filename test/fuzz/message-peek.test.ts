@@ -48,6 +48,12 @@ describe('fuzz: naming a message from its ends', () => {
     );
   });
 
+  it('a number with a leading zero names nothing instead of throwing (fast-check seed -166661424 found " 00}")', () => {
+    assert.deepEqual(peekMessage('', ' 00}'), { response: false });
+    assert.deepEqual(peekMessage('{"id":00,', '"id":007}'), { response: false });
+    assert.deepEqual(peekMessage('{"id":0,', ',"id":-0.5e3}'), { id: -500, response: false });
+  });
+
   it('never throws on any text', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (head, tail) => {
