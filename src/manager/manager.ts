@@ -64,7 +64,7 @@ export interface ReloadReport {
 export interface ManagerListeners {
   /** The aggregate list of `kind` changed. */
   onChange?(kind: CatalogKind): void;
-  /** A namespaced resource changed (`notifications/resources/updated`). */
+  /** A namespaced resource that callers follow ({@link McpManager.followResource}) changed (`notifications/resources/updated`). */
   onResourceUpdated?(uri: string): void;
   /** Another notification from an upstream (e.g. a log message). */
   onNotification?(upstream: string, notification: JsonRpcNotification): void;

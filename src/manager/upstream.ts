@@ -69,7 +69,7 @@ export interface UpstreamHealth {
 export interface UpstreamEvents {
   /** The catalog of `kind` changed (first listing, list_changed, or a reconnection). */
   onCatalog(upstream: Upstream, kind: CatalogKind): void;
-  /** `notifications/resources/updated` for one of the upstream's own URIs. */
+  /** `notifications/resources/updated` for one of the upstream's own URIs that it was asked to follow. */
   onResourceUpdated(upstream: Upstream, uri: string): void;
   /** A notification nobody asked for by request (logging with no call to carry it). */
   onNotification?(upstream: Upstream, notification: JsonRpcNotification): void;
@@ -465,8 +465,10 @@ export class Upstream {
     const kind = LIST_CHANGED[notification.method];
     if (kind !== undefined) return this.#relistSoon(client, kind);
     if (notification.method === Notification.ResourcesUpdated) {
+      // Only of a resource the gateway asked it to follow: the rest nobody subscribed to, and
+      // each would be passed to every session and listener (and the bus) to find no one.
       const uri = notification.params?.uri;
-      if (typeof uri === 'string') this.#events.onResourceUpdated(this, uri);
+      if (typeof uri === 'string' && this.#subscriptions.has(uri)) this.#events.onResourceUpdated(this, uri);
       return;
     }
     this.#events.onNotification?.(this, notification);

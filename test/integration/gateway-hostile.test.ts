@@ -124,6 +124,39 @@ describe('a hostile upstream behind the gateway', () => {
     }
   });
 
+  it('regression: resource updates an upstream floods for resources nobody follows go no further than the upstream; those followed reach their subscriber', async () => {
+    const { manager, url, close } = await served();
+    let emitted = 0;
+    const unsubscribe = manager.subscribe({ onResourceUpdated: () => emitted++ });
+    const heard: unknown[] = [];
+    let allHeard: () => void = () => undefined;
+    const three = new Promise<void>((resolve) => (allHeard = resolve));
+    const caller = new McpClient({
+      name: 'caller',
+      version: '1.0.0',
+      era: 'legacy',
+      onNotification: (notification) => {
+        if (notification.method !== 'notifications/resources/updated') return;
+        heard.push(notification.params?.uri);
+        if (heard.length === 3) allHeard();
+      },
+    });
+    try {
+      await caller.connect(new StreamableHttpClientTransport(url));
+      await caller.request('resources/subscribe', { uri: 'hostile://hostile__items/1' });
+      // Each went to every session and listener of the gateway to find no one: work for nothing, as many times as the upstream liked.
+      await caller.callTool('hostile__flood_updated', { count: 10_000, uri: 'hostile://items/2' });
+      await caller.callTool('hostile__flood_updated', { count: 3, uri: 'hostile://items/1' });
+      await bounded(three, 'the updates of the followed resource');
+      assert.deepEqual(heard, Array(3).fill('hostile://hostile__items/1'));
+      assert.equal(emitted, 3);
+    } finally {
+      unsubscribe();
+      await caller.close();
+      await close();
+    }
+  });
+
   it('an upstream with 200,000 tools: the tools of every upstream still list', async () => {
     const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(['--tools', '200000']) } });
     try {
