@@ -96,6 +96,32 @@ describe('HTTP client against a hostile server', () => {
     });
   }
 
+  for (const [what, answer] of [
+    ['only comments, without end', (_id: unknown) => ': keep-alive\n\n'.repeat(1000)],
+    ['its answer a byte at a time', (id: unknown) => `: ${'.'.repeat(200)}\n${event({ jsonrpc: '2.0', id, result: { content: [] } })}`],
+  ] as const) {
+    it(`a response stream that sends ${what} fails at the request's timeout: bytes do not restart it`, { timeout: 30_000 }, async () => {
+      let hungUp!: Promise<void>;
+      server.handler = (message, res) => {
+        hungUp = new Promise((resolve) => res.once('close', resolve));
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const text = answer(message.id);
+        let at = 0;
+        // A byte every 20 ms: about 5 s before the answer is whole, ten times the timeout.
+        const timer = setInterval(() => (at < text.length ? res.write(text[at++]) : res.end()), 20);
+        res.once('close', () => clearInterval(timer));
+      };
+      const client = await connected({ name: 'hostile', version: '1.0.0', requestTimeoutMs: 500 });
+      try {
+        await assert.rejects(client.callTool('echo'), isLocal(LocalErrorCode.Timeout, /timed out after 500 ms/));
+        // ...and its connection is let go.
+        await hungUp;
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
   it('regression: progress whose fields have the wrong types is not reported as progress', { timeout: 30_000 }, async () => {
     server.handler = (message, res) => {
       const progressToken = (message.params?._meta as Record<string, unknown> | undefined)?.progressToken;
@@ -243,22 +269,26 @@ describe('HTTP client against a hostile legacy server', () => {
     }
   });
 
-  it('regression: a GET stream that ends at once with `retry: 0` is not reopened in a tight loop', { timeout: 30_000 }, async () => {
+  it('regression: a GET stream that ends at once with `retry: 0` is not reopened in a tight loop, and less and less often while it keeps ending with nothing', { timeout: 30_000 }, async () => {
     const opened: number[] = [];
-    let thirdOpened!: () => void;
-    const three = new Promise<void>((resolve) => (thirdOpened = resolve));
+    let fifthOpened!: () => void;
+    const five = new Promise<void>((resolve) => (fifthOpened = resolve));
     server.other = (req, res) => {
       if (req.method !== 'GET') return void res.writeHead(202).end();
       opened.push(performance.now());
-      if (opened.length === 3) thirdOpened();
+      if (opened.length === 5) fifthOpened();
       res.writeHead(200, { 'content-type': 'text/event-stream' }).end('retry: 0\n\n');
     };
     const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
     await client.connect(new StreamableHttpClientTransport(server.url));
     try {
-      await three;
-      // Waits can only run long on a busy machine: each reopening came at least the floor after the last.
-      for (let i = 1; i < 3; i++) assert.ok(opened[i] - opened[i - 1] >= 240, `reopened after ${opened[i] - opened[i - 1]} ms`);
+      await five;
+      // Waits can only run long on a busy machine. It was reopened every 250 ms (the floor) for
+      // as long as the session lasted; now each wait doubles.
+      for (let i = 1; i < 5; i++) {
+        const waited = opened[i] - opened[i - 1];
+        assert.ok(waited >= 250 * 2 ** (i - 1) - 10, `reopened the ${i + 1}th time after ${Math.round(waited)} ms`);
+      }
     } finally {
       await client.close();
     }

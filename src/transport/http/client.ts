@@ -56,6 +56,14 @@ const MAX_RETRY_MS = 60_000;
  * times a second for as long as the session lasts.
  */
 const MIN_LISTEN_RETRY_MS = 250;
+/**
+ * A GET stream that ended within this long, having brought no message, was no stream: each
+ * one more in a row doubles the wait before the next (from the floor above up to
+ * {@link MAX_LISTEN_BACKOFF_MS}), so a server that keeps ending it at once is asked less and
+ * less often instead of four times a second for as long as the session lasts.
+ */
+const BRIEF_LISTEN_MS = 1000;
+const MAX_LISTEN_BACKOFF_MS = 30_000;
 /** Notifications and responses posted at once at most (see #postUnanswered). */
 export const MAX_UNANSWERED_POSTS = 16;
 /** Notifications and responses that may wait for a free place, past which they are dropped. */
@@ -98,6 +106,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
   #unanswered: number;
   /** Notifications and responses waiting for one of those to be answered. */
   readonly #waiting: JsonRpcMessage[];
+  /** Messages read from SSE streams so far: tells a GET stream that brought something. */
+  #received: number;
   /** Ends the GET streams on close(). */
   readonly #closing: AbortController;
   /** x-mcp-header parameters per tool, learned from tools/list. */
@@ -120,6 +130,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.#posts = new Set();
     this.#unanswered = 0;
     this.#waiting = [];
+    this.#received = 0;
     this.#closing = new AbortController();
     this.#headerParams = new Map();
     this.sessionId = undefined;
@@ -324,6 +335,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
           if (id !== undefined && (kind === MessageKind.Result || kind === MessageKind.Error) && (message as { id?: RequestId }).id === id) answered = true;
           // A message on a request's stream belongs to that request (spec 2025-11-25,
           // basic/transports); one on the GET stream cannot be placed (see client/input.ts).
+          this.#received++;
           this.receiver?.onMessage(message, id);
         }
         if (!answered && parser.buffered > this.#maxBytes) {
@@ -386,7 +398,11 @@ export class StreamableHttpClientTransport extends BaseTransport {
     const sessionId = this.sessionId;
     if (sessionId === undefined) return;
     const parser = new SseParser();
+    /** Streams in a row that ended at once with nothing (see BRIEF_LISTEN_MS). */
+    let brief = 0;
     while (this.state === 'open' && this.sessionId === sessionId) {
+      const opened = performance.now();
+      const received = this.#received;
       let response: Response;
       try {
         response = await this.#fetch(this.url, { method: 'GET', headers: this.#streamHeaders(sessionId, parser.lastEventId), signal: this.#closing.signal });
@@ -402,7 +418,9 @@ export class StreamableHttpClientTransport extends BaseTransport {
       } catch (error) {
         this.receiver?.onFrameError(error as Error);
       }
-      const delay = Math.max(MIN_LISTEN_RETRY_MS, Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS));
+      brief = this.#received === received && performance.now() - opened < BRIEF_LISTEN_MS ? brief + 1 : 0;
+      const floor = brief === 0 ? MIN_LISTEN_RETRY_MS : Math.min(MAX_LISTEN_BACKOFF_MS, MIN_LISTEN_RETRY_MS * 2 ** (brief - 1));
+      const delay = Math.max(floor, Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS));
       if (!(await sleep(delay, this.#closing.signal))) return;
     }
   }
