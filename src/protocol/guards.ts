@@ -9,6 +9,22 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The shape of `crypto.randomUUID()`, lowercase as it makes them. */
+const MINTED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Whether a client's string has the shape of an id the server minted with `randomUUID()`
+ * (legacy sessions, SSE streams, tasks). Anything else is unknown without asking a store: a
+ * shared store never sees a client string of another shape in its keys (bounded, 36 characters).
+ *
+ * @example
+ * isMintedId('0b9e2c44-5f3a-4c1e-9d7e-2a6b1c3d4e5f'); // true
+ * isMintedId('x'.repeat(8000));                       // false
+ */
+export function isMintedId(value: string): boolean {
+  return value.length === 36 && MINTED_ID.test(value);
+}
+
 /** Longest client text quoted back in an error message. */
 const MAX_QUOTED = 200;
 

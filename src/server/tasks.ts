@@ -7,7 +7,7 @@
  * `_meta` capabilities (`extensions["io.modelcontextprotocol/tasks"]`).
  */
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
-import { isObject } from '../protocol/guards.ts';
+import { describeValue, isObject } from '../protocol/guards.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { jsonSizeWithin } from '../protocol/json-size.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
@@ -409,7 +409,7 @@ export class TaskManager {
     if (typeof taskId !== 'string') throw invalidParams('Invalid params: "taskId" must be a string');
     const record = this.#running.get(taskId)?.record ?? (await this.store.get(taskId));
     // Another owner's task is reported as missing rather than forbidden, to leak nothing.
-    if (record === undefined || record.owner !== ownerOf(ctx)) throw invalidParams(`Failed to retrieve task: Task not found: ${taskId}`);
+    if (record === undefined || record.owner !== ownerOf(ctx)) throw invalidParams(`Failed to retrieve task: Task not found: ${describeValue(taskId)}`);
     return record;
   }
 

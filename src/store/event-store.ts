@@ -62,6 +62,13 @@ export interface SharedEventStore extends EventStore {
   follow(streamId: string, afterSequence: number, follower: StreamFollower): { stop(): void };
   /** Becomes the writer of a stream whose writer's lease lapsed; false when another process did first. */
   claim(streamId: string): Promise<boolean>;
+  /**
+   * Resolves true once event `sequence` of the stream (or a later one) is stored; false when
+   * the stream ends without it, or when its writer could no longer be storing it. A writer
+   * delivers an event before the store has it, so a client may hold an id of a live stream
+   * that the store does not know yet. Never rejects.
+   */
+  stored(streamId: string, sequence: number): Promise<boolean>;
 }
 
 export function isSharedEventStore(store: EventStore | undefined): store is SharedEventStore {

@@ -25,6 +25,7 @@ import {
   TASKS_CAPABILITIES,
 } from '../helpers/scale.ts';
 import { SseReader } from '../helpers/sse-reader.ts';
+import { startTcpGate } from '../helpers/tcp-gate.ts';
 
 describe('scale-out: three processes on one Redis, requests spread round-robin', { skip: REDIS_MISSING }, () => {
   let redis: RedisServer;
@@ -94,6 +95,95 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
     assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'every progress notification, once, in order');
     assert.equal(result.id, 1);
     assert.equal(result.result.content[0].text, 'slept 1500 ms');
+  });
+
+  it('regression: a Last-Event-ID the stream never gave is refused on another process, and the stream stays resumable (one past its end made it forgotten with its answer)', async () => {
+    const [a, b] = replicas.map((replica) => replica.url);
+    const sessionId = await openLegacySession(a);
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 500 }, _meta: { progressToken: 'p' } } };
+    const first = await streaming(a, sessionId, call);
+    let lastEventId = '';
+    for (let event = await first.next(); event !== undefined; event = await first.next()) {
+      if (event.id !== undefined) lastEventId = event.id;
+      if (event.data !== '') break;
+    }
+    // The client leaves after the first progress; the call ends with nobody connected.
+    await first.cancel();
+    const streamId = lastEventId.slice(0, lastEventId.lastIndexOf('.'));
+    const client = new Redis(redis.url);
+    try {
+      await eventually('the stream to end in Redis', async () => {
+        const [last] = await client.xrevrange(`mcp-core:events:${streamId}`, '+', '-', 'COUNT', 1);
+        return last?.[1][0] === 'end' ? true : undefined;
+      });
+    } finally {
+      client.disconnect();
+    }
+    const other = await openLegacySession(b);
+    const refused: Array<[string, string]> = [
+      ...['99999', '0', '', 'NaN', '1.5', '-1', '1e3'].map((sequence): [string, string] => [sessionId, `${streamId}.${sequence}`]),
+      [other, lastEventId], // another session's stream
+      [sessionId, `${'f'.repeat(4000)}.2`],
+      [sessionId, `mcp-core:session:${sessionId}.2`],
+    ];
+    for (const [session, id] of refused) {
+      const forged = await fetch(b, { headers: { accept: 'text/event-stream', 'last-event-id': id, ...sessionHeaders(session) } });
+      assert.equal(forged.status, 404, `${id.slice(0, 80)} was never given to that session`);
+      await forged.body?.cancel();
+    }
+    const rest = await (await resume(b, sessionId, lastEventId)).rest();
+    const result = rest.pop();
+    assert.equal(result.id, 1, 'the answer is still there for the id the client holds');
+    assert.equal(result.result.content[0].text, 'slept 500 ms');
+    assert.equal(rest.length, 9, 'every progress notification after the first');
+  });
+
+  it('regression: a sequence a live stream never gave is refused on another process, and the ids it gave (its priming one) resume there', async () => {
+    const [a, b] = replicas.map((replica) => replica.url);
+    const sessionId = await openLegacySession(a);
+    const get = new SseReader(await fetch(a, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } }));
+    const priming = await get.next();
+    assert.ok(priming?.id !== undefined, 'the GET stream is primed');
+    await get.cancel();
+    const streamId = priming.id.slice(0, priming.id.lastIndexOf('.'));
+    // Past what is stored, its writer alive: refused once the writer could have stored it.
+    const forged = await fetch(b, { headers: { accept: 'text/event-stream', 'last-event-id': `${streamId}.2`, ...sessionHeaders(sessionId) } });
+    assert.equal(forged.status, 404);
+    await forged.body?.cancel();
+    const resumed = await resume(b, sessionId, priming.id);
+    await resumed.cancel();
+    assert.equal((await fetch(b, { method: 'DELETE', headers: sessionHeaders(sessionId) })).status, 200);
+  });
+
+  it('regression: a client string that is not an id the server made never reaches Redis (Mcp-Session-Id, Last-Event-ID, taskId), and a long one is not quoted back whole', async () => {
+    const [a, b] = replicas.map((replica) => replica.url);
+    const sessionId = await openLegacySession(a);
+    const marker = `hostile-${'k'.repeat(8000)}`;
+    const watcher = new Redis(redis.url);
+    const monitor = await watcher.monitor();
+    const seen: string[] = [];
+    let sawSentinel!: () => void;
+    const done = new Promise<void>((resolve) => (sawSentinel = resolve));
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.includes('sentinel-after-the-requests')) sawSentinel();
+      else if (args.some((arg) => arg.includes('hostile-'))) seen.push(args.join(' ').slice(0, 120));
+    });
+    try {
+      const unknownSession = await inSession(b, marker, 1, 'ping');
+      assert.equal(unknownSession.status, 404);
+      const lastEvent = await fetch(b, { headers: { accept: 'text/event-stream', 'last-event-id': `${marker}.1`, ...sessionHeaders(sessionId) } });
+      assert.equal(lastEvent.status, 404);
+      await lastEvent.body?.cancel();
+      const unknownTask = await modern(b, 3, 'tasks/get', { taskId: marker }, TASKS_CAPABILITIES);
+      await watcher.echo('sentinel-after-the-requests');
+      await done;
+      assert.deepEqual(seen, [], 'no command carried the client strings');
+      assert.match(unknownTask.json.error.message, /Task not found: hostile-k+\.\.\.$/);
+      assert.ok(unknownTask.json.error.message.length < 300, 'the taskId is quoted cut');
+    } finally {
+      monitor.disconnect();
+      watcher.disconnect();
+    }
   });
 
   it('a tool-list change on one process reaches a subscriptions/listen stream held by another', async () => {
@@ -329,6 +419,51 @@ describe('scale-out: idle sessions expire in Redis', { skip: REDIS_MISSING }, ()
     } finally {
       client.disconnect();
       await Promise.all(replicas.map((replica) => replica.stop()));
+      await redis.stop();
+    }
+  });
+});
+
+describe('scale-out: an event its writer has not stored yet', { skip: REDIS_MISSING }, () => {
+  it('a Last-Event-ID whose event was delivered while its append was still on its way is waited for on another process, not refused', async () => {
+    const redis = await RedisServer.start();
+    const gate = await startTcpGate(redis.port);
+    // a reaches Redis through the gate, b directly; a command may wait 10 s on either.
+    const env = { MCP__STORE__REDIS__COMMANDTIMEOUTMS: '10000' };
+    const [a] = await startReplicas(1, gate.url, env);
+    const [b] = await startReplicas(1, redis.url, env);
+    const watcher = new Redis(redis.url);
+    try {
+      const sessionId = await openLegacySession(a.url);
+      const get = new SseReader(await fetch(a.url, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } }));
+      const priming = await get.next();
+      const streamId = priming!.id!.slice(0, priming!.id!.lastIndexOf('.'));
+      await eventually('the stream to be registered', async () => ((await watcher.exists(`mcp-core:stream:${streamId}`)) === 1 ? true : undefined));
+      gate.hold();
+      // A list change on b reaches a by the bus (Redis to a still flows): a delivers it as
+      // event 2 while its append waits in the gate.
+      await modern(b.url, 1, 'tools/call', { name: 'add_tool', arguments: { name: 'in_flight' } });
+      const changed = await get.next();
+      assert.equal(changed?.id, `${streamId}.2`);
+      assert.equal(JSON.parse(changed.data).method, 'notifications/tools/list_changed');
+      await get.cancel();
+      assert.equal(await watcher.exists(`mcp-core:events:${streamId}`), 0, 'event 2 is not stored yet');
+      const resuming = fetch(b.url, { headers: { accept: 'text/event-stream', 'last-event-id': changed.id, ...sessionHeaders(sessionId) } });
+      await eventually('b to wait for event 2', async () => (/cmd=xread/.test(String(await watcher.client('LIST'))) ? true : undefined));
+      gate.release();
+      const resumed = await resuming;
+      assert.equal(resumed.status, 200, 'the id its writer gave is resumable');
+      // The stream goes on through b.
+      await modern(b.url, 2, 'tools/call', { name: 'add_tool', arguments: { name: 'after' } });
+      const relayed = new SseReader(resumed);
+      const next = await relayed.next();
+      assert.equal(next?.id, `${streamId}.3`);
+      await relayed.cancel();
+    } finally {
+      gate.release();
+      watcher.disconnect();
+      await Promise.all([a, b].map((replica) => replica?.stop()));
+      await gate.close();
       await redis.stop();
     }
   });

@@ -50,6 +50,8 @@ export class RedisConnection {
   readonly instanceId: string;
   readonly prefix: string;
   readonly leaseMs: number;
+  /** How long one command may take before it fails (and its caller gives it up). */
+  readonly commandTimeoutMs: number;
   /** Connection for commands: fails fast while disconnected. */
   readonly commands: Redis;
   #subscriber: Redis | undefined;
@@ -66,6 +68,7 @@ export class RedisConnection {
     this.instanceId = randomBytes(9).toString('base64url');
     this.prefix = options.keyPrefix ?? 'mcp-core';
     this.leaseMs = options.leaseMs ?? 10_000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.#url = options.url;
     const onError = options.onError ?? ((error, operation) => reportError(error, { operation }));
     this.#report = atMostEvery(REPORT_INTERVAL_MS, (error: unknown, operation: string) => {
@@ -83,7 +86,7 @@ export class RedisConnection {
     this.#blocking = undefined;
     this.#options = {
       connectTimeout: options.connectTimeoutMs ?? 5000,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
+      commandTimeout: this.commandTimeoutMs,
       // Fail at once while disconnected, and do not resend a command lost with its connection:
       // the caller answers its client now, and a retry is the client's to make.
       enableOfflineQueue: false,

@@ -161,6 +161,28 @@ export class RedisEventStore implements SharedEventStore {
     return (await this.#claim([this.#meta(streamId)], [this.#redis.key('lease', ''), this.#redis.instanceId])) === 1;
   }
 
+  /**
+   * Waits for the event in Redis Streams (XREAD through the stream tail), at most as long as
+   * one command may take: the writer sent its append before it delivered the event, and gives
+   * an append up after that long (the event is then not stored, and not resumable).
+   */
+  stored(streamId: string, sequence: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (found: boolean) => {
+        if (timer === undefined) return;
+        clearTimeout(timer);
+        timer = undefined;
+        unfollow();
+        resolve(found);
+      };
+      timer = setTimeout(() => settle(false), this.#redis.commandTimeoutMs);
+      // Entries come in order, messages (0-<sequence>) before the end marker: the first entry
+      // past `sequence - 1` is the event (or a later one), unless the stream ended without it.
+      const unfollow = this.#tail.follow(this.#events(streamId), `0-${sequence - 1}`, (entries) => settle(entries[0][1][0] !== END_FIELD));
+    });
+  }
+
   /** How many streams this process follows for its clients (for tests and metrics). */
   get followed(): number {
     return this.#following.size;

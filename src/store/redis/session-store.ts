@@ -17,6 +17,7 @@
  *   `open` serves the sessions this process holds from its copies, and still refuses others.
  */
 import { randomUUID } from 'node:crypto';
+import { isMintedId } from '../../protocol/guards.ts';
 import { LATEST_LEGACY_VERSION } from '../../protocol/versions.ts';
 import type { Bus, BusMessage } from '../bus.ts';
 import { LegacySession } from '../legacy-session.ts';
@@ -113,6 +114,9 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<LegacySession | undefined> {
+    // The client's Mcp-Session-Id: an id this store never made is unknown, and never becomes
+    // part of a key (bounded, and no string of the client's reaches Redis).
+    if (!isMintedId(id)) return undefined;
     const now = Date.now();
     let text: unknown;
     try {

@@ -21,7 +21,7 @@
  * JSON-RPC error saying so); `open` goes on: tasks are answered by the process running them,
  * and a write that fails is reported, not thrown (`room` then answers that there is room).
  */
-import { isObject } from '../../protocol/guards.ts';
+import { isMintedId, isObject } from '../../protocol/guards.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import { isTerminal, type NoTaskRoom, type TaskBytesQuery, type TaskRecord, type TaskRoomQuery, type TaskStore } from '../task-store.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
@@ -209,6 +209,8 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
+    // The client's taskId: one the server never made is unknown, and never becomes part of a key.
+    if (!isMintedId(taskId)) return undefined;
     let found: unknown;
     try {
       found = await this.#get([this.#key(taskId)], [this.#redis.key('lease', '')]);

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { ownRejection } from '../../protocol/error-report.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
-import { legacyAtLeast } from '../../protocol/versions.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import { isSharedEventStore, sequenceOf, streamIdOf, type EventStore, type SharedEventStore, type StoredEvent } from '../../store/event-store.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
@@ -17,7 +16,7 @@ import type { SessionRuntime } from '../../store/session-store.ts';
 import type { HttpExchange } from './exchange.ts';
 import { GET_STREAM_OPEN, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
-import { formatEvent, SseStream } from './sse.ts';
+import { formatEvent, primes, SseStream } from './sse.ts';
 import { resumeElsewhere, type Relay, type RelayHost } from './stream-relay.ts';
 
 export class SessionStreams {
@@ -126,7 +125,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
       // Known to the other processes before its first event, so any of them can resume it.
       if (this.#shared !== undefined) this.#own(() => this.#shared!.open(stream.id, session.id!, requestId), this.#appendFailed);
       this.of(session).streams.set(stream.id, stream);
-      if (legacyAtLeast(session.protocolVersion, '2025-11-25')) stream.prime();
+      if (primes(session)) stream.prime();
     }
     return stream;
   }

@@ -6,10 +6,19 @@
 import { encodeMessage } from '../../protocol/encode.ts';
 import { ownRejection, reportError } from '../../protocol/error-report.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
+import { legacyAtLeast } from '../../protocol/versions.ts';
 import { isSharedEventStore, makeEventId, type EventStore } from '../../store/event-store.ts';
-import type { SessionOutlet } from '../../store/legacy-session.ts';
+import type { LegacySession, SessionOutlet } from '../../store/legacy-session.ts';
 import { keepAlive, release } from './keep-alive.ts';
 import type { ResponseSink } from './sink.ts';
+
+/**
+ * Whether the resumable streams of `session` are primed: their first event id (sequence 1)
+ * goes out with empty data, and is never stored (spec 2025-11-25, transports: sending messages).
+ */
+export function primes(session: LegacySession): boolean {
+  return legacyAtLeast(session.protocolVersion, '2025-11-25');
+}
 
 export function formatEvent(data: string, eventId?: string): string {
   return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `id: ${eventId}\nevent: message\ndata: ${data}\n\n`;

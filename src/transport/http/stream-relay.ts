@@ -10,6 +10,7 @@
  *   again), and ends.
  */
 import { ownRejection } from '../../protocol/error-report.ts';
+import { isMintedId } from '../../protocol/guards.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import { makeEventId, sequenceOf, streamIdOf, type SharedEventStore, type StoredEvent, type StreamInfo } from '../../store/event-store.ts';
@@ -17,7 +18,7 @@ import type { LegacySession } from '../../store/legacy-session.ts';
 import { keepAlive, release } from './keep-alive.ts';
 import { UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
-import { formatEvent } from './sse.ts';
+import { formatEvent, primes } from './sse.ts';
 
 /** The message of the error that ends a request's stream whose writer died. */
 export const WRITER_LOST = 'The server process serving this request stopped before answering; send the request again';
@@ -45,10 +46,17 @@ export interface RelayHost {
 export async function resumeElsewhere(host: RelayHost, session: LegacySession, lastEventId: string, sink: ResponseSink): Promise<void> {
   const streamId = streamIdOf(lastEventId);
   const after = sequenceOf(lastEventId);
-  // Last-Event-ID is the client's: anything but one of our ids is unknown.
-  if (!Number.isSafeInteger(after) || after < 0 || streamId.length === 0) return writeRefusal(sink, UNKNOWN_EVENT_ID);
+  // Last-Event-ID is the client's: anything but one of our ids is unknown, and never reaches
+  // the store (its stream id would become part of a key).
+  if (!isMintedId(streamId) || !Number.isSafeInteger(after) || after < 1) return writeRefusal(sink, UNKNOWN_EVENT_ID);
   const info = await host.store.describe(streamId);
   if (info === undefined || info.sessionId !== session.id) return writeRefusal(sink, UNKNOWN_EVENT_ID);
+  // A sequence the stream never gave is unknown too, as in the writer's process: taken as one
+  // past its end it would skip what the client never had, and forget an ended stream as
+  // delivered whole, its answer with it. The store lags its writer, which delivers an event
+  // before its append lands: past what is stored, a live stream's id is waited for.
+  const given = Math.max(info.lastSequence, primes(session) ? 1 : 0);
+  if (after > given && (info.ended || !info.writerAlive || !(await host.store.stored(streamId, after)))) return writeRefusal(sink, UNKNOWN_EVENT_ID);
   if (sink.done || session.closed) return;
   sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id });
   if (info.ended || info.writerAlive) relay(host, session, streamId, after, info, sink);
