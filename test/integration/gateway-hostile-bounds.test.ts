@@ -11,18 +11,25 @@ import { describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { fixture, scratch, textOf, writeConfig } from '../helpers/gateway.ts';
-import { CLI, ROOT, startUrlServer, type RunningServer } from '../helpers/processes.ts';
+import { waitForExit } from '../helpers/pids.ts';
+import { children, CLI, ROOT, startUrlServer, type RunningServer } from '../helpers/processes.ts';
 
 const HOSTILE = join(ROOT, 'test/fixtures/hostile-upstream.ts');
 const MIB = 1024 * 1024;
 
-/** `mcp-core serve` over HTTP in front of the hostile upstream (started with `args`) and the fixture. */
-async function startGateway(args: string[] = []): Promise<RunningServer> {
+/**
+ * `mcp-core serve` over HTTP in front of the hostile upstream (started with `args`) and the
+ * fixture. `quiet`: its stderr (and so the upstreams') goes to /dev/null, not to the test.
+ */
+async function startGateway(args: string[] = [], quiet = false): Promise<RunningServer> {
   const config = await writeConfig(await scratch(), {
     mcpServers: { hostile: { command: process.execPath, args: [HOSTILE, ...args], era: 'legacy' }, good: fixture() },
     gateway: { watch: false },
   });
-  return startUrlServer(process.execPath, [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0']);
+  const serve = [CLI, 'serve', '--config', config, '--http', '127.0.0.1:0'];
+  // exec: the shell becomes the gateway, so its pid is the gateway's.
+  if (quiet) return startUrlServer('sh', ['-c', 'exec "$0" "$@" 2>/dev/null', process.execPath, ...serve]);
+  return startUrlServer(process.execPath, serve);
 }
 
 /** A process's resident set now and at its peak. */
@@ -30,6 +37,30 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+/**
+ * Calls the fixture through the gateway, back to back, until `done` settles; returns how many
+ * calls were answered meanwhile and the slowest.
+ */
+async function serveOthersUntil(url: string, done: Promise<unknown>): Promise<{ calls: number; slowestMs: number }> {
+  const other = await caller(url);
+  let over = false;
+  void done.then(() => (over = true), () => (over = true));
+  let calls = 0;
+  let slowestMs = 0;
+  try {
+    while (!over) {
+      const started = performance.now();
+      assert.equal(textOf(await other.callTool('good__echo', { text: `call ${calls}` })), `call ${calls}`);
+      slowestMs = Math.max(slowestMs, performance.now() - started);
+      calls++;
+    }
+    await done;
+    return { calls, slowestMs };
+  } finally {
+    await other.close();
+  }
 }
 
 async function caller(url: string): Promise<McpClient> {
@@ -56,5 +87,62 @@ describe('a hostile upstream cannot make the gateway hold without bound', { time
       await client.close();
       await gateway.stop();
     }
+  });
+
+  it('an upstream writing 256 MiB to stderr: the gateway passes it on as it comes, holding only its end, and serves another caller meanwhile', { timeout: 120_000 }, async (t) => {
+    const gateway = await startGateway([], true);
+    const client = await caller(gateway.url);
+    try {
+      const before = (await memoryOf(gateway.process.pid!)).rss;
+      const BYTES = 256 * MIB;
+      // The upstream answers once the gateway has read all but what the pipe holds.
+      const flood = client.callTool('hostile__flood_stderr', { bytes: BYTES }, { timeoutMs: 110_000 });
+      const { calls, slowestMs } = await serveOthersUntil(gateway.url, flood);
+      assert.equal(textOf(await flood), `flooded ${BYTES}`);
+      const growth = (await memoryOf(gateway.process.pid!)).peak - before;
+      t.diagnostic(`RSS +${Math.round(growth / MIB)} MiB for ${BYTES / MIB} MiB of stderr; ${calls} other calls meanwhile, the slowest ${Math.round(slowestMs)} ms`);
+      assert.ok(growth < 64 * MIB, `the gateway's resident set grew by ${Math.round(growth / MIB)} MiB`);
+    } finally {
+      await client.close();
+      await gateway.stop();
+    }
+  });
+
+  it('requests from an upstream, 20,000 of each kind (ping, roots/list, elicitation/create, sampling/createMessage, an unknown method), are each answered, with bounded memory', { timeout: 120_000 }, async (t) => {
+    const gateway = await startGateway();
+    // A caller that declares no capability: the questions the upstream asks within its call are refused.
+    const client = await caller(gateway.url);
+    try {
+      const before = (await memoryOf(gateway.process.pid!)).rss;
+      const COUNT = 20_000;
+      const methods = ['ping', 'roots/list', 'elicitation/create', 'sampling/createMessage', 'no/such/method'];
+      let answers = '';
+      const flood = (async () => {
+        for (const method of methods) await client.callTool('hostile__flood_requests', { method, count: COUNT });
+        // The answers come back on the upstream's stdin, in no set order with its other input: asked until all are in.
+        const all = `${methods.length * COUNT} answered`;
+        while (!(answers = textOf(await client.callTool('hostile__answers', {}))).startsWith(all)) await new Promise((resolve) => setImmediate(resolve));
+      })();
+      const { calls } = await serveOthersUntil(gateway.url, flood);
+      // Only the pings are answered with a result.
+      assert.equal(answers, `${methods.length * COUNT} answered, ${(methods.length - 1) * COUNT} errors`);
+      const growth = (await memoryOf(gateway.process.pid!)).peak - before;
+      t.diagnostic(`RSS +${Math.round(growth / MIB)} MiB for ${methods.length * COUNT} requests; ${calls} other calls meanwhile`);
+      assert.ok(growth < 100 * MIB, `the gateway's resident set grew by ${Math.round(growth / MIB)} MiB`);
+    } finally {
+      await client.close();
+      await gateway.stop();
+    }
+  });
+
+  it('an upstream that ignores SIGTERM and the end of its input is killed when the gateway stops: nothing is left behind', { timeout: 60_000 }, async (t) => {
+    const gateway = await startGateway(['--ignore-sigterm']);
+    const upstreams = await children(gateway.process.pid!);
+    assert.equal(upstreams.length, 2, `the gateway's children: ${upstreams.join()}`);
+    const started = performance.now();
+    await gateway.stop();
+    await waitForExit(upstreams, 30_000);
+    t.diagnostic(`every upstream gone ${Math.round(performance.now() - started)} ms after the gateway's SIGTERM`);
+    assert.match(gateway.stderr(), /hostile: ignoring SIGTERM/);
   });
 });
