@@ -69,6 +69,12 @@ export interface SharedEventStore extends EventStore {
    * that the store does not know yet. Never rejects.
    */
   stored(streamId: string, sequence: number): Promise<boolean>;
+  /**
+   * Keeps streams still being written from being forgotten while they are quiet: the store
+   * forgets a stream nothing was written to for its time to live, as it should once a stream
+   * ended, but a live one stays resumable in the process writing it.
+   */
+  keep(streamIds: readonly string[]): Promise<void>;
 }
 
 export function isSharedEventStore(store: EventStore | undefined): store is SharedEventStore {

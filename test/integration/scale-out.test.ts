@@ -468,3 +468,33 @@ describe('scale-out: an event its writer has not stored yet', { skip: REDIS_MISS
     }
   });
 });
+
+describe('scale-out: a quiet stream', { skip: REDIS_MISSING }, () => {
+  it('regression: a live stream quiet for longer than http.resumeWindowMs still resumes on another process (Redis forgot it as if it had ended)', async () => {
+    const redis = await RedisServer.start();
+    // Sessions in use are refreshed every 2 s (half the idle timeout), and so are live streams.
+    const replicas = await startReplicas(2, redis.url, { MCP__HTTP__SESSIONS__IDLETIMEOUTMS: '4000', MCP__HTTP__RESUMEWINDOWMS: '6000' });
+    const watcher = new Redis(redis.url);
+    try {
+      const [a, b] = replicas.map((replica) => replica.url);
+      const sessionId = await openLegacySession(a);
+      const get = new SseReader(await fetch(a, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } }));
+      const opened = Date.now();
+      const priming = await get.next();
+      const streamId = priming!.id!.slice(0, priming!.id!.lastIndexOf('.'));
+      await eventually('the stream to be registered', async () => ((await watcher.exists(`mcp-core:stream:${streamId}`)) === 1 ? true : undefined));
+      // Nothing is written to the stream for longer than the resume window; it stays known.
+      await eventually('the resume window to pass', async () => {
+        assert.equal(await watcher.exists(`mcp-core:stream:${streamId}`), 1, 'the live stream is still known to Redis');
+        return Date.now() - opened > 7000 ? true : undefined;
+      });
+      await get.cancel();
+      const resumed = await resume(b, sessionId, priming!.id!);
+      await resumed.cancel();
+    } finally {
+      watcher.disconnect();
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await redis.stop();
+    }
+  });
+});

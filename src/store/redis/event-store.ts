@@ -183,6 +183,12 @@ export class RedisEventStore implements SharedEventStore {
     });
   }
 
+  async keep(streamIds: readonly string[]): Promise<void> {
+    const pipeline = this.#redis.commands.pipeline();
+    for (const streamId of streamIds) pipeline.pexpire(this.#meta(streamId), this.#ttlMs).pexpire(this.#events(streamId), this.#ttlMs);
+    await pipeline.exec();
+  }
+
   /** How many streams this process follows for its clients (for tests and metrics). */
   get followed(): number {
     return this.#following.size;

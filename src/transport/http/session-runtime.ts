@@ -211,17 +211,24 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     state.standalone?.end();
   }
 
-  /** Frees streams that ended with their client away and were not resumed in time. */
+  /**
+   * Frees streams that ended with their client away and were not resumed in time. Those still
+   * written stay known to the other processes sharing the store, however quiet they are: they
+   * stay resumable here.
+   */
   sweep(now: number): void {
     const expired = now - this.#resumeWindowMs;
+    const live: string[] = [];
     for (const state of this.#states.values()) {
       for (const stream of state.streams.values()) {
-        if (stream.endedAt !== undefined && stream.endedAt < expired) {
+        if (stream.endedAt === undefined) live.push(stream.id);
+        else if (stream.endedAt < expired) {
           state.streams.delete(stream.id);
           this.#dropEvents(stream.id);
         }
       }
     }
+    if (this.#shared !== undefined && live.length > 0) this.#own(() => this.#shared!.keep(live), this.#sweepFailed);
     if (this.#eventStore?.sweep !== undefined) this.#own(() => this.#eventStore!.sweep!(now), this.#sweepFailed);
   }
 
