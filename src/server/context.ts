@@ -11,7 +11,7 @@
  * the sealed `requestState`, so a handler may ask several questions in sequence.
  */
 import { FollowingCancellation, SignalCancellation, type Cancellation } from '../protocol/cancellation.ts';
-import type { JsonRpcNotification, Params, RequestId } from '../protocol/jsonrpc.ts';
+import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
@@ -28,11 +28,15 @@ import type {
   LoggingLevel,
   ProgressToken,
 } from '../protocol/types.ts';
-import { levelPasses } from '../protocol/types.ts';
+import { isLoggingLevel, levelPasses } from '../protocol/types.ts';
 import { invalidParams, missingClientCapability } from '../protocol/wire-errors.ts';
 import type { Refusal } from '../security/edge.ts';
 import type { AuthInfo, Exchange } from '../transport/exchange.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
+import { HeldMessages } from './held-messages.ts';
+
+/** The logger of the notice telling a client how many messages were dropped. */
+const NOTICE_LOGGER = 'mcp-core';
 
 /** Whether `value` has the shape of a result of `method` (an MRTR answer from the client). */
 function isAnswerTo(method: string, value: unknown): boolean {
@@ -112,8 +116,8 @@ export class RequestContext {
   #requestState: string | undefined;
   #pendingInputs: InputRequests | undefined;
   #inputCount: number;
-  /** The latest progress not sent while the client was not keeping up (see {@link progress}). */
-  #heldProgress: JsonRpcNotification | undefined;
+  /** What was not sent while the client was not keeping up (see {@link progress}, {@link log}). */
+  #held: HeldMessages | undefined;
 
   constructor(
     host: ContextHost,
@@ -141,7 +145,7 @@ export class RequestContext {
     this.#requestState = undefined;
     this.#pendingInputs = undefined;
     this.#inputCount = 0;
-    this.#heldProgress = undefined;
+    this.#held = undefined;
   }
 
   /** Aborted when the client cancels the request (or its task) or disconnects. */
@@ -204,34 +208,31 @@ export class RequestContext {
     if (total !== undefined) params.total = total;
     if (message !== undefined) params.message = message;
     const notification: JsonRpcNotification = { jsonrpc: '2.0', method: Notification.Progress, params };
-    const exchange = this.#exchange;
-    if (exchange.backedUp === true && exchange.onCaughtUp !== undefined) {
-      // One listener while progress is held: the first held one sets it, later ones replace it.
-      if (this.#heldProgress === undefined) exchange.onCaughtUp(() => this.#sendHeldProgress());
-      this.#heldProgress = notification;
-      return;
-    }
-    // Anything held is older than this one.
-    this.#heldProgress = undefined;
-    exchange.send(notification);
-  }
-
-  #sendHeldProgress(): void {
-    const held = this.#heldProgress;
-    if (held === undefined) return;
-    this.#heldProgress = undefined;
-    this.#exchange.send(held);
+    const held = this.#holder();
+    if (held === undefined) this.#send(notification);
+    else held.progress = notification;
   }
 
   /**
    * Sends a `notifications/message` log entry for this request, subject to the client's level:
    * `logging/setLevel` in the legacy era, `_meta` `io.modelcontextprotocol/logLevel` in the
    * modern one (where nothing is sent unless the request asked).
+   *
+   * While the client is not reading what was sent to it, log messages are held back, in order,
+   * up to 64 KiB of them; the rest are dropped and counted (the spec asks servers to rate-limit
+   * logs: server/utilities/logging). Once the client catches up, or before the request's answer
+   * if that comes first, the held ones are sent, then one `warning` (logger `mcp-core`, data
+   * `{ message, dropped, droppedNotifications }`) saying how many were dropped. A tool (or a
+   * gateway's upstream) logging in a tight loop to a client that stopped reading would
+   * otherwise have the server hold every message.
    */
   log(level: LoggingLevel, data: unknown, logger?: string): void {
     if (!this.#logs(level)) return;
     const params: Params = logger === undefined ? { level, data } : { level, logger, data };
-    this.#exchange.send({ jsonrpc: '2.0', method: Notification.Message, params });
+    const notification: JsonRpcNotification = { jsonrpc: '2.0', method: Notification.Message, params };
+    const held = this.#holder();
+    if (held === undefined) this.#send(notification);
+    else held.log(notification);
   }
 
   #logs(level: LoggingLevel): boolean {
@@ -241,6 +242,63 @@ export class RequestContext {
     }
     const threshold = this.session!.logLevel;
     return threshold === undefined || levelPasses(level, threshold);
+  }
+
+  /**
+   * Where messages are held while the client is not reading (made with the first, and sent
+   * once the client catches up); undefined while it reads, when they go out at once.
+   */
+  #holder(): HeldMessages | undefined {
+    const exchange = this.#exchange;
+    if (exchange.backedUp !== true || exchange.onCaughtUp === undefined) return undefined;
+    let held = this.#held;
+    if (held === undefined) {
+      const made = (held = this.#held = new HeldMessages());
+      // Unless they went out before the answer already (see beforeAnswer).
+      exchange.onCaughtUp(() => {
+        if (this.#held === made) this.#release();
+      });
+    }
+    return held;
+  }
+
+  /** Sends a message at once: after what is held, which is older. */
+  #send(message: JsonRpcNotification | JsonRpcRequest): void {
+    if (this.#held !== undefined) this.#release();
+    this.#exchange.send(message);
+  }
+
+  /** Sends what was held: the messages in order, what was dropped, then the latest progress. */
+  #release(): void {
+    const held = this.#held!;
+    this.#held = undefined;
+    const exchange = this.#exchange;
+    for (const message of held.messages) exchange.send(message);
+    const dropped = held.droppedText();
+    const level = dropped === undefined ? undefined : this.#noticeLevel();
+    if (level !== undefined) {
+      const data = { message: dropped, dropped: held.droppedLogs, droppedNotifications: held.droppedNotifications };
+      exchange.send({ jsonrpc: '2.0', method: Notification.Message, params: { level, logger: NOTICE_LOGGER, data } });
+    }
+    if (held.progress !== undefined) exchange.send(held.progress);
+  }
+
+  /**
+   * The level of the notice of dropped messages: `warning`, or the client's own level when it
+   * asked only for more severe ones (which may have been dropped); none when it takes no logs.
+   */
+  #noticeLevel(): LoggingLevel | undefined {
+    if (this.#logs('warning')) return 'warning';
+    const threshold = this.isModern ? this.meta?.[MetaKey.LogLevel] : this.session!.logLevel;
+    return isLoggingLevel(threshold) ? threshold : undefined;
+  }
+
+  /**
+   * @internal Called before the request's answer goes out: what was held goes first, since
+   * nothing of a request may follow its answer (it would be dropped) and it is bounded.
+   */
+  beforeAnswer(): void {
+    if (this.#held !== undefined) this.#release();
   }
 
   /**
@@ -254,9 +312,17 @@ export class RequestContext {
     return this.#exchange.closeStream?.() ?? false;
   }
 
-  /** Sends any notification that belongs to this request. */
+  /**
+   * Sends any notification that belongs to this request. While the client is not reading, it is
+   * held back with the log messages (see {@link log}), in order and within the same bound, and
+   * one equal to a notification already held (same method and params) is held once: a change
+   * notification (a `subscriptions/listen` stream's) says nothing new the second time.
+   */
   notify(method: string, params?: Params): void {
-    this.#exchange.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+    const notification: JsonRpcNotification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    const held = this.#holder();
+    if (held === undefined) this.#send(notification);
+    else held.notification(notification);
   }
 
   /** Asks the user for input through the client (`elicitation/create`). */
@@ -308,6 +374,8 @@ export class RequestContext {
 
   /** @internal The call is now a task: its exchange and input requests move to it. */
   attachTask(task: TaskInputs, exchange: Exchange): void {
+    // What was held goes to the request's client, before the task's handle answers it.
+    this.beforeAnswer();
     this.#task = task;
     this.#exchange = exchange;
     this.#continueAsTask = undefined;
@@ -361,7 +429,7 @@ export class RequestContext {
     if (session.clientCapabilities[capability] === undefined) {
       return Promise.reject(new McpLocalError(LocalErrorCode.Unsupported, `Client does not support ${capability}`));
     }
-    return session.request((message) => this.#exchange.send(message), method, params, {
+    return session.request((message) => this.#send(message), method, params, {
       signal: this.signal,
       timeoutMs: options?.timeoutMs ?? this.#host.clientRequestTimeoutMs,
     });

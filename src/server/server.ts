@@ -230,12 +230,20 @@ export class McpServer implements DispatchingServer {
     } catch (error) {
       return this.#fail(request, exchange, error);
     }
+    // What the context held back while the client was not reading goes before the answer.
     if (output instanceof Promise) {
       return output.then(
-        (result) => this.#respond(request, exchange, entry, result),
-        (error) => this.#fail(request, exchange, error),
+        (result) => {
+          ctx.beforeAnswer();
+          return this.#respond(request, exchange, entry, result);
+        },
+        (error) => {
+          ctx.beforeAnswer();
+          return this.#fail(request, exchange, error);
+        },
       );
     }
+    ctx.beforeAnswer();
     return this.#respond(request, exchange, entry, output);
   }
 

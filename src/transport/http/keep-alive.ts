@@ -13,7 +13,8 @@ let timer: NodeJS.Timeout | undefined;
 function beat(): void {
   for (const sink of open) {
     if (sink.done) release(sink);
-    else sink.write(':\n\n');
+    // A client that is not reading has no idle timeout to keep off, only a queue to grow.
+    else if (!sink.backedUp) sink.write(':\n\n');
   }
 }
 

@@ -102,6 +102,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     const state = this.of(session);
     const stream = new SseStream(streamId, undefined, this.#eventStore, this.#retryMs, this.#appendFailed);
     stream.continueFrom(sequence);
+    stream.coalesceWhileBackedUp();
     stream.attach(sink);
     state.streams.set(streamId, stream);
     state.standalone?.end();
@@ -139,6 +140,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     }
     sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });
     const stream = this.openResumable(session, sink);
+    stream.coalesceWhileBackedUp();
     state.standalone?.end();
     state.standalone = stream;
     session.outlet = stream;

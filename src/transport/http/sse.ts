@@ -9,6 +9,7 @@ import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { legacyAtLeast } from '../../protocol/versions.ts';
 import { isSharedEventStore, makeEventId, type EventStore } from '../../store/event-store.ts';
 import type { LegacySession, SessionOutlet } from '../../store/legacy-session.ts';
+import { HeldEvents } from './held-events.ts';
 import { keepAlive, release } from './keep-alive.ts';
 import type { ResponseSink } from './sink.ts';
 
@@ -37,6 +38,10 @@ export class SseStream implements SessionOutlet {
   readonly #onStoreError: (error: unknown) => void;
   #sink: ResponseSink | undefined;
   #sequence: number;
+  /** A session's GET stream: holds its events while its client is not reading (held-events.ts). */
+  #coalescing: boolean;
+  /** What it holds now, while its client is not reading. */
+  #held: HeldEvents | undefined;
   /** When the stream ended for good (ms since the epoch); undefined while it goes on. */
   endedAt: number | undefined;
 
@@ -47,8 +52,18 @@ export class SseStream implements SessionOutlet {
     this.#retryMs = retryMs;
     this.#sink = sink;
     this.#sequence = 0;
+    this.#coalescing = false;
+    this.#held = undefined;
     this.endedAt = undefined;
     if (sink !== undefined) keepAlive(sink);
+  }
+
+  /**
+   * Makes this a session's GET stream, whose notifications come whether its client reads or
+   * not: while the client is not reading they are held and coalesced (see held-events.ts).
+   */
+  coalesceWhileBackedUp(): void {
+    this.#coalescing = true;
   }
 
   /** Goes on after `sequence`: a stream taken over from another process, whose events up to it are stored. */
@@ -111,7 +126,32 @@ export class SseStream implements SessionOutlet {
     }
     const sink = this.#sink;
     if (sink === undefined || sink.done) return false;
+    if (this.#coalescing && (this.#held !== undefined || sink.backedUp)) return this.#hold(sink, message, formatEvent(data, eventId));
     return sink.write(formatEvent(data, eventId));
+  }
+
+  /** Holds an event while the client is not reading; sends what is held once it reads again. */
+  #hold(sink: ResponseSink, message: JsonRpcMessage, event: string): boolean {
+    let held = this.#held;
+    if (held !== undefined && !sink.backedUp) {
+      // Caught up before its listener ran: what is held is older, and goes first.
+      this.#release(sink, held);
+      return sink.write(event);
+    }
+    if (held === undefined) {
+      const made = (held = this.#held = new HeldEvents());
+      sink.onCaughtUp(() => this.#release(sink, made));
+    }
+    if (held.hold(message, event)) return false;
+    // Past the bound: the client resumes from the event store (Last-Event-ID) when it reads again.
+    this.detach();
+    return false;
+  }
+
+  #release(sink: ResponseSink, held: HeldEvents): void {
+    if (this.#held !== held || this.#sink !== sink) return;
+    this.#held = undefined;
+    for (const event of held.values()) sink.write(event);
   }
 
   /**
@@ -119,6 +159,8 @@ export class SseStream implements SessionOutlet {
    * ends: a stream has one reader, and an older one would wait forever for nothing.
    */
   attach(sink: ResponseSink): void {
+    // Events held for the older connection are stored: the replay before this gave them.
+    this.#held = undefined;
     const older = this.#sink;
     if (older !== undefined && older !== sink) {
       release(older);
@@ -140,6 +182,7 @@ export class SseStream implements SessionOutlet {
   detach(): void {
     const sink = this.#sink;
     this.#sink = undefined;
+    this.#held = undefined;
     if (sink === undefined) return;
     release(sink);
     if (sink.done) return;
@@ -158,6 +201,7 @@ export class SseStream implements SessionOutlet {
     const sink = this.#sink;
     if (sink === undefined) return;
     this.#sink = undefined;
+    this.#held = undefined;
     release(sink);
     if (!sink.done) sink.end();
   }
