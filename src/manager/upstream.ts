@@ -152,6 +152,8 @@ export class Upstream {
   readonly #relisting: Map<CatalogKind, { client: McpClient; again: boolean }>;
   /** The modern upstream's open `subscriptions/listen`, replaced when the URIs change. */
   #listening: AbortController | undefined;
+  /** Its `subscriptions/listen` streams in a row that ended soon after they opened (see #listenAgain). */
+  #listensEnded: number;
   #authFor: { settings: object; auth: HttpClientAuth } | undefined;
   /** HTTP upstreams: one keep-alive pool for every connection to it (see undici-fetch.ts). */
   #fetch: ReturnType<typeof createUndiciFetch> | undefined;
@@ -185,6 +187,7 @@ export class Upstream {
     this.#subscriptions = new Set();
     this.#relisting = new Map();
     this.#listening = undefined;
+    this.#listensEnded = 0;
     this.#authFor = undefined;
     this.#fetch = undefined;
     this.#onListRoots = onListRoots;
@@ -335,6 +338,7 @@ export class Upstream {
     } finally {
       clearTimeout(timer);
     }
+    this.#listensEnded = 0;
     if (client.era === 'modern') this.#listen(client);
     else for (const uri of this.#subscriptions) this.#subscribeLegacy(client, uri, true);
     return client;
@@ -408,11 +412,35 @@ export class Upstream {
     const listening = (this.#listening = new AbortController());
     const notifications: Params = { toolsListChanged: true, resourcesListChanged: true, promptsListChanged: true };
     if (this.#subscriptions.size > 0 && client.serverCapabilities.resources?.subscribe) notifications.resourceSubscriptions = [...this.#subscriptions];
+    const opened = performance.now();
     client.request(Method.SubscriptionsListen, { notifications }, { timeoutMs: 0, signal: listening.signal }).then(
-      () => undefined,
-      // It ends with the connection, or is replaced (or the server cannot do it): nothing to do.
-      () => undefined,
+      () => this.#listenAgain(client, listening, opened, undefined),
+      (error: unknown) => this.#listenAgain(client, listening, opened, error as Error),
     );
+  }
+
+  /**
+   * A `subscriptions/listen` ended. Replaced, or with its connection: nothing to do (a new
+   * connection listens anew). Otherwise the upstream ended it (a restart, a proxy's timeout,
+   * its own choice; spec 2026-07-28, basic/patterns/subscriptions: the client may reconnect),
+   * and nothing would tell the gateway of its changes any more: it listens again after the
+   * reconnection backoff, doubled for each stream in a row that ended within {@link STABLE_MS},
+   * and lists every kind again, since changes made meanwhile went unheard.
+   */
+  #listenAgain(client: McpClient, listening: AbortController, opened: number, error: Error | undefined): void {
+    const gone = client !== this.#client && this.#state !== 'connecting';
+    if (listening.signal.aborted || this.#listening !== listening || this.#state === 'closed' || gone) return;
+    this.#listensEnded = performance.now() - opened < STABLE_MS ? this.#listensEnded + 1 : 1;
+    const { initialDelayMs, maxDelayMs } = this.spec.reconnect;
+    const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.#listensEnded - 1, 30));
+    if (error !== undefined) this.#noteError(new Error(`listening for changes failed: ${error.message}; listening again in ${Math.ceil(delay / 100) / 10} s`));
+    setTimeout(() => {
+      // Meanwhile the connection may have gone (its successor listens) or the URIs changed (so did the stream).
+      if (this.#listening !== listening || client !== this.#client) return;
+      this.#listen(client);
+      const offers = client.serverCapabilities;
+      for (const kind of ['tools', 'resources', 'prompts'] as const) if (offers[kind] !== undefined) this.#relistSoon(client, kind);
+    }, delay).unref();
   }
 
   #subscribeLegacy(client: McpClient, uri: string, on: boolean): void {

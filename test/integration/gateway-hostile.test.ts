@@ -18,6 +18,7 @@ import { connectInMemory } from '../../src/testing/index.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { serveHttp } from '../../src/transport/http/node.ts';
 import { fixture, textOf } from '../helpers/gateway.ts';
+import { HostileServer, json } from '../helpers/hostile-http.ts';
 import { ROOT } from '../helpers/processes.ts';
 
 const HOSTILE = join(ROOT, 'test/fixtures/hostile-upstream.ts');
@@ -295,6 +296,42 @@ describe('a hostile upstream behind the gateway', () => {
       }
     } finally {
       await close();
+    }
+  });
+});
+
+describe('a 2026-07-28 upstream over HTTP', () => {
+  it('regression: one that ends its subscriptions/listen stream is listened to again, less and less often while it keeps ending it at once, and listed again', async () => {
+    const server = await new HostileServer().start();
+    const listens: number[] = [];
+    let lists = 0;
+    let fourth: () => void = () => undefined;
+    const fourListens = new Promise<void>((resolve) => (fourth = resolve));
+    server.handler = (message, res) => {
+      if (message.method === 'tools/list') {
+        lists++;
+        // Its list changes with each listing: what changed while the gateway was not listening is seen.
+        return json(res, { jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', tools: [{ name: `v${lists}`, inputSchema: { type: 'object' } }] } });
+      }
+      if (message.method !== 'subscriptions/listen') return void res.writeHead(202).end();
+      listens.push(performance.now());
+      if (listens.length === 4) fourth();
+      // Acknowledged, then ended without a response, as a restart or a proxy's timeout would.
+      const acknowledged = { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/subscriptionId': message.id } } };
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify(acknowledged)}\n\n`);
+    };
+    const manager = new McpManager({ mcpServers: { h: { url: server.url, era: 'modern', reconnect: { initialDelayMs: 100, maxDelayMs: 10_000 } } } });
+    try {
+      await manager.start();
+      // It listened once, and never again: the gateway heard none of its changes from then on.
+      await bounded(fourListens, 'the fourth subscriptions/listen');
+      // Waits can only run long on a busy machine: 100, 200, 400 ms at least.
+      for (let i = 1; i < 4; i++) assert.ok(listens[i] - listens[i - 1] >= 100 * 2 ** (i - 1) - 10, `listened again after ${Math.round(listens[i] - listens[i - 1])} ms`);
+      await changed(manager, async () => (await manager.listTools()).some((tool) => tool.name === 'h__v4'));
+      assert.match(manager.health().upstreams[0].lastError?.message ?? '', /^listening for changes failed: .*; listening again in [\d.]+ s$/);
+    } finally {
+      await manager.close();
+      await server.close();
     }
   });
 });
