@@ -294,6 +294,33 @@ describe('HTTP client against a hostile legacy server', () => {
     }
   });
 
+  it('regression: a GET stream refused with 503 is asked for again, not given up for the rest of the session', { timeout: 30_000 }, async () => {
+    let gets = 0;
+    server.other = (req, res) => {
+      if (req.method !== 'GET') return void res.writeHead(202).end();
+      // A proxy in front of a server busy for a while; then the stream, with a list change.
+      if (++gets <= 2) return void res.writeHead(503, { 'retry-after': '1' }).end('busy');
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write(event({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
+    };
+    let heard!: () => void;
+    const changed = new Promise<void>((resolve) => (heard = resolve));
+    const client = new McpClient({
+      name: 'hostile',
+      version: '1.0.0',
+      era: 'legacy',
+      requestTimeoutMs: FOREVER,
+      onNotification: (notification) => notification.method === 'notifications/tools/list_changed' && heard(),
+    });
+    await client.connect(new StreamableHttpClientTransport(server.url));
+    try {
+      // It gave up at the first refusal, and heard nothing of the server for the rest of the session.
+      await changed;
+      assert.equal(gets, 3);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('regression: an event cut off when the connection broke does not garble its replay', { timeout: 30_000 }, async () => {
     let answer = '';
     server.handler = (message, res) => {

@@ -58,9 +58,10 @@ const MAX_RETRY_MS = 60_000;
 const MIN_LISTEN_RETRY_MS = 250;
 /**
  * A GET stream that ended within this long, having brought no message, was no stream: each
- * one more in a row doubles the wait before the next (from the floor above up to
- * {@link MAX_LISTEN_BACKOFF_MS}), so a server that keeps ending it at once is asked less and
- * less often instead of four times a second for as long as the session lasts.
+ * one more in a row (or a GET refused for a while, or unreachable) doubles the wait before the
+ * next (from the floor above up to {@link MAX_LISTEN_BACKOFF_MS}), so a server that keeps
+ * ending it at once is asked less and less often instead of four times a second for as long
+ * as the session lasts.
  */
 const BRIEF_LISTEN_MS = 1000;
 const MAX_LISTEN_BACKOFF_MS = 30_000;
@@ -403,22 +404,31 @@ export class StreamableHttpClientTransport extends BaseTransport {
     while (this.state === 'open' && this.sessionId === sessionId) {
       const opened = performance.now();
       const received = this.#received;
-      let response: Response;
+      let response: Response | undefined;
       try {
         response = await this.#fetch(this.url, { method: 'GET', headers: this.#streamHeaders(sessionId, parser.lastEventId), signal: this.#closing.signal });
       } catch {
-        return;
+        // Unreachable for now (a restart, a network fault): asked again, less and less often.
+        if (this.#closing.signal.aborted) return;
       }
-      if (!response.ok) {
+      if (response !== undefined && !response.ok) {
         await response.body?.cancel();
-        return;
+        // Asking again will not mend a client error: 405 is a server that offers no GET stream
+        // (spec 2025-11-25, basic/transports), 404 a session that is gone (the next request
+        // starts another, which listens anew). A proxy's or an overloaded server's refusal
+        // (5xx, 408, 429) will pass: giving up on it left the session deaf to the server.
+        if (response.status < 500 && response.status !== 408 && response.status !== 429) return;
+        response = undefined;
       }
-      try {
-        await this.#stream(response, undefined, parser);
-      } catch (error) {
-        this.receiver?.onFrameError(error as Error);
+      if (response !== undefined) {
+        try {
+          await this.#stream(response, undefined, parser);
+        } catch (error) {
+          this.receiver?.onFrameError(error as Error);
+        }
       }
-      brief = this.#received === received && performance.now() - opened < BRIEF_LISTEN_MS ? brief + 1 : 0;
+      const failed = response === undefined || (this.#received === received && performance.now() - opened < BRIEF_LISTEN_MS);
+      brief = failed ? brief + 1 : 0;
       const floor = brief === 0 ? MIN_LISTEN_RETRY_MS : Math.min(MAX_LISTEN_BACKOFF_MS, MIN_LISTEN_RETRY_MS * 2 ** (brief - 1));
       const delay = Math.max(floor, Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS));
       if (!(await sleep(delay, this.#closing.signal))) return;
