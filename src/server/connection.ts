@@ -26,11 +26,12 @@ import { Method, Notification } from '../protocol/methods.ts';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
 import { ErrorCode, type WireError } from '../protocol/wire-errors.ts';
 import { Refusal, type Principal } from '../security/edge.ts';
-import { LegacySession, type SessionOutlet } from '../store/legacy-session.ts';
+import { LegacySession } from '../store/legacy-session.ts';
 import { deadlinePassed, DrainState, SHUTTING_DOWN, type Drainable } from '../transport/drain.ts';
 import { BaseExchange } from '../transport/exchange.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import type { Dispatcher } from './pipeline.ts';
+import { StreamOutlet } from './stream-outlet.ts';
 
 /**
  * How long requests still running when the client stops sending (closes stdin) may take to
@@ -122,7 +123,7 @@ function hasModernMeta(request: JsonRpcRequest): boolean {
   return request.params?._meta?.[MetaKey.ProtocolVersion] !== undefined;
 }
 
-export class ServerConnection implements MessageReceiver, SessionOutlet, Drainable {
+export class ServerConnection implements MessageReceiver, Drainable {
   readonly #server: Dispatcher;
   readonly #transport: Transport;
   readonly #inflight: Map<RequestId, StreamExchange>;
@@ -324,7 +325,8 @@ export class ServerConnection implements MessageReceiver, SessionOutlet, Drainab
     if (!hasModernMeta(request)) {
       if (request.method === Method.Initialize) {
         session = this.#session ??= new LegacySession(undefined, LATEST_LEGACY_VERSION);
-        session.outlet = this;
+        // The session's own notifications: held while the client is not reading (stream-outlet.ts).
+        session.outlet ??= new StreamOutlet(this, session);
       } else {
         session = this.#session;
       }

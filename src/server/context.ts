@@ -33,10 +33,7 @@ import { invalidParams, missingClientCapability } from '../protocol/wire-errors.
 import type { Refusal } from '../security/edge.ts';
 import type { AuthInfo, Exchange } from '../transport/exchange.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
-import { HeldMessages } from './held-messages.ts';
-
-/** The logger of the notice telling a client how many messages were dropped. */
-const NOTICE_LOGGER = 'mcp-core';
+import { droppedNotice, HeldMessages } from './held-messages.ts';
 
 /** Whether `value` has the shape of a result of `method` (an MRTR answer from the client). */
 function isAnswerTo(method: string, value: unknown): boolean {
@@ -276,10 +273,7 @@ export class RequestContext {
     for (const message of held.messages) exchange.send(message);
     const dropped = held.droppedText();
     const level = dropped === undefined ? undefined : this.#noticeLevel();
-    if (level !== undefined) {
-      const data = { message: dropped, dropped: held.droppedLogs, droppedNotifications: held.droppedNotifications };
-      exchange.send({ jsonrpc: '2.0', method: Notification.Message, params: { level, logger: NOTICE_LOGGER, data } });
-    }
+    if (dropped !== undefined && level !== undefined) exchange.send(droppedNotice(level, dropped, held.droppedLogs, held.droppedNotifications));
     if (held.progress !== undefined) exchange.send(held.progress);
   }
 

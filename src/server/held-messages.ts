@@ -12,17 +12,44 @@
  *   list changes and resource updates), where a second copy says nothing new.
  */
 import { encodeMessage } from '../protocol/encode.ts';
+import { MAX_HELD_CHARS } from '../protocol/held-notifications.ts';
 import type { JsonRpcNotification } from '../protocol/jsonrpc.ts';
+import { Notification } from '../protocol/methods.ts';
+import type { LoggingLevel } from '../protocol/types.ts';
 
 /**
- * Characters of JSON one request holds back at most: four times the response stream's
- * high-water mark (16 KiB). About a hundred log lines of ordinary length, or several hundred
- * change notifications; and with `http.inflight.maxRequestsPerClient` (256) requests in flight,
- * a client that reads nothing makes the server hold 16 MiB of them at most, as much as the
- * request bodies it may have in flight (`maxBytesPerClient`). By size, not by count: the size
- * is what costs memory, and one log message may be megabytes.
+ * Characters of JSON one request holds back at most, as much as a session holds of its own
+ * notifications: with `http.inflight.maxRequestsPerClient` (256) requests in flight, a client
+ * that reads nothing makes the server hold 16 MiB of them at most, as much as the request
+ * bodies it may have in flight (`maxBytesPerClient`).
  */
-export const MAX_HELD_CHARS = 64 * 1024;
+export { MAX_HELD_CHARS };
+
+/** The logger of the notice telling a client how many messages were dropped. */
+const NOTICE_LOGGER = 'mcp-core';
+
+/**
+ * What a client is told of the messages of `whose` ("this request", "this session") dropped
+ * while it was not reading; undefined when none was.
+ */
+export function droppedText(whose: string, logs: number, others: number): string | undefined {
+  if (logs === 0 && others === 0) return undefined;
+  const what = others === 0 ? `${logs} log messages` : logs === 0 ? `${others} notifications` : `${logs} log messages and ${others} other notifications`;
+  return `${what} of ${whose} were dropped while the client was not reading (at most ${MAX_HELD_CHARS / 1024} KiB of them are held)`;
+}
+
+/**
+ * The log message (at `level`, logger `mcp-core`) telling a client what was dropped: `text`
+ * from {@link droppedText}, and the counts as numbers.
+ *
+ * @example
+ * const text = droppedText('this session', 0, held.dropped);
+ * if (text !== undefined) send(droppedNotice('warning', text, 0, held.dropped));
+ */
+export function droppedNotice(level: LoggingLevel, text: string, logs: number, others: number): JsonRpcNotification {
+  const data = { message: text, dropped: logs, droppedNotifications: others };
+  return { jsonrpc: '2.0', method: Notification.Message, params: { level, logger: NOTICE_LOGGER, data } };
+}
 
 export class HeldMessages {
   /** Log messages and other notifications, in the order they were sent. */
@@ -76,11 +103,7 @@ export class HeldMessages {
 
   /** What the client is told of what was dropped; undefined when nothing was. */
   droppedText(): string | undefined {
-    const logs = this.droppedLogs;
-    const others = this.droppedNotifications;
-    if (logs === 0 && others === 0) return undefined;
-    const what = others === 0 ? `${logs} log messages` : logs === 0 ? `${others} notifications` : `${logs} log messages and ${others} other notifications`;
-    return `${what} of this request were dropped while the client was not reading (at most ${MAX_HELD_CHARS / 1024} KiB of them are held)`;
+    return droppedText('this request', this.droppedLogs, this.droppedNotifications);
   }
 
   #fits(chars: number): boolean {

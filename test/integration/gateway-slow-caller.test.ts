@@ -8,16 +8,14 @@
  * gets its answer (with the latest progress, or the first log messages and a count of the rest).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
-import { fixture, scratch, textOf, writeConfig } from '../helpers/gateway.ts';
+import { textOf } from '../helpers/gateway.ts';
+import { startGateway, stopGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { MODERN_META, openSession } from '../helpers/http.ts';
-import { CLI, ROOT } from '../helpers/processes.ts';
 import { checkFloodLogs } from '../helpers/log-flood.ts';
 import { SseReader } from '../helpers/sse-reader.ts';
 
@@ -27,50 +25,6 @@ const COUNT = 50_000;
 const SIZE = 4096;
 /** Was: the gateway's resident set grew by 350 to 500 MiB for progress, about twice the flood, and 300 to 430 MiB for logs. */
 const MAX_GROWTH = 100 * MIB;
-
-interface Gateway {
-  process: ChildProcess;
-  url: string;
-  /** Resident set now, and its peak so far (/proc: Linux). */
-  memory(): Promise<{ rss: number; peak: number }>;
-}
-
-/** `mcp-core serve` over HTTP (and stdio too, with `stdio`) in front of the hostile upstream and the fixture. */
-async function startGateway(stdio: boolean): Promise<Gateway> {
-  const config = await writeConfig(await scratch(), {
-    mcpServers: { hostile: { command: process.execPath, args: [join(ROOT, 'test/fixtures/hostile-upstream.ts')], era: 'legacy' }, good: fixture() },
-    gateway: { watch: false },
-  });
-  // With its old space capped, the gateway collects garbage before it grows past the bound
-  // (V8 otherwise lets the flood's garbage pile up to 200 MiB first): its resident set then
-  // shows what it holds, and a gateway that held the flood would run out of memory.
-  const child = spawn(process.execPath, ['--max-old-space-size=96', CLI, 'serve', '--config', config, '--http', '127.0.0.1:0', ...(stdio ? ['--stdio'] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
-  // Under --stdio the URL is announced on stderr, stdout being the MCP channel.
-  const announced = createInterface({ input: stdio ? child.stderr! : child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
-    announced.on('line', (line) => {
-      const found = /(http:\/\/\S+)/.exec(line);
-      if (found !== null) resolve(found[1]);
-    });
-  });
-  if (!stdio) child.stdout!.resume();
-  child.stderr!.resume();
-  const memory = async () => {
-    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-    const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
-    return { rss: bytes('VmRSS'), peak: bytes('VmHWM') };
-  };
-  return { process: child, url, memory };
-}
-
-async function stop(gateway: Gateway): Promise<void> {
-  const child = gateway.process;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** A caller whose flood call was sent and who reads nothing of its answer until `readAll`. */
 interface StuckCaller {
@@ -151,7 +105,7 @@ async function stuckOverStdio(gateway: ChildProcess, era: 'legacy' | 'modern', k
  * so a gateway that keeps what it cannot write fails as soon as it is past the bound. Returns
  * how many calls the others made meanwhile, and the peak growth of the gateway's resident set.
  */
-async function serveOthersUntilFlooded(gateway: Gateway): Promise<{ calls: number; growth: number }> {
+async function serveOthersUntilFlooded(gateway: GatewayProcess): Promise<{ calls: number; growth: number }> {
   const before = await gateway.memory();
   const other = new McpClient({ name: 'other', version: '1.0.0' });
   await other.connect(new StreamableHttpClientTransport(gateway.url));
@@ -208,7 +162,7 @@ async function floodStuckCaller(t: TestContext, kind: Kind, transport: 'http' | 
     const received = checkAnswer(kind, await stuck.readAll());
     t.diagnostic(`${transport} ${era}: RSS +${Math.round(growth / MIB)} MiB for ${Math.round((COUNT * SIZE) / MIB)} MiB of ${kind}; ${calls} other calls served meanwhile; the caller got ${received} of ${COUNT} notifications`);
   } finally {
-    await stop(gateway);
+    await stopGateway(gateway);
   }
 }
 

@@ -1,8 +1,8 @@
-/** What a request, and a legacy session's GET stream, hold while their client is not reading. */
+/** What a request, and a legacy session (its GET stream, or its stdio or WebSocket connection), hold while their client is not reading. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HeldMessages, MAX_HELD_CHARS } from '../../src/server/held-messages.ts';
-import { HeldEvents, MAX_HELD_EVENTS } from '../../src/transport/http/held-events.ts';
+import { HeldNotifications } from '../../src/protocol/held-notifications.ts';
 
 const log = (i: number, size = 100) => ({ jsonrpc: '2.0' as const, method: 'notifications/message', params: { level: 'info', data: `${i} ${'l'.repeat(size)}` } });
 
@@ -40,25 +40,36 @@ describe('HeldMessages (a request whose client is not reading)', () => {
   });
 });
 
-describe('HeldEvents (a GET stream whose client is not reading)', () => {
+describe('HeldNotifications (a legacy session whose client is not reading)', () => {
   const updated = (uri: string) => ({ jsonrpc: '2.0' as const, method: 'notifications/resources/updated', params: { uri } });
   const listChanged = { jsonrpc: '2.0' as const, method: 'notifications/tools/list_changed' };
+  const events = () => new HeldNotifications<string>((event) => event.length);
 
-  it('keeps one event per list and per resource, the latest, which goes last', () => {
-    const held = new HeldEvents();
+  it('keeps one per list and per resource, the latest, which goes last', () => {
+    const held = events();
     held.hold(updated('a'), 'a1');
     held.hold(listChanged, 't1');
     held.hold(updated('b'), 'b1');
     held.hold(updated('a'), 'a2');
     held.hold(listChanged, 't2');
     assert.deepEqual([...held.values()], ['b1', 'a2', 't2']);
+    assert.equal(held.dropped, 0);
   });
 
-  it('never coalesces a request or another notification, and says when more are held than the bound', () => {
-    const held = new HeldEvents();
+  it('never coalesces a request or another notification: holds them in order up to the bound, then drops and counts them', () => {
+    const held = events();
     const request = { jsonrpc: '2.0' as const, id: 1, method: 'roots/list' };
-    for (let i = 0; i < MAX_HELD_EVENTS; i++) assert.equal(held.hold(i % 2 === 0 ? request : { jsonrpc: '2.0', method: 'notifications/other' }, `e${i}`), true);
-    assert.equal(held.size, MAX_HELD_EVENTS);
-    assert.equal(held.hold(request, 'past'), false);
+    const other = { jsonrpc: '2.0' as const, method: 'notifications/other' };
+    const size = 1024;
+    const fit = MAX_HELD_CHARS / size;
+    for (let i = 0; i < fit; i++) assert.equal(held.hold(i % 2 === 0 ? request : other, `${i}`.padEnd(size)), true);
+    assert.equal(held.size, fit);
+    assert.equal(held.hold(other, 'x'), false);
+    // Once one did not fit, later ones are dropped too, however small; coalesced ones are still held.
+    assert.equal(held.hold(request, ''), false);
+    assert.equal(held.hold(updated('a'), 'a1'), true);
+    assert.equal(held.dropped, 2);
+    assert.equal(held.size, fit + 1);
+    assert.deepEqual([...held.values()].slice(0, 3).map((event) => event.trim()), ['0', '1', '2']);
   });
 });

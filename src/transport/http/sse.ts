@@ -5,11 +5,11 @@
  */
 import { encodeMessage } from '../../protocol/encode.ts';
 import { ownRejection, reportError } from '../../protocol/error-report.ts';
+import { HeldNotifications } from '../../protocol/held-notifications.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { legacyAtLeast } from '../../protocol/versions.ts';
 import { isSharedEventStore, makeEventId, type EventStore } from '../../store/event-store.ts';
 import type { LegacySession, SessionOutlet } from '../../store/legacy-session.ts';
-import { HeldEvents } from './held-events.ts';
 import { keepAlive, release } from './keep-alive.ts';
 import type { ResponseSink } from './sink.ts';
 
@@ -25,6 +25,16 @@ export function formatEvent(data: string, eventId?: string): string {
   return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `id: ${eventId}\nevent: message\ndata: ${data}\n\n`;
 }
 
+/**
+ * Events a GET stream holds at most while its client is not reading: every list and the
+ * default 256 subscriptions fit, with room. Past it (or past what is held of notifications
+ * that are not coalesced) the stream gives up its connection, and the client resumes from the
+ * event store with Last-Event-ID (spec 2025-11-25, transports: resumability).
+ */
+export const MAX_HELD_EVENTS = 1024;
+
+const eventLength = (event: string) => event.length;
+
 function reportStoreError(error: unknown): void {
   reportError(error, { operation: 'event store append' });
 }
@@ -38,10 +48,10 @@ export class SseStream implements SessionOutlet {
   readonly #onStoreError: (error: unknown) => void;
   #sink: ResponseSink | undefined;
   #sequence: number;
-  /** A session's GET stream: holds its events while its client is not reading (held-events.ts). */
+  /** A session's GET stream: holds its events while its client is not reading (protocol/held-notifications.ts). */
   #coalescing: boolean;
   /** What it holds now, while its client is not reading. */
-  #held: HeldEvents | undefined;
+  #held: HeldNotifications<string> | undefined;
   /** When the stream ended for good (ms since the epoch); undefined while it goes on. */
   endedAt: number | undefined;
 
@@ -60,7 +70,7 @@ export class SseStream implements SessionOutlet {
 
   /**
    * Makes this a session's GET stream, whose notifications come whether its client reads or
-   * not: while the client is not reading they are held and coalesced (see held-events.ts).
+   * not: while the client is not reading they are held and coalesced (protocol/held-notifications.ts).
    */
   coalesceWhileBackedUp(): void {
     this.#coalescing = true;
@@ -139,16 +149,16 @@ export class SseStream implements SessionOutlet {
       return sink.write(event);
     }
     if (held === undefined) {
-      const made = (held = this.#held = new HeldEvents());
+      const made = (held = this.#held = new HeldNotifications(eventLength));
       sink.onCaughtUp(() => this.#release(sink, made));
     }
-    if (held.hold(message, event)) return false;
+    if (held.hold(message, event) && held.size <= MAX_HELD_EVENTS) return false;
     // Past the bound: the client resumes from the event store (Last-Event-ID) when it reads again.
     this.detach();
     return false;
   }
 
-  #release(sink: ResponseSink, held: HeldEvents): void {
+  #release(sink: ResponseSink, held: HeldNotifications<string>): void {
     if (this.#held !== held || this.#sink !== sink) return;
     this.#held = undefined;
     for (const event of held.values()) sink.write(event);
