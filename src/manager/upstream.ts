@@ -368,7 +368,9 @@ export class Upstream {
       args: transport.args,
       env: transport.env,
       cwd: transport.cwd,
+      // Line by line under the upstream's name: none can pass for, or run into, a line of the gateway's log.
       stderr: 'inherit',
+      stderrPrefix: `[${this.name}] `,
       processGroup: true,
     });
     track(stdio);

@@ -21,6 +21,14 @@ export interface StdioClientOptions extends StreamTransportOptions {
    * With the first two, the end of it is kept to explain an unexpected exit.
    */
   stderr?: 'inherit' | 'pipe' | 'ignore';
+  /**
+   * With `'inherit'`, each line of the server's stderr is copied whole, after this prefix
+   * (e.g. `'[files] '`), in one write: a line of the server's can then neither pass for one of
+   * this process's own log (a forged JSON record) nor run into one (a line left without its
+   * newline would glue itself to the next record this process writes). A line longer than
+   * 8 KiB is copied in pieces, each prefixed. Without it, stderr is copied as it comes.
+   */
+  stderrPrefix?: string;
   /** How long to wait after closing stdin before SIGTERM, then as long again before SIGKILL. */
   shutdownGraceMs?: number;
   /**
@@ -33,6 +41,8 @@ export interface StdioClientOptions extends StreamTransportOptions {
 
 /** How much of the end of the server's stderr an exit error quotes. */
 const STDERR_TAIL = 2000;
+/** The longest piece of a stderr line copied under `stderrPrefix` at once (see there). */
+const STDERR_LINE = 8192;
 
 /**
  * The client's side: launches the server as a child process and speaks over its pipes. When
@@ -55,6 +65,8 @@ export class StdioClientTransport extends StreamTransport {
   /** Settles when the server's stdout has ended (every message it wrote has been read). */
   readonly #drained: Promise<void>;
   #stderrTail: string;
+  /** With `stderrPrefix`: the server's stderr line whose newline has not come yet. */
+  #stderrLine: string;
   #closeRequested: boolean;
   #lost: Promise<void> | undefined;
 
@@ -75,6 +87,7 @@ export class StdioClientTransport extends StreamTransport {
     this.#maxWaitingBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#group = options.processGroup === true && process.platform !== 'win32';
     this.#stderrTail = '';
+    this.#stderrLine = '';
     this.#closeRequested = false;
     this.#lost = undefined;
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -84,10 +97,14 @@ export class StdioClientTransport extends StreamTransport {
     });
     if (child.stderr) {
       child.stderr.setEncoding('utf8');
+      const prefix = stderr === 'inherit' ? options.stderrPrefix : undefined;
       child.stderr.on('data', (chunk: string) => {
-        if (stderr === 'inherit') process.stderr.write(chunk);
+        if (prefix !== undefined) this.#copyLines(chunk, prefix);
+        else if (stderr === 'inherit') process.stderr.write(chunk);
         this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL);
       });
+      // The last line, if the server ended without its newline.
+      if (prefix !== undefined) child.stderr.once('end', () => this.#copyLines('\n', prefix, true));
     }
     child.on('error', (error) =>
       super.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Could not start ${options.command}: ${error.message}`, { cause: error })),
@@ -97,6 +114,25 @@ export class StdioClientTransport extends StreamTransport {
       this.signal('SIGKILL');
       this.finish();
     });
+  }
+
+  /** Copies the whole lines of `chunk` (and the line it ends) to stderr, each after `prefix`. */
+  #copyLines(chunk: string, prefix: string, last = false): void {
+    if (last && this.#stderrLine === '') return;
+    let out = '';
+    let start = 0;
+    for (let newline = chunk.indexOf('\n'); newline !== -1; newline = chunk.indexOf('\n', start)) {
+      out += `${prefix}${this.#stderrLine}${chunk.slice(start, newline)}\n`;
+      this.#stderrLine = '';
+      start = newline + 1;
+    }
+    let rest = this.#stderrLine + chunk.slice(start);
+    while (rest.length > STDERR_LINE) {
+      out += `${prefix}${rest.slice(0, STDERR_LINE)}\n`;
+      rest = rest.slice(STDERR_LINE);
+    }
+    this.#stderrLine = rest;
+    if (out !== '') process.stderr.write(out);
   }
 
   /**

@@ -147,4 +147,24 @@ describe('a hostile upstream cannot make the gateway hold without bound', { time
     t.diagnostic(`every upstream gone ${Math.round(performance.now() - started)} ms after the gateway's SIGTERM`);
     assert.match(gateway.stderr(), /hostile: ignoring SIGTERM/);
   });
+
+  it('regression: an upstream\'s stderr can neither pass for a line of the gateway\'s log nor run into one', { timeout: 60_000 }, async () => {
+    const gateway = await startGateway();
+    const client = await caller(gateway.url);
+    const FORGED = JSON.stringify({ level: 60, msg: 'forged by the upstream' });
+    try {
+      // A record of its own making, then a line it leaves without its newline.
+      await client.callTool('hostile__write_stderr', { text: `${FORGED}\nhalf a line` });
+    } finally {
+      await client.close();
+      // The gateway writes a line of its own when it stops, while the half line waits.
+      await gateway.stop();
+    }
+    const lines = gateway.stderr().split('\n');
+    assert.ok(!lines.includes(FORGED), 'the forged record stands as a line of the gateway\'s log');
+    assert.ok(lines.includes(`[hostile] ${FORGED}`), lines.join('\n'));
+    // Glued to the half line, the gateway's own line could not be read (nor found).
+    const own = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg?: string });
+    assert.ok(own.some((record) => /shutting down/.test(record.msg ?? '')), lines.join('\n'));
+  });
 });
