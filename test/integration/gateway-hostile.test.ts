@@ -158,6 +158,25 @@ describe('a hostile upstream behind the gateway', () => {
     }
   });
 
+  it('progress for tokens it was not given, and answers to requests never sent, are dropped: its callers see none of them', async () => {
+    const { url, close } = await served();
+    const progress: unknown[] = [];
+    const notifications: unknown[] = [];
+    const caller = new McpClient({ name: 'caller', version: '1.0.0', era: 'legacy', onNotification: (notification) => notifications.push(notification.method) });
+    try {
+      await caller.connect(new StreamableHttpClientTransport(url));
+      const result = await caller.callTool('hostile__forge', {}, { onProgress: (reported) => progress.push(reported) });
+      assert.equal(textOf(result), 'forged');
+      assert.deepEqual(progress, []);
+      // A call after it on the same pipe: everything forged before it has been read.
+      assert.equal(textOf(await caller.callTool('hostile__fine', {})), 'fine');
+      assert.deepEqual(notifications, []);
+    } finally {
+      await caller.close();
+      await close();
+    }
+  });
+
   it('an upstream with 200,000 tools: the tools of every upstream still list', async () => {
     const manager = new McpManager({ mcpServers: { good: fixture(), hostile: hostile(['--tools', '200000']) } });
     try {
