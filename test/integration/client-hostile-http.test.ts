@@ -122,6 +122,24 @@ describe('HTTP client against a hostile server', () => {
     });
   }
 
+  it('a request redirected in a loop fails naming the redirect, after at most 5 are followed', { timeout: 30_000 }, async () => {
+    let posts = 0;
+    server.handler = (_message, res) => {
+      posts++;
+      res.writeHead(307, { location: server.url }).end();
+    };
+    const client = await connected();
+    try {
+      await assert.rejects(
+        client.callTool('echo'),
+        isLocal(LocalErrorCode.ProtocolViolation, /^The server answered tools\/call with a redirect that was not followed \(HTTP 307 to "http:\/\/127\.0\.0\.1:\d+\/mcp"\): at most 5 are followed in a row/),
+      );
+      assert.equal(posts, 6);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('regression: progress whose fields have the wrong types is not reported as progress', { timeout: 30_000 }, async () => {
     server.handler = (message, res) => {
       const progressToken = (message.params?._meta as Record<string, unknown> | undefined)?.progressToken;

@@ -5,7 +5,7 @@
  * message it carries or with a local error that says what came back instead, so no request
  * waits for its timeout because of an answer the client could not place.
  */
-import { describeValue, isObject } from '../../protocol/guards.ts';
+import { describeValue, isObject, quoteValue } from '../../protocol/guards.ts';
 import { classify, MessageKind, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 
@@ -35,6 +35,8 @@ const QUOTED = 200;
  * - 429 and 503: the server refused the request before serving it (MCP_ERR_OVERLOADED), with
  *   the `Retry-After` it gave.
  * - 401 and 403 that the auth layer (if any) did not resolve: MCP_ERR_UNAUTHORIZED.
+ * - A redirect (3xx): the fetch follows them, so this one was past what it follows (a loop, or
+ *   no location to follow): MCP_ERR_PROTOCOL naming it.
  * - A JSON-RPC error: it answers the request that was posted, whatever id it carries (servers
  *   that cannot read the id answer with null or a placeholder such as `"server-error"`).
  * - A result with another request's id, a page that is not JSON-RPC (HTML, `{"status":"ok"}`),
@@ -53,6 +55,12 @@ export function readAnswer(status: number, headers: Headers, text: string, sent:
   }
   if (status === 401 || status === 403) {
     return { error: new McpLocalError(LocalErrorCode.Unauthorized, `HTTP ${status}: ${serverSays(body, text)}`) };
+  }
+  if (status >= 300 && status < 400) {
+    // The fetch follows redirects: one that reaches here is past what it follows (a loop).
+    const location = headers.get('location');
+    const to = location === null ? ' without a location' : ` to ${quoteValue(location.slice(0, QUOTED))}`;
+    return { error: new McpLocalError(LocalErrorCode.ProtocolViolation, `The server answered ${sent.method ?? 'the message'} with a redirect that was not followed (HTTP ${status}${to}): at most 5 are followed in a row, each to a location`) };
   }
   if (kind === MessageKind.Error) {
     const message = body as { id?: RequestId | null };
