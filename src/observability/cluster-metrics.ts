@@ -3,6 +3,11 @@
  * worker (they share the port); that worker asks the primary, which gathers every worker's
  * metrics with prom-client's AggregatorRegistry (counters and histograms summed, gauges
  * summed, process metrics combined per their own rule) and sends the text back.
+ *
+ * A gather costs every worker a serialization of its registry, so scrapes share them: a
+ * worker has at most one request to the primary in flight (metricsRoute shares it among the
+ * scrapes waiting), and the primary at most one gather, whose text answers every worker that
+ * asked while it ran. However many scrapers, the work is one gather at a time.
  */
 import type { Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
@@ -64,9 +69,19 @@ export function clusterMetricsRoute(registry: Registry): ReturnType<typeof metri
   return metricsRoute(read, registry.contentType);
 }
 
+const GATHERS_HELP = `# HELP mcp_metrics_gathers_total Gathers of every worker's metrics by the cluster primary (scrapes arriving during one share it).
+# TYPE mcp_metrics_gathers_total counter
+`;
+
 /** In the primary: the handler for a worker's messages that answers its metrics requests. */
 export function primaryMetricsHandler(): (worker: Worker, message: unknown) => void {
   const aggregator = new AggregatorRegistry();
+  let gathers = 0;
+  let gathering: Promise<string> | undefined;
+  const gather = () => {
+    gathers++;
+    return aggregator.clusterMetrics().then((text) => `${text}${GATHERS_HELP}mcp_metrics_gathers_total ${gathers}\n`);
+  };
   return (worker, message) => {
     const request = message as MetricsRequest | null;
     if (request?.type !== REQUEST || typeof request.id !== 'number') return;
@@ -77,7 +92,10 @@ export function primaryMetricsHandler(): (worker: Worker, message: unknown) => v
         // The worker went away while its metrics were gathered: nobody is waiting.
       }
     };
-    aggregator.clusterMetrics().then(
+    gathering ??= gather().finally(() => {
+      gathering = undefined;
+    });
+    gathering.then(
       (text) => reply({ type: RESPONSE, id: request.id, text }),
       (error: unknown) => reply({ type: RESPONSE, id: request.id, error: error instanceof Error ? error.message : 'aggregation failed' }),
     );

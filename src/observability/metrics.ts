@@ -246,15 +246,23 @@ function sum(servers: Set<McpServer>, read: (server: McpServer) => number): numb
   return total;
 }
 
-/** Serves `read()` on GET (and HEAD); other methods get 405. */
+/**
+ * Serves `read()` on GET (and HEAD); other methods get 405. Scrapes arriving while a read is
+ * under way share it rather than each starting one: a flood of scrapes costs one read at a time.
+ */
 export function metricsRoute(read: () => Promise<string>, contentType: string): Route {
+  let reading: Promise<string> | undefined;
+  const shared = () =>
+    (reading ??= read().finally(() => {
+      reading = undefined;
+    }));
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('Method Not Allowed');
       req.resume();
       return;
     }
-    read().then(
+    shared().then(
       (text) => {
         if (res.destroyed) return;
         res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });

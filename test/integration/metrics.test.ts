@@ -42,6 +42,19 @@ function echoOnNewConnection(url: string, id: number): Promise<number> {
   });
 }
 
+/** GET /metrics on a connection of its own (so cluster workers take turns): its status. */
+function scrapeOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL('/metrics', url), { agent: false, headers: { connection: 'close' } });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('metrics', () => {
   let server: RunningServer;
   before(async () => {
@@ -110,5 +123,20 @@ describe('metrics with --workers 2', () => {
       assert.equal(valueOf(samples, 'mcp_requests_total', { method: 'tools/call', tool: 'echo', outcome: 'ok', era: 'modern' }), 20);
       assert.equal(valueOf(samples, 'mcp_request_duration_seconds_count', { method: 'tools/call', tool: 'echo', era: 'modern' }), 20);
     }
+  });
+
+  it('concurrent scrapes share one gather of the workers\' metrics (each scrape made its own gather)', async () => {
+    const gathered = async () => {
+      const samples = await scrape(server.url);
+      assert.ok(samples.some((s) => s.name === 'mcp_metrics_gathers_total'), 'the primary counts its gathers');
+      return valueOf(samples, 'mcp_metrics_gathers_total');
+    };
+    const before = await gathered();
+    // Each gather asks every worker to serialize its registry; before, 100 scrapes made 100.
+    const scrapes = 100;
+    const statuses = await Promise.all(Array.from({ length: scrapes }, () => scrapeOnNewConnection(server.url)));
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    const during = (await gathered()) - before - 1;
+    assert.ok(during >= 1 && during <= scrapes / 2, `${during} gathers for ${scrapes} concurrent scrapes`);
   });
 });
