@@ -3,10 +3,10 @@
  * well-behaved fixture, over HTTP and optionally stdio, with its memory read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fixture, scratch, writeConfig } from './gateway.ts';
+import { memoryOf } from './memory.ts';
 import { CLI, ROOT } from './processes.ts';
 
 export interface GatewayProcess {
@@ -43,12 +43,7 @@ export async function startGateway(stdio: boolean, env: Record<string, string> =
   });
   if (!stdio) child.stdout!.resume();
   child.stderr!.resume();
-  const memory = async () => {
-    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-    const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
-    return { rss: bytes('VmRSS'), peak: bytes('VmHWM') };
-  };
-  return { process: child, url, memory };
+  return { process: child, url, memory: () => memoryOf(child.pid!) };
 }
 
 /** Ends the gateway with SIGTERM, unless it is gone already. */

@@ -5,12 +5,12 @@
  * another caller is checked meanwhile.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { fixture, scratch, textOf, writeConfig } from '../helpers/gateway.ts';
+import { memoryOf } from '../helpers/memory.ts';
 import { waitForExit } from '../helpers/pids.ts';
 import { children, CLI, ROOT, startUrlServer, type RunningServer } from '../helpers/processes.ts';
 
@@ -30,13 +30,6 @@ async function startGateway(args: string[] = [], quiet = false): Promise<Running
   // exec: the shell becomes the gateway, so its pid is the gateway's.
   if (quiet) return startUrlServer('sh', ['-c', 'exec "$0" "$@" 2>/dev/null', process.execPath, ...serve]);
   return startUrlServer(process.execPath, serve);
-}
-
-/** A process's resident set now and at its peak. */
-async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
-  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
 /**

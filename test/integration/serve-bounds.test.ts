@@ -4,7 +4,7 @@
  * and a stdio connection carries the principal the config names.
  */
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { from, initializeFrom, type FromResponse } from '../helpers/http-from.ts
 import { MODERN_META } from '../helpers/http.ts';
 import { CLI, startDemoHttp, type RunningServer } from '../helpers/processes.ts';
 import { RawStdio } from '../helpers/stdio.ts';
+import { memoryOf } from '../helpers/memory.ts';
 
 const MIB = 1024 * 1024;
 
@@ -19,13 +20,6 @@ async function configFile(text: string): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'mcp-core-bounds-')), 'bounds.yaml');
   await writeFile(path, text);
   return path;
-}
-
-/** The process's resident set now and at its peak, from /proc (Linux). */
-async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
-  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
 function sleepCall(address: string, url: string, ms: number, blob = ''): Promise<FromResponse> {
