@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { reportError } from '../protocol/error-report.ts';
+import type { HttpRoute } from '../transport/http/node.ts';
 
 /** The body of `GET /healthz`. */
 export interface HealthStatus {
@@ -43,8 +44,6 @@ export interface HealthOptions {
   /** How long one readiness check may take before it counts as not ready. Default 2000 ms. */
   checkTimeoutMs?: number;
 }
-
-type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
@@ -123,13 +122,21 @@ export class Health {
     return { status: results.every((r) => r.ready) ? 'ready' : 'unready', checks };
   }
 
-  /** `/healthz` and `/readyz`, for serveHttp's `routes`. */
-  routes(): Record<string, Route> {
+  /**
+   * `/healthz` and `/readyz`, for serveHttp's `routes`. `/readyz` counts in the in-flight
+   * bounds (a server at them is refused there: send it no more work); `/healthz` does not, so
+   * a busy server is never restarted for being busy.
+   */
+  routes(): Record<string, HttpRoute> {
     return {
-      '/healthz': (req, res) => {
-        if (refuseMethod(req, res)) return;
-        send(req, res, 200, this.status());
-      },
+      // Answered at once from memory: not counted in the in-flight bounds (HttpRoute).
+      '/healthz': Object.assign(
+        (req: IncomingMessage, res: ServerResponse) => {
+          if (refuseMethod(req, res)) return;
+          send(req, res, 200, this.status());
+        },
+        { immediate: true },
+      ),
       '/readyz': (req, res) => {
         if (refuseMethod(req, res)) return;
         this.readiness()

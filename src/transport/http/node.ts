@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import type { WireError } from '../../protocol/wire-errors.ts';
 import type { WebSocketEndpoint, WebSocketHost, WebSocketOptions } from '../websocket/endpoint.ts';
-import type { InflightTicket } from './inflight.ts';
+import { clientKey } from '../../security/client-key.ts';
+import { Refusal } from '../../security/edge.ts';
+import type { InflightLimits, InflightTicket, TicketHolder } from './inflight.ts';
 import { BodyRefused, type HttpIo, type OutgoingHeaders } from './sink.ts';
 import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './streamable-http.ts';
 
@@ -135,8 +137,12 @@ function readBody(req: IncomingMessage, limit: number, ticket: InflightTicket, d
  * A handler for a path beside the MCP endpoint (`/healthz`, `/readyz`, `/metrics`). Routes are
  * outside MCP: no Origin/Host or media-type checks, no edge hook; they answer as they like.
  * Only paths other than the MCP endpoint's reach them, so MCP traffic never looks them up.
+ * Their requests count in the in-flight bounds of their client (its address: routes are outside
+ * authentication) until answered, like MCP requests: past them, 503 with Retry-After. A route
+ * marked `immediate` answers at once from memory and holds nothing, so it is not counted: a
+ * liveness probe is answered by a server busy at its bounds.
  */
-export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => void;
+export type HttpRoute = ((req: IncomingMessage, res: ServerResponse) => void) & { readonly immediate?: boolean };
 
 export interface NodeHandlerOptions extends StreamableHttpOptions {
   /** The MCP endpoint's path. Default `/mcp`. */
@@ -170,7 +176,7 @@ export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOpt
     if (pathname !== path) {
       const route = routes.get(pathname);
       if (route === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-      else serveRoute(route, req, res);
+      else serveRoute(route, req, res, transport.inflight);
       return;
     }
     transport.handle(req.method ?? 'GET', path, req.headers, req.socket.remoteAddress, new NodeIo(req, res));
@@ -178,8 +184,31 @@ export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOpt
   return Object.assign(handler, { transport, routes });
 }
 
-/** Runs a route; one that throws answers 500 rather than taking the process down. */
-function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse): void {
+/** A route's response, for the in-flight limits' sweep: over once ended or its client gone. */
+class RouteHolder implements TicketHolder {
+  readonly #res: ServerResponse;
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+  get done(): boolean {
+    return this.#res.writableEnded || this.#res.destroyed;
+  }
+}
+
+/**
+ * Runs a route within its client's in-flight bounds (unless `immediate`); one that throws
+ * answers 500 rather than taking the process down.
+ */
+function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse, limits: InflightLimits): void {
+  if (route.immediate !== true) {
+    const ticket = limits.admit(clientKey(undefined, req.socket.remoteAddress), 0, new RouteHolder(res));
+    if (ticket instanceof Refusal) {
+      res.writeHead(ticket.status, { ...ticket.headers, 'content-type': 'text/plain' }).end(`${ticket.error.message}\n`);
+      req.resume();
+      return;
+    }
+    res.once('close', () => ticket.release());
+  }
   try {
     route(req, res);
   } catch {
