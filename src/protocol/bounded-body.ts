@@ -3,7 +3,8 @@
  * (an MCP server, an authorization server, a token introspection endpoint). A declared length
  * past the bound is refused unread; an undeclared body is read as it comes and refused once it
  * passes the bound, the rest cancelled: a huge or endless body never grows the reader's memory
- * past the bound.
+ * past the bound. A compressed body (`Content-Encoding`) is counted as it inflates: its declared
+ * length is that of the compressed bytes.
  */
 
 /** Stateless when not streaming: one for every body. */
@@ -24,8 +25,9 @@ export async function boundedText(response: Response, limit: number, tooLarge: (
     await response.body?.cancel();
     throw tooLarge(length, limit);
   }
-  // A body whose length the server declared cannot grow past it: one read, no stream.
-  if (declared !== null && length >= 0) return response.text();
+  // A body whose length the server declared cannot grow past it: one read, no stream. Unless
+  // it is compressed: fetch inflates it, and a few KiB of gzip inflate to gigabytes.
+  if (declared !== null && length >= 0 && response.headers.get('content-encoding') === null) return response.text();
   if (response.body === null) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { discoverAuthorizationServer } from '../../src/client/auth/discovery.ts';
 import { MAX_ANSWER_BYTES } from '../../src/client/auth/json-answer.ts';
 import type { AuthorizationServerMetadata } from '../../src/client/auth/metadata.ts';
@@ -19,8 +20,15 @@ describe('answers of an authorization server, read up to a bound', () => {
   /** Each endless answer: the bytes it wrote before its connection was closed. */
   const written: Array<Promise<number>> = [];
 
+  /** 64 MiB of JSON in about 64 KiB of gzip. */
+  const bomb = gzipSync(Buffer.concat([Buffer.from('{"access_token":"'), Buffer.alloc(64 * MAX_ANSWER_BYTES, 'a'), Buffer.from('"}')]));
+
   before(async () => {
     server = createServer((req, res) => {
+      if (req.url === '/gzip/token') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) }).end(bomb);
+        return;
+      }
       if (req.url === '/declared/token') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(10 * MAX_ANSWER_BYTES) }).write('{"access_token":"');
         return;
@@ -64,5 +72,15 @@ describe('answers of an authorization server, read up to a bound', () => {
     // as much as the bound and the sockets' buffers hold.
     assert.equal(written.length, 2);
     for (const bytes of await Promise.all(written)) assert.ok(bytes < 16 * MAX_ANSWER_BYTES, `${bytes} bytes written`);
+  });
+
+  it('regression: a gzip answer that declares its 64 KiB and inflates to 64 MiB is refused at 1 MiB, not read whole', async () => {
+    // fetch inflates the body; its Content-Length is the compressed size, so it bounds nothing.
+    assert.ok(bomb.length < MAX_ANSWER_BYTES);
+    const metadata = { issuer, token_endpoint: `${issuer}/gzip/token` } as AuthorizationServerMetadata;
+    await assert.rejects(requestToken({ fetch, server: metadata, params: { grant_type: 'client_credentials' } }), {
+      name: 'OAuthError',
+      message: /^Token request \("client_credentials"\): the answer holds more than 1048576 bytes$/,
+    });
   });
 });
