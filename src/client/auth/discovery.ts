@@ -47,9 +47,19 @@ export function authorizationServerMetadataUrls(issuer: URL): URL[] {
   ];
 }
 
+/** A URL from a server's document; an OAuthError, not a TypeError, when it is none. */
+function serverUrl(value: string, what: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new OAuthError(`${what} ${quote(value)} is not a URL`);
+  }
+}
+
 /** GETs a JSON document; undefined when the server has none there (4xx) or it is not JSON. */
 async function getJson(fetchFn: typeof fetch, url: URL): Promise<unknown> {
-  const response = await fetchFn(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
+  // A redirect is not followed (nor by the token and registration requests): a 3xx fails.
+  const response = await fetchFn(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
   if (!response.ok) {
     await response.body?.cancel();
     if (response.status >= 400 && response.status < 500) return undefined;
@@ -91,7 +101,7 @@ export async function discoverProtectedResource(fetchFn: typeof fetch, server: U
  * Undefined when no well-known URL has a document.
  */
 export async function discoverAuthorizationServer(fetchFn: typeof fetch, issuer: string): Promise<AuthorizationServerMetadata | undefined> {
-  const base = new URL(issuer);
+  const base = serverUrl(issuer, 'Authorization server');
   if (!isSecureEndpoint(base)) throw new OAuthError(`Authorization server ${quote(issuer)} is not HTTPS`);
   for (const url of authorizationServerMetadataUrls(base)) {
     const document = await getJson(fetchFn, url);
@@ -102,7 +112,7 @@ export async function discoverAuthorizationServer(fetchFn: typeof fetch, issuer:
       throw new OAuthError(`Authorization server metadata at ${url.origin}${url.pathname} names issuer ${quote(metadata.issuer)}, not ${quote(issuer)}: not used`);
     }
     for (const endpoint of [metadata.authorization_endpoint, metadata.token_endpoint, metadata.registration_endpoint]) {
-      if (endpoint !== undefined && !isSecureEndpoint(new URL(endpoint))) throw new OAuthError(`Authorization server endpoint ${quote(endpoint)} is not HTTPS`);
+      if (endpoint !== undefined && !isSecureEndpoint(serverUrl(endpoint, 'Authorization server endpoint'))) throw new OAuthError(`Authorization server endpoint ${quote(endpoint)} is not HTTPS`);
     }
     return metadata;
   }

@@ -2,7 +2,8 @@
  * The authorizer of command-line and desktop clients: the redirect URI is a loopback address
  * (RFC 8252 Section 7.3: `http://127.0.0.1:PORT/callback`, any port), the user is shown the
  * authorization URL (printed, or opened in a browser by the `open` callback), and a one-shot
- * HTTP listener on that port receives the redirect.
+ * HTTP listener on that port receives the redirect: the first request to the callback path that
+ * carries the state of the authorization request (others are answered 400 and ignored).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,6 +56,7 @@ export class LoopbackAuthorizer implements Authorizer {
   async authorize(url: URL): Promise<URL> {
     const redirect = new URL(await this.redirectUri());
     const server = this.#server!;
+    const state = url.searchParams.get('state');
     // The user is signing in: the process waits for the redirect.
     server.ref();
     try {
@@ -67,11 +69,20 @@ export class LoopbackAuthorizer implements Authorizer {
             response.writeHead(404).end();
             return;
           }
+          // Anyone on this machine, or any web page in the user's browser, can reach the
+          // listener: a request without the state of this sign-in is not its redirect, and must
+          // not end it (OAuth 2.1 Section 7.5.1, CSRF). The real one is still awaited.
+          if (state !== null && received.searchParams.get('state') !== state) {
+            response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('This is not the redirect of the sign-in in progress.\n');
+            return;
+          }
           response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
           clearTimeout(timer);
           resolve(received);
         });
       });
+      // Awaited below, once `open` is done; the timeout may reject it before then.
+      callback.catch(() => undefined);
       const open = this.#options.open ?? ((target: URL) => void process.stderr.write(`Open this URL to authorize:\n  ${target.href}\n`));
       await open(url);
       return await callback;

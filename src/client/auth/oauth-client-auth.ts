@@ -79,6 +79,8 @@ export class OAuthClientAuth implements HttpClientAuth {
   /** The access token each request carried, to tell a stale token from a rejected one. */
   readonly #sent = new WeakMap<AuthRequest, string>();
   readonly #stepUps = new Map<string, number>();
+  /** Requests a grant was run for: a 401 again means the server refuses what it is issued. */
+  readonly #granted = new WeakSet<AuthRequest>();
   readonly #refreshing = new Map<string, Promise<StoredTokens | undefined>>();
   #dpop: DpopProver | undefined;
   #boundIssuer: string | undefined;
@@ -127,7 +129,7 @@ export class OAuthClientAuth implements HttpClientAuth {
       if (challenge?.params.error !== 'insufficient_scope' || challenge.params.scope === undefined) return false;
       return this.#exclusive(() => this.#stepUp(request.url, challenge));
     }
-    return this.#exclusive(() => this.#reauthorize(request.url, challenge, this.#sent.get(request)));
+    return this.#exclusive(() => this.#reauthorize(request, challenge));
   }
 
   async #exclusive(task: () => Promise<boolean>): Promise<boolean> {
@@ -141,9 +143,15 @@ export class OAuthClientAuth implements HttpClientAuth {
     }
   }
 
-  /** A 401: reuse a newer token, refresh, or run the grant. */
-  async #reauthorize(url: URL, challenge: Challenge | undefined, sent: string | undefined): Promise<boolean> {
-    const target = await this.#discover(url, challenge);
+  /**
+   * A 401: reuse a newer token, refresh, or run the grant; once per request, since a server
+   * that refuses a token just issued would refuse the next one too (a user would sign in
+   * again and again for nothing).
+   */
+  async #reauthorize(request: AuthRequest, challenge: Challenge | undefined): Promise<boolean> {
+    if (this.#granted.has(request)) throw new OAuthError('The server refused the token its authorization server just issued (HTTP 401): not authorizing again');
+    const sent = this.#sent.get(request);
+    const target = await this.#discover(request.url, challenge);
     let prior: StoredTokens | undefined = await this.#store.getTokens(target.resource);
     if (prior !== undefined && prior.issuer !== target.issuer) {
       // The resource moved to another authorization server: nothing of the old one is reused.
@@ -154,6 +162,7 @@ export class OAuthClientAuth implements HttpClientAuth {
     if (prior?.refreshToken !== undefined && challenge?.params.error !== 'insufficient_scope') {
       if ((await this.#refreshQuietly(target, prior)) !== undefined) return true;
     }
+    this.#granted.add(request);
     await this.#obtain(target, selectScope(this.#scopeInputs(target, challenge, prior?.scope)));
     return true;
   }

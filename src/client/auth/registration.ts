@@ -75,7 +75,7 @@ async function register(options: RegistrationOptions, endpoint: string): Promise
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(body),
-    redirect: 'error',
+    redirect: 'manual',
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
   const answer = await jsonAnswer(response, 'Client registration');

@@ -49,7 +49,7 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
   }
   for (let attempt = 0; ; attempt++) {
     if (request.dpop !== undefined) headers.dpop = await request.dpop.proof('POST', endpoint);
-    const response = await request.fetch(endpoint, { method: 'POST', headers, body: body.toString(), redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const response = await request.fetch(endpoint, { method: 'POST', headers, body: body.toString(), redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
     const answer = await jsonAnswer(response, `Token request (${quote(request.params.grant_type)})`);
     if (response.ok) return parseTokenResponse(answer);
     const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
@@ -70,7 +70,9 @@ function parseTokenResponse(answer: unknown): TokenResponse {
   const tokens: TokenResponse = { accessToken: answer.access_token, tokenType: type === 'dpop' ? 'DPoP' : 'Bearer' };
   if (type !== 'bearer' && type !== 'dpop' && type !== 'n_a') throw new OAuthError(`The token endpoint issued an unsupported token_type ${quote(answer.token_type)}`);
   if (typeof answer.refresh_token === 'string' && answer.refresh_token !== '') tokens.refreshToken = answer.refresh_token;
-  if (typeof answer.expires_in === 'number' && Number.isFinite(answer.expires_in) && answer.expires_in >= 0) tokens.expiresAt = Date.now() + answer.expires_in * 1000;
+  // Past what a number holds (1e306 s) it is no expiry, not Infinity, which JSON writes as null.
+  const expiresAt = typeof answer.expires_in === 'number' && answer.expires_in >= 0 ? Date.now() + answer.expires_in * 1000 : NaN;
+  if (Number.isFinite(expiresAt)) tokens.expiresAt = expiresAt;
   if (typeof answer.scope === 'string') tokens.scope = answer.scope;
   if (typeof answer.issued_token_type === 'string') tokens.issuedTokenType = answer.issued_token_type;
   return tokens;
