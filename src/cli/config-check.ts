@@ -8,6 +8,7 @@
 import { loadConfig, type Config } from '../config/config.ts';
 import { CONFIG_SCHEMA } from '../config/schema.ts';
 import { hideSecrets, type SchemaNode } from '../config/schema-walk.ts';
+import { checkHttpPaths } from './http-paths-check.ts';
 import { checkSecurityConfig } from './security-check.ts';
 
 /** The effective settings as printed: JSON, secrets hidden. */
@@ -18,6 +19,7 @@ export function showConfig(config: Config): string {
 export async function checkConfigCommand(files: readonly string[]): Promise<void> {
   const config = await loadConfig(files);
   checkSecurityConfig(config);
+  checkHttpPaths(config);
   // The TLS files are read and paired as serve would, so a bad certificate fails here first.
   if (config.tls.certFile !== undefined) await (await import('./tls-setup.ts')).https(config.tls);
   if (Object.keys(config.mcpServers).length > 0) {

@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { stampFiles } from '../security/file-stamps.ts';
 import { parseCommandLine, USAGE, type ServeArgs } from './args.ts';
+import { checkHttpPaths } from './http-paths-check.ts';
 import { UsageError } from './usage-error.ts';
 import { configureNotices, flushNotices, notices } from './notices.ts';
 import { serve } from './serve.ts';
@@ -39,6 +40,8 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   if (config.workers > 1 && Object.keys(config.mcpServers).length > 0) {
     throw new UsageError('a gateway (mcpServers) runs in one process: its upstream connections, and calls waiting for answers, live there');
   }
+  // Before any worker is forked: a bad path would make each of them fail in turn.
+  if (http) checkHttpPaths(config);
   const announce = (url: string, workers = '') => {
     // stdout belongs to the protocol when stdio is served too. Read here, not before: making
     // process.stderr's stream costs a stdio server's start time, and it has no URL to announce.

@@ -4,14 +4,16 @@
  * methods get clear answers, never the MCP endpoint.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { from, initializeFrom } from '../helpers/http-from.ts';
-import { startDemoHttp, type RunningServer } from '../helpers/processes.ts';
+import { CLI, startDemoHttp, type RunningServer } from '../helpers/processes.ts';
 
 /** Opens the GET stream of a new legacy session of `address`; resolves once it is open, with the request to end it. */
 async function openStream(address: string, url: string): Promise<ClientRequest> {
@@ -85,5 +87,23 @@ describe('operational endpoints of mcp-core serve', () => {
     const big = await from('127.0.0.42', new URL('/metrics', server.url).href, { headers: { 'x-big': 'a'.repeat(20_000) } });
     assert.equal(big.status, 431);
     assert.equal((await from('127.0.0.42', new URL('/healthz', server.url).href)).status, 200, 'the server is still up');
+  });
+});
+
+describe('metrics.path beside the other endpoints', () => {
+  const run = promisify(execFile);
+  it('metrics.path on /readyz, /healthz or the MCP path is refused by serve and config check (it took their place: /readyz stayed 200 while draining)', async () => {
+    const config = join(await mkdtemp(join(tmpdir(), 'mcp-core-ops-')), 'ops.yaml');
+    await writeFile(config, 'metrics:\n  enabled: true\n');
+    for (const [path, taken] of [['/readyz', /the readyz endpoint/], ['/healthz', /the healthz endpoint/], ['/mcp', /the MCP endpoint \(http\.path\)/]] as const) {
+      const env = { ...process.env, MCP__METRICS__PATH: path };
+      // A server that starts anyway is stopped by the timeout: no exit code 2.
+      const served = await run(process.execPath, [CLI, 'serve', '--demo', '--http', '127.0.0.1:0', '--config', config], { env, timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+      assert.equal((served as { code: number }).code, 2, path);
+      assert.match((served as { stderr: string }).stderr, new RegExp(`metrics\\.path ${path} is taken by ${taken.source}`));
+      const checked = await run(process.execPath, [CLI, 'config', 'check', config], { env }).catch((e: { code: number; stderr: string }) => e);
+      assert.equal((checked as { code: number }).code, 2, path);
+      assert.match((checked as { stderr: string }).stderr, taken);
+    }
   });
 });
