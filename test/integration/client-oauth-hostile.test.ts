@@ -177,6 +177,45 @@ describe('a hostile MCP server and its authorization server', () => {
     handle = (_req, res) => json(res, { access_token: 'a', token_type: 'Bearer', expires_in: 1e306 });
     assert.equal((await requestToken({ fetch, server: metadata, params: { grant_type: 'client_credentials' } })).expiresAt, undefined);
   });
+
+  test('regression: a server asking for a new scope on every 403 gets one step-up per request and 100 scope sets in all, not three per request without end', async () => {
+    counts = {};
+    let asked = 0;
+    let longestScope = 0;
+    handle = (req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk));
+      req.on('end', () => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (path === '/prm') return json(res, { resource: `${base}/mcp`, authorization_servers: [base] });
+        if (path === '/.well-known/oauth-authorization-server') return json(res, { issuer: base, token_endpoint: `${base}/token` });
+        if (path === '/token') {
+          longestScope = Math.max(longestScope, new URLSearchParams(body).get('scope')?.length ?? 0);
+          return json(res, { access_token: `t${counts[path]}`, token_type: 'Bearer' });
+        }
+        if (req.headers.authorization === undefined) return void res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${base}/prm"` }).end();
+        const message = JSON.parse(body) as { id?: number; method: string };
+        if (message.method === 'initialize') {
+          return json(res, { jsonrpc: '2.0', id: message.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'hostile', version: '1.0.0' } } });
+        }
+        if (message.id === undefined) return void res.writeHead(202).end();
+        asked++;
+        res.writeHead(403, { 'www-authenticate': `Bearer error="insufficient_scope", scope="scope-${asked}"` }).end();
+      });
+    };
+    const auth = new OAuthClientAuth({ grant: { type: 'client_credentials' }, client: { clientId: 'c', clientSecret: 's' } });
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy' });
+    await client.connect(new StreamableHttpClientTransport(`${base}/mcp`, { auth, listen: false }));
+    try {
+      for (let i = 0; i < 120; i++) await assert.rejects(client.listTools(), { code: 'MCP_ERR_UNAUTHORIZED' });
+    } finally {
+      await client.close();
+    }
+    // The first token, then one step-up for each of the first 100 requests; the rest none.
+    assert.equal(counts['/token'], 1 + 100);
+    assert.equal(asked, 2 * 100 + 20);
+    assert.ok(longestScope < 100 * 'scope-100 '.length, `${longestScope} characters of scope`);
+  });
 });
 
 describe('WWW-Authenticate from a hostile server', () => {

@@ -46,7 +46,7 @@ export interface OAuthClientAuthOptions {
   store?: TokenStore;
   /** Bind tokens with DPoP: always, never, or when both servers support it (default). */
   dpop?: boolean | 'auto';
-  /** Step-up re-authorizations for one scope set, at most. Default 2. */
+  /** Step-up re-authorizations for one scope set, at most (one per request, 100 scope sets in all). Default 2. */
   maxStepUps?: number;
   fetch?: typeof fetch;
 }
@@ -58,6 +58,13 @@ interface Target {
   server: AuthorizationServerMetadata;
   metadata: ProtectedResourceMetadata | undefined;
 }
+
+/**
+ * Scope sets stepped up to, in all: the server names them, and one asking for a new scope on
+ * every 403 would otherwise have the user sign in on every request, the scope asked for (the
+ * union of all) growing without end.
+ */
+const MAX_SCOPE_SETS = 100;
 
 /** Seconds of clock skew tolerated before an expiry is trusted. */
 const EXPIRY_MARGIN_MS = 5_000;
@@ -79,6 +86,8 @@ export class OAuthClientAuth implements HttpClientAuth {
   /** The access token each request carried, to tell a stale token from a rejected one. */
   readonly #sent = new WeakMap<AuthRequest, string>();
   readonly #stepUps = new Map<string, number>();
+  /** Requests stepped up once already: a 403 again is the caller's answer. */
+  readonly #steppedUp = new WeakSet<AuthRequest>();
   /** Requests a grant was run for: a 401 again means the server refuses what it is issued. */
   readonly #granted = new WeakSet<AuthRequest>();
   readonly #refreshing = new Map<string, Promise<StoredTokens | undefined>>();
@@ -127,6 +136,8 @@ export class OAuthClientAuth implements HttpClientAuth {
     if (challenge?.params.error === 'use_dpop_nonce') return this.#dpop?.learnNonce(request.url, response) ?? false;
     if (response.status === 403) {
       if (challenge?.params.error !== 'insufficient_scope' || challenge.params.scope === undefined) return false;
+      if (this.#steppedUp.has(request)) return false;
+      this.#steppedUp.add(request);
       return this.#exclusive(() => this.#stepUp(request.url, challenge));
     }
     return this.#exclusive(() => this.#reauthorize(request, challenge));
@@ -172,6 +183,7 @@ export class OAuthClientAuth implements HttpClientAuth {
     const key = challenge.params.scope!.split(' ').sort().join(' ');
     const attempts = this.#stepUps.get(key) ?? 0;
     if (attempts >= (this.#options.maxStepUps ?? 2)) return false;
+    if (attempts === 0 && this.#stepUps.size >= MAX_SCOPE_SETS) return false;
     this.#stepUps.set(key, attempts + 1);
     const target = await this.#discover(url, challenge);
     const prior = await this.#store.getTokens(target.resource);
