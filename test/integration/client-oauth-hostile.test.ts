@@ -46,12 +46,12 @@ describe('a hostile MCP server and its authorization server', () => {
    * An MCP server at /mcp that refuses every request (401), whatever token it carries; its
    * metadata and its authorization server's, each replaceable by what a test gives.
    */
-  function serve(documents: { resource?: unknown; server?: unknown; redirect?: string } = {}): void {
+  function serve(documents: { resource?: unknown; server?: unknown; redirect?: string; challenge?: string } = {}): void {
     counts = {};
     handle = (req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === documents.redirect) return void res.writeHead(302, { location: `${base}/elsewhere` }).end();
-      if (path === '/mcp') return void res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${base}/prm"` }).end();
+      if (path === '/mcp') return void res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${documents.challenge ?? `${base}/prm`}"` }).end();
       if (path === '/prm') return json(res, documents.resource ?? { resource: `${base}/mcp`, authorization_servers: [base] });
       if (path === '/.well-known/oauth-authorization-server') {
         return json(res, documents.server ?? { issuer: base, token_endpoint: `${base}/token`, authorization_endpoint: `${base}/authorize`, code_challenge_methods_supported: ['S256'] });
@@ -107,6 +107,16 @@ describe('a hostile MCP server and its authorization server', () => {
       assert.equal(refused.name, 'OAuthError', field);
       assert.match(refused.message, /"http:\/\/\[oops" is not a URL/, field);
     }
+  });
+
+  test('regression: a challenge naming a resource_metadata URL in plain HTTP off loopback, on another origin, is refused before it is fetched', async () => {
+    // Fetched, the metadata could be forged by whoever is on the path, and name an authorization
+    // server of theirs. Nothing listens there: a fetch would fail as a connection error instead.
+    serve({ challenge: 'http://192.0.2.1/prm' });
+    const error = await connectError();
+    assert.equal(error.name, 'OAuthError');
+    assert.match(error.message, /resource_metadata URL that is not HTTPS, off loopback and on another origin: "http:\/\/192\.0\.2\.1\/prm"/);
+    assert.equal(counts['/token'], undefined);
   });
 
   test('regression: a redirect of a metadata or token request is not followed, and is an OAuthError naming it', async () => {

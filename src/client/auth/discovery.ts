@@ -82,6 +82,13 @@ export async function discoverProtectedResource(fetchFn: typeof fetch, server: U
       throw new OAuthError(`The server named an invalid resource_metadata URL ${quote(fromChallenge)}`);
     }
     if (named.protocol !== 'https:' && named.protocol !== 'http:') throw new OAuthError(`The server named a resource_metadata URL that is not HTTP(S): ${quote(fromChallenge)}`);
+    // Plain HTTP only where the server itself is (its own origin) or on loopback: a challenge
+    // must not send the client in clear text elsewhere (2026-07-28 authorization,
+    // communication security), where whoever is on the path could forge the metadata and
+    // with it the authorization server the client trusts.
+    if (!isSecureEndpoint(named) && named.origin !== server.origin) {
+      throw new OAuthError(`The server named a resource_metadata URL that is not HTTPS, off loopback and on another origin: ${quote(fromChallenge)}`);
+    }
     candidates = [named];
   }
   for (const url of candidates) {
