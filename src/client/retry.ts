@@ -9,6 +9,7 @@
  * Never after an answer from the server (a JSON-RPC error is the server's verdict), a
  * cancellation, or on a closed client. Backoff is exponential with full jitter.
  */
+import { doublingDelay } from '../protocol/backoff.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method } from '../protocol/methods.ts';
 
@@ -68,7 +69,7 @@ export async function withRetries<T>(attempt: () => Promise<T>, policy: RetryOpt
       return await attempt();
     } catch (error) {
       if (retry >= retries || !isRetryable(error, safe) || closed()) throw error;
-      const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** retry);
+      const ceiling = doublingDelay(minDelayMs, retry, maxDelayMs);
       if (signal?.aborted || !(await backoff(Math.random() * ceiling, signal))) {
         throw new McpLocalError(LocalErrorCode.Cancelled, 'The request was cancelled while waiting to retry', { cause: error });
       }

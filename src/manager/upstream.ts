@@ -11,6 +11,7 @@
 import { McpClient } from '../client/client.ts';
 import type { InputHandlers } from '../client/input.ts';
 import { isCancelled, signalOf, type RequestOptions } from '../client/requests.ts';
+import { doublingDelay } from '../protocol/backoff.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { isObject } from '../protocol/guards.ts';
@@ -434,7 +435,7 @@ export class Upstream {
     if (listening.signal.aborted || this.#listening !== listening || this.#state === 'closed' || gone) return;
     this.#listensEnded = performance.now() - opened < STABLE_MS ? this.#listensEnded + 1 : 1;
     const { initialDelayMs, maxDelayMs } = this.spec.reconnect;
-    const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.#listensEnded - 1, 30));
+    const delay = doublingDelay(initialDelayMs, this.#listensEnded - 1, maxDelayMs);
     if (error !== undefined) this.#noteError(new Error(`listening for changes failed: ${error.message}; listening again in ${Math.ceil(delay / 100) / 10} s`));
     setTimeout(() => {
       // Meanwhile the connection may have gone (its successor listens) or the URIs changed (so did the stream).
@@ -561,7 +562,7 @@ export class Upstream {
   #scheduleReconnect(failedStart: boolean): void {
     this.#attempt = failedStart ? this.#attempt + 1 : 0;
     const { initialDelayMs, maxDelayMs } = this.spec.reconnect;
-    const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.#attempt, 30));
+    const ceiling = doublingDelay(initialDelayMs, this.#attempt, maxDelayMs);
     // Half the delay fixed, half random: restarts of many gateways do not come in step.
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.#state = 'reconnecting';

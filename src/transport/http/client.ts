@@ -7,6 +7,7 @@
  * headers per request, 401/403 challenges retried), with headers built by `#headers` (POST)
  * and `#streamHeaders` (GET), so a cross-cutting step has one place to go.
  */
+import { doublingDelay } from '../../protocol/backoff.ts';
 import { Cancellation } from '../../protocol/cancellation.ts';
 import { boundedText } from '../../protocol/bounded-body.ts';
 import { reportError } from '../../protocol/error-report.ts';
@@ -429,7 +430,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
       }
       const failed = response === undefined || (this.#received === received && performance.now() - opened < BRIEF_LISTEN_MS);
       brief = failed ? brief + 1 : 0;
-      const floor = brief === 0 ? MIN_LISTEN_RETRY_MS : Math.min(MAX_LISTEN_BACKOFF_MS, MIN_LISTEN_RETRY_MS * 2 ** (brief - 1));
+      const floor = brief === 0 ? MIN_LISTEN_RETRY_MS : doublingDelay(MIN_LISTEN_RETRY_MS, brief - 1, MAX_LISTEN_BACKOFF_MS);
       const delay = Math.max(floor, Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS));
       if (!(await sleep(delay, this.#closing.signal))) return;
     }
