@@ -33,6 +33,7 @@ import { ServerConnection } from '../server/connection.ts';
 import type { McpServer } from '../server/server.ts';
 import { resolveManagerConfig } from '../manager/config.ts';
 import { PeerTools } from '../manager/peer-tools.ts';
+import { terminalLine } from '../observability/terminal-text.ts';
 import { stampFiles, type FileStamps } from '../security/file-stamps.ts';
 import { parseHostPort } from './args.ts';
 import { UsageError } from './usage-error.ts';
@@ -55,8 +56,9 @@ interface EngineStart {
 /** Engine methods answered on the manager channel, never by the server. */
 const ENGINE_METHOD_PREFIX = 'mcp-core/';
 
+/** One line on stderr; messages may hold what an upstream or the program sent, escaped (terminal-text.ts). */
 function log(message: string): void {
-  process.stderr.write(`mcp-core engine: ${message}\n`);
+  process.stderr.write(`mcp-core engine: ${terminalLine(message)}\n`);
 }
 
 function parseStart(line: string): EngineStart {

@@ -3,6 +3,9 @@
  * and operational endpoints are wired together. Only the binary's entry (bin.ts) imports this file.
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
+import { terminalLine, terminalText } from '../observability/terminal-text.ts';
+import { McpLocalError } from '../protocol/local-errors.ts';
+import { McpError } from '../protocol/wire-errors.ts';
 import { stampFiles } from '../security/file-stamps.ts';
 import { parseCommandLine, USAGE, type ServeArgs } from './args.ts';
 import { checkHttpPaths } from './http-paths-check.ts';
@@ -112,9 +115,13 @@ function printingToClosedStdoutIsQuiet(): void {
   });
 }
 
+/** The command prints and ends (neither `serve` nor `engine`). */
+let oneShot = false;
+
 async function main(argv: readonly string[]): Promise<void> {
   const args = parseCommandLine(argv);
-  if (args.command !== 'serve' && args.command !== 'engine') printingToClosedStdoutIsQuiet();
+  oneShot = args.command !== 'serve' && args.command !== 'engine';
+  if (oneShot) printingToClosedStdoutIsQuiet();
   if (args.command === 'help') {
     process.stdout.write(USAGE);
     return;
@@ -146,10 +153,23 @@ async function main(argv: readonly string[]): Promise<void> {
   await serveCommand(args);
 }
 
+/**
+ * Errors a one-shot command (login, tools, call, config check) ends with as a matter of course:
+ * a server out of reach, refusing the sign-in or answering wrongly. Said in one line, without a
+ * stack: their messages say what happened, and hold what the server sent, escaped.
+ */
+function isExpectedFailure(error: unknown): error is Error {
+  return oneShot && (error instanceof McpLocalError || error instanceof McpError);
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError || error instanceof ConfigError) {
-    process.stderr.write(`mcp-core: ${error.message}\n${error instanceof UsageError ? `\n${USAGE}` : ''}`);
+    process.stderr.write(`mcp-core: ${terminalText(error.message)}\n${error instanceof UsageError ? `\n${USAGE}` : ''}`);
     process.exit(2);
+  }
+  if (isExpectedFailure(error)) {
+    process.stderr.write(`mcp-core: ${terminalLine(error.message)}\n`);
+    process.exit(1);
   }
   notices().fatal({ err: error }, 'mcp-core stopped');
   flushNotices();

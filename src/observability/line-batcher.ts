@@ -81,10 +81,16 @@ export class LineBatcher {
   #size: number;
   #timer: NodeJS.Timeout | undefined;
   readonly #pass: () => void;
+  readonly #format: ((line: string) => string) | undefined;
 
-  /** `limit`: the bytes a batch may hold, the most one write carries (a longer line goes alone). */
-  constructor(fd: number, limit: number) {
+  /**
+   * `limit`: the bytes a batch may hold, the most one write carries (a longer line goes alone).
+   * `format`: what pino's lines become before they are batched (lines given to append are
+   * batched as they are).
+   */
+  constructor(fd: number, limit: number, format?: (line: string) => string) {
     this.#fd = fd;
+    this.#format = format;
     this.#batch = Buffer.allocUnsafeSlow(limit);
     this.#size = 0;
     this.#timer = undefined;
@@ -99,7 +105,7 @@ export class LineBatcher {
 
   /** A line from pino, which set {@link lastLevel} first. */
   write(line: string): boolean {
-    this.append(line);
+    this.append(this.#format === undefined ? line : this.#format(line));
     if (this.lastLevel >= URGENT_LEVEL) this.#passOn();
     return true;
   }

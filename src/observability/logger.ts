@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { errorChannel, type ErrorReport } from '../protocol/error-report.ts';
 import { LineBatcher } from './line-batcher.ts';
+import { terminalJson, terminalLine } from './terminal-text.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -64,24 +65,55 @@ export function createLogger(options: LoggingOptions = {}): Logger {
   const destination = options.destination ?? 2;
   const pretty = options.format === 'pretty' || (options.format !== 'json' && isTerminal(destination));
   const settings: LoggerOptions = { level: options.level ?? 'warn', mixin: logMixin, base: { pid: process.pid } };
-  let stream: DestinationStream | NodeJS.WritableStream;
-  if (pretty) {
-    const prettyStream = load('pino-pretty') as typeof import('pino-pretty').build;
-    stream = prettyStream({ destination, sync: true, colorize: isTerminal(destination) });
-  } else if (typeof destination === 'number') {
+  // Pretty lines are made from the JSON ones; JSON lines get what JSON.stringify leaves raw
+  // and a terminal obeys escaped (see terminal-text.ts). The request log's lines skip that:
+  // their only values not of the server's making are escaped where they are written.
+  const format = pretty ? prettyLines(isTerminal(destination)) : terminalJson;
+  let stream: DestinationStream;
+  /** How a line serialized ahead of pino (the request log's) is written. */
+  let writeLine: (line: string) => void;
+  if (typeof destination === 'number') {
     // Batched, written synchronously (see line-batcher.ts). node:cluster is read here, not
     // imported: importing it costs a stdio server's start several milliseconds (it loads
     // child_process and net).
     const worker = (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker;
-    stream = new LineBatcher(destination, worker ? SHARED_WRITE_BYTES : BATCH_BYTES);
+    const batcher = new LineBatcher(destination, worker ? SHARED_WRITE_BYTES : BATCH_BYTES, format);
     if (destination === 2) keepFatalError();
+    stream = batcher as unknown as DestinationStream;
+    writeLine = pretty ? (line) => batcher.append(format(line)) : (line) => batcher.append(line);
   } else {
-    stream = destination;
+    // pino's own calls on a stream (flushSync by flushLogs, flush) still reach it.
+    const target = destination as NodeJS.WritableStream & { flushSync?: () => void; flush?: (callback?: (error?: Error) => void) => void };
+    writeLine = (line) => target.write(format(line));
+    stream = {
+      write: writeLine,
+      flushSync: () => target.flushSync?.(),
+      flush: (callback?: (error?: Error) => void) => (target.flush === undefined ? callback?.() : target.flush(callback)),
+    } as unknown as DestinationStream;
   }
-  const logger = pino.default(settings, stream as DestinationStream);
-  const target = stream;
-  ownFormat.set(logger, target instanceof LineBatcher ? (line) => target.append(line) : (line) => (target as { write(text: string): unknown }).write(line));
+  const logger = pino.default(settings, stream);
+  ownFormat.set(logger, writeLine);
   return logger;
+}
+
+/**
+ * pino-pretty's lines, safe for a terminal. pino-pretty drops control characters from the
+ * message but keeps newlines, so a peer's text in a message (an upstream's error) could start
+ * a line that passes for a record of ours: the message is written on one line, its control
+ * characters shown escaped. Fields are written as JSON, stacks indented under their record;
+ * what either leaves raw (C1, bidirectional controls) is escaped in the finished text, which
+ * holds no such character of pino-pretty's own (its colours are ESC sequences, C0).
+ */
+function prettyLines(colorize: boolean): (line: string) => string {
+  const { prettyFactory } = load('pino-pretty') as typeof import('pino-pretty');
+  const prettify = prettyFactory({
+    colorize,
+    messageFormat: (log, messageKey) => {
+      const message = log[messageKey];
+      return typeof message === 'string' ? terminalLine(message) : '';
+    },
+  });
+  return (line) => terminalJson(prettify(line));
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/diagnostics.ts';
 import { lineWriter, logContext, type LogFields } from './logger.ts';
 import { errorCodeOf, eraOf, methodLabel, outcomeIndex, outcomeOf, OUTCOMES, toolLabel } from './request-facts.ts';
+import { terminalJson } from './terminal-text.ts';
 import { newTraceId, SPAN, traceIdFromMeta, type SpanIds } from './trace-ids.ts';
 
 /** Request ids: this process's prefix (unique across workers and restarts), then a counter. */
@@ -110,14 +111,14 @@ function requestLine(message: DispatchMessage, context: RequestLogContext): stri
   else {
     end = tool === '' ? '' : `,"tool":${quote(tool)}`;
     if (code !== undefined) end += `,"code":${code}`;
-    if (typeof subject === 'string') end += `,"principal":${JSON.stringify(subject)}`;
+    if (typeof subject === 'string') end += `,"principal":${terminalJson(JSON.stringify(subject))}`;
     end += END;
   }
   return `{"level":30,"time":${Date.now()}${PID_AND_ID_PREFIX}${context.counter}","traceId":"${context.traceId}${middle(
     methodLabel(server, request),
     eraOf(exchange),
     outcomeIndex(result),
-  )}${durationMs(message)},"id":${typeof id === 'number' ? id : JSON.stringify(clipId(id))}${end}`;
+  )}${durationMs(message)},"id":${typeof id === 'number' ? id : terminalJson(JSON.stringify(clipId(id)))}${end}`;
 }
 
 /** The request's duration in milliseconds, to the microsecond. */
