@@ -41,6 +41,7 @@ export type { Transport, MessageReceiver, TransportState } from './transport/tra
 export type { Exchange, AuthInfo } from './transport/exchange.ts';
 export { StdioServerTransport } from './transport/stdio.ts';
 export { StdioClientTransport, type StdioClientOptions } from './transport/stdio-client.ts';
+export type { StderrBudget } from './transport/stderr-lines.ts';
 export { StreamTransport } from './transport/stream.ts';
 export { InMemoryTransport } from './transport/in-memory.ts';
 export { createNodeHandler, serveHttp, type NodeHandlerOptions, type NodeHandler, type ServeHttpOptions, type HttpListener, type HttpRoute } from './transport/http/node.ts';

@@ -13,6 +13,7 @@ import type { mcpServers } from '../config/sections/mcp-servers.ts';
 import { configValidator } from '../config/validator.ts';
 import type { FromSchema } from '../protocol/schema-types.ts';
 import type { ClientAuthSettings } from '../client/auth/from-settings.ts';
+import type { StderrBudget } from '../transport/stderr-lines.ts';
 
 /** An upstream as written in a config file (see config/sections/mcp-servers.ts). */
 export type UpstreamConfig = FromSchema<(typeof mcpServers)['additionalProperties']>;
@@ -27,7 +28,7 @@ export interface ManagerConfig {
 }
 
 export type TransportSpec =
-  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> | undefined; cwd: string | undefined }
+  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> | undefined; cwd: string | undefined; stderr: StderrBudget }
   | { kind: 'http'; url: string; headers: Record<string, string>; auth?: ClientAuthSettings };
 
 /** An upstream with every option resolved. */
@@ -83,7 +84,7 @@ function expandMap(map: Record<string, string> | undefined, path: string, env: N
   return out;
 }
 
-function transportOf(name: string, upstream: UpstreamConfig, env: NodeJS.ProcessEnv): TransportSpec {
+function transportOf(name: string, upstream: UpstreamConfig, defaults: Defaults, env: NodeJS.ProcessEnv): TransportSpec {
   const path = `mcpServers.${name}`;
   const { type, command, url } = upstream;
   if (command !== undefined && url !== undefined) throw new ConfigError(`${path}: give command (stdio) or url (HTTP), not both`);
@@ -97,11 +98,13 @@ function transportOf(name: string, upstream: UpstreamConfig, env: NodeJS.Process
       args: (upstream.args ?? []).map((arg, index) => expand(arg, `${path}.args[${index}]`, env)),
       env: expandMap(upstream.env, `${path}.env`, env),
       cwd: upstream.cwd === undefined ? undefined : expand(upstream.cwd, `${path}.cwd`, env),
+      // Part of how it is started: a change restarts it with the new budget.
+      stderr: { ...defaults.stderr, ...upstream.stderr },
     };
   }
   if (url === undefined) throw new ConfigError(`${path}: command (a stdio server) or url (Streamable HTTP) is needed`);
   if (type === 'stdio') throw new ConfigError(`${path}.type is stdio, but url names an HTTP server`);
-  for (const key of ['args', 'env', 'cwd'] as const) if (upstream[key] !== undefined) throw new ConfigError(`${path}.${key} applies to command upstreams only`);
+  for (const key of ['args', 'env', 'cwd', 'stderr'] as const) if (upstream[key] !== undefined) throw new ConfigError(`${path}.${key} applies to command upstreams only`);
   const expanded = expand(url, `${path}.url`, env);
   const auth = authOf(upstream.auth, `${path}.auth`);
   try {
@@ -145,7 +148,7 @@ function resolveUpstream(name: string, upstream: UpstreamConfig, defaults: Defau
   if (reconnect.maxDelayMs < reconnect.initialDelayMs) throw new ConfigError(`${path}.reconnect.maxDelayMs must be at least initialDelayMs`);
   return {
     name,
-    transport: transportOf(name, upstream, env),
+    transport: transportOf(name, upstream, defaults, env),
     enabled: upstream.enabled ?? !(upstream.disabled ?? false),
     required: upstream.required ?? false,
     era: upstream.era ?? defaults.era,

@@ -372,6 +372,7 @@ export class Upstream {
       // Line by line under the upstream's name: none can pass for, or run into, a line of the gateway's log.
       stderr: 'inherit',
       stderrPrefix: `[${this.name}] `,
+      stderrBudget: transport.stderr,
       processGroup: true,
     });
     track(stdio);

@@ -7,6 +7,7 @@ import { reportError } from '../protocol/error-report.ts';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './ndjson.ts';
+import { escapeControls, StderrLines, type StderrBudget } from './stderr-lines.ts';
 import { StreamTransport, type StreamTransportOptions } from './stream.ts';
 import { within } from './within.ts';
 
@@ -25,10 +26,18 @@ export interface StdioClientOptions extends StreamTransportOptions {
    * With `'inherit'`, each line of the server's stderr is copied whole, after this prefix
    * (e.g. `'[files] '`), in one write: a line of the server's can then neither pass for one of
    * this process's own log (a forged JSON record) nor run into one (a line left without its
-   * newline would glue itself to the next record this process writes). A line longer than
-   * 8 KiB is copied in pieces, each prefixed. Without it, stderr is copied as it comes.
+   * newline would glue itself to the next record this process writes). Its control characters
+   * (escape sequences, carriage returns; all but TAB) are written as visible text (`\x1b`), so
+   * that none reaches a terminal raw. A line longer than 8 KiB is copied in pieces, each
+   * prefixed. Without it, stderr is copied as it comes. See stderr-lines.ts.
    */
   stderrPrefix?: string;
+  /**
+   * With `stderrPrefix`: how much of the server's stderr is copied at most (bytes per second,
+   * and a burst); past it, lines are dropped and every 10 s a line says how many bytes were.
+   * Unlimited by default.
+   */
+  stderrBudget?: StderrBudget;
   /** How long to wait after closing stdin before SIGTERM, then as long again before SIGKILL. */
   shutdownGraceMs?: number;
   /**
@@ -39,10 +48,8 @@ export interface StdioClientOptions extends StreamTransportOptions {
   processGroup?: boolean;
 }
 
-/** How much of the end of the server's stderr an exit error quotes. */
+/** How much of the end of the server's stderr an exit error quotes, in bytes. */
 const STDERR_TAIL = 2000;
-/** The longest piece of a stderr line copied under `stderrPrefix` at once (see there). */
-const STDERR_LINE = 8192;
 
 /**
  * The client's side: launches the server as a child process and speaks over its pipes. When
@@ -64,9 +71,8 @@ export class StdioClientTransport extends StreamTransport {
   readonly #exited: Promise<void>;
   /** Settles when the server's stdout has ended (every message it wrote has been read). */
   readonly #drained: Promise<void>;
-  #stderrTail: string;
-  /** With `stderrPrefix`: the server's stderr line whose newline has not come yet. */
-  #stderrLine: string;
+  /** The end of the server's stderr (at most STDERR_TAIL bytes), to explain an exit. */
+  #stderrTail: Buffer;
   #closeRequested: boolean;
   #lost: Promise<void> | undefined;
 
@@ -86,8 +92,7 @@ export class StdioClientTransport extends StreamTransport {
     this.#graceMs = options.shutdownGraceMs ?? 2000;
     this.#maxWaitingBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#group = options.processGroup === true && process.platform !== 'win32';
-    this.#stderrTail = '';
-    this.#stderrLine = '';
+    this.#stderrTail = Buffer.alloc(0);
     this.#closeRequested = false;
     this.#lost = undefined;
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -96,15 +101,17 @@ export class StdioClientTransport extends StreamTransport {
       child.stdout!.once('close', resolve);
     });
     if (child.stderr) {
-      child.stderr.setEncoding('utf8');
       const prefix = stderr === 'inherit' ? options.stderrPrefix : undefined;
-      child.stderr.on('data', (chunk: string) => {
-        if (prefix !== undefined) this.#copyLines(chunk, prefix);
+      const lines = prefix === undefined ? undefined : new StderrLines({ prefix, budget: options.stderrBudget, write: (text) => process.stderr.write(text) });
+      // Lines are read as bytes: what the budget drops is never decoded.
+      if (lines === undefined) child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string | Buffer) => {
+        if (lines !== undefined) lines.write(chunk as Buffer);
         else if (stderr === 'inherit') process.stderr.write(chunk);
-        this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL);
+        this.#keepTail(chunk);
       });
-      // The last line, if the server ended without its newline.
-      if (prefix !== undefined) child.stderr.once('end', () => this.#copyLines('\n', prefix, true));
+      // The last line, if the server ended without its newline, and what was dropped.
+      if (lines !== undefined) child.stderr.once('end', () => lines.end());
     }
     child.on('error', (error) =>
       super.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Could not start ${options.command}: ${error.message}`, { cause: error })),
@@ -116,23 +123,12 @@ export class StdioClientTransport extends StreamTransport {
     });
   }
 
-  /** Copies the whole lines of `chunk` (and the line it ends) to stderr, each after `prefix`. */
-  #copyLines(chunk: string, prefix: string, last = false): void {
-    if (last && this.#stderrLine === '') return;
-    let out = '';
-    let start = 0;
-    for (let newline = chunk.indexOf('\n'); newline !== -1; newline = chunk.indexOf('\n', start)) {
-      out += `${prefix}${this.#stderrLine}${chunk.slice(start, newline)}\n`;
-      this.#stderrLine = '';
-      start = newline + 1;
-    }
-    let rest = this.#stderrLine + chunk.slice(start);
-    while (rest.length > STDERR_LINE) {
-      out += `${prefix}${rest.slice(0, STDERR_LINE)}\n`;
-      rest = rest.slice(STDERR_LINE);
-    }
-    this.#stderrLine = rest;
-    if (out !== '') process.stderr.write(out);
+  /** Keeps the last STDERR_TAIL bytes of the server's stderr. */
+  #keepTail(chunk: string | Buffer): void {
+    const piece = typeof chunk === 'string' ? Buffer.from(chunk.length > STDERR_TAIL ? chunk.slice(-STDERR_TAIL) : chunk) : chunk;
+    const tail = piece.length >= STDERR_TAIL ? piece.subarray(piece.length - STDERR_TAIL) : Buffer.concat([this.#stderrTail, piece]);
+    // A copy: a view would keep the whole chunk alive.
+    this.#stderrTail = Buffer.from(tail.subarray(Math.max(0, tail.length - STDERR_TAIL)));
   }
 
   /**
@@ -184,7 +180,8 @@ export class StdioClientTransport extends StreamTransport {
     }
     if (!settled) this.input.destroy(); // exited, but a grandchild holds stdout open
     const how = child.signalCode ?? `code ${child.exitCode}`;
-    const tail = this.#stderrTail.trim();
+    // Its control characters made visible: the reason may be shown on a terminal.
+    const tail = escapeControls(this.#stderrTail.toString('utf8')).trim();
     super.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Server process exited (${how})${tail ? `: ${tail}` : ''}`, { cause }));
   }
 

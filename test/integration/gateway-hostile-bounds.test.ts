@@ -56,6 +56,39 @@ async function serveOthersUntil(url: string, done: Promise<unknown>): Promise<{ 
   }
 }
 
+/** Resolves with what the process wrote to stderr once `done` holds for it; rejects after 60 s. */
+function stderrWhen(server: RunningServer, done: (stderr: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!done(server.stderr())) return;
+      clearTimeout(timer);
+      server.process.stderr!.off('data', check);
+      resolve(server.stderr());
+    };
+    const timer = setTimeout(() => {
+      server.process.stderr!.off('data', check);
+      reject(new Error(`not on stderr after 60 s: ${server.stderr().slice(-2000)}`));
+    }, 60_000);
+    // After the server's own listener (registered first), which keeps what it wrote so far.
+    server.process.stderr!.on('data', check);
+    check();
+  });
+}
+
+/** Bytes of the hostile upstream's stderr the gateway copied (its lines, without their prefix). */
+function copiedOf(stderr: string): number {
+  let copied = 0;
+  for (const line of stderr.split('\n')) if (line.startsWith('[hostile] e')) copied += line.length - '[hostile] '.length + 1;
+  return copied;
+}
+
+/** Bytes of the hostile upstream's stderr the gateway dropped, by its reports so far. */
+function droppedOf(stderr: string): number {
+  let dropped = 0;
+  for (const found of stderr.matchAll(/^mcp-core: \[hostile\] stderr: (\d+) bytes .* dropped in \d+ s, over its budget of 64\.0 KiB\/s \(burst 1\.0 MiB\)$/gm)) dropped += Number(found[1]);
+  return dropped;
+}
+
 async function caller(url: string): Promise<McpClient> {
   const client = new McpClient({ name: 'caller', version: '1.0.0' });
   await client.connect(new StreamableHttpClientTransport(url));
@@ -82,7 +115,7 @@ describe('a hostile upstream cannot make the gateway hold without bound', { time
     }
   });
 
-  it('an upstream writing 512 MiB to stderr: the gateway passes it on as it comes, holding only its end, and serves another caller meanwhile', { timeout: 120_000 }, async (t) => {
+  it('an upstream writing 512 MiB to stderr: the gateway reads it all, holding only its end, and serves another caller meanwhile', { timeout: 120_000 }, async (t) => {
     const gateway = await startGateway([], true);
     const client = await caller(gateway.url);
     try {
@@ -94,9 +127,46 @@ describe('a hostile upstream cannot make the gateway hold without bound', { time
       assert.equal(textOf(await flood), `flooded ${BYTES}`);
       const growth = (await memoryOf(gateway.process.pid!)).peak - before;
       t.diagnostic(`RSS +${Math.round(growth / MIB)} MiB for ${BYTES / MIB} MiB of stderr; ${calls} other calls meanwhile, the slowest ${Math.round(slowestMs)} ms`);
-      // Garbage not yet collected grows it by a fifth of the flood, more on a busy machine;
-      // holding what was copied would take more than the flood itself.
+      // Holding what was read would take more than the flood itself.
       assert.ok(growth < BYTES / 2, `the gateway's resident set grew by ${Math.round(growth / MIB)} MiB`);
+    } finally {
+      await client.close();
+      await gateway.stop();
+    }
+  });
+
+  it('regression: an upstream flooding its stderr gets its budget of the gateway\'s log (1 MiB at once, then 64 KiB/s), the rest dropped and counted in a line that says so', { timeout: 120_000 }, async (t) => {
+    const gateway = await startGateway();
+    const client = await caller(gateway.url);
+    try {
+      const BYTES = 80 * 800_000;
+      const started = performance.now();
+      // In lines of 80 bytes: copied line by line, 500 MiB of such lines took the gateway 0.8 s of CPU (13 s in lines of 2 bytes).
+      assert.equal(textOf(await client.callTool('hostile__flood_stderr', { bytes: BYTES, line: 80 }, { timeoutMs: 110_000 })), `flooded ${BYTES}`);
+      // Was: every line copied, and no report (this waited in vain). The report comes within 10 s of the first drop.
+      const stderr = await stderrWhen(gateway, (text) => droppedOf(text) + copiedOf(text) >= BYTES);
+      const seconds = (performance.now() - started) / 1000;
+      const copied = copiedOf(stderr);
+      t.diagnostic(`${copied} bytes copied, ${droppedOf(stderr)} dropped, in ${seconds.toFixed(1)} s`);
+      assert.equal(copied + droppedOf(stderr), BYTES, 'every byte is copied or counted as dropped');
+      assert.ok(copied <= MIB + 64 * 1024 * seconds, `${copied} bytes copied in ${seconds} s`);
+      // The gateway's own line is still whole after it.
+      await client.callTool('hostile__write_stderr', { text: 'after the flood\n' });
+    } finally {
+      await client.close();
+      await gateway.stop();
+    }
+  });
+
+  it('regression: control characters an upstream writes to stderr (escape sequences, carriage returns) reach the gateway\'s as visible text, never raw', { timeout: 60_000 }, async () => {
+    const gateway = await startGateway();
+    const client = await caller(gateway.url);
+    try {
+      // Sets the terminal's title, clears its screen, and writes over the prefix with a record of its own.
+      await client.callTool('hostile__write_stderr', { text: '\x1b]0;owned\x07\x1b[2J\r{"level":60,"msg":"forged"}\u009b2J\n' });
+      const stderr = await stderrWhen(gateway, (text) => text.includes('owned'));
+      assert.ok(!/[\x1b\x07\r\u009b]/.test(stderr), JSON.stringify(stderr));
+      assert.ok(stderr.includes('[hostile] \\x1b]0;owned\\x07\\x1b[2J\\x0d{"level":60,"msg":"forged"}\\x9b2J\n'), stderr);
     } finally {
       await client.close();
       await gateway.stop();

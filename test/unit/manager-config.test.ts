@@ -14,12 +14,14 @@ describe('manager configuration (mcpServers, gateway)', () => {
       mcpServers: {
         files: { command: 'npx', args: ['-y', 'server-files', '${HOME_DIR:-/tmp}'], env: { TOKEN: '${TOKEN}' } },
         search: { url: 'http://127.0.0.1:8080/mcp', headers: { authorization: 'Bearer ${TOKEN}' }, timeoutMs: 500, breaker: { failureRate: 0.5 } },
-        off: { command: 'x', disabled: true },
+        off: { command: 'x', disabled: true, stderr: { burstBytes: 4096 } },
       },
       gateway: { separator: '.', defaults: { retries: 1, breaker: { consecutiveFailures: 3 } } },
     }, { TOKEN: 'secret' });
     const [files, search, off] = spec.upstreams;
-    assert.deepEqual(files.transport, { kind: 'stdio', command: 'npx', args: ['-y', 'server-files', '/tmp'], env: { TOKEN: 'secret' }, cwd: undefined });
+    const stderr = { bytesPerSecond: 65_536, burstBytes: 1_048_576 };
+    assert.deepEqual(files.transport, { kind: 'stdio', command: 'npx', args: ['-y', 'server-files', '/tmp'], env: { TOKEN: 'secret' }, cwd: undefined, stderr });
+    assert.deepEqual(off.transport.kind === 'stdio' && off.transport.stderr, { bytesPerSecond: 65_536, burstBytes: 4096 });
     assert.equal(files.timeoutMs, 60_000);
     assert.equal(files.retries, 1);
     assert.deepEqual(files.breaker, { consecutiveFailures: 3, failureRate: undefined, window: 20, halfOpenAfterMs: 10_000 });
@@ -38,6 +40,8 @@ describe('manager configuration (mcpServers, gateway)', () => {
     assert.throws(bad({ a: {} }), /mcpServers\.a: command \(a stdio server\) or url \(Streamable HTTP\) is needed/);
     assert.throws(bad({ a: { url: 'ftp://h' } }), /mcpServers\.a\.url/);
     assert.throws(bad({ a: { url: 'http://h/mcp', args: ['x'] } }), /mcpServers\.a\.args applies to command upstreams only/);
+    assert.throws(bad({ a: { url: 'http://h/mcp', stderr: { burstBytes: 1 } } }), /mcpServers\.a\.stderr applies to command upstreams only/);
+    assert.throws(bad({ a: { command: 'x', stderr: { bytesPerSecond: 0 } } }), /bytesPerSecond/);
     assert.throws(bad({ a__b: { command: 'x' } }), /an upstream's name must not contain the separator "__"/);
     assert.throws(bad({ 'a b': { command: 'x' } }), ConfigError);
     assert.throws(bad({ a: { command: 'x', timeoutMs: 0 } }), /timeoutMs/);

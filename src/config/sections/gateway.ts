@@ -1,7 +1,7 @@
 /** `gateway`: how the upstreams of `mcpServers` are offered, and defaults for their options. */
 import { UPSTREAM_OPTIONS } from './mcp-servers.ts';
 
-const { era, timeoutMs, maxTotalTimeoutMs, connectTimeoutMs, retries, maxConcurrency, maxQueue, breaker, reconnect } = UPSTREAM_OPTIONS;
+const { era, timeoutMs, maxTotalTimeoutMs, connectTimeoutMs, retries, maxConcurrency, maxQueue, breaker, reconnect, stderr } = UPSTREAM_OPTIONS;
 
 export const gateway = {
   type: 'object',
@@ -43,6 +43,14 @@ export const gateway = {
           properties: {
             initialDelayMs: { ...reconnect.properties.initialDelayMs, default: 500 },
             maxDelayMs: { ...reconnect.properties.maxDelayMs, default: 30000 },
+          },
+        },
+        stderr: {
+          ...stderr,
+          default: {},
+          properties: {
+            bytesPerSecond: { ...stderr.properties.bytesPerSecond, default: 65536 },
+            burstBytes: { ...stderr.properties.burstBytes, default: 1048576 },
           },
         },
       },

@@ -33,6 +33,15 @@ export const UPSTREAM_OPTIONS = {
       maxDelayMs: { type: 'integer', minimum: 1, description: 'Longest delay between attempts.' },
     },
   },
+  stderr: {
+    type: 'object',
+    description: "A stdio upstream's stderr, copied to the gateway's line by line: how much at most. Past it, lines are dropped, and a line every 10 s says how many bytes were.",
+    additionalProperties: false,
+    properties: {
+      bytesPerSecond: { type: 'integer', minimum: 1, description: 'Bytes copied per second.' },
+      burstBytes: { type: 'integer', minimum: 1, description: 'Bytes that may be copied at once, saved up while the upstream writes less.' },
+    },
+  },
 } as const;
 
 const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } } as const;
