@@ -58,6 +58,13 @@ export interface SharedEventStore extends EventStore {
   end(streamId: string): void | Promise<void>;
   /** What is known of the stream; undefined when it is unknown or expired. */
   describe(streamId: string): Promise<StreamInfo | undefined>;
+  /**
+   * What is known of a stream {@link describe} did not find, once it is registered; undefined
+   * when it still is not after as long as one command may take. A writer delivers a stream's
+   * first event while its registration is on its way, so a client may come back with an id of
+   * a stream the store does not know yet. Rejects when the store fails.
+   */
+  opened(streamId: string): Promise<StreamInfo | undefined>;
   /** Delivers the events after `afterSequence`, stored and to come, until the stream ends or `stop`. */
   follow(streamId: string, afterSequence: number, follower: StreamFollower): { stop(): void };
   /** Becomes the writer of a stream whose writer's lease lapsed; false when another process did first. */

@@ -11,6 +11,7 @@
  * A stream is written by one process at a time; others follow it (XREAD BLOCK) to relay it to
  * a client that resumed there, or claim it once its writer's lease lapsed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonRpcMessage, RequestId } from '../../protocol/jsonrpc.ts';
 import { makeEventId, sequenceOf, streamIdOf, type SharedEventStore, type StoredEvent, type StreamFollower, type StreamInfo } from '../event-store.ts';
 import type { RedisConnection, ScriptCall } from './connection.ts';
@@ -65,6 +66,9 @@ if redis.call('EXISTS', ARGV[1] .. writer) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'writer', ARGV[2])
 return 1
 `;
+
+/** A stream not registered yet is looked up again after this long, then twice as long each time. */
+const FIRST_LOOKUP_MS = 5;
 
 const END_FIELD = 'end';
 const MESSAGE_FIELD = 'm';
@@ -132,6 +136,23 @@ export class RedisEventStore implements SharedEventStore {
     let requestId: RequestId | undefined;
     if (request !== '') requestId = JSON.parse(request) as RequestId;
     return { sessionId, requestId, writerAlive: alive === 1, lastSequence, ended: ended === 1 };
+  }
+
+  /**
+   * Redis tells nobody when a key is made, so the stream is looked up again, 5 ms later and
+   * then twice as long each time, until it is registered or one command's time has passed: the
+   * writer sent its registration before it delivered the first event, and gives a command up
+   * after that long. A few commands per wait: 9 in the default 2 s.
+   */
+  async opened(streamId: string): Promise<StreamInfo | undefined> {
+    const deadline = performance.now() + this.#redis.commandTimeoutMs;
+    for (let delay = FIRST_LOOKUP_MS; ; delay *= 2) {
+      const left = deadline - performance.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(delay, left));
+      const info = await this.describe(streamId);
+      if (info !== undefined) return info;
+    }
   }
 
   follow(streamId: string, afterSequence: number, follower: StreamFollower): { stop(): void } {

@@ -17,7 +17,7 @@ import type { HttpExchange } from './exchange.ts';
 import { GET_STREAM_OPEN, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
 import { formatEvent, primes, SseStream } from './sse.ts';
-import { resumeElsewhere, type Relay, type RelayHost } from './stream-relay.ts';
+import { resumeElsewhere, ResumeWaits, type Relay, type RelayHost } from './stream-relay.ts';
 
 export class SessionStreams {
   /** The GET stream. */
@@ -43,6 +43,8 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
   readonly #eventStore: EventStore | undefined;
   /** The event store, when several processes share it. */
   readonly #shared: SharedEventStore | undefined;
+  /** Waits on the shared store that clients' resumptions make, bounded per client. */
+  readonly waits: ResumeWaits;
   /** Tells the server a session's notifications now go out from here (its GET stream is here). */
   readonly #attach: (session: LegacySession) => void;
   readonly #report: (error: unknown, operation: string) => void;
@@ -65,6 +67,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     this.#states = new Map();
     this.#eventStore = eventStore;
     this.#shared = isSharedEventStore(eventStore) ? eventStore : undefined;
+    this.waits = new ResumeWaits();
     this.#attach = attach;
     this.#report = report;
     this.#resumeWindowMs = resumeWindowMs;

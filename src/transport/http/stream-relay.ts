@@ -8,6 +8,10 @@
  *   taken over, and goes on from this process; a request's stream gets what was stored, then
  *   an error response for that request (its work died with its process; the client may send it
  *   again), and ends.
+ * Redis lags the writer, which delivers an event before its append lands, and a stream's first
+ * event before its registration lands: what is not there yet is waited for, briefly and a
+ * bounded number of times per client; which sequences a stream may have given is worked out in
+ * {@link pastStored}.
  */
 import { ownRejection } from '../../protocol/error-report.ts';
 import { isMintedId } from '../../protocol/guards.ts';
@@ -32,11 +36,44 @@ export interface Relay {
 /** What a relay needs of the session runtime it works for. */
 export interface RelayHost {
   readonly store: SharedEventStore;
+  /** The waits on the store clients' resumptions make, bounded per client. */
+  readonly waits: ResumeWaits;
   /** The session's relays, to count as in use and to stop when it ends. */
   relays(session: LegacySession): Set<Relay>;
   /** Goes on writing a GET stream in this process, from `sequence`, on `sink` (a takeover). */
   continueGetStream(session: LegacySession, streamId: string, sequence: number, sink: ResponseSink): void;
   report(error: unknown, operation: string): void;
+}
+
+/**
+ * Waits on Redis that one client's resumptions make at once (for a stream's registration, or
+ * an event's append, still on its way): an honest client resumes the few streams it had cut at
+ * once; past this bound, ids it may have forged are decided on what Redis holds, without
+ * waiting. Each wait lasts `store.redis.commandTimeoutMs` at most.
+ */
+export const MAX_RESUME_WAITS_PER_CLIENT = 16;
+
+/** The waits each client (whose quota its session counts against) has in progress. */
+export class ResumeWaits {
+  readonly #byClient: Map<string, number>;
+
+  constructor() {
+    this.#byClient = new Map();
+  }
+
+  /** Runs `wait` if `client` has room for one more, else resolves `otherwise` at once. */
+  async run<T>(client: string, wait: () => Promise<T>, otherwise: T): Promise<T> {
+    const waiting = this.#byClient.get(client) ?? 0;
+    if (waiting >= MAX_RESUME_WAITS_PER_CLIENT) return otherwise;
+    this.#byClient.set(client, waiting + 1);
+    try {
+      return await wait();
+    } finally {
+      const left = this.#byClient.get(client)! - 1;
+      if (left === 0) this.#byClient.delete(client);
+      else this.#byClient.set(client, left);
+    }
+  }
 }
 
 /**
@@ -47,20 +84,57 @@ export async function resumeElsewhere(host: RelayHost, session: LegacySession, l
   const streamId = streamIdOf(lastEventId);
   const after = sequenceOf(lastEventId);
   // Last-Event-ID is the client's: anything but one of our ids is unknown, and never reaches
-  // the store (its stream id would become part of a key).
-  if (!isMintedId(streamId) || !Number.isSafeInteger(after) || after < 1) return writeRefusal(sink, UNKNOWN_EVENT_ID);
-  const info = await host.store.describe(streamId);
+  // the store (its stream id would become part of a key). Below MAX_SAFE_INTEGER, a takeover's
+  // next event id is exact.
+  if (!isMintedId(streamId) || !Number.isSafeInteger(after) || after < 1 || after >= Number.MAX_SAFE_INTEGER) return writeRefusal(sink, UNKNOWN_EVENT_ID);
+  let info = await host.store.describe(streamId);
+  // The writer delivers a stream's first event (the priming one) while its registration is on
+  // its way: an id of the minted shape, in a session that exists, is waited for.
+  if (info === undefined) info = await host.waits.run(session.client, () => host.store.opened(streamId), undefined);
   if (info === undefined || info.sessionId !== session.id) return writeRefusal(sink, UNKNOWN_EVENT_ID);
-  // A sequence the stream never gave is unknown too, as in the writer's process: taken as one
-  // past its end it would skip what the client never had, and forget an ended stream as
-  // delivered whole, its answer with it. The store lags its writer, which delivers an event
-  // before its append lands: past what is stored, a live stream's id is waited for.
   const given = Math.max(info.lastSequence, primes(session) ? 1 : 0);
-  if (after > given && (info.ended || !info.writerAlive || !(await host.store.stored(streamId, after)))) return writeRefusal(sink, UNKNOWN_EVENT_ID);
+  if (after > given) {
+    info = await pastStored(host, session, streamId, after, info);
+    if (info === undefined) return writeRefusal(sink, UNKNOWN_EVENT_ID);
+  }
   if (sink.done || session.closed) return;
   sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id });
   if (info.ended || info.writerAlive) relay(host, session, streamId, after, info, sink);
   else await takeOver(host, session, streamId, after, info, sink);
+}
+
+/**
+ * A sequence past the last one stored (or the priming one, never stored): what is known of the
+ * stream if the stream may have given it, undefined if not. The writer mints each event's
+ * sequence, sends its append, then delivers it (sse.ts), all appends in order on its one
+ * Redis connection: the store lags what the client holds, and an append that fails (Redis
+ * unreachable from the writer: at once while disconnected, or after commandTimeoutMs) is
+ * never sent again. So:
+ * - the stream ended: its end marker went out after its last event, so nothing past what is
+ *   stored can be replayed: taken as one past its end, the id would skip what the client
+ *   never had, and forget the stream as delivered whole, its answer with it. Refused;
+ * - its writer alive: the append is on its way, or the stream never reached that sequence (a
+ *   forged id). Waited for, at most commandTimeoutMs (the writer gives an append up after
+ *   that long), then refused, unless the writer's lease lapsed meanwhile (as below);
+ * - its writer dead (its lease lapsed) before the stream ended: it may have delivered any
+ *   number of events whose appends failed before it died, and nothing in Redis bounds how
+ *   many, so any sequence past what is stored may be one it gave. Taken over from there, the
+ *   client skips nothing (nothing is stored past it) and has what a client resuming from a
+ *   stored id has: the error for its request, or its GET stream going on.
+ */
+async function pastStored(host: RelayHost, session: LegacySession, streamId: string, after: number, info: StreamInfo): Promise<StreamInfo | undefined> {
+  if (info.ended) return undefined;
+  if (!info.writerAlive) return info;
+  return host.waits.run(
+    session.client,
+    async () => {
+      if (await host.store.stored(streamId, after)) return info;
+      // Not stored in time: refused, unless the writer's lease lapsed meanwhile.
+      const now = await host.store.describe(streamId);
+      return now !== undefined && !now.ended && !now.writerAlive ? now : undefined;
+    },
+    undefined,
+  );
 }
 
 /** Relays the stream's events after `after` as they are stored, until it ends or its writer dies. */
