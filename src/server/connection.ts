@@ -40,7 +40,7 @@ import { StreamOutlet } from './stream-outlet.ts';
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 export interface ConnectionOptions {
-  /** Requests served at once before reading pauses. Default 1024. */
+  /** Handlers running at once (cancelled ones that run on included) before reading pauses. Default 1024. */
   maxInflight?: number;
   /**
    * When the client stops sending (stdin ends), requests in flight have this long to finish
@@ -61,8 +61,8 @@ export interface ConnectionOptions {
   /**
    * Admits each request against bounds shared beyond this connection (a WebSocket listener
    * counts its connections' requests in the HTTP in-flight limits). A {@link Refusal} is
-   * answered as the request's error; an {@link Admission} is released once the request is
-   * answered, cancelled, or the connection closes.
+   * answered as the request's error; an {@link Admission} is released once the request's
+   * handler returns, even when the request was cancelled or the connection closed before.
    */
   admit?: (request: JsonRpcRequest) => Admission | Refusal;
   /** Called when the transport closes. */
@@ -79,7 +79,11 @@ class StreamExchange extends BaseExchange {
   readonly #connection: ServerConnection;
   /** The request it serves (undefined for a notification's): messages sent through it belong to it. */
   readonly #requestId: RequestId | undefined;
-  /** What `ConnectionOptions.admit` gave the request; released once, when it leaves. */
+  /**
+   * What `ConnectionOptions.admit` gave the request; released once, when its handler returns:
+   * a request cancelled, or whose connection closed, leaves at once, but a handler that ignores
+   * its cancellation runs on, and a client cancelling each call could run any number at once.
+   */
   admission: Admission | undefined;
   /** The request was answered (or abandoned): what would still be sent for it comes too late. */
   #left: boolean;
@@ -95,6 +99,10 @@ class StreamExchange extends BaseExchange {
   /** The request left the connection (answered, cancelled, abandoned, or the connection closed). */
   leave(): void {
     this.#left = true;
+  }
+
+  /** Its handler returned: what it was admitted with is given back. */
+  settled(): void {
     const admission = this.admission;
     if (admission === undefined) return;
     this.admission = undefined;
@@ -140,6 +148,8 @@ export class ServerConnection implements MessageReceiver, Drainable {
   #outputBlocked: boolean;
   /** Waiting for the peer to drain them (see {@link onCaughtUp}). */
   #caughtUpListeners: Array<() => void> | undefined;
+  /** Handlers running, cancelled ones included: reading pauses at `maxInflight` of them. */
+  #running: number;
   /** Reading is paused because too many requests are in flight. */
   #inflightBlocked: boolean;
   #closed: boolean;
@@ -159,6 +169,7 @@ export class ServerConnection implements MessageReceiver, Drainable {
     this.#session = undefined;
     this.#outputBlocked = false;
     this.#caughtUpListeners = undefined;
+    this.#running = 0;
     this.#inflightBlocked = false;
     this.#closed = false;
     this.#drain = new DrainState();
@@ -341,7 +352,7 @@ export class ServerConnection implements MessageReceiver, Drainable {
       exchange.admission = admission;
     }
     this.#inflight.set(request.id, exchange);
-    if (this.#inflight.size >= this.#maxInflight && !this.#inflightBlocked) {
+    if (++this.#running >= this.#maxInflight && !this.#inflightBlocked) {
       this.#inflightBlocked = true;
       this.#transport.pause();
     }
@@ -363,6 +374,8 @@ export class ServerConnection implements MessageReceiver, Drainable {
   #finish(id: RequestId, exchange: StreamExchange, response: JsonRpcResponse | undefined): void {
     if (this.#inflight.get(id) === exchange) this.#inflight.delete(id);
     exchange.leave();
+    exchange.settled();
+    this.#running--;
     if (response !== undefined && !exchange.cancelled) {
       try {
         this.send(response);
@@ -374,7 +387,7 @@ export class ServerConnection implements MessageReceiver, Drainable {
       }
     }
     if (this.#drain.draining) this.#drain.settled(this.#inflight.size);
-    if (this.#inflightBlocked && this.#inflight.size < this.#maxInflight / 2) {
+    if (this.#inflightBlocked && this.#running < this.#maxInflight / 2) {
       this.#inflightBlocked = false;
       if (!this.#outputBlocked) this.#transport.resume();
     }

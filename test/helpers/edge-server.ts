@@ -18,6 +18,8 @@ export class Gate {
   #open: Promise<void>;
   #release!: () => void;
   entered = 0;
+  /** Calls cancelled while waiting (the gate ignores it: they wait on, as a handler that does not listen would). */
+  cancelled = 0;
   /** Calls that went through the gate and returned. */
   left = 0;
   #waiters: Array<() => void> = [];
@@ -66,6 +68,7 @@ export function createEdgeServer(gate = new Gate(), onError?: (error: unknown) =
     async ({ progress = false, detach = false }, ctx) => {
       if (progress) ctx.progress(0, 1, 'at the gate');
       if (detach) ctx.closeStream();
+      ctx.signal.addEventListener('abort', () => gate.cancelled++, { once: true });
       await gate.pass();
       gate.left++;
       return 'released';

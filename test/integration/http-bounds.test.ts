@@ -210,7 +210,8 @@ for (const face of FACES) {
         socket.write(`POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: 1000\r\n\r\n{"jsonrpc":`);
         await until(() => served.transport.inflight.requests === 1, 'the request to be admitted');
         socket.destroy();
-        // A call whose client leaves while it runs.
+        // A call whose client leaves while it runs: it is cancelled, and its share comes back
+        // once its handler returns (at once for a handler that listens; see the regression below).
         const controller = new AbortController();
         const abandoned = from('127.0.0.2', served.url, {
           headers: { ...CALL_HEADERS, 'mcp-name': 'hold' },
@@ -220,6 +221,8 @@ for (const face of FACES) {
         await gate.reached(1);
         controller.abort();
         assert.equal(await abandoned, 'aborted');
+        await until(() => gate.cancelled === 1, 'the server to cancel the call');
+        gate.open();
         await until(() => served.transport.inflight.requests === 0, 'both shares to be given back');
         assert.equal((await call('127.0.0.3', served.url, 'whoami', {})).status, 200);
       } finally {
@@ -248,6 +251,36 @@ for (const face of FACES) {
         assert.equal((await hold(id)).status, 200);
         await gate.reached(id);
       }));
+
+    it('regression: a modern call whose client hangs up keeps its share until its handler returns (a client hanging up on each call to a tool that ignores cancellation ran any number at once)', async () => {
+      const gate = new Gate();
+      const served = await face.serve(createEdgeServer(gate), { inflight: { maxRequestsPerClient: 2 } });
+      try {
+        for (let id = 1; id <= 2; id++) {
+          const controller = new AbortController();
+          const abandoned = from('127.0.0.2', served.url, {
+            headers: { ...CALL_HEADERS, 'mcp-name': 'hold' },
+            body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', arguments: {}, _meta: MODERN_META } },
+            signal: controller.signal,
+          }).catch(() => 'aborted');
+          await gate.reached(id);
+          controller.abort();
+          assert.equal(await abandoned, 'aborted');
+          await until(() => gate.cancelled === id, 'the server to cancel the call of the client gone');
+        }
+        served.transport.inflight.sweep();
+        assert.equal(served.transport.inflight.requests, 2, 'both handlers still run, and hold their shares');
+        assert.equal((await call('127.0.0.2', served.url, 'hold', {})).status, 503);
+        assert.equal(gate.entered, 2, 'no third call started');
+        assert.equal((await call('127.0.0.3', served.url, 'whoami', {})).status, 200, 'another client is served');
+        gate.open();
+        await until(() => served.transport.inflight.requests === 0, 'the shares to be given back once the handlers return');
+        assert.equal((await call('127.0.0.2', served.url, 'hold', {})).status, 200);
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
 
     it('regression: a legacy call whose dispatch throws gives its share back (it was held for good)', async () => {
       const server = createEdgeServer();

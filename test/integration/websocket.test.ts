@@ -226,6 +226,46 @@ describe('WebSocket bounds', () => {
     }
   });
 
+  it('regression: a request cancelled, or of a closed connection, counts until its handler returns (a client cancelling each call to a tool that ignores cancellation ran any number at once)', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let cancelled = 0;
+    const server = demoServer();
+    server.tool('stubborn', {}, async (_args, ctx) => {
+      ctx.signal.addEventListener('abort', () => cancelled++, { once: true });
+      await released;
+      return 'done at last';
+    });
+    const listener = await listen(server, { inflight: { maxRequestsPerClient: 2 } });
+    try {
+      const peer = await openRaw(listener.ws);
+      peer.send(modernCall(1, 'stubborn', {}));
+      peer.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } });
+      await waitFor(() => cancelled === 1);
+      peer.send(modernCall(2, 'echo', { text: 'one is running' }));
+      assert.equal(textOf((await peer.next()).result), 'one is running');
+      peer.send(modernCall(3, 'stubborn', {}));
+      peer.socket.close();
+      await peer.closed;
+      await waitFor(() => cancelled === 2);
+      assert.equal(listener.handler.transport.inflight.requests, 2, 'both handlers run on, and hold their places');
+      const again = await openRaw(listener.ws);
+      again.send(modernCall(4, 'echo', { text: 'one too many' }));
+      const refused = await again.next();
+      assert.equal(refused.id, 4);
+      assert.match(refused.error.message, /too many requests in flight/);
+      release();
+      await waitFor(() => listener.handler.transport.inflight.requests === 0);
+      again.send(modernCall(5, 'echo', { text: 'room again' }));
+      assert.equal(textOf((await again.next()).result), 'room again');
+      again.socket.close();
+      await again.closed;
+    } finally {
+      release();
+      await listener.close();
+    }
+  });
+
   it('stops reading a connection at its in-flight cap: the next request waits, it is not refused', async () => {
     const listener = await listen(demoServer(), { websocket: { maxInflightPerConnection: 1 } });
     try {

@@ -48,25 +48,51 @@ describe('stream backpressure', () => {
   });
 
   it('caps requests in flight', async () => {
-    const server = new McpServer({ name: 'cap', version: '1.0.0' });
-    let started = 0;
-    const release: Array<() => void> = [];
-    server.tool('hold', {}, () => {
-      started++;
-      return new Promise<string>((resolve) => release.push(() => resolve('ok')));
-    });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    output.resume();
-    new ServerConnection(server, new StreamTransport(input, output), { maxInflight: 8 }).start();
-    for (let id = 1; id <= 50; id++) input.write(JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', _meta: MODERN_META } }) + '\n');
+    const held = holdingServer(8);
+    for (let id = 1; id <= 50; id++) held.input.write(JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', _meta: MODERN_META } }) + '\n');
     for (let i = 0; i < 10; i++) await tick();
-    assert.ok(started <= 8 + 1, `at most maxInflight requests run at once (started ${started})`);
-    while (started < 50) {
-      release.splice(0).forEach((resolve) => resolve());
-      for (let i = 0; i < 5; i++) await tick();
+    assert.ok(held.started <= 8 + 1, `at most maxInflight requests run at once (started ${held.started})`);
+    await held.releaseAll(50);
+  });
+
+  it('regression: a cancelled request counts against the cap until its handler returns (a client cancelling each call to a tool that ignores cancellation ran any number at once)', async () => {
+    const held = holdingServer(8);
+    for (let id = 1; id <= 50; id++) {
+      held.input.write(JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', _meta: MODERN_META } }) + '\n');
+      held.input.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id } }) + '\n');
     }
-    release.splice(0).forEach((resolve) => resolve());
-    assert.equal(started, 50);
+    for (let i = 0; i < 10; i++) await tick();
+    assert.ok(held.started <= 8 + 1, `at most maxInflight handlers run at once, cancelled or not (started ${held.started})`);
+    await held.releaseAll(50);
   });
 });
+
+/**
+ * A connection capped at `maxInflight` to a server whose `hold` tool waits until released and
+ * ignores its cancellation; `releaseAll(total)` lets calls go until `total` have started.
+ */
+function holdingServer(maxInflight: number) {
+  const server = new McpServer({ name: 'cap', version: '1.0.0' });
+  const release: Array<() => void> = [];
+  const input = new PassThrough();
+  const output = new PassThrough();
+  output.resume();
+  const held = {
+    input,
+    started: 0,
+    async releaseAll(total: number): Promise<void> {
+      while (held.started < total) {
+        release.splice(0).forEach((resolve) => resolve());
+        for (let i = 0; i < 5; i++) await tick();
+      }
+      release.splice(0).forEach((resolve) => resolve());
+      assert.equal(held.started, total, 'every call ran once room was made');
+    },
+  };
+  server.tool('hold', {}, () => {
+    held.started++;
+    return new Promise<string>((resolve) => release.push(() => resolve('ok')));
+  });
+  new ServerConnection(server, new StreamTransport(input, output), { maxInflight }).start();
+  return held;
+}

@@ -3,10 +3,11 @@
  * they keep, in all and per client (principal, or address without authentication). A POST
  * holds its share from admission, before its body is read, until its response ends (sent
  * whole, stream ended, or client gone); a GET holds one (with no bytes) while its stream is
- * open, so the streams one client keeps open are bounded too. A legacy request whose work
- * outlives its turn holds its share until the work is done, even once its client has left:
- * its work goes on (2025-11-25, transports: disconnection is not cancellation), and a client
- * that hung up on each call could run any number at once. Past a bound the request is refused
+ * open, so the streams one client keeps open are bounded too. A request whose work outlives
+ * its turn holds its share until the work is done, even once its client has left: a legacy
+ * request's work goes on (2025-11-25, transports: disconnection is not cancellation), and a
+ * modern one's is cancelled but its handler may not listen; either way a client that hung up
+ * on each call could run any number at once. Past a bound the request is refused
  * at once with 503 and Retry-After, before its body is buffered: an unbounded queue is never
  * the answer.
  *
@@ -81,9 +82,9 @@ export class InflightTicket {
   }
 
   /**
-   * Held until `release`, whether or not the client is still there: for a legacy request,
-   * whose work goes on when its client leaves (the client may resume its stream, and cancels
-   * explicitly).
+   * Held until `release`, whether or not the client is still there: for a request whose work
+   * may go on once its client has left (a legacy request's does: the client may resume its
+   * stream, and cancels explicitly; a modern request's handler may ignore its cancellation).
    */
   keepForWork(): void {
     this.holder = WORK;

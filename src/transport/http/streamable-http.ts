@@ -347,11 +347,11 @@ export class StreamableHttp implements StreamOpener, Drainable {
    * without sessions) closes with its request, so nothing keeps it.
    */
   #run(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight?: Map<RequestId, HttpExchange>, oneOff?: LegacySession): void {
-    // Modern: a closed connection is the cancellation (spec: cancellation). Legacy: it is not;
-    // the client cancels explicitly, and a resumable stream keeps its events. So the work
-    // keeps the request's in-flight share until it is done, client or no client (inflight.ts).
-    // It takes the share before the handler runs: a handler that closes its stream in its first
-    // tick (closeStream, SEP-1699) ends the response, which gives back the share it holds.
+    // Legacy: a closed connection is not a cancellation; the client cancels explicitly, and a
+    // resumable stream keeps its events. So the work keeps the request's in-flight share until
+    // it is done, client or no client (inflight.ts). It takes the share before the handler
+    // runs: a handler that closes its stream in its first tick (closeStream, SEP-1699) ends
+    // the response, which gives back the share it holds.
     let share: InflightTicket | undefined;
     if (!modern) {
       share = exchange.sink.takeTicket?.();
@@ -371,8 +371,15 @@ export class StreamableHttp implements StreamOpener, Drainable {
       oneOff?.close();
       return;
     }
-    // Only requests that outlive this tick need to hear about the client going away.
-    if (modern) exchange.sink.onAbort(() => exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Client closed the connection')));
+    if (modern) {
+      // Modern: a closed connection is the cancellation (spec: cancellation), but a handler may
+      // ignore its signal and run on; its work keeps the share until the handler returns, or a
+      // client hanging up on each call to such a tool would run any number at once. Only
+      // requests that outlive this tick need any of this.
+      share = exchange.sink.takeTicket?.();
+      share?.keepForWork();
+      exchange.sink.onAbort(() => exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Client closed the connection')));
+    }
     inflight?.set(request.id, exchange);
     this.#unanswered.set(exchange, request.id);
     out.then(

@@ -279,7 +279,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
       client,
       maxInflight: this.#maxInflight,
       admit: (request) => {
-        // Released when the request is answered; if the connection ends first, at its close.
+        // Released when the request's handler returns, even once cancelled or its connection closed.
         const ticket = limits.admit(client, transport.frameBytes, transport);
         if (ticket instanceof Refusal) reportRefusal('overloaded', request.method);
         return ticket;
