@@ -101,6 +101,27 @@ describe('mcp-core login', () => {
     assert.ok(![tools.stdout, tools.stderr, call.stdout, call.stderr].some((out) => out.includes(token)), 'the token was printed');
   });
 
+  test("an authorization server's hostile fields reach the terminal escaped, and its refusal ends in one line without a stack", async () => {
+    // A character a terminal obeys, but a newline.
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    as.metadataOverrides = { authorization_endpoint: `${as.issuer}/authorize?next=\x1b]8;;http://evil.example/\x07\u202e\x9b` };
+    as.tokenRefusal = { error: 'invalid_grant\x1b[2J', error_description: 'refused\n[12:00:00.000] INFO (1): forged\x1b]52;c;aGk=\x07\u202e' };
+    try {
+      const run = await signIn(join(dir, 'hostile-tokens.json'));
+      assert.equal(run.code, 1, run.stderr);
+      assert.doesNotMatch(run.stderr, raw);
+      assert.doesNotMatch(run.stderr, /^\[12:00:00\.000\]/m);
+      assert.doesNotMatch(run.stderr, /"stack"|\n\s+at /, 'a stack trace');
+      // The URL is printed as the URL parser writes it: percent-encoded.
+      assert.match(run.stderr, /^ {2}http:\/\/127\.0\.0\.1:\d+\/authorize\?next=%1B%5D8%3B%3Bhttp%3A%2F%2Fevil\.example%2F%07%E2%80%AE%C2%9B&/m);
+      const lines = run.stderr.split('\n').filter((line) => line !== '');
+      assert.match(lines.at(-1)!, /^mcp-core: .*invalid_grant.*refused/);
+    } finally {
+      as.metadataOverrides = {};
+      as.tokenRefusal = undefined;
+    }
+  });
+
   test('client credentials from the environment', async () => {
     as.registerClient('service', 'service-secret');
     const run = await runCli(['login', resource.url, '--client-id', 'service', '--client-secret-env', 'SERVICE_SECRET'], { SERVICE_SECRET: 'service-secret' });
