@@ -3,9 +3,11 @@
  * (upstreams in config order, each upstream's entries in its own order). Built again for one
  * upstream and one kind when that upstream's list changes; lookups are Map gets.
  *
- * Name collisions cannot happen between upstreams (their names never contain the separator);
- * an upstream that lists the same name twice, or a URI that cannot be namespaced, is reported
- * in `collisions` and the later entry left out, never silently shadowing the first. An entry
+ * Name collisions cannot happen between upstreams (their names never contain the separator,
+ * nor run into it: config.ts); an upstream that lists the same name twice is reported in
+ * `collisions` and the later entry left out, never silently shadowing the first, and so is a
+ * URI whose namespaced form would not lead back to it. Tools are filtered by the upstream's
+ * allow and deny lists (tool-filter.ts) at every listing, list_changed ones too. An entry
  * without the spec's types (entry-check.ts) is left out and reported there too.
  */
 import { isObject, quoteValue } from '../protocol/guards.ts';
@@ -14,6 +16,7 @@ import type { TaskSupport } from '../server/tools.ts';
 import type { UpstreamSpec } from './config.ts';
 import { entryProblem, type EntryKind } from './entry-check.ts';
 import { Namespace, UriRewriter } from './names.ts';
+import { toolFilter } from './tool-filter.ts';
 import type { CatalogKind, UpstreamCatalog } from './upstream.ts';
 
 export interface ToolRoute {
@@ -58,19 +61,6 @@ export interface Collision {
   name: string;
   upstream: string;
   reason: string;
-}
-
-/** Compiles allow/deny patterns (`*` matches any run of characters) into one test. */
-export function toolFilter(spec: UpstreamSpec): (name: string) => boolean {
-  const compile = (patterns: string[]) =>
-    patterns.length === 0 ? undefined : new RegExp(`^(?:${patterns.map((p) => p.split('*').map(escape).join('.*')).join('|')})$`);
-  const allow = spec.tools.allow === undefined ? undefined : (compile(spec.tools.allow) ?? /^(?!)/);
-  const deny = compile(spec.tools.deny);
-  return (name) => (allow === undefined || allow.test(name)) && (deny === undefined || !deny.test(name));
-}
-
-function escape(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** One upstream's share of the aggregate. */
@@ -153,12 +143,14 @@ export class Catalog {
       });
       this.#prompts = undefined;
     } else {
-      share.resources = unique(wellFormed(catalog.resources, 'resource', upstream, share.collisions, (uri) => ns.uri(upstream, uri)), 'resource', upstream, share.collisions, (resource) => {
+      const resources = namespaceable(wellFormed(catalog.resources, 'resource', upstream, share.collisions, (uri) => ns.uri(upstream, uri)), 'resource', upstream, share.collisions, ns);
+      share.resources = unique(resources, 'resource', upstream, share.collisions, (resource) => {
         const wire: Resource = { ...resource, uri: ns.uri(upstream, resource.uri) };
         if (resource._meta !== undefined) wire._meta = rewriter.meta(resource._meta);
         return { key: wire.uri, value: { upstream, uri: resource.uri, wire } };
       });
-      share.templates = unique(wellFormed(catalog.templates, 'template', upstream, share.collisions, (uri) => ns.uri(upstream, uri)), 'template', upstream, share.collisions, (template) => {
+      const templates = namespaceable(wellFormed(catalog.templates, 'template', upstream, share.collisions, (uri) => ns.uri(upstream, uri)), 'template', upstream, share.collisions, ns);
+      share.templates = unique(templates, 'template', upstream, share.collisions, (template) => {
         const wire: ResourceTemplate = { ...template, uriTemplate: ns.uri(upstream, template.uriTemplate) };
         return { key: wire.uriTemplate, value: { upstream, uriTemplate: template.uriTemplate, wire } };
       });
@@ -238,6 +230,24 @@ function wellFormed<I>(items: I[], kind: EntryKind, upstream: string, collisions
     collisions.push({ kind, name, upstream, reason: `${upstream}'s ${kind} ${typeof key === 'string' ? quoteValue(key) : `number ${index + 1}`} is left out: ${problem}` });
   }
   return out;
+}
+
+/**
+ * The resources (or templates) whose namespaced URI leads back to them. With a separator that
+ * may stand in a URI scheme (`.`, `-`), a URI without a scheme of its own can come out as one
+ * that reads differently: from `a`, `.x:b.y` is `a..x:b.y`, which names upstream `b`, so
+ * reading it would ask `b`. Such an entry is left out and reported, never offered under a URI
+ * that leads elsewhere.
+ */
+function namespaceable<I extends Resource | ResourceTemplate>(items: I[], kind: 'resource' | 'template', upstream: string, collisions: Collision[], ns: Namespace): I[] {
+  return items.filter((item) => {
+    const uri = 'uri' in item ? item.uri : item.uriTemplate;
+    const exposed = ns.uri(upstream, uri);
+    const back = ns.splitUri(exposed);
+    if (back?.upstream === upstream && back.uri === uri) return true;
+    collisions.push({ kind, name: exposed, upstream, reason: `${upstream}'s ${kind} ${quoteValue(uri)} is left out: namespaced as ${quoteValue(exposed)}, it would not lead back to it` });
+    return false;
+  });
 }
 
 /** Maps items to entries, leaving out (and reporting) a key seen before. */

@@ -61,7 +61,23 @@ export interface ManagerSpec {
   gateway: GatewaySpec;
 }
 
-const SEPARATOR_FREE_NAME = 'an upstream\'s name must not contain the separator';
+/**
+ * Why an upstream's name cannot go before `separator`, or undefined when it can. It must not
+ * contain the separator, nor run into it: with `__`, `a_` is refused, as `a_` + `__` + `x`
+ * reads `a` + `__` + `_x`, the name of upstream `a`'s tool `_x`; its tools, resources and
+ * task ids would be another upstream's, or lead to it. The first separator of an exposed name
+ * then always ends the upstream's part, and two upstreams can never expose the same name.
+ *
+ * @example
+ * separatorProblem('files', '__'); // undefined
+ * separatorProblem('files_', '__'); // 'an upstream\'s name must not end in a part of the separator "__" ...'
+ */
+export function separatorProblem(name: string, separator: string): string | undefined {
+  if (name.includes(separator)) return `an upstream's name must not contain the separator "${separator}"`;
+  const at = (name + separator).indexOf(separator);
+  if (at === name.length) return undefined;
+  return `an upstream's name must not end in a part of the separator "${separator}": "${name}${separator}x" would read as upstream "${name.slice(0, at)}"'s "${(name + separator).slice(at + separator.length)}x"`;
+}
 
 /**
  * Expands `${NAME}` and `${NAME:-default}` from the environment, as desktop clients do for
@@ -140,7 +156,8 @@ type Defaults = Config['gateway']['defaults'];
 
 function resolveUpstream(name: string, upstream: UpstreamConfig, defaults: Defaults, separator: string, env: NodeJS.ProcessEnv): UpstreamSpec {
   const path = `mcpServers.${name}`;
-  if (name.includes(separator)) throw new ConfigError(`${path}: ${SEPARATOR_FREE_NAME} "${separator}"`);
+  const problem = separatorProblem(name, separator);
+  if (problem !== undefined) throw new ConfigError(`${path}: ${problem}`);
   if (upstream.enabled !== undefined && upstream.disabled !== undefined && upstream.enabled === upstream.disabled) {
     throw new ConfigError(`${path}: enabled and disabled disagree`);
   }

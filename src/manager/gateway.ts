@@ -32,7 +32,7 @@ import { toolError } from '../server/tools.ts';
 import type { Collision, ToolRoute } from './catalog.ts';
 import { cleanResult, type ManagerHealth, type McpManager } from './manager.ts';
 import { askDirectly, relayLog, type ForwardOptions } from './input-bridge.ts';
-import { MAX_QUERY_LENGTH, ToolIndex } from './tool-search.ts';
+import { MAX_QUERY_LENGTH, queryProblem, ToolIndex } from './tool-search.ts';
 import type { CatalogKind } from './upstream.ts';
 
 type Result = Record<string, unknown>;
@@ -399,13 +399,15 @@ export class Gateway {
           inputSchema: {
             type: 'object',
             properties: {
-              query: { type: 'string', maxLength: MAX_QUERY_LENGTH, description: 'Words describing the task, e.g. "create github issue"' },
+              query: { type: 'string', maxLength: MAX_QUERY_LENGTH, description: 'A few words (at most 32) describing the task, e.g. "create github issue"' },
               limit: { type: 'integer', minimum: 1, maximum: 50, description: 'How many tools to return (default 10)' },
             },
             required: ['query'],
           },
           annotations: { readOnlyHint: true },
         }, ({ query, limit }) => {
+          const problem = queryProblem(query);
+          if (problem !== undefined) return toolError(problem);
           this.#index ??= new ToolIndex(this.manager.catalog.tools().map((route) => route.wire));
           const tools = this.#index.search(query, limit ?? 10);
           return { content: [{ type: 'text', text: JSON.stringify(tools) }], structuredContent: { tools } };

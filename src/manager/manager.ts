@@ -17,7 +17,7 @@ import { Method } from '../protocol/methods.ts';
 import type { CallToolResult, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { McpError } from '../protocol/wire-errors.ts';
 import { Catalog, type Collision, type PromptRoute, type ToolRoute } from './catalog.ts';
-import { parseManagerConfig, resolveManagerConfig, sameTransport, type ManagerConfig, type ManagerSpec, type UpstreamSpec } from './config.ts';
+import { parseManagerConfig, resolveManagerConfig, sameTransport, separatorProblem, type ManagerConfig, type ManagerSpec, type UpstreamSpec } from './config.ts';
 import { fallbackResult, UpstreamFailure } from './failures.ts';
 import { InputRelay, type ForwardOptions } from './input-bridge.ts';
 import { Namespace } from './names.ts';
@@ -528,9 +528,15 @@ export class McpManager {
   }
 }
 
-/** A resolved spec as it is; settings checked and resolved. */
+/** A resolved spec as it is (its names checked against the separator); settings checked and resolved. */
 function toSpec(config: ManagerConfig | ManagerSpec): ManagerSpec {
-  return Array.isArray((config as ManagerSpec).upstreams) ? (config as ManagerSpec) : parseManagerConfig(config as ManagerConfig);
+  if (!Array.isArray((config as ManagerSpec).upstreams)) return parseManagerConfig(config as ManagerConfig);
+  const spec = config as ManagerSpec;
+  for (const { name } of spec.upstreams) {
+    const problem = separatorProblem(name, spec.gateway.separator);
+    if (problem !== undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Upstream ${name}: ${problem}`);
+  }
+  return spec;
 }
 
 function disabledHealth(spec: UpstreamSpec): UpstreamHealth {

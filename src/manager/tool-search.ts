@@ -47,6 +47,21 @@ const WHOLE_QUERY_IN_NAME = 4;
 export const MAX_QUERY_WORDS = 32;
 export const MAX_QUERY_LENGTH = 1000;
 
+/**
+ * Why `search_tools` refuses a query (longer than {@link MAX_QUERY_LENGTH} characters, or of
+ * more than {@link MAX_QUERY_WORDS} distinct words), or undefined. Said to the caller rather
+ * than words silently left unread: a model can then shorten its query knowingly.
+ *
+ * @example
+ * queryProblem('create issue'); // undefined
+ */
+export function queryProblem(query: string): string | undefined {
+  if (query.length > MAX_QUERY_LENGTH) return `A query has at most ${MAX_QUERY_LENGTH} characters; this one has ${query.length}. Use a few words that say what the tool does.`;
+  const count = new Set(words(query)).size;
+  if (count > MAX_QUERY_WORDS) return `A query has at most ${MAX_QUERY_WORDS} distinct words; this one has ${count}. Keep the words that say what the tool does.`;
+  return undefined;
+}
+
 export class ToolIndex {
   readonly #entries: Indexed[];
   /** In how many tools each word appears (name or description). */

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BrokenCircuitError, BulkheadRejectedError } from 'cockatiel';
-import { Catalog, toolFilter } from '../../src/manager/catalog.ts';
+import { Catalog } from '../../src/manager/catalog.ts';
+import { foldName, toolFilter } from '../../src/manager/tool-filter.ts';
 import { classify, fallbackResult, FAILURE_META_KEY, isFault, UpstreamFailure } from '../../src/manager/failures.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 import { McpError } from '../../src/protocol/wire-errors.ts';
 import { parseManagerConfig } from '../../src/manager/config.ts';
 import { LatencyWindow } from '../../src/manager/latency.ts';
 import { Namespace } from '../../src/manager/names.ts';
-import { MAX_QUERY_WORDS, ToolIndex, words } from '../../src/manager/tool-search.ts';
+import { MAX_QUERY_WORDS, queryProblem, ToolIndex, words } from '../../src/manager/tool-search.ts';
 import type { Tool } from '../../src/protocol/types.ts';
 
 const ns = new Namespace('__');
@@ -80,6 +81,43 @@ describe('the aggregate', () => {
     const allowed = toolFilter(spec);
     assert.deepEqual(['get_a', 'get_secret', 'ping', 'pingx', 'put_a', 'get.'].filter(allowed), ['get_a', 'ping']);
   });
+
+  it('regression: a deny pattern holds against the name in another case, compatibility form, with invisible characters or spaces; allow stays exact', () => {
+    const [spec] = parseManagerConfig({ mcpServers: { a: { command: 'x', tools: { deny: ['delete_*', '*_ADMIN'] } } } }, {}).upstreams;
+    const offered = toolFilter(spec);
+    const variants = ['Delete_File', 'DELETE_FILE', 'delete_file ', ' delete_file', 'ｄｅｌｅｔｅ_file', 'delete\u200b_file', 'de\u00adlete_file', 'delete\ufeff_x', 'set_admin'];
+    assert.deepEqual(variants.filter(offered), []);
+    assert.deepEqual(['deleted', 'read_file', 'admin_set'].filter(offered), ['deleted', 'read_file', 'admin_set']);
+    assert.equal(foldName(' Ｄｅｌｅｔｅ\u200b_File '), 'delete_file');
+    const [exact] = parseManagerConfig({ mcpServers: { a: { command: 'x', tools: { allow: ['read_*'] } } } }, {}).upstreams;
+    assert.deepEqual(['read_file', 'Read_file', 'read_file ', 'ｒｅａｄ_file'].filter(toolFilter(exact)), ['read_file', 'read_file ']);
+  });
+
+  it('regression: a pattern of many stars against a long name is matched in linear time (a RegExp took 51 s for 4,000 characters)', { timeout: 30_000 }, () => {
+    const [spec] = parseManagerConfig({ mcpServers: { a: { command: 'x', tools: { allow: ['*a*b*c*'], deny: ['*a*b*c*d'] } } } }, {}).upstreams;
+    const offered = toolFilter(spec);
+    assert.equal(offered(`${'ab'.repeat(50_000)}${'c'.repeat(100_000)}`), true);
+    assert.equal(offered(`${'ab'.repeat(50_000)}${'c'.repeat(100_000)}d`), false);
+    assert.equal(offered('bca'), false);
+    assert.equal(offered('abc'), true);
+    // A piece may not overlap the last: `*ab*b` needs two b's.
+    assert.equal(toolFilter({ tools: { allow: ['*ab*b'], deny: [] } })('ab'), false);
+    assert.equal(toolFilter({ tools: { allow: ['a*a'], deny: [] } })('a'), false);
+  });
+
+  it('regression: a resource whose namespaced URI would lead to another upstream is left out and reported (separator ".")', () => {
+    const dot = new Namespace('.');
+    const catalog = new Catalog(dot);
+    catalog.setUpstreams(parseManagerConfig({ mcpServers: { a: { command: 'x' }, b: { command: 'x' } }, gateway: { separator: '.' } }, {}).upstreams);
+    // From a, `.x:b.y` would be `a..x:b.y`: scheme `a..x`, then `b.y`, which names upstream b.
+    catalog.update('a', 'resources', { tools: [], prompts: [], resources: [{ uri: '.x:b.y', name: 'sly' }, { uri: 'file:///ok', name: 'ok' }], templates: [{ uriTemplate: '-t:b.{id}', name: 'sly' }] });
+    assert.deepEqual(catalog.resources().map((entry) => entry.wire.uri), ['file://a./ok']);
+    assert.deepEqual(catalog.templates(), []);
+    assert.deepEqual(catalog.collisions().map((collision) => collision.reason), [
+      'a\'s resource ".x:b.y" is left out: namespaced as "a..x:b.y", it would not lead back to it',
+      'a\'s template "-t:b.{id}" is left out: namespaced as "a.-t:b.{id}", it would not lead back to it',
+    ]);
+  });
 });
 
 describe('tool search', () => {
@@ -102,6 +140,13 @@ describe('tool search', () => {
     assert.deepEqual(index.search('read file', 1).map((hit) => hit.name), ['files__read_file']);
     assert.deepEqual(index.search('weather', 5), []);
     assert.ok(hits[0].inputSchema, 'hits carry the input schema, to call the tool with');
+  });
+
+  it('refuses a query past its bounds, saying which', () => {
+    assert.equal(queryProblem('create issue'), undefined);
+    assert.equal(queryProblem('x'.repeat(2000)), 'A query has at most 1000 characters; this one has 2000. Use a few words that say what the tool does.');
+    assert.equal(queryProblem(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')), 'A query has at most 32 distinct words; this one has 40. Keep the words that say what the tool does.');
+    assert.equal(queryProblem('read '.repeat(100)), undefined, 'a word repeated counts once');
   });
 
   it('regression: reads only the first words of a query (100,000 words against 1,000 tools held the event loop for 4.7 s)', () => {

@@ -7,6 +7,7 @@ import { parseCommandLine } from '../../src/cli/args.ts';
 import { UsageError } from '../../src/cli/usage-error.ts';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { parseManagerConfig, resolveManagerConfig, sameTransport } from '../../src/manager/config.ts';
+import { McpManager } from '../../src/manager/manager.ts';
 
 describe('manager configuration (mcpServers, gateway)', () => {
   it('reads the desktop clients format and resolves every option from gateway.defaults', () => {
@@ -43,12 +44,21 @@ describe('manager configuration (mcpServers, gateway)', () => {
     assert.throws(bad({ a: { url: 'http://h/mcp', stderr: { burstBytes: 1 } } }), /mcpServers\.a\.stderr applies to command upstreams only/);
     assert.throws(bad({ a: { command: 'x', stderr: { bytesPerSecond: 0 } } }), /bytesPerSecond/);
     assert.throws(bad({ a__b: { command: 'x' } }), /an upstream's name must not contain the separator "__"/);
+    // Regression: `a_` + `__` + `b` read as upstream `a`'s `_b`: both exposed `a___b`, and a_'s URIs and task ids led to a.
+    assert.throws(bad({ a: { command: 'x' }, a_: { command: 'x' } }), /mcpServers\.a_: an upstream's name must not end in a part of the separator "__": "a___x" would read as upstream "a"'s "_x"/);
+    assert.throws(bad({ 'x.': { command: 'x' } }, { separator: '..' }), /must not end in a part of the separator "\.\."/);
     assert.throws(bad({ 'a b': { command: 'x' } }), ConfigError);
     assert.throws(bad({ a: { command: 'x', timeoutMs: 0 } }), /timeoutMs/);
     assert.throws(bad({ a: { command: 'x', colour: 'red' } }), /colour/);
     assert.throws(bad({ a: { command: '${MISSING}' } }), /mcpServers\.a\.command uses \$\{MISSING\}, which is not set/);
     assert.throws(bad({ a: { command: 'x', reconnect: { initialDelayMs: 10, maxDelayMs: 5 } } }), /maxDelayMs must be at least initialDelayMs/);
     assert.throws(bad({}, { separator: '' }), /separator/);
+  });
+
+  it('regression: a resolved spec given to McpManager has its names checked against the separator too', () => {
+    const spec = parseManagerConfig({ mcpServers: { a: { command: 'x' } } }, {});
+    const renamed = { ...spec, upstreams: [{ ...spec.upstreams[0], name: 'a_' }] };
+    assert.throws(() => new McpManager(renamed), /Upstream a_: an upstream's name must not end in a part of the separator "__"/);
   });
 
   it('loads from a YAML file with the rest of the configuration; MCP__ variables reach an upstream by name', async () => {

@@ -97,8 +97,8 @@ const UPSTREAM = {
       description: 'Which of its tools are offered, by name; `*` matches any run of characters.',
       additionalProperties: false,
       properties: {
-        allow: { type: 'array', items: { type: 'string' }, description: 'Only these (all when unset).' },
-        deny: { type: 'array', items: { type: 'string' }, description: 'Never these.' },
+        allow: { type: 'array', items: { type: 'string' }, description: 'Only these, matched exactly (all when unset).' },
+        deny: { type: 'array', items: { type: 'string' }, description: 'Never these, matched as named and folded (any case, NFKC, no invisible characters or surrounding spaces).' },
       },
     },
     ...UPSTREAM_OPTIONS,
@@ -109,6 +109,7 @@ export const mcpServers = {
   type: 'object',
   description: 'Upstream MCP servers the gateway offers, by name; their tools are offered as <name>__<tool>.',
   default: {},
+  // Nor containing gateway.separator, nor ending in a part of it: checked by the manager (config.ts).
   propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
   additionalProperties: UPSTREAM,
 } as const;
