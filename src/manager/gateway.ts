@@ -329,10 +329,18 @@ export class Gateway {
     return uris;
   }
 
-  /** Modern `subscriptions/listen`: the upstream resources it names are followed while it is open. */
+  /**
+   * Modern `subscriptions/listen`: the upstream resources it names are followed while it is
+   * open; at most as many as a 2025 session may subscribe to (`sessionLimits.maxSubscriptions`):
+   * an upstream follows 1,000 resources at most, for all callers, and one listen of more
+   * would take them all.
+   */
   async #listen(core: ServerCore, params: Params, ctx: RequestContext): Promise<Result> {
     const filter = params.notifications;
     const wanted = isObject(filter) && Array.isArray(filter.resourceSubscriptions) ? filter.resourceSubscriptions : [];
+    if (wanted.length > core.maxSubscriptions) {
+      throw invalidParams(`Invalid params: notifications.resourceSubscriptions names ${wanted.length} resources; one listen may follow at most ${core.maxSubscriptions}`);
+    }
     const followed = [...new Set(wanted.filter((uri): uri is string => typeof uri === 'string'))].filter((uri) => this.manager.followResource(uri));
     try {
       return await listen(core, params, ctx, this.server.closingSignal);

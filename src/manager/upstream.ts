@@ -155,6 +155,8 @@ export class Upstream {
   #listening: AbortController | undefined;
   /** Its `subscriptions/listen` streams in a row that ended soon after they opened (see #listenAgain). */
   #listensEnded: number;
+  /** A new `subscriptions/listen` is to be opened for the URIs followed, once this turn's changes are in. */
+  #relistenPending: boolean;
   #authFor: { settings: object; auth: HttpClientAuth } | undefined;
   /** HTTP upstreams: one keep-alive pool for every connection to it (see undici-fetch.ts). */
   #fetch: ReturnType<typeof createUndiciFetch> | undefined;
@@ -189,6 +191,7 @@ export class Upstream {
     this.#relisting = new Map();
     this.#listening = undefined;
     this.#listensEnded = 0;
+    this.#relistenPending = false;
     this.#authFor = undefined;
     this.#fetch = undefined;
     this.#onListRoots = onListRoots;
@@ -488,8 +491,16 @@ export class Upstream {
   #applySubscriptions(uri: string, on: boolean): void {
     const client = this.#client;
     if (client === undefined) return;
-    if (client.era === 'modern') this.#listen(client);
-    else this.#subscribeLegacy(client, uri, on);
+    if (client.era === 'legacy') return this.#subscribeLegacy(client, uri, on);
+    // One new subscriptions/listen for all the changes of this turn: one per URI, each naming
+    // every URI followed, sent 1,000 listens of 500,500 URIs in all for one caller's listen of
+    // 1,000 URIs, and as many again when it ended.
+    if (this.#relistenPending) return;
+    this.#relistenPending = true;
+    queueMicrotask(() => {
+      this.#relistenPending = false;
+      if (this.#client === client && this.#state === 'connected') this.#listen(client);
+    });
   }
 
   #notification(client: McpClient, notification: JsonRpcNotification): void {
