@@ -178,11 +178,15 @@ const QUESTIONS: Record<string, Check> = {
 /**
  * What keeps an upstream's answer to `method` (`tools/call`, `prompts/get`, `resources/read`)
  * from being passed on, or undefined when nothing does (or the method is not one of these).
+ * A task handle answers only a call made as a task (`asTask`; tasks extension: a server
+ * returns one only to a request that opted in): passed on, it reached a caller that never
+ * asked for one, under the upstream's own task id.
  *
  * @example
  * resultProblem('tools/call', { content: [], isError: 'yes' }); // 'isError is a string, not a boolean'
  */
-export function resultProblem(method: string, result: unknown): string | undefined {
+export function resultProblem(method: string, result: unknown, asTask = false): string | undefined {
+  if (!asTask && method === 'tools/call' && isObject(result) && result.resultType === 'task') return 'it is a task handle, but the call was not made as a task';
   return problemIn(RESULTS, method, result);
 }
 

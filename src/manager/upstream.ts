@@ -15,6 +15,7 @@ import { doublingDelay } from '../protocol/backoff.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { isObject } from '../protocol/guards.ts';
+import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
@@ -640,7 +641,7 @@ export class Upstream {
         options,
       );
       this.#latency.record(performance.now() - started);
-      const problem = resultProblem(method, result);
+      const problem = resultProblem(method, result, options.extensions?.[TASKS_EXTENSION] !== undefined);
       if (problem !== undefined) throw this.#malformed(method, problem);
       const refused = guard?.refused;
       if (refused === undefined) return result;

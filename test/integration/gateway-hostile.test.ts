@@ -202,6 +202,8 @@ describe('a hostile upstream behind the gateway', () => {
       await assert.rejects(malformed('text_object'), { message: `MCP error -32603: ${said} content[0].text is an object, not a string` });
       await assert.rejects(malformed('nothing'), { message: `MCP error -32603: ${said} it has no content` });
       await assert.rejects(malformed('deep'), { message: `MCP error -32603: ${said} it nests deeper than 1000 levels` });
+      // Regression: passed on as it was, a handle the caller never asked for, under the upstream's own task id.
+      await assert.rejects(malformed('task_unasked'), { message: `MCP error -32603: ${said} it is a task handle, but the call was not made as a task` });
       await assert.rejects(client.getPrompt({ name: 'hostile__greet', arguments: { who: 'x' } }), {
         message: 'MCP error -32603: Upstream "hostile" answered prompts/get with a malformed result: messages is a string, not an array',
       });
