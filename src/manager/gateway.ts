@@ -32,7 +32,7 @@ import { toolError } from '../server/tools.ts';
 import type { Collision, ToolRoute } from './catalog.ts';
 import { cleanResult, type ManagerHealth, type McpManager } from './manager.ts';
 import { askDirectly, relayLog, type ForwardOptions } from './input-bridge.ts';
-import { MAX_QUERY_LENGTH, queryProblem, ToolIndex } from './tool-search.ts';
+import { MAX_ANSWER_CHARS, MAX_QUERY_LENGTH, queryProblem, ToolIndex } from './tool-search.ts';
 import type { CatalogKind } from './upstream.ts';
 
 type Result = Record<string, unknown>;
@@ -417,8 +417,10 @@ export class Gateway {
           const problem = queryProblem(query);
           if (problem !== undefined) return toolError(problem);
           this.#index ??= new ToolIndex(this.manager.catalog.tools().map((route) => route.wire));
-          const tools = this.#index.search(query, limit ?? 10);
-          return { content: [{ type: 'text', text: JSON.stringify(tools) }], structuredContent: { tools } };
+          const { tools, omitted } = this.#index.find(query, limit ?? 10);
+          if (omitted === 0) return { content: [{ type: 'text', text: JSON.stringify(tools) }], structuredContent: { tools } };
+          const note = `${omitted} more matching tools are left out: an answer holds at most ${MAX_ANSWER_CHARS} characters. Search with more precise words.`;
+          return { content: [{ type: 'text', text: JSON.stringify(tools) }, { type: 'text', text: note }], structuredContent: { tools, omitted } };
         }),
     };
     const call: Wanted = {

@@ -24,6 +24,8 @@ interface Indexed {
   name: string;
   nameWords: Set<string>;
   descriptionWords: Set<string>;
+  /** The length of its hit's JSON, but for the score: measured once, at indexing. */
+  size: number;
 }
 
 export interface SearchHit {
@@ -62,6 +64,29 @@ export function queryProblem(query: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A hit's description is cut past this many characters, and the hits of one search stop
+ * before their JSON passes MAX_ANSWER_CHARS (the tools left out are counted): the count of
+ * hits was bounded (50), their size was not, and an upstream's tools of megabytes of
+ * description or schema made every search answer as large as its whole listing.
+ */
+export const MAX_HIT_DESCRIPTION = 2000;
+export const MAX_ANSWER_CHARS = 1024 * 1024;
+
+/** What a search found: its best hits, and how many more matches did not fit the answer. */
+export interface SearchAnswer {
+  tools: SearchHit[];
+  omitted: number;
+}
+
+function hitOf(tool: Tool): Omit<SearchHit, 'score'> {
+  const hit: Omit<SearchHit, 'score'> = { name: tool.name, inputSchema: tool.inputSchema };
+  if (tool.title !== undefined) hit.title = tool.title;
+  const { description } = tool;
+  if (description !== undefined) hit.description = description.length > MAX_HIT_DESCRIPTION ? `${description.slice(0, MAX_HIT_DESCRIPTION)}…` : description;
+  return hit;
+}
+
 export class ToolIndex {
   readonly #entries: Indexed[];
   /** In how many tools each word appears (name or description). */
@@ -73,6 +98,7 @@ export class ToolIndex {
       name: tool.name.toLowerCase(),
       nameWords: new Set(words(tool.name)),
       descriptionWords: new Set(words(`${tool.title ?? ''} ${tool.description ?? ''}`)),
+      size: JSON.stringify(hitOf(tool)).length,
     }));
     this.#frequency = new Map();
     for (const entry of this.#entries) {
@@ -89,6 +115,11 @@ export class ToolIndex {
    * first {@link MAX_QUERY_LENGTH} characters), best first; tools matching nothing are left out.
    */
   search(query: string, limit: number): SearchHit[] {
+    return this.find(query, limit).tools;
+  }
+
+  /** {@link search}, the hits bounded to {@link MAX_ANSWER_CHARS} of JSON, with the count of those left out. */
+  find(query: string, limit: number): SearchAnswer {
     const read = query.slice(0, MAX_QUERY_LENGTH);
     const terms = [...new Set(words(read))].slice(0, MAX_QUERY_WORDS);
     const whole = read.trim().toLowerCase();
@@ -106,11 +137,15 @@ export class ToolIndex {
       if (score > 0) scored.push({ entry, score });
     }
     scored.sort((a, b) => b.score - a.score || a.entry.name.localeCompare(b.entry.name));
-    return scored.slice(0, limit).map(({ entry, score }) => {
-      const hit: SearchHit = { name: entry.tool.name, inputSchema: entry.tool.inputSchema, score: Math.round(score * 100) / 100 };
-      if (entry.tool.title !== undefined) hit.title = entry.tool.title;
-      if (entry.tool.description !== undefined) hit.description = entry.tool.description;
-      return hit;
-    });
+    const best = scored.slice(0, limit);
+    const tools: SearchHit[] = [];
+    let chars = 2;
+    for (const { entry, score } of best) {
+      // The score and a comma: a few characters more than measured.
+      chars += entry.size + 24;
+      if (chars > MAX_ANSWER_CHARS) break;
+      tools.push({ ...hitOf(entry.tool), score: Math.round(score * 100) / 100 });
+    }
+    return { tools, omitted: best.length - tools.length };
   }
 }

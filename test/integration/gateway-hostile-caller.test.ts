@@ -37,7 +37,54 @@ new ServerConnection(server, new StdioServerTransport(), { onClose: () => proces
 `;
 }
 
+/** 20,000 small tools (`t<i>`) and 60 `huge<i>` of 100,000 characters of description and as many of schema. */
+function manyToolsServer(): string {
+  const src = (file: string) => JSON.stringify(join(ROOT, 'src', file));
+  return `
+import { McpServer } from ${src('server/server.ts')};
+import { ServerConnection } from ${src('server/connection.ts')};
+import { StdioServerTransport } from ${src('transport/stdio.ts')};
+const server = new McpServer({ name: 'many', version: '1.0.0' });
+for (let i = 0; i < 20000; i++) server.tool('t' + i, { description: 'Generated tool number ' + i }, () => String(i));
+const filler = 'x'.repeat(100000);
+for (let i = 0; i < 60; i++) {
+  server.tool('huge' + i, { description: 'A huge tool ' + filler, inputSchema: { type: 'object', properties: { a: { type: 'string', description: filler } } } }, () => 'huge');
+}
+new ServerConnection(server, new StdioServerTransport(), { onClose: () => process.exit(0) }).start();
+`;
+}
+
 describe('a hostile caller of the gateway', { timeout: 60_000 }, () => {
+  it('regression: search_tools over 20,000 tools answers within 1 MiB, saying how many matches it left out, when the matches are of 100 KB each', async (t) => {
+    const script = join(await scratch(), 'many-server.ts');
+    await writeFile(script, manyToolsServer());
+    const manager = new McpManager({ mcpServers: { many: { command: process.execPath, args: [script] } }, gateway: { toolSearch: true } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const { client, close } = await connectInMemory(server);
+    try {
+      const started = performance.now();
+      const found = await client.callTool('search_tools', { query: 'huge tool', limit: 50 });
+      t.diagnostic(`first search (the index built) ${Math.round(performance.now() - started)} ms`);
+      const { tools, omitted } = found.structuredContent as { tools: Array<{ name: string; description: string }>; omitted: number };
+      // Was: all 50, 10 MiB of them, twice (as text too).
+      assert.ok(JSON.stringify(tools).length <= 1024 * 1024, `${JSON.stringify(tools).length} characters`);
+      assert.ok(tools.length > 0 && omitted > 0, `${tools.length} hits, ${omitted} left out`);
+      assert.equal(tools.length + omitted, 50);
+      assert.ok(tools.every((tool) => tool.name.startsWith('many__huge') && tool.description.length <= 2001));
+      assert.match(textOf({ content: [found.content[1]] }), new RegExp(`^${omitted} more matching tools are left out: an answer holds at most 1048576 characters`));
+      const again = performance.now();
+      const one = await client.callTool('search_tools', { query: 'generated tool number 19999' });
+      t.diagnostic(`a search among 20,060 tools ${Math.round(performance.now() - again)} ms`);
+      assert.equal((one.structuredContent as { tools: Array<{ name: string }> }).tools[0].name, 'many__t19999');
+      assert.equal((one.structuredContent as { omitted?: number }).omitted, undefined);
+    } finally {
+      await close();
+      await manager.close();
+    }
+  });
+
   it('regression: a subscriptions/listen of many resources opens one upstream listen, not one per resource each naming all; past the session bound it is refused', async () => {
     const script = join(await scratch(), 'counting-server.ts');
     await writeFile(script, countingServer());
