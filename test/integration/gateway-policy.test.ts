@@ -138,4 +138,26 @@ describe('tool policies hold on every route', { timeout: 120_000 }, () => {
       await manager.close();
     }
   });
+
+  it('a resource URI crafted to reach another upstream (its name after the separator, percent-encoded, another case, dot segments) reaches only the upstream it names, or none', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture(), fy: fixture() } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const { client, close } = await connectInMemory(server);
+    const read = async (uri: string) => ((await client.readResource(uri)).contents as Array<{ text: string }>)[0].text;
+    try {
+      const pids = Object.fromEntries(manager.health().upstreams.map((upstream) => [upstream.name, upstream.pid]));
+      assert.equal(await read('fixture://fx__info'), `upstream ${pids.fx}`);
+      assert.equal(await read('fixture://fy__info'), `upstream ${pids.fy}`);
+      for (const uri of ['fixture://fx__fy__info', 'fixture://fx%5F%5Finfo', 'fixture://FY__info', 'fixture://fx__/../fy__info', 'fixture://fx__../fy__info', 'ui://fx__fy__widget/panel.html', 'fy__info', 'fixture:fy__info']) {
+        // fx is asked for `fixture://fy__info` and has no such resource; the others name no upstream.
+        await assert.rejects(client.readResource(uri), /not found|Unknown|Invalid/i, uri);
+      }
+      assert.equal(await read('ui://fy__widget/panel.html'), '<p>panel</p>');
+    } finally {
+      await close();
+      await manager.close();
+    }
+  });
 });
