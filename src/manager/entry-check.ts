@@ -144,6 +144,7 @@ const RESULTS: Record<string, Check> = {
   },
   'prompts/get': object({ description: 'string', messages: arrayOf(object({ role: 'string', content: block }, ['role', 'content'])), _meta: 'object' }, ['messages']),
   'resources/read': object({ contents: arrayOf(resourceContents), _meta: 'object' }, ['contents']),
+  'completion/complete': object({ completion: object({ values: arrayOf(string), total: 'number', hasMore: 'boolean' }, ['values']), _meta: 'object' }, ['completion']),
 };
 
 /** A sampling message's content: one content block, or an array of them (spec: SamplingMessage). */
@@ -176,7 +177,8 @@ const QUESTIONS: Record<string, Check> = {
 };
 
 /**
- * What keeps an upstream's answer to `method` (`tools/call`, `prompts/get`, `resources/read`)
+ * What keeps an upstream's answer to `method` (`tools/call`, `prompts/get`, `resources/read`,
+ * `completion/complete`)
  * from being passed on, or undefined when nothing does (or the method is not one of these).
  * A task handle answers only a call made as a task (`asTask`; tasks extension: a server
  * returns one only to a request that opted in): passed on, it reached a caller that never

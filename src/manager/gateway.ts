@@ -19,7 +19,7 @@ import { invalidParams } from '../protocol/wire-errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import type { ServerCore } from '../server/core.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
-import { complete } from '../server/handlers/completion.ts';
+import { checkArgument, complete, contextArguments } from '../server/handlers/completion.ts';
 import { callTool } from '../server/handlers/tools.ts';
 import { readResource, subscribe, unsubscribe } from '../server/handlers/resources.ts';
 import { listen } from '../server/handlers/subscriptions.ts';
@@ -357,10 +357,13 @@ export class Gateway {
     return new Round(core.sealer, ctx, uri as string, undefined).run(() => this.#forwardRead(uri as string, ctx));
   }
 
+  /** `completion/complete`: checked as the server checks its own before an upstream is asked. */
   #complete(core: ServerCore, params: Params): Promise<Result> {
     const { ref, argument, context } = params;
-    if (this.manager.completes(ref)) return this.manager.complete(ref, argument, context);
-    return complete(core, params);
+    if (!this.manager.completes(ref)) return complete(core, params);
+    checkArgument(argument);
+    contextArguments(context);
+    return this.manager.complete(ref, argument, context);
   }
 
   /** The caller's log level, passed on so a 2026-07-28 upstream sends what the caller wants. */

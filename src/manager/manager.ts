@@ -14,6 +14,7 @@ import { reportError } from '../protocol/error-report.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { Method } from '../protocol/methods.ts';
+import { MAX_COMPLETION_VALUES } from '../server/handlers/completion.ts';
 import type { CallToolResult, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { McpError } from '../protocol/wire-errors.ts';
 import { Catalog, type Collision, type PromptRoute, type ToolRoute } from './catalog.ts';
@@ -379,7 +380,11 @@ export class McpManager {
     if (target === undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'ref must name a prompt or resource template of this gateway');
     const params: Params = { ref: target.ref, argument };
     if (context !== undefined) params.context = context;
-    return cleanResult(await this.#request(target.upstream, Method.CompletionComplete, params, {}, true));
+    const result = cleanResult(await this.#request(target.upstream, Method.CompletionComplete, params, {}, true));
+    // At most 100 values (spec: server/utilities/completion), however many the upstream sent.
+    const completion = result.completion as { values: string[]; total?: number; hasMore?: boolean };
+    if (completion.values.length <= MAX_COMPLETION_VALUES) return result;
+    return { ...result, completion: { ...completion, values: completion.values.slice(0, MAX_COMPLETION_VALUES), total: Math.max(completion.total ?? 0, completion.values.length), hasMore: true } };
   }
 
   #completionTarget(ref: unknown): { upstream: string; ref: Params } | undefined {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CompleteResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { McpClient } from '../../src/client/client.ts';
 import type { UpstreamConfig } from '../../src/manager/config.ts';
 import { Gateway } from '../../src/manager/gateway.ts';
@@ -187,6 +188,34 @@ describe('a hostile upstream behind the gateway', () => {
       assert.equal(textOf(await manager.callTool('hostile__t199999', {})), 'fine');
     } finally {
       await manager.close();
+    }
+  });
+
+  it('regression: completion/complete, checked before the upstream is asked and its answer after: values of the wrong type, and 100,000 of them', async () => {
+    const { close, url } = await served();
+    const client = new Client({ name: 'sdk', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      const ref = { type: 'ref/prompt', name: 'hostile__greet' };
+      const complete = (params: Record<string, unknown>) => client.request({ method: 'completion/complete', params: { ref, ...params } }, CompleteResultSchema);
+      // Was: forwarded as they came, for the upstream to make sense of.
+      for (const params of [{ argument: 'who' }, { argument: { name: 'who', value: 7 } }, { argument: { name: 'who', value: 'a' }, context: { arguments: { x: 1 } } }, { argument: { name: 'who', value: 'a' }, context: 'x' }]) {
+        await assert.rejects(complete(params), { code: -32602 }, JSON.stringify(params));
+      }
+      assert.equal(textOf((await client.callTool({ name: 'hostile__completions_asked', arguments: {} })) as { content: unknown }), '0');
+      assert.deepEqual((await complete({ argument: { name: 'who', value: 'ann' } })).completion.values, ['ann']);
+      // Was: all 100,000 passed on, past the spec's 100.
+      const many = await complete({ argument: { name: 'who', value: 'many' } });
+      assert.equal(many.completion.values.length, 100);
+      assert.equal(many.completion.hasMore, true);
+      assert.equal(many.completion.total, 100_000);
+      await assert.rejects(complete({ argument: { name: 'who', value: 'wrong' } }), {
+        code: -32603,
+        message: 'MCP error -32603: Upstream "hostile" answered completion/complete with a malformed result: completion.values is a string, not an array',
+      });
+    } finally {
+      await client.close();
+      await close();
     }
   });
 

@@ -6,7 +6,7 @@ import type { ServerCore } from '../core.ts';
 import type { Completer } from '../resources.ts';
 
 /** The spec caps one completion response at 100 values. */
-const MAX_VALUES = 100;
+export const MAX_COMPLETION_VALUES = 100;
 
 function findCompleters(core: ServerCore, ref: Record<string, unknown>): Record<string, Completer> | undefined {
   if (ref.type === 'ref/prompt') {
@@ -26,7 +26,7 @@ function findCompleters(core: ServerCore, ref: Record<string, unknown>): Record<
 }
 
 /** `context.arguments`: earlier arguments' values, all strings (spec: server/utilities/completion). */
-function contextArguments(context: unknown): Record<string, string> {
+export function contextArguments(context: unknown): Record<string, string> {
   if (context === undefined) return {};
   if (!isObject(context)) throw invalidParams('Invalid params: "context" must be an object');
   const args = context.arguments;
@@ -37,17 +37,22 @@ function contextArguments(context: unknown): Record<string, string> {
   return args as Record<string, string>;
 }
 
-export async function complete(core: ServerCore, params: Params): Promise<Record<string, unknown>> {
-  const { ref, argument, context } = params;
-  if (!isObject(ref)) throw invalidParams('Invalid params: "ref" must be an object');
+/** `argument`: the one being completed, a string name and value (spec: server/utilities/completion). */
+export function checkArgument(argument: unknown): asserts argument is { name: string; value: string } {
   if (!isObject(argument) || typeof argument.name !== 'string' || typeof argument.value !== 'string') {
     throw invalidParams('Invalid params: "argument" needs a string name and value');
   }
+}
+
+export async function complete(core: ServerCore, params: Params): Promise<Record<string, unknown>> {
+  const { ref, argument, context } = params;
+  if (!isObject(ref)) throw invalidParams('Invalid params: "ref" must be an object');
+  checkArgument(argument);
   const completers = findCompleters(core, ref);
   const args = contextArguments(context);
   // Own properties only: an argument named "constructor" must not find Object's.
   const completer = completers !== undefined && Object.hasOwn(completers, argument.name) ? completers[argument.name] : undefined;
   if (!completer) return { completion: { values: [], total: 0, hasMore: false } };
   const values = await completer(argument.value, { arguments: args });
-  return { completion: { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES } };
+  return { completion: { values: values.slice(0, MAX_COMPLETION_VALUES), total: values.length, hasMore: values.length > MAX_COMPLETION_VALUES } };
 }
