@@ -33,7 +33,7 @@ import { ServerConnection } from '../server/connection.ts';
 import type { McpServer } from '../server/server.ts';
 import { resolveManagerConfig } from '../manager/config.ts';
 import { PeerTools } from '../manager/peer-tools.ts';
-import { terminalLine } from '../observability/terminal-text.ts';
+import { terminalLine } from '../protocol/terminal-text.ts';
 import { stampFiles, type FileStamps } from '../security/file-stamps.ts';
 import { parseHostPort } from './args.ts';
 import { UsageError } from './usage-error.ts';

@@ -3,7 +3,7 @@
  * and operational endpoints are wired together. Only the binary's entry (bin.ts) imports this file.
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { terminalLine, terminalText } from '../observability/terminal-text.ts';
+import { terminalLine, terminalText } from '../protocol/terminal-text.ts';
 import { McpLocalError } from '../protocol/local-errors.ts';
 import { McpError } from '../protocol/wire-errors.ts';
 import { stampFiles } from '../security/file-stamps.ts';

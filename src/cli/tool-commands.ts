@@ -4,13 +4,13 @@
  *
  * Everything printed comes from upstreams, which may be hostile: text for people is printed
  * with control characters shown escaped, `--json` escapes them the JSON way and stays exact
- * (see observability/terminal-text.ts).
+ * (see protocol/terminal-text.ts).
  */
 import { loadConfig } from '../config/config.ts';
 import { resolveManagerConfig } from '../manager/config.ts';
 import { FAILURE_META_KEY } from '../manager/failures.ts';
 import { McpManager } from '../manager/manager.ts';
-import { terminalJson, terminalLine, terminalText } from '../observability/terminal-text.ts';
+import { terminalJson, terminalLine, terminalText } from '../protocol/terminal-text.ts';
 import { isObject } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import type { CallToolResult, Tool } from '../protocol/types.ts';

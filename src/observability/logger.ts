@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { errorChannel, type ErrorReport } from '../protocol/error-report.ts';
 import { LineBatcher } from './line-batcher.ts';
-import { terminalJson, terminalLine } from './terminal-text.ts';
+import { terminalJson, terminalLine } from '../protocol/terminal-text.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

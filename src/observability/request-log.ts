@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/diagnostics.ts';
 import { lineWriter, logContext, type LogFields } from './logger.ts';
 import { errorCodeOf, eraOf, methodLabel, outcomeIndex, outcomeOf, OUTCOMES, toolLabel } from './request-facts.ts';
-import { terminalJson } from './terminal-text.ts';
+import { terminalJson } from '../protocol/terminal-text.ts';
 import { newTraceId, SPAN, traceIdFromMeta, type SpanIds } from './trace-ids.ts';
 
 /** Request ids: this process's prefix (unique across workers and restarts), then a counter. */

@@ -11,12 +11,14 @@
  *   it) and fill our log. Past the budget, lines are dropped and counted, and one line per
  *   interval (10 s) says how much was dropped. While over budget a chunk is dropped whole,
  *   unsplit, and nothing of it is decoded.
- * - Control characters (C0 but TAB, DEL, C1, and the bidirectional formatting characters) are
- *   written as `\x1b` or `\u202e` text: an escape sequence copied raw would reach the
- *   operator's terminal (move the cursor, rewrite earlier lines, set the window title), and a
- *   carriage return would overwrite the prefix that says whose line it is.
+ * - Control characters (C0 but TAB, DEL, C1, the bidirectional controls and the line
+ *   separators: protocol/terminal-text.ts) are written as `\x1b`, `\r` or `\u202e` text: an
+ *   escape sequence copied raw would reach the operator's terminal (move the cursor, rewrite
+ *   earlier lines, set the window title), and a carriage return would overwrite the prefix
+ *   that says whose line it is.
  */
 import { REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
+import { terminalText } from '../protocol/terminal-text.ts';
 
 /** How much of a child's stderr is copied: bytes per second, and how many may be saved up for a burst. */
 export interface StderrBudget {
@@ -33,25 +35,6 @@ export const STDERR_LINE_BYTES = 8192;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const NOTHING = Buffer.alloc(0);
-
-/** C0 but TAB and LF, DEL, C1, and the bidirectional formatting characters. */
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Visible text for one control character: `\x1b`, `\u202e`. */
-function visible(char: string): string {
-  const code = char.charCodeAt(0);
-  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
-/**
- * `text` with its control characters (but TAB and LF) written as visible escapes.
- *
- * @example
- * escapeControls('\x1b[31mred\r'); // '\\x1b[31mred\\x0d'
- */
-export function escapeControls(text: string): string {
-  return text.replace(CONTROL, visible);
-}
 
 function size(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`;
@@ -174,7 +157,7 @@ export class StderrLines {
   #line(line: Buffer): string {
     // A CRLF line end is a line end, not a carriage return to show.
     const end = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
-    return `${this.#prefix}${escapeControls(line.toString('utf8', 0, end))}\n`;
+    return `${this.#prefix}${terminalText(line.toString('utf8', 0, end))}\n`;
   }
 
   #flush(): void {

@@ -7,7 +7,8 @@ import { reportError } from '../protocol/error-report.ts';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './ndjson.ts';
-import { escapeControls, StderrLines, type StderrBudget } from './stderr-lines.ts';
+import { terminalText } from '../protocol/terminal-text.ts';
+import { StderrLines, type StderrBudget } from './stderr-lines.ts';
 import { StreamTransport, type StreamTransportOptions } from './stream.ts';
 import { within } from './within.ts';
 
@@ -181,7 +182,7 @@ export class StdioClientTransport extends StreamTransport {
     if (!settled) this.input.destroy(); // exited, but a grandchild holds stdout open
     const how = child.signalCode ?? `code ${child.exitCode}`;
     // Its control characters made visible: the reason may be shown on a terminal.
-    const tail = escapeControls(this.#stderrTail.toString('utf8')).trim();
+    const tail = terminalText(this.#stderrTail.toString('utf8')).trim();
     super.finish(new McpLocalError(LocalErrorCode.ConnectionClosed, `Server process exited (${how})${tail ? `: ${tail}` : ''}`, { cause }));
   }
 

@@ -166,7 +166,7 @@ describe('a hostile upstream cannot make the gateway hold without bound', { time
       await client.callTool('hostile__write_stderr', { text: '\x1b]0;owned\x07\x1b[2J\r{"level":60,"msg":"forged"}\u009b2J\n' });
       const stderr = await stderrWhen(gateway, (text) => text.includes('owned'));
       assert.ok(!/[\x1b\x07\r\u009b]/.test(stderr), JSON.stringify(stderr));
-      assert.ok(stderr.includes('[hostile] \\x1b]0;owned\\x07\\x1b[2J\\x0d{"level":60,"msg":"forged"}\\x9b2J\n'), stderr);
+      assert.ok(stderr.includes('[hostile] \\x1b]0;owned\\x07\\x1b[2J\\r{"level":60,"msg":"forged"}\\x9b2J\n'), stderr);
     } finally {
       await client.close();
       await gateway.stop();

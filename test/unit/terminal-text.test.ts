@@ -1,7 +1,7 @@
 /** terminalLine, terminalText and terminalJson: what each shows escaped, and what it keeps. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { terminalJson, terminalLine, terminalText } from '../../src/observability/terminal-text.ts';
+import { terminalJson, terminalLine, terminalText } from '../../src/protocol/terminal-text.ts';
 
 describe('terminal text', () => {
   it('shows every control character of a line escaped, newline and tab included', () => {
