@@ -134,16 +134,28 @@ const block: Check = (value) => {
 
 const callResult = object({ content: arrayOf(block), structuredContent: 'object', isError: 'boolean', _meta: 'object' });
 
+/** A `tools/call` result (or a task handle: tasks extension). */
+const toolResult: Check = (value) => {
+  const problem = callResult(value);
+  if (problem !== undefined) return problem;
+  const result = value as Json;
+  // A task handle (tasks extension) has no content; a result with structuredContent alone gets it as text.
+  return result.content === undefined && result.structuredContent === undefined && result.resultType !== 'task' ? ['', 'has no content'] : undefined;
+};
+
 const RESULTS: Record<string, Check> = {
-  'tools/call': (value) => {
-    const problem = callResult(value);
-    if (problem !== undefined) return problem;
-    const result = value as Json;
-    // A task handle (tasks extension) has no content; a result with structuredContent alone gets it as text.
-    return result.content === undefined && result.structuredContent === undefined && result.resultType !== 'task' ? ['', 'has no content'] : undefined;
-  },
+  'tools/call': toolResult,
   'prompts/get': object({ description: 'string', messages: arrayOf(object({ role: 'string', content: block }, ['role', 'content'])), _meta: 'object' }, ['messages']),
   'resources/read': object({ contents: arrayOf(resourceContents), _meta: 'object' }, ['contents']),
+  // Tasks extension: a task's state, and the call's result once it completed (a result, never another handle).
+  'tasks/get': (value) => {
+    const problem = object({ taskId: 'string', status: 'string', statusMessage: 'string', result: toolResult, error: 'object', inputRequests: 'object', _meta: 'object' }, ['taskId', 'status'])(value);
+    if (problem !== undefined) return problem;
+    const result = (value as Json).result;
+    return isObject(result) && result.resultType === 'task' ? ['result', 'is a task handle, not the result of the call'] : undefined;
+  },
+  'tasks/update': object({ _meta: 'object' }),
+  'tasks/cancel': object({ _meta: 'object' }),
   'completion/complete': object({ completion: object({ values: arrayOf(string), total: 'number', hasMore: 'boolean' }, ['values']), _meta: 'object' }, ['completion']),
 };
 
@@ -178,7 +190,7 @@ const QUESTIONS: Record<string, Check> = {
 
 /**
  * What keeps an upstream's answer to `method` (`tools/call`, `prompts/get`, `resources/read`,
- * `completion/complete`)
+ * `completion/complete`, the tasks extension's `tasks/get`, `tasks/update`, `tasks/cancel`)
  * from being passed on, or undefined when nothing does (or the method is not one of these).
  * A task handle answers only a call made as a task (`asTask`; tasks extension: a server
  * returns one only to a request that opted in): passed on, it reached a caller that never

@@ -191,6 +191,25 @@ describe('a hostile upstream behind the gateway', () => {
     }
   });
 
+  it('regression: an upstream\'s tasks/get answer is checked as its tool results are: one nested 20,000 levels deep, with a malformed result or a handle for a result', async () => {
+    const { close, url } = await served();
+    const client = new McpClient({ name: 'tasks', version: '1.0.0', capabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } });
+    try {
+      await client.connect(new StreamableHttpClientTransport(url));
+      const get = (taskId: string) => client.request('tasks/get', { taskId: `hostile__${taskId}` }, { timeoutMs: 10_000 });
+      const said = 'Upstream "hostile" answered tasks/get with a malformed result:';
+      assert.equal((await get('fine')).taskId, 'hostile__fine');
+      // Was: "Internal error" (the answer could not be written out), and the others passed on.
+      await assert.rejects(get('deep'), { code: -32603, message: `${said} it nests deeper than 1000 levels` });
+      await assert.rejects(get('content_text'), { message: `${said} result.content is a string, not an array` });
+      await assert.rejects(get('task_unasked'), { message: `${said} result is a task handle, not the result of the call` });
+      assert.equal(((await get('fine')).result as { content: Array<{ text: string }> }).content[0].text, 'task fine');
+    } finally {
+      await client.close();
+      await close();
+    }
+  });
+
   it('regression: completion/complete, checked before the upstream is asked and its answer after: values of the wrong type, and 100,000 of them', async () => {
     const { close, url } = await served();
     const client = new Client({ name: 'sdk', version: '1.0.0' });
