@@ -76,9 +76,12 @@ export class LoopbackAuthorizer implements Authorizer {
             response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('This is not the redirect of the sign-in in progress.\n');
             return;
           }
-          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
           clearTimeout(timer);
-          resolve(received);
+          // `connection: close`: the browser's connection ends with the page. The sign-in goes
+          // on (and the listener closes) once the page is sent or the browser gone, so closing
+          // the listener's connections cannot cut the page short.
+          response.once('close', () => resolve(received));
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', connection: 'close' }).end(PAGE);
         });
       });
       // Awaited below, once `open` is done; the timeout may reject it before then.
@@ -87,14 +90,30 @@ export class LoopbackAuthorizer implements Authorizer {
       await open(url);
       return await callback;
     } finally {
-      this.close();
+      await this.close();
     }
   }
 
-  /** Stops listening (done by `authorize` itself; for a flow abandoned before it). */
-  close(): void {
-    this.#server?.close();
+  /**
+   * Stops listening and ends every connection to the listener (done by `authorize` itself; for
+   * a flow abandoned before it). Resolves once the listener is closed and its port free.
+   * Browsers keep connections open (keep-alive, and sockets opened ahead of a request that may
+   * never come): `server.close()` alone waits for those until the headers timeout (60 s), and
+   * so did the process (`mcp-core login`) that signed in.
+   *
+   * @example
+   * const authorizer = new LoopbackAuthorizer();
+   * const redirectUri = await authorizer.redirectUri();
+   * // ... the user gave up before the sign-in began
+   * await authorizer.close();
+   */
+  async close(): Promise<void> {
+    const server = this.#server;
     this.#server = undefined;
     this.#redirectUri = undefined;
+    if (server === undefined) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
   }
 }
