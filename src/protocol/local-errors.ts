@@ -24,6 +24,12 @@ export const LocalErrorCode = {
   CircuitOpen: 'MCP_ERR_CIRCUIT_OPEN',
 } as const;
 
+/**
+ * System error codes of a connection that could not be made (refused, unknown host, no route):
+ * nothing was sent, so anything may be sent again.
+ */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
 export type LocalErrorCodeValue = (typeof LocalErrorCode)[keyof typeof LocalErrorCode];
 
 const brand = Symbol.for('mcp-core.McpLocalError');

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { McpClient } from '../../src/client/client.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
+import type { HttpClientAuth } from '../../src/transport/http/client-auth.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { MODERN_META, post, type RawResponse } from './http.ts';
 
 export function bearer(token: string | undefined): Record<string, string> {
@@ -60,4 +63,17 @@ export function challenge(value: string | null): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [, name, quoted] of value.matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) out[name] = quoted.replace(/\\(.)/g, '$1');
   return out;
+}
+
+/** Connects an McpClient to `url` over HTTP with `auth`; resolves with the error it fails with. */
+export async function connectError(url: string, auth: HttpClientAuth, era?: 'modern' | 'legacy'): Promise<Error & { code?: string; cause?: unknown }> {
+  const client = new McpClient({ name: 'auth-test', version: '1.0.0', era });
+  try {
+    await client.connect(new StreamableHttpClientTransport(url, { auth, listen: false }));
+  } catch (error) {
+    return error as Error;
+  } finally {
+    await client.close();
+  }
+  assert.fail(`connected to ${url}, which should have refused`);
 }

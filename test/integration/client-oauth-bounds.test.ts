@@ -54,7 +54,7 @@ describe('answers of an authorization server, read up to a bound', () => {
   });
 
   it('metadata that never ends', async () => {
-    await assert.rejects(discoverAuthorizationServer(fetch, issuer), {
+    await assert.rejects(discoverAuthorizationServer({ fetch }, issuer), {
       name: 'OAuthError',
       message: `Metadata request to ${issuer}/.well-known/oauth-authorization-server: the answer holds more than ${MAX_ANSWER_BYTES} bytes`,
     });
@@ -63,7 +63,7 @@ describe('answers of an authorization server, read up to a bound', () => {
   it('a token answer that never ends, and one that declares 10 MiB', async () => {
     const metadata = { issuer, token_endpoint: `${issuer}/token` } as AuthorizationServerMetadata;
     const params = { grant_type: 'client_credentials' };
-    await assert.rejects(requestToken({ fetch, server: metadata, params }), { name: 'OAuthError', message: /^Token request \("client_credentials"\): the answer holds more than 1048576 bytes$/ });
+    await assert.rejects(requestToken({ fetch, server: metadata, params }), { name: 'OAuthError', message: `Token request ("client_credentials") to ${issuer}/token: the answer holds more than 1048576 bytes` });
     await assert.rejects(requestToken({ fetch, server: metadata, params, endpoint: `${issuer}/declared/token` }), { name: 'OAuthError', message: /the answer holds more than 1048576 bytes$/ });
   });
 
@@ -80,7 +80,7 @@ describe('answers of an authorization server, read up to a bound', () => {
     const metadata = { issuer, token_endpoint: `${issuer}/gzip/token` } as AuthorizationServerMetadata;
     await assert.rejects(requestToken({ fetch, server: metadata, params: { grant_type: 'client_credentials' } }), {
       name: 'OAuthError',
-      message: /^Token request \("client_credentials"\): the answer holds more than 1048576 bytes$/,
+      message: `Token request ("client_credentials") to ${issuer}/gzip/token: the answer holds more than 1048576 bytes`,
     });
   });
 });

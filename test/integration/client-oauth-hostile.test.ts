@@ -17,6 +17,7 @@ import type { AuthorizationServerMetadata } from '../../src/client/auth/metadata
 import { requestToken } from '../../src/client/auth/token-endpoint.ts';
 import { parseWwwAuthenticate } from '../../src/client/auth/www-authenticate.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { connectError as connectFailure } from '../helpers/auth-requests.ts';
 
 const json = (res: ServerResponse, value: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
 
@@ -62,17 +63,8 @@ describe('a hostile MCP server and its authorization server', () => {
   }
 
   /** Connects with `grant` (client credentials by default); resolves with the error. */
-  async function connectError(grant: Grant = { type: 'client_credentials' }): Promise<Error & { code?: string }> {
-    const auth = new OAuthClientAuth({ grant, client: { clientId: 'c', clientSecret: 's' } });
-    const client = new McpClient({ name: 'hostile', version: '1.0.0' });
-    try {
-      await client.connect(new StreamableHttpClientTransport(`${base}/mcp`, { auth, listen: false }));
-    } catch (error) {
-      return error as Error;
-    } finally {
-      await client.close();
-    }
-    assert.fail('connected to a server that refuses every token');
+  function connectError(grant: Grant = { type: 'client_credentials' }): Promise<Error & { code?: string }> {
+    return connectFailure(`${base}/mcp`, new OAuthClientAuth({ grant, client: { clientId: 'c', clientSecret: 's' } }));
   }
 
   test('regression: a server that refuses every token gets one grant per request, not three', async () => {

@@ -11,6 +11,7 @@
  */
 import type { ClientCredentials } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
+import type { EndpointClient } from './endpoint-request.ts';
 import type { AuthorizationServerMetadata } from './metadata.ts';
 import { OAuthError, quote } from './oauth-error.ts';
 import { requestToken, type TokenResponse } from './token-endpoint.ts';
@@ -27,8 +28,7 @@ async function supply(value: Supplier): Promise<string> {
   return typeof value === 'string' ? value : await value();
 }
 
-interface GrantContext {
-  fetch: typeof fetch;
+interface GrantContext extends EndpointClient {
   server: AuthorizationServerMetadata;
   resource: string;
   scope: string | undefined;
@@ -69,6 +69,7 @@ export async function enterpriseGrant(context: GrantContext, idp: IdentityProvid
   if (idp.clientSecret !== undefined) idpClient.clientSecret = idp.clientSecret;
   const exchanged = await requestToken({
     fetch: context.fetch,
+    timeoutMs: context.timeoutMs,
     server: idpServer,
     client: idpClient,
     params: {

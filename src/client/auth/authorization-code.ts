@@ -7,6 +7,7 @@
  */
 import type { ClientCredentials } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
+import type { EndpointClient } from './endpoint-request.ts';
 import type { AuthorizationServerMetadata } from './metadata.ts';
 import { OAuthError, quote } from './oauth-error.ts';
 import { createPkce, createState } from './pkce.ts';
@@ -24,8 +25,7 @@ export interface Authorizer {
   authorize(url: URL): Promise<URL>;
 }
 
-export interface AuthorizationCodeOptions {
-  fetch: typeof fetch;
+export interface AuthorizationCodeOptions extends EndpointClient {
   server: AuthorizationServerMetadata;
   client: ClientCredentials;
   authorizer: Authorizer;
@@ -67,6 +67,7 @@ export async function authorizeWithCode(options: AuthorizationCodeOptions): Prom
   const code = validateCallback(callback, { state, expectedIssuer, issRequired: server.authorization_response_iss_parameter_supported === true });
   return requestToken({
     fetch: options.fetch,
+    timeoutMs: options.timeoutMs,
     server,
     client,
     dpop: options.dpop,

@@ -13,10 +13,8 @@ import {
   type AuthorizationServerMetadata,
   type ProtectedResourceMetadata,
 } from './metadata.ts';
-import { jsonAnswer } from './json-answer.ts';
+import { endpointName, requestEndpoint, type EndpointClient } from './endpoint-request.ts';
 import { OAuthError, quote } from './oauth-error.ts';
-
-const TIMEOUT_MS = 30_000;
 
 /**
  * The well-known URLs of a resource's metadata, in priority order: path-aware first, then the
@@ -57,22 +55,19 @@ function serverUrl(value: string, what: string): URL {
 }
 
 /** GETs a JSON document; undefined when the server has none there (4xx) or it is not JSON. */
-async function getJson(fetchFn: typeof fetch, url: URL): Promise<unknown> {
+async function getJson(client: EndpointClient, url: URL): Promise<unknown> {
   // A redirect is not followed (nor by the token and registration requests): a 3xx fails.
-  const response = await fetchFn(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
-  if (!response.ok) {
-    await response.body?.cancel();
-    if (response.status >= 400 && response.status < 500) return undefined;
-    throw new OAuthError(`Metadata request to ${url.origin}${url.pathname} failed with HTTP ${response.status}`);
-  }
-  return jsonAnswer(response, `Metadata request to ${url.origin}${url.pathname}`);
+  const { response, body } = await requestEndpoint(client, url, { headers: { accept: 'application/json' } }, 'Metadata request', (answer) => answer.ok);
+  if (response.ok) return body;
+  if (response.status >= 400 && response.status < 500) return undefined;
+  throw new OAuthError(`Metadata request to ${endpointName(url)} failed with HTTP ${response.status}`, { status: response.status });
 }
 
 /**
  * Finds the resource's metadata: at the URL the challenge named, else at the well-known URLs.
  * Undefined when there is none (a 2025-03-26 server).
  */
-export async function discoverProtectedResource(fetchFn: typeof fetch, server: URL, fromChallenge?: string): Promise<ProtectedResourceMetadata | undefined> {
+export async function discoverProtectedResource(client: EndpointClient, server: URL, fromChallenge?: string): Promise<ProtectedResourceMetadata | undefined> {
   let candidates = protectedResourceMetadataUrls(server);
   if (fromChallenge !== undefined) {
     let named: URL;
@@ -92,10 +87,10 @@ export async function discoverProtectedResource(fetchFn: typeof fetch, server: U
     candidates = [named];
   }
   for (const url of candidates) {
-    const document = await getJson(fetchFn, url);
+    const document = await getJson(client, url);
     if (document === undefined) continue;
     const metadata = parseProtectedResourceMetadata(document);
-    if (typeof metadata === 'string') throw new OAuthError(`${metadata} (${url.origin}${url.pathname})`);
+    if (typeof metadata === 'string') throw new OAuthError(`${metadata} (${endpointName(url)})`);
     return metadata;
   }
   if (fromChallenge !== undefined) throw new OAuthError(`No protected resource metadata at ${quote(fromChallenge)}`);
@@ -107,16 +102,16 @@ export async function discoverProtectedResource(fetchFn: typeof fetch, server: U
  * issuer the URL was built from (RFC 8414 Section 3.3); a document that differs is not used.
  * Undefined when no well-known URL has a document.
  */
-export async function discoverAuthorizationServer(fetchFn: typeof fetch, issuer: string): Promise<AuthorizationServerMetadata | undefined> {
+export async function discoverAuthorizationServer(client: EndpointClient, issuer: string): Promise<AuthorizationServerMetadata | undefined> {
   const base = serverUrl(issuer, 'Authorization server');
   if (!isSecureEndpoint(base)) throw new OAuthError(`Authorization server ${quote(issuer)} is not HTTPS`);
   for (const url of authorizationServerMetadataUrls(base)) {
-    const document = await getJson(fetchFn, url);
+    const document = await getJson(client, url);
     if (document === undefined) continue;
     const metadata = parseAuthorizationServerMetadata(document);
-    if (typeof metadata === 'string') throw new OAuthError(`${metadata} (${url.origin}${url.pathname})`);
+    if (typeof metadata === 'string') throw new OAuthError(`${metadata} (${endpointName(url)})`);
     if (metadata.issuer !== issuer) {
-      throw new OAuthError(`Authorization server metadata at ${url.origin}${url.pathname} names issuer ${quote(metadata.issuer)}, not ${quote(issuer)}: not used`);
+      throw new OAuthError(`Authorization server metadata at ${endpointName(url)} names issuer ${quote(metadata.issuer)}, not ${quote(issuer)}: not used`);
     }
     for (const endpoint of [metadata.authorization_endpoint, metadata.token_endpoint, metadata.registration_endpoint]) {
       if (endpoint !== undefined && !isSecureEndpoint(serverUrl(endpoint, 'Authorization server endpoint'))) throw new OAuthError(`Authorization server endpoint ${quote(endpoint)} is not HTTPS`);

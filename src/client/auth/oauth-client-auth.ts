@@ -7,14 +7,16 @@
  * the servers support them. A token is only ever put on requests to the resource it was issued
  * for, and it appears in no error and no log.
  */
+import { LocalErrorCode } from '../../protocol/local-errors.ts';
 import type { AuthRequest, HttpClientAuth } from '../../transport/http/client-auth.ts';
 import { clientCredentialsGrant, enterpriseGrant, workloadIdentityGrant, JWT_BEARER_GRANT, type IdentityProvider, type Supplier } from './assertion-grants.ts';
 import { authorizeWithCode, type Authorizer } from './authorization-code.ts';
 import type { ClientCredentials } from './client-authentication.ts';
 import { canonicalResource, defaultEndpoints, discoverAuthorizationServer, discoverProtectedResource, resourceCovers } from './discovery.ts';
 import { DPOP_ALGORITHM, DpopProver } from './dpop.ts';
+import type { EndpointClient } from './endpoint-request.ts';
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from './metadata.ts';
-import { OAuthError, quote } from './oauth-error.ts';
+import { asOAuthError, OAuthError, quote } from './oauth-error.ts';
 import { obtainClient, type ClientMetadata } from './registration.ts';
 import { selectScope } from './scope.ts';
 import { requestToken, type TokenResponse } from './token-endpoint.ts';
@@ -48,6 +50,12 @@ export interface OAuthClientAuthOptions {
   dpop?: boolean | 'auto';
   /** Step-up re-authorizations for one scope set, at most (one per request, 100 scope sets in all). Default 2. */
   maxStepUps?: number;
+  /**
+   * How long one request to the authorization side (metadata, registration, token) may take,
+   * its answer read whole; past it the request fails with an OAuthError (MCP_ERR_TIMEOUT).
+   * Default 30,000 ms.
+   */
+  timeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -80,7 +88,8 @@ const EXPIRY_MARGIN_MS = 5_000;
 export class OAuthClientAuth implements HttpClientAuth {
   readonly #options: OAuthClientAuthOptions;
   readonly #store: TokenStore;
-  readonly #fetch: typeof fetch;
+  /** How requests reach the authorization side: the fetch and the timeout of each. */
+  readonly #endpoints: EndpointClient;
   /** What discovery found, per resource: which token goes where, and how to refresh it. */
   readonly #targets = new Map<string, Target>();
   /** The access token each request carried, to tell a stale token from a rejected one. */
@@ -101,14 +110,20 @@ export class OAuthClientAuth implements HttpClientAuth {
   constructor(options: OAuthClientAuthOptions) {
     this.#options = options;
     this.#store = options.store ?? new MemoryTokenStore();
-    this.#fetch = options.fetch ?? fetch;
+    this.#endpoints = { fetch: options.fetch ?? fetch, timeoutMs: options.timeoutMs };
     this.#dpop = undefined;
     this.#boundIssuer = options.client?.issuer;
     this.#lastScheme = undefined;
     this.#pending = undefined;
   }
 
-  async headers(request: AuthRequest): Promise<Record<string, string>> {
+  headers(request: AuthRequest): Promise<Record<string, string>> {
+    return this.#headers(request).catch((error: unknown) => {
+      throw asOAuthError(error);
+    });
+  }
+
+  async #headers(request: AuthRequest): Promise<Record<string, string>> {
     // Tokens go only to the resource they were issued for (RFC 8707, 2026-07-28 authorization).
     const target = this.#targetFor(request.url);
     if (target === undefined) return {};
@@ -130,7 +145,13 @@ export class OAuthClientAuth implements HttpClientAuth {
     this.#dpop?.learnNonce(request.url, response);
   }
 
-  async challenge(response: Response, request: AuthRequest): Promise<boolean> {
+  challenge(response: Response, request: AuthRequest): Promise<boolean> {
+    return this.#challenge(response, request).catch((error: unknown) => {
+      throw asOAuthError(error);
+    });
+  }
+
+  async #challenge(response: Response, request: AuthRequest): Promise<boolean> {
     const challenge = findChallenge(response);
     this.#lastScheme = challenge?.scheme;
     if (challenge?.params.error === 'use_dpop_nonce') return this.#dpop?.learnNonce(request.url, response) ?? false;
@@ -206,20 +227,20 @@ export class OAuthClientAuth implements HttpClientAuth {
 
   /** From the server's URL and challenge to the resource, its issuer and that issuer's metadata. */
   async #discover(url: URL, challenge: Challenge | undefined): Promise<Target> {
-    const metadata = await discoverProtectedResource(this.#fetch, url, challenge?.params.resource_metadata);
+    const metadata = await discoverProtectedResource(this.#endpoints, url, challenge?.params.resource_metadata);
     let target: Target;
     if (metadata !== undefined) {
       if (!resourceCovers(metadata.resource, url)) {
         throw new OAuthError(`The protected resource metadata names resource ${quote(metadata.resource)}, which is not ${quote(url.href)}: refusing to authorize`);
       }
       const issuer = metadata.authorization_servers[0];
-      const server = await discoverAuthorizationServer(this.#fetch, issuer);
+      const server = await discoverAuthorizationServer(this.#endpoints, issuer);
       if (server === undefined) throw new OAuthError(`No authorization server metadata for ${quote(issuer)}`);
       target = { resource: metadata.resource, issuer, server, metadata };
     } else {
       // A 2025-03-26 server: its origin is the authorization server.
       const issuer = url.origin;
-      target = { resource: canonicalResource(url), issuer, server: (await discoverAuthorizationServer(this.#fetch, issuer)) ?? defaultEndpoints(issuer), metadata: undefined };
+      target = { resource: canonicalResource(url), issuer, server: (await discoverAuthorizationServer(this.#endpoints, issuer)) ?? defaultEndpoints(issuer), metadata: undefined };
     }
     this.#targets.set(target.resource, target);
     return target;
@@ -248,7 +269,7 @@ export class OAuthClientAuth implements HttpClientAuth {
   async #clientFor(target: Target, redirectUri?: string): Promise<ClientCredentials> {
     const grant = this.#options.grant;
     return obtainClient({
-      fetch: this.#fetch,
+      ...this.#endpoints,
       server: target.server,
       store: this.#store,
       metadata: this.#options.clientMetadata ?? { client_name: 'mcp-core' },
@@ -262,7 +283,7 @@ export class OAuthClientAuth implements HttpClientAuth {
   /** Runs the configured grant and stores its tokens. */
   async #obtain(target: Target, scope: string | undefined): Promise<void> {
     const dpop = (await this.#wantsDpop(target)) ? await this.#newProver() : undefined;
-    const context = { fetch: this.#fetch, server: target.server, resource: target.resource, scope, dpop };
+    const context = { ...this.#endpoints, server: target.server, resource: target.resource, scope, dpop };
     const grant = this.#options.grant;
     let tokens: TokenResponse;
     switch (grant.type) {
@@ -325,7 +346,7 @@ export class OAuthClientAuth implements HttpClientAuth {
     try {
       const client = await this.#clientFor(target);
       const fresh = await requestToken({
-        fetch: this.#fetch,
+        ...this.#endpoints,
         server: target.server,
         client,
         dpop,
@@ -333,7 +354,9 @@ export class OAuthClientAuth implements HttpClientAuth {
       });
       return await this.#save(target, fresh, tokens.scope, dpop, tokens);
     } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
+      // Refused, the tokens are of no more use; not answered (a timeout, a server out of
+      // reach), they may still be good, and the next request tries them again.
+      if (!(error instanceof OAuthError) || error.code !== LocalErrorCode.Unauthorized) throw error;
       await this.#store.deleteTokens(target.resource);
       return undefined;
     }

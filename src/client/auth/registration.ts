@@ -5,12 +5,10 @@
  * (RFC 7591) as the deprecated fallback. Registrations are kept per issuer.
  */
 import type { ClientCredentials } from './client-authentication.ts';
-import { jsonAnswer } from './json-answer.ts';
+import { requestEndpoint, type EndpointClient } from './endpoint-request.ts';
 import { isObject, type AuthorizationServerMetadata } from './metadata.ts';
 import { OAuthError, quote } from './oauth-error.ts';
 import type { TokenStore } from './token-store.ts';
-
-const TIMEOUT_MS = 30_000;
 
 /** What the client says of itself when it registers (RFC 7591 Section 2). */
 export interface ClientMetadata {
@@ -22,8 +20,7 @@ export interface ClientMetadata {
   [field: string]: unknown;
 }
 
-export interface RegistrationOptions {
-  fetch: typeof fetch;
+export interface RegistrationOptions extends EndpointClient {
   server: AuthorizationServerMetadata;
   store: TokenStore;
   metadata: ClientMetadata;
@@ -71,18 +68,16 @@ async function register(options: RegistrationOptions, endpoint: string): Promise
     response_types: options.grantTypes.includes('authorization_code') ? ['code'] : [],
     token_endpoint_auth_method: requestedAuthMethod(options.server),
   };
-  const response = await options.fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
-    redirect: 'manual',
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
-  const answer = await jsonAnswer(response, 'Client registration');
+  const { response, body: answer } = await requestEndpoint(
+    options,
+    new URL(endpoint),
+    { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) },
+    'Client registration',
+  );
   if (!response.ok) {
     const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
     const description = isObject(answer) ? answer.error_description : undefined;
-    throw new OAuthError(`Client registration refused with HTTP ${response.status}: ${quote(error)}${typeof description === 'string' ? ` ${quote(description)}` : ''}`, { error });
+    throw new OAuthError(`Client registration refused with HTTP ${response.status}: ${quote(error)}${typeof description === 'string' ? ` ${quote(description)}` : ''}`, { error, status: response.status });
   }
   if (!isObject(answer) || typeof answer.client_id !== 'string' || answer.client_id === '') throw new OAuthError('Client registration answered without a client_id');
   const client: ClientCredentials & { redirectUris: string[] } = { clientId: answer.client_id, redirectUris: options.redirectUris };

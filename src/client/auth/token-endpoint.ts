@@ -7,11 +7,9 @@
  */
 import { authenticateClient, chooseAuthMethod, type ClientCredentials } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
-import { jsonAnswer } from './json-answer.ts';
+import { requestEndpoint, type EndpointClient } from './endpoint-request.ts';
 import { isObject, type AuthorizationServerMetadata } from './metadata.ts';
 import { OAuthError, quote } from './oauth-error.ts';
-
-const TIMEOUT_MS = 30_000;
 
 export interface TokenResponse {
   accessToken: string;
@@ -23,8 +21,7 @@ export interface TokenResponse {
   issuedTokenType?: string;
 }
 
-export interface TokenRequest {
-  fetch: typeof fetch;
+export interface TokenRequest extends EndpointClient {
   server: AuthorizationServerMetadata;
   /** The grant's parameters (`grant_type`, `code`, `refresh_token`, `resource`, `scope`, ...). */
   params: Record<string, string | undefined>;
@@ -47,17 +44,17 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
   if (request.client !== undefined) {
     await authenticateClient(chooseAuthMethod(request.client, request.server), request.client, request.server, headers, body);
   }
+  const what = `Token request (${quote(request.params.grant_type)})`;
   for (let attempt = 0; ; attempt++) {
     if (request.dpop !== undefined) headers.dpop = await request.dpop.proof('POST', endpoint);
-    const response = await request.fetch(endpoint, { method: 'POST', headers, body: body.toString(), redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
-    const answer = await jsonAnswer(response, `Token request (${quote(request.params.grant_type)})`);
+    const { response, body: answer } = await requestEndpoint(request, endpoint, { method: 'POST', headers, body: body.toString() }, what);
     if (response.ok) return parseTokenResponse(answer);
     const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
     if (error === 'use_dpop_nonce' && request.dpop !== undefined && attempt === 0 && request.dpop.learnNonce(endpoint, response)) continue;
     const description = isObject(answer) ? answer.error_description : undefined;
     throw new OAuthError(
-      `Token request (${quote(request.params.grant_type)}) refused with HTTP ${response.status}: ${error === undefined ? 'no OAuth error' : quote(error)}${typeof description === 'string' ? ` ${quote(description)}` : ''}`,
-      { error },
+      `${what} refused with HTTP ${response.status}: ${error === undefined ? 'no OAuth error' : quote(error)}${typeof description === 'string' ? ` ${quote(description)}` : ''}`,
+      { error, status: response.status },
     );
   }
 }

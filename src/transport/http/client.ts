@@ -14,7 +14,7 @@ import { reportError } from '../../protocol/error-report.ts';
 import { isObject } from '../../protocol/guards.ts';
 import { encodeHeaderValue, extractHeaderParams, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
 import { classify, MessageKind, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../../protocol/jsonrpc.ts';
-import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
+import { LocalErrorCode, McpLocalError, UNREACHABLE_CODES } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
 import { BaseTransport } from '../base-transport.ts';
@@ -82,9 +82,6 @@ let sharedFetch: typeof fetch | undefined;
 function defaultFetch(): typeof fetch {
   return (sharedFetch ??= createUndiciFetch());
 }
-
-/** Fetch failures that mean nothing reached the server: a request may be sent again safely. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /**
  * @example
@@ -464,7 +461,7 @@ function sendFailure(error: unknown, url: URL, method: string | undefined): McpL
   const cause = (error as { cause?: { code?: unknown } }).cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   const detail = error instanceof Error ? (cause instanceof Error ? cause.message : error.message) : 'unknown error';
-  if (code !== undefined && UNREACHABLE.has(code)) {
+  if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     return new McpLocalError(LocalErrorCode.Unreachable, `Could not reach ${url.origin}: ${detail}`, { cause: error });
   }
   // The fetch resent what provably never reached the server (connection-reuse.ts); this may

@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
 import type { ClientOptions, WebSocket } from 'ws';
 import { describeValue } from '../../protocol/guards.ts';
-import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
+import { LocalErrorCode, McpLocalError, UNREACHABLE_CODES } from '../../protocol/local-errors.ts';
 import type { AuthRequest, HttpClientAuth } from '../http/client-auth.ts';
 import { parseBody, serverSays } from '../http/client-answer.ts';
 import { sharedHeartbeat } from './heartbeat.ts';
@@ -42,8 +42,6 @@ const MAX_CHALLENGE_ROUNDS = 3;
 const CLOSE_TIMEOUT_MS = 2000;
 /** Bytes of a refused upgrade's body read (for its error message and the auth layer). */
 const MAX_REFUSAL_BYTES = 64 * 1024;
-/** Connection failures that mean nothing reached the server. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /**
  * @example
@@ -202,7 +200,7 @@ function connectFailure(error: unknown, url: URL): McpLocalError {
   if (error instanceof McpLocalError) return error;
   const code = (error as { code?: unknown }).code;
   const detail = error instanceof Error ? error.message : 'unknown error';
-  if (typeof code === 'string' && UNREACHABLE.has(code)) {
+  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) {
     return new McpLocalError(LocalErrorCode.Unreachable, `Could not reach ${url.origin}: ${detail}`, { cause: error });
   }
   return new McpLocalError(LocalErrorCode.ConnectionClosed, `WebSocket connection to ${url.origin} failed: ${detail}`, { cause: error });
