@@ -1,6 +1,8 @@
 /** Requests to an MCP endpoint with credentials, for the auth tests. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McpClient } from '../../src/client/client.ts';
@@ -76,4 +78,22 @@ export async function connectError(url: string, auth: HttpClientAuth, era?: 'mod
     await client.close();
   }
   assert.fail(`connected to ${url}, which should have refused`);
+}
+
+/**
+ * An HTTP server on 127.0.0.1 (port 0) that hands each request to `handle` with its whole body,
+ * for tests where it plays an MCP server and its authorization server. `stop` ends it.
+ */
+export async function bodyServer(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<{ base: string; stop: () => void }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk));
+    req.on('end', () => handle(req, res, body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const stop = () => {
+    server.closeAllConnections();
+    server.close();
+  };
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop };
 }

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { discoverAuthorizationServer } from '../../src/client/auth/discovery.ts';
+import { Discovery } from '../../src/client/auth/discovery.ts';
 import { MAX_ANSWER_BYTES } from '../../src/client/auth/json-answer.ts';
 import type { AuthorizationServerMetadata } from '../../src/client/auth/metadata.ts';
 import { requestToken } from '../../src/client/auth/token-endpoint.ts';
@@ -54,7 +54,7 @@ describe('answers of an authorization server, read up to a bound', () => {
   });
 
   it('metadata that never ends', async () => {
-    await assert.rejects(discoverAuthorizationServer({ fetch }, issuer), {
+    await assert.rejects(new Discovery({ fetch }).authorizationServer(issuer), {
       name: 'OAuthError',
       message: `Metadata request to ${issuer}/.well-known/oauth-authorization-server: the answer holds more than ${MAX_ANSWER_BYTES} bytes`,
     });

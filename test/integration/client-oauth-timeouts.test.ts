@@ -7,14 +7,14 @@
  * tokens. A real HTTP server on 127.0.0.1 plays the MCP server and its authorization server.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { OAuthClientAuth, type Grant } from '../../src/client/auth/oauth-client-auth.ts';
 import { MemoryTokenStore } from '../../src/client/auth/token-store.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
-import { connectError as connectFailure } from '../helpers/auth-requests.ts';
+import { bodyServer, connectError as connectFailure } from '../helpers/auth-requests.ts';
 
 const TIMEOUT_MS = 200;
 
@@ -24,7 +24,7 @@ const json = (res: ServerResponse, value: unknown): void => void res.writeHead(2
 type Fault = 'hang' | 'trickle' | 'cut';
 
 describe('authorization requests that get no answer', () => {
-  let server: Server;
+  let stop: () => void;
   let base: string;
   /** A port nothing listens on. */
   let closedPort: number;
@@ -78,13 +78,7 @@ describe('authorization requests that get no answer', () => {
   }
 
   before(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk));
-      req.on('end', () => handle(req, res, body));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ base, stop } = await bodyServer(handle));
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     closedPort = (closed.address() as AddressInfo).port;
@@ -96,10 +90,7 @@ describe('authorization requests that get no answer', () => {
     grants = [];
     accepted.clear();
   });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  after(() => stop());
 
   /** Connects with `auth`; resolves with the error it fails with. */
   const connectError = (auth: OAuthClientAuth) => connectFailure(`${base}/mcp`, auth, 'legacy');

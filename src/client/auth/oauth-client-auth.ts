@@ -12,7 +12,7 @@ import type { AuthRequest, HttpClientAuth } from '../../transport/http/client-au
 import { clientCredentialsGrant, enterpriseGrant, workloadIdentityGrant, JWT_BEARER_GRANT, type IdentityProvider, type Supplier } from './assertion-grants.ts';
 import { authorizeWithCode, type Authorizer } from './authorization-code.ts';
 import type { ClientCredentials } from './client-authentication.ts';
-import { canonicalResource, defaultEndpoints, discoverAuthorizationServer, discoverProtectedResource, resourceCovers } from './discovery.ts';
+import { canonicalResource, defaultEndpoints, Discovery, resourceCovers } from './discovery.ts';
 import { DPOP_ALGORITHM, DpopProver } from './dpop.ts';
 import type { EndpointClient } from './endpoint-request.ts';
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from './metadata.ts';
@@ -65,6 +65,8 @@ interface Target {
   issuer: string;
   server: AuthorizationServerMetadata;
   metadata: ProtectedResourceMetadata | undefined;
+  /** Some of it was kept from an earlier discovery, and may be stale. */
+  cached: boolean;
 }
 
 /**
@@ -73,6 +75,17 @@ interface Target {
  * union of all) growing without end.
  */
 const MAX_SCOPE_SETS = 100;
+
+/** Answers that say an endpoint is no longer where the metadata put it (moved, or gone). */
+const MOVED_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308, 404, 405, 410]);
+
+/**
+ * Whether a failure says the metadata it was sent by may be stale: an endpoint that answered
+ * that it is not there (404, 410, a redirect), or a server out of reach.
+ */
+function suggestsMoved(error: unknown): boolean {
+  return error instanceof OAuthError && (error.code === LocalErrorCode.Unreachable || (error.status !== undefined && MOVED_STATUSES.has(error.status)));
+}
 
 /** Seconds of clock skew tolerated before an expiry is trusted. */
 const EXPIRY_MARGIN_MS = 5_000;
@@ -90,6 +103,8 @@ export class OAuthClientAuth implements HttpClientAuth {
   readonly #store: TokenStore;
   /** How requests reach the authorization side: the fetch and the timeout of each. */
   readonly #endpoints: EndpointClient;
+  /** What discovery found, kept for a while: each 401 need not fetch the metadata again. */
+  readonly #discovery: Discovery;
   /** What discovery found, per resource: which token goes where, and how to refresh it. */
   readonly #targets = new Map<string, Target>();
   /** The access token each request carried, to tell a stale token from a rejected one. */
@@ -99,6 +114,8 @@ export class OAuthClientAuth implements HttpClientAuth {
   readonly #steppedUp = new WeakSet<AuthRequest>();
   /** Requests a grant was run for: a 401 again means the server refuses what it is issued. */
   readonly #granted = new WeakSet<AuthRequest>();
+  /** Requests last authorized with kept metadata: a 401 again may mean it is stale. */
+  readonly #authorizedFromCache = new WeakSet<AuthRequest>();
   readonly #refreshing = new Map<string, Promise<StoredTokens | undefined>>();
   #dpop: DpopProver | undefined;
   #boundIssuer: string | undefined;
@@ -111,6 +128,7 @@ export class OAuthClientAuth implements HttpClientAuth {
     this.#options = options;
     this.#store = options.store ?? new MemoryTokenStore();
     this.#endpoints = { fetch: options.fetch ?? fetch, timeoutMs: options.timeoutMs };
+    this.#discovery = new Discovery(this.#endpoints);
     this.#dpop = undefined;
     this.#boundIssuer = options.client?.issuer;
     this.#lastScheme = undefined;
@@ -130,7 +148,8 @@ export class OAuthClientAuth implements HttpClientAuth {
     let tokens = await this.#store.getTokens(target.resource);
     if (tokens === undefined || tokens.issuer !== target.issuer || tokens.resource !== target.resource) return {};
     if (tokens.expiresAt !== undefined && Date.now() > tokens.expiresAt - EXPIRY_MARGIN_MS && tokens.refreshToken !== undefined) {
-      tokens = (await this.#refreshQuietly(target, tokens)) ?? tokens;
+      // An endpoint moved: the token goes as it is, and the 401 it meets discovers anew.
+      tokens = (await this.#refreshQuietly(target, tokens).catch((error: unknown) => (suggestsMoved(error) ? undefined : Promise.reject(error)))) ?? tokens;
     }
     this.#sent.set(request, tokens.accessToken);
     if (tokens.tokenType === 'DPoP') {
@@ -178,12 +197,22 @@ export class OAuthClientAuth implements HttpClientAuth {
   /**
    * A 401: reuse a newer token, refresh, or run the grant; once per request, since a server
    * that refuses a token just issued would refuse the next one too (a user would sign in
-   * again and again for nothing).
+   * again and again for nothing). Unless that token came by kept metadata: the resource may
+   * have moved to another authorization server behind the same metadata URL (SEP-2352), so
+   * the metadata is discovered anew and the request authorized once more.
    */
   async #reauthorize(request: AuthRequest, challenge: Challenge | undefined): Promise<boolean> {
-    if (this.#granted.has(request)) throw new OAuthError('The server refused the token its authorization server just issued (HTTP 401): not authorizing again');
+    const stale = this.#authorizedFromCache.has(request);
+    this.#authorizedFromCache.delete(request);
+    if (stale) this.#discovery.forget(request.url, this.#targetFor(request.url)?.issuer);
+    else if (this.#granted.has(request)) {
+      throw new OAuthError('The server refused the token its authorization server just issued (HTTP 401): not authorizing again');
+    }
+    return this.#withTarget(request.url, challenge, (target) => this.#authorize(request, challenge, target));
+  }
+
+  async #authorize(request: AuthRequest, challenge: Challenge | undefined, target: Target): Promise<boolean> {
     const sent = this.#sent.get(request);
-    const target = await this.#discover(request.url, challenge);
     let prior: StoredTokens | undefined = await this.#store.getTokens(target.resource);
     if (prior !== undefined && prior.issuer !== target.issuer) {
       // The resource moved to another authorization server: nothing of the old one is reused.
@@ -192,10 +221,28 @@ export class OAuthClientAuth implements HttpClientAuth {
     }
     if (prior !== undefined && prior.accessToken !== sent) return true;
     if (prior?.refreshToken !== undefined && challenge?.params.error !== 'insufficient_scope') {
-      if ((await this.#refreshQuietly(target, prior)) !== undefined) return true;
+      if ((await this.#refreshQuietly(target, prior)) !== undefined) return this.#authorized(request, target);
     }
+    const fresh = await this.#forSignIn(request.url, challenge, target);
+    if (fresh !== target) return this.#authorize(request, challenge, fresh);
     this.#granted.add(request);
     await this.#obtain(target, selectScope(this.#scopeInputs(target, challenge, prior?.scope)));
+    return this.#authorized(request, target);
+  }
+
+  /**
+   * A user's sign-in is worth a fresh look at where to send them: before one, kept metadata is
+   * discovered anew (a grant without a user runs on it, and is run again if refused).
+   */
+  async #forSignIn(url: URL, challenge: Challenge | undefined, target: Target): Promise<Target> {
+    if (!target.cached || this.#options.grant.type !== 'authorization_code') return target;
+    this.#discovery.forget(url, target.issuer);
+    return this.#discover(url, challenge);
+  }
+
+  /** The request goes again with new tokens; noted when they came by kept metadata. */
+  #authorized(request: AuthRequest, target: Target): true {
+    if (target.cached) this.#authorizedFromCache.add(request);
     return true;
   }
 
@@ -206,11 +253,30 @@ export class OAuthClientAuth implements HttpClientAuth {
     if (attempts >= (this.#options.maxStepUps ?? 2)) return false;
     if (attempts === 0 && this.#stepUps.size >= MAX_SCOPE_SETS) return false;
     this.#stepUps.set(key, attempts + 1);
+    return this.#withTarget(url, challenge, async (kept) => {
+      const target = await this.#forSignIn(url, challenge, kept);
+      const prior = await this.#store.getTokens(target.resource);
+      const priorScope = prior?.issuer === target.issuer ? prior.scope : undefined;
+      await this.#obtain(target, selectScope(this.#scopeInputs(target, challenge, priorScope)));
+      return true;
+    });
+  }
+
+  /**
+   * Runs `step` with what discovery finds for `url`. When it fails in a way that says the
+   * metadata is stale (suggestsMoved), that metadata is forgotten; if it was kept from before,
+   * `step` runs once more with what discovery finds anew, as it would have without the cache.
+   */
+  async #withTarget(url: URL, challenge: Challenge | undefined, step: (target: Target) => Promise<boolean>): Promise<boolean> {
     const target = await this.#discover(url, challenge);
-    const prior = await this.#store.getTokens(target.resource);
-    const priorScope = prior?.issuer === target.issuer ? prior.scope : undefined;
-    await this.#obtain(target, selectScope(this.#scopeInputs(target, challenge, priorScope)));
-    return true;
+    try {
+      return await step(target);
+    } catch (error) {
+      if (!suggestsMoved(error)) throw error;
+      this.#discovery.forget(url, target.issuer);
+      if (!target.cached) throw error;
+      return step(await this.#discover(url, challenge));
+    }
   }
 
   #scopeInputs(target: Target, challenge: Challenge | undefined, prior: string | undefined) {
@@ -227,20 +293,19 @@ export class OAuthClientAuth implements HttpClientAuth {
 
   /** From the server's URL and challenge to the resource, its issuer and that issuer's metadata. */
   async #discover(url: URL, challenge: Challenge | undefined): Promise<Target> {
-    const metadata = await discoverProtectedResource(this.#endpoints, url, challenge?.params.resource_metadata);
+    const resource = await this.#discovery.protectedResource(url, challenge?.params.resource_metadata);
+    const metadata = resource.metadata;
     let target: Target;
     if (metadata !== undefined) {
-      if (!resourceCovers(metadata.resource, url)) {
-        throw new OAuthError(`The protected resource metadata names resource ${quote(metadata.resource)}, which is not ${quote(url.href)}: refusing to authorize`);
-      }
       const issuer = metadata.authorization_servers[0];
-      const server = await discoverAuthorizationServer(this.#endpoints, issuer);
-      if (server === undefined) throw new OAuthError(`No authorization server metadata for ${quote(issuer)}`);
-      target = { resource: metadata.resource, issuer, server, metadata };
+      const server = await this.#discovery.authorizationServer(issuer);
+      if (server.metadata === undefined) throw new OAuthError(`No authorization server metadata for ${quote(issuer)}`);
+      target = { resource: metadata.resource, issuer, server: server.metadata, metadata, cached: resource.cached || server.cached };
     } else {
       // A 2025-03-26 server: its origin is the authorization server.
       const issuer = url.origin;
-      target = { resource: canonicalResource(url), issuer, server: (await discoverAuthorizationServer(this.#endpoints, issuer)) ?? defaultEndpoints(issuer), metadata: undefined };
+      const server = await this.#discovery.authorizationServer(issuer);
+      target = { resource: canonicalResource(url), issuer, server: server.metadata ?? defaultEndpoints(issuer), metadata: undefined, cached: resource.cached || server.cached };
     }
     this.#targets.set(target.resource, target);
     return target;
@@ -355,8 +420,10 @@ export class OAuthClientAuth implements HttpClientAuth {
       return await this.#save(target, fresh, tokens.scope, dpop, tokens);
     } catch (error) {
       // Refused, the tokens are of no more use; not answered (a timeout, a server out of
-      // reach), they may still be good, and the next request tries them again.
-      if (!(error instanceof OAuthError) || error.code !== LocalErrorCode.Unauthorized) throw error;
+      // reach), or sent where the endpoint no longer is, they may still be good, and are
+      // tried again (the issuer's metadata forgotten, to be discovered anew).
+      if (suggestsMoved(error)) this.#discovery.forget(undefined, target.issuer);
+      if (!(error instanceof OAuthError) || error.code !== LocalErrorCode.Unauthorized || suggestsMoved(error)) throw error;
       await this.#store.deleteTokens(target.resource);
       return undefined;
     }
