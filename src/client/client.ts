@@ -21,6 +21,7 @@ import { describeValue, isObject, quoteValue } from '../protocol/guards.ts';
 import { jsonSizeWithin } from '../protocol/json-size.ts';
 import { warnOfPeer } from '../protocol/peer-warning.ts';
 import { reportError } from '../protocol/error-report.ts';
+import { OAuthError } from './auth/oauth-error.ts';
 import { clientRequestChannel, type ClientRequestMessage } from './diagnostics.ts';
 import { extractHeaderParams } from '../protocol/header-params.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
@@ -576,6 +577,9 @@ function progressOf(params: Params | undefined): Progress | undefined {
 
 /** Whether a failed server/discover probe means "legacy server": anything but a modern error. */
 function isLegacyFallback(error: unknown): boolean {
+  // Authorization that failed (an authorization server that timed out included) says nothing
+  // of the server's revision: initialize would meet the same failure.
+  if (error instanceof OAuthError) return false;
   // A timeout, or (HTTP) a refusal without a modern JSON-RPC error in its body.
   if (error instanceof McpLocalError) return error.code === LocalErrorCode.Timeout || error.code === LocalErrorCode.ProtocolViolation;
   if (!(error instanceof McpError)) return false;

@@ -32,6 +32,8 @@ describe('authorization requests that get no answer', () => {
   let issuer = '';
   /** Token requests by grant type; the access tokens the MCP server takes. */
   let grants: string[] = [];
+  /** Requests for the authorization server's metadata. */
+  let counts = 0;
   const accepted = new Set<string>();
   /** Answers left hanging, ended after each test. */
   const hanging: ServerResponse[] = [];
@@ -42,6 +44,7 @@ describe('authorization requests that get no answer', () => {
     if (path === '/token') grants.push(grant);
     // A fault of a path, or of one grant at the token endpoint ('/token refresh_token').
     const fault = faults[path] ?? faults[`${path} ${grant}`];
+    if (path === '/.well-known/oauth-authorization-server') counts++;
     if (fault === 'cut') return void req.socket.destroy();
     if (fault !== undefined) {
       hanging.push(res);
@@ -118,6 +121,16 @@ describe('authorization requests that get no answer', () => {
       assert.equal((error.cause as Error).name, 'TimeoutError', path);
       for (const res of hanging.splice(0)) res.destroy();
     }
+  });
+
+  test('regression: an authorization request that times out while a client (era auto) probes for the revision fails the connection, not a fallback to initialize that waits as long again', async () => {
+    issuer = base;
+    faults = { '/.well-known/oauth-authorization-server': 'hang' };
+    counts = 0;
+    const error = await connectFailure(`${base}/mcp`, clientCredentials());
+    assert.equal(error.name, 'OAuthError');
+    assert.equal(error.code, 'MCP_ERR_TIMEOUT');
+    assert.equal(counts, 1);
   });
 
   test('an authorization server out of reach, or a connection cut, is an OAuthError naming the endpoint, with the code of the failure', async () => {
