@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from json.encoder import encode_basestring
 from json.scanner import make_scanner
 from typing import Any, Awaitable, Callable, Optional, Union, cast
@@ -82,6 +83,9 @@ class Channel:
         self._next_id = 0
         self._pending: dict[RequestId, _Pending] = {}
         self._serving: dict[RequestId, asyncio.Task[Any]] = {}
+        #: Requests being served that the peer withdrew (``notifications/cancelled``): their
+        #: ``CancelledError`` is the peer's doing, any other is the handler's own failure.
+        self._withdrawn: set[RequestId] = set()
         self.handle_request: Optional[Callable[[str, dict[str, Any], RequestId], Awaitable[Any]]] = None
         self.handle_notification: Optional[Callable[[str, dict[str, Any]], None]] = None
         self.closed: Optional[BaseException] = None
@@ -194,8 +198,10 @@ class Channel:
                 _call_soon(entry.on_progress, Progress(params.get("progress", 0), params.get("total"), params.get("message")))
                 return
         if method == "notifications/cancelled":
-            task = self._serving.get(params.get("requestId"))  # type: ignore[arg-type]
+            request_id = params.get("requestId")
+            task = self._serving.get(request_id)  # type: ignore[arg-type]
             if task is not None:
+                self._withdrawn.add(request_id)  # type: ignore[arg-type]
                 task.cancel()
                 return
         if self.handle_notification is not None:
@@ -204,6 +210,14 @@ class Channel:
     def _serve(self, request_id: RequestId, method: str, params: dict[str, Any]) -> None:
         task = self._pipe.loop.create_task(self._answer(request_id, method, params))
         self._serving[request_id] = task
+        # Forgotten once done, however: a request withdrawn in the same read as it came is
+        # cancelled before its coroutine starts, and no code of its own runs (it was kept forever).
+        task.add_done_callback(lambda _: self._forget(request_id, task))
+
+    def _forget(self, request_id: RequestId, task: "asyncio.Task[Any]") -> None:
+        if self._serving.get(request_id) is task:
+            del self._serving[request_id]
+            self._withdrawn.discard(request_id)
 
     async def _answer(self, request_id: RequestId, method: str, params: dict[str, Any]) -> None:
         try:
@@ -212,19 +226,53 @@ class Channel:
             result = await self.handle_request(method, params, request_id)
             response: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "result": result}
         except asyncio.CancelledError:
-            # Cancelled by the peer (notifications/cancelled): no answer goes back.
-            return
+            if self.withdrawn(request_id) or self.closed is not None:
+                # Cancelled by the peer (notifications/cancelled), or the pipe is gone: no answer goes back.
+                return
+            # The handler's own CancelledError (it awaited something cancelled): a failure like any other.
+            response = _failure(request_id, "CancelledError: the handler was cancelled")
         except RpcError as error:
             response = {"jsonrpc": "2.0", "id": request_id, "error": error.wire()}
-        except Exception as error:  # noqa: BLE001 - every request gets an answer
-            response = {"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": f"{type(error).__name__}: {error}"}}
-        finally:
-            self._serving.pop(request_id, None)
+        except BaseException as error:  # noqa: BLE001 - every request gets an answer
+            # KeyboardInterrupt or SystemExit raised by a handler (argparse inside a callback
+            # exits on bad input) fails that request; re-raised here, it would end the program.
+            response = _failure(request_id, f"{type(error).__name__}: {error}")
         if self.closed is None:
             try:
                 self.send(response)
             except (TypeError, ValueError, RecursionError, MCPProtocolError) as error:
                 self.send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": f"the answer cannot be sent as JSON: {error}"}})
+
+    def withdrawn(self, request_id: Any) -> bool:
+        """Whether the peer cancelled this request, which is still being served."""
+        return request_id in self._withdrawn
+
+    def unreadable(self, line: bytes) -> None:
+        """A line of this channel that does not parse (JSON nested deeper than Python's parser
+        goes): the request it carries is answered, or the request it answers fails, under the
+        id its head shows, so that nobody waits for it forever."""
+        match = _HEAD.match(line)
+        if match is None:
+            return
+        request_id = _parse(match.group(1))
+        if not isinstance(request_id, (int, str)):
+            return
+        reason = "it nests deeper than Python's JSON parser goes"
+        if match.group(2) is not None:
+            if self.closed is None and match.group(2) == b"tools/call":
+                # Arguments the tool cannot take: a tool execution error (spec: tools, Error Handling).
+                text = f"Invalid arguments: {reason}"
+                self.send({"jsonrpc": "2.0", "id": request_id, "result": {"content": [{"type": "text", "text": text}], "isError": True}})
+            elif self.closed is None:
+                self.send(_failure(request_id, f"the request cannot be read: {reason}", -32600))
+            return
+        entry = self._pending.pop(request_id, None)
+        if entry is None:
+            return
+        if entry.timer is not None:
+            entry.timer.cancel()
+        if not entry.future.done():
+            entry.future.set_exception(MCPProtocolError(f"{entry.method}: the answer cannot be read: {reason}", code=-32700))
 
     def cancel_all(self, error: BaseException) -> None:
         """Gives up on every request in flight (the peer is told) and fails them with ``error``."""
@@ -246,6 +294,15 @@ class Channel:
                 entry.future.set_exception(error)
         for task in list(self._serving.values()):
             task.cancel()
+
+
+def _failure(request_id: RequestId, message: str, code: int = -32603) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
+
+
+#: The head of a message as both ends write it: its id, then the method of a request (none
+#: for a response).
+_HEAD = re.compile(rb'\{"jsonrpc":"2\.0","id":(-?\d+|"(?:[^"\\]|\\.)*")(?:,"method":"([^"\\]*)")?')
 
 
 def _call_soon(callback: Callable[..., Any], *args: Any) -> None:
@@ -349,7 +406,11 @@ class EnginePipe(asyncio.SubprocessProtocol):
 
     def _line(self, line: bytes) -> None:
         if line[:1] == TOOLS_PREFIX:
-            self.tools.receive(_parse(line[1:]))
+            message = _parse(line[1:])
+            if message is _UNREADABLE:
+                self.tools.unreadable(line[1:])
+            else:
+                self.tools.receive(message)
         elif not self.ready.done():
             message = _parse(line)
             if isinstance(message, dict) and ("engine" in message or "error" in message):
@@ -360,7 +421,11 @@ class EnginePipe(asyncio.SubprocessProtocol):
         elif self.relay is not None:
             self.relay(line)
         else:
-            self.manager.receive(_parse(line))
+            message = _parse(line)
+            if message is _UNREADABLE:
+                self.manager.unreadable(line)
+            else:
+                self.manager.receive(message)
 
     def pipe_connection_lost(self, fd: int, exc: Optional[Exception]) -> None:
         if fd == 1:
@@ -394,9 +459,15 @@ class EnginePipe(asyncio.SubprocessProtocol):
 _scan: Callable[[str, int], tuple[Any, int]] = make_scanner(cast(Any, json.JSONDecoder()))
 
 
+#: What :func:`_parse` returns for JSON nested deeper than the parser's recursion goes.
+_UNREADABLE: Any = object()
+
+
 def _parse(line: bytes) -> Any:
-    """A line's JSON value, or None. The scanner is called directly: ``json.loads`` spends more
-    on detecting the encoding and checking the text than the scanner on a small message."""
+    """A line's JSON value, None if it is not JSON, or :data:`_UNREADABLE` if it nests deeper
+    than Python's parser goes (its recursion limit: the engine passes up to 1,000 levels). The
+    scanner is called directly: ``json.loads`` spends more on detecting the encoding and
+    checking the text than the scanner on a small message."""
     try:
         text = line.decode()
         value, end = _scan(text, 0)
@@ -404,7 +475,11 @@ def _parse(line: bytes) -> Any:
             return value
     except (ValueError, StopIteration):
         pass
+    except RecursionError:
+        return _UNREADABLE
     try:  # whitespace around the value, or not JSON at all: the full parser says which
         return json.loads(line)
     except ValueError:
         return None
+    except RecursionError:
+        return _UNREADABLE

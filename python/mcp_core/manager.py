@@ -219,7 +219,7 @@ class MCPManager:
             raise MCPConnectionError(f"cannot start the engine ({node} {script}): {error}") from error
         tool_server = None
         if self._tools is not None:
-            tool_server = ToolServer(self._tools, pipe.tools, loop, self._thread_pool())
+            tool_server = ToolServer(self._tools, pipe.tools, loop, self._thread_pool(), self._max_workers)
         pipe.manager.handle_request = self._answer_question
         pipe.write_line(start_line)
         answer = await pipe.ready

@@ -241,11 +241,16 @@ def tool(function: Optional[F] = None, **options: Any) -> Union[F, Callable[[F],
 class ToolServer:
     """Serves a registry on the tools channel: the engine is the client."""
 
-    def __init__(self, tools: ToolRegistry, channel: Channel, loop: asyncio.AbstractEventLoop, executor: concurrent.futures.Executor) -> None:
+    def __init__(self, tools: ToolRegistry, channel: Channel, loop: asyncio.AbstractEventLoop, executor: concurrent.futures.Executor, threads: int) -> None:
         self._tools = tools
         self._channel = channel
         self._loop = loop
         self._executor = executor
+        #: Plain functions running at once, cancelled ones included until they return. A call
+        #: waits for a place here, not in the executor's queue: a call cancelled while it waits
+        #: then holds nothing, where a queued one kept its arguments until a thread was free,
+        #: which never came while the threads ran functions that block forever.
+        self._threads = asyncio.Semaphore(threads)
         channel.handle_request = self._request
         self._unsubscribe = tools.on_change(self._changed)
 
@@ -259,7 +264,7 @@ class ToolServer:
 
     async def _request(self, method: str, params: dict[str, Any], request_id: Any) -> Any:
         if method == "tools/call":
-            return await self._call(params)
+            return await self._call(params, request_id)
         if method == "tools/list":
             return {"tools": [entry.definition for entry in self._tools]}
         if method == "initialize":
@@ -268,7 +273,7 @@ class ToolServer:
             return {}
         raise RpcError(-32601, f"Method not found: {method}")
 
-    async def _call(self, params: dict[str, Any]) -> dict[str, Any]:
+    async def _call(self, params: dict[str, Any], request_id: Any) -> dict[str, Any]:
         name = params.get("name")
         entry = self._tools.get(name) if isinstance(name, str) else None
         if entry is None:
@@ -284,15 +289,44 @@ class ToolServer:
             if entry.is_async:
                 value = await entry.function(**kwargs)
             else:
-                call = functools.partial(contextvars.copy_context().run, entry.function, **kwargs)
-                value = await self._loop.run_in_executor(self._executor, call)
+                value = await self._in_thread(functools.partial(contextvars.copy_context().run, entry.function, **kwargs))
         except asyncio.CancelledError:
             if context is not None:
                 context._cancelled.set()
-            raise
-        except Exception as error:  # noqa: BLE001 - a failing tool is a result the model can read
-            return {"content": [{"type": "text", "text": f"{type(error).__name__}: {error}"}], "isError": True}
+            if self._channel.withdrawn(request_id) or self._channel.closed is not None:
+                raise
+            # The function's own CancelledError (it awaited something cancelled): it failed.
+            return _error_result("CancelledError: the tool was cancelled by its own code")
+        except BaseException as error:  # noqa: BLE001 - a failing tool is a result the model can read
+            # KeyboardInterrupt and SystemExit too (a tool that runs argparse exits on bad
+            # arguments): raised on, they would end the program serving every other call.
+            return _error_result(f"{type(error).__name__}: {error}")
         return to_result(value)
+
+    async def _in_thread(self, call: Callable[[], Any]) -> Any:
+        """Runs a plain function in the pool once one of its places is free. Cancelled, the call
+        stops waiting at once; a function already running cannot be stopped, and keeps its
+        place until it returns (it sees ``ctx.cancelled``)."""
+        await self._threads.acquire()
+        try:
+            running = self._executor.submit(call)
+        except BaseException:
+            self._threads.release()
+            raise
+        running.add_done_callback(self._returned)
+        return await asyncio.wrap_future(running, loop=self._loop)
+
+    def _returned(self, _: "concurrent.futures.Future[Any]") -> None:
+        # From the function's thread, which may outlive the loop (a function that returns after
+        # the program is done): then there is nothing left to give the place back to.
+        try:
+            self._loop.call_soon_threadsafe(self._threads.release)
+        except RuntimeError:
+            pass
+
+
+def _error_result(text: str) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": text}], "isError": True}
 
 
 def to_result(value: Any) -> dict[str, Any]:
