@@ -236,7 +236,11 @@ def convert(value: Any, hint: Any) -> Any:
     if hint in (bytes, bytearray, memoryview) and isinstance(value, str):
         import base64
 
-        return base64.b64decode(value)
+        # validate: characters outside the alphabet are refused, not skipped (b64decode's default).
+        return base64.b64decode(value, validate=True)
+    if hint is int and isinstance(value, float) and value.is_integer():
+        # JSON has one number type: an integer past 2**53 reaches Python as 1.2e+22.
+        return int(value)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Annotated:
@@ -258,7 +262,9 @@ def convert(value: Any, hint: Any) -> Any:
         return hint(value)
     if dataclasses.is_dataclass(hint) and isinstance(hint, type) and isinstance(value, dict):
         field_hints = typing.get_type_hints(hint)
-        return hint(**{k: convert(v, field_hints.get(k, Any)) for k, v in value.items()})
+        # Keys that are no field are left out, as unknown arguments are (the schema allows them).
+        names = {field.name for field in dataclasses.fields(hint) if field.init}
+        return hint(**{k: convert(v, field_hints.get(k, Any)) for k, v in value.items() if k in names})
     if is_typeddict(hint) and isinstance(value, dict):
         field_hints = typing.get_type_hints(hint)
         return {k: convert(v, field_hints.get(k, Any)) for k, v in value.items()}

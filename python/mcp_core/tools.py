@@ -279,7 +279,11 @@ class ToolServer:
         if entry is None:
             raise RpcError(-32602, f"Unknown tool: {name}")
         arguments = params.get("arguments") or {}
-        kwargs = {key: _schema.convert(value, entry.hints.get(key)) for key, value in arguments.items() if key in entry.hints}
+        try:
+            kwargs = {key: _schema.convert(value, entry.hints.get(key)) for key, value in arguments.items() if key in entry.hints}
+        except Exception as error:  # noqa: BLE001 - the caller's arguments, not the program, are wrong
+            # An input validation error is a tool execution error (spec 2025-11-25: tools, Error Handling).
+            return _error_result(f"Invalid arguments for tool {entry.name}: {type(error).__name__}: {error}")
         context = None
         if entry.context_parameter is not None:
             token = (params.get("_meta") or {}).get("progressToken")

@@ -21,6 +21,7 @@ from mcp_core import Context, MCPManager, MCPProtocolError
 TOOLS = '''
 import argparse
 import asyncio
+import dataclasses
 
 import mcp_core
 
@@ -62,6 +63,26 @@ def tree(value: dict) -> str:
 @mcp_core.tool
 def greet(name: str) -> str:
     return f"Hello, {name}!"
+
+
+@mcp_core.tool
+def size(data: bytes) -> str:
+    return str(len(data))
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+
+
+@mcp_core.tool
+def where(at: Point) -> str:
+    return f"at {at.x}"
+
+
+@mcp_core.tool
+def count(n: int) -> str:
+    return type(n).__name__
 '''
 
 
@@ -129,6 +150,31 @@ async def test_arguments_nested_deeper_than_python_parses_are_an_invalid_argumen
     )
     assert answers[0]["result"] == {"content": [{"type": "text", "text": "Invalid arguments: it nests deeper than Python's JSON parser goes"}], "isError": True}
     assert text_of(answers[1]) == "Hello, Grace!"
+
+
+async def test_arguments_a_function_cannot_take_are_an_invalid_arguments_result(tmp_path: Path) -> None:
+    """Arguments the schema lets through but Python cannot convert were a JSON-RPC internal
+    error (-32603), where the spec makes input validation errors tool execution errors; base64
+    with characters outside its alphabet was decoded with them skipped."""
+    answers = await asyncio.to_thread(
+        serve_stdio,
+        tmp_path,
+        [
+            call(1, "size", '{"data":"!!!x"}'),
+            call(2, "size", '{"data":"*aGk="}'),
+            call(3, "size", '{"data":"aGk="}'),
+            call(4, "where", '{"at":{"x":1,"extra":2}}'),
+            call(5, "count", '{"n":12345678901234567890123}'),
+        ],
+    )
+    for answer in answers[:2]:
+        assert answer["result"]["isError"] is True, answer
+        assert text_of(answer).startswith("Invalid arguments for tool size: Error: "), answer
+    assert text_of(answers[2]) == "2"
+    # Keys that are no field of the dataclass are left out, as unknown arguments are.
+    assert text_of(answers[3]) == "at 1"
+    # An integer past 2**53 comes as a float: an int parameter gets an int.
+    assert text_of(answers[4]) == "int"
 
 
 DEEP_UPSTREAM = r'''
