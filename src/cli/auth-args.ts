@@ -11,6 +11,9 @@
  *   --scope "A B"            the scopes to ask for
  *   --token-store FILE       where sign-ins are kept (default ~/.config/mcp-core/tokens.json)
  *   --callback-port N        the loopback port for the sign-in redirect (default: any)
+ *   --issuer URL             the authorization server that registered --client-id (needed
+ *                            with a secret or key: they are sent to no other)
+ *   --auth-timeout-ms N      how long one request to the authorization server may take
  */
 // Types only: parsing must not load the OAuth client (and jose) into every `serve` start.
 import type { ClientAuthSettings } from '../client/auth/from-settings.ts';
@@ -25,6 +28,8 @@ export const AUTH_OPTIONS: ReadonlySet<string> = new Set([
   'scope',
   'token-store',
   'callback-port',
+  'issuer',
+  'auth-timeout-ms',
 ]);
 
 export const AUTH_USAGE = `Authentication (for commands that call a server):
@@ -37,6 +42,10 @@ export const AUTH_USAGE = `Authentication (for commands that call a server):
   --scope "A B"            Scopes to ask for (default: what the server asks for)
   --token-store FILE       Where sign-ins are kept (default ~/.config/mcp-core/tokens.json)
   --callback-port N        Loopback port for the browser sign-in redirect (default: any)
+  --issuer URL             The authorization server that registered --client-id; needed
+                           with a secret or key, which are sent to no other server
+  --auth-timeout-ms N      How long one request to the authorization server may take
+                           (default 30000)
   Without these, the user signs in in a browser when the server asks for it; the tokens are
   kept in the token store and refreshed as needed.
 `;
@@ -57,32 +66,47 @@ export function authSettings(options: ReadonlyMap<string, string | true>, env: N
   const key = value('client-key');
   const exclusive = [bearer && '--bearer-token-env', workload && '--workload-token', key && '--client-key'].filter(Boolean);
   if (exclusive.length > 1) throw new UsageError(`${exclusive.join(' and ')} cannot be combined`);
+  const common = oauthOptions(value('issuer'), value('auth-timeout-ms'), scope);
   if (bearer !== undefined) {
     if (clientId !== undefined || secretEnv !== undefined) throw new UsageError('--bearer-token-env takes no client options');
     return { type: 'bearer', tokenEnv: bearer };
   }
-  if (workload !== undefined) return withScope({ type: 'workload_identity', tokenFile: workload, clientId }, scope);
+  if (workload !== undefined) return { type: 'workload_identity', tokenFile: workload, clientId, ...common };
   if (secretEnv !== undefined && clientId === undefined) throw new UsageError('--client-secret-env needs --client-id');
+  if ((key !== undefined || secretEnv !== undefined) && common.issuer === undefined) {
+    throw new UsageError(`${key !== undefined ? '--client-key' : '--client-secret-env'} needs --issuer, the authorization server that registered the client`);
+  }
   if (key !== undefined) {
     if (clientId === undefined) throw new UsageError('--client-key needs --client-id');
-    return withScope({ type: 'client_credentials', clientId, privateKeyFile: key }, scope);
+    return { type: 'client_credentials', clientId, privateKeyFile: key, ...common };
   }
   if (secretEnv !== undefined && clientId !== undefined && env[secretEnv] === undefined) throw new UsageError(`--client-secret-env: $${secretEnv} is not set`);
-  if (secretEnv !== undefined && clientId !== undefined) return withScope({ type: 'client_credentials', clientId, clientSecretEnv: secretEnv }, scope);
+  if (secretEnv !== undefined && clientId !== undefined) return { type: 'client_credentials', clientId, clientSecretEnv: secretEnv, ...common };
   const port = value('callback-port');
   const callbackPort = port === undefined ? undefined : Number(port);
   if (callbackPort !== undefined && (!Number.isInteger(callbackPort) || callbackPort < 1 || callbackPort > 65535)) {
     throw new UsageError(`--callback-port expects a port from 1 to 65535, got "${port}"`);
   }
-  const settings: ClientAuthSettings = { type: 'oauth' };
+  const settings: ClientAuthSettings = { type: 'oauth', ...common };
   const store = value('token-store');
   if (store !== undefined) settings.tokenStore = store;
   if (clientId !== undefined) settings.clientId = clientId;
   if (callbackPort !== undefined) settings.callbackPort = callbackPort;
-  return withScope(settings, scope);
+  return settings;
 }
 
-function withScope<T extends ClientAuthSettings>(settings: T, scope: string | undefined): T {
-  if (scope !== undefined) (settings as { scope?: string }).scope = scope;
-  return settings;
+/** --issuer, --auth-timeout-ms and --scope, checked, as settings every OAuth kind takes. */
+function oauthOptions(issuer: string | undefined, timeout: string | undefined, scope: string | undefined): { issuer?: string; timeoutMs?: number; scope?: string } {
+  const out: { issuer?: string; timeoutMs?: number; scope?: string } = {};
+  if (issuer !== undefined) {
+    if (!/^https?:\/\//.test(issuer)) throw new UsageError(`--issuer expects the authorization server's issuer URL, got "${issuer}"`);
+    out.issuer = issuer;
+  }
+  if (timeout !== undefined) {
+    const timeoutMs = Number(timeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) throw new UsageError(`--auth-timeout-ms expects milliseconds from 100 to 600000, got "${timeout}"`);
+    out.timeoutMs = timeoutMs;
+  }
+  if (scope !== undefined) out.scope = scope;
+  return out;
 }

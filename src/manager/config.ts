@@ -133,11 +133,15 @@ function transportOf(name: string, upstream: UpstreamConfig, defaults: Defaults,
 }
 
 /** Which fields each kind of auth needs and takes; the schema cannot say it per kind. */
+const OAUTH_COMMON = ['scope', 'issuer', 'timeoutMs'];
 const AUTH_FIELDS: Record<ClientAuthSettings['type'], { needs: string[][]; takes: string[] }> = {
   bearer: { needs: [['token', 'tokenEnv']], takes: ['token', 'tokenEnv'] },
-  oauth: { needs: [], takes: ['clientId', 'clientSecret', 'clientSecretEnv', 'scope', 'tokenStore', 'callbackPort', 'clientMetadataUrl'] },
-  client_credentials: { needs: [['clientId'], ['clientSecret', 'clientSecretEnv', 'privateKeyFile']], takes: ['clientId', 'clientSecret', 'clientSecretEnv', 'privateKeyFile', 'signingAlgorithm', 'scope'] },
-  workload_identity: { needs: [['tokenFile']], takes: ['tokenFile', 'clientId', 'scope'] },
+  oauth: { needs: [], takes: ['clientId', 'clientSecret', 'clientSecretEnv', 'tokenStore', 'callbackPort', 'clientMetadataUrl', ...OAUTH_COMMON] },
+  client_credentials: {
+    needs: [['clientId'], ['clientSecret', 'clientSecretEnv', 'privateKeyFile'], ['issuer']],
+    takes: ['clientId', 'clientSecret', 'clientSecretEnv', 'privateKeyFile', 'signingAlgorithm', ...OAUTH_COMMON],
+  },
+  workload_identity: { needs: [['tokenFile']], takes: ['tokenFile', 'clientId', ...OAUTH_COMMON] },
 };
 
 function authOf(auth: UpstreamConfig['auth'], path: string): ClientAuthSettings | undefined {
@@ -148,6 +152,10 @@ function authOf(auth: UpstreamConfig['auth'], path: string): ClientAuthSettings 
   }
   for (const options of needs) {
     if (!options.some((field) => (auth as Record<string, unknown>)[field] !== undefined)) throw new ConfigError(`${path}: auth of type ${auth.type} needs ${options.join(' or ')}`);
+  }
+  // A secret goes to the authorization server that issued it only (client/auth/from-settings.ts).
+  if ((auth.clientSecret !== undefined || auth.clientSecretEnv !== undefined) && auth.issuer === undefined) {
+    throw new ConfigError(`${path}: a client secret needs issuer, the authorization server that issued it`);
   }
   return auth as ClientAuthSettings;
 }

@@ -124,21 +124,21 @@ describe('mcp-core login', () => {
 
   test('client credentials from the environment', async () => {
     as.registerClient('service', 'service-secret');
-    const run = await runCli(['login', resource.url, '--client-id', 'service', '--client-secret-env', 'SERVICE_SECRET'], { SERVICE_SECRET: 'service-secret' });
+    const run = await runCli(['login', resource.url, '--client-id', 'service', '--client-secret-env', 'SERVICE_SECRET', '--issuer', as.issuer], { SERVICE_SECRET: 'service-secret' });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(as.grantTypes('/token').at(-1), 'client_credentials');
     assert.ok(!run.stdout.includes('service-secret') && !run.stderr.includes('service-secret'));
   });
 
   test('a wrong secret fails with a clear message and no secret in it', async () => {
-    const run = await runCli(['login', resource.url, '--client-id', 'service', '--client-secret-env', 'SERVICE_SECRET'], { SERVICE_SECRET: 'wrong-secret' });
+    const run = await runCli(['login', resource.url, '--client-id', 'service', '--client-secret-env', 'SERVICE_SECRET', '--issuer', as.issuer], { SERVICE_SECRET: 'wrong-secret' });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /invalid_client/);
     assert.ok(!run.stderr.includes('wrong-secret'));
   });
 
   test('bad usage exits 2', async () => {
-    for (const args of [['login'], ['login', 'ftp://x'], ['login', 'http://x', '--client-secret-env', 'X'], ['serve', '--client-id', 'x']]) {
+    for (const args of [['login'], ['login', 'ftp://x'], ['login', 'http://x', '--client-secret-env', 'X'], ['serve', '--client-id', 'x'], ['login', 'http://x', '--client-id', 'c', '--client-secret-env', 'HOME'], ['login', 'http://x', '--auth-timeout-ms', '0'], ['login', 'http://x', '--issuer', 'as.example']]) {
       const run = await runCli(args);
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     }

@@ -141,7 +141,7 @@ describe('OAuth client against mcp-core serve with JWT auth', () => {
   test('through the gateway: an upstream with client credentials (clientSecret inline) reaches serve', async () => {
     as.registerClient('gateway', 'gateway-secret');
     const manager = new McpManager({
-      mcpServers: { secure: { url: served.url, auth: { type: 'client_credentials', clientId: 'gateway', clientSecret: 'gateway-secret', scope: 'tools:call profile' } } },
+      mcpServers: { secure: { url: served.url, auth: { type: 'client_credentials', clientId: 'gateway', clientSecret: 'gateway-secret', issuer: as.issuer, scope: 'tools:call profile' } } },
     });
     try {
       await manager.start();

@@ -33,7 +33,7 @@ describe('gateway upstreams with auth', () => {
   test('client credentials from the environment: the gateway signs in and calls the tool', async () => {
     process.env.TEST_GATEWAY_SECRET = 'gateway-secret';
     const manager = new McpManager({
-      mcpServers: { secure: { url: resource.url, auth: { type: 'client_credentials', clientId: 'gateway', clientSecretEnv: 'TEST_GATEWAY_SECRET' } } },
+      mcpServers: { secure: { url: resource.url, auth: { type: 'client_credentials', clientId: 'gateway', clientSecretEnv: 'TEST_GATEWAY_SECRET', issuer: as.issuer } } },
     });
     try {
       await manager.start();
@@ -61,7 +61,15 @@ describe('gateway upstreams with auth', () => {
   test('auth settings that do not fit their kind are configuration errors naming the setting', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ type: 'bearer' }, /auth: auth of type bearer needs token or tokenEnv/],
-      [{ type: 'client_credentials', clientId: 'x' }, /needs clientSecret or clientSecretEnv or privateKeyFile/],
+      [{ type: 'client_credentials', clientId: 'x', issuer: 'https://as.example' }, /needs clientSecret or clientSecretEnv or privateKeyFile/],
+      // A secret goes only to the authorization server that issued it, which must be named.
+      [{ type: 'client_credentials', clientId: 'x', clientSecretEnv: 'S' }, /auth: auth of type client_credentials needs issuer/],
+      [{ type: 'client_credentials', clientId: 'x', privateKeyFile: 'k.pem' }, /auth: auth of type client_credentials needs issuer/],
+      [{ type: 'oauth', clientId: 'x', clientSecret: 'secret' }, /auth: a client secret needs issuer/],
+      [{ type: 'oauth', issuer: 'ftp://as.example' }, /auth\.issuer/],
+      // How long one request to the authorization server may take: whole milliseconds, bounded.
+      ...[0, 99, 1.5, 600_001, '1000'].map((timeoutMs): [Record<string, unknown>, RegExp] => [{ type: 'oauth', timeoutMs }, /auth\.timeoutMs/]),
+      [{ type: 'bearer', token: 't', timeoutMs: 1000 }, /auth\.timeoutMs does not apply to auth of type bearer/],
       [{ type: 'bearer', token: 't', clientId: 'x' }, /auth\.clientId does not apply to auth of type bearer/],
       [{ type: 'password' }, /auth\.type/],
     ];

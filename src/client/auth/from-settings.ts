@@ -4,6 +4,10 @@
  * {@link HttpClientAuth}. Secrets may be given inline or, better, read from the environment
  * (`tokenEnv`, `clientSecretEnv`) or a file (`tokenFile`, `privateKeyFile`), which is read
  * when a token is needed, so a rotated file is picked up.
+ *
+ * A client secret or private key goes with the `issuer` of the authorization server that issued
+ * it, and only ever to that server (2026-07-28 client-registration, Authorization Server
+ * Binding): an MCP server naming another one gets an OAuthError, never the credentials.
  */
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -17,16 +21,29 @@ import { OAuthClientAuth, type Grant } from './oauth-client-auth.ts';
 import { OAuthError } from './oauth-error.ts';
 import { MemoryTokenStore, type TokenStore } from './token-store.ts';
 
+/** What every OAuth kind of settings takes. */
+interface OAuthSettings {
+  scope?: string;
+  /**
+   * The issuer of the authorization server the pre-registered client (`clientId`) belongs to:
+   * its credentials go there only. Needed with a secret or a private key; without, a client_id
+   * alone is bound to the first authorization server it is used with.
+   */
+  issuer?: string;
+  /** How long one metadata, registration or token request may take, in ms. Default 30,000. */
+  timeoutMs?: number;
+}
+
 /** How to authenticate to one server. */
 export type ClientAuthSettings =
   /** A fixed access token, sent to this server only. */
   | { type: 'bearer'; token?: string; tokenEnv?: string }
   /** Sign in as a user in a browser (authorization code, loopback redirect); tokens kept in `tokenStore`. */
-  | { type: 'oauth'; clientId?: string; clientSecret?: string; clientSecretEnv?: string; scope?: string; callbackPort?: number; clientMetadataUrl?: string; tokenStore?: string }
+  | ({ type: 'oauth'; clientId?: string; clientSecret?: string; clientSecretEnv?: string; callbackPort?: number; clientMetadataUrl?: string; tokenStore?: string } & OAuthSettings)
   /** Machine to machine with a pre-registered client: a secret or a private key (PKCS#8 PEM file). */
-  | { type: 'client_credentials'; clientId: string; clientSecret?: string; clientSecretEnv?: string; privateKeyFile?: string; signingAlgorithm?: string; scope?: string }
+  | ({ type: 'client_credentials'; clientId: string; clientSecret?: string; clientSecretEnv?: string; privateKeyFile?: string; signingAlgorithm?: string } & OAuthSettings)
   /** A workload identity token (a JWT in a file, e.g. a projected service-account token). */
-  | { type: 'workload_identity'; clientId?: string; tokenFile: string; scope?: string };
+  | ({ type: 'workload_identity'; clientId?: string; tokenFile: string } & OAuthSettings);
 
 export interface AuthEnvironment {
   /** Shows the sign-in URL to the user. Default: printed to stderr. */
@@ -49,7 +66,7 @@ function secret(inline: string | undefined, variable: string | undefined, env: N
 
 /**
  * @example
- * const auth = createClientAuth({ type: 'client_credentials', clientId: 'svc', clientSecretEnv: 'SVC_SECRET' }, url);
+ * const auth = createClientAuth({ type: 'client_credentials', clientId: 'svc', clientSecretEnv: 'SVC_SECRET', issuer: 'https://auth.example.com' }, url);
  * await client.connect(new StreamableHttpClientTransport(url, { auth }));
  */
 export function createClientAuth(settings: ClientAuthSettings, url: string | URL, environment: AuthEnvironment = {}): HttpClientAuth {
@@ -64,18 +81,19 @@ export function createClientAuth(settings: ClientAuthSettings, url: string | URL
       const authorizer = new LoopbackAuthorizer({ port: settings.callbackPort, open: environment.open });
       const grant: Grant = { type: 'authorization_code', authorizer, clientMetadataUrl: settings.clientMetadataUrl };
       const store: TokenStore = settings.tokenStore === undefined ? new MemoryTokenStore() : new FileTokenStore(settings.tokenStore);
-      return new OAuthClientAuth({ grant, store, scope: settings.scope, client: preRegistered(settings.clientId, secret(settings.clientSecret, settings.clientSecretEnv, env, 'client secret')), fetch: environment.fetch });
+      const client = preRegistered(settings, secret(settings.clientSecret, settings.clientSecretEnv, env, 'client secret'));
+      return new OAuthClientAuth({ grant, store, client, ...common(settings, environment) });
     }
     case 'client_credentials': {
-      const client: ClientCredentials = { clientId: settings.clientId };
       const clientSecret = secret(settings.clientSecret, settings.clientSecretEnv, env, 'client secret');
-      if (clientSecret !== undefined) client.clientSecret = clientSecret;
+      const client = preRegistered(settings, clientSecret)!;
       if (settings.signingAlgorithm !== undefined) client.signingAlgorithm = settings.signingAlgorithm;
-      const auth = new OAuthClientAuth({ grant: { type: 'client_credentials' }, client, scope: settings.scope, fetch: environment.fetch });
+      const auth = new OAuthClientAuth({ grant: { type: 'client_credentials' }, client, ...common(settings, environment) });
       if (settings.privateKeyFile === undefined) {
         if (clientSecret === undefined) throw new OAuthError('client_credentials auth needs a clientSecret, clientSecretEnv or privateKeyFile');
         return auth;
       }
+      if (settings.issuer === undefined) throw new OAuthError(UNBOUND);
       const keyFile = settings.privateKeyFile;
       // The key is read on first use; a missing file is reported then, with its path.
       return withLazyKey(auth, client, keyFile);
@@ -83,16 +101,32 @@ export function createClientAuth(settings: ClientAuthSettings, url: string | URL
     case 'workload_identity':
       return new OAuthClientAuth({
         grant: { type: 'workload_identity', assertion: async () => (await readFile(settings.tokenFile, 'utf8')).trim() },
-        client: settings.clientId === undefined ? undefined : { clientId: settings.clientId, tokenEndpointAuthMethod: 'none' },
-        scope: settings.scope,
-        fetch: environment.fetch,
+        client: settings.clientId === undefined ? undefined : { ...preRegistered(settings, undefined)!, tokenEndpointAuthMethod: 'none' },
+        ...common(settings, environment),
       });
   }
 }
 
-function preRegistered(clientId: string | undefined, clientSecret: string | undefined): ClientCredentials | undefined {
-  if (clientId === undefined) return undefined;
-  return clientSecret === undefined ? { clientId } : { clientId, clientSecret };
+const UNBOUND = 'A client secret or private key needs the issuer of the authorization server that issued it (issuer): it is sent to no other';
+
+/** The options every OAuth kind passes on as they are. */
+function common(settings: OAuthSettings, environment: AuthEnvironment) {
+  const timeout = settings.timeoutMs;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) throw new OAuthError('timeoutMs must be a whole number of milliseconds above 0');
+  return { scope: settings.scope, timeoutMs: settings.timeoutMs, fetch: environment.fetch };
+}
+
+/**
+ * The pre-registered client, bound to `issuer`. A secret without an issuer is refused: it would
+ * go to whichever authorization server the MCP server names first.
+ */
+function preRegistered(settings: { clientId?: string; issuer?: string }, clientSecret: string | undefined): (ClientCredentials & { issuer?: string }) | undefined {
+  if (settings.clientId === undefined) return undefined;
+  if (clientSecret !== undefined && settings.issuer === undefined) throw new OAuthError(UNBOUND);
+  const client: ClientCredentials & { issuer?: string } = { clientId: settings.clientId };
+  if (clientSecret !== undefined) client.clientSecret = clientSecret;
+  if (settings.issuer !== undefined) client.issuer = settings.issuer;
+  return client;
 }
 
 /** Loads the private key into `client` before the first challenge is answered. */

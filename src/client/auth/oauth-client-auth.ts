@@ -183,8 +183,12 @@ export class OAuthClientAuth implements HttpClientAuth {
     return this.#exclusive(() => this.#reauthorize(request, challenge));
   }
 
+  /**
+   * Concurrent challenges share the outcome, failure included: a request that waited for a
+   * failed authorization fails with its OAuthError, not as the bare 401 it got.
+   */
   async #exclusive(task: () => Promise<boolean>): Promise<boolean> {
-    if (this.#pending !== undefined) return this.#pending.catch(() => false);
+    if (this.#pending !== undefined) return this.#pending;
     const run = task();
     this.#pending = run;
     try {
@@ -326,7 +330,8 @@ export class OAuthClientAuth implements HttpClientAuth {
     if (client === undefined) return undefined;
     this.#boundIssuer ??= issuer;
     if (this.#boundIssuer !== issuer) {
-      throw new OAuthError(`The configured client is registered with ${quote(this.#boundIssuer)}, but the server now uses ${quote(issuer)}: reconfigure the client`);
+      // Its credentials were issued by the bound server: none is sent to another.
+      throw new OAuthError(`The configured client is registered with ${quote(this.#boundIssuer)}, but the server asks for authorization by ${quote(issuer)}: its credentials are not sent there (configure a client of ${quote(issuer)})`);
     }
     return client;
   }
@@ -347,6 +352,8 @@ export class OAuthClientAuth implements HttpClientAuth {
 
   /** Runs the configured grant and stores its tokens. */
   async #obtain(target: Target, scope: string | undefined): Promise<void> {
+    // A client of another authorization server fails here, before a sign-in listener opens.
+    this.#preRegistered(target.issuer);
     const dpop = (await this.#wantsDpop(target)) ? await this.#newProver() : undefined;
     const context = { ...this.#endpoints, server: target.server, resource: target.resource, scope, dpop };
     const grant = this.#options.grant;

@@ -64,6 +64,12 @@ const AUTH = {
     token: { type: 'string', minLength: 1, writeOnly: true, description: 'bearer: the access token.' },
     tokenEnv: { type: 'string', minLength: 1, description: 'bearer: the environment variable holding the access token.' },
     clientId: { type: 'string', minLength: 1, description: 'The client_id registered at the authorization server.' },
+    issuer: {
+      type: 'string',
+      pattern: '^https?://',
+      description:
+        "The issuer URL of the authorization server that registered clientId: the client's credentials go to it only, and an upstream naming another gets an error. Needed with clientSecret, clientSecretEnv or privateKeyFile.",
+    },
     clientSecret: { type: 'string', minLength: 1, writeOnly: true, description: "The client's secret." },
     clientSecretEnv: { type: 'string', minLength: 1, description: "The environment variable holding the client's secret." },
     privateKeyFile: { type: 'string', minLength: 1, description: 'client_credentials: a PKCS#8 PEM private key for private_key_jwt.' },
@@ -73,6 +79,12 @@ const AUTH = {
     tokenStore: { type: 'string', minLength: 1, description: 'oauth: the token store file. Default ~/.config/mcp-core/tokens.json, as `mcp-core login` uses.' },
     callbackPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'oauth: the loopback port of the sign-in redirect.' },
     clientMetadataUrl: { type: 'string', pattern: '^https://', description: "oauth: the URL of this client's Client ID Metadata Document." },
+    timeoutMs: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600000,
+      description: 'How long one request to the authorization side (metadata, registration, token) may take, its answer read whole, in milliseconds. Default 30000.',
+    },
   },
 } as const;
 
