@@ -20,7 +20,7 @@ export const server = {
       additionalProperties: false,
       default: {},
       properties: {
-        maxSubscriptions: { type: 'integer', minimum: 0, default: 256, description: 'resources/subscribe URIs one session holds; more get -32602.' },
+        maxSubscriptions: { type: 'integer', minimum: 0, default: 256, description: 'resources/subscribe URIs one session holds, and resourceSubscriptions one subscriptions/listen follows; more get -32602.' },
         maxDataBytes: {
           type: 'integer',
           minimum: 1,

@@ -3,7 +3,7 @@
  * open and carries the change notifications the client opted in to, each tagged with the
  * subscription's id (the request's own id).
  */
-import { isObject } from '../../protocol/guards.ts';
+import { describeValue, isObject } from '../../protocol/guards.ts';
 import type { JsonRpcNotification, Params } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
@@ -30,12 +30,36 @@ function agree(core: ServerCore, filter: Record<string, unknown>): { lists: Set<
     lists.add('resources');
     acknowledged.resourcesListChanged = true;
   }
-  const uris = new Set<string>();
-  if (Array.isArray(filter.resourceSubscriptions) && capabilities.resources?.subscribe) {
-    for (const uri of filter.resourceSubscriptions) if (typeof uri === 'string') uris.add(uri);
-    acknowledged.resourceSubscriptions = [...uris];
-  }
+  const uris = resourceSubscriptions(core, filter.resourceSubscriptions);
+  if (uris.size > 0 && capabilities.resources?.subscribe) acknowledged.resourceSubscriptions = [...uris];
+  else uris.clear();
   return { lists, uris, acknowledged };
+}
+
+/**
+ * The URIs a listen asks to follow, within the bounds a legacy session's subscriptions have
+ * (`server.sessionLimits.maxSubscriptions`, `maxSessionDataBytes`): the listener holds them as
+ * long as its stream is open, and its stream holds one update per URI while the client is not
+ * reading (held-messages.ts), so the stream keeps every update within its bound.
+ */
+function resourceSubscriptions(core: ServerCore, value: unknown): Set<string> {
+  const uris = new Set<string>();
+  if (value === undefined) return uris;
+  if (!Array.isArray(value)) throw invalidParams('Invalid params: "notifications.resourceSubscriptions" must be an array of URIs');
+  let bytes = 0;
+  for (const uri of value) {
+    if (typeof uri !== 'string') throw invalidParams(`Invalid params: "notifications.resourceSubscriptions" must hold URI strings, not ${describeValue(uri)}`);
+    if (uris.has(uri)) continue;
+    if (uris.size >= core.maxSubscriptions) {
+      throw invalidParams(`Invalid params: "notifications.resourceSubscriptions" names more than ${core.maxSubscriptions} resources, the most one listen may follow`);
+    }
+    bytes += uri.length;
+    if (bytes > core.maxSessionDataBytes) {
+      throw invalidParams(`Invalid params: the URIs of "notifications.resourceSubscriptions" take more than ${core.maxSessionDataBytes} bytes`);
+    }
+    uris.add(uri);
+  }
+  return uris;
 }
 
 export function listen(core: ServerCore, params: Params, ctx: RequestContext, closing: AbortSignal): Promise<Record<string, unknown>> {
