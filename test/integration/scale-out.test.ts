@@ -345,7 +345,11 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
     await redis.restart();
     // Nothing was persisted: the old session is gone (its client opens a new one); new ones work everywhere.
     const after = await eventually('a new session to open', () => openLegacySession(a).catch(() => undefined));
-    const served = await inSession(b, after, 4, 'tools/call', { name: 'echo', arguments: { text: 'back' } });
+    // Each process reconnects on its own backoff: b may still be refusing (503) when a is back.
+    const served = await eventually('the other process to serve the new session', async () => {
+      const answer = await inSession(b, after, 4, 'tools/call', { name: 'echo', arguments: { text: 'back' } });
+      return answer.status === 503 ? undefined : answer;
+    });
     assert.equal(served.json.result.content[0].text, 'back');
     assert.equal((await inSession(b, before, 5, 'ping')).status, 404);
     await eventually('mcp_redis_connected 1', async () => (/^mcp_redis_connected 1$/m.test(await metrics(b)) ? true : undefined));
