@@ -12,7 +12,7 @@
  *   --token-store FILE       where sign-ins are kept (default ~/.config/mcp-core/tokens.json)
  *   --callback-port N        the loopback port for the sign-in redirect (default: any)
  *   --issuer URL             the authorization server that registered --client-id (needed
- *                            with a secret or key: they are sent to no other)
+ *                            with a secret, key or workload token: they are sent to no other)
  *   --auth-timeout-ms N      how long one request to the authorization server may take
  */
 // Types only: parsing must not load the OAuth client (and jose) into every `serve` start.
@@ -43,7 +43,7 @@ export const AUTH_USAGE = `Authentication (for commands that call a server):
   --token-store FILE       Where sign-ins are kept (default ~/.config/mcp-core/tokens.json)
   --callback-port N        Loopback port for the browser sign-in redirect (default: any)
   --issuer URL             The authorization server that registered --client-id; needed
-                           with a secret or key, which are sent to no other server
+                           with a secret, key or workload token, sent to no other server
   --auth-timeout-ms N      How long one request to the authorization server may take
                            (default 30000)
   Without these, the user signs in in a browser when the server asks for it; the tokens are
@@ -71,7 +71,10 @@ export function authSettings(options: ReadonlyMap<string, string | true>, env: N
     if (clientId !== undefined || secretEnv !== undefined) throw new UsageError('--bearer-token-env takes no client options');
     return { type: 'bearer', tokenEnv: bearer };
   }
-  if (workload !== undefined) return { type: 'workload_identity', tokenFile: workload, clientId, ...common };
+  if (workload !== undefined) {
+    if (common.issuer === undefined) throw new UsageError('--workload-token needs --issuer, the authorization server the token is for');
+    return { type: 'workload_identity', tokenFile: workload, clientId, ...common };
+  }
   if (secretEnv !== undefined && clientId === undefined) throw new UsageError('--client-secret-env needs --client-id');
   if ((key !== undefined || secretEnv !== undefined) && common.issuer === undefined) {
     throw new UsageError(`${key !== undefined ? '--client-key' : '--client-secret-env'} needs --issuer, the authorization server that registered the client`);

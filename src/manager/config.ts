@@ -141,7 +141,7 @@ const AUTH_FIELDS: Record<ClientAuthSettings['type'], { needs: string[][]; takes
     needs: [['clientId'], ['clientSecret', 'clientSecretEnv', 'privateKeyFile'], ['issuer']],
     takes: ['clientId', 'clientSecret', 'clientSecretEnv', 'privateKeyFile', 'signingAlgorithm', ...OAUTH_COMMON],
   },
-  workload_identity: { needs: [['tokenFile']], takes: ['tokenFile', 'clientId', ...OAUTH_COMMON] },
+  workload_identity: { needs: [['tokenFile'], ['issuer']], takes: ['tokenFile', 'clientId', ...OAUTH_COMMON] },
 };
 
 function authOf(auth: UpstreamConfig['auth'], path: string): ClientAuthSettings | undefined {

@@ -138,7 +138,7 @@ describe('mcp-core login', () => {
   });
 
   test('bad usage exits 2', async () => {
-    for (const args of [['login'], ['login', 'ftp://x'], ['login', 'http://x', '--client-secret-env', 'X'], ['serve', '--client-id', 'x'], ['login', 'http://x', '--client-id', 'c', '--client-secret-env', 'HOME'], ['login', 'http://x', '--auth-timeout-ms', '0'], ['login', 'http://x', '--issuer', 'as.example']]) {
+    for (const args of [['login'], ['login', 'ftp://x'], ['login', 'http://x', '--client-secret-env', 'X'], ['serve', '--client-id', 'x'], ['login', 'http://x', '--client-id', 'c', '--client-secret-env', 'HOME'], ['login', 'http://x', '--auth-timeout-ms', '0'], ['login', 'http://x', '--issuer', 'as.example'], ['login', 'http://x', '--workload-token', 'token.jwt']]) {
       const run = await runCli(args);
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     }

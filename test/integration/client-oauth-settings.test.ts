@@ -6,6 +6,9 @@
  * 127.0.0.1: two authorization servers, and protected mcp-core servers trusting one each.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClientAuth, type ClientAuthSettings } from '../../src/client/auth/from-settings.ts';
 import { OAuthClientAuth, type Grant } from '../../src/client/auth/oauth-client-auth.ts';
@@ -18,6 +21,9 @@ import { textOf } from '../helpers/gateway.ts';
 
 const TIMEOUT_MS = 500;
 const CLIENT = { clientId: 'gateway', clientSecret: 'gateway-secret' };
+const WORKLOAD_TOKEN = 'eyJhbGciOiJFUzI1NiJ9.workload.token';
+const tokenFile = join(mkdtempSync(join(tmpdir(), 'mcp-core-workload-')), 'token');
+writeFileSync(tokenFile, WORKLOAD_TOKEN);
 
 function echoServer(): McpServer {
   const server = new McpServer({ name: 'protected', version: '1.0.0' });
@@ -76,7 +82,7 @@ describe('OAuth client settings: the timeout and the authorization server a clie
       const kinds: ClientAuthSettings[] = [
         { type: 'client_credentials', ...CLIENT, issuer: home.issuer, timeoutMs: TIMEOUT_MS },
         { type: 'oauth', clientId: CLIENT.clientId, issuer: home.issuer, timeoutMs: TIMEOUT_MS },
-        { type: 'workload_identity', tokenFile: '/nonexistent/token', timeoutMs: TIMEOUT_MS },
+        { type: 'workload_identity', tokenFile: '/nonexistent/token', issuer: home.issuer, timeoutMs: TIMEOUT_MS },
       ];
       for (const settings of kinds) {
         const error = await connectError(resource.url, createClientAuth(settings, resource.url), 'legacy');
@@ -95,9 +101,13 @@ describe('OAuth client settings: the timeout and the authorization server a clie
     const authorizer = { redirectUri: () => assert.fail('a sign-in listener opened'), authorize: () => assert.fail('sent to sign in') };
     const clients: Array<[string, () => OAuthClientAuth | ReturnType<typeof createClientAuth>]> = [
       ['client_credentials settings', () => createClientAuth({ type: 'client_credentials', ...CLIENT, issuer: home.issuer }, elsewhere.url)],
+      // The workload token is a credential as much as a secret, with or without a client_id.
+      ['workload_identity settings', () => createClientAuth({ type: 'workload_identity', tokenFile, issuer: home.issuer }, elsewhere.url)],
       ['authorization code', () => new OAuthClientAuth({ grant: { type: 'authorization_code', authorizer } as unknown as Grant, client: { ...CLIENT, issuer: home.issuer } })],
       ['workload identity', () => new OAuthClientAuth({ grant: { type: 'workload_identity', assertion: () => 'jwt' }, client: { clientId: CLIENT.clientId, issuer: home.issuer } })],
     ];
+    assert.throws(() => createClientAuth({ type: 'workload_identity', tokenFile }, elsewhere.url), /needs the issuer/);
+    assert.throws(() => createClientAuth({ type: 'client_credentials', ...CLIENT }, elsewhere.url), /needs the issuer/);
     for (const era of [undefined, 'legacy', 'modern'] as const) {
       for (const [name, make] of clients) {
         const error = await connectError(elsewhere.url, make(), era);
@@ -119,6 +129,7 @@ describe('OAuth client settings: the timeout and the authorization server a clie
     }
     assert.ok(other.requests.length > 0, 'its metadata was read');
     assertNoCredentialsAt(other);
+    assert.ok(!JSON.stringify(other.requests).includes(WORKLOAD_TOKEN), 'the workload token reached the other server');
   });
 
   test('regression: concurrent requests waiting for an authorization that failed get its OAuthError, not the bare "HTTP 401"', async () => {

@@ -66,6 +66,7 @@ describe('gateway upstreams with auth', () => {
       [{ type: 'client_credentials', clientId: 'x', clientSecretEnv: 'S' }, /auth: auth of type client_credentials needs issuer/],
       [{ type: 'client_credentials', clientId: 'x', privateKeyFile: 'k.pem' }, /auth: auth of type client_credentials needs issuer/],
       [{ type: 'oauth', clientId: 'x', clientSecret: 'secret' }, /auth: a client secret needs issuer/],
+      [{ type: 'workload_identity', tokenFile: 'token.jwt' }, /auth: auth of type workload_identity needs issuer/],
       [{ type: 'oauth', issuer: 'ftp://as.example' }, /auth\.issuer/],
       // How long one request to the authorization server may take: whole milliseconds, bounded.
       ...[0, 99, 1.5, 600_001, '1000'].map((timeoutMs): [Record<string, unknown>, RegExp] => [{ type: 'oauth', timeoutMs }, /auth\.timeoutMs/]),

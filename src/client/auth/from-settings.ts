@@ -5,8 +5,8 @@
  * (`tokenEnv`, `clientSecretEnv`) or a file (`tokenFile`, `privateKeyFile`), which is read
  * when a token is needed, so a rotated file is picked up.
  *
- * A client secret or private key goes with the `issuer` of the authorization server that issued
- * it, and only ever to that server (2026-07-28 client-registration, Authorization Server
+ * A client secret, private key or workload token goes with the `issuer` of the authorization
+ * server it is for, and only ever to that server (2026-07-28 client-registration, Authorization Server
  * Binding): an MCP server naming another one gets an OAuthError, never the credentials.
  */
 import { readFile } from 'node:fs/promises';
@@ -26,8 +26,8 @@ interface OAuthSettings {
   scope?: string;
   /**
    * The issuer of the authorization server the pre-registered client (`clientId`) belongs to:
-   * its credentials go there only. Needed with a secret or a private key; without, a client_id
-   * alone is bound to the first authorization server it is used with.
+   * its credentials go there only. Needed with a secret, a private key or a workload token;
+   * without, a client_id alone is bound to the first authorization server it is used with.
    */
   issuer?: string;
   /** How long one metadata, registration or token request may take, in ms. Default 30,000. */
@@ -99,7 +99,10 @@ export function createClientAuth(settings: ClientAuthSettings, url: string | URL
       return withLazyKey(auth, client, keyFile);
     }
     case 'workload_identity':
+      // The workload token is a credential too: it goes to its authorization server only.
+      if (settings.issuer === undefined) throw new OAuthError(UNBOUND);
       return new OAuthClientAuth({
+        issuer: settings.issuer,
         grant: { type: 'workload_identity', assertion: async () => (await readFile(settings.tokenFile, 'utf8')).trim() },
         client: settings.clientId === undefined ? undefined : { ...preRegistered(settings, undefined)!, tokenEndpointAuthMethod: 'none' },
         ...common(settings, environment),
@@ -107,7 +110,7 @@ export function createClientAuth(settings: ClientAuthSettings, url: string | URL
   }
 }
 
-const UNBOUND = 'A client secret or private key needs the issuer of the authorization server that issued it (issuer): it is sent to no other';
+const UNBOUND = 'A client secret, private key or workload token needs the issuer of the authorization server that issued it (issuer): it is sent to no other';
 
 /** The options every OAuth kind passes on as they are. */
 function common(settings: OAuthSettings, environment: AuthEnvironment) {

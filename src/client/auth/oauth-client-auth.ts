@@ -41,6 +41,12 @@ export interface OAuthClientAuthOptions {
    * without, at the first one the server names, and a later change is refused.
    */
   client?: ClientCredentials & { issuer?: string };
+  /**
+   * The only authorization server the client's credentials go to (its pre-registered client,
+   * a workload identity assertion): a server naming another fails with an OAuthError before
+   * anything is sent. Default: `client.issuer`.
+   */
+  issuer?: string;
   /** What the client says of itself when it registers dynamically. */
   clientMetadata?: ClientMetadata;
   /** Ask for exactly these scopes instead of following the server's guidance. */
@@ -130,7 +136,7 @@ export class OAuthClientAuth implements HttpClientAuth {
     this.#endpoints = { fetch: options.fetch ?? fetch, timeoutMs: options.timeoutMs };
     this.#discovery = new Discovery(this.#endpoints);
     this.#dpop = undefined;
-    this.#boundIssuer = options.client?.issuer;
+    this.#boundIssuer = options.issuer ?? options.client?.issuer;
     this.#lastScheme = undefined;
     this.#pending = undefined;
   }
@@ -327,9 +333,8 @@ export class OAuthClientAuth implements HttpClientAuth {
   /** The pre-registered client, if it belongs to this issuer (client-registration, Authorization Server Binding). */
   #preRegistered(issuer: string): ClientCredentials | undefined {
     const client = this.#options.client;
-    if (client === undefined) return undefined;
-    this.#boundIssuer ??= issuer;
-    if (this.#boundIssuer !== issuer) {
+    if (client !== undefined) this.#boundIssuer ??= issuer;
+    if (this.#boundIssuer !== undefined && this.#boundIssuer !== issuer) {
       // Its credentials were issued by the bound server: none is sent to another.
       throw new OAuthError(`The configured client is registered with ${quote(this.#boundIssuer)}, but the server asks for authorization by ${quote(issuer)}: its credentials are not sent there (configure a client of ${quote(issuer)})`);
     }

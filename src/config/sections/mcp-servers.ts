@@ -68,7 +68,7 @@ const AUTH = {
       type: 'string',
       pattern: '^https?://',
       description:
-        "The issuer URL of the authorization server that registered clientId: the client's credentials go to it only, and an upstream naming another gets an error. Needed with clientSecret, clientSecretEnv or privateKeyFile.",
+        "The issuer URL of the authorization server that registered clientId: the client's credentials go to it only, and an upstream naming another gets an error. Needed with clientSecret, clientSecretEnv, privateKeyFile or tokenFile.",
     },
     clientSecret: { type: 'string', minLength: 1, writeOnly: true, description: "The client's secret." },
     clientSecretEnv: { type: 'string', minLength: 1, description: "The environment variable holding the client's secret." },
