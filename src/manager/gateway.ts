@@ -18,6 +18,7 @@ import { isLoggingLevel, type Prompt, type Resource, type ResourceTemplate } fro
 import { invalidParams } from '../protocol/wire-errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import type { ServerCore } from '../server/core.ts';
+import { clientKey } from '../security/client-key.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
 import { checkArgument, complete, contextArguments } from '../server/handlers/completion.ts';
 import { callTool } from '../server/handlers/tools.ts';
@@ -36,6 +37,15 @@ import { MAX_ANSWER_CHARS, MAX_QUERY_LENGTH, queryProblem, ToolIndex } from './t
 import type { CatalogKind } from './upstream.ts';
 
 type Result = Record<string, unknown>;
+
+/**
+ * Whose share of an upstream's follows a request counts against (follows.ts): its client, as
+ * the HTTP and WebSocket bounds count it, or where the transport knows no peer (stdio, in
+ * memory), its principal or the one anonymous peer.
+ */
+function callerOf(ctx: RequestContext): string {
+  return ctx.client ?? clientKey(ctx.auth, undefined);
+}
 
 /** A registered entry the gateway can take back. */
 interface Removable {
@@ -69,8 +79,8 @@ export class Gateway {
   readonly #problems: Map<string, Collision>;
   /** Calls in flight that asked for log messages, by upstream (logs carry no request id). */
   readonly #logging: Map<string, Set<RequestContext>>;
-  /** Upstream resources each 2025 session follows through the gateway. */
-  readonly #followed: WeakMap<LegacySession, Set<string>>;
+  /** Upstream resources each 2025 session follows through the gateway, with the caller each counts for. */
+  readonly #followed: WeakMap<LegacySession, Map<string, string>>;
   readonly #detach: () => void;
   #index: ToolIndex | undefined;
 
@@ -295,35 +305,47 @@ export class Gateway {
 
   /**
    * Legacy `resources/subscribe`: recorded in the session as always, and an upstream's
-   * resource is followed upstream too (bounded per upstream), until the session unsubscribes
-   * or ends.
+   * resource is followed upstream too, until the session unsubscribes or ends. Past the
+   * caller's share of the upstream's follows, or the upstream's bound, it is refused (-32602)
+   * and the session keeps no subscription that nothing would ever update (follows.ts).
    */
   #subscribe(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
     const { uri } = params;
     const session = ctx.session;
     const fresh = typeof uri === 'string' && session !== undefined && session.subscriptions?.has(uri) !== true;
     const result = subscribe(core, params, ctx);
-    if (fresh && this.manager.followResource(uri as string)) this.#followsOf(session!).add(uri as string);
+    if (!fresh) return result;
+    const caller = callerOf(ctx);
+    try {
+      if (this.manager.followResource(uri as string, caller)) this.#followsOf(session!).set(uri as string, caller);
+    } catch (error) {
+      const undone = unsubscribe(core, params, ctx);
+      return Promise.all([result, undone]).then(() => Promise.reject(error));
+    }
     return result;
   }
 
   #unsubscribe(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
     const { uri } = params;
     const result = unsubscribe(core, params, ctx);
-    const session = ctx.session;
-    if (typeof uri === 'string' && session !== undefined && this.#followed.get(session)?.delete(uri) === true) this.manager.unfollowResource(uri);
+    const followed = ctx.session === undefined || typeof uri !== 'string' ? undefined : this.#followed.get(ctx.session);
+    const caller = followed?.get(uri as string);
+    if (caller !== undefined) {
+      followed!.delete(uri as string);
+      this.manager.unfollowResource(uri as string, caller);
+    }
     return result;
   }
 
-  /** The upstream resources a session has the gateway follow; let go of when it ends. */
-  #followsOf(session: LegacySession): Set<string> {
+  /** The upstream resources a session has the gateway follow, with the caller each counts for; let go of when it ends. */
+  #followsOf(session: LegacySession): Map<string, string> {
     let uris = this.#followed.get(session);
     if (uris === undefined) {
-      const followed = (uris = new Set());
+      const followed = (uris = new Map());
       this.#followed.set(session, followed);
       session.whenClosed(() => {
         this.#followed.delete(session);
-        for (const uri of followed) this.manager.unfollowResource(uri);
+        for (const [uri, caller] of followed) this.manager.unfollowResource(uri, caller);
       });
     }
     return uris;
@@ -331,9 +353,9 @@ export class Gateway {
 
   /**
    * Modern `subscriptions/listen`: the upstream resources it names are followed while it is
-   * open; at most as many as a 2025 session may subscribe to (`sessionLimits.maxSubscriptions`):
-   * an upstream follows 1,000 resources at most, for all callers, and one listen of more
-   * would take them all.
+   * open; at most as many as a 2025 session may subscribe to (`sessionLimits.maxSubscriptions`),
+   * and within the caller's share of each upstream's follows (follows.ts): past either, the
+   * listen is refused (-32602).
    */
   async #listen(core: ServerCore, params: Params, ctx: RequestContext): Promise<Result> {
     const filter = params.notifications;
@@ -341,11 +363,13 @@ export class Gateway {
     if (wanted.length > core.maxSubscriptions) {
       throw invalidParams(`Invalid params: notifications.resourceSubscriptions names ${wanted.length} resources; one listen may follow at most ${core.maxSubscriptions}`);
     }
-    const followed = [...new Set(wanted.filter((uri): uri is string => typeof uri === 'string'))].filter((uri) => this.manager.followResource(uri));
+    const caller = callerOf(ctx);
+    const followed: string[] = [];
     try {
+      for (const uri of new Set(wanted)) if (typeof uri === 'string' && this.manager.followResource(uri, caller)) followed.push(uri);
       return await listen(core, params, ctx, this.server.closingSignal);
     } finally {
-      for (const uri of followed) this.manager.unfollowResource(uri);
+      for (const uri of followed) this.manager.unfollowResource(uri, caller);
     }
   }
 

@@ -20,6 +20,7 @@ import { McpError } from '../protocol/wire-errors.ts';
 import { Catalog, type Collision, type PromptRoute, type ToolRoute } from './catalog.ts';
 import { parseManagerConfig, resolveManagerConfig, sameTransport, separatorProblem, type ManagerConfig, type ManagerSpec, type UpstreamSpec } from './config.ts';
 import { fallbackResult, UpstreamFailure } from './failures.ts';
+import { ResourceFollows } from './follows.ts';
 import { InputRelay, type ForwardOptions } from './input-bridge.ts';
 import { Namespace } from './names.ts';
 import { Upstream, type CatalogKind, type UpstreamHealth } from './upstream.ts';
@@ -144,8 +145,8 @@ export class McpManager {
   #closed: boolean;
   /** Upstreams being drained after a reload, closed once their calls end. */
   readonly #draining: Set<Promise<void>>;
-  /** How many callers follow each namespaced resource URI. */
-  readonly #followers: Map<string, number>;
+  /** Who follows each namespaced resource URI, and each caller's share. */
+  readonly #follows: ResourceFollows;
   readonly #options: ManagerOptions;
 
   constructor(config: ManagerConfig | ManagerSpec, listeners: ManagerListeners = {}, options: ManagerOptions = {}) {
@@ -158,7 +159,7 @@ export class McpManager {
     this.#started = undefined;
     this.#closed = false;
     this.#draining = new Set();
-    this.#followers = new Map();
+    this.#follows = new ResourceFollows();
     this.#options = options;
     for (const spec of this.#spec.upstreams) if (spec.enabled) this.#upstreams.set(spec.name, this.#makeUpstream(spec));
   }
@@ -402,31 +403,25 @@ export class McpManager {
   }
 
   /**
-   * One more caller follows a namespaced resource: its upstream is asked for updates
-   * (`resources/subscribe`, or the resource in its `subscriptions/listen`) when it is the
-   * first. Returns false for a URI of no upstream, or one the upstream cannot follow more of.
+   * One more follow of a namespaced resource by `caller` (security/client-key.ts): its
+   * upstream is asked for updates (`resources/subscribe`, or the resource in its
+   * `subscriptions/listen`) when it is the first. Returns false for a URI of no upstream;
+   * throws -32602 past a bound: a caller follows at most 256 resources of one upstream, an
+   * upstream at most 1,000 for all callers (follows.ts).
    */
-  followResource(uri: string): boolean {
+  followResource(uri: string, caller = ''): boolean {
     const split = this.namespace.splitUri(uri);
     const upstream = split === undefined ? undefined : this.#upstreams.get(split.upstream);
     if (upstream === undefined) return false;
-    const count = this.#followers.get(uri) ?? 0;
-    if (count === 0 && !upstream.subscribe(split!.uri)) return false;
-    this.#followers.set(uri, count + 1);
+    this.#follows.follow(uri, upstream.name, caller, () => upstream.subscribe(split!.uri));
     return true;
   }
 
-  /** One caller less follows it; the last one gone, the upstream is told. */
-  unfollowResource(uri: string): void {
-    const count = this.#followers.get(uri);
-    if (count === undefined) return;
-    if (count > 1) {
-      this.#followers.set(uri, count - 1);
-      return;
-    }
-    this.#followers.delete(uri);
+  /** One follow of `caller`'s less; the last one gone, the upstream is told. */
+  unfollowResource(uri: string, caller = ''): void {
     const split = this.namespace.splitUri(uri);
-    if (split !== undefined) this.#upstreams.get(split.upstream)?.unsubscribe(split.uri);
+    if (split === undefined || !this.#follows.unfollow(uri, split.upstream, caller)) return;
+    this.#upstreams.get(split.upstream)?.unsubscribe(split.uri);
   }
 
   /**

@@ -28,6 +28,7 @@ import type { Transport } from '../transport/transport.ts';
 import type { UpstreamSpec } from './config.ts';
 import { resultProblem } from './entry-check.ts';
 import { classify, UpstreamFailure, type FailureReason } from './failures.ts';
+import { MAX_SUBSCRIPTIONS } from './follows.ts';
 import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { UpstreamPolicies, type BreakerState } from './policies.ts';
 import { QuestionGuard } from './question-guard.ts';
@@ -99,9 +100,6 @@ function serverOf(info: unknown): Implementation | null {
   if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return null;
   return typeof info.title === 'string' ? { name: info.name, version: info.version, title: info.title } : { name: info.name, version: info.version };
 }
-
-/** Resources one upstream is asked to send updates of, at most. */
-const MAX_SUBSCRIPTIONS = 1000;
 
 /**
  * A listing prompted by list_changed is followed by the next one no sooner than this, nor
