@@ -6,8 +6,16 @@
  * for an answer until inputTimeoutMs). So it is refused at once: the upstream hears why
  * (-32602) and ends its call on its own terms, and the call's outcome names the upstream and
  * the question, in its result's `_meta` or in the error it fails with.
+ *
+ * The questions of an upstream's task (tasks extension: the `inputRequests` of a `tasks/get`
+ * answer whose task waits for input) go to the caller as they are, keys and all, and its
+ * answers come back in `tasks/update`: they get the same checks and bounds
+ * ({@link taskQuestionsProblem}), so a task cannot make the gateway or its caller hold more
+ * than a call can.
  */
+import { MAX_INPUT_REQUESTS } from '../client/input-answers.ts';
 import type { RequestOptions } from '../client/requests.ts';
+import { describeValue, isObject } from '../protocol/guards.ts';
 import { Method } from '../protocol/methods.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import { questionProblem } from './entry-check.ts';
@@ -16,6 +24,46 @@ type Result = Record<string, unknown>;
 
 /** The `_meta` key of a result whose call had a question refused: `{ upstream, method, reason }`. */
 export const REFUSED_QUESTION_META_KEY = 'mcp-core/refusedQuestion';
+
+/**
+ * Characters of one key of a task's `inputRequests`, at most: the key goes to the caller, who
+ * holds it until it answers, and comes back in its `tasks/update`. The gateway's own keys for
+ * a call's questions are a few characters (input-bridge.ts).
+ */
+export const MAX_QUESTION_KEY_LENGTH = 256;
+
+/** What a server may ask its client (spec 2026-07-28, schema: InputRequest). */
+const QUESTIONS = new Set<string>([Method.ElicitationCreate, Method.SamplingCreateMessage, Method.RootsList]);
+
+/**
+ * What keeps the `inputRequests` of an upstream's task (a `tasks/get` answer) from being
+ * passed on to the caller, or undefined when nothing does: as many questions at once as one
+ * call may have open ({@link MAX_INPUT_REQUESTS}), keys of at most
+ * {@link MAX_QUESTION_KEY_LENGTH} characters, each a question a server may ask (elicitation,
+ * sampling, roots) whose params pass the checks a call's questions pass (entry-check.ts).
+ *
+ * @example
+ * taskQuestionsProblem({ q: { method: 'tools/call' } });
+ * // 'inputRequests["q"] asks tools/call, not elicitation/create, sampling/createMessage or roots/list'
+ */
+export function taskQuestionsProblem(inputRequests: unknown): string | undefined {
+  if (inputRequests === undefined) return undefined;
+  if (!isObject(inputRequests)) return `inputRequests is ${describeValue(inputRequests)}, not an object`;
+  let count = 0;
+  for (const key in inputRequests) {
+    if (++count > MAX_INPUT_REQUESTS) return `inputRequests asks more than ${MAX_INPUT_REQUESTS} questions at once`;
+    if (key.length > MAX_QUESTION_KEY_LENGTH) return `inputRequests has a key of ${key.length} characters, more than ${MAX_QUESTION_KEY_LENGTH}`;
+    const at = `inputRequests[${JSON.stringify(key)}]`;
+    const request = inputRequests[key];
+    if (!isObject(request) || typeof request.method !== 'string') return `${at} is not a request with a method`;
+    const { method, params } = request;
+    if (!QUESTIONS.has(method)) return `${at} asks ${JSON.stringify(describeValue(method))}, not ${[...QUESTIONS].join(', ')}`;
+    if (params !== undefined && !isObject(params)) return `${at} has params that are not an object`;
+    const problem = questionProblem(method, params);
+    if (problem !== undefined) return `${at} (${method}): ${problem}`;
+  }
+  return undefined;
+}
 
 interface Refusal {
   method: string;

@@ -31,7 +31,7 @@ import { classify, UpstreamFailure, type FailureReason } from './failures.ts';
 import { MAX_SUBSCRIPTIONS } from './follows.ts';
 import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { UpstreamPolicies, type BreakerState } from './policies.ts';
-import { QuestionGuard } from './question-guard.ts';
+import { QuestionGuard, taskQuestionsProblem } from './question-guard.ts';
 import { release, track } from './reaper.ts';
 
 export type UpstreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -641,6 +641,8 @@ export class Upstream {
       this.#latency.record(performance.now() - started);
       const problem = resultProblem(method, result, options.extensions?.[TASKS_EXTENSION] !== undefined);
       if (problem !== undefined) throw this.#malformed(method, problem);
+      const asked = method === Method.TasksGet ? taskQuestionsProblem(result.inputRequests) : undefined;
+      if (asked !== undefined) throw this.#questionsRefused(asked);
       const refused = guard?.refused;
       if (refused === undefined) return result;
       this.#noteRefusal(refused);
@@ -680,6 +682,17 @@ export class Upstream {
    */
   #malformed(method: string, problem: string): McpError {
     const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" answered ${method} with a malformed result: ${problem}`);
+    this.#noteError(error);
+    return error;
+  }
+
+  /**
+   * A task's questions the gateway cannot pass on (question-guard.ts): its `tasks/get` fails
+   * naming the upstream and the question (the caller may cancel the task), as a call whose
+   * question was refused does.
+   */
+  #questionsRefused(problem: string): McpError {
+    const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" asked in its task what the gateway cannot pass on to its caller: ${problem}`);
     this.#noteError(error);
     return error;
   }

@@ -210,6 +210,34 @@ describe('a hostile upstream behind the gateway', () => {
     }
   });
 
+  it('regression: the questions of an upstream\'s task waiting for input get the checks and bounds of its calls\' questions: 65 at once, a key of 100,000 characters, a method no server asks, params of the wrong types', async () => {
+    const { manager, close, url } = await served();
+    const client = new McpClient({ name: 'tasks', version: '1.0.0', capabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } });
+    try {
+      await client.connect(new StreamableHttpClientTransport(url));
+      const get = (taskId: string) => client.request('tasks/get', { taskId: `hostile__${taskId}` }, { timeoutMs: 10_000 });
+      const fine = await get('ask_fine');
+      assert.equal(fine.status, 'input_required');
+      assert.deepEqual(Object.keys(fine.inputRequests as object), ['name']);
+      const said = 'Upstream "hostile" asked in its task what the gateway cannot pass on to its caller: ';
+      // Was: passed on to the caller as they came.
+      for (const [taskId, problem] of [
+        ['ask_65', 'inputRequests asks more than 64 questions at once'],
+        ['ask_long_key', 'inputRequests has a key of 100000 characters, more than 256'],
+        ['ask_tools_call', 'inputRequests["q"] asks "tools/call", not elicitation/create, sampling/createMessage, roots/list'],
+        ['ask_message_number', 'inputRequests["q"] (elicitation/create): message is a number, not a string'],
+        ['ask_params_string', 'inputRequests["q"] has params that are not an object'],
+      ]) {
+        await assert.rejects(get(taskId), { code: -32603, message: said + problem }, taskId);
+      }
+      const { lastError } = manager.health().upstreams.find((upstream) => upstream.name === 'hostile')!;
+      assert.equal(lastError?.message, `${said}inputRequests["q"] has params that are not an object`);
+    } finally {
+      await client.close();
+      await close();
+    }
+  });
+
   it('regression: completion/complete, checked before the upstream is asked and its answer after: values of the wrong type, and 100,000 of them', async () => {
     const { close, url } = await served();
     const client = new Client({ name: 'sdk', version: '1.0.0' });
