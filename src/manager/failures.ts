@@ -37,12 +37,15 @@ const brand = Symbol.for('mcp-core.UpstreamFailure');
 export class UpstreamFailure extends McpLocalError {
   readonly upstream: string;
   readonly reason: FailureReason;
+  /** What happened, without the upstream's name and the reason the message starts with. */
+  readonly detail: string;
 
   constructor(upstream: string, reason: FailureReason, detail: string, options?: { cause?: unknown }) {
     super(CODES[reason], `Upstream "${upstream}" ${DESCRIPTIONS[reason]} (${reason}): ${detail}`, options);
     this.name = 'UpstreamFailure';
     this.upstream = upstream;
     this.reason = reason;
+    this.detail = detail;
     (this as unknown as Record<symbol, boolean>)[brand] = true;
   }
 

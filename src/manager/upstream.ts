@@ -140,6 +140,10 @@ export class Upstream {
   #connectedAt: number;
   #catalog: UpstreamCatalog;
   #lastError: UpstreamHealth['lastError'];
+  /** The last error's message without the upstream's name and reason: what a restatement says. */
+  #lastDetail: string;
+  /** Failures that restate the last error ({@link #deadFailure}, {@link #closedFailure}). */
+  readonly #restated: WeakSet<Error>;
   #restarts: number;
   #everConnected: boolean;
   #calls: number;
@@ -180,6 +184,8 @@ export class Upstream {
     this.#connectedAt = 0;
     this.#catalog = EMPTY_CATALOG;
     this.#lastError = null;
+    this.#lastDetail = 'not connected';
+    this.#restated = new WeakSet();
     this.#restarts = 0;
     this.#everConnected = false;
     this.#calls = 0;
@@ -236,14 +242,18 @@ export class Upstream {
     await this.connection().catch(() => undefined);
   }
 
+  /** Why calls fail while the upstream is down: the last error, restated (not noted again). */
   #deadFailure(): UpstreamFailure {
     const retryIn = Math.max(0, this.#nextAttemptAt - Date.now());
-    const last = this.#lastError?.message ?? 'not connected';
-    return new UpstreamFailure(this.name, 'dead', `${last}; next connection attempt in ${Math.ceil(retryIn / 100) / 10} s`);
+    const failure = new UpstreamFailure(this.name, 'dead', `${this.#lastDetail}; next connection attempt in ${Math.ceil(retryIn / 100) / 10} s`);
+    this.#restated.add(failure);
+    return failure;
   }
 
   #closedFailure(): UpstreamFailure {
-    return new UpstreamFailure(this.name, 'dead', 'the upstream was removed or the manager closed');
+    const failure = new UpstreamFailure(this.name, 'dead', 'the upstream was removed or the manager closed');
+    this.#restated.add(failure);
+    return failure;
   }
 
   /** Waits for the next connection, at most one call timeout. */
@@ -594,9 +604,15 @@ export class Upstream {
     for (const resolve of waiting) resolve();
   }
 
+  /**
+   * Keeps `error` as the upstream's last; a restatement of it (a call failing because the
+   * upstream is down) is no news, and noted would nest in the next restatement.
+   */
   #noteError(error: Error): void {
-    const reason = error instanceof UpstreamFailure ? error.reason : 'other';
-    this.#lastError = { message: error.message, reason, at: new Date().toISOString() };
+    if (this.#restated.has(error)) return;
+    const failure = error instanceof UpstreamFailure ? error : undefined;
+    this.#lastError = { message: error.message, reason: failure?.reason ?? 'other', at: new Date().toISOString() };
+    this.#lastDetail = failure?.detail ?? error.message;
   }
 
   // ---- calls --------------------------------------------------------------------------------

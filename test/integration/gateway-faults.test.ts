@@ -3,7 +3,7 @@
  * start, an HTTP upstream forgetting its session; and no process left behind.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { McpManager } from '../../src/manager/manager.ts';
@@ -127,6 +127,29 @@ describe('gateway faults', () => {
       assert.ok(lines.length <= 5, `${lines.length} starts`);
       const result = await manager.callTool('broken__echo', { text: 'x' }).catch((error: Error) => error);
       assert.ok(result instanceof Error, 'a tool of an upstream that never listed any is unknown');
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it('regression: the failure of a call to an upstream that stays down names it once, however many calls failed before (each restated the last, prefix and all)', async () => {
+    const dir = await scratch();
+    const down = join(dir, 'down');
+    const manager = new McpManager({ mcpServers: { up: fixture(['--crash-on-start-if', down], { reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } }) } });
+    try {
+      assert.equal(textOf(await manager.callTool('up__echo', { text: 'alive' })), 'alive');
+      await writeFile(down, '');
+      await manager.callTool('up__crash', {}).catch(() => undefined);
+      await waitForUpstream(manager, 'up', (h) => h.state === 'reconnecting');
+      const texts: string[] = [];
+      // Safe calls (echo is read-only) wait for the reconnection and fail again; others fail at once.
+      for (let i = 0; i < 4; i++) texts.push(textOf(await manager.callTool('up__echo', { text: 'x' }, { timeout: 200 })));
+      for (let i = 0; i < 4; i++) texts.push(textOf(await manager.callTool('up__crash', {})));
+      for (const text of texts) {
+        assert.equal(text.split('Upstream "up"').length, 2, `named once: ${text}`);
+        assert.equal(text.split('next connection attempt').length, 2, `one next attempt: ${text}`);
+      }
+      assert.doesNotMatch(manager.health().upstreams[0].lastError?.message ?? '', /next connection attempt/, 'the last error is the upstream\'s, not a restatement');
     } finally {
       await manager.close();
     }
