@@ -63,6 +63,11 @@ export class ResourceFollows {
     callers!.set(caller, count + 1);
   }
 
+  /** The namespaced URIs someone follows (to ask a new connection of their upstream to follow them). */
+  uris(): IterableIterator<string> {
+    return this.#followers.keys();
+  }
+
   /**
    * One follow of `uri` by `caller` less; its last one gone, its share is freed. True when
    * no caller follows it any more: the upstream is to be told.

@@ -498,12 +498,25 @@ export class McpManager {
       }
       const upstream = this.#makeUpstream(spec);
       this.#upstreams.set(spec.name, upstream);
+      this.#refollow(upstream);
       started.push(upstream);
     }
     // New upstreams connect now if the manager has started; the lists are announced after.
     if (this.#started !== undefined) await Promise.all(started.map((upstream) => upstream.start()));
     for (const kind of ['tools', 'resources', 'prompts'] as const) this.#emit('onChange', kind);
     return report;
+  }
+
+  /**
+   * Asks an upstream made by a reload (replacing one, or added again) to follow the resources
+   * of that name callers still follow: they never unfollowed them, and would otherwise hear no
+   * update again, with no error either.
+   */
+  #refollow(upstream: Upstream): void {
+    for (const uri of this.#follows.uris()) {
+      const split = this.namespace.splitUri(uri);
+      if (split?.upstream === upstream.name) upstream.subscribe(split.uri);
+    }
   }
 
   /** Closes `upstream` once its calls in flight are done (or after its call timeout). */

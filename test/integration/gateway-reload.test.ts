@@ -16,7 +16,7 @@ import { connectInMemory } from '../../src/testing/index.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { modern } from '../helpers/exchange.ts';
 import { appears } from '../helpers/files.ts';
-import { fixture, scratch, textOf, writeConfig } from '../helpers/gateway.ts';
+import { fixture, scratch, textOf, waitForUpstream, writeConfig } from '../helpers/gateway.ts';
 import { waitForExit } from '../helpers/pids.ts';
 import { children, CLI, startUrlServer, type RunningServer } from '../helpers/processes.ts';
 
@@ -265,6 +265,40 @@ describe('resource updates through the gateway', () => {
     } finally {
       await legacy.close();
       await modernPair.close();
+      await manager.close();
+    }
+  });
+});
+
+describe('resource follows across a reload', () => {
+  it('regression: an upstream replaced by a reload follows the resources its callers still follow (the new connection was never asked, and their updates stopped without an error)', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture() } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const uris: string[] = [];
+    let wake: (() => void) | undefined;
+    const caller = await connectInMemory(server, {
+      era: 'legacy',
+      onNotification: (n: JsonRpcNotification) => {
+        if (n.method !== 'notifications/resources/updated') return;
+        uris.push(n.params?.uri as string);
+        wake?.();
+      },
+    });
+    try {
+      await caller.client.request('resources/subscribe', { uri: 'fixture://fx__info' });
+      // New arguments are a new transport: the upstream is replaced by a new one.
+      const report = await manager.reload({ mcpServers: { fx: fixture(['--name', 'replaced']) } });
+      assert.deepEqual(report.replaced, ['fx']);
+      await waitForUpstream(manager, 'fx', (health) => health.connected);
+      assert.equal(manager.health().upstreams[0].subscriptions, 1, 'the new upstream follows what the caller still follows');
+      const heard = new Promise<void>((resolve) => (wake = resolve));
+      await caller.client.callTool('fx__touch', { uri: 'fixture://info' });
+      await heard;
+      assert.deepEqual(uris, ['fixture://fx__info']);
+    } finally {
+      await caller.close();
       await manager.close();
     }
   });
