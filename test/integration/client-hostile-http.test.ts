@@ -11,7 +11,7 @@ import { McpClient } from '../../src/client/client.ts';
 import type { Progress } from '../../src/client/requests.ts';
 import type { JsonRpcNotification } from '../../src/protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
-import { MAX_UNANSWERED_POSTS, StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { MAX_ANSWER_RESENDS, MAX_UNANSWERED_POSTS, StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { HostileServer, json } from '../helpers/hostile-http.ts';
 
 const FOREVER = 10 * 60_000;
@@ -282,6 +282,53 @@ describe('HTTP client against a hostile legacy server', () => {
       answering = true;
       for (const res of held) res.writeHead(202).end();
       await done;
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('regression: an answer to the server\'s request refused with 503, or cut off, is posted again (it was dropped, and the server waited for it until its timeout)', { timeout: 30_000 }, async () => {
+    const posts: Array<number | string | undefined> = [];
+    let accepted!: () => void;
+    const answered = new Promise<void>((resolve) => (accepted = resolve));
+    server.other = pingsOnTheGetStream(1);
+    server.handler = (message, res) => {
+      posts.push(message.id);
+      // The first post is refused, the second cut off, the third taken.
+      if (posts.length === 1) return void res.writeHead(503, { 'retry-after': '1' }).end();
+      if (posts.length === 2) return void res.socket?.destroy();
+      res.writeHead(202).end();
+      accepted();
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(new StreamableHttpClientTransport(server.url));
+    try {
+      await answered;
+      assert.deepEqual(posts, ['ping-1', 'ping-1', 'ping-1']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an answer the server keeps refusing is posted again at most MAX_ANSWER_RESENDS times', { timeout: 30_000 }, async () => {
+    const posts: Array<number | string | undefined> = [];
+    let last!: () => void;
+    const allRefused = new Promise<void>((resolve) => (last = resolve));
+    server.other = pingsOnTheGetStream(1);
+    server.handler = (message, res) => {
+      if (message.method === 'tools/call') return json(res, { jsonrpc: '2.0', id: message.id, result: { content: [] } });
+      posts.push(message.id);
+      if (posts.length === 1 + MAX_ANSWER_RESENDS) last();
+      res.writeHead(503).end();
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(new StreamableHttpClientTransport(server.url));
+    try {
+      await allRefused;
+      // Past the last resend's longest delay (2 s), nothing more came.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await client.callTool('barrier');
+      assert.equal(posts.length, 1 + MAX_ANSWER_RESENDS);
     } finally {
       await client.close();
     }

@@ -72,6 +72,16 @@ export const MAX_UNANSWERED_POSTS = 16;
 const MAX_WAITING_POSTS = 1024;
 /** A notification or response the server has not answered in this long is let go. */
 const UNANSWERED_POST_TIMEOUT_MS = 10_000;
+/**
+ * An answer to one of the server's requests refused for a while (429, 503) or that never got
+ * through (the server out of reach, the connection broken) is posted again, this many times at
+ * most, after a delay doubling from {@link ANSWER_RESEND_MS}: lost, it would leave the server's
+ * handler waiting for its whole timeout. A server ignores an answer it already has.
+ */
+export const MAX_ANSWER_RESENDS = 3;
+const ANSWER_RESEND_MS = 100;
+const MAX_ANSWER_RESEND_MS = 2000;
+const RESENT_ON: ReadonlySet<string> = new Set([LocalErrorCode.Overloaded, LocalErrorCode.Unreachable, LocalErrorCode.ConnectionClosed]);
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** How long close() waits for the server to acknowledge the DELETE that ends a legacy session. */
 const END_SESSION_TIMEOUT_MS = 2000;
@@ -101,6 +111,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
   readonly #inflight: Map<RequestId, Cancellation>;
   /** Every POST in flight, each ended by close(). */
   readonly #posts: Set<Cancellation>;
+  /** How many times each answer to a server's request was posted again (see #answerAgain). */
+  readonly #answersResent: WeakMap<JsonRpcMessage, number>;
   /** Notifications and responses posted and not yet answered (see #postUnanswered). */
   #unanswered: number;
   /** Notifications and responses waiting for one of those to be answered. */
@@ -127,6 +139,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#inflight = new Map();
     this.#posts = new Set();
+    this.#answersResent = new WeakMap();
     this.#unanswered = 0;
     this.#waiting = [];
     this.#received = 0;
@@ -262,6 +275,18 @@ export class StreamableHttpClientTransport extends BaseTransport {
       this.legacyVersion = undefined;
     }
     if (sent.id !== undefined) this.receiver?.onSendError?.(message, error);
+    else if (RESENT_ON.has(error.code) && isAnswer(message)) this.#answerAgain(message);
+  }
+
+  /** Posts an answer that did not get through once more, later (see {@link MAX_ANSWER_RESENDS}). */
+  #answerAgain(message: JsonRpcMessage): void {
+    const resent = this.#answersResent.get(message) ?? 0;
+    if (resent >= MAX_ANSWER_RESENDS || this.state !== 'open') return;
+    this.#answersResent.set(message, resent + 1);
+    const timer = setTimeout(() => {
+      if (this.state === 'open') this.#postUnanswered(message, classify(message));
+    }, doublingDelay(ANSWER_RESEND_MS, resent, MAX_ANSWER_RESEND_MS));
+    timer.unref();
   }
 
   async #read(response: Response, message: JsonRpcMessage, sent: SentMessage, cancellation: Cancellation): Promise<void> {
@@ -468,6 +493,12 @@ function sendFailure(error: unknown, url: URL, method: string | undefined): McpL
   // have been processed, so only the caller (or its retry policy) may send it again.
   const what = method === undefined ? 'HTTP request' : `HTTP request ${method}`;
   return new McpLocalError(LocalErrorCode.ConnectionClosed, `${what} failed (${detail}); it may have reached the server and been processed, so it was not sent again`, { cause: error });
+}
+
+/** An answer (result or error) to one of the server's requests. */
+function isAnswer(message: JsonRpcMessage): boolean {
+  const kind = classify(message);
+  return kind === MessageKind.Result || kind === MessageKind.Error;
 }
 
 /** Waits `ms`; resolves false at once if `signal` aborts first. */
