@@ -23,7 +23,7 @@ import type { LegacySession } from '../store/legacy-session.ts';
 import { checkArgument, complete, contextArguments } from '../server/handlers/completion.ts';
 import { callTool } from '../server/handlers/tools.ts';
 import { readResource, subscribe, unsubscribe } from '../server/handlers/resources.ts';
-import { listen } from '../server/handlers/subscriptions.ts';
+import { listen, resourceSubscriptions } from '../server/handlers/subscriptions.ts';
 import { Round } from '../server/mrtr.ts';
 import type { PromptOutput } from '../server/prompts.ts';
 import type { ReadOutput } from '../server/resources.ts';
@@ -359,14 +359,12 @@ export class Gateway {
    */
   async #listen(core: ServerCore, params: Params, ctx: RequestContext): Promise<Result> {
     const filter = params.notifications;
-    const wanted = isObject(filter) && Array.isArray(filter.resourceSubscriptions) ? filter.resourceSubscriptions : [];
-    if (wanted.length > core.maxSubscriptions) {
-      throw invalidParams(`Invalid params: notifications.resourceSubscriptions names ${wanted.length} resources; one listen may follow at most ${core.maxSubscriptions}`);
-    }
+    // Checked as the server's listen checks it, before anything is followed upstream.
+    const wanted = isObject(filter) ? resourceSubscriptions(core, filter.resourceSubscriptions) : [];
     const caller = callerOf(ctx);
     const followed: string[] = [];
     try {
-      for (const uri of new Set(wanted)) if (typeof uri === 'string' && this.manager.followResource(uri, caller)) followed.push(uri);
+      for (const uri of wanted) if (this.manager.followResource(uri, caller)) followed.push(uri);
       return await listen(core, params, ctx, this.server.closingSignal);
     } finally {
       for (const uri of followed) this.manager.unfollowResource(uri, caller);

@@ -42,7 +42,7 @@ function agree(core: ServerCore, filter: Record<string, unknown>): { lists: Set<
  * long as its stream is open, and its stream holds one update per URI while the client is not
  * reading (held-messages.ts), so the stream keeps every update within its bound.
  */
-function resourceSubscriptions(core: ServerCore, value: unknown): Set<string> {
+export function resourceSubscriptions(core: ServerCore, value: unknown): Set<string> {
   const uris = new Set<string>();
   if (value === undefined) return uris;
   if (!Array.isArray(value)) throw invalidParams('Invalid params: "notifications.resourceSubscriptions" must be an array of URIs');
@@ -51,7 +51,8 @@ function resourceSubscriptions(core: ServerCore, value: unknown): Set<string> {
     if (typeof uri !== 'string') throw invalidParams(`Invalid params: "notifications.resourceSubscriptions" must hold URI strings, not ${describeValue(uri)}`);
     if (uris.has(uri)) continue;
     if (uris.size >= core.maxSubscriptions) {
-      throw invalidParams(`Invalid params: "notifications.resourceSubscriptions" names more than ${core.maxSubscriptions} resources, the most one listen may follow`);
+      const named = new Set(value.filter((entry) => typeof entry === 'string')).size;
+      throw invalidParams(`Invalid params: "notifications.resourceSubscriptions" names ${named} resources; one listen may follow at most ${core.maxSubscriptions}`);
     }
     bytes += uri.length;
     if (bytes > core.maxSessionDataBytes) {
