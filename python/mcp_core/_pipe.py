@@ -21,7 +21,7 @@ from json.scanner import make_scanner
 from typing import Any, Awaitable, Callable, Optional, Union, cast
 
 from .errors import MCPConnectionError, MCPProtocolError, MCPTimeoutError
-from .results import Progress, dumps
+from .results import Progress, _error_result, dumps
 
 RequestId = Union[int, str]
 TOOLS_PREFIX = b"@"
@@ -241,7 +241,7 @@ class Channel:
             try:
                 self.send(response)
             except (TypeError, ValueError, RecursionError, MCPProtocolError) as error:
-                self.send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": f"the answer cannot be sent as JSON: {error}"}})
+                self.send(_failure(request_id, f"the answer cannot be sent as JSON: {error}"))
 
     def withdrawn(self, request_id: Any) -> bool:
         """Whether the peer cancelled this request, which is still being served."""
@@ -262,7 +262,7 @@ class Channel:
             if self.closed is None and match.group(2) == b"tools/call":
                 # Arguments the tool cannot take: a tool execution error (spec: tools, Error Handling).
                 text = f"Invalid arguments: {reason}"
-                self.send({"jsonrpc": "2.0", "id": request_id, "result": {"content": [{"type": "text", "text": text}], "isError": True}})
+                self.send({"jsonrpc": "2.0", "id": request_id, "result": _error_result(text)})
             elif self.closed is None:
                 self.send(_failure(request_id, f"the request cannot be read: {reason}", -32600))
             return

@@ -13,6 +13,11 @@ from typing import Any, Callable, Optional
 UPSTREAM_FAILURE_KEY = "mcp-core/upstreamFailure"
 
 
+def _error_result(text: str) -> dict[str, Any]:
+    """A ``CallToolResult`` reporting a tool execution error (spec: tools, Error Handling)."""
+    return {"content": [{"type": "text", "text": text}], "isError": True}
+
+
 def _b64(value: Any) -> str:
     """Base64 of any buffer-protocol object (bytes, memoryview, numpy arrays, array.array)."""
     try:

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar, Union, 
 
 from . import _schema
 from ._pipe import Channel, RpcError
-from .results import Binary, _b64
+from .results import Binary, _b64, _error_result
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROTOCOL_VERSION = "2025-11-25"
@@ -327,10 +327,6 @@ class ToolServer:
             self._loop.call_soon_threadsafe(self._threads.release)
         except RuntimeError:
             pass
-
-
-def _error_result(text: str) -> dict[str, Any]:
-    return {"content": [{"type": "text", "text": text}], "isError": True}
 
 
 def to_result(value: Any) -> dict[str, Any]:
