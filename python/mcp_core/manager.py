@@ -108,7 +108,9 @@ class MCPManager:
         timeout: default seconds a call may go without an answer or progress (None: no limit
             but the upstream's own ``timeoutMs``).
         env, cwd: the engine's environment and working directory.
-        max_workers: threads for sync tool functions and callbacks.
+        max_workers: threads for sync tool functions; sync callbacks (``on_elicit``, ``on_sample``,
+            ``on_roots``) have as many of their own, so that tool functions waiting for an
+            answer (``ctx.elicit_sync``) never take the threads their answers need.
     """
 
     def __init__(
@@ -138,6 +140,10 @@ class MCPManager:
         self._cwd = cwd
         self._max_workers = max_workers
         self._executor: Optional[concurrent.futures.ThreadPoolExecutor] = None
+        #: Sync callbacks' threads, apart from the tool functions': with one pool for both,
+        #: ``max_workers`` tool functions each waiting in ``ctx.elicit_sync`` for an answer a
+        #: sync ``on_elicit`` gives took every thread, and the answers never came.
+        self._callback_executor: Optional[concurrent.futures.ThreadPoolExecutor] = None
         self._engine: Optional[_Engine] = None
         self._starting: Optional[asyncio.Future[_Engine]] = None
         self._closed = False
@@ -252,6 +258,11 @@ class MCPManager:
             self._executor = concurrent.futures.ThreadPoolExecutor(self._max_workers, thread_name_prefix="mcp_core")
         return self._executor
 
+    def _callback_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        if self._callback_executor is None:
+            self._callback_executor = concurrent.futures.ThreadPoolExecutor(self._max_workers, thread_name_prefix="mcp_core-callback")
+        return self._callback_executor
+
     async def close(self) -> None:
         """Stops the engine, and with it every upstream it started."""
         self._closed = True
@@ -268,8 +279,9 @@ class MCPManager:
             engine.pipe.manager.cancel_all(MCPConnectionError("the manager was closed while the call was in flight"))
             engine.pipe.close_stdin()
             await _wait_exit(engine.pipe)
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._executor, self._callback_executor):
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
 
     # ---- upstreams' questions --------------------------------------------------------------------
 
@@ -297,7 +309,7 @@ class MCPManager:
     async def _run_callback(self, callback: Callable[..., Any], *args: Any) -> Any:
         if asyncio.iscoroutinefunction(callback):
             return await callback(*args)
-        outcome = await asyncio.get_running_loop().run_in_executor(self._thread_pool(), callback, *args)
+        outcome = await asyncio.get_running_loop().run_in_executor(self._callback_pool(), callback, *args)
         if asyncio.iscoroutine(outcome):
             outcome = await outcome
         return outcome

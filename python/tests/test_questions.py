@@ -11,7 +11,7 @@ from typing import Any, Callable
 import pytest
 
 from conftest import eventually, everything_upstream, fixture_upstream
-from mcp_core import MCPManager, MCPProtocolError
+from mcp_core import Context, MCPManager, MCPProtocolError
 from mcp_core.manager import RELATED_REQUEST_KEY
 from mcp_core.sync import MCPManager as SyncManager
 
@@ -170,3 +170,29 @@ async def test_a_calls_own_on_roots_answers_the_roots_questions_of_that_call() -
             m.execute_tool("fx__roots"),
         )
         assert (own.text, fallback.text) == ("file:///own file:///own/more", "file:///manager")
+
+
+async def test_regression_every_thread_in_elicit_sync_answered_by_sync_callbacks_does_not_deadlock() -> None:
+    """Plain tool functions and sync callbacks shared one pool: ``max_workers`` functions each
+    waiting in ``ctx.elicit_sync`` took every thread, and the sync ``on_elicit`` that would
+    answer them waited for one forever. The callbacks meet at a barrier: every function waits
+    for its answer at once, and every answer is being given at once."""
+    workers = 3
+    meeting = threading.Barrier(workers, timeout=30)
+
+    def confirm(ctx: Context) -> str:
+        answer = ctx.elicit_sync("Proceed?", {"type": "object", "properties": {"by": {"type": "string"}}})
+        return f"{answer['action']} by {answer['content']['by']}"
+
+    def answer_as(who: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        def on_elicit(params: dict[str, Any]) -> dict[str, Any]:
+            meeting.wait()
+            return {"action": "accept", "content": {"by": who}}
+
+        return on_elicit
+
+    async with MCPManager(tools=[confirm], on_elicit=answer_as("manager"), max_workers=workers) as m:
+        calls = [m.execute_tool("confirm"), m.execute_tool("confirm", on_elicit=answer_as("call"))]
+        calls += [m.execute_tool("confirm") for _ in range(workers - len(calls))]
+        results = await asyncio.wait_for(asyncio.gather(*calls), 60)
+    assert sorted(result.text for result in results) == ["accept by call", "accept by manager", "accept by manager"]
