@@ -21,7 +21,7 @@ import type { ServerCore } from '../server/core.ts';
 import { clientKey } from '../security/client-key.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
 import { checkArgument, complete, contextArguments } from '../server/handlers/completion.ts';
-import { callTool } from '../server/handlers/tools.ts';
+import { callTool, resolveCall } from '../server/handlers/tools.ts';
 import { readResource, subscribe, unsubscribe } from '../server/handlers/resources.ts';
 import { listen, resourceSubscriptions } from '../server/handlers/subscriptions.ts';
 import { Round } from '../server/mrtr.ts';
@@ -265,19 +265,15 @@ export class Gateway {
   /**
    * `tools/call`: a call the caller opts in to run as a task goes to the upstream as a task
    * (tasks extension), its handle's `taskId` namespaced like a tool name; every other call is
-   * the server's own `tools/call`, which forwards through the registered tool.
+   * the server's own `tools/call`, which forwards through the registered tool. Both refuse
+   * what the server's `tools/call` refuses (handlers/tools.ts resolveCall): a tool the server
+   * does not offer (in tool search mode, every upstream tool: they are reached through
+   * `call_tool`) and arguments that are not an object.
    */
   #callToolMethod(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
-    const route = typeof params.name === 'string' ? this.manager.catalog.tool(params.name) : undefined;
-    const asTask =
-      route !== undefined &&
-      route.taskSupport !== 'forbidden' &&
-      ctx.isModern &&
-      declaresTasks(ctx.clientCapabilities) &&
-      this.manager.upstream(route.upstream)?.era === 'modern';
-    if (!asTask) return callTool(core, params, ctx);
-    const args = params.arguments ?? {};
-    if (!isObject(args)) throw invalidParams('Invalid params: "arguments" must be an object');
+    const route = this.#taskRoute(core, params, ctx);
+    if (route === undefined) return callTool(core, params, ctx);
+    const { args } = resolveCall(core, params);
     const meta = this.#forwardMeta(ctx);
     const tasks = { [TASKS_EXTENSION]: {} };
     return new Round(core.sealer, ctx, route.wire.name, args).run(() =>
@@ -286,6 +282,17 @@ export class Gateway {
         return result.resultType === 'task' && typeof result.taskId === 'string' ? { ...result, taskId: this.manager.namespace.name(route.upstream, result.taskId) } : result;
       }),
     );
+  }
+
+  /** The route of a call to run as an upstream's task, or undefined when the server's own `tools/call` is to answer it. */
+  #taskRoute(core: ServerCore, params: Params, ctx: RequestContext): ToolRoute | undefined {
+    const { name } = params;
+    if (typeof name !== 'string' || !ctx.isModern || !declaresTasks(ctx.clientCapabilities)) return undefined;
+    // Only a tool the server offers: a plain call of any other is refused as unknown.
+    if (core.tools.get(name) === undefined) return undefined;
+    const route = this.manager.catalog.tool(name);
+    if (route === undefined || route.taskSupport === 'forbidden' || this.manager.upstream(route.upstream)?.era !== 'modern') return undefined;
+    return route;
   }
 
   /** `tasks/get`, `tasks/update`, `tasks/cancel`: an upstream's task (by its namespaced id) is asked of it. */

@@ -1,6 +1,6 @@
 /**
  * The gateway's hot reload (file change and SIGHUP) under a connected client and a call in
- * flight; tool-search mode; callTools with bounded concurrency; the bounded table of upstream
+ * flight; callTools with bounded concurrency; the bounded table of upstream
  * calls waiting for a 2026-07-28 caller's answer.
  */
 import assert from 'node:assert/strict';
@@ -146,37 +146,6 @@ describe('gateway hot reload', () => {
     } finally {
       await client.close();
       await gateway.stop();
-    }
-  });
-});
-
-describe('tool search mode', () => {
-  it('offers search_tools and call_tool instead of every tool', async () => {
-    const manager = new McpManager({ mcpServers: { fx: fixture(['--tools', '300']) }, gateway: { toolSearch: true } });
-    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
-    new Gateway(server, manager);
-    await manager.start();
-    const { client, close } = await connectInMemory(server);
-    try {
-      assert.deepEqual(await names(client), ['search_tools', 'call_tool']);
-      const found = await client.callTool('search_tools', { query: 'echo text', limit: 3 });
-      const hits = (found.structuredContent as { tools: Array<{ name: string; inputSchema: unknown }> }).tools;
-      assert.equal(hits[0].name, 'fx__echo');
-      assert.ok(hits[0].inputSchema);
-      assert.equal((await client.callTool('search_tools', { query: 'generated number 42' })).isError, undefined);
-      // A query is words describing a task: one of a million characters is refused, unread.
-      const endless = await client.callTool('search_tools', { query: 'echo '.repeat(200_000) });
-      assert.equal(endless.isError, true);
-      assert.match(textOf(endless), /\/query must NOT have more than 1000 characters/);
-      assert.equal(textOf(await client.callTool('call_tool', { name: 'fx__echo', arguments: { text: 'via search' } })), 'via search');
-      const unknown = await client.callTool('call_tool', { name: 'fx__nope' });
-      assert.equal(unknown.isError, true);
-      assert.match(textOf(unknown), /Unknown tool: fx__nope/);
-      // The manager's own API still lists everything.
-      assert.equal((await manager.listTools()).length, 315);
-    } finally {
-      await close();
-      await manager.close();
     }
   });
 });
