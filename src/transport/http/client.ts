@@ -37,6 +37,12 @@ export interface HttpClientTransportOptions {
   /** Legacy sessions: open the GET stream for server-initiated messages. Default true. */
   listen?: boolean;
   /**
+   * Legacy sessions: how long the requests of a new session wait for the server's answer to
+   * its first GET, so that what the server sends on that stream has a way to the client (a
+   * server with no stream open may drop it). Default 2000 ms; 0: they do not wait.
+   */
+  listenWaitMs?: number;
+  /**
    * Legacy sessions: reconnections of one broken response stream (GET with `Last-Event-ID`,
    * after the server's SSE `retry` delay) before its request fails. Default 3.
    */
@@ -66,6 +72,12 @@ const MIN_LISTEN_RETRY_MS = 250;
  */
 const BRIEF_LISTEN_MS = 1000;
 const MAX_LISTEN_BACKOFF_MS = 30_000;
+/**
+ * Requests of a new legacy session wait at most this long (by default) for the server's answer
+ * to its first GET (see #opening): a server that sends a stream's headers only with its first
+ * event must not hold them for longer.
+ */
+const LISTEN_WAIT_MS = 2000;
 /** Notifications and responses posted at once at most (see #postUnanswered). */
 export const MAX_UNANSWERED_POSTS = 16;
 /** Notifications and responses that may wait for a free place, past which they are dropped. */
@@ -119,6 +131,16 @@ export class StreamableHttpClientTransport extends BaseTransport {
   readonly #waiting: JsonRpcMessage[];
   /** Messages read from SSE streams so far: tells a GET stream that brought something. */
   #received: number;
+  /**
+   * Settles once the server has answered the first GET of a new legacy session (or it failed,
+   * or `listenWaitMs` passed); requests wait for it. A server sends what belongs to no
+   * response stream on the GET stream, and may send there even a question of a call it runs
+   * (that it goes on the call's own stream is a SHOULD, spec 2025-11-25, basic/transports);
+   * with no GET stream open it may drop it (the official TypeScript SDK's server does, without
+   * an event store). A call posted before the stream was open could have its question lost,
+   * and wait for the server's timeout.
+   */
+  #opening: Promise<void> | undefined;
   /** Ends the GET streams on close(). */
   readonly #closing: AbortController;
   /** x-mcp-header parameters per tool, learned from tools/list. */
@@ -143,6 +165,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.#unanswered = 0;
     this.#waiting = [];
     this.#received = 0;
+    this.#opening = undefined;
     this.#closing = new AbortController();
     this.#headerParams = new Map();
     this.sessionId = undefined;
@@ -170,9 +193,25 @@ export class StreamableHttpClientTransport extends BaseTransport {
       this.#post(message, kind, undefined).catch((error: unknown) => reportError(error, { operation: 'HTTP client send' }));
     } else this.#postUnanswered(message, kind);
     if (kind === MessageKind.Notification && method === Notification.Initialized && this.#options.listen !== false) {
-      this.#listen().catch((error: unknown) => reportError(error, { operation: 'HTTP client GET stream' }));
+      this.#listen(this.#gateRequests()).catch((error: unknown) => reportError(error, { operation: 'HTTP client GET stream' }));
     }
     return true;
+  }
+
+  /** Makes requests wait for the GET stream being opened (see #opening); returns what opens them. */
+  #gateRequests(): () => void {
+    const waitMs = this.#options.listenWaitMs ?? LISTEN_WAIT_MS;
+    if (waitMs <= 0) return () => undefined;
+    let open!: () => void;
+    const opening = new Promise<void>((resolve) => (open = resolve));
+    const timer = setTimeout(open, waitMs);
+    timer.unref();
+    this.#opening = opening;
+    void opening.then(() => {
+      clearTimeout(timer);
+      if (this.#opening === opening) this.#opening = undefined;
+    });
+    return open;
   }
 
   /**
@@ -197,13 +236,14 @@ export class StreamableHttpClientTransport extends BaseTransport {
       .catch((error: unknown) => reportError(error, { operation: 'HTTP client send' }));
   }
 
-  #headers(message: JsonRpcMessage, kind: number): Record<string, string> {
+  /** A POST's headers; `sessionId` is that of the session the message was sent in. */
+  #headers(message: JsonRpcMessage, kind: number, sessionId: string | undefined): Record<string, string> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...this.#options.headers,
     };
-    if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
+    if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
     const request = message as JsonRpcRequest;
     const version = request.params?._meta?.[MetaKey.ProtocolVersion];
     if (kind === MessageKind.Request && typeof version === 'string') {
@@ -242,9 +282,15 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.#posts.add(cancellation);
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => cancellation.cancel(undefined), timeoutMs);
     try {
+      if (id !== undefined && this.#opening !== undefined && sent.method !== Method.Initialize) {
+        await this.#opening;
+        if (cancellation.cancelled) return;
+      }
       let response: Response;
       try {
-        const init: UndiciRequestInit = { method: 'POST', headers: this.#headers(message, kind), body: JSON.stringify(message) };
+        // In the session it was sent in, even if that one was found gone meanwhile: the server's
+        // 404 then has it renewed (a request with no session would be refused with 400).
+        const init: UndiciRequestInit = { method: 'POST', headers: this.#headers(message, kind, sent.sessionId), body: JSON.stringify(message) };
         if (this.#takesCancellation) init.cancellation = cancellation;
         else init.signal = cancellation.signal;
         response = await this.#fetch(this.url, init);
@@ -417,8 +463,19 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.#failed(message, sent, new McpLocalError(LocalErrorCode.ConnectionClosed, `The response stream of ${sent.method} ended before its response; ${reason}`));
   }
 
-  /** Legacy: the standalone GET stream for server-initiated messages, while the session lasts. */
-  async #listen(): Promise<void> {
+  /**
+   * Legacy: the standalone GET stream for server-initiated messages, while the session lasts.
+   * `answered` is called once the server answered the first GET, or it failed.
+   */
+  async #listen(answered: () => void): Promise<void> {
+    try {
+      await this.#listenUntilEnd(answered);
+    } finally {
+      answered();
+    }
+  }
+
+  async #listenUntilEnd(answered: () => void): Promise<void> {
     const sessionId = this.sessionId;
     if (sessionId === undefined) return;
     const parser = new SseParser();
@@ -434,6 +491,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
         // Unreachable for now (a restart, a network fault): asked again, less and less often.
         if (this.#closing.signal.aborted) return;
       }
+      // The server has the stream (or refused it): what it sends from now on has a way here.
+      answered();
       if (response !== undefined && !response.ok) {
         await response.body?.cancel();
         // Asking again will not mend a client error: 405 is a server that offers no GET stream
