@@ -61,7 +61,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     const { host, port } = config.http;
     const { requestStateSecret, shutdownDeadlineMs } = config.server;
     configureNotices({ level: config.logging.level, format: config.logging.format });
-    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port, metrics: config.metrics.enabled }, (url) => announce(url, ` (${config.workers} workers)`));
+    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ` (${config.workers} workers)`));
     return;
   }
   if (isWorker) {

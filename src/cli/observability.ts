@@ -65,7 +65,8 @@ export async function startObservability(config: Config, options: ObservabilityO
       notices().warn('metrics.enabled has no effect without HTTP: the metrics endpoint is served on the HTTP listener');
     } else {
       const { McpMetrics } = await import('../observability/metrics.ts');
-      const metrics = new McpMetrics({ processMetrics: metricsSettings.processMetrics, durationBuckets: metricsSettings.durationBuckets });
+      const { processMetrics, durationBuckets, maxAgeMs } = metricsSettings;
+      const metrics = new McpMetrics({ processMetrics, durationBuckets, maxAgeMs });
       observed.push((server) => metrics.observeServer(server));
       if (Object.keys(config.mcpServers).length > 0) {
         const { registerUpstreamMetrics } = await import('../observability/upstream-metrics.ts');
@@ -78,7 +79,7 @@ export async function startObservability(config: Config, options: ObservabilityO
       }
       if (options.worker) {
         const { clusterMetricsRoute } = await import('../observability/cluster-metrics.ts');
-        routes[metricsSettings.path] = clusterMetricsRoute(metrics.registry);
+        routes[metricsSettings.path] = clusterMetricsRoute(metrics.registry, { maxAgeMs });
       } else {
         routes[metricsSettings.path] = metrics.route();
       }

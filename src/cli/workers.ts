@@ -42,8 +42,8 @@ export interface PrimaryOptions {
   /** Where the workers listen; port 0 picks a free port, once, for all of them. */
   host: string;
   port: number;
-  /** Answer the workers' requests for the metrics of the whole cluster. */
-  metrics?: boolean;
+  /** Answer the workers' requests for the metrics of the whole cluster, a gather answering them for maxAgeMs. */
+  metrics?: { maxAgeMs: number };
 }
 
 /**
@@ -56,7 +56,7 @@ export interface PrimaryOptions {
  */
 export async function runPrimary(options: PrimaryOptions, onListening: (url: string) => void): Promise<void> {
   const { workers, requestStateSecret, shutdownDeadlineMs } = options;
-  const onMetricsRequest = options.metrics ? (await import('../observability/cluster-metrics.ts')).primaryMetricsHandler() : undefined;
+  const onMetricsRequest = options.metrics === undefined ? undefined : (await import('../observability/cluster-metrics.ts')).primaryMetricsHandler(options.metrics);
   // Port 0 is resolved here, not by each worker: node:cluster keys the shared listening socket
   // by the port asked for, and when every worker that asked for "0" has died it closes that
   // socket; replacements asking for "0" again would get a new random port behind the URL

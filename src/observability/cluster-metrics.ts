@@ -4,14 +4,17 @@
  * metrics with prom-client's AggregatorRegistry (counters and histograms summed, gauges
  * summed, process metrics combined per their own rule) and sends the text back.
  *
- * A gather costs every worker a serialization of its registry, so scrapes share them: a
- * worker has at most one request to the primary in flight (metricsRoute shares it among the
- * scrapes waiting), and the primary at most one gather, whose text answers every worker that
- * asked while it ran. However many scrapers, the work is one gather at a time.
+ * A gather costs every worker a serialization of its registry, so scrapes share and budget
+ * them as in one process (exposition.ts), at both ends. A worker has at most one request to
+ * the primary in flight, and past its budget answers with the primary's last text while that
+ * is less than `maxAgeMs` old (by the time of the primary's gather, so the two ends' ages do
+ * not add up); the primary runs at most one gather at a time, and past its budget answers
+ * every worker with its last. However many scrapers, and however many workers they reach,
+ * the cluster gathers at most once per `maxAgeMs` after a burst.
  */
 import type { Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { metricsRoute } from './metrics.ts';
+import { expositionRoute, SharedExposition, stamped, type Exposition } from './exposition.ts';
 
 const REQUEST = 'mcp-core:metrics-request';
 const RESPONSE = 'mcp-core:metrics-response';
@@ -27,14 +30,25 @@ interface MetricsResponse {
   type: typeof RESPONSE;
   id: number;
   text?: string;
+  /** When the primary's gather began (Date.now()). */
+  gatheredAt?: number;
   error?: string;
+}
+
+export interface ClusterMetricsOptions {
+  /** The gathers' budget, one per this many ms after a burst (exposition.ts). Default 1000; the same in the primary and the workers. */
+  maxAgeMs?: number;
 }
 
 /**
  * In a worker: answers the primary's requests for this worker's `registry`, and returns the
  * route that serves the whole cluster's metrics.
+ *
+ * @example
+ * // in each worker (the primary runs primaryMetricsHandler)
+ * routes['/metrics'] = clusterMetricsRoute(metrics.registry, { maxAgeMs: 1000 });
  */
-export function clusterMetricsRoute(registry: Registry): ReturnType<typeof metricsRoute> {
+export function clusterMetricsRoute(registry: Registry, options: ClusterMetricsOptions = {}): ReturnType<typeof expositionRoute> {
   AggregatorRegistry.setRegistries([registry]);
   // Constructing one installs prom-client's listener for the primary's requests.
   new AggregatorRegistry();
@@ -46,7 +60,7 @@ export function clusterMetricsRoute(registry: Registry): ReturnType<typeof metri
     pending.get(response.id)?.(response);
   });
   const read = () =>
-    new Promise<string>((resolve, reject) => {
+    new Promise<Exposition>((resolve, reject) => {
       const id = ++next;
       const timer = setTimeout(() => {
         pending.delete(id);
@@ -55,7 +69,7 @@ export function clusterMetricsRoute(registry: Registry): ReturnType<typeof metri
       pending.set(id, (response) => {
         clearTimeout(timer);
         pending.delete(id);
-        if (typeof response.text === 'string') resolve(response.text);
+        if (typeof response.text === 'string' && typeof response.gatheredAt === 'number') resolve({ body: Buffer.from(response.text), gatheredAt: response.gatheredAt });
         else reject(new Error(response.error ?? 'no metrics'));
       });
       try {
@@ -66,22 +80,20 @@ export function clusterMetricsRoute(registry: Registry): ReturnType<typeof metri
         reject(error as Error);
       }
     });
-  return metricsRoute(read, registry.contentType);
+  return expositionRoute(new SharedExposition(read, options.maxAgeMs), registry.contentType);
 }
 
-const GATHERS_HELP = `# HELP mcp_metrics_gathers_total Gathers of every worker's metrics by the cluster primary (scrapes arriving during one share it).
-# TYPE mcp_metrics_gathers_total counter
-`;
-
-/** In the primary: the handler for a worker's messages that answers its metrics requests. */
-export function primaryMetricsHandler(): (worker: Worker, message: unknown) => void {
+/**
+ * In the primary: the handler for a worker's messages that answers its metrics requests.
+ *
+ * @example
+ * const onMessage = primaryMetricsHandler({ maxAgeMs: 1000 });
+ * cluster.fork().on('message', function (message) { onMessage(this, message); });
+ */
+export function primaryMetricsHandler(options: ClusterMetricsOptions = {}): (worker: Worker, message: unknown) => void {
   const aggregator = new AggregatorRegistry();
-  let gathers = 0;
-  let gathering: Promise<string> | undefined;
-  const gather = () => {
-    gathers++;
-    return aggregator.clusterMetrics().then((text) => `${text}${GATHERS_HELP}mcp_metrics_gathers_total ${gathers}\n`);
-  };
+  const exposition = new SharedExposition(stamped(() => aggregator.clusterMetrics()), options.maxAgeMs);
+  const answer = ({ body, gatheredAt }: Exposition) => ({ text: body.toString('utf8'), gatheredAt });
   return (worker, message) => {
     const request = message as MetricsRequest | null;
     if (request?.type !== REQUEST || typeof request.id !== 'number') return;
@@ -92,11 +104,10 @@ export function primaryMetricsHandler(): (worker: Worker, message: unknown) => v
         // The worker went away while its metrics were gathered: nobody is waiting.
       }
     };
-    gathering ??= gather().finally(() => {
-      gathering = undefined;
-    });
-    gathering.then(
-      (text) => reply({ type: RESPONSE, id: request.id, text }),
+    const current = exposition.current();
+    if (current !== undefined) return reply({ type: RESPONSE, id: request.id, ...answer(current) });
+    exposition.next().then(
+      (gathered) => reply({ type: RESPONSE, id: request.id, ...answer(gathered) }),
       (error: unknown) => reply({ type: RESPONSE, id: request.id, error: error instanceof Error ? error.message : 'aggregation failed' }),
     );
   };

@@ -13,11 +13,12 @@
 export { createLogger, flushLogs, logErrors, logContext, logMixin, type LogFields, type LoggingOptions, type LogLevel } from './logger.ts';
 export { logRequests } from './request-log.ts';
 export { logRefusals } from './refusal-log.ts';
-export { McpMetrics, metricsRoute, type MetricsOptions } from './metrics.ts';
+export { McpMetrics, type MetricsOptions } from './metrics.ts';
+export { metricsRoute } from './exposition.ts';
 export { traceRequests, type TracingOptions } from './tracing.ts';
 export { McpContextManager } from './context-manager.ts';
 export { startOtelSdk, OtelConfigError, type OtelSdk, type OtelSdkOptions } from './otel-sdk.ts';
-export { clusterMetricsRoute, primaryMetricsHandler } from './cluster-metrics.ts';
+export { clusterMetricsRoute, primaryMetricsHandler, type ClusterMetricsOptions } from './cluster-metrics.ts';
 export { Health, type HealthOptions, type HealthStatus, type Readiness, type ReadinessCheck, type ReadinessCheckResult } from './health.ts';
 export { eraOf, outcomeOf, type Era, type Outcome } from './request-facts.ts';
 export { SPAN, traceIdFromMeta } from './trace-ids.ts';

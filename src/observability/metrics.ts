@@ -15,14 +15,16 @@
  * | `mcp_sse_streams` | gauge | |
  * | `mcp_tasks_running` | gauge | |
  *
- * plus Node's process metrics (`process_*`, `nodejs_*`) unless turned off.
+ * plus Node's process metrics (`process_*`, `nodejs_*`) unless turned off, and on
+ * {@link McpMetrics.route}'s answers `mcp_metrics_gathers_total` and
+ * `mcp_metrics_gather_timestamp_seconds` (exposition.ts: scrapes share gathers).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { refusalChannel, type RefusalReason, type RefusalReport } from '../protocol/refusal-report.ts';
 import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/diagnostics.ts';
 import type { McpServer } from '../server/server.ts';
 import { keptAlive } from '../transport/http/keep-alive.ts';
+import { metricsRoute } from './exposition.ts';
 import { methodLabel, outcomeIndex, OUTCOMES, toolLabel } from './request-facts.ts';
 
 export interface MetricsOptions {
@@ -32,9 +34,13 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** Histogram buckets of mcp_request_duration_seconds, in seconds. */
   durationBuckets?: number[];
+  /**
+   * The gathers of {@link McpMetrics.route}'s scrapes (exposition.ts): after a burst of 10, at
+   * most one per this many ms, a scrape past the budget getting the last gather (less than
+   * this old). Default 1000; 0: no budget (scrapes only share a gather under way).
+   */
+  maxAgeMs?: number;
 }
-
-type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const REFUSAL_REASONS: ReadonlySet<RefusalReason> = new Set(['unauthenticated', 'forbidden', 'rate_limited', 'overloaded', 'draining']);
@@ -92,6 +98,7 @@ function scraped(name: string, help: string, type: 'counter' | 'gauge' | 'histog
  */
 export class McpMetrics {
   readonly registry: Registry;
+  readonly #maxAgeMs: number | undefined;
   readonly #bounds: readonly number[];
   /** By method label, then tool label: the series of each era. */
   readonly #series: Map<string, Map<string, Array<Series | undefined>>>;
@@ -104,6 +111,7 @@ export class McpMetrics {
 
   constructor(options: MetricsOptions = {}) {
     const registry = (this.registry = options.registry ?? new Registry());
+    this.#maxAgeMs = options.maxAgeMs;
     this.#bounds = [...(options.durationBuckets ?? DEFAULT_BUCKETS)].sort((a, b) => a - b);
     this.#series = new Map();
     this.#inFlight = 0;
@@ -176,9 +184,12 @@ export class McpMetrics {
     return this.registry.contentType;
   }
 
-  /** A `GET /metrics` route for serveHttp's `routes`. */
-  route(): Route {
-    return metricsRoute(() => this.metrics(), this.contentType);
+  /**
+   * A `GET /metrics` route for serveHttp's `routes`; its scrapes share gathers (see
+   * {@link MetricsOptions.maxAgeMs}), which `mcp_metrics_gathers_total` counts.
+   */
+  route(): ReturnType<typeof metricsRoute> {
+    return metricsRoute(() => this.metrics(), this.contentType, { maxAgeMs: this.#maxAgeMs });
   }
 
   /** Stops counting (the registry keeps what it has). */
@@ -244,35 +255,4 @@ function sum(servers: Set<McpServer>, read: (server: McpServer) => number): numb
   let total = 0;
   for (const server of servers) total += read(server);
   return total;
-}
-
-/**
- * Serves `read()` on GET (and HEAD); other methods get 405. Scrapes arriving while a read is
- * under way share it rather than each starting one: a flood of scrapes costs one read at a time.
- */
-export function metricsRoute(read: () => Promise<string>, contentType: string): Route {
-  let reading: Promise<string> | undefined;
-  const shared = () =>
-    (reading ??= read().finally(() => {
-      reading = undefined;
-    }));
-  return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('Method Not Allowed');
-      req.resume();
-      return;
-    }
-    shared().then(
-      (text) => {
-        if (res.destroyed) return;
-        res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : text);
-      },
-      (error: unknown) => {
-        if (res.destroyed || res.headersSent) return;
-        const text = `metrics unavailable: ${error instanceof Error ? error.message : 'unknown error'}\n`;
-        res.writeHead(503, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) }).end(text);
-      },
-    );
-  };
 }

@@ -7,6 +7,14 @@ export const metrics = {
   properties: {
     enabled: { type: 'boolean', default: false, description: 'Count requests and serve GET on metrics.path.' },
     path: { type: 'string', pattern: '^/', default: '/metrics', description: 'Path of the metrics endpoint.' },
+    maxAgeMs: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 10000,
+      default: 1000,
+      description:
+        'The endpoint is outside auth: after a burst of 10 gathers, at most one per this long, however many scrapes come; a scrape past that budget is answered with the last gather, less than this old (mcp_metrics_gather_timestamp_seconds says when it was read). A Prometheus scraping every few seconds always gets a gather of its own. 0: no budget (scrapes only share a gather under way).',
+    },
     processMetrics: { type: 'boolean', default: true, description: 'Also export Node process metrics (CPU, memory, event loop lag, GC).' },
     durationBuckets: {
       type: 'array',
