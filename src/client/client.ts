@@ -363,7 +363,13 @@ export class McpClient implements MessageReceiver {
       params: Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params,
     };
     const result = this.#pending.track(id, method, options, this.#options.requestTimeoutMs ?? 60_000);
-    transport.send(message);
+    try {
+      transport.send(message);
+    } catch (error) {
+      // Not sent (params JSON.stringify cannot write): nothing will answer it. Left tracked, its
+      // promise was rejected at its timeout or the connection's end with no one to catch it.
+      this.#pending.fail(id, error as Error);
+    }
     return result;
   }
 

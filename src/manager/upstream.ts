@@ -14,12 +14,12 @@ import { isCancelled, signalOf, type RequestOptions } from '../client/requests.t
 import { doublingDelay } from '../protocol/backoff.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
-import { isObject } from '../protocol/guards.ts';
+import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
-import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
+import { ErrorCode, invalidParams, McpError } from '../protocol/wire-errors.ts';
 import { StreamableHttpClientTransport } from '../transport/http/client.ts';
 import type { HttpClientAuth } from '../transport/http/client-auth.ts';
 import { createUndiciFetch } from '../transport/http/undici-fetch.ts';
@@ -626,6 +626,10 @@ export class Upstream {
    * outcome says so (question-guard.ts).
    */
   async request(method: string, params: Params, given: RequestOptions, safe: boolean): Promise<Record<string, unknown>> {
+    // The caller's values go upstream as JSON text, and JSON.stringify overflows the stack at a
+    // few thousand levels: refused as the caller's (-32602) before the upstream is asked, where
+    // they failed the send as Internal error (and left the request waiting for ever).
+    if (nestedDeeperThan(params, MAX_JSON_DEPTH)) throw invalidParams(`Invalid params: ${method} params nest deeper than ${MAX_JSON_DEPTH} levels`);
     const started = performance.now();
     const guard = QuestionGuard.needed(given) ? new QuestionGuard(this.name) : undefined;
     // The upstream's timeouts, read at each call so that a reload applies them to the next one:
