@@ -14,7 +14,7 @@
  */
 import type { Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { expositionRoute, SharedExposition, stamped, type Exposition } from './exposition.ts';
+import { expositionRoute, sharedExposition, stamped, type Exposition } from './exposition.ts';
 
 const REQUEST = 'mcp-core:metrics-request';
 const RESPONSE = 'mcp-core:metrics-response';
@@ -80,7 +80,7 @@ export function clusterMetricsRoute(registry: Registry, options: ClusterMetricsO
         reject(error as Error);
       }
     });
-  return expositionRoute(new SharedExposition(read, options.maxAgeMs), registry.contentType);
+  return expositionRoute(sharedExposition(read, options.maxAgeMs), registry.contentType);
 }
 
 /**
@@ -92,7 +92,7 @@ export function clusterMetricsRoute(registry: Registry, options: ClusterMetricsO
  */
 export function primaryMetricsHandler(options: ClusterMetricsOptions = {}): (worker: Worker, message: unknown) => void {
   const aggregator = new AggregatorRegistry();
-  const exposition = new SharedExposition(stamped(() => aggregator.clusterMetrics()), options.maxAgeMs);
+  const exposition = sharedExposition(stamped(() => aggregator.clusterMetrics()), options.maxAgeMs);
   const answer = ({ body, gatheredAt }: Exposition) => ({ text: body.toString('utf8'), gatheredAt });
   return (worker, message) => {
     const request = message as MetricsRequest | null;

@@ -5,10 +5,18 @@
  * draining for shutdown, and every readiness check added (a gateway adds its required
  * upstreams) passes; otherwise 503. A draining server stays live: restarting it would cut the
  * calls it is finishing.
+ *
+ * The endpoints are outside authentication, and checks may cost (a database pinged, a
+ * gateway's upstreams looked over), so `/readyz` shares its checks' runs as shared-read.ts
+ * says: a run under way answers every probe arriving meanwhile, and runs are budgeted, a burst
+ * of 10 then one per `readinessMaxAgeMs`, the probes past the budget getting the last run's
+ * results (less than that old). Draining is not a check: it is read at every probe, so
+ * shutdown shows at once however many probes came before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { reportError } from '../protocol/error-report.ts';
 import type { HttpRoute } from '../transport/http/node.ts';
+import { SharedRead } from './shared-read.ts';
 
 /** The body of `GET /healthz`. */
 export interface HealthStatus {
@@ -43,6 +51,20 @@ export interface HealthOptions {
   toolsAvailable: () => number;
   /** How long one readiness check may take before it counts as not ready. Default 2000 ms. */
   checkTimeoutMs?: number;
+  /**
+   * `/readyz`'s budget of check runs: past a burst of 10, one per this many ms, a probe past it
+   * getting the last run's results (less than this old). Default 1000; 0: no budget (probes
+   * share a run under way only). Draining is read at every probe whatever this is.
+   */
+  readinessMaxAgeMs?: number;
+}
+
+/** One run of every readiness check: whether all passed, their results, and when it began. */
+interface CheckRun {
+  ready: boolean;
+  checks: Record<string, ReadinessCheckResult>;
+  /** Date.now() when the run began. */
+  ranAt: number;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
@@ -75,12 +97,14 @@ export class Health {
   readonly #options: HealthOptions;
   readonly #checks: Map<string, ReadinessCheck>;
   readonly #timeoutMs: number;
+  readonly #runs: SharedRead<CheckRun>;
   #draining: boolean;
 
   constructor(options: HealthOptions) {
     this.#options = options;
     this.#checks = new Map();
     this.#timeoutMs = options.checkTimeoutMs ?? 2000;
+    this.#runs = new SharedRead(() => this.#run(), { maxAgeMs: options.readinessMaxAgeMs, readAt: (run) => run.ranAt });
     this.#draining = false;
   }
 
@@ -96,10 +120,12 @@ export class Health {
   /** Adds (or replaces) a named condition readiness requires. */
   addReadinessCheck(name: string, check: ReadinessCheck): void {
     this.#checks.set(name, check);
+    this.#runs.forget();
   }
 
   removeReadinessCheck(name: string): void {
     this.#checks.delete(name);
+    this.#runs.forget();
   }
 
   status(): HealthStatus {
@@ -112,14 +138,23 @@ export class Health {
     };
   }
 
+  /** Runs every readiness check now (`/readyz` shares and budgets its runs). */
   async readiness(): Promise<Readiness> {
+    return this.#readinessOf(await this.#run());
+  }
+
+  async #run(): Promise<CheckRun> {
+    const ranAt = Date.now();
     const names = [...this.#checks.keys()];
     const results = await Promise.all(names.map((name) => withTimeout(this.#checks.get(name)!, this.#timeoutMs)));
     const checks: Record<string, ReadinessCheckResult> = {};
     names.forEach((name, i) => (checks[name] = results[i]));
-    // Draining wins over the checks: it was decided, not measured.
-    if (this.#draining) return { status: 'draining', checks };
-    return { status: results.every((r) => r.ready) ? 'ready' : 'unready', checks };
+    return { ready: results.every((r) => r.ready), checks, ranAt };
+  }
+
+  /** Draining wins over the checks: it was decided, not measured, and is read now. */
+  #readinessOf(run: CheckRun): Readiness {
+    return { status: this.#draining ? 'draining' : run.ready ? 'ready' : 'unready', checks: run.checks };
   }
 
   /**
@@ -139,8 +174,15 @@ export class Health {
       ),
       '/readyz': (req, res) => {
         if (refuseMethod(req, res)) return;
-        this.readiness()
-          .then((readiness) => send(req, res, readiness.status === 'ready' ? 200 : 503, readiness))
+        const answer = (run: CheckRun) => {
+          const readiness = this.#readinessOf(run);
+          send(req, res, readiness.status === 'ready' ? 200 : 503, readiness);
+        };
+        const last = this.#runs.current();
+        if (last !== undefined) return answer(last);
+        this.#runs
+          .next()
+          .then(answer)
           .catch((error: unknown) => {
             reportError(error, { operation: 'GET /readyz' });
             if (!res.headersSent && !res.destroyed) res.writeHead(500).end();

@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BURST, metricsRoute } from '../../src/observability/exposition.ts';
+import { metricsRoute } from '../../src/observability/exposition.ts';
+import { BURST } from '../../src/observability/shared-read.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { serveHttp } from '../../src/transport/http/node.ts';
 import { callTool } from '../helpers/http.ts';
