@@ -96,7 +96,7 @@ describe('metricsRoute', () => {
     const read = async () => `# TYPE reads_total counter\nreads_total ${++reads}\n`;
     const contentType = 'text/plain; version=0.0.4; charset=utf-8';
     const listener = await serveHttp(server, {
-      routes: { '/budgeted': metricsRoute(read, contentType, { maxAgeMs: 10_000 }), '/unbudgeted': metricsRoute(read, contentType, { maxAgeMs: 0 }) },
+      routes: { '/budgeted': metricsRoute(read, contentType, { maxAgeMs: 600_000 }), '/unbudgeted': metricsRoute(read, contentType, { maxAgeMs: 0 }) },
     });
     const get = async (path: string, method = 'GET') => {
       const response = await fetch(new URL(path, listener.url), { method });
