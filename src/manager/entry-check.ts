@@ -116,7 +116,13 @@ const CHECKS = {
 export type EntryKind = keyof typeof CHECKS;
 
 const blockMeta = { annotations, _meta: 'object' } as const;
-const resourceContents = object({ uri: 'string', mimeType: 'string', text: 'string', blob: 'string', _meta: 'object' }, ['uri']);
+/** TextResourceContents or BlobResourceContents: one of `text` and `blob` is required. */
+const resourceContents: Check = (value) => {
+  const problem = object({ uri: 'string', mimeType: 'string', text: 'string', blob: 'string', _meta: 'object' }, ['uri'])(value);
+  if (problem !== undefined) return problem;
+  const contents = value as Json;
+  return contents.text === undefined && contents.blob === undefined ? ['', 'has neither text nor blob'] : undefined;
+};
 const BLOCKS: Record<string, Check> = {
   text: object({ text: 'string', ...blockMeta }, ['text']),
   image: object({ data: 'string', mimeType: 'string', ...blockMeta }, ['data', 'mimeType']),
@@ -125,11 +131,15 @@ const BLOCKS: Record<string, Check> = {
   resource: object({ resource: resourceContents, ...blockMeta }, ['resource']),
 };
 
-/** A content block: its `type` a string, and a type the spec defines with that type's fields (others pass). */
+/**
+ * A content block: a type the spec defines (ContentBlock is a closed union), with that type's
+ * fields. A block of another type is refused whole by clients such as the official SDKs.
+ */
 const block: Check = (value) => {
   if (!isObject(value)) return ['', `is ${kindOf(value)}, not an object`];
   if (typeof value.type !== 'string') return ['type', `is ${kindOf(value.type)}, not a string`];
-  return BLOCKS[value.type]?.(value);
+  const check = Object.hasOwn(BLOCKS, value.type) ? BLOCKS[value.type] : undefined;
+  return check === undefined ? ['type', `is ${JSON.stringify(value.type.slice(0, 40))}, not a content block type`] : check(value);
 };
 
 const callResult = object({ content: arrayOf(block), structuredContent: 'object', isError: 'boolean', _meta: 'object' });
@@ -143,13 +153,28 @@ const toolResult: Check = (value) => {
   return result.content === undefined && result.structuredContent === undefined && result.resultType !== 'task' ? ['', 'has no content'] : undefined;
 };
 
+/** Role (spec): who a prompt message is from. */
+const role = which((value) => value === 'user' || value === 'assistant', 'is not "user" or "assistant"');
+
+/** A task's status (tasks extension: TaskStatus). */
+const TASK_STATUSES = new Set<unknown>(['working', 'input_required', 'completed', 'failed', 'cancelled']);
+const taskStatus = which((value) => TASK_STATUSES.has(value), 'is not a task status');
+
+/** A value of `kind`, or null. */
+function nullOr(kind: Kind): Check {
+  return (value) => (value === null || is(kind, value) ? undefined : ['', `is ${kindOf(value)}, not ${kind === 'array' || kind === 'object' ? 'an' : 'a'} ${kind} or null`]);
+}
+
 const RESULTS: Record<string, Check> = {
   'tools/call': toolResult,
-  'prompts/get': object({ description: 'string', messages: arrayOf(object({ role: 'string', content: block }, ['role', 'content'])), _meta: 'object' }, ['messages']),
+  'prompts/get': object({ description: 'string', messages: arrayOf(object({ role, content: block }, ['role', 'content'])), _meta: 'object' }, ['messages']),
   'resources/read': object({ contents: arrayOf(resourceContents), _meta: 'object' }, ['contents']),
   // Tasks extension: a task's state, and the call's result once it completed (a result, never another handle).
   'tasks/get': (value) => {
-    const problem = object({ taskId: 'string', status: 'string', statusMessage: 'string', result: toolResult, error: 'object', inputRequests: 'object', _meta: 'object' }, ['taskId', 'status'])(value);
+    const problem = object(
+      { taskId: 'string', status: taskStatus, statusMessage: 'string', createdAt: 'string', lastUpdatedAt: 'string', ttlMs: nullOr('number'), pollIntervalMs: 'number', result: toolResult, error: 'object', inputRequests: 'object', _meta: 'object' },
+      ['taskId', 'status', 'createdAt', 'lastUpdatedAt', 'ttlMs'],
+    )(value);
     if (problem !== undefined) return problem;
     const result = (value as Json).result;
     return isObject(result) && result.resultType === 'task' ? ['result', 'is a task handle, not the result of the call'] : undefined;
@@ -214,6 +239,19 @@ export function resultProblem(method: string, result: unknown, asTask = false): 
  */
 export function questionProblem(method: string, params: unknown): string | undefined {
   return problemIn(QUESTIONS, method, params);
+}
+
+/**
+ * What keeps an upstream's JSON-RPC error from being passed on as it is, or undefined: its code
+ * not an integer (JSON-RPC 2.0: the code MUST be one), its data nested deeper than 1,000 levels
+ * (the gateway could not write it out again).
+ *
+ * @example
+ * errorProblem({ code: 1.5, message: 'no' }); // 'code is 1.5, not an integer'
+ */
+export function errorProblem(error: { code: unknown; data?: unknown }): string | undefined {
+  if (!Number.isSafeInteger(error.code)) return `code is ${typeof error.code === 'number' ? String(error.code) : kindOf(error.code)}, not an integer`;
+  return nestedDeeperThan(error.data, MAX_JSON_DEPTH) ? `data nests deeper than ${MAX_JSON_DEPTH} levels` : undefined;
 }
 
 function problemIn(checks: Record<string, Check>, method: string, value: unknown): string | undefined {

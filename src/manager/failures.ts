@@ -4,7 +4,7 @@
  */
 import { BrokenCircuitError, BulkheadRejectedError, IsolatedCircuitError, TaskCancelledError } from 'cockatiel';
 import { LocalErrorCode, McpLocalError, type LocalErrorCodeValue } from '../protocol/local-errors.ts';
-import { McpError } from '../protocol/wire-errors.ts';
+import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 
 /**
  * - `dead`: not connected (crashed, unreachable, reconnecting), or the connection broke mid-call;
@@ -65,6 +65,21 @@ export function fallbackResult(failure: UpstreamFailure): Record<string, unknown
     isError: true,
     _meta: { [FAILURE_META_KEY]: { upstream: failure.upstream, reason: failure.reason } },
   };
+}
+
+/**
+ * Rethrows what a gateway method without an `isError` result (resources/read, prompts/get,
+ * completion/complete, tasks/*) failed with, as its caller gets it: an UpstreamFailure as -32603
+ * with its message (naming the upstream and the reason) and `{ upstream, reason }` in `data`;
+ * anything else as it is. Thrown out as they were, the server took them for its own bug: the
+ * caller got a bare "Internal error", and every such call was logged as an unexpected error.
+ *
+ * @example
+ * promise.catch(rethrowForCaller); // -32603 'Upstream "files" did not answer in time (slow): ...'
+ */
+export function rethrowForCaller(error: unknown): never {
+  if (error instanceof UpstreamFailure) throw new McpError(ErrorCode.InternalError, error.message, { upstream: error.upstream, reason: error.reason });
+  throw error;
 }
 
 const HTTP_AUTH = /^HTTP 40[13]\b/;

@@ -32,6 +32,7 @@ import { declaresTasks, tasksRequired } from '../server/tasks.ts';
 import { toolError } from '../server/tools.ts';
 import type { Collision, ToolRoute } from './catalog.ts';
 import { cleanResult, type ManagerHealth, type McpManager } from './manager.ts';
+import { rethrowForCaller } from './failures.ts';
 import { askDirectly, relayLog, type ForwardOptions } from './input-bridge.ts';
 import { MAX_ANSWER_CHARS, MAX_QUERY_LENGTH, queryProblem, ToolIndex } from './tool-search.ts';
 import type { CatalogKind } from './upstream.ts';
@@ -225,8 +226,8 @@ export class Gateway {
    */
   #forward(ctx: RequestContext, upstream: string, forward: (options: ForwardOptions) => Promise<Result>): Promise<Result> {
     const relayed = ctx.isModern && ctx.taskId === undefined;
-    if (this.#logLevel(ctx) !== undefined) return this.#forwardListening(ctx, upstream, forward, relayed);
-    return relayed ? this.manager.relay.run(ctx, forward) : forward(askDirectly(ctx));
+    if (this.#logLevel(ctx) !== undefined) return this.#forwardListening(ctx, upstream, forward, relayed).catch(rethrowForCaller);
+    return (relayed ? this.manager.relay.run(ctx, forward) : forward(askDirectly(ctx))).catch(rethrowForCaller);
   }
 
   /** {@link #forward} for a call that asked for log messages: while it runs, the upstream's are its. */
@@ -304,7 +305,7 @@ export class Gateway {
     }
     if (!declaresTasks(ctx.clientCapabilities)) throw tasksRequired();
     const { _meta: _ignored, ...rest } = params;
-    const result = await this.manager.forwardTask(split.upstream, method, { ...rest, taskId: split.name });
+    const result = await this.manager.forwardTask(split.upstream, method, { ...rest, taskId: split.name }).catch(rethrowForCaller);
     return typeof result.taskId === 'string' ? { ...result, taskId: this.manager.namespace.name(split.upstream, result.taskId) } : result;
   }
 
@@ -392,7 +393,7 @@ export class Gateway {
     if (!this.manager.completes(ref)) return complete(core, params);
     checkArgument(argument);
     contextArguments(context);
-    return this.manager.complete(ref, argument, context);
+    return this.manager.complete(ref, argument, context).catch(rethrowForCaller);
   }
 
   /** The caller's log level, passed on so a 2026-07-28 upstream sends what the caller wants. */

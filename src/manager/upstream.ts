@@ -26,7 +26,7 @@ import { createUndiciFetch } from '../transport/http/undici-fetch.ts';
 import { StdioClientTransport } from '../transport/stdio-client.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { UpstreamSpec } from './config.ts';
-import { resultProblem } from './entry-check.ts';
+import { errorProblem, resultProblem } from './entry-check.ts';
 import { classify, UpstreamFailure, type FailureReason } from './failures.ts';
 import { MAX_SUBSCRIPTIONS } from './follows.ts';
 import { LatencyWindow, type LatencySummary } from './latency.ts';
@@ -621,7 +621,8 @@ export class Upstream {
    * Sends one request through the policies. Failures that are the upstream's (dead, slow,
    * breaker open, auth, overloaded) reject with {@link UpstreamFailure}; the upstream's own
    * JSON-RPC errors and cancellation by the caller reject as they are; an answer without the
-   * spec's types (entry-check.ts) rejects with an McpError (-32603) naming the upstream. A
+   * spec's types (entry-check.ts), or an error that cannot be passed on as it is (a code that is
+   * not an integer, data nested too deep), rejects with an McpError (-32603) naming the upstream. A
    * question of the upstream's that could not be passed on is refused at once, and the
    * outcome says so (question-guard.ts).
    */
@@ -678,6 +679,8 @@ export class Upstream {
         const reason = options.signal?.aborted ? options.signal.reason : options.cancellation?.reason;
         throw new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: reason });
       }
+      const wrong = error instanceof McpError ? errorProblem(error) : undefined;
+      if (wrong !== undefined) throw this.#malformed(method, wrong, 'error');
       const refused = guard?.refused;
       if (refused === undefined) throw error;
       this.#noteRefusal(refused);
@@ -700,8 +703,8 @@ export class Upstream {
    * An answer without the spec's types, as the error its caller gets (naming the upstream and
    * what is wrong) instead of a result its client would refuse without saying whose it is.
    */
-  #malformed(method: string, problem: string): McpError {
-    const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" answered ${method} with a malformed result: ${problem}`);
+  #malformed(method: string, problem: string, what: 'result' | 'error' = 'result'): McpError {
+    const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" answered ${method} with a malformed ${what}: ${problem}`);
     this.#noteError(error);
     return error;
   }

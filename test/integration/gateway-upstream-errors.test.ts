@@ -1,0 +1,113 @@
+/**
+ * What a caller gets for an upstream's failures and for its JSON-RPC errors that cannot be
+ * passed on as they are, against a real `mcp-core serve --stdio` gateway in front of
+ * test/fixtures/scripted-upstream.ts in either era.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { MODERN_META } from '../helpers/http.ts';
+import { scratch, writeConfig } from '../helpers/gateway.ts';
+import { CLI, ROOT } from '../helpers/processes.ts';
+import { RawStdio } from '../helpers/stdio.ts';
+
+const SCRIPTED = join(ROOT, 'test/fixtures/scripted-upstream.ts');
+
+/** `mcp-core serve --stdio` in front of the scripted upstream as `old` (2025-11-25) and `new` (2026-07-28), and the script's path. */
+async function gateway(options: Record<string, unknown> = {}): Promise<{ peer: RawStdio; script: string }> {
+  const dir = await scratch();
+  const script = join(dir, 'script.json');
+  const upstream = (era: string) => ({ command: process.execPath, args: [SCRIPTED, '--era', era, '--script', script], era, ...options });
+  const config = await writeConfig(dir, { mcpServers: { old: upstream('legacy'), new: upstream('modern') }, gateway: { watch: false } });
+  return { peer: new RawStdio(process.execPath, [CLI, 'serve', '--stdio', '--config', config]), script };
+}
+
+describe('an upstream that fails a method without an isError result', () => {
+  it('regression: resources/read, prompts/get, completion/complete and tasks/get it does not answer in time are -32603 naming it and the reason, not a bare Internal error logged as the gateway\'s unexpected error', { timeout: 120_000 }, async () => {
+    const { peer, script } = await gateway({ timeoutMs: 500 });
+    const TASKS_META = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } };
+    const silent = { kind: 'silent' };
+    await writeFile(script, JSON.stringify({ answers: { 'resources/read': silent, 'prompts/get': silent, 'completion/complete': silent, 'tasks/get': silent } }));
+    const requests: Array<[string, string, Record<string, unknown>]> = [];
+    for (const name of ['old', 'new']) {
+      requests.push([name, 'resources/read', { uri: `s://${name}__r`, _meta: MODERN_META }]);
+      requests.push([name, 'prompts/get', { name: `${name}__p`, arguments: { a: 'x' }, _meta: MODERN_META }]);
+      requests.push([name, 'completion/complete', { ref: { type: 'ref/prompt', name: `${name}__p` }, argument: { name: 'a', value: 'x' }, _meta: MODERN_META }]);
+    }
+    requests.push(['new', 'tasks/get', { taskId: 'new__abc', _meta: TASKS_META }]);
+    try {
+      for (const [i, [name, method, params]] of requests.entries()) {
+        peer.send({ jsonrpc: '2.0', id: i, method, params });
+        const { error } = await peer.next();
+        assert.equal(error?.code, -32603, `${name} ${method}: ${JSON.stringify(error)}`);
+        assert.match(error.message, new RegExp(`^Upstream "${name}" did not answer in time \\(slow\\): ${method} timed out after 500 ms$`));
+        assert.deepEqual(error.data, { upstream: name, reason: 'slow' });
+      }
+    } finally {
+      assert.equal(await peer.close(), 0, peer.stderr);
+    }
+    assert.doesNotMatch(peer.stderr, /unexpected error/);
+  });
+});
+
+describe('an upstream\'s malformed JSON-RPC error', () => {
+  it('regression: a code that is not an integer, or data nested 20,000 levels deep, reaches the caller as -32603 naming the upstream and what is wrong, not as it came (a code JSON-RPC forbids) or as Internal error', { timeout: 120_000 }, async () => {
+    const { peer, script } = await gateway();
+    const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    const errors: Array<[string, string]> = [
+      ['{"code":1.5,"message":"half"}', 'code is 1.5, not an integer'],
+      ['{"code":1e400,"message":"huge"}', 'code is Infinity, not an integer'],
+      [`{"code":-32000,"message":"deep","data":${deep}}`, 'data nests deeper than 1000 levels'],
+    ];
+    let id = 0;
+    try {
+      for (const name of ['old', 'new']) {
+        for (const [error, says] of errors) {
+          await writeFile(script, JSON.stringify({ answers: { 'tools/call': { kind: 'error', text: error } } }));
+          peer.send({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: `${name}__t`, arguments: {}, _meta: MODERN_META } });
+          const answer = await peer.next();
+          assert.deepEqual(answer.error, { code: -32603, message: `Upstream "${name}" answered tools/call with a malformed error: ${says}` }, JSON.stringify(answer).slice(0, 300));
+        }
+        // A well-formed error still reaches the caller as it is.
+        await writeFile(script, JSON.stringify({ answers: { 'tools/call': { kind: 'error', text: '{"code":-32000,"message":"busy","data":{"retry":1}}' } } }));
+        peer.send({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: `${name}__t`, arguments: {}, _meta: MODERN_META } });
+        assert.deepEqual((await peer.next()).error, { code: -32000, message: 'busy', data: { retry: 1 } });
+      }
+    } finally {
+      assert.equal(await peer.close(), 0, peer.stderr);
+    }
+    assert.doesNotMatch(peer.stderr, /unexpected error/);
+  });
+});
+
+describe('an upstream\'s answer of a type the spec does not have', () => {
+  it('regression: resource contents with neither text nor blob, a content block of no type the spec defines, a prompt message from "system", a task with no createdAt or ttlMs or of no status the spec defines, are -32603 naming the upstream; they were passed on, and the caller\'s client refused them without saying whose they were', { timeout: 120_000 }, async () => {
+    const { peer, script } = await gateway();
+    const TASKS_META = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } };
+    const STAMP = '2026-01-01T00:00:00Z';
+    const task = { taskId: 'abc', status: 'completed', createdAt: STAMP, lastUpdatedAt: STAMP, ttlMs: null, result: { content: [] } };
+    const { createdAt: _created, ...undated } = task;
+    const { ttlMs: _ttl, ...ageless } = task;
+    const cases: Array<[string, Record<string, unknown>, unknown, string]> = [
+      ['resources/read', { uri: 's://new__r' }, { contents: [{ uri: 's://r', mimeType: 'text/plain' }] }, 'contents[0] has neither text nor blob'],
+      ['tools/call', { name: 'new__t', arguments: {} }, { content: [{ type: 'resource', resource: { uri: 's://r' } }] }, 'content[0].resource has neither text nor blob'],
+      ['tools/call', { name: 'new__t', arguments: {} }, { content: [{ type: 'video', url: 'x' }] }, 'content[0].type is "video", not a content block type'],
+      ['tools/call', { name: 'new__t', arguments: {} }, { content: [{ type: 'toString', text: 'x' }] }, 'content[0].type is "toString", not a content block type'],
+      ['prompts/get', { name: 'new__p', arguments: { a: 'x' } }, { messages: [{ role: 'system', content: { type: 'text', text: 'x' } }] }, 'messages[0].role is not "user" or "assistant"'],
+      ['tasks/get', { taskId: 'new__abc' }, undated, 'it has no createdAt'],
+      ['tasks/get', { taskId: 'new__abc' }, ageless, 'it has no ttlMs'],
+      ['tasks/get', { taskId: 'new__abc' }, { ...task, status: 'paused' }, 'status is not a task status'],
+    ];
+    try {
+      for (const [i, [method, params, result, says]] of cases.entries()) {
+        await writeFile(script, JSON.stringify({ answers: { [method]: { kind: 'result', text: JSON.stringify({ resultType: 'complete', ...(result as object) }) } } }));
+        peer.send({ jsonrpc: '2.0', id: i, method, params: { ...params, _meta: method === 'tasks/get' ? TASKS_META : MODERN_META } });
+        const answer = await peer.next();
+        assert.deepEqual(answer.error, { code: -32603, message: `Upstream "new" answered ${method} with a malformed result: ${says}` }, JSON.stringify(answer).slice(0, 300));
+      }
+    } finally {
+      assert.equal(await peer.close(), 0, peer.stderr);
+    }
+  });
+});
