@@ -29,6 +29,12 @@ TOOLS_PREFIX = b"@"
 CONTROL_PREFIX = b"#"
 CONTROL_END = b"#end"
 _NEWLINE = b"\n"
+#: The key, in the tools channel's ``experimental`` capabilities, saying this side sends
+#: :data:`RETURNED`.
+RETURNED_CAPABILITY = "mcp-core/returned"
+#: ``{"requestId": id}``: a request the peer cancelled no longer runs here. The engine keeps a
+#: cancelled call's place (its limits count it) until then, as it does for its own handlers.
+RETURNED = "notifications/mcp-core/returned"
 
 
 class RpcError(Exception):
@@ -86,6 +92,11 @@ class Channel:
         #: Requests being served that the peer withdrew (``notifications/cancelled``): their
         #: ``CancelledError`` is the peer's doing, any other is the handler's own failure.
         self._withdrawn: set[RequestId] = set()
+        #: Send :data:`RETURNED` after each of the peer's cancellations (the tools channel).
+        self.tells_returns = False
+        #: Withdrawn requests whose work runs on after their handler ended (a plain function in
+        #: its thread): :data:`RETURNED` waits for :meth:`work_returned`.
+        self._outliving: set[RequestId] = set()
         self.handle_request: Optional[Callable[[str, dict[str, Any], RequestId], Awaitable[Any]]] = None
         self.handle_notification: Optional[Callable[[str, dict[str, Any]], None]] = None
         self.closed: Optional[BaseException] = None
@@ -204,6 +215,9 @@ class Channel:
                 self._withdrawn.add(request_id)  # type: ignore[arg-type]
                 task.cancel()
                 return
+            if isinstance(request_id, (int, str)) and request_id not in self._outliving:
+                # Answered already, or never seen: nothing of it runs.
+                self._tell_returned(request_id)
         if self.handle_notification is not None:
             self.handle_notification(method, params)
 
@@ -217,13 +231,34 @@ class Channel:
     def _forget(self, request_id: RequestId, task: "asyncio.Task[Any]") -> None:
         if self._serving.get(request_id) is task:
             del self._serving[request_id]
-            self._withdrawn.discard(request_id)
+            if request_id in self._withdrawn:
+                self._withdrawn.discard(request_id)
+                if request_id not in self._outliving:
+                    self._tell_returned(request_id)
+
+    def outlives(self, request_id: RequestId) -> None:
+        """The withdrawn request's handler ends, but its work runs on: the peer is told it
+        returned at :meth:`work_returned`, not when the handler ends."""
+        self._outliving.add(request_id)
+
+    def work_returned(self, request_id: RequestId) -> None:
+        """The work of a request (a plain function in its thread) returned."""
+        if request_id in self._outliving:
+            self._outliving.discard(request_id)
+            self._tell_returned(request_id)
+
+    def _tell_returned(self, request_id: RequestId) -> None:
+        if self.tells_returns and self.closed is None:
+            self.notify(RETURNED, {"requestId": request_id})
 
     async def _answer(self, request_id: RequestId, method: str, params: dict[str, Any]) -> None:
         try:
             if self.handle_request is None:
                 raise RpcError(-32601, f"Method not found: {method}")
             result = await self.handle_request(method, params, request_id)
+            if self.withdrawn(request_id):
+                # The handler ignored its cancellation and returned: a cancelled request is not answered.
+                return
             response: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "result": result}
         except asyncio.CancelledError:
             if self.withdrawn(request_id) or self.closed is not None:

@@ -32,7 +32,7 @@ import threading
 from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar, Union, overload
 
 from . import _schema
-from ._pipe import Channel, RpcError
+from ._pipe import RETURNED_CAPABILITY, Channel, RpcError
 from .results import Binary, _b64, _error_result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -252,6 +252,7 @@ class ToolServer:
         #: which never came while the threads ran functions that block forever.
         self._threads = asyncio.Semaphore(threads)
         channel.handle_request = self._request
+        channel.tells_returns = True
         self._unsubscribe = tools.on_change(self._changed)
 
     def close(self) -> None:
@@ -268,7 +269,8 @@ class ToolServer:
         if method == "tools/list":
             return {"tools": [entry.definition for entry in self._tools]}
         if method == "initialize":
-            return {"protocolVersion": PROTOCOL_VERSION, "capabilities": {"tools": {"listChanged": True}}, "serverInfo": {"name": "mcp_core", "version": _version()}}
+            capabilities = {"tools": {"listChanged": True}, "experimental": {RETURNED_CAPABILITY: {}}}
+            return {"protocolVersion": PROTOCOL_VERSION, "capabilities": capabilities, "serverInfo": {"name": "mcp_core", "version": _version()}}
         if method == "ping":
             return {}
         raise RpcError(-32601, f"Method not found: {method}")
@@ -293,7 +295,7 @@ class ToolServer:
             if entry.is_async:
                 value = await entry.function(**kwargs)
             else:
-                value = await self._in_thread(functools.partial(contextvars.copy_context().run, entry.function, **kwargs))
+                value = await self._in_thread(functools.partial(contextvars.copy_context().run, entry.function, **kwargs), request_id)
         except asyncio.CancelledError:
             if context is not None:
                 context._cancelled.set()
@@ -307,26 +309,36 @@ class ToolServer:
             return _error_result(f"{type(error).__name__}: {error}")
         return to_result(value)
 
-    async def _in_thread(self, call: Callable[[], Any]) -> Any:
+    async def _in_thread(self, call: Callable[[], Any], request_id: Any) -> Any:
         """Runs a plain function in the pool once one of its places is free. Cancelled, the call
         stops waiting at once; a function already running cannot be stopped, and keeps its
-        place until it returns (it sees ``ctx.cancelled``)."""
+        place here, and its call's place in the engine, until it returns (it sees
+        ``ctx.cancelled``)."""
         await self._threads.acquire()
         try:
             running = self._executor.submit(call)
         except BaseException:
             self._threads.release()
             raise
-        running.add_done_callback(self._returned)
-        return await asyncio.wrap_future(running, loop=self._loop)
+        running.add_done_callback(functools.partial(self._returned, request_id))
+        try:
+            return await asyncio.wrap_future(running, loop=self._loop)
+        except asyncio.CancelledError:
+            if not running.done():
+                self._channel.outlives(request_id)
+            raise
 
-    def _returned(self, _: "concurrent.futures.Future[Any]") -> None:
+    def _returned(self, request_id: Any, _: "concurrent.futures.Future[Any]") -> None:
         # From the function's thread, which may outlive the loop (a function that returns after
         # the program is done): then there is nothing left to give the place back to.
         try:
-            self._loop.call_soon_threadsafe(self._threads.release)
+            self._loop.call_soon_threadsafe(self._released, request_id)
         except RuntimeError:
             pass
+
+    def _released(self, request_id: Any) -> None:
+        self._threads.release()
+        self._channel.work_returned(request_id)
 
 
 def to_result(value: Any) -> dict[str, Any]:

@@ -42,7 +42,7 @@ import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import { withHandlerCapabilities, type InputHandlers } from './input.ts';
 import { checkInputRequests, InputAnswers } from './input-answers.ts';
-import { PendingRequests, signalOf, type Progress, type RequestOptions } from './requests.ts';
+import { isCancelled, PendingRequests, signalOf, type Progress, type RequestOptions } from './requests.ts';
 import { ResultCache } from './result-cache.ts';
 import { RETRY_SAFE_METHODS, withRetries, type RetryOptions } from './retry.ts';
 
@@ -363,13 +363,17 @@ export class McpClient implements MessageReceiver {
       params: Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params,
     };
     const result = this.#pending.track(id, method, options, this.#options.requestTimeoutMs ?? 60_000);
+    // Cancelled before it went out: it fails at once, and is not sent (no cancellation would follow it).
+    if (isCancelled(options)) return result;
     try {
       transport.send(message);
     } catch (error) {
       // Not sent (params JSON.stringify cannot write): nothing will answer it. Left tracked, its
       // promise was rejected at its timeout or the connection's end with no one to catch it.
       this.#pending.fail(id, error as Error);
+      return result;
     }
+    options.onSent?.(id);
     return result;
   }
 

@@ -46,6 +46,12 @@ export interface RequestOptions extends InputHandlers {
    * ties a notification to a request, so they all go to the client's.
    */
   onNotification?: (notification: JsonRpcNotification) => void;
+  /**
+   * Called with the request's JSON-RPC id once it is sent (again, with a new id, for each retry
+   * or input round): the id the server's messages about it name, such as a notice that a
+   * request cancelled there has stopped running (see manager/peer-tools.ts).
+   */
+  onSent?: (id: RequestId) => void;
   /** Milliseconds the request may take in all, however much progress restarts the timeout. */
   maxTotalTimeoutMs?: number;
   /**

@@ -8,9 +8,17 @@
  * it is the process the engine lives for, and the engine ends when it does. Its tools are
  * ordinary tools of the server, so every transport and every interceptor (auth, limits,
  * metrics) applies to them, and their arguments are checked against their schemas once, here.
+ *
+ * A call cancelled while the peer runs it keeps its place until the peer's function returns,
+ * as the server's own handlers do: the caller's cancellation is passed on at once, but a Python
+ * function in a thread cannot be stopped, and a client cancelling each call it makes would
+ * otherwise have any number run at once, uncounted by the server's limits. A peer that declares
+ * {@link PEER_RETURNED_CAPABILITY} says, with {@link PEER_RETURNED}, when a request the engine
+ * cancelled has stopped running; the call's handler returns then (or when the peer is gone).
  */
 import type { McpClient } from '../client/client.ts';
-import type { JsonRpcNotification } from '../protocol/jsonrpc.ts';
+import { isCancelled } from '../client/requests.ts';
+import type { JsonRpcNotification, RequestId } from '../protocol/jsonrpc.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Tool } from '../protocol/types.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -20,6 +28,15 @@ import { askDirectly, InputRelay, type ForwardOptions } from './input-bridge.ts'
 import { cleanResult } from './manager.ts';
 
 type Result = Record<string, unknown>;
+
+/** The key, in the peer's `experimental` capabilities, of a peer that sends {@link PEER_RETURNED}. */
+export const PEER_RETURNED_CAPABILITY = 'mcp-core/returned';
+/**
+ * The peer's notice `{"requestId": id}`: a request the engine cancelled no longer runs there
+ * (its function returned). It follows every `notifications/cancelled` the peer gets, at once
+ * when nothing of that request runs (it was answered, or never started).
+ */
+export const PEER_RETURNED = 'notifications/mcp-core/returned';
 
 export interface PeerToolsOptions {
   /** How long a peer's call waits for a 2026-07-28 caller's answer to its question. Default 5 minutes. */
@@ -44,6 +61,15 @@ export class PeerTools {
   readonly #registered: Map<string, { entry: RegisteredTool; json: string }>;
   readonly #onProblem: PeerToolsOptions['onProblem'];
   #refreshing: Promise<void>;
+  /** The peer says when cancelled requests stop running ({@link PEER_RETURNED}). */
+  readonly #tellsReturns: boolean;
+  /**
+   * Calls cancelled while the peer runs them, by the peer request's id: each resolves when the
+   * peer says it returned. At most one per call still holding its place, and none once the
+   * peer is gone.
+   */
+  readonly #returning: Map<RequestId, () => void>;
+  #peerGone: boolean;
 
   constructor(server: McpServer, client: McpClient, options: PeerToolsOptions = {}) {
     this.server = server;
@@ -52,6 +78,11 @@ export class PeerTools {
     this.#registered = new Map();
     this.#onProblem = options.onProblem;
     this.#refreshing = Promise.resolve();
+    this.#tellsReturns = client.serverCapabilities.experimental?.[PEER_RETURNED_CAPABILITY] !== undefined;
+    this.#returning = new Map();
+    this.#peerGone = false;
+    // The peer's process died (its functions with it), or the engine closes the connection.
+    void client.closed.then(() => this.#release());
   }
 
   /** How many of the peer's tools are offered. */
@@ -66,6 +97,11 @@ export class PeerTools {
 
   /** Passes the peer's notifications that concern its tools: give it the client's `onNotification`. */
   notification(notification: JsonRpcNotification): void {
+    if (notification.method === PEER_RETURNED) {
+      const requestId = notification.params?.requestId;
+      if (typeof requestId === 'string' || typeof requestId === 'number') this.#returned(requestId);
+      return;
+    }
     if (notification.method === Notification.ToolsListChanged) this.refresh().catch((error: unknown) => this.#onProblem?.('tools/list', error as Error));
   }
 
@@ -115,15 +151,51 @@ export class PeerTools {
    * the peer's call still waiting); others are asked directly.
    */
   #call(name: string, args: Record<string, unknown>, ctx: RequestContext): Promise<Result> {
-    const forward = (options: ForwardOptions) =>
-      this.client.request(Method.ToolsCall, { name, arguments: args }, { ...options, timeoutMs: 0 }).then(cleanResult);
+    const forward = (options: ForwardOptions) => this.#forward(name, args, options);
     if (ctx.isModern && ctx.taskId === undefined) return this.#relay.run(ctx, forward);
     return forward(askDirectly(ctx));
   }
 
-  /** Takes every registration back and cancels calls waiting for input. */
+  /** The request to the peer; cancelled while the peer runs it, it settles once the peer's function returned. */
+  #forward(name: string, args: Record<string, unknown>, options: ForwardOptions): Promise<Result> {
+    const params = { name, arguments: args };
+    if (!this.#tellsReturns) return this.client.request(Method.ToolsCall, params, { ...options, timeoutMs: 0 }).then(cleanResult);
+    let sent: RequestId | undefined;
+    return this.client
+      .request(Method.ToolsCall, params, { ...options, timeoutMs: 0, onSent: (id) => (sent = id) })
+      .then(cleanResult, (error: unknown) => this.#failedOnceReturned(error, sent, options));
+  }
+
+  /**
+   * Rethrows a failed call's error; a call the engine cancelled after it was sent first waits
+   * for the peer's {@link PEER_RETURNED}. The peer sends it after reading the cancellation,
+   * which went out as the call failed: this runs in the microtasks of that failure, before
+   * the pipe is read again, so it is waiting by the time the notice can come.
+   */
+  async #failedOnceReturned(error: unknown, sent: RequestId | undefined, options: ForwardOptions): Promise<never> {
+    if (sent !== undefined && isCancelled(options) && !this.#peerGone) await new Promise<void>((resolve) => this.#returning.set(sent, resolve));
+    throw error;
+  }
+
+  #returned(requestId: RequestId): void {
+    const resolve = this.#returning.get(requestId);
+    if (resolve === undefined) return;
+    this.#returning.delete(requestId);
+    resolve();
+  }
+
+  /** No notice will come: every call waiting for one returns. */
+  #release(): void {
+    this.#peerGone = true;
+    const waiting = [...this.#returning.values()];
+    this.#returning.clear();
+    for (const resolve of waiting) resolve();
+  }
+
+  /** Takes every registration back, cancels calls waiting for input, and stops waiting for the peer's functions. */
   close(): void {
     this.#relay.close();
+    this.#release();
     for (const { entry } of this.#registered.values()) entry.remove();
     this.#registered.clear();
   }
