@@ -96,9 +96,11 @@ const META_NOISE = new Set(['io.modelcontextprotocol/serverInfo']);
  */
 export function cleanResult(result: Result): Result {
   if (result.resultType === undefined && result.ttlMs === undefined && result.cacheScope === undefined && result._meta === undefined) return result;
+  // A task's ttlMs is how long the task lives (tasks extension, required), not a cache hint.
+  const task = result.resultType === 'task' || (typeof result.taskId === 'string' && typeof result.status === 'string');
   const out: Result = {};
   for (const key in result) {
-    if (key === 'ttlMs' || key === 'cacheScope') continue;
+    if ((key === 'ttlMs' && !task) || key === 'cacheScope') continue;
     const value = result[key];
     if (key === 'resultType') {
       // A task handle stays one (tasks extension); 'complete' is the gateway's to add again.
