@@ -8,7 +8,7 @@ import { errorResponse, type JsonRpcRequest, type JsonRpcResponse, type Params, 
 import { describeValue, isObject } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method } from '../protocol/methods.ts';
-import type { InputRequests } from '../protocol/types.ts';
+import { MAX_INPUT_REQUESTS, type InputRequests } from '../protocol/types.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import { handlerFor, type InputHandlers } from './input.ts';
 import { signalOf, type PendingRequests, type RequestOptions } from './requests.ts';
@@ -20,12 +20,6 @@ type Result = Record<string, unknown>;
  * are still answered but cannot be withdrawn (the server cannot make the client hold more).
  */
 const MAX_TRACKED = 1024;
-
-/**
- * Questions one InputRequiredResult may ask at once. Each is put to a handler (a gateway's,
- * to its own caller): a server cannot make the client run thousands at a time.
- */
-export const MAX_INPUT_REQUESTS = 64;
 
 /**
  * The `inputRequests` of an InputRequiredResult, checked before any is answered: absent, or an

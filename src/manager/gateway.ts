@@ -14,7 +14,7 @@ import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { isObject } from '../protocol/guards.ts';
 import { MetaKey, TASKS_EXTENSION } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
-import { isLoggingLevel, type Prompt, type Resource, type ResourceTemplate } from '../protocol/types.ts';
+import { isLoggingLevel, type InputRequests, type Prompt, type Resource, type ResourceTemplate } from '../protocol/types.ts';
 import { invalidParams } from '../protocol/wire-errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import type { ServerCore } from '../server/core.ts';
@@ -24,6 +24,7 @@ import { checkArgument, complete, contextArguments } from '../server/handlers/co
 import { callTool, resolveCall } from '../server/handlers/tools.ts';
 import { readResource, subscribe, unsubscribe } from '../server/handlers/resources.ts';
 import { listen, resourceSubscriptions } from '../server/handlers/subscriptions.ts';
+import { answersTo, checkInputResponses } from '../server/input-responses.ts';
 import { Round } from '../server/mrtr.ts';
 import type { PromptOutput } from '../server/prompts.ts';
 import type { ReadOutput } from '../server/resources.ts';
@@ -305,8 +306,24 @@ export class Gateway {
     }
     if (!declaresTasks(ctx.clientCapabilities)) throw tasksRequired();
     const { _meta: _ignored, ...rest } = params;
-    const result = await this.manager.forwardTask(split.upstream, method, { ...rest, taskId: split.name }).catch(rethrowForCaller);
+    const forwarded = method === Method.TasksUpdate ? this.#updateTask(split.upstream, split.name, params.inputResponses) : this.manager.forwardTask(split.upstream, method, { ...rest, taskId: split.name });
+    const result = await forwarded.catch(rethrowForCaller);
     return typeof result.taskId === 'string' ? { ...result, taskId: this.manager.namespace.name(split.upstream, result.taskId) } : result;
+  }
+
+  /**
+   * `tasks/update` of an upstream's task: the caller's answers are checked as the server checks
+   * those to its own tasks (server/input-responses.ts: -32602 for a malformed one, the upstream
+   * not asked), against the questions the task has outstanding, which its upstream is asked
+   * first (`tasks/get`, whose questions the question guard checks: the gateway keeps no task
+   * state). Only answers to those go on; with none left, the upstream is not told.
+   */
+  async #updateTask(upstream: string, taskId: string, inputResponses: unknown): Promise<Result> {
+    const responses = checkInputResponses(inputResponses);
+    const task = await this.manager.forwardTask(upstream, Method.TasksGet, { taskId });
+    const answers = answersTo(responses, task.status === 'input_required' ? (task.inputRequests as InputRequests) : undefined);
+    if (Object.keys(answers).length === 0) return {};
+    return this.manager.forwardTask(upstream, Method.TasksUpdate, { taskId, inputResponses: answers });
   }
 
   // ---- resource updates -----------------------------------------------------------------

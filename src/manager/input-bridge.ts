@@ -18,7 +18,7 @@
  *   `inputTimeoutMs`.
  */
 import { randomUUID } from 'node:crypto';
-import { MAX_INPUT_REQUESTS } from '../client/input-answers.ts';
+import { MAX_INPUT_REQUESTS } from '../protocol/types.ts';
 import type { RequestOptions } from '../client/requests.ts';
 import { Cancellation, type CancelListener } from '../protocol/cancellation.ts';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';

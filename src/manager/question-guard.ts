@@ -13,7 +13,7 @@
  * ({@link taskQuestionsProblem}), so a task cannot make the gateway or its caller hold more
  * than a call can.
  */
-import { MAX_INPUT_REQUESTS } from '../client/input-answers.ts';
+import { MAX_INPUT_REQUESTS } from '../protocol/types.ts';
 import type { RequestOptions } from '../client/requests.ts';
 import { describeValue, isObject } from '../protocol/guards.ts';
 import { Method } from '../protocol/methods.ts';

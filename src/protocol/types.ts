@@ -53,6 +53,13 @@ export type { InitializeRequestParams, InitializeResult } from './generated/2025
 import type { LoggingLevel } from './generated/2026-07-28.ts';
 
 /** Syslog severities in increasing order (RFC 5424), as MCP logging uses them. */
+/**
+ * Questions one result may ask at once (`inputRequests` of an InputRequiredResult, or of a task
+ * waiting for input), and answers one `inputResponses` may hold: each is put to a handler (a
+ * gateway's, to its own caller), and a peer cannot make the other run thousands at a time.
+ */
+export const MAX_INPUT_REQUESTS = 64;
+
 export const LOGGING_LEVELS: readonly LoggingLevel[] = [
   'debug',
   'info',

@@ -34,22 +34,7 @@ import type { Refusal } from '../security/edge.ts';
 import type { AuthInfo, Exchange } from '../transport/exchange.ts';
 import type { LegacySession } from '../store/legacy-session.ts';
 import { droppedNotice, HeldMessages } from './held-messages.ts';
-
-/** Whether `value` has the shape of a result of `method` (an MRTR answer from the client). */
-function isAnswerTo(method: string, value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const answer = value as Record<string, unknown>;
-  switch (method) {
-    case Method.ElicitationCreate:
-      return answer.action === 'accept' || answer.action === 'decline' || answer.action === 'cancel';
-    case Method.SamplingCreateMessage:
-      return typeof answer.role === 'string' && typeof answer.content === 'object' && answer.content !== null;
-    case Method.RootsList:
-      return Array.isArray(answer.roots);
-    default:
-      return true;
-  }
-}
+import { wrongAnswer } from './input-responses.ts';
 
 /** An exchange's cancellation; one that has none is followed through its signal. */
 function cancellationOf(exchange: Exchange): Cancellation {
@@ -410,8 +395,8 @@ export class RequestContext {
       const inputs = this.#inputs;
       const answer = inputs !== undefined && Object.hasOwn(inputs, key) ? inputs[key] : undefined;
       if (answer !== undefined) {
-        if (!isAnswerTo(method, answer)) return Promise.reject(invalidParams(`Invalid inputResponses: "${key}" is not a valid ${method} result`));
-        return Promise.resolve(answer);
+        const wrong = wrongAnswer(key, method, answer);
+        return wrong === undefined ? Promise.resolve(answer) : Promise.reject(wrong);
       }
       if (this.clientCapabilities[capability] === undefined) {
         return Promise.reject(missingClientCapability({ [capability]: {} }));

@@ -6,10 +6,10 @@
  * so a handler that asks several questions in turn is simply run again with more answers
  * each time, plus any state the handler itself chose to keep.
  */
-import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 import type { InputRequests, InputResponses } from '../protocol/types.ts';
 import { invalidParams } from '../protocol/wire-errors.ts';
 import { InputRequiredSignal, type RequestContext } from './context.ts';
+import { checkInputResponses } from './input-responses.ts';
 import { digestJson, type RequestStateSealer } from './request-state.ts';
 
 interface RoundState {
@@ -56,14 +56,8 @@ export class Round {
     const ctx = this.#ctx;
     const { inputResponses, requestState } = ctx.params;
     if (!ctx.isModern || (inputResponses === undefined && requestState === undefined)) return;
-    if (inputResponses !== undefined) {
-      if (!isObject(inputResponses)) throw invalidParams('Invalid inputResponses: must be an object');
-      // The answers are sealed into the next round's requestState, i.e. serialized again.
-      if (nestedDeeperThan(inputResponses, MAX_JSON_DEPTH)) throw invalidParams(`Invalid inputResponses: nested deeper than ${MAX_JSON_DEPTH} levels`);
-      for (const [key, value] of Object.entries(inputResponses)) {
-        if (!isObject(value)) throw invalidParams(`Invalid inputResponses: "${key}" must be an object`);
-      }
-    }
+    // The answers are sealed into the next round's requestState, i.e. serialized again.
+    if (inputResponses !== undefined) checkInputResponses(inputResponses);
     let state: RoundState = {};
     if (requestState !== undefined) {
       const opened = this.#sealer.open(requestState, this.binding);

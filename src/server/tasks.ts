@@ -19,6 +19,7 @@ import { clientKey } from '../security/client-key.ts';
 import { isTerminal, MemoryTaskStore, type NoTaskRoom, type TaskBytesQuery, type TaskRecord, type TaskStatus, type TaskStore } from '../store/task-store.ts';
 import { BaseExchange, type AuthInfo } from '../transport/exchange.ts';
 import { InputRequiredSignal, type RequestContext, type TaskInputs } from './context.ts';
+import { answersTo, checkInputResponses } from './input-responses.ts';
 import type { Round } from './mrtr.ts';
 import { TaskAdmission, type TaskLimits, type TaskRefusal } from './task-admission.ts';
 
@@ -419,8 +420,9 @@ export class TaskManager {
 
   async update(params: Params, ctx: RequestContext): Promise<Result> {
     const record = await this.#find(params, ctx);
-    const responses = params.inputResponses;
-    if (!isObject(responses)) throw invalidParams('Invalid params: "inputResponses" must be an object');
+    // Answers to questions the task has outstanding, each checked against its question; the
+    // rest are ignored (tasks extension: a server SHOULD ignore them).
+    const responses = answersTo(checkInputResponses(params.inputResponses), record.status === 'input_required' ? record.inputRequests : undefined);
     const task = this.#running.get(record.taskId);
     if (task !== undefined) await task.answer(responses);
     else if (record.status === 'input_required') this.#bus?.publish({ type: 'taskInput', taskId: record.taskId, responses });

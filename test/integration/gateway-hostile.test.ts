@@ -238,6 +238,41 @@ describe('a hostile upstream behind the gateway', () => {
     }
   });
 
+  it('regression: a caller\'s tasks/update answers for an upstream\'s task are checked as the server checks those to its own tasks (type, count, depth, each answering a question the task asked with a result of its method) and never reach the upstream malformed', async () => {
+    const { close, url } = await served();
+    const client = new McpClient({ name: 'tasks', version: '1.0.0', capabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } });
+    try {
+      await client.connect(new StreamableHttpClientTransport(url));
+      const update = (taskId: string, inputResponses: unknown) => client.request('tasks/update', { taskId: `hostile__${taskId}`, inputResponses }, { timeoutMs: 10_000 });
+      let deep: unknown = { action: 'accept' };
+      for (let i = 0; i < 1000; i++) deep = { content: deep };
+      // Was: each passed on to the upstream as it came. `ask_fine` asks one question, `name` (elicitation/create).
+      for (const [inputResponses, problem] of [
+        ['yes', 'must be an object, not "yes"'],
+        [null, 'must be an object, not null'],
+        [[{ action: 'accept' }], 'must be an object, not an array'],
+        [Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`q${i}`, { action: 'accept' }])), 'more than 64 answers, the most questions asked at once'],
+        [{ name: 'Ada' }, '"name" must be an object, not "Ada"'],
+        [{ name: null }, '"name" must be an object, not null'],
+        [{ name: deep }, 'nested deeper than 1000 levels'],
+        [{ name: { action: 5 } }, '"name" is not a valid elicitation/create result'],
+        [{ name: { action: { toString: 1 } } }, '"name" is not a valid elicitation/create result'],
+      ] as Array<[unknown, string]>) {
+        await assert.rejects(update('ask_fine', inputResponses), { code: -32602, message: `Invalid inputResponses: ${problem}` }, problem);
+      }
+      // Answers to questions not asked are left out (tasks extension: a server SHOULD ignore them):
+      // with none left, the upstream is not told; a finished task has none outstanding.
+      assert.equal((await update('ask_fine', JSON.parse('{"other":{"x":1},"__proto__":{"action":"accept"}}'))).resultType, 'complete');
+      await update('fine', { name: { action: 'accept', content: { name: 'Ada' } } });
+      await update('ask_fine', { name: { action: 'accept', content: { name: 'Ada' } }, stray: { x: 1 } });
+      const received = JSON.parse(textOf(await client.callTool('hostile__updates_received', {})));
+      assert.deepEqual(received, [{ name: { action: 'accept', content: { name: 'Ada' } } }]);
+    } finally {
+      await client.close();
+      await close();
+    }
+  });
+
   it('regression: completion/complete, checked before the upstream is asked and its answer after: values of the wrong type, and 100,000 of them', async () => {
     const { close, url } = await served();
     const client = new Client({ name: 'sdk', version: '1.0.0' });

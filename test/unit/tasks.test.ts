@@ -43,6 +43,25 @@ describe('tasks', () => {
     }
   });
 
+  it('regression: tasks/update answers of the wrong shape for a question the task asked are -32602, and the task still waits (the handler got them as answers)', async () => {
+    const { client, close } = await connectInMemory(server, { capabilities: TASKS });
+    try {
+      const created = (await client.callTool('approve')) as unknown as Record<string, unknown>;
+      const get = () => client.request('tasks/get', { taskId: created.taskId });
+      await poll(get, (task) => task.status === 'input_required');
+      const update = (inputResponses: unknown) => client.request('tasks/update', { taskId: created.taskId, inputResponses });
+      await assert.rejects(update({ approval: { action: 'yes' } }), { code: -32602, message: 'Invalid inputResponses: "approval" is not a valid elicitation/create result' });
+      await assert.rejects(update({ approval: 'accept' }), { code: -32602, message: 'Invalid inputResponses: "approval" must be an object, not "accept"' });
+      await assert.rejects(update(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, {}]))), { code: -32602, message: 'Invalid inputResponses: more than 64 answers, the most questions asked at once' });
+      assert.equal((await get()).status, 'input_required');
+      await update({ approval: { action: 'decline' } });
+      const done = await poll(get, (task) => task.status === 'completed');
+      assert.equal((done.result as { content: Array<{ text: string }> }).content[0].text, 'rejected');
+    } finally {
+      await close();
+    }
+  });
+
   it('cancels a running task and stops its work', async () => {
     const { client, close } = await connectInMemory(server, { capabilities: TASKS });
     try {
