@@ -11,19 +11,15 @@
  * progress and logs come back to the caller.
  */
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
-import { isObject } from '../protocol/guards.ts';
 import { MetaKey, TASKS_EXTENSION } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import { isLoggingLevel, type InputRequests, type Prompt, type Resource, type ResourceTemplate } from '../protocol/types.ts';
 import { invalidParams } from '../protocol/wire-errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import type { ServerCore } from '../server/core.ts';
-import { clientKey } from '../security/client-key.ts';
-import type { LegacySession } from '../store/legacy-session.ts';
 import { checkArgument, complete, contextArguments } from '../server/handlers/completion.ts';
 import { callTool, resolveCall } from '../server/handlers/tools.ts';
-import { readResource, subscribe, unsubscribe } from '../server/handlers/resources.ts';
-import { listen, resourceSubscriptions } from '../server/handlers/subscriptions.ts';
+import { readResource } from '../server/handlers/resources.ts';
 import { answersTo, checkInputResponses } from '../server/input-responses.ts';
 import { Round } from '../server/mrtr.ts';
 import type { PromptOutput } from '../server/prompts.ts';
@@ -31,6 +27,7 @@ import type { ReadOutput } from '../server/resources.ts';
 import { Era, type McpServer } from '../server/server.ts';
 import { declaresTasks, tasksRequired } from '../server/tasks.ts';
 import { toolError } from '../server/tools.ts';
+import { CallerFollows } from './caller-follows.ts';
 import type { Collision, ToolRoute } from './catalog.ts';
 import { cleanResult, type ManagerHealth, type McpManager } from './manager.ts';
 import { rethrowForCaller } from './failures.ts';
@@ -39,15 +36,6 @@ import { MAX_ANSWER_CHARS, MAX_QUERY_LENGTH, queryProblem, ToolIndex } from './t
 import type { CatalogKind } from './upstream.ts';
 
 type Result = Record<string, unknown>;
-
-/**
- * Whose share of an upstream's follows a request counts against (follows.ts): its client, as
- * the HTTP and WebSocket bounds count it, or where the transport knows no peer (stdio, in
- * memory), its principal or the one anonymous peer.
- */
-function callerOf(ctx: RequestContext): string {
-  return ctx.client ?? clientKey(ctx.auth, undefined);
-}
 
 /** A registered entry the gateway can take back. */
 interface Removable {
@@ -81,8 +69,8 @@ export class Gateway {
   readonly #problems: Map<string, Collision>;
   /** Calls in flight that asked for log messages, by upstream (logs carry no request id). */
   readonly #logging: Map<string, Set<RequestContext>>;
-  /** Upstream resources each 2025 session follows through the gateway, with the caller each counts for. */
-  readonly #followed: WeakMap<LegacySession, Map<string, string>>;
+  /** What callers follow of the upstreams' resources. */
+  readonly #follows: CallerFollows;
   readonly #detach: () => void;
   #index: ToolIndex | undefined;
 
@@ -92,20 +80,22 @@ export class Gateway {
     this.#registered = { tools: new Map(), prompts: new Map(), resources: new Map(), templates: new Map() };
     this.#problems = new Map();
     this.#logging = new Map();
-    this.#followed = new WeakMap();
+    this.#follows = new CallerFollows(manager, server);
     this.#index = undefined;
     server.method(Method.ResourcesRead, (core, params, ctx) => this.#readResource(core, params, ctx), { cache: 'read' });
     server.method(Method.CompletionComplete, (core, params) => this.#complete(core, params));
     server.method(Method.ToolsCall, (core, params, ctx) => this.#callToolMethod(core, params, ctx));
-    server.method(Method.ResourcesSubscribe, (core, params, ctx) => this.#subscribe(core, params, ctx), { era: Era.Legacy });
-    server.method(Method.ResourcesUnsubscribe, (core, params, ctx) => this.#unsubscribe(core, params, ctx), { era: Era.Legacy });
-    server.method(Method.SubscriptionsListen, (core, params, ctx) => this.#listen(core, params, ctx), { era: Era.Modern });
+    const follows = this.#follows;
+    server.method(Method.ResourcesSubscribe, (core, params, ctx) => follows.subscribe(core, params, ctx), { era: Era.Legacy });
+    server.method(Method.ResourcesUnsubscribe, (core, params, ctx) => follows.unsubscribe(core, params, ctx), { era: Era.Legacy });
+    server.method(Method.SubscriptionsListen, (core, params, ctx) => follows.listen(core, params, ctx), { era: Era.Modern });
     for (const method of [Method.TasksGet, Method.TasksUpdate, Method.TasksCancel]) {
       server.method(method, (core, params, ctx) => this.#taskMethod(method, core, params, ctx), { era: Era.Modern });
     }
     this.#detach = manager.subscribe({
       onChange: (kind) => this.#sync(kind),
       onResourceUpdated: (uri) => server.resourceUpdated(uri),
+      onRenamed: (previous) => follows.renamed(previous),
       onNotification: (upstream, notification) => this.#upstreamNotification(upstream, notification),
     });
     for (const kind of ['tools', 'resources', 'prompts'] as const) this.#sync(kind);
@@ -324,76 +314,6 @@ export class Gateway {
     const answers = answersTo(responses, task.status === 'input_required' ? (task.inputRequests as InputRequests) : undefined);
     if (Object.keys(answers).length === 0) return {};
     return this.manager.forwardTask(upstream, Method.TasksUpdate, { taskId, inputResponses: answers });
-  }
-
-  // ---- resource updates -----------------------------------------------------------------
-
-  /**
-   * Legacy `resources/subscribe`: recorded in the session as always, and an upstream's
-   * resource is followed upstream too, until the session unsubscribes or ends. Past the
-   * caller's share of the upstream's follows, or the upstream's bound, it is refused (-32602)
-   * and the session keeps no subscription that nothing would ever update (follows.ts).
-   */
-  #subscribe(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
-    const { uri } = params;
-    const session = ctx.session;
-    const fresh = typeof uri === 'string' && session !== undefined && session.subscriptions?.has(uri) !== true;
-    const result = subscribe(core, params, ctx);
-    if (!fresh) return result;
-    const caller = callerOf(ctx);
-    try {
-      if (this.manager.followResource(uri as string, caller)) this.#followsOf(session!).set(uri as string, caller);
-    } catch (error) {
-      const undone = unsubscribe(core, params, ctx);
-      return Promise.all([result, undone]).then(() => Promise.reject(error));
-    }
-    return result;
-  }
-
-  #unsubscribe(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {
-    const { uri } = params;
-    const result = unsubscribe(core, params, ctx);
-    const followed = ctx.session === undefined || typeof uri !== 'string' ? undefined : this.#followed.get(ctx.session);
-    const caller = followed?.get(uri as string);
-    if (caller !== undefined) {
-      followed!.delete(uri as string);
-      this.manager.unfollowResource(uri as string, caller);
-    }
-    return result;
-  }
-
-  /** The upstream resources a session has the gateway follow, with the caller each counts for; let go of when it ends. */
-  #followsOf(session: LegacySession): Map<string, string> {
-    let uris = this.#followed.get(session);
-    if (uris === undefined) {
-      const followed = (uris = new Map());
-      this.#followed.set(session, followed);
-      session.whenClosed(() => {
-        this.#followed.delete(session);
-        for (const [uri, caller] of followed) this.manager.unfollowResource(uri, caller);
-      });
-    }
-    return uris;
-  }
-
-  /**
-   * Modern `subscriptions/listen`: the upstream resources it names are followed while it is
-   * open; at most as many as a 2025 session may subscribe to (`sessionLimits.maxSubscriptions`),
-   * and within the caller's share of each upstream's follows (follows.ts): past either, the
-   * listen is refused (-32602).
-   */
-  async #listen(core: ServerCore, params: Params, ctx: RequestContext): Promise<Result> {
-    const filter = params.notifications;
-    // Checked as the server's listen checks it, before anything is followed upstream.
-    const wanted = isObject(filter) ? resourceSubscriptions(core, filter.resourceSubscriptions) : [];
-    const caller = callerOf(ctx);
-    const followed: string[] = [];
-    try {
-      for (const uri of wanted) if (this.manager.followResource(uri, caller)) followed.push(uri);
-      return await listen(core, params, ctx, this.server.closingSignal);
-    } finally {
-      for (const uri of followed) this.manager.unfollowResource(uri, caller);
-    }
   }
 
   /** `resources/read`: namespaced URIs go to their upstream, others to the server's own resources. */

@@ -20,7 +20,7 @@ import { McpError } from '../protocol/wire-errors.ts';
 import { Catalog, type Collision, type PromptRoute, type ToolRoute } from './catalog.ts';
 import { parseManagerConfig, resolveManagerConfig, sameTransport, separatorProblem, type ManagerConfig, type ManagerSpec, type UpstreamSpec } from './config.ts';
 import { fallbackResult, UpstreamFailure } from './failures.ts';
-import { ResourceFollows } from './follows.ts';
+import { ResourceFollows, type UpstreamResource } from './follows.ts';
 import { InputRelay, type ForwardOptions } from './input-bridge.ts';
 import { Namespace } from './names.ts';
 import { Upstream, type CatalogKind, type UpstreamHealth } from './upstream.ts';
@@ -68,6 +68,11 @@ export interface ManagerListeners {
   onChange?(kind: CatalogKind): void;
   /** A namespaced resource that callers follow ({@link McpManager.followResource}) changed (`notifications/resources/updated`). */
   onResourceUpdated?(uri: string): void;
+  /**
+   * A reload changed the separator (`previous` was the namespace): every namespaced name and
+   * URI changed with it, and what callers follow under the old ones is to be let go of.
+   */
+  onRenamed?(previous: Namespace): void;
   /** Another notification from an upstream (e.g. a log message). */
   onNotification?(upstream: string, notification: JsonRpcNotification): void;
   /** An upstream connected, lost its connection, or its breaker changed state (see `health()`). */
@@ -407,23 +412,23 @@ export class McpManager {
   /**
    * One more follow of a namespaced resource by `caller` (security/client-key.ts): its
    * upstream is asked for updates (`resources/subscribe`, or the resource in its
-   * `subscriptions/listen`) when it is the first. Returns false for a URI of no upstream;
-   * throws -32602 past a bound: a caller follows at most 256 resources of one upstream, an
-   * upstream at most 1,000 for all callers (follows.ts).
+   * `subscriptions/listen`) when it is the first. Returns the resource followed, to give back to
+   * {@link unfollowResource} (it stays the same when a reload changes the separator, and with
+   * it every namespaced URI), or undefined for a URI of no upstream; throws -32602 past a
+   * bound: a caller follows at most 256 resources of one upstream, an upstream at most 1,000
+   * for all callers (follows.ts).
    */
-  followResource(uri: string, caller = ''): boolean {
+  followResource(uri: string, caller = ''): UpstreamResource | undefined {
     const split = this.namespace.splitUri(uri);
     const upstream = split === undefined ? undefined : this.#upstreams.get(split.upstream);
-    if (upstream === undefined) return false;
-    this.#follows.follow(uri, upstream.name, caller, () => upstream.subscribe(split!.uri));
-    return true;
+    if (upstream === undefined) return undefined;
+    this.#follows.follow(split!, caller, () => upstream.subscribe(split!.uri));
+    return split;
   }
 
-  /** One follow of `caller`'s less; the last one gone, the upstream is told. */
-  unfollowResource(uri: string, caller = ''): void {
-    const split = this.namespace.splitUri(uri);
-    if (split === undefined || !this.#follows.unfollow(uri, split.upstream, caller)) return;
-    this.#upstreams.get(split.upstream)?.unsubscribe(split.uri);
+  /** One follow of `caller`'s less, of what {@link followResource} returned; the last one gone, the upstream is told. */
+  unfollowResource(resource: UpstreamResource, caller = ''): void {
+    if (this.#follows.unfollow(resource, caller)) this.#upstreams.get(resource.upstream)?.unsubscribe(resource.uri);
   }
 
   /**
@@ -472,6 +477,7 @@ export class McpManager {
     const names = new Set(next.upstreams.map((spec) => spec.name));
     const separatorChanged = next.gateway.separator !== this.#spec.gateway.separator;
     this.#spec = next;
+    const previous = this.namespace;
     if (separatorChanged) this.#catalog = new Catalog(new Namespace(next.gateway.separator));
     this.#catalog.setUpstreams(next.upstreams);
     for (const [name, upstream] of [...this.#upstreams]) {
@@ -503,6 +509,8 @@ export class McpManager {
       this.#refollow(upstream);
       started.push(upstream);
     }
+    // At once: updates of what callers follow now come under names they never followed.
+    if (separatorChanged) this.#emit('onRenamed', previous);
     // New upstreams connect now if the manager has started; the lists are announced after.
     if (this.#started !== undefined) await Promise.all(started.map((upstream) => upstream.start()));
     for (const kind of ['tools', 'resources', 'prompts'] as const) this.#emit('onChange', kind);
@@ -515,10 +523,7 @@ export class McpManager {
    * update again, with no error either.
    */
   #refollow(upstream: Upstream): void {
-    for (const uri of this.#follows.uris()) {
-      const split = this.namespace.splitUri(uri);
-      if (split?.upstream === upstream.name) upstream.subscribe(split.uri);
-    }
+    for (const uri of this.#follows.uris(upstream.name)) upstream.subscribe(uri);
   }
 
   /** Closes `upstream` once its calls in flight are done (or after its call timeout). */

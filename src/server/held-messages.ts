@@ -26,7 +26,7 @@ import type { LoggingLevel } from '../protocol/types.ts';
 export { MAX_HELD_CHARS };
 
 /** The logger of the notice telling a client how many messages were dropped. */
-const NOTICE_LOGGER = 'mcp-core';
+export const NOTICE_LOGGER = 'mcp-core';
 
 /**
  * What a client is told of the messages of `whose` ("this request", "this session") dropped

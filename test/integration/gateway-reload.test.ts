@@ -13,6 +13,7 @@ import { McpManager, type BatchItem } from '../../src/manager/manager.ts';
 import type { JsonRpcNotification } from '../../src/protocol/jsonrpc.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { connectInMemory } from '../../src/testing/index.ts';
+import { serveHttp } from '../../src/transport/http/node.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { modern } from '../helpers/exchange.ts';
 import { appears } from '../helpers/files.ts';
@@ -268,6 +269,79 @@ describe('resource follows across a reload', () => {
       assert.deepEqual(uris, ['fixture://fx__info']);
     } finally {
       await caller.close();
+      await manager.close();
+    }
+  });
+});
+
+describe('resource follows across a reload that changes the separator', () => {
+  it('regression: what callers follow under the old names ends, saying the new URIs: a listen with -32602, a 2025 session with a log message; the upstream stops following them, and they follow again under the new names (updates were lost, and the follows never let go of)', { timeout: 60_000 }, async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture(), other: fixture(['--name', 'other']) } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const listener = await serveHttp(server, { host: '127.0.0.1', port: 0 });
+    const following = (name: string) => manager.health().upstreams.find((upstream) => upstream.name === name)!.subscriptions;
+    const heard: JsonRpcNotification[] = [];
+    let wake: (() => void) | undefined;
+    const legacy = new McpClient({
+      name: 'legacy',
+      version: '1.0.0',
+      era: 'legacy',
+      onNotification: (n: JsonRpcNotification) => {
+        if (n.method !== 'notifications/message' && n.method !== 'notifications/resources/updated') return;
+        heard.push(n);
+        wake?.();
+      },
+    });
+    const next = () => new Promise<void>((resolve) => (wake = resolve));
+    const modernClient = new McpClient({ name: 'modern', version: '1.0.0' });
+    try {
+      await legacy.connect(new StreamableHttpClientTransport(listener.url));
+      await modernClient.connect(new StreamableHttpClientTransport(listener.url));
+      await legacy.request('resources/subscribe', { uri: 'fixture://fx__info' });
+      await legacy.request('resources/subscribe', { uri: 'ui://fx__widget/panel.html' });
+      let acknowledged!: () => void;
+      const listening = new Promise<void>((resolve) => (acknowledged = resolve));
+      const listen = modernClient.request('subscriptions/listen', { notifications: { resourceSubscriptions: ['fixture://other__info'] } }, {
+        timeoutMs: 0,
+        onNotification: (n: JsonRpcNotification) => n.method === 'notifications/subscriptions/acknowledged' && acknowledged(),
+      });
+      await listening;
+      assert.deepEqual([following('fx'), following('other')], [2, 1]);
+      const told = next();
+      await manager.reload({ mcpServers: { fx: fixture(), other: fixture(['--name', 'other']) }, gateway: { separator: '.' } });
+      await assert.rejects(listen, {
+        code: -32602,
+        message: 'Subscriptions to resources of the gateway\'s upstreams ended: the gateway\'s name separator changed from "__" to ".", and their URIs with it (fixture://other__info is now fixture://other.info). List resources and listen again with the new URIs.',
+        data: { resources: [{ uri: 'fixture://other__info', now: 'fixture://other.info' }] },
+      });
+      await told;
+      assert.deepEqual(heard.map((n) => n.params), [{
+        level: 'warning',
+        logger: 'mcp-core',
+        data: {
+          message: 'Subscriptions to resources of the gateway\'s upstreams ended: the gateway\'s name separator changed from "__" to ".", and their URIs with it (fixture://fx__info is now fixture://fx.info). List resources and subscribe again with the new URIs.',
+          resources: [{ uri: 'fixture://fx__info', now: 'fixture://fx.info' }, { uri: 'ui://fx__widget/panel.html', now: 'ui://fx.widget/panel.html' }],
+        },
+      }]);
+      assert.deepEqual([following('fx'), following('other')], [0, 0], 'the upstreams no longer follow what nobody follows');
+      // The old name is an unknown resource now; unsubscribing from it is harmless.
+      await assert.rejects(legacy.request('resources/subscribe', { uri: 'fixture://fx__info' }), { code: -32002 });
+      await legacy.request('resources/unsubscribe', { uri: 'fixture://fx__info' });
+      await legacy.request('resources/subscribe', { uri: 'fixture://fx.info' });
+      assert.equal(following('fx'), 1);
+      heard.length = 0;
+      const updated = next();
+      await legacy.callTool('fx.touch', { uri: 'fixture://info' });
+      await updated;
+      assert.deepEqual(heard.map((n) => n.params?.uri), ['fixture://fx.info']);
+      await legacy.request('resources/unsubscribe', { uri: 'fixture://fx.info' });
+      assert.equal(following('fx'), 0);
+    } finally {
+      await legacy.close();
+      await modernClient.close();
+      await listener.close();
       await manager.close();
     }
   });
