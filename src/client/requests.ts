@@ -296,8 +296,10 @@ export class PendingRequests {
     if (id === undefined) return false;
     const entry = this.#settle(id);
     if (!entry) return false;
-    if ('error' in response) entry.reject(McpError.fromWire(response.error));
-    else entry.resolve(response.result);
+    // As classify() reads it: a response with an object result is a result, whatever error it
+    // also carries (its error may be anything, not a JSON-RPC error).
+    if ('result' in response) entry.resolve(response.result);
+    else entry.reject(McpError.fromWire(response.error));
     return true;
   }
 

@@ -22,30 +22,47 @@ setInterval(() => {}, 60_000);
 `;
 
 /**
- * Answers `initialize`; to `tools/call` "big" it answers with a result past the client's limit;
- * to "ask" it first asks an oversized question, then answers the call with what the client
- * answered the question. The id comes first in answers and last in the question, as
- * JSON.stringify and the official TypeScript SDK write them.
+ * A server script that answers `initialize` (as `name`) and runs `answer` (JavaScript that
+ * sees `message` and `send`) for every other message it reads, one a line.
  */
-const OVERSIZED_SERVER = `
-const big = 'x'.repeat(200000);
+function lineServer(name: string, answer: string, preamble = ''): string {
+  return `
 const send = (message) => process.stdout.write(JSON.stringify(message) + '\\n');
-let asking;
+${preamble}
 let rest = '';
 process.stdin.on('data', (chunk) => {
   const lines = (rest + chunk).split('\\n');
   rest = lines.pop();
   for (const line of lines) {
     const message = JSON.parse(line);
-    if (message.method === 'initialize') send({ jsonrpc: '2.0', id: message.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'oversized', version: '1' } } });
-    else if (message.method === 'tools/call' && message.params.name === 'big') send({ jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: big }] } });
-    else if (message.method === 'tools/call' && message.params.name === 'ask') {
-      asking = message.id;
-      send({ method: 'elicitation/create', params: { message: big, requestedSchema: { type: 'object', properties: {} } }, jsonrpc: '2.0', id: 'question' });
-    } else if (message.id === 'question') send({ jsonrpc: '2.0', id: asking, result: { content: [{ type: 'text', text: JSON.stringify(message) }] } });
+    if (message.method === 'initialize') send({ jsonrpc: '2.0', id: message.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: '${name}', version: '1' } } });
+    else { ${answer} }
   }
 });
 `;
+}
+
+/**
+ * To `tools/call` "big" it answers with a result past the client's limit; to "ask" it first
+ * asks an oversized question, then answers the call with what the client answered the
+ * question. The id comes first in answers and last in the question, as JSON.stringify and the
+ * official TypeScript SDK write them.
+ */
+const OVERSIZED_SERVER = lineServer(
+  'oversized',
+  `if (message.method === 'tools/call' && message.params.name === 'big') send({ jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: big }] } });
+    else if (message.method === 'tools/call' && message.params.name === 'ask') {
+      asking = message.id;
+      send({ method: 'elicitation/create', params: { message: big, requestedSchema: { type: 'object', properties: {} } }, jsonrpc: '2.0', id: 'question' });
+    } else if (message.id === 'question') send({ jsonrpc: '2.0', id: asking, result: { content: [{ type: 'text', text: JSON.stringify(message) }] } });`,
+  `const big = 'x'.repeat(200000);\nlet asking;`,
+);
+
+/** Answers every request with a response carrying both a result and an `error` that is no JSON-RPC error (a number). */
+const BOTH_SERVER = lineServer(
+  'both',
+  `if (message.id !== undefined && message.method !== undefined) send({ jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: 'ok' }] }, error: 466628326 });`,
+);
 
 describe('stdio client against a hostile server', () => {
   let client: McpClient | undefined;
@@ -85,6 +102,14 @@ describe('stdio client against a hostile server', () => {
     assert.equal(answer.id, 'question');
     assert.equal(answer.error.code, -32600);
     assert.match(answer.error.message, /exceeds the limit of 65536 bytes/);
+    await client.close();
+  });
+
+  it('regression: a response carrying both a result and an error that is no JSON-RPC error settles its request with the result (it failed with an McpError of no code and no message)', { timeout: 30_000 }, async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: ['-e', BOTH_SERVER], stderr: 'ignore', shutdownGraceMs: 200 });
+    client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(transport);
+    assert.deepEqual((await client.callTool('echo', {})).content, [{ type: 'text', text: 'ok' }]);
     await client.close();
   });
 });
