@@ -572,15 +572,16 @@ export class McpClient implements MessageReceiver {
 
 /**
  * The progress a `notifications/progress` reports, or undefined when its fields are not of
- * the spec's types (basic/utilities/progress: `progress` and `total` numbers, `message` a
+ * the spec's types (basic/utilities/progress: `progress` and `total` finite numbers, `message` a
  * string): such a notification is no progress, and goes where other notifications go.
  */
 function progressOf(params: Params | undefined): Progress | undefined {
   if (params === undefined) return undefined;
   const { progress, total, message } = params;
-  if (typeof progress !== 'number' || (total !== undefined && typeof total !== 'number') || (message !== undefined && typeof message !== 'string')) return undefined;
-  const reported: Progress = { progress };
-  if (total !== undefined) reported.total = total;
+  // Finite: JSON carries 1e400, which parses to Infinity and is written out again as null.
+  if (!Number.isFinite(progress) || (total !== undefined && !Number.isFinite(total)) || (message !== undefined && typeof message !== 'string')) return undefined;
+  const reported: Progress = { progress: progress as number };
+  if (total !== undefined) reported.total = total as number;
   if (message !== undefined) reported.message = message;
   return reported;
 }

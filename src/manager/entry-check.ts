@@ -159,6 +159,7 @@ const role = which((value) => value === 'user' || value === 'assistant', 'is not
 /** A task's status (tasks extension: TaskStatus). */
 const TASK_STATUSES = new Set<unknown>(['working', 'input_required', 'completed', 'failed', 'cancelled']);
 const taskStatus = which((value) => TASK_STATUSES.has(value), 'is not a task status');
+const TASK_NEEDS: Record<string, string> = { input_required: 'inputRequests', completed: 'result', failed: 'error' };
 
 /** A value of `kind`, or null. */
 function nullOr(kind: Kind): Check {
@@ -176,7 +177,15 @@ const RESULTS: Record<string, Check> = {
       ['taskId', 'status', 'createdAt', 'lastUpdatedAt', 'ttlMs'],
     )(value);
     if (problem !== undefined) return problem;
-    const result = (value as Json).result;
+    const task = value as Json;
+    // What each status carries (tasks extension: DetailedTask).
+    const needs = TASK_NEEDS[task.status as string];
+    if (needs !== undefined && task[needs] === undefined) return ['', `is ${task.status as string} and has no ${needs}`];
+    if (task.status === 'failed') {
+      const error = object({ code: which(Number.isSafeInteger, 'is not an integer'), message: 'string' }, ['code', 'message'])(task.error);
+      if (error !== undefined) return under('error', error);
+    }
+    const result = task.result;
     return isObject(result) && result.resultType === 'task' ? ['result', 'is a task handle, not the result of the call'] : undefined;
   },
   'tasks/update': object({ _meta: 'object' }),

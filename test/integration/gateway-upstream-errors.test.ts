@@ -82,7 +82,7 @@ describe('an upstream\'s malformed JSON-RPC error', () => {
 });
 
 describe('an upstream\'s answer of a type the spec does not have', () => {
-  it('regression: resource contents with neither text nor blob, a content block of no type the spec defines, a prompt message from "system", a task with no createdAt or ttlMs or of no status the spec defines, are -32603 naming the upstream; they were passed on, and the caller\'s client refused them without saying whose they were', { timeout: 120_000 }, async () => {
+  it('regression: resource contents with neither text nor blob, a content block of no type the spec defines, a prompt message from "system", a task with no createdAt or ttlMs, of no status the extension defines, or without what its status carries (inputRequests, result, an error), are -32603 naming the upstream; they were passed on, and the caller\'s client refused them without saying whose they were', { timeout: 120_000 }, async () => {
     const { peer, script } = await gateway();
     const TASKS_META = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } };
     const STAMP = '2026-01-01T00:00:00Z';
@@ -98,6 +98,10 @@ describe('an upstream\'s answer of a type the spec does not have', () => {
       ['tasks/get', { taskId: 'new__abc' }, undated, 'it has no createdAt'],
       ['tasks/get', { taskId: 'new__abc' }, ageless, 'it has no ttlMs'],
       ['tasks/get', { taskId: 'new__abc' }, { ...task, status: 'paused' }, 'status is not a task status'],
+      ['tasks/get', { taskId: 'new__abc' }, { ...task, status: 'input_required', result: undefined }, 'it is input_required and has no inputRequests'],
+      ['tasks/get', { taskId: 'new__abc' }, { ...task, result: undefined }, 'it is completed and has no result'],
+      ['tasks/get', { taskId: 'new__abc' }, { ...task, status: 'failed', result: undefined }, 'it is failed and has no error'],
+      ['tasks/get', { taskId: 'new__abc' }, { ...task, status: 'failed', result: undefined, error: { code: 'E1', message: 'no' } }, 'error.code is not an integer'],
     ];
     try {
       for (const [i, [method, params, result, says]] of cases.entries()) {

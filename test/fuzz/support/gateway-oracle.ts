@@ -64,8 +64,9 @@ function taskProblem(task: Record<string, unknown>): string | undefined {
   for (const key of ['createdAt', 'lastUpdatedAt']) if (typeof task[key] !== 'string') return `${key} is not a string`;
   if (task.ttlMs !== null && typeof task.ttlMs !== 'number') return 'ttlMs is not a number or null';
   if (task.statusMessage !== undefined && typeof task.statusMessage !== 'string') return 'statusMessage is not a string';
-  if (task.status === 'completed') return task.result === undefined ? undefined : issues(CallToolResultSchema, task.result);
+  if (task.status === 'completed') return issues(CallToolResultSchema, task.result);
   if (task.status === 'input_required') return inputRequestsProblem(task.inputRequests);
+  if (task.status === 'failed') return isObject(task.error) && Number.isSafeInteger(task.error.code) && typeof task.error.message === 'string' ? undefined : 'a failed task\'s error is not an Error';
   return undefined;
 }
 
