@@ -359,6 +359,27 @@ describe('HTTP client against a hostile legacy server', () => {
     }
   });
 
+  it('regression: a GET stream whose event id no header can carry is reopened (every later GET failed before it was sent, and the session heard nothing more)', { timeout: 30_000 }, async () => {
+    const lastEventIds: unknown[] = [];
+    let reopened!: () => void;
+    const again = new Promise<void>((resolve) => (reopened = resolve));
+    server.other = (req, res) => {
+      if (req.method !== 'GET') return void res.writeHead(202).end();
+      lastEventIds.push(req.headers['last-event-id']);
+      if (lastEventIds.length === 2) reopened();
+      // An id with a control character, then the stream ends: the client opens it again.
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`id: a\u0001b\nretry: 10\n${event({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' })}`);
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    await client.connect(new StreamableHttpClientTransport(server.url));
+    try {
+      await again;
+      assert.deepEqual(lastEventIds, [undefined, undefined]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('regression: a GET stream refused with 503 is asked for again, not given up for the rest of the session', { timeout: 30_000 }, async () => {
     let gets = 0;
     server.other = (req, res) => {

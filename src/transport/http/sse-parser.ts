@@ -9,6 +9,15 @@
  * however the server splits them (endless `data:` lines of nothing included).
  */
 
+/**
+ * Event ids the client can send back as Last-Event-ID: the characters of an HTTP header value
+ * (tab, visible ASCII, space, Latin-1), as fetch checks them. HTML's server-sent events ignore
+ * an id field holding U+0000; one holding another character no header carries is ignored
+ * likewise: kept, it made every later GET of the stream fail before it was sent, and the
+ * session heard nothing more of the server.
+ */
+const SENDABLE_ID = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 export interface SseEvent {
   id: string | undefined;
   event: string;
@@ -101,7 +110,7 @@ export class SseParser {
       // The whole line, not just its value: `data:` with nothing after it still takes a slot.
       this.#dataSize += line.length + 1;
     } else if (field === 'event') this.#event = value;
-    else if (field === 'id') this.#id = value;
+    else if (field === 'id' && SENDABLE_ID.test(value)) this.#id = value;
     else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
   }
 }
