@@ -8,15 +8,16 @@
 import { readFileSync } from 'node:fs';
 import { properAnswer } from './proper-answers.ts';
 import type { StdioTurn } from './stdio-turns.ts';
-
-/** Stands for the id of the request being answered in the plan's texts (as JSON). */
-export const ID_TEXT = JSON.stringify('\u0001id\u0001');
+import { hugeAnswer, withId } from './turn-text.ts';
 
 const plan = JSON.parse(readFileSync(process.env.FUZZ_PLAN!, 'utf8')) as StdioTurn[];
 let behaving = false;
 const properHandshake = process.env.FUZZ_PROPER_HANDSHAKE === '1';
 process.on('SIGUSR1', () => {
   behaving = true;
+  // A behaving server starts on a fresh line: a line of the plan's left without its end would
+  // take the next answer with it (newline-delimited framing cannot tell where garbage ends).
+  if (!process.stdout.writableEnded) process.stdout.write('\n');
   process.stderr.write('behaving\n');
 });
 
@@ -24,11 +25,10 @@ function answer(message: { id?: unknown; method?: unknown }): void {
   const handshake = message.method === 'server/discover' || message.method === 'initialize';
   const turn = behaving || (properHandshake && handshake) ? undefined : plan.shift();
   if (turn === undefined) return void process.stdout.write(`${JSON.stringify(properAnswer(message))}\n`);
-  const id = JSON.stringify(message.id);
   for (const piece of turn.pieces) {
-    if ('text' in piece) process.stdout.write(piece.text.replaceAll(ID_TEXT, id));
+    if ('text' in piece) process.stdout.write(withId(piece.text, message.id));
     else if ('bytes' in piece) process.stdout.write(Buffer.from(piece.bytes, 'base64'));
-    else process.stdout.write(`{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${'x'.repeat(piece.huge)}"}]}}\n`);
+    else process.stdout.write(`${hugeAnswer(message.id, piece.huge)}\n`);
   }
   if (turn.then === 'exit') process.exit(3);
   if (turn.then === 'close-stdout') process.stdout.end();

@@ -7,9 +7,7 @@
 import fc from 'fast-check';
 import { excerpt, shownAs } from './arbitraries.ts';
 import { saying } from './hostile-messages.ts';
-
-/** The id of the request being answered, as the plan's texts carry it (see stdio-peer.ts). */
-const ID = '\u0001id\u0001';
+import { TURN_ID as ID } from './turn-text.ts';
 
 export type StdioPiece = { text: string } | { bytes: string } | { huge: number };
 
