@@ -116,17 +116,30 @@ const CHECKS = {
 export type EntryKind = keyof typeof CHECKS;
 
 const blockMeta = { annotations, _meta: 'object' } as const;
+/**
+ * Base64 as the spec's `format: byte` members (blob, image and audio data) are read by
+ * clients: WHATWG forgiving-base64, which `atob` decodes (ASCII whitespace ignored, padding
+ * optional). Checked without decoding.
+ */
+function isBase64(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  let text = /[\t\n\f\r ]/.test(value) ? value.replace(/[\t\n\f\r ]/g, '') : value;
+  if (text.length % 4 === 0) text = text.endsWith('==') ? text.slice(0, -2) : text.endsWith('=') ? text.slice(0, -1) : text;
+  return text.length % 4 !== 1 && /^[A-Za-z0-9+/]*$/.test(text);
+}
+const base64 = which(isBase64, 'is not base64');
+
 /** TextResourceContents or BlobResourceContents: one of `text` and `blob` is required. */
 const resourceContents: Check = (value) => {
-  const problem = object({ uri: 'string', mimeType: 'string', text: 'string', blob: 'string', _meta: 'object' }, ['uri'])(value);
+  const problem = object({ uri: 'string', mimeType: 'string', text: 'string', blob: base64, _meta: 'object' }, ['uri'])(value);
   if (problem !== undefined) return problem;
   const contents = value as Json;
   return contents.text === undefined && contents.blob === undefined ? ['', 'has neither text nor blob'] : undefined;
 };
 const BLOCKS: Record<string, Check> = {
   text: object({ text: 'string', ...blockMeta }, ['text']),
-  image: object({ data: 'string', mimeType: 'string', ...blockMeta }, ['data', 'mimeType']),
-  audio: object({ data: 'string', mimeType: 'string', ...blockMeta }, ['data', 'mimeType']),
+  image: object({ data: base64, mimeType: 'string', ...blockMeta }, ['data', 'mimeType']),
+  audio: object({ data: base64, mimeType: 'string', ...blockMeta }, ['data', 'mimeType']),
   resource_link: object({ uri: 'string', name: 'string', ...blockMeta }, ['uri', 'name']),
   resource: object({ resource: resourceContents, ...blockMeta }, ['resource']),
 };
