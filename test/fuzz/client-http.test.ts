@@ -55,7 +55,7 @@ describe('fuzz: HTTP client against a hostile server', () => {
         assert.equal(server.open.size, 0);
         escapes.assertNone();
       }),
-      { ...fuzzParameters('HTTP client', 30), endOnFailure: true },
+      { ...fuzzParameters('HTTP client', 30, 0.1), endOnFailure: true },
     );
   });
 });

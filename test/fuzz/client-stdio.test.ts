@@ -71,7 +71,7 @@ describe('fuzz: stdio client against a hostile server process', () => {
         assert.ok(child.exitCode !== null || child.signalCode !== null);
         escapes.assertNone();
       }),
-      { ...fuzzParameters('stdio client', 12), endOnFailure: true },
+      { ...fuzzParameters('stdio client', 12, 0.02), endOnFailure: true },
     );
   });
 });

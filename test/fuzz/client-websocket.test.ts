@@ -102,7 +102,7 @@ describe('fuzz: WebSocket client against a hostile server', () => {
         assert.equal(peer.open.size, 0);
         escapes.assertNone();
       }),
-      { ...fuzzParameters('WebSocket client', 12), endOnFailure: true },
+      { ...fuzzParameters('WebSocket client', 12, 0.03), endOnFailure: true },
     );
   });
 });
