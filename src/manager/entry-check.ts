@@ -203,7 +203,7 @@ const RESULTS: Record<string, Check> = {
   },
   'tasks/update': object({ _meta: 'object' }),
   'tasks/cancel': object({ _meta: 'object' }),
-  'completion/complete': object({ completion: object({ values: arrayOf(string), total: 'number', hasMore: 'boolean' }, ['values']), _meta: 'object' }, ['completion']),
+  'completion/complete': object({ completion: object({ values: arrayOf(string), total: which(Number.isSafeInteger, 'is not an integer'), hasMore: 'boolean' }, ['values']), _meta: 'object' }, ['completion']),
 };
 
 /** A sampling message's content: one content block, or an array of them (spec: SamplingMessage). */

@@ -82,7 +82,7 @@ describe('an upstream\'s malformed JSON-RPC error', () => {
 });
 
 describe('an upstream\'s answer of a type the spec does not have', () => {
-  it('regression: resource contents with neither text nor blob, a blob or image data that is not base64, a content block of no type the spec defines, a prompt message from "system", a task with no createdAt or ttlMs, of no status the extension defines, or without what its status carries (inputRequests, result, an error), are -32603 naming the upstream; they were passed on, and the caller\'s client refused them without saying whose they were', { timeout: 120_000 }, async () => {
+  it('regression: resource contents with neither text nor blob, a blob or image data that is not base64, a content block of no type the spec defines, a prompt message from "system", a completion total that is not an integer, a task with no createdAt or ttlMs, of no status the extension defines, or without what its status carries (inputRequests, result, an error), are -32603 naming the upstream; they were passed on, and the caller\'s client refused them without saying whose they were', { timeout: 120_000 }, async () => {
     const { peer, script } = await gateway();
     const TASKS_META = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } };
     const STAMP = '2026-01-01T00:00:00Z';
@@ -98,6 +98,7 @@ describe('an upstream\'s answer of a type the spec does not have', () => {
       ['tools/call', { name: 'new__t', arguments: {} }, { content: [{ type: 'audio', data: 'AA=A', mimeType: 'audio/wav' }] }, 'content[0].data is not base64'],
       ['tools/call', { name: 'new__t', arguments: {} }, { content: [{ type: 'toString', text: 'x' }] }, 'content[0].type is "toString", not a content block type'],
       ['prompts/get', { name: 'new__p', arguments: { a: 'x' } }, { messages: [{ role: 'system', content: { type: 'text', text: 'x' } }] }, 'messages[0].role is not "user" or "assistant"'],
+      ['completion/complete', { ref: { type: 'ref/prompt', name: 'new__p' }, argument: { name: 'a', value: 'x' } }, { completion: { values: ['a'], total: 1.5 } }, 'completion.total is not an integer'],
       ['tasks/get', { taskId: 'new__abc' }, undated, 'it has no createdAt'],
       ['tasks/get', { taskId: 'new__abc' }, ageless, 'it has no ttlMs'],
       ['tasks/get', { taskId: 'new__abc' }, { ...task, status: 'paused' }, 'status is not a task status'],
