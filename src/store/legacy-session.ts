@@ -205,8 +205,10 @@ export class LegacySession {
     if (id === undefined) return false;
     const entry = this.#finish(id);
     if (!entry) return false;
-    if ('error' in response) entry.reject(McpError.fromWire(response.error as WireError));
-    else entry.resolve(response.result);
+    // As classify() reads it: a response with an object result is a result, whatever error it
+    // also carries (that may be anything, not a JSON-RPC error).
+    if ('result' in response) entry.resolve(response.result);
+    else entry.reject(McpError.fromWire(response.error as WireError));
     return true;
   }
 

@@ -119,6 +119,20 @@ describe('stdio: malformed input', () => {
     assert.equal(await exited, 0);
   });
 
+  it('regression: an answer to an elicitation carrying both a result and a stray error is the result (the tool got an error with no code and no message)', async () => {
+    peer.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: { elicitation: {} }, clientInfo: { name: 't', version: '1' } } });
+    assert.equal((await peer.next()).result.protocolVersion, '2025-06-18');
+    peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    peer.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ask', arguments: { question: 'ready?' } } });
+    const question = await peer.next();
+    assert.equal(question.method, 'elicitation/create');
+    peer.send({ jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { answer: 'yes' } }, error: 5 });
+    const answer = await peer.next();
+    assert.equal(answer.id, 2);
+    assert.deepEqual(answer.result.content, [{ type: 'text', text: 'yes' }]);
+    assert.equal(answer.result.isError, undefined);
+  });
+
   it('exits when stdin closes', async () => {
     assert.equal(await peer.close(), 0);
   });
