@@ -3,9 +3,8 @@
  * requests in flight. Kept apart from the client so both stream and HTTP transports share it.
  */
 import type { Cancellation, CancelListener } from '../protocol/cancellation.ts';
-import type { JsonRpcNotification, JsonRpcResponse, RequestId } from '../protocol/jsonrpc.ts';
+import { settleWith, type JsonRpcNotification, type JsonRpcResponse, type RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
-import { McpError } from '../protocol/wire-errors.ts';
 import { handlerFor, type InputHandlers } from './input.ts';
 import type { RetryOptions } from './retry.ts';
 
@@ -296,10 +295,7 @@ export class PendingRequests {
     if (id === undefined) return false;
     const entry = this.#settle(id);
     if (!entry) return false;
-    // As classify() reads it: a response with an object result is a result, whatever error it
-    // also carries (its error may be anything, not a JSON-RPC error).
-    if ('result' in response) entry.resolve(response.result);
-    else entry.reject(McpError.fromWire(response.error));
+    settleWith(entry, response);
     return true;
   }
 

@@ -3,7 +3,7 @@
  * tests, far cheaper than a schema validator on the hot path.
  */
 import { isObject } from './guards.ts';
-import { ErrorCode, type WireError } from './wire-errors.ts';
+import { ErrorCode, McpError, type WireError } from './wire-errors.ts';
 
 export type RequestId = string | number;
 
@@ -76,6 +76,22 @@ export function classify(value: unknown): MessageKindValue {
     return id === undefined || id === null || isRequestId(id) ? MessageKind.Error : MessageKind.Invalid;
   }
   return MessageKind.Invalid;
+}
+
+/** What waits for the response to a request of one's own. */
+export interface ResponseWaiter {
+  resolve(result: Record<string, unknown>): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Settles `waiter` with `response` as {@link classify} reads it: a response with an object
+ * result is a result, whatever error it also carries (that may be anything, not a JSON-RPC
+ * error); otherwise its error, as an McpError.
+ */
+export function settleWith(waiter: ResponseWaiter, response: JsonRpcResponse): void {
+  if ('result' in response) waiter.resolve(response.result);
+  else waiter.reject(McpError.fromWire(response.error));
 }
 
 /**

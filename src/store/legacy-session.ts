@@ -9,9 +9,8 @@
  * Kept small on purpose: an idle session is a few hundred bytes, so a server can hold tens of
  * thousands.
  */
-import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse, Params, RequestId } from '../protocol/jsonrpc.ts';
+import { settleWith, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
-import { McpError, type WireError } from '../protocol/wire-errors.ts';
 import type { ClientCapabilities, Implementation, LoggingLevel } from '../protocol/types.ts';
 import type { SessionRecord } from './session-record.ts';
 
@@ -205,10 +204,7 @@ export class LegacySession {
     if (id === undefined) return false;
     const entry = this.#finish(id);
     if (!entry) return false;
-    // As classify() reads it: a response with an object result is a result, whatever error it
-    // also carries (that may be anything, not a JSON-RPC error).
-    if ('result' in response) entry.resolve(response.result);
-    else entry.reject(McpError.fromWire(response.error as WireError));
+    settleWith(entry, response);
     return true;
   }
 
