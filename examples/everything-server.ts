@@ -112,7 +112,14 @@ export function createEverythingServer(): McpServer {
     'test_elicitation',
     { description: 'Tests server-initiated elicitation (user input request)', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } },
     async ({ message }, ctx) => {
-      const result = await ctx.elicit({ message, requestedSchema: { type: 'object', properties: { response: { type: 'string', description: "User's response" } }, required: ['response'] } });
+      const result = await ctx.elicit({
+        message,
+        requestedSchema: {
+          type: 'object',
+          properties: { username: { type: 'string', description: "User's response" }, email: { type: 'string', description: "User's email address" } },
+          required: ['username', 'email'],
+        },
+      });
       return `User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
     },
   );

@@ -5,7 +5,8 @@
  * withdrawal of a question (`notifications/cancelled`) aborting its handler.
  */
 import { errorResponse, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
-import { describeValue, isObject } from '../protocol/guards.ts';
+import { elicitationAnswerProblem } from '../protocol/elicitation-content.ts';
+import { describeValue, isObject, quoteValue } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method } from '../protocol/methods.ts';
 import { MAX_INPUT_REQUESTS, type InputRequests } from '../protocol/types.ts';
@@ -48,6 +49,17 @@ function malformed(method: string, what: string): McpLocalError {
   return new McpLocalError(LocalErrorCode.ProtocolViolation, `The inputRequests the server sent in answer to ${method} ${what}`);
 }
 
+/**
+ * What is wrong with a handler's answer to an elicitation, checked against the question's
+ * `requestedSchema` as the spec asks of clients (protocol/elicitation-content.ts), or
+ * undefined. The schema is the server's: its `pattern`s are not run (a regular expression
+ * can take exponential time on a crafted string; the server checks its own). A schema that
+ * cannot be compiled throws McpLocalError(MCP_ERR_INVALID_ARGUMENT).
+ */
+function elicitationProblem(method: string, params: Params, answer: unknown): string | undefined {
+  return method === Method.ElicitationCreate ? elicitationAnswerProblem(params, answer, { patterns: false }) : undefined;
+}
+
 export class InputAnswers {
   readonly #handlers: InputHandlers;
   readonly #pending: PendingRequests;
@@ -69,7 +81,15 @@ export class InputAnswers {
     const own = signalOf(options);
     const signal = own ? AbortSignal.any([own, this.#connection]) : this.#connection;
     const entries = await Promise.all(
-      Object.entries(requests).map(async ([key, request]) => [key, await this.#answer(request.method, (request.params ?? {}) as Params, options, signal)] as const),
+      Object.entries(requests).map(async ([key, request]) => {
+        const params = (request.params ?? {}) as Params;
+        const answer = await this.#answer(request.method, params, options, signal);
+        const problem = elicitationProblem(request.method, params, answer);
+        if (problem !== undefined) {
+          throw new McpLocalError(LocalErrorCode.InvalidArgument, `The answer to the server's question ${quoteValue(key)} (elicitation/create) does not match its requestedSchema, so it was not sent: ${problem}`);
+        }
+        return [key, answer] as const;
+      }),
     );
     return Object.fromEntries(entries);
   }
@@ -91,7 +111,17 @@ export class InputAnswers {
       if (options === 'ambiguous') {
         throw new McpError(ErrorCode.InternalError, `Cannot tell which request ${request.method} belongs to: several requests in flight answer it`);
       }
-      response = { jsonrpc: '2.0', id: request.id, result: await this.#answer(request.method, request.params ?? {}, options, AbortSignal.any(signals)) };
+      const params = request.params ?? {};
+      const answer = await this.#answer(request.method, params, options, AbortSignal.any(signals));
+      let problem: string | undefined;
+      try {
+        problem = elicitationProblem(request.method, params, answer);
+      } catch (error) {
+        // The server's own schema is at fault: its request's params.
+        throw new McpError(ErrorCode.InvalidParams, `The client cannot check its answer against requestedSchema: ${(error as Error).message}`);
+      }
+      if (problem !== undefined) throw new McpError(ErrorCode.InvalidParams, `The client's answer does not match requestedSchema, so it was not sent: ${problem}`);
+      response = { jsonrpc: '2.0', id: request.id, result: answer };
     } catch (error) {
       const wire = error instanceof McpError ? error.toWire() : { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Input handler failed' };
       response = errorResponse(request.id, wire);

@@ -80,7 +80,8 @@ export function askDirectly(ctx: RequestContext): ForwardOptions {
     cancellation: ctx.cancellation,
     onProgress: progressTo(ctx),
     onNotification: (notification) => relayLog(ctx, notification),
-    onElicit: (params) => ask(() => ctx.elicit(params)),
+    // The schema is the upstream's: its patterns are the upstream's to run (see InputOptions).
+    onElicit: (params) => ask(() => ctx.elicit(params, { checkPatterns: false })),
     onSample: (params) => ask(() => ctx.sample(params)),
     onListRoots: () => ask(() => ctx.listRoots()),
   };

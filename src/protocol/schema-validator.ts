@@ -30,17 +30,37 @@ const engines = new Map<Dialect, Ajv>();
 
 type AjvClass = new (options: Options) => Ajv;
 
-function engine(dialect: Dialect): Ajv {
-  let ajv = engines.get(dialect);
-  if (ajv) return ajv;
+function newEngine(dialect: Dialect): Ajv {
   // strict: false because tool schemas legitimately carry annotations such as x-mcp-header.
   const options: Options = { strict: false, allErrors: false, validateSchema: true, addUsedSchema: false };
   const Engine: AjvClass =
     dialect === '2020' ? load('ajv/dist/2020.js').Ajv2020 : dialect === '2019' ? load('ajv/dist/2019.js').Ajv2019 : load('ajv').Ajv;
-  ajv = new Engine(options);
+  const ajv = new Engine(options);
   (load('ajv-formats').default as (ajv: Ajv) => void)(ajv);
-  engines.set(dialect, ajv);
   return ajv;
+}
+
+function engine(dialect: Dialect): Ajv {
+  let ajv = engines.get(dialect);
+  if (ajv === undefined) engines.set(dialect, (ajv = newEngine(dialect)));
+  return ajv;
+}
+
+/**
+ * How many schemas an engine for schemas not kept compiles before it is replaced: an ajv engine
+ * keeps something of every schema it compiled (its cache, and the values its generated code
+ * refers to) for the engine's life, so one that compiled the schemas arriving with each
+ * request would grow without end. A replaced engine lives on only in the checks it made.
+ */
+const TRANSIENT_COMPILES = 64;
+
+const transientEngines = new Map<Dialect, { ajv: Ajv; compiles: number }>();
+
+function transientEngine(dialect: Dialect): Ajv {
+  let entry = transientEngines.get(dialect);
+  if (entry === undefined || entry.compiles >= TRANSIENT_COMPILES) transientEngines.set(dialect, (entry = { ajv: newEngine(dialect), compiles: 0 }));
+  entry.compiles++;
+  return entry.ajv;
 }
 
 function dialectOf(schema: Record<string, unknown>): Dialect {
@@ -78,6 +98,15 @@ export function formatErrors(errors: ErrorObject[] | null | undefined): string {
     .join('; ');
 }
 
+export interface CompileOptions {
+  /**
+   * Whether what ajv keeps of the schema lives as long as the process: true (the default) for
+   * schemas registered once; false for a caller that bounds its own cache of checks, e.g. of
+   * schemas that arrive with each request (see {@link TRANSIENT_COMPILES}).
+   */
+  keep?: boolean;
+}
+
 /**
  * Compiles `schema` into a check. Throws McpLocalError(MCP_ERR_INVALID_ARGUMENT) for a schema
  * that is malformed, of an unsupported dialect, too large, or has an unresolvable `$ref`.
@@ -86,14 +115,14 @@ export function formatErrors(errors: ErrorObject[] | null | undefined): string {
  * const check = compileSchema({ type: 'object', required: ['a'] });
  * check({}) // "input must have required property 'a'"
  */
-export function compileSchema(schema: unknown): SchemaCheck {
+export function compileSchema(schema: unknown, options: CompileOptions = {}): SchemaCheck {
   if (typeof schema === 'boolean') return schema ? () => undefined : () => 'no value is allowed';
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) throw invalidSchema('a schema must be an object');
   checkBounds(schema);
   const dialect = dialectOf(schema as Record<string, unknown>);
   const simple = compileSimpleSchema(schema);
   if (simple !== undefined) return simple;
-  const ajv = engine(dialect);
+  const ajv = options.keep === false ? transientEngine(dialect) : engine(dialect);
   let validate: ValidateFunction;
   try {
     validate = ajv.compile(schema);

@@ -11,6 +11,8 @@
  * the sealed `requestState`, so a handler may ask several questions in sequence.
  */
 import { FollowingCancellation, SignalCancellation, type Cancellation } from '../protocol/cancellation.ts';
+import { elicitationAnswerProblem } from '../protocol/elicitation-content.ts';
+import { quoteValue } from '../protocol/guards.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { MetaKey } from '../protocol/meta.ts';
@@ -41,6 +43,13 @@ function cancellationOf(exchange: Exchange): Cancellation {
   return exchange.cancellation ?? new SignalCancellation(exchange.signal);
 }
 
+/** `answer` when it matches its elicitation's `requestedSchema`; else throws -32602 (see {@link RequestContext.elicit}). */
+function checkedElicitation(key: string, params: Params, answer: unknown, options: InputOptions | undefined): unknown {
+  const problem = elicitationAnswerProblem(params, answer, { patterns: options?.checkPatterns });
+  if (problem !== undefined) throw invalidParams(`The answer to elicitation ${quoteValue(key)} does not match its requestedSchema: ${problem}`);
+  return answer;
+}
+
 /** Thrown (as a rejection) by input requests that have no answer yet in the modern era. */
 export class InputRequiredSignal {
   readonly key: string;
@@ -57,6 +66,13 @@ export interface InputOptions {
   key?: string;
   /** Legacy era: how long to wait for the client's answer. */
   timeoutMs?: number;
+  /**
+   * Elicitation: whether the `pattern`s of `requestedSchema` are run when the answer is checked
+   * against it. True by default; false for a schema from elsewhere (a gateway passing an
+   * upstream's question on), whose regular expressions could take exponential time on a
+   * crafted answer: their author checks them.
+   */
+  checkPatterns?: boolean;
 }
 
 /** A running task as a context sees it: where input requests go once the call is a task. */
@@ -304,7 +320,14 @@ export class RequestContext {
     else held.notification(notification);
   }
 
-  /** Asks the user for input through the client (`elicitation/create`). */
+  /**
+   * Asks the user for input through the client (`elicitation/create`). An accepted form-mode
+   * answer whose `content` does not match `requestedSchema` (or is not a flat object of
+   * primitives) never reaches the handler: in the legacy era and in a task the promise rejects
+   * with McpError -32602 naming what is wrong; in the modern era the retry that carried it is
+   * answered that error. A `requestedSchema` that cannot be compiled rejects with
+   * McpLocalError(MCP_ERR_INVALID_ARGUMENT) once an answer is to be checked against it.
+   */
   elicit(params: ElicitRequestParams, options?: InputOptions): Promise<ElicitResult> {
     return this.#input('elicitation', Method.ElicitationCreate, params as unknown as Params, options) as Promise<ElicitResult>;
   }
@@ -389,14 +412,19 @@ export class RequestContext {
     const key = options?.key ?? `${capability}-${++this.#inputCount}`;
     if (this.#task !== undefined) {
       if (this.clientCapabilities[capability] === undefined) return Promise.reject(missingClientCapability({ [capability]: {} }));
-      return this.#task.requestInput(key, method, params);
+      const asked = this.#task.requestInput(key, method, params);
+      return method === Method.ElicitationCreate ? asked.then((answer) => checkedElicitation(key, params, answer, options)) : asked;
     }
     if (this.isModern) {
       const inputs = this.#inputs;
       const answer = inputs !== undefined && Object.hasOwn(inputs, key) ? inputs[key] : undefined;
       if (answer !== undefined) {
-        const wrong = wrongAnswer(key, method, answer);
-        return wrong === undefined ? Promise.resolve(answer) : Promise.reject(wrong);
+        try {
+          const wrong = wrongAnswer(key, method, answer, params, options);
+          return wrong === undefined ? Promise.resolve(answer) : Promise.reject(wrong);
+        } catch (error) {
+          return Promise.reject(error); // a requestedSchema that cannot be compiled
+        }
       }
       if (this.clientCapabilities[capability] === undefined) {
         return Promise.reject(missingClientCapability({ [capability]: {} }));
@@ -408,9 +436,10 @@ export class RequestContext {
     if (session.clientCapabilities[capability] === undefined) {
       return Promise.reject(new McpLocalError(LocalErrorCode.Unsupported, `Client does not support ${capability}`));
     }
-    return session.request((message) => this.#send(message), method, params, {
+    const asked = session.request((message) => this.#send(message), method, params, {
       signal: this.signal,
       timeoutMs: options?.timeoutMs ?? this.#host.clientRequestTimeoutMs,
     });
+    return method === Method.ElicitationCreate ? asked.then((answer) => checkedElicitation(key, params, answer, options)) : asked;
   }
 }

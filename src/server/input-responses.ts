@@ -5,6 +5,8 @@
  * caller's answers on to an upstream's task: what is checked here is all a server knows of
  * them before a handler (or an upstream) gets them.
  */
+import { elicitationAnswerProblem } from '../protocol/elicitation-content.ts';
+import type { Params } from '../protocol/jsonrpc.ts';
 import { isObject, MAX_JSON_DEPTH, nestedDeeperThan, quoteValue } from '../protocol/guards.ts';
 import { Method } from '../protocol/methods.ts';
 import { MAX_INPUT_REQUESTS, type InputRequests, type InputResponses } from '../protocol/types.ts';
@@ -29,9 +31,16 @@ function isAnswerTo(method: string, value: unknown): boolean {
   }
 }
 
-/** -32602 for an answer under `key` that is not a result of its question's `method`; undefined for one that is. */
-export function wrongAnswer(key: string, method: string, answer: unknown): McpError | undefined {
-  return isAnswerTo(method, answer) ? undefined : invalidParams(`Invalid inputResponses: ${quoteValue(key)} is not a valid ${method} result`);
+/**
+ * -32602 for an answer under `key` that is not a result of its question's `method`; undefined
+ * for one that is. With the question's `params`, an elicitation's accepted content is also
+ * checked against its `requestedSchema` (protocol/elicitation-content.ts).
+ */
+export function wrongAnswer(key: string, method: string, answer: unknown, params?: Params, options?: { checkPatterns?: boolean }): McpError | undefined {
+  if (!isAnswerTo(method, answer)) return invalidParams(`Invalid inputResponses: ${quoteValue(key)} is not a valid ${method} result`);
+  if (params === undefined || method !== Method.ElicitationCreate) return undefined;
+  const problem = elicitationAnswerProblem(params, answer, { patterns: options?.checkPatterns });
+  return problem === undefined ? undefined : invalidParams(`Invalid inputResponses: ${quoteValue(key)} does not match its requestedSchema: ${problem}`);
 }
 
 /**

@@ -17,7 +17,8 @@ import { ROOT, startHttpServer, type RunningServer } from '../helpers/processes.
 const EVERYTHING = join(ROOT, 'examples/everything-server.ts');
 const PEERS = join(ROOT, 'test/fixtures/sdk-servers.ts');
 
-const accept = (response: string): ElicitResult => ({ action: 'accept', content: { response } });
+/** An answer to test_elicitation's form (username, email), saying who answered. */
+const accept = (who: string): ElicitResult => ({ action: 'accept', content: { username: who, email: 'user@example.com' } });
 const textOf = (result: { content: unknown }) => (result.content as Array<{ text: string }>)[0].text;
 
 /** Resolves once `count` parties have arrived: proves that calls were in flight together. */

@@ -129,7 +129,8 @@ describe('a gateway in front of three real upstreams, with the official clients'
       const questions: string[] = [];
       const answer = async (request: { params: { message: string } }) => {
         questions.push(request.params.message);
-        const content = request.params.message === 'Sure?' ? { sure: true } : /confirm/i.test(request.params.message) ? { confirmed: true } : { answer: 'Ada' };
+        // Each matches its question's requestedSchema: the gateway and the upstream check it.
+        const content = request.params.message === 'Sure?' ? { sure: true } : /confirm/i.test(request.params.message) ? { confirmed: true } : /following fields/.test(request.params.message) ? { name: 'Ada' } : { answer: 'Ada' };
         return { action: 'accept', content };
       };
       client.setRequestHandler(v1 ? ElicitRequestSchema : 'elicitation/create', answer);

@@ -144,22 +144,25 @@ describe('hostile string-valued fields over stdio', () => {
     }
   });
 
-  it('an elicitation answer whose content or action is {"toString":1} is described, not turned into text (demo ask)', async () => {
+  it('an elicitation answer whose action is {"toString":1} is described, not turned into text, and one whose content is is refused -32602 naming it (demo ask)', async () => {
     peer.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { elicitation: {} }, clientInfo: { name: 't', version: '1' } } });
     assert.equal((await peer.next()).id, 1);
     peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    for (const [id, result, text] of [
-      [2, { action: 'accept', content: { answer: { toString: 1 } } }, 'an object'],
-      [3, { action: { toString: 1 } }, '(an object)'],
-    ] as const) {
+    const ask = async (id: number, result: unknown) => {
       peer.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'ask', arguments: { question: 'Name?' } } });
       const question = await peer.next();
       assert.equal(question.method, 'elicitation/create');
       peer.send({ jsonrpc: '2.0', id: question.id, result });
       const answer = await peer.next();
       assert.equal(answer.id, id);
-      assert.deepEqual(answer.result.content, [{ type: 'text', text }]);
-    }
+      return answer;
+    };
+    assert.deepEqual((await ask(3, { action: { toString: 1 } })).result.content, [{ type: 'text', text: '(an object)' }]);
+    // Content that does not match the requested schema never reaches the tool.
+    assert.deepEqual((await ask(2, { action: 'accept', content: { answer: { toString: 1 } } })).error, {
+      code: -32602,
+      message: 'The answer to elicitation "elicitation-1" does not match its requestedSchema: content/answer must be a string, number, boolean or array of strings, not an object',
+    });
   });
 
   it('modern tools/call, resources/read and prompts/get with hostile names get -32602', async () => {

@@ -23,7 +23,7 @@ export type Connect = (options: Partial<ClientOptions> & { era: Era }) => Promis
 
 /** Answers every kind of input request the everything server asks for. */
 export const ANSWERS: Partial<ClientOptions> = {
-  onElicit: (params) => ({ action: 'accept', content: { name: 'Zed', color: 'blue', response: `re: ${params.message}`, ok: true } }),
+  onElicit: (params) => ({ action: 'accept', content: { name: 'Zed', color: 'blue', username: `re: ${params.message}`, email: 'zed@example.com', ok: true } }),
   onSample: () => ({ role: 'assistant', content: { type: 'text', text: 'Paris' }, model: 'test-model' }),
   onListRoots: () => ({ roots: [{ uri: 'file:///workspace', name: 'workspace' }] }),
 };
