@@ -31,6 +31,8 @@ export interface StreamInfo {
   ended: boolean;
   /** Whether the process writing it is alive (its lease holds). */
   writerAlive: boolean;
+  /** How long the writer's lease holds yet, in ms (0 once it lapsed, or when it is not known). */
+  writerLeaseMs: number;
   /** The sequence of the last event stored (0 when none is). */
   lastSequence: number;
 }

@@ -7,11 +7,12 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 
 /**
- * What to do with one request: forward it; answer 503 without forwarding; forward it, then
- * drop the connection before any answer; or forward it and cut the answer after its first
- * `afterChunks` chunks.
+ * What to do with one request: forward it (to another server than the target when `to` is
+ * given, as a load balancer does once an instance died); answer 503 without forwarding;
+ * forward it, then drop the connection before any answer; or forward it and cut the answer
+ * after its first `afterChunks` chunks.
  */
-export type Fault = { kind: 'pass' } | { kind: 'refuse' } | { kind: 'drop' } | { kind: 'cut'; afterChunks: number };
+export type Fault = { kind: 'pass'; to?: string } | { kind: 'refuse' } | { kind: 'drop' } | { kind: 'cut'; afterChunks: number };
 
 export interface SeenRequest {
   method: string;
@@ -20,6 +21,8 @@ export interface SeenRequest {
   /** The JSON-RPC method of a POST body, if it has one. */
   rpcMethod: string | undefined;
   at: number;
+  /** The status and `Retry-After` of the answer forwarded, once it came. */
+  answer?: { status: number; retryAfter: string | undefined; at: number };
 }
 
 export interface FaultyFront {
@@ -54,19 +57,22 @@ export async function startFaultyFront(target: string): Promise<FaultyFront> {
     } catch {
       rpcMethod = undefined;
     }
-    const seen: SeenRequest = { method: req.method ?? 'GET', headers: req.headers, body, rpcMethod, at: Date.now() };
+    const seen: SeenRequest = { method: req.method ?? 'GET', headers: req.headers, body, rpcMethod, at: Date.now(), answer: undefined };
     front.seen.push(seen);
     const fault = front.decide(seen);
     if (fault.kind === 'refuse') {
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('busy');
       return;
     }
-    const upstream = httpRequest(new URL(req.url ?? '/', targetUrl), { method: req.method, headers: { ...req.headers, host: targetUrl.host } }, (answer) => {
+    const to = fault.kind === 'pass' && fault.to !== undefined ? new URL(fault.to) : targetUrl;
+    const upstream = httpRequest(new URL(req.url ?? '/', to), { method: req.method, headers: { ...req.headers, host: to.host } }, (answer) => {
       if (fault.kind === 'drop') {
         answer.destroy();
         res.socket?.destroy();
         return;
       }
+      const retryAfter = answer.headers['retry-after'];
+      seen.answer = { status: answer.statusCode ?? 502, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, at: Date.now() };
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       let count = 0;
       answer.on('data', (chunk: Buffer) => {

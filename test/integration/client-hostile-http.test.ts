@@ -434,6 +434,31 @@ describe('HTTP client against a hostile legacy server', () => {
     }
   });
 
+  it('a resumption refused with 503 is asked again after its Retry-After, maxResumes times at most; then the call fails, its session kept', { timeout: 30_000 }, async () => {
+    server.handler = (_message, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('id: e1\nretry: 10\ndata: \n\n', () => res.socket!.destroy());
+    };
+    const refused: number[] = [];
+    server.other = (req, res) => {
+      if (req.method !== 'GET') return void res.writeHead(202).end();
+      refused.push(performance.now());
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Service Unavailable' } }));
+    };
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
+    const transport = new StreamableHttpClientTransport(server.url, { listen: false, maxResumes: 3 });
+    await client.connect(transport);
+    const sessionId = transport.sessionId;
+    try {
+      await assert.rejects(client.callTool('refused'), isLocal(LocalErrorCode.ConnectionClosed, /resuming was refused \(HTTP 503\), 3 times$/));
+      assert.equal(refused.length, 3);
+      for (let i = 1; i < refused.length; i++) assert.ok(refused[i] - refused[i - 1] >= 990, `asked again ${refused[i] - refused[i - 1]} ms after a Retry-After of 1 s`);
+      assert.equal(transport.sessionId, sessionId, 'a refusal for now is no session loss');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('regression: close() does not wait for ever on a DELETE the server never answers', { timeout: 30_000 }, async () => {
     let deleted!: () => void;
     const deleteSent = new Promise<void>((resolve) => (deleted = resolve));

@@ -1,18 +1,24 @@
 /**
  * Resuming on another process the edges of a stream's life in Redis: an event its writer
- * delivered but never stored before it died, and a stream whose registration has not reached
- * Redis yet when its client comes back. The writer reaches Redis through a TCP gate that holds
- * its commands from a chosen one on, as a slow or broken link does; the other process reaches
- * Redis directly.
+ * delivered but never stored before it died (before and after its lease lapsed, by hand and by
+ * mcp-core's client behind a front that sends it elsewhere once the writer died), and a stream
+ * whose registration has not reached Redis yet when its client comes back. The writer reaches
+ * Redis through a TCP gate that holds its commands from a chosen one on, as a slow or broken
+ * link does; the other process reaches Redis directly.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { McpClient } from '../../src/client/client.ts';
+import { McpError } from '../../src/protocol/wire-errors.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { MAX_RESUME_WAITS_PER_CLIENT, WRITER_LOST } from '../../src/transport/http/stream-relay.ts';
+import { startFaultyFront } from '../helpers/faulty-front.ts';
 import type { RunningServer } from '../helpers/processes.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
-import { eventually, modern, openLegacySession, resume, sessionHeaders, startReplicas, streaming } from '../helpers/scale.ts';
+import { eventually, inSession, modern, openLegacySession, resume, sessionHeaders, startReplicas, streaming } from '../helpers/scale.ts';
 import { SseReader } from '../helpers/sse-reader.ts';
 import { startTcpGate, type TcpGate } from '../helpers/tcp-gate.ts';
 
@@ -139,6 +145,119 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
       },
       b,
     );
+  });
+
+  it('regression: an event its dead writer delivered but never stored, resumed on another process while the writer still holds its lease, is answered 503 with Retry-After (the lease left), not 404 (session gone); once the lease lapsed, with the error for the call', async () => {
+    // The writer's lease (renewed no more once its commands are held) outlasts the other
+    // process's wait for the event (500 ms).
+    await withGatedWriter(
+      { MCP__STORE__REDIS__LEASEMS: '6000' },
+      async (a, b, gate, watcher, writer) => {
+        const { sessionId, progressId, writerId } = await unstoredProgress(a, gate, watcher, writer);
+        const leaseLeft = await watcher.pttl(`mcp-core:lease:${writerId}`);
+        assert.ok(leaseLeft > 1500, `the lease still holds (${leaseLeft} ms left)`);
+        const refused = await resuming(b.url, sessionId, progressId);
+        const body = (await refused.json()) as { error: { code: number; message: string; data: { reason: string; retryAfterMs: number } } };
+        assert.equal(refused.status, 503, JSON.stringify(body));
+        const retryAfter = Number(refused.headers.get('retry-after'));
+        assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= Math.ceil(leaseLeft / 1000), `Retry-After: ${retryAfter} s, lease left ${leaseLeft} ms`);
+        assert.equal(body.error.code, -32000);
+        assert.match(body.error.message, /^Service Unavailable: .*writer may have stopped/);
+        assert.equal(body.error.data.reason, 'writer_lease');
+        assert.ok(body.error.data.retryAfterMs <= leaseLeft && Math.ceil(body.error.data.retryAfterMs / 1000) === retryAfter, JSON.stringify(body.error.data));
+        assert.equal((await inSession(b.url, sessionId, 8, 'ping')).status, 200, 'the session goes on');
+        // Back when told: the lease lapsed, the stream is taken over, the call gets its error.
+        await sleep(retryAfter * 1000);
+        const rest = await (await resume(b.url, sessionId, progressId)).rest();
+        assert.equal(rest.length, 1, JSON.stringify(rest));
+        assert.equal(rest[0].id, 7);
+        assert.equal(rest[0].error.message, WRITER_LOST);
+      },
+      { MCP__STORE__REDIS__COMMANDTIMEOUTMS: '500' },
+    );
+  });
+
+  it("mcp-core's client: a call whose writer was killed with an event unstored waits out the 503's Retry-After on another process and ends with the call's error, in the same session", async () => {
+    await withGatedWriter(
+      { MCP__STORE__REDIS__LEASEMS: '6000' },
+      async (a, b, gate, _watcher, writer) => {
+        // A load balancer: everything to the writer until it died, then to the other process.
+        const front = await startFaultyFront(a);
+        let writerDead = false;
+        front.decide = () => (writerDead ? { kind: 'pass', to: b.url } : { kind: 'pass' });
+        const transport = new StreamableHttpClientTransport(front.url);
+        const client = new McpClient({ name: 'resume', version: '1.0.0', era: 'legacy' });
+        try {
+          await client.connect(transport);
+          const sessionId = transport.sessionId;
+          gate.holdFrom('mcp-core:events:');
+          let progressed!: () => void;
+          const progress = new Promise<void>((resolve) => (progressed = resolve));
+          const outcome = client.callTool('hold', {}, { onProgress: () => progressed() }).then(
+            () => new Error('hold answered'),
+            (error: unknown) => error,
+          );
+          await progress;
+          writerDead = true;
+          const killed = new Promise((resolve) => writer.process.once('exit', resolve));
+          writer.process.kill('SIGKILL');
+          await killed;
+
+          const error = await outcome;
+          assert.ok(error instanceof McpError, String(error));
+          assert.equal(error.code, -32603);
+          assert.equal(error.message, WRITER_LOST);
+          const resumptions = front.seen.filter((request) => request.method === 'GET' && String(request.headers['last-event-id']).endsWith('.2'));
+          assert.deepEqual(
+            resumptions.map((request) => request.answer?.status),
+            [503, 200],
+            'refused while the lease held, taken over once it lapsed',
+          );
+          const [refused, served] = resumptions;
+          const waited = served.at - refused.answer!.at;
+          assert.ok(waited >= Number(refused.answer!.retryAfter) * 1000 - 50, `asked again ${waited} ms after a Retry-After of ${refused.answer!.retryAfter} s`);
+          // No session was lost: the same one goes on, never initialized again.
+          assert.equal(transport.sessionId, sessionId);
+          await client.ping();
+          assert.equal(front.seen.filter((request) => request.rpcMethod === 'initialize').length, 1);
+        } finally {
+          await client.close();
+          await front.close();
+        }
+      },
+      { MCP__STORE__REDIS__COMMANDTIMEOUTMS: '500' },
+    );
+  });
+
+  it("mcp-core's client: a live writer's stream cut on its way resumes on another process as before, with every event and the result", async () => {
+    const redis = await RedisServer.start();
+    const replicas = await startReplicas(2, redis.url);
+    const [a, b] = replicas;
+    const front = await startFaultyFront(a.url);
+    // The call's answer is cut after a few events; its resumption goes to the other process.
+    front.decide = (request) => {
+      if (request.rpcMethod === 'tools/call') return { kind: 'cut', afterChunks: 3 };
+      return request.headers['last-event-id'] === undefined ? { kind: 'pass' } : { kind: 'pass', to: b.url };
+    };
+    const client = new McpClient({ name: 'resume', version: '1.0.0', era: 'legacy' });
+    try {
+      await client.connect(new StreamableHttpClientTransport(front.url));
+      const progress: number[] = [];
+      const result = await client.callTool('sleep', { ms: 1500 }, { onProgress: ({ progress: step }) => progress.push(step) });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'slept 1500 ms' }]);
+      assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'every progress notification, once, in order');
+      const resumptions = front.seen.filter((request) => request.headers['last-event-id'] !== undefined);
+      assert.deepEqual(
+        resumptions.map((request) => request.answer?.status),
+        [200],
+        'resumed at once: the writer is alive',
+      );
+    } finally {
+      await client.close();
+      await front.close();
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await redis.stop();
+    }
   });
 
   it('regression: a stream resumed on another process before its registration reached Redis is waited for, not refused with 404', async () => {

@@ -41,12 +41,13 @@ return 1
 
 /**
  * What is known of a stream. KEYS: meta, events. ARGV: lease key prefix. Returns false, or
- * [session, request, writer alive (0/1), last sequence, ended (0/1)].
+ * [session, request, writer's lease left (ms; -2 lapsed, -1 with no expiry), last sequence,
+ * ended (0/1)].
  */
 const DESCRIBE = `
 local meta = redis.call('HMGET', KEYS[1], 'session', 'request', 'writer')
 if not meta[1] then return false end
-local alive = redis.call('EXISTS', ARGV[1] .. meta[3])
+local lease = redis.call('PTTL', ARGV[1] .. meta[3])
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 2)
 local ended = 0
 local sequence = 0
@@ -54,7 +55,7 @@ for _, entry in ipairs(last) do
   if entry[2][1] == 'end' then ended = 1
   elseif sequence == 0 then sequence = tonumber(string.match(entry[1], '^0%-(%d+)$') or '0') end
 end
-return {meta[1], meta[2] or '', alive, sequence, ended}
+return {meta[1], meta[2] or '', lease, sequence, ended}
 `;
 
 /** Becomes the writer if the writer's lease lapsed. KEYS: meta. ARGV: lease key prefix, this process. */
@@ -132,10 +133,10 @@ export class RedisEventStore implements SharedEventStore {
   async describe(streamId: string): Promise<StreamInfo | undefined> {
     const found = await this.#describe([this.#meta(streamId), this.#events(streamId)], [this.#redis.key('lease', '')]);
     if (!Array.isArray(found)) return undefined;
-    const [sessionId, request, alive, lastSequence, ended] = found as [string, string, number, number, number];
+    const [sessionId, request, lease, lastSequence, ended] = found as [string, string, number, number, number];
     let requestId: RequestId | undefined;
     if (request !== '') requestId = JSON.parse(request) as RequestId;
-    return { sessionId, requestId, writerAlive: alive === 1, lastSequence, ended: ended === 1 };
+    return { sessionId, requestId, writerAlive: lease !== -2, writerLeaseMs: Math.max(lease, 0), lastSequence, ended: ended === 1 };
   }
 
   /**

@@ -20,6 +20,7 @@ import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
 import { BaseTransport } from '../base-transport.ts';
 import { readAnswer, type SentMessage } from './client-answer.ts';
 import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
+import { retryAfterMs } from './retry-after.ts';
 import { createUndiciFetch, takesCancellation, type UndiciRequestInit } from './undici-fetch.ts';
 import { SseParser } from './sse-parser.ts';
 
@@ -44,7 +45,8 @@ export interface HttpClientTransportOptions {
   listenWaitMs?: number;
   /**
    * Legacy sessions: reconnections of one broken response stream (GET with `Last-Event-ID`,
-   * after the server's SSE `retry` delay) before its request fails. Default 3.
+   * after the server's SSE `retry` delay, or after the `Retry-After` of a resumption refused
+   * with 429 or 503, at most 60 s each) before its request fails. Default 3.
    */
   maxResumes?: number;
   /** Largest answer (a JSON body, or one SSE event) accepted, in bytes. Default 64 MiB. */
@@ -429,11 +431,18 @@ export class StreamableHttpClientTransport extends BaseTransport {
    * the stream of a request ended before its response, because the server closed it (SEP-1699
    * polling) or the connection broke. Wait the server's `retry` delay, then GET with
    * `Last-Event-ID`; the server replays what followed and goes on. A request whose server
-   * gave its events no ids cannot be resumed and fails.
+   * gave its events no ids cannot be resumed and fails. A resumption refused for now (429,
+   * 503: an overloaded server, or one of several instances waiting out the lease of the one
+   * that wrote the stream and may have died) is asked again after its `Retry-After`: each
+   * attempt counts against `maxResumes`, and each wait is cut to {@link MAX_RETRY_MS}, so a
+   * server holds a request no longer than that many times as long.
    */
   async #resume(message: JsonRpcMessage, sent: SentMessage, parser: SseParser, signal: AbortSignal): Promise<void> {
     const maxResumes = this.#options.maxResumes ?? 3;
     let reason = 'without a session it cannot be resumed';
+    /** The wait a refusal asked for, instead of the stream's `retry`. */
+    let refusedFor: number | undefined;
+    let refusals = 0;
     for (let attempt = 0; attempt < maxResumes; attempt++) {
       const sessionId = this.sessionId;
       if (sessionId === undefined) break;
@@ -441,7 +450,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
         reason = 'the server gave its events no ids, so it cannot be resumed';
         break;
       }
-      if (!(await sleep(Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS), signal))) return;
+      if (!(await sleep(Math.min(refusedFor ?? parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS), signal))) return;
+      refusedFor = undefined;
       let resumed: Response;
       try {
         resumed = await this.#fetch(this.url, { method: 'GET', headers: this.#streamHeaders(sessionId, parser.lastEventId), signal });
@@ -453,7 +463,10 @@ export class StreamableHttpClientTransport extends BaseTransport {
       if (!resumed.ok || !(resumed.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
         await resumed.body?.cancel();
         reason = `resuming was refused (HTTP ${resumed.status})`;
-        break;
+        if (resumed.status !== 429 && resumed.status !== 503) break;
+        refusedFor = retryAfterMs(resumed.headers.get('retry-after'));
+        if (++refusals > 1) reason += `, ${refusals} times`;
+        continue;
       }
       if (await this.#stream(resumed, sent.id, parser)) return;
       if (signal.aborted) return;
@@ -493,8 +506,11 @@ export class StreamableHttpClientTransport extends BaseTransport {
       }
       // The server has the stream (or refused it): what it sends from now on has a way here.
       answered();
+      /** A refusal's `Retry-After`: the next GET waits at least that long. */
+      let refusedFor: number | undefined;
       if (response !== undefined && !response.ok) {
         await response.body?.cancel();
+        refusedFor = retryAfterMs(response.headers.get('retry-after'));
         // Asking again will not mend a client error: 405 is a server that offers no GET stream
         // (spec 2025-11-25, basic/transports), 404 a session that is gone (the next request
         // starts another, which listens anew). A proxy's or an overloaded server's refusal
@@ -512,7 +528,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
       const failed = response === undefined || (this.#received === received && performance.now() - opened < BRIEF_LISTEN_MS);
       brief = failed ? brief + 1 : 0;
       const floor = brief === 0 ? MIN_LISTEN_RETRY_MS : doublingDelay(MIN_LISTEN_RETRY_MS, brief - 1, MAX_LISTEN_BACKOFF_MS);
-      const delay = Math.max(floor, Math.min(parser.retryMs ?? DEFAULT_RETRY_MS, MAX_RETRY_MS));
+      const delay = Math.min(Math.max(floor, parser.retryMs ?? DEFAULT_RETRY_MS, refusedFor ?? 0), MAX_RETRY_MS);
       if (!(await sleep(delay, this.#closing.signal))) return;
     }
   }

@@ -33,3 +33,23 @@ export const NO_SESSION_ROOM = {
   client: refusal(503, ErrorCode.BadRequest, 'Service Unavailable: this client has too many sessions in use', { 'retry-after': '5' }),
   server: refusal(503, ErrorCode.BadRequest, 'Service Unavailable: too many sessions in use', { 'retry-after': '5' }),
 } as const;
+
+/**
+ * A Last-Event-ID past what the store holds, on a stream whose writer's lease still holds for
+ * `leaseMs`: the writer may have died, and the stream can be taken over once its lease lapsed,
+ * so the client is told to come back then (a 404 would tell it its session is gone).
+ */
+export function resumeNotYet(leaseMs: number): Refusal {
+  // A lease with no time to live (never set so) is not one to wait out: a second, as elsewhere.
+  const retryAfterMs = leaseMs > 0 ? leaseMs : 1000;
+  const seconds = Math.ceil(retryAfterMs / 1000);
+  return new Refusal(
+    503,
+    {
+      code: ErrorCode.BadRequest,
+      message: `Service Unavailable: the event after Last-Event-ID is not stored and its stream's writer may have stopped; the stream can be resumed once its lease lapses, retry in ${seconds} s`,
+      data: { reason: 'writer_lease', retryAfterMs },
+    },
+    { 'retry-after': String(seconds) },
+  );
+}

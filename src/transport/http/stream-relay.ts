@@ -17,10 +17,11 @@ import { ownRejection } from '../../protocol/error-report.ts';
 import { isMintedId } from '../../protocol/guards.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
+import { Refusal } from '../../security/edge.ts';
 import { makeEventId, sequenceOf, streamIdOf, type SharedEventStore, type StoredEvent, type StreamInfo } from '../../store/event-store.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
 import { keepAlive, release } from './keep-alive.ts';
-import { UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
+import { resumeNotYet, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
 import { formatEvent, primes } from './sse.ts';
 
@@ -94,8 +95,9 @@ export async function resumeElsewhere(host: RelayHost, session: LegacySession, l
   if (info === undefined || info.sessionId !== session.id) return writeRefusal(sink, UNKNOWN_EVENT_ID);
   const given = Math.max(info.lastSequence, primes(session) ? 1 : 0);
   if (after > given) {
-    info = await pastStored(host, session, streamId, after, info);
-    if (info === undefined) return writeRefusal(sink, UNKNOWN_EVENT_ID);
+    const decided = await pastStored(host, session, streamId, after, info);
+    if (decided instanceof Refusal) return writeRefusal(sink, decided);
+    info = decided;
   }
   if (sink.done || session.closed) return;
   sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id });
@@ -105,35 +107,39 @@ export async function resumeElsewhere(host: RelayHost, session: LegacySession, l
 
 /**
  * A sequence past the last one stored (or the priming one, never stored): what is known of the
- * stream if the stream may have given it, undefined if not. The writer mints each event's
+ * stream if it is to be resumed from there, or why not. The writer mints each event's
  * sequence, sends its append, then delivers it (sse.ts), all appends in order on its one
  * Redis connection: the store lags what the client holds, and an append that fails (Redis
  * unreachable from the writer: at once while disconnected, or after commandTimeoutMs) is
  * never sent again. So:
  * - the stream ended: its end marker went out after its last event, so nothing past what is
  *   stored can be replayed: taken as one past its end, the id would skip what the client
- *   never had, and forget the stream as delivered whole, its answer with it. Refused;
- * - its writer alive: the append is on its way, or the stream never reached that sequence (a
- *   forged id). Waited for, at most commandTimeoutMs (the writer gives an append up after
- *   that long), then refused, unless the writer's lease lapsed meanwhile (as below);
+ *   never had, and forget the stream as delivered whole, its answer with it. Refused (404);
+ * - its writer's lease holds: the append is on its way, or was lost by a writer that died
+ *   since, or the stream never reached that sequence (a forged id). Waited for, at most
+ *   commandTimeoutMs (the writer gives an append up after that long). Not stored by then,
+ *   and the lease still held, nothing in Redis tells a dead writer from a live one until the
+ *   lease lapses: the client is told to come back then (503, Retry-After: the lease left). A
+ *   404 would tell it its session is gone, and it would start another and lose its call's
+ *   outcome. Past the client's waits at once, the same is decided on what Redis holds;
  * - its writer dead (its lease lapsed) before the stream ended: it may have delivered any
  *   number of events whose appends failed before it died, and nothing in Redis bounds how
  *   many, so any sequence past what is stored may be one it gave. Taken over from there, the
  *   client skips nothing (nothing is stored past it) and has what a client resuming from a
  *   stored id has: the error for its request, or its GET stream going on.
  */
-async function pastStored(host: RelayHost, session: LegacySession, streamId: string, after: number, info: StreamInfo): Promise<StreamInfo | undefined> {
-  if (info.ended) return undefined;
+async function pastStored(host: RelayHost, session: LegacySession, streamId: string, after: number, info: StreamInfo): Promise<StreamInfo | Refusal> {
+  if (info.ended) return UNKNOWN_EVENT_ID;
   if (!info.writerAlive) return info;
   return host.waits.run(
     session.client,
-    async () => {
+    async (): Promise<StreamInfo | Refusal> => {
       if (await host.store.stored(streamId, after)) return info;
-      // Not stored in time: refused, unless the writer's lease lapsed meanwhile.
       const now = await host.store.describe(streamId);
-      return now !== undefined && !now.ended && !now.writerAlive ? now : undefined;
+      if (now === undefined || now.ended) return UNKNOWN_EVENT_ID;
+      return now.writerAlive ? resumeNotYet(now.writerLeaseMs) : now;
     },
-    undefined,
+    resumeNotYet(info.writerLeaseMs),
   );
 }
 
