@@ -39,7 +39,13 @@ export interface UndiciFetchOptions {
 
 /** A fetch's `init`, with what only this fetch reads. */
 export interface UndiciRequestInit extends RequestInit {
-  /** Cancels the request as `signal` would, with no AbortSignal made for it. */
+  /**
+   * Cancels the request as `signal` would, with no AbortSignal made for it. It is the request's
+   * only deadline: undici's own (300 s for the answer's headers, 300 s between two pieces of its
+   * body) are off, as its giver times the request (the HTTP client transport: the request's
+   * `timeoutMs`, restarted by progress, and `maxTotalTimeoutMs`). They cost two timers per
+   * request, and cut a call at 300 s whatever the timeout it was given.
+   */
   cancellation?: Cancellation;
 }
 
@@ -147,8 +153,11 @@ class FetchCall implements Dispatcher.DispatchHandler, CancelListener, BodyContr
     this.#started = false;
     this.#location = undefined;
     const { origin, path } = this.#target;
+    // A request given a Cancellation has a deadline of its own (the client's timeout, restarted
+    // by progress): undici's headers and body timers are off for it (see {@link UndiciRequestInit}).
+    const timer = this.#cancellation === undefined ? undefined : 0;
     try {
-      dispatcher.dispatch({ origin, path, method: this.#method as Dispatcher.HttpMethod, headers: this.#headers, body: this.#body }, this);
+      dispatcher.dispatch({ origin, path, method: this.#method as Dispatcher.HttpMethod, headers: this.#headers, body: this.#body, headersTimeout: timer, bodyTimeout: timer }, this);
     } catch (error) {
       this.#fail(new TypeError('fetch failed', { cause: error }));
     }
