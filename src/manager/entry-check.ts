@@ -174,28 +174,38 @@ const TASK_STATUSES = new Set<unknown>(['working', 'input_required', 'completed'
 const taskStatus = which((value) => TASK_STATUSES.has(value), 'is not a task status');
 const TASK_NEEDS: Record<string, string> = { input_required: 'inputRequests', completed: 'result', failed: 'error' };
 
-/** A value of `kind`, or null. */
-function nullOr(kind: Kind): Check {
-  return (value) => (value === null || is(kind, value) ? undefined : ['', `is ${kindOf(value)}, not ${kind === 'array' || kind === 'object' ? 'an' : 'a'} ${kind} or null`]);
+/** An integer the spec's schema allows (`minimum`/`maximum` ±2^53-1). */
+const integer = which(Number.isSafeInteger, 'is not an integer');
+
+/** A value that passes `check`, or null. */
+function nullOr(check: Check): Check {
+  return (value) => (value === null ? undefined : check(value));
 }
 
+/** A task's own members (tasks extension: Task), which a task handle and a `tasks/get` answer share. */
+const TASK_FIELDS = { taskId: 'string', status: taskStatus, statusMessage: 'string', createdAt: 'string', lastUpdatedAt: 'string', ttlMs: nullOr(integer), pollIntervalMs: integer, _meta: 'object' } as const;
+const TASK_REQUIRED = ['taskId', 'status', 'createdAt', 'lastUpdatedAt', 'ttlMs'];
+
+/**
+ * A task handle (tasks extension: CreateTaskResult), the answer to a call made as a task: the
+ * gateway names its `taskId` for the caller, who then asks after the task by it.
+ */
+const taskHandle: Check = (value) => callResult(value) ?? object(TASK_FIELDS, TASK_REQUIRED)(value);
+
 const RESULTS: Record<string, Check> = {
-  'tools/call': toolResult,
+  'tools/call': (value) => (isObject(value) && value.resultType === 'task' ? taskHandle(value) : toolResult(value)),
   'prompts/get': object({ description: 'string', messages: arrayOf(object({ role, content: block }, ['role', 'content'])), _meta: 'object' }, ['messages']),
   'resources/read': object({ contents: arrayOf(resourceContents), _meta: 'object' }, ['contents']),
   // Tasks extension: a task's state, and the call's result once it completed (a result, never another handle).
   'tasks/get': (value) => {
-    const problem = object(
-      { taskId: 'string', status: taskStatus, statusMessage: 'string', createdAt: 'string', lastUpdatedAt: 'string', ttlMs: nullOr('number'), pollIntervalMs: 'number', result: toolResult, error: 'object', inputRequests: 'object', _meta: 'object' },
-      ['taskId', 'status', 'createdAt', 'lastUpdatedAt', 'ttlMs'],
-    )(value);
+    const problem = object({ ...TASK_FIELDS, result: toolResult, error: 'object', inputRequests: 'object' }, TASK_REQUIRED)(value);
     if (problem !== undefined) return problem;
     const task = value as Json;
     // What each status carries (tasks extension: DetailedTask).
     const needs = TASK_NEEDS[task.status as string];
     if (needs !== undefined && task[needs] === undefined) return ['', `is ${task.status as string} and has no ${needs}`];
     if (task.status === 'failed') {
-      const error = object({ code: which(Number.isSafeInteger, 'is not an integer'), message: 'string' }, ['code', 'message'])(task.error);
+      const error = object({ code: integer, message: 'string' }, ['code', 'message'])(task.error);
       if (error !== undefined) return under('error', error);
     }
     const result = task.result;
@@ -203,7 +213,7 @@ const RESULTS: Record<string, Check> = {
   },
   'tasks/update': object({ _meta: 'object' }),
   'tasks/cancel': object({ _meta: 'object' }),
-  'completion/complete': object({ completion: object({ values: arrayOf(string), total: which(Number.isSafeInteger, 'is not an integer'), hasMore: 'boolean' }, ['values']), _meta: 'object' }, ['completion']),
+  'completion/complete': object({ completion: object({ values: arrayOf(string), total: integer, hasMore: 'boolean' }, ['values']), _meta: 'object' }, ['completion']),
 };
 
 /** A sampling message's content: one content block, or an array of them (spec: SamplingMessage). */

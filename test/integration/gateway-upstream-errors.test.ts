@@ -119,3 +119,37 @@ describe('an upstream\'s answer of a type the spec does not have', () => {
     }
   });
 });
+
+describe('an upstream\'s malformed task handle', () => {
+  it('regression: a task handle (a call made as a task) whose taskId is not a string, without a status or ttlMs, or whose ttlMs or pollIntervalMs is not an integer, is -32603 naming the upstream; it was passed on, an object for the caller to ask after its task by', { timeout: 120_000 }, async () => {
+    const { peer, script } = await gateway();
+    const TASKS_META = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } };
+    const STAMP = '2026-01-01T00:00:00Z';
+    const handle = { resultType: 'task', taskId: 'abc', status: 'working', createdAt: STAMP, lastUpdatedAt: STAMP, ttlMs: null };
+    const { status: _status, ...statusless } = handle;
+    const { ttlMs: _ttl, ...ageless } = handle;
+    const cases: Array<[unknown, string]> = [
+      [{ ...handle, taskId: {} }, 'taskId is an object, not a string'],
+      [statusless, 'it has no status'],
+      [ageless, 'it has no ttlMs'],
+      [{ ...handle, ttlMs: 1.5 }, 'ttlMs is not an integer'],
+      [{ ...handle, pollIntervalMs: 'soon' }, 'pollIntervalMs is not an integer'],
+    ];
+    try {
+      for (const [i, [result, says]] of cases.entries()) {
+        await writeFile(script, JSON.stringify({ answers: { 'tools/call': { kind: 'result', text: JSON.stringify(result) } } }));
+        peer.send({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'new__t', arguments: {}, _meta: TASKS_META } });
+        const answer = await peer.next();
+        assert.deepEqual(answer.error, { code: -32603, message: `Upstream "new" answered tools/call with a malformed result: ${says}` }, JSON.stringify(answer).slice(0, 300));
+      }
+      // A well-formed handle still goes through, its taskId named for the caller.
+      await writeFile(script, JSON.stringify({ answers: { 'tools/call': { kind: 'result', text: JSON.stringify({ ...handle, ttlMs: 60_000, pollIntervalMs: 500 }) } } }));
+      peer.send({ jsonrpc: '2.0', id: 'good', method: 'tools/call', params: { name: 'new__t', arguments: {}, _meta: TASKS_META } });
+      const { result } = await peer.next();
+      assert.equal(result?.resultType, 'task', JSON.stringify(result));
+      assert.equal(result.taskId, 'new__abc');
+    } finally {
+      assert.equal(await peer.close(), 0, peer.stderr);
+    }
+  });
+});

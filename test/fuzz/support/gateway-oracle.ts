@@ -62,7 +62,9 @@ function taskProblem(task: Record<string, unknown>): string | undefined {
   if (typeof task.taskId !== 'string') return 'taskId is not a string';
   if (!TASK_STATUSES.has(task.status as string)) return `status ${JSON.stringify(task.status)}`;
   for (const key of ['createdAt', 'lastUpdatedAt']) if (typeof task[key] !== 'string') return `${key} is not a string`;
-  if (task.ttlMs !== null && typeof task.ttlMs !== 'number') return 'ttlMs is not a number or null';
+  // Integers, in the extension's schema (minimum and maximum ±2^53-1).
+  if (task.ttlMs !== null && !Number.isSafeInteger(task.ttlMs)) return 'ttlMs is not an integer or null';
+  if (task.pollIntervalMs !== undefined && !Number.isSafeInteger(task.pollIntervalMs)) return 'pollIntervalMs is not an integer';
   if (task.statusMessage !== undefined && typeof task.statusMessage !== 'string') return 'statusMessage is not a string';
   if (task.status === 'completed') return issues(CallToolResultSchema, task.result);
   if (task.status === 'input_required') return inputRequestsProblem(task.inputRequests);
