@@ -70,6 +70,13 @@ export interface ClientOptions extends InputHandlers {
   probeTimeoutMs?: number;
   /** Every notification from the server that is not progress for a request. */
   onNotification?: (notification: JsonRpcNotification) => void;
+  /**
+   * The error a question of the server's is refused with when several requests in flight could
+   * answer it and nothing says which it belongs to (see input.ts), given the question's method.
+   * Default: -32603 saying so. The server may pass its message on to whoever it serves: a
+   * gateway names its upstream in it.
+   */
+  ambiguousQuestion?: (method: string) => McpError;
   /** Modern era: how many input rounds one request may take. Default 8. */
   maxInputRounds?: number;
   /**
@@ -169,7 +176,7 @@ export class McpClient implements MessageReceiver {
     this.#closeError = undefined;
     this.#closeReason = undefined;
     this.#connection = new AbortController();
-    this.#answers = new InputAnswers(options, this.#pending, this.#connection.signal);
+    this.#answers = new InputAnswers(options, this.#pending, this.#connection.signal, options.ambiguousQuestion);
     this.#capabilitiesWith = [];
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#cache = new ResultCache();

@@ -60,6 +60,11 @@ function elicitationProblem(method: string, params: Params, answer: unknown): st
   return method === Method.ElicitationCreate ? elicitationAnswerProblem(params, answer, { patterns: false }) : undefined;
 }
 
+/** The default refusal of a question several requests in flight could answer. */
+function ambiguousQuestion(method: string): McpError {
+  return new McpError(ErrorCode.InternalError, `Cannot tell which request ${method} belongs to: several requests in flight answer it`);
+}
+
 export class InputAnswers {
   readonly #handlers: InputHandlers;
   readonly #pending: PendingRequests;
@@ -67,13 +72,16 @@ export class InputAnswers {
   readonly #connection: AbortSignal;
   /** Legacy server-to-client requests being answered, by the server's id. */
   readonly #serving: Map<RequestId, AbortController>;
+  /** The refusal of a question several requests could answer (`ClientOptions.ambiguousQuestion`). */
+  readonly #ambiguous: (method: string) => McpError;
 
   /** `handlers` are the client's own; `pending` holds the requests and their own handlers. */
-  constructor(handlers: InputHandlers, pending: PendingRequests, connection: AbortSignal) {
+  constructor(handlers: InputHandlers, pending: PendingRequests, connection: AbortSignal, ambiguous: (method: string) => McpError = ambiguousQuestion) {
     this.#handlers = handlers;
     this.#pending = pending;
     this.#connection = connection;
     this.#serving = new Map();
+    this.#ambiguous = ambiguous;
   }
 
   /** Modern era: the `inputResponses` for the questions of one InputRequiredResult. */
@@ -108,9 +116,7 @@ export class InputAnswers {
     if (tracked) this.#serving.set(request.id, controller);
     let response: JsonRpcResponse;
     try {
-      if (options === 'ambiguous') {
-        throw new McpError(ErrorCode.InternalError, `Cannot tell which request ${request.method} belongs to: several requests in flight answer it`);
-      }
+      if (options === 'ambiguous') throw this.#ambiguous(request.method);
       const params = request.params ?? {};
       const answer = await this.#answer(request.method, params, options, AbortSignal.any(signals));
       let problem: string | undefined;

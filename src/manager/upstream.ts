@@ -335,6 +335,7 @@ export class Upstream {
       onListRoots: this.#onListRoots,
       onNotification: (notification) => this.#notification(client, notification),
       onClose: (error) => this.#lost(client, error),
+      ambiguousQuestion: (method) => this.#ambiguousQuestion(method),
     });
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -716,6 +717,18 @@ export class Upstream {
    */
   #questionsRefused(problem: string): McpError {
     const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" asked in its task what the gateway cannot pass on to its caller: ${problem}`);
+    this.#noteError(error);
+    return error;
+  }
+
+  /**
+   * A 2025 upstream's question that several of the gateway's calls in flight could have asked,
+   * with nothing to say which (over stdio, or on its GET stream): refused rather than put to
+   * the wrong caller (client/input.ts). The upstream's call fails with the refusal or passes it
+   * on, so it names the upstream for the caller who reads it; it is also its lastError.
+   */
+  #ambiguousQuestion(method: string): McpError {
+    const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" asked ${method} while several of the gateway's calls to it were in flight, and nothing said which call it belonged to: the gateway refused it rather than ask the wrong caller`);
     this.#noteError(error);
     return error;
   }

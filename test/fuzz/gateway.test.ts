@@ -44,9 +44,9 @@ function sentinel(n: number, search: boolean, upstreams = ['modern', 'legacy']):
 /**
  * The refusal of a 2025 upstream's question over stdio while several of its calls could answer
  * it (nothing says whose it is: client/input-answers.ts), which the fixture's tool then fails
- * with: an upstream's own error, passed on as it is.
+ * with: an upstream's own error, passed on as it is, naming the upstream.
  */
-const refusedQuestion = (message: string) => /^Cannot tell which request \S+ belongs to/.test(message);
+const refusedQuestion = (message: string) => /^Upstream "legacy" asked \S+ while several of the gateway's calls to it were in flight/.test(message);
 
 /** Checks one exchange: the answer, the notifications, no stray answers, the sentinel's result. */
 function judge(kase: { method: string; modern: boolean }, id: string, outcome: Exchanged, shown: string, upstreams?: (message: string) => boolean): void {
