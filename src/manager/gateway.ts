@@ -313,7 +313,8 @@ export class Gateway {
     const task = await this.manager.forwardTask(upstream, Method.TasksGet, { taskId });
     const answers = answersTo(responses, task.status === 'input_required' ? (task.inputRequests as InputRequests) : undefined);
     if (Object.keys(answers).length === 0) return {};
-    return this.manager.forwardTask(upstream, Method.TasksUpdate, { taskId, inputResponses: answers });
+    // The answers were walked for depth by checkInputResponses: the upstream call does not walk them again.
+    return this.manager.forwardTask(upstream, Method.TasksUpdate, { taskId, inputResponses: answers }, true);
   }
 
   /** `resources/read`: namespaced URIs go to their upstream, others to the server's own resources. */

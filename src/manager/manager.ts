@@ -435,19 +435,20 @@ export class McpManager {
    * Tasks extension: sends `tasks/get`, `tasks/update` or `tasks/cancel` for one of an
    * upstream's tasks (its own task id), opted in to the extension for this request alone.
    * The completed call's result inside a `tasks/get` answer is rewritten like any tool result.
+   * `checked`: `params` were walked for depth already (see {@link Upstream.request}).
    */
-  async forwardTask(name: string, method: string, params: Params): Promise<Result> {
-    const result = cleanResult(await this.#request(name, method, params, { extensions: { [TASKS_EXTENSION]: {} } }, method === Method.TasksGet));
+  async forwardTask(name: string, method: string, params: Params, checked = false): Promise<Result> {
+    const result = cleanResult(await this.#request(name, method, params, { extensions: { [TASKS_EXTENSION]: {} } }, method === Method.TasksGet, checked));
     const inner = result.result;
     if (typeof inner !== 'object' || inner === null) return result;
     return { ...result, result: this.#catalog.rewriter(name).toolResult(cleanResult(inner as Result)) };
   }
 
   /** Sends one request to a named upstream through its policies. */
-  #request(name: string, method: string, params: Params, options: RequestOptions, safe: boolean): Promise<Result> {
+  #request(name: string, method: string, params: Params, options: RequestOptions, safe: boolean, checked = false): Promise<Result> {
     const upstream = this.#upstreams.get(name);
     if (upstream === undefined) return Promise.reject(new UpstreamFailure(name, 'dead', 'no such upstream is configured and enabled'));
-    return upstream.request(method, params, options, safe);
+    return upstream.request(method, params, options, safe, checked);
   }
 
   // ---- health, reload, close ----------------------------------------------------------------

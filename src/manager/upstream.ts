@@ -625,13 +625,14 @@ export class Upstream {
    * spec's types (entry-check.ts), or an error that cannot be passed on as it is (a code that is
    * not an integer, data nested too deep), rejects with an McpError (-32603) naming the upstream. A
    * question of the upstream's that could not be passed on is refused at once, and the
-   * outcome says so (question-guard.ts).
+   * outcome says so (question-guard.ts). `checked`: the params' values were walked for depth
+   * already (a caller's `inputResponses`, by server/input-responses.ts) and are not walked again.
    */
-  async request(method: string, params: Params, given: RequestOptions, safe: boolean): Promise<Record<string, unknown>> {
+  async request(method: string, params: Params, given: RequestOptions, safe: boolean, checked = false): Promise<Record<string, unknown>> {
     // The caller's values go upstream as JSON text, and JSON.stringify overflows the stack at a
     // few thousand levels: refused as the caller's (-32602) before the upstream is asked, where
     // they failed the send as Internal error (and left the request waiting for ever).
-    if (nestedDeeperThan(params, MAX_JSON_DEPTH)) throw invalidParams(`Invalid params: ${method} params nest deeper than ${MAX_JSON_DEPTH} levels`);
+    if (!checked && nestedDeeperThan(params, MAX_JSON_DEPTH)) throw invalidParams(`Invalid params: ${method} params nest deeper than ${MAX_JSON_DEPTH} levels`);
     const started = performance.now();
     const guard = QuestionGuard.needed(given) ? new QuestionGuard(this.name) : undefined;
     // The upstream's timeouts, read at each call so that a reload applies them to the next one:

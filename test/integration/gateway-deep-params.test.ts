@@ -5,10 +5,12 @@
  * tasks/get, tasks/update and tasks/cancel) refuses them as the caller's (-32602).
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MODERN_META } from '../helpers/http.ts';
 import { fixture, scratch, writeConfig } from '../helpers/gateway.ts';
-import { CLI } from '../helpers/processes.ts';
+import { CLI, ROOT } from '../helpers/processes.ts';
 import { RawStdio } from '../helpers/stdio.ts';
 
 const TASKS_META = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } };
@@ -43,5 +45,32 @@ describe('a caller\'s params nested 5,000 levels deep', () => {
       assert.equal(await peer.close(), 0, peer.stderr);
     }
     assert.doesNotMatch(peer.stderr, /unexpected error/);
+  });
+});
+
+describe('a caller\'s answers to an upstream\'s task nested 1,000 levels deep', () => {
+  it('reach the task, as the server takes them for its own tasks: checked for depth once, where they were then refused as params nested 1,001 levels', { timeout: 120_000 }, async () => {
+    const dir = await scratch();
+    const script = join(dir, 'script.json');
+    const STAMP = '2026-01-01T00:00:00Z';
+    const question = { method: 'elicitation/create', params: { message: 'name?', requestedSchema: { type: 'object', properties: {} } } };
+    const waiting = { resultType: 'complete', taskId: 'x', status: 'input_required', createdAt: STAMP, lastUpdatedAt: STAMP, ttlMs: null, inputRequests: { q: question } };
+    await writeFile(script, JSON.stringify({ answers: { 'tasks/get': { kind: 'result', text: JSON.stringify(waiting) } } }));
+    const upstream = { command: process.execPath, args: [join(ROOT, 'test/fixtures/scripted-upstream.ts'), '--era', 'modern', '--script', script], era: 'modern' };
+    const peer = new RawStdio(process.execPath, [CLI, 'serve', '--stdio', '--config', await writeConfig(dir, { mcpServers: { up: upstream }, gateway: { watch: false } })]);
+    // inputResponses (1) > q (2) > content (3) > 997 levels more: 1,000 in all.
+    const answer = `{"action":"accept","content":${'{"a":'.repeat(998)}1${'}'.repeat(998)}}`;
+    try {
+      peer.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/update', params: { taskId: 'up__x', inputResponses: { q: DEEP }, _meta: TASKS_META } }).replace(JSON.stringify(DEEP), answer)}\n`);
+      const reply = await peer.next();
+      assert.equal(reply.error, undefined, JSON.stringify(reply).slice(0, 300));
+      assert.equal(reply.result?.resultType, 'complete');
+      // One level more is the caller's to fix, before the upstream hears of it.
+      peer.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tasks/update', params: { taskId: 'up__x', inputResponses: { q: DEEP }, _meta: TASKS_META } }).replace(JSON.stringify(DEEP), answer.replace('{"a":', '{"a":{"a":').replace('}}', '}}}'))}\n`);
+      const refused = await peer.next();
+      assert.deepEqual(refused.error, { code: -32602, message: 'Invalid inputResponses: nested deeper than 1000 levels' });
+    } finally {
+      assert.equal(await peer.close(), 0, peer.stderr);
+    }
   });
 });
