@@ -23,7 +23,7 @@ export type { TaskOptions } from './server/tasks.ts';
 export type { TaskLimits, TaskLimit } from './server/task-admission.ts';
 
 // Client
-export { McpClient, type ClientOptions } from './client/client.ts';
+export { McpClient, type ClientOptions, type ConnectOptions } from './client/client.ts';
 export type { RequestOptions, Progress } from './client/requests.ts';
 export type { InputHandlers, InputContext } from './client/input.ts';
 export { RETRY_SAFE_METHODS, isRetryable, type RetryOptions } from './client/retry.ts';

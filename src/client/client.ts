@@ -52,6 +52,12 @@ export type Era = 'modern' | 'legacy';
  * Options of a client. The input handlers answer the server's questions in both eras; a
  * request's own handlers (`RequestOptions`) win over these for the questions of that request.
  */
+/** Options of {@link McpClient.connect}. */
+export interface ConnectOptions {
+  /** Milliseconds each request of the handshake may take; default the client's `requestTimeoutMs`. */
+  timeoutMs?: number;
+}
+
 export interface ClientOptions extends InputHandlers {
   name: string;
   version: string;
@@ -208,12 +214,19 @@ export class McpClient implements MessageReceiver {
    * Starts the transport and settles the era: modern via server/discover, else initialize.
    * When it fails, the transport is closed (a spawned server process is stopped) before the
    * error is thrown, so a failed connect leaves nothing running.
+   *
+   * `options.timeoutMs` bounds each request of the handshake instead of `requestTimeoutMs`: a
+   * server may take longer to start than any of its calls may take (in `auto` era the
+   * server/discover probe keeps `probeTimeoutMs` when that is shorter).
+   *
+   * @example
+   * await client.connect(transport, { timeoutMs: 30_000 }); // a server that starts slowly; calls still get requestTimeoutMs
    */
-  async connect(transport: Transport): Promise<void> {
+  async connect(transport: Transport, options: ConnectOptions = {}): Promise<void> {
     this.#transport = transport;
     transport.start(this);
     try {
-      await this.#negotiate();
+      await this.#negotiate(options.timeoutMs);
     } catch (error) {
       this.#closeReason ??= { error: error as Error };
       await transport.close();
@@ -221,17 +234,18 @@ export class McpClient implements MessageReceiver {
     }
   }
 
-  async #negotiate(): Promise<void> {
+  async #negotiate(timeoutMs: number | undefined): Promise<void> {
     const era = this.#options.era ?? 'auto';
     if (era !== 'legacy') {
       try {
-        await this.#discover(era === 'auto' ? (this.#options.probeTimeoutMs ?? 5000) : undefined);
+        const probeMs = this.#options.probeTimeoutMs ?? 5000;
+        await this.#discover(era === 'auto' ? Math.min(probeMs, timeoutMs ?? probeMs) : timeoutMs);
         return;
       } catch (error) {
         if (era === 'modern' || !isLegacyFallback(error)) throw error;
       }
     }
-    await this.#initialize();
+    await this.#initialize(timeoutMs);
   }
 
   async #discover(timeoutMs: number | undefined): Promise<void> {
@@ -268,13 +282,13 @@ export class McpClient implements MessageReceiver {
     }
   }
 
-  async #initialize(): Promise<void> {
+  async #initialize(timeoutMs?: number): Promise<void> {
     this.#era = 'legacy';
     const result = await this.#send(Method.Initialize, {
       protocolVersion: LATEST_LEGACY_VERSION,
       capabilities: this.capabilities,
       clientInfo: this.info,
-    }, {});
+    }, timeoutMs === undefined ? {} : { timeoutMs });
     if (!isLegacyVersion(result.protocolVersion)) {
       throw new McpLocalError(LocalErrorCode.ProtocolViolation, `Server chose unsupported protocol version ${describeValue(result.protocolVersion)}`);
     }

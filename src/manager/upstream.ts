@@ -343,8 +343,10 @@ export class Upstream {
       client.close().catch(() => undefined);
     }, spec.connectTimeoutMs);
     try {
-      await client.connect(transport);
-      this.#catalog = await this.#discover(client);
+      // The handshake and first listing are bounded by connectTimeoutMs alone (the timer
+      // above), not by the calls' timeoutMs: a server may take longer to start than a call.
+      await client.connect(transport, { timeoutMs: spec.connectTimeoutMs });
+      this.#catalog = await this.#discover(client, { timeoutMs: spec.connectTimeoutMs });
     } catch (error) {
       await client.close().catch(() => undefined);
       if (timedOut) throw new UpstreamFailure(this.name, 'slow', `no answer to the handshake within ${spec.connectTimeoutMs} ms`, { cause: error });
@@ -397,21 +399,21 @@ export class Upstream {
    * Lists everything the upstream offers (what it declares), following pagination. A list
    * that fails is left empty and noted: the rest of the upstream stays usable.
    */
-  async #discover(client: McpClient): Promise<UpstreamCatalog> {
+  async #discover(client: McpClient, options: RequestOptions): Promise<UpstreamCatalog> {
     const offers = client.serverCapabilities;
     const [tools, resources, prompts] = await Promise.all([
-      offers.tools ? this.#list(client, 'tools') : [],
-      offers.resources ? this.#list(client, 'resources') : { resources: [], templates: [] },
-      offers.prompts ? this.#list(client, 'prompts') : [],
+      offers.tools ? this.#list(client, 'tools', options) : [],
+      offers.resources ? this.#list(client, 'resources', options) : { resources: [], templates: [] },
+      offers.prompts ? this.#list(client, 'prompts', options) : [],
     ]);
     return { tools: tools as Tool[], ...(resources as Pick<UpstreamCatalog, 'resources' | 'templates'>), prompts: prompts as Prompt[] };
   }
 
-  async #list(client: McpClient, kind: CatalogKind): Promise<Tool[] | Prompt[] | Pick<UpstreamCatalog, 'resources' | 'templates'>> {
+  async #list(client: McpClient, kind: CatalogKind, options?: RequestOptions): Promise<Tool[] | Prompt[] | Pick<UpstreamCatalog, 'resources' | 'templates'>> {
     try {
-      if (kind === 'tools') return await client.listTools();
-      if (kind === 'prompts') return (await client.listPrompts()) as unknown as Prompt[];
-      const [resources, templates] = await Promise.all([client.listResources(), client.listResourceTemplates()]);
+      if (kind === 'tools') return await client.listTools(options);
+      if (kind === 'prompts') return (await client.listPrompts(options)) as unknown as Prompt[];
+      const [resources, templates] = await Promise.all([client.listResources(options), client.listResourceTemplates(options)]);
       return { resources: resources as unknown as Resource[], templates: templates as unknown as ResourceTemplate[] };
     } catch (error) {
       if (error instanceof McpLocalError && error.code === LocalErrorCode.ConnectionClosed) throw error;

@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { McpManager } from '../../src/manager/manager.ts';
 import { FAILURE_META_KEY } from '../../src/manager/failures.ts';
 import { fixture, scratch, textOf, waitForUpstream } from '../helpers/gateway.ts';
+import { appears } from '../helpers/files.ts';
 import { startHttpServer } from '../helpers/processes.ts';
 import { FIXTURE } from '../helpers/gateway.ts';
 import { isAlive, waitForExit } from '../helpers/pids.ts';
@@ -18,6 +20,34 @@ function failureOf(result: { _meta?: Record<string, unknown> }): { upstream: str
 }
 
 describe('gateway faults', () => {
+  for (const era of ['modern', 'legacy'] as const) {
+    it(`regression: an upstream slower to start than its calls' timeoutMs connects at the first attempt: its handshake waits up to connectTimeoutMs (era ${era})`, async () => {
+      // The handshake's requests had the calls' timeoutMs: an upstream taking 1 s to start
+      // failed its handshake after 300 ms whatever connectTimeoutMs said, and was started again.
+      const dir = await scratch();
+      const go = join(dir, 'go');
+      const starts = join(dir, 'starts');
+      const manager = new McpManager({ mcpServers: { slow: fixture(['--hold-until', go, '--starts', starts], { era, timeoutMs: 300, connectTimeoutMs: 20_000 }) } });
+      try {
+        const starting = manager.start();
+        await appears(starts);
+        await sleep(1_000);
+        await writeFile(go, '');
+        await starting;
+        const [health] = manager.health().upstreams;
+        assert.equal(health.connected, true, JSON.stringify(health.lastError));
+        assert.equal(health.lastError, null);
+        assert.equal((await readFile(starts, 'utf8')).trim().split('\n').length, 1, 'started once');
+        assert.equal(textOf(await manager.callTool('slow__echo', { text: 'up' })), 'up');
+        // Calls still have their own timeoutMs.
+        const hung = await manager.callTool('slow__hang', {});
+        assert.deepEqual(failureOf(hung as never), { upstream: 'slow', reason: 'slow' });
+      } finally {
+        await manager.close();
+      }
+    });
+  }
+
   it('an upstream killed mid-call: a clear error at once, a restart, and later calls succeed', async () => {
     const manager = new McpManager({ mcpServers: { fx: fixture([], { timeoutMs: 30_000, reconnect: { initialDelayMs: 100, maxDelayMs: 1000 } }) } });
     try {
