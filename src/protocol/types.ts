@@ -52,7 +52,6 @@ export type { InitializeRequestParams, InitializeResult } from './generated/2025
 
 import type { LoggingLevel } from './generated/2026-07-28.ts';
 
-/** Syslog severities in increasing order (RFC 5424), as MCP logging uses them. */
 /**
  * Questions one result may ask at once (`inputRequests` of an InputRequiredResult, or of a task
  * waiting for input), and answers one `inputResponses` may hold: each is put to a handler (a
@@ -60,6 +59,7 @@ import type { LoggingLevel } from './generated/2026-07-28.ts';
  */
 export const MAX_INPUT_REQUESTS = 64;
 
+/** Syslog severities in increasing order (RFC 5424), as MCP logging uses them. */
 export const LOGGING_LEVELS: readonly LoggingLevel[] = [
   'debug',
   'info',
