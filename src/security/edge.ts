@@ -10,7 +10,7 @@
  * faces write identically. It may return a promise when it must wait (a JWKS fetch); a
  * synchronous hook keeps the request on the synchronous path.
  */
-import type { WireError } from '../protocol/wire-errors.ts';
+import { ErrorCode, type WireError } from '../protocol/wire-errors.ts';
 
 /** The verified identity behind a request, produced by an edge hook; handlers see it as `ctx.auth`. */
 export interface Principal {
@@ -74,6 +74,19 @@ export class Refusal {
   static [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }
+}
+
+/**
+ * A refusal to ask again after `retryAfterMs`: `Retry-After` in whole seconds (rounded up, at
+ * least one), and the delay itself in the error's `data` beside `reason`, for clients that see
+ * no headers (stdio). `message` is given the seconds.
+ *
+ * @example
+ * retryLater(429, 'rate_limited', 1500, (s) => `Too Many Requests: retry in ${s} s`); // Retry-After: 2
+ */
+export function retryLater(status: number, reason: string, retryAfterMs: number, message: (seconds: number) => string): Refusal {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new Refusal(status, { code: ErrorCode.BadRequest, message: message(seconds), data: { reason, retryAfterMs } }, { 'retry-after': String(seconds) });
 }
 
 /** What an edge hook decides: a caller, an anonymous caller (`undefined`), or a refusal. */

@@ -19,9 +19,8 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { JsonRpcResponse } from '../protocol/jsonrpc.ts';
 import { reportRefusal } from '../protocol/refusal-report.ts';
 import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
-import { ErrorCode } from '../protocol/wire-errors.ts';
 import { clientKey } from './client-key.ts';
-import { Refusal, type EdgeDecision, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
+import { Refusal, retryLater, type EdgeDecision, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
 import { refuseCall, type InterceptedServer, type SecurityInterceptor } from './interceptors.ts';
 
 export interface RateLimit {
@@ -241,11 +240,5 @@ function keyOf(principal: Principal | undefined): string {
 
 /** 429 with Retry-After in whole seconds (at least 1), and the delay in ms for stdio clients. */
 function tooMany(msBeforeNext: number): Refusal {
-  const retryAfterMs = Math.max(0, Math.ceil(msBeforeNext));
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new Refusal(
-    429,
-    { code: ErrorCode.BadRequest, message: `Too Many Requests: rate limit reached; retry in ${seconds} s`, data: { reason: 'rate_limited', retryAfterMs } },
-    { 'retry-after': String(seconds) },
-  );
+  return retryLater(429, 'rate_limited', Math.max(0, Math.ceil(msBeforeNext)), (seconds) => `Too Many Requests: rate limit reached; retry in ${seconds} s`);
 }

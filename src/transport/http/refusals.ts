@@ -4,7 +4,7 @@
  */
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
-import { Refusal } from '../../security/edge.ts';
+import { Refusal, retryLater } from '../../security/edge.ts';
 import { ALLOWED_METHODS } from './cors.ts';
 import { JSON_HEADERS, type ResponseSink } from './sink.ts';
 
@@ -41,15 +41,11 @@ export const NO_SESSION_ROOM = {
  */
 export function resumeNotYet(leaseMs: number): Refusal {
   // A lease with no time to live (never set so) is not one to wait out: a second, as elsewhere.
-  const retryAfterMs = leaseMs > 0 ? leaseMs : 1000;
-  const seconds = Math.ceil(retryAfterMs / 1000);
-  return new Refusal(
+  return retryLater(
     503,
-    {
-      code: ErrorCode.BadRequest,
-      message: `Service Unavailable: the event after Last-Event-ID is not stored and its stream's writer may have stopped; the stream can be resumed once its lease lapses, retry in ${seconds} s`,
-      data: { reason: 'writer_lease', retryAfterMs },
-    },
-    { 'retry-after': String(seconds) },
+    'writer_lease',
+    leaseMs > 0 ? leaseMs : 1000,
+    (seconds) =>
+      `Service Unavailable: the event after Last-Event-ID is not stored and its stream's writer may have stopped; the stream can be resumed once its lease lapses, retry in ${seconds} s`,
   );
 }
