@@ -155,7 +155,7 @@ export class CallerFollows {
     for (const [session, follows] of this.#sessions) {
       if (follows.size === 0) continue;
       const resources = this.#release(follows);
-      for (const { uri } of resources) if (session.subscriptions?.delete(uri)) session.dataBytes -= uri.length;
+      for (const { uri } of resources) session.unsubscribe(uri);
       session.changed()?.catch((error: unknown) => reportError(error, { operation: 'saving a session whose subscriptions were renamed' }));
       session.outlet?.send(notice(session.logLevel, { message: said('subscribe again', resources), resources }));
     }

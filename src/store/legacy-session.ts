@@ -139,6 +139,13 @@ export class LegacySession {
     return record;
   }
 
+  /** Drops the subscription to `uri` and the bytes it took; true when the session had it. */
+  unsubscribe(uri: string): boolean {
+    if (!this.subscriptions?.delete(uri)) return false;
+    this.dataBytes -= uri.length;
+    return true;
+  }
+
   /**
    * The record changed (log level, subscriptions, `initialized`): a shared store writes it.
    * Undefined when the session lives in this process's memory only, which is the fast path;

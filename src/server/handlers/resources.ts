@@ -92,7 +92,6 @@ export function subscribe(core: ServerCore, params: Params, ctx: RequestContext)
 export function unsubscribe(_core: ServerCore, params: Params, ctx: RequestContext): Record<string, unknown> | Promise<Record<string, unknown>> {
   const uri = requireUri(params);
   const session = ctx.session!;
-  if (!session.subscriptions?.delete(uri)) return {};
-  session.dataBytes -= uri.length;
+  if (!session.unsubscribe(uri)) return {};
   return emptyOnceSaved(session.changed());
 }
