@@ -131,7 +131,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       import('../observability/health.ts'),
       import('../store/event-store.ts'),
     ]);
-    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, resumeWindowMs, inflight, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, resumeWindowMs, inflight, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, readinessMaxAgeMs } = config.http;
     const tls = config.tls.certFile === undefined ? undefined : await (await import('./tls-setup.ts')).https(config.tls);
     let sessionCount = () => 0;
     let socketCount = () => 0;
@@ -139,6 +139,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       version: config.server.version,
       connectedClients: () => sessionCount() + socketCount() + (stdio?.connected ? 1 : 0),
       toolsAvailable: () => server.core.tools.size,
+      readinessMaxAgeMs,
     });
     if (gateway !== undefined) health.addReadinessCheck('upstreams', gateway.readiness);
     const listener = await serveHttp(server, {

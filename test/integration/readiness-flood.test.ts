@@ -2,7 +2,8 @@
  * GET /readyz under a flood of probes: the endpoint is outside authentication, and each probe
  * ran every readiness check (a database pinged, a gateway's upstreams looked over), so a
  * client probing in a loop ran them without end. Runs are now shared and budgeted
- * (readinessMaxAgeMs): a flood costs a bounded number of runs, counted by the check itself;
+ * (readinessMaxAgeMs; `serve` takes it from http.readinessMaxAgeMs): a flood costs a bounded
+ * number of runs, counted by the check itself (in a served process, through the inspector);
  * answers stay right; a check that fails shows once the budget allows a run, a required
  * upstream that dies likewise, and shutdown (draining) at the very next probe.
  */
@@ -11,17 +12,21 @@ import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Health } from '../../src/observability/health.ts';
-import { BURST } from '../../src/observability/shared-read.ts';
+import { BURST, DEFAULT_MAX_AGE_MS } from '../../src/observability/shared-read.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { serveHttp } from '../../src/transport/http/node.ts';
 import { fixture, scratch, writeConfig } from '../helpers/gateway.ts';
 import { MODERN_META } from '../helpers/http.ts';
 import { from } from '../helpers/http-from.ts';
-import { startServe, stopServe } from '../helpers/served.ts';
+import { CallCounter, Inspector } from '../helpers/inspector.ts';
+import { startServe, stopServe, type Served } from '../helpers/served.ts';
 
 const MAX_AGE_MS = 2000;
 const PROBES = 200;
+/** http.readinessMaxAgeMs of the served process, and how long its flood lasts. */
+const BUDGET_MS = 200;
+const FLOOD_MS = 3000;
 
 interface Probe {
   status: number;
@@ -39,6 +44,29 @@ async function flood(url: string, count = PROBES): Promise<{ probes: Probe[]; el
   const started = Date.now();
   const probes = await Promise.all(Array.from({ length: count }, () => probe(url)));
   return { probes, elapsed: Date.now() - started };
+}
+
+/** Probes from `connections` loops at once until `ms` have passed, each answer ready; the time it took. */
+async function floodFor(url: string, ms: number, connections = 8): Promise<number> {
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() - started < ms) assert.equal((await probe(url)).status, 200);
+    }),
+  );
+  return Date.now() - started;
+}
+
+/**
+ * `mcp-core serve` (a gateway of one required upstream) under the inspector, with a count of
+ * its readiness runs: the calls of its one check, the gateway's look over its upstreams.
+ */
+async function servedWithRuns(config: string, env: Record<string, string>): Promise<{ served: Served; inspector: Inspector; runs: () => Promise<number> }> {
+  const served = await startServe(['--config', config, '--http', '127.0.0.1:0'], env, ['--inspect=127.0.0.1:0']);
+  const line = await served.stderrLine(/Debugger listening on ws:\/\//);
+  const inspector = await Inspector.connect(/(ws:\/\/\S+)/.exec(line)![1]);
+  const calls = await CallCounter.start(inspector);
+  return { served, inspector, runs: () => calls.take('src/cli/gateway.ts', 'readiness') };
 }
 
 /** Probes until `done` holds for an answer (each answer checked by `allowed` meanwhile). */
@@ -105,6 +133,30 @@ describe('a flood of readiness probes', () => {
       assert.equal(runs, before, 'answered from the last run');
     } finally {
       await listener.close();
+    }
+  });
+
+  it(`mcp-core serve takes its budget from http.readinessMaxAgeMs: a flood of probes for ${FLOOD_MS} ms runs the checks about once per ${BUDGET_MS} ms past the burst with it set to ${BUDGET_MS}, at most once per second without it`, async () => {
+    const config = await writeConfig(await scratch(), { mcpServers: { up: fixture([], { required: true }) }, gateway: { watch: false } });
+    const [budgeted, unset] = await Promise.all([servedWithRuns(config, { MCP__HTTP__READINESSMAXAGEMS: String(BUDGET_MS) }), servedWithRuns(config, {})]);
+    try {
+      for (const { runs } of [budgeted, unset]) assert.equal(await runs(), 0, 'no probe yet');
+      const [budgetedMs, unsetMs] = await Promise.all([floodFor(budgeted.served.url, FLOOD_MS), floodFor(unset.served.url, FLOOD_MS)]);
+      const [budgetedRuns, unsetRuns] = [await budgeted.runs(), await unset.runs()];
+
+      // A continuous flood takes each token as it comes back (one per BUDGET_MS); half of them
+      // leaves room for a loaded machine, and is still more than the default budget allows.
+      const most = BURST + 1 + Math.floor(budgetedMs / BUDGET_MS);
+      const least = BURST + Math.floor(budgetedMs / BUDGET_MS / 2);
+      assert.ok(least > BURST + 1 + Math.floor(budgetedMs / DEFAULT_MAX_AGE_MS), 'the flood is long enough to tell the budgets apart');
+      assert.ok(budgetedRuns >= least && budgetedRuns <= most, `${budgetedRuns} runs in ${budgetedMs} ms with http.readinessMaxAgeMs ${BUDGET_MS} (expected ${least} to ${most})`);
+      const unsetMost = BURST + 1 + Math.floor(unsetMs / DEFAULT_MAX_AGE_MS);
+      assert.ok(unsetRuns >= BURST && unsetRuns <= unsetMost, `${unsetRuns} runs in ${unsetMs} ms by default (expected ${BURST} to ${unsetMost})`);
+    } finally {
+      for (const { served, inspector } of [budgeted, unset]) {
+        inspector.close();
+        await stopServe(served);
+      }
     }
   });
 

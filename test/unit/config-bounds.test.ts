@@ -36,6 +36,33 @@ describe('configuration of the HTTP bounds, session limits and the stdio princip
   });
 });
 
+describe('configuration of the readiness budget', () => {
+  it('defaults to one run per second, as metrics.maxAgeMs does, is taken from MCP__HTTP__READINESSMAXAGEMS, and is shown by config check', async () => {
+    assert.equal(DEFAULT_CONFIG.http.readinessMaxAgeMs, 1000);
+    assert.equal(DEFAULT_CONFIG.http.readinessMaxAgeMs, DEFAULT_CONFIG.metrics.maxAgeMs);
+    for (const [text, value] of [['200', 200], ['0', 0], ['10000', 10000]] as const) {
+      const config = await loadConfig(undefined, { MCP__HTTP__READINESSMAXAGEMS: text });
+      assert.equal(config.http.readinessMaxAgeMs, value);
+      assert.equal(JSON.parse(showConfig(config)).http.readinessMaxAgeMs, value);
+    }
+  });
+
+  it('refuses what metrics.maxAgeMs refuses: negative, not a number, not an integer, past 10 s', async () => {
+    for (const text of ['-1', 'soon', '1.5', '10001', '1e21', '', '[200]', 'null']) {
+      const readiness = await loadConfig(undefined, { MCP__HTTP__READINESSMAXAGEMS: text }).then(
+        () => 'accepted',
+        (e: unknown) => (e instanceof ConfigError ? e.message : `not a ConfigError: ${e}`),
+      );
+      assert.match(readiness, /^MCP__HTTP__READINESSMAXAGEMS: http\.readinessMaxAgeMs is .*; expected an integer from 0 to 10000$/, text);
+      const metrics = await loadConfig(undefined, { MCP__METRICS__MAXAGEMS: text }).then(
+        () => 'accepted',
+        (e: unknown) => (e instanceof ConfigError ? e.message : `not a ConfigError: ${e}`),
+      );
+      assert.equal(readiness.replace('MCP__HTTP__READINESSMAXAGEMS: http.readinessMaxAgeMs', 'KEY'), metrics.replace('MCP__METRICS__MAXAGEMS: metrics.maxAgeMs', 'KEY'), text);
+    }
+  });
+});
+
 describe('configuration of the task bounds', () => {
   it('defaults to the documented bounds, reaches the server, and is shown by config check', async () => {
     const bytes = { maxResultBytes: 256 * 1024 * 1024, maxResultBytesPerOwner: 64 * 1024 * 1024 };

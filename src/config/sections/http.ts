@@ -62,6 +62,14 @@ export const http = {
       default: 600000,
       description: 'How long a legacy SSE stream whose client went away stays resumable with Last-Event-ID after it ended; then it is freed.',
     },
+    readinessMaxAgeMs: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 10000,
+      default: 1000,
+      description:
+        'GET /readyz is outside auth and its checks may cost (a gateway looks over its upstreams): after a burst of 10 runs of the checks, at most one per this long, however many probes come; a probe past that budget is answered with the last run\'s results, less than this old. Draining (shutdown) shows at the next probe whatever this is. 0: no budget (probes only share a run under way).',
+    },
     inflight: {
       type: 'object',
       description: 'Bounds on requests in flight (POSTs, and GET streams while open) and the body bytes they hold; past one, a request gets 503 with Retry-After before its body is read.',
