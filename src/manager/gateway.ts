@@ -314,7 +314,7 @@ export class Gateway {
     const answers = answersTo(responses, task.status === 'input_required' ? (task.inputRequests as InputRequests) : undefined);
     if (Object.keys(answers).length === 0) return {};
     // The answers were walked for depth by checkInputResponses: the upstream call does not walk them again.
-    return this.manager.forwardTask(upstream, Method.TasksUpdate, { taskId, inputResponses: answers }, true);
+    return this.manager.forwardTask(upstream, Method.TasksUpdate, { taskId, inputResponses: answers }, { paramsDepthChecked: true });
   }
 
   /** `resources/read`: namespaced URIs go to their upstream, others to the server's own resources. */

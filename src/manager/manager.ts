@@ -23,7 +23,7 @@ import { fallbackResult, UpstreamFailure } from './failures.ts';
 import { ResourceFollows, type UpstreamResource } from './follows.ts';
 import { InputRelay, type ForwardOptions } from './input-bridge.ts';
 import { Namespace } from './names.ts';
-import { Upstream, type CatalogKind, type UpstreamHealth } from './upstream.ts';
+import { Upstream, type CatalogKind, type UpstreamHealth, type UpstreamRequestOptions } from './upstream.ts';
 
 type Result = Record<string, unknown>;
 
@@ -306,7 +306,7 @@ export class McpManager {
   async forwardTool(route: ToolRoute, args: unknown, options: ForwardOptions & { timeoutMs?: number }, meta?: Record<string, unknown>): Promise<Result> {
     const params: Params = meta === undefined ? { name: route.name, arguments: args ?? {} } : { name: route.name, arguments: args ?? {}, _meta: meta };
     try {
-      const result = await this.#request(route.upstream, Method.ToolsCall, params, options, route.safe);
+      const result = await this.#request(route.upstream, Method.ToolsCall, params, options, { retryable: route.safe });
       return this.#catalog.rewriter(route.upstream).toolResult(cleanResult(result));
     } catch (error) {
       if (error instanceof UpstreamFailure) return fallbackResult(error);
@@ -353,7 +353,7 @@ export class McpManager {
     const split = typeof uri === 'string' ? this.namespace.splitUri(uri) : undefined;
     if (split === undefined || !this.#upstreams.has(split.upstream)) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Not a resource of this gateway: ${describeValue(uri)}`);
     await this.start();
-    const result = await this.#request(split.upstream, Method.ResourcesRead, { uri: split.uri }, options, true);
+    const result = await this.#request(split.upstream, Method.ResourcesRead, { uri: split.uri }, options, { retryable: true });
     return this.#catalog.rewriter(split.upstream).readResult(cleanResult(result));
   }
 
@@ -370,7 +370,7 @@ export class McpManager {
   async getPromptAt(route: PromptRoute, args: Record<string, string>, options: ForwardOptions, meta?: Record<string, unknown>): Promise<Result> {
     const params: Params = { name: route.name, arguments: args };
     if (meta !== undefined) params._meta = meta;
-    const result = await this.#request(route.upstream, Method.PromptsGet, params, options, true);
+    const result = await this.#request(route.upstream, Method.PromptsGet, params, options, { retryable: true });
     return this.#catalog.rewriter(route.upstream).promptResult(cleanResult(result));
   }
 
@@ -388,7 +388,7 @@ export class McpManager {
     if (target === undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, 'ref must name a prompt or resource template of this gateway');
     const params: Params = { ref: target.ref, argument };
     if (context !== undefined) params.context = context;
-    const result = cleanResult(await this.#request(target.upstream, Method.CompletionComplete, params, {}, true));
+    const result = cleanResult(await this.#request(target.upstream, Method.CompletionComplete, params, {}, { retryable: true }));
     // At most 100 values (spec: server/utilities/completion), however many the upstream sent.
     const completion = result.completion as { values: string[]; total?: number; hasMore?: boolean };
     if (completion.values.length <= MAX_COMPLETION_VALUES) return result;
@@ -435,20 +435,22 @@ export class McpManager {
    * Tasks extension: sends `tasks/get`, `tasks/update` or `tasks/cancel` for one of an
    * upstream's tasks (its own task id), opted in to the extension for this request alone.
    * The completed call's result inside a `tasks/get` answer is rewritten like any tool result.
-   * `checked`: `params` were walked for depth already (see {@link Upstream.request}).
+   * Only `tasks/get` is sent again after a lost connection; `paramsDepthChecked`: see
+   * {@link UpstreamRequestOptions}.
    */
-  async forwardTask(name: string, method: string, params: Params, checked = false): Promise<Result> {
-    const result = cleanResult(await this.#request(name, method, params, { extensions: { [TASKS_EXTENSION]: {} } }, method === Method.TasksGet, checked));
+  async forwardTask(name: string, method: string, params: Params, call: Pick<UpstreamRequestOptions, 'paramsDepthChecked'> = {}): Promise<Result> {
+    const retryable = method === Method.TasksGet;
+    const result = cleanResult(await this.#request(name, method, params, { extensions: { [TASKS_EXTENSION]: {} } }, { retryable, paramsDepthChecked: call.paramsDepthChecked }));
     const inner = result.result;
     if (typeof inner !== 'object' || inner === null) return result;
     return { ...result, result: this.#catalog.rewriter(name).toolResult(cleanResult(inner as Result)) };
   }
 
   /** Sends one request to a named upstream through its policies. */
-  #request(name: string, method: string, params: Params, options: RequestOptions, safe: boolean, checked = false): Promise<Result> {
+  #request(name: string, method: string, params: Params, options: RequestOptions, call: UpstreamRequestOptions): Promise<Result> {
     const upstream = this.#upstreams.get(name);
     if (upstream === undefined) return Promise.reject(new UpstreamFailure(name, 'dead', 'no such upstream is configured and enabled'));
-    return upstream.request(method, params, options, safe, checked);
+    return upstream.request(method, params, options, call);
   }
 
   // ---- health, reload, close ----------------------------------------------------------------

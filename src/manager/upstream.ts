@@ -80,6 +80,21 @@ export interface UpstreamEvents {
   onState?(upstream: Upstream): void;
 }
 
+/** How {@link Upstream.request} sends one request, beside the client's own request options. */
+export interface UpstreamRequestOptions {
+  /**
+   * Sent again after a lost connection, the failure a new attempt may cure (policies.ts): for
+   * requests that change nothing or change it the same way twice (a list, a read, `tasks/get`,
+   * a tool annotated read-only or idempotent). Otherwise sent once, whatever happens.
+   */
+  retryable: boolean;
+  /**
+   * The params' values were walked for depth already (a caller's `inputResponses`, by
+   * server/input-responses.ts) and are not walked again. Default false.
+   */
+  paramsDepthChecked?: boolean;
+}
+
 /** Resolves after `ms`, keeping no process alive for it. */
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -627,14 +642,13 @@ export class Upstream {
    * spec's types (entry-check.ts), or an error that cannot be passed on as it is (a code that is
    * not an integer, data nested too deep), rejects with an McpError (-32603) naming the upstream. A
    * question of the upstream's that could not be passed on is refused at once, and the
-   * outcome says so (question-guard.ts). `checked`: the params' values were walked for depth
-   * already (a caller's `inputResponses`, by server/input-responses.ts) and are not walked again.
+   * outcome says so (question-guard.ts).
    */
-  async request(method: string, params: Params, given: RequestOptions, safe: boolean, checked = false): Promise<Record<string, unknown>> {
+  async request(method: string, params: Params, given: RequestOptions, call: UpstreamRequestOptions): Promise<Record<string, unknown>> {
     // The caller's values go upstream as JSON text, and JSON.stringify overflows the stack at a
     // few thousand levels: refused as the caller's (-32602) before the upstream is asked, where
     // they failed the send as Internal error (and left the request waiting for ever).
-    if (!checked && nestedDeeperThan(params, MAX_JSON_DEPTH)) throw invalidParams(`Invalid params: ${method} params nest deeper than ${MAX_JSON_DEPTH} levels`);
+    if (call.paramsDepthChecked !== true && nestedDeeperThan(params, MAX_JSON_DEPTH)) throw invalidParams(`Invalid params: ${method} params nest deeper than ${MAX_JSON_DEPTH} levels`);
     const started = performance.now();
     const guard = QuestionGuard.needed(given) ? new QuestionGuard(this.name) : undefined;
     // The upstream's timeouts, read at each call so that a reload applies them to the next one:
@@ -660,7 +674,7 @@ export class Upstream {
           retry = true;
           return this.#send(method, params, options, wait);
         },
-        safe,
+        call.retryable,
         options,
       );
       this.#latency.record(performance.now() - started);
