@@ -9,6 +9,7 @@
 import {
   classify,
   errorResponse,
+  malformedAnswer,
   MessageKind,
   type JsonRpcMessage,
   type JsonRpcNotification,
@@ -524,6 +525,12 @@ export class McpClient implements MessageReceiver {
       case MessageKind.Request:
         this.#serverRequest(value as JsonRpcRequest, relatedRequestId).catch((error: unknown) => reportError(error, { method: (value as JsonRpcRequest).method }));
         return;
+      case MessageKind.Invalid: {
+        // An answer whose error is no JSON-RPC error fails its request now (it waited for the
+        // timeout, or passed on a code JSON-RPC forbids); anything else invalid is dropped.
+        const answer = malformedAnswer(value);
+        if (answer !== undefined) this.#pending.failMalformed(answer);
+      }
     }
   }
 

@@ -3,8 +3,8 @@
  * requests in flight. Kept apart from the client so both stream and HTTP transports share it.
  */
 import type { Cancellation, CancelListener } from '../protocol/cancellation.ts';
-import { settleWith, type JsonRpcNotification, type JsonRpcResponse, type RequestId } from '../protocol/jsonrpc.ts';
-import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { settleWith, type JsonRpcNotification, type JsonRpcResponse, type MalformedAnswer, type RequestId } from '../protocol/jsonrpc.ts';
+import { LocalErrorCode, MalformedAnswerError, McpLocalError } from '../protocol/local-errors.ts';
 import { handlerFor, type InputHandlers } from './input.ts';
 import type { RetryOptions } from './retry.ts';
 
@@ -297,6 +297,13 @@ export class PendingRequests {
     if (!entry) return false;
     settleWith(entry, response);
     return true;
+  }
+
+  /** Fails the request a malformed answer names, at once (see malformedAnswer). */
+  failMalformed(answer: MalformedAnswer): boolean {
+    const entry = this.#settle(answer.id);
+    entry?.reject(new MalformedAnswerError(entry.method, answer.what, answer.problem));
+    return entry !== undefined;
   }
 
   /** Fails one request, e.g. when its HTTP exchange broke. */

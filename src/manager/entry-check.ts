@@ -274,15 +274,15 @@ export function questionProblem(method: string, params: unknown): string | undef
 }
 
 /**
- * What keeps an upstream's JSON-RPC error from being passed on as it is, or undefined: its code
- * not an integer (JSON-RPC 2.0: the code MUST be one), its data nested deeper than 1,000 levels
- * (the gateway could not write it out again).
+ * What keeps an upstream's JSON-RPC error from being passed on as it is, or undefined: its data
+ * nested deeper than 1,000 levels (the gateway could not write it out again). One that is no
+ * JSON-RPC error (a code that is not an integer, ...) never gets here: the client fails the
+ * request with a MalformedAnswerError.
  *
  * @example
- * errorProblem({ code: 1.5, message: 'no' }); // 'code is 1.5, not an integer'
+ * errorProblem({ data: JSON.parse('[[[...]]]') }); // 'data nests deeper than 1000 levels'
  */
-export function errorProblem(error: { code: unknown; data?: unknown }): string | undefined {
-  if (!Number.isSafeInteger(error.code)) return `code is ${typeof error.code === 'number' ? String(error.code) : kindOf(error.code)}, not an integer`;
+export function errorProblem(error: { data?: unknown }): string | undefined {
   return nestedDeeperThan(error.data, MAX_JSON_DEPTH) ? `data nests deeper than ${MAX_JSON_DEPTH} levels` : undefined;
 }
 

@@ -3,7 +3,7 @@
  * and the `isError` result that says so in place of the upstream's answer.
  */
 import { BrokenCircuitError, BulkheadRejectedError, IsolatedCircuitError, TaskCancelledError } from 'cockatiel';
-import { LocalErrorCode, McpLocalError, type LocalErrorCodeValue } from '../protocol/local-errors.ts';
+import { LocalErrorCode, MalformedAnswerError, McpLocalError, type LocalErrorCodeValue } from '../protocol/local-errors.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 
 /**
@@ -86,8 +86,8 @@ const HTTP_AUTH = /^HTTP 40[13]\b/;
 
 /**
  * Turns what a call threw into an UpstreamFailure, or returns undefined for what is not the
- * upstream's fault: its own JSON-RPC errors (it is alive and answered) and cancellation by the
- * caller.
+ * upstream's fault: its own JSON-RPC errors (it is alive and answered, if malformedly: see
+ * Upstream.request) and cancellation by the caller.
  */
 export function classify(upstream: string, error: unknown): UpstreamFailure | undefined {
   if (error instanceof UpstreamFailure) return error;
@@ -95,7 +95,7 @@ export function classify(upstream: string, error: unknown): UpstreamFailure | un
     return new UpstreamFailure(upstream, 'breaker_open', 'calls fail fast until a probe call succeeds', { cause: error });
   }
   if (error instanceof BulkheadRejectedError) return new UpstreamFailure(upstream, 'overloaded', 'every call slot and queue place is taken', { cause: error });
-  if (error instanceof McpError || error instanceof TaskCancelledError) return undefined;
+  if (error instanceof McpError || error instanceof TaskCancelledError || error instanceof MalformedAnswerError) return undefined;
   if (!(error instanceof McpLocalError)) return undefined;
   switch (error.code) {
     case LocalErrorCode.Timeout:

@@ -16,7 +16,7 @@ import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
-import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
+import { LocalErrorCode, MalformedAnswerError, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { ErrorCode, invalidParams, McpError } from '../protocol/wire-errors.ts';
@@ -639,8 +639,9 @@ export class Upstream {
    * Sends one request through the policies. Failures that are the upstream's (dead, slow,
    * breaker open, auth, overloaded) reject with {@link UpstreamFailure}; the upstream's own
    * JSON-RPC errors and cancellation by the caller reject as they are; an answer without the
-   * spec's types (entry-check.ts), or an error that cannot be passed on as it is (a code that is
-   * not an integer, data nested too deep), rejects with an McpError (-32603) naming the upstream. A
+   * spec's types (entry-check.ts), or an error that cannot be passed on as it is (no JSON-RPC
+   * error, as the client reads it: a code that is not an integer, a message that is not a
+   * string; or data nested too deep), rejects with an McpError (-32603) naming the upstream. A
    * question of the upstream's that could not be passed on is refused at once, and the
    * outcome says so (question-guard.ts).
    */
@@ -697,6 +698,7 @@ export class Upstream {
         const reason = options.signal?.aborted ? options.signal.reason : options.cancellation?.reason;
         throw new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`, { cause: reason });
       }
+      if (error instanceof MalformedAnswerError) throw this.#malformed(method, error.problem, error.what);
       const wrong = error instanceof McpError ? errorProblem(error) : undefined;
       if (wrong !== undefined) throw this.#malformed(method, wrong, 'error');
       const refused = guard?.refused;

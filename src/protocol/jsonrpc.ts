@@ -2,7 +2,7 @@
  * The JSON-RPC 2.0 envelope, checked by hand: a message's shape is a handful of property
  * tests, far cheaper than a schema validator on the hot path.
  */
-import { isObject } from './guards.ts';
+import { isObject, quoteValue } from './guards.ts';
 import { ErrorCode, McpError, type WireError } from './wire-errors.ts';
 
 export type RequestId = string | number;
@@ -72,10 +72,55 @@ export function classify(value: unknown): MessageKindValue {
   if ('result' in value) return isRequestId(id) && isObject(value.result) ? MessageKind.Result : MessageKind.Invalid;
   if ('error' in value) {
     const error = value.error;
-    if (!isObject(error) || typeof error.code !== 'number' || typeof error.message !== 'string') return MessageKind.Invalid;
+    // JSON-RPC 2.0: the code MUST be an integer. Safe: one past 2^53 is not held exactly here,
+    // and 1e300 written out again stops peers that read codes as 64-bit integers.
+    if (!isObject(error) || !Number.isSafeInteger(error.code) || typeof error.message !== 'string') return MessageKind.Invalid;
     return id === undefined || id === null || isRequestId(id) ? MessageKind.Error : MessageKind.Invalid;
   }
   return MessageKind.Invalid;
+}
+
+/**
+ * An answer to one of our requests that {@link classify} finds Invalid: its id names the
+ * request, but its result is not an object or its error is no JSON-RPC error. What is wrong
+ * (`problem`) is in the words of {@link malformedAnswer}.
+ */
+export interface MalformedAnswer {
+  id: RequestId;
+  what: 'result' | 'error';
+  problem: string;
+}
+
+/**
+ * The answer `value` is when it answers a request (a usable id, no method) and is malformed, or
+ * undefined. Read only for what {@link classify} found Invalid: such an answer fails its
+ * request at once, where it was dropped (the request waited for its timeout) or passed on.
+ * A response with an object result is a result, whatever else it carries (see settleWith).
+ *
+ * @example
+ * malformedAnswer({ jsonrpc: '2.0', id: 3, error: { code: 1.5, message: 'no' } }); // { id: 3, what: 'error', problem: 'code is 1.5, not an integer' }
+ */
+export function malformedAnswer(value: unknown): MalformedAnswer | undefined {
+  if (!isObject(value) || value.jsonrpc !== '2.0' || value.method !== undefined || !isRequestId(value.id)) return undefined;
+  if ('result' in value) return isObject(value.result) ? undefined : { id: value.id, what: 'result', problem: `it is ${quoteValue(value.result)}, not an object` };
+  if (!('error' in value)) return undefined;
+  const problem = wireErrorProblem(value.error);
+  return problem === undefined ? undefined : { id: value.id, what: 'error', problem };
+}
+
+function wireErrorProblem(error: unknown): string | undefined {
+  if (!isObject(error)) return `it is ${quoteValue(error)}, not an object`;
+  if (!Number.isSafeInteger(error.code)) return error.code === undefined ? 'it has no code' : `code is ${quoteValue(error.code)}, not an integer`;
+  if (typeof error.message !== 'string') return error.message === undefined ? 'it has no message' : `message is ${quoteValue(error.message)}, not a string`;
+  return undefined;
+}
+
+/**
+ * The error an answer is settled with when it is malformed (see {@link malformedAnswer}): -32600,
+ * saying what was wrong, as a well-formed error for code that reads only those.
+ */
+export function malformedAnswerError(answer: MalformedAnswer): JsonRpcErrorResponse {
+  return errorResponse(answer.id, { code: ErrorCode.InvalidRequest, message: `Invalid Request: a malformed ${answer.what} in answer to request ${quoteValue(answer.id)}: ${answer.problem}` });
 }
 
 /** What waits for the response to a request of one's own. */
@@ -115,6 +160,8 @@ export function describeInvalid(value: unknown): string {
   }
   if (value.id === null) return 'Invalid Request: "id" must not be null';
   if (value.id !== undefined && !isRequestId(value.id)) return 'Invalid Request: "id" must be a string or a number';
+  const answer = malformedAnswer(value);
+  if (answer !== undefined) return `Invalid Request: a malformed ${answer.what}: ${answer.problem}`;
   return 'Invalid Request: not a JSON-RPC request, notification or response';
 }
 

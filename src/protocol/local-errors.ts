@@ -53,3 +53,30 @@ export class McpLocalError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }
 }
+
+const malformedBrand = Symbol.for('mcp-core.MalformedAnswerError');
+
+/**
+ * The server answered a request with a malformed result or error (JSON-RPC 2.0: a result is
+ * an object here, an error has an integer code and a string message): the request fails with
+ * this (MCP_ERR_PROTOCOL) as soon as the answer arrives, rather than wait for its timeout or
+ * pass on what no peer may send.
+ */
+export class MalformedAnswerError extends McpLocalError {
+  readonly what: 'result' | 'error';
+  /** What is wrong with it, e.g. `code is 1.5, not an integer`. */
+  readonly problem: string;
+
+  constructor(method: string, what: 'result' | 'error', problem: string) {
+    super(LocalErrorCode.ProtocolViolation, `The server answered ${method} with a malformed ${what}: ${problem}`);
+    this.name = 'MalformedAnswerError';
+    this.what = what;
+    this.problem = problem;
+    (this as unknown as Record<symbol, boolean>)[malformedBrand] = true;
+  }
+
+  /** Its own brand: McpLocalError's would make every local error a MalformedAnswerError. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[malformedBrand] === true;
+  }
+}

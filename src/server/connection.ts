@@ -11,6 +11,8 @@ import {
   classify,
   errorResponse,
   invalidRequestResponse,
+  malformedAnswer,
+  malformedAnswerError,
   MessageKind,
   parseErrorResponse,
   type JsonRpcMessage,
@@ -236,8 +238,13 @@ export class ServerConnection implements MessageReceiver, Drainable {
         case MessageKind.Error:
           this.#session?.settle(value as JsonRpcResponse);
           return;
-        default:
+        default: {
+          // A malformed answer to one of the server's requests fails that request now (as -32600
+          // saying what was wrong), where it waited for its timeout; the client is told too.
+          const answer = malformedAnswer(value);
+          if (answer !== undefined) this.#session?.settle(malformedAnswerError(answer));
           this.send(invalidRequestResponse(value));
+        }
       }
     } catch (error) {
       this.#failed(kind, value, error);

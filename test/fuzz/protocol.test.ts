@@ -7,16 +7,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { encodeMessage } from '../../src/protocol/encode.ts';
-import { classify, describeInvalid, MessageKind, salvageId, type JsonRpcRequest } from '../../src/protocol/jsonrpc.ts';
+import { classify, describeInvalid, malformedAnswer, MessageKind, salvageId, type JsonRpcRequest } from '../../src/protocol/jsonrpc.ts';
 import { LegacySession } from '../../src/store/legacy-session.ts';
 import { TestExchange } from '../helpers/exchange.ts';
 import { message } from './support/arbitraries.ts';
-import { expectationOf, problemWith } from './support/oracle.ts';
+import { answeredId, expectationOf, problemWith } from './support/oracle.ts';
 import { fuzzParameters } from './support/runs.ts';
 import { fuzzServer } from './support/server.ts';
 
 describe('fuzz: JSON-RPC envelope', () => {
-  it('classifies every message as the spec does, and describes every invalid one', () => {
+  it('classifies every message as the spec does, describes every invalid one, and reads an invalid answer to a request as a malformed answer of its id', () => {
     fc.assert(
       fc.property(message, ({ text }) => {
         const value: unknown = JSON.parse(text);
@@ -27,6 +27,7 @@ describe('fuzz: JSON-RPC envelope', () => {
           assert.equal(kind, MessageKind.Invalid);
           assert.equal(typeof describeInvalid(value), 'string');
           assert.equal(salvageId(value), expected.id);
+          assert.equal(malformedAnswer(value)?.id, answeredId(value));
         } else assert.ok(kind === MessageKind.Notification || kind === MessageKind.Result || kind === MessageKind.Error);
       }),
       fuzzParameters('envelope classification', 2000),

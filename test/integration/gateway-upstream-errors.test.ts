@@ -79,6 +79,36 @@ describe('an upstream\'s malformed JSON-RPC error', () => {
     }
     assert.doesNotMatch(peer.stderr, /unexpected error/);
   });
+
+  it('regression: a message that is not a string, an error that is not an object, or a result that is not an object beside an error, reaches the caller at once as -32603 naming the upstream and what is wrong (the call waited for the upstream\'s timeout and failed as slow)', { timeout: 120_000 }, async () => {
+    const { peer, script } = await gateway({ timeoutMs: 10_000 });
+    const answers: Array<[Record<string, string>, string]> = [
+      [{ kind: 'error', text: '{"code":-32000,"message":5}' }, 'error: message is 5, not a string'],
+      [{ kind: 'error', text: '[-32000,"no"]' }, 'error: it is an array, not an object'],
+      [{ kind: 'error', text: '{"code":"E1","message":"no"}' }, 'error: code is "E1", not an integer'],
+      [{ kind: 'line', text: '{"jsonrpc":"2.0","id":__ID__,"result":7,"error":{"code":-32000,"message":"no"}}' }, 'result: it is 7, not an object'],
+    ];
+    let id = 0;
+    try {
+      for (const name of ['old', 'new']) {
+        for (const [answer, says] of answers) {
+          await writeFile(script, JSON.stringify({ answers: { 'tools/call': answer } }));
+          const started = performance.now();
+          peer.send({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: `${name}__t`, arguments: {}, _meta: MODERN_META } });
+          const reply = await peer.next();
+          assert.deepEqual(reply.error, { code: -32603, message: `Upstream "${name}" answered tools/call with a malformed ${says}` }, JSON.stringify(reply).slice(0, 300));
+          assert.ok(performance.now() - started < 5000, `${says}: answered after ${Math.round(performance.now() - started)} ms`);
+        }
+        // The upstream is not taken for dead or slow: its next call is served.
+        await writeFile(script, JSON.stringify({}));
+        peer.send({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: `${name}__t`, arguments: {}, _meta: MODERN_META } });
+        assert.deepEqual((await peer.next()).result?.content, [{ type: 'text', text: 'ok' }]);
+      }
+    } finally {
+      assert.equal(await peer.close(), 0, peer.stderr);
+    }
+    assert.doesNotMatch(peer.stderr, /unexpected error/);
+  });
 });
 
 describe('an upstream\'s answer of a type the spec does not have', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, describeInvalid, errorResponse, invalidRequestResponse, MessageKind, salvageId } from '../../src/protocol/jsonrpc.ts';
+import { classify, describeInvalid, errorResponse, invalidRequestResponse, malformedAnswer, malformedAnswerError, MessageKind, salvageId } from '../../src/protocol/jsonrpc.ts';
 
 describe('JSON-RPC envelope', () => {
   it('classifies the four message kinds', () => {
@@ -42,6 +42,30 @@ describe('JSON-RPC envelope', () => {
     assert.equal('id' in invalidRequestResponse({ jsonrpc: '2.0', id: 3, error: 'bad' }), false);
     assert.equal(salvageId({ jsonrpc: '2.0', id: 3, result: {} }), undefined);
     assert.equal(salvageId({ jsonrpc: '1.0', id: 3, method: 'ping' }), 3);
+  });
+
+  it('regression: an error whose code is not an integer JSON-RPC allows is no error response (1.5, 1e300 and Infinity were)', () => {
+    const error = (code: unknown) => ({ jsonrpc: '2.0', id: 1, error: { code, message: 'm' } });
+    for (const code of [1.5, 1e300, Number.POSITIVE_INFINITY, 2 ** 53, '-32000']) assert.equal(classify(error(code)), MessageKind.Invalid, String(code));
+    for (const code of [-32603, 0, -0, 2 ** 53 - 1]) assert.equal(classify(error(code)), MessageKind.Error, String(code));
+  });
+
+  it('reads an invalid answer to a request as a malformed answer of its id, and says what is wrong', () => {
+    assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, error: { code: 1.5, message: 'm' } }), { id: 3, what: 'error', problem: 'code is 1.5, not an integer' });
+    assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 'a', error: { code: 1, message: null } }), { id: 'a', what: 'error', problem: 'message is null, not a string' });
+    assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, error: { message: 'm' } }), { id: 3, what: 'error', problem: 'it has no code' });
+    assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, error: [1] }), { id: 3, what: 'error', problem: 'it is an array, not an object' });
+    assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, result: 'x\n', error: { code: 1, message: 'm' } }), { id: 3, what: 'result', problem: 'it is "x\\n", not an object' });
+    // Well-formed, or no answer to a request of ours: nothing to say.
+    for (const value of [{ jsonrpc: '2.0', id: 3, result: {}, error: 5 }, { jsonrpc: '2.0', id: null, error: 5 }, { jsonrpc: '2.0', id: 3, method: 'x', error: 5 }, { jsonrpc: '1.0', id: 3, error: 5 }, { jsonrpc: '2.0', id: 3 }]) {
+      assert.equal(malformedAnswer(value), undefined, JSON.stringify(value));
+    }
+    assert.equal(describeInvalid({ jsonrpc: '2.0', id: 3, error: { code: 1e300, message: 'm' } }), 'Invalid Request: a malformed error: code is 1e+300, not an integer');
+    assert.deepEqual(malformedAnswerError({ id: 'q', what: 'error', problem: 'it has no code' }), {
+      jsonrpc: '2.0',
+      id: 'q',
+      error: { code: -32600, message: 'Invalid Request: a malformed error in answer to request "q": it has no code' },
+    });
   });
 
   it('omits the id of an error response when it is unknown', () => {

@@ -6,8 +6,8 @@
  * waits for its timeout because of an answer the client could not place.
  */
 import { describeValue, isObject, quoteValue } from '../../protocol/guards.ts';
-import { classify, MessageKind, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts';
-import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
+import { classify, malformedAnswer, MessageKind, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts';
+import { LocalErrorCode, MalformedAnswerError, McpLocalError } from '../../protocol/local-errors.ts';
 
 /** What was sent, as far as reading its answer goes. */
 export interface SentMessage {
@@ -76,6 +76,9 @@ export function readAnswer(status: number, headers: Headers, text: string, sent:
     return sent.id === undefined ? { message: body as JsonRpcMessage } : { message: body as JsonRpcMessage, error: noAnswer(status, headers, text, sent) };
   }
   if (sent.id === undefined && status >= 200 && status < 300) return {}; // a notification accepted with a body of no interest
+  // The answer to the request posted (under its id, as an error above), but malformed: said so.
+  const answer = isObject(body) && sent.id !== undefined ? malformedAnswer({ ...body, id: sent.id }) : undefined;
+  if (answer !== undefined) return { error: new MalformedAnswerError(sent.method ?? 'the request', answer.what, answer.problem) };
   return { error: noAnswer(status, headers, text, sent) };
 }
 

@@ -13,7 +13,7 @@ import { boundedText } from '../../protocol/bounded-body.ts';
 import { reportError } from '../../protocol/error-report.ts';
 import { isObject } from '../../protocol/guards.ts';
 import { encodeHeaderValue, extractHeaderParams, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
-import { classify, MessageKind, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../../protocol/jsonrpc.ts';
+import { classify, malformedAnswer, MessageKind, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError, UNREACHABLE_CODES } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
@@ -405,6 +405,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
           }
           const kind = classify(message);
           if (id !== undefined && (kind === MessageKind.Result || kind === MessageKind.Error) && (message as { id?: RequestId }).id === id) answered = true;
+          // A malformed answer fails the request (client.ts) just as well: resuming would wait for another.
+          else if (id !== undefined && kind === MessageKind.Invalid && malformedAnswer(message)?.id === id) answered = true;
           // A message on a request's stream belongs to that request (spec 2025-11-25,
           // basic/transports); one on the GET stream cannot be placed (see client/input.ts).
           this.#received++;

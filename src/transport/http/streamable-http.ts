@@ -20,6 +20,8 @@ import {
   classify,
   describeInvalid,
   errorResponse,
+  malformedAnswer,
+  malformedAnswerError,
   MessageKind,
   salvageId,
   type JsonRpcNotification,
@@ -260,7 +262,14 @@ export class StreamableHttp implements StreamOpener, Drainable {
     }
     const kind = classify(message);
     if (kind === MessageKind.Invalid) {
-      this.refuse(sink, refusal(400, ErrorCode.InvalidRequest, describeInvalid(message)), salvageId(message));
+      const refused = refusal(400, ErrorCode.InvalidRequest, describeInvalid(message));
+      const answer = malformedAnswer(message);
+      const sessionId = answer === undefined ? undefined : header(headers, 'mcp-session-id');
+      // A malformed answer to a request of the session's fails that request now (as -32600 saying
+      // what was wrong), where it waited for its timeout; the POST is refused all the same.
+      if (sessionId !== undefined && this.sessions !== undefined) {
+        this.#postToSession(sessionId, headers, malformedAnswerError(answer!), MessageKind.Error, sink, principal, refused);
+      } else this.refuse(sink, refused, salvageId(message));
       return;
     }
     if (this.#drain.draining && kind === MessageKind.Request) {
@@ -513,8 +522,9 @@ export class StreamableHttp implements StreamOpener, Drainable {
     this.#finish(request, exchange, errorResponse(request.id, error.toWire()), false);
   }
 
-  #postToSession(sessionId: string, headers: Headers, message: unknown, kind: number, sink: ResponseSink, principal: Principal | undefined): void {
-    this.#withSession(sessionId, principal, sink, message, (session) => this.#postInSession(session, sessionId, headers, message, kind, sink, principal));
+  /** `refused`: an answer made of a malformed one, whose POST is refused once it is delivered. */
+  #postToSession(sessionId: string, headers: Headers, message: unknown, kind: number, sink: ResponseSink, principal: Principal | undefined, refused?: Refusal): void {
+    this.#withSession(sessionId, principal, sink, message, (session) => this.#postInSession(session, sessionId, headers, message, kind, sink, principal, refused));
   }
 
   #postInSession(
@@ -525,6 +535,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
     kind: number,
     sink: ResponseSink,
     principal: Principal | undefined,
+    refused?: Refusal,
   ): void {
     if (session === undefined) {
       this.refuse(sink, SESSION_NOT_FOUND, salvageId(message));
@@ -567,7 +578,8 @@ export class StreamableHttp implements StreamOpener, Drainable {
       // No request of this process waits for it: another process serving the session may.
       this.#bus?.publish({ type: 'answer', sessionId, response: message as JsonRpcResponse });
     }
-    sink.send(202, sessionHeaders, '');
+    if (refused !== undefined) this.refuse(sink, refused);
+    else sink.send(202, sessionHeaders, '');
   }
 
   #legacyNotification(session: LegacySession, notification: JsonRpcNotification, sink: ResponseSink, principal: Principal | undefined): void {

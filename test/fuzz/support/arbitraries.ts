@@ -192,6 +192,16 @@ function fuzzMessage(text: string): FuzzMessage {
   return shownAs({ text }, () => `{ text: ${JSON.stringify(excerpt(text))} }`);
 }
 
+/** A JSON-RPC error member, often with a code or message of the wrong kind (1e300 and 2^53 are not safe integers). */
+const wireError = fc.record(
+  {
+    code: fc.oneof(fc.integer({ min: -32768, max: 32767 }), fc.constantFrom<unknown>(1.5, 1e300, 2 ** 53, -(2 ** 53) + 1, '-32000', null)),
+    message: fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 10 }) }, { weight: 1, arbitrary: anyJson }),
+    data: anyJson,
+  },
+  { requiredKeys: [] },
+);
+
 /** Envelope field values, including wrong types for every member. */
 const envelope = fc.record(
   {
@@ -202,7 +212,7 @@ const envelope = fc.record(
     notification: notificationMethod,
     params: fc.oneof({ weight: 10, arbitrary: params }, { weight: 1, arbitrary: anyJson }, { weight: 1, arbitrary: fc.constant(undefined) }),
     result: anyJson,
-    error: anyJson,
+    error: fc.oneof(anyJson, wireError),
     extra: fc.option(fc.dictionary(hostileKey, anyJson, { maxKeys: 2 }), { nil: undefined }),
   },
   { requiredKeys: ['jsonrpc', 'kind', 'id', 'method', 'notification', 'params'] },

@@ -58,7 +58,7 @@ const result: fc.Arbitrary<unknown> = fc.oneof(
 /** Whose id an answer carries. */
 const answerId = fc.oneof({ weight: 6, arbitrary: fc.constant<unknown>(ID) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 0, 1, 2, 999, 'other', '1', -1, 1.5) }, { weight: 1, arbitrary: anyJson });
 
-const wireError = field(fc.record({ code: field(fc.constantFrom(-32600, -32601, -32602, -32603, -32000, -32001, -32020, -32021, -32022, 0, 1.5)), message: field(fc.string({ maxLength: 30 })), data: fc.option(field(fc.constantFrom({ supported: [MODERN_VERSION] }, { supported: [LATEST_LEGACY_VERSION] }, { supported: 'all' })), { nil: undefined }) }, { requiredKeys: [] }));
+const wireError = field(fc.record({ code: field(fc.constantFrom(-32600, -32601, -32602, -32603, -32000, -32001, -32020, -32021, -32022, 0, 1.5, 1e300, '-32000')), message: field(fc.string({ maxLength: 30 })), data: fc.option(field(fc.constantFrom({ supported: [MODERN_VERSION] }, { supported: [LATEST_LEGACY_VERSION] }, { supported: 'all' })), { nil: undefined }) }, { requiredKeys: [] }));
 
 const NOTIFICATIONS = ['notifications/progress', 'notifications/message', 'notifications/cancelled', 'notifications/tools/list_changed', 'notifications/resources/updated', 'notifications/resources/list_changed', 'notifications/x'];
 const notificationParams = field(fc.record({ progressToken: field(fc.constant(ID)), progress: field(fc.constantFrom(1, 50)), total: fc.option(field(fc.constant(100)), { nil: undefined }), requestId: field(fc.constantFrom<unknown>(ID, 'q', 1)), uri: field(fc.constant('x://y')), level: field(fc.constant('info')), data: fc.option(anyJson, { nil: undefined }) }, { requiredKeys: [] }));

@@ -31,10 +31,21 @@ export function expectationOf(message: unknown): Expectation {
   if ('result' in message) return isId(message.id) && isPlainObject(message.result) ? { answer: 'none' } : invalid();
   if ('error' in message) {
     const error = message.error;
-    const wellFormed = isPlainObject(error) && typeof error.code === 'number' && typeof error.message === 'string';
+    // JSON-RPC 2.0: the code MUST be an integer; one past 2^53 is not one a number holds exactly.
+    const wellFormed = isPlainObject(error) && Number.isSafeInteger(error.code) && typeof error.message === 'string';
     return wellFormed && (message.id === undefined || message.id === null || isId(message.id)) ? { answer: 'none' } : invalid();
   }
   return invalid();
+}
+
+/**
+ * The id of the request an invalid message answers (no method, a string or number id, a result
+ * or an error member), whose sender can be told at once its answer was malformed; undefined for
+ * any other message.
+ */
+export function answeredId(message: unknown): string | number | undefined {
+  if (!isPlainObject(message) || message.jsonrpc !== '2.0' || message.method !== undefined || !isId(message.id)) return undefined;
+  return 'result' in message || 'error' in message ? message.id : undefined;
 }
 
 /** Error codes a server may answer client input with; -32603 means the server failed. */

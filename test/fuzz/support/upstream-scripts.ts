@@ -74,7 +74,7 @@ function resultText(method: string, modern: boolean): fc.Arbitrary<string> {
 
 const errorMember = fc.oneof(
   { weight: 3, arbitrary: fc.record({ code: fc.constantFrom(-32603, -32602, -32601, -32000, 42), message: fc.string({ maxLength: 10 }) }) },
-  { weight: 1, arbitrary: fc.record({ code: fc.constantFrom(-32603, 1.5), message: fc.string({ maxLength: 5 }), data: junk }, { requiredKeys: ['code', 'message'] }) },
+  { weight: 1, arbitrary: fc.record({ code: fc.constantFrom(-32603, 1.5), message: fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom<unknown>(5, null)), data: junk }, { requiredKeys: ['code', 'message'] }) },
   { weight: 1, arbitrary: junk },
 );
 
