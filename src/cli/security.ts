@@ -193,5 +193,6 @@ async function verifierMaker(config: Config): Promise<(resource: string) => Toke
       audience: introspection.audience ?? resource,
       clockToleranceSec: introspection.clockToleranceSec,
       timeoutMs: introspection.timeoutMs,
+      maxInFlight: introspection.maxInFlight,
     });
 }

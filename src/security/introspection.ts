@@ -5,7 +5,10 @@
  * handling), be within its times, and come from the configured issuer when one is set.
  *
  * Concurrent checks of one token share one request. The resource server remembers the
- * outcome (token-cache.ts), so the endpoint is asked once per token and cache period.
+ * outcome (token-cache.ts), so the endpoint is asked once per token and cache period. Requests
+ * to the endpoint in flight are bounded (`maxInFlight`): every distinct token is a request, and
+ * a client sending made-up tokens on many connections would otherwise hold as many requests
+ * open against the authorization server as it has connections.
  */
 import { boundedText } from '../protocol/bounded-body.ts';
 import { isObject } from '../protocol/guards.ts';
@@ -27,6 +30,8 @@ export interface IntrospectionOptions {
   clockToleranceSec?: number;
   /** Default 5 s. */
   timeoutMs?: number;
+  /** Requests to the endpoint in flight at most; past it a new token gets 503. Default 128. */
+  maxInFlight?: number;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
 }
@@ -49,6 +54,7 @@ export class IntrospectionVerifier implements TokenVerifier {
   readonly #toleranceSec: number;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #maxInFlight: number;
   readonly #pending: Map<string, Promise<Principal | TokenProblem>>;
 
   constructor(options: IntrospectionOptions) {
@@ -61,12 +67,14 @@ export class IntrospectionVerifier implements TokenVerifier {
     this.#toleranceSec = options.clockToleranceSec ?? 30;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#fetch = options.fetch ?? fetch;
+    this.#maxInFlight = options.maxInFlight ?? 128;
     this.#pending = new Map();
   }
 
   verify(token: string): Promise<Principal | TokenProblem> {
     let pending = this.#pending.get(token);
     if (pending === undefined) {
+      if (this.#pending.size >= this.#maxInFlight) return Promise.reject(new IntrospectionError(`${this.#maxInFlight} introspections are in flight already`));
       pending = this.#introspect(token).finally(() => this.#pending.delete(token));
       this.#pending.set(token, pending);
     }
@@ -95,14 +103,22 @@ export class IntrospectionVerifier implements TokenVerifier {
 
   #judge(claims: Record<string, unknown>, token: string): Principal | TokenProblem {
     if (claims.active !== true) return TokenProblem.Inactive;
+    // Times are NumericDates (RFC 7662 section 2.2): one of another type is no time at all, and
+    // an expiry that cannot be read must not make a token last forever.
+    if (!isTime(claims.exp) || !isTime(claims.nbf)) return TokenProblem.Invalid;
     const now = Date.now() / 1000;
-    if (typeof claims.exp === 'number' && claims.exp + this.#toleranceSec <= now) return TokenProblem.Expired;
-    if (typeof claims.nbf === 'number' && claims.nbf - this.#toleranceSec > now) return TokenProblem.Invalid;
+    if (claims.exp !== undefined && claims.exp + this.#toleranceSec <= now) return TokenProblem.Expired;
+    if (claims.nbf !== undefined && claims.nbf - this.#toleranceSec > now) return TokenProblem.Invalid;
     if (this.#issuer !== undefined && claims.iss !== this.#issuer) return TokenProblem.Issuer;
     const audience = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
     if (!audience.some((aud) => typeof aud === 'string' && this.#audience.has(aud))) return TokenProblem.Audience;
     return principalFromClaims(claims, token) ?? TokenProblem.NoSubject;
   }
+}
+
+/** An absent time claim, or a finite number (JSON.parse makes 1e400 Infinity). */
+function isTime(value: unknown): value is number | undefined {
+  return value === undefined || (typeof value === 'number' && Number.isFinite(value));
 }
 
 function responseTooLarge(): IntrospectionError {

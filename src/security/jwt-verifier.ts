@@ -6,11 +6,14 @@
  *
  * The key set is fetched on first use and cached (`jwksCacheMaxAgeMs`); a token signed with a
  * key the set does not hold makes it be fetched again, at most once per `jwksCooldownMs`, which
- * is how a rotated key is picked up without letting made-up key ids hammer the server.
+ * is how a rotated key is picked up without letting made-up key ids hammer the server. The set
+ * is read within a bound, and a fetch that failed is not tried again for a few seconds
+ * (key-set-fetch.ts).
  */
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { TokenProblem } from './challenge.ts';
 import type { Principal } from './edge.ts';
+import { keySetFetch } from './key-set-fetch.ts';
 import { principalFromClaims } from './principal.ts';
 
 /** Verifies a token: its principal, the problem with it, or a rejection when it cannot tell (the key set is unreachable). */
@@ -36,6 +39,12 @@ export interface JwtVerifierOptions {
   /** Default 5 s. */
   jwksTimeoutMs?: number;
 }
+
+/**
+ * After a failed fetch of the key set, the requests that need it get the failure (503) without
+ * a fetch for this long: the Retry-After the 503 tells clients.
+ */
+const FAILED_FETCH_PAUSE_MS = 5000;
 
 /** jose error codes that mean "this token is not good", by the problem they are. */
 const PROBLEMS: Readonly<Record<string, TokenProblem>> = {
@@ -64,6 +73,7 @@ export class JwtVerifier implements TokenVerifier {
       cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
       cooldownDuration: options.jwksCooldownMs ?? 30_000,
       timeoutDuration: options.jwksTimeoutMs ?? 5_000,
+      [customFetch]: keySetFetch(FAILED_FETCH_PAUSE_MS),
     });
     const algorithms = [...(options.algorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA'])];
     if (algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) throw new TypeError('JWT algorithms must be asymmetric: none and HS* are never accepted');

@@ -102,6 +102,12 @@ export const auth = {
         audience: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'aud values accepted (any one of them). Default: auth.resource.' },
         clockToleranceSec: { type: 'integer', minimum: 0, maximum: 300, default: 30, description: 'Leeway for exp and nbf.' },
         timeoutMs: { type: 'integer', minimum: 1, default: 5000, description: 'How long one introspection request may take.' },
+        maxInFlight: {
+          type: 'integer',
+          minimum: 1,
+          default: 128,
+          description: 'Introspection requests in flight at most (each distinct token not yet remembered is one); past it a request with a new token gets 503 with Retry-After.',
+        },
       },
     },
     apiKeys: {
