@@ -5,10 +5,11 @@
  * thousands of refused calls as before them (measured after a full collection).
  */
 import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { call, configFile, modern, text } from '../helpers/auth-requests.ts';
 import { HeapProbe } from '../helpers/heap.ts';
-import { MODERN_META, post } from '../helpers/http.ts';
+import { MODERN_META, post, postOver } from '../helpers/http.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { CLI } from '../helpers/processes.ts';
 import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
@@ -79,7 +80,10 @@ describe('mcp-core serve: backpressure', () => {
   let served: Served;
   let heap: HeapProbe;
   before(async () => {
-    const config = configFile({ limits: { concurrency: { maxCalls: 2, maxQueued: 2 } }, metrics: { enabled: true } });
+    // The queued calls stay queued for the whole test, however long a loaded machine makes it: at
+    // the default queueTimeoutMs (30 s) they were refused midway, and two of the refused calls
+    // took their places and waited 30 s more.
+    const config = configFile({ limits: { concurrency: { maxCalls: 2, maxQueued: 2, queueTimeoutMs: 600_000 } }, metrics: { enabled: true } });
     served = await startServe(['--config', config, '--http', '127.0.0.1:0'], {}, ['--inspect=127.0.0.1:0']);
     const line = await served.stderrLine(/Debugger listening on ws:\/\//);
     heap = await HeapProbe.connect(/(ws:\/\/\S+)/.exec(line)![1]);
@@ -109,13 +113,16 @@ describe('mcp-core serve: backpressure', () => {
     // Methods that run no handler are not held up.
     assert.equal((await fetch(new URL('/healthz', served.url))).status, 200);
 
+    const agent = new Agent({ keepAlive: true, maxSockets: 20 });
+    const echo = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' }, _meta: MODERN_META } };
+    const echoHeaders = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
     const refuseMany = async (calls: number) => {
       let count = 0;
       await Promise.all(
         Array.from({ length: 20 }, async () => {
           while (count < calls) {
             count++;
-            assert.equal((await call(served.url, undefined, 'echo', { text: 'x' })).status, 503);
+            assert.equal((await postOver(agent, served.url, echo, echoHeaders)).status, 503);
           }
         }),
       );
@@ -129,6 +136,7 @@ describe('mcp-core serve: backpressure', () => {
     assert.ok(grown < 300 * 1024, `the heap grew by ${grown} bytes over 6000 refused calls`);
     assert.equal(await metric(served.url, 'mcp_refusals_total', { reason: 'overloaded' }), 8001);
 
+    agent.destroy();
     for (const caller of callers) caller.abort();
     await Promise.all(held);
     await metricReaches(served.url, 'mcp_queue_depth', 0);
