@@ -196,19 +196,29 @@ class PendingCall implements CancelListener {
   }
 
   #ask(method: string, params: Record<string, unknown>): Promise<unknown> {
-    const capability = CAPABILITY[method];
-    const ctx = this.#ctx;
-    if (ctx !== undefined && ctx.clientCapabilities[capability] === undefined) {
-      return Promise.reject(new McpError(ErrorCode.MethodNotFound, `The gateway's caller does not support ${capability}`));
-    }
+    const refused = this.#unsupported(method);
+    if (refused !== undefined) return Promise.reject(refused);
     if (this.#questions !== undefined && this.#questions.size >= MAX_OPEN_QUESTIONS) return Promise.reject(tooManyQuestions());
     return new Promise((resolve, reject) => {
-      const key = `${capability}-${++this.#count}`;
+      const key = `${CAPABILITY[method]}-${++this.#count}`;
       (this.#questions ??= new Map()).set(key, { method, params, resolve, reject });
-      if (this.#unsent === NONE) this.#unsent = [key];
-      else this.#unsent.push(key);
+      this.#toSend(key);
       this.#wake();
     });
+  }
+
+  /** The error for a question the caller of the round being served cannot be asked. */
+  #unsupported(method: string): McpError | undefined {
+    const capability = CAPABILITY[method];
+    const ctx = this.#ctx;
+    if (ctx === undefined || ctx.clientCapabilities[capability] !== undefined) return undefined;
+    return new McpError(ErrorCode.MethodNotFound, `The gateway's caller does not support ${capability}`);
+  }
+
+  /** Puts a question in the next InputRequiredResult. */
+  #toSend(key: string): void {
+    if (this.#unsent === NONE) this.#unsent = [key];
+    else if (!this.#unsent.includes(key)) this.#unsent.push(key);
   }
 
   #settle(failed: boolean, value: unknown): void {
@@ -218,14 +228,26 @@ class PendingCall implements CancelListener {
     this.#wake();
   }
 
-  /** Hands the caller's answers to the questions they answer; others stay open. */
+  /**
+   * Hands the caller's answers to the questions they answer. A question the retry leaves
+   * unanswered is asked again in the next InputRequiredResult, as 2026-07-28 basic/patterns/mrtr
+   * says a server should ask for missing information; kept open without being asked, it held the
+   * upstream call, and the round waiting for it, until the caller gave up. One the caller of
+   * this round cannot be asked fails upstream.
+   */
   answer(responses: Record<string, unknown>): void {
-    if (this.#questions === undefined) return;
-    for (const [key, question] of this.#questions) {
+    const questions = this.#questions;
+    if (questions === undefined) return;
+    for (const [key, question] of questions) {
       const answer = responses[key];
-      if (answer === undefined) continue;
-      this.#questions.delete(key);
-      question.resolve(answer);
+      const refused = answer === undefined ? this.#unsupported(question.method) : undefined;
+      if (answer === undefined && refused === undefined) {
+        this.#toSend(key);
+        continue;
+      }
+      questions.delete(key);
+      if (refused === undefined) question.resolve(answer);
+      else question.reject(refused);
     }
   }
 

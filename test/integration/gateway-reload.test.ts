@@ -443,4 +443,40 @@ describe('calls waiting for a 2026-07-28 caller', () => {
       await manager.close();
     }
   });
+
+  it('regression: a retry that answers none of the questions is asked them again, in either era of upstream, instead of waiting for answers that never come', async () => {
+    const manager = new McpManager({ mcpServers: { fx: fixture(), old: fixture([], { era: 'legacy' }) }, gateway: { inputTimeoutMs: 10_000 } });
+    const server = new McpServer({ name: 'gateway', version: '1.0.0' });
+    new Gateway(server, manager);
+    await manager.start();
+    const capabilities = { elicitation: {} };
+    // Before, the retry got no answer at all: it fails here rather than at the test's timeout.
+    const call = async (name: string, retry: Record<string, unknown> = {}) => {
+      const answered = modern(server, 'tools/call', { name, arguments: { question: 'Name?' }, ...retry }, { capabilities });
+      const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer to ${name} ${JSON.stringify(retry)} within 10 s`)), 10_000).unref());
+      return (await Promise.race([answered, late])).response;
+    };
+    try {
+      for (const name of ['fx__ask', 'old__ask']) {
+        const asked = (await call(name)).result;
+        assert.equal(asked.resultType, 'input_required', name);
+        const [key] = Object.keys(asked.inputRequests);
+        for (const inputResponses of [{}, { unasked: { action: 'accept', content: { answer: 'Bob' } } }]) {
+          const again = (await call(name, { requestState: asked.requestState, inputResponses })).result;
+          assert.equal(again.resultType, 'input_required', `${name}: ${JSON.stringify(again)}`);
+          assert.deepEqual(again.inputRequests, asked.inputRequests, name);
+          asked.requestState = again.requestState;
+        }
+        const sure = (await call(name, { requestState: asked.requestState, inputResponses: { [key]: { action: 'accept', content: { answer: 'Ada' } } } })).result;
+        assert.equal(sure.resultType, 'input_required', name);
+        const [next] = Object.keys(sure.inputRequests);
+        assert.equal(sure.inputRequests[next].params.message, 'Sure?');
+        const done = await call(name, { requestState: sure.requestState, inputResponses: { [next]: { action: 'accept', content: { sure: true } } } });
+        assert.equal(textOf(done.result), 'Ada (sure: true)', name);
+      }
+      assert.equal(manager.health().pendingInputs, 0);
+    } finally {
+      await manager.close();
+    }
+  });
 });
