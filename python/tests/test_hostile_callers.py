@@ -216,6 +216,63 @@ async def test_an_upstream_answer_nested_deeper_than_python_parses_fails_its_cal
         assert outcomes[1].text == "flat"
 
 
+MALFORMED_UPSTREAM = r'''
+import json, sys
+# What each tool's call is answered with, as raw JSON text: JSON-RPC wants an error's code to be
+# an integer and its message a string, and a result to be an object here.
+ANSWERS = {
+    "half": '"error":{"code":1.5,"message":"half"}',
+    "huge": '"error":{"code":1e400,"message":"huge"}',
+    "wordless": '"error":{"code":-32000,"message":{"no":1}}',
+    "bare": '"error":"denied"',
+    "hollow": '"result":null,"error":{"code":-32000,"message":"no"}',
+    "fine": '"result":{"content":[{"type":"text","text":"fine"}]}',
+}
+for line in sys.stdin:
+    message = json.loads(line)
+    if "id" not in message:
+        continue
+    method = message.get("method")
+    if method == "initialize":
+        body = '"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"malformed","version":"1"}}'
+    elif method == "tools/list":
+        body = '"result":' + json.dumps({"tools": [{"name": name, "inputSchema": {"type": "object"}} for name in ANSWERS]})
+    elif method == "tools/call":
+        body = ANSWERS[message["params"]["name"]]
+    elif method == "ping":
+        body = '"result":{}'
+    else:
+        body = '"error":{"code":-32601,"message":"Method not found"}'
+    sys.stdout.write('{"jsonrpc":"2.0","id":' + json.dumps(message["id"]) + "," + body + "}\n")
+    sys.stdout.flush()
+'''
+
+
+async def test_an_upstream_answer_that_is_no_json_rpc_answer_fails_its_call_at_once(tmp_path: Path) -> None:
+    """An error whose message is not a string, an error that is not an object, a result that is
+    not an object: each waited for the upstream's timeout (60 s here) and failed as slow."""
+    (tmp_path / "malformed.py").write_text(MALFORMED_UPSTREAM)
+    upstream = {"command": sys.executable, "args": [str(tmp_path / "malformed.py")], "timeoutMs": 60_000}
+    expected = {
+        "half": "a malformed error: code is 1.5, not an integer",
+        "huge": "a malformed error: code is Infinity, not an integer",
+        "wordless": "a malformed error: message is an object, not a string",
+        "bare": 'a malformed error: it is "denied", not an object',
+        "hollow": "a malformed result: it is null, not an object",
+    }
+    async with MCPManager({"mcpServers": {"up": upstream}}) as m:
+        calls = [m.execute_tool(f"up__{name}") for name in expected]
+        outcomes = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 10)
+        for (name, says), outcome in zip(expected.items(), outcomes):
+            assert isinstance(outcome, MCPProtocolError), (name, outcome)
+            assert outcome.code == -32603, (name, outcome.code)
+            assert str(outcome) == f'Upstream "up" answered tools/call with {says}', name
+        # The upstream answered: it is alive, and none of it counts against its breaker.
+        assert (await m.execute_tool("up__fine")).text == "fine"
+        health = await m.health()
+        assert health["upstreams"][0]["breaker"] == "closed", health
+
+
 async def test_a_question_callback_raising_system_exit_fails_that_question_only(tmp_path: Path) -> None:
     """In a subprocess: before, SystemExit ended the program that ran the manager."""
     script = tmp_path / "program.py"

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { RUNNER_LOST } from '../../src/store/redis/task-store.ts';
 import { WRITER_LOST } from '../../src/transport/http/stream-relay.ts';
@@ -223,6 +224,42 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
     const result = await asking.nextMessage();
     assert.equal(result.id, 1);
     assert.equal(result.result.content[0].text, 'yes, from b');
+  });
+
+  it('a malformed answer to a question asked by one process, posted to another, fails the question at once with -32600 and the POST is refused 400', async () => {
+    const [a, b, c] = replicas.map((replica) => replica.url);
+    const sessionId = await openLegacySession(a, { elicitation: {} });
+    // The answer as the client wrote it (__ID__ the question's id), and what the asking process makes of it.
+    const answers: Array<[string, string]> = [
+      ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":1.5,"message":"half"}}', 'a malformed error in answer to request __ID__: code is 1.5, not an integer'],
+      ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":1e400,"message":"huge"}}', 'a malformed error in answer to request __ID__: code is Infinity, not an integer'],
+      ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":-32000,"message":{"no":1}}}', 'a malformed error in answer to request __ID__: message is an object, not a string'],
+      ['{"jsonrpc":"2.0","id":__ID__,"error":"denied"}', 'a malformed error in answer to request __ID__: it is "denied", not an object'],
+      ['{"jsonrpc":"2.0","id":__ID__,"result":null,"error":{"code":-32000,"message":"no"}}', 'a malformed result in answer to request __ID__: it is null, not an object'],
+    ];
+    for (const [index, [answer, says]] of answers.entries()) {
+      const callId = 10 + index;
+      const asking = await streaming(a, sessionId, { jsonrpc: '2.0', id: callId, method: 'tools/call', params: { name: 'ask', arguments: { question: 'Deploy?' } } });
+      const question = await asking.nextMessage();
+      assert.equal(question.method, 'elicitation/create', JSON.stringify(question));
+      const id = JSON.stringify(question.id);
+      const refused = await post(index % 2 === 0 ? b : c, answer.replace('__ID__', id), sessionHeaders(sessionId));
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.json.error.code, -32600, refused.text);
+      assert.equal(refused.json.error.message, `Invalid Request: ${says.replace(/ in answer to request __ID__/, '')}`);
+      // The demo's ask does not catch: the question's rejection is the call's error.
+      const response = await Promise.race([asking.nextMessage(), delay(5000, 'no answer within 5 s', { ref: false })]);
+      assert.equal(response?.id, callId, JSON.stringify(response));
+      assert.equal(response.error?.code, -32600, JSON.stringify(response));
+      assert.equal(response.error.message, `Invalid Request: ${says.replace('__ID__', id)}`);
+      assert.deepEqual(await asking.rest(), [], 'the call\'s stream ends with its answer');
+    }
+    // Nothing of the session is left waiting: its next question is answered through another process.
+    const asking = await streaming(a, sessionId, { jsonrpc: '2.0', id: 20, method: 'tools/call', params: { name: 'ask', arguments: { question: 'Deploy?' } } });
+    const question = await asking.nextMessage();
+    const answered = await post(c, { jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { answer: 'yes, from c' } } }, sessionHeaders(sessionId));
+    assert.equal(answered.status, 202, answered.text);
+    assert.equal((await asking.nextMessage()).result.content[0].text, 'yes, from c');
   });
 
   it('a modern request answered with input_required on one process is retried on another (the requestState secret is shared through Redis)', async () => {
