@@ -8,12 +8,17 @@
  * outcome (token-cache.ts), so the endpoint is asked once per token and cache period. Requests
  * to the endpoint in flight are bounded (`maxInFlight`): every distinct token is a request, and
  * a client sending made-up tokens on many connections would otherwise hold as many requests
- * open against the authorization server as it has connections.
+ * open against the authorization server as it has connections. And once the endpoint failed
+ * (no answer in time, no connection, an error status, an answer that is no JSON object), new
+ * tokens get that failure (503) without asking it for 5 s, then one token asks whether it is
+ * back (failure-pause.ts): while it is down, a client retrying a token in a loop, or sending
+ * a new one each time, would ask it once per request, each waiting out the timeout.
  */
 import { boundedText } from '../protocol/bounded-body.ts';
 import { isObject } from '../protocol/guards.ts';
 import { TokenProblem } from './challenge.ts';
 import type { Principal } from './edge.ts';
+import { FailurePause } from './failure-pause.ts';
 import type { TokenVerifier } from './jwt-verifier.ts';
 import { principalFromClaims } from './principal.ts';
 
@@ -39,8 +44,39 @@ export interface IntrospectionOptions {
 /** An introspection response larger than this is not read (they are a few hundred bytes). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** The endpoint did not answer as RFC 7662 says; a fault of the server, not of the token. */
-export class IntrospectionError extends Error {}
+/**
+ * The endpoint did not answer as RFC 7662 says, or was not asked; a fault of the server, not of
+ * the token. `status`: the HTTP status it answered, when that was the fault.
+ */
+export class IntrospectionError extends Error {
+  readonly status: number | undefined;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * Whether a failure pauses introspection for every token. No answer (timeout, no connection, a
+ * redirect, which is not followed), an answer that is no JSON object, and these statuses do:
+ * - 5xx: the authorization server is failing, whatever the token;
+ * - 401: RFC 7662 section 2.3, this server's client credentials were refused: so they will be
+ *   for every token;
+ * - 408 and 429: the authorization server is too busy for this server's requests, and asks for
+ *   fewer of them.
+ * Any other 4xx does not: 400, 413 or 414 may be this token's own fault (too long, characters
+ * the server refuses), and 403 or 404 a server's way of saying it will not tell about this
+ * token (RFC 7662 asks for `active: false`); pausing on them would let one made-up token shut
+ * every new token out, again and again. That request gets 503 and the next token is asked.
+ * `active: false` is an answer, not a failure. Being at `maxInFlight` is no failure of the
+ * server either, and pauses nothing.
+ */
+function pausesAll(error: unknown): boolean {
+  if (!(error instanceof IntrospectionError)) return true;
+  const status = error.status;
+  return status === undefined || status >= 500 || status === 401 || status === 408 || status === 429;
+}
 
 /**
  * @example
@@ -56,6 +92,7 @@ export class IntrospectionVerifier implements TokenVerifier {
   readonly #fetch: typeof fetch;
   readonly #maxInFlight: number;
   readonly #pending: Map<string, Promise<Principal | TokenProblem>>;
+  readonly #pause: FailurePause;
 
   constructor(options: IntrospectionOptions) {
     this.#endpoint = options.endpoint;
@@ -69,13 +106,14 @@ export class IntrospectionVerifier implements TokenVerifier {
     this.#fetch = options.fetch ?? fetch;
     this.#maxInFlight = options.maxInFlight ?? 128;
     this.#pending = new Map();
+    this.#pause = new FailurePause();
   }
 
   verify(token: string): Promise<Principal | TokenProblem> {
     let pending = this.#pending.get(token);
     if (pending === undefined) {
       if (this.#pending.size >= this.#maxInFlight) return Promise.reject(new IntrospectionError(`${this.#maxInFlight} introspections are in flight already`));
-      pending = this.#introspect(token).finally(() => this.#pending.delete(token));
+      pending = this.#pause.run(() => this.#introspect(token), pausesAll).finally(() => this.#pending.delete(token));
       this.#pending.set(token, pending);
     }
     return pending;
@@ -89,8 +127,11 @@ export class IntrospectionVerifier implements TokenVerifier {
       signal: AbortSignal.timeout(this.#timeoutMs),
       redirect: 'error',
     });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new IntrospectionError(`the introspection endpoint answered HTTP ${response.status}`, response.status);
+    }
     const text = await boundedText(response, MAX_RESPONSE_BYTES, responseTooLarge);
-    if (response.status !== 200) throw new IntrospectionError(`the introspection endpoint answered HTTP ${response.status}`);
     let claims: unknown;
     try {
       claims = JSON.parse(text);

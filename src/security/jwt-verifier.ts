@@ -13,6 +13,7 @@
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { TokenProblem } from './challenge.ts';
 import type { Principal } from './edge.ts';
+import { FailurePause } from './failure-pause.ts';
 import { keySetFetch } from './key-set-fetch.ts';
 import { principalFromClaims } from './principal.ts';
 
@@ -39,12 +40,6 @@ export interface JwtVerifierOptions {
   /** Default 5 s. */
   jwksTimeoutMs?: number;
 }
-
-/**
- * After a failed fetch of the key set, the requests that need it get the failure (503) without
- * a fetch for this long: the Retry-After the 503 tells clients.
- */
-const FAILED_FETCH_PAUSE_MS = 5000;
 
 /** jose error codes that mean "this token is not good", by the problem they are. */
 const PROBLEMS: Readonly<Record<string, TokenProblem>> = {
@@ -73,7 +68,7 @@ export class JwtVerifier implements TokenVerifier {
       cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
       cooldownDuration: options.jwksCooldownMs ?? 30_000,
       timeoutDuration: options.jwksTimeoutMs ?? 5_000,
-      [customFetch]: keySetFetch(FAILED_FETCH_PAUSE_MS),
+      [customFetch]: keySetFetch(new FailurePause()),
     });
     const algorithms = [...(options.algorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA'])];
     if (algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) throw new TypeError('JWT algorithms must be asymmetric: none and HS* are never accepted');

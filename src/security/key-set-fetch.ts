@@ -8,11 +8,12 @@
  * (5xx, not JSON, too slow) every request that needs the set (the first token, a key id the set
  * does not hold, a set older than its cache age) fetched it again: a flood of tokens with
  * made-up key ids became a flood of fetches against an authorization server already in trouble.
- * After a failure, the requests of the next `pauseMs` get the same failure (503 for the client,
- * which is told to retry in 5 s) without a fetch.
+ * After a failure, the requests of the next 5 s get the same failure (503 for the client, which
+ * is told to retry in 5 s) without a fetch.
  */
 import { boundedText } from '../protocol/bounded-body.ts';
 import { isObject } from '../protocol/guards.ts';
+import type { FailurePause } from './failure-pause.ts';
 
 /** A key set larger than this is not read: one holds a few keys of well under 1 KiB each. */
 export const MAX_KEY_SET_BYTES = 1024 * 1024;
@@ -23,24 +24,13 @@ export class KeySetError extends Error {}
 /**
  * A fetch for jose's `customFetch` that reads the key set within `MAX_KEY_SET_BYTES` and checks
  * it is a set of objects (so that a set jose would refuse counts as a failure here), and after
- * a failure answers with it again, without fetching, for `pauseMs`.
+ * a failure answers with it again, without fetching, while `pause` lasts (failure-pause.ts).
  *
  * @example
- * createRemoteJWKSet(url, { [customFetch]: keySetFetch(5000) });
+ * createRemoteJWKSet(url, { [customFetch]: keySetFetch(new FailurePause()) });
  */
-export function keySetFetch(pauseMs: number): typeof fetch {
-  let failure: { at: number; error: unknown } | undefined;
-  return async (url, init) => {
-    if (failure !== undefined && Date.now() - failure.at < pauseMs) throw failure.error;
-    try {
-      const response = await fetchKeySet(url, init);
-      failure = undefined;
-      return response;
-    } catch (error) {
-      failure = { at: Date.now(), error };
-      throw error;
-    }
-  };
+export function keySetFetch(pause: FailurePause): typeof fetch {
+  return (url, init) => pause.run(() => fetchKeySet(url, init));
 }
 
 async function fetchKeySet(url: Parameters<typeof fetch>[0], init: RequestInit | undefined): Promise<Response> {

@@ -8,7 +8,9 @@
  *   fixed description. The token is never echoed, logged, or passed on.
  * - A token without the scopes every request needs: 403 `insufficient_scope`.
  * - Tokens cannot be checked (the key set or the introspection endpoint is unreachable): 503
- *   with Retry-After, so clients wait instead of starting over; the failure is reported.
+ *   with Retry-After, so clients wait instead of starting over; the failure is reported. A
+ *   failure is not asked about again for a few seconds (failure-pause.ts), while tokens already
+ *   remembered keep working.
  *
  * Verified tokens are remembered (token-cache.ts): the first request with a token is verified,
  * the next ones are a Map lookup and stay synchronous. Refused tokens are remembered briefly
@@ -16,10 +18,10 @@
  */
 import { reportRefusal } from '../protocol/refusal-report.ts';
 import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
-import { ErrorCode } from '../protocol/wire-errors.ts';
 import { bearerCredential, isB64Token, MALFORMED } from './bearer.ts';
 import { Challenges, PROBLEM_DESCRIPTIONS, TokenProblem } from './challenge.ts';
-import { Refusal, type EdgeDecision, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
+import { FAILURE_PAUSE_MS } from './failure-pause.ts';
+import { retryLater, type EdgeDecision, type Refusal, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
 import type { TokenVerifier } from './jwt-verifier.ts';
 import { metadataPaths, metadataRoute, metadataUrl, type ProtectedResourceMetadata } from './protected-resource.ts';
 import { ScopeHierarchy } from './scopes.ts';
@@ -50,11 +52,11 @@ export interface ResourceServerOptions {
 const REFUSED_TTL_MS = 10_000;
 const REFUSED_MAX = 1000;
 
-const UNAVAILABLE = new Refusal(
-  503,
-  { code: ErrorCode.BadRequest, message: 'Service Unavailable: access tokens cannot be verified now; retry later' },
-  { 'retry-after': '5' },
-);
+/**
+ * Tokens cannot be checked now: the client is told to come back when the authorization server
+ * will be asked again (failure-pause.ts), with the refusal's reason as every refusal's data.
+ */
+const UNAVAILABLE = retryLater(503, 'unauthenticated', FAILURE_PAUSE_MS, (seconds) => `Service Unavailable: access tokens cannot be verified now; retry in ${seconds} s`);
 
 /**
  * @example

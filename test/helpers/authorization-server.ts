@@ -18,7 +18,8 @@ export type Answer =
   | { kind: 'endless' }
   /** A JSON document that never ends, written as fast as it is read. */
   | { kind: 'flood' }
-  | { kind: 'late'; ms: number };
+  /** An answer after `ms`: `body` as JSON, or an empty key set and an inactive token. */
+  | { kind: 'late'; ms: number; body?: unknown };
 
 /** The bytes of a huge body: past every bound the resource server has (1 MiB, 64 KiB). */
 const HUGE_BYTES = 4 * 1024 * 1024;
@@ -102,7 +103,8 @@ function answer(res: ServerResponse, how: Answer): void {
     case 'endless':
       return writeEndless(res);
     case 'late': {
-      const timer = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[],"active":false}'), how.ms);
+      const body = how.body === undefined ? '{"keys":[],"active":false}' : JSON.stringify(how.body);
+      const timer = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(body), how.ms);
       res.once('close', () => clearTimeout(timer));
     }
   }

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { McpServer } from '../../src/server/server.ts';
-import { JwtVerifier, ResourceServer } from '../../src/security/index.ts';
+import { IntrospectionVerifier, JwtVerifier, ResourceServer } from '../../src/security/index.ts';
 import { serveHttp, type HttpListener } from '../../src/transport/http/node.ts';
-import { AuthorizationServer } from '../helpers/authorization-server.ts';
+import { AuthorizationServer, type Answer } from '../helpers/authorization-server.ts';
 import { call, challenge, configFile, text } from '../helpers/auth-requests.ts';
 import { JwksServer } from '../helpers/jwks-server.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
@@ -22,15 +22,21 @@ async function protect(auth: ResourceServer): Promise<HttpListener> {
   return serveHttp(server, { port: 0, edge: auth.edge });
 }
 
-/** `tokens` sent `concurrency` at a time; the statuses they got, counted. */
-async function flood(url: string, tokens: readonly string[], concurrency: number): Promise<Record<number, number>> {
-  const statuses: Record<number, number> = {};
+/**
+ * `tokens` sent `concurrency` at a time; the statuses they got, counted. `slowMs`: requests
+ * answered after at least this long are counted as `slow`.
+ */
+async function flood(url: string, tokens: readonly string[], concurrency: number, slowMs = Infinity): Promise<Partial<Record<number | 'slow', number>>> {
+  const statuses: Partial<Record<number | 'slow', number>> = {};
+  const count = (key: number | 'slow') => (statuses[key] = (statuses[key] ?? 0) + 1);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < tokens.length) {
+        const started = Date.now();
         const response = await call(url, tokens[next++], 'whoami');
-        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+        count(response.status);
+        if (Date.now() - started >= slowMs) count('slow');
       }
     }),
   );
@@ -169,5 +175,139 @@ describe('mcp-core serve, auth.mode introspection, against a flood of tokens and
       assert.equal(response.status, 401, token);
       assert.equal(challenge(response.headers.get('www-authenticate')).error_description, 'The access token is invalid', token);
     }
+  });
+});
+
+describe('an introspection endpoint that fails', () => {
+  let as: AuthorizationServer;
+  const made: HttpListener[] = [];
+  const active = { active: true, sub: 'alice', aud: RESOURCE, scope: 'mcp', exp: Math.floor(Date.now() / 1000) + 600 };
+  /** A resource server asking `endpoint` (default: the scripted one); `asked()`: the requests it sent. */
+  const serve = async (options: { endpoint?: string; timeoutMs?: number; maxInFlight?: number } = {}) => {
+    let asked = 0;
+    const counted: typeof fetch = (input, init) => {
+      asked++;
+      return fetch(input, init);
+    };
+    const verifier = new IntrospectionVerifier({ endpoint: options.endpoint ?? `${as.base}/introspect`, clientId: 'mcp', clientSecret: 'secret', audience: RESOURCE, timeoutMs: options.timeoutMs, maxInFlight: options.maxInFlight, fetch: counted });
+    const listener = await protect(new ResourceServer({ resource: RESOURCE, authorizationServers: [as.base], verifier }));
+    made.push(listener);
+    return { url: listener.url, asked: () => asked };
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  before(async () => {
+    as = await new AuthorizationServer().start();
+  });
+  after(async () => {
+    for (const listener of made) await listener.close();
+    await as.close();
+  });
+
+  it('regression: while it fails (HTTP 500, no JSON, no answer in time, no connection), 1,000 requests, 50 at a time, with one token or each with its own, ask it about once per 5 s, not once per request, and are answered 503 at once; a token remembered before is served', async () => {
+    const closed = await new AuthorizationServer().start();
+    await closed.close();
+    const faults: Array<[string, Answer | 'no connection']> = [
+      ['HTTP 500', { kind: 'status', status: 500 }],
+      ['no JSON', { kind: 'text', text: '<html>Bad Gateway</html>' }],
+      ['no answer in time', { kind: 'late', ms: 10_000 }],
+      ['no connection', 'no connection'],
+    ];
+    const timeoutMs = 1000;
+    for (const [name, fault] of faults) {
+      for (const distinct of [false, true]) {
+        const shown = `${name}, ${distinct ? 'a token per request' : 'one token'}`;
+        const down = fault === 'no connection';
+        as.introspect = (token) => (token === 'remembered' ? { kind: 'json', body: active } : down ? { kind: 'json', body: active } : fault);
+        const server = await serve({ timeoutMs, endpoint: down ? `${closed.base}/introspect` : undefined });
+        if (!down) assert.equal(text(await call(server.url, 'remembered', 'whoami')), 'alice', shown);
+        const before = server.asked();
+        const started = Date.now();
+        const tokens = Array.from({ length: 1000 }, (_, i) => (distinct ? `token-${i}-of-${name.replaceAll(' ', '-')}` : 'one-token'));
+        const { slow = 0, ...statuses } = await flood(server.url, tokens, 50, timeoutMs);
+        assert.deepEqual(statuses, { 503: 1000 }, shown);
+        // The first requests, at most 50 of them with a token each, ask it at once; then one
+        // every 5 s. Every request asked before: 57 with one token (those that came after the
+        // last failure), 1,000 with distinct ones; each late one waiting out the timeout.
+        const pauses = Math.floor((Date.now() - started) / 5000);
+        const first = distinct ? 50 : 1;
+        assert.ok(server.asked() - before <= first + pauses, `${server.asked() - before} introspections: ${shown}`);
+        // The 50 sent first wait out the timeout (sharing one question, or asking each), then
+        // one every 5 s; before, every one of the 1,000 did. (Room for a busy machine.)
+        if (fault !== 'no connection' && fault.kind === 'late') assert.ok(slow <= 50 + pauses + 50, `${slow} requests waited the ${timeoutMs} ms timeout out: ${shown}`);
+        if (!down) assert.equal(text(await call(server.url, 'remembered', 'whoami')), 'alice', shown);
+      }
+    }
+  });
+
+  it('regression: the pause ends on time alone, then one token asks whether it is back while the others wait; an answer to a question asked before the failure does not end it', async () => {
+    const answers: Record<string, Answer> = {
+      remembered: { kind: 'json', body: active },
+      'asked-before': { kind: 'late', ms: 600, body: active },
+      failing: { kind: 'status', status: 500 },
+      probe: { kind: 'late', ms: 700, body: active },
+    };
+    as.introspect = (token) => answers[token] ?? { kind: 'json', body: active };
+    const server = await serve({ timeoutMs: 2000 });
+    assert.equal(text(await call(server.url, 'remembered', 'whoami')), 'alice');
+    const askedBefore = call(server.url, 'asked-before', 'whoami');
+    await sleep(100);
+    assert.equal((await call(server.url, 'failing', 'whoami')).status, 503);
+    const failedAt = Date.now();
+    assert.equal(text(await askedBefore), 'alice');
+    // Paused: a new token is not asked about, and is told when to come back.
+    const asked = server.asked();
+    const paused = await call(server.url, 'new-token', 'whoami');
+    assert.equal(paused.status, 503);
+    assert.equal(paused.headers.get('retry-after'), '5');
+    assert.deepEqual(paused.json.error.data, { reason: 'unauthenticated', retryAfterMs: 5000 });
+    assert.equal(text(await call(server.url, 'remembered', 'whoami')), 'alice');
+    assert.equal(server.asked(), asked);
+    await sleep(failedAt + 5100 - Date.now());
+    // The pause is over: one token asks; the others meanwhile get 503 at once, unasked.
+    const probe = call(server.url, 'probe', 'whoami');
+    await sleep(200);
+    const started = Date.now();
+    const others = await Promise.all(Array.from({ length: 5 }, (_, i) => call(server.url, `waiting-${i}`, 'whoami')));
+    assert.deepEqual(
+      others.map((response) => response.status),
+      [503, 503, 503, 503, 503],
+    );
+    assert.ok(Date.now() - started < 500, `the others were answered after ${Date.now() - started} ms`);
+    assert.equal(server.asked(), asked + 1);
+    assert.equal(text(await probe), 'alice');
+    assert.equal(text(await call(server.url, 'waiting-0', 'whoami')), 'alice');
+  });
+
+  it('regression: an error status pauses every token when no token can cause it (5xx, 401, 408, 429, a redirect), not when one token may (400, 403, 404, 413, 422), nor does an inactive token or a full maxInFlight', async () => {
+    const cases: Array<[string, Answer, boolean]> = [
+      ...[500, 502, 503, 504, 401, 408, 429].map((status): [string, Answer, boolean] => [`HTTP ${status}`, { kind: 'status', status }, true]),
+      ['a redirect', { kind: 'redirect' }, true],
+      ...[400, 403, 404, 413, 422].map((status): [string, Answer, boolean] => [`HTTP ${status}`, { kind: 'status', status }, false]),
+    ];
+    for (const [name, fault, pauses] of cases) {
+      as.introspect = (token) => (token === 'culprit' ? fault : { kind: 'json', body: active });
+      const server = await serve();
+      assert.equal((await call(server.url, 'culprit', 'whoami')).status, 503, name);
+      const asked = server.asked();
+      const innocent = await call(server.url, 'innocent', 'whoami');
+      if (pauses) {
+        assert.equal(innocent.status, 503, `${name} pauses every token`);
+        assert.equal(server.asked(), asked, name);
+      } else {
+        assert.equal(text(innocent), 'alice', `${name} may be the token's fault`);
+      }
+    }
+    as.introspect = (token) => (token === 'culprit' ? { kind: 'json', body: { active: false } } : { kind: 'json', body: active });
+    let server = await serve();
+    assert.equal((await call(server.url, 'culprit', 'whoami')).status, 401);
+    assert.equal(text(await call(server.url, 'innocent', 'whoami')), 'alice');
+    as.introspect = (token) => (token === 'slow' ? { kind: 'late', ms: 300, body: active } : { kind: 'json', body: active });
+    server = await serve({ maxInFlight: 1 });
+    const slow = call(server.url, 'slow', 'whoami');
+    await sleep(100);
+    assert.equal((await call(server.url, 'crowded-out', 'whoami')).status, 503);
+    assert.equal(text(await slow), 'alice');
+    assert.equal(text(await call(server.url, 'innocent', 'whoami')), 'alice');
   });
 });

@@ -324,3 +324,14 @@ export function introspectionStatus(answer: Answer): number {
   const scopes = typeof c.scope === 'string' ? c.scope.split(' ') : Array.isArray(c.scope) ? c.scope.filter((s) => typeof s === 'string' && !s.includes(' ')) : [];
   return scopes.includes(SCOPE) ? 200 : 403;
 }
+
+/**
+ * Whether a failed introspection stops the next tokens from being asked about for a while (5
+ * s): every failure (no answer, no JSON object, an error status) but a 4xx other than 401, 408
+ * and 429, which one token may have caused (RFC 7662 section 2.3 gives 401 to the asking
+ * server's own credentials; 408 and 429 ask for fewer requests).
+ */
+export function introspectionPauses(answer: Answer): boolean {
+  if (introspectionStatus(answer) !== 503) return false;
+  return answer.kind !== 'status' || answer.status >= 500 || answer.status === 401 || answer.status === 408 || answer.status === 429;
+}
