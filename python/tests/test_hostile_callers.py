@@ -350,4 +350,11 @@ async def test_calls_cancelled_while_waiting_for_a_thread_hold_nothing_and_runni
         assert not done
         release.set()
         assert (await asyncio.wait_for(later, 60)).text == "3"
+        # `later` may take the thread of the first blocked call to return before the second
+        # has returned too: both are waited for.
+        async def both_returned() -> bool:
+            await m.health()
+            return len(saw_cancel) == 2
+
+        await eventually(both_returned)
         assert saw_cancel == [True, True]
