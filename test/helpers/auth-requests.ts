@@ -97,3 +97,16 @@ export async function bodyServer(handle: (req: IncomingMessage, res: ServerRespo
   };
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop };
 }
+
+/**
+ * The MCP endpoint of a test's server behind OAuth at its simplest (2025-11-25, no sessions):
+ * 401 with a challenge naming `resourceMetadata` unless the request carries `Bearer <token>`;
+ * then initialize answered, and every other request with an empty tools/list result.
+ */
+export function protectedMcp(req: IncomingMessage, res: ServerResponse, body: string, token: string | undefined, resourceMetadata: string): void {
+  if (token === undefined || req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${resourceMetadata}"` }).end();
+  const message = JSON.parse(body) as { id?: number; method: string };
+  if (message.id === undefined) return void res.writeHead(202).end();
+  const result = message.method === 'initialize' ? { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' } } : { tools: [] };
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+}

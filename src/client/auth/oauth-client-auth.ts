@@ -82,6 +82,9 @@ interface Target {
  */
 const MAX_SCOPE_SETS = 100;
 
+/** Resources remembered for logout, at most. */
+const MAX_RESOURCES = 1000;
+
 /** Answers that say an endpoint is no longer where the metadata put it (moved, or gone). */
 const MOVED_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308, 404, 405, 410]);
 
@@ -113,6 +116,8 @@ export class OAuthClientAuth implements HttpClientAuth {
   readonly #discovery: Discovery;
   /** What discovery found, per resource: which token goes where, and how to refresh it. */
   readonly #targets = new Map<string, Target>();
+  /** Every resource discovery named, for logout: tokens may be kept for one it no longer names. */
+  readonly #resources = new Set<string>();
   /** The access token each request carried, to tell a stale token from a rejected one. */
   readonly #sent = new WeakMap<AuthRequest, string>();
   readonly #stepUps = new Map<string, number>();
@@ -317,7 +322,15 @@ export class OAuthClientAuth implements HttpClientAuth {
       const server = await this.#discovery.authorizationServer(issuer);
       target = { resource: canonicalResource(url), issuer, server: server.metadata ?? defaultEndpoints(issuer), metadata: undefined, cached: resource.cached || server.cached };
     }
+    // What was discovered for this server before, under another resource (the metadata changed
+    // it), no longer says where its tokens go: kept, a more specific one would win over the new
+    // one, and requests would go without the token just obtained, refused again and again.
+    for (const resource of this.#targets.keys()) if (resource !== target.resource && resourceCovers(resource, url)) this.#targets.delete(resource);
     this.#targets.set(target.resource, target);
+    this.#resources.delete(target.resource);
+    this.#resources.add(target.resource);
+    // Servers name these: the oldest is dropped past the bound (its tokens are left in the store).
+    for (const oldest of this.#resources) if (this.#resources.size > MAX_RESOURCES) this.#resources.delete(oldest);
     return target;
   }
 
@@ -466,6 +479,6 @@ export class OAuthClientAuth implements HttpClientAuth {
 
   /** Forgets the tokens of every server this instance signed in to (logout). */
   async forget(): Promise<void> {
-    for (const resource of this.#targets.keys()) await this.#store.deleteTokens(resource);
+    for (const resource of this.#resources) await this.#store.deleteTokens(resource);
   }
 }

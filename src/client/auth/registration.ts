@@ -38,8 +38,9 @@ export async function obtainClient(options: RegistrationOptions): Promise<Client
   if (options.preRegistered !== undefined) return options.preRegistered;
   const { server, store } = options;
   const stored = await store.getClient(server.issuer);
-  // A registration is reused only for redirect URIs it registered (a new loopback port needs a new one).
-  if (stored !== undefined && options.redirectUris.every((uri) => stored.redirectUris?.includes(uri) ?? options.redirectUris.length === 0)) return stored;
+  // A registration is reused only for redirect URIs it registered (a new loopback port needs a
+  // new one), and only if this client can authenticate with it (one kept before that was checked).
+  if (stored !== undefined && unusable(stored) === undefined && options.redirectUris.every((uri) => stored.redirectUris?.includes(uri) ?? options.redirectUris.length === 0)) return stored;
   if (options.clientMetadataUrl !== undefined && server.client_id_metadata_document_supported === true) {
     // The document's URL is the client_id; it is portable across servers, nothing to store.
     return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none' };
@@ -50,6 +51,23 @@ export async function obtainClient(options: RegistrationOptions): Promise<Client
   const client = await register(options, server.registration_endpoint);
   await store.setClient(server.issuer, client);
   return client;
+}
+
+/** Token endpoint authentication methods a dynamically registered client can use: it has no key. */
+const REGISTRABLE_METHODS: ReadonlySet<string> = new Set(['none', 'client_secret_basic', 'client_secret_post']);
+
+/**
+ * Why this client could not authenticate with a registration (undefined: it can). A server that
+ * registered a method the client has no means for (`tls_client_auth`, `private_key_jwt`, ``), or a
+ * secret method without a secret, gave a registration that fails every token request.
+ */
+function unusable(client: ClientCredentials): string | undefined {
+  const method = client.tokenEndpointAuthMethod;
+  // None named: chosen from what the client holds (client-authentication.ts).
+  if (method === undefined) return undefined;
+  if (!REGISTRABLE_METHODS.has(method)) return `token_endpoint_auth_method ${quote(method)}, which this client cannot use`;
+  if (method !== 'none' && client.clientSecret === undefined) return `token_endpoint_auth_method ${quote(method)} without a client_secret`;
+  return undefined;
 }
 
 /** A public client when the server allows it; otherwise one with a secret. */
@@ -81,8 +99,11 @@ async function register(options: RegistrationOptions, endpoint: string): Promise
   }
   if (!isObject(answer) || typeof answer.client_id !== 'string' || answer.client_id === '') throw new OAuthError('Client registration answered without a client_id');
   const client: ClientCredentials & { redirectUris: string[] } = { clientId: answer.client_id, redirectUris: options.redirectUris };
-  if (typeof answer.client_secret === 'string') client.clientSecret = answer.client_secret;
+  if (typeof answer.client_secret === 'string' && answer.client_secret !== '') client.clientSecret = answer.client_secret;
   // RFC 7591 Section 3.2.1: the server echoes the registered metadata; else what was asked holds.
   client.tokenEndpointAuthMethod = typeof answer.token_endpoint_auth_method === 'string' ? answer.token_endpoint_auth_method : body.token_endpoint_auth_method;
+  // Not kept: kept, it would fail every token request until the store is deleted by hand.
+  const problem = unusable(client);
+  if (problem !== undefined) throw new OAuthError(`Client registration answered with ${problem}: not kept`);
   return client;
 }

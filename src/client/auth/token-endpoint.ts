@@ -59,10 +59,25 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
   }
 }
 
+/**
+ * The longest access token kept: what a request header can carry (mcp-core's resource server
+ * refuses a longer credential, and Node's refuses headers past 16 KiB in all).
+ */
+export const MAX_ACCESS_TOKEN_LENGTH = 16 * 1024;
+
+/** RFC 6749 Appendix A.12: `access-token = 1*VSCHAR`. */
+const VSCHARS = /^[\x20-\x7e]+$/;
+
 function parseTokenResponse(answer: unknown): TokenResponse {
   if (!isObject(answer) || typeof answer.access_token !== 'string' || answer.access_token === '') {
     throw new OAuthError('The token endpoint answered without an access_token');
   }
+  // Kept, a token no request can carry would fail every request (a header fetch refuses, or an
+  // answer 431 that is no 401) until it expires, if ever; nothing of it goes into the message.
+  if (answer.access_token.length > MAX_ACCESS_TOKEN_LENGTH) {
+    throw new OAuthError(`The token endpoint issued an access_token of ${answer.access_token.length} characters, past the ${MAX_ACCESS_TOKEN_LENGTH} a request can carry`);
+  }
+  if (!VSCHARS.test(answer.access_token)) throw new OAuthError('The token endpoint issued an access_token with characters a request header cannot carry (RFC 6749: visible ASCII and space only)');
   const type = typeof answer.token_type === 'string' ? answer.token_type.toLowerCase() : '';
   const tokens: TokenResponse = { accessToken: answer.access_token, tokenType: type === 'dpop' ? 'DPoP' : 'Bearer' };
   if (type !== 'bearer' && type !== 'dpop' && type !== 'n_a') throw new OAuthError(`The token endpoint issued an unsupported token_type ${quote(answer.token_type)}`);
