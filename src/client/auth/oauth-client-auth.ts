@@ -96,6 +96,18 @@ function suggestsMoved(error: unknown): boolean {
   return error instanceof OAuthError && (error.code === LocalErrorCode.Unreachable || (error.status !== undefined && MOVED_STATUSES.has(error.status)));
 }
 
+/**
+ * Whether a failure is no answer of an authorization server: the connection broke or never
+ * carried HTTP (TLS spoken to a plain port, garbage), fetch refused the URL (credentials in it),
+ * or an error status without the RFC 6749 `error` member every token and registration error
+ * carries (a 431, a proxy's 502). Kept metadata naming such an endpoint may be what is wrong.
+ * An answer with `error` (`invalid_client`, `invalid_grant`, ...) is the server's word, and a
+ * timeout is not counted: running the step again would have the caller wait twice the timeout.
+ */
+function notAnAnswer(error: unknown): boolean {
+  return error instanceof OAuthError && (error.code === LocalErrorCode.ConnectionClosed || (error.status !== undefined && error.status >= 400 && error.error === undefined));
+}
+
 /** Seconds of clock skew tolerated before an expiry is trusted. */
 const EXPIRY_MARGIN_MS = 5_000;
 
@@ -279,18 +291,25 @@ export class OAuthClientAuth implements HttpClientAuth {
 
   /**
    * Runs `step` with what discovery finds for `url`. When it fails in a way that says the
-   * metadata is stale (suggestsMoved), that metadata is forgotten; if it was kept from before,
-   * `step` runs once more with what discovery finds anew, as it would have without the cache.
+   * metadata may be stale (suggestsMoved), or with no answer of an authorization server
+   * (notAnAnswer), that metadata is forgotten; if it was kept from before, `step` runs once
+   * more with what discovery finds anew, as it would have without the cache: kept, metadata
+   * naming a broken endpoint would fail every request for its whole lifetime (an hour at most),
+   * the server's fixed metadata unread.
    */
   async #withTarget(url: URL, challenge: Challenge | undefined, step: (target: Target) => Promise<boolean>): Promise<boolean> {
-    const target = await this.#discover(url, challenge);
-    try {
-      return await step(target);
-    } catch (error) {
-      if (!suggestsMoved(error)) throw error;
-      this.#discovery.forget(url, target.issuer);
-      if (!target.cached) throw error;
-      return step(await this.#discover(url, challenge));
+    for (let attempt = 0; ; attempt++) {
+      const target = await this.#discover(url, challenge);
+      try {
+        return await step(target);
+      } catch (error) {
+        if (!suggestsMoved(error) && !notAnAnswer(error)) throw error;
+        // A step that discovered anew itself (before a sign-in) failed on fresh metadata: a
+        // user is not sent to sign in a second time for the same failure.
+        const ranOnKept = target.cached && this.#targets.get(target.resource) === target;
+        this.#discovery.forget(url, target.issuer);
+        if (!ranOnKept || attempt > 0) throw error;
+      }
     }
   }
 
