@@ -31,6 +31,8 @@ describe('kept metadata naming a token endpoint that gives no answer of an autho
   let counts: Record<string, number> = {};
   let accepted: string | undefined;
   let issued = 0;
+  /** The authorization server publishes no metadata (answers 4xx, kept an hour). */
+  let noServerMetadata = false;
 
   before(async () => {
     ({ base, stop } = await bodyServer((req, res, body) => {
@@ -39,6 +41,8 @@ describe('kept metadata naming a token endpoint that gives no answer of an autho
       // Kept an hour: only a failure has the client read them again.
       const kept = { 'content-type': 'application/json', 'cache-control': 'max-age=3600' };
       if (path === '/prm') return void res.writeHead(200, kept).end(JSON.stringify({ resource: `${base}/mcp`, authorization_servers: [base] }));
+      if (path === '/.well-known/oauth-authorization-server' && noServerMetadata) return void res.writeHead(400, { 'cache-control': 'max-age=3600' }).end();
+      if (path === '/.well-known/openid-configuration') return void res.writeHead(404, { 'cache-control': 'max-age=3600' }).end();
       if (path === '/.well-known/oauth-authorization-server') {
         const server = { issuer: base, token_endpoint: tokenEndpoint, authorization_endpoint: `${base}/authorize`, code_challenge_methods_supported: ['S256'] };
         return void res.writeHead(200, kept).end(JSON.stringify(server));
@@ -63,6 +67,7 @@ describe('kept metadata naming a token endpoint that gives no answer of an autho
     counts = {};
     accepted = undefined;
     issued = 0;
+    noServerMetadata = false;
   });
 
   const newAuth = () => new OAuthClientAuth({ grant: { type: 'client_credentials' }, client: { clientId: 'c', clientSecret: 's', issuer: base } });
@@ -152,6 +157,16 @@ describe('kept metadata naming a token endpoint that gives no answer of an autho
     } finally {
       await client.close();
     }
+  });
+
+  test('regression: an authorization server that published no metadata (4xx answers with a max-age) is asked again once it does (the answers were kept, every connection failing)', async () => {
+    noServerMetadata = true;
+    const auth = newAuth();
+    const error = await connectError(`${base}/mcp`, auth, 'legacy');
+    assert.match(error.message, /No authorization server metadata/);
+    noServerMetadata = false;
+    await (await connect(auth)).close();
+    assert.equal(counts['/.well-known/oauth-authorization-server'], 2);
   });
 
   test('an OAuth error answer (invalid_client) fetches no metadata anew and runs nothing again', async () => {

@@ -333,7 +333,12 @@ export class OAuthClientAuth implements HttpClientAuth {
     if (metadata !== undefined) {
       const issuer = metadata.authorization_servers[0];
       const server = await this.#discovery.authorizationServer(issuer);
-      if (server.metadata === undefined) throw new OAuthError(`No authorization server metadata for ${quote(issuer)}`);
+      if (server.metadata === undefined) {
+        // Not kept: answers that said "none here" (a 4xx with a max-age) would fail every
+        // attempt for their lifetime, the server's metadata unread once published.
+        this.#discovery.forget(undefined, issuer);
+        throw new OAuthError(`No authorization server metadata for ${quote(issuer)}`);
+      }
       target = { resource: metadata.resource, issuer, server: server.metadata, metadata, cached: resource.cached || server.cached };
     } else {
       // A 2025-03-26 server: its origin is the authorization server.
