@@ -354,7 +354,8 @@ export class OAuthClientAuth implements HttpClientAuth {
     this.#resources.delete(target.resource);
     this.#resources.add(target.resource);
     // Servers name these: the oldest is dropped past the bound (its tokens are left in the store).
-    for (const oldest of this.#resources) if (this.#resources.size > MAX_RESOURCES) this.#resources.delete(oldest);
+    // One is added at most, so one goes at most.
+    if (this.#resources.size > MAX_RESOURCES) this.#resources.delete(this.#resources.values().next().value as string);
     return target;
   }
 
