@@ -194,5 +194,6 @@ async function verifierMaker(config: Config): Promise<(resource: string) => Toke
       clockToleranceSec: introspection.clockToleranceSec,
       timeoutMs: introspection.timeoutMs,
       maxInFlight: introspection.maxInFlight,
+      maxInFlightPerClient: introspection.maxInFlightPerClient,
     });
 }

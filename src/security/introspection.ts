@@ -8,17 +8,23 @@
  * outcome (token-cache.ts), so the endpoint is asked once per token and cache period. Requests
  * to the endpoint in flight are bounded (`maxInFlight`): every distinct token is a request, and
  * a client sending made-up tokens on many connections would otherwise hold as many requests
- * open against the authorization server as it has connections. And once the endpoint failed
- * (no answer in time, no connection, an error status, an answer that is no JSON object), new
- * tokens get that failure (503) without asking it for 5 s, then one token asks whether it is
- * back (failure-pause.ts): while it is down, a client retrying a token in a loop, or sending
- * a new one each time, would ask it once per request, each waiting out the timeout.
+ * open against the authorization server as it has connections. Each client (the address the
+ * resource server keys unauthenticated callers on, client-key.ts) may start a share of them
+ * (`maxInFlightPerClient`), so one client's flood of made-up tokens leaves room for the others'
+ * new tokens. And once the endpoint failed (no answer in time, no connection, an error status,
+ * an answer that is no JSON object), new tokens get that failure (503) without asking it for
+ * 5 s, then one token asks whether it is back: those of the client whose request failed, and
+ * everyone's once two clients' requests failed (client-failure-pause.ts), so that one token
+ * crafted to make the endpoint slow shuts out no one but its sender; while it is down, a client
+ * retrying a token in a loop, or sending a new one each time, would ask it once per request,
+ * each waiting out the timeout.
  */
 import { boundedText } from '../protocol/bounded-body.ts';
 import { isObject } from '../protocol/guards.ts';
 import { TokenProblem } from './challenge.ts';
 import type { Principal } from './edge.ts';
-import { FailurePause } from './failure-pause.ts';
+import { ClientFailurePause } from './client-failure-pause.ts';
+import { UNKNOWN_CLIENT } from './client-key.ts';
 import type { TokenVerifier } from './jwt-verifier.ts';
 import { principalFromClaims } from './principal.ts';
 
@@ -37,6 +43,12 @@ export interface IntrospectionOptions {
   timeoutMs?: number;
   /** Requests to the endpoint in flight at most; past it a new token gets 503. Default 128. */
   maxInFlight?: number;
+  /**
+   * Of those, started by one client (one address, client-key.ts) at most; past it a new token
+   * of that client gets 503. Default: a quarter of `maxInFlight`, rounded up. Requests whose
+   * address the runtime does not tell are not held to it: they may be anyone's.
+   */
+  maxInFlightPerClient?: number;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
 }
@@ -58,8 +70,11 @@ export class IntrospectionError extends Error {
 }
 
 /**
- * Whether a failure pauses introspection for every token. No answer (timeout, no connection, a
- * redirect, which is not followed), an answer that is no JSON object, and these statuses do:
+ * Whether a failure pauses introspection: for the client whose request met it, and for every
+ * client once another client's request failed too (client-failure-pause.ts; a timeout or a
+ * gateway's 5xx may be one crafted token's doing, so one client's failures pause only it). No
+ * answer (timeout, no connection, a redirect, which is not followed), an answer that is no JSON
+ * object, and these statuses do:
  * - 5xx: the authorization server is failing, whatever the token;
  * - 401: RFC 7662 section 2.3, this server's client credentials were refused: so they will be
  *   for every token;
@@ -69,8 +84,8 @@ export class IntrospectionError extends Error {
  * the server refuses), and 403 or 404 a server's way of saying it will not tell about this
  * token (RFC 7662 asks for `active: false`); pausing on them would let one made-up token shut
  * every new token out, again and again. That request gets 503 and the next token is asked.
- * `active: false` is an answer, not a failure. Being at `maxInFlight` is no failure of the
- * server either, and pauses nothing.
+ * `active: false` is an answer, not a failure. Being at `maxInFlight` (or a client's share of
+ * it) is no failure of the server either, and pauses nothing.
  */
 function pausesAll(error: unknown): boolean {
   if (!(error instanceof IntrospectionError)) return true;
@@ -91,8 +106,11 @@ export class IntrospectionVerifier implements TokenVerifier {
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
   readonly #maxInFlight: number;
+  readonly #maxPerClient: number;
   readonly #pending: Map<string, Promise<Principal | TokenProblem>>;
-  readonly #pause: FailurePause;
+  /** Introspections in flight by the client that started them; a client with none has no entry. */
+  readonly #perClient: Map<string, number>;
+  readonly #pause: ClientFailurePause;
 
   constructor(options: IntrospectionOptions) {
     this.#endpoint = options.endpoint;
@@ -105,15 +123,30 @@ export class IntrospectionVerifier implements TokenVerifier {
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#fetch = options.fetch ?? fetch;
     this.#maxInFlight = options.maxInFlight ?? 128;
+    this.#maxPerClient = Math.min(this.#maxInFlight, options.maxInFlightPerClient ?? Math.ceil(this.#maxInFlight / 4));
     this.#pending = new Map();
-    this.#pause = new FailurePause();
+    this.#perClient = new Map();
+    this.#pause = new ClientFailurePause();
   }
 
-  verify(token: string): Promise<Principal | TokenProblem> {
+  /**
+   * `client`: who sent the token (client-key.ts), for the share of `maxInFlight` it may take and
+   * for the failure pause; default: the client whose address is unknown.
+   */
+  verify(token: string, client: string = UNKNOWN_CLIENT): Promise<Principal | TokenProblem> {
     let pending = this.#pending.get(token);
     if (pending === undefined) {
       if (this.#pending.size >= this.#maxInFlight) return Promise.reject(new IntrospectionError(`${this.#maxInFlight} introspections are in flight already`));
-      pending = this.#pause.run(() => this.#introspect(token), pausesAll).finally(() => this.#pending.delete(token));
+      // The map holds only clients with an introspection in flight: at most maxInFlight entries.
+      const started = this.#perClient.get(client) ?? 0;
+      if (started >= this.#maxPerClient && client !== UNKNOWN_CLIENT) return Promise.reject(new IntrospectionError(`${this.#maxPerClient} introspections are in flight already for this client`));
+      this.#perClient.set(client, started + 1);
+      pending = this.#pause.run(client, () => this.#introspect(token), pausesAll).finally(() => {
+        this.#pending.delete(token);
+        const left = this.#perClient.get(client)! - 1;
+        if (left === 0) this.#perClient.delete(client);
+        else this.#perClient.set(client, left);
+      });
       this.#pending.set(token, pending);
     }
     return pending;

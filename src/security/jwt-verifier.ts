@@ -19,7 +19,8 @@ import { principalFromClaims } from './principal.ts';
 
 /** Verifies a token: its principal, the problem with it, or a rejection when it cannot tell (the key set is unreachable). */
 export interface TokenVerifier {
-  verify(token: string): Promise<Principal | TokenProblem>;
+  /** `client`: who sent it (client-key.ts), for verifiers that share something out among clients. */
+  verify(token: string, client?: string): Promise<Principal | TokenProblem>;
 }
 
 export interface JwtVerifierOptions {

@@ -20,6 +20,7 @@ import { reportRefusal } from '../protocol/refusal-report.ts';
 import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
 import { bearerCredential, isB64Token, MALFORMED } from './bearer.ts';
 import { Challenges, PROBLEM_DESCRIPTIONS, TokenProblem } from './challenge.ts';
+import { clientKey } from './client-key.ts';
 import { FAILURE_PAUSE_MS } from './failure-pause.ts';
 import { retryLater, type EdgeDecision, type Refusal, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
 import type { TokenVerifier } from './jwt-verifier.ts';
@@ -121,7 +122,7 @@ export class ResourceServer {
     if (!isB64Token(token)) return this.#refuse(TokenProblem.Malformed);
     const refused = this.#refused.get(token);
     if (refused !== undefined) return this.#refuse(refused);
-    return this.#verifier.verify(token).then(
+    return this.#verifier.verify(token, clientKey(undefined, head.remoteAddress)).then(
       (result) => this.#verified(token, result),
       (error: unknown) => this.#unavailable(error),
     );

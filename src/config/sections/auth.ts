@@ -108,6 +108,12 @@ export const auth = {
           default: 128,
           description: 'Introspection requests in flight at most (each distinct token not yet remembered is one); past it a request with a new token gets 503 with Retry-After.',
         },
+        maxInFlightPerClient: {
+          type: 'integer',
+          minimum: 1,
+          description:
+            'Of those, started by one client address (IPv6: its /64) at most; past it a request of that address with a new token gets 503 with Retry-After, so one address flooding made-up tokens leaves room for the others. Default: a quarter of maxInFlight, rounded up.',
+        },
       },
     },
     apiKeys: {
