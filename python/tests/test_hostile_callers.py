@@ -225,7 +225,8 @@ ANSWERS = {
     "huge": '"error":{"code":1e400,"message":"huge"}',
     "wordless": '"error":{"code":-32000,"message":{"no":1}}',
     "bare": '"error":"denied"',
-    "hollow": '"result":null,"error":{"code":-32000,"message":"no"}',
+    "hollow": '"result":null',
+    "both": '"result":{"content":[{"type":"text","text":"both"}]},"error":{"code":-32000,"message":"no"}',
     "fine": '"result":{"content":[{"type":"text","text":"fine"}]}',
 }
 for line in sys.stdin:
@@ -250,7 +251,8 @@ for line in sys.stdin:
 
 async def test_an_upstream_answer_that_is_no_json_rpc_answer_fails_its_call_at_once(tmp_path: Path) -> None:
     """An error whose message is not a string, an error that is not an object, a result that is
-    not an object: each waited for the upstream's timeout (60 s here) and failed as slow."""
+    not an object: each waited for the upstream's timeout (60 s here) and failed as slow. A result
+    beside an error was the call's result."""
     (tmp_path / "malformed.py").write_text(MALFORMED_UPSTREAM)
     upstream = {"command": sys.executable, "args": [str(tmp_path / "malformed.py")], "timeoutMs": 60_000}
     expected = {
@@ -259,6 +261,7 @@ async def test_an_upstream_answer_that_is_no_json_rpc_answer_fails_its_call_at_o
         "wordless": "a malformed error: message is an object, not a string",
         "bare": 'a malformed error: it is "denied", not an object',
         "hollow": "a malformed result: it is null, not an object",
+        "both": "a malformed response: it has both a result and an error",
     }
     async with MCPManager({"mcpServers": {"up": upstream}}) as m:
         calls = [m.execute_tool(f"up__{name}") for name in expected]

@@ -12,7 +12,7 @@ import { McpClient } from '../client/client.ts';
 import type { InputHandlers } from '../client/input.ts';
 import { isCancelled, signalOf, type RequestOptions } from '../client/requests.ts';
 import { doublingDelay } from '../protocol/backoff.ts';
-import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
+import type { JsonRpcNotification, MalformedPart, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
@@ -723,7 +723,7 @@ export class Upstream {
    * An answer without the spec's types, as the error its caller gets (naming the upstream and
    * what is wrong) instead of a result its client would refuse without saying whose it is.
    */
-  #malformed(method: string, problem: string, what: 'result' | 'error' = 'result'): McpError {
+  #malformed(method: string, problem: string, what: MalformedPart = 'result'): McpError {
     const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" answered ${method} with a malformed ${what}: ${problem}`);
     this.#noteError(error);
     return error;

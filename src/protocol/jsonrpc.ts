@@ -69,6 +69,9 @@ export function classify(value: unknown): MessageKindValue {
     return isRequestId(id) ? MessageKind.Request : MessageKind.Invalid;
   }
   if (method !== undefined) return MessageKind.Invalid;
+  // JSON-RPC 2.0: a response carries a result or an error, never both. Neither wins: reading
+  // one would drop what the peer may have meant by the other.
+  if ('result' in value && 'error' in value) return MessageKind.Invalid;
   if ('result' in value) return isRequestId(id) && isObject(value.result) ? MessageKind.Result : MessageKind.Invalid;
   if ('error' in value) {
     const error = value.error;
@@ -82,26 +85,30 @@ export function classify(value: unknown): MessageKindValue {
 
 /**
  * An answer to one of our requests that {@link classify} finds Invalid: its id names the
- * request, but its result is not an object or its error is no JSON-RPC error. What is wrong
- * (`problem`) is in the words of {@link malformedAnswer}.
+ * request, but its result is not an object, its error is no JSON-RPC error, or the response
+ * carries both. What is wrong (`problem`) is in the words of {@link malformedAnswer}.
  */
 export interface MalformedAnswer {
   id: RequestId;
-  what: 'result' | 'error';
+  what: MalformedPart;
   problem: string;
 }
+
+/** The part of an answer that is malformed: `response` when it has both a result and an error. */
+export type MalformedPart = 'result' | 'error' | 'response';
 
 /**
  * The answer `value` is when it answers a request (a usable id, no method) and is malformed, or
  * undefined. Read only for what {@link classify} found Invalid: such an answer fails its
  * request at once, where it was dropped (the request waited for its timeout) or passed on.
- * A response with an object result is a result, whatever else it carries (see settleWith).
  *
  * @example
  * malformedAnswer({ jsonrpc: '2.0', id: 3, error: { code: 1.5, message: 'no' } }); // { id: 3, what: 'error', problem: 'code is 1.5, not an integer' }
+ * malformedAnswer({ jsonrpc: '2.0', id: 3, result: {}, error: { code: 1, message: 'no' } }); // { id: 3, what: 'response', problem: 'it has both a result and an error' }
  */
 export function malformedAnswer(value: unknown): MalformedAnswer | undefined {
   if (!isObject(value) || value.jsonrpc !== '2.0' || value.method !== undefined || !isRequestId(value.id)) return undefined;
+  if ('result' in value && 'error' in value) return { id: value.id, what: 'response', problem: 'it has both a result and an error' };
   if ('result' in value) return isObject(value.result) ? undefined : { id: value.id, what: 'result', problem: `it is ${quoteValue(value.result)}, not an object` };
   if (!('error' in value)) return undefined;
   const problem = wireErrorProblem(value.error);
@@ -130,9 +137,8 @@ export interface ResponseWaiter {
 }
 
 /**
- * Settles `waiter` with `response` as {@link classify} reads it: a response with an object
- * result is a result, whatever error it also carries (that may be anything, not a JSON-RPC
- * error); otherwise its error, as an McpError.
+ * Settles `waiter` with `response` as {@link classify} reads it: its result, or its error as an
+ * McpError (a response with both is Invalid, and never gets here).
  */
 export function settleWith(waiter: ResponseWaiter, response: JsonRpcResponse): void {
   if ('result' in response) waiter.resolve(response.result);

@@ -3,6 +3,7 @@
  * connection) and never travel as JSON-RPC errors. Each has a stable string `code` so
  * callers can branch on it; all codes are declared here.
  */
+import type { MalformedPart } from './jsonrpc.ts';
 
 export const LocalErrorCode = {
   ConnectionClosed: 'MCP_ERR_CONNECTION_CLOSED',
@@ -58,16 +59,17 @@ const malformedBrand = Symbol.for('mcp-core.MalformedAnswerError');
 
 /**
  * The server answered a request with a malformed result or error (JSON-RPC 2.0: a result is
- * an object here, an error has an integer code and a string message): the request fails with
+ * an object here, an error has an integer code and a string message, and a response carries
+ * one of them, never both): the request fails with
  * this (MCP_ERR_PROTOCOL) as soon as the answer arrives, rather than wait for its timeout or
  * pass on what no peer may send.
  */
 export class MalformedAnswerError extends McpLocalError {
-  readonly what: 'result' | 'error';
+  readonly what: MalformedPart;
   /** What is wrong with it, e.g. `code is 1.5, not an integer`. */
   readonly problem: string;
 
-  constructor(method: string, what: 'result' | 'error', problem: string) {
+  constructor(method: string, what: MalformedPart, problem: string) {
     super(LocalErrorCode.ProtocolViolation, `The server answered ${method} with a malformed ${what}: ${problem}`);
     this.name = 'MalformedAnswerError';
     this.what = what;

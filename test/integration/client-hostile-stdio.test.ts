@@ -105,11 +105,15 @@ describe('stdio client against a hostile server', () => {
     await client.close();
   });
 
-  it('regression: a response carrying both a result and an error that is no JSON-RPC error settles its request with the result (it failed with an McpError of no code and no message)', { timeout: 30_000 }, async () => {
+  it('regression: a response carrying both a result and an error that is no JSON-RPC error fails its request at once with MCP_ERR_PROTOCOL saying so (it failed with an McpError of no code and no message)', { timeout: 30_000 }, async () => {
     const transport = new StdioClientTransport({ command: process.execPath, args: ['-e', BOTH_SERVER], stderr: 'ignore', shutdownGraceMs: 200 });
     client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });
     await client.connect(transport);
-    assert.deepEqual((await client.callTool('echo', {})).content, [{ type: 'text', text: 'ok' }]);
+    await assert.rejects(client.callTool('echo', {}), (error: unknown) => {
+      assert.ok(error instanceof McpLocalError && error.code === LocalErrorCode.ProtocolViolation, String(error));
+      assert.equal(error.message, 'The server answered tools/call with a malformed response: it has both a result and an error');
+      return true;
+    });
     await client.close();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * What the client does with a server's answer whose error is no JSON-RPC error (a code that is
- * not an integer, a message that is not a string, an error that is not an object) or whose
- * result is not an object, over each transport: the request it answers fails at once with an
+ * not an integer, a message that is not a string, an error that is not an object), whose
+ * result is not an object, or that carries both a result and an error, over each transport: the request it answers fails at once with an
  * McpLocalError saying so. The peers are real: a child process over stdio, a node:http server
  * (plain JSON and SSE answers) and a `ws` server, each on 127.0.0.1 and written here.
  */
@@ -34,7 +34,12 @@ const ANSWERS: Array<[string, string]> = [
   ['{"jsonrpc":"2.0","id":__ID__,"error":{"message":"none"}}', 'error: it has no code'],
   ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":-32000,"message":5}}', 'error: message is 5, not a string'],
   ['{"jsonrpc":"2.0","id":__ID__,"error":[-32000,"no"]}', 'error: it is an array, not an object'],
-  ['{"jsonrpc":"2.0","id":__ID__,"result":7,"error":{"code":-32000,"message":"no"}}', 'result: it is 7, not an object'],
+  ['{"jsonrpc":"2.0","id":__ID__,"result":7}', 'result: it is 7, not an object'],
+  // JSON-RPC 2.0: a result or an error, never both, whatever each holds.
+  ['{"jsonrpc":"2.0","id":__ID__,"result":{"content":[]},"error":{"code":-32000,"message":"no"}}', 'response: it has both a result and an error'],
+  ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":-32000,"message":"no"},"result":{"content":[]}}', 'response: it has both a result and an error'],
+  ['{"jsonrpc":"2.0","id":__ID__,"result":{"content":[]},"error":null}', 'response: it has both a result and an error'],
+  ['{"jsonrpc":"2.0","id":__ID__,"result":7,"error":{"code":-32000,"message":"no"}}', 'response: it has both a result and an error'],
 ];
 
 /** The answer to the request `message` (undefined: none is due), as a line of JSON text. */
@@ -128,21 +133,21 @@ describe('a malformed answer from the server', () => {
     await new Promise((resolve) => ws.close(resolve));
   });
 
-  it('regression: over stdio, fails its request at once saying what is wrong (a code of 1.5 was an McpError of code 1.5; the others waited for the timeout)', { timeout: 60_000 }, async () => {
+  it('regression: over stdio, fails its request at once saying what is wrong (a code of 1.5 was an McpError of code 1.5, an object result beside an error a result; the others waited for the timeout)', { timeout: 60_000 }, async () => {
     await checkAnswers(() => new StdioClientTransport({ command: process.execPath, args: ['-e', STDIO_SERVER], stderr: 'ignore', shutdownGraceMs: 200 }));
   });
 
-  it('regression: over HTTP as a JSON body, fails its request saying what is wrong (a code of 1.5 was an McpError of code 1.5; the others said only that no JSON-RPC message came)', { timeout: 60_000 }, async () => {
+  it('regression: over HTTP as a JSON body, fails its request saying what is wrong (a code of 1.5 was an McpError of code 1.5, an object result beside an error a result; the others said only that no JSON-RPC message came)', { timeout: 60_000 }, async () => {
     sse = false;
     await checkAnswers(() => new StreamableHttpClientTransport(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`));
   });
 
-  it('regression: over HTTP on an SSE stream, fails its request at once saying what is wrong (a code of 1.5 was an McpError of code 1.5; the others failed as a stream that ended before its response)', { timeout: 60_000 }, async () => {
+  it('regression: over HTTP on an SSE stream, fails its request at once saying what is wrong (a code of 1.5 was an McpError of code 1.5, an object result beside an error a result; the others failed as a stream that ended before its response)', { timeout: 60_000 }, async () => {
     sse = true;
     await checkAnswers(() => new StreamableHttpClientTransport(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`));
   });
 
-  it('regression: over WebSocket, fails its request at once saying what is wrong (a code of 1.5 was an McpError of code 1.5; the others waited for the timeout)', { timeout: 60_000 }, async () => {
+  it('regression: over WebSocket, fails its request at once saying what is wrong (a code of 1.5 was an McpError of code 1.5, an object result beside an error a result; the others waited for the timeout)', { timeout: 60_000 }, async () => {
     await checkAnswers(() => new WebSocketClientTransport(`ws://127.0.0.1:${(ws.address() as AddressInfo).port}/mcp`, { pingIntervalMs: 0 }));
   });
 });

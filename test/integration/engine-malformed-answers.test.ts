@@ -1,9 +1,9 @@
 /**
  * The engine's program answering a call of one of its own tools (the tools channel, where the
  * engine is the client) with no JSON-RPC answer: an error whose code is not an integer or whose
- * message is not a string, an error that is not an object, a result that is not an object. The
- * call on the manager channel is answered at once with an `isError` result saying what was
- * wrong, and the engine goes on serving. The test is the program: it starts `mcp-core engine`
+ * message is not a string, an error that is not an object, a result that is not an object, a
+ * result beside an error. The call on the manager channel is answered at once with an
+ * `isError` result saying what was wrong, and the engine goes on serving. The test is the program: it starts `mcp-core engine`
  * and speaks both channels of its pipe over real pipes, as the Python package does.
  */
 import assert from 'node:assert/strict';
@@ -19,7 +19,8 @@ const ANSWERS: Record<string, string> = {
   huge: '"error":{"code":1e400,"message":"huge"}',
   wordless: '"error":{"code":-32000,"message":{"no":1}}',
   bare: '"error":"denied"',
-  hollow: '"result":null,"error":{"code":-32000,"message":"no"}',
+  hollow: '"result":null',
+  both: '"result":{"content":[{"type":"text","text":"both"}]},"error":{"code":-32000,"message":"no"}',
   fine: '"result":{"content":[{"type":"text","text":"fine"}]}',
 };
 
@@ -30,6 +31,7 @@ const SAYS: Record<string, string> = {
   wordless: 'a malformed error: message is an object, not a string',
   bare: 'a malformed error: it is "denied", not an object',
   hollow: 'a malformed result: it is null, not an object',
+  both: 'a malformed response: it has both a result and an error',
 };
 
 /** The program's end of the engine's pipe: the start message, then both channels line by line. */
@@ -91,7 +93,7 @@ class Program {
 }
 
 describe('the engine\'s program answering a call of its own tool with no JSON-RPC answer', () => {
-  it('regression: the call is an isError result saying what was wrong, at once (a code of 1.5 was the call\'s error with code 1.5; the others were dropped and the call waited forever)', { timeout: 60_000 }, async () => {
+  it('regression: the call is an isError result saying what was wrong, at once (a code of 1.5 was the call\'s error with code 1.5, a result beside an error the call\'s result; the others were dropped and the call waited forever)', { timeout: 60_000 }, async () => {
     const program = new Program();
     try {
       await program.start();

@@ -80,13 +80,15 @@ describe('an upstream\'s malformed JSON-RPC error', () => {
     assert.doesNotMatch(peer.stderr, /unexpected error/);
   });
 
-  it('regression: a message that is not a string, an error that is not an object, or a result that is not an object beside an error, reaches the caller at once as -32603 naming the upstream and what is wrong (the call waited for the upstream\'s timeout and failed as slow)', { timeout: 120_000 }, async () => {
+  it('regression: a message that is not a string, an error that is not an object, a result that is not an object, or a result beside an error, reaches the caller at once as -32603 naming the upstream and what is wrong (the call waited for the upstream\'s timeout and failed as slow; an object result beside an error was passed on as the result)', { timeout: 120_000 }, async () => {
     const { peer, script } = await gateway({ timeoutMs: 10_000 });
     const answers: Array<[Record<string, string>, string]> = [
       [{ kind: 'error', text: '{"code":-32000,"message":5}' }, 'error: message is 5, not a string'],
       [{ kind: 'error', text: '[-32000,"no"]' }, 'error: it is an array, not an object'],
       [{ kind: 'error', text: '{"code":"E1","message":"no"}' }, 'error: code is "E1", not an integer'],
-      [{ kind: 'line', text: '{"jsonrpc":"2.0","id":__ID__,"result":7,"error":{"code":-32000,"message":"no"}}' }, 'result: it is 7, not an object'],
+      [{ kind: 'line', text: '{"jsonrpc":"2.0","id":__ID__,"result":7}' }, 'result: it is 7, not an object'],
+      [{ kind: 'line', text: '{"jsonrpc":"2.0","id":__ID__,"result":7,"error":{"code":-32000,"message":"no"}}' }, 'response: it has both a result and an error'],
+      [{ kind: 'line', text: '{"jsonrpc":"2.0","id":__ID__,"result":{"content":[{"type":"text","text":"ok"}]},"error":{"code":-32000,"message":"no"}}' }, 'response: it has both a result and an error'],
     ];
     let id = 0;
     try {

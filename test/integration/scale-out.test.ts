@@ -235,7 +235,8 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
       ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":1e400,"message":"huge"}}', 'a malformed error in answer to request __ID__: code is Infinity, not an integer'],
       ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":-32000,"message":{"no":1}}}', 'a malformed error in answer to request __ID__: message is an object, not a string'],
       ['{"jsonrpc":"2.0","id":__ID__,"error":"denied"}', 'a malformed error in answer to request __ID__: it is "denied", not an object'],
-      ['{"jsonrpc":"2.0","id":__ID__,"result":null,"error":{"code":-32000,"message":"no"}}', 'a malformed result in answer to request __ID__: it is null, not an object'],
+      ['{"jsonrpc":"2.0","id":__ID__,"result":null}', 'a malformed result in answer to request __ID__: it is null, not an object'],
+      ['{"jsonrpc":"2.0","id":__ID__,"result":{"action":"decline"},"error":{"code":-32000,"message":"no"}}', 'a malformed response in answer to request __ID__: it has both a result and an error'],
     ];
     for (const [index, [answer, says]] of answers.entries()) {
       const callId = 10 + index;

@@ -1,8 +1,8 @@
 /**
  * What the server does with a client's answer to its own request (a legacy-era elicitation)
- * whose error is no JSON-RPC error, or whose result is not an object: the handler's ctx.elicit
- * rejects at once with -32600 saying what was wrong, and the client is told its message was an
- * Invalid Request. A hostile client speaks raw JSON to test/fixtures/elicit-server.ts over real
+ * whose error is no JSON-RPC error, whose result is not an object, or that carries both a
+ * result and an error: the handler's ctx.elicit rejects at once with -32600 saying what was
+ * wrong, and the client is told its message was an Invalid Request. A hostile client speaks raw JSON to test/fixtures/elicit-server.ts over real
  * pipes and real HTTP on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
@@ -22,13 +22,17 @@ const ANSWERS: Array<[string, string]> = [
   ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":1e400,"message":"huge"}}', 'a malformed error in answer to request __ID__: code is Infinity, not an integer'],
   ['{"jsonrpc":"2.0","id":__ID__,"error":{"code":-32000,"message":{"no":1}}}', 'a malformed error in answer to request __ID__: message is an object, not a string'],
   ['{"jsonrpc":"2.0","id":__ID__,"error":"denied"}', 'a malformed error in answer to request __ID__: it is "denied", not an object'],
-  ['{"jsonrpc":"2.0","id":__ID__,"result":null,"error":{"code":-32000,"message":"no"}}', 'a malformed result in answer to request __ID__: it is null, not an object'],
+  ['{"jsonrpc":"2.0","id":__ID__,"result":null}', 'a malformed result in answer to request __ID__: it is null, not an object'],
+  // JSON-RPC 2.0: a result or an error, never both, whatever each holds.
+  ['{"jsonrpc":"2.0","id":__ID__,"result":{"action":"decline"},"error":{"code":-32000,"message":"no"}}', 'a malformed response in answer to request __ID__: it has both a result and an error'],
+  ['{"jsonrpc":"2.0","id":__ID__,"error":5,"result":{"action":"decline"}}', 'a malformed response in answer to request __ID__: it has both a result and an error'],
+  ['{"jsonrpc":"2.0","id":__ID__,"result":null,"error":{"code":-32000,"message":"no"}}', 'a malformed response in answer to request __ID__: it has both a result and an error'],
 ];
 
 const textOf = (response: any): string => response.result?.content?.[0]?.text ?? JSON.stringify(response);
 
 describe('a malformed answer from the client to the server\'s question', () => {
-  it('regression: over stdio, rejects ctx.elicit at once with -32600 saying what is wrong, and tells the client (a code of 1.5 reached the handler as an McpError of code 1.5, which an uncaught one put in the call\'s answer; the others left the question waiting)', { timeout: 60_000 }, async () => {
+  it('regression: over stdio, rejects ctx.elicit at once with -32600 saying what is wrong, and tells the client (a code of 1.5 reached the handler as an McpError of code 1.5, which an uncaught one put in the call\'s answer; an object result beside an error was the answer; the others left the question waiting)', { timeout: 60_000 }, async () => {
     const peer = new RawStdio(process.execPath, [FIXTURE]);
     try {
       peer.send(INITIALIZE);
@@ -66,7 +70,7 @@ describe('a malformed answer from the client to the server\'s question', () => {
     });
     after(() => server.stop());
 
-    it('regression: rejects ctx.elicit at once with -32600 saying what is wrong, and the POST of the answer is refused 400 (a code of 1.5 reached the handler as an McpError of code 1.5; the others were refused and left the question waiting)', { timeout: 60_000 }, async () => {
+    it('regression: rejects ctx.elicit at once with -32600 saying what is wrong, and the POST of the answer is refused 400 (a code of 1.5 reached the handler as an McpError of code 1.5; an object result beside an error was the answer, accepted 202; the others were refused and left the question waiting)', { timeout: 60_000 }, async () => {
       const init = await post(server.url, INITIALIZE);
       const sessionId = init.headers.get('mcp-session-id')!;
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': VERSION };

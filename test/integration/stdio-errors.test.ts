@@ -119,7 +119,7 @@ describe('stdio: malformed input', () => {
     assert.equal(await exited, 0);
   });
 
-  it('regression: an answer to an elicitation carrying both a result and a stray error is the result (the tool got an error with no code and no message)', async () => {
+  it('regression: an answer to an elicitation carrying both a result and a stray error is refused -32600, and so is the question (the tool got an error with no code and no message)', async () => {
     peer.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: { elicitation: {} }, clientInfo: { name: 't', version: '1' } } });
     assert.equal((await peer.next()).result.protocolVersion, '2025-06-18');
     peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -127,10 +127,12 @@ describe('stdio: malformed input', () => {
     const question = await peer.next();
     assert.equal(question.method, 'elicitation/create');
     peer.send({ jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { answer: 'yes' } }, error: 5 });
-    const answer = await peer.next();
-    assert.equal(answer.id, 2);
-    assert.deepEqual(answer.result.content, [{ type: 'text', text: 'yes' }]);
-    assert.equal(answer.result.isError, undefined);
+    const replies = [await peer.next(), await peer.next()];
+    const refusal = replies.find((reply) => reply.id === undefined);
+    assert.deepEqual(refusal?.error, { code: -32600, message: 'Invalid Request: a malformed response: it has both a result and an error' }, JSON.stringify(replies));
+    // The tool's question is rejected with it, and the tool (not catching it) fails with it.
+    const answer = replies.find((reply) => reply.id === 2);
+    assert.deepEqual(answer?.error, { code: -32600, message: `Invalid Request: a malformed response in answer to request ${JSON.stringify(question.id)}: it has both a result and an error` }, JSON.stringify(replies));
   });
 
   it('exits when stdin closes', async () => {

@@ -50,14 +50,30 @@ describe('JSON-RPC envelope', () => {
     for (const code of [-32603, 0, -0, 2 ** 53 - 1]) assert.equal(classify(error(code)), MessageKind.Error, String(code));
   });
 
+  it('regression: a response with both a result and an error is neither, whatever each holds (an object result was a result)', () => {
+    const both = [
+      { jsonrpc: '2.0', id: 3, result: {}, error: { code: -32000, message: 'm' } },
+      { jsonrpc: '2.0', id: 3, error: { code: -32000, message: 'm' }, result: { content: [] } },
+      { jsonrpc: '2.0', id: 3, result: {}, error: 5 },
+      { jsonrpc: '2.0', id: 3, result: {}, error: null },
+      { jsonrpc: '2.0', id: 3, result: null, error: { code: -32000, message: 'm' } },
+    ];
+    for (const value of both) {
+      assert.equal(classify(value), MessageKind.Invalid, JSON.stringify(value));
+      assert.deepEqual(malformedAnswer(value), { id: 3, what: 'response', problem: 'it has both a result and an error' }, JSON.stringify(value));
+    }
+    assert.equal(describeInvalid(both[0]), 'Invalid Request: a malformed response: it has both a result and an error');
+    assert.equal(salvageId(both[0]), undefined);
+  });
+
   it('reads an invalid answer to a request as a malformed answer of its id, and says what is wrong', () => {
     assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, error: { code: 1.5, message: 'm' } }), { id: 3, what: 'error', problem: 'code is 1.5, not an integer' });
     assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 'a', error: { code: 1, message: null } }), { id: 'a', what: 'error', problem: 'message is null, not a string' });
     assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, error: { message: 'm' } }), { id: 3, what: 'error', problem: 'it has no code' });
     assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, error: [1] }), { id: 3, what: 'error', problem: 'it is an array, not an object' });
-    assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, result: 'x\n', error: { code: 1, message: 'm' } }), { id: 3, what: 'result', problem: 'it is "x\\n", not an object' });
+    assert.deepEqual(malformedAnswer({ jsonrpc: '2.0', id: 3, result: 'x\n' }), { id: 3, what: 'result', problem: 'it is "x\\n", not an object' });
     // Well-formed, or no answer to a request of ours: nothing to say.
-    for (const value of [{ jsonrpc: '2.0', id: 3, result: {}, error: 5 }, { jsonrpc: '2.0', id: null, error: 5 }, { jsonrpc: '2.0', id: 3, method: 'x', error: 5 }, { jsonrpc: '1.0', id: 3, error: 5 }, { jsonrpc: '2.0', id: 3 }]) {
+    for (const value of [{ jsonrpc: '2.0', id: 3, result: {} }, { jsonrpc: '2.0', id: null, error: 5 }, { jsonrpc: '2.0', id: 3, method: 'x', error: 5 }, { jsonrpc: '1.0', id: 3, error: 5 }, { jsonrpc: '2.0', id: 3 }]) {
       assert.equal(malformedAnswer(value), undefined, JSON.stringify(value));
     }
     assert.equal(describeInvalid({ jsonrpc: '2.0', id: 3, error: { code: 1e300, message: 'm' } }), 'Invalid Request: a malformed error: code is 1e+300, not an integer');

@@ -28,6 +28,8 @@ export function expectationOf(message: unknown): Expectation {
     if (message.id === undefined) return { answer: 'none' };
     return isId(message.id) ? { answer: 'result-or-error', id: message.id } : invalid();
   }
+  // JSON-RPC 2.0: a response has a result or an error, never both.
+  if ('result' in message && 'error' in message) return invalid();
   if ('result' in message) return isId(message.id) && isPlainObject(message.result) ? { answer: 'none' } : invalid();
   if ('error' in message) {
     const error = message.error;

@@ -42,7 +42,11 @@ export function upstreamErrors(script: UpstreamScript): Set<string> {
   };
   for (const answer of Object.values(script.answers)) {
     if (answer.kind === 'error') note(parse(answer.text ?? ''));
-    if (answer.kind === 'line') note(parse(answer.text ?? '')?.error);
+    // A line with a result beside its error is a malformed answer: its error is not passed on.
+    if (answer.kind === 'line') {
+      const line = parse(answer.text ?? '');
+      if (line?.result === undefined) note(line?.error);
+    }
   }
   for (const line of script.extras) note(parse(line)?.error);
   return messages;
