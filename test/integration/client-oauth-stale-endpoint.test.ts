@@ -9,14 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { OAuthClientAuth } from '../../src/client/auth/oauth-client-auth.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { bodyServer, connectError, protectedMcp } from '../helpers/auth-requests.ts';
 
 /** How a token endpoint fails. */
-type Failure = 'close' | 'garbage' | '431' | 'invalid_client';
+type Failure = 'close' | 'garbage' | '431' | 'invalid_client' | 'hang';
 
 const json = (res: ServerResponse, status: number, value: unknown): void =>
   void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
@@ -33,6 +33,8 @@ describe('kept metadata naming a token endpoint that gives no answer of an autho
   let issued = 0;
   /** The authorization server publishes no metadata (answers 4xx, kept an hour). */
   let noServerMetadata = false;
+  /** Token requests left unanswered ('hang'), ended after each test. */
+  const hung: ServerResponse[] = [];
 
   before(async () => {
     ({ base, stop } = await bodyServer((req, res, body) => {
@@ -53,6 +55,7 @@ describe('kept metadata naming a token endpoint that gives no answer of an autho
         if (failure === 'garbage') return void res.socket?.end('NOT HTTP AT ALL\r\n\r\n');
         if (failure === '431') return void res.writeHead(431).end();
         if (failure === 'invalid_client') return json(res, 401, { error: 'invalid_client' });
+        if (failure === 'hang') return void hung.push(res);
         accepted = `token-${++issued}`;
         return json(res, 200, { access_token: accepted, token_type: 'Bearer', expires_in: 3600 });
       }
@@ -60,6 +63,10 @@ describe('kept metadata naming a token endpoint that gives no answer of an autho
     }));
   });
   after(() => stop());
+
+  afterEach(() => {
+    for (const res of hung.splice(0)) res.destroy();
+  });
 
   beforeEach(() => {
     tokenEndpoint = `${base}/token`;
@@ -118,6 +125,27 @@ describe('kept metadata naming a token endpoint that gives no answer of an autho
       }
     });
   }
+
+  test('regression: a kept token endpoint that stops answering (timeout) is forgotten without a second wait: the next call reads the metadata anew (it was kept for its max-age, every call timing out)', async () => {
+    const auth = new OAuthClientAuth({ grant: { type: 'client_credentials' }, client: { clientId: 'c', clientSecret: 's', issuer: base }, timeoutMs: 300 });
+    tokenEndpoint = `${base}/token-a`;
+    const client = await connect(auth);
+    try {
+      failing.set('/token-a', 'hang');
+      tokenEndpoint = `${base}/token`;
+      accepted = undefined;
+      await assert.rejects(client.listTools(), { name: 'OAuthError', code: 'MCP_ERR_TIMEOUT' });
+      // Not run again on fresh metadata: the call waited one timeout, not two.
+      assert.equal(counts['/token-a'], 2);
+      assert.equal(counts['/token'], undefined);
+      assert.deepEqual(await client.listTools(), []);
+      assert.equal(counts['/token'], 1);
+      assert.equal(counts['/token-a'], 2);
+      assert.equal(counts['/.well-known/oauth-authorization-server'], 2);
+    } finally {
+      await client.close();
+    }
+  });
 
   test('the step runs once more at most: metadata that still names the failing endpoint fails the call after two token requests, and is not kept', async () => {
     const client = await connect(newAuth());

@@ -102,10 +102,16 @@ function suggestsMoved(error: unknown): boolean {
  * or an error status without the RFC 6749 `error` member every token and registration error
  * carries (a 431, a proxy's 502). Kept metadata naming such an endpoint may be what is wrong.
  * An answer with `error` (`invalid_client`, `invalid_grant`, ...) is the server's word, and a
- * timeout is not counted: running the step again would have the caller wait twice the timeout.
+ * timeout is not counted: running the step again would have the caller wait twice the timeout
+ * (see timedOut).
  */
 function notAnAnswer(error: unknown): boolean {
   return error instanceof OAuthError && (error.code === LocalErrorCode.ConnectionClosed || (error.status !== undefined && error.status >= 400 && error.error === undefined));
+}
+
+/** Whether a request to the authorization side got no answer in time. */
+function timedOut(error: unknown): boolean {
+  return error instanceof OAuthError && error.code === LocalErrorCode.Timeout;
 }
 
 /** Seconds of clock skew tolerated before an expiry is trusted. */
@@ -295,7 +301,8 @@ export class OAuthClientAuth implements HttpClientAuth {
    * (notAnAnswer), that metadata is forgotten; if it was kept from before, `step` runs once
    * more with what discovery finds anew, as it would have without the cache: kept, metadata
    * naming a broken endpoint would fail every request for its whole lifetime (an hour at most),
-   * the server's fixed metadata unread.
+   * the server's fixed metadata unread. A timeout has the metadata forgotten too, without the
+   * second run.
    */
   async #withTarget(url: URL, challenge: Challenge | undefined, step: (target: Target) => Promise<boolean>): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
@@ -303,12 +310,15 @@ export class OAuthClientAuth implements HttpClientAuth {
       try {
         return await step(target);
       } catch (error) {
-        if (!suggestsMoved(error) && !notAnAnswer(error)) throw error;
+        const stale = suggestsMoved(error) || notAnAnswer(error);
+        if (!stale && !timedOut(error)) throw error;
         // A step that discovered anew itself (before a sign-in) failed on fresh metadata: a
         // user is not sent to sign in a second time for the same failure.
         const ranOnKept = target.cached && this.#targets.get(target.resource) === target;
         this.#discovery.forget(url, target.issuer);
-        if (!ranOnKept || attempt > 0) throw error;
+        // A timeout is not run again (the caller would wait twice its timeout), but the
+        // metadata is forgotten all the same: the next request reads it anew.
+        if (!stale || !ranOnKept || attempt > 0) throw error;
       }
     }
   }
