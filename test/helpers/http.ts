@@ -92,3 +92,19 @@ export function postOver(agent: Agent | false, url: string, body: unknown, heade
     req.end(JSON.stringify(body));
   });
 }
+
+/** The JSON-RPC messages of an SSE response, as they come. */
+export async function* sseMessages(response: Response): AsyncGenerator<any> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of response.body!) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf('\n\n')) !== -1) {
+      const event = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const data = event.split('\n').filter((line) => line.startsWith('data: ') && line.length > 6);
+      if (data.length > 0) yield JSON.parse(data.map((line) => line.slice(6)).join('\n'));
+    }
+  }
+}

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { post } from '../helpers/http.ts';
+import { post, sseMessages } from '../helpers/http.ts';
 import { ROOT, startHttpServer, type RunningServer } from '../helpers/processes.ts';
 import { RawStdio } from '../helpers/stdio.ts';
 
@@ -91,19 +91,3 @@ describe('a malformed answer from the client to the server\'s question', () => {
     });
   });
 });
-
-/** The JSON-RPC messages of an SSE response, as they come. */
-async function* sseMessages(response: Response): AsyncGenerator<any> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  for await (const chunk of response.body!) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffered.indexOf('\n\n')) !== -1) {
-      const event = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const data = event.split('\n').filter((line) => line.startsWith('data: ') && line.length > 6);
-      if (data.length > 0) yield JSON.parse(data.map((line) => line.slice(6)).join('\n'));
-    }
-  }
-}
