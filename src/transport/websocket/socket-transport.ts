@@ -132,8 +132,12 @@ export class WebSocketTransport extends BaseTransport implements Beating {
     this.#heard = true;
     // binaryType 'nodebuffer': a message is one Buffer, fragments already joined.
     const frame: Frame = { data: data as Buffer, binary: isBinary };
-    if (this.#paused || this.#inbox.length > 0) this.#inbox.push(frame);
-    else this.#deliver(frame);
+    if (this.#paused || this.#inbox.length > 0) {
+      // Paused while closing, the socket is still read (see pause): what it brings is not kept.
+      if (this.socket?.readyState === OPEN) this.#inbox.push(frame);
+    } else {
+      this.#deliver(frame);
+    }
   }
 
   #deliver({ data, binary }: Frame): void {
@@ -188,7 +192,10 @@ export class WebSocketTransport extends BaseTransport implements Beating {
 
   pause(): void {
     this.#paused = true;
-    this.socket?.pause();
+    // A closing socket is read to its end (ws discards what comes): paused, the peer's close and
+    // end go unseen, and the connection is held until ws drops it after its 30 s closing timeout.
+    // An answer written to a closing socket returns false, which would pause it here.
+    if (this.socket?.readyState === OPEN) this.socket.pause();
   }
 
   resume(): void {
