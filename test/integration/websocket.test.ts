@@ -369,6 +369,25 @@ describe('WebSocket keep-alive', () => {
   });
 });
 
+describe('a WebSocket connection the server closes while its reading is paused', () => {
+  it("regression: closed with 1008 at the in-flight cap, it ends once its client answers the close, not after ws's 30 s closing timeout", async () => {
+    const expiring: EdgeHook = () => ({ subject: 'short-lived', scopes: [], expiresAt: Math.floor(Date.now() / 1000) + 2 } satisfies Principal);
+    const listener = await listen(demoServer(), { edge: expiring, websocket: { pingIntervalMs: 500, maxInflightPerConnection: 2 } });
+    try {
+      const peer = await openRaw(listener.ws);
+      // Two calls fill the connection's cap; the third is left unread: reading pauses.
+      for (let id = 1; id <= 3; id++) peer.send(modernCall(id, 'sleep', { ms: 8_000 }));
+      const opened = Date.now();
+      // The client answers the server's close at once; the server reading it ends the connection.
+      const ended = await Promise.race([peer.closed, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 6_000))]);
+      assert.ok(ended !== undefined, `still open ${Date.now() - opened} ms after it was opened: the answer to the close went unread`);
+      assert.equal(ended.code, 1008);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
 describe('WebSocket client errors', () => {
   it('reports a server that is not there as MCP_ERR_UNREACHABLE', async () => {
     const listener = await listen(demoServer());

@@ -234,8 +234,14 @@ export class WebSocketTransport extends BaseTransport implements Beating {
       this.finish();
       return Promise.resolve();
     }
-    if (socket.readyState === OPEN) socket.close(code, reason);
-    else socket.terminate();
+    if (socket.readyState === OPEN) {
+      socket.close(code, reason);
+      // Paused (at the in-flight cap), the peer's answer to the close would go unread until ws's
+      // 30 s closing timeout; what else it brings now is dropped (see the message handler).
+      if (this.#paused) socket.resume();
+    } else {
+      socket.terminate();
+    }
     return this.#ended.promise;
   }
 
