@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McpClient } from '../../src/client/client.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
+import type { ResourceServer } from '../../src/security/index.ts';
+import { McpServer } from '../../src/server/server.ts';
 import type { HttpClientAuth } from '../../src/transport/http/client-auth.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
+import { serveHttp, type HttpListener } from '../../src/transport/http/node.ts';
 import { MODERN_META, post, type RawResponse } from './http.ts';
 
 export function bearer(token: string | undefined): Record<string, string> {
@@ -109,4 +112,11 @@ export function protectedMcp(req: IncomingMessage, res: ServerResponse, body: st
   if (message.id === undefined) return void res.writeHead(202).end();
   const result = message.method === 'initialize' ? { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' } } : { tools: [] };
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+}
+
+/** An MCP server whose `whoami` names the caller, behind `auth`'s edge on 127.0.0.1. */
+export async function protect(auth: ResourceServer): Promise<HttpListener> {
+  const server = new McpServer({ name: 'protected', version: '1.0.0' });
+  server.tool('whoami', { description: 'The caller' }, (_args, ctx) => String(ctx.auth?.subject));
+  return serveHttp(server, { port: 0, edge: auth.edge });
 }

@@ -5,22 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { McpServer } from '../../src/server/server.ts';
 import { IntrospectionVerifier, JwtVerifier, ResourceServer } from '../../src/security/index.ts';
-import { serveHttp, type HttpListener } from '../../src/transport/http/node.ts';
+import type { HttpListener } from '../../src/transport/http/node.ts';
 import { AuthorizationServer, type Answer } from '../helpers/authorization-server.ts';
-import { call, challenge, configFile, text } from '../helpers/auth-requests.ts';
+import { call, challenge, configFile, protect, text } from '../helpers/auth-requests.ts';
 import { JwksServer } from '../helpers/jwks-server.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
-
-/** An MCP server whose `whoami` names the caller, behind `auth`'s edge on 127.0.0.1. */
-async function protect(auth: ResourceServer): Promise<HttpListener> {
-  const server = new McpServer({ name: 'protected', version: '1.0.0' });
-  server.tool('whoami', { description: 'The caller' }, (_args, ctx) => String(ctx.auth?.subject));
-  return serveHttp(server, { port: 0, edge: auth.edge });
-}
 
 /**
  * `tokens` sent `concurrency` at a time; the statuses they got, counted. `slowMs`: requests

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
-import { McpServer } from '../../src/server/server.ts';
 import { IntrospectionVerifier, ResourceServer } from '../../src/security/index.ts';
-import { serveHttp, type HttpListener } from '../../src/transport/http/node.ts';
+import type { HttpListener } from '../../src/transport/http/node.ts';
+import { protect } from '../helpers/auth-requests.ts';
 import { AuthorizationServer, type Answer } from '../helpers/authorization-server.ts';
 import { from, type FromResponse } from '../helpers/http-from.ts';
 import { MODERN_META } from '../helpers/http.ts';
@@ -45,9 +45,7 @@ describe('introspection shared among clients', () => {
       return fetch(input, init);
     };
     const verifier = new IntrospectionVerifier({ endpoint: `${as.base}/introspect`, clientId: 'mcp', clientSecret: 'secret', audience: RESOURCE, fetch: counted, ...options });
-    const server = new McpServer({ name: 'protected', version: '1.0.0' });
-    server.tool('whoami', { description: 'The caller' }, (_args, ctx) => String(ctx.auth?.subject));
-    const listener = await serveHttp(server, { port: 0, edge: new ResourceServer({ resource: RESOURCE, authorizationServers: [as.base], verifier }).edge });
+    const listener = await protect(new ResourceServer({ resource: RESOURCE, authorizationServers: [as.base], verifier }));
     made.push(listener);
     return { url: listener.url, asked: () => asked };
   };
