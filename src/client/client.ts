@@ -84,6 +84,13 @@ export interface ClientOptions extends InputHandlers {
    * gateway names its upstream in it.
    */
   ambiguousQuestion?: (method: string) => McpError;
+  /**
+   * What the server sent that is not a message, as the transport found it: a line that is not
+   * JSON, a message over `maxMessageBytes`, or text a stdio server wrote before a message (a
+   * banner without its newline; the message itself is read: see stdio-client.ts). The client
+   * goes on reading. Unreported by default.
+   */
+  onFrameError?: (error: Error) => void;
   /** Modern era: how many input rounds one request may take. Default 8. */
   maxInputRounds?: number;
   /**
@@ -535,6 +542,7 @@ export class McpClient implements MessageReceiver {
   }
 
   onFrameError(error: Error, peek?: MessagePeek): void {
+    this.#options.onFrameError?.(error);
     // A garbled frame from the server is dropped, and the request it answered times out. A
     // message too large to read whose ends show its id fails its request, or is refused, at once.
     if (peek?.id === undefined) return;

@@ -14,7 +14,9 @@ import { isCancelled, signalOf, type RequestOptions } from '../client/requests.t
 import { doublingDelay } from '../protocol/backoff.ts';
 import type { JsonRpcNotification, MalformedPart, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
-import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
+import { isObject, MAX_JSON_DEPTH, nestedDeeperThan, quoteValue } from '../protocol/guards.ts';
+import { warnOfPeer } from '../protocol/peer-warning.ts';
+import { terminalLine } from '../protocol/terminal-text.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
 import { LocalErrorCode, MalformedAnswerError, McpLocalError } from '../protocol/local-errors.ts';
 import { Method, Notification } from '../protocol/methods.ts';
@@ -350,6 +352,7 @@ export class Upstream {
       onListRoots: this.#onListRoots,
       onNotification: (notification) => this.#notification(client, notification),
       onClose: (error) => this.#lost(client, error),
+      onFrameError: (error) => this.#unreadable(error),
       ambiguousQuestion: (method) => this.#ambiguousQuestion(method),
     });
     let timedOut = false;
@@ -750,6 +753,18 @@ export class Upstream {
     const error = new McpError(ErrorCode.InternalError, `Upstream "${this.name}" asked ${method} while several of the gateway's calls to it were in flight, and nothing said which call it belonged to: the gateway refused it rather than ask the wrong caller`);
     this.#noteError(error);
     return error;
+  }
+
+  /**
+   * What the upstream sent that is not a message (a line of its stdout that is not JSON, a
+   * banner glued to the front of an answer, which is still read) is a process warning, once per
+   * upstream: an upstream that writes a banner before every answer would otherwise flood the
+   * gateway's stderr, and would take lastError from the failures it is there to show. A message
+   * too large already fails its call with why.
+   */
+  #unreadable(error: Error): void {
+    if (error instanceof McpLocalError && error.code === LocalErrorCode.MessageTooLarge) return;
+    warnOfPeer('MCP_UPSTREAM_NOT_MESSAGE', this.name, `Upstream ${quoteValue(this.name)} sent what is not a JSON-RPC message (warned once per upstream): ${terminalLine(error.message)}`);
   }
 
   /** A question the gateway refused is the upstream's lastError, as a malformed answer is. */

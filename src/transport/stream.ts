@@ -91,10 +91,15 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      this.receiver?.onFrameError(error as Error);
+      this.notJson(text, error as Error);
       return;
     }
     this.receiver?.onMessage(value);
+  }
+
+  /** A line that is not JSON: a frame error (a server answers it with -32700 Parse error). */
+  protected notJson(_text: string, error: Error): void {
+    this.receiver?.onFrameError(error);
   }
 
   tooLarge(message: CutMessage): void {
