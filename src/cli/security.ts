@@ -91,7 +91,7 @@ export async function startSecurity(config: Config, server: McpServer, options: 
     const { RateLimits } = await import('../security/rate-limits.ts');
     const { limiters, close } = await rateLimitLimiters(config, options.redis);
     closers.push(close);
-    limiter = new RateLimits({ ...rateLimits, limiters, onError: report('rate limit store') });
+    limiter = new RateLimits({ ...rateLimits, limiters, onError: report('rate limit store'), isTool: (name) => server.hasTool(name) });
     // Connections that carry many requests (stdio, WebSocket) count each request here; HTTP
     // requests were counted at the edge.
     if ((options.stdio || options.websocket) && limiter.limitsClients) server.use(limiter.requestInterceptor);

@@ -23,6 +23,8 @@ export type SecurityInterceptor = <E extends CallExchange>(next: Serve<E>, metho
 /** A server that interceptors can be added to (McpServer). */
 export interface InterceptedServer {
   use(interceptor: SecurityInterceptor, options?: { methods?: readonly string[] }): unknown;
+  /** Whether the server has a tool of this name. */
+  hasTool?(name: string): boolean;
 }
 
 /**

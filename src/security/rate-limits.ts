@@ -14,6 +14,7 @@
  * Counting in memory is synchronous: a request within its limits stays on the synchronous
  * path. Counting in Redis is a round trip.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { JsonRpcResponse } from '../protocol/jsonrpc.ts';
@@ -49,6 +50,14 @@ interface MemoryStorage {
 }
 const MemoryStorageClass = createRequire(import.meta.url)('rate-limiter-flexible/lib/component/MemoryStorage/MemoryStorage.js') as new () => MemoryStorage;
 
+/**
+ * Runs a function in the async context this module was loaded in, outside any request. The
+ * first count of a key starts a timer that lives for the whole window, and a timer keeps the
+ * async context it was started in: started in a request's, it held that request (its message,
+ * exchange and response, with every value of AsyncLocalStorage) until the window ended.
+ */
+const outsideRequests = AsyncLocalStorage.snapshot();
+
 /** Counting in this process's memory, synchronously, as RateLimiterMemory counts. */
 class MemoryLimiter implements Limiter {
   readonly #storage: MemoryStorage;
@@ -62,7 +71,7 @@ class MemoryLimiter implements Limiter {
   }
 
   take(key: string): Refusal | undefined {
-    const counted = this.#storage.incrby(key, 1, this.#windowSeconds);
+    const counted = outsideRequests(() => this.#storage.incrby(key, 1, this.#windowSeconds));
     return counted.consumedPoints > this.#limit ? tooMany(counted.msBeforeNext) : undefined;
   }
 }
@@ -78,7 +87,8 @@ class StoreLimiter implements Limiter {
   }
 
   take(key: string): Promise<Refusal | undefined> {
-    return this.#limiter.consume(key).then(
+    // Outside the request: the stand-in counts in memory with a timer per key, as above.
+    return outsideRequests(() => this.#limiter.consume(key)).then(
       () => undefined,
       (rejection: unknown) => {
         if (rejection instanceof RateLimiterRes) return tooMany(rejection.msBeforeNext);
@@ -127,10 +137,20 @@ export interface RateLimitOptions {
   limiters?: LimiterFactory;
   /** Told when a store fails (at most once every 10 s); the request is let through. */
   onError?: (error: unknown) => void;
+  /**
+   * Whether the server has a tool of this name (`install` asks the server's `hasTool` when
+   * this is not given). Calls naming no tool share one count per caller (or one in all, for a
+   * `shared` limit): counted under the names a client makes up, each name held a count, with
+   * its timer, for the whole window, so calls of made-up names made the process grow with
+   * their number.
+   */
+  isTool?: (name: string) => boolean;
 }
 
 /** Anonymous callers of an interceptor, whose address it does not see, share one count. */
 const ANONYMOUS = '\0anonymous';
+/** What calls of a name no tool has are counted under (no tool name holds a NUL). */
+const NO_SUCH_TOOL = '\0unknown';
 
 interface ToolLimit {
   readonly limiter: Limiter;
@@ -147,8 +167,10 @@ export class RateLimits {
   readonly #perClient: Limiter | undefined;
   readonly #perTool: ToolLimit | undefined;
   readonly #tools: ReadonlyMap<string, ToolLimit>;
+  #isTool: ((name: string) => boolean) | undefined;
 
   constructor(options: RateLimitOptions) {
+    this.#isTool = options.isTool;
     const failed = atMostEvery(REPORT_INTERVAL_MS, options.onError ?? (() => {}));
     const make = (name: string, limit: RateLimit) => (options.limiters ?? memoryLimiters)(name, limit, failed);
     this.#perClient = options.perClient === undefined ? undefined : make('client', options.perClient);
@@ -211,7 +233,9 @@ export class RateLimits {
     if (typeof name !== 'string') return next(request, exchange);
     const limit = this.#tools.get(name) ?? this.#perTool;
     if (limit === undefined) return next(request, exchange);
-    const key = limit.shared ? name : `${keyOf(exchange.auth)}\0${name}`;
+    // A name of the configured tools is bounded by the configuration; any other, by the tools.
+    const counted = limit !== this.#perTool || this.#isTool === undefined || this.#isTool(name) ? name : NO_SUCH_TOOL;
+    const key = limit.shared ? counted : `${keyOf(exchange.auth)}\0${counted}`;
     return settle<Refusal | undefined, JsonRpcResponse | undefined>(limit.limiter.take(key), (refusal) => {
       if (refusal === undefined) return next(request, exchange);
       reportRefusal('rate_limited', request.method, `tool ${name} rate limit`, exchange.auth?.subject);
@@ -224,6 +248,7 @@ export class RateLimits {
    * connections carrying many requests are served (`connections`: stdio, WebSocket).
    */
   install(server: InterceptedServer, options: { connections: boolean }): void {
+    if (this.#isTool === undefined && server.hasTool !== undefined) this.#isTool = server.hasTool.bind(server);
     if (options.connections && this.#perClient !== undefined) server.use(this.requestInterceptor);
     if (this.limitsTools) server.use(this.toolInterceptor, { methods: ['tools/call'] });
   }

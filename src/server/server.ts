@@ -268,6 +268,11 @@ export class McpServer implements DispatchingServer {
     return this.core.tools.get(toolName)?.scopes;
   }
 
+  /** Whether a tool of this name is registered (read by the per-tool rate limits). */
+  hasTool(toolName: string): boolean {
+    return this.core.tools.get(toolName) !== undefined;
+  }
+
   /** The x-mcp-header parameters of a tool, for transports that check Mcp-Param-* headers. */
   headerParams(toolName: string) {
     return this.core.tools.get(toolName)?.headerParams;
