@@ -1,8 +1,8 @@
 /**
- * Rate limits with rate-limiter-flexible (fixed windows): requests per client, and calls per
- * tool. Counts live in memory (each process its own) or in Redis (shared by every process
- * behind one endpoint, with a memory limiter standing in while Redis is unreachable, so an
- * outage neither blocks nor opens the server).
+ * Rate limits in fixed windows: requests per client, and calls per tool. Counts live in memory
+ * (each process its own: window-counts.ts) or in Redis with rate-limiter-flexible (shared by
+ * every process behind one endpoint, with a memory limiter standing in while Redis is
+ * unreachable, so an outage neither blocks nor opens the server).
  *
  * - Per client, over HTTP: an edge check after authentication, before the body is read:
  *   429 with `Retry-After`. The client is the principal's subject, else the peer address.
@@ -15,7 +15,6 @@
  * path. Counting in Redis is a round trip.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createRequire } from 'node:module';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { JsonRpcResponse } from '../protocol/jsonrpc.ts';
 import { reportRefusal } from '../protocol/refusal-report.ts';
@@ -23,6 +22,7 @@ import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts'
 import { clientKey } from './client-key.ts';
 import { Refusal, retryLater, type EdgeDecision, type EdgeHook, type Principal, type RequestHead } from './edge.ts';
 import { refuseCall, type InterceptedServer, type SecurityInterceptor } from './interceptors.ts';
+import { WindowCounts } from './window-counts.ts';
 
 export interface RateLimit {
   /** Requests (or calls) allowed per window. */
@@ -44,35 +44,28 @@ export interface Limiter {
  */
 export type LimiterFactory = (name: string, limit: RateLimit, onError: (error: unknown) => void) => Limiter;
 
-/** rate-limiter-flexible's memory store: what RateLimiterMemory counts with, without the promise it wraps each answer in. */
-interface MemoryStorage {
-  incrby(key: string, value: number, durationSec: number): { consumedPoints: number; msBeforeNext: number };
-}
-const MemoryStorageClass = createRequire(import.meta.url)('rate-limiter-flexible/lib/component/MemoryStorage/MemoryStorage.js') as new () => MemoryStorage;
-
 /**
- * Runs a function in the async context this module was loaded in, outside any request. The
- * first count of a key starts a timer that lives for the whole window, and a timer keeps the
- * async context it was started in: started in a request's, it held that request (its message,
- * exchange and response, with every value of AsyncLocalStorage) until the window ended.
+ * Runs a function in the async context this module was loaded in, outside any request: the
+ * Redis limiter's stand-in (a RateLimiterMemory) starts a timer at a key's first count that
+ * lives for the whole window, and a timer keeps the async context it was started in: started
+ * in a request's, it held that request (its message, exchange and response, with every value
+ * of AsyncLocalStorage) until the window ended.
  */
 const outsideRequests = AsyncLocalStorage.snapshot();
 
-/** Counting in this process's memory, synchronously, as RateLimiterMemory counts. */
+/** Counting in this process's memory, synchronously (see window-counts.ts). */
 class MemoryLimiter implements Limiter {
-  readonly #storage: MemoryStorage;
+  readonly #counts: WindowCounts;
   readonly #limit: number;
-  readonly #windowSeconds: number;
 
   constructor(limit: RateLimit) {
-    this.#storage = new MemoryStorageClass();
+    this.#counts = new WindowCounts(limit.windowSeconds);
     this.#limit = limit.limit;
-    this.#windowSeconds = limit.windowSeconds;
   }
 
   take(key: string): Refusal | undefined {
-    const counted = outsideRequests(() => this.#storage.incrby(key, 1, this.#windowSeconds));
-    return counted.consumedPoints > this.#limit ? tooMany(counted.msBeforeNext) : undefined;
+    const counted = this.#counts.add(key);
+    return counted.count > this.#limit ? tooMany(counted.msLeft) : undefined;
   }
 }
 

@@ -5,6 +5,7 @@ import { McpServer } from '../../src/server/server.ts';
 import { Refusal } from '../../src/security/edge.ts';
 import { RateLimits } from '../../src/security/rate-limits.ts';
 import { TestExchange } from '../helpers/exchange.ts';
+import { timersStarted } from '../helpers/timers-started.ts';
 import { MODERN_META } from '../helpers/http.ts';
 
 function call(server: McpServer, name: string, auth?: { subject: string; scopes: string[] }) {
@@ -51,5 +52,12 @@ describe('RateLimits in memory', () => {
     assert.equal(edge(head(undefined, '10.0.0.1')), undefined);
     assert.ok(edge(head(undefined, '10.0.0.1')) instanceof Refusal);
     assert.equal(edge(head(undefined, '10.0.0.3')), undefined);
+  });
+  it('regression: counting a client starts no timer (one per client held its request for the window)', () => {
+    const edge = new RateLimits({ perClient: { limit: 10, windowSeconds: 60 } }).edge(undefined)!;
+    const started = timersStarted(() => {
+      for (let i = 0; i < 1000; i++) assert.equal(edge({ method: 'POST', path: '/mcp', headers: {}, remoteAddress: `10.0.${i >> 8}.${i & 255}` }), undefined);
+    });
+    assert.equal(started, 0);
   });
 });
