@@ -15,6 +15,12 @@ export interface Served {
   exited: Promise<number | null>;
 }
 
+/** The inspector's address of a server started with Node's `--inspect=127.0.0.1:0`. */
+export async function inspectorUrl(served: Served): Promise<string> {
+  const line = await served.stderrLine(/Debugger listening on ws:\/\//);
+  return /(ws:\/\/\S+)/.exec(line)![1];
+}
+
 /** Starts `mcp-core serve --demo ARGS` with `env` over the test's environment, and Node's own `nodeArgs`. */
 export function startServe(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Served> {
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--demo', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });

@@ -13,7 +13,7 @@ import { MODERN_META, post, postOver } from '../helpers/http.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { CLI } from '../helpers/processes.ts';
 import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
-import { startServe, stopServe, type Served } from '../helpers/served.ts';
+import { inspectorUrl, startServe, stopServe, type Served } from '../helpers/served.ts';
 import { RawStdio } from '../helpers/stdio.ts';
 
 const KEYS = { alice: { key: 'alice-key-0123456789' }, bob: { key: 'bob-key-0123456789ab' }, carol: { key: 'carol-key-0123456789' } };
@@ -85,8 +85,7 @@ describe('mcp-core serve: backpressure', () => {
     // took their places and waited 30 s more.
     const config = configFile({ limits: { concurrency: { maxCalls: 2, maxQueued: 2, queueTimeoutMs: 600_000 } }, metrics: { enabled: true } });
     served = await startServe(['--config', config, '--http', '127.0.0.1:0'], {}, ['--inspect=127.0.0.1:0']);
-    const line = await served.stderrLine(/Debugger listening on ws:\/\//);
-    heap = await HeapProbe.connect(/(ws:\/\/\S+)/.exec(line)![1]);
+    heap = await HeapProbe.connect(await inspectorUrl(served));
   });
   after(async () => {
     heap.close();

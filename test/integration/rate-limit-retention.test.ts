@@ -11,7 +11,7 @@ import { configFile } from '../helpers/auth-requests.ts';
 import { HeapProbe } from '../helpers/heap.ts';
 import { MODERN_META, postOver } from '../helpers/http.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
-import { startServe, stopServe, type Served } from '../helpers/served.ts';
+import { inspectorUrl, startServe, stopServe, type Served } from '../helpers/served.ts';
 
 /** 101 callers, each its API key. */
 const KEYS = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`caller${i}`, { key: `caller-${i}-key-0123456789` }]));
@@ -43,8 +43,7 @@ describe('mcp-core serve: what per-tool rate limits keep', () => {
       logging: { level: 'info', format: 'json' },
     });
     served = await startServe(['--config', config, '--http', '127.0.0.1:0'], {}, ['--inspect=127.0.0.1:0']);
-    const line = await served.stderrLine(/Debugger listening on ws:\/\//);
-    heap = await HeapProbe.connect(/(ws:\/\/\S+)/.exec(line)![1]);
+    heap = await HeapProbe.connect(await inspectorUrl(served));
   });
   after(async () => {
     heap.close();

@@ -20,7 +20,7 @@ import { fixture, scratch, writeConfig } from '../helpers/gateway.ts';
 import { MODERN_META } from '../helpers/http.ts';
 import { from } from '../helpers/http-from.ts';
 import { CallCounter, Inspector } from '../helpers/inspector.ts';
-import { startServe, stopServe, type Served } from '../helpers/served.ts';
+import { inspectorUrl, startServe, stopServe, type Served } from '../helpers/served.ts';
 
 const MAX_AGE_MS = 2000;
 const PROBES = 200;
@@ -63,8 +63,7 @@ async function floodFor(url: string, ms: number, connections = 8): Promise<numbe
  */
 async function servedWithRuns(config: string, env: Record<string, string>): Promise<{ served: Served; inspector: Inspector; runs: () => Promise<number> }> {
   const served = await startServe(['--config', config, '--http', '127.0.0.1:0'], env, ['--inspect=127.0.0.1:0']);
-  const line = await served.stderrLine(/Debugger listening on ws:\/\//);
-  const inspector = await Inspector.connect(/(ws:\/\/\S+)/.exec(line)![1]);
+  const inspector = await Inspector.connect(await inspectorUrl(served));
   const calls = await CallCounter.start(inspector);
   return { served, inspector, runs: () => calls.take('src/cli/gateway.ts', 'readiness') };
 }

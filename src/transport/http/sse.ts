@@ -65,7 +65,28 @@ export class SseStream implements SessionOutlet {
     this.#coalescing = false;
     this.#held = undefined;
     this.endedAt = undefined;
-    if (sink !== undefined) keepAlive(sink);
+    if (sink !== undefined) this.#watch(sink);
+  }
+
+  /**
+   * Keeps `sink` alive, and lets go of it once its client has gone: a session's GET stream
+   * outlives its connections (its events wait for the client to resume), and a dead one held
+   * its response, request and socket for as long as the session lived.
+   */
+  #watch(sink: ResponseSink): void {
+    if (sink.done) {
+      this.#lost(sink);
+      return;
+    }
+    keepAlive(sink);
+    sink.onAbort(() => this.#lost(sink));
+  }
+
+  #lost(sink: ResponseSink): void {
+    if (this.#sink !== sink) return;
+    this.#sink = undefined;
+    this.#held = undefined;
+    release(sink);
   }
 
   /**
@@ -182,7 +203,7 @@ export class SseStream implements SessionOutlet {
       return;
     }
     this.#sink = sink;
-    keepAlive(sink);
+    this.#watch(sink);
   }
 
   /**
