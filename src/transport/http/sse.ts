@@ -83,10 +83,16 @@ export class SseStream implements SessionOutlet {
   }
 
   #lost(sink: ResponseSink): void {
-    if (this.#sink !== sink) return;
+    if (this.#sink === sink) this.#letGo();
+  }
+
+  /** Lets go of the connection, and of what was held for it; returns it, if there was one. */
+  #letGo(): ResponseSink | undefined {
+    const sink = this.#sink;
     this.#sink = undefined;
     this.#held = undefined;
-    release(sink);
+    if (sink !== undefined) release(sink);
+    return sink;
   }
 
   /**
@@ -211,12 +217,8 @@ export class SseStream implements SessionOutlet {
    * after the retry delay and resume (SEP-1699 polling).
    */
   detach(): void {
-    const sink = this.#sink;
-    this.#sink = undefined;
-    this.#held = undefined;
-    if (sink === undefined) return;
-    release(sink);
-    if (sink.done) return;
+    const sink = this.#letGo();
+    if (sink === undefined || sink.done) return;
     if (this.#retryMs !== undefined) sink.write(`retry: ${this.#retryMs}\n\n`);
     sink.end();
   }
@@ -229,11 +231,7 @@ export class SseStream implements SessionOutlet {
       const store = this.#store;
       if (isSharedEventStore(store)) ownRejection(store.end(this.id), this.#onStoreError);
     }
-    const sink = this.#sink;
-    if (sink === undefined) return;
-    this.#sink = undefined;
-    this.#held = undefined;
-    release(sink);
-    if (!sink.done) sink.end();
+    const sink = this.#letGo();
+    if (sink !== undefined && !sink.done) sink.end();
   }
 }
