@@ -14,6 +14,7 @@ import { isCancelled, signalOf, type RequestOptions } from '../client/requests.t
 import { doublingDelay } from '../protocol/backoff.ts';
 import type { JsonRpcNotification, MalformedPart, Params } from '../protocol/jsonrpc.ts';
 import { reportError } from '../protocol/error-report.ts';
+import { outsideRequests } from '../protocol/outside-requests.ts';
 import { isObject, MAX_JSON_DEPTH, nestedDeeperThan, quoteValue } from '../protocol/guards.ts';
 import { warnOfPeer } from '../protocol/peer-warning.ts';
 import { terminalLine } from '../protocol/terminal-text.ts';
@@ -296,7 +297,20 @@ export class Upstream {
   #connect(): Promise<McpClient> {
     this.#state = 'connecting';
     this.#events.onState?.(this);
-    const connecting = this.#open().then(
+    // The connection serves every call, not the one whose arrival (at an idle upstream) or
+    // failure (the reconnection's timer) began it: begun in that call's async context, all it
+    // runs (its sockets, timers, listening, discovery) kept that call, and named it in their
+    // log lines and traces, for as long as the connection lived.
+    const connecting = outsideRequests(() => this.#openAndRecord());
+    this.#connecting = connecting;
+    // Discovery and eager starts may leave this promise unobserved; its failure is recorded.
+    connecting.catch(() => undefined);
+    return connecting;
+  }
+
+  /** Opens the connection and records how that went: connected, or a reconnection scheduled. */
+  #openAndRecord(): Promise<McpClient> {
+    return this.#open().then(
       (client) => {
         this.#connecting = undefined;
         if (this.#state !== 'connecting') {
@@ -329,10 +343,6 @@ export class Upstream {
         throw failure;
       },
     );
-    this.#connecting = connecting;
-    // Discovery and eager starts may leave this promise unobserved; its failure is recorded.
-    connecting.catch(() => undefined);
-    return connecting;
   }
 
   async #open(): Promise<McpClient> {

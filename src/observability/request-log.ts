@@ -25,9 +25,16 @@ const MAX_ID_LENGTH = 128;
 /**
  * A request's log fields, resolved on the first line that needs them (by then its span
  * exists, if tracing is on). The request id is this process's prefix and a counter.
+ *
+ * The context outlives its request in whatever the request started and left running (a
+ * task's work, an upstream call waiting for the caller's answer, a timer): each keeps the
+ * async context it was started in, with this value. So once the request's line is written,
+ * the context lets go of the request (its message, and through it the exchange, the HTTP
+ * request with its headers, the response and the socket), keeping only its ids.
  */
 class RequestLogContext implements LogFields {
-  readonly message: DispatchMessage;
+  /** The request, until its line is written. */
+  message: DispatchMessage | undefined;
   /** The request id's counter, base 36. */
   readonly counter: string;
   #traceId: string | undefined;
@@ -50,10 +57,18 @@ class RequestLogContext implements LogFields {
     return this;
   }
 
+  /** The request was logged: keeps its ids (the trace id read now, while the request is here) and drops the rest. */
+  letGo(): void {
+    this.#traceId ??= this.#newTraceId();
+    this.message = undefined;
+  }
+
   #newTraceId(): string {
-    const span = (this.message as unknown as Record<symbol, SpanIds | undefined>)[SPAN];
+    // Only read while the request is held: letGo resolves the trace id first.
+    const message = this.message!;
+    const span = (message as unknown as Record<symbol, SpanIds | undefined>)[SPAN];
     if (span !== undefined) return span.spanContext().traceId;
-    return traceIdFromMeta(this.message.request.params?._meta) ?? newTraceId();
+    return traceIdFromMeta(message.request.params?._meta) ?? newTraceId();
   }
 }
 
@@ -141,9 +156,11 @@ export function logRequests(logger: Logger): () => void {
   if (!logger.isLevelEnabled('info')) return () => {};
   const writeLine = lineWriter(logger);
   const write = (message: DispatchMessage) => {
-    const context = logContext.getStore();
-    if (writeLine !== undefined && context instanceof RequestLogContext && context.message === message) {
+    const store = logContext.getStore();
+    const context = store instanceof RequestLogContext && store.message === message ? store : undefined;
+    if (writeLine !== undefined && context !== undefined) {
       writeLine(requestLine(message, context));
+      context.letGo();
       return;
     }
     const { server, request, exchange, result } = message;
@@ -161,6 +178,7 @@ export function logRequests(logger: Logger): () => void {
     const subject = exchange.auth?.subject;
     if (subject !== undefined) line.principal = subject;
     logger.info(line, 'request');
+    context?.letGo();
   };
   const subscribers = whenSettled(write);
   const transform = (message: DispatchMessage) => new RequestLogContext(message);

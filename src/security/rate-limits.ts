@@ -14,9 +14,9 @@
  * Counting in memory is synchronous: a request within its limits stays on the synchronous
  * path. Counting in Redis is a round trip.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { JsonRpcResponse } from '../protocol/jsonrpc.ts';
+import { outsideRequests } from '../protocol/outside-requests.ts';
 import { reportRefusal } from '../protocol/refusal-report.ts';
 import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
 import { clientKey } from './client-key.ts';
@@ -43,15 +43,6 @@ export interface Limiter {
  * told when the store fails (the request is then let through).
  */
 export type LimiterFactory = (name: string, limit: RateLimit, onError: (error: unknown) => void) => Limiter;
-
-/**
- * Runs a function in the async context this module was loaded in, outside any request: the
- * Redis limiter's stand-in (a RateLimiterMemory) starts a timer at a key's first count that
- * lives for the whole window, and a timer keeps the async context it was started in: started
- * in a request's, it held that request (its message, exchange and response, with every value
- * of AsyncLocalStorage) until the window ended.
- */
-const outsideRequests = AsyncLocalStorage.snapshot();
 
 /** Counting in this process's memory, synchronously (see window-counts.ts). */
 class MemoryLimiter implements Limiter {
@@ -80,7 +71,8 @@ class StoreLimiter implements Limiter {
   }
 
   take(key: string): Promise<Refusal | undefined> {
-    // Outside the request: the stand-in counts in memory with a timer per key, as above.
+    // Outside the request: the stand-in (a RateLimiterMemory) starts a timer at a key's first
+    // count that lives for the whole window, and would keep the request's context as long.
     return outsideRequests(() => this.#limiter.consume(key)).then(
       () => undefined,
       (rejection: unknown) => {

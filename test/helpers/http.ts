@@ -93,6 +93,14 @@ export function postOver(agent: Agent | false, url: string, body: unknown, heade
   });
 }
 
+/** `calls` calls, 16 at a time; `call(i)` makes the i-th. */
+export async function inTurn(calls: number, call: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < calls) await call(next++);
+  }));
+}
+
 /** The JSON-RPC messages of an SSE response, as they come. */
 export async function* sseMessages(response: Response): AsyncGenerator<any> {
   const decoder = new TextDecoder();

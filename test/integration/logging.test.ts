@@ -71,10 +71,13 @@ describe('structured logs', () => {
     const stopRequests = logRequests(logger);
     const stopErrors = logErrors(logger);
     const server = new McpServer({ name: 'logs', version: '1.0.0' });
+    const later = Promise.withResolvers<void>();
     server.tool('chatty', {}, async () => {
       logger.warn({ step: 1 }, 'inside the handler');
       await new Promise((resolve) => setTimeout(resolve, 5));
       logger.warn({ step: 2 }, 'after an await');
+      // Work the request leaves running: the request has let go of what it held, not its ids.
+      setTimeout(() => (logger.warn({ step: 3 }, 'after the answer'), later.resolve()), 20);
       return 'ok';
     });
     server.resource('res://broken', {}, () => {
@@ -83,6 +86,7 @@ describe('structured logs', () => {
     const listener = await serveHttp(server, { port: 0 });
     try {
       await callTool(listener.url, 1, 'chatty', {}, { traceparent: TRACEPARENT });
+      await later.promise;
       await post(listener.url, { jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: 'res://broken', _meta: MODERN_META } }, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'resources/read', 'mcp-name': 'res://broken' });
       logger.warn('outside any request');
     } finally {
@@ -91,9 +95,9 @@ describe('structured logs', () => {
       await listener.close();
     }
     const lines = jsonLines(text);
-    const [first, second, chattyDone, failure, brokenDone, outside] = lines;
-    assert.deepEqual([first.msg, second.msg, chattyDone.msg, failure.msg, brokenDone.msg, outside.msg], ['inside the handler', 'after an await', 'request', 'unexpected error', 'request', 'outside any request']);
-    for (const line of [first, second, chattyDone]) {
+    const [first, second, chattyDone, afterwards, failure, brokenDone, outside] = lines;
+    assert.deepEqual([first.msg, second.msg, chattyDone.msg, afterwards.msg, failure.msg, brokenDone.msg, outside.msg], ['inside the handler', 'after an await', 'request', 'after the answer', 'unexpected error', 'request', 'outside any request']);
+    for (const line of [first, second, chattyDone, afterwards]) {
       assert.equal(line.requestId, chattyDone.requestId);
       assert.equal(line.traceId, TRACE_ID);
     }

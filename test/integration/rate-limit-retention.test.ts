@@ -9,7 +9,7 @@ import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { configFile } from '../helpers/auth-requests.ts';
 import { HeapProbe } from '../helpers/heap.ts';
-import { MODERN_META, postOver } from '../helpers/http.ts';
+import { inTurn, MODERN_META, postOver } from '../helpers/http.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { inspectorUrl, startServe, stopServe, type Served } from '../helpers/served.ts';
 
@@ -21,14 +21,6 @@ function callOver(agent: Agent, url: string, id: number, name: string, args: Rec
   const headers: Record<string, string> = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': name };
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
   return postOver(agent, url, body, headers);
-}
-
-/** `calls` calls, 16 at a time; `call(i)` makes the i-th. */
-async function inTurn(calls: number, call: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < calls) await call(next++);
-  }));
 }
 
 describe('mcp-core serve: what per-tool rate limits keep', () => {
