@@ -5,6 +5,7 @@
 import type { Cancellation, CancelListener } from '../protocol/cancellation.ts';
 import { settleWith, type JsonRpcNotification, type JsonRpcResponse, type MalformedAnswer, type RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, MalformedAnswerError, McpLocalError } from '../protocol/local-errors.ts';
+import { RequestTable } from '../protocol/request-table.ts';
 import { handlerFor, type InputHandlers } from './input.ts';
 import type { RetryOptions } from './retry.ts';
 
@@ -160,18 +161,18 @@ const COARSE_FROM_MS = 5000;
 const COARSE_TICK_MS = 250;
 
 export class PendingRequests {
-  readonly #pending: Map<RequestId, Pending>;
+  readonly #pending: RequestTable<Pending>;
   readonly #sendCancel: CancelSender;
   /** Requests with a long timeout, watched by one shared timer (`#ticker`) rather than each by its own. */
-  readonly #coarse: Set<Pending>;
+  readonly #coarse: RequestTable<Pending>;
   #ticker: NodeJS.Timeout | undefined;
   #nextId: number;
 
   /** `sendCancel` tells the server a request was cancelled or timed out (spec: cancellation). */
   constructor(sendCancel: CancelSender) {
-    this.#pending = new Map();
+    this.#pending = new RequestTable();
     this.#sendCancel = sendCancel;
-    this.#coarse = new Set();
+    this.#coarse = new RequestTable();
     this.#ticker = undefined;
     this.#nextId = 0;
   }
@@ -224,7 +225,7 @@ export class PendingRequests {
       entry.timer.unref?.();
       return;
     }
-    this.#coarse.add(entry);
+    this.#coarse.set(entry.id, entry);
     entry.expiresAt = now + remaining;
     if (this.#ticker === undefined) {
       this.#ticker = setInterval(this.#tick, COARSE_TICK_MS);
@@ -237,7 +238,7 @@ export class PendingRequests {
       clearTimeout(entry.timer);
       entry.timer = undefined;
     } else if (entry.expiresAt !== 0) {
-      this.#coarse.delete(entry);
+      this.#coarse.delete(entry.id);
       entry.expiresAt = 0;
     }
   }
@@ -245,7 +246,7 @@ export class PendingRequests {
   /** The shared timer: fails the long-timeout requests whose time is up. */
   readonly #tick = (): void => {
     const now = Date.now();
-    for (const entry of this.#coarse) if (entry.expiresAt <= now) this.timedOut(entry);
+    for (const entry of this.#coarse.values()) if (entry.expiresAt <= now) this.timedOut(entry);
     if (this.#coarse.size === 0) {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
@@ -315,7 +316,7 @@ export class PendingRequests {
 
   /** Fails every request in flight, e.g. when the connection drops. */
   rejectAll(error: Error): void {
-    for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(error);
+    for (const [id] of this.#pending.entries()) this.#settle(id)?.reject(error);
   }
 
   #settle(id: RequestId): Pending | undefined {

@@ -24,6 +24,7 @@ import {
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import type { MessagePeek } from '../protocol/message-peek.ts';
 import { MetaKey } from '../protocol/meta.ts';
+import { RequestTable } from '../protocol/request-table.ts';
 import { Method, Notification } from '../protocol/methods.ts';
 import { LATEST_LEGACY_VERSION } from '../protocol/versions.ts';
 import { ErrorCode, type WireError } from '../protocol/wire-errors.ts';
@@ -136,7 +137,7 @@ function hasModernMeta(request: JsonRpcRequest): boolean {
 export class ServerConnection implements MessageReceiver, Drainable {
   readonly #server: Dispatcher;
   readonly #transport: Transport;
-  readonly #inflight: Map<RequestId, StreamExchange>;
+  readonly #inflight: RequestTable<StreamExchange>;
   readonly #maxInflight: number;
   readonly #drainTimeoutMs: number;
   readonly #onClose: ConnectionOptions['onClose'];
@@ -160,7 +161,7 @@ export class ServerConnection implements MessageReceiver, Drainable {
   constructor(server: Dispatcher, transport: Transport, options: ConnectionOptions = {}) {
     this.#server = server;
     this.#transport = transport;
-    this.#inflight = new Map();
+    this.#inflight = new RequestTable();
     this.#maxInflight = options.maxInflight ?? 1024;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.#onClose = options.onClose;
@@ -321,7 +322,7 @@ export class ServerConnection implements MessageReceiver, Drainable {
   /** Answers the requests still in flight with `error` and cancels their handlers. */
   abandon(error: WireError): void {
     const reason = new McpLocalError(LocalErrorCode.Cancelled, error.message);
-    for (const [id, exchange] of this.#inflight) {
+    for (const [id, exchange] of this.#inflight.entries()) {
       exchange.leave();
       this.send(errorResponse(id, error));
       exchange.cancel(reason);

@@ -15,6 +15,7 @@ import { isObject } from '../../protocol/guards.ts';
 import { encodeHeaderValue, extractHeaderParams, valueAt, type HeaderParam } from '../../protocol/header-params.ts';
 import { classify, malformedAnswer, MessageKind, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError, UNREACHABLE_CODES } from '../../protocol/local-errors.ts';
+import { RequestTable } from '../../protocol/request-table.ts';
 import { MetaKey } from '../../protocol/meta.ts';
 import { Method, NAMED_METHODS, Notification } from '../../protocol/methods.ts';
 import { BaseTransport } from '../base-transport.ts';
@@ -122,9 +123,10 @@ export class StreamableHttpClientTransport extends BaseTransport {
   readonly #takesCancellation: boolean;
   readonly #maxBytes: number;
   /** Requests in flight, so cancelling one closes its stream (spec: cancellation). */
-  readonly #inflight: Map<RequestId, Cancellation>;
-  /** Every POST in flight, each ended by close(). */
-  readonly #posts: Set<Cancellation>;
+  readonly #inflight: RequestTable<Cancellation>;
+  /** Every POST in flight, each ended by close(), by {@link #postCount}. */
+  readonly #posts: RequestTable<Cancellation>;
+  #postCount: number;
   /** How many times each answer to a server's request was posted again (see #answerAgain). */
   readonly #answersResent: WeakMap<JsonRpcMessage, number>;
   /** Notifications and responses posted and not yet answered (see #postUnanswered). */
@@ -161,8 +163,9 @@ export class StreamableHttpClientTransport extends BaseTransport {
     // The auth layer passes a request's init on as it is.
     this.#takesCancellation = takesCancellation(base);
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.#inflight = new Map();
-    this.#posts = new Set();
+    this.#inflight = new RequestTable();
+    this.#posts = new RequestTable();
+    this.#postCount = 0;
     this.#answersResent = new WeakMap();
     this.#unanswered = 0;
     this.#waiting = [];
@@ -281,7 +284,8 @@ export class StreamableHttpClientTransport extends BaseTransport {
     const sent: SentMessage = { id, method: (message as { method?: string }).method, sessionId: this.sessionId };
     const cancellation = new Cancellation();
     if (id !== undefined) this.#inflight.set(id, cancellation);
-    this.#posts.add(cancellation);
+    const post = ++this.#postCount;
+    this.#posts.set(post, cancellation);
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => cancellation.cancel(undefined), timeoutMs);
     try {
       if (id !== undefined && this.#opening !== undefined && sent.method !== Method.Initialize) {
@@ -309,7 +313,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
       this.#failed(message, sent, error instanceof McpLocalError ? error : new McpLocalError(LocalErrorCode.ConnectionClosed, `HTTP answer to ${sent.method} broke off: ${(error as Error).message}`, { cause: error }));
     } finally {
       clearTimeout(timer);
-      this.#posts.delete(cancellation);
+      this.#posts.delete(post);
       if (id !== undefined && this.#inflight.get(id) === cancellation) this.#inflight.delete(id);
     }
   }
@@ -544,7 +548,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
     this.finish();
     this.#closing.abort();
     this.#waiting.length = 0;
-    for (const post of this.#posts) post.cancel(this.#closing.signal.reason);
+    for (const post of this.#posts.values()) post.cancel(this.#closing.signal.reason);
     if (this.sessionId !== undefined) {
       // Spec 2025-11-25 (Session Management): a client that no longer needs the session ends it.
       // Bounded: a server that never answers it cannot hold close() (nor a failed connect()).

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ownRejection } from '../../protocol/error-report.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
+import { RequestTable } from '../../protocol/request-table.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import { isSharedEventStore, sequenceOf, streamIdOf, type EventStore, type SharedEventStore, type StoredEvent } from '../../store/event-store.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
@@ -25,14 +26,14 @@ export class SessionStreams {
   /** Streams that can be resumed, by stream id. */
   readonly streams: Map<string, SseStream>;
   /** Requests in flight, by JSON-RPC id. */
-  readonly inflight: Map<RequestId, HttpExchange>;
+  readonly inflight: RequestTable<HttpExchange>;
   /** Streams of other processes relayed to this session's client; made on first need. */
   relays: Set<Relay> | undefined;
 
   constructor() {
     this.standalone = undefined;
     this.streams = new Map();
-    this.inflight = new Map();
+    this.inflight = new RequestTable();
     this.relays = undefined;
   }
 }
@@ -205,7 +206,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
         relay.sink.end();
       }
     }
-    for (const [id, exchange] of state.inflight) {
+    for (const [id, exchange] of state.inflight.entries()) {
       exchange.cancel(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session closed'));
       exchange.finish(errorResponse(id, { code: ErrorCode.SessionNotFound, message: 'Session closed' }), 404);
     }

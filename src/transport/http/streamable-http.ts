@@ -31,6 +31,7 @@ import {
 } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { MetaKey } from '../../protocol/meta.ts';
+import { RequestTable } from '../../protocol/request-table.ts';
 import { Method, Notification } from '../../protocol/methods.ts';
 import { DEFAULT_HEADERLESS_VERSION, isLegacyVersion, SUPPORTED_VERSIONS } from '../../protocol/versions.ts';
 import { ErrorCode, type WireError } from '../../protocol/wire-errors.ts';
@@ -152,8 +153,10 @@ export class StreamableHttp implements StreamOpener, Drainable {
   readonly #retryMs: number | undefined;
   readonly #headerParams: (toolName: string) => readonly HeaderParam[] | undefined;
   readonly #tooLarge: Refusal;
-  /** Requests of every era whose answer is still to come, for a graceful shutdown. */
-  readonly #unanswered: Map<HttpExchange, RequestId>;
+  /** Requests of every era whose answer is still to come, for a graceful shutdown, by {@link #served}. */
+  readonly #unanswered: RequestTable<{ exchange: HttpExchange; id: RequestId }>;
+  /** Counts the requests that went into #unanswered: their keys there. */
+  #served: number;
   readonly #drain: DrainState;
   readonly #bus: Bus | undefined;
   readonly #unsubscribe: (() => void) | undefined;
@@ -175,7 +178,8 @@ export class StreamableHttp implements StreamOpener, Drainable {
     this.originCheck = options.originCheck ?? createOriginCheck({ loopback: true });
     this.#headerParams = (name) => endpoint.headerParams?.(name);
     this.#tooLarge = tooLarge(this.maxBodyBytes);
-    this.#unanswered = new Map();
+    this.#unanswered = new RequestTable();
+    this.#served = 0;
     this.#drain = new DrainState();
     this.#bus = options.bus;
     this.#unsubscribe = options.bus?.subscribe((message) => this.#heard(message));
@@ -355,7 +359,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
    * tracked in `inflight` for `notifications/cancelled`; a one-off session (legacy traffic
    * without sessions) closes with its request, so nothing keeps it.
    */
-  #run(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight?: Map<RequestId, HttpExchange>, oneOff?: LegacySession): void {
+  #run(request: JsonRpcRequest, exchange: HttpExchange, modern: boolean, inflight?: RequestTable<HttpExchange>, oneOff?: LegacySession): void {
     // Legacy: a closed connection is not a cancellation; the client cancels explicitly, and a
     // resumable stream keeps its events. So the work keeps the request's in-flight share until
     // it is done, client or no client (inflight.ts). It takes the share before the handler
@@ -390,16 +394,17 @@ export class StreamableHttp implements StreamOpener, Drainable {
       exchange.sink.onAbort(() => exchange.cancel(new McpLocalError(LocalErrorCode.Cancelled, 'Client closed the connection')));
     }
     inflight?.set(request.id, exchange);
-    this.#unanswered.set(exchange, request.id);
+    const key = ++this.#served;
+    this.#unanswered.set(key, { exchange, id: request.id });
     out.then(
       (response) => {
         share?.release();
-        this.#settle(request, exchange, modern, inflight, response, oneOff);
+        this.#settle(request, exchange, modern, key, inflight, response, oneOff);
       },
       (error: unknown) => {
         share?.release();
         this.#report(error, request.method);
-        this.#settle(request, exchange, modern, inflight, internalError(request.id), oneOff);
+        this.#settle(request, exchange, modern, key, inflight, internalError(request.id), oneOff);
       },
     );
   }
@@ -409,12 +414,13 @@ export class StreamableHttp implements StreamOpener, Drainable {
     request: JsonRpcRequest,
     exchange: HttpExchange,
     modern: boolean,
-    inflight: Map<RequestId, HttpExchange> | undefined,
+    key: number,
+    inflight: RequestTable<HttpExchange> | undefined,
     response: JsonRpcResponse | undefined,
     oneOff: LegacySession | undefined,
   ): void {
     if (inflight?.get(request.id) === exchange) inflight.delete(request.id);
-    this.#unanswered.delete(exchange);
+    this.#unanswered.delete(key);
     this.#finish(request, exchange, response, modern);
     oneOff?.close();
     if (this.#drain.draining) this.#drain.settled(this.#unanswered.size);
@@ -712,7 +718,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
   /** Answers every request still in flight with `error` (as its result would have gone) and cancels it. */
   abandon(error: WireError): void {
     const reason = new McpLocalError(LocalErrorCode.Cancelled, error.message);
-    for (const [exchange, id] of this.#unanswered) {
+    for (const { exchange, id } of this.#unanswered.values()) {
       exchange.finish(errorResponse(id, error), 200);
       exchange.cancel(reason);
     }

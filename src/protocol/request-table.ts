@@ -1,0 +1,128 @@
+/**
+ * What is kept for each request in flight, by its id (or by a counter of the keeper's own):
+ * the table a connection, a session, a client or a transport writes on every request and
+ * clears on its answer.
+ *
+ * Why not a Map: a Map that gains and loses an entry per request rebuilds its hash table every
+ * few dozen requests, and V8 leaves each replaced table pointing at its successor (for the
+ * iterators that may still walk it). As soon as one table has lived long enough to be moved to
+ * the old generation (a quiet moment is enough), every later table, and every request its
+ * entries point at, survives each young-generation collection until the next full one, which
+ * leaves the table then current old in turn: the requests of a busy server are copied and
+ * promoted instead of dying young, whatever their life. Measured on a gateway at 64 calls in
+ * flight: collection took 18% of its time and a full collection ran every half second; without
+ * the Map churn, 2% and one in 5 s (docs/ARCHITECTURE.md has the figures).
+ *
+ * So ids that are numbers (every SDK counts its requests) go in a ring of slots chosen by their
+ * low bits: arrays written in place, which hold nothing once cleared. The ring starts small and
+ * doubles, up to {@link MAX_SLOTS}, when it is half full and an id finds its slot taken. Other
+ * ids (strings), and a number whose slot is held by another live id, go in a Map beside it.
+ */
+import type { RequestId } from './jsonrpc.ts';
+
+const FIRST_SLOTS = 8;
+/** The ring's largest size: 1,024 requests in flight by their numbers (16 KiB of slots). */
+const MAX_SLOTS = 1024;
+
+export class RequestTable<V> {
+  #ids: (RequestId | undefined)[];
+  #values: (V | undefined)[];
+  #mask: number;
+  /** Entries in the ring. */
+  #slotted: number;
+  /** Entries whose id has no slot (see the class comment). */
+  #overflow: Map<RequestId, V> | undefined;
+
+  constructor() {
+    this.#ids = new Array<RequestId | undefined>(FIRST_SLOTS).fill(undefined);
+    this.#values = new Array<V | undefined>(FIRST_SLOTS).fill(undefined);
+    this.#mask = FIRST_SLOTS - 1;
+    this.#slotted = 0;
+    this.#overflow = undefined;
+  }
+
+  get size(): number {
+    return this.#slotted + (this.#overflow?.size ?? 0);
+  }
+
+  get(id: RequestId): V | undefined {
+    if (typeof id === 'number') {
+      const slot = id & this.#mask;
+      if (this.#ids[slot] === id) return this.#values[slot];
+    }
+    return this.#overflow?.get(id);
+  }
+
+  has(id: RequestId): boolean {
+    if (typeof id === 'number' && this.#ids[id & this.#mask] === id) return true;
+    return this.#overflow?.has(id) ?? false;
+  }
+
+  set(id: RequestId, value: V): void {
+    if (typeof id === 'number' && !this.#overflow?.has(id)) {
+      let slot = id & this.#mask;
+      if (this.#ids[slot] !== undefined && this.#ids[slot] !== id && this.#slotted * 2 >= this.#ids.length && this.#ids.length < MAX_SLOTS) {
+        this.#grow();
+        slot = id & this.#mask;
+      }
+      const held = this.#ids[slot];
+      if (held === id) {
+        this.#values[slot] = value;
+        return;
+      }
+      if (held === undefined) {
+        this.#ids[slot] = id;
+        this.#values[slot] = value;
+        this.#slotted++;
+        return;
+      }
+    }
+    (this.#overflow ??= new Map()).set(id, value);
+  }
+
+  delete(id: RequestId): boolean {
+    if (typeof id === 'number') {
+      const slot = id & this.#mask;
+      if (this.#ids[slot] === id) {
+        this.#ids[slot] = undefined;
+        this.#values[slot] = undefined;
+        this.#slotted--;
+        return true;
+      }
+    }
+    return this.#overflow?.delete(id) ?? false;
+  }
+
+  /** The entries as they are now: the table may change while the caller goes through them. */
+  entries(): [RequestId, V][] {
+    const entries: [RequestId, V][] = [];
+    const ids = this.#ids;
+    for (let slot = 0; slot < ids.length; slot++) if (ids[slot] !== undefined) entries.push([ids[slot]!, this.#values[slot]!]);
+    if (this.#overflow !== undefined) entries.push(...this.#overflow);
+    return entries;
+  }
+
+  /** The values as they are now (see {@link entries}). */
+  values(): V[] {
+    return this.entries().map(([, value]) => value);
+  }
+
+  clear(): void {
+    this.#ids.fill(undefined);
+    this.#values.fill(undefined);
+    this.#slotted = 0;
+    this.#overflow = undefined;
+  }
+
+  /** Doubles the ring; an entry that finds its new slot taken moves to the overflow. */
+  #grow(): void {
+    const ids = this.#ids;
+    const values = this.#values;
+    const size = ids.length * 2;
+    this.#ids = new Array<RequestId | undefined>(size).fill(undefined);
+    this.#values = new Array<V | undefined>(size).fill(undefined);
+    this.#mask = size - 1;
+    this.#slotted = 0;
+    for (let slot = 0; slot < ids.length; slot++) if (ids[slot] !== undefined) this.set(ids[slot]!, values[slot]!);
+  }
+}
