@@ -12,7 +12,7 @@ import { Method } from '../protocol/methods.ts';
 import { MAX_INPUT_REQUESTS, type InputRequests } from '../protocol/types.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import { handlerFor, type InputHandlers } from './input.ts';
-import { signalOf, type PendingRequests, type RequestOptions } from './requests.ts';
+import { signalOf, type Pending, type PendingRequests, type RequestOptions } from './requests.ts';
 
 type Result = Record<string, unknown>;
 
@@ -108,15 +108,19 @@ export class InputAnswers {
    */
   async answerRequest(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): Promise<JsonRpcResponse | undefined> {
     const controller = new AbortController();
-    const options = this.#optionsOf(request, relatedRequestId);
+    const asker = this.#requestOf(request, relatedRequestId);
+    const options = asker === 'ambiguous' ? undefined : asker?.options;
     const signals = [controller.signal, this.#connection];
-    const own = options === 'ambiguous' || options === undefined ? undefined : signalOf(options);
+    const own = options === undefined ? undefined : signalOf(options);
     if (own) signals.push(own);
     const tracked = this.#serving.size < MAX_TRACKED && !this.#serving.has(request.id);
     if (tracked) this.#serving.set(request.id, controller);
+    // The request waits on the client while its question is answered: not the server's time.
+    const held = asker === 'ambiguous' ? undefined : asker;
+    if (held !== undefined) this.#pending.hold(held);
     let response: JsonRpcResponse;
     try {
-      if (options === 'ambiguous') throw this.#ambiguous(request.method);
+      if (asker === 'ambiguous') throw this.#ambiguous(request.method);
       const params = request.params ?? {};
       const answer = await this.#answer(request.method, params, options, AbortSignal.any(signals));
       let problem: string | undefined;
@@ -131,6 +135,8 @@ export class InputAnswers {
     } catch (error) {
       const wire = error instanceof McpError ? error.toWire() : { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Input handler failed' };
       response = errorResponse(request.id, wire);
+    } finally {
+      if (held !== undefined) this.#pending.resume(held);
     }
     if (this.#connection.aborted) return undefined;
     if (tracked) {
@@ -154,29 +160,39 @@ export class InputAnswers {
     this.#serving.clear();
   }
 
-  /** Answers one question with the request's own handler for it, else the client's. */
-  async #answer(method: string, params: Params, options: InputHandlers | undefined, signal: AbortSignal): Promise<Result> {
+  /**
+   * Answers one question with the request's own handler for it, else the client's; the
+   * request's `inputWatch` hears when the handler starts and ends.
+   */
+  async #answer(method: string, params: Params, options: RequestOptions | undefined, signal: AbortSignal): Promise<Result> {
     const handler = (options && handlerFor(method, options)) ?? handlerFor(method, this.#handlers);
     if (handler !== undefined) {
-      const context = { signal };
-      const answer = method === Method.RootsList ? (handler as (context: unknown) => unknown)(context) : handler(params as never, context);
-      return (await answer) as Result;
+      const watch = options?.inputWatch;
+      watch?.asking();
+      try {
+        const context = { signal };
+        const answer = method === Method.RootsList ? (handler as (context: unknown) => unknown)(context) : handler(params as never, context);
+        return (await answer) as Result;
+      } finally {
+        const turn = watch?.answered();
+        if (turn !== undefined) await turn;
+      }
     }
     if (method === Method.Ping) return {};
     throw new McpError(ErrorCode.MethodNotFound, `Client does not handle ${method}`);
   }
 
   /**
-   * The options of the request a legacy server-to-client request belongs to: the transport's
-   * tie when it has one, else a matching progress token, else the only request with a handler
-   * for that method. Undefined means the client's own handlers.
+   * The request a legacy server-to-client request belongs to: the transport's tie when it has
+   * one, else a matching progress token, else the only request with a handler for that method.
+   * Undefined means the client's own handlers.
    */
-  #optionsOf(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): RequestOptions | undefined | 'ambiguous' {
-    if (relatedRequestId !== undefined) return this.#pending.optionsOf(relatedRequestId);
+  #requestOf(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): Pending | undefined | 'ambiguous' {
+    if (relatedRequestId !== undefined) return this.#pending.get(relatedRequestId);
     const token = (request.params?._meta as Record<string, unknown> | undefined)?.progressToken;
     if (typeof token === 'number' || typeof token === 'string') {
-      const options = this.#pending.optionsOf(token);
-      if (options !== undefined) return options;
+      const asker = this.#pending.get(token);
+      if (asker !== undefined) return asker;
     }
     const candidates = this.#pending.withHandlerFor(request.method);
     if (candidates.length === 1) return candidates[0];

@@ -54,6 +54,21 @@ export interface InputHandlers {
   onListRoots?: (context: InputContext) => ListRootsResult | Promise<ListRootsResult>;
 }
 
+/**
+ * Told when the client starts and stops answering the server's questions that belong to one
+ * request (`RequestOptions.inputWatch`): meanwhile the request waits on its own side, not on
+ * the server. A gateway gives its upstream's call slot back while its caller thinks.
+ */
+export interface InputWatch {
+  /** A question of the request is given to its handler. */
+  asking(): void;
+  /**
+   * That handler has answered (or failed); the answer goes to the server once what this
+   * returns settles (the request may have to wait for its turn again).
+   */
+  answered(): Promise<void> | undefined;
+}
+
 type AnyHandler = (params: never, context: InputContext) => unknown;
 
 /** The handler of `handlers` for a question's method, if it has one. */

@@ -6,7 +6,7 @@ import type { Cancellation, CancelListener } from '../protocol/cancellation.ts';
 import { settleWith, type JsonRpcNotification, type JsonRpcResponse, type MalformedAnswer, type RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, MalformedAnswerError, McpLocalError } from '../protocol/local-errors.ts';
 import { RequestTable } from '../protocol/request-table.ts';
-import { handlerFor, type InputHandlers } from './input.ts';
+import { handlerFor, type InputHandlers, type InputWatch } from './input.ts';
 import type { RetryOptions } from './retry.ts';
 
 export interface Progress {
@@ -35,7 +35,12 @@ export interface RequestOptions extends InputHandlers {
    * (a gateway, its caller's) needs no AbortSignal made for it. Either or both may be given.
    */
   cancellation?: Cancellation;
-  /** Milliseconds without an answer (or progress) before the request fails with MCP_ERR_TIMEOUT. */
+  /**
+   * Milliseconds without an answer (or progress) before the request fails with MCP_ERR_TIMEOUT.
+   * It does not run while the client answers a question the server asked within the request
+   * (legacy era; in the modern era no request is in flight then): the server waits on the
+   * client meanwhile. Nor does that time count towards `maxTotalTimeoutMs`.
+   */
   timeoutMs?: number;
   /** Receives `notifications/progress` for this request; each one restarts the timeout. */
   onProgress?: (progress: Progress) => void;
@@ -78,13 +83,15 @@ export interface RequestOptions extends InputHandlers {
    * a task, when others must not).
    */
   extensions?: Record<string, object>;
+  /** Told when the client starts and stops answering the server's questions of this request. */
+  inputWatch?: InputWatch;
 }
 
 /** What a request's cancellation means for whoever sent it: tell the server. */
 export type CancelSender = (id: RequestId, reason: string) => void;
 
 /** One request in flight: its promise's ends, its timeout, and what cancels it. */
-class Pending implements CancelListener {
+export class Pending implements CancelListener {
   readonly id: RequestId;
   readonly method: string;
   readonly options: RequestOptions;
@@ -102,7 +109,12 @@ class Pending implements CancelListener {
    */
   overall: boolean;
   readonly timeoutMs: number;
-  readonly deadline: number;
+  /** When `maxTotalTimeoutMs` is up, in Date.now() terms (moved on by the time its timeout was held). */
+  deadline: number;
+  /** Questions of the server's being answered by the client for this request: its timeout is held meanwhile. */
+  held: number;
+  /** Since when (Date.now()) the timeout has been held. */
+  heldSince: number;
 
   constructor(owner: PendingRequests, id: RequestId, method: string, options: RequestOptions, timeoutMs: number) {
     this.owner = owner;
@@ -116,6 +128,8 @@ class Pending implements CancelListener {
     this.overall = false;
     this.timeoutMs = timeoutMs;
     this.deadline = options.maxTotalTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.maxTotalTimeoutMs;
+    this.held = 0;
+    this.heldSince = 0;
   }
 
   /** The caller's cancellation (CancelListener). */
@@ -261,12 +275,30 @@ export class PendingRequests {
     entry.reject(new McpLocalError(LocalErrorCode.Timeout, `${entry.method} timed out after ${limit} ms`));
   }
 
+  /**
+   * The client starts answering a question the server asked within `entry` (a request in
+   * flight): the request's timeout is held until {@link resume}, since the server waits on the
+   * client meanwhile.
+   */
+  hold(entry: Pending): void {
+    if (entry.held++ > 0 || this.#pending.get(entry.id) !== entry) return;
+    entry.heldSince = Date.now();
+    this.#disarm(entry);
+  }
+
+  /** The client answered: the request's timeout starts again, and its total is moved on by the time it was held. */
+  resume(entry: Pending): void {
+    if (--entry.held > 0 || this.#pending.get(entry.id) !== entry) return;
+    entry.deadline += Date.now() - entry.heldSince;
+    this.#arm(entry);
+  }
+
   /** Routes a progress notification; returns false if no request has that token. */
   progress(token: RequestId, progress: Progress): boolean {
     const entry = this.#pending.get(token);
     const options = entry?.options;
     if (!entry || !options?.onProgress) return false;
-    if (entry.timer !== undefined || entry.expiresAt !== 0) {
+    if (entry.held === 0 && (entry.timer !== undefined || entry.expiresAt !== 0)) {
       this.#disarm(entry);
       this.#arm(entry);
     }
@@ -278,14 +310,19 @@ export class PendingRequests {
     return this.#pending.get(id)?.options;
   }
 
+  /** A request in flight. */
+  get(id: RequestId): Pending | undefined {
+    return this.#pending.get(id);
+  }
+
   /**
    * The requests in flight that answer `method` (a server-to-client request) with a handler
    * of their own. Stops counting at two: callers only need "none, one, or several".
    */
-  withHandlerFor(method: string): RequestOptions[] {
-    const found: RequestOptions[] = [];
+  withHandlerFor(method: string): Pending[] {
+    const found: Pending[] = [];
     for (const entry of this.#pending.values()) {
-      if (handlerFor(method, entry.options) !== undefined && found.push(entry.options) === 2) break;
+      if (handlerFor(method, entry.options) !== undefined && found.push(entry) === 2) break;
     }
     return found;
   }

@@ -3,6 +3,16 @@
  * refusal with cockatiel's `BulkheadRejectedError` (what cockatiel's bulkhead does). A slot is
  * taken synchronously when one is free, and handed straight to the next queued call when
  * released: no promise, closure or microtask for a call that does not wait.
+ *
+ * A slot stands for work the upstream does. A call whose upstream asked its caller a question
+ * (elicitation, sampling, roots) waits on the caller, who may take minutes or never answer (a
+ * user closing a dialog), so it gives its slot back meanwhile ({@link CallSlot}): callers who
+ * leave questions unanswered cannot keep the upstream from everyone else. Such calls are
+ * bounded elsewhere (the gateway's `maxPendingInputs` and `inputTimeoutMs`; a 2025 caller's
+ * own requests). When the answer comes the call takes a slot again before the upstream hears
+ * it, ahead of the queue (it was let in before the calls queued there) and never refused, so
+ * an answer is not lost to a full queue and the upstream still does at most `capacity` calls'
+ * work at once.
  */
 import { BulkheadRejectedError } from 'cockatiel';
 
@@ -20,6 +30,8 @@ export class Bulkhead {
   /** Resolvers of the queued calls, oldest first from `#head`. */
   #queue: Array<(() => void) | undefined>;
   #head: number;
+  /** Resolvers of the answered calls waiting to take a slot again, served before the queue. */
+  #resuming: Array<() => void>;
 
   constructor(capacity: number, queueCapacity: number) {
     this.capacity = capacity;
@@ -27,6 +39,7 @@ export class Bulkhead {
     this.#active = 0;
     this.#queue = [];
     this.#head = 0;
+    this.#resuming = [];
   }
 
   /** Calls holding a slot. */
@@ -36,7 +49,7 @@ export class Bulkhead {
 
   /** Calls waiting for one. */
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length - this.#head + this.#resuming.length;
   }
 
   /**
@@ -48,12 +61,25 @@ export class Bulkhead {
       this.#active++;
       return undefined;
     }
-    if (this.queued >= this.queueCapacity) throw new BulkheadRejectedError(this.capacity, this.queueCapacity);
+    if (this.#queue.length - this.#head >= this.queueCapacity) throw new BulkheadRejectedError(this.capacity, this.queueCapacity);
     return new Promise((resolve) => this.#queue.push(resolve));
   }
 
-  /** Gives a slot back: to the oldest queued call, if any. */
+  /**
+   * Takes a slot again for a call that gave its own back while it waited for its caller: as
+   * {@link acquire}, but ahead of the queue and never refused.
+   */
+  resume(): Promise<void> | undefined {
+    if (this.#active < this.capacity) {
+      this.#active++;
+      return undefined;
+    }
+    return new Promise((resolve) => this.#resuming.push(resolve));
+  }
+
+  /** Gives a slot back: to the oldest call resuming, else the oldest queued call, if any. */
   release(): void {
+    if (this.#resuming.length > 0) return this.#resuming.shift()!();
     if (this.#head === this.#queue.length) {
       this.#active--;
       return;
@@ -68,5 +94,75 @@ export class Bulkhead {
       this.#head = 0;
     }
     next();
+  }
+}
+
+/**
+ * One call's hold on its slot, which it gives back while its caller is asked (the client's
+ * `InputWatch`: {@link asking} and {@link answered}) and takes again before the answer goes
+ * upstream. While a call runs under a bulkhead, its slot is held, given back, or being taken
+ * again; the run gives back at its end only a slot it holds then.
+ *
+ * @example
+ * const slot = new CallSlot();
+ * // UpstreamPolicies.run: after bulkhead.acquire()
+ * slot.took(bulkhead);
+ * // ... at its end: if (slot.over()) bulkhead.release();
+ */
+export class CallSlot {
+  /** The bulkhead the call runs under, until its run ends. */
+  #bulkhead: Bulkhead | undefined;
+  #held: boolean;
+  /** Questions being answered: the slot is given back while there is any. */
+  #open: number;
+  /** Waiting to take a slot again. */
+  #resuming: boolean;
+
+  constructor() {
+    this.#bulkhead = undefined;
+    this.#held = false;
+    this.#open = 0;
+    this.#resuming = false;
+  }
+
+  /** The call took a slot of `bulkhead`. */
+  took(bulkhead: Bulkhead): void {
+    this.#bulkhead = bulkhead;
+    this.#held = true;
+  }
+
+  /** The call's run ended: whether it holds its slot (the run then gives it back). */
+  over(): boolean {
+    const held = this.#held;
+    this.#bulkhead = undefined;
+    this.#held = false;
+    return held;
+  }
+
+  /** A question of the call's goes to its caller: the first one gives the slot back. */
+  asking(): void {
+    if (this.#open++ > 0 || !this.#held) return;
+    this.#held = false;
+    this.#bulkhead!.release();
+  }
+
+  /** The caller answered one: after the last, the call takes a slot again before going on. */
+  answered(): Promise<void> | undefined {
+    const bulkhead = this.#bulkhead;
+    if (--this.#open > 0 || this.#held || this.#resuming || bulkhead === undefined) return undefined;
+    const waiting = bulkhead.resume();
+    if (waiting === undefined) {
+      this.#held = true;
+      return undefined;
+    }
+    this.#resuming = true;
+    return waiting.then(() => this.#retook(bulkhead));
+  }
+
+  /** A slot came after the call's run ended, or after it asked again meanwhile: it goes back. */
+  #retook(bulkhead: Bulkhead): void {
+    this.#resuming = false;
+    if (this.#bulkhead !== bulkhead || this.#open > 0) bulkhead.release();
+    else this.#held = true;
   }
 }

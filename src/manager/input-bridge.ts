@@ -28,6 +28,7 @@ import { Method, Notification } from '../protocol/methods.ts';
 import { isLoggingLevel, type CreateMessageRequestParams, type ElicitRequestParams, type InputRequests } from '../protocol/types.ts';
 import { ErrorCode, McpError, invalidParams } from '../protocol/wire-errors.ts';
 import type { RequestContext } from '../server/context.ts';
+import { classify } from './failures.ts';
 
 type Result = Record<string, unknown>;
 
@@ -62,6 +63,17 @@ function tooManyQuestions(): McpError {
 }
 
 /**
+ * What asking the caller failed with, as the call's failure: a failure the upstream's would be
+ * taken for (the caller's answer timed out, its connection closed) is the caller's, named so,
+ * and not counted against the upstream (a 2026-07-28 upstream's call fails with it: before, as
+ * "did not answer in time (slow)", and its breaker counted it).
+ */
+function callersFailure(error: unknown): unknown {
+  if (classify('', error) === undefined) return error;
+  return new McpError(ErrorCode.InternalError, `The gateway's caller did not answer the upstream's question: ${(error as Error).message}`);
+}
+
+/**
  * Options that pass the upstream's questions and progress to a caller that can be asked
  * directly: a legacy caller, or a call running as a task.
  */
@@ -72,6 +84,8 @@ export function askDirectly(ctx: RequestContext): ForwardOptions {
     open++;
     try {
       return await question();
+    } catch (error) {
+      throw callersFailure(error);
     } finally {
       open--;
     }

@@ -14,7 +14,7 @@
 import { CircuitState, ConsecutiveBreaker, CountBreaker, ExponentialBackoff, type IBreaker } from 'cockatiel';
 import { isCancelled, type RequestOptions } from '../client/requests.ts';
 import { Breaker, type BreakerState } from './breaker.ts';
-import { Bulkhead } from './bulkhead.ts';
+import { Bulkhead, type CallSlot } from './bulkhead.ts';
 import type { UpstreamSpec } from './config.ts';
 import { classify, isFault } from './failures.ts';
 
@@ -88,22 +88,24 @@ export class UpstreamPolicies {
    * Runs `attempt` under the breaker and the bulkhead, and again after a lost connection (the
    * failure a new attempt may cure: the connection may be back by then) when `safe` (a list, a
    * read, a read-only or idempotent tool). A call cancelled while it waits (for a slot, or a
-   * half-open probe's verdict) does not run.
+   * half-open probe's verdict) does not run. A call that may ask its caller questions passes
+   * its `slot`, which gives the slot back while the caller is asked (bulkhead.ts).
    */
-  async run<T>(attempt: () => Promise<T>, safe: boolean, call: Cancellable): Promise<T> {
+  async run<T>(attempt: () => Promise<T>, safe: boolean, call: Cancellable, slot?: CallSlot): Promise<T> {
     const admitted = this.#breaker.admit();
     const admission = admitted instanceof Promise ? await this.#breaker.admitted(() => isCancelled(call)) : admitted;
     let result: T;
     try {
       const waiting = this.#bulkhead.acquire();
       if (waiting !== undefined) await waiting;
+      slot?.took(this.#bulkhead);
       try {
         result = await attempt();
       } catch (error) {
         if (!safe || !this.#mayRetry(error, 0, call)) throw error;
         result = await this.#retrying(attempt, call);
       } finally {
-        this.#bulkhead.release();
+        if (slot === undefined || slot.over()) this.#bulkhead.release();
       }
     } catch (error) {
       this.#breaker.failed(admission, isFault(error));

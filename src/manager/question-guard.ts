@@ -12,12 +12,16 @@
  * answers come back in `tasks/update`: they get the same checks and bounds
  * ({@link taskQuestionsProblem}), so a task cannot make the gateway or its caller hold more
  * than a call can.
+ *
+ * The guard is also the call's hold on its upstream's call slot (a {@link CallSlot}), which
+ * the call gives back while its caller is asked (bulkhead.ts).
  */
 import { MAX_INPUT_REQUESTS } from '../protocol/types.ts';
 import type { RequestOptions } from '../client/requests.ts';
 import { describeValue, isObject } from '../protocol/guards.ts';
 import { Method } from '../protocol/methods.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
+import { CallSlot } from './bulkhead.ts';
 import { questionProblem } from './entry-check.ts';
 
 type Result = Record<string, unknown>;
@@ -79,22 +83,27 @@ interface Refusal {
  * try { return guard.noted(await client.request(method, params, options)); }
  * catch (error) { throw guard.explained(error); }
  */
-export class QuestionGuard {
+export class QuestionGuard extends CallSlot {
   readonly #upstream: string;
   /** The first question refused in the call. */
   #refusal: Refusal | undefined;
 
   constructor(upstream: string) {
+    super();
     this.#upstream = upstream;
     this.#refusal = undefined;
   }
 
-  /** Whether a call's options have handlers whose questions need the check. */
+  /** Whether a call's options have handlers: its questions need the check, and its slot the care of a call that asks (bulkhead.ts). */
   static needed(options: RequestOptions): boolean {
-    return options.onElicit !== undefined || options.onSample !== undefined;
+    return options.onElicit !== undefined || options.onSample !== undefined || options.onListRoots !== undefined;
   }
 
-  /** Puts the check in front of the elicitation and sampling handlers of `options` (the call's own copy). */
+  /**
+   * Puts the check in front of the elicitation and sampling handlers of `options` (the call's
+   * own copy, whose `inputWatch` is the guard: it is the call's {@link CallSlot}, given back
+   * while the call's caller is asked, with no other object per call).
+   */
   watch(options: RequestOptions): void {
     const { onElicit, onSample } = options;
     if (onElicit !== undefined) {

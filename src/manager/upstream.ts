@@ -670,7 +670,8 @@ export class Upstream {
     const options =
       guard === undefined && given.timeoutMs !== undefined && given.maxTotalTimeoutMs !== undefined
         ? given
-        : { ...given, timeoutMs: given.timeoutMs ?? this.spec.timeoutMs, maxTotalTimeoutMs: given.maxTotalTimeoutMs ?? this.spec.maxTotalTimeoutMs };
+        : // The guard hears when the call's caller is asked (a property of the copy from the start: no store grown for it).
+          { ...given, timeoutMs: given.timeoutMs ?? this.spec.timeoutMs, maxTotalTimeoutMs: given.maxTotalTimeoutMs ?? this.spec.maxTotalTimeoutMs, inputWatch: guard };
     guard?.watch(options);
     this.#calls++;
     if (this.#state === 'reconnecting' || this.#state === 'closed') {
@@ -690,6 +691,7 @@ export class Upstream {
         },
         call.retryable,
         options,
+        guard,
       );
       this.#latency.record(performance.now() - started);
       const problem = resultProblem(method, result, options.extensions?.[TASKS_EXTENSION] !== undefined);

@@ -76,6 +76,26 @@ describe('client request timeouts', () => {
     }
   });
 
+  for (const timeoutMs of [1000, 60_000]) {
+    it(`a ${timeoutMs} ms timeout is held while the client answers the request's question, and the total moves on by that time`, async () => {
+      const request = pending.track(6, 'tools/call', { timeoutMs, maxTotalTimeoutMs: timeoutMs * 3 }, 5);
+      request.catch(() => undefined);
+      const entry = pending.get(6)!;
+      mock.timers.tick(timeoutMs * 0.9);
+      pending.hold(entry);
+      pending.hold(entry); // a second question at once
+      mock.timers.tick(timeoutMs * 10); // the user thinks
+      pending.resume(entry);
+      mock.timers.tick(timeoutMs * 10);
+      assert.equal(await settled(request), false, 'timed out while a question was still being answered');
+      pending.resume(entry);
+      mock.timers.tick(timeoutMs * 0.9);
+      assert.equal(await settled(request), false, 'the timeout starts again in full after the answer');
+      mock.timers.tick(timeoutMs * 0.2);
+      await assert.rejects(request, (error: unknown) => timedOut(error) && new RegExp(`after ${timeoutMs} ms`).test((error as Error).message));
+    });
+  }
+
   it('an answered or cancelled request leaves no timer behind', async () => {
     const answered = pending.track(3, 'tools/call', {}, 60_000);
     assert.equal(pending.settle({ jsonrpc: '2.0', id: 3, result: { ok: true } }), true);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BrokenCircuitError, BulkheadRejectedError, ConsecutiveBreaker, TaskCancelledError } from 'cockatiel';
 import { Breaker, type BreakerState } from '../../src/manager/breaker.ts';
-import { Bulkhead } from '../../src/manager/bulkhead.ts';
+import { Bulkhead, CallSlot } from '../../src/manager/bulkhead.ts';
 import { parseManagerConfig } from '../../src/manager/config.ts';
 import { UpstreamFailure } from '../../src/manager/failures.ts';
 import { UpstreamPolicies } from '../../src/manager/policies.ts';
@@ -92,6 +92,54 @@ describe('bulkhead', () => {
     assert.deepEqual(order, [1, 2]);
     bulkhead.release();
     bulkhead.release();
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [0, 0]);
+  });
+
+  it('a call asking its caller gives its slot back, and takes one again ahead of the queue, never refused', async () => {
+    const bulkhead = new Bulkhead(1, 1);
+    const slot = new CallSlot();
+    bulkhead.acquire();
+    slot.took(bulkhead);
+    slot.asking();
+    slot.asking(); // a second question at once: the slot was given back already
+    assert.equal(bulkhead.running, 0);
+    assert.equal(bulkhead.acquire(), undefined); // another call runs meanwhile
+    const queued = bulkhead.acquire()!;
+    assert.equal(slot.answered(), undefined); // one question still open
+    const resumed = slot.answered()!; // the last: waits for a slot, though the queue is full
+    assert.ok(resumed instanceof Promise);
+    let queuedRan = false;
+    void queued.then(() => (queuedRan = true));
+    bulkhead.release(); // the other call ends: the answered call goes first
+    await resumed;
+    await Promise.resolve();
+    assert.equal(queuedRan, false);
+    assert.equal(slot.over(), true); // its run ends holding the slot, which it gives back
+    bulkhead.release();
+    await queued;
+    bulkhead.release();
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [0, 0]);
+  });
+
+  it('a call whose run ends while it waits for its caller, or for its slot again, gives back nothing twice', async () => {
+    const bulkhead = new Bulkhead(1, 1);
+    const parked = new CallSlot();
+    bulkhead.acquire();
+    parked.took(bulkhead);
+    parked.asking();
+    assert.equal(parked.over(), false); // ended (cancelled, timed out) while its caller was asked
+    assert.equal(parked.answered(), undefined);
+    assert.equal(bulkhead.running, 0);
+
+    const resuming = new CallSlot();
+    bulkhead.acquire();
+    resuming.took(bulkhead);
+    resuming.asking();
+    bulkhead.acquire(); // another call takes the slot
+    const waiting = resuming.answered()!;
+    assert.equal(resuming.over(), false); // ended while waiting for its slot again
+    bulkhead.release(); // the slot goes to it, and straight back
+    await waiting;
     assert.deepEqual([bulkhead.running, bulkhead.queued], [0, 0]);
   });
 });
