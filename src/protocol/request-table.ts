@@ -24,17 +24,18 @@ const FIRST_SLOTS = 8;
 /** The ring's largest size: 1,024 requests in flight by their numbers (16 KiB of slots). */
 const MAX_SLOTS = 1024;
 
-export class RequestTable<V> {
-  #ids: (RequestId | undefined)[];
+/** `K` narrows the ids a keeper uses (a counter of its own: `number`). */
+export class RequestTable<V, K extends RequestId = RequestId> {
+  #ids: (K | undefined)[];
   #values: (V | undefined)[];
   #mask: number;
   /** Entries in the ring. */
   #slotted: number;
   /** Entries whose id has no slot (see the class comment). */
-  #overflow: Map<RequestId, V> | undefined;
+  #overflow: Map<K, V> | undefined;
 
   constructor() {
-    this.#ids = new Array<RequestId | undefined>(FIRST_SLOTS).fill(undefined);
+    this.#ids = new Array<K | undefined>(FIRST_SLOTS).fill(undefined);
     this.#values = new Array<V | undefined>(FIRST_SLOTS).fill(undefined);
     this.#mask = FIRST_SLOTS - 1;
     this.#slotted = 0;
@@ -45,7 +46,7 @@ export class RequestTable<V> {
     return this.#slotted + (this.#overflow?.size ?? 0);
   }
 
-  get(id: RequestId): V | undefined {
+  get(id: K): V | undefined {
     if (typeof id === 'number') {
       const slot = id & this.#mask;
       if (this.#ids[slot] === id) return this.#values[slot];
@@ -53,12 +54,12 @@ export class RequestTable<V> {
     return this.#overflow?.get(id);
   }
 
-  has(id: RequestId): boolean {
+  has(id: K): boolean {
     if (typeof id === 'number' && this.#ids[id & this.#mask] === id) return true;
     return this.#overflow?.has(id) ?? false;
   }
 
-  set(id: RequestId, value: V): void {
+  set(id: K, value: V): void {
     if (typeof id === 'number' && !this.#overflow?.has(id)) {
       let slot = id & this.#mask;
       if (this.#ids[slot] !== undefined && this.#ids[slot] !== id && this.#slotted * 2 >= this.#ids.length && this.#ids.length < MAX_SLOTS) {
@@ -80,7 +81,7 @@ export class RequestTable<V> {
     (this.#overflow ??= new Map()).set(id, value);
   }
 
-  delete(id: RequestId): boolean {
+  delete(id: K): boolean {
     if (typeof id === 'number') {
       const slot = id & this.#mask;
       if (this.#ids[slot] === id) {
@@ -94,8 +95,8 @@ export class RequestTable<V> {
   }
 
   /** The entries as they are now: the table may change while the caller goes through them. */
-  entries(): [RequestId, V][] {
-    const entries: [RequestId, V][] = [];
+  entries(): [K, V][] {
+    const entries: [K, V][] = [];
     const ids = this.#ids;
     for (let slot = 0; slot < ids.length; slot++) if (ids[slot] !== undefined) entries.push([ids[slot]!, this.#values[slot]!]);
     if (this.#overflow !== undefined) entries.push(...this.#overflow);
@@ -119,7 +120,7 @@ export class RequestTable<V> {
     const ids = this.#ids;
     const values = this.#values;
     const size = ids.length * 2;
-    this.#ids = new Array<RequestId | undefined>(size).fill(undefined);
+    this.#ids = new Array<K | undefined>(size).fill(undefined);
     this.#values = new Array<V | undefined>(size).fill(undefined);
     this.#mask = size - 1;
     this.#slotted = 0;

@@ -81,6 +81,20 @@ describe('SSE keep-alive', () => {
     assert.equal(keptAlive(), before);
   });
 
+  it('keeps one connection of a stream alive at a time, however often one is attached', async () => {
+    const { keptAlive } = await import('../../src/transport/http/keep-alive.ts');
+    const before = keptAlive();
+    const first = new RecordingSink();
+    const stream = new SseStream('reattached', first, undefined);
+    stream.attach(first);
+    assert.equal(keptAlive(), before + 1, 'the same connection attached again');
+    const second = new RecordingSink();
+    stream.attach(second);
+    assert.equal(keptAlive(), before + 1, 'the older connection let go');
+    stream.end();
+    assert.equal(keptAlive(), before);
+  });
+
   it('writes a comment line to each open stream every 15 s', async (t) => {
     t.mock.timers.enable({ apis: ['setInterval'] });
     const sink = new RecordingSink();

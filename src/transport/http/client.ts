@@ -125,7 +125,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
   /** Requests in flight, so cancelling one closes its stream (spec: cancellation). */
   readonly #inflight: RequestTable<Cancellation>;
   /** Every POST in flight, each ended by close(), by {@link #postCount}. */
-  readonly #posts: RequestTable<Cancellation>;
+  readonly #posts: RequestTable<Cancellation, number>;
   #postCount: number;
   /** How many times each answer to a server's request was posted again (see #answerAgain). */
   readonly #answersResent: WeakMap<JsonRpcMessage, number>;

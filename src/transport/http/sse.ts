@@ -47,6 +47,8 @@ export class SseStream implements SessionOutlet {
   /** Where a failed (asynchronous) append is reported. */
   readonly #onStoreError: (error: unknown) => void;
   #sink: ResponseSink | undefined;
+  /** The key keep-alive.ts gave the sink. */
+  #keptAlive: number;
   #sequence: number;
   /** A session's GET stream: holds its events while its client is not reading (protocol/held-notifications.ts). */
   #coalescing: boolean;
@@ -61,6 +63,7 @@ export class SseStream implements SessionOutlet {
     this.#onStoreError = onStoreError;
     this.#retryMs = retryMs;
     this.#sink = sink;
+    this.#keptAlive = 0;
     this.#sequence = 0;
     this.#coalescing = false;
     this.#held = undefined;
@@ -78,7 +81,8 @@ export class SseStream implements SessionOutlet {
       this.#lost(sink);
       return;
     }
-    keepAlive(sink);
+    this.#forget();
+    this.#keptAlive = keepAlive(sink);
     sink.onAbort(() => this.#lost(sink));
   }
 
@@ -91,8 +95,14 @@ export class SseStream implements SessionOutlet {
     const sink = this.#sink;
     this.#sink = undefined;
     this.#held = undefined;
-    if (sink !== undefined) release(sink);
+    this.#forget();
     return sink;
+  }
+
+  /** Stops keeping the connection alive (keep-alive.ts), if it was. */
+  #forget(): void {
+    if (this.#keptAlive !== 0) release(this.#keptAlive);
+    this.#keptAlive = 0;
   }
 
   /**
@@ -200,7 +210,7 @@ export class SseStream implements SessionOutlet {
     this.#held = undefined;
     const older = this.#sink;
     if (older !== undefined && older !== sink) {
-      release(older);
+      this.#forget();
       if (!older.done) older.end();
     }
     if (this.endedAt !== undefined) {

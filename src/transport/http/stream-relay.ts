@@ -147,10 +147,10 @@ async function pastStored(host: RelayHost, session: LegacySession, streamId: str
 function relay(host: RelayHost, session: LegacySession, streamId: string, after: number, info: StreamInfo, sink: ResponseSink): void {
   const relays = host.relays(session);
   let last = after;
-  keepAlive(sink);
+  const kept = keepAlive(sink);
   const finish = () => {
     relays.delete(entry);
-    release(sink);
+    release(kept);
     sink.end();
   };
   const follower = host.store.follow(streamId, after, {
@@ -165,7 +165,7 @@ function relay(host: RelayHost, session: LegacySession, streamId: string, after:
     },
     writerLost: () => {
       relays.delete(entry);
-      release(sink);
+      release(kept);
       takeOver(host, session, streamId, last, info, sink).catch((error: unknown) => {
         host.report(error, 'event store takeover');
         sink.end();
@@ -181,7 +181,7 @@ function relay(host: RelayHost, session: LegacySession, streamId: string, after:
   sink.onAbort(() => {
     follower.stop();
     relays.delete(entry);
-    release(sink);
+    release(kept);
   });
 }
 

@@ -154,7 +154,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
   readonly #headerParams: (toolName: string) => readonly HeaderParam[] | undefined;
   readonly #tooLarge: Refusal;
   /** Requests of every era whose answer is still to come, for a graceful shutdown, by {@link #served}. */
-  readonly #unanswered: RequestTable<{ exchange: HttpExchange; id: RequestId }>;
+  readonly #unanswered: RequestTable<{ exchange: HttpExchange; id: RequestId }, number>;
   /** Counts the requests that went into #unanswered: their keys there. */
   #served: number;
   readonly #drain: DrainState;
