@@ -23,6 +23,12 @@ import type { RequestId } from './jsonrpc.ts';
 const FIRST_SLOTS = 8;
 /** The ring's largest size: 1,024 requests in flight by their numbers (16 KiB of slots). */
 const MAX_SLOTS = 1024;
+/**
+ * A ring larger than this goes back to its first size when the table empties: a legacy
+ * session's table, grown by one burst of requests, would otherwise keep its slots while the
+ * session lives (up to 16 KiB each, times the sessions a server keeps).
+ */
+const KEPT_SLOTS = 64;
 
 /** `K` narrows the ids a keeper uses (a counter of its own: `number`). */
 export class RequestTable<V, K extends RequestId = RequestId> {
@@ -87,11 +93,13 @@ export class RequestTable<V, K extends RequestId = RequestId> {
       if (this.#ids[slot] === id) {
         this.#ids[slot] = undefined;
         this.#values[slot] = undefined;
-        this.#slotted--;
+        if (--this.#slotted === 0 && this.#ids.length > KEPT_SLOTS && this.#overflow === undefined) this.#resize(FIRST_SLOTS);
         return true;
       }
     }
-    return this.#overflow?.delete(id) ?? false;
+    if (this.#overflow?.delete(id) !== true) return false;
+    if (this.#overflow.size === 0) this.#overflow = undefined;
+    return true;
   }
 
   /** The entries as they are now: the table may change while the caller goes through them. */
@@ -117,9 +125,12 @@ export class RequestTable<V, K extends RequestId = RequestId> {
 
   /** Doubles the ring; an entry that finds its new slot taken moves to the overflow. */
   #grow(): void {
+    this.#resize(this.#ids.length * 2);
+  }
+
+  #resize(size: number): void {
     const ids = this.#ids;
     const values = this.#values;
-    const size = ids.length * 2;
     this.#ids = new Array<K | undefined>(size).fill(undefined);
     this.#values = new Array<V | undefined>(size).fill(undefined);
     this.#mask = size - 1;

@@ -67,6 +67,28 @@ describe('RequestTable', () => {
     assert.equal(table.delete(1), false, 'already gone');
   });
 
+  it('goes on after a burst has emptied it, as it was before the burst', () => {
+    const table = new RequestTable<number>();
+    for (let id = 1; id <= 600; id++) table.set(id, id);
+    for (let id = 1; id <= 600; id++) assert.ok(table.delete(id));
+    assert.equal(table.size, 0, 'emptied: the ring goes back to its first size');
+    for (let id = 700; id < 800; id++) table.set(id, id);
+    for (let id = 700; id < 800; id++) assert.equal(table.get(id), id);
+    for (let id = 700; id < 800; id++) assert.ok(table.delete(id));
+    for (let id = 1; id <= 600; id++) table.set(id, id);
+    table.set('s', -1);
+    table.set(1 + 1024, 1025);
+    for (let id = 1; id <= 600; id++) assert.ok(table.delete(id));
+    assert.equal(table.size, 2, 'the string and the number that had no slot are still there');
+    assert.ok(table.delete('s'));
+    assert.ok(table.delete(1025));
+    assert.equal(table.size, 0);
+    for (let id = 2000; id < 2100; id++) table.set(id, id);
+    for (let id = 2000; id < 2100; id++) assert.equal(table.get(id), id);
+    assert.equal(table.size, 100);
+    assert.equal(table.get(1), undefined);
+  });
+
   it('takes any number a client may choose: negative, fractional, past 2^32', () => {
     const table = new RequestTable<string>();
     const ids = [-1, 0, 1.5, 2 ** 32 + 7, 2 ** 53 - 1, 7];
