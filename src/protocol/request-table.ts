@@ -13,15 +13,29 @@
  * flight: collection took 18% of its time and a full collection ran every half second; without
  * the Map churn, 2% and one in 5 s (docs/ARCHITECTURE.md has the figures).
  *
- * So ids that are numbers (every SDK counts its requests) go in a ring of slots chosen by their
- * low bits: arrays written in place, which hold nothing once cleared. The ring starts small and
- * doubles, up to {@link MAX_SLOTS}, when it is half full and an id finds its slot taken. Other
- * ids (strings), and a number whose slot is held by another live id, go in a Map beside it.
+ * So ids go in a ring of slots ({@link slotOf}): arrays written in place, which hold nothing
+ * once cleared. The ring starts small and doubles, up to {@link MAX_SLOTS}, when it is half full
+ * and an id finds its slot taken. An id whose slot another live id holds goes in a Map beside it.
  */
 import type { RequestId } from './jsonrpc.ts';
 
+/**
+ * An id's slot: a number by its low bits (most clients count their requests); a string by its
+ * last four characters, where ids differ (a counter after a prefix, as the Java SDK makes them,
+ * or a random id). A client that picks ids to collide only sends them to the Map.
+ */
+function slotOf(id: RequestId, mask: number): number {
+  if (typeof id === 'number') return id & mask;
+  // Ids are looked up as a peer sent them (a response's id, a cancellation's requestId), which
+  // may be anything: what is neither a number nor a string is in no slot.
+  if (typeof id !== 'string') return 0;
+  const end = id.length - 1;
+  // Past the start charCodeAt is NaN, which the bitwise operators take as 0.
+  return (id.charCodeAt(end) ^ (id.charCodeAt(end - 1) << 4) ^ (id.charCodeAt(end - 2) << 8) ^ (id.charCodeAt(end - 3) << 12)) & mask;
+}
+
 const FIRST_SLOTS = 8;
-/** The ring's largest size: 1,024 requests in flight by their numbers (16 KiB of slots). */
+/** The ring's largest size: 1,024 requests in flight (16 KiB of slots). */
 const MAX_SLOTS = 1024;
 /**
  * A ring larger than this goes back to its first size when the table empties: a legacy
@@ -53,24 +67,22 @@ export class RequestTable<V, K extends RequestId = RequestId> {
   }
 
   get(id: K): V | undefined {
-    if (typeof id === 'number') {
-      const slot = id & this.#mask;
-      if (this.#ids[slot] === id) return this.#values[slot];
-    }
+    const slot = slotOf(id, this.#mask);
+    if (this.#ids[slot] === id) return this.#values[slot];
     return this.#overflow?.get(id);
   }
 
   has(id: K): boolean {
-    if (typeof id === 'number' && this.#ids[id & this.#mask] === id) return true;
+    if (this.#ids[slotOf(id, this.#mask)] === id) return true;
     return this.#overflow?.has(id) ?? false;
   }
 
   set(id: K, value: V): void {
-    if (typeof id === 'number' && !this.#overflow?.has(id)) {
-      let slot = id & this.#mask;
+    if (!this.#overflow?.has(id)) {
+      let slot = slotOf(id, this.#mask);
       if (this.#ids[slot] !== undefined && this.#ids[slot] !== id && this.#slotted * 2 >= this.#ids.length && this.#ids.length < MAX_SLOTS) {
         this.#grow();
-        slot = id & this.#mask;
+        slot = slotOf(id, this.#mask);
       }
       const held = this.#ids[slot];
       if (held === id) {
@@ -88,14 +100,12 @@ export class RequestTable<V, K extends RequestId = RequestId> {
   }
 
   delete(id: K): boolean {
-    if (typeof id === 'number') {
-      const slot = id & this.#mask;
-      if (this.#ids[slot] === id) {
-        this.#ids[slot] = undefined;
-        this.#values[slot] = undefined;
-        if (--this.#slotted === 0 && this.#ids.length > KEPT_SLOTS && this.#overflow === undefined) this.#resize(FIRST_SLOTS);
-        return true;
-      }
+    const slot = slotOf(id, this.#mask);
+    if (this.#ids[slot] === id) {
+      this.#ids[slot] = undefined;
+      this.#values[slot] = undefined;
+      if (--this.#slotted === 0 && this.#ids.length > KEPT_SLOTS && this.#overflow === undefined) this.#resize(FIRST_SLOTS);
+      return true;
     }
     if (this.#overflow?.delete(id) !== true) return false;
     if (this.#overflow.size === 0) this.#overflow = undefined;

@@ -4,12 +4,13 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
+import type { RequestId } from '../../src/protocol/jsonrpc.ts';
 import { RequestTable } from '../../src/protocol/request-table.ts';
 
 const churn = fileURLToPath(new URL('../fixtures/table-churn.ts', import.meta.url));
 
-async function promotedBytes(table: 'request-table' | 'map'): Promise<number> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', churn, table]);
+async function promotedBytes(table: 'request-table' | 'map', ids: 'numbers' | 'strings'): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', churn, table, ids]);
   return (JSON.parse(stdout) as { promotedBytes: number }).promotedBytes;
 }
 
@@ -89,6 +90,34 @@ describe('RequestTable', () => {
     assert.equal(table.get(1), undefined);
   });
 
+  it('keeps string ids in its ring as it keeps numbers, however alike their ends', () => {
+    const table = new RequestTable<number>();
+    const ids = ['a', '', 'req-1', 'req-2', 'req-11', 'c9a6e2d4-0b5e-4c1e-9f57-2f3a1b0c4d5e', 'x-1', 'y-1', 'é-1'];
+    for (const [i, id] of ids.entries()) table.set(id, i);
+    for (const [i, id] of ids.entries()) assert.equal(table.get(id), i);
+    for (let n = 0; n < 3000; n++) table.set(`5f0e2c-${n}`, n);
+    assert.equal(table.size, ids.length + 3000);
+    for (let n = 0; n < 3000; n += 3) assert.ok(table.delete(`5f0e2c-${n}`));
+    for (let n = 1; n < 3000; n += 3) assert.equal(table.get(`5f0e2c-${n}`), n);
+    assert.equal(table.get('5f0e2c-0'), undefined);
+    assert.equal(table.has('req-1'), true);
+    assert.equal(table.has('req-3'), false);
+  });
+
+  it('finds nothing, and does not throw, for what a peer may send where an id belongs', () => {
+    const table = new RequestTable<string>();
+    table.set(0, 'zero');
+    table.set('0', 'string zero');
+    for (const sent of [null, undefined, true, false, {}, [], { id: 0 }, [0], NaN]) {
+      const id = sent as unknown as RequestId;
+      assert.equal(table.get(id), undefined, String(sent));
+      assert.equal(table.has(id), false, String(sent));
+      assert.equal(table.delete(id), false, String(sent));
+    }
+    assert.equal(table.size, 2);
+    assert.equal(table.get(0), 'zero');
+  });
+
   it('takes any number a client may choose: negative, fractional, past 2^32', () => {
     const table = new RequestTable<string>();
     const ids = [-1, 0, 1.5, 2 ** 32 + 7, 2 ** 53 - 1, 7];
@@ -118,11 +147,13 @@ describe('RequestTable', () => {
 
   it('lets the requests of a busy table die young once the table is old, where a Map has them promoted', async () => {
     // 20,000 requests of about 1 KB each go through a table that lived through two young
-    // collections first (table-churn.ts). The Map is the control: it shows the measure sees
+    // collections first (table-churn.ts), with numeric ids and with string ids (a prefix and a
+    // counter). The Map is the control: it shows the measure sees
     // what a churned Map does (every request promoted with its tables); if it stops seeing it,
     // V8 has changed and RequestTable's reason to be is gone.
-    const [table, map] = await Promise.all([promotedBytes('request-table'), promotedBytes('map')]);
-    assert.ok(table < 2 * 1024 * 1024, `RequestTable: ${table} bytes promoted`);
+    const [numbers, strings, map] = await Promise.all([promotedBytes('request-table', 'numbers'), promotedBytes('request-table', 'strings'), promotedBytes('map', 'numbers')]);
+    assert.ok(numbers < 2 * 1024 * 1024, `RequestTable, numeric ids: ${numbers} bytes promoted`);
+    assert.ok(strings < 2 * 1024 * 1024, `RequestTable, string ids: ${strings} bytes promoted`);
     assert.ok(map > 8 * 1024 * 1024, `Map: ${map} bytes promoted (the control)`);
   });
 });
