@@ -3,6 +3,7 @@
  * inspector protocol (inspector.ts). Lets a test tell memory kept from garbage not yet collected.
  */
 import { Inspector } from './inspector.ts';
+import { inspectorUrl, startServe, stopServe, type Served } from './served.ts';
 
 export class HeapProbe {
   readonly #inspector: Inspector;
@@ -27,4 +28,16 @@ export class HeapProbe {
   close(): void {
     this.#inspector.close();
   }
+}
+
+/** Starts `mcp-core serve --demo ARGS` (env as startServe's) with the inspector on, and probes its heap. */
+export async function serveWithHeap(args: string[], env: Record<string, string> = {}): Promise<{ served: Served; heap: HeapProbe }> {
+  const served = await startServe(args, env, ['--inspect=127.0.0.1:0']);
+  return { served, heap: await HeapProbe.connect(await inspectorUrl(served)) };
+}
+
+/** Stops what {@link serveWithHeap} started. */
+export async function stopWithHeap(served: Served, heap: HeapProbe): Promise<void> {
+  heap.close();
+  await stopServe(served);
 }

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { HeapProbe } from '../helpers/heap.ts';
+import { HeapProbe, serveWithHeap, stopWithHeap } from '../helpers/heap.ts';
 import { openSession } from '../helpers/http.ts';
-import { inspectorUrl, startServe, stopServe, type Served } from '../helpers/served.ts';
+import type { Served } from '../helpers/served.ts';
 
 /** A header each GET carries, so that a request kept alive weighs. */
 const BULK = 'b'.repeat(8 * 1024);
@@ -43,13 +43,9 @@ describe('mcp-core serve: a GET stream whose client went away', () => {
   before(async () => {
     // A dropped GET holds its in-flight share until the once-a-second sweep: room for a burst.
     const env = { MCP__HTTP__INFLIGHT__MAXREQUESTS: '4096', MCP__HTTP__INFLIGHT__MAXREQUESTSPERCLIENT: '4096' };
-    served = await startServe(['--http', '127.0.0.1:0'], env, ['--inspect=127.0.0.1:0']);
-    heap = await HeapProbe.connect(await inspectorUrl(served));
+    ({ served, heap } = await serveWithHeap(['--http', '127.0.0.1:0'], env));
   });
-  after(async () => {
-    heap.close();
-    await stopServe(served);
-  });
+  after(() => stopWithHeap(served, heap));
 
   it('regression: is not kept with its connection (request, response, socket) for the life of its session', async () => {
     // Warm-up: compiled code, caches.

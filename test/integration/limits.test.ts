@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { call, configFile, modern, text } from '../helpers/auth-requests.ts';
-import { HeapProbe } from '../helpers/heap.ts';
+import { HeapProbe, serveWithHeap, stopWithHeap } from '../helpers/heap.ts';
 import { MODERN_META, post, postOver } from '../helpers/http.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { CLI } from '../helpers/processes.ts';
 import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
-import { inspectorUrl, startServe, stopServe, type Served } from '../helpers/served.ts';
+import { startServe, stopServe, type Served } from '../helpers/served.ts';
 import { RawStdio } from '../helpers/stdio.ts';
 
 const KEYS = { alice: { key: 'alice-key-0123456789' }, bob: { key: 'bob-key-0123456789ab' }, carol: { key: 'carol-key-0123456789' } };
@@ -84,13 +84,9 @@ describe('mcp-core serve: backpressure', () => {
     // the default queueTimeoutMs (30 s) they were refused midway, and two of the refused calls
     // took their places and waited 30 s more.
     const config = configFile({ limits: { concurrency: { maxCalls: 2, maxQueued: 2, queueTimeoutMs: 600_000 } }, metrics: { enabled: true } });
-    served = await startServe(['--config', config, '--http', '127.0.0.1:0'], {}, ['--inspect=127.0.0.1:0']);
-    heap = await HeapProbe.connect(await inspectorUrl(served));
+    ({ served, heap } = await serveWithHeap(['--config', config, '--http', '127.0.0.1:0']));
   });
-  after(async () => {
-    heap.close();
-    await stopServe(served);
-  });
+  after(() => stopWithHeap(served, heap));
 
   it('runs two calls, queues two, refuses the next at once with 503 and Retry-After, and frees the queue when callers leave', async () => {
     const callers = Array.from({ length: 4 }, () => new AbortController());

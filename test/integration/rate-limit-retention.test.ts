@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { configFile } from '../helpers/auth-requests.ts';
-import { HeapProbe } from '../helpers/heap.ts';
+import { HeapProbe, serveWithHeap, stopWithHeap } from '../helpers/heap.ts';
 import { inTurn, MODERN_META, postOver } from '../helpers/http.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
-import { inspectorUrl, startServe, stopServe, type Served } from '../helpers/served.ts';
+import { startServe, stopServe, type Served } from '../helpers/served.ts';
 
 /** 101 callers, each its API key. */
 const KEYS = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`caller${i}`, { key: `caller-${i}-key-0123456789` }]));
@@ -34,13 +34,9 @@ describe('mcp-core serve: what per-tool rate limits keep', () => {
       rateLimits: { perTool: { limit: 1_000_000, windowSeconds: 600 } },
       logging: { level: 'info', format: 'json' },
     });
-    served = await startServe(['--config', config, '--http', '127.0.0.1:0'], {}, ['--inspect=127.0.0.1:0']);
-    heap = await HeapProbe.connect(await inspectorUrl(served));
+    ({ served, heap } = await serveWithHeap(['--config', config, '--http', '127.0.0.1:0']));
   });
-  after(async () => {
-    heap.close();
-    await stopServe(served);
-  });
+  after(() => stopWithHeap(served, heap));
 
   it('regression: calls of 3,000 made-up tool names of 2 KiB share one count, and the heap does not keep them for the window', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });

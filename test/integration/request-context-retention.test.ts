@@ -13,11 +13,11 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { configFile } from '../helpers/auth-requests.ts';
 import { fixture } from '../helpers/gateway.ts';
-import { HeapProbe } from '../helpers/heap.ts';
+import { HeapProbe, serveWithHeap, stopWithHeap } from '../helpers/heap.ts';
 import { inTurn, MODERN_META, postOver } from '../helpers/http.ts';
 import { ROOT } from '../helpers/processes.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
-import { inspectorUrl, startServe, stopServe, type Served } from '../helpers/served.ts';
+import type { Served } from '../helpers/served.ts';
 
 /** A header of 12 KiB on every call: what a held request weighs most of. */
 const PAD = { 'x-pad': 'p'.repeat(12 * 1024) };
@@ -45,13 +45,9 @@ describe('a gateway with JSON logs: calls waiting for their 2026-07-28 caller\'s
       gateway: { watch: false },
       logging: { level: 'info', format: 'json' },
     });
-    served = await startServe(['--config', config, '--http', '127.0.0.1:0'], {}, ['--inspect=127.0.0.1:0']);
-    heap = await HeapProbe.connect(await inspectorUrl(served));
+    ({ served, heap } = await serveWithHeap(['--config', config, '--http', '127.0.0.1:0']));
   });
-  after(async () => {
-    heap.close();
-    await stopServe(served);
-  });
+  after(() => stopWithHeap(served, heap));
 
   it('regression: 300 calls waiting for input keep their upstream calls, not their requests with 12 KiB headers', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
