@@ -109,14 +109,14 @@ export class InputAnswers {
   async answerRequest(request: JsonRpcRequest, relatedRequestId: RequestId | undefined): Promise<JsonRpcResponse | undefined> {
     const controller = new AbortController();
     const asker = this.#requestOf(request, relatedRequestId);
-    const options = asker === 'ambiguous' ? undefined : asker?.options;
+    // The request waits on the client while its question is answered: not the server's time.
+    const held = asker === 'ambiguous' ? undefined : asker;
+    const options = held?.options;
     const signals = [controller.signal, this.#connection];
     const own = options === undefined ? undefined : signalOf(options);
     if (own) signals.push(own);
     const tracked = this.#serving.size < MAX_TRACKED && !this.#serving.has(request.id);
     if (tracked) this.#serving.set(request.id, controller);
-    // The request waits on the client while its question is answered: not the server's time.
-    const held = asker === 'ambiguous' ? undefined : asker;
     if (held !== undefined) this.#pending.hold(held);
     let response: JsonRpcResponse;
     try {
