@@ -3,7 +3,7 @@
  * are missing (a peer failed, or the workload was not run) is reported as such, not as a pass;
  * one whose threshold lies inside the spread of the runs is reported as a tie.
  */
-import { fmtBytes, fmtMs, fmtRatio } from './format.ts';
+import { fmtBytes, fmtInt, fmtMs, fmtRatio } from './format.ts';
 import { compare, rowOf } from './ratios.ts';
 import type { PeerKey } from '../targets.ts';
 import type { WorkloadResult } from '../workloads/types.ts';
@@ -60,7 +60,12 @@ export function evaluateTargets(workloads: readonly WorkloadResult[]): TargetOut
     versus(find, 'python-clients-1', 'python-sdk-client', 1.5, 'Python execute_tool (stdio), 1 in flight: >= 1.5x the official Python SDK client'),
     versus(find, 'python-tool-64', 'python', 3, 'A Python tool over HTTP (modern echo), 64 in flight: >= 3x the official Python SDK'),
     ...(['stdio', 'http'] as const).flatMap((upstream) => [
-      versus(find, 'gateway-64', 'mcp-core', 0.85, `gateway, ${upstream} upstream, 64 in flight: >= 85% of direct throughput`, `mcp-core-gateway-${upstream}`),
+      withGatewayCost(
+        find,
+        versus(find, 'gateway-64', 'mcp-core', 0.85, `gateway, ${upstream} upstream, 64 in flight: >= 85% of direct throughput`, `mcp-core-gateway-${upstream}`),
+        `mcp-core-gateway-${upstream}`,
+        0.85,
+      ),
       addedLatency(find, `mcp-core-gateway-${upstream}`, `gateway, ${upstream} upstream, 1 in flight: adds < 0.2 ms to p50`),
     ]),
     // The production kit against mcp-core with nothing on: its row is the reference, bare mcp-core the peer.
@@ -98,6 +103,20 @@ function withFloor(find: Find, outcome: TargetOutcome, id: string, peer: PeerKey
   // Only when moving the bytes would meet the target and parsing them does not is the parsing to blame.
   const verdict = bareLead !== undefined && bytesLead !== undefined && bareLead < minimum && bytesLead >= minimum ? ': JSON parsing of the whole message, not the machine, is the limit' : '';
   return { ...outcome, measured: `${outcome.measured}; ${floors.join(', ')}${verdict}` };
+}
+
+/**
+ * Adds, beside a gateway throughput target not met, what bounds it whatever the cores: the
+ * gateway process's own CPU per call against a direct server's. With a core for the upstream
+ * alone, the gateway keeps at most the inverse of that ratio of direct throughput.
+ */
+function withGatewayCost(find: Find, outcome: TargetOutcome, gateway: PeerKey, minimum: number): TargetOutcome {
+  const workload = find('gateway-64');
+  const through = rowOf(workload, gateway)?.metrics.cpuUsPerCall;
+  const direct = rowOf(workload, 'mcp-core')?.metrics.cpuUsPerCall;
+  if (outcome.pass === true || outcome.pass === undefined || through === undefined || direct === undefined) return outcome;
+  const cost = `the gateway process costs ${fmtInt(through)} µs of CPU per call, ${fmtRatio(through / direct)} a direct server's ${fmtInt(direct)} µs`;
+  return { ...outcome, measured: `${outcome.measured}; ${cost}: ${fmtRatio(minimum)} needs at most ${fmtRatio(1 / minimum)}, even with a core for the upstream alone` };
 }
 
 function growth(find: Find): TargetOutcome {

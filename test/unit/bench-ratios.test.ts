@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fmtComparison } from '../../bench/report/format.ts';
 import { compare } from '../../bench/report/ratios.ts';
+import { evaluateTargets } from '../../bench/report/targets.ts';
 import type { Row, WorkloadResult } from '../../bench/workloads/types.ts';
 
 function row(key: Row['key'], samples: number[]): Row {
@@ -54,5 +55,17 @@ describe('bench comparisons', () => {
     const failed: Row = { ...row('sdk-v1', []), value: undefined, failure: 'could not start' };
     const w = workload(true, row('mcp-core', [1, 2, 3]), failed);
     assert.equal(compare(w, failed), undefined);
+  });
+
+  it("says beside a missed gateway target what bounds it: the gateway's own CPU per call", () => {
+    const direct = { ...row('mcp-core', [40_000, 41_000, 42_000]), metrics: { cpuUsPerCall: 24 } };
+    const slow = { ...row('mcp-core-gateway-stdio', [24_000, 25_000, 26_000]), metrics: { cpuUsPerCall: 34 } };
+    const fast = { ...row('mcp-core-gateway-http', [39_000, 40_000, 41_000]), metrics: { cpuUsPerCall: 26 } };
+    const gateway = { ...workload(true, direct, slow, fast), id: 'gateway-64' };
+    const [stdio, http] = evaluateTargets([gateway]).filter((t) => t.target.includes('64 in flight: >= 85% of direct'));
+    assert.equal(stdio.pass, false);
+    assert.match(stdio.measured, /the gateway process costs 34 µs of CPU per call, 1\.42x a direct server's 24 µs: 0\.85x needs at most 1\.18x/);
+    assert.equal(http.pass, true);
+    assert.doesNotMatch(http.measured, /CPU per call/);
   });
 });
