@@ -123,13 +123,16 @@ function transportOf(name: string, upstream: UpstreamConfig, defaults: Defaults,
   for (const key of ['args', 'env', 'cwd', 'stderr'] as const) if (upstream[key] !== undefined) throw new ConfigError(`${path}.${key} applies to command upstreams only`);
   const expanded = expand(url, `${path}.url`, env);
   const auth = authOf(upstream.auth, `${path}.auth`);
+  // Only the URL's parse is caught: an unset ${VAR} in headers must be reported as itself.
+  let href: string;
   try {
-    const spec: TransportSpec = { kind: 'http', url: new URL(expanded).href, headers: expandMap(upstream.headers, `${path}.headers`, env) ?? {} };
-    if (auth !== undefined) spec.auth = auth;
-    return spec;
+    href = new URL(expanded).href;
   } catch {
     throw new ConfigError(`${path}.url is not a URL: ${JSON.stringify(expanded)}`);
   }
+  const spec: TransportSpec = { kind: 'http', url: href, headers: expandMap(upstream.headers, `${path}.headers`, env) ?? {} };
+  if (auth !== undefined) spec.auth = auth;
+  return spec;
 }
 
 /** Which fields each kind of auth needs and takes; the schema cannot say it per kind. */

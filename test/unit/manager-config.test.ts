@@ -51,6 +51,8 @@ describe('manager configuration (mcpServers, gateway)', () => {
     assert.throws(bad({ a: { command: 'x', timeoutMs: 0 } }), /timeoutMs/);
     assert.throws(bad({ a: { command: 'x', colour: 'red' } }), /colour/);
     assert.throws(bad({ a: { command: '${MISSING}' } }), /mcpServers\.a\.command uses \$\{MISSING\}, which is not set/);
+    // Regression: an unset variable in an HTTP upstream's headers was reported as "mcpServers.a.url is not a URL".
+    assert.throws(bad({ a: { url: 'https://h/mcp', headers: { authorization: 'Bearer ${MISSING}' } } }), /mcpServers\.a\.headers\.authorization uses \$\{MISSING\}, which is not set/);
     assert.throws(bad({ a: { command: 'x', reconnect: { initialDelayMs: 10, maxDelayMs: 5 } } }), /maxDelayMs must be at least initialDelayMs/);
     assert.throws(bad({}, { separator: '' }), /separator/);
   });
