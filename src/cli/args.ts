@@ -82,7 +82,7 @@ Options for serve:
                        file, read over the first
   --stdio              Serve over stdin/stdout
   --http HOST:PORT     Serve Streamable HTTP on HOST:PORT (path /mcp)
-  --demo               Register the demo tools (echo, add, sleep, fail, ask, route)
+  --demo               Register the demo tools (echo, add, sleep, fail, ask, route, whoami)
   --workers N          Run N HTTP server processes on one port (node:cluster)
 
 Options for tools and call:
