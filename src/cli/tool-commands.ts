@@ -69,7 +69,9 @@ function exitCodeOf(error: unknown): number {
 
 /**
  * Runs the command; resolves with the exit code: 0, 1 when the call failed (an `isError`
- * result, or an upstream that answered with an error), 2 for a tool that is not offered.
+ * result, an upstream that answered with an error or could not be reached) or, for `tools`,
+ * when an upstream could not be reached (the others' tools are listed all the same), 2 for a
+ * tool that is not offered.
  */
 export async function toolCommand(args: ToolsArgs | CallArgs): Promise<number> {
   let toolArgs: Record<string, unknown> = {};
@@ -88,18 +90,27 @@ export async function toolCommand(args: ToolsArgs | CallArgs): Promise<number> {
   const manager = new McpManager(resolveManagerConfig(config));
   try {
     await manager.start();
+    const unreachable: string[] = [];
     for (const upstream of manager.health().upstreams) {
-      if (upstream.enabled && !upstream.connected) complain(`${upstream.name} is not connected: ${upstream.lastError?.message ?? upstream.state}`);
+      if (!upstream.enabled || upstream.connected) continue;
+      unreachable.push(upstream.name);
+      complain(`${upstream.name} is not connected: ${upstream.lastError?.message ?? upstream.state}`);
     }
     if (args.command === 'tools') {
       const tools = await manager.listTools();
       await print(args.json ? toolsJson(tools) : tools.map(toolLine));
-      return 0;
+      return unreachable.length === 0 ? 0 : 1;
     }
     let result;
     try {
       result = await manager.callTool(args.tool, toolArgs);
     } catch (error) {
+      // Not offered because its upstream is out of reach: the call failed, the name may be right.
+      const upstream = unreachable.find((name) => args.tool.startsWith(name + config.gateway.separator));
+      if (upstream !== undefined && exitCodeOf(error) === 2) {
+        complain(`${args.tool} is not offered: its upstream ${upstream} is not connected`);
+        return 1;
+      }
       complain(error instanceof Error ? error.message : 'the call failed');
       return exitCodeOf(error);
     }

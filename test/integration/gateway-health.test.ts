@@ -102,6 +102,22 @@ describe('mcp-core tools and call', () => {
     assert.match(badArgs.stderr, /--args must be a JSON object/);
   });
 
+  it('regression: exits 1 when an upstream is out of reach, listing the others\' tools', async () => {
+    // Port 1 refuses at once. Before: tools exited 0 and call said "Unknown tool" with exit 2.
+    const down = { url: 'http://127.0.0.1:1/mcp', connectTimeoutMs: 5000 };
+    const config = await writeConfig(await scratch(), { mcpServers: { fx: fixture(), down } });
+    const tools = await run(['tools', '--config', config]);
+    assert.equal(tools.code, 1, tools.stderr);
+    assert.match(tools.stdout, /^fx__echo {2}Echoes the text\.$/m);
+    assert.match(tools.stderr, /^mcp-core: down is not connected: /m);
+    const called = await run(['call', 'down__echo', '--config', config]);
+    assert.equal(called.code, 1, called.stderr);
+    assert.match(called.stderr, /^mcp-core: down__echo is not offered: its upstream down is not connected$/m);
+    assert.doesNotMatch(called.stderr, /Unknown tool/);
+    const unknown = await run(['call', 'fx__nope', '--config', config]);
+    assert.equal(unknown.code, 2, 'a name no reachable upstream offers is still a bad name');
+  });
+
   it('ends quietly when its reader has gone (tools | head), and stops its upstream', async () => {
     const dir = await scratch();
     const starts = join(dir, 'starts');
