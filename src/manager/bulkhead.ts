@@ -2,7 +2,8 @@
  * The bulkhead of one upstream: at most `capacity` calls at once, then a bounded queue, then
  * refusal with cockatiel's `BulkheadRejectedError` (what cockatiel's bulkhead does). A slot is
  * taken synchronously when one is free, and handed straight to the next queued call when
- * released: no promise, closure or microtask for a call that does not wait.
+ * released: no promise, closure or microtask for a call that does not wait. A call that waits
+ * (queued, or resuming as below) leaves at once when its caller cancels it (wait-line.ts).
  *
  * A slot stands for work the upstream does. A call whose upstream asked its caller a question
  * (elicitation, sampling, roots) waits on the caller, who may take minutes or never answer (a
@@ -15,11 +16,14 @@
  * work at once.
  */
 import { BulkheadRejectedError } from 'cockatiel';
+import { WaitLine, type Cancellable } from './wait-line.ts';
 
 /**
  * @example
  * const bulkhead = new Bulkhead(32, 256);
- * const waiting = bulkhead.acquire(); // throws BulkheadRejectedError when the queue is full
+ * // throws BulkheadRejectedError when the queue is full; rejects with TaskCancelledError when
+ * // the call is cancelled while it waits (it leaves the queue at once)
+ * const waiting = bulkhead.acquire(options);
  * if (waiting !== undefined) await waiting;
  * try { await call(); } finally { bulkhead.release(); }
  */
@@ -27,19 +31,17 @@ export class Bulkhead {
   readonly capacity: number;
   readonly queueCapacity: number;
   #active: number;
-  /** Resolvers of the queued calls, oldest first from `#head`. */
-  #queue: Array<(() => void) | undefined>;
-  #head: number;
-  /** Resolvers of the answered calls waiting to take a slot again, served before the queue. */
-  #resuming: Array<() => void>;
+  /** The queued calls. */
+  #queue: WaitLine;
+  /** The answered calls waiting to take a slot again, served before the queue. */
+  #resuming: WaitLine;
 
   constructor(capacity: number, queueCapacity: number) {
     this.capacity = capacity;
     this.queueCapacity = queueCapacity;
     this.#active = 0;
-    this.#queue = [];
-    this.#head = 0;
-    this.#resuming = [];
+    this.#queue = new WaitLine();
+    this.#resuming = new WaitLine();
   }
 
   /** Calls holding a slot. */
@@ -49,51 +51,41 @@ export class Bulkhead {
 
   /** Calls waiting for one. */
   get queued(): number {
-    return this.#queue.length - this.#head + this.#resuming.length;
+    return this.#queue.size + this.#resuming.size;
   }
 
   /**
    * Takes a slot: undefined when it is taken now, a promise that resolves once it is when the
-   * call must wait. Throws when every slot and queue place is taken.
+   * call must wait. Throws when every slot and queue place is taken. A call waits only until
+   * `call` is cancelled: it then leaves the queue at once and the promise rejects with
+   * cockatiel's `TaskCancelledError` (wait-line.ts says why).
    */
-  acquire(): Promise<void> | undefined {
+  acquire(call?: Cancellable): Promise<void> | undefined {
     if (this.#active < this.capacity) {
       this.#active++;
       return undefined;
     }
-    if (this.#queue.length - this.#head >= this.queueCapacity) throw new BulkheadRejectedError(this.capacity, this.queueCapacity);
-    return new Promise((resolve) => this.#queue.push(resolve));
+    if (this.#queue.size >= this.queueCapacity) throw new BulkheadRejectedError(this.capacity, this.queueCapacity);
+    return this.#queue.wait(call);
   }
 
   /**
    * Takes a slot again for a call that gave its own back while it waited for its caller: as
    * {@link acquire}, but ahead of the queue and never refused.
    */
-  resume(): Promise<void> | undefined {
+  resume(call?: Cancellable): Promise<void> | undefined {
     if (this.#active < this.capacity) {
       this.#active++;
       return undefined;
     }
-    return new Promise((resolve) => this.#resuming.push(resolve));
+    return this.#resuming.wait(call);
   }
 
   /** Gives a slot back: to the oldest call resuming, else the oldest queued call, if any. */
   release(): void {
-    if (this.#resuming.length > 0) return this.#resuming.shift()!();
-    if (this.#head === this.#queue.length) {
-      this.#active--;
-      return;
-    }
-    const next = this.#queue[this.#head]!;
-    this.#queue[this.#head++] = undefined;
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    next();
+    const next = this.#resuming.take() ?? this.#queue.take();
+    if (next === undefined) this.#active--;
+    else next.granted();
   }
 }
 
@@ -105,13 +97,15 @@ export class Bulkhead {
  *
  * @example
  * const slot = new CallSlot();
- * // UpstreamPolicies.run: after bulkhead.acquire()
- * slot.took(bulkhead);
+ * // UpstreamPolicies.run: after bulkhead.acquire(options)
+ * slot.took(bulkhead, options);
  * // ... at its end: if (slot.over()) bulkhead.release();
  */
 export class CallSlot {
   /** The bulkhead the call runs under, until its run ends. */
   #bulkhead: Bulkhead | undefined;
+  /** The call's cancellation, which ends its wait to take a slot again. */
+  #call: Cancellable | undefined;
   #held: boolean;
   /** Questions being answered: the slot is given back while there is any. */
   #open: number;
@@ -120,14 +114,16 @@ export class CallSlot {
 
   constructor() {
     this.#bulkhead = undefined;
+    this.#call = undefined;
     this.#held = false;
     this.#open = 0;
     this.#resuming = false;
   }
 
-  /** The call took a slot of `bulkhead`. */
-  took(bulkhead: Bulkhead): void {
+  /** The call took a slot of `bulkhead`; `call` cancels it. */
+  took(bulkhead: Bulkhead, call?: Cancellable): void {
     this.#bulkhead = bulkhead;
+    this.#call = call;
     this.#held = true;
   }
 
@@ -135,6 +131,7 @@ export class CallSlot {
   over(): boolean {
     const held = this.#held;
     this.#bulkhead = undefined;
+    this.#call = undefined;
     this.#held = false;
     return held;
   }
@@ -146,17 +143,27 @@ export class CallSlot {
     this.#bulkhead!.release();
   }
 
-  /** The caller answered one: after the last, the call takes a slot again before going on. */
+  /**
+   * The caller answered one: after the last, the call takes a slot again before going on. A
+   * call cancelled while it waits for it leaves the wait at once, without a slot: the promise
+   * rejects with cockatiel's `TaskCancelledError`, and the answer does not go upstream.
+   */
   answered(): Promise<void> | undefined {
     const bulkhead = this.#bulkhead;
     if (--this.#open > 0 || this.#held || this.#resuming || bulkhead === undefined) return undefined;
-    const waiting = bulkhead.resume();
+    const waiting = bulkhead.resume(this.#call);
     if (waiting === undefined) {
       this.#held = true;
       return undefined;
     }
     this.#resuming = true;
-    return waiting.then(() => this.#retook(bulkhead));
+    return waiting.then(
+      () => this.#retook(bulkhead),
+      (error: unknown) => {
+        this.#resuming = false;
+        throw error;
+      },
+    );
   }
 
   /** A slot came after the call's run ended, or after it asked again meanwhile: it goes back. */

@@ -12,11 +12,12 @@
  * keeps reporting progress is not slow, which a fixed cockatiel timeout could not tell.
  */
 import { CircuitState, ConsecutiveBreaker, CountBreaker, ExponentialBackoff, type IBreaker } from 'cockatiel';
-import { isCancelled, type RequestOptions } from '../client/requests.ts';
+import { isCancelled } from '../client/requests.ts';
 import { Breaker, type BreakerState } from './breaker.ts';
 import { Bulkhead, type CallSlot } from './bulkhead.ts';
 import type { UpstreamSpec } from './config.ts';
 import { classify, isFault } from './failures.ts';
+import type { Cancellable } from './wait-line.ts';
 
 export type { BreakerState } from './breaker.ts';
 
@@ -49,9 +50,6 @@ class EitherBreaker implements IBreaker {
 
 /** The backoff between retries: cockatiel's exponential one, its first retry at once. */
 const RETRY_BACKOFF = new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 });
-
-/** What a call's cancellation is read from (a request's options). */
-type Cancellable = Pick<RequestOptions, 'signal' | 'cancellation'>;
 
 export class UpstreamPolicies {
   readonly #breaker: Breaker;
@@ -88,17 +86,19 @@ export class UpstreamPolicies {
    * Runs `attempt` under the breaker and the bulkhead, and again after a lost connection (the
    * failure a new attempt may cure: the connection may be back by then) when `safe` (a list, a
    * read, a read-only or idempotent tool). A call cancelled while it waits (for a slot, or a
-   * half-open probe's verdict) does not run. A call that may ask its caller questions passes
-   * its `slot`, which gives the slot back while the caller is asked (bulkhead.ts).
+   * half-open probe's verdict) does not run; one waiting for a slot leaves the queue at once,
+   * rejecting with cockatiel's `TaskCancelledError`, which the breaker does not count. A call
+   * that may ask its caller questions passes its `slot`, which gives the slot back while the
+   * caller is asked (bulkhead.ts).
    */
   async run<T>(attempt: () => Promise<T>, safe: boolean, call: Cancellable, slot?: CallSlot): Promise<T> {
     const admitted = this.#breaker.admit();
     const admission = admitted instanceof Promise ? await this.#breaker.admitted(() => isCancelled(call)) : admitted;
     let result: T;
     try {
-      const waiting = this.#bulkhead.acquire();
+      const waiting = this.#bulkhead.acquire(call);
       if (waiting !== undefined) await waiting;
-      slot?.took(this.#bulkhead);
+      slot?.took(this.#bulkhead, call);
       try {
         result = await attempt();
       } catch (error) {

@@ -16,11 +16,13 @@ export interface RawResponse {
   json: any;
 }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+/** `signal` closes the request (a caller that leaves). */
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<RawResponse> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal,
   });
   return read(response);
 }
@@ -43,12 +45,13 @@ export async function read(response: Response): Promise<RawResponse> {
   return { status: response.status, headers: response.headers, text, json };
 }
 
-/** A modern tools/call with the headers the spec requires. */
-export function callTool(url: string, id: number | string, name: string, args: Record<string, unknown>, extraMeta: Record<string, unknown> = {}) {
+/** A modern tools/call with the headers the spec requires; `signal` closes its request. */
+export function callTool(url: string, id: number | string, name: string, args: Record<string, unknown>, extraMeta: Record<string, unknown> = {}, signal?: AbortSignal) {
   return post(
     url,
     { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: { ...MODERN_META, ...extraMeta } } },
     { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': name },
+    signal,
   );
 }
 

@@ -5,7 +5,8 @@
  * elicitations in turn), with few slots. Callers who leave their questions unanswered (a user
  * closing a dialog) must not keep the upstream from everyone else until inputTimeoutMs, and a
  * caller who answers after longer than the upstream's timeoutMs must get its result, not a
- * `slow` failure that counts against the upstream's breaker.
+ * `slow` failure that counts against the upstream's breaker. A call cancelled while it waits for
+ * a slot (queued, or to take one again after its caller's answer) gives its place up at once.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +19,7 @@ import { StreamableHttpClientTransport } from '../../src/transport/http/client.t
 import { configFile } from '../helpers/auth-requests.ts';
 import { fixture, textOf } from '../helpers/gateway.ts';
 import { callTool, MODERN_META, post } from '../helpers/http.ts';
+import { metricReaches } from '../helpers/prometheus.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
 import type { ElicitResult } from '../../src/protocol/types.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
@@ -174,4 +176,118 @@ describe('gateway: a 2025 caller who does not answer in time', () => {
       await manager.close();
     }
   });
+});
+
+describe('gateway: a call cancelled while it waits for a slot of its upstream', () => {
+  let served: Served;
+  before(async () => {
+    // One slot and one queue place each; a breaker that one fault opens (a cancellation is none).
+    const tight = { maxConcurrency: 1, maxQueue: 1, breaker: { consecutiveFailures: 1 } };
+    const config = configFile({
+      mcpServers: {
+        queue: { ...fixture([], { era: 'modern' }), ...tight },
+        resume: { ...fixture([], { era: 'modern' }), ...tight },
+        oldResume: { ...fixture([], { era: 'legacy' }), ...tight },
+      },
+      gateway: { watch: false },
+      // Every scrape reads the counts anew (by default scrapes past a burst get a gather up to 1 s old).
+      metrics: { enabled: true, maxAgeMs: 0 },
+    });
+    served = await startServe(['--config', config, '--http', '127.0.0.1:0']);
+  });
+  after(() => stopServe(served));
+
+  const running = (upstream: string, count: number) => metricReaches(served.url, 'mcp_upstream_calls_in_flight', count, { upstream });
+  const queued = (upstream: string, count: number, ms?: number) => metricReaches(served.url, 'mcp_upstream_calls_queued', count, { upstream }, ms);
+
+  /** A call of `hang` holding the upstream's one slot until `leave()` closes its request. */
+  async function hang(upstream: string): Promise<{ leave: () => Promise<unknown> }> {
+    const caller = new AbortController();
+    const call = callTool(served.url, 90, `${upstream}__hang`, {}, {}, caller.signal).catch(() => undefined);
+    await running(upstream, 1);
+    return { leave: () => (caller.abort(), call) };
+  }
+
+  for (const era of ['2026-07-28', '2025'] as const) {
+    it(`regression: a queued call whose ${era} caller cancels it leaves the queue at once; the next call is queued, not refused as overloaded`, async () => {
+      const hanging = await hang('queue');
+      const leaving = new AbortController();
+      const legacy = new McpClient({ name: 'legacy-caller', version: '1.0.0', era: 'legacy' });
+      try {
+        let left: Promise<unknown>;
+        if (era === '2025') {
+          await legacy.connect(new StreamableHttpClientTransport(served.url));
+          // The caller sends notifications/cancelled.
+          left = legacy.callTool('queue__echo', { text: 'left' }, { signal: leaving.signal }).catch(() => undefined);
+        } else {
+          // The caller closes its request.
+          left = callTool(served.url, 2, 'queue__echo', { text: 'left' }, {}, leaving.signal).catch(() => undefined);
+        }
+        await queued('queue', 1);
+        leaving.abort();
+        await left;
+        // Before: the cancelled call kept its queue place until the hanging call's slot was free.
+        await queued('queue', 0, PROMPT_MS);
+        // Before: refused at once as overloaded, the one queue place being the cancelled call's.
+        const next = callTool(served.url, 3, 'queue__echo', { text: 'served' });
+        await queued('queue', 1);
+        await hanging.leave();
+        const answer = await within(next, PROMPT_MS, 'the call queued after the cancelled one');
+        assert.equal(textOf(answer.json.result), 'served', answer.text);
+        await queued('queue', 0);
+        await running('queue', 0);
+      } finally {
+        await legacy.close();
+      }
+    });
+  }
+
+  for (const upstream of ['resume', 'oldResume']) {
+    it(`regression: an answered call (${upstream === 'resume' ? '2026-07-28' : '2025'} upstream) whose 2025 caller cancels it while it waits to take a slot again leaves at once; the next slot goes to the queue`, async () => {
+      let answer: () => void = () => undefined;
+      const answering = new Promise<void>((resolve) => (answer = resolve));
+      let asked = 0;
+      const caller = new McpClient({
+        name: 'legacy-caller',
+        version: '1.0.0',
+        era: 'legacy',
+        onElicit: async (): Promise<ElicitResult> => {
+          asked++;
+          await answering;
+          return { action: 'accept', content: { answer: 'yes' } };
+        },
+      });
+      const leaving = new AbortController();
+      try {
+        await caller.connect(new StreamableHttpClientTransport(served.url));
+        const call = caller.callTool(`${upstream}__ask`, { question: 'leaving soon' }, { signal: leaving.signal }).catch(() => undefined);
+        await within(
+          (async () => {
+            while (asked < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+          })(),
+          PROMPT_MS,
+          'the question',
+        );
+        // The asking call gave its slot back: another call hangs in it.
+        const hanging = await hang(upstream);
+        answer();
+        // The answered call waits to take a slot again.
+        await queued(upstream, 1);
+        leaving.abort();
+        await call;
+        // Before: it kept its place (and with a 2026-07-28 upstream its whole call) until a slot was free.
+        await queued(upstream, 0, PROMPT_MS);
+        const next = callTool(served.url, 4, `${upstream}__echo`, { text: 'served' });
+        await queued(upstream, 1);
+        await hanging.leave();
+        const result = await within(next, PROMPT_MS, 'the call queued after the cancelled one');
+        assert.equal(textOf(result.json.result), 'served', result.text);
+        await queued(upstream, 0);
+        await running(upstream, 0);
+        assert.equal(asked, 1);
+      } finally {
+        await caller.close();
+      }
+    });
+  }
 });

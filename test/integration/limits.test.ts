@@ -12,27 +12,11 @@ import { HeapProbe, serveWithHeap, stopWithHeap } from '../helpers/heap.ts';
 import { MODERN_META, post, postOver } from '../helpers/http.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { CLI } from '../helpers/processes.ts';
-import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
+import { metric, metricReaches } from '../helpers/prometheus.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
 import { RawStdio } from '../helpers/stdio.ts';
 
 const KEYS = { alice: { key: 'alice-key-0123456789' }, bob: { key: 'bob-key-0123456789ab' }, carol: { key: 'carol-key-0123456789' } };
-
-async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const response = await fetch(new URL('/metrics', url));
-  return valueOf(parseMetrics(await response.text()), name, labels);
-}
-
-/** Polls the metrics until `name` reads `expected` (the state changes on the server's time). */
-async function metricReaches(url: string, name: string, expected: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  let value = await metric(url, name);
-  while (value !== expected) {
-    if (Date.now() > deadline) assert.fail(`${name} stayed at ${value}, expected ${expected}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    value = await metric(url, name);
-  }
-}
 
 describe('mcp-core serve: rate limits', () => {
   let served: Served;

@@ -6,7 +6,7 @@ import { Bulkhead, CallSlot } from '../../src/manager/bulkhead.ts';
 import { parseManagerConfig } from '../../src/manager/config.ts';
 import { UpstreamFailure } from '../../src/manager/failures.ts';
 import { UpstreamPolicies } from '../../src/manager/policies.ts';
-import { Cancellation } from '../../src/protocol/cancellation.ts';
+import { Cancellation, type CancelListener } from '../../src/protocol/cancellation.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 
 const dead = () => new UpstreamFailure('u', 'dead', 'gone');
@@ -144,6 +144,133 @@ describe('bulkhead', () => {
   });
 });
 
+describe('bulkhead: a call cancelled while it waits', () => {
+  /** A Cancellation that counts its listeners: a call must listen only while it waits. */
+  class Counted extends Cancellation {
+    listeners = 0;
+    override addListener(listener: CancelListener): void {
+      this.listeners++;
+      super.addListener(listener);
+    }
+    override removeListener(listener: CancelListener): void {
+      this.listeners--;
+      super.removeListener(listener);
+    }
+  }
+
+  /** Lets settled promises' reactions run. */
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  for (const [position, index] of [['first', 0], ['middle', 1], ['last', 2]] as const) {
+    it(`leaves the queue at once when it is the ${position}; the others keep their order and a new call takes its place`, async () => {
+      const bulkhead = new Bulkhead(1, 3);
+      assert.equal(bulkhead.acquire(), undefined);
+      const calls = [0, 1, 2].map(() => new Counted());
+      const granted: number[] = [];
+      const waits = calls.map((cancellation, i) => bulkhead.acquire({ cancellation })!.then(() => granted.push(i)));
+      assert.deepEqual(calls.map((call) => call.listeners), [1, 1, 1]);
+      calls[index].cancel('gone');
+      await assert.rejects(waits[index], TaskCancelledError);
+      assert.deepEqual([bulkhead.running, bulkhead.queued], [1, 2]);
+      // Its place is free: a new call queues rather than being refused as overloaded.
+      const late = bulkhead.acquire()!.then(() => granted.push(3));
+      assert.throws(() => bulkhead.acquire(), BulkheadRejectedError);
+      for (let i = 0; i < 3; i++) {
+        bulkhead.release();
+        await settle();
+      }
+      await late;
+      assert.deepEqual(granted, [0, 1, 2, 3].filter((i) => i !== index));
+      assert.deepEqual(calls.map((call) => call.listeners), [0, 0, 0]);
+      bulkhead.release();
+      assert.deepEqual([bulkhead.running, bulkhead.queued], [0, 0]);
+    });
+  }
+
+  it('after its slot was granted, a cancellation changes nothing; a call that never waited never listened', async () => {
+    const bulkhead = new Bulkhead(1, 1);
+    const first = new Counted();
+    assert.equal(bulkhead.acquire({ cancellation: first }), undefined);
+    assert.equal(first.listeners, 0);
+    const second = new Counted();
+    const waiting = bulkhead.acquire({ cancellation: second })!;
+    bulkhead.release();
+    await waiting;
+    assert.equal(second.listeners, 0);
+    second.cancel('too late');
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [1, 0]);
+    bulkhead.release();
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [0, 0]);
+  });
+
+  it("leaves on its AbortSignal too; one cancelled before it would wait takes no place", async () => {
+    const bulkhead = new Bulkhead(1, 1);
+    bulkhead.acquire();
+    const caller = new AbortController();
+    const waiting = bulkhead.acquire({ signal: caller.signal })!;
+    caller.abort();
+    assert.equal(bulkhead.queued, 0);
+    await assert.rejects(waiting, TaskCancelledError);
+    await assert.rejects(bulkhead.acquire({ signal: caller.signal })!, TaskCancelledError);
+    assert.equal(bulkhead.queued, 0);
+    bulkhead.release();
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [0, 0]);
+  });
+
+  it('an answered call cancelled while it waits to take a slot again leaves at once; the next slot goes to the queue', async () => {
+    const bulkhead = new Bulkhead(1, 1);
+    const cancellation = new Counted();
+    const slot = new CallSlot();
+    bulkhead.acquire({ cancellation });
+    slot.took(bulkhead, { cancellation });
+    slot.asking();
+    bulkhead.acquire(); // another call takes the slot
+    const queued = bulkhead.acquire()!;
+    const resuming = slot.answered()!;
+    assert.deepEqual([bulkhead.running, bulkhead.queued, cancellation.listeners], [1, 2, 1]);
+    cancellation.cancel('gone');
+    await assert.rejects(resuming, TaskCancelledError);
+    assert.deepEqual([bulkhead.running, bulkhead.queued, cancellation.listeners], [1, 1, 0]);
+    assert.equal(slot.over(), false); // its run ends holding no slot
+    bulkhead.release(); // the other call ends: its slot goes to the queued call
+    await queued;
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [1, 0]);
+    bulkhead.release();
+    assert.deepEqual([bulkhead.running, bulkhead.queued], [0, 0]);
+  });
+
+  it('keeps the order and an exact count through thousands of calls queued, cancelled anywhere and granted', async () => {
+    // A fixed pseudo-random sequence (a linear congruential generator): the same every run.
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const bulkhead = new Bulkhead(1, 64);
+    bulkhead.acquire();
+    /** The calls waiting as they should be, oldest first. */
+    const model: Array<{ id: number; cancellation: Cancellation }> = [];
+    const granted: number[] = [];
+    const expected: number[] = [];
+    for (let id = 0; id < 20_000; id++) {
+      const step = next(10);
+      if (step < 5 && model.length < 64) {
+        const cancellation = new Cancellation();
+        bulkhead.acquire({ cancellation })!.then(() => granted.push(id), () => undefined);
+        model.push({ id, cancellation });
+      } else if (step < 8 && model.length > 0) {
+        const [left] = model.splice(next(model.length), 1);
+        left.cancellation.cancel('gone');
+      } else if (model.length > 0) {
+        expected.push(model.shift()!.id);
+        bulkhead.release();
+      }
+      assert.equal(bulkhead.queued, model.length);
+    }
+    await settle();
+    assert.ok(expected.length > 1000, `${expected.length} calls granted`);
+    assert.deepEqual(granted, expected);
+    assert.equal(bulkhead.running, 1);
+  });
+});
+
 describe('upstream policies', () => {
   const spec = (options: object) => parseManagerConfig({ mcpServers: { u: { command: 'x', ...options } } }).upstreams[0];
 
@@ -180,6 +307,24 @@ describe('upstream policies', () => {
     attempts = 0;
     await assert.rejects(policies.run(() => (attempts++, Promise.reject(new McpLocalError(LocalErrorCode.Timeout, 'slow'))), true, {}));
     assert.equal(attempts, 1);
+  });
+
+  it('a call cancelled in the queue rejects at once, does not run, and is not counted by the breaker', async () => {
+    const policies = new UpstreamPolicies(spec({ maxConcurrency: 1, maxQueue: 1, breaker: { consecutiveFailures: 1 } }));
+    let finish: (value: string) => void = () => undefined;
+    const busy = policies.run(() => new Promise<string>((resolve) => (finish = resolve)), false, {});
+    const cancellation = new Cancellation();
+    let ran = false;
+    const queued = policies.run(() => ((ran = true), Promise.resolve('x')), false, { cancellation });
+    assert.equal(policies.queued, 1);
+    cancellation.cancel('gone');
+    assert.equal(policies.queued, 0);
+    await assert.rejects(queued, TaskCancelledError);
+    assert.deepEqual([policies.running, policies.queued, policies.breakerState], [1, 0, 'closed']);
+    finish('done');
+    assert.equal(await busy, 'done');
+    assert.equal(ran, false);
+    assert.equal(policies.running, 0);
   });
 
   it('opens the breaker on faults and then fails fast without running the call', async () => {
