@@ -77,9 +77,33 @@ export function stringOr(value: unknown, fallback: string): string {
  */
 export const MAX_JSON_DEPTH = 1000;
 
-/** Whether `value` nests objects or arrays deeper than `maxDepth`. Iterative: any depth is safe. */
+/**
+ * Levels walked by recursion, without allocating, before the rest of a branch is walked with
+ * stacks of its own: the values a server checks on every request (params, results) are a few
+ * levels deep, and walking them must cost no garbage; a deep one must not overflow the stack.
+ */
+const RECURSION_LEVELS = 64;
+
+/** Whether `value` nests objects or arrays deeper than `maxDepth`. Any depth is safe. */
 export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  return deeperThan(value, maxDepth, 0);
+}
+
+/** {@link nestedDeeperThan} for a value with `above` levels above it. */
+function deeperThan(value: unknown, maxDepth: number, above: number): boolean {
   if (value === null || typeof value !== 'object') return false;
+  if (above >= maxDepth) return true;
+  if (above >= RECURSION_LEVELS) return walkedDeeperThan(value, maxDepth - above);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) if (deeperThan(value[index], maxDepth, above + 1)) return true;
+    return false;
+  }
+  for (const key in value) if (Object.hasOwn(value, key) && deeperThan((value as Record<string, unknown>)[key], maxDepth, above + 1)) return true;
+  return false;
+}
+
+/** {@link nestedDeeperThan} with explicit stacks: no recursion. */
+function walkedDeeperThan(value: object, maxDepth: number): boolean {
   const nodes: object[] = [value];
   const depths: number[] = [1];
   while (nodes.length > 0) {
