@@ -155,7 +155,6 @@ export class NdjsonDecoder {
   }
 
   #emit(chunk: Buffer, start: number, end: number, sink: FrameSink): void {
-    let line: Buffer;
     const size = this.#size + (end - start);
     if (size > this.maxMessageBytes) {
       this.#chunks.push(chunk.subarray(start, end));
@@ -165,17 +164,20 @@ export class NdjsonDecoder {
       sink.tooLarge(cut.message(true));
       return;
     }
+    let line: Buffer;
     if (this.#chunks.length === 0) {
-      line = chunk.subarray(start, end);
+      // The whole line is in this chunk (the common case): decoded in place, no Buffer made for it.
+      line = chunk;
     } else {
       this.#chunks.push(chunk.subarray(start, end));
       line = Buffer.concat(this.#chunks, size);
       this.#chunks = [];
       this.#size = 0;
+      start = 0;
+      end = line.length;
     }
-    let length = line.length;
-    if (length > 0 && line[length - 1] === CARRIAGE_RETURN) length--;
-    if (length === 0) return;
-    sink.line(line.toString('utf8', 0, length));
+    if (end > start && line[end - 1] === CARRIAGE_RETURN) end--;
+    if (end === start) return;
+    sink.line(line.toString('utf8', start, end));
   }
 }
