@@ -153,7 +153,7 @@ export class StdioClientTransport extends StreamTransport {
    * MCP_ERR_OVERLOADED (nothing reached the server).
    */
   override send(message: JsonRpcMessage): boolean {
-    const waiting = this.output.writableLength;
+    const waiting = this.output.writableLength + this.heldLength;
     if (waiting <= this.#maxWaitingBytes || this.state !== 'open') return super.send(message);
     this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.Overloaded, `The server is not reading its input: ${waiting} bytes wait to be written to it`));
     return false;

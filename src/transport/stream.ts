@@ -41,8 +41,15 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   #framesPerWrite: number;
   #unwritten: number;
   readonly #coalesce: boolean;
-  /** Corked until the end of this turn (coalesceWrites). */
-  #turnCorked: boolean;
+  /**
+   * Frames held for one write, joined: a group of replies while an input chunk is handled, or
+   * the frames of this turn (coalesceWrites). One string written costs less than as many frames
+   * corked in the stream, which keeps an entry for each and writes them as a vector (measured
+   * over a pipe, 20 frames a write: about 200 ns a frame against 500).
+   */
+  #held: string;
+  /** A write of what is held is due at the end of this turn (coalesceWrites). */
+  #turnHeld: boolean;
 
   constructor(input: Readable, output: Writable, options: StreamTransportOptions = {}) {
     super();
@@ -53,18 +60,18 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     this.#framesPerWrite = 0;
     this.#unwritten = 0;
     this.#coalesce = options.coalesceWrites === true;
-    this.#turnCorked = false;
+    this.#held = '';
+    this.#turnHeld = false;
   }
 
   protected override opened(): void {
     this.input.on('data', (chunk: Buffer | string) => {
-      // Replies made while the chunk is handled are held (corked) and written in groups.
-      this.output.cork();
+      // Replies made while the chunk is handled are held and written in groups.
       try {
         this.#decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this);
       } finally {
         this.#framesPerWrite = 0;
-        this.output.uncork();
+        this.#writeHeld();
       }
     });
     this.input.on('end', () => this.#inputEnded());
@@ -106,38 +113,64 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     this.receiver?.onFrameError(messageTooLarge(message, this.#decoder.maxMessageBytes), peekMessage(message.head, message.tail));
   }
 
+  /**
+   * Writes one frame, or holds it for a joint write. Returns false when the peer is not keeping
+   * up: only ever after the stream said so, so a 'drain' is sure to follow.
+   */
   send(message: JsonRpcMessage): boolean {
     if (this.state === 'closed') return false;
     const [head, tail] = encodeParts(message);
-    if (this.#coalesce && this.#framesPerWrite === 0 && !this.#turnCorked) {
-      this.#turnCorked = true;
-      this.output.cork();
-      setImmediate(this.#uncorkTurn);
-    }
-    let flowing: boolean;
-    if (head.length < LARGE_FRAME) {
-      flowing = this.output.write(head + tail + '\n');
-    } else {
+    if (head.length >= LARGE_FRAME) {
       // A large frame goes out as its two pieces in one writev: joining them would copy it.
+      this.#writeHeld();
       this.output.cork();
       this.output.write(head);
-      flowing = this.output.write(tail + '\n');
+      const flowing = this.output.write(tail + '\n');
       this.output.uncork();
+      return flowing;
     }
-    // Outside an input chunk (replies of async handlers, notifications) frames go out at once.
-    if (this.#framesPerWrite > 0 && ++this.#unwritten >= this.#framesPerWrite) {
+    const frame = head + tail + '\n';
+    if (this.#framesPerWrite > 0) {
+      // While an input chunk is handled: a write per group of frames.
+      this.#held += frame;
+      if (++this.#unwritten < this.#framesPerWrite) return this.#heldFlowing();
       this.#unwritten = 0;
-      this.output.uncork();
-      this.output.cork();
+      return this.#writeHeld();
     }
-    return flowing;
+    // Outside an input chunk (replies of async handlers, notifications) frames go out at once,
+    // or at the end of the turn (coalesceWrites).
+    this.#held += frame;
+    if (!this.#coalesce) return this.#writeHeld();
+    if (!this.#turnHeld) {
+      this.#turnHeld = true;
+      setImmediate(this.#writeTurn);
+    }
+    return this.#heldFlowing();
   }
 
-  readonly #uncorkTurn = (): void => {
-    if (!this.#turnCorked) return;
-    this.#turnCorked = false;
-    this.output.uncork();
+  /** Whether more may be held: the stream is keeping up, and what is held is within its high-water mark (past it, it is written now). */
+  #heldFlowing(): boolean {
+    if (this.#held.length >= this.output.writableHighWaterMark) return this.#writeHeld();
+    return !this.output.writableNeedDrain;
+  }
+
+  /** Writes what is held; returns what the write says of the stream (true when nothing is held). */
+  #writeHeld(): boolean {
+    const held = this.#held;
+    if (held === '') return !this.output.writableNeedDrain;
+    this.#held = '';
+    return this.output.write(held);
+  }
+
+  readonly #writeTurn = (): void => {
+    this.#turnHeld = false;
+    if (this.state !== 'closed') this.#writeHeld();
   };
+
+  /** Characters of frames held for the next write, not yet in the stream. */
+  protected get heldLength(): number {
+    return this.#held.length;
+  }
 
   pause(): void {
     this.input.pause();
@@ -148,12 +181,12 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   }
 
   close(): Promise<void> {
+    if (this.#closing === undefined && this.state !== 'closed') this.#writeHeld();
     this.#closing ??= this.closeStreams();
     return this.#closing;
   }
 
   protected async closeStreams(): Promise<void> {
-    this.#uncorkTurn();
     await new Promise<void>((resolve) => {
       if (this.output.writableEnded || this.output.destroyed) resolve();
       else this.output.end(resolve);
