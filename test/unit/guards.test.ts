@@ -21,9 +21,20 @@ describe('guards for client values', () => {
     assert.equal(isObject(HOSTILE[0]), true);
   });
 
-  it('measures nesting of any depth without recursion', () => {
+  it('measures nesting of any depth without overflowing the stack', () => {
     const deep = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000));
     assert.equal(nestedDeeperThan(deep, 1000), true);
+    assert.equal(nestedDeeperThan(deep, 200_000), false);
+    // Exactly at the limit and one past it, on both sides of where the walk stops recursing.
+    for (const depth of [10, 64, 65, 1000]) {
+      const arrays = JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+      const objects = JSON.parse('{"a":'.repeat(depth - 1) + '{"a":1}' + '}'.repeat(depth - 1));
+      for (const value of [arrays, objects, { wide: [1, 'x', null], deep: arrays }]) {
+        const levels = value === arrays || value === objects ? depth : depth + 1;
+        assert.equal(nestedDeeperThan(value, levels), false, `${levels} levels within ${levels}`);
+        assert.equal(nestedDeeperThan(value, levels - 1), true, `${levels} levels past ${levels - 1}`);
+      }
+    }
     assert.equal(nestedDeeperThan(JSON.parse('{"a":[{"b":1}]}'), 3), false);
     assert.equal(nestedDeeperThan(JSON.parse('{"a":[{"b":{}}]}'), 3), true);
     assert.equal(nestedDeeperThan('text', 0), false);
