@@ -26,6 +26,7 @@ import type { Readable, Writable } from 'node:stream';
 import { encodeParts } from '../protocol/encode.ts';
 import type { JsonRpcMessage, JsonRpcRequest, RequestId } from '../protocol/jsonrpc.ts';
 import { BaseTransport } from '../transport/base-transport.ts';
+import { JoinedWrites } from '../transport/joined-writes.ts';
 import { peekMessage, type MessagePeek } from '../protocol/message-peek.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageTooLarge, NdjsonDecoder, type CutMessage, type FrameSink } from '../transport/ndjson.ts';
 
@@ -157,7 +158,8 @@ export class PipeChannels implements FrameSink {
   readonly #decoder: NdjsonDecoder;
   #first: { resolve(line: string): void; reject(error: Error): void } | undefined;
   readonly #firstLine: Promise<string>;
-  #corked: boolean;
+  /** What the channels wrote in this turn, or while an input chunk was handled: one write. */
+  readonly #writes: JoinedWrites;
 
   constructor(input: Readable, output: Writable, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     this.manager = new PipeChannel(this, '');
@@ -165,15 +167,14 @@ export class PipeChannels implements FrameSink {
     this.#input = input;
     this.#output = output;
     this.#decoder = new NdjsonDecoder(maxMessageBytes);
-    this.#corked = false;
+    this.#writes = new JoinedWrites(output);
     this.#firstLine = new Promise((resolve, reject) => (this.#first = { resolve, reject }));
     this.#firstLine.catch(() => undefined);
     input.on('data', (chunk: Buffer | string) => {
-      output.cork();
       try {
         this.#decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this);
       } finally {
-        output.uncork();
+        this.#writes.write();
       }
     });
     input.on('end', () => {
@@ -200,34 +201,24 @@ export class PipeChannels implements FrameSink {
 
   /** Writes a line straight to the pipe, outside both channels (the engine's answer to the start message). */
   writeLine(text: string, written?: () => void): void {
+    this.#writes.write();
     this.#output.write(`${text}\n`, written);
   }
 
   /**
-   * @internal Messages written in one turn of the event loop go out in one system call: the
-   * output is corked at the first and uncorked once the turn's I/O callbacks have run (calls
-   * that arrive over HTTP each come in a callback of their own, and one write each cost a
-   * quarter of the engine's time in the Python tool benchmark).
+   * @internal Messages written in one turn of the event loop go out in one system call, once
+   * the turn's I/O callbacks have run (calls that arrive over HTTP each come in a callback of
+   * their own, and one write each cost a quarter of the engine's time in the Python tool
+   * benchmark).
    */
   write(prefix: string, message: JsonRpcMessage): boolean {
     const [head, tail] = encodeParts(message);
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#output.cork();
-      setImmediate(this.#uncork);
-    }
-    return this.#output.write(prefix + head + tail + '\n');
+    return this.#writes.holdForTurn(prefix + head + tail + '\n');
   }
-
-  readonly #uncork = (): void => {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#output.uncork();
-  };
 
   /** Writes what is held now (before the process exits: stdout to a pipe is written synchronously). */
   flush(): void {
-    this.#uncork();
+    this.#writes.write();
   }
 
   line(text: string): void {

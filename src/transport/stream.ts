@@ -8,6 +8,7 @@ import { encodeParts } from '../protocol/encode.ts';
 import { peekMessage } from '../protocol/message-peek.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageTooLarge, NdjsonDecoder, type CutMessage, type FrameSink } from './ndjson.ts';
 import { BaseTransport } from './base-transport.ts';
+import { JoinedWrites } from './joined-writes.ts';
 
 export interface StreamTransportOptions {
   /** Largest accepted message in bytes; larger ones are discarded with a frame error. */
@@ -41,15 +42,8 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   #framesPerWrite: number;
   #unwritten: number;
   readonly #coalesce: boolean;
-  /**
-   * Frames held for one write, joined: a group of replies while an input chunk is handled, or
-   * the frames of this turn (coalesceWrites). One string written costs less than as many frames
-   * corked in the stream, which keeps an entry for each and writes them as a vector (measured
-   * over a pipe, 20 frames a write: about 200 ns a frame against 500).
-   */
-  #held: string;
-  /** A write of what is held is due at the end of this turn (coalesceWrites). */
-  #turnHeld: boolean;
+  /** Frames held for one write: a group of replies while an input chunk is handled, or this turn's (coalesceWrites). */
+  readonly #writes: JoinedWrites;
 
   constructor(input: Readable, output: Writable, options: StreamTransportOptions = {}) {
     super();
@@ -60,8 +54,7 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     this.#framesPerWrite = 0;
     this.#unwritten = 0;
     this.#coalesce = options.coalesceWrites === true;
-    this.#held = '';
-    this.#turnHeld = false;
+    this.#writes = new JoinedWrites(output);
   }
 
   protected override opened(): void {
@@ -71,7 +64,7 @@ export class StreamTransport extends BaseTransport implements FrameSink {
         this.#decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this);
       } finally {
         this.#framesPerWrite = 0;
-        this.#writeHeld();
+        this.#writes.write();
       }
     });
     this.input.on('end', () => this.#inputEnded());
@@ -122,7 +115,7 @@ export class StreamTransport extends BaseTransport implements FrameSink {
     const [head, tail] = encodeParts(message);
     if (head.length >= LARGE_FRAME) {
       // A large frame goes out as its two pieces in one writev: joining them would copy it.
-      this.#writeHeld();
+      this.#writes.write();
       this.output.cork();
       this.output.write(head);
       const flowing = this.output.write(tail + '\n');
@@ -130,46 +123,24 @@ export class StreamTransport extends BaseTransport implements FrameSink {
       return flowing;
     }
     const frame = head + tail + '\n';
+    const writes = this.#writes;
     if (this.#framesPerWrite > 0) {
       // While an input chunk is handled: a write per group of frames.
-      this.#held += frame;
-      if (++this.#unwritten < this.#framesPerWrite) return this.#heldFlowing();
+      if (++this.#unwritten < this.#framesPerWrite) return writes.hold(frame);
       this.#unwritten = 0;
-      return this.#writeHeld();
+      writes.hold(frame);
+      return writes.write();
     }
     // Outside an input chunk (replies of async handlers, notifications) frames go out at once,
     // or at the end of the turn (coalesceWrites).
-    this.#held += frame;
-    if (!this.#coalesce) return this.#writeHeld();
-    if (!this.#turnHeld) {
-      this.#turnHeld = true;
-      setImmediate(this.#writeTurn);
-    }
-    return this.#heldFlowing();
+    if (this.#coalesce) return writes.holdForTurn(frame);
+    writes.hold(frame);
+    return writes.write();
   }
-
-  /** Whether more may be held: the stream is keeping up, and what is held is within its high-water mark (past it, it is written now). */
-  #heldFlowing(): boolean {
-    if (this.#held.length >= this.output.writableHighWaterMark) return this.#writeHeld();
-    return !this.output.writableNeedDrain;
-  }
-
-  /** Writes what is held; returns what the write says of the stream (true when nothing is held). */
-  #writeHeld(): boolean {
-    const held = this.#held;
-    if (held === '') return !this.output.writableNeedDrain;
-    this.#held = '';
-    return this.output.write(held);
-  }
-
-  readonly #writeTurn = (): void => {
-    this.#turnHeld = false;
-    if (this.state !== 'closed') this.#writeHeld();
-  };
 
   /** Characters of frames held for the next write, not yet in the stream. */
   protected get heldLength(): number {
-    return this.#held.length;
+    return this.#writes.length;
   }
 
   pause(): void {
@@ -181,7 +152,7 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   }
 
   close(): Promise<void> {
-    if (this.#closing === undefined && this.state !== 'closed') this.#writeHeld();
+    if (this.#closing === undefined && this.state !== 'closed') this.#writes.write();
     this.#closing ??= this.closeStreams();
     return this.#closing;
   }
