@@ -11,6 +11,8 @@
  * every call pays it, and a breaker needs none of it to decide.
  */
 import { BrokenCircuitError, CircuitState, TaskCancelledError, type IBreaker } from 'cockatiel';
+import { isCancelled } from '../client/requests.ts';
+import { WaitLine, type Cancellable } from './wait-line.ts';
 
 /** `isolated` is cockatiel's manual hold-open, which the manager does not use. */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -20,22 +22,26 @@ export type Admission = typeof CLOSED | HalfOpen;
 
 const CLOSED = Symbol('closed');
 
-/** A half-open period: its probe call, and the calls that wait for its verdict. */
+/**
+ * A half-open period: its probe call, and the calls that wait for its verdict, each leaving at
+ * once when it is cancelled (a WaitLine: the probe may hang as long as its timeout).
+ */
 class HalfOpen {
-  #waiters: Array<() => void> | undefined;
+  #waiters: WaitLine | undefined;
 
   constructor() {
     this.#waiters = undefined;
   }
 
-  wait(): Promise<void> {
-    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
+  wait(call: Cancellable | undefined): Promise<void> {
+    return (this.#waiters ??= new WaitLine()).wait(call);
   }
 
   decided(): void {
     const waiters = this.#waiters;
     this.#waiters = undefined;
-    if (waiters !== undefined) for (const resolve of waiters) resolve();
+    if (waiters === undefined) return;
+    for (let next = waiters.take(); next !== undefined; next = waiters.take()) next.granted();
   }
 }
 
@@ -47,7 +53,8 @@ interface Open {
  * @example
  * const breaker = new Breaker(new ConsecutiveBreaker(5), 10_000);
  * // Throws BrokenCircuitError when open; waits while a half-open probe runs.
- * const admission = await breaker.admitted(() => signal.aborted);
+ * const admitted = breaker.admit(options);
+ * const admission = admitted instanceof Promise ? await breaker.admitted(admitted, options) : admitted;
  * try {
  *   const result = await call();
  *   breaker.succeeded(admission);
@@ -76,12 +83,13 @@ export class Breaker {
 
   /**
    * Lets a call through (closed, or the half-open probe), refuses it (open: BrokenCircuitError),
-   * or returns a promise to wait on while a probe runs, after which the call asks again.
+   * or returns a promise to wait on while a probe runs (rejecting with cockatiel's
+   * `TaskCancelledError` as soon as `call` is cancelled), after which the call asks again.
    */
-  admit(): Admission | Promise<void> {
+  admit(call?: Cancellable): Admission | Promise<void> {
     const state = this.#state;
     if (state === CLOSED) return CLOSED;
-    if (state instanceof HalfOpen) return state.wait();
+    if (state instanceof HalfOpen) return state.wait(call);
     if (Date.now() - state.openedAt < this.#halfOpenAfterMs) throw new BrokenCircuitError();
     const probe = new HalfOpen();
     this.#set(probe, 'half-open');
@@ -89,16 +97,32 @@ export class Breaker {
   }
 
   /**
-   * Waits out probes as they come and lets the call through; `cancelled` is asked after each
-   * wait (a call cancelled meanwhile does not run).
+   * Waits out probes as they come, from `waiting` (what {@link admit} returned), and lets the
+   * call through. A call cancelled meanwhile leaves at once and does not run.
    */
-  async admitted(cancelled: () => boolean): Promise<Admission> {
+  async admitted(waiting: Promise<void>, call?: Cancellable): Promise<Admission> {
     for (;;) {
-      const admission = this.admit();
+      await waiting;
+      if (this.#state === CLOSED && call !== undefined && isCancelled(call)) throw new TaskCancelledError();
+      const admission = this.admit(call);
       if (!(admission instanceof Promise)) return admission;
-      await admission;
-      if (this.#state === CLOSED && cancelled()) throw new TaskCancelledError();
+      waiting = admission;
     }
+  }
+
+  /**
+   * Asks again for a call admitted before it waited (for a bulkhead slot): the circuit may have
+   * opened meanwhile, and a call let in then would only wait its whole timeout on an upstream
+   * already judged failing. Returns the call's admission now: closed, still the probe, or the
+   * new probe (open long enough for one); throws BrokenCircuitError while open, and while
+   * another call's probe runs (the call fails fast rather than wait again for a verdict).
+   */
+  readmit(admission: Admission): Admission {
+    const state = this.#state;
+    if (state === CLOSED) return CLOSED;
+    if (state === admission) return admission;
+    if (state instanceof HalfOpen) throw new BrokenCircuitError();
+    return this.admit() as Admission;
   }
 
   /** The call succeeded. */
@@ -129,6 +153,18 @@ export class Breaker {
       this.#set({ openedAt: Date.now() }, 'open');
       admission.decided();
     }
+  }
+
+  /**
+   * The call never ran (no slot: refused, cancelled or timed out in the queue, or refused by
+   * {@link readmit}): no verdict either way. A probe so withdrawn leaves the circuit open as it
+   * was, the next call the probe (closing it, as a probe that failed for another reason does,
+   * would let every call through to an upstream no probe reached).
+   */
+  withdrawn(admission: Admission): void {
+    if (admission === CLOSED || admission !== this.#state) return;
+    this.#set({ openedAt: Date.now() - this.#halfOpenAfterMs }, 'open');
+    admission.decided();
   }
 
   #set(state: typeof CLOSED | Open | HalfOpen, name: BreakerState): void {

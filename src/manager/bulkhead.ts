@@ -3,7 +3,8 @@
  * refusal with cockatiel's `BulkheadRejectedError` (what cockatiel's bulkhead does). A slot is
  * taken synchronously when one is free, and handed straight to the next queued call when
  * released: no promise, closure or microtask for a call that does not wait. A call that waits
- * (queued, or resuming as below) leaves at once when its caller cancels it (wait-line.ts).
+ * (queued, or resuming as below) leaves at once when its caller cancels it, and a queued one
+ * when its time limit passes (wait-line.ts).
  *
  * A slot stands for work the upstream does. A call whose upstream asked its caller a question
  * (elicitation, sampling, roots) waits on the caller, who may take minutes or never answer (a
@@ -22,8 +23,8 @@ import { WaitLine, type Cancellable } from './wait-line.ts';
  * @example
  * const bulkhead = new Bulkhead(32, 256);
  * // throws BulkheadRejectedError when the queue is full; rejects with TaskCancelledError when
- * // the call is cancelled while it waits (it leaves the queue at once)
- * const waiting = bulkhead.acquire(options);
+ * // the call is cancelled while it waits (it leaves the queue at once), SlotWaitTimeout after 5 s
+ * const waiting = bulkhead.acquire(options, 5000);
  * if (waiting !== undefined) await waiting;
  * try { await call(); } finally { bulkhead.release(); }
  */
@@ -57,16 +58,17 @@ export class Bulkhead {
   /**
    * Takes a slot: undefined when it is taken now, a promise that resolves once it is when the
    * call must wait. Throws when every slot and queue place is taken. A call waits only until
-   * `call` is cancelled: it then leaves the queue at once and the promise rejects with
-   * cockatiel's `TaskCancelledError` (wait-line.ts says why).
+   * `call` is cancelled, or `limitMs` has passed: it then leaves the queue at once and the
+   * promise rejects with cockatiel's `TaskCancelledError`, or with `SlotWaitTimeout`
+   * (wait-line.ts says why).
    */
-  acquire(call?: Cancellable): Promise<void> | undefined {
+  acquire(call?: Cancellable, limitMs?: number): Promise<void> | undefined {
     if (this.#active < this.capacity) {
       this.#active++;
       return undefined;
     }
     if (this.#queue.size >= this.queueCapacity) throw new BulkheadRejectedError(this.capacity, this.queueCapacity);
-    return this.#queue.wait(call);
+    return this.#queue.wait(call, limitMs);
   }
 
   /**

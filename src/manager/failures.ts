@@ -5,13 +5,15 @@
 import { BrokenCircuitError, BulkheadRejectedError, IsolatedCircuitError, TaskCancelledError } from 'cockatiel';
 import { LocalErrorCode, MalformedAnswerError, McpLocalError, type LocalErrorCodeValue } from '../protocol/local-errors.ts';
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
+import { SlotWaitTimeout } from './wait-line.ts';
 
 /**
  * - `dead`: not connected (crashed, unreachable, reconnecting), or the connection broke mid-call;
  * - `slow`: no answer (or progress) within the timeout;
  * - `breaker_open`: too many recent failures, calls fail fast until a probe succeeds;
  * - `auth`: the upstream refused the credentials (HTTP 401/403);
- * - `overloaded`: every slot and the whole queue of the upstream are taken.
+ * - `overloaded`: every slot and the whole queue of the upstream are taken, or the call waited
+ *   its whole timeout for a slot.
  */
 export type FailureReason = 'dead' | 'slow' | 'breaker_open' | 'auth' | 'overloaded';
 
@@ -95,6 +97,9 @@ export function classify(upstream: string, error: unknown): UpstreamFailure | un
     return new UpstreamFailure(upstream, 'breaker_open', 'calls fail fast until a probe call succeeds', { cause: error });
   }
   if (error instanceof BulkheadRejectedError) return new UpstreamFailure(upstream, 'overloaded', 'every call slot and queue place is taken', { cause: error });
+  if (error instanceof SlotWaitTimeout) {
+    return new UpstreamFailure(upstream, 'overloaded', `the call waited ${error.waitedMs} ms for a call slot and was not started`, { cause: error });
+  }
   if (error instanceof McpError || error instanceof TaskCancelledError || error instanceof MalformedAnswerError) return undefined;
   if (!(error instanceof McpLocalError)) return undefined;
   switch (error.code) {

@@ -13,7 +13,7 @@
  */
 import { CircuitState, ConsecutiveBreaker, CountBreaker, ExponentialBackoff, type IBreaker } from 'cockatiel';
 import { isCancelled } from '../client/requests.ts';
-import { Breaker, type BreakerState } from './breaker.ts';
+import { Breaker, type Admission, type BreakerState } from './breaker.ts';
 import { Bulkhead, type CallSlot } from './bulkhead.ts';
 import type { UpstreamSpec } from './config.ts';
 import { classify, isFault } from './failures.ts';
@@ -86,19 +86,26 @@ export class UpstreamPolicies {
    * Runs `attempt` under the breaker and the bulkhead, and again after a lost connection (the
    * failure a new attempt may cure: the connection may be back by then) when `safe` (a list, a
    * read, a read-only or idempotent tool). A call cancelled while it waits (for a slot, or a
-   * half-open probe's verdict) does not run; one waiting for a slot leaves the queue at once,
-   * rejecting with cockatiel's `TaskCancelledError`, which the breaker does not count. A call
+   * half-open probe's verdict) does not run: it leaves its wait at once, rejecting with
+   * cockatiel's `TaskCancelledError`, which the breaker does not count. A call waits for a
+   * slot at most its `timeoutMs` (then `SlotWaitTimeout`: overloaded, not counted either), and
+   * one that waited asks the breaker again before it runs ({@link Breaker.readmit}). A call
    * that may ask its caller questions passes its `slot`, which gives the slot back while the
    * caller is asked (bulkhead.ts).
    */
-  async run<T>(attempt: () => Promise<T>, safe: boolean, call: Cancellable, slot?: CallSlot): Promise<T> {
-    const admitted = this.#breaker.admit();
-    const admission = admitted instanceof Promise ? await this.#breaker.admitted(() => isCancelled(call)) : admitted;
+  async run<T>(attempt: () => Promise<T>, safe: boolean, call: Cancellable & { timeoutMs?: number }, slot?: CallSlot): Promise<T> {
+    const admitted = this.#breaker.admit(call);
+    let admission = admitted instanceof Promise ? await this.#breaker.admitted(admitted, call) : admitted;
     let result: T;
+    let ran = false;
     try {
-      const waiting = this.#bulkhead.acquire(call);
-      if (waiting !== undefined) await waiting;
+      const waiting = this.#bulkhead.acquire(call, call.timeoutMs);
+      if (waiting !== undefined) {
+        await waiting;
+        admission = this.#readmit(admission);
+      }
       slot?.took(this.#bulkhead, call);
+      ran = true;
       try {
         result = await attempt();
       } catch (error) {
@@ -108,11 +115,26 @@ export class UpstreamPolicies {
         if (slot === undefined || slot.over()) this.#bulkhead.release();
       }
     } catch (error) {
-      this.#breaker.failed(admission, isFault(error));
+      if (ran) this.#breaker.failed(admission, isFault(error));
+      else this.#breaker.withdrawn(admission);
       throw error;
     }
     this.#breaker.succeeded(admission);
     return result;
+  }
+
+  /**
+   * A call that waited for its slot asks the breaker again: if the circuit opened meanwhile, it
+   * gives the slot back (to the next call waiting, which then fails fast the same way) and
+   * fails as breaker open, which the breaker does not count.
+   */
+  #readmit(admission: Admission): Admission {
+    try {
+      return this.#breaker.readmit(admission);
+    } catch (error) {
+      this.#bulkhead.release();
+      throw error;
+    }
   }
 
   /** Whether a safe call that failed so, after `retries` retries, is tried again. */

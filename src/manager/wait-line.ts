@@ -9,6 +9,10 @@
  * hole that taking skips. The array is made anew once its holes are more than the calls
  * waiting, or its head is past half of it, so each step costs O(1) amortised and the array
  * stays within about twice the calls waiting however many come and leave.
+ *
+ * A wait may also be bounded in time: a call still waiting after its limit leaves its line and
+ * rejects with {@link SlotWaitTimeout}. Nothing else bounds it (a call's own timeout starts when
+ * its request is sent), and a hung upstream would keep it waiting as long as its busy calls.
  */
 import { TaskCancelledError } from 'cockatiel';
 import { isCancelled, type RequestOptions } from '../client/requests.ts';
@@ -16,6 +20,17 @@ import type { CancelListener } from '../protocol/cancellation.ts';
 
 /** What a call's cancellation is read from (a request's options). */
 export type Cancellable = Pick<RequestOptions, 'signal' | 'cancellation'>;
+
+/** A call waited its whole limit in a {@link WaitLine} and was not let in. */
+export class SlotWaitTimeout extends Error {
+  readonly waitedMs: number;
+
+  constructor(waitedMs: number) {
+    super(`The call waited ${waitedMs} ms for a slot and was not started`);
+    this.name = 'SlotWaitTimeout';
+    this.waitedMs = waitedMs;
+  }
+}
 
 /** The head index from which an array mostly taken is made anew. */
 const COMPACT_FROM = 1024;
@@ -32,6 +47,8 @@ class Waiter implements CancelListener {
   at: number;
   resolve: () => void;
   reject: (error: Error) => void;
+  /** Armed only for a wait with a limit. */
+  timer: NodeJS.Timeout | undefined;
 
   constructor(line: WaitLine, call: Cancellable | undefined) {
     this.line = line;
@@ -39,6 +56,7 @@ class Waiter implements CancelListener {
     this.at = -1;
     this.resolve = noop;
     this.reject = noop;
+    this.timer = undefined;
   }
 
   listen(): void {
@@ -64,15 +82,21 @@ class Waiter implements CancelListener {
 
   /** Leaves the line now and rejects as a cancelled call (not the upstream's failure: failures.ts). */
   #cancelled(): void {
+    this.leave(new TaskCancelledError());
+  }
+
+  /** Leaves the line now, if it is still in it, and rejects with `error`. */
+  leave(error: Error): void {
     if (this.at === -1) return;
     this.#unlisten();
     this.line.remove(this);
-    this.reject(new TaskCancelledError());
+    this.reject(error);
   }
 
   #unlisten(): void {
     this.call?.cancellation?.removeListener(this);
     this.call?.signal?.removeEventListener('abort', this);
+    if (this.timer !== undefined) clearTimeout(this.timer);
   }
 }
 
@@ -101,9 +125,10 @@ export class WaitLine {
 
   /**
    * Puts a call in line: the promise resolves when {@link take} hands it a slot, or rejects with
-   * cockatiel's `TaskCancelledError` when `call` is cancelled first (at once if it already is).
+   * cockatiel's `TaskCancelledError` when `call` is cancelled first (at once if it already is),
+   * or with {@link SlotWaitTimeout} when `limitMs` (if positive and finite) passes first.
    */
-  wait(call: Cancellable | undefined): Promise<void> {
+  wait(call: Cancellable | undefined, limitMs?: number): Promise<void> {
     if (call !== undefined && isCancelled(call)) return Promise.reject(new TaskCancelledError());
     const waiter = new Waiter(this, call);
     const promise = new Promise<void>((resolve, reject) => {
@@ -114,6 +139,8 @@ export class WaitLine {
     this.#items.push(waiter);
     this.#size++;
     waiter.listen();
+    // Unref'd: a call waiting for a slot must not keep a process alive that would otherwise end.
+    if (limitMs !== undefined && limitMs > 0 && Number.isFinite(limitMs)) waiter.timer = setTimeout(timedOut, limitMs, waiter, limitMs).unref();
     return promise;
   }
 
@@ -162,3 +189,8 @@ export class WaitLine {
 }
 
 function noop(): void {}
+
+/** A waiter's limit passed (a function of its own: no closure per waiter). */
+function timedOut(waiter: Waiter, limitMs: number): void {
+  waiter.leave(new SlotWaitTimeout(limitMs));
+}

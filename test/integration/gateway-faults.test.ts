@@ -129,6 +129,78 @@ describe('gateway faults', () => {
     }
   });
 
+  it('regression: calls queued behind a hung upstream fail fast once its breaker opens, not each after its own timeout', async (t) => {
+    // A queued call was admitted by the breaker before it waited: when it got its slot it went
+    // to the hung upstream though the breaker had opened meanwhile, and waited its whole
+    // timeoutMs there; the last of 6 queued calls failed after about 4 x timeoutMs.
+    const timeoutMs = 800;
+    const manager = new McpManager({
+      mcpServers: { stuck: fixture([], { timeoutMs, maxConcurrency: 2, maxQueue: 8, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } }) },
+    });
+    try {
+      await manager.start();
+      const timed = async () => {
+        const started = performance.now();
+        const result = await manager.callTool('stuck__hang', {});
+        return { reason: failureOf(result as never)?.reason, ms: performance.now() - started };
+      };
+      const running = [timed(), timed()];
+      // The queued calls start a little later, so that their own wait for a slot (bounded by
+      // timeoutMs too) ends after the running calls' timeouts.
+      await sleep(100);
+      const queued = [1, 2, 3, 4, 5, 6].map(() => timed());
+      await sleep(50);
+      assert.equal(manager.health().upstreams[0].calls.queued, 6);
+      const outcomes = await Promise.all(queued);
+      for (const { reason } of await Promise.all(running)) assert.equal(reason, 'slow');
+      t.diagnostic(`queued calls failed after ${outcomes.map((outcome) => `${outcome.reason} ${outcome.ms.toFixed(0)} ms`).join(', ')}`);
+      // The first running call to time out gives its slot to the first queued call while the
+      // breaker has counted one failure only (closed): that one runs, and times out in turn. The
+      // second opens the breaker, and every call after it fails fast.
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.reason),
+        ['slow', 'breaker_open', 'breaker_open', 'breaker_open', 'breaker_open', 'breaker_open'],
+        JSON.stringify(outcomes),
+      );
+      for (const { ms } of outcomes.slice(1)) assert.ok(ms < timeoutMs + 500, `a queued call failed fast after ${ms.toFixed(0)} ms: ${JSON.stringify(outcomes)}`);
+      assert.ok(outcomes[0].ms < 2 * timeoutMs + 500, `the call let in before the breaker opened took ${outcomes[0].ms.toFixed(0)} ms`);
+      const [health] = manager.health().upstreams;
+      assert.equal(health.breaker, 'open');
+      assert.deepEqual([health.calls.running, health.calls.queued], [0, 0]);
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it('regression: a call waits for a slot at most its timeoutMs, then fails as overloaded, not counted by the breaker', async () => {
+    // The wait for a slot was bounded by nothing but the call's cancellation: behind a call that
+    // kept its slot (reporting progress), a queued call waited for as long as that one ran.
+    const timeoutMs = 800;
+    const manager = new McpManager({
+      mcpServers: { busy: fixture([], { timeoutMs, maxConcurrency: 1, maxQueue: 4, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 } }) },
+    });
+    try {
+      await manager.start();
+      // Longer than timeoutMs, but its progress every 180 ms keeps it alive.
+      const holding = manager.callTool('busy__slow', { ms: 1_800 }, { onProgress: () => undefined });
+      await sleep(50);
+      assert.equal(manager.health().upstreams[0].calls.running, 1);
+      const started = performance.now();
+      const queued = await manager.callTool('busy__echo', { text: 'x' });
+      const waited = performance.now() - started;
+      assert.deepEqual(failureOf(queued as never), { upstream: 'busy', reason: 'overloaded' });
+      assert.match(textOf(queued), /Upstream "busy" is overloaded \(overloaded\): the call waited 800 ms for a call slot and was not started/);
+      assert.ok(waited >= timeoutMs - 50 && waited < timeoutMs + 500, `the queued call failed after ${waited.toFixed(0)} ms`);
+      assert.equal(textOf(await holding), 'slept 1800');
+      const [health] = manager.health().upstreams;
+      assert.equal(health.breaker, 'closed', 'a call that found no slot is no evidence against the upstream');
+      assert.deepEqual([health.calls.running, health.calls.queued], [0, 0]);
+      assert.equal(textOf(await manager.callTool('busy__echo', { text: 'y' })), 'y');
+    } finally {
+      await manager.close();
+    }
+  });
+
   it('an upstream that crashes on start is restarted less and less often, not in a tight loop', async () => {
     const dir = await scratch();
     const starts = join(dir, 'starts');

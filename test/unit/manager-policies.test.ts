@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import { BrokenCircuitError, BulkheadRejectedError, ConsecutiveBreaker, TaskCancelledError } from 'cockatiel';
 import { Breaker, type BreakerState } from '../../src/manager/breaker.ts';
 import { Bulkhead, CallSlot } from '../../src/manager/bulkhead.ts';
+import { SlotWaitTimeout } from '../../src/manager/wait-line.ts';
 import { parseManagerConfig } from '../../src/manager/config.ts';
-import { UpstreamFailure } from '../../src/manager/failures.ts';
+import { classify, UpstreamFailure } from '../../src/manager/failures.ts';
 import { UpstreamPolicies } from '../../src/manager/policies.ts';
 import { Cancellation, type CancelListener } from '../../src/protocol/cancellation.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
@@ -68,9 +69,46 @@ describe('circuit breaker', () => {
     const breaker = new Breaker(new ConsecutiveBreaker(1), 0);
     breaker.failed(breaker.admit() as never, true);
     const probe = breaker.admit();
-    const waiter = breaker.admitted(() => true);
+    const cancellation = new Cancellation();
+    const waiter = breaker.admitted(breaker.admit(cancellation) as Promise<void>, cancellation);
+    cancellation.cancel('gone'); // the verdict comes in the same turn: the call still does not run
     breaker.succeeded(probe as never);
     await assert.rejects(waiter, TaskCancelledError);
+  });
+
+  it('asked again after a wait: lets a call through while closed or its own probe runs, refuses it once the circuit opened or another probe runs', () => {
+    const breaker = new Breaker(new ConsecutiveBreaker(1), 60_000);
+    const closed = breaker.admit() as never;
+    assert.equal(breaker.readmit(closed), closed);
+    breaker.failed(breaker.admit() as never, true);
+    assert.throws(() => breaker.readmit(closed), BrokenCircuitError);
+    const soon = new Breaker(new ConsecutiveBreaker(1), 0);
+    const early = soon.admit() as never;
+    soon.failed(soon.admit() as never, true);
+    const probe = soon.readmit(early); // open long enough: the call that waited becomes the probe
+    assert.equal(soon.state, 'half-open');
+    assert.equal(soon.readmit(probe), probe);
+    assert.throws(() => soon.readmit(early), BrokenCircuitError); // another's probe runs: fail fast
+    soon.succeeded(probe);
+    assert.equal(soon.readmit(early), early);
+  });
+
+  it('a probe that never ran (no slot) is no verdict: the circuit stays open, and a call waiting on it becomes the next probe', async () => {
+    const changes: BreakerState[] = [];
+    const breaker = new Breaker(new ConsecutiveBreaker(1), 1, (state) => changes.push(state));
+    breaker.failed(breaker.admit() as never, true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const probe = breaker.admit();
+    const waiting = breaker.admit();
+    assert.ok(waiting instanceof Promise);
+    const next = breaker.admitted(waiting);
+    breaker.withdrawn(probe as never);
+    assert.equal(breaker.state, 'open');
+    const second = await next;
+    assert.equal(breaker.state, 'half-open');
+    assert.notEqual(second, probe);
+    breaker.succeeded(second);
+    assert.deepEqual(changes, ['open', 'half-open', 'open', 'half-open', 'closed']);
   });
 });
 
@@ -325,6 +363,64 @@ describe('upstream policies', () => {
     assert.equal(await busy, 'done');
     assert.equal(ran, false);
     assert.equal(policies.running, 0);
+  });
+
+  /** Settles first: `promise`, or after `ms` the string 'still waiting'. */
+  const within = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([promise.then((value) => ({ value }), (error: unknown) => ({ error })), new Promise<string>((resolve) => setTimeout(resolve, ms, 'still waiting'))]);
+
+  it('a queued call that gets its slot after the breaker opened gives it back and fails fast; so do the ones after it', async () => {
+    const policies = new UpstreamPolicies(spec({ maxConcurrency: 1, maxQueue: 4, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 } }));
+    let fail: (error: Error) => void = () => undefined;
+    const busy = policies.run(() => new Promise<string>((_, reject) => (fail = reject)), false, {});
+    let ran = 0;
+    const queued = [0, 1, 2].map(() => policies.run(() => (ran++, Promise.resolve('x')), false, {}));
+    assert.equal(policies.queued, 3);
+    fail(new McpLocalError(LocalErrorCode.Timeout, 'slow'));
+    await assert.rejects(busy);
+    for (const call of queued) await assert.rejects(call, BrokenCircuitError);
+    assert.equal(ran, 0);
+    assert.deepEqual([policies.running, policies.queued, policies.breakerState], [0, 0, 'open']);
+  });
+
+  it('a call waits for a slot at most its timeoutMs, then fails as overloaded, not counted by the breaker', async () => {
+    const policies = new UpstreamPolicies(spec({ maxConcurrency: 1, maxQueue: 1, breaker: { consecutiveFailures: 1 } }));
+    let finish: (value: string) => void = () => undefined;
+    const busy = policies.run(() => new Promise<string>((resolve) => (finish = resolve)), false, {});
+    let ran = false;
+    const started = performance.now();
+    const outcome = await within(
+      policies.run(() => ((ran = true), Promise.resolve('x')), false, { timeoutMs: 50 }),
+      1000,
+    );
+    const waited = performance.now() - started;
+    assert.ok(typeof outcome === 'object' && 'error' in outcome, `the queued call is ${JSON.stringify(outcome)}`);
+    assert.ok(outcome.error instanceof SlotWaitTimeout);
+    const failure = classify('u', outcome.error)!;
+    assert.equal(failure.reason, 'overloaded');
+    assert.match(failure.message, /waited 50 ms for a call slot and was not started/);
+    assert.ok(waited >= 45 && waited < 500, `waited ${waited} ms`);
+    assert.deepEqual([ran, policies.running, policies.queued, policies.breakerState], [false, 1, 0, 'closed']);
+    finish('done');
+    assert.equal(await busy, 'done');
+  });
+
+  it('a call waiting for a half-open probe leaves at once when cancelled', async () => {
+    const policies = new UpstreamPolicies(spec({ breaker: { consecutiveFailures: 1, halfOpenAfterMs: 1 } }));
+    await assert.rejects(policies.run(() => Promise.reject(new McpLocalError(LocalErrorCode.Timeout, 'slow')), false, {}));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    let finish: (value: string) => void = () => undefined;
+    const probe = policies.run(() => new Promise<string>((resolve) => (finish = resolve)), false, {});
+    assert.equal(policies.breakerState, 'half-open');
+    const cancellation = new Cancellation();
+    let ran = false;
+    const waiting = policies.run(() => ((ran = true), Promise.resolve('x')), false, { cancellation });
+    cancellation.cancel('gone');
+    const outcome = await within(waiting, 500);
+    assert.ok(typeof outcome === 'object' && 'error' in outcome && outcome.error instanceof TaskCancelledError, `the waiting call is ${JSON.stringify(outcome)}`);
+    finish('done');
+    assert.equal(await probe, 'done');
+    assert.deepEqual([ran, policies.breakerState], [false, 'closed']);
   });
 
   it('opens the breaker on faults and then fails fast without running the call', async () => {
