@@ -17,6 +17,7 @@
 import { TaskCancelledError } from 'cockatiel';
 import { isCancelled, type RequestOptions } from '../client/requests.ts';
 import type { CancelListener } from '../protocol/cancellation.ts';
+import { MAX_TIMER_MS } from '../protocol/timer-limit.ts';
 
 /** What a call's cancellation is read from (a request's options). */
 export type Cancellable = Pick<RequestOptions, 'signal' | 'cancellation'>;
@@ -126,7 +127,7 @@ export class WaitLine {
   /**
    * Puts a call in line: the promise resolves when {@link take} hands it a slot, or rejects with
    * cockatiel's `TaskCancelledError` when `call` is cancelled first (at once if it already is),
-   * or with {@link SlotWaitTimeout} when `limitMs` (if positive and finite) passes first.
+   * or with {@link SlotWaitTimeout} when `limitMs` (if positive, and within what a timer holds) passes first.
    */
   wait(call: Cancellable | undefined, limitMs?: number): Promise<void> {
     if (call !== undefined && isCancelled(call)) return Promise.reject(new TaskCancelledError());
@@ -140,7 +141,8 @@ export class WaitLine {
     this.#size++;
     waiter.listen();
     // Unref'd: a call waiting for a slot must not keep a process alive that would otherwise end.
-    if (limitMs !== undefined && limitMs > 0 && Number.isFinite(limitMs)) waiter.timer = setTimeout(timedOut, limitMs, waiter, limitMs).unref();
+    // A limit past what a timer holds (about 24.8 days) is none: setTimeout would fire it at once.
+    if (limitMs !== undefined && limitMs > 0 && limitMs <= MAX_TIMER_MS) waiter.timer = setTimeout(timedOut, limitMs, waiter, limitMs).unref();
     return promise;
   }
 

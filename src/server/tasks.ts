@@ -12,6 +12,7 @@ import { reportError } from '../protocol/error-report.ts';
 import { jsonSizeWithin } from '../protocol/json-size.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
+import { MAX_TIMER_MS } from '../protocol/timer-limit.ts';
 import type { ClientCapabilities, InputRequests } from '../protocol/types.ts';
 import { invalidParams, McpError, missingClientCapability } from '../protocol/wire-errors.ts';
 import type { Bus, BusMessage } from '../store/bus.ts';
@@ -36,8 +37,6 @@ export interface TaskOptions extends TaskLimits {
 type Result = Record<string, unknown>;
 type Outcome = { result: Result } | { error: unknown };
 
-/** setTimeout fires at once beyond this (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function declaresTasks(capabilities: ClientCapabilities): boolean {
   return capabilities.extensions?.[TASKS_EXTENSION] !== undefined;

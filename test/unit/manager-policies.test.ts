@@ -405,6 +405,19 @@ describe('upstream policies', () => {
     assert.equal(await busy, 'done');
   });
 
+  it('regression: a timeoutMs past what a timer holds (2^31 - 1 ms) does not bound the wait for a slot (setTimeout fired it after 1 ms)', async () => {
+    const policies = new UpstreamPolicies(spec({ maxConcurrency: 1, maxQueue: 1 }));
+    let finish: (value: string) => void = () => undefined;
+    const busy = policies.run(() => new Promise<string>((resolve) => (finish = resolve)), false, {});
+    let settled = false;
+    const queued = policies.run(() => Promise.resolve('x'), false, { timeoutMs: 3_000_000_000 }).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual([settled, policies.queued], [false, 1]);
+    finish('done');
+    assert.equal(await busy, 'done');
+    assert.equal(await queued, 'x');
+  });
+
   it('a call waiting for a half-open probe leaves at once when cancelled', async () => {
     const policies = new UpstreamPolicies(spec({ breaker: { consecutiveFailures: 1, halfOpenAfterMs: 1 } }));
     await assert.rejects(policies.run(() => Promise.reject(new McpLocalError(LocalErrorCode.Timeout, 'slow')), false, {}));
