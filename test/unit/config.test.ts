@@ -7,6 +7,8 @@ import { parseCommandLine, parseHostPort, type ServeArgs } from '../../src/cli/a
 import { UsageError } from '../../src/cli/usage-error.ts';
 import { ConfigError, configFromEnv, DEFAULT_CONFIG, loadConfig } from '../../src/config/config.ts';
 import { configSchemaText } from '../../src/config/schema-file.ts';
+import { CONFIG_SCHEMA } from '../../src/config/schema.ts';
+import { MAX_TIMER_MS } from '../../src/protocol/timer-limit.ts';
 
 async function file(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-core-config-'));
@@ -53,6 +55,25 @@ describe('configuration', () => {
     await assert.rejects(loadConfig(undefined, { MCP__DEMO: 'maybe' }), /^Error: MCP__DEMO: demo is "maybe"; expected true or false$/);
     await assert.rejects(loadConfig(undefined, { MCP__HTTP__PORT: '65536' }), /MCP__HTTP__PORT: http\.port is 65536; expected an integer from 0 to 65535/);
     await assert.rejects(loadConfig(undefined, { MCP__HTTP__MAXBODYBYTES: '1.5' }), /MCP__HTTP__MAXBODYBYTES: http\.maxBodyBytes is 1\.5; expected an integer >= 1/);
+  });
+
+  it('regression: refuses a duration longer than a timer holds, which setTimeout would fire after 1 ms', async () => {
+    // Every duration in milliseconds, wherever it is (sections, an upstream's options), is bounded.
+    const unbounded: string[] = [];
+    (function walk(node: unknown, key: string): void {
+      if (typeof node !== 'object' || node === null) return;
+      const schema = node as Record<string, unknown>;
+      if (key.endsWith('Ms') && (schema.type === 'integer' || schema.type === 'number') && !((schema.maximum as number) <= MAX_TIMER_MS)) unbounded.push(key);
+      for (const [name, child] of Object.entries(schema)) walk(child, name);
+    })(CONFIG_SCHEMA, '');
+    assert.deepEqual(unbounded, []);
+    await assert.rejects(
+      loadConfig(undefined, { MCP__GATEWAY__INPUTTIMEOUTMS: '3000000000' }),
+      /MCP__GATEWAY__INPUTTIMEOUTMS: gateway\.inputTimeoutMs is 3000000000; expected an integer from 1 to 2147483647/,
+    );
+    const path = await file('upstream.json', '{"mcpServers":{"a":{"command":"x","timeoutMs":3000000000}}}');
+    await assert.rejects(loadConfig(path, {}), /mcpServers\.a\.timeoutMs is 3000000000; expected an integer from 1 to 2147483647/);
+    assert.equal((await loadConfig(undefined, { MCP__SERVER__SHUTDOWNDEADLINEMS: String(MAX_TIMER_MS) })).server.shutdownDeadlineMs, MAX_TIMER_MS);
   });
 
   it('layers a base file, then an override file, then the environment', async () => {
