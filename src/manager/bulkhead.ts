@@ -63,10 +63,7 @@ export class Bulkhead {
    * (wait-line.ts says why).
    */
   acquire(call?: Cancellable, limitMs?: number): Promise<void> | undefined {
-    if (this.#active < this.capacity) {
-      this.#active++;
-      return undefined;
-    }
+    if (this.#tookFree()) return undefined;
     if (this.#queue.size >= this.queueCapacity) throw new BulkheadRejectedError(this.capacity, this.queueCapacity);
     return this.#queue.wait(call, limitMs);
   }
@@ -76,11 +73,15 @@ export class Bulkhead {
    * {@link acquire}, but ahead of the queue and never refused.
    */
   resume(call?: Cancellable): Promise<void> | undefined {
-    if (this.#active < this.capacity) {
-      this.#active++;
-      return undefined;
-    }
+    if (this.#tookFree()) return undefined;
     return this.#resuming.wait(call);
+  }
+
+  /** Takes a free slot, if there is one. */
+  #tookFree(): boolean {
+    if (this.#active >= this.capacity) return false;
+    this.#active++;
+    return true;
   }
 
   /** Gives a slot back: to the oldest call resuming, else the oldest queued call, if any. */

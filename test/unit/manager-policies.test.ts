@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { BrokenCircuitError, BulkheadRejectedError, ConsecutiveBreaker, TaskCancelledError } from 'cockatiel';
 import { Breaker, type BreakerState } from '../../src/manager/breaker.ts';
 import { Bulkhead, CallSlot } from '../../src/manager/bulkhead.ts';
-import { SlotWaitTimeout } from '../../src/manager/wait-line.ts';
+import { SlotWaitTimeout, type Cancellable } from '../../src/manager/wait-line.ts';
 import { parseManagerConfig } from '../../src/manager/config.ts';
 import { classify, UpstreamFailure } from '../../src/manager/failures.ts';
 import { UpstreamPolicies } from '../../src/manager/policies.ts';
@@ -11,6 +11,15 @@ import { Cancellation, type CancelListener } from '../../src/protocol/cancellati
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 
 const dead = () => new UpstreamFailure('u', 'dead', 'gone');
+
+/** A call that took a slot of `bulkhead` and then asked its caller a question (its slot given back). */
+function askingCall(bulkhead: Bulkhead, call?: Cancellable): CallSlot {
+  const slot = new CallSlot();
+  bulkhead.acquire(call);
+  slot.took(bulkhead, call);
+  slot.asking();
+  return slot;
+}
 
 describe('circuit breaker', () => {
   it('opens after N faults in a row and refuses calls while open', () => {
@@ -135,10 +144,7 @@ describe('bulkhead', () => {
 
   it('a call asking its caller gives its slot back, and takes one again ahead of the queue, never refused', async () => {
     const bulkhead = new Bulkhead(1, 1);
-    const slot = new CallSlot();
-    bulkhead.acquire();
-    slot.took(bulkhead);
-    slot.asking();
+    const slot = askingCall(bulkhead);
     slot.asking(); // a second question at once: the slot was given back already
     assert.equal(bulkhead.running, 0);
     assert.equal(bulkhead.acquire(), undefined); // another call runs meanwhile
@@ -161,18 +167,12 @@ describe('bulkhead', () => {
 
   it('a call whose run ends while it waits for its caller, or for its slot again, gives back nothing twice', async () => {
     const bulkhead = new Bulkhead(1, 1);
-    const parked = new CallSlot();
-    bulkhead.acquire();
-    parked.took(bulkhead);
-    parked.asking();
+    const parked = askingCall(bulkhead);
     assert.equal(parked.over(), false); // ended (cancelled, timed out) while its caller was asked
     assert.equal(parked.answered(), undefined);
     assert.equal(bulkhead.running, 0);
 
-    const resuming = new CallSlot();
-    bulkhead.acquire();
-    resuming.took(bulkhead);
-    resuming.asking();
+    const resuming = askingCall(bulkhead);
     bulkhead.acquire(); // another call takes the slot
     const waiting = resuming.answered()!;
     assert.equal(resuming.over(), false); // ended while waiting for its slot again
@@ -258,10 +258,7 @@ describe('bulkhead: a call cancelled while it waits', () => {
   it('an answered call cancelled while it waits to take a slot again leaves at once; the next slot goes to the queue', async () => {
     const bulkhead = new Bulkhead(1, 1);
     const cancellation = new Counted();
-    const slot = new CallSlot();
-    bulkhead.acquire({ cancellation });
-    slot.took(bulkhead, { cancellation });
-    slot.asking();
+    const slot = askingCall(bulkhead, { cancellation });
     bulkhead.acquire(); // another call takes the slot
     const queued = bulkhead.acquire()!;
     const resuming = slot.answered()!;
