@@ -9,8 +9,6 @@ import { SECTIONS } from './sections/index.ts';
 
 export { SECTIONS };
 
-/** The schema of a whole config file. `$schema` is allowed so a file can name this schema for its editor. */
-
 /**
  * The sections with every duration in milliseconds (a key ending in `Ms`) bounded by what a
  * timer holds: a longer one (a timeout meant as "never") would fire at once, quietly.
@@ -24,6 +22,7 @@ function timerBounded<T>(node: T, key = ''): T {
   return copy as T;
 }
 
+/** The schema of a whole config file. `$schema` is allowed so a file can name this schema for its editor. */
 export const CONFIG_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'mcp-core configuration',

@@ -37,7 +37,6 @@ export interface TaskOptions extends TaskLimits {
 type Result = Record<string, unknown>;
 type Outcome = { result: Result } | { error: unknown };
 
-
 export function declaresTasks(capabilities: ClientCapabilities): boolean {
   return capabilities.extensions?.[TASKS_EXTENSION] !== undefined;
 }
