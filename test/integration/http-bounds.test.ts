@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { createEdgeServer, Gate } from '../helpers/edge-server.ts';
@@ -30,6 +31,17 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** A session's GET stream from `localAddress`, once its response has begun; `drop` destroys its socket. */
+function openStreamFrom(localAddress: string, url: string, sessionId: string): Promise<{ status: number; drop(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId }, localAddress }, (res) => {
+      resolve({ status: res.statusCode!, drop: () => req.destroy() });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 type Hold = (id: number, signal?: AbortSignal) => Promise<FromResponse>;
@@ -170,6 +182,27 @@ for (const face of FACES) {
         assert.equal((await open(ids[2])).status, 200);
       } finally {
         for (const controller of streams) controller.abort();
+        await served.close();
+      }
+    });
+
+    it('regression: a dropped GET stream gives its share back at once (it was held until the sweep, so a client reopening its stream was refused for up to a second)', async () => {
+      const served = await face.serve(createEdgeServer(), { inflight: { maxRequestsPerClient: 1 } });
+      try {
+        const sessionId = String((await initializeFrom('127.0.0.2', served.url)).headers['mcp-session-id']);
+        // The client drops its stream (its socket destroyed) and opens it again at once, a few
+        // times: each time its one share must be free as soon as the server has seen the close.
+        for (let round = 1; round <= 5; round++) {
+          const stream = await openStreamFrom('127.0.0.2', served.url, sessionId);
+          assert.equal(stream.status, 200, `round ${round}: the stream is served, not refused`);
+          assert.equal(served.transport.inflight.requests, 1);
+          stream.drop();
+          await until(() => served.transport.openStreams === 0, 'the server to see the stream dropped');
+          assert.equal(served.transport.inflight.requests, 0, `round ${round}: the share is free at once`);
+        }
+        const ping = await from('127.0.0.2', served.url, { headers: { 'mcp-session-id': sessionId }, body: { jsonrpc: '2.0', id: 1, method: 'ping' } });
+        assert.equal(ping.status, 200);
+      } finally {
         await served.close();
       }
     });

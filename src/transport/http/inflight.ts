@@ -13,8 +13,11 @@
  *
  * Cheap on the hot path: a response gives its share back when it ends; a client that goes
  * away first is noticed by a sweep once a second (one shared timer), not by a listener per
- * request. Clients' entries outlive their last request until the table grows, so a client
- * that keeps one request at a time in flight does not churn the table.
+ * request. A GET stream is the exception: its close is listened for (streams are few and long,
+ * and their end must be known anyway), and gives its share back at once, so a client that
+ * drops and reopens its stream is not refused for a share it no longer holds. Clients' entries
+ * outlive their last request until the table grows, so a client that keeps one request at a
+ * time in flight does not churn the table.
  */
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import { Refusal } from '../../security/edge.ts';

@@ -84,7 +84,8 @@ class NodeIo implements HttpIo {
 
   hold(ticket: InflightTicket): void {
     // Given back when the response ends; if the client goes away first, by the limits' sweep
-    // (a listener per request would cost the hot path more than the whole bookkeeping).
+    // (a listener per request would cost the hot path more than the whole bookkeeping), or for
+    // a GET stream by the close listener the core adds.
     this.#ticket = ticket;
   }
 

@@ -48,7 +48,8 @@ export interface HttpIo extends ResponseSink {
   discardBody(): void;
   /**
    * Keeps `ticket` until the response ends (`send` or `end`), then releases it; if the client
-   * goes away first, the limits' sweep releases it once `done` turns true.
+   * goes away first, the limits' sweep releases it once `done` turns true (a GET's is released
+   * at once, by the core's {@link onAbort} listener).
    */
   hold(ticket: InflightTicket): void;
 }

@@ -247,7 +247,13 @@ export class StreamableHttp implements StreamOpener, Drainable {
     const ticket = this.inflight.admit(client, declared > 0 ? declared : 0, io);
     if (ticket instanceof Refusal) return this.#refuseUnread(io, ticket);
     io.hold(ticket);
-    if (method === 'GET') return this.#get(headers, io, principal);
+    if (method === 'GET') {
+      // A stream's end is known at once, its connection closing: its share goes back then, not
+      // on the sweep (inflight.ts), or a client that drops and opens streams in a loop would be
+      // refused for shares it no longer holds. Streams are few and long; POSTs keep the sweep.
+      io.onAbort(() => ticket.release());
+      return this.#get(headers, io, principal);
+    }
     io.readBody(this.maxBodyBytes, ticket, (body) => {
       if (typeof body === 'string') this.#post(headers, body, io, principal, client);
       else this.refuse(io, body === BodyRefused.TooLarge ? this.#tooLarge : this.inflight.refusal);
