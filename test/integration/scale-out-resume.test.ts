@@ -177,6 +177,34 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
     );
   });
 
+  it("regression: a sequence a live writer never gave, resumed on another process whose wait for the event is shorter than the writer's lease renewals, is refused with 404 once the writer renewed (it was 503, again each time while the writer lived)", async () => {
+    // The writer renews its lease every 2 s; the other process waits 500 ms for an event.
+    await withGatedWriter(
+      { MCP__STORE__REDIS__LEASEMS: '6000' },
+      async (a, b) => {
+        const sessionId = await openLegacySession(a);
+        const get = new SseReader(await fetch(a, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } }));
+        const priming = await get.next();
+        assert.ok(priming?.id !== undefined, 'the GET stream is primed');
+        const streamId = priming.id.slice(0, priming.id.lastIndexOf('.'));
+        const started = Date.now();
+        const forged = await resuming(b.url, sessionId, `${streamId}.2`);
+        const waited = Date.now() - started;
+        const body = (await forged.json()) as { error: { code: number; message: string } };
+        assert.equal(forged.status, 404, JSON.stringify(body));
+        assert.deepEqual(body.error, { code: -32000, message: 'Not Found: unknown Last-Event-ID' });
+        // Decided by the writer's next renewal: within half its lease (3 s), never the lease.
+        assert.ok(waited < 5000, `answered after ${waited} ms`);
+        // The stream goes on: the id it gave resumes it on the other process.
+        const resumed = await resume(b.url, sessionId, priming.id);
+        await resumed.cancel();
+        await get.cancel();
+        assert.equal((await inSession(b.url, sessionId, 2, 'ping')).status, 200, 'the session goes on');
+      },
+      { MCP__STORE__REDIS__COMMANDTIMEOUTMS: '500' },
+    );
+  });
+
   it("mcp-core's client: a call whose writer was killed with an event unstored waits out the 503's Retry-After on another process and ends with the call's error, in the same session", async () => {
     await withGatedWriter(
       { MCP__STORE__REDIS__LEASEMS: '6000' },

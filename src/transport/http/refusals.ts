@@ -36,8 +36,9 @@ export const NO_SESSION_ROOM = {
 
 /**
  * A Last-Event-ID past what the store holds, on a stream whose writer's lease still holds for
- * `leaseMs`: the writer may have died, and the stream can be taken over once its lease lapsed,
- * so the client is told to come back then (a 404 would tell it its session is gone).
+ * `leaseMs` but was not renewed while the event was waited for: the writer may have died, and
+ * the stream can be taken over once its lease lapsed, so the client is told to come back then
+ * (a 404 would tell it its session is gone).
  */
 export function resumeNotYet(leaseMs: number): Refusal {
   // A lease with no time to live (never set so) is not one to wait out: a second, as elsewhere.

@@ -13,6 +13,7 @@
  * bounded number of times per client; which sequences a stream may have given is worked out in
  * {@link pastStored}.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ownRejection } from '../../protocol/error-report.ts';
 import { isMintedId } from '../../protocol/guards.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
@@ -117,11 +118,19 @@ export async function resumeElsewhere(host: RelayHost, session: LegacySession, l
  *   never had, and forget the stream as delivered whole, its answer with it. Refused (404);
  * - its writer's lease holds: the append is on its way, or was lost by a writer that died
  *   since, or the stream never reached that sequence (a forged id). Waited for, at most
- *   commandTimeoutMs (the writer gives an append up after that long). Not stored by then,
- *   and the lease still held, nothing in Redis tells a dead writer from a live one until the
- *   lease lapses: the client is told to come back then (503, Retry-After: the lease left). A
- *   404 would tell it its session is gone, and it would start another and lose its call's
- *   outcome. Past the client's waits at once, the same is decided on what Redis holds;
+ *   commandTimeoutMs (the writer gives an append up after that long). Not stored by then:
+ *   - the writer renewed its lease after the client asked: it is alive, and its renewal went
+ *     out after the append of every event it had delivered by then, on the same connection,
+ *     so that append landed or was given up. Nothing is coming: refused (404, as any id
+ *     the stream cannot be resumed from; a live writer renews forever, so a 503 would have
+ *     the client ask again until it gave up). A live writer renews three times per lease, so
+ *     once by half the lease left when the stream was described (a little later for timers
+ *     running late), which is waited for if the event's wait was shorter;
+ *   - the lease holds but was not renewed by then: the writer may have died, and nothing in
+ *     Redis tells until the lease lapses: the client is told to come back then (503,
+ *     Retry-After: the lease left). A 404 would tell it its session is gone, and it would
+ *     start another and lose its call's outcome. Past the client's waits at once, the same is
+ *     decided on what Redis holds;
  * - its writer dead (its lease lapsed) before the stream ended: it may have delivered any
  *   number of events whose appends failed before it died, and nothing in Redis bounds how
  *   many, so any sequence past what is stored may be one it gave. Taken over from there, the
@@ -131,16 +140,41 @@ export async function resumeElsewhere(host: RelayHost, session: LegacySession, l
 async function pastStored(host: RelayHost, session: LegacySession, streamId: string, after: number, info: StreamInfo): Promise<StreamInfo | Refusal> {
   if (info.ended) return UNKNOWN_EVENT_ID;
   if (!info.writerAlive) return info;
+  // A monotonic clock: a wall clock set forward meanwhile would look like a renewal.
+  const describedAt = performance.now();
   return host.waits.run(
     session.client,
     async (): Promise<StreamInfo | Refusal> => {
       if (await host.store.stored(streamId, after)) return info;
-      const now = await host.store.describe(streamId);
-      if (now === undefined || now.ended) return UNKNOWN_EVENT_ID;
-      return now.writerAlive ? resumeNotYet(now.writerLeaseMs) : now;
+      const renewalDue = describedAt + info.writerLeaseMs / 2 + RENEWAL_LATE_MS;
+      for (;;) {
+        const askedAt = performance.now();
+        const now = await host.store.describe(streamId);
+        if (now === undefined || now.ended) return UNKNOWN_EVENT_ID;
+        if (!now.writerAlive) return now;
+        if (renewedSince(info, describedAt, now, askedAt)) return UNKNOWN_EVENT_ID;
+        const wait = renewalDue - performance.now();
+        if (wait <= 0) return resumeNotYet(now.writerLeaseMs);
+        await sleep(wait);
+      }
     },
     resumeNotYet(info.writerLeaseMs),
   );
+}
+
+/** How late a live writer's lease renewal may come past its due time (its timers running late). */
+const RENEWAL_LATE_MS = 200;
+/** What the lease left may read above its fall with the clock without a renewal: PTTL is in whole ms. */
+const LEASE_ROUNDING_MS = 10;
+
+/**
+ * Whether the writer's lease was renewed between a description of the stream read by
+ * `describedAt` and one asked for at `askedAt`: left alone, the lease left falls at least as
+ * much as the time between them; a renewal sets it back up by the time since the previous
+ * one, a third of the lease. A lease with no expiry tells nothing.
+ */
+function renewedSince(before: StreamInfo, describedAt: number, now: StreamInfo, askedAt: number): boolean {
+  return before.writerLeaseMs > 0 && now.writerLeaseMs > before.writerLeaseMs - (askedAt - describedAt) + LEASE_ROUNDING_MS;
 }
 
 /** Relays the stream's events after `after` as they are stored, until it ends or its writer dies. */
