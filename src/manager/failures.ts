@@ -98,7 +98,7 @@ export function classify(upstream: string, error: unknown): UpstreamFailure | un
   }
   if (error instanceof BulkheadRejectedError) return new UpstreamFailure(upstream, 'overloaded', 'every call slot and queue place is taken', { cause: error });
   if (error instanceof SlotWaitTimeout) {
-    return new UpstreamFailure(upstream, 'overloaded', `the call waited ${error.waitedMs} ms for a call slot and was not started`, { cause: error });
+    return new UpstreamFailure(upstream, 'overloaded', error.message, { cause: error });
   }
   if (error instanceof McpError || error instanceof TaskCancelledError || error instanceof MalformedAnswerError) return undefined;
   if (!(error instanceof McpLocalError)) return undefined;

@@ -22,12 +22,15 @@ import { MAX_TIMER_MS } from '../protocol/timer-limit.ts';
 /** What a call's cancellation is read from (a request's options). */
 export type Cancellable = Pick<RequestOptions, 'signal' | 'cancellation'>;
 
-/** A call waited its whole limit in a {@link WaitLine} and was not let in. */
+/**
+ * A call waited its whole limit in a {@link WaitLine} and was not let in. Its message is the
+ * detail of the `overloaded` failure it becomes (failures.ts), worded once here.
+ */
 export class SlotWaitTimeout extends Error {
   readonly waitedMs: number;
 
   constructor(waitedMs: number) {
-    super(`The call waited ${waitedMs} ms for a slot and was not started`);
+    super(`the call waited ${waitedMs} ms for a call slot and was not started`);
     this.name = 'SlotWaitTimeout';
     this.waitedMs = waitedMs;
   }

@@ -396,6 +396,8 @@ describe('upstream policies', () => {
     const failure = classify('u', outcome.error)!;
     assert.equal(failure.reason, 'overloaded');
     assert.match(failure.message, /waited 50 ms for a call slot and was not started/);
+    // One wording: the failure's detail is the wait's own message.
+    assert.equal(failure.detail, outcome.error.message);
     assert.ok(waited >= 45 && waited < 500, `waited ${waited} ms`);
     assert.deepEqual([ran, policies.running, policies.queued, policies.breakerState], [false, 1, 0, 'closed']);
     finish('done');
