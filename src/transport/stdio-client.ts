@@ -7,7 +7,7 @@ import { reportError } from '../protocol/error-report.ts';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './ndjson.ts';
-import { junkBeforeMessage, messageAfterJunk } from './junk-before-message.ts';
+import { junkAroundMessages, messagesInLine } from './junk-around-messages.ts';
 import { terminalText } from '../protocol/terminal-text.ts';
 import { StderrLines, type StderrBudget } from './stderr-lines.ts';
 import { StreamTransport, type StreamTransportOptions } from './stream.ts';
@@ -126,16 +126,16 @@ export class StdioClientTransport extends StreamTransport {
   }
 
   /**
-   * A line of the server's that is not JSON may be a message with text glued to its front (a
-   * banner or an escape sequence written without a newline): the message is read, and the
-   * text reported as a frame error. Only this side does so; see junk-before-message.ts for why
-   * a server does not.
+   * A line of the server's that is not JSON may hold messages with text glued to them (a banner
+   * or an escape sequence written without a newline, a message written without its own), or
+   * more than one message: each message is read, in order, and the line reported as a frame
+   * error. Only this side does so; see junk-around-messages.ts for why a server does not.
    */
   protected override notJson(text: string, error: Error): void {
-    const found = messageAfterJunk(text);
+    const found = messagesInLine(text);
     if (found === undefined) return super.notJson(text, error);
-    this.receiver?.onFrameError(junkBeforeMessage(found.junk));
-    this.receiver?.onMessage(found.message);
+    this.receiver?.onFrameError(junkAroundMessages(found));
+    for (const message of found.messages) this.receiver?.onMessage(message);
   }
 
   /** Keeps the last STDERR_TAIL bytes of the server's stderr. */

@@ -55,6 +55,59 @@ describe('a stdio server that writes a banner without a newline before its answe
     });
   }
 
+  it('regression: after every answer on its line, the client connects, lists and calls tools promptly, and reports the banner', { timeout: 60_000 }, async () => {
+    // The answer was dropped with the line (it parsed from no message start past the line's).
+    const frameErrors: Error[] = [];
+    const { client, transport } = connectTo(process.execPath, [BANNER_SERVER, '--after'], frameErrors);
+    const started = performance.now();
+    try {
+      await client.connect(transport);
+      assert.equal(client.serverInfo?.name, 'banner-server');
+      assert.deepEqual((await client.listTools()).map((tool) => tool.name), ['echo', 'garbled']);
+      assert.equal(textOf(await client.callTool('echo', { text: 'before the banner' })), 'before the banner');
+    } finally {
+      await client.close();
+    }
+    const took = performance.now() - started;
+    assert.ok(took < PROMPTLY_MS, `took ${Math.round(took)} ms, as if an answer had been lost and waited for`);
+    assert.equal(frameErrors.length, 4, frameErrors.map((error) => error.message).join('\n'));
+    for (const error of frameErrors) {
+      assert.ok(error instanceof McpLocalError && error.code === LocalErrorCode.ProtocolViolation, String(error));
+      assert.match(error.message, /^The server wrote \d+ characters that are not JSON-RPC after a message on its stdout \(which must carry only messages\): "\\u001b\[2JStarting banner-server \(answer \d+\)\.\.\."; the message was read$/);
+    }
+  });
+
+  it('regression: two messages on one line (a notification without its newline, then the answer), the client reads both, in order', { timeout: 60_000 }, async () => {
+    // Both were dropped: the notification, and the answer, whose request waited out its timeout.
+    const frameErrors: Error[] = [];
+    const notices: string[] = [];
+    const client = new McpClient({
+      name: 'junk-test',
+      version: '1.0.0',
+      requestTimeoutMs: TIMEOUT_MS,
+      onFrameError: (error) => frameErrors.push(error),
+      onNotification: (notification) => notices.push(String((notification.params as { data?: unknown }).data)),
+    });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BANNER_SERVER, '--joined'], stderr: 'pipe' });
+    const started = performance.now();
+    let echoed: string;
+    try {
+      await client.connect(transport);
+      echoed = textOf(await client.callTool('echo', { text: 'behind a notice' }));
+    } finally {
+      await client.close();
+    }
+    const took = performance.now() - started;
+    assert.equal(echoed, 'behind a notice');
+    assert.ok(took < PROMPTLY_MS, `took ${Math.round(took)} ms, as if an answer had been lost and waited for`);
+    // The probe's refusal, initialize and tools/call each came behind a notice, which came first.
+    assert.deepEqual(notices, ['answer 1 coming', 'answer 2 coming', 'answer 3 coming']);
+    assert.equal(frameErrors.length, 3, frameErrors.map((error) => error.message).join('\n'));
+    for (const error of frameErrors) {
+      assert.equal(error.message, 'The server wrote 2 messages on one line of its stdout (which must end each message with a newline); the messages were read');
+    }
+  });
+
   it('a banner before an answer cut short stays a frame error: the call times out, as before', { timeout: 60_000 }, async () => {
     const frameErrors: Error[] = [];
     const { client, transport } = connectTo(process.execPath, [BANNER_SERVER, '--once'], frameErrors);

@@ -36,6 +36,22 @@ describe('stdio: malformed input', () => {
     await echo(1, 'after a parse error');
   });
 
+  it('answers a line of a message and text after it, or of two messages, with one parse error each, runs none of them, and serves the next line', async () => {
+    const request = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `n${id}` }, _meta: MODERN_META } });
+    // In one write, the valid line right behind the bad ones: it must not be lost with them.
+    peer.write(`${request(1)}garbage\n${request(2)}${request(3)}\n${request(4)}\x1b[0m\r\n${request(5)}\n`);
+    for (let i = 0; i < 3; i++) {
+      const response = await peer.next();
+      assert.equal(response.error?.code, -32700, JSON.stringify(response));
+      assert.equal('id' in response, false);
+      assert.match(response.error.message, /^Parse error: /);
+    }
+    const next = await peer.next();
+    assert.equal(next.id, 5, 'a request from a bad line was run');
+    assert.equal(next.result.content[0].text, 'n5');
+    await echo(6, 'after lines of junk');
+  });
+
   it('answers every request of a burst written at once, a bad line among them', async () => {
     let burst = '';
     for (let id = 1; id <= 500; id++) {
