@@ -45,7 +45,7 @@ import { withHandlerCapabilities, type InputHandlers } from './input.ts';
 import { checkInputRequests, InputAnswers } from './input-answers.ts';
 import { isCancelled, PendingRequests, signalOf, type Progress, type RequestOptions } from './requests.ts';
 import { ResultCache } from './result-cache.ts';
-import { RETRY_SAFE_METHODS, withRetries, type RetryOptions } from './retry.ts';
+import { checkRetryDelays, RETRY_SAFE_METHODS, withRetries, type RetryOptions } from './retry.ts';
 
 export type Era = 'modern' | 'legacy';
 
@@ -71,7 +71,11 @@ export interface ClientOptions extends InputHandlers {
   capabilities?: ClientCapabilities;
   /** 'auto' (default) probes with server/discover and falls back to initialize. */
   era?: Era | 'auto';
-  /** Default per-request timeout. Default 60 s. */
+  /**
+   * Default per-request timeout. Default 60 s. Any length holds, longer than a timer does too
+   * (past 2^31 - 1 ms, about 24.8 days, requests are timed by a shared coarse tick); Infinity:
+   * none.
+   */
   requestTimeoutMs?: number;
   /** How long the server/discover probe may take before assuming a legacy server. Default 5 s. */
   probeTimeoutMs?: number;
@@ -177,6 +181,7 @@ export class McpClient implements MessageReceiver {
   readonly #capabilitiesWith: ClientCapabilities[];
 
   constructor(options: ClientOptions) {
+    if (options.retry !== undefined) checkRetryDelays(options.retry);
     this.#options = options;
     this.info = options.title === undefined ? { name: options.name, version: options.version } : { name: options.name, version: options.version, title: options.title };
     this.capabilities = withHandlerCapabilities({ ...options.capabilities }, options);

@@ -10,6 +10,7 @@
  * cancellation, or on a closed client. Backoff is exponential with full jitter.
  */
 import { doublingDelay } from '../protocol/backoff.ts';
+import { checkTimerMs } from '../protocol/timer-limit.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method } from '../protocol/methods.ts';
 
@@ -23,7 +24,10 @@ export interface RetryOptions {
   retries?: number;
   /** The first backoff; each retry doubles it, and a random part of it is waited. Default 200 ms. */
   minDelayMs?: number;
-  /** The longest backoff. Default 5,000 ms. */
+  /**
+   * The longest backoff. Default 5,000 ms. This and `minDelayMs` are at most 2147483647 (2^31 -
+   * 1 ms, about 24.8 days, the longest a timer holds): a longer one is refused with a RangeError.
+   */
   maxDelayMs?: number;
 }
 
@@ -56,11 +60,18 @@ export function isRetryable(error: unknown, safe: boolean): boolean {
   }
 }
 
+/** Refuses backoffs a timer cannot hold: checked with the client's options, and a request's own. */
+export function checkRetryDelays(policy: RetryOptions): void {
+  checkTimerMs('retry.minDelayMs', policy.minDelayMs);
+  checkTimerMs('retry.maxDelayMs', policy.maxDelayMs);
+}
+
 /**
  * Runs `attempt` until it succeeds, fails for good, or the retries run out. `closed` tells
  * whether the client can still send (a closed one never can).
  */
 export async function withRetries<T>(attempt: () => Promise<T>, policy: RetryOptions, safe: boolean, signal: AbortSignal | undefined, closed: () => boolean): Promise<T> {
+  checkRetryDelays(policy);
   const retries = policy.retries ?? 2;
   const minDelayMs = policy.minDelayMs ?? 200;
   const maxDelayMs = policy.maxDelayMs ?? 5000;

@@ -31,7 +31,12 @@ export type TransportSpec =
   | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> | undefined; cwd: string | undefined; stderr: StderrBudget }
   | { kind: 'http'; url: string; headers: Record<string, string>; auth?: ClientAuthSettings };
 
-/** An upstream with every option resolved. */
+/**
+ * An upstream with every option resolved. Given in code (not through the config), its
+ * timeouts (`timeoutMs`, `maxTotalTimeoutMs`, `connectTimeoutMs`, the gateway's
+ * `inputTimeoutMs`) longer than a timer holds (2^31 - 1 ms, about 24.8 days; Infinity too)
+ * bound nothing, and a `reconnect` delay that long is refused with a RangeError.
+ */
 export interface UpstreamSpec {
   name: string;
   transport: TransportSpec;

@@ -18,6 +18,7 @@
  *   `inputTimeoutMs`.
  */
 import { randomUUID } from 'node:crypto';
+import { timerHolds } from '../protocol/timer-limit.ts';
 import { MAX_INPUT_REQUESTS } from '../protocol/types.ts';
 import type { RequestOptions } from '../client/requests.ts';
 import { Cancellation, type CancelListener } from '../protocol/cancellation.ts';
@@ -376,6 +377,8 @@ export class InputRelay {
       }
       this.#calls.set(call.id, call);
     }
+    // Past what a timer holds (Infinity too) there is no inputTimeoutMs: the call waits.
+    if (!timerHolds(this.#timeoutMs)) return;
     call.expiry = setTimeout(() => this.drop(call, new McpLocalError(LocalErrorCode.Timeout, 'No answer from the caller in time')), this.#timeoutMs);
     call.expiry.unref();
   }

@@ -7,6 +7,7 @@
  * over a pipe.
  */
 import type { InputHandlers } from '../client/input.ts';
+import { checkTimerMs } from '../protocol/timer-limit.ts';
 import type { Progress, RequestOptions } from '../client/requests.ts';
 import { describeValue } from '../protocol/guards.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
@@ -555,9 +556,13 @@ export class McpManager {
 function toSpec(config: ManagerConfig | ManagerSpec): ManagerSpec {
   if (!Array.isArray((config as ManagerSpec).upstreams)) return parseManagerConfig(config as ManagerConfig);
   const spec = config as ManagerSpec;
-  for (const { name } of spec.upstreams) {
+  for (const { name, reconnect } of spec.upstreams) {
     const problem = separatorProblem(name, spec.gateway.separator);
     if (problem !== undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Upstream ${name}: ${problem}`);
+    // A spec given in code is not checked by the config schema: a delay between attempts past
+    // what a timer holds is refused (it would retry at once); its timeouts past it are none.
+    checkTimerMs(`Upstream ${name}: reconnect.initialDelayMs`, reconnect.initialDelayMs);
+    checkTimerMs(`Upstream ${name}: reconnect.maxDelayMs`, reconnect.maxDelayMs);
   }
   return spec;
 }

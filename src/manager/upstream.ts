@@ -9,6 +9,7 @@
  * reason ("dead"), rather than waiting out a timeout.
  */
 import { McpClient } from '../client/client.ts';
+import { timerHolds } from '../protocol/timer-limit.ts';
 import type { InputHandlers } from '../client/input.ts';
 import { isCancelled, signalOf, type RequestOptions } from '../client/requests.ts';
 import { doublingDelay } from '../protocol/backoff.ts';
@@ -276,20 +277,22 @@ export class Upstream {
 
   /** Waits for the next connection, at most one call timeout. */
   #waitForReconnect(callSignal: AbortSignal | undefined): Promise<McpClient> {
-    const limit = AbortSignal.timeout(this.spec.timeoutMs);
-    const signal = callSignal === undefined ? limit : AbortSignal.any([callSignal, limit]);
+    // A timeoutMs past what a timer holds is none: AbortSignal.timeout would end the wait at
+    // once, or throw.
+    const limit = timerHolds(this.spec.timeoutMs) ? AbortSignal.timeout(this.spec.timeoutMs) : undefined;
+    const signal = limit === undefined ? callSignal : callSignal === undefined ? limit : AbortSignal.any([callSignal, limit]);
     return new Promise<void>((resolve, reject) => {
       const fail = () => reject(callSignal?.aborted ? callSignal.reason : this.#deadFailure());
-      if (signal.aborted) return fail();
+      if (signal?.aborted) return fail();
       const done = () => {
-        signal.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', onAbort);
         resolve();
       };
       const onAbort = () => {
         this.#reconnected = this.#reconnected.filter((waiter) => waiter !== done);
         fail();
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#reconnected.push(done);
     }).then(() => this.connection(callSignal, true));
   }
@@ -366,10 +369,13 @@ export class Upstream {
       ambiguousQuestion: (method) => this.#ambiguousQuestion(method),
     });
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      client.close().catch(() => undefined);
-    }, spec.connectTimeoutMs);
+    // Past what a timer holds (Infinity too), connectTimeoutMs bounds nothing.
+    const timer = timerHolds(spec.connectTimeoutMs)
+      ? setTimeout(() => {
+          timedOut = true;
+          client.close().catch(() => undefined);
+        }, spec.connectTimeoutMs)
+      : undefined;
     try {
       // The handshake and first listing are bounded by connectTimeoutMs alone (the timer
       // above), not by the calls' timeoutMs: a server may take longer to start than a call.
@@ -794,7 +800,7 @@ export class Upstream {
   drain(timeoutMs: number): Promise<void> {
     if (this.#inflight === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+      const timer = timerHolds(timeoutMs) ? setTimeout(resolve, timeoutMs) : undefined;
       this.#idle.push(() => {
         clearTimeout(timer);
         resolve();

@@ -17,7 +17,7 @@
 import { TaskCancelledError } from 'cockatiel';
 import { isCancelled, type RequestOptions } from '../client/requests.ts';
 import type { CancelListener } from '../protocol/cancellation.ts';
-import { MAX_TIMER_MS } from '../protocol/timer-limit.ts';
+import { timerHolds } from '../protocol/timer-limit.ts';
 
 /** What a call's cancellation is read from (a request's options). */
 export type Cancellable = Pick<RequestOptions, 'signal' | 'cancellation'>;
@@ -145,7 +145,7 @@ export class WaitLine {
     waiter.listen();
     // Unref'd: a call waiting for a slot must not keep a process alive that would otherwise end.
     // A limit past what a timer holds (about 24.8 days) is none: setTimeout would fire it at once.
-    if (limitMs !== undefined && limitMs > 0 && limitMs <= MAX_TIMER_MS) waiter.timer = setTimeout(timedOut, limitMs, waiter, limitMs).unref();
+    if (limitMs !== undefined && limitMs > 0 && timerHolds(limitMs)) waiter.timer = setTimeout(timedOut, limitMs, waiter, limitMs).unref();
     return promise;
   }
 

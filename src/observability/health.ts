@@ -14,6 +14,7 @@
  * shutdown shows at once however many probes came before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkTimerMs } from '../protocol/timer-limit.ts';
 import { reportError } from '../protocol/error-report.ts';
 import type { HttpRoute } from '../transport/http/node.ts';
 import { SharedRead } from './shared-read.ts';
@@ -49,7 +50,11 @@ export interface HealthOptions {
   version: string;
   connectedClients: () => number;
   toolsAvailable: () => number;
-  /** How long one readiness check may take before it counts as not ready. Default 2000 ms. */
+  /**
+   * How long one readiness check may take before it counts as not ready. Default 2000 ms. At
+   * most 2147483647 (2^31 - 1 ms, about 24.8 days, the longest a timer holds): a longer one is
+   * refused with a RangeError (a probe that never answers is no readiness check).
+   */
   checkTimeoutMs?: number;
   /**
    * `/readyz`'s budget of check runs: past a burst of 10, one per this many ms, a probe past it
@@ -103,6 +108,7 @@ export class Health {
   constructor(options: HealthOptions) {
     this.#options = options;
     this.#checks = new Map();
+    checkTimerMs('checkTimeoutMs', options.checkTimeoutMs);
     this.#timeoutMs = options.checkTimeoutMs ?? 2000;
     this.#runs = new SharedRead(() => this.#run(), { maxAgeMs: options.readinessMaxAgeMs, readAt: (run) => run.ranAt });
     this.#draining = false;

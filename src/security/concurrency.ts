@@ -14,6 +14,7 @@
  * the body is read): those bound what the server holds, these bound what it runs.
  */
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.ts';
+import { timerHolds } from '../protocol/timer-limit.ts';
 import { reportRefusal } from '../protocol/refusal-report.ts';
 import { ErrorCode } from '../protocol/wire-errors.ts';
 import { Refusal } from './edge.ts';
@@ -24,7 +25,10 @@ export interface ConcurrencyLimitOptions {
   maxCalls: number;
   /** Calls waiting for a slot. Default 0: refused at once when every slot is taken. */
   maxQueued?: number;
-  /** A call waiting this long is refused. Default 30 s. */
+  /**
+   * A call waiting this long is refused. Default 30 s. Longer than a timer holds (2^31 - 1 ms,
+   * about 24.8 days; Infinity too): a queued call waits until a slot frees or it is cancelled.
+   */
   queueTimeoutMs?: number;
   /** Retry-After of the refusals, in seconds. Default 1. */
   retryAfterSec?: number;
@@ -37,7 +41,7 @@ interface Waiter {
   readonly request: JsonRpcRequest;
   readonly exchange: CallExchange;
   readonly resolve: (value: Served) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: NodeJS.Timeout | undefined;
   readonly onAbort: () => void;
 }
 
@@ -96,7 +100,7 @@ export class ConcurrencyLimit {
         request,
         exchange,
         resolve,
-        timer: setTimeout(() => this.#leave(waiter, this.#refuse(request, exchange, this.#timedOut)), this.queueTimeoutMs),
+        timer: timerHolds(this.queueTimeoutMs) ? setTimeout(() => this.#leave(waiter, this.#refuse(request, exchange, this.#timedOut)), this.queueTimeoutMs) : undefined,
         onAbort: () => this.#leave(waiter, undefined),
       };
       this.#queue.push(waiter);

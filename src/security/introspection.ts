@@ -20,6 +20,7 @@
  * each waiting out the timeout.
  */
 import { boundedText } from '../protocol/bounded-body.ts';
+import { checkTimerMs } from '../protocol/timer-limit.ts';
 import { isObject } from '../protocol/guards.ts';
 import { TokenProblem } from './challenge.ts';
 import type { Principal } from './edge.ts';
@@ -39,7 +40,10 @@ export interface IntrospectionOptions {
   issuer?: string;
   /** Leeway for `exp` and `nbf`, in seconds. Default 30. */
   clockToleranceSec?: number;
-  /** Default 5 s. */
+  /**
+   * Default 5 s. At most 2147483647 (2^31 - 1 ms, about 24.8 days, the longest a timer holds):
+   * a longer one is refused with a RangeError.
+   */
   timeoutMs?: number;
   /** Requests to the endpoint in flight at most; past it a new token gets 503. Default 128. */
   maxInFlight?: number;
@@ -120,6 +124,7 @@ export class IntrospectionVerifier implements TokenVerifier {
     this.#audience = new Set(typeof options.audience === 'string' ? [options.audience] : options.audience);
     this.#issuer = options.issuer;
     this.#toleranceSec = options.clockToleranceSec ?? 30;
+    checkTimerMs('timeoutMs', options.timeoutMs);
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#fetch = options.fetch ?? fetch;
     this.#maxInFlight = options.maxInFlight ?? 128;

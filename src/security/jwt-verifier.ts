@@ -11,6 +11,7 @@
  * (key-set-fetch.ts).
  */
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { checkTimerMs } from '../protocol/timer-limit.ts';
 import { TokenProblem } from './challenge.ts';
 import type { Principal } from './edge.ts';
 import { FailurePause } from './failure-pause.ts';
@@ -38,7 +39,10 @@ export interface JwtVerifierOptions {
   jwksCacheMaxAgeMs?: number;
   /** Default 30 s. */
   jwksCooldownMs?: number;
-  /** Default 5 s. */
+  /**
+   * Default 5 s. At most 2147483647 (2^31 - 1 ms, about 24.8 days, the longest a timer holds):
+   * a longer one is refused with a RangeError.
+   */
   jwksTimeoutMs?: number;
 }
 
@@ -65,6 +69,7 @@ export class JwtVerifier implements TokenVerifier {
   readonly #options: { issuer: string; audience: string[]; algorithms: string[]; clockTolerance: number };
 
   constructor(options: JwtVerifierOptions) {
+    checkTimerMs('jwksTimeoutMs', options.jwksTimeoutMs);
     this.#keys = createRemoteJWKSet(new URL(options.jwksUrl), {
       cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
       cooldownDuration: options.jwksCooldownMs ?? 30_000,

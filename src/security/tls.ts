@@ -11,6 +11,7 @@
  * pool): a file replaced while the server was starting is still a change (file-stamps.ts).
  */
 import { readFile } from 'node:fs/promises';
+import { checkTimerMs } from '../protocol/timer-limit.ts';
 import type { SecureContextOptions } from 'node:tls';
 import { sameStamp, stampFiles, stampNow, type FileStamps } from './file-stamps.ts';
 
@@ -55,7 +56,10 @@ export function stampTlsFiles(files: TlsFiles): FileStamps {
 }
 
 export interface TlsWatchOptions {
-  /** How often the files are checked. */
+  /**
+   * How often the files are checked. At most 2147483647 (2^31 - 1 ms, about 24.8 days, the
+   * longest a timer holds): a longer one is refused with a RangeError.
+   */
   intervalMs: number;
   /** Puts new options in service; throws when they do not make a valid context. */
   apply: (options: SecureContextOptions) => void;
@@ -73,6 +77,7 @@ export interface TlsWatchOptions {
  * const stop = watchTlsFiles(files, since, { intervalMs: 5000, apply: (o) => server.setSecureContext(o), report: console.error });
  */
 export function watchTlsFiles(files: TlsFiles, since: FileStamps, options: TlsWatchOptions): () => void {
+  checkTimerMs('intervalMs', options.intervalMs);
   const stamps = new Map(since);
   let loading = false;
   let again = false;

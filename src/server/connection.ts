@@ -7,6 +7,7 @@
  * requests belong to (spec 2026-07-28, basic/versioning: dual-era servers).
  */
 import { stringOr } from '../protocol/guards.ts';
+import { timerHolds } from '../protocol/timer-limit.ts';
 import {
   classify,
   errorResponse,
@@ -48,6 +49,8 @@ export interface ConnectionOptions {
   /**
    * When the client stops sending (stdin ends), requests in flight have this long to finish
    * and be answered before the connection closes. Default {@link DEFAULT_DRAIN_TIMEOUT_MS}.
+   * Longer than a timer holds (2^31 - 1 ms, about 24.8 days; Infinity too): no deadline, they
+   * take as long as they take.
    */
   drainTimeoutMs?: number;
   /**
@@ -142,8 +145,10 @@ export class ServerConnection implements MessageReceiver, Drainable {
   readonly #drainTimeoutMs: number;
   readonly #onClose: ConnectionOptions['onClose'];
   readonly #admit: ConnectionOptions['admit'];
-  /** Set once the client stopped sending: the drain deadline, after which the rest is abandoned. */
+  /** The drain deadline once the client stopped sending, after which the rest is abandoned. */
   #inputEndDeadline: NodeJS.Timeout | undefined;
+  /** Set once the client stopped sending (the deadline may be none). */
+  #inputEnded: boolean;
   readonly #principal: Principal | undefined;
   readonly #client: string | undefined;
   #session: LegacySession | undefined;
@@ -167,6 +172,7 @@ export class ServerConnection implements MessageReceiver, Drainable {
     this.#onClose = options.onClose;
     this.#admit = options.admit;
     this.#inputEndDeadline = undefined;
+    this.#inputEnded = false;
     this.#principal = options.principal;
     this.#client = options.client;
     this.#session = undefined;
@@ -280,12 +286,15 @@ export class ServerConnection implements MessageReceiver, Drainable {
    * within the drain timeout, before the connection closes (spec: stdio shutdown).
    */
   onInputEnd(): void {
-    if (this.#closed || this.#inputEndDeadline !== undefined) return;
+    if (this.#closed || this.#inputEnded) return;
+    this.#inputEnded = true;
     // Nothing can answer a server-to-client request any more: calls waiting on one go on now.
     this.#session?.close();
     // Calls still running at the deadline are answered with an error, never left unanswered.
-    this.#inputEndDeadline = setTimeout(() => this.abandon(deadlinePassed(this.#drainTimeoutMs)), this.#drainTimeoutMs);
-    this.#inputEndDeadline.unref();
+    if (timerHolds(this.#drainTimeoutMs)) {
+      this.#inputEndDeadline = setTimeout(() => this.abandon(deadlinePassed(this.#drainTimeoutMs)), this.#drainTimeoutMs);
+      this.#inputEndDeadline.unref();
+    }
     this.drain().then(() => this.#closeDrained());
   }
 

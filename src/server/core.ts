@@ -50,7 +50,10 @@ export interface ServerOptions {
   requestStateSecret?: string | Uint8Array;
   /** How long a requestState stays valid. Default 10 minutes. */
   requestStateTtlMs?: number;
-  /** Legacy era: how long to wait for a client's answer to a server-to-client request. Default 5 minutes. */
+  /**
+   * Legacy era: how long to wait for a client's answer to a server-to-client request. Default
+   * 5 minutes. Longer than a timer holds (2^31 - 1 ms, about 24.8 days; Infinity too): no limit.
+   */
   clientRequestTimeoutMs?: number;
   /** Whether modern results carry `_meta` `io.modelcontextprotocol/serverInfo`. Default true. */
   serverInfoInResults?: boolean;

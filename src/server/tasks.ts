@@ -12,7 +12,7 @@ import { reportError } from '../protocol/error-report.ts';
 import { jsonSizeWithin } from '../protocol/json-size.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { TASKS_EXTENSION } from '../protocol/meta.ts';
-import { MAX_TIMER_MS } from '../protocol/timer-limit.ts';
+import { timerHolds } from '../protocol/timer-limit.ts';
 import type { ClientCapabilities, InputRequests } from '../protocol/types.ts';
 import { invalidParams, McpError, missingClientCapability } from '../protocol/wire-errors.ts';
 import type { Bus, BusMessage } from '../store/bus.ts';
@@ -28,7 +28,10 @@ import { TaskAdmission, type TaskLimits, type TaskRefusal } from './task-admissi
 export interface TaskOptions extends TaskLimits {
   /** Where tasks are kept; in this process's memory by default. */
   store?: TaskStore;
-  /** How long a task and its result are kept. Default 5 minutes. */
+  /**
+   * How long a task and its result are kept. Default 5 minutes. Longer than a timer holds (2^31
+   * - 1 ms, about 24.8 days; Infinity too): a running task is not stopped for its age.
+   */
   ttlMs?: number;
   /** How often clients should poll `tasks/get`. Default 1 s. */
   pollIntervalMs?: number;
@@ -342,7 +345,7 @@ export class TaskManager {
     this.admission.recorded(owner);
     this.#running.set(record.taskId, task);
     // A task still running when its TTL lapses is stopped: nobody can see its result anymore.
-    if (this.ttlMs < MAX_TIMER_MS) {
+    if (timerHolds(this.ttlMs)) {
       task.expiry = setTimeout(() => task.exchange.cancel(new McpLocalError(LocalErrorCode.Timeout, 'Task expired')), this.ttlMs);
       task.expiry.unref();
     }

@@ -10,6 +10,7 @@
  * thousands.
  */
 import { settleWith, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import { timerHolds } from '../protocol/timer-limit.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import type { ClientCapabilities, Implementation, LoggingLevel } from '../protocol/types.ts';
 import type { SessionRecord } from './session-record.ts';
@@ -180,7 +181,8 @@ export class LegacySession {
     return new Promise((resolve, reject) => {
       const entry: PendingRequest = { resolve, reject, timer: undefined, cleanup: undefined };
       const { signal, timeoutMs } = options;
-      if (timeoutMs !== undefined && timeoutMs > 0) {
+      // Past what a timer holds (Infinity too) is never: setTimeout would fire it at once.
+      if (timeoutMs !== undefined && timeoutMs > 0 && timerHolds(timeoutMs)) {
         entry.timer = setTimeout(() => {
           this.#finish(id)?.reject(new McpLocalError(LocalErrorCode.Timeout, `${method} timed out after ${timeoutMs} ms`));
         }, timeoutMs);

@@ -3,6 +3,7 @@
  * newline-delimited JSON over its pipes (spec 2026-07-28, basic/transports/stdio).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { checkTimerMs } from '../protocol/timer-limit.ts';
 import { reportError } from '../protocol/error-report.ts';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
@@ -40,7 +41,12 @@ export interface StdioClientOptions extends StreamTransportOptions {
    * Unlimited by default.
    */
   stderrBudget?: StderrBudget;
-  /** How long to wait after closing stdin before SIGTERM, then as long again before SIGKILL. */
+  /**
+   * How long to wait after closing stdin before SIGTERM, then as long again before SIGKILL.
+   * Default 2000 ms. At most 2147483647
+   * (2^31 - 1 ms, about 24.8 days, the longest a timer holds): a longer one is refused with a
+   * RangeError.
+   */
   shutdownGraceMs?: number;
   /**
    * Starts the server as the leader of a process group of its own (POSIX) and signals the whole
@@ -79,6 +85,8 @@ export class StdioClientTransport extends StreamTransport {
   #lost: Promise<void> | undefined;
 
   constructor(options: StdioClientOptions) {
+    // Before the process starts: a refused option must leave nothing running.
+    checkTimerMs('shutdownGraceMs', options.shutdownGraceMs);
     const stderr = options.stderr ?? 'inherit';
     const child = spawn(options.command, options.args ?? [], {
       cwd: options.cwd,

@@ -81,6 +81,21 @@ describe('ConcurrencyLimit', () => {
     await settle(first);
   });
 
+  it('regression: a queueTimeoutMs past what a timer holds (1e12, Infinity) refuses no queued call: it starts when a slot frees (setTimeout refused it after 1 ms)', async () => {
+    for (const queueTimeoutMs of [1e12, Number.POSITIVE_INFINITY]) {
+      const { release, concurrency, callTool, refusals } = setup({ maxCalls: 1, maxQueued: 5, queueTimeoutMs });
+      const first = callTool('slow');
+      let queuedSettled = false;
+      const queued = settle(callTool('sync')).then((value) => ((queuedSettled = true), value));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(queuedSettled, false, `queueTimeoutMs ${queueTimeoutMs}: the queued call was answered while it waited`);
+      assert.deepEqual([refusals.length, concurrency.queued], [0, 1]);
+      release.one();
+      await settle(first);
+      assert.equal(((await queued) as unknown as { result: { content: Array<{ text: string }> } }).result.content[0].text, 'sync');
+    }
+  });
+
   it('lets a cancelled call leave the queue without an answer, and gives its place to the next', async () => {
     const { release, concurrency, callTool, exchange } = setup({ maxCalls: 1, maxQueued: 1 });
     const first = callTool('slow');

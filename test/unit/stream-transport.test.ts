@@ -144,6 +144,20 @@ describe('stream transport: the client stops sending', () => {
     assert.match((answers.find((reply) => reply.id === 1) as unknown as { error: { message: string } }).error.message, /did not finish within the shutdown deadline \(50 ms\)/);
   });
 
+  it('regression: a drainTimeoutMs past what a timer holds (1e12, Infinity) is no deadline: a call in flight is answered with its result (setTimeout abandoned it after 1 ms)', async () => {
+    for (const drainTimeoutMs of [1e12, Number.POSITIVE_INFINITY]) {
+      const { output, text } = recordingOutput();
+      const input = new PassThrough();
+      const server = echoServer();
+      server.tool('slow', {}, () => new Promise((resolve) => setTimeout(resolve, 100, 'finished')));
+      const closed = new Promise<Error | undefined>((resolve) => new ServerConnection(server, new StreamTransport(input, output), { drainTimeoutMs, onClose: resolve }).start());
+      input.end(call(1, 'slow'));
+      await closed;
+      const [answer] = replies(text());
+      assert.equal(answer?.result?.content[0].text, 'finished', `drainTimeoutMs ${drainTimeoutMs}: ${text()}`);
+    }
+  });
+
   it('notifications/cancelled aborts the handler\'s signal, and the call never answers', async () => {
     const { output, text } = recordingOutput();
     const input = new PassThrough();

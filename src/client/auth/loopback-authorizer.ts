@@ -6,6 +6,7 @@
  * carries the state of the authorization request (others are answered 400 and ignored).
  */
 import { createServer, type Server } from 'node:http';
+import { timerHolds } from '../../protocol/timer-limit.ts';
 import type { AddressInfo } from 'node:net';
 import type { Authorizer } from './authorization-code.ts';
 import { OAuthError } from './oauth-error.ts';
@@ -17,7 +18,10 @@ export interface LoopbackAuthorizerOptions {
   path?: string;
   /** Shows the URL to the user. Default: prints it to stderr. */
   open?: (url: URL) => void | Promise<void>;
-  /** How long to wait for the user. Default 5 minutes. */
+  /**
+   * How long to wait for the user. Default 5 minutes. Longer than a timer holds (2^31 - 1 ms,
+   * about 24.8 days; Infinity too): no limit, the wait ends with the redirect.
+   */
   timeoutMs?: number;
 }
 
@@ -61,8 +65,9 @@ export class LoopbackAuthorizer implements Authorizer {
     server.ref();
     try {
       const callback = new Promise<URL>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new OAuthError('Timed out waiting for the authorization redirect')), this.#options.timeoutMs ?? 300_000);
-        timer.unref();
+        const timeoutMs = this.#options.timeoutMs ?? 300_000;
+        const timer = timerHolds(timeoutMs) ? setTimeout(() => reject(new OAuthError('Timed out waiting for the authorization redirect')), timeoutMs) : undefined;
+        timer?.unref();
         server.on('request', (request, response) => {
           const received = new URL(request.url ?? '/', redirect);
           if (received.pathname !== redirect.pathname) {

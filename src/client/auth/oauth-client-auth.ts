@@ -8,6 +8,7 @@
  * for, and it appears in no error and no log.
  */
 import { LocalErrorCode } from '../../protocol/local-errors.ts';
+import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import type { AuthRequest, HttpClientAuth } from '../../transport/http/client-auth.ts';
 import { clientCredentialsGrant, enterpriseGrant, workloadIdentityGrant, JWT_BEARER_GRANT, type IdentityProvider, type Supplier } from './assertion-grants.ts';
 import { authorizeWithCode, type Authorizer } from './authorization-code.ts';
@@ -59,7 +60,8 @@ export interface OAuthClientAuthOptions {
   /**
    * How long one request to the authorization side (metadata, registration, token) may take,
    * its answer read whole; past it the request fails with an OAuthError (MCP_ERR_TIMEOUT).
-   * Default 30,000 ms.
+   * Default 30,000 ms. At most 2147483647 (2^31 - 1 ms, about 24.8 days, the longest a timer
+   * holds): a longer one is refused with a RangeError.
    */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -154,6 +156,7 @@ export class OAuthClientAuth implements HttpClientAuth {
   #pending: Promise<boolean> | undefined;
 
   constructor(options: OAuthClientAuthOptions) {
+    checkTimerMs('timeoutMs', options.timeoutMs);
     this.#options = options;
     this.#store = options.store ?? new MemoryTokenStore();
     this.#endpoints = { fetch: options.fetch ?? fetch, timeoutMs: options.timeoutMs };

@@ -16,6 +16,7 @@
  * with replicas or Sentinel for failover).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import { Redis, type RedisOptions } from 'ioredis';
 import { reportError } from '../../protocol/error-report.ts';
 import { atMostEvery, REPORT_INTERVAL_MS } from '../../protocol/report-interval.ts';
@@ -25,7 +26,10 @@ export interface RedisConnectionOptions {
   url: string;
   /** Prefix of every key and channel. Default `mcp-core`. */
   keyPrefix?: string;
-  /** One connection attempt. Default 5 s. */
+  /**
+   * One connection attempt. Default 5 s. This and the two below are at most 2147483647 (2^31 -
+   * 1 ms, about 24.8 days, the longest a timer holds): a longer one is refused with a RangeError.
+   */
   connectTimeoutMs?: number;
   /** One command, before it fails. Default 2 s. */
   commandTimeoutMs?: number;
@@ -67,6 +71,9 @@ export class RedisConnection {
   constructor(options: RedisConnectionOptions) {
     this.instanceId = randomBytes(9).toString('base64url');
     this.prefix = options.keyPrefix ?? 'mcp-core';
+    checkTimerMs('connectTimeoutMs', options.connectTimeoutMs);
+    checkTimerMs('commandTimeoutMs', options.commandTimeoutMs);
+    checkTimerMs('leaseMs', options.leaseMs);
     this.leaseMs = options.leaseMs ?? 10_000;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.#url = options.url;

@@ -8,6 +8,7 @@
  * and `#streamHeaders` (GET), so a cross-cutting step has one place to go.
  */
 import { doublingDelay } from '../../protocol/backoff.ts';
+import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import { Cancellation } from '../../protocol/cancellation.ts';
 import { boundedText } from '../../protocol/bounded-body.ts';
 import { reportError } from '../../protocol/error-report.ts';
@@ -41,7 +42,9 @@ export interface HttpClientTransportOptions {
   /**
    * Legacy sessions: how long the requests of a new session wait for the server's answer to
    * its first GET, so that what the server sends on that stream has a way to the client (a
-   * server with no stream open may drop it). Default 2000 ms; 0: they do not wait.
+   * server with no stream open may drop it). Default 2000 ms; 0: they do not wait. At most
+   * 2147483647 (2^31 - 1 ms, about 24.8 days, the longest a timer holds): a longer one is
+   * refused with a RangeError.
    */
   listenWaitMs?: number;
   /**
@@ -156,6 +159,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
 
   constructor(url: string | URL, options: HttpClientTransportOptions = {}) {
     super();
+    checkTimerMs('listenWaitMs', options.listenWaitMs);
     this.url = new URL(url);
     this.#options = options;
     const base = options.fetch ?? defaultFetch();

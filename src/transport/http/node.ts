@@ -4,6 +4,7 @@
  * plumbing (checks, the edge hook, bounds, routing) is the shared core's.
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import type { AddressInfo } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import type { WireError } from '../../protocol/wire-errors.ts';
@@ -231,7 +232,9 @@ export interface ServeHttpOptions extends NodeHandlerOptions {
   tls?: TlsOptions;
   /**
    * Against slow clients (slowloris): a connection must send its request headers within this
-   * long, or gets 408 and is closed. Default 10 s.
+   * long, or gets 408 and is closed. Default 10 s. At most 2147483647 (2^31 - 1 ms, about
+   * 24.8 days, the longest a timer holds), as are the two below: a longer one is refused with
+   * a RangeError.
    */
   headersTimeoutMs?: number;
   /** The whole request (headers and body) must arrive within this long; 0 for no limit. Default 60 s. */
@@ -265,7 +268,9 @@ export interface HttpListener {
   abandon(error: WireError): void;
   /**
    * Stops listening, ends sessions and closes every connection. With `graceMs`, connections
-   * still writing an answer get up to that long to finish it first (after a drain).
+   * still writing an answer get up to that long to finish it first (after a drain). `graceMs`
+   * is at most 2147483647 (2^31 - 1 ms, about 24.8 days, the longest a timer holds): a longer
+   * one is refused with a RangeError.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -278,6 +283,9 @@ export interface HttpListener {
  * // HTTPS: serveHttp(server, { port: 443, host: '0.0.0.0', tls: { cert, key } })
  */
 export async function serveHttp(endpoint: McpEndpoint, options: ServeHttpOptions = {}): Promise<HttpListener> {
+  checkTimerMs('headersTimeoutMs', options.headersTimeoutMs);
+  checkTimerMs('requestTimeoutMs', options.requestTimeoutMs);
+  checkTimerMs('keepAliveTimeoutMs', options.keepAliveTimeoutMs);
   const handler = createNodeHandler(endpoint, options);
   const websocket = options.websocket === undefined ? undefined : await webSocketEndpoint(endpoint, handler, options);
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
@@ -324,6 +332,7 @@ export async function serveHttp(endpoint: McpEndpoint, options: ServeHttpOptions
     },
     // WebSocket connections are the listener's too: it closes once they have.
     close: async (graceMs = 0) => {
+      checkTimerMs('graceMs', graceMs);
       await Promise.all([websocket?.close(graceMs), closeServer(server, handler, graceMs)]);
     },
   };

@@ -11,6 +11,7 @@
  * `ws` is loaded when the first connection starts, so importing mcp-core does not load it.
  */
 import type { IncomingMessage } from 'node:http';
+import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import type { SecureContextOptions } from 'node:tls';
 import type { ClientOptions, WebSocket } from 'ws';
 import { describeValue } from '../../protocol/guards.ts';
@@ -27,7 +28,11 @@ export interface WebSocketClientOptions {
   auth?: HttpClientAuth;
   /** Largest message accepted from the server; a larger one closes the connection (1009). Default 64 MiB. */
   maxMessageBytes?: number;
-  /** Pings the server this often and closes the connection when it answers none within an interval. 0: no pings. Default 30 s. */
+  /**
+   * Pings the server this often and closes the connection when it answers none within an
+   * interval. 0: no pings. Default 30 s. At most 2147483647 (2^31 - 1 ms, about 24.8 days, the
+   * longest a timer holds), as is `handshakeTimeoutMs`: a longer one is refused with a RangeError.
+   */
   pingIntervalMs?: number;
   /** How long the upgrade may take. Default 30 s. */
   handshakeTimeoutMs?: number;
@@ -57,6 +62,8 @@ export class WebSocketClientTransport extends WebSocketTransport {
   #connecting: WebSocket | undefined;
 
   constructor(url: string | URL, options: WebSocketClientOptions = {}) {
+    checkTimerMs('pingIntervalMs', options.pingIntervalMs);
+    checkTimerMs('handshakeTimeoutMs', options.handshakeTimeoutMs);
     const pingIntervalMs = options.pingIntervalMs ?? 30_000;
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     super(undefined, { heartbeat: pingIntervalMs > 0 ? sharedHeartbeat(pingIntervalMs) : undefined, maxMessageBytes });

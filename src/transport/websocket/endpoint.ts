@@ -15,6 +15,7 @@
  * keep-alive timer, and a connection whose credential expires closed with 1008.
  */
 import type { IncomingMessage } from 'node:http';
+import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -57,7 +58,8 @@ export interface WebSocketOptions {
   maxMessageBytes?: number;
   /**
    * Every connection is pinged this often; one that answers no ping (and sends nothing)
-   * within an interval is closed. 0 sends no pings. Default 30 s.
+   * within an interval is closed. 0 sends no pings. Default 30 s. At most 2147483647 (2^31 - 1
+   * ms, about 24.8 days, the longest a timer holds): a longer one is refused with a RangeError.
    */
   pingIntervalMs?: number;
   /** Connections open at once. Default 1024. */
@@ -133,6 +135,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
     this.#maxConnections = options.maxConnections ?? 1024;
     this.#maxPerClient = options.maxConnectionsPerClient ?? 64;
     this.#maxInflight = options.maxInflightPerConnection ?? 256;
+    checkTimerMs('pingIntervalMs', options.pingIntervalMs);
     this.#pingIntervalMs = options.pingIntervalMs ?? 30_000;
     this.#heartbeat = new Heartbeat(this.#pingIntervalMs > 0 ? this.#pingIntervalMs : EXPIRY_CHECK_MS);
     this.#connections = new Set();
@@ -330,9 +333,12 @@ export class WebSocketEndpoint implements Drainable, Beating {
 
   /**
    * Closes every connection with 1001; one whose peer has not completed the closing handshake
-   * within `graceMs` is dropped. Resolves once all are closed.
+   * within `graceMs` is dropped. Resolves once all are closed. `graceMs` is at most
+   * 2147483647 (2^31 - 1 ms, about 24.8 days, the longest a timer holds): a longer one is
+   * refused with a RangeError.
    */
   async close(graceMs = 0): Promise<void> {
+    checkTimerMs('graceMs', graceMs);
     this.#draining = true;
     const ended: Array<Promise<void>> = [];
     for (const { transport } of this.#connections) {
