@@ -26,7 +26,7 @@ import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '.
 import { ErrorCode, invalidParams, McpError } from '../protocol/wire-errors.ts';
 import { StreamableHttpClientTransport } from '../transport/http/client.ts';
 import type { HttpClientAuth } from '../transport/http/client-auth.ts';
-import { createUndiciFetch } from '../transport/http/undici-fetch.ts';
+import { createH1Fetch } from '../transport/http/undici-fetch.ts';
 import { StdioClientTransport } from '../transport/stdio-client.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { UpstreamSpec } from './config.ts';
@@ -181,7 +181,7 @@ export class Upstream {
   #relistenPending: boolean;
   #authFor: { settings: object; auth: HttpClientAuth } | undefined;
   /** HTTP upstreams: one keep-alive pool for every connection to it (see undici-fetch.ts). */
-  #fetch: ReturnType<typeof createUndiciFetch> | undefined;
+  #fetch: ReturnType<typeof createH1Fetch> | undefined;
 
   /** The roots of the manager's owner, when it has some (see `ManagerOptions.onListRoots`). */
   readonly #onListRoots: InputHandlers['onListRoots'];
@@ -412,7 +412,7 @@ export class Upstream {
 
   #makeTransport(auth: HttpClientAuth | undefined): Transport {
     const { transport } = this.spec;
-    if (transport.kind === 'http') return new StreamableHttpClientTransport(transport.url, { headers: transport.headers, auth, fetch: (this.#fetch ??= createUndiciFetch()) });
+    if (transport.kind === 'http') return new StreamableHttpClientTransport(transport.url, { headers: transport.headers, auth, fetch: (this.#fetch ??= createH1Fetch()) });
     const stdio = new StdioClientTransport({
       command: transport.command,
       args: transport.args,

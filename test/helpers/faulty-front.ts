@@ -76,12 +76,17 @@ export async function startFaultyFront(target: string): Promise<FaultyFront> {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       let count = 0;
       answer.on('data', (chunk: Buffer) => {
-        res.write(chunk);
-        if (fault.kind === 'cut' && ++count >= fault.afterChunks) {
-          answer.destroy();
+        if (fault.kind !== 'cut' || ++count < fault.afterChunks) {
+          res.write(chunk);
+          return;
+        }
+        answer.destroy();
+        // Cut once what was written reached the connection: the response corks its socket
+        // until the next tick, and chunks that came in one read would be lost with it.
+        res.write(chunk, () => {
           res.socket?.destroy();
           cutDone(Date.now());
-        }
+        });
       });
       answer.on('end', () => res.end());
       answer.on('error', () => res.socket?.destroy());

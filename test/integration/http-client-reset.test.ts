@@ -14,7 +14,8 @@ import { LocalErrorCode } from '../../src/protocol/local-errors.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { createNodeHandler } from '../../src/transport/http/node.ts';
-import { createUndiciFetch } from '../../src/transport/http/undici-fetch.ts';
+import { MIN_IDLE_MS } from '../../src/transport/http/connection-reuse.ts';
+import { createH1Fetch, createUndiciFetch } from '../../src/transport/http/undici-fetch.ts';
 
 /** Which requests the server drops: by their place on their connection (1 = the first). */
 type Drop = (placeOnConnection: number) => 'serve' | 'reset' | 'reset-after-headers';
@@ -71,25 +72,63 @@ describe('HTTP client transport, connections reset before an answer', () => {
     await closed;
   });
 
-  for (const era of ['modern', 'legacy'] as const) {
-    // Regression: a POST on a reused keep-alive connection that the server closed as the
-    // request arrived failed the call (ECONNRESET / other side closed), intermittently under load.
-    it(`sends a request reset on a reused connection once more, and it is served once (${era})`, async () => {
-      resetting.drop = (place) => (place > 1 ? 'reset' : 'serve');
-      const resetsBefore = resetting.resets;
-      const client = new McpClient({ name: 'resent', version: '1.0.0', era });
-      await client.connect(new StreamableHttpClientTransport(resetting.url));
-      try {
-        const before = served;
-        for (let call = 1; call <= 20; call++) {
-          const result = await client.callTool('count');
-          assert.equal((result.content as Array<{ text: string }>)[0].text, String(before + call));
+  const FETCHES = [
+    ['h1', createH1Fetch],
+    ['undici', createUndiciFetch],
+  ] as const;
+
+  for (const [kind, createFetch] of FETCHES) {
+    for (const era of ['modern', 'legacy'] as const) {
+      // Regression: a POST on a reused keep-alive connection that the server closed as the
+      // request arrived failed the call (ECONNRESET / other side closed), intermittently under load.
+      it(`sends a request reset on a connection reused after idling once more, and it is served once (${kind}, ${era})`, async () => {
+        resetting.drop = (place) => (place > 1 ? 'reset' : 'serve');
+        const resetsBefore = resetting.resets;
+        const fetch = createFetch();
+        const client = new McpClient({ name: 'resent', version: '1.0.0', era });
+        await client.connect(new StreamableHttpClientTransport(resetting.url, { fetch }));
+        try {
+          const before = served;
+          for (let call = 1; call <= 3; call++) {
+            // Idle long enough for a server to have closed the connection for idleness.
+            await new Promise((resolve) => setTimeout(resolve, MIN_IDLE_MS + 50));
+            const result = await client.callTool('count');
+            assert.equal((result.content as Array<{ text: string }>)[0].text, String(before + call));
+          }
+          assert.equal(served, before + 3, 'each call served exactly once');
+          assert.ok(resetting.resets > resetsBefore, 'the server did reset reused connections');
+        } finally {
+          resetting.drop = () => 'serve';
+          await client.close();
+          await fetch.close();
         }
-        assert.equal(served, before + 20, 'each call served exactly once');
-        assert.ok(resetting.resets > resetsBefore, 'the server did reset reused connections');
+      });
+    }
+
+    it(`does not send again a request reset on a connection reused at once: no idle close, so it may have been served (${kind})`, async () => {
+      const fetch = createFetch();
+      const client = new McpClient({ name: 'at-once', version: '1.0.0', era: 'modern' });
+      await client.connect(new StreamableHttpClientTransport(resetting.url, { fetch }));
+      try {
+        await client.callTool('count');
+        resetting.drop = (place) => (place > 1 ? 'reset' : 'serve');
+        const [resets, before] = [resetting.resets, served];
+        // Each call goes on a connection that carried a request just now: a reset there is not
+        // the idle race, and fails the call.
+        let failed = 0;
+        for (let call = 0; call < 4; call++) {
+          await client.callTool('count').catch((error: unknown) => {
+            assert.equal((error as { code?: string }).code, LocalErrorCode.ConnectionClosed);
+            failed++;
+          });
+        }
+        assert.ok(failed > 0, 'some calls met a reset');
+        assert.equal(resetting.resets - resets, failed, 'each of them was sent once');
+        assert.equal(served - before, 4 - failed);
       } finally {
         resetting.drop = () => 'serve';
         await client.close();
+        await fetch.close();
       }
     });
   }

@@ -23,16 +23,17 @@ import { BaseTransport } from '../base-transport.ts';
 import { readAnswer, type SentMessage } from './client-answer.ts';
 import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
 import { retryAfterMs } from './retry-after.ts';
-import { createUndiciFetch, takesCancellation, type UndiciRequestInit } from './undici-fetch.ts';
+import { createH1Fetch, takesCancellation, type UndiciRequestInit } from './undici-fetch.ts';
 import { SseParser } from './sse-parser.ts';
 
 export interface HttpClientTransportOptions {
   /** Extra headers on every request (e.g. Authorization). */
   headers?: Record<string, string>;
   /**
-   * A fetch implementation. Default: one built on undici with a keep-alive pool shared by the
-   * transports given none, which resends a request once when the server closed a reused
-   * connection before answering it (see `createUndiciFetch`). The global fetch does not.
+   * A fetch implementation. Default: one on the client's own HTTP/1.1 keep-alive connections
+   * shared by the transports given none, which resends a request once when the server closed a
+   * reused connection before answering it (see `createH1Fetch`; `createUndiciFetch` does the
+   * same on undici's). The global fetch does not.
    */
   fetch?: typeof fetch;
   /** Authenticates every request and answers 401/403 challenges (e.g. `new OAuthClientAuth(...)`). */
@@ -108,7 +109,7 @@ let sharedFetch: typeof fetch | undefined;
 
 /** The fetch of transports given none: one keep-alive pool for all of them. */
 function defaultFetch(): typeof fetch {
-  return (sharedFetch ??= createUndiciFetch());
+  return (sharedFetch ??= createH1Fetch());
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
- * A `fetch` for the HTTP client transport built on undici's dispatcher and a keep-alive
- * connection pool of its own: the transport's default, and what the gateway gives each upstream.
+ * A `fetch` for the HTTP client transport with a keep-alive connection pool of its own, on
+ * undici's dispatcher (`createUndiciFetch`) or on the client's own HTTP/1.1 connections, which
+ * take the same `dispatch` (`createH1Fetch`, h1-agent.ts: the transport's default, and what the
+ * gateway gives each upstream).
  *
  * Why: Node's built-in fetch costs most of a small MCP call on loopback. Measured against an
  * mcp-core server on the same machine, one call at a time: the built-in fetch about 1,250 calls/s,
@@ -23,9 +25,10 @@
  * fetch does: a TypeError whose `cause` carries the error code.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Cancellation, CancelListener } from '../../protocol/cancellation.ts';
-import { createPools, requestStarting, resendable, sentOnReusedSocket, type Pools } from './connection-reuse.ts';
+import { answeredOn, createH1Pools, createPools, requestStarting, resendable, reusedAfterIdle, sentOn, type Pools } from './connection-reuse.ts';
 import { AnswerBody, UndiciResponse, type BodyControl } from './undici-response.ts';
 
 export interface UndiciFetchOptions {
@@ -95,7 +98,9 @@ class FetchCall implements Dispatcher.DispatchHandler, CancelListener, BodyContr
   #redirects: number;
   #resent: boolean;
   #controller: Dispatcher.DispatchController | undefined;
-  /** This attempt went out on a connection that carried requests before. */
+  /** The connection this attempt went out on (when the pool's sockets are counted). */
+  #socket: Socket | undefined;
+  /** This attempt went out on a connection that carried requests before and then sat idle. */
   #reused: boolean;
   /** Some of this attempt's answer arrived. */
   #started: boolean;
@@ -119,6 +124,7 @@ class FetchCall implements Dispatcher.DispatchHandler, CancelListener, BodyContr
     this.#redirects = 0;
     this.#resent = false;
     this.#controller = undefined;
+    this.#socket = undefined;
     this.#reused = false;
     this.#started = false;
     this.#location = undefined;
@@ -147,8 +153,9 @@ class FetchCall implements Dispatcher.DispatchHandler, CancelListener, BodyContr
     this.#fail(new TypeError('fetch failed', { cause: error }));
   }
 
-  #dispatch(dispatcher: Dispatcher): void {
+  #dispatch(dispatcher: Pools['pooled']): void {
     this.#controller = undefined;
+    this.#socket = undefined;
     this.#reused = false;
     this.#started = false;
     this.#location = undefined;
@@ -206,7 +213,8 @@ class FetchCall implements Dispatcher.DispatchHandler, CancelListener, BodyContr
   }
 
   onRequestSent(): void {
-    this.#reused = sentOnReusedSocket();
+    this.#socket = sentOn();
+    this.#reused = reusedAfterIdle(this.#socket);
   }
 
   onResponseStarted(): void {
@@ -234,6 +242,7 @@ class FetchCall implements Dispatcher.DispatchHandler, CancelListener, BodyContr
   }
 
   onResponseEnd(): void {
+    answeredOn(this.#socket);
     const redirect = this.#location;
     if (redirect !== undefined) return this.#follow(redirect.status, redirect.location);
     this.#done();
@@ -311,13 +320,29 @@ function headersOf(headers: RequestInit['headers']): Record<string, string> | un
  * const transport = new StreamableHttpClientTransport(url, { fetch: createUndiciFetch({ keepAliveTimeoutMs: 2000 }) });
  */
 export function createUndiciFetch(options: UndiciFetchOptions = {}): typeof fetch & { close(): Promise<void> } {
+  return createPooledFetch(options, createPools);
+}
+
+/**
+ * The same fetch on the client's own HTTP/1.1 connections (h1-agent.ts) instead of undici's:
+ * the HTTP client transport's default and a gateway's for its upstreams. It sends a body given
+ * as a string or bytes only (the transport's JSON), over `http:` and `https:`.
+ *
+ * @example
+ * const transport = new StreamableHttpClientTransport(url, { fetch: createH1Fetch() });
+ */
+export function createH1Fetch(options: UndiciFetchOptions = {}): typeof fetch & { close(): Promise<void> } {
+  return createPooledFetch(options, createH1Pools);
+}
+
+function createPooledFetch(options: UndiciFetchOptions, makePools: (keepAliveTimeout: number) => Promise<Pools>): typeof fetch & { close(): Promise<void> } {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4000;
   let pools: Pools | undefined;
   let loading: Promise<Pools> | undefined;
   // The target of the last URL fetched: a transport fetches the same URL object every time.
   let last: Target | undefined;
   let lastHref: string | undefined;
-  const undiciFetch = (input: string | URL | Request, init: UndiciRequestInit = {}): Promise<Response> => {
+  const pooledFetch = (input: string | URL | Request, init: UndiciRequestInit = {}): Promise<Response> => {
     const where = input instanceof Request ? input.url : input;
     const href = typeof where === 'string' ? where : where.href;
     let target: Target;
@@ -333,7 +358,7 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): typeof fetc
     const call = new FetchCall(target, init);
     if (pools !== undefined) call.start(pools);
     else {
-      loading ??= createPools(keepAliveTimeout).then((made) => (pools = made));
+      loading ??= makePools(keepAliveTimeout).then((made) => (pools = made));
       loading.then(
         (made) => call.start(made),
         (error: unknown) => call.fail(error),
@@ -346,5 +371,5 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): typeof fetc
     const { pooled, fresh } = await loading;
     await Promise.all([pooled.close(), fresh.close()]);
   };
-  return Object.assign(undiciFetch as typeof fetch, { close, [TAKES_CANCELLATION]: true });
+  return Object.assign(pooledFetch as typeof fetch, { close, [TAKES_CANCELLATION]: true });
 }
