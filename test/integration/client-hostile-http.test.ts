@@ -407,6 +407,39 @@ describe('HTTP client against a hostile legacy server', () => {
     }
   });
 
+  it('regression: a GET stream whose Last-Event-ID the server cannot resume from (400) is opened anew without it, not given up for the rest of the session', { timeout: 30_000 }, async () => {
+    const lastEventIds: unknown[] = [];
+    server.other = (req, res) => {
+      if (req.method !== 'GET') return void res.writeHead(202).end();
+      const lastEventId = req.headers['last-event-id'];
+      lastEventIds.push(lastEventId);
+      // The first stream gives an id and ends; the server no longer has it when the client is back.
+      if (lastEventIds.length === 1) return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('id: g1\nretry: 10\ndata: \n\n');
+      if (lastEventId !== undefined) return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: unknown Last-Event-ID' } }));
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write(event({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
+    };
+    let heard!: () => void;
+    const changed = new Promise<void>((resolve) => (heard = resolve));
+    const client = new McpClient({
+      name: 'hostile',
+      version: '1.0.0',
+      era: 'legacy',
+      requestTimeoutMs: FOREVER,
+      onNotification: (notification) => notification.method === 'notifications/tools/list_changed' && heard(),
+    });
+    const transport = new StreamableHttpClientTransport(server.url);
+    await client.connect(transport);
+    const sessionId = transport.sessionId;
+    try {
+      // It gave up at the refusal, and heard nothing of the server for the rest of the session.
+      await changed;
+      assert.deepEqual(lastEventIds, [undefined, 'g1', undefined]);
+      assert.equal(transport.sessionId, sessionId, 'the session is kept');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('regression: an event cut off when the connection broke does not garble its replay', { timeout: 30_000 }, async () => {
     let answer = '';
     server.handler = (message, res) => {
@@ -420,7 +453,7 @@ describe('HTTP client against a hostile legacy server', () => {
     server.other = (req, res) => {
       if (req.method !== 'GET') return void res.writeHead(202).end();
       resumedAfter.push(req.headers['last-event-id']);
-      if (req.headers['last-event-id'] !== 'e1') return void res.writeHead(404).end();
+      if (req.headers['last-event-id'] !== 'e1') return void res.writeHead(400).end();
       res.writeHead(200, { 'content-type': 'text/event-stream' }).end(answer);
     };
     const client = new McpClient({ name: 'hostile', version: '1.0.0', era: 'legacy', requestTimeoutMs: FOREVER });

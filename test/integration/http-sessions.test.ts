@@ -57,7 +57,7 @@ describe('Streamable HTTP legacy sessions', () => {
     assert.equal(JSON.parse(events[0].data).id, 7);
     assert.match(JSON.parse(events[0].data).result.content[0].text, /reconnected/);
     const unknown = await fetch(listener.url, { headers: { accept: 'text/event-stream', 'last-event-id': 'nope.1', ...headers } });
-    assert.equal(unknown.status, 404);
+    assert.equal(unknown.status, 400, 'an unknown event id: the session goes on');
     await unknown.text();
   });
 
@@ -102,7 +102,7 @@ describe('Streamable HTTP stream bookkeeping', () => {
       }
       for (const lastEventId of deliveredIds) {
         const gone = await fetch(listener.url, { headers: { accept: 'text/event-stream', 'last-event-id': lastEventId, ...headers } });
-        assert.equal(gone.status, 404, 'a stream delivered whole is not kept for resumption');
+        assert.equal(gone.status, 400, 'a stream delivered whole is not kept for resumption');
         await gone.text();
       }
       const released = await fetch(listener.url, {

@@ -120,7 +120,7 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
       assert.equal(rest[0].error.message, WRITER_LOST);
       // The error is stored and the stream ended: a later sequence is one it never gave.
       const beyond = await resuming(b.url, sessionId, `${streamId}.9`);
-      assert.equal(beyond.status, 404);
+      assert.equal(beyond.status, 400);
       await beyond.body?.cancel();
       const again = await resume(b.url, sessionId, progressId);
       const replayed = await again.rest();
@@ -177,7 +177,7 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
     );
   });
 
-  it("regression: a sequence a live writer never gave, resumed on another process whose wait for the event is shorter than the writer's lease renewals, is refused with 404 once the writer renewed (it was 503, again each time while the writer lived)", async () => {
+  it("regression: a sequence a live writer never gave, resumed on another process whose wait for the event is shorter than the writer's lease renewals, is refused with 400 once the writer renewed (it was 503, again each time while the writer lived; then 404, which tells a client its session is gone)", async () => {
     // The writer renews its lease every 2 s; the other process waits 500 ms for an event.
     await withGatedWriter(
       { MCP__STORE__REDIS__LEASEMS: '6000' },
@@ -191,8 +191,8 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
         const forged = await resuming(b.url, sessionId, `${streamId}.2`);
         const waited = Date.now() - started;
         const body = (await forged.json()) as { error: { code: number; message: string } };
-        assert.equal(forged.status, 404, JSON.stringify(body));
-        assert.deepEqual(body.error, { code: -32000, message: 'Not Found: unknown Last-Event-ID' });
+        assert.equal(forged.status, 400, JSON.stringify(body));
+        assert.deepEqual(body.error, { code: -32000, message: 'Bad Request: unknown Last-Event-ID' });
         // Decided by the writer's next renewal: within half its lease (3 s), never the lease.
         assert.ok(waited < 5000, `answered after ${waited} ms`);
         // The stream goes on: the id it gave resumes it on the other process.
@@ -344,12 +344,38 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
       }
       // One more, from the same client, is decided at once on what Redis holds.
       const extra = await resuming(a.url, sessionId, `${randomUUID()}.1`);
-      assert.equal(extra.status, 404);
+      assert.equal(extra.status, 400);
       await extra.body?.cancel();
       assert.equal(settled, 0, 'the others still wait (5 s at most)');
-      assert.deepEqual(await Promise.all(waits), forged.map(() => 404), 'refused once the wait is over');
+      assert.deepEqual(await Promise.all(waits), forged.map(() => 400), 'refused once the wait is over');
     } finally {
       hanging.abort();
+      watcher.disconnect();
+      await a.stop();
+      await redis.stop();
+    }
+  });
+
+  it('regression: a session deleted while its resumption waits on Redis is answered 404 (-32001, the session gone), not 400 as a live one', async () => {
+    const redis = await RedisServer.start();
+    const [a] = await startReplicas(1, redis.url, { MCP__STORE__REDIS__COMMANDTIMEOUTMS: '3000' });
+    const watcher = new Redis(redis.url);
+    try {
+      const sessionId = await openLegacySession(a.url);
+      const forged = randomUUID();
+      const looked = await commandsNaming(watcher, [`mcp-core:stream:${forged}`], 1);
+      const answer = resuming(a.url, sessionId, `${forged}.1`);
+      try {
+        await looked.seen;
+      } finally {
+        looked.stop();
+      }
+      assert.equal((await fetch(a.url, { method: 'DELETE', headers: sessionHeaders(sessionId) })).status, 200);
+      const gone = await answer;
+      const body = (await gone.json()) as { error: { code: number } };
+      assert.equal(gone.status, 404, JSON.stringify(body));
+      assert.equal(body.error.code, -32001);
+    } finally {
       watcher.disconnect();
       await a.stop();
       await redis.stop();

@@ -129,7 +129,7 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
     ];
     for (const [session, id] of refused) {
       const forged = await fetch(b, { headers: { accept: 'text/event-stream', 'last-event-id': id, ...sessionHeaders(session) } });
-      assert.equal(forged.status, 404, `${id.slice(0, 80)} was never given to that session`);
+      assert.equal(forged.status, 400, `${id.slice(0, 80)} was never given to that session`);
       await forged.body?.cancel();
     }
     const rest = await (await resume(b, sessionId, lastEventId)).rest();
@@ -139,7 +139,7 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
     assert.equal(rest.length, 9, 'every progress notification after the first');
   });
 
-  it('regression: a sequence a live stream never gave is refused on another process with 404 (it was 503 with Retry-After, again each time: a live writer keeps its lease), and the ids it gave (its priming one) resume there', async () => {
+  it('regression: a sequence a live stream never gave is refused on another process with 400, its session kept (it was 503 with Retry-After, again each time: a live writer keeps its lease; then 404, which tells a client its session is gone), and the ids it gave (its priming one) resume there', async () => {
     const [a, b] = replicas.map((replica) => replica.url);
     const sessionId = await openLegacySession(a);
     const get = new SseReader(await fetch(a, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } }));
@@ -153,9 +153,9 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
     for (const sequence of ['2', '99999']) {
       const forged = await fetch(b, { headers: { accept: 'text/event-stream', 'last-event-id': `${streamId}.${sequence}`, ...sessionHeaders(sessionId) } });
       const body = (await forged.json()) as { error: { code: number; message: string } };
-      assert.equal(forged.status, 404, JSON.stringify(body));
+      assert.equal(forged.status, 400, JSON.stringify(body));
       assert.equal(forged.headers.get('retry-after'), null);
-      assert.deepEqual(body, { jsonrpc: '2.0', error: { code: -32000, message: 'Not Found: unknown Last-Event-ID' } });
+      assert.deepEqual(body, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: unknown Last-Event-ID' } });
     }
     assert.equal((await inSession(b, sessionId, 1, 'ping')).status, 200, 'the session goes on');
     const resumed = await resume(b, sessionId, priming.id);
@@ -180,7 +180,7 @@ describe('scale-out: three processes on one Redis, requests spread round-robin',
       const unknownSession = await inSession(b, marker, 1, 'ping');
       assert.equal(unknownSession.status, 404);
       const lastEvent = await fetch(b, { headers: { accept: 'text/event-stream', 'last-event-id': `${marker}.1`, ...sessionHeaders(sessionId) } });
-      assert.equal(lastEvent.status, 404);
+      assert.equal(lastEvent.status, 400);
       await lastEvent.body?.cancel();
       const unknownTask = await modern(b, 3, 'tasks/get', { taskId: marker }, TASKS_CAPABILITIES);
       await watcher.echo('sentinel-after-the-requests');

@@ -474,6 +474,9 @@ export class StreamableHttpClientTransport extends BaseTransport {
       if (!resumed.ok || !(resumed.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
         await resumed.body?.cancel();
         reason = `resuming was refused (HTTP ${resumed.status})`;
+        // Anything else is final for this stream, and only for it: 400 is an id the server
+        // cannot resume from, its session going on; a 404 session gone is found by the next
+        // request, which starts another (the call fails here, never resent: it may have run).
         if (resumed.status !== 429 && resumed.status !== 503) break;
         refusedFor = retryAfterMs(resumed.headers.get('retry-after'));
         if (++refusals > 1) reason += `, ${refusals} times`;
@@ -522,11 +525,15 @@ export class StreamableHttpClientTransport extends BaseTransport {
       if (response !== undefined && !response.ok) {
         await response.body?.cancel();
         refusedFor = retryAfterMs(response.headers.get('retry-after'));
+        // A Last-Event-ID the server cannot resume from (400; the session goes on): the stream
+        // is opened anew without it. What it missed is lost, but giving up left the session
+        // deaf to the server.
+        if (response.status === 400 && parser.lastEventId !== undefined) parser.lastEventId = undefined;
         // Asking again will not mend a client error: 405 is a server that offers no GET stream
         // (spec 2025-11-25, basic/transports), 404 a session that is gone (the next request
         // starts another, which listens anew). A proxy's or an overloaded server's refusal
         // (5xx, 408, 429) will pass: giving up on it left the session deaf to the server.
-        if (response.status < 500 && response.status !== 408 && response.status !== 429) return;
+        else if (response.status < 500 && response.status !== 408 && response.status !== 429) return;
         response = undefined;
       }
       if (response !== undefined) {

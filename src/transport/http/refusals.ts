@@ -27,7 +27,13 @@ export const METHOD_NOT_ALLOWED = refusal(405, ErrorCode.BadRequest, 'Method Not
 export const EDGE_FAILED = refusal(500, ErrorCode.InternalError, 'Internal error');
 export const ALREADY_INITIALIZED = refusal(400, ErrorCode.InvalidRequest, 'Invalid Request: session is already initialized');
 export const GET_STREAM_OPEN = refusal(409, ErrorCode.BadRequest, 'Conflict: this session already has a GET stream');
-export const UNKNOWN_EVENT_ID = refusal(404, ErrorCode.BadRequest, 'Not Found: unknown Last-Event-ID');
+/**
+ * A Last-Event-ID this live session cannot resume from (unknown, forged, malformed, another
+ * session's, past the end of its stream). Not 404: that tells a client its session is gone,
+ * and it must start another (spec 2025-11-25, transports: session management); the session
+ * goes on, only the stream cannot be resumed.
+ */
+export const UNKNOWN_EVENT_ID = refusal(400, ErrorCode.BadRequest, 'Bad Request: unknown Last-Event-ID');
 /** Every candidate for eviction is in use: it lasts as long as their requests or streams. */
 export const NO_SESSION_ROOM = {
   client: refusal(503, ErrorCode.BadRequest, 'Service Unavailable: this client has too many sessions in use', { 'retry-after': '5' }),
@@ -38,7 +44,7 @@ export const NO_SESSION_ROOM = {
  * A Last-Event-ID past what the store holds, on a stream whose writer's lease still holds for
  * `leaseMs` but was not renewed while the event was waited for: the writer may have died, and
  * the stream can be taken over once its lease lapsed, so the client is told to come back then
- * (a 404 would tell it its session is gone).
+ * (a 400 would tell it the stream cannot be resumed, a 404 that its session is gone).
  */
 export function resumeNotYet(leaseMs: number): Refusal {
   // A lease with no time to live (never set so) is not one to wait out: a second, as elsewhere.

@@ -15,7 +15,7 @@ import { isSharedEventStore, sequenceOf, streamIdOf, type EventStore, type Share
 import type { LegacySession } from '../../store/legacy-session.ts';
 import type { SessionRuntime } from '../../store/session-store.ts';
 import type { HttpExchange } from './exchange.ts';
-import { GET_STREAM_OPEN, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
+import { GET_STREAM_OPEN, SESSION_NOT_FOUND, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
 import { formatEvent, primes, SseStream } from './sse.ts';
 import { resumeElsewhere, ResumeWaits, type Relay, type RelayHost } from './stream-relay.ts';
@@ -167,7 +167,8 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     // A stream that only sent its priming event has nothing stored yet. A store that fails
     // rejects this promise: the caller answers this GET, and only it.
     const events: StoredEvent[] = (await this.#eventStore!.replayAfter(lastEventId)) ?? [];
-    if (sink.done || session.closed) return;
+    // The session ended while the store was read: it is gone, as to any later request.
+    if (sink.done || session.closed) return writeRefusal(sink, SESSION_NOT_FOUND);
     sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });
     for (const event of events) sink.write(formatEvent(JSON.stringify(event.message), event.id));
     stream.attach(sink);

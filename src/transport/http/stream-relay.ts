@@ -22,7 +22,7 @@ import { Refusal } from '../../security/edge.ts';
 import { makeEventId, sequenceOf, streamIdOf, type SharedEventStore, type StoredEvent, type StreamInfo } from '../../store/event-store.ts';
 import type { LegacySession } from '../../store/legacy-session.ts';
 import { keepAlive, release } from './keep-alive.ts';
-import { resumeNotYet, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
+import { resumeNotYet, SESSION_NOT_FOUND, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
 import { formatEvent, primes } from './sse.ts';
 
@@ -93,14 +93,16 @@ export async function resumeElsewhere(host: RelayHost, session: LegacySession, l
   // The writer delivers a stream's first event (the priming one) while its registration is on
   // its way: an id of the minted shape, in a session that exists, is waited for.
   if (info === undefined) info = await host.waits.run(session.client, () => host.store.opened(streamId), undefined);
-  if (info === undefined || info.sessionId !== session.id) return writeRefusal(sink, UNKNOWN_EVENT_ID);
+  // A session that ended during the waits on the store is gone (404), as to any later request;
+  // a live one goes on, only this stream is refused (400).
+  if (info === undefined || info.sessionId !== session.id) return writeRefusal(sink, session.closed ? SESSION_NOT_FOUND : UNKNOWN_EVENT_ID);
   const given = Math.max(info.lastSequence, primes(session) ? 1 : 0);
   if (after > given) {
     const decided = await pastStored(host, session, streamId, after, info);
-    if (decided instanceof Refusal) return writeRefusal(sink, decided);
+    if (decided instanceof Refusal) return writeRefusal(sink, session.closed ? SESSION_NOT_FOUND : decided);
     info = decided;
   }
-  if (sink.done || session.closed) return;
+  if (sink.done || session.closed) return writeRefusal(sink, SESSION_NOT_FOUND);
   sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id });
   if (info.ended || info.writerAlive) relay(host, session, streamId, after, info, sink);
   else await takeOver(host, session, streamId, after, info, sink);
@@ -115,21 +117,21 @@ export async function resumeElsewhere(host: RelayHost, session: LegacySession, l
  * never sent again. So:
  * - the stream ended: its end marker went out after its last event, so nothing past what is
  *   stored can be replayed: taken as one past its end, the id would skip what the client
- *   never had, and forget the stream as delivered whole, its answer with it. Refused (404);
+ *   never had, and forget the stream as delivered whole, its answer with it. Refused (400);
  * - its writer's lease holds: the append is on its way, or was lost by a writer that died
  *   since, or the stream never reached that sequence (a forged id). Waited for, at most
  *   commandTimeoutMs (the writer gives an append up after that long). Not stored by then:
  *   - the writer renewed its lease after the client asked: it is alive, and its renewal went
  *     out after the append of every event it had delivered by then, on the same connection,
- *     so that append landed or was given up. Nothing is coming: refused (404, as any id
+ *     so that append landed or was given up. Nothing is coming: refused (400, as any id
  *     the stream cannot be resumed from; a live writer renews forever, so a 503 would have
  *     the client ask again until it gave up). A live writer renews three times per lease, so
  *     once by half the lease left when the stream was described (a little later for timers
  *     running late), which is waited for if the event's wait was shorter;
  *   - the lease holds but was not renewed by then: the writer may have died, and nothing in
  *     Redis tells until the lease lapses: the client is told to come back then (503,
- *     Retry-After: the lease left). A 404 would tell it its session is gone, and it would
- *     start another and lose its call's outcome. Past the client's waits at once, the same is
+ *     Retry-After: the lease left). A 400 would tell it the stream cannot be resumed, and it
+ *     would give its call up though the outcome may yet come. Past the client's waits at once, the same is
  *     decided on what Redis holds;
  * - its writer dead (its lease lapsed) before the stream ended: it may have delivered any
  *   number of events whose appends failed before it died, and nothing in Redis bounds how

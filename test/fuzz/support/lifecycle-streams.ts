@@ -81,7 +81,12 @@ export function resume(index: number, kind: ResumeKind, pick: number, late: bool
         call.leftWhileRunning = false;
       }
     } else {
-      assert.ok(req.status === 404 || req.status === 503, req.describe());
+      // 400: an id this live session cannot resume from (the session goes on); 404: the session
+      // is gone, and only then (a client told 404 starts another session).
+      assert.ok([400, 404, 503].includes(req.status!), req.describe());
+      await req.ended();
+      if (req.status === 400) assert.ok(!session.deleted, `a deleted session answered 400, not 404: ${req.describe()}`);
+      if (req.status === 404) assert.equal(req.messages[0]?.error?.code, -32001, `404 is for a session gone: ${req.describe()}`);
     }
     world.streams.push({ req, kind: 'resume', session, resumed: req.status === 200 ? call : undefined });
   });
