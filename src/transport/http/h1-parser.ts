@@ -42,6 +42,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
 const CONTENT_LENGTH = /^\d{1,15}$/;
 const CHUNK_SIZE = /^[0-9A-Fa-f]{1,13}$/;
+const INVALID_VALUE = /[\r\n\0]/;
 
 export class ResponseParser {
   readonly #sink: ResponseSink;
@@ -163,11 +164,13 @@ export class ResponseParser {
   #readHead(chunk: Buffer, at: number): number {
     const line = this.#line(chunk, at, HEAD_END, maxHeaderSize, 'header section');
     if (line === undefined) return chunk.length;
-    const lines = line.text.split('\r\n');
-    const status = STATUS_LINE.exec(lines[0]);
-    if (status === null) throw new ResponseParseError(`The answer does not begin with an HTTP/1.x status line: ${JSON.stringify(lines[0].slice(0, 64))}`);
+    const text = line.text;
+    const statusEnd = text.indexOf('\r\n');
+    const statusLine = statusEnd === -1 ? text : text.slice(0, statusEnd);
+    const status = STATUS_LINE.exec(statusLine);
+    if (status === null) throw new ResponseParseError(`The answer does not begin with an HTTP/1.x status line: ${JSON.stringify(statusLine.slice(0, 64))}`);
     const code = Number(status[2]);
-    const headers = parseHeaders(lines);
+    const headers = parseHeaders(text, statusEnd);
     // An interim answer (100 Continue, 103 Early Hints): the real one follows.
     if (code >= 100 && code < 200 && code !== 101) return line.next;
     if (code === 101) throw new ResponseParseError('The server switched protocols, which no request asked for');
@@ -240,15 +243,18 @@ export class ResponseParser {
 }
 
 /** Header fields by lower-case name; a repeated name gives the values in order. */
-function parseHeaders(lines: string[]): Record<string, string | string[]> {
+function parseHeaders(text: string, from: number): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = Object.create(null);
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
+  // Each line from just past the CRLF before it; the head's text ends without a CRLF.
+  for (let start = from; start !== -1; ) {
+    const end = text.indexOf('\r\n', start + 2);
+    const line = text.slice(start + 2, end === -1 ? text.length : end);
+    start = end;
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
     if (!TOKEN.test(name)) throw new ResponseParseError(`Invalid header line ${JSON.stringify(line.slice(0, 64))}`);
     const value = line.slice(colon + 1).trim();
-    if (/[\r\n\0]/.test(value)) throw new ResponseParseError(`Invalid header value of ${name}`);
+    if (INVALID_VALUE.test(value)) throw new ResponseParseError(`Invalid header value of ${name}`);
     const key = name.toLowerCase();
     const before = headers[key];
     if (before === undefined) headers[key] = value;
@@ -259,6 +265,7 @@ function parseHeaders(lines: string[]): Record<string, string | string[]> {
 }
 
 function contentLength(value: string | string[]): number {
+  if (typeof value === 'string' && CONTENT_LENGTH.test(value)) return Number(value);
   // Repeated (or a list): every value must be the same (RFC 9112, 6.3, item 5).
   const values = (typeof value === 'string' ? [value] : value).flatMap((item) => item.split(',').map((part) => part.trim()));
   if (!values.every((item) => item === values[0]) || !CONTENT_LENGTH.test(values[0])) {
@@ -268,9 +275,12 @@ function contentLength(value: string | string[]): number {
 }
 
 function keepsAlive(http11: boolean, connection: string | string[] | undefined): boolean {
-  const tokens = connection === undefined ? [] : (typeof connection === 'string' ? connection : connection.join(',')).toLowerCase().split(',').map((token) => token.trim());
-  if (tokens.includes('close')) return false;
-  return http11 || tokens.includes('keep-alive');
+  if (connection === undefined) return http11;
+  const tokens = (typeof connection === 'string' ? connection : connection.join(',')).toLowerCase();
+  if (tokens === 'keep-alive') return true;
+  const list = tokens.split(',').map((token) => token.trim());
+  if (list.includes('close')) return false;
+  return http11 || list.includes('keep-alive');
 }
 
 function keepAliveSeconds(hint: string): number | undefined {
