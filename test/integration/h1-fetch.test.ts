@@ -84,6 +84,10 @@ describe('h1 fetch: connections', () => {
     assert.equal(await (await fetch(`${url}/chunked`)).text(), 'part one, part two');
   });
 
+  it('refuses a keep-alive timeout no timer holds, or that is no duration', () => {
+    for (const keepAliveTimeoutMs of [1e12, Number.NaN, -1]) assert.throws(() => createH1Fetch({ keepAliveTimeoutMs }), RangeError, String(keepAliveTimeoutMs));
+  });
+
   it('refuses a header value that would split the request, sending nothing', async () => {
     const before = connections();
     await assert.rejects(fetch(`${url}/same`, { headers: { 'x-evil': 'a\r\nx-injected: 1' } }), (error: unknown) => error instanceof TypeError && /Invalid value of header x-evil/.test(String((error as Error).cause)));

@@ -28,6 +28,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Cancellation, CancelListener } from '../../protocol/cancellation.ts';
+import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import { answeredOn, createH1Pools, createPools, requestStarting, resendable, reusedAfterIdle, sentOn, type Pools } from './connection-reuse.ts';
 import { AnswerBody, UndiciResponse, type BodyControl } from './undici-response.ts';
 
@@ -337,6 +338,9 @@ export function createH1Fetch(options: UndiciFetchOptions = {}): typeof fetch & 
 
 function createPooledFetch(options: UndiciFetchOptions, makePools: (keepAliveTimeout: number) => Promise<Pools>): typeof fetch & { close(): Promise<void> } {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4000;
+  // An idle connection's limit, and a quarter of it the pool's sweep: a timer must hold it.
+  if (!(keepAliveTimeout >= 0)) throw new RangeError(`keepAliveTimeoutMs is ${keepAliveTimeout}; expected a duration in milliseconds`);
+  checkTimerMs('keepAliveTimeoutMs', keepAliveTimeout);
   let pools: Pools | undefined;
   let loading: Promise<Pools> | undefined;
   // The target of the last URL fetched: a transport fetches the same URL object every time.
