@@ -388,15 +388,7 @@ describe('HTTP client against a hostile legacy server', () => {
       if (++gets <= 2) return void res.writeHead(503, { 'retry-after': '1' }).end('busy');
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write(event({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
     };
-    let heard!: () => void;
-    const changed = new Promise<void>((resolve) => (heard = resolve));
-    const client = new McpClient({
-      name: 'hostile',
-      version: '1.0.0',
-      era: 'legacy',
-      requestTimeoutMs: FOREVER,
-      onNotification: (notification) => notification.method === 'notifications/tools/list_changed' && heard(),
-    });
+    const { client, changed } = listChangeListener();
     await client.connect(new StreamableHttpClientTransport(server.url));
     try {
       // It gave up at the first refusal, and heard nothing of the server for the rest of the session.
@@ -418,15 +410,7 @@ describe('HTTP client against a hostile legacy server', () => {
       if (lastEventId !== undefined) return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: unknown Last-Event-ID' } }));
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write(event({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
     };
-    let heard!: () => void;
-    const changed = new Promise<void>((resolve) => (heard = resolve));
-    const client = new McpClient({
-      name: 'hostile',
-      version: '1.0.0',
-      era: 'legacy',
-      requestTimeoutMs: FOREVER,
-      onNotification: (notification) => notification.method === 'notifications/tools/list_changed' && heard(),
-    });
+    const { client, changed } = listChangeListener();
     const transport = new StreamableHttpClientTransport(server.url);
     await client.connect(transport);
     const sessionId = transport.sessionId;
@@ -505,3 +489,17 @@ describe('HTTP client against a hostile legacy server', () => {
     await deleteSent;
   });
 });
+
+/** A legacy-era client, and what settles when it hears of a tool list change (sent on its GET stream). */
+function listChangeListener(): { client: McpClient; changed: Promise<void> } {
+  let heard!: () => void;
+  const changed = new Promise<void>((resolve) => (heard = resolve));
+  const client = new McpClient({
+    name: 'hostile',
+    version: '1.0.0',
+    era: 'legacy',
+    requestTimeoutMs: FOREVER,
+    onNotification: (notification) => notification.method === 'notifications/tools/list_changed' && heard(),
+  });
+  return { client, changed };
+}
