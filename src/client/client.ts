@@ -345,6 +345,8 @@ export class McpClient implements MessageReceiver {
 
   /** One round of a request, with the retries its policy allows (see retry.ts). */
   #attempt(method: string, params: Params, options: RequestOptions): Promise<Result> {
+    // The client's own policy was checked when it was made; a request's is checked here.
+    if (options.retry !== undefined && options.retry !== false) checkRetryDelays(options.retry);
     const policy = options.retry === false ? undefined : (options.retry ?? this.#options.retry);
     if (policy === undefined) return this.#sendInSession(method, params, options);
     const safe = options.idempotent === true || RETRY_SAFE_METHODS.has(method);

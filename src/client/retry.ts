@@ -60,7 +60,7 @@ export function isRetryable(error: unknown, safe: boolean): boolean {
   }
 }
 
-/** Refuses backoffs a timer cannot hold: checked with the client's options, and a request's own. */
+/** Refuses backoffs a timer cannot hold: the client's policy when it is made, a request's own when it is sent. */
 export function checkRetryDelays(policy: RetryOptions): void {
   checkTimerMs('retry.minDelayMs', policy.minDelayMs);
   checkTimerMs('retry.maxDelayMs', policy.maxDelayMs);
@@ -71,7 +71,6 @@ export function checkRetryDelays(policy: RetryOptions): void {
  * whether the client can still send (a closed one never can).
  */
 export async function withRetries<T>(attempt: () => Promise<T>, policy: RetryOptions, safe: boolean, signal: AbortSignal | undefined, closed: () => boolean): Promise<T> {
-  checkRetryDelays(policy);
   const retries = policy.retries ?? 2;
   const minDelayMs = policy.minDelayMs ?? 200;
   const maxDelayMs = policy.maxDelayMs ?? 5000;

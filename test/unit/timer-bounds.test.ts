@@ -121,6 +121,21 @@ describe('regression: timeouts past what a timer holds are "never" (setTimeout f
   });
 });
 
+describe('a request\'s own retry policy', () => {
+  it('is refused when a timer cannot hold its delays, as the client\'s is', { timeout: 60_000 }, async () => {
+    const client = new McpClient({ name: 'c', version: '1' });
+    try {
+      await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--demo'], stderr: 'ignore' }));
+      for (const option of ['minDelayMs', 'maxDelayMs'] as const) {
+        await assert.rejects(client.callTool('echo', { text: 'x' }, { retry: { [option]: 1e12 } }), (error: unknown) => error instanceof RangeError && refused(`retry.${option}`, 1e12).test(error.message));
+      }
+      assert.deepEqual((await client.callTool('echo', { text: 'x' }, { retry: { maxDelayMs: 100 } })).content, [{ type: 'text', text: 'x' }]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('timeouts that already armed no timer past the bound', () => {
   it('McpClient requestTimeoutMs of 1e12 or Infinity times nothing out at once', { timeout: 60_000 }, async () => {
     for (const requestTimeoutMs of [1e12, Number.POSITIVE_INFINITY]) {
