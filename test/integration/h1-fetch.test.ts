@@ -49,6 +49,10 @@ describe('h1 fetch: connections', () => {
       request.on('end', () => {
         if (request.url === '/close') response.setHeader('connection', 'close');
         if (request.url === '/short') response.setHeader('keep-alive', 'timeout=1');
+        if (request.url === '/header') {
+          response.end(request.headers['x-name']);
+          return;
+        }
         if (request.url === '/chunked') {
           response.write('part one, ');
           response.end('part two');
@@ -78,6 +82,11 @@ describe('h1 fetch: connections', () => {
       assert.equal(connections() - before, 3, path);
       await own.close();
     }
+  });
+
+  it('sends a header value of Latin-1 as Latin-1 bytes, beside a body in UTF-8', async () => {
+    const response = await fetch(`${url}/header`, { method: 'POST', headers: { 'x-name': 'Ren\u00e9e' }, body: 'caf\u00e9 \u2615' });
+    assert.equal(await response.text(), 'Ren\u00e9e');
   });
 
   it('reads a chunked body whole', async () => {

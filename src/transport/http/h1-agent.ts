@@ -25,7 +25,8 @@ const SET_BY_CONNECTION = new Set(['host', 'content-length', 'transfer-encoding'
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A header value: visible ASCII, Latin-1 above it, spaces and tabs; never CR, LF or NUL. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const ASCII = /^[\x00-\x7f]*$/;
+/** A header value of ASCII alone (the common case): the head can be written as UTF-8 with its body. */
+const ASCII_VALUE = /^[\t\x20-\x7e]*$/;
 /** Origins remembered at most; past it, those with no idle connection are forgotten (redirects may name any). */
 const MAX_ORIGINS = 64;
 /** A server's keep-alive hint is honoured with this margin: the client lets go first. */
@@ -122,11 +123,11 @@ class Connection implements ResponseSink {
   }
 
   /** Writes a request (head and body in one write); its answer goes to `exchange`'s handler. */
-  send(exchange: Exchange, head: string, body: string | Uint8Array | undefined): void {
+  send(exchange: Exchange, { head, latin1 }: RequestHead, body: string | Uint8Array | undefined): void {
     this.#exchange = exchange;
     this.#parser.expect(exchange.method);
     wroteTo(this.socket);
-    if (typeof body === 'string' && ASCII.test(head)) this.socket.write(head + body);
+    if (typeof body === 'string' && !latin1) this.socket.write(head + body);
     else {
       this.socket.cork();
       this.socket.write(head, 'latin1');
@@ -224,7 +225,6 @@ export class H1Agent implements RequestDispatcher {
   readonly keepAliveTimeout: number;
   readonly reusing: boolean;
   readonly #origins: Map<string, Origin>;
-  #idleCount: number;
   #sweeper: NodeJS.Timeout | undefined;
   #closed: boolean;
   /** Connections carrying a request (closed once it is answered, after close()). */
@@ -235,7 +235,6 @@ export class H1Agent implements RequestDispatcher {
     this.keepAliveTimeout = options.keepAliveTimeout;
     this.reusing = options.reuse !== false;
     this.#origins = new Map();
-    this.#idleCount = 0;
     this.#sweeper = undefined;
     this.#closed = false;
     this.#busy = new Set();
@@ -267,7 +266,6 @@ export class H1Agent implements RequestDispatcher {
     }
     connection.idleSince = performance.now();
     origin.idle.push(connection);
-    this.#idleCount++;
     if (this.#sweeper === undefined) {
       this.#sweeper = setInterval(() => this.#sweep(), Math.max(100, this.keepAliveTimeout / 4));
       this.#sweeper.unref();
@@ -279,7 +277,6 @@ export class H1Agent implements RequestDispatcher {
     const at = origin.idle.indexOf(connection);
     if (at !== -1) {
       origin.idle.splice(at, 1);
-      this.#idleCount--;
     }
     this.#busy.delete(connection);
     if (this.#busy.size === 0) this.#allDone?.();
@@ -315,7 +312,6 @@ export class H1Agent implements RequestDispatcher {
     const now = performance.now();
     while (idle.length > 0) {
       const connection = idle.pop()!;
-      this.#idleCount--;
       const socket = connection.socket;
       // The server's close may have been read already, ahead of the 'close' event.
       if (now - connection.idleSince < connection.idleLimit && socket.writable && !socket.readableEnded) return connection;
@@ -324,12 +320,18 @@ export class H1Agent implements RequestDispatcher {
     return new Connection(this, origin);
   }
 
+  /** Closes the idle connections past their limit; stops once none is left idle. */
   #sweep(): void {
     const now = performance.now();
+    let left = 0;
     for (const origin of this.#origins.values()) {
-      for (const connection of [...origin.idle]) if (now - connection.idleSince >= connection.idleLimit) connection.socket.destroy();
+      for (const connection of origin.idle) {
+        // Destroyed now, it leaves the idle list on its 'close' event.
+        if (now - connection.idleSince >= connection.idleLimit) connection.socket.destroy();
+        else left++;
+      }
     }
-    if (this.#idleCount === 0) {
+    if (left === 0) {
       clearInterval(this.#sweeper);
       this.#sweeper = undefined;
     }
@@ -343,7 +345,16 @@ function bodyOf(body: Dispatcher.DispatchOptions['body']): string | Uint8Array |
 }
 
 /** The request line and header section, checked as fetch checks headers (no CR, LF or NUL). */
-function requestHead(method: string, path: string, authority: string, headers: Record<string, string> | undefined, body: string | Uint8Array | undefined, reuse: boolean): string {
+/** A request's line and header section, and whether a header value needs Latin-1 (not UTF-8) bytes. */
+interface RequestHead {
+  head: string;
+  latin1: boolean;
+}
+
+function requestHead(method: string, path: string, authority: string, headers: Record<string, string> | undefined, body: string | Uint8Array | undefined, reuse: boolean): RequestHead {
+  // The method is a token and the path and authority come from a URL (percent-encoded,
+  // punycode): ASCII. Only a header value may hold Latin-1.
+  let latin1 = false;
   if (!HEADER_NAME.test(method) || /[\s\0]/.test(path)) throw new TypeError(`Invalid request line ${JSON.stringify(`${method} ${path}`.slice(0, 64))}`);
   let head = `${method} ${path} HTTP/1.1\r\nhost: ${authority}\r\n`;
   if (headers !== undefined) {
@@ -352,7 +363,10 @@ function requestHead(method: string, path: string, authority: string, headers: R
       if (value === undefined) continue;
       if (!HEADER_NAME.test(name)) throw new TypeError(`Invalid header name ${JSON.stringify(name.slice(0, 64))}`);
       const text = String(value);
-      if (!HEADER_VALUE.test(text)) throw new TypeError(`Invalid value of header ${name}`);
+      if (!ASCII_VALUE.test(text)) {
+        if (!HEADER_VALUE.test(text)) throw new TypeError(`Invalid value of header ${name}`);
+        latin1 = true;
+      }
       if (SET_BY_CONNECTION.has(name.toLowerCase())) continue;
       head += `${name}: ${text}\r\n`;
     }
@@ -360,5 +374,5 @@ function requestHead(method: string, path: string, authority: string, headers: R
   if (body !== undefined) head += `content-length: ${typeof body === 'string' ? Buffer.byteLength(body) : body.length}\r\n`;
   else if (method === 'POST' || method === 'PUT' || method === 'PATCH') head += 'content-length: 0\r\n';
   if (!reuse) head += 'connection: close\r\n';
-  return `${head}\r\n`;
+  return { head: `${head}\r\n`, latin1 };
 }
