@@ -21,7 +21,7 @@
  * same way.
  */
 import type { Socket } from 'node:net';
-import type { buildConnector, Dispatcher } from 'undici';
+import type { buildConnector } from 'undici';
 
 const kRequests = Symbol('mcp-core.requestsWritten');
 const kIdleSince = Symbol('mcp-core.idleSince');
@@ -104,36 +104,4 @@ const BROKEN = new Set(['UND_ERR_SOCKET', 'ERR_CONNECTION_CLOSED', 'ECONNRESET',
 export function resendable(error: unknown, reusedIdle: boolean, responseStarted: boolean): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return reusedIdle && !responseStarted && typeof code === 'string' && BROKEN.has(code);
-}
-
-/** What sends a fetch's requests: undici's dispatchers, or h1-agent.ts's. */
-export interface RequestDispatcher {
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
-  close(): Promise<void>;
-}
-
-/** The connections of one fetch: keep-alive ones, and one per request for a resend. */
-export interface Pools {
-  /** Keep-alive connections, reused; their sockets count their requests. */
-  pooled: RequestDispatcher;
-  /** A connection per request, for a resend that must not meet another stale connection. */
-  fresh: RequestDispatcher;
-}
-
-/** The client's own HTTP/1.1 connections (h1-agent.ts), loaded with the first request as undici is. */
-export async function createH1Pools(keepAliveTimeout: number): Promise<Pools> {
-  const { H1Agent } = await import('./h1-agent.ts');
-  return { pooled: new H1Agent({ keepAliveTimeout }), fresh: new H1Agent({ keepAliveTimeout, reuse: false }) };
-}
-
-/** undici is loaded with the first request (a client that never speaks HTTP does not pay for it). */
-export async function createPools(keepAliveTimeout: number): Promise<Pools> {
-  // undici is CommonJS: its exports are all on `default` wherever it is imported from (in a
-  // bundle's lazily loaded chunk there is nothing else).
-  const { Agent, buildConnector } = (await import('undici')).default;
-  // keepAliveMaxTimeout caps what a server's `Keep-Alive: timeout=N` asks for too.
-  const pooled = new Agent({ keepAliveTimeout, keepAliveMaxTimeout: keepAliveTimeout, connect: countingConnector(buildConnector({})) });
-  // pipelining 0: no keep-alive, each request on a connection of its own.
-  const fresh = new Agent({ pipelining: 0 });
-  return { pooled, fresh };
 }

@@ -17,7 +17,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { countRequests, wroteTo, type RequestDispatcher } from './connection-reuse.ts';
+import { countRequests, wroteTo } from './connection-reuse.ts';
 import { ResponseParser, type ResponseSink } from './h1-parser.ts';
 
 /** Not taken from a request's headers: the connection sets them (fetch forbids them too). */
@@ -221,7 +221,7 @@ export interface H1AgentOptions {
  * const agent = new H1Agent({ keepAliveTimeout: 4000 });
  * agent.dispatch({ origin: 'http://127.0.0.1:3000', path: '/mcp', method: 'POST', headers, body }, handler);
  */
-export class H1Agent implements RequestDispatcher {
+export class H1Agent {
   readonly keepAliveTimeout: number;
   readonly reusing: boolean;
   readonly #origins: Map<string, Origin>;

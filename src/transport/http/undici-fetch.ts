@@ -29,7 +29,8 @@ import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Cancellation, CancelListener } from '../../protocol/cancellation.ts';
 import { checkTimerMs } from '../../protocol/timer-limit.ts';
-import { answeredOn, createH1Pools, createPools, requestStarting, resendable, reusedAfterIdle, sentOn, type Pools } from './connection-reuse.ts';
+import { answeredOn, requestStarting, resendable, reusedAfterIdle, sentOn } from './connection-reuse.ts';
+import { createH1Pools, createPools, type Pools } from './pools.ts';
 import { AnswerBody, UndiciResponse, type BodyControl } from './undici-response.ts';
 
 export interface UndiciFetchOptions {
