@@ -157,7 +157,7 @@ export function salvageId(value: unknown): RequestId | undefined {
 
 /** Describes why a value is not a valid message, for the error returned to the sender. */
 export function describeInvalid(value: unknown): string {
-  if (Array.isArray(value)) return 'Invalid Request: JSON-RPC batches are not supported';
+  if (Array.isArray(value)) return value.length === 0 ? 'Invalid Request: an empty batch' : 'Invalid Request: JSON-RPC batches are taken only in sessions of protocol version 2025-03-26';
   if (!isObject(value)) return 'Invalid Request: a message must be a JSON object';
   if (value.jsonrpc !== '2.0') return 'Invalid Request: "jsonrpc" must be "2.0"';
   if (value.method !== undefined && typeof value.method !== 'string') return 'Invalid Request: "method" must be a string';

@@ -6,6 +6,7 @@
  * modern and served statelessly; `initialize` starts the legacy session that later meta-less
  * requests belong to (spec 2026-07-28, basic/versioning: dual-era servers).
  */
+import { batchProblem } from '../protocol/batches.ts';
 import { stringOr } from '../protocol/guards.ts';
 import { timerHolds } from '../protocol/timer-limit.ts';
 import {
@@ -246,6 +247,7 @@ export class ServerConnection implements MessageReceiver, Drainable {
           this.#session?.settle(value as JsonRpcResponse);
           return;
         default: {
+          if (Array.isArray(value) && value.length > 0 && this.#session !== undefined) return this.#batch(value);
           // A malformed answer to one of the server's requests fails that request now (as -32600
           // saying what was wrong), where it waited for its timeout; the client is told too.
           const answer = malformedAnswer(value);
@@ -255,6 +257,23 @@ export class ServerConnection implements MessageReceiver, Drainable {
       }
     } catch (error) {
       this.#failed(kind, value, error);
+    }
+  }
+
+  /**
+   * A JSON-RPC batch (protocol/batches.ts), in a session of the revision that has them: each
+   * message is served as if it came alone, and answered on its own (a JSON-RPC answer names its
+   * request by id; over a stream nothing ties answers into one array).
+   */
+  #batch(messages: unknown[]): void {
+    const problem = batchProblem(this.#session!.protocolVersion, messages.length);
+    if (problem !== undefined) {
+      this.send(errorResponse(undefined, { code: ErrorCode.InvalidRequest, message: problem }));
+      return;
+    }
+    for (const message of messages) {
+      if (Array.isArray(message)) this.send(invalidRequestResponse(message));
+      else this.onMessage(message);
     }
   }
 

@@ -43,7 +43,13 @@ function fuzzRequest(sessions: () => string[]): fc.Arbitrary<FuzzRequest> {
       lastEventId: headerValue(['x.1', 'nope', '']),
       origin: headerValue(['http://127.0.0.1', 'http://localhost:3000', 'https://evil.example', 'null']),
       host: fc.oneof({ weight: 6, arbitrary: absent }, { weight: 1, arbitrary: fc.constantFrom('evil.example', 'localhost', '127.0.0.1:1') }),
-      body: fc.oneof({ weight: 10, arbitrary: message.map((m) => m.text) }, { weight: 1, arbitrary: fc.string({ maxLength: 50 }) }, { weight: 1, arbitrary: fc.constantFrom('', '{', '[]', 'null', '{"jsonrpc":"2.0"') }),
+      body: fc.oneof(
+        { weight: 10, arbitrary: message.map((m) => m.text) },
+        // Batches: served in sessions of 2025-03-26 (the second session), refused elsewhere.
+        { weight: 2, arbitrary: fc.array(message, { minLength: 1, maxLength: 4 }).map((batch) => `[${batch.map((m) => m.text).join(',')}]`) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 50 }) },
+        { weight: 1, arbitrary: fc.constantFrom('', '{', '[]', 'null', '{"jsonrpc":"2.0"') },
+      ),
     })
     .map((r) => {
       const headers: Record<string, string> = {};

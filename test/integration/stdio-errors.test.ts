@@ -82,6 +82,37 @@ describe('stdio: malformed input', () => {
     await echo(3, 'after invalid requests');
   });
 
+  it('serves a batch in a session of 2025-03-26, each message answered on its own; refuses it in a newer session, empty or nested', async () => {
+    const initialize = (id: number, protocolVersion: string) => ({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    peer.send(initialize(1, '2025-03-26'));
+    assert.equal((await peer.next()).result.protocolVersion, '2025-03-26');
+    peer.send([
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'in a batch' } } },
+      [{ jsonrpc: '2.0', id: 3, method: 'ping' }],
+      { jsonrpc: '2.0', id: 4, method: 'ping' },
+    ]);
+    const answers = [await peer.next(), await peer.next(), await peer.next()];
+    const byId = new Map(answers.map((answer) => [answer.id, answer]));
+    assert.equal(byId.get(2).result.content[0].text, 'in a batch');
+    assert.deepEqual(byId.get(4).result, {});
+    assert.equal(byId.get(undefined).error.code, -32600, 'a batch inside a batch');
+    peer.send([]);
+    assert.match((await peer.next()).error.message, /an empty batch/);
+
+    const newer = new RawStdio(process.execPath, [CLI, 'serve', '--stdio', '--demo']);
+    try {
+      newer.send(initialize(1, '2025-11-25'));
+      await newer.next();
+      newer.send([{ jsonrpc: '2.0', id: 2, method: 'ping' }]);
+      const refused = await newer.next();
+      assert.equal(refused.error.code, -32600);
+      assert.match(refused.error.message, /only in sessions of protocol version 2025-03-26; this one is 2025-11-25/);
+    } finally {
+      await newer.close();
+    }
+  });
+
   it('answers unknown methods and bad metadata per era', async () => {
     peer.send({ jsonrpc: '2.0', id: 1, method: 'no/such', params: { _meta: MODERN_META } });
     assert.equal((await peer.next()).error.code, -32601);

@@ -31,7 +31,8 @@ describe('JSON-RPC envelope', () => {
   });
 
   it('explains an invalid message and keeps a readable id', () => {
-    assert.match(describeInvalid([]), /batches are not supported/);
+    assert.match(describeInvalid([]), /an empty batch/);
+    assert.match(describeInvalid([{ jsonrpc: '2.0', id: 1, method: 'ping' }]), /batches are taken only in sessions of protocol version 2025-03-26/);
     assert.match(describeInvalid({ jsonrpc: '2.0', id: 1, method: 'x', params: 3 }), /"params" must be an object/);
     assert.deepEqual(invalidRequestResponse({ jsonrpc: '2.0', id: 9, method: 3 }).id, 9);
     assert.equal('id' in invalidRequestResponse([1]), false);

@@ -45,6 +45,7 @@ import { MemorySessionStore, type SessionStore, type SessionStoreOptions } from 
 import { RETRY_AFTER_MS, StoreUnavailableError } from '../../store/unavailable.ts';
 import { DrainState, SHUTTING_DOWN, type Drainable } from '../drain.ts';
 import type { Exchange } from '../exchange.ts';
+import { batchRefusal, BatchPart, BatchResponse } from './batch.ts';
 import { answerOptions, corsHeaders } from './cors.ts';
 import { checkMedia, tooLarge } from './media.ts';
 import {
@@ -269,6 +270,10 @@ export class StreamableHttp implements StreamOpener, Drainable {
     } catch (error) {
       this.refuse(sink, refusal(400, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`));
       return;
+    }
+    if (Array.isArray(message) && message.length > 0) {
+      const sessionId = header(headers, 'mcp-session-id');
+      if (sessionId !== undefined && this.sessions !== undefined) return this.#postBatch(sessionId, headers, message, sink, principal, client);
     }
     const kind = classify(message);
     if (kind === MessageKind.Invalid) {
@@ -594,6 +599,49 @@ export class StreamableHttp implements StreamOpener, Drainable {
     else sink.send(202, sessionHeaders, '');
   }
 
+  /**
+   * A JSON-RPC batch (batch.ts), in a session of the revision that has them: each message is
+   * served as if it came alone, through its part of the batch's response.
+   */
+  #postBatch(sessionId: string, headers: Headers, messages: unknown[], sink: ResponseSink, principal: Principal | undefined, client: string): void {
+    this.#withSession(sessionId, principal, sink, undefined, (session) => {
+      if (session === undefined) return this.refuse(sink, SESSION_NOT_FOUND);
+      const refused = batchRefusal(session, messages.length);
+      if (refused !== undefined) return this.refuse(sink, refused);
+      const batch = new BatchResponse(sink, { 'mcp-session-id': sessionId });
+      if (messages.some((message) => classify(message) === MessageKind.Request)) batch.open(SSE_HEADERS);
+      for (const message of messages) {
+        const part = batch.part();
+        try {
+          this.#postPart(session, sessionId, headers, message, part, principal, client);
+        } catch (error) {
+          this.#failed(error, message, part);
+        }
+      }
+      batch.taken();
+    });
+  }
+
+  /** One message of a batch: checked and admitted as a POST of its own would be. */
+  #postPart(session: LegacySession, sessionId: string, headers: Headers, message: unknown, part: BatchPart, principal: Principal | undefined, client: string): void {
+    const kind = classify(message);
+    if (kind === MessageKind.Invalid) {
+      const refused = refusal(400, ErrorCode.InvalidRequest, describeInvalid(message));
+      const answer = malformedAnswer(message);
+      if (answer === undefined) return this.refuse(part, refused, salvageId(message));
+      return this.#postInSession(session, sessionId, headers, malformedAnswerError(answer), MessageKind.Error, part, principal, refused);
+    }
+    if (kind === MessageKind.Request) {
+      const id = (message as JsonRpcRequest).id;
+      if (this.#drain.draining) return this.#refuseWhileDraining(part, id);
+      // Each request holds an in-flight share of its own, as it would in a POST of its own.
+      const ticket = this.inflight.admit(client, 0, part);
+      if (ticket instanceof Refusal) return this.refuse(part, ticket, id);
+      part.hold(ticket);
+    }
+    this.#postInSession(session, sessionId, headers, message, kind, part, principal);
+  }
+
   #legacyNotification(session: LegacySession, notification: JsonRpcNotification, sink: ResponseSink, principal: Principal | undefined): void {
     if (notification.method === Notification.Cancelled) {
       const requestId = notification.params?.requestId as RequestId | undefined;
@@ -652,8 +700,8 @@ export class StreamableHttp implements StreamOpener, Drainable {
   openStream(exchange: HttpExchange): SseStream {
     exchange.sink.open(exchange.headers === NO_HEADERS ? SSE_HEADERS : { ...SSE_HEADERS, ...exchange.headers });
     const session = exchange.session;
-    // Legacy session streams are resumable (with an event store); modern and one-off ones are not.
-    if (session?.id !== undefined) return this.#runtime.openResumable(session, exchange.sink, exchange.requestId);
+    // Legacy session streams are resumable (with an event store); modern, one-off and batch ones are not.
+    if (session?.id !== undefined && !(exchange.sink instanceof BatchPart)) return this.#runtime.openResumable(session, exchange.sink, exchange.requestId);
     return new SseStream(randomUUID(), exchange.sink, undefined, this.#retryMs);
   }
 
