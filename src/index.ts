@@ -49,6 +49,7 @@ export type { InflightLimitOptions } from './transport/http/inflight.ts';
 export { createFetchHandler, type FetchHandlerOptions, type FetchHandler, type ConnectionInfo } from './transport/http/fetch.ts';
 export { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './transport/http/streamable-http.ts';
 export { StreamableHttpClientTransport, type HttpClientTransportOptions } from './transport/http/client.ts';
+export { SseClientTransport, type SseClientTransportOptions } from './transport/http/sse-client.ts';
 export { createH1Fetch, createUndiciFetch, type UndiciFetchOptions } from './transport/http/undici-fetch.ts';
 export type { HttpClientAuth, AuthRequest } from './transport/http/client-auth.ts';
 export { WebSocketEndpoint, type WebSocketOptions, type WebSocketHost, type HostedConnectionOptions } from './transport/websocket/endpoint.ts';

@@ -29,7 +29,7 @@ export interface ManagerConfig {
 
 export type TransportSpec =
   | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> | undefined; cwd: string | undefined; stderr: StderrBudget }
-  | { kind: 'http'; url: string; headers: Record<string, string>; auth?: ClientAuthSettings };
+  | { kind: 'http'; url: string; headers: Record<string, string>; auth?: ClientAuthSettings; sse?: true };
 
 /**
  * An upstream with every option resolved. Given in code (not through the config), its
@@ -137,6 +137,8 @@ function transportOf(name: string, upstream: UpstreamConfig, defaults: Defaults,
   }
   const spec: TransportSpec = { kind: 'http', url: href, headers: expandMap(upstream.headers, `${path}.headers`, env) ?? {} };
   if (auth !== undefined) spec.auth = auth;
+  // The 2024-11-05 HTTP+SSE transport, as desktop clients name it, for servers that never moved on.
+  if (type === 'sse') spec.sse = true;
   return spec;
 }
 
@@ -184,7 +186,8 @@ function resolveUpstream(name: string, upstream: UpstreamConfig, defaults: Defau
     transport: transportOf(name, upstream, defaults, env),
     enabled: upstream.enabled ?? !(upstream.disabled ?? false),
     required: upstream.required ?? false,
-    era: upstream.era ?? defaults.era,
+    // An HTTP+SSE server predates the 2026-07-28 revision: no probe for it.
+    era: upstream.era ?? (upstream.type === 'sse' ? 'legacy' : defaults.era),
     timeoutMs: upstream.timeoutMs ?? defaults.timeoutMs,
     maxTotalTimeoutMs: upstream.maxTotalTimeoutMs ?? defaults.maxTotalTimeoutMs,
     connectTimeoutMs: upstream.connectTimeoutMs ?? defaults.connectTimeoutMs,

@@ -25,6 +25,7 @@ import { Method, Notification } from '../protocol/methods.ts';
 import type { Implementation, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { ErrorCode, invalidParams, McpError } from '../protocol/wire-errors.ts';
 import { StreamableHttpClientTransport } from '../transport/http/client.ts';
+import { SseClientTransport } from '../transport/http/sse-client.ts';
 import type { HttpClientAuth } from '../transport/http/client-auth.ts';
 import { createH1Fetch } from '../transport/http/undici-fetch.ts';
 import { StdioClientTransport } from '../transport/stdio-client.ts';
@@ -412,7 +413,10 @@ export class Upstream {
 
   #makeTransport(auth: HttpClientAuth | undefined): Transport {
     const { transport } = this.spec;
-    if (transport.kind === 'http') return new StreamableHttpClientTransport(transport.url, { headers: transport.headers, auth, fetch: (this.#fetch ??= createH1Fetch()) });
+    if (transport.kind === 'http') {
+      const options = { headers: transport.headers, auth, fetch: (this.#fetch ??= createH1Fetch()) };
+      return transport.sse ? new SseClientTransport(transport.url, options) : new StreamableHttpClientTransport(transport.url, options);
+    }
     const stdio = new StdioClientTransport({
       command: transport.command,
       args: transport.args,

@@ -74,6 +74,18 @@ describe('manager configuration (mcpServers, gateway)', () => {
     assert.equal(spec.gateway.toolSearch, true);
   });
 
+  it('reads type sse as the HTTP+SSE transport of 2024-11-05, in the legacy era unless told otherwise', () => {
+    const [old, streamable, told] = parseManagerConfig({
+      mcpServers: { old: { type: 'sse', url: 'http://127.0.0.1:8080/sse' }, streamable: { url: 'http://127.0.0.1:8080/sse' }, told: { type: 'sse', url: 'http://127.0.0.1:8080/sse', era: 'auto' } },
+    }, {}).upstreams;
+    assert.deepEqual(old.transport, { kind: 'http', url: 'http://127.0.0.1:8080/sse', headers: {}, sse: true });
+    assert.equal(old.era, 'legacy');
+    assert.equal(streamable.era, 'auto');
+    assert.equal(told.era, 'auto');
+    assert.equal(sameTransport({ ...old, name: 'streamable' }, streamable), false, 'a change of transport reconnects');
+    assert.throws(() => parseManagerConfig({ mcpServers: { x: { type: 'sse', command: 'y' } } }, {}), /type is sse, but command starts a stdio server/);
+  });
+
   it('tells a change of options from a change of how the upstream is reached', () => {
     const [a, b, c] = parseManagerConfig({ mcpServers: { a: { command: 'x' }, b: { command: 'x', timeoutMs: 5 } } }, {}).upstreams.concat(
       parseManagerConfig({ mcpServers: { a: { command: 'y' } } }, {}).upstreams,

@@ -90,15 +90,18 @@ const AUTH = {
 
 const UPSTREAM = {
   type: 'object',
-  description: 'One upstream MCP server: `command` (stdio) or `url` (Streamable HTTP).',
+  description: 'One upstream MCP server: `command` (stdio) or `url` (Streamable HTTP, or HTTP+SSE with type sse).',
   additionalProperties: false,
   properties: {
-    type: { enum: ['stdio', 'http', 'streamable-http'], description: 'Implied by command or url; accepted as desktop clients write it.' },
+    type: {
+      enum: ['stdio', 'http', 'streamable-http', 'sse'],
+      description: 'Implied by command or url (Streamable HTTP); accepted as desktop clients write it. sse: url is the stream of a server on the 2024-11-05 HTTP+SSE transport.',
+    },
     command: { type: 'string', minLength: 1, description: 'Program that runs a stdio server. ${VAR} and ${VAR:-default} expand from the environment.' },
     args: { type: 'array', items: { type: 'string' }, description: 'Its arguments.' },
     env: { ...STRING_MAP, writeOnly: true, description: 'Environment variables added for it (often keys, so never printed).' },
     cwd: { type: 'string', description: 'Its working directory.' },
-    url: { type: 'string', pattern: '^https?://', description: 'Streamable HTTP endpoint of the upstream.' },
+    url: { type: 'string', pattern: '^https?://', description: 'Streamable HTTP endpoint of the upstream (with type sse: its HTTP+SSE stream).' },
     headers: { ...STRING_MAP, writeOnly: true, description: 'HTTP headers on every request (e.g. Authorization; never printed).' },
     auth: AUTH,
     enabled: { type: 'boolean', description: 'false keeps it configured but unused. Default true.' },

@@ -108,7 +108,7 @@ const END_SESSION_TIMEOUT_MS = 2000;
 let sharedFetch: typeof fetch | undefined;
 
 /** The fetch of transports given none: one keep-alive pool for all of them. */
-function defaultFetch(): typeof fetch {
+export function defaultFetch(): typeof fetch {
   return (sharedFetch ??= createH1Fetch());
 }
 
@@ -574,7 +574,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
 }
 
 /** A failed fetch as a local error: unreachable (nothing sent) or broken (maybe served). */
-function sendFailure(error: unknown, url: URL, method: string | undefined): McpLocalError {
+export function sendFailure(error: unknown, url: URL, method: string | undefined): McpLocalError {
   if (error instanceof McpLocalError) return error; // from the auth layer
   const cause = (error as { cause?: { code?: unknown } }).cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
