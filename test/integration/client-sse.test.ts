@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { SseClientTransport } from '../../src/transport/http/sse-client.ts';
 import { scratch, writeConfig } from '../helpers/gateway.ts';
 import { CLI, ROOT, startHttpServer, type RunningServer } from '../helpers/processes.ts';
@@ -52,6 +53,11 @@ describe('HTTP+SSE (2024-11-05) client transport against the SDK v1 server', () 
     );
     assert.equal(called.error, null, called.stderr);
     assert.equal(called.stdout, 'through the gateway\n');
+  });
+
+  it('a Streamable HTTP client pointed at it is told which transport it needs', async () => {
+    const client = new McpClient(CLIENT);
+    await assert.rejects(client.connect(new StreamableHttpClientTransport(peer.url)), isLocal(LocalErrorCode.ProtocolViolation, /\(HTTP 404\).*HTTP\+SSE transport of 2024-11-05 is reached with SseClientTransport/));
   });
 
   it('a closed transport refuses to send, and a new one starts a new session', async () => {

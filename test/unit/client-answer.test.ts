@@ -61,6 +61,16 @@ describe('readAnswer', () => {
     assert.equal(hostile.error?.code, LocalErrorCode.SessionExpired);
   });
 
+  it('a handshake refused with 404 or 405 names the older HTTP+SSE transport; other requests are not told of it', () => {
+    for (const [status, method] of [[404, 'initialize'], [405, 'server/discover']] as const) {
+      const refused = readAnswer(status, new Headers({ 'content-type': 'text/plain' }), 'Cannot POST /sse', { id: 0, method, sessionId: undefined });
+      assert.equal(refused.error?.code, LocalErrorCode.ProtocolViolation);
+      assert.match(refused.error!.message, new RegExp(`\\(HTTP ${status}\\): Cannot POST /sse\\. A server on the HTTP\\+SSE transport of 2024-11-05 is reached with SseClientTransport \\(a gateway upstream: type sse\\)$`));
+    }
+    const call = readAnswer(404, new Headers({ 'content-type': 'text/plain' }), 'Not Found', request);
+    assert.doesNotMatch(call.error!.message, /HTTP\+SSE/);
+  });
+
   it('a notification posted and accepted needs no answer', () => {
     assert.deepEqual(readAnswer(202, new Headers(), '', { id: undefined, method: 'notifications/initialized', sessionId: 'abc' }), {});
   });

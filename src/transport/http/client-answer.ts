@@ -86,7 +86,17 @@ function noAnswer(status: number, headers: Headers, text: string, sent: SentMess
   const type = headers.get('content-type');
   const got = `${type === null ? 'no content type' : describeValue(type)} (HTTP ${status})`;
   const quoted = text.length > 0 ? `: ${text.slice(0, QUOTED).trim()}` : '';
-  return new McpLocalError(LocalErrorCode.ProtocolViolation, `Expected a JSON-RPC message or an SSE stream in answer to ${sent.method ?? 'the message'}, got ${got}${quoted}`);
+  return new McpLocalError(LocalErrorCode.ProtocolViolation, `Expected a JSON-RPC message or an SSE stream in answer to ${sent.method ?? 'the message'}, got ${got}${quoted}${olderTransport(status, sent)}`);
+}
+
+/**
+ * A handshake POST refused as a method or path the server does not have: what a server on the
+ * HTTP+SSE transport of 2024-11-05 answers at its stream URL (its POSTs go elsewhere). Said,
+ * so that its user need not guess which transport to pick.
+ */
+function olderTransport(status: number, sent: SentMessage): string {
+  if ((status !== 404 && status !== 405) || (sent.method !== 'initialize' && sent.method !== 'server/discover')) return '';
+  return '. A server on the HTTP+SSE transport of 2024-11-05 is reached with SseClientTransport (a gateway upstream: type sse)';
 }
 
 /** The server's own words: the JSON-RPC error message when there is one, else the body. */
