@@ -19,3 +19,12 @@ export function batchProblem(version: string, size: number): string | undefined 
   if (size > MAX_BATCH_MESSAGES) return `Invalid Request: a batch of ${size} messages; at most ${MAX_BATCH_MESSAGES} are taken`;
   return undefined;
 }
+
+/**
+ * The messages an SSE event carries: each of a batch's, else the one. A server of 2025-03-26
+ * may batch what it sends on a stream (basic/transports: "These messages MAY be batched");
+ * a batch inside a batch is left whole, for the receiver to refuse as not a message.
+ */
+export function messagesOf(value: unknown): readonly unknown[] {
+  return Array.isArray(value) && value.length > 0 ? value : [value];
+}

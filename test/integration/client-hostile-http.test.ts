@@ -122,6 +122,30 @@ describe('HTTP client against a hostile server', () => {
     });
   }
 
+  it('takes a batch in an SSE event (2025-03-26: what a server sends on a stream may be batched): its progress and answer are read; a batch inside it is refused, the rest read', { timeout: 30_000 }, async () => {
+    server.handler = (message, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const token = (message.params as { _meta?: { progressToken?: unknown } })._meta?.progressToken;
+      res.end(
+        `event: message\ndata: ${JSON.stringify([
+          { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 2 } },
+          [{ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, progress: 9 } }],
+          { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, progress: 2, total: 2 } },
+          { jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: 'batched' }] } },
+        ])}\n\n`,
+      );
+    };
+    const client = await connected();
+    try {
+      const progress: number[] = [];
+      const result = await client.callTool('echo', {}, { onProgress: ({ progress: step }) => progress.push(step) });
+      assert.equal((result.content[0] as { text: string }).text, 'batched');
+      assert.deepEqual(progress, [1, 2]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a request redirected in a loop fails naming the redirect, after at most 5 are followed', { timeout: 30_000 }, async () => {
     let posts = 0;
     server.handler = (_message, res) => {

@@ -147,7 +147,7 @@ describe('HTTP+SSE client transport against a hostile server', () => {
     await transport.close();
   });
 
-  it('POSTs to the endpoint the server named, resolved against the stream URL, and skips JSON that does not parse', async () => {
+  it('POSTs to the endpoint the server named, resolved against the stream URL, skips JSON that does not parse, and reads a batch message by message', async () => {
     posted.length = 0;
     let stream: ServerResponse | undefined;
     answer = (res) => {
@@ -163,8 +163,13 @@ describe('HTTP+SSE client transport against a hostile server', () => {
     while (posted.length === 0 || frames.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.deepEqual(posted, ['/messages?sessionId=abc']);
     stream!.write('event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n');
-    while (heard.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.deepEqual(heard, [{ jsonrpc: '2.0', id: 1, result: {} }]);
+    stream!.write('data: [{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"one"}},{"jsonrpc":"2.0","id":2,"result":{}}]\n\n');
+    while (heard.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(heard, [
+      { jsonrpc: '2.0', id: 1, result: {} },
+      { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'one' } },
+      { jsonrpc: '2.0', id: 2, result: {} },
+    ], 'a batch in an event: each of its messages');
     stream!.end();
     while (closedWith === null) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.ok(isLocal(LocalErrorCode.ConnectionClosed, /ended the SSE stream/)(closedWith), String(closedWith));

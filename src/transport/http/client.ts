@@ -10,6 +10,7 @@
 import { doublingDelay } from '../../protocol/backoff.ts';
 import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import { Cancellation } from '../../protocol/cancellation.ts';
+import { messagesOf } from '../../protocol/batches.ts';
 import { boundedText } from '../../protocol/bounded-body.ts';
 import { reportError } from '../../protocol/error-report.ts';
 import { isObject } from '../../protocol/guards.ts';
@@ -405,21 +406,23 @@ export class StreamableHttpClientTransport extends BaseTransport {
         if (done) break;
         for (const event of parser.push(decoder.decode(value, { stream: true }))) {
           if (event.event !== 'message' || event.data === '') continue;
-          let message: unknown;
+          let data: unknown;
           try {
-            message = JSON.parse(event.data);
+            data = JSON.parse(event.data);
           } catch (error) {
             this.receiver?.onFrameError(error as Error);
             continue;
           }
-          const kind = classify(message);
-          if (id !== undefined && (kind === MessageKind.Result || kind === MessageKind.Error) && (message as { id?: RequestId }).id === id) answered = true;
-          // A malformed answer fails the request (client.ts) just as well: resuming would wait for another.
-          else if (id !== undefined && kind === MessageKind.Invalid && malformedAnswer(message)?.id === id) answered = true;
-          // A message on a request's stream belongs to that request (spec 2025-11-25,
-          // basic/transports); one on the GET stream cannot be placed (see client/input.ts).
-          this.#received++;
-          this.receiver?.onMessage(message, id);
+          for (const message of messagesOf(data)) {
+            const kind = classify(message);
+            if (id !== undefined && (kind === MessageKind.Result || kind === MessageKind.Error) && (message as { id?: RequestId }).id === id) answered = true;
+            // A malformed answer fails the request (client.ts) just as well: resuming would wait for another.
+            else if (id !== undefined && kind === MessageKind.Invalid && malformedAnswer(message)?.id === id) answered = true;
+            // A message on a request's stream belongs to that request (spec 2025-11-25,
+            // basic/transports); one on the GET stream cannot be placed (see client/input.ts).
+            this.#received++;
+            this.receiver?.onMessage(message, id);
+          }
         }
         if (!answered && parser.buffered > this.#maxBytes) {
           tooLarge = new McpLocalError(LocalErrorCode.MessageTooLarge, `An SSE event exceeds the limit of ${this.#maxBytes} bytes`);

@@ -9,6 +9,7 @@
  * initializes anew). The endpoint must be on the stream's own origin: a server naming another
  * would have the client send its messages, and their credentials, elsewhere.
  */
+import { messagesOf } from '../../protocol/batches.ts';
 import { boundedText } from '../../protocol/bounded-body.ts';
 import { classify, MessageKind, type JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
@@ -117,7 +118,7 @@ export class SseClientTransport extends BaseTransport {
     return undefined;
   }
 
-  /** A `message` event (the default type): one JSON-RPC message. Other events are skipped. */
+  /** A `message` event (the default type): one JSON-RPC message, or a batch. Other events are skipped. */
   #heard(event: string, data: string): McpLocalError | undefined {
     if (event !== 'message' || data === '') return undefined;
     let message: unknown;
@@ -127,7 +128,7 @@ export class SseClientTransport extends BaseTransport {
       this.receiver?.onFrameError(error as Error);
       return undefined;
     }
-    this.receiver?.onMessage(message);
+    for (const one of messagesOf(message)) this.receiver?.onMessage(one);
     return undefined;
   }
 
