@@ -121,6 +121,7 @@ class Channel:
         :meth:`answers_of`)."""
         if self.closed is not None:
             raise self.closed
+        _check_timeout(timeout)
         self._next_id += 1
         request_id: RequestId = f"{self._id_prefix}{self._next_id}" if self._id_prefix else self._next_id
         future: asyncio.Future[Any] = self._pipe.loop.create_future()
@@ -331,8 +332,28 @@ class Channel:
             task.cancel()
 
 
+def _check_timeout(timeout: Any) -> None:
+    """Refuses a ``timeout`` no timer can run on, before its request is sent: a string failed
+    only once the request was on its way (the call ran on in the engine, answered to nobody),
+    and NaN was accepted, a timer the loop's ordered heap of timers cannot place."""
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
+    if not timeout >= 0:
+        raise ValueError(f"timeout must be a number of seconds, 0 or more, not {timeout!r}")
+
+
 def _failure(request_id: RequestId, message: str, code: int = -32603) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
+
+
+#: A character UTF-8 cannot encode: half of a surrogate pair, alone.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(match: "re.Match[str]") -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 #: The head of a message as both ends write it: its id, then the method of a request (none
@@ -384,7 +405,13 @@ class EnginePipe(asyncio.SubprocessProtocol):
     def write(self, prefix: bytes, text: str) -> None:
         if self._lost:
             raise MCPConnectionError("the engine is not running")
-        data = text.encode()
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:
+            # A lone surrogate (as a string Python read from a JSON escape such as "\ud800"
+            # holds) has no UTF-8: it goes out as that escape again, which JSON allows and the
+            # engine reads back to the same string.
+            data = _LONE_SURROGATE.sub(_escaped, text).encode()
         if len(data) + len(prefix) > self.max_message_bytes:
             # The engine would drop it with no answer to tie to the request: refuse it here.
             raise MCPProtocolError(f"the message is {len(data)} bytes; the engine reads messages of at most {self.max_message_bytes} bytes")

@@ -153,6 +153,36 @@ async def test_arguments_json_cannot_carry_are_refused_at_once_and_the_rest_are_
         assert (await m.execute_tool("demo__echo", {"text": "after"})).text == "after"
 
 
+async def test_a_lone_surrogate_an_answer_held_goes_back_as_the_json_escape_it_came_as() -> None:
+    # JSON's "\ud800" is a str Python holds but UTF-8 cannot encode: sending such a string on
+    # (an upstream's text passed to another tool) raised UnicodeEncodeError, none of the
+    # package's errors. Now it goes out as the escape, and comes back the same.
+    async with MCPManager({"mcpServers": {"demo": demo_upstream()}}) as m:
+        text = "a\ud800b\udfff c \U0001f600"
+        echoed = (await asyncio.wait_for(m.execute_tool("demo__echo", {"text": text}), 20)).text
+        assert echoed == text
+        assert (await m.execute_tool("demo__echo", {"text": echoed})).text == text
+
+
+async def test_a_timeout_no_timer_can_run_on_is_refused_before_the_call_is_sent() -> None:
+    # A string failed only after the request was written: the call ran on in the engine with
+    # nobody waiting for it. NaN was taken (a timer the loop cannot order); -1 timed out at once.
+    async with MCPManager({"mcpServers": {"demo": demo_upstream()}}) as m:
+        for timeout, kind, says in [
+            ("5", TypeError, "timeout must be a number of seconds or None, not str"),
+            (True, TypeError, "timeout must be a number of seconds or None, not bool"),
+            (float("nan"), ValueError, "timeout must be a number of seconds, 0 or more, not nan"),
+            (-1, ValueError, "timeout must be a number of seconds, 0 or more, not -1"),
+        ]:
+            with pytest.raises(kind) as raised:
+                await m.execute_tool("demo__sleep", {"ms": 300}, timeout=timeout)
+            assert str(raised.value) == says
+        # None of them reached the upstream.
+        health = await m.health()
+        assert health["upstreams"][0]["calls"]["total"] == 0, health
+        assert (await m.execute_tool("demo__echo", {"text": "x"}, timeout=20)).text == "x"
+
+
 async def test_batch_runs_at_most_concurrency_calls_at_once() -> None:
     async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}) as m:
         outcomes = await m.execute_batch([("fx__concurrency", {"ms": 30, "tag": "batch"})] * 12, concurrency=3)
