@@ -11,16 +11,21 @@ hands its coroutine to that loop and waits for the outcome, so calls from many t
 pipelined over the one engine. Callbacks (``on_progress``, ``on_elicit``...) run on that loop's
 thread (sync ones in its worker threads). Ctrl-C while waiting cancels the call in the engine
 and upstream, as cancelling an async call does.
+
+A callback that runs on that loop's thread (``on_progress``, an async ``on_elicit``...) cannot
+wait there for a call of its own manager: the call raises RuntimeError (it waited forever, and
+every other call with it). ``close()`` from such a callback starts closing and returns at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from typing import Any, Callable, Coroutine, Iterable, Optional, TypeVar, Union
 
 from . import manager as _async
-from .errors import MCPException
+from .errors import MCPConnectionError, MCPException
 from .results import Progress, ToolInfo, ToolResult
 
 T = TypeVar("T")
@@ -34,18 +39,31 @@ class MCPManager:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="mcp_core-engine", daemon=True)
         self._thread.start()
+        #: Taken to hand a coroutine to the loop, and to start closing: every call handed over
+        #: before the closing starts runs before it (and is failed by it), none after.
         self._lock = threading.Lock()
-        self._closed = False
+        self._closing: Optional["concurrent.futures.Future[None]"] = None
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._loop.run_forever()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
 
     def _call(self, coroutine: Coroutine[Any, Any, T], timeout: Optional[float] = None) -> T:
-        if self._closed:
+        if threading.current_thread() is self._thread:
+            # The loop would wait for itself: this call, and every other, forever.
             coroutine.close()
-            raise MCPException("the manager is closed")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+            raise RuntimeError(
+                "mcp_core.sync: a callback running on the manager's own thread (on_progress, or an async handler) "
+                "cannot wait for a call of that manager; use the async MCPManager there, or a sync handler"
+            )
+        with self._lock:
+            if self._closing is not None:
+                coroutine.close()
+                raise MCPConnectionError("the manager is closed")
+            future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
             return future.result(timeout)
         except BaseException:
@@ -66,17 +84,23 @@ class MCPManager:
         self._call(self._manager.start())
 
     def close(self) -> None:
-        """Stops the engine and the background loop. Safe to call more than once."""
+        """Stops the engine and the background loop, and returns once both are stopped. Safe to
+        call more than once, from any thread; from a callback on the manager's own thread it starts
+        closing and returns at once (calls in flight, the callback's own too, fail with
+        :class:`MCPConnectionError`)."""
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
+            if self._closing is None:
+                self._closing = asyncio.run_coroutine_threadsafe(self._manager.close(), self._loop)
+                # The loop stops once it has handed the closing's outcome over (stopped by the
+                # closing itself, it never did, and close() waited forever).
+                self._closing.add_done_callback(lambda _: self._loop.call_soon_threadsafe(self._loop.stop))
+            closing = self._closing
+        if threading.current_thread() is self._thread:
+            return
         try:
-            asyncio.run_coroutine_threadsafe(self._manager.close(), self._loop).result()
+            closing.result()
         finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
-            self._loop.close()
 
     @property
     def url(self) -> Optional[str]:
