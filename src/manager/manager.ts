@@ -20,7 +20,7 @@ import type { CallToolResult, Prompt, Resource, ResourceTemplate, Tool } from '.
 import { McpError } from '../protocol/wire-errors.ts';
 import { Catalog, type Collision, type PromptRoute, type ToolRoute } from './catalog.ts';
 import { parseManagerConfig, resolveManagerConfig, sameTransport, separatorProblem, type ManagerConfig, type ManagerSpec, type UpstreamSpec } from './config.ts';
-import { fallbackResult, UpstreamFailure } from './failures.ts';
+import { FAILURE_META_KEY, fallbackResult, UpstreamFailure } from './failures.ts';
 import { ResourceFollows, type UpstreamResource } from './follows.ts';
 import { InputRelay, type ForwardOptions } from './input-bridge.ts';
 import { Namespace } from './names.ts';
@@ -93,7 +93,12 @@ export interface ManagerOptions {
   onListRoots?: InputHandlers['onListRoots'];
 }
 
-const META_NOISE = new Set(['io.modelcontextprotocol/serverInfo']);
+/**
+ * Keys of an upstream's `_meta` the gateway drops: its serverInfo (modern framing), and the
+ * gateway's own key naming a failed upstream, which an upstream writing it would use to pass
+ * its own answer off as the gateway's report of another upstream's failure.
+ */
+const DROPPED_META_KEYS = new Set(['io.modelcontextprotocol/serverInfo', FAILURE_META_KEY]);
 
 /**
  * A result as the gateway passes it on: the upstream's modern framing (`resultType`, cache
@@ -125,10 +130,10 @@ export function cleanResult(result: Result): Result {
 function withoutNoise(meta: unknown): unknown {
   if (typeof meta !== 'object' || meta === null) return meta;
   let noisy = false;
-  for (const key in meta) if (META_NOISE.has(key)) noisy = true;
+  for (const key in meta) if (DROPPED_META_KEYS.has(key)) noisy = true;
   if (!noisy) return meta;
   let kept: Result | undefined;
-  for (const key in meta) if (!META_NOISE.has(key)) (kept ??= {})[key] = (meta as Result)[key];
+  for (const key in meta) if (!DROPPED_META_KEYS.has(key)) (kept ??= {})[key] = (meta as Result)[key];
   return kept;
 }
 
