@@ -178,6 +178,38 @@ describe('WebSocket upgrade checks', () => {
 });
 
 describe('WebSocket bounds', () => {
+  it('serves a batch in a session of 2025-03-26, each message answered in a frame of its own; refuses it in a newer session', async () => {
+    const listener = await listen(demoServer());
+    try {
+      const initialize = (protocolVersion: string) => ({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      const peer = await openRaw(listener.ws);
+      peer.send(initialize('2025-03-26'));
+      assert.equal((await peer.next()).result.protocolVersion, '2025-03-26');
+      peer.send([
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 20 } } },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'batched' } } },
+        [{ jsonrpc: '2.0', id: 3, method: 'ping' }],
+      ]);
+      const answers = [await peer.next(), await peer.next(), await peer.next()];
+      const byId = new Map(answers.map((answer) => [answer.id, answer]));
+      assert.equal(textOf(byId.get(1).result), 'slept 20 ms');
+      assert.equal(textOf(byId.get(2).result), 'batched');
+      assert.equal(byId.get(undefined).error.code, -32600);
+      peer.socket.close();
+
+      const newer = await openRaw(listener.ws);
+      newer.send(initialize('2025-11-25'));
+      await newer.next();
+      newer.send([{ jsonrpc: '2.0', id: 1, method: 'ping' }]);
+      assert.match((await newer.next()).error.message, /only in sessions of protocol version 2025-03-26/);
+      newer.socket.close();
+      await Promise.all([peer.closed, newer.closed]);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('refuses a client past its connections with 503 and Retry-After; a closed one frees its place', async () => {
     const listener = await listen(demoServer(), { websocket: { maxConnectionsPerClient: 2 } });
     try {
