@@ -110,15 +110,17 @@ describe('HTTP+SSE client transport against a hostile server', () => {
   it('refuses an endpoint on another origin: nothing is POSTed there, and the handshake fails saying why', async () => {
     answer = (res) => sse(res, 'event: endpoint\ndata: http://evil.example/messages\n\n', false);
     const client = new McpClient({ ...CLIENT, era: 'legacy' });
-    await assert.rejects(client.connect(new SseClientTransport(url)), isLocal(LocalErrorCode.ConnectionClosed, /another origin \(http:\/\/evil\.example\)/));
+    await assert.rejects(client.connect(new SseClientTransport(url)), isLocal(LocalErrorCode.ProtocolViolation, /another origin \(http:\/\/evil\.example\)/));
     assert.deepEqual(posted, []);
   });
 
-  it('fails the handshake at once when the GET is not answered with a stream, or the stream ends before naming its endpoint', async () => {
+  it('fails the handshake at once, with the reason, when the GET is not answered with a stream (HTML, 401), or the stream ends before naming its endpoint', async () => {
     answer = (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html>');
-    await assert.rejects(new McpClient({ ...CLIENT, era: 'legacy' }).connect(new SseClientTransport(url)), isLocal(LocalErrorCode.ConnectionClosed, /answered HTTP 200 \(text\/html\), not an HTTP\+SSE stream/));
+    await assert.rejects(new McpClient({ ...CLIENT, era: 'legacy' }).connect(new SseClientTransport(url)), isLocal(LocalErrorCode.ProtocolViolation, /answered HTTP 200 \(text\/html\), not an HTTP\+SSE stream/));
     answer = (res) => sse(res, ': a comment, then nothing\n\n');
-    await assert.rejects(new McpClient({ ...CLIENT, era: 'legacy' }).connect(new SseClientTransport(url)), isLocal(LocalErrorCode.ConnectionClosed, /ended before naming its endpoint/));
+    await assert.rejects(new McpClient({ ...CLIENT, era: 'legacy' }).connect(new SseClientTransport(url)), isLocal(LocalErrorCode.ProtocolViolation, /ended before naming its endpoint/));
+    answer = (res) => res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+    await assert.rejects(new McpClient({ ...CLIENT, era: 'legacy' }).connect(new SseClientTransport(url)), isLocal(LocalErrorCode.Unauthorized, /answered HTTP 401, not an HTTP\+SSE stream/));
   });
 
   it('cuts an event past maxMessageBytes, closing the transport with the reason', async () => {

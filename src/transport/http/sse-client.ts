@@ -12,7 +12,7 @@
 import { messagesOf } from '../../protocol/batches.ts';
 import { boundedText } from '../../protocol/bounded-body.ts';
 import { classify, MessageKind, type JsonRpcMessage } from '../../protocol/jsonrpc.ts';
-import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
+import { LocalErrorCode, McpLocalError, type LocalErrorCodeValue } from '../../protocol/local-errors.ts';
 import { BaseTransport } from '../base-transport.ts';
 import { defaultFetch, sendFailure } from './client.ts';
 import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
@@ -34,6 +34,13 @@ const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const MAX_WAITING = 1024;
 /** How much of a refused POST's body is quoted in its error. */
 const QUOTED_BYTES = 4096;
+
+/** What a refusal is, as the Streamable HTTP client reads the same statuses (client-answer.ts). */
+function refusalCode(status: number): LocalErrorCodeValue {
+  if (status === 401 || status === 403) return LocalErrorCode.Unauthorized;
+  if (status === 429 || status === 503) return LocalErrorCode.Overloaded;
+  return LocalErrorCode.ProtocolViolation;
+}
 
 /**
  * @example
@@ -81,7 +88,7 @@ export class SseClientTransport extends BaseTransport {
     const type = response.headers.get('content-type') ?? '';
     if (!response.ok || !type.startsWith('text/event-stream')) {
       await response.body?.cancel();
-      return new McpLocalError(LocalErrorCode.ProtocolViolation, `GET ${this.url.href} answered HTTP ${response.status}${type === '' ? '' : ` (${type})`}, not an HTTP+SSE stream`);
+      return new McpLocalError(refusalCode(response.status), `GET ${this.url.href} answered HTTP ${response.status}${type === '' ? '' : ` (${type})`}, not an HTTP+SSE stream`);
     }
     const parser = new SseParser();
     const decoder = new TextDecoder();
@@ -148,7 +155,7 @@ export class SseClientTransport extends BaseTransport {
       .then(async (response) => {
         if (response.ok) return void (await response.body?.cancel());
         const text = await boundedText(response, QUOTED_BYTES, () => new Error('(too long to quote)')).catch((error: Error) => error.message);
-        this.#failed(message, new McpLocalError(LocalErrorCode.ProtocolViolation, `POST of ${method ?? 'an answer'} to ${endpoint.pathname} answered HTTP ${response.status}: ${JSON.stringify(text.trim().slice(0, 200))}`));
+        this.#failed(message, new McpLocalError(refusalCode(response.status), `POST of ${method ?? 'an answer'} to ${endpoint.pathname} answered HTTP ${response.status}: ${JSON.stringify(text.trim().slice(0, 200))}`));
       })
       .catch((error: unknown) => {
         if (!this.#closing.signal.aborted) this.#failed(message, sendFailure(error, endpoint, method));
@@ -160,11 +167,16 @@ export class SseClientTransport extends BaseTransport {
     if (classify(message) === MessageKind.Request) this.receiver?.onSendError?.(message, error);
   }
 
-  /** The stream ended: the session with it. */
+  /**
+   * The stream ended: the session with it. Requests still waiting for the endpoint fail with
+   * the reason itself (a refusal of the GET: unauthorized, overloaded), not merely as closed.
+   */
   #end(error: McpLocalError | undefined): void {
     if (this.state === 'closed') return;
     this.#closing.abort();
+    const waiting = this.#waiting;
     this.#waiting = [];
+    if (error !== undefined) for (const message of waiting) this.#failed(message, error);
     this.finish(error ?? new McpLocalError(LocalErrorCode.ConnectionClosed, `The server ended the SSE stream of ${this.url.href}`));
   }
 
