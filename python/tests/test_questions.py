@@ -196,3 +196,38 @@ async def test_regression_every_thread_in_elicit_sync_answered_by_sync_callbacks
         calls += [m.execute_tool("confirm") for _ in range(workers - len(calls))]
         results = await asyncio.wait_for(asyncio.gather(*calls), 60)
     assert sorted(result.text for result in results) == ["accept by call", "accept by manager", "accept by manager"]
+
+
+async def test_cancelling_a_call_cancels_the_question_it_asked_and_its_handler() -> None:
+    """An upstream's question, and a Python tool's, asked of the caller while serving a call,
+    were never withdrawn when the call was cancelled: the engine dropped its notifications/cancelled
+    for the question with the call, and the handler (waiting for a user's answer) ran for ever,
+    one more for each such call."""
+    asked: list[str] = []
+    cancelled: list[str] = []
+
+    async def on_elicit(params: dict[str, Any]) -> dict[str, Any]:
+        asked.append(params["message"])
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(params["message"])
+            raise
+        return {"action": "decline"}
+
+    async def confirm(ctx: Context) -> str:
+        """Asks its caller."""
+        return str(await ctx.elicit("Python tool asks"))
+
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}, tools=[confirm], on_elicit=on_elicit) as m:
+        for name, arguments, message in (("confirm", {}, "Python tool asks"), ("fx__ask", {"question": "Upstream asks"}, "Upstream asks")):
+            call = asyncio.ensure_future(m.execute_tool(name, arguments))
+            await asyncio.wait_for(_until(lambda: message in asked), 20)
+            call.cancel()
+            await asyncio.wait_for(_until(lambda: message in cancelled), 20)
+        assert (await m.health())["pendingInputs"] == 0
+
+
+async def _until(check: Callable[[], bool]) -> None:
+    while not check():
+        await asyncio.sleep(0.01)

@@ -117,7 +117,9 @@ class StreamExchange extends BaseExchange {
   }
 
   send(message: JsonRpcNotification | JsonRpcRequest): void {
-    if (!this.cancelled && !this.#left) this.#connection.send(message, this.#requestId);
+    // Nothing of a request goes out once it left, but the withdrawal of a question it asked
+    // the client: the client's handler would run on for an answer nobody reads.
+    if ((!this.cancelled && !this.#left) || message.method === Notification.Cancelled) this.#connection.send(message, this.#requestId);
   }
 
   /** The connection's output: one client reads every request's messages. */

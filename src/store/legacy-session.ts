@@ -9,7 +9,8 @@
  * Kept small on purpose: an idle session is a few hundred bytes, so a server can hold tens of
  * thousands.
  */
-import { settleWith, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import { settleWith, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import { Notification } from '../protocol/methods.ts';
 import { timerHolds } from '../protocol/timer-limit.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import type { ClientCapabilities, Implementation, LoggingLevel } from '../protocol/types.ts';
@@ -170,7 +171,7 @@ export class LegacySession {
    * The answer arrives later through {@link settle}.
    */
   request(
-    send: (message: JsonRpcRequest) => void,
+    send: (message: JsonRpcRequest | JsonRpcNotification) => void,
     method: string,
     params: Params | undefined,
     options: OutgoingRequestOptions = {},
@@ -185,6 +186,7 @@ export class LegacySession {
       if (timeoutMs !== undefined && timeoutMs > 0 && timerHolds(timeoutMs)) {
         entry.timer = setTimeout(() => {
           this.#finish(id)?.reject(new McpLocalError(LocalErrorCode.Timeout, `${method} timed out after ${timeoutMs} ms`));
+          withdraw(send, id, 'timeout');
         }, timeoutMs);
       }
       if (signal) {
@@ -192,7 +194,10 @@ export class LegacySession {
           reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`));
           return;
         }
-        const onAbort = () => this.#finish(id)?.reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`));
+        const onAbort = () => {
+          this.#finish(id)?.reject(new McpLocalError(LocalErrorCode.Cancelled, `${method} was cancelled`));
+          withdraw(send, id, 'cancelled');
+        };
         signal.addEventListener('abort', onAbort, { once: true });
         entry.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
@@ -256,5 +261,18 @@ export class LegacySession {
       entry.cleanup?.();
       entry.reject(new McpLocalError(LocalErrorCode.ConnectionClosed, 'Session closed'));
     }
+  }
+}
+
+/**
+ * Tells the client a question of the server's is no longer wanted (its request was cancelled,
+ * or it timed out): otherwise the client's handler (a user asked to answer an elicitation) ran
+ * on for nothing, for ever. The stream it went on may be gone already; then so is the question.
+ */
+function withdraw(send: (message: JsonRpcNotification) => void, requestId: RequestId, reason: string): void {
+  try {
+    send({ jsonrpc: '2.0', method: Notification.Cancelled, params: { requestId, reason } });
+  } catch {
+    // Nothing left to tell.
   }
 }

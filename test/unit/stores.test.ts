@@ -5,6 +5,7 @@ import { MemorySessionStore } from '../../src/store/session-store.ts';
 import { MemoryTaskStore } from '../../src/store/task-store.ts';
 import { McpError } from '../../src/protocol/wire-errors.ts';
 import { McpLocalError } from '../../src/protocol/local-errors.ts';
+import type { JsonRpcMessage, JsonRpcRequest } from '../../src/protocol/jsonrpc.ts';
 
 describe('legacy sessions', () => {
   it('expire when idle, unless a client listens on them', () => {
@@ -57,10 +58,10 @@ describe('legacy sessions', () => {
   it('correlate server-to-client requests with answers, timeouts and closing', async () => {
     const session = new LegacySession('s', '2025-11-25');
     const sent: Array<{ id: string | number }> = [];
-    const answered = session.request((m) => sent.push(m), 'roots/list', {});
+    const answered = session.request((m) => sent.push(m as JsonRpcRequest), 'roots/list', {});
     assert.equal(session.settle({ jsonrpc: '2.0', id: sent[0].id, result: { roots: [] } }), true);
     assert.deepEqual(await answered, { roots: [] });
-    const refused = session.request((m) => sent.push(m), 'roots/list', {});
+    const refused = session.request((m) => sent.push(m as JsonRpcRequest), 'roots/list', {});
     session.settle({ jsonrpc: '2.0', id: sent[1].id, error: { code: -32601, message: 'no' } });
     await assert.rejects(refused, (e: unknown) => e instanceof McpError && e.code === -32601);
     await assert.rejects(session.request(() => {}, 'roots/list', {}, { timeoutMs: 10 }), (e: unknown) => e instanceof McpLocalError && e.code === 'MCP_ERR_TIMEOUT');
@@ -68,6 +69,35 @@ describe('legacy sessions', () => {
     session.close();
     await assert.rejects(pending, (e: unknown) => e instanceof McpLocalError && e.code === 'MCP_ERR_CONNECTION_CLOSED');
     assert.equal(session.settle({ jsonrpc: '2.0', id: 'unknown', result: {} }), false);
+  });
+
+  it('regression: a server-to-client request that times out or is cancelled is withdrawn from the client', async () => {
+    // The client was never told: its handler (a user asked to answer an elicitation) ran on for
+    // nothing, for ever, once the call the question belonged to was cancelled.
+    const session = new LegacySession('s', '2025-11-25');
+    const sent: JsonRpcMessage[] = [];
+    await assert.rejects(session.request((m) => sent.push(m), 'elicitation/create', {}, { timeoutMs: 10 }), (e: unknown) => e instanceof McpLocalError && e.code === 'MCP_ERR_TIMEOUT');
+    const cancel = new AbortController();
+    const asked = session.request((m) => sent.push(m), 'elicitation/create', {}, { signal: cancel.signal });
+    cancel.abort();
+    await assert.rejects(asked, (e: unknown) => e instanceof McpLocalError && e.code === 'MCP_ERR_CANCELLED');
+    const [first, , second] = sent as Array<{ id: string }>;
+    assert.deepEqual(sent.slice(1, 2).concat(sent.slice(3)), [
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: first.id, reason: 'timeout' } },
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: second.id, reason: 'cancelled' } },
+    ]);
+    // Answered, it is not withdrawn; and a send that throws (its stream gone) is no failure.
+    const answered = session.request((m) => sent.push(m), 'elicitation/create', {}, { timeoutMs: 10 });
+    session.settle({ jsonrpc: '2.0', id: (sent.at(-1) as { id: string }).id, result: { action: 'decline' } });
+    await answered;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(sent.length, 5);
+    await assert.rejects(
+      session.request((m) => {
+        if (!('id' in m)) throw new Error('the stream is gone');
+      }, 'roots/list', {}, { timeoutMs: 10 }),
+      (e: unknown) => e instanceof McpLocalError && e.code === 'MCP_ERR_TIMEOUT',
+    );
   });
 });
 

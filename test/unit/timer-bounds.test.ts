@@ -11,6 +11,7 @@ import { McpManager } from '../../src/manager/manager.ts';
 import { parseManagerConfig } from '../../src/manager/config.ts';
 import { Health } from '../../src/observability/health.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
+import type { JsonRpcRequest } from '../../src/protocol/jsonrpc.ts';
 import { checkTimerMs, MAX_TIMER_MS, timerHolds } from '../../src/protocol/timer-limit.ts';
 import { IntrospectionVerifier } from '../../src/security/introspection.ts';
 import { JwtVerifier } from '../../src/security/jwt-verifier.ts';
@@ -92,7 +93,7 @@ describe('regression: timeouts past what a timer holds are "never" (setTimeout f
       const session = new LegacySession('s', '2025-11-25');
       const sent: Array<{ id: string | number }> = [];
       let settled = false;
-      const answered = session.request((message) => sent.push(message), 'roots/list', {}, { timeoutMs }).finally(() => (settled = true));
+      const answered = session.request((message) => sent.push(message as JsonRpcRequest), 'roots/list', {}, { timeoutMs }).finally(() => (settled = true));
       await new Promise((resolve) => setTimeout(resolve, 30));
       assert.equal(settled, false, `timeoutMs ${timeoutMs}: the request ended before its answer`);
       session.settle({ jsonrpc: '2.0', id: sent[0].id, result: { roots: [] } });
