@@ -10,7 +10,9 @@
  * config.http.port; // number
  */
 import { extname } from 'node:path';
-import { describeErrors } from './errors.ts';
+import { nestedDeeperThan } from '../protocol/guards.ts';
+import { describeErrors, settingName } from './errors.ts';
+import { duplicateKey } from './json-keys.ts';
 import { EnvNameError, envLayer, settingsFromEnv } from './env.ts';
 import { CONFIG_SCHEMA, SECTIONS } from './schema.ts';
 import { applyDefaults, copyJson, isPlainObject, setOwn, type SchemaNode } from './schema-walk.ts';
@@ -33,12 +35,45 @@ function defaults(): Config {
 
 export class ConfigError extends Error {}
 
+/**
+ * A config file holds at most this much: it is read whole, at start and at each reload, and a
+ * file replaced by a huge one (or a link to one) was read into memory whatever its size.
+ */
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
+/**
+ * Settings nest a few levels deep; a document nested thousands deep overflowed the stack of
+ * the layering (a RangeError that named neither the file nor the setting).
+ */
+export const MAX_CONFIG_DEPTH = 64;
+
+/**
+ * The text of a config file, of at most {@link MAX_CONFIG_FILE_BYTES} (a device such as
+ * /dev/null, or a pipe given at start, is read as a file is).
+ */
+async function readConfigText(path: string): Promise<string> {
+  const { open } = await import('node:fs/promises');
+  const file = await open(path, 'r');
+  try {
+    // One byte past the bound tells a file that is too large.
+    const buffer = Buffer.allocUnsafe(MAX_CONFIG_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
+      length += bytesRead;
+      if (bytesRead === 0 || length === buffer.length) break;
+    }
+    if (length > MAX_CONFIG_FILE_BYTES) throw new Error(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await file.close();
+  }
+}
+
 /** Reads a JSON or YAML config file (YAML unless the name ends in .json). */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    const { readFile } = await import('node:fs/promises');
-    text = await readFile(path, 'utf8');
+    text = await readConfigText(path);
   } catch (error) {
     throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`);
   }
@@ -52,6 +87,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   }
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) throw new ConfigError(`Config file ${path} must hold an object (a map of sections), not ${Array.isArray(value) ? 'a list' : typeof value}`);
+  if (nestedDeeperThan(value, MAX_CONFIG_DEPTH)) throw new ConfigError(`Config file ${path} nests deeper than ${MAX_CONFIG_DEPTH} levels`);
+  const twice = json ? duplicateKey(text) : undefined;
+  if (twice !== undefined) throw new ConfigError(`Config file ${path} has the key ${JSON.stringify(twice.key)} twice in ${settingName(ROOT, twice.path.map(String))}`);
   return value;
 }
 

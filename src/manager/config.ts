@@ -94,7 +94,8 @@ function expand(text: string, path: string, env: NodeJS.ProcessEnv): string {
     const value = env[name];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    throw new ConfigError(`${path} uses \${${name}}, which is not set`);
+    // Empty counts as unset (as in the shell's ${NAME:-default}): said so, lest "not set" be doubted.
+    throw new ConfigError(`${path} uses \${${name}}, which is ${value === '' ? 'empty' : 'not set'}`);
   });
 }
 

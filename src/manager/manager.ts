@@ -18,6 +18,7 @@ import { Method } from '../protocol/methods.ts';
 import { MAX_COMPLETION_VALUES } from '../server/handlers/completion.ts';
 import type { CallToolResult, Prompt, Resource, ResourceTemplate, Tool } from '../protocol/types.ts';
 import { McpError } from '../protocol/wire-errors.ts';
+import { MAX_BREAKER_WINDOW } from '../config/sections/mcp-servers.ts';
 import { Catalog, type Collision, type PromptRoute, type ToolRoute } from './catalog.ts';
 import { parseManagerConfig, resolveManagerConfig, sameTransport, separatorProblem, type ManagerConfig, type ManagerSpec, type UpstreamSpec } from './config.ts';
 import { FAILURE_META_KEY, fallbackResult, UpstreamFailure } from './failures.ts';
@@ -561,13 +562,19 @@ export class McpManager {
 function toSpec(config: ManagerConfig | ManagerSpec): ManagerSpec {
   if (!Array.isArray((config as ManagerSpec).upstreams)) return parseManagerConfig(config as ManagerConfig);
   const spec = config as ManagerSpec;
-  for (const { name, reconnect } of spec.upstreams) {
+  for (const { name, reconnect, breaker } of spec.upstreams) {
     const problem = separatorProblem(name, spec.gateway.separator);
     if (problem !== undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Upstream ${name}: ${problem}`);
     // A spec given in code is not checked by the config schema: a delay between attempts past
     // what a timer holds is refused (it would retry at once); its timeouts past it are none.
     checkTimerMs(`Upstream ${name}: reconnect.initialDelayMs`, reconnect.initialDelayMs);
     checkTimerMs(`Upstream ${name}: reconnect.maxDelayMs`, reconnect.maxDelayMs);
+    // As the schema does, before any upstream is made: a window of millions of calls had its
+    // slots made at once (out of memory), and cockatiel's refusal of a failureRate of 1 came
+    // from a reload half applied.
+    const { window, failureRate } = breaker;
+    if (!Number.isSafeInteger(window) || window < 2 || window > MAX_BREAKER_WINDOW) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Upstream ${name}: breaker.window must be a whole number from 2 to ${MAX_BREAKER_WINDOW}`);
+    if (failureRate !== undefined && !(failureRate > 0 && failureRate < 1)) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Upstream ${name}: breaker.failureRate must be more than 0 and less than 1`);
   }
   return spec;
 }

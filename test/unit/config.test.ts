@@ -57,6 +57,17 @@ describe('configuration', () => {
     await assert.rejects(loadConfig(undefined, { MCP__HTTP__MAXBODYBYTES: '1.5' }), /MCP__HTTP__MAXBODYBYTES: http\.maxBodyBytes is 1\.5; expected an integer >= 1/);
   });
 
+  it('regression: refuses a JSON key given twice (the last was taken silently) and a document nested past 64 levels (a RangeError naming nothing), naming the file and where', async () => {
+    const twice = async (text: string) => loadConfig(await file('twice.json', text), {}).then(() => 'accepted', (error: Error) => error.message.replace(/^.*twice\.json /, ''));
+    assert.equal(await twice('{"mcpServers":{"a":{"command":"x"},"a":{"command":"y"}}}'), 'has the key "a" twice in mcpServers');
+    assert.equal(await twice('{"http":{"port":1},"http":{"port":2}}'), 'has the key "http" twice in the configuration');
+    assert.equal(await twice('{"http":{"allowedOrigins":["a","b"],"allowedHosts":["a","a"],"port":1,"port":2}}'), 'has the key "port" twice in http');
+    assert.equal(await twice('{"mcpServers":{"a":{"command":"x","args":["[\\"{", "}"],"env":{"K\\"":"1","K\\u0022":"2"}}}}'), 'has the key "K\\"" twice in mcpServers.a.env');
+    assert.equal(await twice('{"mcpServers":{"a":{"command":"x","args":["k","k"],"env":{"k":"k"}}}}'), 'accepted');
+    const deep = `{"server":${'{"x":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
+    await assert.rejects(loadConfig(await file('deep.json', deep), {}), (error: unknown) => error instanceof ConfigError && /deep\.json nests deeper than 64 levels$/.test(error.message));
+  });
+
   it('regression: refuses a duration longer than a timer holds, which setTimeout would fire after 1 ms', async () => {
     // Every duration in milliseconds, wherever it is (sections, an upstream's options), is bounded.
     const unbounded: string[] = [];

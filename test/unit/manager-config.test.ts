@@ -51,6 +51,8 @@ describe('manager configuration (mcpServers, gateway)', () => {
     assert.throws(bad({ a: { command: 'x', timeoutMs: 0 } }), /timeoutMs/);
     assert.throws(bad({ a: { command: 'x', colour: 'red' } }), /colour/);
     assert.throws(bad({ a: { command: '${MISSING}' } }), /mcpServers\.a\.command uses \$\{MISSING\}, which is not set/);
+    // Regression: an empty one was said to be "not set" while the operator could see it set.
+    assert.throws(bad({ a: { command: 'x', args: ['${EMPTY}'] } }, {}, { EMPTY: '' }), /mcpServers\.a\.args\[0\] uses \$\{EMPTY\}, which is empty/);
     // Regression: an unset variable in an HTTP upstream's headers was reported as "mcpServers.a.url is not a URL".
     assert.throws(bad({ a: { url: 'https://h/mcp', headers: { authorization: 'Bearer ${MISSING}' } } }), /mcpServers\.a\.headers\.authorization uses \$\{MISSING\}, which is not set/);
     assert.throws(bad({ a: { command: 'x', reconnect: { initialDelayMs: 10, maxDelayMs: 5 } } }), /maxDelayMs must be at least initialDelayMs/);
@@ -61,6 +63,17 @@ describe('manager configuration (mcpServers, gateway)', () => {
     const spec = parseManagerConfig({ mcpServers: { a: { command: 'x' } } }, {});
     const renamed = { ...spec, upstreams: [{ ...spec.upstreams[0], name: 'a_' }] };
     assert.throws(() => new McpManager(renamed), /Upstream a_: an upstream's name must not end in a part of the separator "__"/);
+  });
+
+  it('regression: a resolved spec\'s breaker is checked before any upstream is made: a reload that failed making one had applied half of itself (its message cockatiel\'s, naming nothing)', async () => {
+    const spec = parseManagerConfig({ mcpServers: { a: { command: 'x' } } }, {});
+    const withBreaker = (breaker: object) => ({ ...spec, upstreams: [{ ...spec.upstreams[0], breaker: { ...spec.upstreams[0].breaker, ...breaker } }] });
+    assert.throws(() => new McpManager(withBreaker({ failureRate: 0.5, window: 1e12 })), /Upstream a: breaker\.window must be a whole number from 2 to 10000/);
+    assert.throws(() => new McpManager(withBreaker({ failureRate: 1 })), /Upstream a: breaker\.failureRate must be more than 0 and less than 1/);
+    const manager = new McpManager({ ...spec, upstreams: [] });
+    await assert.rejects(manager.reload(withBreaker({ failureRate: 1 })), /breaker\.failureRate/);
+    assert.deepEqual(manager.spec.upstreams, []);
+    await manager.close();
   });
 
   it('loads from a YAML file with the rest of the configuration; MCP__ variables reach an upstream by name', async () => {

@@ -4,6 +4,13 @@
  * with per-upstream options beside them. Options left out here come from `gateway.defaults`.
  */
 
+/**
+ * The most calls a breaker's failure rate is computed over: a slot is kept for each, made at
+ * once when the upstream is, and an absurd window ran the gateway out of memory (a reload
+ * killed it).
+ */
+export const MAX_BREAKER_WINDOW = 10_000;
+
 /** Options an upstream may set for itself, or `gateway.defaults` for all (with defaults there). */
 export const UPSTREAM_OPTIONS = {
   era: { enum: ['auto', 'modern', 'legacy'], description: "Protocol era: 'auto' tries 2026-07-28 first and falls back to the 2025 handshake." },
@@ -19,8 +26,9 @@ export const UPSTREAM_OPTIONS = {
     additionalProperties: false,
     properties: {
       consecutiveFailures: { type: 'integer', minimum: 1, description: 'Opens after this many failures in a row.' },
-      failureRate: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'Also opens when this share of the last `window` calls failed.' },
-      window: { type: 'integer', minimum: 2, description: 'Calls the failure rate is computed over.' },
+      // Opens when more than this share failed: at 1 it never would.
+      failureRate: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Also opens when more than this share of the last `window` calls failed.' },
+      window: { type: 'integer', minimum: 2, maximum: MAX_BREAKER_WINDOW, description: 'Calls the failure rate is computed over.' },
       halfOpenAfterMs: { type: 'integer', minimum: 1, description: 'How long it stays open before one probe call may pass.' },
     },
   },
