@@ -9,6 +9,7 @@
  * read, is told by its stamp (file-stamps.ts) and reloaded all the same.
  */
 import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/config.ts';
 import { resolveManagerConfig } from '../manager/config.ts';
@@ -55,24 +56,43 @@ export async function startGateway(config: Config, server: McpServer, start: Gat
   const manager = new McpManager(resolveManagerConfig(config), {}, start.manager);
   const gateway = new Gateway(server, manager);
   await manager.start();
-  for (const upstream of manager.health().upstreams) {
-    if (upstream.enabled && !upstream.connected) log(`${upstream.name} is not connected: ${upstream.lastError?.message ?? upstream.state}`);
-  }
+  notConnected(manager, manager.health().upstreams.map((upstream) => upstream.name));
 
+  let closed = false;
+  // The files empty in the running configuration (an override kept empty is no mistake).
+  let empty = await emptyFiles(files);
+  const apply = async (): Promise<ReloadReport | undefined> => {
+    // A change or SIGHUP that comes while the gateway stops: there is nothing left to reload.
+    if (closed) return undefined;
+    try {
+      const emptyNow = await emptyFiles(files, true);
+      const emptied = emptyNow.find((file) => !empty.includes(file));
+      if (emptied !== undefined) throw new Error(`Config file ${emptied} is empty (being written?); to remove every upstream, write mcpServers: {}`);
+      const report = await manager.reload(resolveManagerConfig(await loadConfig(files)));
+      empty = emptyNow;
+      const changes = (['added', 'removed', 'replaced', 'updated'] as const).filter((kind) => report[kind].length > 0).map((kind) => `${kind} ${report[kind].join(', ')}`);
+      log(`configuration reloaded${changes.length === 0 ? ' (no change to upstreams)' : `: ${changes.join('; ')}`}`);
+      // As at start: an upstream the reload started that did not come up says why.
+      notConnected(manager, [...report.added, ...report.replaced]);
+      return report;
+    } catch (error) {
+      log(`configuration not reloaded, the running one stays: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  // One reload runs at a time, and at most one waits behind it: that one reads the files when
+  // it starts, so it answers every signal and change that came meanwhile. Each queued a reload
+  // of its own, one after another: a storm of SIGHUPs held (and ran) as many reloads.
   let reloading: Promise<ReloadReport | undefined> = Promise.resolve(undefined);
+  let waiting: Promise<ReloadReport | undefined> | undefined;
   const reload = () => {
-    reloading = reloading.then(async () => {
-      try {
-        const report = await manager.reload(resolveManagerConfig(await loadConfig(files)));
-        const changes = (['added', 'removed', 'replaced', 'updated'] as const).filter((kind) => report[kind].length > 0).map((kind) => `${kind} ${report[kind].join(', ')}`);
-        log(`configuration reloaded${changes.length === 0 ? ' (no change to upstreams)' : `: ${changes.join('; ')}`}`);
-        return report;
-      } catch (error) {
-        log(`configuration not reloaded, the running one stays: ${(error as Error).message}`);
-        return undefined;
-      }
+    if (waiting !== undefined) return waiting;
+    const next = reloading.then(() => {
+      waiting = undefined;
+      return apply();
     });
-    return reloading;
+    reloading = waiting = next;
+    return next;
   };
 
   const watchers = config.gateway.watch ? watchFiles(files, start.since, () => void reload()) : [];
@@ -85,11 +105,37 @@ export async function startGateway(config: Config, server: McpServer, start: Gat
     },
     reload,
     close: async () => {
+      closed = true;
       for (const watcher of watchers) watcher.close();
       gateway.detach();
       await manager.close();
     },
   };
+}
+
+/**
+ * The files of `files` that are empty. One that became empty since the running configuration
+ * was loaded is refused at a reload: it is most often being written in place (truncated, not
+ * yet written again), or emptied by mistake; as YAML it read as no settings, and the reload
+ * stopped every upstream, to start them again at the next. `mcpServers: {}` says so on purpose.
+ * At a reload (`reloading`), a FIFO or socket is refused: its read waits for a writer, and
+ * that reload hung, with every one after it (a pipe given at start is read then).
+ */
+async function emptyFiles(files: readonly string[], reloading = false): Promise<string[]> {
+  const empty: string[] = [];
+  for (const file of files) {
+    const stats = await stat(file).catch(() => undefined);
+    if (reloading && (stats?.isFIFO() || stats?.isSocket())) throw new Error(`Config file ${file} is a FIFO or socket, which a reload would wait on for ever`);
+    if (stats?.isFile() && stats.size === 0) empty.push(file);
+  }
+  return empty;
+}
+
+/** Logs why each of `names` (enabled) is not connected, if it is not. */
+function notConnected(manager: McpManager, names: readonly string[]): void {
+  for (const upstream of manager.health().upstreams) {
+    if (names.includes(upstream.name) && upstream.enabled && !upstream.connected) log(`${upstream.name} is not connected: ${upstream.lastError?.message ?? upstream.state}`);
+  }
 }
 
 /**

@@ -482,6 +482,8 @@ export class McpManager {
    * is refused whole (the current one stays).
    */
   async reload(config: ManagerConfig | ManagerSpec): Promise<ReloadReport> {
+    // Closed, it would start upstreams that nothing stops (a SIGHUP during shutdown).
+    if (this.#closed) throw new McpLocalError(LocalErrorCode.InvalidState, 'The manager is closed: it takes no new configuration');
     const next = toSpec(config);
     const report: ReloadReport = { added: [], removed: [], replaced: [], updated: [], unchanged: [] };
     const names = new Set(next.upstreams.map((spec) => spec.name));
@@ -494,7 +496,7 @@ export class McpManager {
       if (names.has(name) && next.upstreams.find((spec) => spec.name === name)!.enabled) continue;
       this.#upstreams.delete(name);
       this.#catalog.clear(name);
-      this.#retire(upstream);
+      this.#retire(upstream, 'removed from the configuration by a reload');
       report.removed.push(name);
     }
     const started: Upstream[] = [];
@@ -505,7 +507,7 @@ export class McpManager {
         report.added.push(spec.name);
       } else if (!sameTransport(old.spec, spec)) {
         this.#catalog.clear(spec.name);
-        this.#retire(old);
+        this.#retire(old, 'replaced by a reload (how it is reached changed)');
         report.replaced.push(spec.name);
       } else {
         const same = JSON.stringify(old.spec) === JSON.stringify(spec);
@@ -536,12 +538,16 @@ export class McpManager {
     for (const uri of this.#follows.uris(upstream.name)) upstream.subscribe(uri);
   }
 
-  /** Closes `upstream` once its calls in flight are done (or after its call timeout). */
-  #retire(upstream: Upstream): void {
+  /**
+   * Closes `upstream` once its calls in flight are done (or after its call timeout); `why` it
+   * goes is what a call still running then fails with.
+   */
+  #retire(upstream: Upstream, why: string): void {
+    const { timeoutMs } = upstream.spec;
     // Never rejects: a failure to close is reported, and close() awaits what is draining.
     const drained = upstream
-      .drain(upstream.spec.timeoutMs)
-      .then(() => upstream.close())
+      .drain(timeoutMs)
+      .then(() => upstream.close(`${why}; its calls in flight had its timeoutMs (${timeoutMs} ms) to finish`))
       .catch((error: unknown) => reportError(error, { operation: `closing upstream ${upstream.name}` }));
     this.#draining.add(drained);
     void drained.finally(() => this.#draining.delete(drained));

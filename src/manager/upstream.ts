@@ -165,6 +165,8 @@ export class Upstream {
   /** Failures that restate the last error ({@link #deadFailure}, {@link #closedFailure}). */
   readonly #restated: WeakSet<Error>;
   #restarts: number;
+  /** Why it was closed: what the calls that find it closed, or were cut off by it, are told. */
+  #closedWhy: string;
   #everConnected: boolean;
   #calls: number;
   readonly #failures: Record<FailureReason, number>;
@@ -207,6 +209,7 @@ export class Upstream {
     this.#lastDetail = 'not connected';
     this.#restated = new WeakSet();
     this.#restarts = 0;
+    this.#closedWhy = 'the upstream was removed or the manager closed';
     this.#everConnected = false;
     this.#calls = 0;
     this.#failures = { dead: 0, slow: 0, breaker_open: 0, auth: 0, overloaded: 0 };
@@ -271,7 +274,7 @@ export class Upstream {
   }
 
   #closedFailure(): UpstreamFailure {
-    const failure = new UpstreamFailure(this.name, 'dead', 'the upstream was removed or the manager closed');
+    const failure = new UpstreamFailure(this.name, 'dead', this.#closedWhy);
     this.#restated.add(failure);
     return failure;
   }
@@ -713,7 +716,9 @@ export class Upstream {
       this.#noteRefusal(refused);
       return guard!.noted(result);
     } catch (error) {
-      const failure = classify(this.name, error);
+      let failure = classify(this.name, error);
+      // Its connection was closed under it: the call is told why ("Connection closed" was all).
+      if (failure?.reason === 'dead' && (this.#state as UpstreamState) === 'closed') failure = this.#closedFailure();
       if (failure !== undefined) {
         this.#failures[failure.reason]++;
         this.#noteError(failure);
@@ -839,8 +844,12 @@ export class Upstream {
     };
   }
 
-  /** Closes the connection and stops reconnecting; the process (and its group) is stopped. */
-  async close(): Promise<void> {
+  /**
+   * Closes the connection and stops reconnecting; the process (and its group) is stopped.
+   * `why` is what calls still in flight, and any made after, fail with.
+   */
+  async close(why?: string): Promise<void> {
+    if (why !== undefined) this.#closedWhy = why;
     this.#state = 'closed';
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
