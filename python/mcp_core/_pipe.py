@@ -272,7 +272,7 @@ class Channel:
         except BaseException as error:  # noqa: BLE001 - every request gets an answer
             # KeyboardInterrupt or SystemExit raised by a handler (argparse inside a callback
             # exits on bad input) fails that request; re-raised here, it would end the program.
-            response = _failure(request_id, f"{type(error).__name__}: {error}")
+            response = _failure(request_id, describe(error))
         if self.closed is None:
             try:
                 self.send(response)
@@ -362,19 +362,41 @@ _HEAD = re.compile(rb'\{"jsonrpc":"2\.0","id":(-?\d+|"(?:[^"\\]|\\.)*")(?:,"meth
 
 
 def _call_soon(callback: Callable[..., Any], *args: Any) -> None:
-    """Runs a user callback (sync, or async as a task); its errors are reported, never raised here."""
+    """Runs a user callback (sync, or async as a task); its errors are reported, never raised
+    here. ``SystemExit`` and ``KeyboardInterrupt`` too: raised here, in the middle of reading
+    the pipe, they ended the event loop, and every call of the manager waited forever."""
     try:
         outcome = callback(*args)
         if asyncio.iscoroutine(outcome):
-            task = asyncio.ensure_future(outcome)
-            task.add_done_callback(_report_task_error)
-    except Exception as error:  # noqa: BLE001
-        asyncio.get_running_loop().call_exception_handler({"message": "mcp_core: a progress callback raised", "exception": error})
+            asyncio.ensure_future(_reported(outcome))
+    except BaseException as error:  # noqa: BLE001 - the callback's failure, not the program's
+        _report(error)
 
 
-def _report_task_error(task: "asyncio.Future[Any]") -> None:
-    if not task.cancelled() and task.exception() is not None:
-        task.get_loop().call_exception_handler({"message": "mcp_core: a callback raised", "exception": task.exception()})
+async def _reported(outcome: Awaitable[Any]) -> None:
+    """Awaits an async callback, reporting what it raises: a task that raises ``SystemExit``
+    or ``KeyboardInterrupt`` stops the loop that runs it."""
+    try:
+        await outcome
+    except asyncio.CancelledError:
+        raise
+    except BaseException as error:  # noqa: BLE001
+        _report(error)
+
+
+def _report(error: BaseException) -> None:
+    asyncio.get_running_loop().call_exception_handler({"message": "mcp_core: a progress callback raised", "exception": error})
+
+
+def describe(error: BaseException) -> str:
+    """``Type: message`` of an exception a handler or a tool raised, however its ``str()``
+    fails: it is the program's code, and an answer that could not be written was never sent
+    (its caller waited forever)."""
+    try:
+        text = str(error)
+    except BaseException as failure:  # noqa: BLE001
+        text = f"(its str() raised {type(failure).__name__})"
+    return f"{type(error).__name__}: {text}"
 
 
 class EnginePipe(asyncio.SubprocessProtocol):

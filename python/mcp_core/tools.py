@@ -32,7 +32,7 @@ import threading
 from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar, Union, overload
 
 from . import _schema
-from ._pipe import RETURNED_CAPABILITY, Channel, RpcError
+from ._pipe import RETURNED_CAPABILITY, Channel, RpcError, describe
 from .results import Binary, _b64, _error_result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -285,7 +285,7 @@ class ToolServer:
             kwargs = {key: _schema.convert(value, entry.hints.get(key)) for key, value in arguments.items() if key in entry.hints}
         except Exception as error:  # noqa: BLE001 - the caller's arguments, not the program, are wrong
             # An input validation error is a tool execution error (spec 2025-11-25: tools, Error Handling).
-            return _error_result(f"Invalid arguments for tool {entry.name}: {type(error).__name__}: {error}")
+            return _error_result(f"Invalid arguments for tool {entry.name}: {describe(error)}")
         context = None
         if entry.context_parameter is not None:
             token = (params.get("_meta") or {}).get("progressToken")
@@ -306,7 +306,7 @@ class ToolServer:
         except BaseException as error:  # noqa: BLE001 - a failing tool is a result the model can read
             # KeyboardInterrupt and SystemExit too (a tool that runs argparse exits on bad
             # arguments): raised on, they would end the program serving every other call.
-            return _error_result(f"{type(error).__name__}: {error}")
+            return _error_result(describe(error))
         return to_result(value)
 
     async def _in_thread(self, call: Callable[[], Any], request_id: Any) -> Any:
