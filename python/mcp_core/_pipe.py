@@ -344,6 +344,29 @@ def _check_timeout(timeout: Any) -> None:
         raise ValueError(f"timeout must be a number of seconds, 0 or more, not {timeout!r}")
 
 
+class _Carried(Exception):
+    """What a function raised in a worker thread that an asyncio future does not take as
+    raised: StopIteration (``next()`` on an empty iterator) is refused, and the future was left
+    pending, its request never answered; GeneratorExit left the coroutine awaiting it.
+    :func:`describe` names the original."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
+def in_thread(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``, to run in a worker thread: what it raises reaches the loop as raised."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (StopIteration, GeneratorExit) as error:
+            raise _Carried(error) from error
+
+    return run
+
+
 def _failure(request_id: RequestId, message: str, code: int = -32603) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
 
@@ -392,6 +415,8 @@ def describe(error: BaseException) -> str:
     """``Type: message`` of an exception a handler or a tool raised, however its ``str()``
     fails: it is the program's code, and an answer that could not be written was never sent
     (its caller waited forever)."""
+    if isinstance(error, _Carried):
+        error = error.error
     try:
         text = str(error)
     except BaseException as failure:  # noqa: BLE001

@@ -14,7 +14,7 @@ import os
 from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, Union
 
 from ._node import ENGINE_NODE_OPTIONS, engine_script, find_node
-from ._pipe import EnginePipe, RpcError
+from ._pipe import EnginePipe, RpcError, in_thread
 from .errors import (
     MCPConfigError,
     MCPConnectionError,
@@ -309,7 +309,7 @@ class MCPManager:
     async def _run_callback(self, callback: Callable[..., Any], *args: Any) -> Any:
         if asyncio.iscoroutinefunction(callback):
             return await callback(*args)
-        outcome = await asyncio.get_running_loop().run_in_executor(self._callback_pool(), callback, *args)
+        outcome = await asyncio.get_running_loop().run_in_executor(self._callback_pool(), in_thread(callback), *args)
         if asyncio.iscoroutine(outcome):
             outcome = await outcome
         return outcome

@@ -32,7 +32,7 @@ import threading
 from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar, Union, overload
 
 from . import _schema
-from ._pipe import RETURNED_CAPABILITY, Channel, RpcError, describe
+from ._pipe import RETURNED_CAPABILITY, Channel, RpcError, describe, in_thread
 from .results import Binary, _b64, _error_result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -295,7 +295,7 @@ class ToolServer:
             if entry.is_async:
                 value = await entry.function(**kwargs)
             else:
-                value = await self._in_thread(functools.partial(contextvars.copy_context().run, entry.function, **kwargs), request_id)
+                value = await self._in_thread(functools.partial(contextvars.copy_context().run, in_thread(entry.function), **kwargs), request_id)
         except asyncio.CancelledError:
             if context is not None:
                 context._cancelled.set()

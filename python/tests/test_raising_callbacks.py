@@ -1,6 +1,7 @@
 """The program's own code failing in the ways Python allows and a careless program does: progress
-callbacks raising what ends programs (SystemExit, KeyboardInterrupt), and exceptions whose
-``str()`` raises. Each fails what it belongs to, with a message, and the manager goes on serving.
+callbacks raising what ends programs (SystemExit, KeyboardInterrupt), exceptions whose ``str()``
+raises, and plain functions raising what an asyncio future does not carry (StopIteration,
+GeneratorExit). Each fails what it belongs to, with a message, and the manager goes on serving.
 Real engine processes; the sync facade's cases run in a thread joined with a time limit, so that
 a hang fails its test instead of the suite."""
 
@@ -58,6 +59,17 @@ async def asks(ctx: Context) -> str:
 
 
 @registry.tool
+def finds_nothing() -> str:
+    """``next()`` on an empty iterator: StopIteration, a careless program's commonest."""
+    return next(iter([]))
+
+
+@registry.tool
+def exits_a_generator() -> str:
+    raise GeneratorExit("closed")
+
+
+@registry.tool
 def echo(text: str) -> str:
     return text
 
@@ -104,3 +116,21 @@ async def test_a_question_handler_raising_an_exception_whose_str_raises_refuses_
         result = await m.execute_tool("asks", {}, timeout=5)
         assert result.text.startswith("refused: ") and "Unprintable: (its str() raised Inner)" in result.text, result.text
 
+
+
+async def test_a_plain_tool_raising_stop_iteration_or_generator_exit_is_an_error_result() -> None:
+    """An asyncio future refuses StopIteration: the call of a plain tool that raised it was never
+    answered. GeneratorExit failed its call as an MCPProtocolError, not as the tool's error."""
+    async with MCPManager(tools=registry) as m:
+        result = await m.execute_tool("finds_nothing", {}, timeout=5)
+        assert result.is_error and result.text == "StopIteration: "
+        result = await m.execute_tool("exits_a_generator", {}, timeout=5)
+        assert result.is_error and result.text == "GeneratorExit: closed"
+        assert (await m.execute_tool("echo", {"text": "next"}, timeout=5)).text == "next"
+
+
+async def test_a_sync_question_handler_raising_stop_iteration_refuses_the_question() -> None:
+    """Run in a worker thread as plain tools are, it left its question unanswered the same way."""
+    async with MCPManager(tools=registry, on_elicit=lambda _: next(iter([]))) as m:
+        result = await m.execute_tool("asks", {}, timeout=5)
+        assert result.text.startswith("refused: ") and "StopIteration" in result.text, result.text
