@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, Callable, Optional
@@ -50,10 +51,44 @@ def _dumps() -> Callable[[Any], str]:
     return lambda value: "".join(encode(value, 0))
 
 
-#: Encodes a message; bytes-like values (the buffer protocol) become base64 strings (MCP's
-#: encoding of binary data), straight from their buffer. Raises TypeError for what JSON cannot
-#: carry, ValueError for NaN and the infinities, RecursionError for a value that contains itself.
-dumps = _dumps()
+_encode = _dumps()
+
+#: The largest integer the engine reads as it was written: it reads JSON numbers as JavaScript
+#: does, as doubles, which hold every integer up to 2**53 and past it only some.
+_EXACT = 2**53
+#: A run of digits as long as an integer past :data:`_EXACT` needs (it has 16).
+_LONG_DIGITS = re.compile(r"\d{16}")
+
+
+def dumps(value: Any) -> str:
+    """Encodes a message; bytes-like values (the buffer protocol) become base64 strings (MCP's
+    encoding of binary data), straight from their buffer. Raises TypeError for what JSON cannot
+    carry, ValueError for NaN and the infinities and for an integer past 2**53 (the engine
+    would read it as another: 2**53 + 1 as 2**53), RecursionError for a value that contains
+    itself. The value is looked through for such integers only when its text has a run of
+    digits long enough for one."""
+    text = _encode(value)
+    if _LONG_DIGITS.search(text) is not None:
+        inexact = _inexact_integer(value)
+        if inexact is not None:
+            raise ValueError(f"the integer {inexact} is past 2**53, where the engine, reading JSON numbers as doubles, would change it: send it as a string")
+    return text
+
+
+def _inexact_integer(value: Any) -> Optional[int]:
+    """An integer in ``value`` that a double does not hold for sure, if any (not recursive:
+    a value nested thousands deep encodes)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -_EXACT <= item <= _EXACT:
+                return item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return None
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,28 @@ async def test_arguments_json_cannot_carry_are_refused_at_once_and_the_rest_are_
         assert (await m.execute_tool("demo__echo", {"text": "after"})).text == "after"
 
 
+def same(n: int, label: str = "") -> dict:
+    return {"n": n, "label": label}
+
+
+def large() -> dict:
+    return {"id": 2**63 - 1}
+
+
+async def test_integers_past_2_53_are_refused_at_once_rather_than_changed_on_the_way() -> None:
+    # The engine reads JSON numbers as doubles: 2**53 + 1 reached the tool as 2**53, and a
+    # 64-bit id came back as another id, and nobody was told. Now each is refused, naming it.
+    async with MCPManager(tools=[same, large]) as m:
+        for n in (2**53 + 1, -(2**63)):
+            with pytest.raises(MCPProtocolError, match=rf"^tools/call: the params cannot be sent as JSON: the integer {n} is past 2\*\*53"):
+                await asyncio.wait_for(m.execute_tool("same", {"n": n}), 20)
+        with pytest.raises(MCPProtocolError, match=r"the answer cannot be sent as JSON: the integer 9223372036854775807 is past 2\*\*53"):
+            await asyncio.wait_for(m.execute_tool("large", {}), 20)
+        # Up to 2**53 every integer arrives as it was; long runs of digits in strings are no integers.
+        for n in (2**53, -(2**53)):
+            assert (await m.execute_tool("same", {"n": n, "label": "12345678901234567890"})).structured == {"n": n, "label": "12345678901234567890"}
+
+
 async def test_a_lone_surrogate_an_answer_held_goes_back_as_the_json_escape_it_came_as() -> None:
     # JSON's "\ud800" is a str Python holds but UTF-8 cannot encode: sending such a string on
     # (an upstream's text passed to another tool) raised UnicodeEncodeError, none of the
