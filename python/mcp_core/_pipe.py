@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import weakref
 from json.encoder import encode_basestring
 from json.scanner import make_scanner
 from typing import Any, Awaitable, Callable, Optional, Union, cast
@@ -445,6 +447,7 @@ class EnginePipe(asyncio.SubprocessProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        _pipes.add(self)
         self._stdin = self.transport.get_pipe_transport(0)  # type: ignore[union-attr, assignment]
 
     # ---- writing: one system call per turn of the loop ---------------------------------------
@@ -561,6 +564,31 @@ class EnginePipe(asyncio.SubprocessProtocol):
     @property
     def alive(self) -> bool:
         return not self._lost
+
+    def close_copies(self) -> None:
+        """In a child made by ``fork()``: closes this process's copies of the pipe's ends. Kept,
+        they held the engine's stdin open after its manager closed it, for as long as the child
+        lived: close() waited its grace, then killed the engine. The child's copy of the event
+        loop is left alone: its selector is the parent's too."""
+        popen = self.transport.get_extra_info("subprocess") if self.transport is not None else None
+        if popen is None:
+            return
+        for end in (popen.stdin, popen.stdout):
+            if end is not None:
+                end.close()
+
+
+#: The pipes of the engines this process started, for :func:`_after_fork_in_child`.
+_pipes: "weakref.WeakSet[EnginePipe]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for pipe in list(_pipes):
+        pipe.close_copies()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork()
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 #: ``scan(text, index) -> (value, end)``: the C scanner ``json.loads`` uses (the stubs call its
