@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import subprocess
+import weakref
 from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, Union
 
 from ._node import ENGINE_NODE_OPTIONS, engine_script, find_node
@@ -84,6 +86,47 @@ class _Engine:
     def alive(self) -> bool:
         return self.pipe.alive
 
+    def serves_here(self) -> bool:
+        """Whether its pipe is read by the running event loop; else by the loop it started on,
+        which is still open (RuntimeError) or closed (False: nothing reads its pipe any more)."""
+        loop = self.pipe.loop
+        if loop is asyncio.get_running_loop():
+            return True
+        if not loop.is_closed():
+            raise RuntimeError(_OTHER_LOOP)
+        return False
+
+
+_OTHER_LOOP = (
+    "this MCPManager's engine runs on another event loop, which is still open: use the manager from that loop, "
+    "or mcp_core.sync.MCPManager from any thread"
+)
+
+
+def _stop_abandoned(pipe: EnginePipe) -> None:
+    """Stops an engine that nothing will close (its manager was dropped, or its event loop
+    ended) as close() does: its stdin is closed, and it stops its upstreams and exits. From any
+    thread (a finalizer runs where the manager was dropped)."""
+    loop = pipe.loop
+    if not loop.is_closed():
+        try:
+            loop.call_soon_threadsafe(pipe.close_stdin)
+            return
+        except RuntimeError:  # closed meanwhile
+            pass
+    # The loop is closed, and its selector with it: the pipe's file is closed directly, and
+    # the transport marked closed (it would try to when collected, on that loop, and fail).
+    transport = pipe.transport
+    if transport is None:
+        return
+    stdin = transport.get_extra_info("subprocess").stdin
+    if stdin is not None:
+        stdin.close()
+    try:
+        transport.close()
+    except RuntimeError:
+        pass
+
 
 class MCPManager:
     """Many MCP servers behind one manager, run by the mcp-core engine (a Node process this
@@ -148,6 +191,10 @@ class MCPManager:
         self._starting: Optional[asyncio.Future[_Engine]] = None
         self._closed = False
         self._restarts = -1
+        #: Stops the engine when the manager is dropped without close(): nothing else would
+        #: before the program exits, and a program that makes a manager per task ran one more
+        #: engine, with all its upstreams, for each.
+        self._abandoned: "Optional[weakref.finalize[[EnginePipe], MCPManager]]" = None
 
     # ---- lifecycle ------------------------------------------------------------------------------
 
@@ -179,6 +226,12 @@ class MCPManager:
 
     async def _ready(self) -> _Engine:
         engine = self._engine
+        if engine is not None and not engine.serves_here():
+            # Started under an event loop that has ended (asyncio.run used twice): nothing
+            # reads that engine's pipe any more. It is stopped, and a new one serves this loop.
+            self._drop(engine)
+            await _stop_orphan(engine.pipe)
+            engine = None
         if engine is not None and engine.alive:
             return engine
         if self._closed:
@@ -187,16 +240,34 @@ class MCPManager:
             raise MCPConnectionError("the engine exited and auto_restart is off")
         if engine is not None and engine.tool_server is not None:
             engine.tool_server.close()  # the next engine gets a server of its own
+        if self._starting is not None and self._starting.get_loop() is not asyncio.get_running_loop():
+            if not self._starting.get_loop().is_closed():
+                raise RuntimeError(_OTHER_LOOP)
+            self._starting = None
         if self._starting is None:
             self._starting = asyncio.ensure_future(self._launch())
             self._starting.add_done_callback(self._started)
         return await asyncio.shield(self._starting)
 
     def _started(self, future: "asyncio.Future[_Engine]") -> None:
-        self._starting = None
+        if self._starting is future:
+            self._starting = None
         if not future.cancelled() and future.exception() is None:
-            self._engine = future.result()
+            engine = self._engine = future.result()
             self._restarts += 1
+            if self._abandoned is not None:
+                self._abandoned.detach()
+            self._abandoned = weakref.finalize(self, _stop_abandoned, engine.pipe)
+
+    def _drop(self, engine: _Engine) -> None:
+        """Forgets an engine that is stopped, or being stopped."""
+        if self._engine is engine:
+            self._engine = None
+        if engine.tool_server is not None:
+            engine.tool_server.close()
+        if self._abandoned is not None:
+            self._abandoned.detach()
+            self._abandoned = None
 
     async def _launch(self) -> _Engine:
         loop = asyncio.get_running_loop()
@@ -226,17 +297,25 @@ class MCPManager:
         tool_server = None
         if self._tools is not None:
             tool_server = ToolServer(self._tools, pipe.tools, loop, self._thread_pool(), self._max_workers)
-        pipe.manager.handle_request = self._answer_question
-        pipe.write_line(start_line)
-        answer = await pipe.ready
-        if "error" in answer:
-            refusal = answer["error"] if isinstance(answer["error"], dict) else {}
+        # Weakly: the pipe lives as long as the process, and must not keep a dropped manager
+        # alive (see ``_abandoned``).
+        pipe.manager.handle_request = _weakly(self._answer_question)
+        try:
+            pipe.write_line(start_line)
+            answer = await pipe.ready
+            if "error" in answer:
+                refusal = answer["error"] if isinstance(answer["error"], dict) else {}
+                pipe.close_stdin()
+                await _wait_exit(pipe)
+                kind = refusal.get("kind")
+                message = str(refusal.get("message", "the engine did not start"))
+                raise MCPConfigError(message) if kind in ("config", "usage") else MCPConnectionError(message)
+            await self._handshake(pipe)
+        except BaseException:
+            # Cancelled while starting (its event loop ending), or the handshake failed: the
+            # engine exits when its pipe closes, rather than run on with nothing to close it.
             pipe.close_stdin()
-            await _wait_exit(pipe)
-            kind = refusal.get("kind")
-            message = str(refusal.get("message", "the engine did not start"))
-            raise MCPConfigError(message) if kind in ("config", "usage") else MCPConnectionError(message)
-        await self._handshake(pipe)
+            raise
         return _Engine(pipe, answer.get("engine") or {}, tool_server)
 
     async def _handshake(self, pipe: EnginePipe) -> None:
@@ -265,20 +344,30 @@ class MCPManager:
 
     async def close(self) -> None:
         """Stops the engine, and with it every upstream it started."""
+        engine = self._engine
+        if engine is not None and not engine.serves_here():
+            # Its event loop has ended, and its pipe with it: the engine is told to stop.
+            self._closed = True
+            self._drop(engine)
+            await _stop_orphan(engine.pipe)
+            self._stop_threads()
+            return
         self._closed = True
         if self._starting is not None:
             try:
                 await asyncio.shield(self._starting)
             except BaseException:  # noqa: BLE001 - closing anyway
                 pass
-        engine, self._engine = self._engine, None
+        engine = self._engine
         if engine is not None:
-            if engine.tool_server is not None:
-                engine.tool_server.close()
+            self._drop(engine)
             # Calls still in flight end now (cancelled in the engine too), so it exits at once.
             engine.pipe.manager.cancel_all(MCPConnectionError("the manager was closed while the call was in flight"))
             engine.pipe.close_stdin()
             await _wait_exit(engine.pipe)
+        self._stop_threads()
+
+    def _stop_threads(self) -> None:
         for executor in (self._executor, self._callback_executor):
             if executor is not None:
                 executor.shutdown(wait=False, cancel_futures=True)
@@ -360,7 +449,7 @@ class MCPManager:
         when ``raise_on_error``.
         """
         engine = self._engine
-        if engine is None or not engine.alive:
+        if engine is None or not engine.alive or engine.pipe.loop is not asyncio.get_running_loop():
             engine = await self._ready()
         channel = engine.pipe.manager
         arguments = {} if params is None else params
@@ -472,6 +561,31 @@ def _dumps_start(message: dict[str, Any]) -> bytes:
         return json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
     except (TypeError, ValueError, RecursionError) as error:
         raise MCPConfigError(f"the settings cannot be sent to the engine as JSON: {error}") from error
+
+
+async def _stop_orphan(pipe: EnginePipe, grace: float = 10.0) -> None:
+    """Stops an engine whose event loop is closed, and waits for it to exit (Popen reaps it)."""
+    _stop_abandoned(pipe)
+    if pipe.transport is None:
+        return
+    popen: "subprocess.Popen[bytes]" = pipe.transport.get_extra_info("subprocess")
+    try:
+        await asyncio.to_thread(popen.wait, grace)
+    except subprocess.TimeoutExpired:
+        popen.kill()
+
+
+def _weakly(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """``method``, holding its object weakly: once that is gone, a call fails as a method not found."""
+    ref = weakref.WeakMethod(method)
+
+    async def call(*args: Any) -> Any:
+        bound = ref()
+        if bound is None:
+            raise RpcError(-32601, "the manager is gone")
+        return await bound(*args)
+
+    return call
 
 
 async def _wait_exit(pipe: EnginePipe, grace: float = 10.0) -> None:

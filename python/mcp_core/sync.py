@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+import weakref
 from typing import Any, Callable, Coroutine, Iterable, Optional, TypeVar, Union
 
 from . import manager as _async
@@ -37,19 +38,15 @@ class MCPManager:
     def __init__(self, config: _async.Config = None, **options: Any) -> None:
         self._manager = _async.MCPManager(config, **options)
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="mcp_core-engine", daemon=True)
+        # The thread holds the loop, not this object: a manager dropped without close() is
+        # collected, and its engine and thread stopped (else they ran until the program exited).
+        self._thread = threading.Thread(target=_run, args=(self._loop,), name="mcp_core-engine", daemon=True)
         self._thread.start()
+        self._abandoned = weakref.finalize(self, _close_abandoned, self._manager, self._loop)
         #: Taken to hand a coroutine to the loop, and to start closing: every call handed over
         #: before the closing starts runs before it (and is failed by it), none after.
         self._lock = threading.Lock()
         self._closing: Optional["concurrent.futures.Future[None]"] = None
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_forever()
-        finally:
-            self._loop.close()
 
     def _call(self, coroutine: Coroutine[Any, Any, T], timeout: Optional[float] = None) -> T:
         if threading.current_thread() is self._thread:
@@ -90,10 +87,8 @@ class MCPManager:
         :class:`MCPConnectionError`)."""
         with self._lock:
             if self._closing is None:
-                self._closing = asyncio.run_coroutine_threadsafe(self._manager.close(), self._loop)
-                # The loop stops once it has handed the closing's outcome over (stopped by the
-                # closing itself, it never did, and close() waited forever).
-                self._closing.add_done_callback(lambda _: self._loop.call_soon_threadsafe(self._loop.stop))
+                self._abandoned.detach()
+                self._closing = _close(self._manager, self._loop)
             closing = self._closing
         if threading.current_thread() is self._thread:
             return
@@ -166,6 +161,31 @@ class MCPManager:
 
     def request(self, method: str, params: Optional[dict[str, Any]] = None, *, timeout: Optional[float] = None) -> Any:
         return self._call(self._manager.request(method, params, timeout=timeout))
+
+
+def _run(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
+def _close(manager: _async.MCPManager, loop: asyncio.AbstractEventLoop) -> "concurrent.futures.Future[None]":
+    """Closes the manager on its loop, then stops the loop (its thread closes it and ends)."""
+    closing = asyncio.run_coroutine_threadsafe(manager.close(), loop)
+    # The loop stops once it has handed the closing's outcome over (stopped by the closing
+    # itself, it never did, and close() waited forever).
+    closing.add_done_callback(lambda _: loop.call_soon_threadsafe(loop.stop))
+    return closing
+
+
+def _close_abandoned(manager: _async.MCPManager, loop: asyncio.AbstractEventLoop) -> None:
+    """A manager dropped without close(): closed all the same, without waiting."""
+    try:
+        _close(manager, loop)
+    except RuntimeError:  # the loop is closed: the program is ending
+        pass
 
 
 __all__ = ["MCPManager"]
