@@ -63,6 +63,20 @@ def _without_relation(params: dict[str, Any]) -> dict[str, Any]:
 
 
 
+def _checked_config(config: Any) -> Config:
+    """``config`` if it is one of the forms :data:`Config` allows: anything else (a number, bytes,
+    a list holding one) raised a bare TypeError from ``os.fspath`` at the first call, naming
+    neither the argument nor what it takes."""
+    if config is None or isinstance(config, (dict, str, os.PathLike)):
+        return config
+    if isinstance(config, Sequence) and not isinstance(config, (bytes, bytearray)):
+        for path in config:
+            if not isinstance(path, (str, os.PathLike)):
+                raise TypeError(f"config: each path in the list must be a str or an os.PathLike, not {type(path).__name__} ({path!r})")
+        return config
+    raise TypeError(f"config must be a dict of settings, a config file's path, a list of paths, or None; not {type(config).__name__}")
+
+
 def _start_message(config: Config, tools: bool, http: Optional[str], roots: bool) -> dict[str, Any]:
     message: dict[str, Any] = {"tools": tools, "http": http, "roots": roots}
     if config is None or isinstance(config, dict):
@@ -172,7 +186,7 @@ class MCPManager:
         cwd: Optional[str] = None,
         max_workers: int = 32,
     ) -> None:
-        self._config = config
+        self._config = _checked_config(config)
         self._tools = ToolRegistry.of(tools) if tools is not None else None
         self._http = http
         self._answers = _answers(on_elicit, on_sample, on_roots)

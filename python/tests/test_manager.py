@@ -101,6 +101,19 @@ async def test_bad_settings_are_refused_with_every_problem_named(scratch) -> Non
     assert "not valid YAML" in raised.value.message
 
 
+def test_a_config_of_no_form_it_takes_is_refused_when_the_manager_is_made() -> None:
+    # They raised at the first call, from os.fspath: "'int' object is not iterable".
+    refusals = [
+        (123, "config must be a dict of settings, a config file's path, a list of paths, or None; not int"),
+        (b"gateway.yaml", "; not bytes"),
+        (["gateway.yaml", 3], r"config: each path in the list must be a str or an os.PathLike, not int \(3\)"),
+    ]
+    for config, message in refusals:
+        with pytest.raises(TypeError, match=message):
+            MCPManager(config)
+    MCPManager(("gateway.yaml", "override.yaml"))  # a tuple of paths is a list of paths
+
+
 async def test_health_reports_upstreams_and_versions() -> None:
     async with MCPManager({"mcpServers": {"fx": fixture_upstream(required=True)}}) as m:
         health = await m.health()
