@@ -204,6 +204,9 @@ class MCPManager:
         self._engine: Optional[_Engine] = None
         self._starting: Optional[asyncio.Future[_Engine]] = None
         self._closed = False
+        #: The closing (see :meth:`close`): a second close() waits for it, where it returned
+        #: at once, with the engine still running.
+        self._closing: Optional[asyncio.Future[None]] = None
         self._restarts = -1
         #: Stops the engine when the manager is dropped without close(): nothing else would
         #: before the program exits, and a program that makes a manager per task ran one more
@@ -357,7 +360,17 @@ class MCPManager:
         return self._callback_executor
 
     async def close(self) -> None:
-        """Stops the engine, and with it every upstream it started."""
+        """Stops the engine, and with it every upstream it started. Every call returns once it is
+        stopped: one made while another closes waits for that one."""
+        closing = self._closing
+        if closing is None or closing.get_loop() is not asyncio.get_running_loop():
+            engine = self._engine
+            if engine is not None:
+                engine.serves_here()  # raises for an engine of another loop that still runs
+            closing = self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(closing)
+
+    async def _close(self) -> None:
         engine = self._engine
         if engine is not None and not engine.serves_here():
             # Its event loop has ended, and its pipe with it: the engine is told to stop.

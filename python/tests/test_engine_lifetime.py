@@ -81,6 +81,18 @@ def test_a_manager_whose_loop_still_runs_elsewhere_refuses_other_loops_and_serve
         loop.close()
 
 
+async def test_a_close_made_while_another_closes_returns_once_the_engine_is_stopped() -> None:
+    """It returned at once, the engine still running (the first had begun, and forgotten it)."""
+    m = MCPManager(CONFIG)
+    await processes(m)
+    exited = m._engine.pipe.exited  # type: ignore[union-attr]
+    first = asyncio.ensure_future(m.close())
+    await asyncio.sleep(0)  # the first closing has begun
+    await m.close()
+    assert exited.done()
+    await first
+
+
 async def test_an_async_manager_dropped_without_close_stops_its_engine_and_upstreams() -> None:
     """The pipe held the manager: dropped, it was never collected, and its engine and upstreams
     ran until the program exited (one more set for each manager a program forgot to close)."""
