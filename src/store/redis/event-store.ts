@@ -106,16 +106,23 @@ export class RedisEventStore implements SharedEventStore {
     this.#leaseCheck = undefined;
   }
 
+  /**
+   * The three writes below never reject: one fails for each event while Redis refuses them (out
+   * of memory, read-only, unreachable), and what it costs (resumability) goes to the
+   * connection's report, at most once per 10 s (serve logs its message). ioredis's error
+   * carries the command's arguments, the event itself: logged as an unexpected error, it was
+   * one error line per event, each holding what a tool returned.
+   */
   async open(streamId: string, sessionId: string, requestId: RequestId | undefined): Promise<void> {
-    await this.#open([this.#meta(streamId)], [sessionId, requestId === undefined ? '' : JSON.stringify(requestId), this.#redis.instanceId, this.#ttlMs]);
+    await this.#write('open', this.#open([this.#meta(streamId)], [sessionId, requestId === undefined ? '' : JSON.stringify(requestId), this.#redis.instanceId, this.#ttlMs]));
   }
 
   async append(streamId: string, eventId: string, message: JsonRpcMessage): Promise<void> {
-    await this.#append([this.#events(streamId), this.#meta(streamId)], [`0-${sequenceOf(eventId)}`, MESSAGE_FIELD, JSON.stringify(message), this.#max, this.#ttlMs]);
+    await this.#write('append', this.#append([this.#events(streamId), this.#meta(streamId)], [`0-${sequenceOf(eventId)}`, MESSAGE_FIELD, JSON.stringify(message), this.#max, this.#ttlMs]));
   }
 
   async end(streamId: string): Promise<void> {
-    await this.#append([this.#events(streamId), this.#meta(streamId)], ['*', END_FIELD, '1', this.#max, this.#ttlMs]);
+    await this.#write('end', this.#append([this.#events(streamId), this.#meta(streamId)], ['*', END_FIELD, '1', this.#max, this.#ttlMs]));
   }
 
   async replayAfter(lastEventId: string): Promise<StoredEvent[] | undefined> {
@@ -214,6 +221,14 @@ export class RedisEventStore implements SharedEventStore {
   /** How many streams this process follows for its clients (for tests and metrics). */
   get followed(): number {
     return this.#following.size;
+  }
+
+  async #write(what: string, command: Promise<unknown>): Promise<void> {
+    try {
+      await command;
+    } catch (error) {
+      this.#redis.report(error, `Redis event store ${what} (events are delivered, not kept for resumption)`);
+    }
   }
 
   #events(streamId: string): string {

@@ -1,0 +1,54 @@
+/**
+ * A Redis that is there but will not do what the stores ask: it refuses writes (at
+ * `maxmemory` with `noeviction`). Each case is answered with an error that says what is
+ * wrong, and what needs no Redis is served as before.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
+import { openLegacySession, startReplicas, streaming } from '../helpers/scale.ts';
+
+/** Sets Redis's maxmemory (bytes; 0 for none) without eviction: past it, every write is refused with OOM. */
+async function setMaxMemory(url: string, bytes: number): Promise<void> {
+  const client = new Redis(url);
+  try {
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    await client.config('SET', 'maxmemory', String(bytes));
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe('Redis refusing what the stores ask', { skip: REDIS_MISSING }, () => {
+  let redis: RedisServer;
+
+  before(async () => {
+    redis = await RedisServer.start('right-password');
+  });
+  after(() => redis.stop());
+
+  it('regression: SSE events Redis refuses to store (out of memory) are still delivered, and logged once, without what they carry (it was an error line per event, each holding the event)', async () => {
+    const [server] = await startReplicas(1, redis.url);
+    try {
+      const sessionId = await openLegacySession(server.url);
+      // Full: what it holds is past a maxmemory of 1 byte.
+      await setMaxMemory(redis.url, 1);
+      const logged = server.stderr().length;
+      const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 300 }, _meta: { progressToken: 'p' } } };
+      const messages = await (await streaming(server.url, sessionId, call)).rest();
+      const progress = messages.filter((message) => message.method === 'notifications/progress');
+      assert.ok(progress.length >= 5, `progress delivered: ${JSON.stringify(messages)}`);
+      assert.equal(messages.at(-1).id, 1, 'the call answered');
+      const log = server.stderr().slice(logged);
+      assert.doesNotMatch(log, /slept \d+ ms/, 'no event is in the log');
+      const refusals = log.split('\n').filter((line) => /OOM/.test(line));
+      assert.equal(refusals.length, 1, log.slice(0, 2000));
+      assert.match(refusals[0], /Redis event store (open|append) \(events are delivered, not kept for resumption\) failed: OOM command not allowed/);
+      assert.equal(server.process.exitCode, null);
+    } finally {
+      await server.stop();
+      await setMaxMemory(redis.url, 0);
+    }
+  });
+});
