@@ -1,13 +1,13 @@
 /**
  * A Redis that is there but will not do what the stores ask: it refuses writes (at
- * `maxmemory` with `noeviction`). Each case is answered with an error that says what is
- * wrong, and what needs no Redis is served as before.
+ * `maxmemory` with `noeviction`), or it stops answering. Each case is answered with an error that says what is wrong, and what needs no
+ * Redis is served as before.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
-import { openLegacySession, startReplicas, streaming } from '../helpers/scale.ts';
+import { inSession, modern, openLegacySession, startReplicas, streaming } from '../helpers/scale.ts';
 
 /** Sets Redis's maxmemory (bytes; 0 for none) without eviction: past it, every write is refused with OOM. */
 async function setMaxMemory(url: string, bytes: number): Promise<void> {
@@ -49,6 +49,31 @@ describe('Redis refusing what the stores ask', { skip: REDIS_MISSING }, () => {
     } finally {
       await server.stop();
       await setMaxMemory(redis.url, 0);
+    }
+  });
+
+  it('regression: a session request while Redis does not answer (stopped, SIGSTOP) gets 503 with data.retryAfterMs, as documented (it had none)', async () => {
+    const [server] = await startReplicas(1, redis.url, { MCP__STORE__REDIS__COMMANDTIMEOUTMS: '300' });
+    try {
+      const sessionId = await openLegacySession(server.url);
+      redis.process.kill('SIGSTOP');
+      try {
+        const refused = await inSession(server.url, sessionId, 1, 'ping');
+        assert.equal(refused.status, 503, refused.text);
+        assert.equal(refused.headers.get('retry-after'), '1');
+        assert.deepEqual(refused.json.error, {
+          code: -32603,
+          message: 'Service unavailable: the session store cannot be reached; retry shortly',
+          data: { retryAfterMs: 1000 },
+        });
+        const stateless = await modern(server.url, 2, 'tools/call', { name: 'echo', arguments: { text: 'no Redis needed' } });
+        assert.equal(stateless.json.result.content[0].text, 'no Redis needed');
+      } finally {
+        redis.process.kill('SIGCONT');
+      }
+      assert.equal((await inSession(server.url, sessionId, 3, 'ping')).status, 200, 'served again once Redis answers');
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -133,8 +133,9 @@ function ownedBy(session: LegacySession | undefined, principal: Principal | unde
   return session !== undefined && session.owner === principal?.subject ? session : undefined;
 }
 
+/** 503, with the error's `data.retryAfterMs` as a JSON-RPC error carries it elsewhere. */
 function storeRefusal(error: StoreUnavailableError): Refusal {
-  return refusal(503, error.code, error.message, { 'retry-after': String(Math.ceil(RETRY_AFTER_MS / 1000)) });
+  return new Refusal(503, error.toWire(), { 'retry-after': String(Math.ceil(RETRY_AFTER_MS / 1000)) });
 }
 
 function internalError(id: RequestId | undefined): JsonRpcResponse {
