@@ -1,6 +1,7 @@
 /**
  * A Redis that is there but will not do what the stores ask: it refuses writes (at
- * `maxmemory` with `noeviction`), or it stops answering. Each case is answered with an error that says what is wrong, and what needs no
+ * `maxmemory` with `noeviction`), it asks for a password the URL gets wrong, or it stops
+ * answering. Each case is answered with an error that says what is wrong, and what needs no
  * Redis is served as before.
  */
 import assert from 'node:assert/strict';
@@ -75,5 +76,17 @@ describe('Redis refusing what the stores ask', { skip: REDIS_MISSING }, () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("regression: a wrong password in store.redis.url stops serve with Redis's answer (WRONGPASS), not \"Stream isn't writeable\"", async () => {
+    const wrong = redis.url.replace('right-password', 'wrong-password');
+    const started = startReplicas(1, wrong, { MCP__STORE__REDIS__CONNECTTIMEOUTMS: '300' });
+    await assert.rejects(started, (error: Error) => {
+      assert.match(error.message, /server exited with 1/);
+      assert.match(error.message, /Redis cannot be used to read the shared requestState secret \(WRONGPASS invalid username-password pair[^)]*\); check that Redis runs at store.redis.url and that the URL's host, port and password are right/);
+      assert.doesNotMatch(error.message, /Stream isn't writeable/);
+      assert.doesNotMatch(error.message, /wrong-password/, 'the password is not logged');
+      return true;
+    });
   });
 });

@@ -65,6 +65,7 @@ export class RedisConnection {
   readonly #report: (error: unknown, operation: string) => void;
   readonly #onStateChange: ((connected: boolean) => void) | undefined;
   #connected: boolean;
+  #lastError: unknown;
   #heartbeat: NodeJS.Timeout | undefined;
   #closed: boolean;
 
@@ -87,6 +88,7 @@ export class RedisConnection {
     });
     this.#onStateChange = options.onStateChange;
     this.#connected = false;
+    this.#lastError = undefined;
     this.#heartbeat = undefined;
     this.#closed = false;
     this.#subscriber = undefined;
@@ -105,6 +107,15 @@ export class RedisConnection {
     this.commands.on('ready', () => this.#ready());
     this.commands.on('close', () => this.#lost());
     this.#renewLease();
+  }
+
+  /**
+   * Why the connection failed last (a refused password, an answer that is not Redis's, a
+   * timeout), until it is ready again: while it is not, a command fails only with "Stream isn't
+   * writeable", which names nothing to mend.
+   */
+  get lastError(): unknown {
+    return this.#lastError;
   }
 
   /** Whether commands can be sent now. */
@@ -188,13 +199,17 @@ export class RedisConnection {
   #connect(role: string, options: RedisOptions): Redis {
     const connection = new Redis(this.#url, options);
     // Without a listener, an 'error' event would stop the process.
-    connection.on('error', (error: unknown) => this.report(error, `Redis (${role} connection)`));
+    connection.on('error', (error: unknown) => {
+      this.#lastError = error;
+      this.report(error, `Redis (${role} connection)`);
+    });
     return connection;
   }
 
   #ready(): void {
     if (this.#connected) return;
     this.#connected = true;
+    this.#lastError = undefined;
     this.#renewLease();
     this.#onStateChange?.(true);
   }

@@ -77,7 +77,12 @@ async function sharedSecret(connection: RedisConnection, name: string, timeoutMs
       if (secret !== null) return secret;
     } catch (error) {
       if (Date.now() >= deadline) {
-        throw new Error(`Redis cannot be reached to read the shared ${name} secret (${error instanceof Error ? error.message : 'unknown error'}); start Redis, or set the secret in the configuration`, { cause: error });
+        // What the connection met says what to mend (WRONGPASS, NOAUTH, not Redis at all). Its
+        // message only: ioredis's error carries the command, and HELLO's holds the password.
+        const why = connection.connected ? error : (connection.lastError ?? error);
+        throw new Error(
+          `Redis cannot be used to read the shared ${name} secret (${why instanceof Error ? why.message : 'unknown error'}); check that Redis runs at store.redis.url and that the URL's host, port and password are right, or set the secret in the configuration`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
