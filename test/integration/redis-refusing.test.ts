@@ -6,7 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
+import { errorChannel, type ErrorReport } from '../../src/protocol/error-report.ts';
+import { createRedisStores } from '../../src/store/redis/index.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
 import { inSession, modern, openLegacySession, startReplicas, streaming } from '../helpers/scale.ts';
 
@@ -88,5 +91,23 @@ describe('Redis refusing what the stores ask', { skip: REDIS_MISSING }, () => {
       assert.doesNotMatch(error.message, /wrong-password/, 'the password is not logged');
       return true;
     });
+  });
+
+  it('regression: createRedisStores given a wrong password reports the refusal without the password (the error carried the HELLO command, password included)', async () => {
+    const reports: ErrorReport[] = [];
+    const listen = (message: unknown) => reports.push(message as ErrorReport);
+    errorChannel.subscribe(listen);
+    const stores = createRedisStores({ url: redis.url.replace('right-password', 'wrong-password'), connectTimeoutMs: 300 });
+    try {
+      assert.equal(await stores.connection.ready(1000), false);
+      const refused = reports.find((report) => /WRONGPASS/.test(String(report.error)));
+      assert.ok(refused !== undefined, inspect(reports));
+      assert.equal(refused.operation, 'Redis (commands connection)');
+      assert.doesNotMatch(inspect(refused.error, { depth: 5 }), /wrong-password/);
+      assert.doesNotMatch(JSON.stringify(refused.error), /wrong-password/);
+    } finally {
+      errorChannel.unsubscribe(listen);
+      await stores.close();
+    }
   });
 });

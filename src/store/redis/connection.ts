@@ -19,6 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import { Redis, type RedisOptions } from 'ioredis';
 import { reportError } from '../../protocol/error-report.ts';
+import { isObject } from '../../protocol/guards.ts';
 import { atMostEvery, REPORT_INTERVAL_MS } from '../../protocol/report-interval.ts';
 
 export interface RedisConnectionOptions {
@@ -35,7 +36,10 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   /** Lease of this process. Default 10 s. */
   leaseMs?: number;
-  /** Where failures nobody waits for go (connection errors, at most once per 10 s). */
+  /**
+   * Where failures nobody waits for go (connection errors, at most once per 10 s), without the
+   * arguments of the command Redis refused (they may hold the password).
+   */
   onError?: (error: unknown, operation: string) => void;
   /** Told when Redis becomes unreachable, and reachable again. */
   onStateChange?: (connected: boolean) => void;
@@ -81,7 +85,7 @@ export class RedisConnection {
     const onError = options.onError ?? ((error, operation) => reportError(error, { operation }));
     this.#report = atMostEvery(REPORT_INTERVAL_MS, (error: unknown, operation: string) => {
       try {
-        onError(error, operation);
+        onError(withoutArguments(error), operation);
       } catch (failure) {
         reportError(failure, { operation: 'reporting a Redis failure' });
       }
@@ -229,6 +233,20 @@ export class RedisConnection {
     if (!this.#connected) return;
     this.commands.set(this.key('lease', this.instanceId), String(process.pid), 'PX', this.leaseMs).catch((error: unknown) => this.report(error, 'Redis lease'));
   }
+}
+
+/**
+ * An ioredis error as it can be logged: a refusal carries the command it answers, arguments
+ * included, and those of HELLO and AUTH hold the URL's password (of a script, its keys and
+ * what it writes: an SSE event). The command's name is kept.
+ */
+function withoutArguments(error: unknown): unknown {
+  if (!(error instanceof Error) || !isObject((error as { command?: unknown }).command)) return error;
+  const bare = new Error(error.message);
+  bare.name = error.name;
+  if (error.stack !== undefined) bare.stack = error.stack;
+  const { name } = (error as unknown as { command: { name?: unknown } }).command;
+  return Object.assign(bare, { command: typeof name === 'string' ? name : 'unknown' });
 }
 
 function createSha1(text: string): string {
