@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 import concurrent.futures
+import inspect
 import os
 import subprocess
 import weakref
@@ -50,6 +52,14 @@ def _answers(on_elicit: Optional[InputHandler], on_sample: Optional[InputHandler
     if on_roots is not None:
         answers["roots/list"] = on_roots
     return answers
+
+
+#: The handler's name, for each method of the questions handlers answer.
+_HANDLER_OF = {"elicitation/create": "on_elicit", "sampling/createMessage": "on_sample", "roots/list": "on_roots"}
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def _without_relation(params: dict[str, Any]) -> dict[str, Any]:
@@ -419,14 +429,26 @@ class MCPManager:
             raise RpcError(-32601, f"mcp_core has no handler for {method}")
         if method == "roots/list":
             roots = await self._run_callback(handler)
-            return roots if isinstance(roots, dict) else {"roots": list(roots)}
-        return await self._run_callback(handler, params)
+            if isinstance(roots, dict):
+                return roots
+            if not isinstance(roots, collections.abc.Iterable) or isinstance(roots, (str, bytes)):
+                raise RpcError(-32603, f"on_roots returned {_kind(roots)}, not a list of roots")
+            return {"roots": list(roots)}
+        result = await self._run_callback(handler, params)
+        if not isinstance(result, dict):
+            # The engine refused it as "a malformed result in answer to request "s1"", which
+            # named neither the handler nor what it returned (most often None: no return).
+            raise RpcError(-32603, f"{_HANDLER_OF.get(method, 'the handler')} returned {_kind(result)}, not a dict (the {method} result)")
+        return result
 
     async def _run_callback(self, callback: Callable[..., Any], *args: Any) -> Any:
         if asyncio.iscoroutinefunction(callback):
             return await callback(*args)
         outcome = await asyncio.get_running_loop().run_in_executor(self._callback_pool(), in_thread(callback), *args)
-        if asyncio.iscoroutine(outcome):
+        # A coroutine a plain function returned (a lambda calling an async one) is awaited; a
+        # generator is none (asyncio.iscoroutine takes one for a coroutine on Python 3.11): awaited,
+        # it raised TypeError where a roots handler returning one meant its roots.
+        if inspect.iscoroutine(outcome):
             outcome = await outcome
         return outcome
 

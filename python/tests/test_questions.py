@@ -172,6 +172,29 @@ async def test_a_calls_own_on_roots_answers_the_roots_questions_of_that_call() -
         assert (own.text, fallback.text) == ("file:///own file:///own/more", "file:///manager")
 
 
+async def test_a_handler_that_returns_what_no_answer_is_refuses_its_question_naming_itself() -> None:
+    """An on_elicit that returned None (no return statement) failed the call with "Invalid Request:
+    a malformed result in answer to request "s1"", naming neither the handler nor what it returned;
+    an on_roots that did failed it with "TypeError: 'NoneType' object is not iterable"."""
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}, on_roots=lambda: None) as m:
+        with pytest.raises(MCPProtocolError, match=r"on_elicit returned None, not a dict \(the elicitation/create result\)"):
+            await m.execute_tool("fx__ask", {"question": "a"}, on_elicit=lambda _: None, timeout=10)
+        with pytest.raises(MCPProtocolError, match="on_elicit returned a str, not a dict"):
+            await m.execute_tool("fx__ask", {"question": "a"}, on_elicit=lambda _: "yes", timeout=10)
+        with pytest.raises(MCPProtocolError, match="on_roots returned None, not a list of roots"):
+            await m.execute_tool("fx__roots", timeout=10)
+
+
+async def test_a_plain_roots_handler_may_return_a_generator() -> None:
+    """asyncio.iscoroutine takes a generator for a coroutine (Python 3.11): it was awaited, and
+    failed with "TypeError: object generator can't be used in 'await' expression"."""
+    def on_roots() -> Any:
+        return ({"uri": f"file:///{name}"} for name in ("a", "b"))
+
+    async with MCPManager({"mcpServers": {"fx": fixture_upstream()}}, on_roots=on_roots) as m:
+        assert (await m.execute_tool("fx__roots", timeout=10)).text == "file:///a file:///b"
+
+
 async def test_regression_every_thread_in_elicit_sync_answered_by_sync_callbacks_does_not_deadlock() -> None:
     """Plain tool functions and sync callbacks shared one pool: ``max_workers`` functions each
     waiting in ``ctx.elicit_sync`` took every thread, and the sync ``on_elicit`` that would
