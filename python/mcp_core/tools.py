@@ -260,8 +260,16 @@ class ToolServer:
         self._unsubscribe = lambda: None
 
     def _changed(self) -> None:
-        if self._channel.closed is None:
+        if self._channel.closed is not None:
+            self.close()
+            return
+        try:
             self._loop.call_soon_threadsafe(self._channel.notify, "notifications/tools/list_changed")
+        except RuntimeError:
+            # Its event loop is closed (an asyncio.run that ended with the manager not closed):
+            # nobody is left to tell. Raised here, it failed the registration of the tool
+            # (``@mcp_core.tool`` on a module imported later).
+            self.close()
 
     async def _request(self, method: str, params: dict[str, Any], request_id: Any) -> Any:
         if method == "tools/call":

@@ -1,7 +1,7 @@
 """How long the engine process lives, against what a program around a manager does: use it again
 under a second ``asyncio.run``, or from another loop that still runs, drop it without
-``close()``, fork a child while it holds one. Real engine processes; every wait for a process has
-a time limit."""
+``close()``, register tools after its loop ended, fork a child while it holds one. Real engine
+processes; every wait for a process has a time limit."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import demo_upstream
-from mcp_core import MCPManager, sync
+from mcp_core import MCPManager, ToolRegistry, sync
 
 CONFIG = {"mcpServers": {"demo": demo_upstream()}}
 
@@ -115,6 +115,32 @@ def test_a_sync_manager_dropped_without_close_stops_its_engine_and_its_thread() 
     assert gone(engine)
     thread.join(10)
     assert not thread.is_alive()
+
+
+def first() -> str:
+    return "first"
+
+
+def second() -> str:
+    return "second"
+
+
+def test_a_tool_registered_after_the_loop_of_a_manager_serving_the_registry_ended_is_registered() -> None:
+    """The manager, not closed, still listened to its registry and told its engine of the new
+    tool through the loop: "Event loop is closed" failed the registration (``@mcp_core.tool`` in
+    a module imported after an ``asyncio.run``)."""
+    registry = ToolRegistry()
+    registry.add(first)
+
+    async def serve() -> MCPManager:
+        m = MCPManager(tools=registry)
+        assert (await m.execute_tool("first", {}, timeout=10)).text == "first"
+        return m
+
+    m = asyncio.run(serve())
+    registry.add(second)
+    assert registry.get("second") is not None
+    asyncio.run(m.close())
 
 
 async def test_a_child_made_by_fork_does_not_hold_the_engine_open() -> None:
