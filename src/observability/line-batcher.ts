@@ -1,6 +1,6 @@
 /**
  * Log lines for a file descriptor (stderr by default), gathered into a buffer of bytes and
- * written with one synchronous `write` per batch: a batch of up to 8 KiB (4 KiB in a worker of
+ * written with one synchronous `write` per batch: a batch of up to 32 KiB (4 KiB in a worker of
  * `--workers`, see logger.ts), or what waits 25 ms after the first line, or at once with a line
  * of level warn or above. Every write to a file descriptor costs the event loop several
  * microseconds; each line is encoded once, straight into the batch (docs/ARCHITECTURE.md says

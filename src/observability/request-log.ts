@@ -35,13 +35,13 @@ const MAX_ID_LENGTH = 128;
 class RequestLogContext implements LogFields {
   /** The request, until its line is written. */
   message: DispatchMessage | undefined;
-  /** The request id's counter, base 36. */
+  /** The request id's counter, in decimal (a radix conversion costs three times as much). */
   readonly counter: string;
   #traceId: string | undefined;
 
   constructor(message: DispatchMessage) {
     this.message = message;
-    this.counter = (++counter).toString(36);
+    this.counter = `${++counter}`;
     this.#traceId = undefined;
   }
 
@@ -68,7 +68,7 @@ class RequestLogContext implements LogFields {
     const message = this.message!;
     const span = (message as unknown as Record<symbol, SpanIds | undefined>)[SPAN];
     if (span !== undefined) return span.spanContext().traceId;
-    return traceIdFromMeta(message.request.params?._meta) ?? newTraceId();
+    return traceIdFromMeta(message.request.params?._meta) ?? newTraceId(this.counter);
   }
 }
 
@@ -129,16 +129,51 @@ function requestLine(message: DispatchMessage, context: RequestLogContext): stri
     if (typeof subject === 'string') end += `,"principal":${terminalJson(JSON.stringify(subject))}`;
     end += END;
   }
-  return `{"level":30,"time":${Date.now()}${PID_AND_ID_PREFIX}${context.counter}","traceId":"${context.traceId}${middle(
+  return `{"level":30,"time":${timeText()}${PID_AND_ID_PREFIX}${context.counter}","traceId":"${context.traceId}${middle(
     methodLabel(server, request),
     eraOf(exchange),
     outcomeIndex(result),
-  )}${durationMs(message)},"id":${typeof id === 'number' ? id : terminalJson(JSON.stringify(clipId(id)))}${end}`;
+  )}${durationText(message)},"id":${typeof id === 'number' ? id : terminalJson(JSON.stringify(clipId(id)))}${end}`;
+}
+
+let lastTime = 0;
+let lastTimeText = '0';
+
+/**
+ * `Date.now()` as text, made once per millisecond: the time is past what V8 holds as a small
+ * integer, and a larger number's text costs as much as a fraction's, on every request's line.
+ */
+function timeText(): string {
+  const now = Date.now();
+  if (now !== lastTime) {
+    lastTime = now;
+    lastTimeText = `${now}`;
+  }
+  return lastTimeText;
 }
 
 /** The request's duration in milliseconds, to the microsecond. */
 function durationMs(message: DispatchMessage): number {
   return Math.round((message.settledAt - message.startedAt) * 1000) / 1000;
+}
+
+/** The request's duration as its line writes it: {@link durationMs}'s JSON. */
+function durationText(message: DispatchMessage): string {
+  return millisecondsText(Math.round((message.settledAt - message.startedAt) * 1000));
+}
+
+/**
+ * `microseconds` in milliseconds as JSON writes the number (`JSON.stringify(microseconds /
+ * 1000)`: "0.21", "3", "12.005"), made from whole numbers: writing a fraction's shortest form
+ * costs several times more, on every request's line. `microseconds`: a whole number, >= 0.
+ */
+export function millisecondsText(microseconds: number): string {
+  const ms = Math.floor(microseconds / 1000);
+  const fraction = microseconds - ms * 1000;
+  if (fraction === 0) return `${ms}`;
+  if (fraction % 100 === 0) return `${ms}.${fraction / 100}`;
+  if (fraction % 10 === 0) return `${ms}.${fraction < 100 ? '0' : ''}${fraction / 10}`;
+  return `${ms}.${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}`;
 }
 
 function clipId(id: string | number): string | number {

@@ -30,15 +30,17 @@ export function traceIdFromMeta(meta: unknown): string | undefined {
   return traceId === ZERO_TRACE ? undefined : traceId;
 }
 
-/** This process's half of the ids made here: random, so that processes do not collide. */
-const PROCESS_HALF = randomBytes(8).toString('hex');
-let sequence = 0;
+/** This process's half of the ids made here, then the zeros a short counter is padded with. */
+const PROCESS_HALF_AND_ZEROS = randomBytes(8).toString('hex') + '0'.repeat(16);
 
 /**
  * A trace id for a request that came with none while tracing is off, in the W3C format (32
- * lowercase hex digits): this process's random half, then a counter. Unique and cheap; it
- * only ties log lines together and is never sent anywhere as a trace.
+ * lowercase hex digits): this process's random half, then `counter`, the request's decimal
+ * counter (decimal digits are hex digits), zero-padded to 16 digits. Unique and cheap: it
+ * shares the request id's counter, one number made text per request where each made its own
+ * (a conversion to hex costs three times one to decimal). It only ties log lines together and
+ * is never sent anywhere as a trace.
  */
-export function newTraceId(): string {
-  return PROCESS_HALF + (++sequence).toString(16).padStart(16, '0');
+export function newTraceId(counter: string): string {
+  return PROCESS_HALF_AND_ZEROS.slice(0, 32 - counter.length) + counter;
 }

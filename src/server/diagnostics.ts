@@ -25,6 +25,8 @@
  * });
  */
 import diagnostics_channel, { type TracingChannel, type TracingChannelSubscribers } from 'node:diagnostics_channel';
+// Imported: the global `performance` is a getter, read on every request's two stamps.
+import { performance } from 'node:perf_hooks';
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.ts';
 import type { Exchange } from '../transport/exchange.ts';
 import type { RequestContext } from './context.ts';

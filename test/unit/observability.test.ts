@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { reportRefusal } from '../../src/protocol/refusal-report.ts';
 import { McpMetrics } from '../../src/observability/metrics.ts';
 import { OtelConfigError, startOtelSdk } from '../../src/observability/otel-sdk.ts';
-import { traceIdFromMeta } from '../../src/observability/trace-ids.ts';
+import { millisecondsText } from '../../src/observability/request-log.ts';
+import { newTraceId, traceIdFromMeta } from '../../src/observability/trace-ids.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
 import { modern } from '../helpers/exchange.ts';
@@ -60,6 +61,20 @@ describe('trace ids from _meta', () => {
     }
     assert.equal(traceIdFromMeta(undefined), undefined);
     assert.equal(traceIdFromMeta([]), undefined);
+  });
+});
+
+describe('request line fields', () => {
+  it('writes a duration as JSON writes the number, from whole microseconds', () => {
+    const samples = [...Array.from({ length: 30_000 }, (_, i) => i), 99_999, 100_000, 1_000_001, 123_456_789, 86_400_000_000, 2 ** 40 + 7];
+    for (const us of samples) assert.equal(millisecondsText(us), JSON.stringify(us / 1000), String(us));
+  });
+
+  it('makes trace ids of 32 hex digits, distinct per counter', () => {
+    const ids = ['1', '42', '1234567890', '9007199254740991'].map(newTraceId);
+    for (const id of ids) assert.match(id, /^[\da-f]{32}$/);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(ids[1].endsWith('0000000000000042'), ids[1]);
   });
 });
 
