@@ -58,11 +58,20 @@ export async function rateLimitLimiters(config: Config, stores: RedisConnection 
     return { limiters: redisLimiters(stores.commands, redis.keyPrefix), close: async () => {} };
   }
   const client = await ownClient(redis.url);
+  const { whenReady } = await import('../store/redis/connection.ts');
+  await whenReady(client, READY_WAIT_MS);
   return {
     limiters: redisLimiters(client, redis.keyPrefix),
     close: () => client.quit().then(() => undefined, () => client.disconnect()),
   };
 }
+
+/**
+ * How long serving waits for the counts' own Redis at start, as the stores wait for theirs
+ * (store.redis.connectTimeoutMs's default). Counted in memory until it answers, a process just
+ * started gave every client the whole of each limit again, whatever the others had counted.
+ */
+const READY_WAIT_MS = 5000;
 
 /**
  * An ioredis client for counts on a Redis of their own: commands fail fast while Redis is

@@ -6,6 +6,7 @@
  * blocked nor left hanging, and the failure is reported.
  */
 import assert from 'node:assert/strict';
+import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { call, configFile, text } from '../helpers/auth-requests.ts';
@@ -40,6 +41,23 @@ describe('mcp-core serve: rate limits in Redis', { skip: REDIS_MISSING }, () => 
       const refused = await call(served.url, KEY, 'echo', { text: '4' });
       assert.equal(refused.status, 429);
       assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    }
+  });
+
+  it('counts in Redis from the first request of a process just started, even when Redis answers late', async () => {
+    // Redis reached through a relay that holds each connection 700 ms before passing it on.
+    const relay = await slowRelay(redis.port, 700);
+    const config = configFile({
+      auth: { mode: 'apiKey', apiKeys: { alice: { key: KEY } } },
+      rateLimits: { store: 'redis', redis: { url: `redis://:${REDIS_PASSWORD}@127.0.0.1:${relay.port}`, keyPrefix: `test:${process.pid}` }, tools: { echo: { limit: 3, windowSeconds: 60 } } },
+    });
+    const third = await startServe(['--config', config, '--http', '127.0.0.1:0']);
+    try {
+      // The others have used the whole limit: this process's first call is one too many.
+      assert.equal((await call(third.url, KEY, 'echo', { text: 'late' })).status, 429);
+    } finally {
+      await stopServe(third);
+      relay.server.close();
     }
   });
 
@@ -106,3 +124,25 @@ describe('mcp-core serve: rate limits on the stores\' Redis, store.redis.url alo
     assert.ok(!line.includes(REDIS_PASSWORD));
   });
 });
+
+/** A TCP relay to `port` on 127.0.0.1 that holds each connection `delayMs` before passing it on. */
+async function slowRelay(port: number, delayMs: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => {
+    // Paused until piped: what the client sends meanwhile waits.
+    socket.pause();
+    setTimeout(() => {
+      const upstream = connect(port, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      const end = () => {
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.once('close', end);
+      upstream.once('close', end);
+      upstream.once('error', end);
+      socket.once('error', end);
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}

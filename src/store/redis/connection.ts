@@ -132,17 +132,7 @@ export class RedisConnection {
    * connection goes on trying). Never rejects.
    */
   ready(timeoutMs: number): Promise<boolean> {
-    if (this.#connected) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (value: boolean) => {
-        clearTimeout(timer);
-        this.commands.off('ready', onReady);
-        resolve(value);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.commands.on('ready', onReady);
-    });
+    return this.#connected ? Promise.resolve(true) : whenReady(this.commands, timeoutMs);
   }
 
   /** A key of this deployment. */
@@ -251,4 +241,22 @@ function withoutArguments(error: unknown): unknown {
 
 function createSha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
+}
+
+/**
+ * Resolves true once `client` can send commands, or false after `timeoutMs` without Redis (it
+ * goes on trying). Never rejects.
+ */
+export function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(value);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
 }
