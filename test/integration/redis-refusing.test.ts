@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { errorChannel, type ErrorReport } from '../../src/protocol/error-report.ts';
 import { createRedisStores } from '../../src/store/redis/index.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
-import { inSession, modern, openLegacySession, startReplicas, streaming } from '../helpers/scale.ts';
+import { eventually, inSession, modern, openLegacySession, startReplicas, streaming } from '../helpers/scale.ts';
 
 /** Sets Redis's maxmemory (bytes; 0 for none) without eviction: past it, every write is refused with OOM. */
 async function setMaxMemory(url: string, bytes: number): Promise<void> {
@@ -75,7 +75,39 @@ describe('Redis refusing what the stores ask', { skip: REDIS_MISSING }, () => {
       } finally {
         redis.process.kill('SIGCONT');
       }
-      assert.equal((await inSession(server.url, sessionId, 3, 'ping')).status, 200, 'served again once Redis answers');
+      // Served again once Redis answers (the connection may be being made again).
+      await eventually('the session served again', async () => ((await inSession(server.url, sessionId, 3, 'ping')).status === 200 ? true : undefined), 10_000);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('regression: a Redis that stops answering (SIGSTOP) is found unreachable by the lease renewal timing out, as one that closed the connection is: the warning, mcp_redis_connected 0, then 1 again once it answers (the process went on as if connected, each command waiting its time in vain)', async () => {
+    const [server] = await startReplicas(1, redis.url, {
+      MCP__STORE__REDIS__COMMANDTIMEOUTMS: '300',
+      MCP__STORE__REDIS__LEASEMS: '1000',
+      MCP__METRICS__ENABLED: 'true',
+      MCP__RATELIMITS__PERCLIENT: JSON.stringify({ limit: 1000, windowSeconds: 60 }),
+    });
+    const connected = async () => /^mcp_redis_connected (\d)$/m.exec(await (await fetch(new URL('/metrics', server.url))).text())?.[1];
+    try {
+      const sessionId = await openLegacySession(server.url);
+      assert.equal(await connected(), '1');
+      redis.process.kill('SIGSTOP');
+      try {
+        await eventually('mcp_redis_connected 0', async () => ((await connected()) === '0' ? true : undefined), 5000);
+        assert.match(server.stderr(), /Redis is unreachable; sessions closed, tasks closed \(store.redis.onUnavailable\), rate limits counted in each process until it is back/);
+        // Refused at once now, as while Redis is down; stateless calls go on (rate limits counted in memory).
+        const refused = await inSession(server.url, sessionId, 1, 'ping');
+        assert.equal(refused.status, 503, refused.text);
+        const stateless = await modern(server.url, 2, 'tools/call', { name: 'echo', arguments: { text: 'counted in memory' } });
+        assert.equal(stateless.json.result.content[0].text, 'counted in memory');
+      } finally {
+        redis.process.kill('SIGCONT');
+      }
+      await eventually('mcp_redis_connected 1', async () => ((await connected()) === '1' ? true : undefined), 5000);
+      await eventually('the session served again', async () => ((await inSession(server.url, sessionId, 3, 'ping')).status === 200 ? true : undefined), 5000);
+      assert.equal(server.process.exitCode, null);
     } finally {
       await server.stop();
     }

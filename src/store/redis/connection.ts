@@ -5,7 +5,9 @@
  *   `commandTimeoutMs`, so a request waiting on Redis is answered, never left hanging; the
  *   stores turn such failures into `StoreUnavailableError`.
  * - **Reconnection** is automatic and without end (every 100 ms at first, then at most every
- *   second); service resumes by itself.
+ *   second); service resumes by itself. A Redis that stops answering without closing the
+ *   connection (stopped, hung) is found by the lease renewal timing out, and is then taken as
+ *   unreachable: the connection is made again.
  * - **The lease** (`<prefix>:lease:<instance>`, renewed three times per `leaseMs`) says this
  *   process is alive: when it lapses, other processes mark its tasks failed and take over its
  *   SSE streams.
@@ -46,6 +48,9 @@ export interface RedisConnectionOptions {
 }
 
 const MAX_RECONNECT_DELAY_MS = 1000;
+
+/** ioredis's error for a command that took longer than `commandTimeout`. */
+const COMMAND_TIMED_OUT = 'Command timed out';
 
 /** ioredis's answer when a script is not (or no longer) cached by the server. */
 const NOSCRIPT = /^NOSCRIPT/;
@@ -221,7 +226,24 @@ export class RedisConnection {
       this.#heartbeat.unref();
     }
     if (!this.#connected) return;
-    this.commands.set(this.key('lease', this.instanceId), String(process.pid), 'PX', this.leaseMs).catch((error: unknown) => this.report(error, 'Redis lease'));
+    this.commands.set(this.key('lease', this.instanceId), String(process.pid), 'PX', this.leaseMs).catch((error: unknown) => {
+      this.report(error, 'Redis lease');
+      if (error instanceof Error && error.message === COMMAND_TIMED_OUT) this.#unresponsive();
+    });
+  }
+
+  /**
+   * Redis did not answer the lease within a command's time: it is stopped, hung, or the network
+   * to it drops what is sent, and the connection, still open, does not know. Left so, every
+   * command would wait its `commandTimeoutMs` in vain (a stateless call held that long by its
+   * rate limit, every session request before its 503) and nothing would say Redis is gone.
+   * Redis is taken as unreachable, as if the connection had dropped: it is made again, and
+   * commands fail at once until Redis answers.
+   */
+  #unresponsive(): void {
+    if (!this.#connected || this.#closed) return;
+    this.#lost();
+    this.commands.disconnect(true);
   }
 }
 
