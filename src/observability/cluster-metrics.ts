@@ -1,8 +1,9 @@
 /**
  * Metrics of all cluster workers in one scrape (`serve --workers N`). A scrape reaches one
  * worker (they share the port); that worker asks the primary, which gathers every worker's
- * metrics with prom-client's AggregatorRegistry (counters and histograms summed, gauges
- * summed, process metrics combined per their own rule) and sends the text back.
+ * metrics (cluster-gather.ts: merged by prom-client's AggregatorRegistry, counters and
+ * histograms summed, gauges summed, process metrics combined per their own rule; a worker that
+ * does not answer in time left out and counted) and sends the text back.
  *
  * A gather costs every worker a serialization of its registry, so scrapes share and budget
  * them as in one process (exposition.ts), at both ends. A worker has at most one request to
@@ -13,13 +14,16 @@
  * the cluster gathers at most once per `maxAgeMs` after a burst.
  */
 import type { Worker } from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { clusterGather, COLLECT, COLLECTED, type CollectRequest, type CollectResponse } from './cluster-gather.ts';
 import { expositionRoute, sharedExposition, stamped, type Exposition } from './exposition.ts';
 
 const REQUEST = 'mcp-core:metrics-request';
 const RESPONSE = 'mcp-core:metrics-response';
-/** A scrape waits this long for the primary, which itself waits up to 5 s for the workers. */
-const TIMEOUT_MS = 7000;
+/** How long the primary waits for the workers' answers before merging those it has. */
+const GATHER_TIMEOUT_MS = 5000;
+/** A scrape waits this long for the primary. */
+const TIMEOUT_MS = GATHER_TIMEOUT_MS + 2000;
 
 interface MetricsRequest {
   type: typeof REQUEST;
@@ -49,12 +53,18 @@ export interface ClusterMetricsOptions {
  * routes['/metrics'] = clusterMetricsRoute(metrics.registry, { maxAgeMs: 1000 });
  */
 export function clusterMetricsRoute(registry: Registry, options: ClusterMetricsOptions = {}): ReturnType<typeof expositionRoute> {
-  AggregatorRegistry.setRegistries([registry]);
-  // Constructing one installs prom-client's listener for the primary's requests.
-  new AggregatorRegistry();
   const pending = new Map<number, (response: MetricsResponse) => void>();
   let next = 0;
   process.on('message', (message: unknown) => {
+    const collect = message as CollectRequest | null;
+    if (collect?.type === COLLECT) {
+      const reply = (answer: Omit<CollectResponse, 'type' | 'id'>) => process.send?.({ type: COLLECTED, id: collect.id, ...answer } satisfies CollectResponse, undefined, undefined, () => {});
+      registry.getMetricsAsJSON().then(
+        (metrics) => reply({ metrics }),
+        (error: unknown) => reply({ error: error instanceof Error ? error.message : 'no metrics' }),
+      );
+      return;
+    }
     const response = message as MetricsResponse | null;
     if (response?.type !== RESPONSE) return;
     pending.get(response.id)?.(response);
@@ -91,10 +101,11 @@ export function clusterMetricsRoute(registry: Registry, options: ClusterMetricsO
  * cluster.fork().on('message', function (message) { onMessage(this, message); });
  */
 export function primaryMetricsHandler(options: ClusterMetricsOptions = {}): (worker: Worker, message: unknown) => void {
-  const aggregator = new AggregatorRegistry();
-  const exposition = sharedExposition(stamped(() => aggregator.clusterMetrics()), options.maxAgeMs);
+  const { gather, onMessage } = clusterGather(GATHER_TIMEOUT_MS);
+  const exposition = sharedExposition(stamped(gather), options.maxAgeMs);
   const answer = ({ body, gatheredAt }: Exposition) => ({ text: body.toString('utf8'), gatheredAt });
   return (worker, message) => {
+    onMessage(worker, message);
     const request = message as MetricsRequest | null;
     if (request?.type !== REQUEST || typeof request.id !== 'number') return;
     const reply = (response: MetricsResponse) => {
