@@ -2,8 +2,8 @@
  * Metrics of all cluster workers in one scrape (`serve --workers N`). A scrape reaches one
  * worker (they share the port); that worker asks the primary, which gathers every worker's
  * metrics (cluster-gather.ts: merged by prom-client's AggregatorRegistry, counters and
- * histograms summed, gauges summed, process metrics combined per their own rule; a worker that
- * does not answer in time left out and counted) and sends the text back.
+ * histograms summed, gauges summed, process metrics combined per their own rule; a hung worker
+ * shown by its last answer, an exited one's counters kept) and sends the text back.
  *
  * A gather costs every worker a serialization of its registry, so scrapes share and budget
  * them as in one process (exposition.ts), at both ends. A worker has at most one request to
