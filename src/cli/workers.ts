@@ -11,6 +11,8 @@ import { createServer } from 'node:net';
 import { flushNotices, notices } from './notices.ts';
 
 const MAX_QUICK_CRASHES = 5;
+/** The exit code of a usage or configuration error, which the process has printed (main.ts). */
+const CONFIG_ERROR_EXIT = 2;
 
 /** Set by the primary for its workers: the port they all listen on (see {@link runPrimary}). */
 export const WORKER_PORT_VARIABLE = 'MCP_CORE_WORKER_PORT';
@@ -91,6 +93,13 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
     worker.on('exit', (code, signal) => {
       listening.delete(worker);
       if (stopping) return;
+      // At startup, a worker refusing the configuration (a TLS file missing or not pairing) has
+      // said why; every other would too: restarting it only repeats the error, and the command
+      // ends as it does without workers, with exit code 2.
+      if (!announced && signal === null && code === CONFIG_ERROR_EXIT) {
+        stop(CONFIG_ERROR_EXIT);
+        return;
+      }
       quickCrashes = Date.now() - started < 2000 ? quickCrashes + 1 : 0;
       if (quickCrashes >= MAX_QUICK_CRASHES) {
         notices().error({ signal, code }, 'workers keep crashing; giving up');

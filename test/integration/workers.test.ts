@@ -1,10 +1,10 @@
 /** `mcp-core serve --workers 2`: one port, several processes, restarted crashes, a clean stop. */
 import assert from 'node:assert/strict';
 import { createInterface } from 'node:readline';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { MODERN_META, postFresh } from '../helpers/http.ts';
-import { children, startDemoHttp } from '../helpers/processes.ts';
+import { CLI, children, startDemoHttp } from '../helpers/processes.ts';
 
 async function ask(url: string, id: number, extra: Record<string, unknown> = {}) {
   const meta = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
@@ -92,5 +92,18 @@ describe('--workers', () => {
       await server.stop();
     }
     assert.equal(server.process.exitCode, 0);
+  });
+
+  it('a configuration the workers refuse at startup ends the command with exit code 2, as without workers (it was restarted 5 times, then exit 1)', async () => {
+    const primary = spawn(process.execPath, [CLI, 'serve', '--demo', '--http', '127.0.0.1:0', '--workers', '2'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, MCP__TLS__CERTFILE: 'missing-server.crt', MCP__TLS__KEYFILE: 'missing-server.key' },
+    });
+    const lines: string[] = [];
+    createInterface({ input: primary.stderr! }).on('line', (line) => lines.push(line));
+    const [code] = await new Promise<[number | null]>((resolve) => primary.once('close', (exitCode) => resolve([exitCode])));
+    assert.equal(code, 2, lines.join('\n'));
+    assert.ok(lines.some((line) => line.includes('cannot read tls.certFile missing-server.crt')), lines.join('\n'));
+    assert.ok(!lines.some((line) => line.includes('starting another')), lines.join('\n'));
   });
 });
