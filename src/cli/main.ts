@@ -30,6 +30,9 @@ function webSocketUrl(httpUrl: string, path: string | undefined): string {
   return url.href;
 }
 
+const LEGACY_SESSIONS_SPLIT =
+  'legacy (2025-11-25) sessions live in the worker that created them, and connections go to the workers in turn: a legacy client reaching another worker gets 404 Session not found. Set store.redis.url to share them, or http.sessions.enabled: false to serve legacy clients without sessions';
+
 async function serveCommand(args: ServeArgs): Promise<void> {
   // Before the files are read: a gateway reloads what changed between this and its watch.
   const configStamps = stampFiles(args.config);
@@ -61,6 +64,9 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     const { host, port } = config.http;
     const { requestStateSecret, shutdownDeadlineMs } = config.server;
     configureNotices({ level: config.logging.level, format: config.logging.format });
+    // node:cluster hands each connection to the next worker, and a legacy client opens several
+    // (the official SDKs' first request after initialize already reaches another worker).
+    if (config.http.sessions.enabled && config.store.redis.url === undefined) notices().warn(LEGACY_SESSIONS_SPLIT);
     await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ` (${config.workers} workers)`));
     return;
   }

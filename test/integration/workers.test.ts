@@ -106,4 +106,12 @@ describe('--workers', () => {
     assert.ok(lines.some((line) => line.includes('cannot read tls.certFile missing-server.crt')), lines.join('\n'));
     assert.ok(!lines.some((line) => line.includes('starting another')), lines.join('\n'));
   });
+
+  it('warns at startup that legacy sessions do not cross workers without store.redis.url (the official SDK\'s client got 404 Session not found on its first request after initialize, with nothing said)', async () => {
+    for (const [env, warned] of [[{}, true], [{ MCP__HTTP__SESSIONS__ENABLED: 'false' }, false]] as const) {
+      const server = await startDemoHttp(['--workers', '2'], env);
+      await server.stop();
+      assert.equal(/legacy \(2025-11-25\) sessions live in the worker that created them.*store\.redis\.url.*http\.sessions\.enabled: false/.test(server.stderr()), warned, server.stderr());
+    }
+  });
 });
