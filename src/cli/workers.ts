@@ -79,9 +79,11 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
   const fork = (replacing?: number): Worker => {
     const worker = cluster.fork(env);
     const started = Date.now();
+    let listened = false;
     worker.on('message', (message: WorkerMessage) => {
       onMetricsRequest?.(worker, message);
       if (message?.type !== 'listening') return;
+      listened = true;
       if (replacing !== undefined) notices().warn({ worker: worker.process.pid, replacing }, `worker ${worker.process.pid} is serving in place of ${replacing}`);
       if (announced) return;
       listening.add(worker);
@@ -100,7 +102,9 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
         stop(CONFIG_ERROR_EXIT);
         return;
       }
-      quickCrashes = Date.now() - started < 2000 ? quickCrashes + 1 : 0;
+      // A worker that never listened failed to start, however long it took (a loaded machine, a
+      // port taken): counted with the quick ones, or such workers were restarted forever.
+      quickCrashes = !listened || Date.now() - started < 2000 ? quickCrashes + 1 : 0;
       if (quickCrashes >= MAX_QUICK_CRASHES) {
         notices().error({ signal, code }, 'workers keep crashing; giving up');
         stop(1);

@@ -1,5 +1,6 @@
 /** `mcp-core serve --workers 2`: one port, several processes, restarted crashes, a clean stop. */
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
@@ -112,6 +113,34 @@ describe('--workers', () => {
       const server = await startDemoHttp(['--workers', '2'], env);
       await server.stop();
       assert.equal(/legacy \(2025-11-25\) sessions live in the worker that created them.*store\.redis\.url.*http\.sessions\.enabled: false/.test(server.stderr()), warned, server.stderr());
+    }
+  });
+
+  it('workers that fail to start are given up after 5, however long each took to fail (a port taken, workers slower than 2 s to start: restarted forever)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const slowStart = `if (process.getBuiltinModule("node:cluster").isWorker) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2100);`;
+    const primary = spawn(process.execPath, [CLI, 'serve', '--demo', '--http', `127.0.0.1:${port}`, '--workers', '3'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(slowStart)}` },
+    });
+    const lines: string[] = [];
+    createInterface({ input: primary.stderr! }).on('line', (line) => lines.push(line));
+    try {
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`still restarting after 20 s:\n${lines.join('\n')}`)), 20_000);
+        primary.once('close', (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
+      assert.equal(code, 1, lines.join('\n'));
+      assert.ok(lines.some((line) => line.includes('workers keep crashing; giving up')), lines.join('\n'));
+      assert.ok(lines.some((line) => line.includes('EADDRINUSE')), lines.join('\n'));
+    } finally {
+      primary.kill('SIGKILL');
+      taken.close();
     }
   });
 });
