@@ -10,6 +10,7 @@
  * is forwarded with what the caller's era needs (see input-bridge.ts), and the upstream's
  * progress and logs come back to the caller.
  */
+import { describeValue } from '../protocol/guards.ts';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.ts';
 import { MetaKey, TASKS_EXTENSION } from '../protocol/meta.ts';
 import { Method, Notification } from '../protocol/methods.ts';
@@ -245,7 +246,7 @@ export class Gateway {
 
   #getPrompt(exposed: string, args: Record<string, string>, ctx: RequestContext): Promise<Result> {
     const route = this.manager.catalog.prompt(exposed);
-    if (route === undefined) return Promise.reject(invalidParams(`Unknown prompt: ${exposed}`));
+    if (route === undefined) return Promise.reject(invalidParams(`Unknown prompt: ${describeValue(exposed)}`));
     return this.#forward(ctx, route.upstream, (options) => this.manager.getPromptAt(route, args, options, this.#forwardMeta(ctx)));
   }
 
@@ -407,7 +408,7 @@ export class Gateway {
           },
         }, ({ name, arguments: args }, ctx) => {
           const route = this.manager.catalog.tool(name);
-          if (route === undefined) return toolError(`Unknown tool: ${name}. Find tools with search_tools.`);
+          if (route === undefined) return toolError(`Unknown tool: ${describeValue(name)}. Find tools with search_tools.`);
           return this.#forwardTool(route, args ?? {}, ctx).then(cleanResult);
         }),
     };

@@ -285,7 +285,7 @@ export class McpManager {
     if (typeof name !== 'string') throw new McpLocalError(LocalErrorCode.InvalidArgument, `A ${kind} name must be a string`);
     await this.start();
     const route = find(name);
-    if (route === undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Unknown ${kind}: ${name}`);
+    if (route === undefined) throw new McpLocalError(LocalErrorCode.InvalidArgument, `Unknown ${kind}: ${describeValue(name)}`);
     return route;
   }
 

@@ -83,6 +83,10 @@ describe('Streamable HTTP: malformed input', () => {
     const response = await callTool(url, 6, 'nope', {});
     assert.equal(response.json.error.code, -32602);
     assert.match(response.json.error.message, /Unknown tool: nope/);
+    // A name of any length is quoted in part: the message is not the client's text sent back whole.
+    const long = await callTool(url, 7, 'y'.repeat(10_000), {});
+    assert.equal(long.json.error.code, -32602);
+    assert.equal(long.json.error.message, `Unknown tool: ${'y'.repeat(200)}...`);
   });
 
   it('oversized body: 413, before or while reading', async () => {

@@ -1,5 +1,5 @@
 /** `completion/complete`: argument suggestions for prompts and resource templates. */
-import { isObject } from '../../protocol/guards.ts';
+import { describeValue, isObject } from '../../protocol/guards.ts';
 import type { Params } from '../../protocol/jsonrpc.ts';
 import { invalidParams } from '../../protocol/wire-errors.ts';
 import type { ServerCore } from '../core.ts';
@@ -12,7 +12,7 @@ function findCompleters(core: ServerCore, ref: Record<string, unknown>): Record<
   if (ref.type === 'ref/prompt') {
     if (typeof ref.name !== 'string') throw invalidParams('Invalid params: "ref.name" must be a string');
     const prompt = core.prompts.get(ref.name);
-    if (!prompt) throw invalidParams(`Unknown prompt: ${ref.name}`);
+    if (!prompt) throw invalidParams(`Unknown prompt: ${describeValue(ref.name)}`);
     return prompt.completers;
   }
   if (ref.type === 'ref/resource') {
@@ -20,7 +20,7 @@ function findCompleters(core: ServerCore, ref: Record<string, unknown>): Record<
     const template = core.templates.get(ref.uri);
     if (template) return template.completers;
     if (core.resources.get(ref.uri)) return undefined;
-    throw invalidParams(`Unknown resource template: ${ref.uri}`);
+    throw invalidParams(`Unknown resource template: ${describeValue(ref.uri)}`);
   }
   throw invalidParams('Invalid params: "ref.type" must be "ref/prompt" or "ref/resource"');
 }

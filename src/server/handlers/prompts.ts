@@ -1,5 +1,6 @@
 /** `prompts/list` and `prompts/get`. */
 import type { Params } from '../../protocol/jsonrpc.ts';
+import { describeValue } from '../../protocol/guards.ts';
 import { invalidParams } from '../../protocol/wire-errors.ts';
 import type { RequestContext } from '../context.ts';
 import type { ServerCore } from '../core.ts';
@@ -17,7 +18,7 @@ export function getPrompt(core: ServerCore, params: Params, ctx: RequestContext)
   const { name } = params;
   if (typeof name !== 'string') throw invalidParams('Invalid params: "name" must be a string');
   const prompt = core.prompts.get(name);
-  if (!prompt) throw invalidParams(`Unknown prompt: ${name}`);
+  if (!prompt) throw invalidParams(`Unknown prompt: ${describeValue(name)}`);
   const args = prompt.checkArguments(params.arguments);
   return new Round(core.sealer, ctx, name, args).run(() => then(prompt.handler(args, ctx), toPromptResult));
 }

@@ -41,7 +41,7 @@ function requireUri(params: Params): string {
  * either way (spec 2026-07-28 changelog, minor change 6).
  */
 function notFound(uri: string, ctx: RequestContext): McpError {
-  return new McpError(ctx.isModern ? ErrorCode.InvalidParams : ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
+  return new McpError(ctx.isModern ? ErrorCode.InvalidParams : ErrorCode.ResourceNotFound, `Resource not found: ${describeValue(uri)}`, { uri });
 }
 
 export function readResource(core: ServerCore, params: Params, ctx: RequestContext): Result | Promise<Result> {

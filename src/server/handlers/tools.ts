@@ -23,7 +23,7 @@ export function resolveCall(core: ServerCore, params: Params): { tool: Registere
   const { name } = params;
   if (typeof name !== 'string') throw invalidParams('Invalid params: "name" must be a string');
   const tool = core.tools.get(name);
-  if (!tool) throw invalidParams(`Unknown tool: ${name}`);
+  if (!tool) throw invalidParams(`Unknown tool: ${describeValue(name)}`);
   const args = params.arguments ?? {};
   if (!isObject(args)) throw invalidParams('Invalid params: "arguments" must be an object');
   return { tool, args };
