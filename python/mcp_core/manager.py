@@ -205,6 +205,10 @@ class MCPManager:
         self.timeout = timeout
         self._env = env
         self._cwd = cwd
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            # Refused by the thread pool only once the engine had started, which then ran on
+            # with nothing to close it, one more at each call.
+            raise ValueError(f"max_workers must be a number of threads, 1 or more, not {max_workers!r}")
         self._max_workers = max_workers
         self._executor: Optional[concurrent.futures.ThreadPoolExecutor] = None
         #: Sync callbacks' threads, apart from the tool functions': with one pool for both,
@@ -322,12 +326,12 @@ class MCPManager:
         except OSError as error:
             raise MCPConnectionError(f"cannot start the engine ({node} {script}): {error}") from error
         tool_server = None
-        if self._tools is not None:
-            tool_server = ToolServer(self._tools, pipe.tools, loop, self._thread_pool(), self._max_workers)
-        # Weakly: the pipe lives as long as the process, and must not keep a dropped manager
-        # alive (see ``_abandoned``).
-        pipe.manager.handle_request = _weakly(self._answer_question)
         try:
+            if self._tools is not None:
+                tool_server = ToolServer(self._tools, pipe.tools, loop, self._thread_pool(), self._max_workers)
+            # Weakly: the pipe lives as long as the process, and must not keep a dropped manager
+            # alive (see ``_abandoned``).
+            pipe.manager.handle_request = _weakly(self._answer_question)
             pipe.write_line(start_line)
             answer = await pipe.ready
             if "error" in answer:
@@ -340,7 +344,10 @@ class MCPManager:
             await self._handshake(pipe)
         except BaseException:
             # Cancelled while starting (its event loop ending), or the handshake failed: the
-            # engine exits when its pipe closes, rather than run on with nothing to close it.
+            # engine exits when its pipe closes, rather than run on with nothing to close it,
+            # and the registry is no longer listened to for it.
+            if tool_server is not None:
+                tool_server.close()
             pipe.close_stdin()
             raise
         return _Engine(pipe, answer.get("engine") or {}, tool_server)

@@ -15,6 +15,7 @@ from mcp_core import (
     MCPProtocolError,
     MCPToolError,
     Progress,
+    ToolRegistry,
     ToolResult,
 )
 
@@ -112,6 +113,25 @@ def test_a_config_of_no_form_it_takes_is_refused_when_the_manager_is_made() -> N
         with pytest.raises(TypeError, match=message):
             MCPManager(config)
     MCPManager(("gateway.yaml", "override.yaml"))  # a tuple of paths is a list of paths
+
+
+def test_max_workers_no_thread_pool_takes_is_refused_when_the_manager_is_made() -> None:
+    # 0 was refused by the thread pool only once the engine had started, at the first call, and
+    # that engine ran on with nothing to close it: one more at each call.
+    for workers in (0, -1, 2.5, "8", True):
+        with pytest.raises(ValueError, match="max_workers must be a number of threads, 1 or more"):
+            MCPManager(tools=[same], max_workers=workers)
+
+
+async def test_a_manager_that_fails_to_start_stops_listening_to_its_registry() -> None:
+    # Its tool server listened to the registry forever: one more listener at each failed start.
+    registry = ToolRegistry()
+    registry.add(same)
+    m = MCPManager({"mcpServers": {"a": {"command": 1}}}, tools=registry)
+    for _ in range(3):
+        with pytest.raises(MCPConfigError):
+            await m.start()
+    assert registry._listeners == []
 
 
 async def test_health_reports_upstreams_and_versions() -> None:
