@@ -13,6 +13,7 @@ import { extname } from 'node:path';
 import { nestedDeeperThan } from '../protocol/guards.ts';
 import { describeErrors, settingName } from './errors.ts';
 import { duplicateKey } from './json-keys.ts';
+import type { DuplicateKey } from './yaml-keys.ts';
 import { EnvNameError, envLayer, settingsFromEnv } from './env.ts';
 import { CONFIG_SCHEMA, SECTIONS } from './schema.ts';
 import { applyDefaults, copyJson, isPlainObject, setOwn, type SchemaNode } from './schema-walk.ts';
@@ -79,16 +80,18 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   }
   const json = extname(path) === '.json';
   let value: unknown;
+  let twice: DuplicateKey | undefined;
   try {
     // yaml is loaded only for YAML files: it is the largest thing on the startup path.
-    value = json ? JSON.parse(text) : (await import('yaml')).parse(text);
+    if (json) value = JSON.parse(text);
+    else ({ value, twice } = (await import('./yaml-keys.ts')).parseYaml(text));
   } catch (error) {
     throw new ConfigError(`Config file ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
   }
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) throw new ConfigError(`Config file ${path} must hold an object (a map of sections), not ${Array.isArray(value) ? 'a list' : typeof value}`);
   if (nestedDeeperThan(value, MAX_CONFIG_DEPTH)) throw new ConfigError(`Config file ${path} nests deeper than ${MAX_CONFIG_DEPTH} levels`);
-  const twice = json ? duplicateKey(text) : undefined;
+  if (json) twice = duplicateKey(text);
   if (twice !== undefined) throw new ConfigError(`Config file ${path} has the key ${JSON.stringify(twice.key)} twice in ${settingName(ROOT, twice.path.map(String))}`);
   return value;
 }

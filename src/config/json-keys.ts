@@ -1,7 +1,7 @@
 /**
  * Keys a JSON text holds twice in one object. JSON.parse keeps the last of them and says
  * nothing: an upstream written twice under `mcpServers` (the first one edited, the second
- * forgotten below it) ran as the one nobody was editing. YAML refuses them itself.
+ * forgotten below it) ran as the one nobody was editing. YAML files are checked by yaml-keys.ts.
  */
 
 /** Where the scan is: an object (its keys so far, the current one) or an array (its index). */

@@ -68,6 +68,20 @@ describe('configuration', () => {
     await assert.rejects(loadConfig(await file('deep.json', deep), {}), (error: unknown) => error instanceof ConfigError && /deep\.json nests deeper than 64 levels$/.test(error.message));
   });
 
+  it('regression: refuses a YAML key given twice as a JSON one, in time linear in the file (a map of 100,000 keys took two minutes: yaml compares each key with every key before it)', { timeout: 30_000 }, async () => {
+    const twice = async (text: string) => loadConfig(await file('twice.yaml', text), {}).then(() => 'accepted', (error: Error) => error.message.replace(/^.*twice\.yaml /, ''));
+    assert.equal(await twice('mcpServers:\n  a: {command: x}\n  a: {command: y}\n'), 'has the key "a" twice in mcpServers');
+    assert.equal(await twice('http: {port: 1}\nhttp: {port: 2}\n'), 'has the key "http" twice in the configuration');
+    assert.equal(await twice('http:\n  allowedHosts: [a, a]\n  port: 1\n  "port": 2\n'), 'has the key "port" twice in http');
+    // Keys become the names of an object's members: 1 and "1" are one name.
+    assert.equal(await twice('mcpServers:\n  a:\n    command: x\n    env: {1: a, "1": b}\n'), 'has the key "1" twice in mcpServers.a.env');
+    assert.equal(await twice('mcpServers:\n  a: {command: x, args: [k, k], env: {k: k}}\n'), 'accepted');
+    assert.match(await twice('http: [\n'), /^is not valid YAML: /);
+    const many = Array.from({ length: 100_000 }, (_, i) => `  k${i}: ${i}\n`).join('');
+    assert.equal(await twice(`mcpServers:\n  a: {command: x, env: {k1: x, k1: y}}\nserver:\n${many}  k7: 7\n`), 'has the key "k1" twice in mcpServers.a.env');
+    assert.equal(await twice(`notes:\n${many}  k99999: again\n`), 'has the key "k99999" twice in notes');
+  });
+
   it('regression: refuses a duration longer than a timer holds, which setTimeout would fire after 1 ms', async () => {
     // Every duration in milliseconds, wherever it is (sections, an upstream's options), is bounded.
     const unbounded: string[] = [];
