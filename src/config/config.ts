@@ -70,6 +70,18 @@ async function readConfigText(path: string): Promise<string> {
   }
 }
 
+/**
+ * A parser's complaint without the file's text it quotes: V8's JSON errors quote the text
+ * around the fault (`..."Secret": s3cr3t-val"...`), yaml's end with the line itself, and that
+ * may be the line holding a secret. Where the fault is stays said (line and column).
+ */
+export function parseProblem(message: string, json: boolean): string {
+  if (json) return message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ' (the text there is not shown: it may hold a secret)');
+  // yaml: `<problem> at line 2, column 23:\n\n<the line>\n<a caret>`.
+  const frame = message.indexOf(':\n');
+  return frame === -1 ? message : message.slice(0, frame);
+}
+
 /** Reads a JSON or YAML config file (YAML unless the name ends in .json). */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
@@ -86,7 +98,7 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
     if (json) value = JSON.parse(text);
     else ({ value, twice } = (await import('./yaml-keys.ts')).parseYaml(text));
   } catch (error) {
-    throw new ConfigError(`Config file ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new ConfigError(`Config file ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${parseProblem((error as Error).message, json)}`);
   }
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) throw new ConfigError(`Config file ${path} must hold an object (a map of sections), not ${Array.isArray(value) ? 'a list' : typeof value}`);

@@ -4,7 +4,7 @@
  * was expected, e.g.
  * `MCP__HTTP__PORT: http.port is "eighty"; expected an integer from 0 to 65535`.
  */
-import { childSchema, isSecret, knownKeys, resolveSchemaPath, type SchemaNode } from './schema-walk.ts';
+import { childSchema, HIDDEN, hideSecrets, holdsSecrets, isPlainObject, knownKeys, resolveSchemaPath, type SchemaNode } from './schema-walk.ts';
 import type { ValidationError } from './validator.ts';
 
 /** Splits a JSON pointer (`/http/port`) into keys. */
@@ -29,6 +29,21 @@ function showValue(value: unknown): string {
   if (value === undefined) return 'missing';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * The value at `keys` as an error shows it. A secret, or a value that may hold one and cannot
+ * be walked to hide it (text where a section of secrets belongs), is "(hidden)"; an object
+ * is shown with the secrets in it hidden.
+ */
+function shownValue(root: SchemaNode, keys: readonly string[], value: unknown): string {
+  let node: SchemaNode | undefined = root;
+  for (const key of keys) {
+    node = childSchema(node, key);
+    if (node?.writeOnly === true) return HIDDEN;
+  }
+  if (!holdsSecrets(node)) return showValue(value);
+  return isPlainObject(value) ? showValue(hideSecrets(node, value)) : HIDDEN;
 }
 
 function article(word: string): string {
@@ -155,7 +170,7 @@ export function describeErrors(
       keys = [...keys, String(error.params.property)];
     } else {
       const value = keys.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined), config);
-      const shown = isSecret(root, keys) ? '(hidden)' : showValue(value);
+      const shown = shownValue(root, keys, value);
       const expected = describeSchema(resolveSchemaPath(root, error.schemaPath.slice(0, error.schemaPath.lastIndexOf('/'))));
       text = `${settingName(root, keys)} is ${shown}; expected ${expected}`;
     }

@@ -58,15 +58,16 @@ export function applyDefaults(node: SchemaNode | undefined, value: unknown): voi
   }
 }
 
-/** Whether the setting at `keys` is a secret (`writeOnly` on it or on a section above it). */
-export function isSecret(root: SchemaNode, keys: readonly string[]): boolean {
-  let node: SchemaNode | undefined = root;
-  for (const key of keys) {
-    node = childSchema(node, key);
-    if (node === undefined) return false;
-    if (node.writeOnly === true) return true;
-  }
-  return false;
+/**
+ * Whether a value for `node` may hold a secret: `node` is one, or has one anywhere below it (a
+ * section such as `store`, a map of servers). Such a value given in the wrong shape, a URL with
+ * its password where the `store.redis` section belongs, cannot be walked to hide what is in it.
+ */
+export function holdsSecrets(node: SchemaNode | undefined): boolean {
+  if (!isPlainObject(node)) return false;
+  if (node.writeOnly === true) return true;
+  const below = [...(isPlainObject(node.properties) ? Object.values(node.properties) : []), node.additionalProperties, node.items];
+  return below.some((child) => isPlainObject(child) && holdsSecrets(child as SchemaNode));
 }
 
 export const HIDDEN = '(hidden)';

@@ -158,6 +158,29 @@ describe('configuration', () => {
     await assert.rejects(loadConfig(path, {}), (e: unknown) => e instanceof ConfigError && /server\.requestStateSecret is \(hidden\)/.test(e.message) && !e.message.includes('s3cret-value'));
   });
 
+  it('never quotes a secret given in the wrong shape, nor the text around a parse error', async () => {
+    // A section holding secrets given as text (a URL one level too high, JSON that does not
+    // parse) was quoted whole, as were the lines a parser quotes around its fault.
+    const refused = async (files: string[], env: NodeJS.ProcessEnv, pattern: RegExp) => {
+      await assert.rejects(loadConfig(files, env), (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, pattern);
+        assert.doesNotMatch(e.message, /s3cret/);
+        return true;
+      });
+    };
+    await refused([], { MCP__STORE__REDIS: 'redis://user:s3cret@cache:6379' }, /^MCP__STORE__REDIS: store\.redis is \(hidden\); expected an object$/);
+    await refused([], { MCP__AUTH__APIKEYS__ALICE: '{"key": "s3cret-s3cret-s3cret"' }, /^MCP__AUTH__APIKEYS__ALICE: auth\.apiKeys\.ALICE is \(hidden\); expected an object$/);
+    await refused([], { MCP__MCPSERVERS: '["s3cret"]' }, /mcpServers is \(hidden\)/);
+    await refused([await file('store.yaml', 'store: redis://user:s3cret@cache\n')], {}, /store is \(hidden\); expected an object/);
+    await refused([await file('quote.yaml', 'server:\n  requestStateSecret: "s3cret\n  name: x\n')], {}, /is not valid YAML: Missing closing "quote at line 4, column 1$/);
+    await refused([await file('nested.yaml', 'server:\n  requestStateSecret: s3cret: x\n')], {}, /is not valid YAML: .* at line 2, column 23$/);
+    await refused([await file('bare.json', '{"server": {"requestStateSecret": s3cret}}')], {}, /is not valid JSON: Unexpected token 's' \(the text there is not shown: it may hold a secret\)$/);
+    // What holds no secret is still shown, and a section's secrets hidden inside it.
+    await refused([], { MCP__HTTP: 'nope' }, /^MCP__HTTP: http is "nope"; expected an object$/);
+    await refused([], { MCP__SERVER: '{"name": 5, "requestStateSecret": "s3cret"}' }, /^MCP__SERVER: server\.name is 5; expected a non-empty string$/);
+  });
+
   it('embedded defaults satisfy the schema, and the published schema file matches the sources', async () => {
     const { configValidator } = await import('../../src/config/validator.ts');
     const validate = configValidator();
