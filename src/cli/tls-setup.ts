@@ -31,9 +31,8 @@ export async function https(settings: TlsSettings): Promise<Https> {
   const since = stampTlsFiles(files);
   let options: TlsOptions;
   try {
+    // Fail here, naming the file at fault, rather than inside the listener.
     options = await readTlsFiles(files);
-    // Fail here, with the setting's name, rather than inside the listener.
-    (await import('node:tls')).createSecureContext(options);
   } catch (error) {
     throw new ConfigError(`tls: ${(error as Error).message}`);
   }

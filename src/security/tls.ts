@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { checkTimerMs } from '../protocol/timer-limit.ts';
 import type { SecureContextOptions } from 'node:tls';
 import { sameStamp, stampFiles, stampNow, type FileStamps } from './file-stamps.ts';
+import { checkTlsContext } from './tls-check.ts';
 
 export interface TlsFiles {
   /** PEM certificate chain, the server's certificate first. */
@@ -26,7 +27,10 @@ export interface TlsFiles {
   caFile?: string;
 }
 
-/** Reads the files into secure-context options; the error names the file that failed. */
+/**
+ * Reads the files into secure-context options that make a context; the error names the file
+ * that failed and why (tls-check.ts).
+ */
 export async function readTlsFiles(files: TlsFiles): Promise<SecureContextOptions> {
   const read = async (setting: string, path: string) => {
     try {
@@ -43,6 +47,12 @@ export async function readTlsFiles(files: TlsFiles): Promise<SecureContextOption
   const options: SecureContextOptions = { cert, key };
   if (ca !== undefined) options.ca = ca;
   if (files.passphrase !== undefined) options.passphrase = files.passphrase;
+  checkTlsContext(
+    options,
+    { setting: 'tls.certFile', path: files.certFile, pem: cert },
+    { setting: 'tls.keyFile', path: files.keyFile, pem: key },
+    ca === undefined ? undefined : { setting: 'tls.caFile', path: files.caFile!, pem: ca },
+  );
   return options;
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, rename } from 'node:fs/promises';
+import { copyFile, rename, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -133,18 +133,21 @@ describe('TLS', () => {
     }
   });
 
-  it('with clientCertificates: required, refuses a client without a certificate signed by caFile (mTLS)', async () => {
+  it('with clientCertificates: required, refuses a client without a certificate signed by caFile (mTLS), and keeps caFile in service while a change to it is cut short', async () => {
     const dir = await certificateDir();
     const ca = await makeCa(dir, 'test-ca');
     const serverPem = await makeCertificate(dir, ca, 'server', 'server');
     const client = await makeCertificate(dir, ca, 'client', 'client');
     const strangerCa = await makeCa(dir, 'stranger-ca');
     const stranger = await makeCertificate(dir, strangerCa, 'stranger', 'client');
+    const caFile = join(dir, 'clients-ca.crt');
+    await copyFile(ca.certFile, caFile);
     const server = await startServe(['--http', '127.0.0.1:0'], {
       MCP__TLS__CERTFILE: serverPem.certFile,
       MCP__TLS__KEYFILE: serverPem.keyFile,
-      MCP__TLS__CAFILE: ca.certFile,
+      MCP__TLS__CAFILE: caFile,
       MCP__TLS__CLIENTCERTIFICATES: 'required',
+      MCP__TLS__RELOADCHECKMS: '50',
     });
     try {
       assert.equal((await echoOverTls(server.url, ca.cert, client)).json.result.content[0].text, 'over tls');
@@ -152,6 +155,14 @@ describe('TLS', () => {
       await assert.rejects(echoOverTls(server.url, ca.cert, stranger), /unknown ca|socket hang up|ECONNRESET/i);
       // The server goes on serving after refusing.
       assert.equal((await echoOverTls(server.url, ca.cert, client)).status, 200);
+
+      // OpenSSL takes text it cannot read as no authorities at all: a caFile cut short was put
+      // in service ("TLS certificate reloaded") and every client certificate refused after it.
+      await writeFile(`${caFile}.new`, ca.cert.subarray(0, ca.cert.length >> 1));
+      await rename(`${caFile}.new`, caFile);
+      const refused = await server.stderrLine(/TLS (reload failed|certificate reloaded)/);
+      assert.match(refused, /TLS reload failed, the previous certificate stays in service: tls\.caFile .*clients-ca\.crt: certificate 1 of 1 is cut short/);
+      assert.equal((await echoOverTls(server.url, ca.cert, client)).status, 200, 'the client is still trusted');
     } finally {
       server.process.kill('SIGTERM');
       await server.exited;
@@ -170,10 +181,24 @@ describe('TLS', () => {
     assert.match(missing.stderr, /tls: cannot read tls\.certFile .*nope\.crt/);
     const mismatch = (await serve({ MCP__TLS__CERTFILE: one.certFile, MCP__TLS__KEYFILE: two.keyFile })) as { code: number; stderr: string };
     assert.equal(mismatch.code, 2);
-    assert.match(mismatch.stderr, /^mcp-core: tls: .*key values mismatch/);
+    assert.match(mismatch.stderr, /^mcp-core: tls: tls\.keyFile .*two\.key is not the key of the certificate in tls\.certFile .*one\.crt \(key values mismatch\)/);
     const checked = (await run(process.execPath, [CLI, 'config', 'check', '/dev/null'], { env: { ...process.env, MCP__TLS__CERTFILE: one.certFile, MCP__TLS__KEYFILE: two.keyFile } }).catch((e) => e)) as { code: number; stderr: string };
     assert.equal(checked.code, 2, 'config check loads the TLS files as serve would');
     assert.match(checked.stderr, /tls: .*key values mismatch/);
+    const check = (env: Record<string, string>) =>
+      run(process.execPath, [CLI, 'config', 'check', '/dev/null'], { env: { ...process.env, MCP__TLS__CERTFILE: one.certFile, MCP__TLS__KEYFILE: one.keyFile, ...env } }).catch((e) => e) as Promise<{ code: number; stderr: string }>;
+    const garbage = join(dir, 'garbage.pem');
+    await writeFile(garbage, 'not a certificate\n');
+    // A caFile OpenSSL reads as no authorities: it was taken, and every client refused.
+    const noCa = await check({ MCP__TLS__CAFILE: garbage, MCP__TLS__CLIENTCERTIFICATES: 'required' });
+    assert.equal(noCa.code, 2);
+    assert.match(noCa.stderr, /^mcp-core: tls: tls\.caFile .*garbage\.pem holds no PEM certificate/);
+    const garbageCert = await check({ MCP__TLS__CERTFILE: garbage });
+    assert.equal(garbageCert.code, 2);
+    assert.match(garbageCert.stderr, /^mcp-core: tls: tls\.certFile .*garbage\.pem holds no PEM certificate/);
+    const garbageKey = await check({ MCP__TLS__KEYFILE: garbage });
+    assert.equal(garbageKey.code, 2);
+    assert.match(garbageKey.stderr, /^mcp-core: tls: tls\.keyFile .*garbage\.pem is not a usable private key/);
     const halfSet = (await serve({ MCP__TLS__CERTFILE: one.certFile })) as { code: number; stderr: string };
     assert.equal(halfSet.code, 2);
     assert.match(halfSet.stderr, /MCP__TLS__CERTFILE: tls\.certFile needs tls\.keyFile as well/);
