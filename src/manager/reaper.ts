@@ -5,10 +5,12 @@
  * - `process.on('exit')` covers `process.exit()`, the end of the event loop and uncaught
  *   exceptions; its handler must be synchronous, so it sends SIGKILL (there is no time to wait
  *   for a graceful stop).
- * - SIGINT and SIGTERM end a Node process without an 'exit' event when nobody listens for
- *   them. Then the reaper kills the upstreams and raises the signal again, so the process ends
- *   as it would have. When the application listens itself, the reaper leaves the signal to it
- *   (it will exit, and the 'exit' handler runs then).
+ * - SIGINT, SIGTERM, SIGHUP and SIGQUIT end a Node process without an 'exit' event when nobody
+ *   listens for them. Then the reaper kills the upstreams and raises the signal again, so the
+ *   process ends as it would have. When the application listens itself, the reaper leaves the
+ *   signal to it (it will exit, or, as a gateway on SIGHUP, go on). SIGHUP is the terminal
+ *   closing: it reaches the terminal's foreground process group, and upstreams, each leading a
+ *   group of its own, do not hear it.
  *
  * If this process is killed with SIGKILL, nothing can run: the upstreams then see their stdin
  * close, which is the stdio transport's shutdown signal, and well-behaved servers exit.
@@ -35,11 +37,13 @@ function onSignal(signal: NodeJS.Signals): void {
   process.kill(process.pid, signal);
 }
 
+/** The signals whose default action ends the process, and that a process can catch. */
+const ENDING_SIGNALS: readonly NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
 function install(): void {
   installed = true;
   process.on('exit', killAll);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of ENDING_SIGNALS) process.on(signal, onSignal);
 }
 
 /** Kills `child` when this process exits, until {@link release}d. */
