@@ -242,7 +242,7 @@ export async function engineCommand(version: string): Promise<void> {
   connection.start();
 
   process.on('SIGTERM', () => {
-    if (stopping) return hurry.abort();
+    if (stopping) return hurry.abort('SIGTERM');
     stopping = true;
     shutdownGracefully(serving!, { reason: 'SIGTERM', deadlineMs: config.server.shutdownDeadlineMs, hurry: hurry.signal, log }).then(
       () => process.exit(0),

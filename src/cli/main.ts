@@ -81,7 +81,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   let stopping = false;
   const hurry = new AbortController();
   const stop = (reason: string) => {
-    if (stopping) return hurry.abort();
+    if (stopping) return hurry.abort(reason);
     stopping = true;
     // Shutdown is worth an operator's attention: written at the default level (warn).
     const log = (line: string) => notices().warn(line);

@@ -8,11 +8,12 @@
  * 3. calls still running then are answered with an error and cancelled;
  * 4. the listeners close once the answers are written, and the process exits 0.
  *
- * A second signal skips the rest of the wait (step 3 at once).
+ * A second signal skips the rest of the wait (step 3 at once), and says so: the calls it stops
+ * are answered with an error naming the signal, not the deadline, which has not passed.
  */
 import type { Health } from '../observability/health.ts';
 import type { McpServer } from '../server/server.ts';
-import { deadlinePassed, type Drainable } from '../transport/drain.ts';
+import { deadlinePassed, STOPPED_AT_ONCE, type Drainable } from '../transport/drain.ts';
 
 /** How long connections get to finish writing their last answers before they are cut. */
 const WRITE_GRACE_MS = 2000;
@@ -28,24 +29,27 @@ export interface ShutdownOptions {
   /** What started it, for the log: `SIGTERM`, `stdin closed`. */
   reason: string;
   deadlineMs: number;
-  /** Aborted by a second signal: stop waiting for calls in flight. */
+  /** Aborted by a second signal, its name the reason (`SIGTERM`): stop waiting for calls in flight. */
   hurry: AbortSignal;
   log: (line: string) => void;
 }
 
-/** Resolves true when `work` settles within `ms` and before `hurry` aborts, false otherwise. */
-function within(work: Promise<unknown>, ms: number, hurry: AbortSignal): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    if (hurry.aborted) return resolve(false);
-    const timer = setTimeout(() => finish(false), ms);
-    const onHurry = () => finish(false);
-    function finish(inTime: boolean) {
+/** How the wait for the calls in flight ended. */
+type WaitEnd = 'drained' | 'deadline' | 'hurried';
+
+/** Waits for `work` at most `ms`, and not past `hurry`'s abort. */
+function within(work: Promise<unknown>, ms: number, hurry: AbortSignal): Promise<WaitEnd> {
+  return new Promise<WaitEnd>((resolve) => {
+    if (hurry.aborted) return resolve('hurried');
+    const timer = setTimeout(() => finish('deadline'), ms);
+    const onHurry = () => finish('hurried');
+    function finish(end: WaitEnd) {
       clearTimeout(timer);
       hurry.removeEventListener('abort', onHurry);
-      resolve(inTime);
+      resolve(end);
     }
     hurry.addEventListener('abort', onHurry, { once: true });
-    work.then(() => finish(true), () => finish(true));
+    work.then(() => finish('drained'), () => finish('drained'));
   });
 }
 
@@ -59,9 +63,15 @@ export async function shutdownGracefully(target: Stoppable, options: ShutdownOpt
   target.server.close();
   options.log(`${options.reason}: shutting down; new requests are refused, calls in flight have ${options.deadlineMs} ms to finish`);
   const drained = Promise.all(target.drainables.map((drainable) => drainable.drain()));
-  if (!(await within(drained, options.deadlineMs, options.hurry))) {
-    options.log(`calls still running after the shutdown deadline (${options.deadlineMs} ms) are answered with an error`);
-    const error = deadlinePassed(options.deadlineMs);
+  const end = await within(drained, options.deadlineMs, options.hurry);
+  if (end !== 'drained') {
+    const signal = typeof options.hurry.reason === 'string' ? options.hurry.reason : 'a signal';
+    options.log(
+      end === 'deadline'
+        ? `calls still running after the shutdown deadline (${options.deadlineMs} ms) are answered with an error`
+        : `a second signal (${signal}): stopping now; calls still running are answered with an error`,
+    );
+    const error = end === 'deadline' ? deadlinePassed(options.deadlineMs) : STOPPED_AT_ONCE;
     for (const drainable of target.drainables) drainable.abandon(error);
   }
   await target.close(WRITE_GRACE_MS);

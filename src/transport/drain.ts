@@ -24,6 +24,9 @@ export function deadlinePassed(deadlineMs: number): WireError {
   return { code: ErrorCode.InternalError, message: `Server shutting down: the request did not finish within the shutdown deadline (${deadlineMs} ms)` };
 }
 
+/** The answer of a request still running when a second signal ends the wait before the deadline. */
+export const STOPPED_AT_ONCE: WireError = Object.freeze({ code: ErrorCode.InternalError, message: 'Server shutting down: the server was told to stop at once (a second signal) before the request finished' });
+
 /**
  * The draining state of one transport: whether it is draining, and the promise that settles
  * once its last request in flight is answered. The transport reports each answered request

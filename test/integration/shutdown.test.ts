@@ -120,6 +120,21 @@ describe('graceful shutdown', () => {
     assert.equal(await server.exited, 0);
   });
 
+  it('a second SIGTERM stops the wait and says so: the calls it stops are answered "told to stop at once", not "did not finish within the shutdown deadline (120000 ms)" half a second in', async () => {
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
+    const [modern, legacy] = await httpCalls(server.url, 2, LONG_MS);
+    server.process.kill('SIGTERM');
+    await server.stderrLine(/SIGTERM: shutting down/);
+    server.process.kill('SIGTERM');
+    for (const call of [modern, legacy]) {
+      const { error } = await call.answer;
+      assert.equal(error.code, -32603);
+      assert.equal(error.message, 'Server shutting down: the server was told to stop at once (a second signal) before the request finished');
+    }
+    await server.stderrLine(/a second signal \(SIGTERM\): stopping now; calls still running are answered with an error/);
+    assert.equal(await server.exited, 0);
+  });
+
   it('SIGTERM during 50 calls over stdio (both eras): all 50 complete, a new request is refused, exit 0; the deadline holds too', async () => {
     const server = await startServe(['--stdio'], { MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
     const peer = new StdioPeer(server.process);
