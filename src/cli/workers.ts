@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { flushNotices, notices } from './notices.ts';
+import { stopWorkers, type WorkersStop } from './workers-stop.ts';
 
 const MAX_QUICK_CRASHES = 5;
 /** The exit code of a usage or configuration error, which the process has printed (main.ts). */
@@ -21,9 +22,6 @@ export interface WorkerMessage {
   type: 'listening';
   url: string;
 }
-
-/** Past the workers' own shutdown deadline, how long the primary waits before killing them. */
-const KILL_AFTER_DEADLINE_MS = 10_000;
 
 /** A port free on `host` now, chosen by the system. */
 function freePort(host: string): Promise<number> {
@@ -52,9 +50,9 @@ export interface PrimaryOptions {
  * Runs the primary: forks, restarts crashed workers, prints the URL once every worker listens
  * (node:cluster closes the shared port whenever no listening worker is left: announced with
  * one worker still starting, the port would refuse connections if the first one crashed,
- * until another listened). SIGTERM/SIGINT are
- * passed to the workers as SIGTERM, each drains its calls (shutdownDeadlineMs) and exits; the
- * primary exits when they all have, 0 when they all exited cleanly.
+ * until another listened). SIGTERM/SIGINT are passed to the workers as SIGTERM, each drains
+ * its calls (shutdownDeadlineMs) and exits; the primary exits when they all have
+ * (workers-stop.ts).
  */
 export async function runPrimary(options: PrimaryOptions, onListening: (url: string) => void): Promise<void> {
   const { workers, requestStateSecret, shutdownDeadlineMs } = options;
@@ -69,7 +67,7 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
     MCP__SERVER__REQUESTSTATESECRET: requestStateSecret ?? randomBytes(32).toString('base64url'),
     [WORKER_PORT_VARIABLE]: String(port),
   };
-  let stopping = false;
+  let stopping: WorkersStop | undefined;
   let announced = false;
   /** The workers listening now, until the first announcement. */
   const listening = new Set<Worker>();
@@ -94,7 +92,7 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
     });
     worker.on('exit', (code, signal) => {
       listening.delete(worker);
-      if (stopping) return;
+      if (stopping !== undefined) return;
       // At startup, a worker refusing the configuration (a TLS file missing or not pairing) has
       // said why; every other would too: restarting it only repeats the error, and the command
       // ends as it does without workers, with exit code 2.
@@ -116,37 +114,20 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
     return worker;
   };
 
-  const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-  const stop = (code: number) => {
-    if (stopping) {
-      // A second signal: the workers stop waiting for their calls in flight.
-      for (const worker of alive()) worker.process.kill('SIGTERM');
-      return;
-    }
-    stopping = true;
-    const exit = () => {
-      flushNotices();
-      process.exit(code);
-    };
-    const running = alive();
-    if (running.length === 0) exit();
-    let left = running.length;
-    for (const worker of running) {
-      worker.once('exit', (exitCode, signal) => {
-        // A worker still starting has no handler yet and dies of the SIGTERM itself: with
-        // nothing accepted, that is a clean stop too.
-        if (signal === null ? exitCode !== 0 : signal !== 'SIGTERM') code = code || 1;
-        if (--left === 0) exit();
-      });
-      worker.process.kill('SIGTERM');
-    }
-    const killer = setTimeout(() => {
-      for (const worker of alive()) worker.process.kill('SIGKILL');
-    }, shutdownDeadlineMs + KILL_AFTER_DEADLINE_MS);
-    killer.unref();
+  const stop = (code: number, signal?: string) => {
+    if (stopping !== undefined) return stopping.hurry(signal ?? 'a signal');
+    const running = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    stopping = stopWorkers(running, {
+      code,
+      deadlineMs: shutdownDeadlineMs,
+      exit: (exitCode) => {
+        flushNotices();
+        process.exit(exitCode);
+      },
+    });
   };
 
   for (let i = 0; i < workers; i++) fork();
-  process.on('SIGINT', () => stop(0));
-  process.on('SIGTERM', () => stop(0));
+  process.on('SIGINT', () => stop(0, 'SIGINT'));
+  process.on('SIGTERM', () => stop(0, 'SIGTERM'));
 }
