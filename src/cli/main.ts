@@ -67,12 +67,15 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     // node:cluster hands each connection to the next worker, and a legacy client opens several
     // (the official SDKs' first request after initialize already reaches another worker).
     if (config.http.sessions.enabled && config.store.redis.url === undefined) notices().warn(LEGACY_SESSIONS_SPLIT);
-    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ` (${config.workers} workers)`));
+    const heartbeatTimeoutMs = config.workerHeartbeatTimeoutMs;
+    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, heartbeatTimeoutMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ` (${config.workers} workers)`));
     return;
   }
   if (isWorker) {
     // Workers listen on the port the primary chose (it resolves port 0 once for all).
     const { WORKER_PORT_VARIABLE } = await import('./workers.ts');
+    // Answered from the start: the primary asks only once the worker serves.
+    (await import('./worker-heartbeat.ts')).answerHeartbeats();
     const port = process.env[WORKER_PORT_VARIABLE];
     if (port !== undefined) config.http.port = Number(port);
   }

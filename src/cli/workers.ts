@@ -9,6 +9,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { flushNotices, notices } from './notices.ts';
+import { trackHandoffs } from './worker-handoffs.ts';
+import { watchHeartbeats } from './worker-heartbeat.ts';
 import { stopWorkers, type WorkersStop } from './workers-stop.ts';
 
 const MAX_QUICK_CRASHES = 5;
@@ -39,6 +41,8 @@ export interface PrimaryOptions {
   workers: number;
   requestStateSecret: string | undefined;
   shutdownDeadlineMs: number;
+  /** A worker that leaves the heartbeat unanswered this long is replaced; 0: never (worker-heartbeat.ts). */
+  heartbeatTimeoutMs: number;
   /** Where the workers listen; port 0 picks a free port, once, for all of them. */
   host: string;
   port: number;
@@ -50,12 +54,13 @@ export interface PrimaryOptions {
  * Runs the primary: forks, restarts crashed workers, prints the URL once every worker listens
  * (node:cluster closes the shared port whenever no listening worker is left: announced with
  * one worker still starting, the port would refuse connections if the first one crashed,
- * until another listened). SIGTERM/SIGINT are passed to the workers as SIGTERM, each drains
- * its calls (shutdownDeadlineMs) and exits; the primary exits when they all have
- * (workers-stop.ts).
+ * until another listened). A worker that stops answering the heartbeat is killed and replaced,
+ * and the connections handed to it that it never took go to the others (worker-handoffs.ts).
+ * SIGTERM/SIGINT are passed to the workers as SIGTERM, each drains its calls
+ * (shutdownDeadlineMs) and exits; the primary exits when they all have (workers-stop.ts).
  */
 export async function runPrimary(options: PrimaryOptions, onListening: (url: string) => void): Promise<void> {
-  const { workers, requestStateSecret, shutdownDeadlineMs } = options;
+  const { workers, requestStateSecret, shutdownDeadlineMs, heartbeatTimeoutMs } = options;
   const onMetricsRequest = options.metrics === undefined ? undefined : (await import('../observability/cluster-metrics.ts')).primaryMetricsHandler(options.metrics);
   // Port 0 is resolved here, not by each worker: node:cluster keys the shared listening socket
   // by the port asked for, and when every worker that asked for "0" has died it closes that
@@ -71,17 +76,27 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
   let announced = false;
   /** The workers listening now, until the first announcement. */
   const listening = new Set<Worker>();
+  /** The workers that listen and have not exited. */
+  const serving = new Set<Worker>();
   let quickCrashes = 0;
+  const heartbeats = watchHeartbeats(heartbeatTimeoutMs, (worker) => {
+    const pid = worker.process.pid;
+    notices().error({ worker: pid }, `worker ${pid} did not answer the heartbeat within ${heartbeatTimeoutMs} ms (stopped, or its event loop blocked): killing it; its calls in flight are lost`);
+    worker.process.kill('SIGKILL');
+  });
 
   /** `replacing`: the pid of the crashed worker this one takes the place of. */
   const fork = (replacing?: number): Worker => {
     const worker = cluster.fork(env);
+    trackHandoffs(worker, () => stopping === undefined && [...serving].some((other) => other !== worker && !other.isDead()));
     const started = Date.now();
     let listened = false;
     worker.on('message', (message: WorkerMessage) => {
       onMetricsRequest?.(worker, message);
       if (message?.type !== 'listening') return;
       listened = true;
+      serving.add(worker);
+      heartbeats.watch(worker);
       if (replacing !== undefined) notices().warn({ worker: worker.process.pid, replacing }, `worker ${worker.process.pid} is serving in place of ${replacing}`);
       if (announced) return;
       listening.add(worker);
@@ -92,6 +107,7 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
     });
     worker.on('exit', (code, signal) => {
       listening.delete(worker);
+      serving.delete(worker);
       if (stopping !== undefined) return;
       // At startup, a worker refusing the configuration (a TLS file missing or not pairing) has
       // said why; every other would too: restarting it only repeats the error, and the command
@@ -116,6 +132,7 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
 
   const stop = (code: number, signal?: string) => {
     if (stopping !== undefined) return stopping.hurry(signal ?? 'a signal');
+    heartbeats.stop();
     const running = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
     stopping = stopWorkers(running, {
       code,

@@ -39,6 +39,8 @@ import { demo } from './demo.ts';
 
 import { workers } from './workers.ts';
 
+import { workerHeartbeatTimeoutMs } from './worker-heartbeat.ts';
+
 export const SECTIONS = {
   server,
 
@@ -71,4 +73,6 @@ export const SECTIONS = {
   demo,
 
   workers,
+
+  workerHeartbeatTimeoutMs,
 } as const;

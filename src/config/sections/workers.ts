@@ -4,5 +4,5 @@ export const workers = {
   minimum: 1,
   maximum: 256,
   default: 1,
-  description: 'HTTP server processes sharing the port (node:cluster), restarted when they crash. Legacy sessions need sticky routing past 1.',
+  description: 'HTTP server processes sharing the port (node:cluster), restarted when they crash or stop answering (workerHeartbeatTimeoutMs). Past 1, legacy sessions and tasks cross workers only with store.redis.url.',
 } as const;
