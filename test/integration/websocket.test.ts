@@ -401,6 +401,32 @@ describe('WebSocket keep-alive', () => {
   });
 });
 
+describe('a request on a WebSocket connection whose credential expired', () => {
+  it('regression: between beats it is refused, as over HTTP, and the connection closes with 1008 (it was served until the next beat, 30 s by default)', async () => {
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const expiring: EdgeHook = () => ({ subject: 'short-lived', scopes: [], expiresAt } satisfies Principal);
+    // The default ping interval (30 s): no beat comes during the test.
+    const listener = await listen(demoServer(), { edge: expiring });
+    try {
+      const peer = await openRaw(listener.ws);
+      peer.send(modernCall(1, 'whoami', {}));
+      assert.equal(textOf((await peer.next()).result), 'short-lived');
+      await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+      peer.send(modernCall(2, 'whoami', {}));
+      const refused = await peer.next();
+      assert.equal(refused.id, 2);
+      assert.equal(refused.result, undefined, 'served after its credential expired');
+      assert.equal(refused.error.code, -32000);
+      assert.match(refused.error.message, /^Unauthorized: the credential this connection was opened with expired/);
+      const { code, reason } = await peer.closed;
+      assert.equal(code, 1008);
+      assert.match(reason, /The credential expired/);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
 describe('a WebSocket connection the server closes while its reading is paused', () => {
   it("regression: closed with 1008 at the in-flight cap, it ends once its client answers the close, not after ws's 30 s closing timeout", async () => {
     const expiring: EdgeHook = () => ({ subject: 'short-lived', scopes: [], expiresAt: Math.floor(Date.now() / 1000) + 2 } satisfies Principal);

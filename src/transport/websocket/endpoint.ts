@@ -21,7 +21,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { JsonRpcRequest } from '../../protocol/jsonrpc.ts';
 import { reportRefusal } from '../../protocol/refusal-report.ts';
-import type { WireError } from '../../protocol/wire-errors.ts';
+import { ErrorCode, type WireError } from '../../protocol/wire-errors.ts';
 import { clientKey } from '../../security/client-key.ts';
 import { Refusal, type EdgeDecision, type EdgeHook, type Principal } from '../../security/edge.ts';
 import { createOriginCheck, type OriginCheck } from '../../security/origin.ts';
@@ -75,6 +75,15 @@ export interface WebSocketOptions {
   /** Bounds on requests in flight and the bytes they hold, shared with the HTTP transport. */
   inflight?: InflightLimits;
 }
+
+/**
+ * A request on a connection whose credential expired: refused as an HTTP request with that
+ * credential would be (401 there), then the connection closes with 1008.
+ */
+const CREDENTIAL_EXPIRED = new Refusal(401, {
+  code: ErrorCode.BadRequest,
+  message: 'Unauthorized: the credential this connection was opened with expired; reconnect with a fresh one',
+});
 
 /** How often credentials are checked for expiry when no pings are sent. */
 const EXPIRY_CHECK_MS = 30_000;
@@ -282,6 +291,13 @@ export class WebSocketEndpoint implements Drainable, Beating {
       client,
       maxInflight: this.#maxInflight,
       admit: (request) => {
+        // A credential that lapsed since the last beat serves nothing more, as over HTTP, where
+        // each request is judged: the request is refused, then (once its error is written) the
+        // connection closes with 1008.
+        if (connection.expiresAt !== undefined && connection.expiresAt <= Date.now()) {
+          queueMicrotask(() => this.#expire(connection));
+          return CREDENTIAL_EXPIRED;
+        }
         // Released when the request's handler returns, even once cancelled or its connection closed.
         const ticket = limits.admit(client, transport.frameBytes, transport);
         if (ticket instanceof Refusal) reportRefusal('overloaded', request.method);
@@ -299,14 +315,19 @@ export class WebSocketEndpoint implements Drainable, Beating {
     if (this.#expiring.delete(connection) && this.#expiring.size === 0) this.#heartbeat.delete(this);
   }
 
-  /** On each beat: connections whose credential expired are closed with 1008 (reconnect with a fresh one). */
+  /**
+   * On each beat: connections whose credential expired are closed with 1008 (reconnect with a
+   * fresh one). A request that comes between beats is refused when admitted.
+   */
   beat(now: number): void {
-    for (const connection of this.#expiring) {
-      if (connection.expiresAt! > now) continue;
-      this.#expiring.delete(connection);
-      this.#own(connection.transport.close(CloseCode.PolicyViolation, 'The credential expired; reconnect with a fresh one'));
-    }
+    for (const connection of this.#expiring) if (connection.expiresAt! <= now) this.#expire(connection);
+  }
+
+  /** Closes a connection whose credential expired with 1008, once (a second close would drop its closing handshake). */
+  #expire(connection: Connection): void {
+    if (!this.#expiring.delete(connection)) return;
     if (this.#expiring.size === 0) this.#heartbeat.delete(this);
+    this.#own(connection.transport.close(CloseCode.PolicyViolation, 'The credential expired; reconnect with a fresh one'));
   }
 
   // ---- graceful shutdown ----------------------------------------------------------------------
