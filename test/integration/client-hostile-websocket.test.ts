@@ -1,13 +1,17 @@
 /**
  * What a hostile or broken WebSocket server can do to the client: its close() ends in bounded
- * time even when the server never answers the closing handshake. The peer is a `ws` server on
- * 127.0.0.1 that speaks just enough of 2026-07-28.
+ * time even when the server never answers the closing handshake, and a refusal whose body the
+ * server dribbles is given up at the handshake timeout, or at close(). The peers are a `ws`
+ * server on 127.0.0.1 that speaks just enough of 2026-07-28, and a node:http server that
+ * refuses every upgrade.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { McpClient } from '../../src/client/client.ts';
+import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 import { WebSocketClientTransport } from '../../src/transport/websocket/client.ts';
 
@@ -44,5 +48,72 @@ describe('WebSocket client against a hostile server', () => {
     // The server stops reading: the client's close frame is never seen, never answered.
     (await connected).pause();
     await client.close();
+  });
+});
+
+describe('WebSocket client against a server that dribbles the body of its refusal', () => {
+  let server: Server;
+  let url: string;
+  /** The server's side of each refused upgrade, in order. */
+  let refused: Socket[];
+  let next: Array<(socket: Socket) => void>;
+  before(async () => {
+    refused = [];
+    next = [];
+    server = createServer();
+    // 401 with a chunked body of one byte every 200 ms, without end: never idle, never whole.
+    server.on('upgrade', (_request, socket: Socket) => {
+      socket.write('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n');
+      const drip = setInterval(() => socket.write('1\r\n \r\n'), 200);
+      socket.on('close', () => clearInterval(drip));
+      socket.on('error', () => {});
+      refused.push(socket);
+      next.shift()?.(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  });
+  after(() => {
+    for (const socket of refused) socket.destroy();
+    server.close();
+  });
+
+  function closedWithin(socket: Socket, ms: number): Promise<boolean> {
+    if (socket.destroyed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      socket.once('close', () => (clearTimeout(timer), resolve(true)));
+    });
+  }
+
+  it('regression: the refusal is given up at handshakeTimeoutMs, and its connection closed (it was read as long as the server sent a byte now and then)', async () => {
+    const client = new McpClient({ name: 'dripped', version: '1.0.0' });
+    const upgraded = new Promise<Socket>((resolve) => next.push(resolve));
+    // The handshake's own requests would wait 20 s: the refusal must end the connect first.
+    const connecting = client.connect(new WebSocketClientTransport(url, { handshakeTimeoutMs: 1000 }), { timeoutMs: 20_000 });
+    const outcome = await Promise.race([
+      connecting.then(
+        () => 'connected',
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still connecting after 5 s'), 5000)),
+    ]);
+    assert.ok(outcome instanceof McpLocalError, String(outcome));
+    assert.equal(outcome.code, LocalErrorCode.ConnectionClosed);
+    assert.match(outcome.message, /refusal was not read whole within 1000 ms/);
+    assert.ok(await closedWithin(await upgraded, 2000), 'the refused connection is closed');
+    await client.close();
+  });
+
+  it('regression: close() while the refusal is read closes its connection (it stayed open, read, after close)', async () => {
+    const client = new McpClient({ name: 'dripped', version: '1.0.0' });
+    const upgraded = new Promise<Socket>((resolve) => next.push(resolve));
+    const connecting = client.connect(new WebSocketClientTransport(url), { timeoutMs: 20_000 }).catch((error: unknown) => error);
+    const socket = await upgraded;
+    // A few bytes of the body have been read by now.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await client.close();
+    assert.ok(await closedWithin(socket, 2000), 'the refused connection is closed');
+    assert.ok((await connecting) instanceof Error);
   });
 });

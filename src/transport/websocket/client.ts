@@ -34,7 +34,7 @@ export interface WebSocketClientOptions {
    * longest a timer holds), as is `handshakeTimeoutMs`: a longer one is refused with a RangeError.
    */
   pingIntervalMs?: number;
-  /** How long the upgrade may take. Default 30 s. */
+  /** How long the upgrade may take, reading the body of a refused one included. Default 30 s. */
   handshakeTimeoutMs?: number;
   /** For `wss://`: the CA, client certificate and key, and whether to check the server's certificate. */
   tls?: Pick<SecureContextOptions, 'ca' | 'cert' | 'key'> & { rejectUnauthorized?: boolean; servername?: string };
@@ -107,7 +107,8 @@ export class WebSocketClientTransport extends WebSocketTransport {
 
   /** Opens one socket: it, or the HTTP answer of a refused upgrade. */
   #open(WebSocketClass: typeof WebSocket, headers: Record<string, string> | undefined): Promise<WebSocket | Response> {
-    const { tls, maxMessageBytes, handshakeTimeoutMs } = this.#options;
+    const { tls, maxMessageBytes, handshakeTimeoutMs = 30_000 } = this.#options;
+    const started = Date.now();
     return new Promise((resolve, reject) => {
       // closeTimeout (read by ws, not declared in its types): how long close() waits for the server's
       // closing handshake before dropping the connection (ws's default is 30 s).
@@ -115,7 +116,7 @@ export class WebSocketClientTransport extends WebSocketTransport {
         ...tls,
         headers,
         maxPayload: maxMessageBytes,
-        handshakeTimeout: handshakeTimeoutMs ?? 30_000,
+        handshakeTimeout: handshakeTimeoutMs,
         perMessageDeflate: false,
         closeTimeout: CLOSE_TIMEOUT_MS,
       };
@@ -132,14 +133,29 @@ export class WebSocketClientTransport extends WebSocketTransport {
         resolve(socket);
       };
       const onRefused = (req: { destroy(): void }, res: IncomingMessage) => {
-        settle();
+        socket.off('open', onOpen);
+        socket.off('unexpected-response', onRefused);
+        // The refusal is read within the handshake's time, and close() stops it (the socket is
+        // still connecting): ws's own timeout is one of idleness, so a server dribbling the body
+        // would hold the connection, after close() too, for as long as it liked.
+        const left = Math.max(0, started + handshakeTimeoutMs - Date.now());
+        const late = new Error(`the server's refusal was not read whole within ${handshakeTimeoutMs} ms`);
+        const cutoff = setTimeout(() => {
+          req.destroy();
+          reject(late);
+        }, left);
+        const done = () => {
+          clearTimeout(cutoff);
+          this.#connecting = undefined;
+          req.destroy();
+        };
         readRefusal(res).then(
           (response) => {
-            req.destroy();
+            done();
             resolve(response);
           },
           (error: unknown) => {
-            req.destroy();
+            done();
             reject(error);
           },
         );
