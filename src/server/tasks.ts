@@ -7,6 +7,7 @@
  * `_meta` capabilities (`extensions["io.modelcontextprotocol/tasks"]`).
  */
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
+import type { CancelListener } from '../protocol/cancellation.ts';
 import { describeValue, isObject } from '../protocol/guards.ts';
 import { reportError } from '../protocol/error-report.ts';
 import { jsonSizeWithin } from '../protocol/json-size.ts';
@@ -68,10 +69,15 @@ class TaskExchange extends BaseExchange {
 
 interface Waiter {
   resolve(answer: unknown): void;
+  reject(error: unknown): void;
 }
 
-/** The part of a task that lives in this process: its work, and answers it waits for. */
-class RunningTask implements TaskInputs {
+/**
+ * The part of a task that lives in this process: its work, and answers it waits for. A wait
+ * for an answer ends when the task is cancelled (tasks/cancel, its TTL): the handler's
+ * `await ctx.elicit(...)` throws the reason, so its work ends and gives back its slot.
+ */
+class RunningTask implements TaskInputs, CancelListener {
   /** Changed in place while the task runs; replaced by its final record once written. */
   record: TaskRecord;
   readonly exchange: TaskExchange;
@@ -88,6 +94,14 @@ class RunningTask implements TaskInputs {
     this.#store = store;
     this.#waiters = new Map();
     this.#usedKeys = new Set();
+    this.exchange.cancellation.addListener(this);
+  }
+
+  /** The task was cancelled (tasks/cancel, its TTL): no answer will come to what it waits for. */
+  onCancel(reason: unknown): void {
+    const waiters = [...this.#waiters.values()];
+    this.#waiters.clear();
+    for (const waiter of waiters) waiter.reject(reason);
   }
 
   get taskId(): string {
@@ -97,11 +111,12 @@ class RunningTask implements TaskInputs {
   /** Keys are unique over a task's life: a key asked again gets a suffix. */
   requestInput(key: string, method: string, params: Params): Promise<unknown> {
     if (isTerminal(this.record.status)) return Promise.reject(new McpLocalError(LocalErrorCode.Cancelled, 'Task has ended'));
+    if (this.exchange.cancelled) return Promise.reject(this.exchange.cancellation.reason);
     let unique = key;
     for (let n = 2; this.#usedKeys.has(unique); n++) unique = `${key}-${n}`;
     this.#usedKeys.add(unique);
     return new Promise((resolve, reject) => {
-      this.#waiters.set(unique, { resolve });
+      this.#waiters.set(unique, { resolve, reject });
       const requests: InputRequests = { ...this.record.inputRequests, [unique]: { method, params } as InputRequests[string] };
       this.save({ status: 'input_required', inputRequests: requests }).catch((error: unknown) => {
         // The question was not recorded, so no client can see it to answer: the handler hears why.
@@ -150,8 +165,9 @@ class RunningTask implements TaskInputs {
     } else {
       await this.#store.put(final);
     }
+    // Waits still open end with the cancel that follows (onCancel); after the work's own end,
+    // nothing awaits them.
     this.record = final;
-    this.#waiters.clear();
     return undefined;
   }
 }

@@ -105,3 +105,65 @@ describe('task lifetime', () => {
     }
   });
 });
+
+describe('a task waiting for input', () => {
+  /** A task-only tool that asks at once, and says how its question ended. */
+  function askingServer(tasks: { ttlMs?: number; maxRunningPerOwner?: number }): { server: McpServer; ended: Promise<unknown> } {
+    const server = new McpServer({ name: 'asking', version: '1.0.0', tasks: { pollIntervalMs: 10, ...tasks } });
+    const { promise: ended, resolve } = Promise.withResolvers<unknown>();
+    server.tool('ask', { taskSupport: 'required' }, async (_args, ctx) => {
+      await ctx.continueAsTask();
+      try {
+        await ctx.elicit({ message: 'Go on?', requestedSchema: { type: 'object', properties: {} } }, { key: 'go' });
+      } catch (error) {
+        resolve(error);
+        throw error;
+      }
+      resolve('answered');
+      return 'went on';
+    });
+    return { server, ended };
+  }
+
+  /** What `promise` settles with, or 'still waiting' after 3 s (it waited for ever before). */
+  function within3s(promise: Promise<unknown>): Promise<unknown> {
+    return Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000).unref())]);
+  }
+
+  it('regression: cancelled, its question ends and its work gives back its running slot (it waited for ever, holding maxRunningPerOwner)', async () => {
+    const { server, ended } = askingServer({ maxRunningPerOwner: 1 });
+    const { client, close } = await connectInMemory(server, { capabilities: TASKS });
+    try {
+      const created = (await client.callTool('ask')) as unknown as Record<string, unknown>;
+      const get = () => client.request('tasks/get', { taskId: created.taskId });
+      await poll(get, (task) => task.status === 'input_required');
+      await client.request('tasks/cancel', { taskId: created.taskId });
+      const error = await within3s(ended);
+      assert.ok(error instanceof Error, String(error));
+      assert.match(error.message, /Task cancelled/);
+      assert.equal((await get()).status, 'cancelled');
+      assert.equal(await within3s(poll(async () => ({ running: server.core.tasks.runningCount }), (counts) => counts.running === 0).then(() => 0)), 0);
+      // The owner's one slot is free: the next call is a task again, not refused with -32000.
+      const next = (await client.callTool('ask')) as unknown as Record<string, unknown>;
+      assert.equal(next.resultType, 'task');
+      await client.request('tasks/cancel', { taskId: next.taskId });
+    } finally {
+      await close();
+    }
+  });
+
+  it('regression: past its TTL, its question ends, the task is stopped and no longer found (it stayed input_required, found, for ever)', async () => {
+    const { server, ended } = askingServer({ ttlMs: 200 });
+    const { client, close } = await connectInMemory(server, { capabilities: TASKS });
+    try {
+      const created = (await client.callTool('ask')) as unknown as Record<string, unknown>;
+      const error = await within3s(ended);
+      assert.ok(error instanceof Error, String(error));
+      assert.match(error.message, /Task expired/);
+      assert.equal(await within3s(poll(async () => ({ running: server.core.tasks.runningCount }), (counts) => counts.running === 0).then(() => 0)), 0);
+      await assert.rejects(client.request('tasks/get', { taskId: created.taskId }), { code: -32602, message: /Task not found/ });
+    } finally {
+      await close();
+    }
+  });
+});
