@@ -559,6 +559,22 @@ export class McpClient implements MessageReceiver {
     }
   }
 
+  /**
+   * The transport found the legacy session gone outside a request (its GET stream answered
+   * 404): renewed now, as a request finding it gone would (one `initialize` for all). Requests
+   * sent meanwhile wait for it. The initialize starts after this turn, once the transport has
+   * dropped the gone session; its failure is left to the next request to meet.
+   */
+  onSessionGone(): boolean {
+    if (this.#era !== 'legacy' || this.#options.reinitialize === false || this.#renewing !== undefined || this.#transport?.state !== 'open') return false;
+    const renewing = Promise.resolve()
+      .then(() => this.#initialize())
+      .finally(() => (this.#renewing = undefined));
+    renewing.catch(() => undefined);
+    this.#renewing = renewing;
+    return true;
+  }
+
   onSendError(message: JsonRpcMessage, error: Error): void {
     const id = (message as { id?: RequestId }).id;
     if (id !== undefined && (message as { method?: unknown }).method !== undefined) this.#pending.fail(id, error);

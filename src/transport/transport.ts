@@ -37,6 +37,13 @@ export interface MessageReceiver {
    * transports: the HTTP request failed). Receivers fail the matching request with `error`.
    */
   onSendError?(message: JsonRpcMessage, error: Error): void;
+  /**
+   * The server answered 404 to a stream of the legacy session (its GET stream, or a response
+   * stream's resumption): the session is gone. Returns whether the receiver starts another now,
+   * beginning its `initialize` after this turn (the transport drops the gone session before
+   * then, so that it carries none); otherwise the receiver's next request finds it gone.
+   */
+  onSessionGone?(): boolean;
 }
 
 export interface Transport {

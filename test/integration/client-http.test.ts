@@ -162,6 +162,43 @@ describe('HTTP client against mcp-core behind a faulty front', () => {
     assert.equal(front.seen.filter((request) => request.rpcMethod === 'initialize').length, 2);
   });
 
+  /** Whether `session`'s GET stream was opened. */
+  function listensOn(session: string | undefined): boolean {
+    return front.seen.some((request) => request.method === 'GET' && request.headers['mcp-session-id'] === session && request.answer?.status === 200);
+  }
+
+  /** Waits for `session`'s GET stream to open (by then its notifications/initialized was answered). */
+  async function listening(session: string): Promise<void> {
+    for (let waited = 0; !listensOn(session) && waited < 10_000; waited += 20) await sleep(20);
+    assert.ok(listensOn(session));
+  }
+
+  it('regression: a legacy session lost while no request runs is renewed when its GET stream is refused 404, and the new session listens (the client stayed deaf to the server until its next request)', async () => {
+    const { client, transport } = await connect({ era: 'legacy' });
+    const first = transport.sessionId!;
+    const initializes = () => front.seen.filter((request) => request.rpcMethod === 'initialize').length;
+    await listening(first);
+    await fetch(listener.url, { method: 'DELETE', headers: { 'mcp-session-id': first } });
+    // The server ends the session's GET stream; the client asks again after the stream's retry (1.5 s) and is refused 404.
+    for (let waited = 0; !(transport.sessionId !== undefined && transport.sessionId !== first && listensOn(transport.sessionId)) && waited < 10_000; waited += 20) await sleep(20);
+    assert.notEqual(transport.sessionId, first, 'a new session, without any request');
+    assert.ok(listensOn(transport.sessionId), 'the new session has its GET stream');
+    assert.ok(front.seen.some((request) => request.method === 'GET' && request.headers['mcp-session-id'] === first && request.answer?.status === 404));
+    assert.equal(initializes(), 2);
+    assert.equal(textOf(await client.callTool('steps', { count: 1, gapMs: 0 })), 'done after 1');
+    assert.equal(initializes(), 2, 'the call found the session renewed');
+  });
+
+  it('with reinitialize: false, a session lost while no request runs is found by the next request, as before', async () => {
+    const { client, transport } = await connect({ era: 'legacy', reinitialize: false, requestTimeoutMs: FOREVER });
+    const first = transport.sessionId!;
+    await listening(first);
+    await fetch(listener.url, { method: 'DELETE', headers: { 'mcp-session-id': first } });
+    for (let waited = 0; !front.seen.some((request) => request.method === 'GET' && request.answer?.status === 404) && waited < 10_000; waited += 20) await sleep(20);
+    assert.equal(transport.sessionId, first);
+    await assert.rejects(client.callTool('add'), (error: Error) => isLocal(LocalErrorCode.SessionExpired)(error) && /HTTP 404/.test(error.message));
+  });
+
   it('with reinitialize: false, a lost session fails the call at once with MCP_ERR_SESSION_EXPIRED', async () => {
     const { client, transport } = await connect({ era: 'legacy', reinitialize: false, requestTimeoutMs: FOREVER });
     await fetch(listener.url, { method: 'DELETE', headers: { 'mcp-session-id': transport.sessionId! } });

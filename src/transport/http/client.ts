@@ -326,14 +326,30 @@ export class StreamableHttpClientTransport extends BaseTransport {
 
   /** The message will get no answer: the client fails its request (if it was one). */
   #failed(message: JsonRpcMessage, sent: SentMessage, error: McpLocalError): void {
-    if (error.code === LocalErrorCode.SessionExpired && this.sessionId === sent.sessionId) {
-      // Spec 2025-11-25, basic/transports (Session Management): a 404 means the session is
-      // gone, and the client must start a new one with an initialize that carries none.
-      this.sessionId = undefined;
-      this.legacyVersion = undefined;
-    }
+    if (error.code === LocalErrorCode.SessionExpired) this.#dropSession(sent.sessionId);
     if (sent.id !== undefined) this.receiver?.onSendError?.(message, error);
     else if (RESENT_ON.has(error.code) && isAnswer(message)) this.#answerAgain(message);
+  }
+
+  /**
+   * Spec 2025-11-25, basic/transports (Session Management): a 404 means the session is gone,
+   * and the client must start a new one with an initialize that carries none.
+   */
+  #dropSession(sessionId: string | undefined): void {
+    if (sessionId === undefined || this.sessionId !== sessionId) return;
+    this.sessionId = undefined;
+    this.legacyVersion = undefined;
+  }
+
+  /**
+   * A GET of the session was answered 404. A receiver that renews its session is told now: a
+   * session's GET stream is how the server reaches the client, and waiting for the next request
+   * to find the session gone left the client deaf to the server until then (a gateway's
+   * upstream, say, whose list changes nobody heard of).
+   */
+  #sessionGone(sessionId: string): void {
+    // A receiver that does not renew keeps the id: its next request is told of the loss (404).
+    if (this.sessionId === sessionId && this.receiver?.onSessionGone?.() === true) this.#dropSession(sessionId);
   }
 
   /** Posts an answer that did not get through once more, later (see {@link MAX_ANSWER_RESENDS}). */
@@ -478,8 +494,9 @@ export class StreamableHttpClientTransport extends BaseTransport {
         await resumed.body?.cancel();
         reason = `resuming was refused (HTTP ${resumed.status})`;
         // Anything else is final for this stream, and only for it: 400 is an id the server
-        // cannot resume from, its session going on; a 404 session gone is found by the next
-        // request, which starts another (the call fails here, never resent: it may have run).
+        // cannot resume from, its session going on; 404 a session gone, which the receiver
+        // renews (the call fails here, never resent: it may have run).
+        if (resumed.status === 404) this.#sessionGone(sessionId);
         if (resumed.status !== 429 && resumed.status !== 503) break;
         refusedFor = retryAfterMs(resumed.headers.get('retry-after'));
         if (++refusals > 1) reason += `, ${refusals} times`;
@@ -533,10 +550,14 @@ export class StreamableHttpClientTransport extends BaseTransport {
         // deaf to the server.
         if (response.status === 400 && parser.lastEventId !== undefined) parser.lastEventId = undefined;
         // Asking again will not mend a client error: 405 is a server that offers no GET stream
-        // (spec 2025-11-25, basic/transports), 404 a session that is gone (the next request
-        // starts another, which listens anew). A proxy's or an overloaded server's refusal
-        // (5xx, 408, 429) will pass: giving up on it left the session deaf to the server.
-        else if (response.status < 500 && response.status !== 408 && response.status !== 429) return;
+        // (spec 2025-11-25, basic/transports), 404 a session that is gone (renewed by the
+        // receiver now, or found by its next request; the new one listens anew). A proxy's or
+        // an overloaded server's refusal (5xx, 408, 429) will pass: giving up on it left the
+        // session deaf to the server.
+        else if (response.status < 500 && response.status !== 408 && response.status !== 429) {
+          if (response.status === 404) this.#sessionGone(sessionId);
+          return;
+        }
         response = undefined;
       }
       if (response !== undefined) {
