@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * What to do with one request: forward it (to another server than the target when `to` is
- * given, as a load balancer does once an instance died); answer 503 without forwarding;
+ * given, as a load balancer does once an instance died); answer 503 (or `status`) without forwarding;
  * forward it, then drop the connection before any answer; or forward it and cut the answer
  * after its first `afterChunks` chunks.
  */
-export type Fault = { kind: 'pass'; to?: string } | { kind: 'refuse' } | { kind: 'drop' } | { kind: 'cut'; afterChunks: number };
+export type Fault = { kind: 'pass'; to?: string } | { kind: 'refuse'; status?: number } | { kind: 'drop' } | { kind: 'cut'; afterChunks: number };
 
 export interface SeenRequest {
   method: string;
@@ -61,7 +61,7 @@ export async function startFaultyFront(target: string): Promise<FaultyFront> {
     front.seen.push(seen);
     const fault = front.decide(seen);
     if (fault.kind === 'refuse') {
-      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('busy');
+      res.writeHead(fault.status ?? 503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('busy');
       return;
     }
     const to = fault.kind === 'pass' && fault.to !== undefined ? new URL(fault.to) : targetUrl;

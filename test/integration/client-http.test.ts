@@ -189,6 +189,19 @@ describe('HTTP client against mcp-core behind a faulty front', () => {
     assert.equal(initializes(), 2, 'the call found the session renewed');
   });
 
+  it('regression: a server that answers every GET 404 has its session kept, not renewed without end', async () => {
+    front.decide = (request) => (request.method === 'GET' ? { kind: 'refuse', status: 404 } : { kind: 'pass' });
+    const { client, transport } = await connect({ era: 'legacy' });
+    const first = transport.sessionId!;
+    const initializes = () => front.seen.filter((request) => request.rpcMethod === 'initialize').length;
+    for (let waited = 0; !front.seen.some((request) => request.method === 'GET') && waited < 10_000; waited += 20) await sleep(20);
+    // A renewal would follow the GET at once; each new session's GET was refused too (a new initialize every few ms).
+    await sleep(500);
+    assert.equal(initializes(), 1);
+    assert.equal(transport.sessionId, first);
+    assert.equal(textOf(await client.callTool('steps', { count: 1, gapMs: 0 })), 'done after 1');
+  });
+
   it('with reinitialize: false, a session lost while no request runs is found by the next request, as before', async () => {
     const { client, transport } = await connect({ era: 'legacy', reinitialize: false, requestTimeoutMs: FOREVER });
     const first = transport.sessionId!;

@@ -528,6 +528,12 @@ export class StreamableHttpClientTransport extends BaseTransport {
     const parser = new SseParser();
     /** Streams in a row that ended at once with nothing (see BRIEF_LISTEN_MS). */
     let brief = 0;
+    /**
+     * Whether the server ever gave this session its stream. Only then does a 404 say the
+     * session is gone: a server that answers every GET 404 (one that routes no GET to its
+     * endpoint) would otherwise have each new session renewed at once, without end.
+     */
+    let listened = false;
     while (this.state === 'open' && this.sessionId === sessionId) {
       const opened = performance.now();
       const received = this.#received;
@@ -555,12 +561,13 @@ export class StreamableHttpClientTransport extends BaseTransport {
         // an overloaded server's refusal (5xx, 408, 429) will pass: giving up on it left the
         // session deaf to the server.
         else if (response.status < 500 && response.status !== 408 && response.status !== 429) {
-          if (response.status === 404) this.#sessionGone(sessionId);
+          if (response.status === 404 && listened) this.#sessionGone(sessionId);
           return;
         }
         response = undefined;
       }
       if (response !== undefined) {
+        listened = true;
         try {
           await this.#stream(response, undefined, parser);
         } catch (error) {
