@@ -131,6 +131,9 @@ function split(argv: readonly string[]): { options: Map<string, string | true>; 
       const value = equals === -1 ? argv[++i] : arg.slice(equals + 1);
       if (value === undefined || (equals === -1 && value.startsWith('--'))) throw new UsageError(`Option --${name} needs a value`);
       if (name === 'config') configs.push(value);
+      // Taking the last of two values silently ran the command with one the user may not mean
+      // (`--http` of a script's default, then theirs; `--args` twice).
+      else if (options.has(name)) throw new UsageError(`Option --${name} is given twice`);
       else options.set(name, value);
     } else {
       throw new UsageError(`Unknown option "${arg}"`);
@@ -202,7 +205,7 @@ function toolCommand(command: 'tools' | 'call', rest: string[], options: Map<str
     if (options.has('args')) throw new UsageError('tools takes no option --args');
     return { command, config: configs, json };
   }
-  if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'call needs the name of a tool' : `Unexpected argument "${rest[1]}"`);
+  if (rest.length !== 1 || rest[0] === '') throw new UsageError(rest.length === 1 ? 'call needs the name of a tool, not an empty one' : rest.length === 0 ? 'call needs the name of a tool' : `Unexpected argument "${rest[1]}"`);
   return { command, config: configs, tool: rest[0], args: (options.get('args') as string | undefined) ?? '{}', json };
 }
 

@@ -11,7 +11,7 @@ import { resolveManagerConfig } from '../manager/config.ts';
 import { FAILURE_META_KEY } from '../manager/failures.ts';
 import { McpManager } from '../manager/manager.ts';
 import { terminalJson, terminalLine, terminalText } from '../protocol/terminal-text.ts';
-import { isObject } from '../protocol/guards.ts';
+import { isObject, MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import type { CallToolResult, Tool } from '../protocol/types.ts';
 import type { CallArgs, ToolsArgs } from './args.ts';
@@ -83,6 +83,8 @@ export async function toolCommand(args: ToolsArgs | CallArgs): Promise<number> {
       throw new UsageError(`--args must be JSON: ${(error as Error).message}`);
     }
     if (!isObject(parsed)) throw new UsageError('--args must be a JSON object, e.g. --args \'{"text": "hi"}\'');
+    // Arguments no server takes are the user's mistake (exit 2), found before any upstream starts.
+    if (nestedDeeperThan(parsed, MAX_JSON_DEPTH - 1)) throw new UsageError(`--args nests deeper than ${MAX_JSON_DEPTH - 1} levels`);
     toolArgs = parsed;
   }
   const config = await loadConfig(args.config);

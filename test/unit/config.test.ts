@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCommandLine, parseHostPort, type ServeArgs } from '../../src/cli/args.ts';
+import { toolCommand } from '../../src/cli/tool-commands.ts';
 import { UsageError } from '../../src/cli/usage-error.ts';
 import { ConfigError, configFromEnv, DEFAULT_CONFIG, loadConfig } from '../../src/config/config.ts';
 import { configSchemaText } from '../../src/config/schema-file.ts';
@@ -220,6 +221,21 @@ describe('command line', () => {
     assert.throws(() => parseCommandLine(['config', 'show', 'c.yaml']), /Unknown config subcommand "show"/);
     assert.throws(() => parseCommandLine(['config', 'check']), /config check takes at least one FILE/);
     assert.throws(() => parseCommandLine(['config', 'check', 'c.yaml', '--demo']), /config check takes no option --demo/);
+  });
+
+  it('regression: refuses an option given twice, and an empty tool name (the last value was taken silently; `call \'\'` ran and said "Unknown tool: ")', () => {
+    assert.throws(() => parseCommandLine(['serve', '--http', ':1', '--http=:2']), (error: Error) => error instanceof UsageError && error.message === 'Option --http is given twice');
+    assert.throws(() => parseCommandLine(['call', 't', '--args', '{}', '--args', '{"a":1}', '--config', 'c.json']), /Option --args is given twice/);
+    assert.throws(() => parseCommandLine(['login', 'https://a.example', '--scope', 'a', '--scope', 'b']), /Option --scope is given twice/);
+    assert.throws(() => parseCommandLine(['call', '', '--config', 'c.json']), /call needs the name of a tool, not an empty one/);
+    assert.deepEqual((parseCommandLine(['serve', '--stdio', '--stdio', '--config', 'a.json', '--config', 'b.json']) as ServeArgs).config, ['a.json', 'b.json']);
+  });
+
+  it('regression: `call` refuses --args nested past what a server takes as a usage error (exit 2), before any upstream starts (it started them, and the call failed with exit 1)', async () => {
+    const call = (depth: number) => toolCommand({ command: 'call', config: ['no-such-file.json'], tool: 't', args: '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1), json: false });
+    await assert.rejects(call(1000), (error: Error) => error instanceof UsageError && error.message === '--args nests deeper than 999 levels');
+    // 999 levels pass on to the configuration, here a file that does not exist.
+    await assert.rejects(call(999), (error: Error) => !(error instanceof UsageError) && /no-such-file/.test(error.message));
   });
 });
 
