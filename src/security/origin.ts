@@ -16,6 +16,21 @@ export interface OriginPolicyOptions {
   loopback?: boolean;
 }
 
+/**
+ * How many Host headers a request has, from node:http's `rawHeaders` (names and values in
+ * turn). RFC 9112 §3.2 has a request with none, or more than one, refused 400: node:http keeps
+ * the first of several, which a proxy in front may not have been the one it routed by, and
+ * asks for none on an upgrade.
+ */
+export function hostHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index];
+    if (name.length === 4 && name.toLowerCase() === 'host') count++;
+  }
+  return count;
+}
+
 /** Returns a reason to refuse the request, or undefined to let it through. */
 export type OriginCheck = (origin: string | undefined, host: string | undefined) => string | undefined;
 
@@ -38,6 +53,8 @@ export function createOriginCheck(options: OriginPolicyOptions): OriginCheck {
   const loopback = options.loopback === true;
   return (origin, host) => {
     if (host !== undefined) {
+      // Several Host headers reach the fetch face joined by commas: not one host.
+      if (host.includes(',')) return `Host ${host} is not one host`;
       const lower = host.toLowerCase();
       if (hosts !== undefined ? !hosts.has(lower) && !hosts.has(hostnameOf(lower)) : loopback && !isLoopbackHost(lower)) {
         return `Host ${host} is not allowed`;

@@ -7,6 +7,7 @@
  * peer that does not read stops being read).
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { WebSocketClientTransport as WebSocketV1 } from '@modelcontextprotocol/sdk/client/websocket.js';
@@ -174,6 +175,35 @@ describe('WebSocket upgrade checks', () => {
   it('leaves other paths to HTTP (404)', async () => {
     const refused = await refusedUpgrade(listener.ws.replace('/mcp', '/other'));
     assert.equal(refused.status, 404);
+  });
+
+  /** Sends a request as written (Host headers as given) and gives the answer, up to `until`. */
+  async function rawAnswer(head: string, until = /\r\n\r\n/): Promise<string> {
+    const url = new URL(listener.url);
+    const socket = connect(Number(url.port), url.hostname);
+    socket.setEncoding('utf8');
+    socket.write(head);
+    let answer = '';
+    for await (const chunk of socket) {
+      answer += chunk as string;
+      if (until.test(answer)) break;
+    }
+    socket.destroy();
+    return answer;
+  }
+
+  it('regression: an upgrade with no Host header, or two, is refused 400 (RFC 9112, 3.2); so is a POST with two (node:http kept the first, so both were served)', async () => {
+    const upgrade = (hosts: string) => `GET /mcp HTTP/1.1\r\n${hosts}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mcp\r\n\r\n`;
+    const host = `Host: ${new URL(listener.url).host}\r\n`;
+    for (const hosts of ['', host + host, host + 'Host: evil.example\r\n']) {
+      assert.match(await rawAnswer(upgrade(hosts)), /^HTTP\/1\.1 400 [^]*an upgrade needs exactly one Host header/, JSON.stringify(hosts));
+    }
+    assert.match(await rawAnswer(upgrade(host)), /^HTTP\/1\.1 101 /);
+    const body = JSON.stringify(modernCall(1, 'nope', {}));
+    const post = (hosts: string) => `POST /mcp HTTP/1.1\r\n${hosts}Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    assert.match(await rawAnswer(post(host + 'Host: evil.example\r\n'), /\}\}$/), /^HTTP\/1\.1 400 [^]*"Bad Request: more than one Host header"/);
+    // One Host passes, on to MCP's own header checks.
+    assert.match(await rawAnswer(post(host), /\}\}$/), /"id":1,"error":\{"code":-32020,"message":"Header mismatch/);
   });
 });
 

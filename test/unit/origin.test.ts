@@ -11,6 +11,8 @@ describe('Origin and Host checks (DNS rebinding)', () => {
     assert.match(check('http://evil.example', '127.0.0.1:3000')!, /Origin/);
     assert.match(check(undefined, 'evil.example:3000')!, /Host/);
     assert.match(check('null', '127.0.0.1')!, /Origin/);
+    // Two Host headers, as a fetch face sees them (joined): not one host, whichever comes first.
+    assert.match(check(undefined, '127.0.0.1:3000, evil.example')!, /Host 127\.0\.0\.1:3000, evil\.example is not one host/);
   });
 
   it('follows allow-lists when given', () => {

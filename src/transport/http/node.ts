@@ -11,6 +11,8 @@ import type { WireError } from '../../protocol/wire-errors.ts';
 import type { WebSocketEndpoint, WebSocketHost, WebSocketOptions } from '../websocket/endpoint.ts';
 import { clientKey } from '../../security/client-key.ts';
 import { Refusal } from '../../security/edge.ts';
+import { hostHeaders } from '../../security/origin.ts';
+import { MANY_HOSTS } from './refusals.ts';
 import type { InflightLimits, InflightTicket, TicketHolder } from './inflight.ts';
 import { BodyRefused, type HttpIo, type OutgoingHeaders } from './sink.ts';
 import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './streamable-http.ts';
@@ -181,7 +183,13 @@ export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOpt
       else serveRoute(route, req, res, transport.inflight);
       return;
     }
-    transport.handle(req.method ?? 'GET', path, req.headers, req.socket.remoteAddress, new NodeIo(req, res));
+    const io = new NodeIo(req, res);
+    // node:http refuses a request with no Host itself, and keeps the first of several.
+    if (hostHeaders(req.rawHeaders) > 1) {
+      transport.refuse(io, MANY_HOSTS);
+      return io.discardBody();
+    }
+    transport.handle(req.method ?? 'GET', path, req.headers, req.socket.remoteAddress, io);
   };
   return Object.assign(handler, { transport, routes });
 }

@@ -18,6 +18,8 @@ export function writeRefusal(sink: ResponseSink, refused: Refusal, id?: RequestI
   sink.send(refused.status, headers, JSON.stringify(errorResponse(id, refused.error)));
 }
 
+/** RFC 9112 §3.2 (see security/origin.ts, hostHeaders). */
+export const MANY_HOSTS = refusal(400, ErrorCode.BadRequest, 'Bad Request: more than one Host header');
 export const SESSION_REQUIRED = refusal(400, ErrorCode.BadRequest, 'Bad Request: Mcp-Session-Id header is required');
 /** Sessions disabled: no GET stream to open, no session to delete (as modern servers answer). */
 export const NO_SESSIONS = refusal(405, ErrorCode.BadRequest, 'Method Not Allowed: this endpoint has no sessions', { allow: 'POST' });

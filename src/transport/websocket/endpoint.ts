@@ -24,12 +24,12 @@ import { reportRefusal } from '../../protocol/refusal-report.ts';
 import { ErrorCode, type WireError } from '../../protocol/wire-errors.ts';
 import { clientKey } from '../../security/client-key.ts';
 import { Refusal, type EdgeDecision, type EdgeHook, type Principal } from '../../security/edge.ts';
-import { createOriginCheck, type OriginCheck } from '../../security/origin.ts';
+import { createOriginCheck, hostHeaders, type OriginCheck } from '../../security/origin.ts';
 import type { Drainable } from '../drain.ts';
 import { InflightLimits } from '../http/inflight.ts';
 import { header } from '../http/modern-headers.ts';
 import type { Transport } from '../transport.ts';
-import { DRAINING, EDGE_FAILED, forbidden, NOT_AN_UPGRADE, NOT_FOUND, offersMcp, refuseUpgrade, TOO_MANY, WRONG_SUBPROTOCOL } from './handshake.ts';
+import { DRAINING, EDGE_FAILED, forbidden, NOT_AN_UPGRADE, NOT_FOUND, NOT_ONE_HOST, offersMcp, refuseUpgrade, TOO_MANY, WRONG_SUBPROTOCOL } from './handshake.ts';
 import { Heartbeat, type Beating } from './heartbeat.ts';
 import { CloseCode, SUBPROTOCOL, WebSocketTransport } from './socket-transport.ts';
 
@@ -191,6 +191,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
     if ((query === -1 ? url : url.slice(0, query)) !== this.path) return this.#refuse(socket, NOT_FOUND);
     const headers = req.headers;
     if (req.method !== 'GET' || header(headers, 'upgrade')?.toLowerCase() !== 'websocket') return this.#refuse(socket, NOT_AN_UPGRADE);
+    if (hostHeaders(req.rawHeaders) !== 1) return this.#refuse(socket, NOT_ONE_HOST);
     const notAllowed = this.#originCheck(header(headers, 'origin'), header(headers, 'host'));
     if (notAllowed !== undefined) return this.#refuse(socket, forbidden(notAllowed));
     if (!offersMcp(headers)) return this.#refuse(socket, WRONG_SUBPROTOCOL);

@@ -18,6 +18,8 @@ function refusal(status: number, message: string, headers?: Record<string, strin
 
 export const NOT_FOUND = refusal(404, 'Not Found: no WebSocket endpoint at this path');
 export const NOT_AN_UPGRADE = refusal(400, 'Bad Request: expected a GET with Upgrade: websocket');
+/** RFC 9112 §3.2: exactly one Host header (see security/origin.ts, hostHeaders). */
+export const NOT_ONE_HOST = refusal(400, 'Bad Request: an upgrade needs exactly one Host header');
 
 export function forbidden(reason: string): Refusal {
   return refusal(403, `Forbidden: ${reason}`);
