@@ -29,14 +29,17 @@ export async function makeCa(dir: string, name: string): Promise<Pem> {
   return { certFile, keyFile, cert: await readFile(certFile), key: await readFile(keyFile) };
 }
 
-/** A certificate signed by `ca`, for a server on 127.0.0.1 / localhost or for a client. */
-export async function makeCertificate(dir: string, ca: Pem, name: string, use: 'server' | 'client'): Promise<Pem> {
+/**
+ * A certificate signed by `ca`, for a server on 127.0.0.1 / localhost or for a client, valid
+ * for `days` (-1: it expired a day ago).
+ */
+export async function makeCertificate(dir: string, ca: Pem, name: string, use: 'server' | 'client', days = 2): Promise<Pem> {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const extensions = join(dir, `${name}.ext`);
   await writeFile(extensions, use === 'server' ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' : 'extendedKeyUsage=clientAuth\n');
   await run('openssl', ['req', ...EC, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${name}`]);
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', '2', '-extfile', extensions]);
+  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', String(days), '-extfile', extensions]);
   return { certFile, keyFile, cert: await readFile(certFile), key: await readFile(keyFile) };
 }

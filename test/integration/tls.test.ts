@@ -133,6 +133,33 @@ describe('TLS', () => {
     }
   });
 
+  it('regression: an expired certificate is refused at start (exit 2) and at a reload, the certificate in service kept (it was put in service, and every client refused it)', async () => {
+    const dir = await certificateDir();
+    const ca = await makeCa(dir, 'test-ca');
+    const first = await makeCertificate(dir, ca, 'server-1', 'server');
+    const expired = await makeCertificate(dir, ca, 'expired', 'server', -1);
+    const started = (await run(process.execPath, [CLI, 'serve', '--http', '127.0.0.1:0'], { env: { ...process.env, MCP__TLS__CERTFILE: expired.certFile, MCP__TLS__KEYFILE: expired.keyFile } }).catch((e) => e)) as { code: number; stderr: string };
+    assert.equal(started.code, 2);
+    assert.match(started.stderr, /^mcp-core: tls: tls\.certFile .*expired\.crt: the certificate expired on \d{4}-\d\d-\d\dT/);
+    const certFile = join(dir, 'served.crt');
+    const keyFile = join(dir, 'served.key');
+    await copyFile(first.certFile, certFile);
+    await copyFile(first.keyFile, keyFile);
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__TLS__CERTFILE: certFile, MCP__TLS__KEYFILE: keyFile, MCP__TLS__RELOADCHECKMS: '50' });
+    try {
+      // The key first, then the certificate: one reload may fail on the pair half-written, the last on the expiry.
+      await copyFile(expired.keyFile, `${keyFile}.new`);
+      await copyFile(expired.certFile, `${certFile}.new`);
+      await rename(`${keyFile}.new`, keyFile);
+      await rename(`${certFile}.new`, certFile);
+      assert.match(await server.stderrLine(/TLS reload failed.*expired on/), /the previous certificate stays in service: tls\.certFile .*served\.crt: the certificate expired on/);
+      assert.equal((await echoOverTls(server.url, ca.cert)).fingerprint, fingerprintOf(first));
+    } finally {
+      server.process.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
   it('with clientCertificates: required, refuses a client without a certificate signed by caFile (mTLS), and keeps caFile in service while a change to it is cut short', async () => {
     const dir = await certificateDir();
     const ca = await makeCa(dir, 'test-ca');
