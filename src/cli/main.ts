@@ -10,7 +10,7 @@ import { stampFiles } from '../security/file-stamps.ts';
 import { parseCommandLine, USAGE, type ServeArgs } from './args.ts';
 import { checkHttpPaths } from './http-paths-check.ts';
 import { UsageError } from './usage-error.ts';
-import { configureNotices, flushNotices, notices } from './notices.ts';
+import { configureNotices, flushNotices, nothingToReloadOnSighup, notices } from './notices.ts';
 import { serve } from './serve.ts';
 import { shutdownGracefully } from './shutdown.ts';
 import type { WorkerMessage } from './workers.ts';
@@ -110,6 +110,9 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   process.on('SIGINT', () => isWorker || stop('SIGINT'));
   const gateway = serving.gateway;
   if (gateway !== undefined) process.on('SIGHUP', () => void gateway.reload());
+  // A worker hears a terminal's SIGHUP with the primary, which says it once for all.
+  else if (isWorker) process.on('SIGHUP', () => undefined);
+  else nothingToReloadOnSighup();
 }
 
 /**

@@ -31,3 +31,12 @@ export function flushNotices(): void {
 export function logErrorReports(): void {
   logErrors(notices);
 }
+
+/**
+ * SIGHUP asks for a reload (a gateway reloads its configuration). Without a gateway there is
+ * nothing to reload: said once, and the server goes on. Its default action ended the process
+ * at once, calls in flight unanswered and nothing drained (a `systemctl reload` stopped it).
+ */
+export function nothingToReloadOnSighup(): void {
+  process.on('SIGHUP', () => notices().warn('SIGHUP: nothing to reload (no mcpServers; TLS files are checked every tls.reloadCheckMs): serving on; SIGTERM stops the server'));
+}

@@ -8,7 +8,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { flushNotices, notices } from './notices.ts';
+import { flushNotices, nothingToReloadOnSighup, notices } from './notices.ts';
 import { trackHandoffs } from './worker-handoffs.ts';
 import { watchHeartbeats } from './worker-heartbeat.ts';
 import { stopWorkers, type WorkersStop } from './workers-stop.ts';
@@ -147,4 +147,5 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
   for (let i = 0; i < workers; i++) fork();
   process.on('SIGINT', () => stop(0, 'SIGINT'));
   process.on('SIGTERM', () => stop(0, 'SIGTERM'));
+  nothingToReloadOnSighup();
 }

@@ -108,6 +108,26 @@ describe('--workers', () => {
     assert.ok(!lines.some((line) => line.includes('starting another')), lines.join('\n'));
   });
 
+  it('regression: SIGHUP without a gateway is said to have nothing to reload, and the server goes on, one process or several (it was killed, calls unanswered; the workers were restarted)', async () => {
+    for (const extra of [[], ['--workers', '2']]) {
+      const server = await startDemoHttp(extra);
+      try {
+        const workers = await children(server.process.pid!);
+        // As a terminal closing sends it: to every process of the group.
+        for (const pid of [server.process.pid!, ...workers]) process.kill(pid, 'SIGHUP');
+        for (let waited = 0; !/SIGHUP: nothing to reload/.test(server.stderr()) && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.match(server.stderr(), /SIGHUP: nothing to reload \(no mcpServers/);
+        assert.equal(server.stderr().match(/SIGHUP: nothing to reload/g)!.length, 1, 'said once, by the primary');
+        assert.equal((await ask(server.url, 1)).result.resultType, 'input_required', 'still serving');
+        assert.deepEqual(await children(server.process.pid!), workers, 'no worker restarted');
+        assert.equal(server.process.exitCode, null);
+      } finally {
+        await server.stop();
+      }
+      assert.equal(server.process.exitCode, 0, server.stderr());
+    }
+  });
+
   it('warns at startup that legacy sessions do not cross workers without store.redis.url (the official SDK\'s client got 404 Session not found on its first request after initialize, with nothing said)', async () => {
     for (const [env, warned] of [[{}, true], [{ MCP__HTTP__SESSIONS__ENABLED: 'false' }, false]] as const) {
       const server = await startDemoHttp(['--workers', '2'], env);
