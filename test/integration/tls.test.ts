@@ -48,17 +48,31 @@ function fingerprintOf(pem: Pem): string {
   return new X509Certificate(pem.cert).fingerprint256;
 }
 
+/** Files a server is started from (copies of `pem`'s), checked for changes every 50 ms. */
+async function servedFiles(dir: string, pem: Pem): Promise<{ certFile: string; keyFile: string; env: Record<string, string> }> {
+  const certFile = join(dir, 'served.crt');
+  const keyFile = join(dir, 'served.key');
+  await copyFile(pem.certFile, certFile);
+  await copyFile(pem.keyFile, keyFile);
+  return { certFile, keyFile, env: { MCP__TLS__CERTFILE: certFile, MCP__TLS__KEYFILE: keyFile, MCP__TLS__RELOADCHECKMS: '50' } };
+}
+
+/** Renewal as a deployment does it: new files renamed into place, the key first. */
+async function renew(served: { certFile: string; keyFile: string }, pem: Pem): Promise<void> {
+  await copyFile(pem.keyFile, `${served.keyFile}.new`);
+  await copyFile(pem.certFile, `${served.certFile}.new`);
+  await rename(`${served.keyFile}.new`, served.keyFile);
+  await rename(`${served.certFile}.new`, served.certFile);
+}
+
 describe('TLS', () => {
   it('serves MCP over HTTPS and takes a renewed certificate without a restart', async () => {
     const dir = await certificateDir();
     const ca = await makeCa(dir, 'test-ca');
     const first = await makeCertificate(dir, ca, 'server-1', 'server');
     const second = await makeCertificate(dir, ca, 'server-2', 'server');
-    const certFile = join(dir, 'served.crt');
-    const keyFile = join(dir, 'served.key');
-    await copyFile(first.certFile, certFile);
-    await copyFile(first.keyFile, keyFile);
-    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__TLS__CERTFILE: certFile, MCP__TLS__KEYFILE: keyFile, MCP__TLS__RELOADCHECKMS: '50' });
+    const served = await servedFiles(dir, first);
+    const server = await startServe(['--http', '127.0.0.1:0'], served.env);
     try {
       assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/mcp$/);
       const before = await echoOverTls(server.url, ca.cert);
@@ -66,11 +80,7 @@ describe('TLS', () => {
       assert.equal(before.fingerprint, fingerprintOf(first));
       await assert.rejects(echoOverTls(server.url, (await makeCa(dir, 'other-ca')).cert), /self[- ]signed|unable to verify|unknown ca/i, 'a client that does not trust the CA refuses the server');
 
-      // Renewal as a deployment does it: new files renamed into place, the key first.
-      await copyFile(second.keyFile, `${keyFile}.new`);
-      await copyFile(second.certFile, `${certFile}.new`);
-      await rename(`${keyFile}.new`, keyFile);
-      await rename(`${certFile}.new`, certFile);
+      await renew(served, second);
       await server.stderrLine(/TLS certificate reloaded/);
       const after = await echoOverTls(server.url, ca.cert);
       assert.equal(after.fingerprint, fingerprintOf(second), 'the new certificate is served');
@@ -141,17 +151,11 @@ describe('TLS', () => {
     const started = (await run(process.execPath, [CLI, 'serve', '--http', '127.0.0.1:0'], { env: { ...process.env, MCP__TLS__CERTFILE: expired.certFile, MCP__TLS__KEYFILE: expired.keyFile } }).catch((e) => e)) as { code: number; stderr: string };
     assert.equal(started.code, 2);
     assert.match(started.stderr, /^mcp-core: tls: tls\.certFile .*expired\.crt: the certificate expired on \d{4}-\d\d-\d\dT/);
-    const certFile = join(dir, 'served.crt');
-    const keyFile = join(dir, 'served.key');
-    await copyFile(first.certFile, certFile);
-    await copyFile(first.keyFile, keyFile);
-    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__TLS__CERTFILE: certFile, MCP__TLS__KEYFILE: keyFile, MCP__TLS__RELOADCHECKMS: '50' });
+    const served = await servedFiles(dir, first);
+    const server = await startServe(['--http', '127.0.0.1:0'], served.env);
     try {
-      // The key first, then the certificate: one reload may fail on the pair half-written, the last on the expiry.
-      await copyFile(expired.keyFile, `${keyFile}.new`);
-      await copyFile(expired.certFile, `${certFile}.new`);
-      await rename(`${keyFile}.new`, keyFile);
-      await rename(`${certFile}.new`, certFile);
+      // One reload may fail on the pair half-written, the last on the expiry.
+      await renew(served, expired);
       assert.match(await server.stderrLine(/TLS reload failed.*expired on/), /the previous certificate stays in service: tls\.certFile .*served\.crt: the certificate expired on/);
       assert.equal((await echoOverTls(server.url, ca.cert)).fingerprint, fingerprintOf(first));
     } finally {
