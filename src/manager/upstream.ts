@@ -167,7 +167,8 @@ export class Upstream {
   #restarts: number;
   /** Why it was closed: what the calls that find it closed, or were cut off by it, are told. */
   #closedWhy: string;
-  #everConnected: boolean;
+  /** Whether it was ever started: the starts after the first are its restarts. */
+  #everStarted: boolean;
   #calls: number;
   readonly #failures: Record<FailureReason, number>;
   #inflight: number;
@@ -210,7 +211,7 @@ export class Upstream {
     this.#restated = new WeakSet();
     this.#restarts = 0;
     this.#closedWhy = 'the upstream was removed or the manager closed';
-    this.#everConnected = false;
+    this.#everStarted = false;
     this.#calls = 0;
     this.#failures = { dead: 0, slow: 0, breaker_open: 0, auth: 0, overloaded: 0 };
     this.#inflight = 0;
@@ -302,6 +303,9 @@ export class Upstream {
   }
 
   #connect(): Promise<McpClient> {
+    // Every start after the first, connected or not: one that crashes on start is restarting.
+    if (this.#everStarted) this.#restarts++;
+    this.#everStarted = true;
     this.#state = 'connecting';
     this.#events.onState?.(this);
     // The connection serves every call, not the one whose arrival (at an idle upstream) or
@@ -335,8 +339,6 @@ export class Upstream {
         this.#state = 'connected';
         this.#client = client;
         this.#connectedAt = Date.now();
-        if (this.#everConnected) this.#restarts++;
-        this.#everConnected = true;
         this.#wake();
         for (const kind of ['tools', 'resources', 'prompts'] as const) this.#events.onCatalog(this, kind);
         this.#events.onState?.(this);

@@ -201,7 +201,7 @@ describe('gateway faults', () => {
     }
   });
 
-  it('an upstream that crashes on start is restarted less and less often, not in a tight loop', async () => {
+  it('an upstream that crashes on start is restarted less and less often, not in a tight loop, and its restarts are counted (regression: they were 0, only starts that connected counted)', async () => {
     const dir = await scratch();
     const starts = join(dir, 'starts');
     const manager = new McpManager({ mcpServers: { broken: fixture(['--crash-on-start', '--starts', starts], { reconnect: { initialDelayMs: 100, maxDelayMs: 10_000 } }) } });
@@ -227,6 +227,7 @@ describe('gateway faults', () => {
       assert.ok(gaps[0] >= 100 && gaps[1] >= 200 && gaps[2] >= 400, `gaps between starts: ${gaps.join(', ')} ms`);
       const lines = (await readFile(starts, 'utf8')).trim().split('\n');
       assert.ok(lines.length <= 5, `${lines.length} starts`);
+      assert.ok(health.restarts >= 3, `restarts ${health.restarts} after 4 starts`);
       const result = await manager.callTool('broken__echo', { text: 'x' }).catch((error: Error) => error);
       assert.ok(result instanceof Error, 'a tool of an upstream that never listed any is unknown');
     } finally {
