@@ -11,6 +11,7 @@
  */
 import { extname } from 'node:path';
 import { nestedDeeperThan } from '../protocol/guards.ts';
+import { readFileUpTo } from '../protocol/bounded-file.ts';
 import { describeErrors, settingName } from './errors.ts';
 import { duplicateKey } from './json-keys.ts';
 import type { DuplicateKey } from './yaml-keys.ts';
@@ -48,29 +49,6 @@ export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
 export const MAX_CONFIG_DEPTH = 64;
 
 /**
- * The text of a config file, of at most {@link MAX_CONFIG_FILE_BYTES} (a device such as
- * /dev/null, or a pipe given at start, is read as a file is).
- */
-async function readConfigText(path: string): Promise<string> {
-  const { open } = await import('node:fs/promises');
-  const file = await open(path, 'r');
-  try {
-    // One byte past the bound tells a file that is too large.
-    const buffer = Buffer.allocUnsafe(MAX_CONFIG_FILE_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
-      length += bytesRead;
-      if (bytesRead === 0 || length === buffer.length) break;
-    }
-    if (length > MAX_CONFIG_FILE_BYTES) throw new Error(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    await file.close();
-  }
-}
-
-/**
  * A parser's complaint without the file's text it quotes: V8's JSON errors quote the text
  * around the fault (`..."Secret": s3cr3t-val"...`), yaml's end with the line itself, and that
  * may be the line holding a secret. Where the fault is stays said (line and column).
@@ -86,7 +64,8 @@ export function parseProblem(message: string, json: boolean): string {
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readConfigText(path);
+    // A device such as /dev/null, or a pipe given at start, is read as a file is.
+    text = (await readFileUpTo(path, MAX_CONFIG_FILE_BYTES)).toString('utf8');
   } catch (error) {
     throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`);
   }

@@ -10,7 +10,7 @@
  * the check before it (as fs.watchFile does, whose first `stat` runs later, on the thread
  * pool): a file replaced while the server was starting is still a change (file-stamps.ts).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileUpTo } from '../protocol/bounded-file.ts';
 import { checkTimerMs } from '../protocol/timer-limit.ts';
 import type { SecureContextOptions } from 'node:tls';
 import { sameStamp, stampFiles, stampNow, type FileStamps } from './file-stamps.ts';
@@ -28,13 +28,20 @@ export interface TlsFiles {
 }
 
 /**
+ * A TLS file holds at most this much: a certificate chain with its authorities is a few KiB
+ * (a bundle of every public authority, about 200 KiB), and a path to /dev/zero was read until
+ * memory ran out, at start and at each reload.
+ */
+export const MAX_TLS_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
  * Reads the files into secure-context options that make a context; the error names the file
  * that failed and why (tls-check.ts).
  */
 export async function readTlsFiles(files: TlsFiles): Promise<SecureContextOptions> {
   const read = async (setting: string, path: string) => {
     try {
-      return await readFile(path);
+      return await readFileUpTo(path, MAX_TLS_FILE_BYTES);
     } catch (error) {
       throw new Error(`cannot read ${setting} ${path}: ${(error as Error).message}`);
     }

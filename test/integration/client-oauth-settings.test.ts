@@ -6,7 +6,7 @@
  * 127.0.0.1: two authorization servers, and protected mcp-core servers trusting one each.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -130,6 +130,24 @@ describe('OAuth client settings: the timeout and the authorization server a clie
     assert.ok(other.requests.length > 0, 'its metadata was read');
     assertNoCredentialsAt(other);
     assert.ok(!JSON.stringify(other.requests).includes(WORKLOAD_TOKEN), 'the workload token reached the other server');
+  });
+
+  test('regression: a workload token file or a private key file past 1 MiB (a file too large, a path to /dev/zero) is an OAuthError naming it, read no further (it was read whole, /dev/zero until memory ran out)', async () => {
+    const large = join(mkdtempSync(join(tmpdir(), 'mcp-core-credentials-')), 'large');
+    // Sparse: 2 MiB of zeros on disk in no time.
+    writeFileSync(large, '');
+    truncateSync(large, 2 * 1024 * 1024);
+    for (const file of [large, '/dev/zero']) {
+      const kinds: Array<[ClientAuthSettings, string]> = [
+        [{ type: 'workload_identity', tokenFile: file, issuer: home.issuer }, 'the workload token'],
+        [{ type: 'client_credentials', clientId: CLIENT.clientId, privateKeyFile: file, issuer: home.issuer }, "the client's private key"],
+      ];
+      for (const [settings, what] of kinds) {
+        const error = await connectError(resource.url, createClientAuth(settings, resource.url), 'legacy');
+        assert.equal(error.name, 'OAuthError', `${settings.type} ${file}: ${error.message}`);
+        assert.equal(error.message, `Cannot read ${what} ${file}: larger than 1048576 bytes`);
+      }
+    }
   });
 
   test('regression: concurrent requests waiting for an authorization that failed get its OAuthError, not the bare "HTTP 401"', async () => {

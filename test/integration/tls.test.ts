@@ -200,7 +200,7 @@ describe('TLS', () => {
     }
   });
 
-  it('refuses unusable TLS files as configuration errors (exit 2)', async () => {
+  it('refuses unusable TLS files as configuration errors (exit 2), a path to /dev/zero included (regression: it was read until memory ran out)', async () => {
     const dir = await certificateDir();
     const ca = await makeCa(dir, 'test-ca');
     const one = await makeCertificate(dir, ca, 'one', 'server');
@@ -227,6 +227,12 @@ describe('TLS', () => {
     const garbageCert = await check({ MCP__TLS__CERTFILE: garbage });
     assert.equal(garbageCert.code, 2);
     assert.match(garbageCert.stderr, /^mcp-core: tls: tls\.certFile .*garbage\.pem holds no PEM certificate/);
+    // A path to a device without end: read up to the bound (4 MiB), not until memory runs out.
+    for (const setting of ['CERTFILE', 'KEYFILE', 'CAFILE']) {
+      const endless = await check({ [`MCP__TLS__${setting}`]: '/dev/zero' });
+      assert.equal(endless.code, 2, setting);
+      assert.match(endless.stderr, /^mcp-core: tls: cannot read tls\.\w+ \/dev\/zero: larger than 4194304 bytes/, setting);
+    }
     const garbageKey = await check({ MCP__TLS__KEYFILE: garbage });
     assert.equal(garbageKey.code, 2);
     assert.match(garbageKey.stderr, /^mcp-core: tls: tls\.keyFile .*garbage\.pem is not a usable private key/);

@@ -3,7 +3,7 @@
  * binding, the RFC 9207 `iss` table, scope selection, and the file token store.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -160,6 +160,19 @@ describe('FileTokenStore', () => {
       await assert.rejects(new FileTokenStore(path).getTokens('x'), /not valid JSON/);
       await writeFile(path, '[]');
       await assert.rejects(new FileTokenStore(path).getClient('x'), /not a token store file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('regression: a file past 4 MiB is refused, read no further (it was read whole, a link to /dev/zero until memory ran out)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcp-core-tokens-'));
+    try {
+      const path = join(dir, 'tokens.json');
+      await writeFile(path, '');
+      await truncate(path, 5 * 1024 * 1024);
+      await assert.rejects(new FileTokenStore(path).getTokens('x'), (error: Error) => error.name === 'OAuthError' && error.message === `Token store ${path} is larger than 4194304 bytes; remove it to log in again`);
+      await assert.rejects(new FileTokenStore('/dev/zero').getTokens('x'), /Token store \/dev\/zero is larger than 4194304 bytes/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

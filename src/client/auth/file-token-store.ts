@@ -4,8 +4,9 @@
  * a crash never leaves half a file and no other user can read the tokens (OAuth 2.1 Section
  * 7.1: keep tokens confidential in storage).
  */
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { FileTooLarge, readFileUpTo } from '../../protocol/bounded-file.ts';
 import { isObject } from './metadata.ts';
 import { OAuthError } from './oauth-error.ts';
 import type { StoredClient, StoredTokens, TokenStore } from './token-store.ts';
@@ -19,6 +20,12 @@ interface FileContents {
  * @example
  * const store = new FileTokenStore(join(homedir(), '.config', 'mcp-core', 'tokens.json'));
  */
+/**
+ * A token store holds at most this much: one sign-in is about 2 KiB, so a few thousand fit, and
+ * a store replaced by a huge file (or a link to /dev/zero) was read until memory ran out.
+ */
+export const MAX_TOKEN_STORE_BYTES = 4 * 1024 * 1024;
+
 export class FileTokenStore implements TokenStore {
   readonly path: string;
   /** Writes in this process go one after another, so none overwrites another's change. */
@@ -32,9 +39,10 @@ export class FileTokenStore implements TokenStore {
   async #read(): Promise<FileContents> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = (await readFileUpTo(this.path, MAX_TOKEN_STORE_BYTES)).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { tokens: {}, clients: {} };
+      if (error instanceof FileTooLarge) throw new OAuthError(`Token store ${this.path} is ${error.message}; remove it to log in again`);
       throw error;
     }
     let parsed: unknown;

@@ -9,9 +9,9 @@
  * server it is for, and only ever to that server (2026-07-28 client-registration, Authorization Server
  * Binding): an MCP server naming another one gets an OAuthError, never the credentials.
  */
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { FileTooLarge, readFileUpTo } from '../../protocol/bounded-file.ts';
 import type { HttpClientAuth } from '../../transport/http/client-auth.ts';
 import { BearerTokenAuth } from './bearer-token-auth.ts';
 import type { ClientCredentials } from './client-authentication.ts';
@@ -103,7 +103,7 @@ export function createClientAuth(settings: ClientAuthSettings, url: string | URL
       if (settings.issuer === undefined) throw new OAuthError(UNBOUND);
       return new OAuthClientAuth({
         issuer: settings.issuer,
-        grant: { type: 'workload_identity', assertion: async () => (await readFile(settings.tokenFile, 'utf8')).trim() },
+        grant: { type: 'workload_identity', assertion: async () => (await readCredential(settings.tokenFile, 'the workload token')).trim() },
         client: settings.clientId === undefined ? undefined : { ...preRegistered(settings, undefined)!, tokenEndpointAuthMethod: 'none' },
         ...common(settings, environment),
       });
@@ -132,17 +132,33 @@ function preRegistered(settings: { clientId?: string; issuer?: string }, clientS
   return client;
 }
 
+/**
+ * A workload token or a private key holds at most this much (they are a few KiB): a path to
+ * /dev/zero was read until memory ran out, at each token request for a workload token.
+ */
+export const MAX_CREDENTIAL_FILE_BYTES = 1024 * 1024;
+
+/** The text of a credential file; an OAuthError naming `what` and the file when it cannot be read. */
+async function readCredential(path: string, what: string): Promise<string> {
+  try {
+    return (await readFileUpTo(path, MAX_CREDENTIAL_FILE_BYTES)).toString('utf8');
+  } catch (error) {
+    const why = error instanceof FileTooLarge ? error.message : ((error as NodeJS.ErrnoException).code ?? 'error');
+    throw new OAuthError(`Cannot read ${what} ${path}: ${why}`);
+  }
+}
+
 /** Loads the private key into `client` before the first challenge is answered. */
 function withLazyKey(auth: OAuthClientAuth, client: ClientCredentials, keyFile: string): HttpClientAuth {
   let loaded: Promise<void> | undefined;
   const load = () =>
-    (loaded ??= readFile(keyFile, 'utf8').then(
+    (loaded ??= readCredential(keyFile, "the client's private key").then(
       (pem) => {
         client.privateKey = pem;
       },
-      (error: NodeJS.ErrnoException) => {
+      (error: unknown) => {
         loaded = undefined;
-        throw new OAuthError(`Cannot read the client's private key ${keyFile}: ${error.code ?? 'error'}`);
+        throw error;
       },
     ));
   return {
