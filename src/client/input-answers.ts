@@ -6,6 +6,7 @@
  */
 import { errorResponse, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
 import { elicitationAnswerProblem } from '../protocol/elicitation-content.ts';
+import { isResultOf } from '../protocol/input-answer.ts';
 import { describeValue, isObject, quoteValue } from '../protocol/guards.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
 import { Method } from '../protocol/methods.ts';
@@ -92,6 +93,9 @@ export class InputAnswers {
       Object.entries(requests).map(async ([key, request]) => {
         const params = (request.params ?? {}) as Params;
         const answer = await this.#answer(request.method, params, options, signal);
+        if (!isResultOf(request.method, answer)) {
+          throw new McpLocalError(LocalErrorCode.InvalidArgument, `The answer to the server's question ${quoteValue(key)} (${request.method}) is not a valid result, so it was not sent`);
+        }
         const problem = elicitationProblem(request.method, params, answer);
         if (problem !== undefined) {
           throw new McpLocalError(LocalErrorCode.InvalidArgument, `The answer to the server's question ${quoteValue(key)} (elicitation/create) does not match its requestedSchema, so it was not sent: ${problem}`);
@@ -123,6 +127,7 @@ export class InputAnswers {
       if (asker === 'ambiguous') throw this.#ambiguous(request.method);
       const params = request.params ?? {};
       const answer = await this.#answer(request.method, params, options, AbortSignal.any(signals));
+      if (!isResultOf(request.method, answer)) throw new McpError(ErrorCode.InvalidParams, `The client's answer is not a valid ${request.method} result, so it was not sent`);
       let problem: string | undefined;
       try {
         problem = elicitationProblem(request.method, params, answer);

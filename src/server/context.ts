@@ -12,6 +12,7 @@
  */
 import { FollowingCancellation, SignalCancellation, type Cancellation } from '../protocol/cancellation.ts';
 import { elicitationAnswerProblem } from '../protocol/elicitation-content.ts';
+import { isResultOf } from '../protocol/input-answer.ts';
 import { quoteValue } from '../protocol/guards.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../protocol/local-errors.ts';
@@ -43,8 +44,14 @@ function cancellationOf(exchange: Exchange): Cancellation {
   return exchange.cancellation ?? new SignalCancellation(exchange.signal);
 }
 
-/** `answer` when it matches its elicitation's `requestedSchema`; else throws -32602 (see {@link RequestContext.elicit}). */
-function checkedElicitation(key: string, params: Params, answer: unknown, options: InputOptions | undefined): unknown {
+/**
+ * `answer` when it is a result of `method` and, for an elicitation, matches its
+ * `requestedSchema`; else throws -32602 (see {@link RequestContext.elicit}).
+ */
+function checkedAnswer(key: string, method: string, params: Params, answer: unknown, options: InputOptions | undefined): unknown {
+  // A legacy client's response reaches here unchecked: `{"action": "maybe"}` was handed over as an answer.
+  if (!isResultOf(method, answer)) throw invalidParams(`The answer to ${quoteValue(key)} (${method}) is not a valid result`);
+  if (method !== Method.ElicitationCreate) return answer;
   const problem = elicitationAnswerProblem(params, answer, { patterns: options?.checkPatterns });
   if (problem !== undefined) throw invalidParams(`The answer to elicitation ${quoteValue(key)} does not match its requestedSchema: ${problem}`);
   return answer;
@@ -412,8 +419,7 @@ export class RequestContext {
     const key = options?.key ?? `${capability}-${++this.#inputCount}`;
     if (this.#task !== undefined) {
       if (this.clientCapabilities[capability] === undefined) return Promise.reject(missingClientCapability({ [capability]: {} }));
-      const asked = this.#task.requestInput(key, method, params);
-      return method === Method.ElicitationCreate ? asked.then((answer) => checkedElicitation(key, params, answer, options)) : asked;
+      return this.#task.requestInput(key, method, params).then((answer) => checkedAnswer(key, method, params, answer, options));
     }
     if (this.isModern) {
       const inputs = this.#inputs;
@@ -440,6 +446,6 @@ export class RequestContext {
       signal: this.signal,
       timeoutMs: options?.timeoutMs ?? this.#host.clientRequestTimeoutMs,
     });
-    return method === Method.ElicitationCreate ? asked.then((answer) => checkedElicitation(key, params, answer, options)) : asked;
+    return asked.then((answer) => checkedAnswer(key, method, params, answer, options));
   }
 }

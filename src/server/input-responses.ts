@@ -6,6 +6,7 @@
  * them before a handler (or an upstream) gets them.
  */
 import { elicitationAnswerProblem } from '../protocol/elicitation-content.ts';
+import { isResultOf } from '../protocol/input-answer.ts';
 import type { Params } from '../protocol/jsonrpc.ts';
 import { isObject, MAX_JSON_DEPTH, nestedDeeperThan, quoteValue } from '../protocol/guards.ts';
 import { Method } from '../protocol/methods.ts';
@@ -13,31 +14,12 @@ import { MAX_INPUT_REQUESTS, type InputRequests, type InputResponses } from '../
 import { invalidParams, type McpError } from '../protocol/wire-errors.ts';
 
 /**
- * Whether `value` has the shape of a result of `method`: the answer to a question of that
- * method (elicitation, sampling, roots).
- */
-function isAnswerTo(method: string, value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const answer = value as Record<string, unknown>;
-  switch (method) {
-    case Method.ElicitationCreate:
-      return answer.action === 'accept' || answer.action === 'decline' || answer.action === 'cancel';
-    case Method.SamplingCreateMessage:
-      return typeof answer.role === 'string' && typeof answer.content === 'object' && answer.content !== null;
-    case Method.RootsList:
-      return Array.isArray(answer.roots);
-    default:
-      return true;
-  }
-}
-
-/**
  * -32602 for an answer under `key` that is not a result of its question's `method`; undefined
  * for one that is. With the question's `params`, an elicitation's accepted content is also
  * checked against its `requestedSchema` (protocol/elicitation-content.ts).
  */
 export function wrongAnswer(key: string, method: string, answer: unknown, params?: Params, options?: { checkPatterns?: boolean }): McpError | undefined {
-  if (!isAnswerTo(method, answer)) return invalidParams(`Invalid inputResponses: ${quoteValue(key)} is not a valid ${method} result`);
+  if (!isResultOf(method, answer)) return invalidParams(`Invalid inputResponses: ${quoteValue(key)} is not a valid ${method} result`);
   if (params === undefined || method !== Method.ElicitationCreate) return undefined;
   const problem = elicitationAnswerProblem(params, answer, { patterns: options?.checkPatterns });
   return problem === undefined ? undefined : invalidParams(`Invalid inputResponses: ${quoteValue(key)} does not match its requestedSchema: ${problem}`);

@@ -83,6 +83,13 @@ describe('elicitation answers checked by the server, legacy era (raw stdio)', ()
     return response;
   }
 
+  it('regression: a response that is no elicitation/create result (no action, or one the spec does not define) rejects ctx.elicit with McpError -32602; it reached the handler as an answer', async () => {
+    for (const answer of [{ action: 'maybe', content: { name: 'x' } }, {}, { action: 7 }]) {
+      const response = await answered('form_caught', answer);
+      assert.equal(textOf(response.result), 'refused -32602: The answer to "elicitation-1" (elicitation/create) is not a valid result', JSON.stringify(answer));
+    }
+  });
+
   it('regression: an answer that does not match requestedSchema rejects ctx.elicit with McpError -32602 the handler may catch', async () => {
     for (const { what, answer, says } of WRONG) {
       const response = await answered('form_caught', answer);
@@ -185,6 +192,22 @@ describe('elicitation answers checked by mcp-core\'s client before they are sent
       } finally {
         await client.close();
       }
+    }
+  });
+
+  it('regression: an answer from onElicit with an action the spec does not define is not sent: a local error (modern), a JSON-RPC error -32602 to the server (legacy); it was sent as it was', async () => {
+    const maybe = () => ({ action: 'maybe' }) as unknown as ElicitResult;
+    const modern = await connect('modern', maybe);
+    try {
+      await assert.rejects(modern.callTool('form'), { code: 'MCP_ERR_INVALID_ARGUMENT', message: `The answer to the server's question "elicitation-1" (elicitation/create) is not a valid result, so it was not sent` });
+    } finally {
+      await modern.close();
+    }
+    const legacy = await connect('legacy', maybe);
+    try {
+      assert.equal(textOf(await legacy.callTool('form_caught')), `refused -32602: The client's answer is not a valid elicitation/create result, so it was not sent`);
+    } finally {
+      await legacy.close();
     }
   });
 

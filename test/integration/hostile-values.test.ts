@@ -144,7 +144,7 @@ describe('hostile string-valued fields over stdio', () => {
     }
   });
 
-  it('an elicitation answer whose action is {"toString":1} is described, not turned into text, and one whose content is is refused -32602 naming it (demo ask)', async () => {
+  it('an elicitation answer whose action is {"toString":1}, or whose content is, is refused -32602 before the tool sees it (demo ask)', async () => {
     peer.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { elicitation: {} }, clientInfo: { name: 't', version: '1' } } });
     assert.equal((await peer.next()).id, 1);
     peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -157,7 +157,8 @@ describe('hostile string-valued fields over stdio', () => {
       assert.equal(answer.id, id);
       return answer;
     };
-    assert.deepEqual((await ask(3, { action: { toString: 1 } })).result.content, [{ type: 'text', text: '(an object)' }]);
+    // An action the spec does not define never reaches the tool either.
+    assert.deepEqual((await ask(3, { action: { toString: 1 } })).error, { code: -32602, message: 'The answer to "elicitation-1" (elicitation/create) is not a valid result' });
     // Content that does not match the requested schema never reaches the tool.
     assert.deepEqual((await ask(2, { action: 'accept', content: { answer: { toString: 1 } } })).error, {
       code: -32602,
