@@ -51,6 +51,42 @@ describe('WebSocket client against a hostile server', () => {
   });
 });
 
+describe('WebSocket client against a server that stops reading', () => {
+  it('regression: requests past maxMessageBytes waiting to be written fail at once with MCP_ERR_OVERLOADED, unsent (ws buffered every one, each waiting for its timeout)', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'mcp' });
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    server.on('connection', (socket, request) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { id?: number; method?: string };
+        if (message.method !== 'server/discover') return;
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', supportedVersions: [MODERN_VERSION], capabilities: { tools: {} }, ttlMs: 0, cacheScope: 'private' } }));
+        // Discovered: from now on nothing the client sends is read.
+        request.socket.pause();
+      });
+    });
+    const client = new McpClient({ name: 'hostile', version: '1.0.0', requestTimeoutMs: 60_000 });
+    try {
+      await client.connect(new WebSocketClientTransport(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, { pingIntervalMs: 0, maxMessageBytes: 1024 * 1024 }));
+      const text = 'x'.repeat(256 * 1024);
+      // 200 calls of 256 KiB: 50 MiB, past what the sockets' kernel buffers take and 1 MiB more.
+      const calls = Array.from({ length: 200 }, () => client.callTool('echo', { text }).then(() => 'answered', (error: McpLocalError) => error));
+      const first = await Promise.race(calls);
+      assert.ok(first instanceof McpLocalError && first.code === LocalErrorCode.Overloaded, String(first));
+      assert.match(first.message, /^The server is not reading: \d+ bytes wait to be written to it$/);
+      const waiting = Number(/(\d+) bytes/.exec(first.message)![1]);
+      assert.ok(waiting > 1024 * 1024 && waiting <= 1024 * 1024 + 300 * 1024, `${waiting} bytes waited`);
+      await client.close();
+      const outcomes = await Promise.all(calls);
+      const refused = outcomes.filter((outcome) => outcome instanceof McpLocalError && outcome.code === LocalErrorCode.Overloaded).length;
+      assert.ok(refused >= 100, `${refused} of 200 refused as overloaded`);
+    } finally {
+      await client.close();
+      for (const socket of server.clients) socket.terminate();
+      server.close();
+    }
+  });
+});
+
 describe('WebSocket client against a server that dribbles the body of its refusal', () => {
   let server: Server;
   let url: string;

@@ -15,6 +15,7 @@ import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import type { SecureContextOptions } from 'node:tls';
 import type { ClientOptions, WebSocket } from 'ws';
 import { describeValue } from '../../protocol/guards.ts';
+import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError, UNREACHABLE_CODES } from '../../protocol/local-errors.ts';
 import type { AuthRequest, HttpClientAuth } from '../http/client-auth.ts';
 import { parseBody, serverSays } from '../http/client-answer.ts';
@@ -26,7 +27,11 @@ export interface WebSocketClientOptions {
   headers?: Record<string, string>;
   /** Authenticates the upgrade and answers 401/403 challenges (e.g. `new OAuthClientAuth(...)`). */
   auth?: HttpClientAuth;
-  /** Largest message accepted from the server; a larger one closes the connection (1009). Default 64 MiB. */
+  /**
+   * Largest message accepted from the server; a larger one closes the connection (1009). Also
+   * what may wait to be written to a server that does not read: past it, a request fails at
+   * once with MCP_ERR_OVERLOADED. Default 64 MiB.
+   */
   maxMessageBytes?: number;
   /**
    * Pings the server this often and closes the connection when it answers none within an
@@ -60,6 +65,8 @@ export class WebSocketClientTransport extends WebSocketTransport {
   readonly #options: WebSocketClientOptions;
   /** The socket being opened, so close() can stop it. */
   #connecting: WebSocket | undefined;
+  /** What may wait to be written before a message is refused: `maxMessageBytes`. */
+  readonly #maxWaitingBytes: number;
 
   constructor(url: string | URL, options: WebSocketClientOptions = {}) {
     checkTimerMs('pingIntervalMs', options.pingIntervalMs);
@@ -71,6 +78,21 @@ export class WebSocketClientTransport extends WebSocketTransport {
     if (this.url.protocol !== 'ws:' && this.url.protocol !== 'wss:') throw new TypeError(`A WebSocket URL starts with ws:// or wss://, got ${this.url.protocol}//`);
     this.#options = { ...options, maxMessageBytes };
     this.#connecting = undefined;
+    this.#maxWaitingBytes = maxMessageBytes;
+  }
+
+  /**
+   * Refuses a message while more than `maxMessageBytes` already wait to be written: a server
+   * that stops reading must not make the client hold every request sent to it (ws buffers
+   * whatever it is given; each request would time out, its bytes still held). A refused
+   * request fails at once with MCP_ERR_OVERLOADED: nothing of it reached the server. As the
+   * stdio client does.
+   */
+  override send(message: JsonRpcMessage): boolean {
+    const waiting = this.unwrittenBytes;
+    if (waiting <= this.#maxWaitingBytes || this.state !== 'open') return super.send(message);
+    this.receiver?.onSendError?.(message, new McpLocalError(LocalErrorCode.Overloaded, `The server is not reading: ${waiting} bytes wait to be written to it`));
+    return false;
   }
 
   /** Messages sent before the connection opens wait for it; a failed upgrade closes the transport with its reason. */

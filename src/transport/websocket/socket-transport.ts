@@ -72,6 +72,8 @@ export class WebSocketTransport extends BaseTransport implements Beating {
   readonly #maxMessageBytes: number | undefined;
   /** Messages sent before the socket exists (a client still connecting), in order, with their text. */
   #queue: Array<{ message: JsonRpcMessage; text: string }>;
+  /** The length of the texts in {@link #queue}. */
+  #queuedLength: number;
   /**
    * Frames read but not yet delivered because reading is paused: `ws` pauses the socket, but
    * the frames of a chunk already read still arrive. Held here, the pause is exact (at most
@@ -98,6 +100,7 @@ export class WebSocketTransport extends BaseTransport implements Beating {
     this.#heartbeat = options.heartbeat;
     this.#maxMessageBytes = options.maxMessageBytes;
     this.#queue = [];
+    this.#queuedLength = 0;
     this.#inbox = [];
     this.#heard = true;
     this.#paused = false;
@@ -125,6 +128,7 @@ export class WebSocketTransport extends BaseTransport implements Beating {
     this.#heartbeat?.add(this);
     const queued = this.#queue;
     this.#queue = [];
+    this.#queuedLength = 0;
     for (const { text } of queued) this.#write(socket, text);
   }
 
@@ -161,6 +165,7 @@ export class WebSocketTransport extends BaseTransport implements Beating {
     const socket = this.socket;
     if (socket === undefined) {
       this.#queue.push({ message, text });
+      this.#queuedLength += text.length;
       return true;
     }
     if (socket.readyState !== OPEN) return false;
@@ -253,6 +258,7 @@ export class WebSocketTransport extends BaseTransport implements Beating {
   protected failToOpen(error: Error): void {
     const queued = this.#queue;
     this.#queue = [];
+    this.#queuedLength = 0;
     for (const { message } of queued) if ('method' in message && 'id' in message) this.receiver?.onSendError?.(message, error);
     this.finish(error);
   }
@@ -260,6 +266,14 @@ export class WebSocketTransport extends BaseTransport implements Beating {
   /** Drops the connection at once, without a closing handshake (a peer that does not answer one). */
   terminate(): void {
     this.socket?.terminate();
+  }
+
+  /**
+   * What waits to be written: the socket's buffered bytes, and the messages queued while it
+   * opens (their length in UTF-16 units, about their bytes).
+   */
+  protected get unwrittenBytes(): number {
+    return (this.socket?.bufferedAmount ?? 0) + this.#queuedLength;
   }
 
   /** Whether the connection is over: what the in-flight limits' sweep asks of a request's holder. */
@@ -275,6 +289,7 @@ export class WebSocketTransport extends BaseTransport implements Beating {
   #onClose(code: number, reason: Buffer): void {
     this.#heartbeat?.delete(this);
     this.#queue = [];
+    this.#queuedLength = 0;
     this.#inbox = [];
     this.finish(this.#closeRequested ? undefined : (this.#failure ?? closedByPeer(code, reason)));
     this.#ended.resolve();
