@@ -25,6 +25,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import dataclasses
+import enum
 import functools
 import inspect
 import json
@@ -300,10 +301,11 @@ class ToolServer:
             context = Context(self._channel, self._loop, entry.name, token)
             kwargs[entry.context_parameter] = context
         try:
+            # A sync tool's result is made in its thread: a generator it returns runs there.
             if entry.is_async:
-                value = await entry.function(**kwargs)
-            else:
-                value = await self._in_thread(functools.partial(contextvars.copy_context().run, in_thread(entry.function), **kwargs), request_id)
+                return to_result(await entry.function(**kwargs))
+            result: dict[str, Any] = await self._in_thread(functools.partial(contextvars.copy_context().run, in_thread(_resulting(entry.function)), **kwargs), request_id)
+            return result
         except asyncio.CancelledError:
             if context is not None:
                 context._cancelled.set()
@@ -315,7 +317,6 @@ class ToolServer:
             # KeyboardInterrupt and SystemExit too (a tool that runs argparse exits on bad
             # arguments): raised on, they would end the program serving every other call.
             return _error_result(describe(error))
-        return to_result(value)
 
     async def _in_thread(self, call: Callable[[], Any], request_id: Any) -> Any:
         """Runs a plain function in the pool once one of its places is free. Cancelled, the call
@@ -359,17 +360,66 @@ def to_result(value: Any) -> dict[str, Any]:
         return {"content": [_binary_block(value)]}
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"content": [_binary_block(Binary(value))]}  # type: ignore[arg-type]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    if isinstance(value, dict):
-        return {"content": [{"type": "text", "text": json.dumps(value, default=_text_default)}], "structuredContent": value}
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, Binary) for v in value):
         return {"content": [_binary_block(v) for v in value]}
+    if not isinstance(value, (dict, list, tuple)) and not _is_record(value):
+        try:
+            memoryview(value)
+        except TypeError:
+            pass
+        else:
+            return {"content": [_binary_block(Binary(value))]}
+    data = jsonable(value)
+    text = {"type": "text", "text": json.dumps(data)}
+    # An object is the tool's structured result (a dict, a dataclass, a pydantic model).
+    return {"content": [text], "structuredContent": data} if isinstance(data, dict) else {"content": [text]}
+
+
+def _resulting(function: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
+    """``function``, returning its value as a ``CallToolResult``."""
+
+    def run(**kwargs: Any) -> dict[str, Any]:
+        return to_result(function(**kwargs))
+
+    return run
+
+
+#: How deep a result may nest: deeper is taken for a structure that holds itself.
+MAX_RESULT_DEPTH = 200
+
+
+def _is_record(value: Any) -> bool:
+    return (dataclasses.is_dataclass(value) and not isinstance(value, type)) or callable(getattr(value, "model_dump", None))
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """``value`` in the types JSON carries, as FastMCP turns results into JSON: dicts (keys as
+    strings), lists from tuples, sets and iterators (a generator is run), dataclasses and
+    pydantic models as their fields, enums as their values, numpy scalars as numbers, buffers
+    (bytes, arrays) as base64, and anything else as ``str(value)``. A set was sent as its repr
+    (``"{1, 2}"``), a generator as ``"<generator object ...>"``, and a set inside a dict failed
+    the call."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if depth >= MAX_RESULT_DEPTH:
+        raise ValueError(f"the result nests deeper than {MAX_RESULT_DEPTH} levels (does it hold itself?)")
+    if isinstance(value, dict):
+        return {key if isinstance(key, str) else str(key): jsonable(item, depth + 1) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable({field.name: getattr(value, field.name) for field in dataclasses.fields(value)}, depth + 1)
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value, depth + 1)
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return jsonable(dump(mode="json"), depth + 1)
+    if getattr(value, "shape", None) == () and callable(getattr(value, "item", None)):
+        return jsonable(value.item(), depth + 1)  # a numpy scalar
+    if isinstance(value, (list, tuple, set, frozenset, Iterator)):
+        return [jsonable(item, depth + 1) for item in value]
     try:
-        memoryview(value)
+        return _b64(value)
     except TypeError:
-        return {"content": [{"type": "text", "text": json.dumps(value, default=_text_default)}]}
-    return {"content": [_binary_block(Binary(value))]}
+        return str(value)
 
 
 def _binary_block(binary: Binary) -> dict[str, Any]:
@@ -378,13 +428,6 @@ def _binary_block(binary: Binary) -> dict[str, Any]:
     if kind in ("image", "audio"):
         return {"type": kind, "data": data, "mimeType": binary.mime_type}
     return {"type": "resource", "resource": {"uri": binary.uri or "mcp-core:binary", "mimeType": binary.mime_type, "blob": data}}
-
-
-def _text_default(value: Any) -> Any:
-    try:
-        return _b64(value)
-    except TypeError:
-        return str(value)
 
 
 def _version() -> str:

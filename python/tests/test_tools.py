@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import enum
 import hashlib
+import json
 import threading
 from typing import Annotated, Literal, Optional, TypedDict
 
@@ -267,3 +268,39 @@ async def test_sampling_questions_of_an_upstream_are_answered_by_a_sync_callback
         result = await m.execute_tool("everything__trigger-sampling-request", {"prompt": "the answer?"})
         assert "forty-two" in result.text
         assert "the answer?" in asked[0]["messages"][0]["content"]["text"]
+
+
+async def test_results_json_cannot_carry_as_such_are_converted_as_fastmcp_does() -> None:
+    # Regression: a set was sent as its repr ("{1, 2, 3}"), a generator as "<generator object ...>",
+    # dataclasses in a list as "Box(width=1, height=1)", and a set inside a dict failed the call
+    # ("the answer cannot be sent as JSON").
+    def a_set() -> object:
+        return {3, 1, 2}
+
+    def squares() -> object:
+        return (n * n for n in range(4))
+
+    async def boxes() -> object:
+        return [Box(1), Box(2, 3)]
+
+    def nested() -> object:
+        return {"tags": frozenset(["a"]), "box": Box(4), "pair": (1, "two"), "color": Color.BLUE, 7: np.int64(5)}
+
+    def endless() -> object:
+        loop: dict = {}
+        loop["self"] = loop
+        return loop
+
+    def failing() -> object:
+        yield 1
+        raise ValueError("ran out")
+
+    async with MCPManager(tools=[a_set, squares, boxes, nested, endless, failing]) as m:
+        assert sorted(json.loads((await m.execute_tool("a_set")).text)) == [1, 2, 3]
+        assert (await m.execute_tool("squares")).text == "[0, 1, 4, 9]"
+        assert (await m.execute_tool("boxes")).text == '[{"width": 1, "height": 1}, {"width": 2, "height": 3}]'
+        result = await m.execute_tool("nested")
+        assert result.structured == {"tags": ["a"], "box": {"width": 4, "height": 1}, "pair": [1, "two"], "color": "blue", "7": 5}
+        # What cannot be converted is the tool's error, not the caller's wait or the engine's.
+        assert (await m.execute_tool("endless")).text == "ValueError: the result nests deeper than 200 levels (does it hold itself?)"
+        assert (await m.execute_tool("failing")).text == "ValueError: ran out"
