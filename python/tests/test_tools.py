@@ -286,6 +286,15 @@ async def test_results_json_cannot_carry_as_such_are_converted_as_fastmcp_does()
     def nested() -> object:
         return {"tags": frozenset(["a"]), "box": Box(4), "pair": (1, "two"), "color": Color.BLUE, 7: np.int64(5)}
 
+    class Model:
+        """What pydantic models offer (pydantic is not a dependency): model_dump(mode="json")."""
+
+        def model_dump(self, mode: str) -> dict:
+            return {"mode": mode, "at": {1, 2}}
+
+    def model() -> object:
+        return Model()
+
     def endless() -> object:
         loop: dict = {}
         loop["self"] = loop
@@ -295,12 +304,13 @@ async def test_results_json_cannot_carry_as_such_are_converted_as_fastmcp_does()
         yield 1
         raise ValueError("ran out")
 
-    async with MCPManager(tools=[a_set, squares, boxes, nested, endless, failing]) as m:
+    async with MCPManager(tools=[a_set, squares, boxes, nested, model, endless, failing]) as m:
         assert sorted(json.loads((await m.execute_tool("a_set")).text)) == [1, 2, 3]
         assert (await m.execute_tool("squares")).text == "[0, 1, 4, 9]"
         assert (await m.execute_tool("boxes")).text == '[{"width": 1, "height": 1}, {"width": 2, "height": 3}]'
         result = await m.execute_tool("nested")
         assert result.structured == {"tags": ["a"], "box": {"width": 4, "height": 1}, "pair": [1, "two"], "color": "blue", "7": 5}
+        assert (await m.execute_tool("model")).structured == {"mode": "json", "at": [1, 2]}
         # What cannot be converted is the tool's error, not the caller's wait or the engine's.
         assert (await m.execute_tool("endless")).text == "ValueError: the result nests deeper than 200 levels (does it hold itself?)"
         assert (await m.execute_tool("failing")).text == "ValueError: ran out"
