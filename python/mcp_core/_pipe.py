@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import weakref
 from json.encoder import encode_basestring
 from json.scanner import make_scanner
@@ -426,6 +427,22 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"
 
 
+#: How long after the engine's output ends its exit is waited for (see pipe_connection_lost).
+_EXIT_WAIT_S = 1.0
+
+
+def _how_it_ended(code: Optional[int]) -> str:
+    """``the engine was killed by SIGKILL``, ``the engine exited (exit code 3)``."""
+    if code is None:
+        return "the engine closed its output"
+    if code < 0:
+        try:
+            return f"the engine was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"the engine was killed by signal {-code}"
+    return f"the engine exited (exit code {code})"
+
+
 class EnginePipe(asyncio.SubprocessProtocol):
     """The engine process's stdin and stdout: frames lines, routes them to the two channels."""
 
@@ -442,6 +459,9 @@ class EnginePipe(asyncio.SubprocessProtocol):
         self._flushing = False
         self._on_exit = on_exit
         self._lost = False
+        #: How the engine ended, said in the errors of the calls it took with it.
+        self.ended = "the engine exited"
+        self._exit_wait: Optional[asyncio.TimerHandle] = None
         #: The engine's limit on one line (it says so when it starts).
         self.max_message_bytes = 64 * 1024 * 1024
 
@@ -540,10 +560,14 @@ class EnginePipe(asyncio.SubprocessProtocol):
                 self.manager.receive(message)
 
     def pipe_connection_lost(self, fd: int, exc: Optional[Exception]) -> None:
-        if fd == 1:
-            self._gone()
+        # Its output ends a moment before its exit is known: that is waited for, briefly, so the
+        # calls it took with it are told how it ended ("killed by SIGKILL", an exit code).
+        if fd == 1 and not self._lost and self._exit_wait is None:
+            self._exit_wait = self.loop.call_later(_EXIT_WAIT_S, self._gone)
 
     def process_exited(self) -> None:
+        if self._exit_wait is not None:
+            self._exit_wait.cancel()
         self._gone()
         code = self.transport.get_returncode() if self.transport is not None else None
         if not self.exited.done():
@@ -554,7 +578,8 @@ class EnginePipe(asyncio.SubprocessProtocol):
             return
         self._lost = True
         code = self.transport.get_returncode() if self.transport is not None else None
-        error = MCPConnectionError(f"the engine exited{'' if code is None else f' (exit code {code})'}; calls in flight are lost")
+        self.ended = _how_it_ended(code)
+        error = MCPConnectionError(f"{self.ended}; calls in flight are lost")
         if not self.ready.done():
             self.ready.set_exception(error)
         self.manager.close(error)

@@ -268,7 +268,7 @@ class MCPManager:
         if self._closed:
             raise MCPConnectionError("the manager is closed")
         if engine is not None and not self.auto_restart:
-            raise MCPConnectionError("the engine exited and auto_restart is off")
+            raise MCPConnectionError(f"{engine.pipe.ended} and auto_restart is off")
         if engine is not None and engine.tool_server is not None:
             engine.tool_server.close()  # the next engine gets a server of its own
         if self._starting is not None and self._starting.get_loop() is not asyncio.get_running_loop():
