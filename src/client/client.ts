@@ -42,7 +42,7 @@ import { isLegacyVersion, LATEST_LEGACY_VERSION, MODERN_VERSION } from '../proto
 import { ErrorCode, McpError } from '../protocol/wire-errors.ts';
 import type { MessageReceiver, Transport } from '../transport/transport.ts';
 import { withHandlerCapabilities, type InputHandlers } from './input.ts';
-import { checkInputRequests, InputAnswers } from './input-answers.ts';
+import { checkInputRequests, checkRequestState, InputAnswers } from './input-answers.ts';
 import { isCancelled, PendingRequests, signalOf, type Progress, type RequestOptions } from './requests.ts';
 import { ResultCache } from './result-cache.ts';
 import { checkRetryDelays, RETRY_SAFE_METHODS, withRetries, type RetryOptions } from './retry.ts';
@@ -337,9 +337,10 @@ export class McpClient implements MessageReceiver {
         return result;
       }
       if (round >= rounds) throw new McpLocalError(LocalErrorCode.ProtocolViolation, `${method} still needs input after ${rounds} rounds`);
+      const requestState = checkRequestState(method, result.requestState);
       const inputResponses = await this.#answers.answerAll(checkInputRequests(method, result.inputRequests), options);
       current = { ...params, inputResponses };
-      if (result.requestState !== undefined) current.requestState = result.requestState;
+      if (requestState !== undefined) current.requestState = requestState;
     }
   }
 

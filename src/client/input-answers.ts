@@ -46,6 +46,17 @@ export function checkInputRequests(method: string, value: unknown): InputRequest
   return value as InputRequests;
 }
 
+/**
+ * The `requestState` of an InputRequiredResult, sent back as it came with the answers: a string
+ * (spec 2026-07-28, schema: InputRequiredResult), or absent. Anything else fails the request
+ * with MCP_ERR_PROTOCOL: sent back, a value nested thousands of levels deep overflowed the
+ * stack while the retry was written (a RangeError, the request failing with no word of why).
+ */
+export function checkRequestState(method: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new McpLocalError(LocalErrorCode.ProtocolViolation, `The requestState the server sent in answer to ${method} is ${describeValue(value)}, not a string`);
+}
+
 function malformed(method: string, what: string): McpLocalError {
   return new McpLocalError(LocalErrorCode.ProtocolViolation, `The inputRequests the server sent in answer to ${method} ${what}`);
 }

@@ -231,6 +231,25 @@ describe('HTTP client against a hostile server', () => {
       await client.close();
     }
   });
+  it('regression: an InputRequiredResult whose requestState is not a string (nested 10,000 levels deep) fails its request with MCP_ERR_PROTOCOL, no question asked (sent back, it overflowed the stack: a bare RangeError)', { timeout: 30_000 }, async () => {
+    /** The requestState's JSON text: too deep for JSON.stringify to write. */
+    let requestState: string;
+    let asked = 0;
+    server.handler = (message, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(`{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":{"resultType":"input_required","inputRequests":{"a":{"method":"roots/list"}},"requestState":${requestState}}}`);
+    const client = await connected({ name: 'hostile', version: '1.0.0', onListRoots: () => (asked++, { roots: [] }) });
+    try {
+      for (const text of [`${'['.repeat(10_000)}"x"${']'.repeat(10_000)}`, '5', '{"state":"x"}']) {
+        requestState = text;
+        await assert.rejects(client.callTool('ask'), isLocal(LocalErrorCode.ProtocolViolation, /^The requestState the server sent in answer to tools\/call is .*, not a string$/), text.slice(0, 80));
+      }
+      assert.equal(asked, 0, 'no question of such a result was put to the handler');
+    } finally {
+      await client.close();
+    }
+  });
 });
 
 /** A GET answered with an SSE stream of `count` pings (kept open); other methods with 202. */
