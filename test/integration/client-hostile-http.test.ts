@@ -73,6 +73,22 @@ describe('HTTP client against a hostile server', () => {
     }
   });
 
+  it('regression: a 205 answer whose body never ends fails its call, and its connection is closed (no Response of that status has a body to cancel: it stayed open, read for good, after the client closed)', { timeout: 30_000 }, async () => {
+    const hungUp: Array<Promise<void>> = [];
+    server.handler = (_message, res) => {
+      hungUp.push(new Promise((resolve) => res.once('close', resolve)));
+      res.writeHead(205, { 'content-type': 'application/json', 'content-length': '999999999' });
+      res.write('{"jsonrpc":"2.0",');
+    };
+    const client = await connected();
+    try {
+      await assert.rejects(client.callTool('echo'), (error: Error) => error instanceof McpLocalError);
+      await Promise.all(hungUp);
+    } finally {
+      await client.close();
+    }
+  });
+
   for (const [what, chunk] of [
     ['empty data lines', 'data:\n'],
     ['one-character data lines', 'data:x\n'],

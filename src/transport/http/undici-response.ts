@@ -84,6 +84,16 @@ export class AnswerBody {
     this.#stream?.error(error);
   }
 
+  /**
+   * Nobody will read the body: what is still to come is not waited for, and its connection,
+   * which cannot serve another request before it came, is let go.
+   */
+  discard(): void {
+    this.#chunks = [];
+    this.#size = 0;
+    if (!this.#done) this.#control.abort(new Error('An answer of this status carries no body'));
+  }
+
   /** The whole body, once it is complete. */
   whole(): Promise<Buffer> {
     if (this.#error !== undefined) return Promise.reject(this.#error);
@@ -226,6 +236,10 @@ export class UndiciResponse implements Response {
     this.#stream = undefined;
     this.#web = undefined;
     this.#used = false;
+    // A 205 is framed with whatever body its server sends (RFC 9112, 6.3), but a Response of
+    // its status has none to read or cancel: unread, an endless one held its connection open
+    // for good, after the client had closed.
+    if (NULL_BODY.has(status)) body.discard();
   }
 
   get ok(): boolean {
