@@ -388,8 +388,17 @@ def _resulting(function: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
 MAX_RESULT_DEPTH = 200
 
 
+def _is_dataclass_instance(value: Any) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+def _is_model(value: Any) -> bool:
+    """A pydantic model, or anything that dumps itself as one does."""
+    return callable(getattr(value, "model_dump", None))
+
+
 def _is_record(value: Any) -> bool:
-    return (dataclasses.is_dataclass(value) and not isinstance(value, type)) or callable(getattr(value, "model_dump", None))
+    return _is_dataclass_instance(value) or _is_model(value)
 
 
 def jsonable(value: Any, depth: int = 0) -> Any:
@@ -405,13 +414,12 @@ def jsonable(value: Any, depth: int = 0) -> Any:
         raise ValueError(f"the result nests deeper than {MAX_RESULT_DEPTH} levels (does it hold itself?)")
     if isinstance(value, dict):
         return {key if isinstance(key, str) else str(key): jsonable(item, depth + 1) for key, item in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if _is_dataclass_instance(value):
         return jsonable({field.name: getattr(value, field.name) for field in dataclasses.fields(value)}, depth + 1)
     if isinstance(value, enum.Enum):
         return jsonable(value.value, depth + 1)
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return jsonable(dump(mode="json"), depth + 1)
+    if _is_model(value):
+        return jsonable(value.model_dump(mode="json"), depth + 1)
     if getattr(value, "shape", None) == () and callable(getattr(value, "item", None)):
         return jsonable(value.item(), depth + 1)  # a numpy scalar
     if isinstance(value, (list, tuple, set, frozenset, Iterator)):

@@ -205,7 +205,9 @@ function toolCommand(command: 'tools' | 'call', rest: string[], options: Map<str
     if (options.has('args')) throw new UsageError('tools takes no option --args');
     return { command, config: configs, json };
   }
-  if (rest.length !== 1 || rest[0] === '') throw new UsageError(rest.length === 1 ? 'call needs the name of a tool, not an empty one' : rest.length === 0 ? 'call needs the name of a tool' : `Unexpected argument "${rest[1]}"`);
+  if (rest.length === 0) throw new UsageError('call needs the name of a tool');
+  if (rest.length > 1) throw new UsageError(`Unexpected argument "${rest[1]}"`);
+  if (rest[0] === '') throw new UsageError('call needs the name of a tool, not an empty one');
   return { command, config: configs, tool: rest[0], args: (options.get('args') as string | undefined) ?? '{}', json };
 }
 
