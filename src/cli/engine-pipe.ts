@@ -23,12 +23,13 @@
  * line `#cut {...}` stands for a line of that client's the relay dropped as too long.
  */
 import type { Readable, Writable } from 'node:stream';
-import { encodeParts } from '../protocol/encode.ts';
+import { encodeMessage } from '../protocol/encode.ts';
 import type { JsonRpcMessage, JsonRpcRequest, RequestId } from '../protocol/jsonrpc.ts';
 import { BaseTransport } from '../transport/base-transport.ts';
 import { JoinedWrites } from '../transport/joined-writes.ts';
 import { peekMessage, type MessagePeek } from '../protocol/message-peek.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageTooLarge, NdjsonDecoder, type CutMessage, type FrameSink } from '../transport/ndjson.ts';
+import { parseJson } from '../protocol/long-strings.ts';
 
 /** Starts every line of the tools channel. */
 export const TOOLS_CHANNEL_PREFIX = '@';
@@ -212,8 +213,7 @@ export class PipeChannels implements FrameSink {
    * benchmark).
    */
   write(prefix: string, message: JsonRpcMessage): boolean {
-    const [head, tail] = encodeParts(message);
-    return this.#writes.holdForTurn(prefix + head + tail + '\n');
+    return this.#writes.holdForTurn(prefix + encodeMessage(message) + '\n');
   }
 
   /** Writes what is held now (before the process exits: stdout to a pipe is written synchronously). */
@@ -238,7 +238,7 @@ export class PipeChannels implements FrameSink {
     const channel = tools ? this.tools : this.manager;
     let value: unknown;
     try {
-      value = JSON.parse(tools ? text.slice(1) : text);
+      value = parseJson(tools ? text.slice(1) : text);
     } catch (error) {
       channel.frameError(error as Error);
       return;

@@ -9,6 +9,7 @@ import { peekMessage } from '../protocol/message-peek.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageTooLarge, NdjsonDecoder, type CutMessage, type FrameSink } from './ndjson.ts';
 import { BaseTransport } from './base-transport.ts';
 import { JoinedWrites } from './joined-writes.ts';
+import { parseJson } from '../protocol/long-strings.ts';
 
 export interface StreamTransportOptions {
   /** Largest accepted message in bytes; larger ones are discarded with a frame error. */
@@ -89,7 +90,7 @@ export class StreamTransport extends BaseTransport implements FrameSink {
   line(text: string): void {
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJson(text);
     } catch (error) {
       this.notJson(text, error as Error);
       return;
@@ -112,17 +113,18 @@ export class StreamTransport extends BaseTransport implements FrameSink {
    */
   send(message: JsonRpcMessage): boolean {
     if (this.state === 'closed') return false;
-    const [head, tail] = encodeParts(message);
-    if (head.length >= LARGE_FRAME) {
-      // A large frame goes out as its two pieces in one writev: joining them would copy it.
+    const parts = encodeParts(message);
+    if (parts.length > 2 || parts[0].length >= LARGE_FRAME) {
+      // A large frame goes out as its pieces in one writev: joining them would copy it.
       this.#writes.write();
       this.output.cork();
-      this.output.write(head);
-      const flowing = this.output.write(tail + '\n');
+      const last = parts.length - 1;
+      for (let i = 0; i < last; i++) this.output.write(parts[i]);
+      const flowing = this.output.write(parts[last] + '\n');
       this.output.uncork();
       return flowing;
     }
-    const frame = head + tail + '\n';
+    const frame = parts[0] + parts[1] + '\n';
     const writes = this.#writes;
     if (this.#framesPerWrite > 0) {
       // While an input chunk is handled: a write per group of frames.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeMessage, preEncoded } from '../../src/protocol/encode.ts';
+import { encodeMessage, encodeParts, preEncoded } from '../../src/protocol/encode.ts';
+import { LONG_STRING } from '../../src/protocol/long-strings.ts';
 
 describe('message encoding', () => {
   const meta = preEncoded({ 'io.modelcontextprotocol/serverInfo': { name: 's', version: '1' } });
@@ -22,5 +23,48 @@ describe('message encoding', () => {
   it('keeps the pre-encoded object frozen and its JSON private', () => {
     assert.ok(Object.isFrozen(meta));
     assert.deepEqual(Object.keys(meta), ['io.modelcontextprotocol/serverInfo']);
+  });
+});
+
+describe('long strings', () => {
+  const long = (seed: string) => seed.repeat(Math.ceil((LONG_STRING + 7) / seed.length));
+  const result = (content: unknown[], extra: Record<string, unknown> = {}) => ({ jsonrpc: '2.0' as const, id: 1, result: { content, ...extra } });
+
+  it('are written as parts of their own, the whole exactly what JSON.stringify writes', () => {
+    const text = long('abc');
+    const data = long('QUJD');
+    const messages = [
+      result([{ type: 'text', text }]),
+      // data before text in the block, and in the second block: the parts follow the text's order.
+      result([{ type: 'image', data, mimeType: 'image/png' }, { data: 'x', text }]),
+      result([{ type: 'resource', resource: { uri: 'file:///a', text, mimeType: 'text/plain' } }], { structuredContent: { small: 1 } }),
+      { jsonrpc: '2.0' as const, id: 2, result: { contents: [{ uri: 'file:///b', blob: data }, { uri: 'file:///c', text }] } },
+      { jsonrpc: '2.0' as const, id: 3, method: 'tools/call', params: { name: 'write', arguments: { path: '/a', text, n: 1 } } },
+    ];
+    for (const message of messages) {
+      const before = JSON.stringify(message);
+      const parts = encodeParts(message);
+      assert.ok(parts.includes(text) || parts.includes(data), 'a long string is a part of its own');
+      assert.equal(parts.join(''), before);
+      assert.equal(encodeMessage(message), before);
+      assert.equal(JSON.stringify(message), before, 'the message is left as it was');
+    }
+  });
+
+  it('that need escaping, or cannot be swapped, go through JSON.stringify', () => {
+    const frozen = Object.freeze({ type: 'text', text: long('f') });
+    const getter = { type: 'text', get text() { return long('g'); } };
+    for (const block of [{ type: 'text', text: `${long('a')}"` }, { type: 'text', text: `${long('b')}\\` }, { type: 'text', text: `\n${long('c')}` }, { type: 'text', text: `${long('d')}\ud800` }, frozen, getter]) {
+      const message = result([block]);
+      assert.deepEqual(encodeParts(message), [JSON.stringify(message), '']);
+      assert.equal(encodeMessage(message), JSON.stringify(message));
+    }
+  });
+
+  it('are put back when the message cannot be serialized', () => {
+    const text = long('z');
+    const block = { type: 'text', text };
+    assert.throws(() => encodeMessage(result([block], { structuredContent: { n: 1n } })), TypeError);
+    assert.equal(block.text, text);
   });
 });

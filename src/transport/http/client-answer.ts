@@ -8,6 +8,7 @@
 import { describeValue, isObject, quoteValue } from '../../protocol/guards.ts';
 import { classify, malformedAnswer, MessageKind, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, MalformedAnswerError, McpLocalError } from '../../protocol/local-errors.ts';
+import { parseJson } from '../../protocol/long-strings.ts';
 
 /** What was sent, as far as reading its answer goes. */
 export interface SentMessage {
@@ -109,7 +110,7 @@ export function serverSays(body: unknown, text: string): string {
 export function parseBody(text: string): unknown {
   if (text.length === 0) return undefined;
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return undefined;
   }

@@ -17,6 +17,7 @@ import { BaseTransport } from '../base-transport.ts';
 import { defaultFetch, sendFailure } from './client.ts';
 import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
 import { SseParser } from './sse-parser.ts';
+import { parseJson } from '../../protocol/long-strings.ts';
 
 export interface SseClientTransportOptions {
   /** Extra headers on every request (e.g. Authorization). */
@@ -130,7 +131,7 @@ export class SseClientTransport extends BaseTransport {
     if (event !== 'message' || data === '') return undefined;
     let message: unknown;
     try {
-      message = JSON.parse(data);
+      message = parseJson(data);
     } catch (error) {
       this.receiver?.onFrameError(error as Error);
       return undefined;

@@ -64,6 +64,7 @@ import { checkModernRequest, header, type Headers } from './modern-headers.ts';
 import { HttpSessionRuntime } from './session-runtime.ts';
 import { BodyRefused, JSON_HEADERS, SSE_HEADERS, type HttpIo, type ResponseSink } from './sink.ts';
 import { SseStream } from './sse.ts';
+import { parseJson } from '../../protocol/long-strings.ts';
 
 /** What the transport needs of a server; McpServer provides it. */
 export interface McpEndpoint {
@@ -267,7 +268,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
   #post(headers: Headers, body: string, sink: ResponseSink, principal: Principal | undefined, client: string): void {
     let message: unknown;
     try {
-      message = JSON.parse(body);
+      message = parseJson(body);
     } catch (error) {
       this.refuse(sink, refusal(400, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`));
       return;

@@ -18,6 +18,7 @@ import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
 import { BaseTransport } from '../base-transport.ts';
 import type { Beating, Heartbeat } from './heartbeat.ts';
+import { parseJson } from '../../protocol/long-strings.ts';
 
 /** The WebSocket subprotocol of MCP. */
 export const SUBPROTOCOL = 'mcp';
@@ -150,7 +151,7 @@ export class WebSocketTransport extends BaseTransport implements Beating {
     if (binary) return receiver.onFrameError(BINARY_REFUSED);
     let value: unknown;
     try {
-      value = JSON.parse(data.toString('utf8'));
+      value = parseJson(data.toString('utf8'));
     } catch (error) {
       return receiver.onFrameError(error as Error);
     }
