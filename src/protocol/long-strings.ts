@@ -165,6 +165,13 @@ function longLiterals(text: string): number[] {
   return found;
 }
 
+/** How much of the text the literals at these quotes hold. */
+function cutLength(literals: number[]): number {
+  let length = 0;
+  for (let i = 0; i < literals.length; i += 2) length += literals[i + 1] - literals[i] - 1;
+  return length;
+}
+
 /**
  * Puts each long string back where its marker was parsed: true when every marker was found
  * once. The walk keeps its own stack: JSON nests deeper than the call stack goes.
@@ -198,11 +205,15 @@ function putBack(value: unknown, strings: Array<string | undefined>): boolean {
  * checking it needs no unescaping takes 0.6 ms. The value is always JSON.parse's: on anything
  * unexpected (an error, a marker not found once) the whole text goes to JSON.parse, whose error
  * is the one thrown.
+ *
+ * A slice keeps its whole text in memory: a handler keeping a 64 KiB argument would keep the
+ * 64 MiB message it came in. So strings are cut out only when they are at least half the text:
+ * whatever is kept, at most twice its size is held.
  */
 export function parseJson(text: string): unknown {
   if (text.length < LONG_STRING) return JSON.parse(text);
   const literals = longLiterals(text);
-  if (literals.length === 0) return JSON.parse(text);
+  if (literals.length === 0 || 2 * cutLength(literals) < text.length) return JSON.parse(text);
   const pieces: string[] = [];
   const strings: string[] = [];
   let from = 0;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { encodeMessage, encodeParts, preEncoded } from '../../src/protocol/encode.ts';
-import { LONG_STRING } from '../../src/protocol/long-strings.ts';
+import { LONG_STRING, parseJson } from '../../src/protocol/long-strings.ts';
 
 describe('message encoding', () => {
   const meta = preEncoded({ 'io.modelcontextprotocol/serverInfo': { name: 's', version: '1' } });
@@ -26,8 +28,9 @@ describe('message encoding', () => {
   });
 });
 
+const long = (seed: string) => seed.repeat(Math.ceil((LONG_STRING + 7) / seed.length));
+
 describe('long strings', () => {
-  const long = (seed: string) => seed.repeat(Math.ceil((LONG_STRING + 7) / seed.length));
   const result = (content: unknown[], extra: Record<string, unknown> = {}) => ({ jsonrpc: '2.0' as const, id: 1, result: { content, ...extra } });
 
   it('are written as parts of their own, the whole exactly what JSON.stringify writes', () => {
@@ -66,5 +69,30 @@ describe('long strings', () => {
     const block = { type: 'text', text };
     assert.throws(() => encodeMessage(result([block], { structuredContent: { n: 1n } })), TypeError);
     assert.equal(block.text, text);
+  });
+});
+
+describe('parseJson', () => {
+  it('gives JSON.parse\'s value for a text holding long strings, keys and escapes beside them', () => {
+    const text = JSON.stringify({ a: long('a'), [long('k')]: 1, b: [long('b'), 'x"y'], c: `${long('c')}\n`, __proto__: long('p') });
+    assert.deepEqual(parseJson(text), JSON.parse(text));
+    assert.deepEqual(Object.keys(parseJson(text) as object), Object.keys(JSON.parse(text) as object));
+  });
+
+  it('keeps no large text alive for a short string cut out of it', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // The kept string is a tenth of the text: the rest (escaped, so never cut out) is 8 MB.
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let text: string | undefined = JSON.stringify({ kept: long('k'), rest: 'x\n'.repeat(4 * 1024 * 1024) });
+    const kept = (parseJson(text) as { kept: string }).kept;
+    text = undefined;
+    // A regular expression keeps the last string it matched (RegExp.input) until the next match.
+    assert.ok(/a/.test('a'));
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    assert.equal(kept, long('k'));
+    assert.ok(held < 4 * 1024 * 1024, `${held} bytes held after the text was let go`);
   });
 });
