@@ -20,6 +20,27 @@ export const LONG_STRING = 64 * 1024;
 /** No character JSON.stringify escapes: a quote, a backslash or a control character (lone surrogates: isWellFormed). */
 const PLAIN = /^[^"\\\u0000-\u001f]*$/;
 
+/**
+ * Long strings found plain in this turn of the event loop. A message read and answered in the
+ * same turn (an echo; a gateway passing an upstream's result on) holds the same string both
+ * ways: it is checked once. Let go at the end of the turn, so no string is kept any longer.
+ */
+let plainThisTurn: string[] = [];
+const MAX_PLAIN_THIS_TURN = 8;
+
+function forgetPlain(): void {
+  plainThisTurn = [];
+}
+
+function isPlain(value: string): boolean {
+  // Equal strings are plain alike; unequal ones mostly differ in length, which === checks first.
+  for (const known of plainThisTurn) if (known === value) return true;
+  if (!PLAIN.test(value)) return false;
+  if (plainThisTurn.length === 0) setImmediate(forgetPlain);
+  if (plainThisTurn.length < MAX_PLAIN_THIS_TURN) plainThisTurn.push(value);
+  return true;
+}
+
 /** Unguessable, so that no string of a message holds it by chance or by design. */
 const MARK = `mcp-core:long-string:${randomUUID()}:`;
 
@@ -86,7 +107,7 @@ export function encodeAroundLongStrings(message: object): string[] | undefined {
     const holder = found[i] as Holder;
     const key = found[i + 1] as string;
     const value = holder[key] as string;
-    if (!swappable(holder, key) || !value.isWellFormed() || !PLAIN.test(value)) continue;
+    if (!swappable(holder, key) || !value.isWellFormed() || !isPlain(value)) continue;
     holders.push(holder);
     keys.push(key);
     values.push(value);
@@ -158,7 +179,7 @@ function longLiterals(text: string): number[] {
   for (let at = text.indexOf('"'); at !== -1 && quotes < MAX_QUOTES; at = text.indexOf('"', at + 1), quotes++) {
     if (open === -1) open = at;
     else if (!escaped(text, at)) {
-      if (at - open - 1 >= LONG_STRING && endsValue(text, at + 1) && PLAIN.test(text.slice(open + 1, at))) found.push(open, at);
+      if (at - open - 1 >= LONG_STRING && endsValue(text, at + 1) && isPlain(text.slice(open + 1, at))) found.push(open, at);
       open = -1;
     }
   }

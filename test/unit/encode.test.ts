@@ -79,20 +79,39 @@ describe('parseJson', () => {
     assert.deepEqual(Object.keys(parseJson(text) as object), Object.keys(JSON.parse(text) as object));
   });
 
-  it('keeps no large text alive for a short string cut out of it', () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+
+  it('keeps no large text alive for a short string cut out of it', async () => {
     // The kept string is a tenth of the text: the rest (escaped, so never cut out) is 8 MB.
     gc();
     const before = process.memoryUsage().heapUsed;
     let text: string | undefined = JSON.stringify({ kept: long('k'), rest: 'x\n'.repeat(4 * 1024 * 1024) });
     const kept = (parseJson(text) as { kept: string }).kept;
     text = undefined;
-    // A regular expression keeps the last string it matched (RegExp.input) until the next match.
+    // What was read is remembered until the end of the turn, and a regular expression keeps the
+    // last string it matched (RegExp.input) until the next match.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.ok(/a/.test('a'));
     gc();
     const held = process.memoryUsage().heapUsed - before;
     assert.equal(kept, long('k'));
     assert.ok(held < 4 * 1024 * 1024, `${held} bytes held after the text was let go`);
+  });
+
+  it('keeps no string it read past the turn of the event loop, though it remembers it within the turn', async () => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let text: string | undefined = JSON.stringify({ text: 'b'.repeat(12 * 1024 * 1024) });
+    const value = parseJson(text) as { text: string | undefined };
+    // Written in the same turn (an echo): the string is known to need no escaping.
+    assert.ok(encodeParts({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: value.text }] } }).length > 2);
+    text = undefined;
+    value.text = undefined;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(/a/.test('a'));
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    assert.ok(held < 4 * 1024 * 1024, `${held} bytes held after the turn`);
   });
 });
