@@ -85,8 +85,8 @@ function addedLatency(find: Find, gateway: PeerKey, target: string): TargetOutco
 }
 
 /**
- * Adds the floors beside a large-payload target not met: bare Node (which parses the whole
- * message, as every JSON server must) and the bytes-only server (which parses nothing).
+ * Adds the references beside a large-payload target not met: bare Node (which puts the whole
+ * message through JSON.parse and JSON.stringify) and the bytes-only server (which parses nothing).
  */
 function withFloor(find: Find, outcome: TargetOutcome, id: string, peer: PeerKey, minimum: number): TargetOutcome {
   const workload = find(id);
@@ -97,11 +97,11 @@ function withFloor(find: Find, outcome: TargetOutcome, id: string, peer: PeerKey
   const bareLead = bare === undefined ? undefined : compare(workload, peerRow, 'bare')?.ratio;
   const bytesLead = bytes === undefined ? undefined : compare(workload, peerRow, 'bytes')?.ratio;
   const floors = [
-    bareLead === undefined ? '' : `bare Node, which parses the whole message as any JSON server must, is ${fmtRatio(bareLead)} faster than the peer`,
+    bareLead === undefined ? '' : `bare Node, which puts the whole message through JSON.parse and JSON.stringify, is ${fmtRatio(bareLead)} faster than the peer`,
     bytesLead === undefined ? '' : `the bytes-only floor, which parses nothing, ${fmtRatio(bytesLead)}`,
   ].filter(Boolean);
   // Only when moving the bytes would meet the target and parsing them does not is the parsing to blame.
-  const verdict = bareLead !== undefined && bytesLead !== undefined && bareLead < minimum && bytesLead >= minimum ? ': JSON parsing of the whole message, not the machine, is the limit' : '';
+  const verdict = bareLead !== undefined && bytesLead !== undefined && bareLead < minimum && bytesLead >= minimum ? ': going through JSON, not the machine, is the limit' : '';
   return { ...outcome, measured: `${outcome.measured}; ${floors.join(', ')}${verdict}` };
 }
 

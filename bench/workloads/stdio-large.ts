@@ -18,8 +18,8 @@ import type { Settings, Workload, WorkloadResult } from './types.ts';
 const PEERS = ['mcp-core', 'sdk-v1', 'sdk-v2', 'rmcp', 'python', 'bare', 'bytes'] as const;
 
 /**
- * What every Node server does to one call beyond moving its bytes, timed in this process:
- * decode the request, JSON.parse it, JSON.stringify the reply, encode it.
+ * What a Node server going through JSON does to one call beyond moving its bytes, timed in
+ * this process: decode the request, JSON.parse it, JSON.stringify the reply, encode it.
  */
 export function nodeJsonWork(bytes: number): number {
   const { method, params } = forEra(echoCall(largeText(bytes)), 'modern');
@@ -63,8 +63,9 @@ function largeEcho(id: string, bytes: number, size: string, minCalls: (s: Settin
         columns: TIME_COLUMNS,
         rows,
         notes: [
-          'The two floors under every Node server: "bytes only" moves the same bytes through the pipes without touching them; ' +
-            `decoding, JSON.parse, JSON.stringify and encoding one call's messages take ${fmtMs(json)} ms at this size in the benchmark process, measured in the same run.`,
+          '"bytes only" moves the same bytes through the pipes without touching them: the floor under every server. ' +
+            `Decoding, JSON.parse, JSON.stringify and encoding one call's messages, as bare Node does, take ${fmtMs(json)} ms at this size in the benchmark process, measured in the same run; ` +
+            'mcp-core checks a long string for escapes once instead and writes it as it is (src/protocol/long-strings.ts).',
           'TS SDK v1 and v2 stdio transports drop, without a reply, any message over their default 10 MiB read buffer; a 10 MB payload fits under it, a 10 MiB one does not.',
         ],
       };
