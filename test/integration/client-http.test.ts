@@ -37,6 +37,10 @@ function countingServer() {
     }
     return `done after ${count}`;
   });
+  server.tool('long', { description: 'Reports progress (so that it answers on a stream), then returns `text` a hundred thousand times', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }, ({ text }, ctx) => {
+    ctx.progress(1, 1);
+    return text.repeat(100_000);
+  });
   server.tool('hang_up', { description: 'Lets go of its stream, then answers (SEP-1699)', inputSchema: NO_ARGS }, async (_args, ctx) => {
     ctx.closeStream();
     await sleep(50);
@@ -230,6 +234,18 @@ describe('HTTP client against mcp-core behind a faulty front', () => {
     const cutAt = await front.cut;
     assert.ok(resumes[0].at - cutAt >= 1500 - 5, `resumed ${resumes[0].at - cutAt} ms after the cut; the server asked for 1500`);
   });
+
+  for (const era of ['modern', 'legacy'] as const) {
+    it(`a long text answered on a stream arrives as it was, with and without characters JSON escapes (${era} era)`, async () => {
+      const { client } = await connect({ era });
+      for (const text of ['abc', 'a"\\\n\u0001é😀']) {
+        let steps = 0;
+        const result = await client.callTool('long', { text }, { onProgress: () => steps++ });
+        assert.equal(steps, 1, 'answered on a stream');
+        assert.equal(textOf(result), text.repeat(100_000));
+      }
+    });
+  }
 
   it('a stream the server lets go of (SEP-1699) is resumed and the answer arrives', async () => {
     const { client } = await connect({ era: 'legacy' });

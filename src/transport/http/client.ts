@@ -26,6 +26,7 @@ import { authorizedFetch, type HttpClientAuth } from './client-auth.ts';
 import { retryAfterMs } from './retry-after.ts';
 import { createH1Fetch, takesCancellation, type UndiciRequestInit } from './undici-fetch.ts';
 import { SseParser } from './sse-parser.ts';
+import { parseJson } from '../../protocol/long-strings.ts';
 
 export interface HttpClientTransportOptions {
   /** Extra headers on every request (e.g. Authorization). */
@@ -424,7 +425,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
           if (event.event !== 'message' || event.data === '') continue;
           let data: unknown;
           try {
-            data = JSON.parse(event.data);
+            data = parseJson(event.data);
           } catch (error) {
             this.receiver?.onFrameError(error as Error);
             continue;
