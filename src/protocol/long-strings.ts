@@ -14,6 +14,8 @@
  * cannot be set back, a marker not found exactly once, leaves the message to JSON.
  */
 import { randomUUID } from 'node:crypto';
+import { isObject } from './guards.ts';
+import { skipSpace } from './message-peek.ts';
 
 /** From this length on, a string that needs no escaping is written as it is. */
 export const LONG_STRING = 64 * 1024;
@@ -50,8 +52,6 @@ type Holder = Record<string, unknown>;
 /** Where long strings were found: holder, key, holder, key... */
 type Slots = unknown[];
 
-const isHolder = (value: unknown): value is Holder => typeof value === 'object' && value !== null;
-
 function slot(holder: Holder, key: string, found: Slots | undefined): Slots | undefined {
   const value = holder[key];
   if (typeof value !== 'string' || value.length < LONG_STRING) return found;
@@ -63,12 +63,12 @@ function slot(holder: Holder, key: string, found: Slots | undefined): Slots | un
 function blockSlots(blocks: unknown, found: Slots | undefined): Slots | undefined {
   if (!Array.isArray(blocks)) return found;
   for (const block of blocks) {
-    if (!isHolder(block)) continue;
+    if (!isObject(block)) continue;
     found = slot(block, 'text', found);
     found = slot(block, 'data', found);
     found = slot(block, 'blob', found);
     const resource = block.resource;
-    if (isHolder(resource)) {
+    if (isObject(resource)) {
       found = slot(resource, 'text', found);
       found = slot(resource, 'blob', found);
     }
@@ -79,10 +79,10 @@ function blockSlots(blocks: unknown, found: Slots | undefined): Slots | undefine
 /** The long strings of a message, where payloads live; undefined when it has none (nearly always). */
 function longSlots(message: object): Slots | undefined {
   const { result, params } = message as { result?: unknown; params?: unknown };
-  if (isHolder(result)) return blockSlots(result.contents, blockSlots(result.content, undefined));
-  if (!isHolder(params)) return undefined;
+  if (isObject(result)) return blockSlots(result.contents, blockSlots(result.content, undefined));
+  if (!isObject(params)) return undefined;
   const args = params.arguments;
-  if (!isHolder(args) || Array.isArray(args)) return undefined;
+  if (!isObject(args)) return undefined;
   let found: Slots | undefined;
   for (const key in args) found = slot(args, key, found);
   return found;
@@ -161,12 +161,8 @@ function escaped(text: string, at: number): boolean {
 
 /** What follows a string at `at` ends a value (a key is followed by a colon). */
 function endsValue(text: string, at: number): boolean {
-  for (; at < text.length; at++) {
-    const code = text.charCodeAt(at);
-    if (code === 0x2c /* , */ || code === 0x7d /* } */ || code === 0x5d /* ] */) return true;
-    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return false;
-  }
-  return true;
+  const next = skipSpace(text, at);
+  return next === text.length || text[next] === ',' || text[next] === '}' || text[next] === ']';
 }
 
 /**
@@ -193,6 +189,9 @@ function cutLength(literals: number[]): number {
   for (let i = 0; i < literals.length; i += 2) length += literals[i + 1] - literals[i] - 1;
   return length;
 }
+
+/** An object or an array: what holds the members the walk of {@link putBack} visits. */
+const isHolder = (value: unknown): value is Holder => typeof value === 'object' && value !== null;
 
 /**
  * Puts each long string back where its marker was parsed: true when every marker was found
@@ -224,7 +223,7 @@ function putBack(value: unknown, strings: Array<string | undefined>): boolean {
  * JSON.parse, faster for a text holding long strings: each is cut out, a marker parsed in its
  * place, and the string (a slice of the text, no copy) put back where the marker landed. V8's
  * JSON.parse copies a string character by character, checking each: 1.8 ms for 1 MB, where
- * checking it needs no unescaping takes 0.6 ms. The value is always JSON.parse's: on anything
+ * checking it needs no unescaping takes 0.55 ms. The value is always JSON.parse's: on anything
  * unexpected (an error, a marker not found once) the whole text goes to JSON.parse, whose error
  * is the one thrown.
  *

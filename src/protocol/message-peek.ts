@@ -100,7 +100,8 @@ function readBack(text: string, members: Map<string, Member>): void {
   for (let k = found.length - 1; k >= 0; k--) members.set(found[k][0], found[k][1]);
 }
 
-function skipSpace(text: string, i: number): number {
+/** The index of the first character at or after `i` that is not JSON whitespace. */
+export function skipSpace(text: string, i: number): number {
   while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   return i;
 }

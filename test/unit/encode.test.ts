@@ -82,6 +82,19 @@ describe('parseJson', () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
 
+  it('puts a long string back 100,000 levels deep, where JSON.parse puts it', () => {
+    const depth = 100_000;
+    const text = `${'['.repeat(depth)}${JSON.stringify(long('d').repeat(4))}${']'.repeat(depth)}`;
+    for (const value of [parseJson(text), JSON.parse(text)]) {
+      let item: unknown = value;
+      for (let level = 0; level < depth; level++) {
+        assert.ok(Array.isArray(item) && item.length === 1);
+        item = item[0];
+      }
+      assert.equal(item, long('d').repeat(4));
+    }
+  });
+
   it('keeps no large text alive for a short string cut out of it', async () => {
     // The kept string is a tenth of the text: the rest (escaped, so never cut out) is 8 MB.
     gc();
