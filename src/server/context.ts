@@ -39,11 +39,6 @@ import type { LegacySession } from '../store/legacy-session.ts';
 import { droppedNotice, HeldMessages } from './held-messages.ts';
 import { wrongAnswer } from './input-responses.ts';
 
-/** An exchange's cancellation; one that has none is followed through its signal. */
-function cancellationOf(exchange: Exchange): Cancellation {
-  return exchange.cancellation ?? new SignalCancellation(exchange.signal);
-}
-
 /**
  * `answer` when it is a result of `method` and, for an elicitation, matches its
  * `requestedSchema`; else throws -32602 (see {@link RequestContext.elicit}).
@@ -115,6 +110,8 @@ export class RequestContext {
   readonly #host: ContextHost;
   /** The handler's cancellation: stable even when the call moves from its request to a task. */
   #cancellation: FollowingCancellation | undefined;
+  /** What {@link cancellation} follows of an exchange without a Cancellation: its signal, until the request is answered. */
+  #signalLink: SignalCancellation | undefined;
   #task: TaskInputs | undefined;
   #continueAsTask: (() => Promise<void>) | undefined;
   #inputs: InputResponses | undefined;
@@ -144,6 +141,7 @@ export class RequestContext {
     this.clientCapabilities = clientCapabilities;
     this.clientInfo = clientInfo;
     this.#cancellation = undefined;
+    this.#signalLink = undefined;
     this.#task = undefined;
     this.#continueAsTask = undefined;
     this.#inputs = undefined;
@@ -166,7 +164,19 @@ export class RequestContext {
    * ctx.cancellation.addListener({ onCancel: (reason) => upstreamCall.cancel(reason) });
    */
   get cancellation(): Cancellation {
-    return (this.#cancellation ??= new FollowingCancellation(cancellationOf(this.#exchange)));
+    return (this.#cancellation ??= new FollowingCancellation(this.#cancellationOf(this.#exchange)));
+  }
+
+  /**
+   * An exchange's cancellation. One without (an embedder's own exchange) is followed through its
+   * signal, with a listener taken off when the request is answered ({@link beforeAnswer}): the
+   * signal may outlive the request (one per connection), and would otherwise gather a listener
+   * for every request it saw.
+   */
+  #cancellationOf(exchange: Exchange): Cancellation {
+    if (exchange.cancellation !== undefined) return exchange.cancellation;
+    this.#signalLink?.release();
+    return (this.#signalLink = new SignalCancellation(exchange.signal));
   }
 
   /** The legacy session; undefined for modern (stateless) requests. */
@@ -297,10 +307,16 @@ export class RequestContext {
 
   /**
    * @internal Called before the request's answer goes out: what was held goes first, since
-   * nothing of a request may follow its answer (it would be dropped) and it is bounded.
+   * nothing of a request may follow its answer (it would be dropped) and it is bounded. A
+   * signal followed for the request lets go (a task's handle answers a request the call has
+   * left: the task's cancellation is followed then).
    */
   beforeAnswer(): void {
     if (this.#held !== undefined) this.#release();
+    if (this.#signalLink !== undefined && this.#task === undefined) {
+      this.#signalLink.release();
+      this.#signalLink = undefined;
+    }
   }
 
   /**
@@ -388,7 +404,7 @@ export class RequestContext {
     this.#task = task;
     this.#exchange = exchange;
     this.#continueAsTask = undefined;
-    this.#cancellation?.follow(cancellationOf(exchange));
+    this.#cancellation?.follow(this.#cancellationOf(exchange));
   }
 
   /** Modern era: the answers the client sent with this retry, merged with earlier rounds'. */

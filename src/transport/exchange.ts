@@ -29,7 +29,8 @@ export interface Exchange {
   readonly cancelled: boolean;
   /**
    * The request's cancellation, for listeners that need no AbortSignal (cheaper); exchanges
-   * without one are followed through `signal`.
+   * without one are followed through `signal` until the request is answered (so a signal shared
+   * by many requests, one per connection, gathers no listeners).
    */
   readonly cancellation?: Cancellation;
   /**

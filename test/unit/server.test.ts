@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import type { JsonRpcNotification } from '../../src/protocol/jsonrpc.ts';
 import { ErrorCode, McpError } from '../../src/protocol/wire-errors.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { connectInMemory } from '../../src/testing/index.ts';
-import { modern } from '../helpers/exchange.ts';
+import { modern, TestExchange } from '../helpers/exchange.ts';
+import { MODERN_META } from '../helpers/http.ts';
 import { Notifications } from '../helpers/notifications.ts';
 
 const TEXT_ARG = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } as const;
@@ -144,6 +146,32 @@ describe('McpServer', () => {
     }
   });
 
+
+  it('follows the signal of an exchange without a Cancellation only until the request is answered', async () => {
+    // An embedder's exchange may share one signal among many requests (one per connection).
+    const server = newServer();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: boolean[] = [];
+    server.tool('wait', {}, async (_args, ctx) => {
+      const signal = ctx.signal;
+      await gate;
+      seen.push(signal.aborted);
+      return 'done';
+    });
+    const exchange = new TestExchange();
+    const call = (id: number) => server.dispatch({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'wait', arguments: {}, _meta: MODERN_META } }, exchange);
+    const first = Array.from({ length: 100 }, (_, i) => call(i));
+    assert.equal(getEventListeners(exchange.signal, 'abort').length, 100, 'each call in flight follows the signal');
+    release();
+    for (const response of await Promise.all(first)) assert.deepEqual((response as any).result.content, [{ type: 'text', text: 'done' }]);
+    assert.equal(getEventListeners(exchange.signal, 'abort').length, 0, 'answered calls no longer listen');
+    // A call in flight still sees the signal abort (and, cancelled, is not answered).
+    const late = call(100);
+    exchange.controller.abort();
+    assert.equal(await late, undefined);
+    assert.deepEqual(seen, [...Array.from({ length: 100 }, () => false), true]);
+  });
   it('notifies legacy sessions when lists change, once per burst', async () => {
     const server = newServer();
     const seen: string[] = [];
