@@ -147,7 +147,7 @@ describe('McpServer', () => {
   });
 
 
-  it('follows the signal of an exchange without a Cancellation only until the request is answered', async () => {
+  it('regression: an exchange without a Cancellation is followed through its signal only until the request is answered', async () => {
     // An embedder's exchange may share one signal among many requests (one per connection).
     const server = newServer();
     let release!: () => void;
