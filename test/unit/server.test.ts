@@ -146,7 +146,6 @@ describe('McpServer', () => {
     }
   });
 
-
   it('regression: an exchange without a Cancellation is followed through its signal only until the request is answered', async () => {
     // An embedder's exchange may share one signal among many requests (one per connection).
     const server = newServer();
@@ -172,6 +171,7 @@ describe('McpServer', () => {
     assert.equal(await late, undefined);
     assert.deepEqual(seen, [...Array.from({ length: 100 }, () => false), true]);
   });
+
   it('notifies legacy sessions when lists change, once per burst', async () => {
     const server = newServer();
     const seen: string[] = [];
