@@ -37,9 +37,9 @@ function countingServer() {
     }
     return `done after ${count}`;
   });
-  server.tool('long', { description: 'Reports progress (so that it answers on a stream), then returns `text` a hundred thousand times', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }, ({ text }, ctx) => {
+  server.tool('long', { description: 'Reports progress (so that it answers on a stream), then returns `text` `times` times (a hundred thousand by default)', inputSchema: { type: 'object', properties: { text: { type: 'string' }, times: { type: 'integer', minimum: 1 } }, required: ['text'] } }, ({ text, times = 100_000 }, ctx) => {
     ctx.progress(1, 1);
-    return text.repeat(100_000);
+    return text.repeat(times);
   });
   server.tool('hang_up', { description: 'Lets go of its stream, then answers (SEP-1699)', inputSchema: NO_ARGS }, async (_args, ctx) => {
     ctx.closeStream();
@@ -243,6 +243,14 @@ describe('HTTP client against mcp-core behind a faulty front', () => {
         const result = await client.callTool('long', { text }, { onProgress: () => steps++ });
         assert.equal(steps, 1, 'answered on a stream');
         assert.equal(textOf(result), text.repeat(100_000));
+      }
+    });
+
+    it(`a long text sent as an argument arrives as it was, with and without characters JSON escapes (${era} era)`, async () => {
+      const { client } = await connect({ era });
+      for (const text of ['abc', 'a"\\\n\u0001é😀']) {
+        const long = text.repeat(100_000);
+        assert.equal(textOf(await client.callTool('long', { text: long, times: 1 })), long);
       }
     });
   }

@@ -41,6 +41,11 @@ describe('HTTP+SSE (2024-11-05) client transport against the SDK v1 server', () 
       const calls = await Promise.all(['a', 'b', 'c'].map((text) => client.callTool('echo', { text })));
       assert.deepEqual(calls.map((result) => result.content), [[{ type: 'text', text: 'a' }], [{ type: 'text', text: 'b' }], [{ type: 'text', text: 'c' }]]);
       assert.deepEqual((await client.callTool('confirm', { question: 'go?' })).content, [{ type: 'text', text: 'go? -> accept' }]);
+      // A long text is sent as it was, with and without characters JSON escapes.
+      for (const text of ['abc', 'a"\\\n\u0001é😀']) {
+        const long = text.repeat(100_000);
+        assert.deepEqual((await client.callTool('echo', { text: long })).content, [{ type: 'text', text: long }]);
+      }
     } finally {
       await client.close();
     }

@@ -8,6 +8,7 @@
  * and `#streamHeaders` (GET), so a cross-cutting step has one place to go.
  */
 import { doublingDelay } from '../../protocol/backoff.ts';
+import { encodeMessage } from '../../protocol/encode.ts';
 import { checkTimerMs } from '../../protocol/timer-limit.ts';
 import { Cancellation } from '../../protocol/cancellation.ts';
 import { messagesOf } from '../../protocol/batches.ts';
@@ -303,7 +304,7 @@ export class StreamableHttpClientTransport extends BaseTransport {
       try {
         // In the session it was sent in, even if that one was found gone meanwhile: the server's
         // 404 then has it renewed (a request with no session would be refused with 400).
-        const init: UndiciRequestInit = { method: 'POST', headers: this.#headers(message, kind, sent.sessionId), body: JSON.stringify(message) };
+        const init: UndiciRequestInit = { method: 'POST', headers: this.#headers(message, kind, sent.sessionId), body: encodeMessage(message) };
         if (this.#takesCancellation) init.cancellation = cancellation;
         else init.signal = cancellation.signal;
         response = await this.#fetch(this.url, init);

@@ -11,6 +11,7 @@
  */
 import { messagesOf } from '../../protocol/batches.ts';
 import { boundedText } from '../../protocol/bounded-body.ts';
+import { encodeMessage } from '../../protocol/encode.ts';
 import { classify, MessageKind, type JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError, type LocalErrorCodeValue } from '../../protocol/local-errors.ts';
 import { BaseTransport } from '../base-transport.ts';
@@ -152,7 +153,7 @@ export class SseClientTransport extends BaseTransport {
   /** POSTs one message; the server acknowledges it, and answers on the stream. */
   #post(endpoint: URL, message: JsonRpcMessage): void {
     const method = (message as { method?: string }).method;
-    this.#fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...this.#headers }, body: JSON.stringify(message), signal: this.#closing.signal })
+    this.#fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...this.#headers }, body: encodeMessage(message), signal: this.#closing.signal })
       .then(async (response) => {
         if (response.ok) return void (await response.body?.cancel());
         const text = await boundedText(response, QUOTED_BYTES, () => new Error('(too long to quote)')).catch((error: Error) => error.message);
