@@ -175,7 +175,6 @@ export class RequestContext {
    */
   #cancellationOf(exchange: Exchange): Cancellation {
     if (exchange.cancellation !== undefined) return exchange.cancellation;
-    this.#signalLink?.release();
     return (this.#signalLink = new SignalCancellation(exchange.signal));
   }
 
