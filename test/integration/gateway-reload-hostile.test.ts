@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
 import { McpManager } from '../../src/manager/manager.ts';
@@ -18,6 +17,7 @@ import { appears } from '../helpers/files.ts';
 import { fixture, scratch, textOf, writeConfig } from '../helpers/gateway.ts';
 import { waitForExit } from '../helpers/pids.ts';
 import { children, CLI, startUrlServer, type RunningServer } from '../helpers/processes.ts';
+import { eventually } from '../helpers/scale.ts';
 
 /** A gateway over HTTP on `configs` (SIGHUP reloads them), with a client connected to it. */
 async function startGateway(configs: string | string[], nodeOptions: string[] = []) {
@@ -214,8 +214,14 @@ describe('upstreams changed by a reload', () => {
       assert.match(textOf(result), /Upstream "b" is unavailable \(dead\): removed from the configuration by a reload; its calls in flight had its timeoutMs \(1000 ms\) to finish/);
       // b's process exits, maybe a moment after its call was answered; a's stays.
       const parent = gateway.server.process.pid!;
-      let after = await children(parent);
-      for (const deadline = Date.now() + 10_000; after.length >= before.length && Date.now() < deadline; after = await children(parent)) await sleep(50);
+      const after = await eventually(
+        "b's process to exit",
+        async () => {
+          const pids = await children(parent);
+          return pids.length < before.length ? pids : undefined;
+        },
+        10_000,
+      );
       assert.equal(after.length, before.length - 1);
       await waitForExit(before.filter((pid) => !after.includes(pid)));
     } finally {
