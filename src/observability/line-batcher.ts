@@ -6,6 +6,12 @@
  * microseconds; each line is encoded once, straight into the batch (docs/ARCHITECTURE.md says
  * what both save).
  *
+ * Lines may also be made late: a writer that {@link LineBatcher.defer}s gives a way to make its
+ * lines, which the batcher calls before it takes any other line and before each write, so the
+ * order of lines is the order they were logged in and none waits longer than a batch would.
+ * The request log does this: a request's line is made with the lines of other requests, away
+ * from serving it (request-log.ts says why).
+ *
  * Writes are synchronous, as Node writes stderr to pipes and files: nothing is ever in flight,
  * so a process that ends loses no line (an asynchronous write still waiting on a full pipe dies
  * with the process), and a reader that stops reading holds the writer up rather than losing
@@ -81,6 +87,8 @@ export class LineBatcher {
   #size: number;
   #timer: NodeJS.Timeout | undefined;
   readonly #pass: () => void;
+  /** What makes the lines deferred since the last write (see {@link defer}). */
+  #deferred: Array<() => void>;
   readonly #format: ((line: string) => string) | undefined;
 
   /**
@@ -94,6 +102,7 @@ export class LineBatcher {
     this.#batch = Buffer.allocUnsafeSlow(limit);
     this.#size = 0;
     this.#timer = undefined;
+    this.#deferred = [];
     this.#pass = () => this.#passOn();
     for (const ref of holding) if (ref.deref() === undefined) holding.delete(ref);
     holding.add(new WeakRef(this));
@@ -105,6 +114,7 @@ export class LineBatcher {
 
   /** A line from pino, which set {@link lastLevel} first. */
   write(line: string): boolean {
+    this.#makeDeferred();
     this.append(this.#format === undefined ? line : this.#format(line));
     if (this.lastLevel >= URGENT_LEVEL) this.#passOn();
     return true;
@@ -123,11 +133,17 @@ export class LineBatcher {
       }
     }
     this.#size += batch.write(line, this.#size);
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(this.#pass, BATCH_MS);
-      // Held lines never keep the process alive: the exit event writes them.
-      this.#timer.unref();
-    }
+    this.#passLater();
+  }
+
+  /**
+   * Lines are waiting to be made: `make` appends them (with {@link append}). It is called once,
+   * before the next line is taken from pino and before the next write, which is within
+   * BATCH_MS; defer again for lines that wait after that.
+   */
+  defer(make: () => void): void {
+    if (!this.#deferred.includes(make)) this.#deferred.push(make);
+    this.#passLater();
   }
 
   /** pino's logger.flush(callback). */
@@ -140,7 +156,24 @@ export class LineBatcher {
     this.#passOn();
   }
 
+  #passLater(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(this.#pass, BATCH_MS);
+    // Held lines never keep the process alive: the exit event writes them.
+    this.#timer.unref();
+  }
+
+  #makeDeferred(): void {
+    if (this.#deferred.length === 0) return;
+    const makers = this.#deferred;
+    this.#deferred = [];
+    for (const make of makers) make();
+  }
+
   #passOn(): void {
+    // The deferred lines go first; a batch they fill is written by append, which lands here
+    // again with nothing left to make.
+    this.#makeDeferred();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const size = this.#size;

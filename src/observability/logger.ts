@@ -76,15 +76,17 @@ export function createLogger(options: LoggingOptions = {}): Logger {
   let stream: DestinationStream;
   /** How a line serialized ahead of pino (the request log's) is written. */
   let writeLine: (line: string) => void;
+  let batcher: LineBatcher | undefined;
   if (typeof destination === 'number') {
     // Batched, written synchronously (see line-batcher.ts). node:cluster is read here, not
     // imported: importing it costs a stdio server's start several milliseconds (it loads
     // child_process and net).
     const worker = (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker;
-    const batcher = new LineBatcher(destination, worker ? SHARED_WRITE_BYTES : BATCH_BYTES, format);
+    batcher = new LineBatcher(destination, worker ? SHARED_WRITE_BYTES : BATCH_BYTES, format);
     if (destination === 2) keepFatalError();
     stream = batcher as unknown as DestinationStream;
-    writeLine = pretty ? (line) => batcher.append(format(line)) : (line) => batcher.append(line);
+    const batch = batcher;
+    writeLine = pretty ? (line) => batch.append(format(line)) : (line) => batch.append(line);
   } else {
     // pino's own calls on a stream (flushSync by flushLogs, flush) still reach it.
     const target = destination as NodeJS.WritableStream & { flushSync?: () => void; flush?: (callback?: (error?: Error) => void) => void };
@@ -96,7 +98,7 @@ export function createLogger(options: LoggingOptions = {}): Logger {
     } as unknown as DestinationStream;
   }
   const logger = pino.default(settings, stream);
-  ownFormat.set(logger, writeLine);
+  ownFormat.set(logger, { write: writeLine, batcher });
   return logger;
 }
 
@@ -125,10 +127,18 @@ function prettyLines(colorize: boolean): (line: string) => string {
  * fixed (pino's, with `pid` as the only base field and the request mixin), so a line can be
  * serialized ahead of pino where that is measurably cheaper: the request log does it.
  */
-const ownFormat = new WeakMap<Logger, (line: string) => void>();
+const ownFormat = new WeakMap<Logger, LineSink>();
 
-/** Writes a complete JSON line (newline included) to the logger's destination, if it is one of ours. */
-export function lineWriter(logger: Logger): ((line: string) => void) | undefined {
+/** Where lines serialized ahead of pino go, for a logger of createLogger's. */
+export interface LineSink {
+  /** Writes a complete JSON line (newline included) to the logger's destination. */
+  write(line: string): void;
+  /** The batch lines go through on a file descriptor (where they may be made late), else undefined. */
+  readonly batcher: LineBatcher | undefined;
+}
+
+/** The logger's line sink, if it is one of ours. */
+export function lineSink(logger: Logger): LineSink | undefined {
   return ownFormat.get(logger);
 }
 

@@ -6,11 +6,20 @@
  * A line looks like:
  * {"level":30,"time":1767225600000,"pid":7,"requestId":"k3f9a1-1","traceId":"0af7651916cd43dd8448eb211c80319c",
  *  "method":"tools/call","tool":"echo","era":"modern","outcome":"ok","durationMs":0.21,"id":1,"msg":"request"}
+ *
+ * On a file descriptor (the CLI's stderr), a request's line is made late: when the request
+ * settles, what its line will say is copied into a table of pending lines (numbers, and
+ * strings the request already had), and the lines are made together when the batch they join
+ * is written (line-batcher.ts), or when 128 are waiting. Serving a request then runs none of
+ * the line's code: made one after another, the lines cost less than made each between two
+ * requests' parsing and writing (docs/ARCHITECTURE.md has the figures). A destination stream
+ * gets each line at once.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/diagnostics.ts';
-import { lineWriter, logContext, type LogFields } from './logger.ts';
+import { lineSink, logContext, type LineSink, type LogFields } from './logger.ts';
+import type { LineBatcher } from './line-batcher.ts';
 import { errorCodeOf, eraOf, methodLabel, outcomeIndex, outcomeOf, OUTCOMES, toolLabel } from './request-facts.ts';
 import { terminalJson } from '../protocol/terminal-text.ts';
 import { newTraceId, SPAN, traceIdFromMeta, type SpanIds } from './trace-ids.ts';
@@ -35,14 +44,15 @@ const MAX_ID_LENGTH = 128;
 class RequestLogContext implements LogFields {
   /** The request, until its line is written. */
   message: DispatchMessage | undefined;
-  /** The request id's counter, in decimal (a radix conversion costs three times as much). */
-  readonly counter: string;
-  #traceId: string | undefined;
+  /** The request id's counter. */
+  readonly counter: number;
+  /** The span's or the client's trace id; '' when there is neither (one is made from the counter). */
+  #givenTraceId: string | undefined;
 
   constructor(message: DispatchMessage) {
     this.message = message;
-    this.counter = `${++counter}`;
-    this.#traceId = undefined;
+    this.counter = ++counter;
+    this.#givenTraceId = undefined;
   }
 
   get requestId(): string {
@@ -50,26 +60,31 @@ class RequestLogContext implements LogFields {
   }
 
   get traceId(): string {
-    return (this.#traceId ??= this.#newTraceId());
+    // Only undefined while the request is held: letGo resolves it first.
+    const given = (this.#givenTraceId ??= givenTraceId(this.message!));
+    return given === '' ? newTraceId(`${this.counter}`) : given;
   }
 
   fields(): LogFields {
     return this;
   }
 
-  /** The request was logged: keeps its ids (the trace id read now, while the request is here) and drops the rest. */
-  letGo(): void {
-    this.#traceId ??= this.#newTraceId();
+  /**
+   * The request was logged: keeps its ids (the given trace id read now, while the request is
+   * here) and drops the rest. Returns the given trace id ('' for none).
+   */
+  letGo(): string {
+    const given = (this.#givenTraceId ??= givenTraceId(this.message!));
     this.message = undefined;
+    return given;
   }
+}
 
-  #newTraceId(): string {
-    // Only read while the request is held: letGo resolves the trace id first.
-    const message = this.message!;
-    const span = (message as unknown as Record<symbol, SpanIds | undefined>)[SPAN];
-    if (span !== undefined) return span.spanContext().traceId;
-    return traceIdFromMeta(message.request.params?._meta) ?? newTraceId(this.counter);
-  }
+/** The request's span's trace id, else the one its client sent, else ''. */
+function givenTraceId(message: DispatchMessage): string {
+  const span = (message as unknown as Record<symbol, SpanIds | undefined>)[SPAN];
+  if (span !== undefined) return span.spanContext().traceId;
+  return traceIdFromMeta(message.request.params?._meta) ?? '';
 }
 
 /** JSON strings of labels (a bounded set: known methods and tools), made once each. */
@@ -83,7 +98,7 @@ function quote(label: string): string {
 
 /** `,"pid":…,"requestId":"<prefix>`: what follows the time on every line, up to the request's counter. */
 const PID_AND_ID_PREFIX = `,"pid":${process.pid},"requestId":"${PREFIX}`;
-const ERA_INDEX = { modern: 0, legacy: 1 } as const;
+const ERAS = ['modern', 'legacy'] as const;
 
 /**
  * The text between the trace id and the duration, by method label, then era and outcome:
@@ -93,11 +108,11 @@ const ERA_INDEX = { modern: 0, legacy: 1 } as const;
  */
 const middles = new Map<string, string[]>();
 
-function middle(method: string, era: 'modern' | 'legacy', outcome: number): string {
+function middle(method: string, era: number, outcome: number): string {
   let texts = middles.get(method);
   if (texts === undefined) middles.set(method, (texts = []));
-  const index = ERA_INDEX[era] * OUTCOMES.length + outcome;
-  return (texts[index] ??= `","method":${quote(method)},"era":"${era}","outcome":"${OUTCOMES[outcome]}","durationMs":`);
+  const index = era * OUTCOMES.length + outcome;
+  return (texts[index] ??= `","method":${quote(method)},"era":"${ERAS[era]}","outcome":"${OUTCOMES[outcome]}","durationMs":`);
 }
 
 /** The end of a line with a tool and nothing more to say (the common case), by tool label. */
@@ -110,44 +125,119 @@ function toolEnd(tool: string): string {
   return text;
 }
 
+/** Request lines waiting at most: about a 32 KiB batch of them. */
+const PENDING_ROWS = 128;
+
 /**
- * The request line as pino would write it for a logger of createLogger's (level, time, pid,
- * the mixin's ids, the fields, msg), serialized directly: a quarter of the cost of going
- * through pino's generic serializer, on the one line written for every request.
+ * Request lines not made yet, one row each, with what each will say: taken when its request
+ * settled, as numbers and strings the request already held (its id cut to 128 characters), so
+ * that a row allocates nothing and keeps nothing else of the request. A line is made as pino
+ * would write it for a logger of createLogger's (level, time, pid, the mixin's ids, the fields,
+ * msg), serialized directly: a quarter of the cost of pino's generic serializer.
  */
-function requestLine(message: DispatchMessage, context: RequestLogContext): string {
-  const { server, request, exchange, result } = message;
-  const id = request.id;
-  const tool = toolLabel(server, request);
-  const code = errorCodeOf(result);
-  const subject = exchange.auth?.subject;
-  let end: string;
-  if (code === undefined && typeof subject !== 'string') end = tool === '' ? END : toolEnd(tool);
-  else {
-    end = tool === '' ? '' : `,"tool":${quote(tool)}`;
-    if (code !== undefined) end += `,"code":${code}`;
-    if (typeof subject === 'string') end += `,"principal":${terminalJson(JSON.stringify(subject))}`;
-    end += END;
+class PendingLines {
+  readonly #write: (line: string) => void;
+  readonly #batcher: LineBatcher | undefined;
+  readonly #makeLines: () => void;
+  #size: number;
+  readonly #counter: number[];
+  /** The given trace id, '' for one made from the counter. */
+  readonly #traceId: string[];
+  readonly #method: string[];
+  readonly #tool: string[];
+  readonly #era: Uint8Array;
+  readonly #outcome: Uint8Array;
+  readonly #code: Array<number | undefined>;
+  readonly #id: Array<string | number>;
+  readonly #subject: Array<string | undefined>;
+  readonly #time: Float64Array;
+  readonly #micros: Float64Array;
+
+  constructor(sink: LineSink) {
+    this.#write = sink.write;
+    this.#batcher = sink.batcher;
+    this.#makeLines = () => this.make();
+    this.#size = 0;
+    this.#counter = new Array<number>(PENDING_ROWS).fill(0);
+    this.#traceId = new Array<string>(PENDING_ROWS).fill('');
+    this.#method = new Array<string>(PENDING_ROWS).fill('');
+    this.#tool = new Array<string>(PENDING_ROWS).fill('');
+    this.#era = new Uint8Array(PENDING_ROWS);
+    this.#outcome = new Uint8Array(PENDING_ROWS);
+    this.#code = new Array<number | undefined>(PENDING_ROWS).fill(undefined);
+    this.#id = new Array<string | number>(PENDING_ROWS).fill(0);
+    this.#subject = new Array<string | undefined>(PENDING_ROWS).fill(undefined);
+    this.#time = new Float64Array(PENDING_ROWS);
+    this.#micros = new Float64Array(PENDING_ROWS);
   }
-  return `{"level":30,"time":${timeText()}${PID_AND_ID_PREFIX}${context.counter}","traceId":"${context.traceId}${middle(
-    methodLabel(server, request),
-    eraOf(exchange),
-    outcomeIndex(result),
-  )}${durationText(message)},"id":${typeof id === 'number' ? id : terminalJson(JSON.stringify(clipId(id)))}${end}`;
+
+  /** The request's line, made now without a batch, else when the batch is written. */
+  add(message: DispatchMessage, context: RequestLogContext): void {
+    const { server, request, exchange, result } = message;
+    const row = this.#size++;
+    this.#counter[row] = context.counter;
+    this.#traceId[row] = context.letGo();
+    this.#method[row] = methodLabel(server, request);
+    this.#tool[row] = toolLabel(server, request);
+    this.#era[row] = exchange.session === undefined ? 0 : 1;
+    this.#outcome[row] = outcomeIndex(result);
+    this.#code[row] = errorCodeOf(result);
+    this.#id[row] = clipId(request.id);
+    const subject = exchange.auth?.subject;
+    this.#subject[row] = typeof subject === 'string' ? subject : undefined;
+    this.#time[row] = Date.now();
+    this.#micros[row] = Math.round((message.settledAt - message.startedAt) * 1000);
+    if (this.#batcher === undefined || this.#size === PENDING_ROWS) this.make();
+    else if (row === 0) this.#batcher.defer(this.#makeLines);
+  }
+
+  /** Makes and writes the lines waiting. */
+  make(): void {
+    const size = this.#size;
+    // Emptied first: a write that fills the batch makes the batcher ask for more lines.
+    this.#size = 0;
+    for (let row = 0; row < size; row++) {
+      this.#write(this.#line(row));
+      // The client's strings are let go of.
+      this.#id[row] = 0;
+      this.#subject[row] = undefined;
+    }
+  }
+
+  #line(row: number): string {
+    const tool = this.#tool[row];
+    const code = this.#code[row];
+    const subject = this.#subject[row];
+    const id = this.#id[row];
+    let end: string;
+    if (code === undefined && subject === undefined) end = tool === '' ? END : toolEnd(tool);
+    else {
+      end = tool === '' ? '' : `,"tool":${quote(tool)}`;
+      if (code !== undefined) end += `,"code":${code}`;
+      if (subject !== undefined) end += `,"principal":${terminalJson(JSON.stringify(subject))}`;
+      end += END;
+    }
+    const counter = `${this.#counter[row]}`;
+    const traceId = this.#traceId[row];
+    return `{"level":30,"time":${timeText(this.#time[row])}${PID_AND_ID_PREFIX}${counter}","traceId":"${traceId === '' ? newTraceId(counter) : traceId}${middle(
+      this.#method[row],
+      this.#era[row],
+      this.#outcome[row],
+    )}${millisecondsText(this.#micros[row])},"id":${typeof id === 'number' ? id : terminalJson(JSON.stringify(id))}${end}`;
+  }
 }
 
 let lastTime = 0;
 let lastTimeText = '0';
 
 /**
- * `Date.now()` as text, made once per millisecond: the time is past what V8 holds as a small
+ * A `Date.now()` as text, made once per millisecond: the time is past what V8 holds as a small
  * integer, and a larger number's text costs as much as a fraction's, on every request's line.
  */
-function timeText(): string {
-  const now = Date.now();
-  if (now !== lastTime) {
-    lastTime = now;
-    lastTimeText = `${now}`;
+function timeText(time: number): string {
+  if (time !== lastTime) {
+    lastTime = time;
+    lastTimeText = `${time}`;
   }
   return lastTimeText;
 }
@@ -155,11 +245,6 @@ function timeText(): string {
 /** The request's duration in milliseconds, to the microsecond. */
 function durationMs(message: DispatchMessage): number {
   return Math.round((message.settledAt - message.startedAt) * 1000) / 1000;
-}
-
-/** The request's duration as its line writes it: {@link durationMs}'s JSON. */
-function durationText(message: DispatchMessage): string {
-  return millisecondsText(Math.round((message.settledAt - message.startedAt) * 1000));
 }
 
 /**
@@ -189,13 +274,13 @@ function clipId(id: string | number): string | number {
  */
 export function logRequests(logger: Logger): () => void {
   if (!logger.isLevelEnabled('info')) return () => {};
-  const writeLine = lineWriter(logger);
+  const sink = lineSink(logger);
+  const pending = sink === undefined ? undefined : new PendingLines(sink);
   const write = (message: DispatchMessage) => {
     const store = logContext.getStore();
     const context = store instanceof RequestLogContext && store.message === message ? store : undefined;
-    if (writeLine !== undefined && context !== undefined) {
-      writeLine(requestLine(message, context));
-      context.letGo();
+    if (pending !== undefined && context !== undefined) {
+      pending.add(message, context);
       return;
     }
     const { server, request, exchange, result } = message;
@@ -222,5 +307,6 @@ export function logRequests(logger: Logger): () => void {
   return () => {
     dispatchChannel.unsubscribe(subscribers);
     dispatchChannel.start.unbindStore(logContext);
+    pending?.make();
   };
 }

@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { createLogger, logErrors, logMixin } from '../../src/observability/logger.ts';
+import { createLogger, flushLogs, logErrors, logMixin } from '../../src/observability/logger.ts';
 import { logRequests } from '../../src/observability/request-log.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { serveHttp } from '../../src/transport/http/node.ts';
@@ -18,6 +20,14 @@ import { ROOT, startDemoHttp } from '../helpers/processes.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+
+/** A stream that keeps what is written to it. */
+function capture(): { stream: PassThrough; out: { text: string } } {
+  const stream = new PassThrough();
+  const out = { text: '' };
+  stream.on('data', (chunk) => (out.text += chunk));
+  return { stream, out };
+}
 
 function jsonLines(text: string): Array<Record<string, any>> {
   return text
@@ -117,12 +127,6 @@ describe('structured logs', () => {
   });
 
   it('writes the request line exactly as pino would, and through any pino logger with logMixin', async () => {
-    const capture = () => {
-      const stream = new PassThrough();
-      const out = { text: '' };
-      stream.on('data', (chunk) => (out.text += chunk));
-      return { stream, out };
-    };
     const ours = capture();
     const theirs = capture();
     const stops = [
@@ -147,6 +151,50 @@ describe('structured logs', () => {
       assert.deepEqual({ ...mine[i], time: 0 }, { ...pinos[i], time: 0 });
     }
     assert.equal(mine[0].id, 'a"b\\c\u2028');
+    assert.equal(mine[1].code, -32602);
+  });
+});
+
+describe('request lines on a file descriptor (made late, in batches)', () => {
+  it('are made as pino would write them, in the order of the lines around them, a burst larger than the table of waiting lines included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-core-request-lines-'));
+    const path = join(dir, 'log');
+    const fd = openSync(path, 'w');
+    const logger = createLogger({ level: 'info', destination: fd });
+    const theirs = capture();
+    const stops = [logRequests(logger), logRequests(pino({ level: 'info', mixin: logMixin, base: { pid: process.pid } }, theirs.stream))];
+    const server = new McpServer({ name: 'logs', version: '1.0.0' });
+    server.tool('echo', {}, () => 'ok');
+    const listener = await serveHttp(server, { port: 0 });
+    const BURST = 300;
+    try {
+      await callTool(listener.url, 'a"b\\c\u2028', 'echo', {}, { traceparent: TRACEPARENT });
+      await callTool(listener.url, 7, 'nope', {});
+      // A line of pino's: the request lines waiting are written before it.
+      logger.info('between');
+      await Promise.all(Array.from({ length: BURST }, (_, i) => callTool(listener.url, 100 + i, 'echo', {})));
+      logger.info('after');
+    } finally {
+      for (const stop of stops) stop();
+      await listener.close();
+      flushLogs(logger);
+      closeSync(fd);
+    }
+    const mine = jsonLines(readFileSync(path, 'utf8'));
+    rmSync(dir, { recursive: true, force: true });
+    const pinos = jsonLines(theirs.out.text);
+    assert.equal(mine.length, BURST + 4);
+    assert.deepEqual([mine[0].id, mine[1].id, mine[2].msg, mine.at(-1)!.msg], ['a"b\\c\u2028', 7, 'between', 'after']);
+    // Every request line of the burst, once each, and the same as pino's.
+    const burst = mine.slice(3, -1);
+    assert.deepEqual(burst.map((line) => line.id).sort((a, b) => a - b), Array.from({ length: BURST }, (_, i) => 100 + i));
+    const theirsByRequest = new Map(pinos.map((line) => [line.requestId, line]));
+    for (const line of [...mine.slice(0, 2), ...burst]) {
+      const pinoLine = theirsByRequest.get(line.requestId);
+      assert.deepEqual(Object.keys(line), Object.keys(pinoLine!), 'same fields in the same order');
+      assert.deepEqual({ ...line, time: 0 }, { ...pinoLine, time: 0 });
+    }
+    assert.equal(mine[0].traceId, TRACE_ID);
     assert.equal(mine[1].code, -32602);
   });
 });

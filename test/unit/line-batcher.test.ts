@@ -40,6 +40,47 @@ describe('LineBatcher', () => {
     });
   });
 
+  it('makes deferred lines before it takes the next pino line and before it writes, in order, whatever their number', () => {
+    let waiting: string[] = [];
+    written(256, (batcher, file) => {
+      const make = () => {
+        const lines = waiting;
+        waiting = [];
+        for (const line of lines) batcher.append(line);
+      };
+      waiting.push('{"n":1}\n', '{"n":2}\n');
+      batcher.defer(make);
+      batcher.defer(make); // once is enough: made once
+      assert.equal(file(), '', 'not made yet');
+      batcher.lastLevel = 30;
+      batcher.write('{"n":3}\n');
+      assert.equal(file(), '', 'made and held');
+      // More than a batch holds: a line that does not fit writes what is held, the making goes on.
+      for (let n = 4; n < 40; n++) waiting.push(`{"n":${n}}\n`);
+      batcher.defer(make);
+      batcher.flushSync();
+      assert.deepEqual(
+        file().split('\n').filter(Boolean).map((line) => JSON.parse(line).n),
+        Array.from({ length: 39 }, (_, i) => i + 1),
+      );
+    });
+  });
+
+  it('writes deferred lines within the wait of a batch, without being asked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-core-batcher-'));
+    const path = join(dir, 'log');
+    const fd = openSync(path, 'w');
+    try {
+      const batcher = new LineBatcher(fd, 4096);
+      batcher.defer(() => batcher.append('{"late":true}\n'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(readFileSync(path, 'utf8'), '{"late":true}\n');
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes a pino line of level warn at once, with the lines held before it', () => {
     written(4096, (batcher, file) => {
       batcher.append('{"level":30}\n');
