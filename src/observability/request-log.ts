@@ -130,8 +130,9 @@ const PENDING_ROWS = 128;
 
 /**
  * Request lines not made yet, one row each, with what each will say: taken when its request
- * settled, as numbers and strings the request already held (its id cut to 128 characters), so
- * that a row allocates nothing and keeps nothing else of the request. A line is made as pino
+ * settled, as numbers and strings the request already held (a string id's text, cut to 128
+ * characters, is made then), so that a row allocates nothing for most requests and keeps
+ * nothing else of the request. A line is made as pino
  * would write it for a logger of createLogger's (level, time, pid, the mixin's ids, the fields,
  * msg), serialized directly: a quarter of the cost of pino's generic serializer.
  */
@@ -148,6 +149,7 @@ class PendingLines {
   readonly #era: Uint8Array;
   readonly #outcome: Uint8Array;
   readonly #code: Array<number | undefined>;
+  /** A number, or the JSON text of a string (cut to 128 characters, made now: a cut string keeps the whole). */
   readonly #id: Array<string | number>;
   readonly #subject: Array<string | undefined>;
   readonly #time: Float64Array;
@@ -182,7 +184,8 @@ class PendingLines {
     this.#era[row] = exchange.session === undefined ? 0 : 1;
     this.#outcome[row] = outcomeIndex(result);
     this.#code[row] = errorCodeOf(result);
-    this.#id[row] = clipId(request.id);
+    const id = request.id;
+    this.#id[row] = typeof id === 'number' ? id : terminalJson(JSON.stringify(clipId(id)));
     const subject = exchange.auth?.subject;
     this.#subject[row] = typeof subject === 'string' ? subject : undefined;
     this.#time[row] = Date.now();
@@ -223,7 +226,7 @@ class PendingLines {
       this.#method[row],
       this.#era[row],
       this.#outcome[row],
-    )}${millisecondsText(this.#micros[row])},"id":${typeof id === 'number' ? id : terminalJson(JSON.stringify(id))}${end}`;
+    )}${millisecondsText(this.#micros[row])},"id":${id}${end}`;
   }
 }
 

@@ -170,6 +170,7 @@ describe('request lines on a file descriptor (made late, in batches)', () => {
     try {
       await callTool(listener.url, 'a"b\\c\u2028', 'echo', {}, { traceparent: TRACEPARENT });
       await callTool(listener.url, 7, 'nope', {});
+      await callTool(listener.url, 'x'.repeat(100_000), 'echo', {});
       // A line of pino's: the request lines waiting are written before it.
       logger.info('between');
       await Promise.all(Array.from({ length: BURST }, (_, i) => callTool(listener.url, 100 + i, 'echo', {})));
@@ -183,13 +184,13 @@ describe('request lines on a file descriptor (made late, in batches)', () => {
     const mine = jsonLines(readFileSync(path, 'utf8'));
     rmSync(dir, { recursive: true, force: true });
     const pinos = jsonLines(theirs.out.text);
-    assert.equal(mine.length, BURST + 4);
-    assert.deepEqual([mine[0].id, mine[1].id, mine[2].msg, mine.at(-1)!.msg], ['a"b\\c\u2028', 7, 'between', 'after']);
+    assert.equal(mine.length, BURST + 5);
+    assert.deepEqual([mine[0].id, mine[1].id, mine[2].id, mine[3].msg, mine.at(-1)!.msg], ['a"b\\c\u2028', 7, `${'x'.repeat(128)}...`, 'between', 'after']);
     // Every request line of the burst, once each, and the same as pino's.
-    const burst = mine.slice(3, -1);
+    const burst = mine.slice(4, -1);
     assert.deepEqual(burst.map((line) => line.id).sort((a, b) => a - b), Array.from({ length: BURST }, (_, i) => 100 + i));
     const theirsByRequest = new Map(pinos.map((line) => [line.requestId, line]));
-    for (const line of [...mine.slice(0, 2), ...burst]) {
+    for (const line of [...mine.slice(0, 3), ...burst]) {
       const pinoLine = theirsByRequest.get(line.requestId);
       assert.deepEqual(Object.keys(line), Object.keys(pinoLine!), 'same fields in the same order');
       assert.deepEqual({ ...line, time: 0 }, { ...pinoLine, time: 0 });
