@@ -12,6 +12,8 @@
  * a client that resumed there, or claim it once its writer's lease lapsed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeMessage } from '../../protocol/encode.ts';
+import { parseJson } from '../../protocol/long-strings.ts';
 import type { JsonRpcMessage, RequestId } from '../../protocol/jsonrpc.ts';
 import { makeEventId, sequenceOf, streamIdOf, type SharedEventStore, type StoredEvent, type StreamFollower, type StreamInfo } from '../event-store.ts';
 import type { RedisConnection, ScriptCall } from './connection.ts';
@@ -118,7 +120,7 @@ export class RedisEventStore implements SharedEventStore {
   }
 
   async append(streamId: string, eventId: string, message: JsonRpcMessage): Promise<void> {
-    await this.#write('append', this.#append([this.#events(streamId), this.#meta(streamId)], [`0-${sequenceOf(eventId)}`, MESSAGE_FIELD, JSON.stringify(message), this.#max, this.#ttlMs]));
+    await this.#write('append', this.#append([this.#events(streamId), this.#meta(streamId)], [`0-${sequenceOf(eventId)}`, MESSAGE_FIELD, encodeMessage(message), this.#max, this.#ttlMs]));
   }
 
   async end(streamId: string): Promise<void> {
@@ -275,7 +277,7 @@ function toEvents(streamId: string, entries: StreamEntry[]): { events: StoredEve
       continue;
     }
     const sequence = Number(id.slice(id.indexOf('-') + 1));
-    events.push({ id: makeEventId(streamId, sequence), message: JSON.parse(fields[1]) as JsonRpcMessage });
+    events.push({ id: makeEventId(streamId, sequence), message: parseJson(fields[1]) as JsonRpcMessage });
   }
   return { events, ended };
 }

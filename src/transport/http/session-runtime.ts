@@ -6,6 +6,7 @@
  * session ends, and tidied on the store's sweep timer.
  */
 import { randomUUID } from 'node:crypto';
+import { encodeMessage } from '../../protocol/encode.ts';
 import { ownRejection } from '../../protocol/error-report.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
@@ -170,7 +171,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     // The session ended while the store was read: it is gone, as to any later request.
     if (sink.done || session.closed) return writeRefusal(sink, SESSION_NOT_FOUND);
     sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });
-    for (const event of events) sink.write(formatEvent(JSON.stringify(event.message), event.id));
+    for (const event of events) sink.write(formatEvent(encodeMessage(event.message), event.id));
     stream.attach(sink);
     if (stream === state.standalone) session.outlet = stream;
     // An ended stream is now delivered whole: nothing is left to resume.

@@ -14,6 +14,7 @@
  * {@link pastStored}.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeMessage } from '../../protocol/encode.ts';
 import { ownRejection } from '../../protocol/error-report.ts';
 import { isMintedId } from '../../protocol/guards.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
@@ -192,7 +193,7 @@ function relay(host: RelayHost, session: LegacySession, streamId: string, after:
   const follower = host.store.follow(streamId, after, {
     event: (event) => {
       last = sequenceOf(event.id);
-      sink.write(formatEvent(JSON.stringify(event.message), event.id));
+      sink.write(formatEvent(encodeMessage(event.message), event.id));
     },
     ended: () => {
       // Delivered whole to a client still there: nothing is left to resume.
@@ -234,7 +235,7 @@ async function takeOver(host: RelayHost, session: LegacySession, streamId: strin
   if (sink.done || session.closed) return;
   let sequence = Math.max(after, info.lastSequence);
   for (const event of events) {
-    sink.write(formatEvent(JSON.stringify(event.message), event.id));
+    sink.write(formatEvent(encodeMessage(event.message), event.id));
     sequence = Math.max(sequence, sequenceOf(event.id));
   }
   if (info.requestId === undefined) return host.continueGetStream(session, streamId, sequence, sink);
@@ -245,7 +246,7 @@ async function takeOver(host: RelayHost, session: LegacySession, streamId: strin
 async function endLostRequest(store: SharedEventStore, streamId: string, sequence: number, requestId: RequestId, sink: ResponseSink): Promise<void> {
   const response = errorResponse(requestId, { code: ErrorCode.InternalError, message: WRITER_LOST });
   const eventId = makeEventId(streamId, sequence + 1);
-  sink.write(formatEvent(JSON.stringify(response), eventId));
+  sink.write(formatEvent(encodeMessage(response), eventId));
   sink.end();
   await store.append(streamId, eventId, response);
   await store.end(streamId);
