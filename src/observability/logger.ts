@@ -75,30 +75,29 @@ export function createLogger(options: LoggingOptions = {}): Logger {
   const format = pretty ? prettyLines(isTerminal(destination)) : terminalJson;
   let stream: DestinationStream;
   /** How a line serialized ahead of pino (the request log's) is written. */
-  let writeLine: (line: string) => void;
-  let batcher: LineBatcher | undefined;
+  let sink: LineSink;
   if (typeof destination === 'number') {
     // Batched, written synchronously (see line-batcher.ts). node:cluster is read here, not
     // imported: importing it costs a stdio server's start several milliseconds (it loads
     // child_process and net).
     const worker = (process.getBuiltinModule('node:cluster') as unknown as Cluster).isWorker;
-    batcher = new LineBatcher(destination, worker ? SHARED_WRITE_BYTES : BATCH_BYTES, format);
+    const batcher = new LineBatcher(destination, worker ? SHARED_WRITE_BYTES : BATCH_BYTES, format);
     if (destination === 2) keepFatalError();
     stream = batcher as unknown as DestinationStream;
-    const batch = batcher;
-    writeLine = pretty ? (line) => batch.append(format(line)) : (line) => batch.append(line);
+    sink = { write: pretty ? (line) => batcher.append(format(line)) : (line) => batcher.append(line), batcher };
   } else {
     // pino's own calls on a stream (flushSync by flushLogs, flush) still reach it.
     const target = destination as NodeJS.WritableStream & { flushSync?: () => void; flush?: (callback?: (error?: Error) => void) => void };
-    writeLine = (line) => target.write(format(line));
+    const write = (line: string) => target.write(format(line));
     stream = {
-      write: writeLine,
+      write,
       flushSync: () => target.flushSync?.(),
       flush: (callback?: (error?: Error) => void) => (target.flush === undefined ? callback?.() : target.flush(callback)),
     } as unknown as DestinationStream;
+    sink = { write, batcher: undefined };
   }
   const logger = pino.default(settings, stream);
-  ownFormat.set(logger, { write: writeLine, batcher });
+  ownFormat.set(logger, sink);
   return logger;
 }
 

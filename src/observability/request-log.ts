@@ -132,9 +132,9 @@ const PENDING_ROWS = 128;
  * Request lines not made yet, one row each, with what each will say: taken when its request
  * settled, as numbers and strings the request already held (a string id's text, cut to 128
  * characters, is made then), so that a row allocates nothing for most requests and keeps
- * nothing else of the request. A line is made as pino
- * would write it for a logger of createLogger's (level, time, pid, the mixin's ids, the fields,
- * msg), serialized directly: a quarter of the cost of pino's generic serializer.
+ * nothing else of the request. A line is made as pino would write it for a logger of
+ * createLogger's (level, time, pid, the mixin's ids, the fields, msg), serialized directly: a
+ * quarter of the cost of pino's generic serializer.
  */
 class PendingLines {
   readonly #write: (line: string) => void;
