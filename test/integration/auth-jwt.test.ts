@@ -205,3 +205,43 @@ describe('mcp-core serve, auth.mode jwt', () => {
     await served.stderrLine(/access token verification/);
   });
 });
+
+describe('mcp-core serve, auth.mode jwt with a per-client rate limit', () => {
+  let jwks: JwksServer;
+  let served: Served;
+  let url: string;
+  const token = (subject: string) => jwks.token({ audience: url, subject, scope: 'mcp' });
+
+  before(async () => {
+    jwks = await new JwksServer().start();
+    const config = configFile({
+      // No token remembered: every request waits for its signature's check, so the limit counts after an edge decision that is a promise.
+      auth: { mode: 'jwt', jwt: { jwksUrl: jwks.jwksUrl, issuer: jwks.issuer }, tokenCache: { maxEntries: 0 } },
+      rateLimits: { perClient: { limit: 3, windowSeconds: 60 } },
+    });
+    served = await startServe(['--config', config, '--http', '127.0.0.1:0']);
+    url = served.url;
+  });
+  after(async () => {
+    await stopServe(served);
+    await jwks.close();
+  });
+
+  it('counts requests per token subject once the token is verified: 429 with Retry-After past the limit, other subjects and bad tokens apart', async () => {
+    const alice = await token('alice');
+    for (let i = 0; i < 3; i++) assert.equal(text(await call(url, alice, 'whoami')), 'alice');
+    const limited = await call(url, await token('alice'), 'whoami');
+    assert.equal(limited.status, 429);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    assert.equal(limited.json.error.data.reason, 'rate_limited');
+    // Another subject from the same address has its own count.
+    assert.equal(text(await call(url, await token('bob'), 'whoami')), 'bob');
+    // A token refused at verification is 401, counted against nobody.
+    const expired = await jwks.token({ audience: url, subject: 'bob', scope: 'mcp', expiresIn: -120 });
+    for (let i = 0; i < 3; i++) assert.equal((await call(url, expired, 'whoami')).status, 401);
+    assert.equal(text(await call(url, await token('bob'), 'whoami')), 'bob');
+    assert.equal(text(await call(url, await token('bob'), 'whoami')), 'bob');
+    assert.equal((await call(url, await token('bob'), 'whoami')).status, 429);
+  });
+});
