@@ -3,7 +3,8 @@
  * JSON Web Key Set served over HTTP: protected resource metadata, the 401 challenge, good and
  * bad tokens (expired, another audience or issuer, unsigned, the wrong key), scopes (per
  * server, per tool, a hierarchy), sessions and requestState bound to their principal, the key
- * set fetched once and again on rotation, and 503 rather than 401 when it cannot be fetched.
+ * set fetched once and again on rotation, and 503 rather than 401 when it cannot be fetched;
+ * a per-client rate limit counted per subject; a remembered token refused once it expires.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -243,5 +244,33 @@ describe('mcp-core serve, auth.mode jwt with a per-client rate limit', () => {
     assert.equal(text(await call(url, await token('bob'), 'whoami')), 'bob');
     assert.equal(text(await call(url, await token('bob'), 'whoami')), 'bob');
     assert.equal((await call(url, await token('bob'), 'whoami')).status, 429);
+  });
+});
+
+describe('mcp-core serve, auth.mode jwt: a remembered token', () => {
+  let jwks: JwksServer;
+  let served: Served;
+  let url: string;
+
+  before(async () => {
+    jwks = await new JwksServer().start();
+    const config = configFile({ auth: { mode: 'jwt', jwt: { jwksUrl: jwks.jwksUrl, issuer: jwks.issuer, clockToleranceSec: 0 }, tokenCache: { maxAgeMs: 60_000 } } });
+    served = await startServe(['--config', config, '--http', '127.0.0.1:0']);
+    url = served.url;
+  });
+  after(async () => {
+    await stopServe(served);
+    await jwks.close();
+  });
+
+  it('is refused once it expires, though remembered for longer', async () => {
+    const token = await jwks.token({ audience: url, subject: 'alice', scope: 'mcp', expiresIn: 2 });
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number };
+    assert.equal(text(await call(url, token, 'whoami')), 'alice');
+    assert.equal(text(await call(url, token, 'whoami')), 'alice', 'served again, from what was remembered');
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 + 100 - Date.now()));
+    const expired = await call(url, token, 'whoami');
+    assert.equal(expired.status, 401);
+    assert.equal(challenge(expired.headers.get('www-authenticate')).error_description, 'The access token expired');
   });
 });
