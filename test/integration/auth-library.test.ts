@@ -1,11 +1,13 @@
 /**
  * The security API as a library user wires it (`mcp-core/security`), over real HTTP on both
  * faces, against a real JSON Web Key Set: a resource server for a public URL that is not the
- * listener's (behind a proxy), tools declaring their scopes, and tasks bound to the principal
- * that created them; the key set's cooldown against made-up key ids.
+ * listener's (behind a proxy), tools declaring their scopes (the list filtered when an inner
+ * interceptor answers it later), and tasks bound to the principal that created them; the key
+ * set's cooldown against made-up key ids.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setImmediate } from 'node:timers/promises';
 import { McpServer } from '../../src/server/server.ts';
 import { JwtVerifier, ResourceServer, TokenProblem, useToolScopes } from '../../src/security/index.ts';
 import { FACES, type Served } from '../helpers/faces.ts';
@@ -41,6 +43,12 @@ for (const face of FACES) {
         verifier: new JwtVerifier({ jwksUrl: jwks.jwksUrl, issuer: jwks.issuer, audience: RESOURCE }),
       });
       useToolScopes(server, { challenges: auth.challenges });
+      // An interceptor inside the scopes' one that answers later (one awaiting an audit store,
+      // say): the tools a caller may not use are left out of the list once it comes.
+      server.use((next) => async (request, exchange) => {
+        await setImmediate();
+        return next(request, exchange);
+      }, { methods: ['tools/list'] });
       served = await face.serve(server, { edge: auth.edge });
     });
     after(async () => {

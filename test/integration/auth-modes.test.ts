@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { fixture } from '../helpers/gateway.ts';
 import { CLI } from '../helpers/processes.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
 import { call, challenge, configFile, modern, text } from '../helpers/auth-requests.ts';
@@ -62,6 +63,35 @@ describe('mcp-core serve, auth.mode apiKey', () => {
     assert.equal((await call(served.url, CI_KEY, 'add', { a: 1, b: 1 })).status, 403);
     assert.equal(text(await call(served.url, OPS_KEY, 'add', { a: 1, b: 1 })), '2');
     assert.ok(!(await modern(served.url, CI_KEY, 'tools/list')).json.result.tools.some((tool: { name: string }) => tool.name === 'add'));
+  });
+});
+
+describe('mcp-core serve as a gateway, auth.mode apiKey, tool scopes by pattern', () => {
+  let served: Served;
+  const names = async (key: string) => ((await modern(served.url, key, 'tools/list')).json.result.tools as Array<{ name: string }>).map((tool) => tool.name);
+  before(async () => {
+    const config = configFile({
+      mcpServers: { up: fixture() },
+      gateway: { watch: false },
+      auth: { mode: 'apiKey', apiKeys: { ci: { key: CI_KEY }, ops: { key: OPS_KEY, scopes: ['ops'] } }, toolScopes: { 'up__s*': ['ops'] } },
+    });
+    served = await startServe(['--config', config, '--http', '127.0.0.1:0']);
+  });
+  after(() => stopServe(served));
+
+  it("hides and refuses an upstream's tools the pattern names to a caller without its scope, every time; serves them to one with it", async () => {
+    const seen = await names(CI_KEY);
+    assert.ok(seen.includes('up__echo'), seen.join(' '));
+    assert.deepEqual(seen.filter((name) => name.startsWith('up__s')), []);
+    assert.ok((await names(OPS_KEY)).includes('up__stats'));
+    // The second refusal comes from the pattern's match remembered for the name.
+    for (let i = 0; i < 2; i++) {
+      const refused = await call(served.url, CI_KEY, 'up__stats');
+      assert.equal(refused.status, 403);
+      assert.equal(challenge(refused.headers.get('www-authenticate')).error, 'insufficient_scope');
+    }
+    assert.equal(text(await call(served.url, OPS_KEY, 'up__stats')), '0');
+    assert.equal(text(await call(served.url, CI_KEY, 'up__echo', { text: 'hi' })), 'hi');
   });
 });
 
