@@ -2,9 +2,10 @@
  * Resuming on another process the edges of a stream's life in Redis: an event its writer
  * delivered but never stored before it died (before and after its lease lapsed, by hand and by
  * mcp-core's client behind a front that sends it elsewhere once the writer died), and a stream
- * whose registration has not reached Redis yet when its client comes back. The writer reaches
- * Redis through a TCP gate that holds its commands from a chosen one on, as a slow or broken
- * link does; the other process reaches Redis directly.
+ * whose registration has not reached Redis yet when its client comes back; a session's GET
+ * stream taken over once its killed writer's lease lapsed. The writer reaches Redis through a
+ * TCP gate that holds its commands from a chosen one on, as a slow or broken link does; the
+ * other process reaches Redis directly.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -352,6 +353,49 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
       hanging.abort();
       watcher.disconnect();
       await a.stop();
+      await redis.stop();
+    }
+  });
+
+  it("a session's GET stream whose writer was killed is taken over by the process it resumes on, and carries the session's later notifications from there", async () => {
+    const redis = await RedisServer.start();
+    // A short lease, so that the killed writer is known dead within seconds.
+    const replicas = await startReplicas(2, redis.url, { MCP__STORE__REDIS__LEASEMS: '1500' });
+    const [a, b] = replicas;
+    const watcher = new Redis(redis.url);
+    try {
+      const sessionId = await openLegacySession(a.url);
+      const get = new SseReader(await fetch(a.url, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } }));
+      await get.next();
+      await modern(b.url, 1, 'tools/call', { name: 'add_tool', arguments: { name: 'first' } });
+      const changed = (await get.next())!;
+      assert.equal(JSON.parse(changed.data).method, 'notifications/tools/list_changed');
+      const streamId = changed.id!.slice(0, changed.id!.lastIndexOf('.'));
+      await eventually('the event to be stored', async () => ((await watcher.exists(`mcp-core:events:${streamId}`)) === 1 ? true : undefined));
+      const writer = await watcher.hget(`mcp-core:stream:${streamId}`, 'writer');
+      const killed = new Promise((resolve) => a.process.once('exit', resolve));
+      a.process.kill('SIGKILL');
+      await killed;
+      await get.cancel();
+      // Relayed while the dead writer's lease holds, then taken over: its writer is now b.
+      const resumed = await resume(b.url, sessionId, changed.id!);
+      try {
+        await eventually('the stream to be taken over', async () => {
+          const now = await watcher.hget(`mcp-core:stream:${streamId}`, 'writer');
+          return now !== null && now !== writer ? now : undefined;
+        });
+        await modern(b.url, 2, 'tools/call', { name: 'add_tool', arguments: { name: 'second' } });
+        let event = (await resumed.next())!;
+        while (event.data === '') event = (await resumed.next())!;
+        assert.equal(JSON.parse(event.data).method, 'notifications/tools/list_changed');
+        assert.ok(event.id!.startsWith(`${streamId}.`), `${event.id} goes on the same stream`);
+        assert.ok(Number(event.id!.slice(streamId.length + 1)) > Number(changed.id!.slice(streamId.length + 1)), `${event.id} after ${changed.id}`);
+      } finally {
+        await resumed.cancel();
+      }
+    } finally {
+      watcher.disconnect();
+      await Promise.all(replicas.map((replica) => replica.stop()));
       await redis.stop();
     }
   });
