@@ -149,6 +149,20 @@ describe('stdio: malformed input', () => {
     await echo(3, 'after oversized messages');
   });
 
+  it('refuses a request whose id is already in flight with -32600 under that id, and the first request still gets its own answer', async () => {
+    peer.send({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 300 }, _meta: MODERN_META } });
+    peer.send({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'echo', arguments: { text: 'twin' }, _meta: MODERN_META } });
+    const refused = await peer.next();
+    assert.equal(refused.id, 5);
+    assert.equal(refused.error.code, -32600);
+    assert.match(refused.error.message, /already in flight/);
+    const slept = await peer.next();
+    assert.equal(slept.id, 5);
+    assert.ok(slept.result !== undefined && slept.result.isError !== true, JSON.stringify(slept));
+    // Answered, the id is free again.
+    await echo(5, 'again');
+  });
+
   it('serves a legacy session after initialize, and cancels on notifications/cancelled', async () => {
     peer.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
     assert.equal((await peer.next()).result.protocolVersion, '2025-06-18');
