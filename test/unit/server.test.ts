@@ -190,6 +190,29 @@ describe('McpServer', () => {
     await close();
   });
 
+  it('updates a tool in place: its new schema checks the next call, its new handler serves it, its description is listed, and sessions hear of the change', async () => {
+    const server = newServer();
+    const seen: string[] = [];
+    const { client, close } = await connectInMemory(server, { era: 'legacy', onNotification: (n) => seen.push(n.method) });
+    const call = async (args: Record<string, unknown>) => (await modern(server, 'tools/call', { name: 't', arguments: args })).response;
+    const tool = server.tool('t', { description: 'old', inputSchema: TEXT_ARG }, ({ text }: { text: string }) => `old ${text}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal((await call({ text: 'a' })).result.content[0].text, 'old a');
+    const NUMBER_ARG = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } as const;
+    tool.update({ description: 'new', inputSchema: NUMBER_ARG }, ({ n }: { n: number }) => `new ${n * 2}`);
+    const refused = await call({ text: 'a' });
+    assert.equal(refused.result.isError, true, JSON.stringify(refused));
+    assert.match(refused.result.content[0].text, /required property 'n'/);
+    assert.equal((await call({ n: 21 })).result.content[0].text, 'new 42');
+    assert.deepEqual((await client.listTools()).map((t) => [t.name, t.description]), [['t', 'new']]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(seen, ['notifications/tools/list_changed', 'notifications/tools/list_changed']);
+    // The definition alone: the handler stays.
+    tool.update({ description: 'newer', inputSchema: NUMBER_ARG });
+    assert.equal((await call({ n: 1 })).result.content[0].text, 'new 2');
+    await close();
+  });
+
   it('delivers resource updates to legacy subscribers and modern listeners', async () => {
     const server = newServer();
     server.resource('res://watched', {}, () => 'v1');
