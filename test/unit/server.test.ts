@@ -213,6 +213,51 @@ describe('McpServer', () => {
     await close();
   });
 
+  it('makes a read result of what a resource handler returns (text, bytes, contents, a whole result) and a prompt result of what a prompt handler returns', async () => {
+    const server = newServer();
+    server.resource('res://text', {}, () => 'hello');
+    server.resource('res://png', { mimeType: 'image/png' }, () => new Uint8Array([1, 2, 3]));
+    server.resource('res://bytes', {}, () => new Uint8Array([255]));
+    server.resource('res://one', {}, () => ({ uri: 'res://one', text: 'one' }));
+    server.resource('res://many', {}, () => [{ uri: 'res://many#a', text: 'a' }, { uri: 'res://many#b', blob: 'Yg==' }]);
+    server.resource('res://whole', {}, () => ({ contents: [{ uri: 'res://whole', text: 'w' }], _meta: { 'example.com/k': 1 } }));
+    const read = async (uri: string) => (await modern(server, 'resources/read', { uri })).response.result;
+    assert.deepEqual((await read('res://text')).contents, [{ uri: 'res://text', mimeType: 'text/plain', text: 'hello' }]);
+    assert.deepEqual((await read('res://png')).contents, [{ uri: 'res://png', mimeType: 'image/png', blob: 'AQID' }]);
+    assert.deepEqual((await read('res://bytes')).contents, [{ uri: 'res://bytes', mimeType: 'application/octet-stream', blob: '/w==' }]);
+    assert.deepEqual((await read('res://one')).contents, [{ uri: 'res://one', text: 'one' }]);
+    assert.deepEqual((await read('res://many')).contents, [{ uri: 'res://many#a', text: 'a' }, { uri: 'res://many#b', blob: 'Yg==' }]);
+    const whole = await read('res://whole');
+    assert.deepEqual(whole.contents, [{ uri: 'res://whole', text: 'w' }]);
+    assert.equal(whole._meta['example.com/k'], 1);
+
+    server.prompt('text', {}, () => 'say hi');
+    server.prompt('list', {}, () => [{ role: 'assistant', content: { type: 'text', text: 'hi' } }]);
+    server.prompt('whole', {}, () => ({ description: 'd', messages: [{ role: 'user', content: { type: 'text', text: 'w' } }] }));
+    const get = async (name: string) => (await modern(server, 'prompts/get', { name })).response.result;
+    assert.deepEqual((await get('text')).messages, [{ role: 'user', content: { type: 'text', text: 'say hi' } }]);
+    assert.deepEqual((await get('list')).messages, [{ role: 'assistant', content: { type: 'text', text: 'hi' } }]);
+    const described = await get('whole');
+    assert.equal(described.description, 'd');
+    assert.deepEqual(described.messages, [{ role: 'user', content: { type: 'text', text: 'w' } }]);
+  });
+
+  it('refuses prompt arguments that are not an object of strings with -32602', async () => {
+    const server = newServer();
+    server.prompt('greet', { arguments: [{ name: 'name', required: true }] }, (args) => `Hello, ${args.name}`);
+    for (const [args, message] of [
+      ['Ada', 'Invalid arguments: must be an object'],
+      [['Ada'], 'Invalid arguments: must be an object'],
+      [{ name: { first: 'Ada' } }, 'Invalid arguments: name must be a string'],
+      [{}, 'Missing required arguments: name'],
+    ] as const) {
+      const { response } = await modern(server, 'prompts/get', { name: 'greet', arguments: args });
+      assert.equal(response.error?.code, ErrorCode.InvalidParams, JSON.stringify(response));
+      assert.equal(response.error.message, message);
+    }
+    assert.equal((await modern(server, 'prompts/get', { name: 'greet', arguments: { name: 'Ada' } })).response.result.messages[0].content.text, 'Hello, Ada');
+  });
+
   it('delivers resource updates to legacy subscribers and modern listeners', async () => {
     const server = newServer();
     server.resource('res://watched', {}, () => 'v1');
