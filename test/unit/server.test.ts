@@ -122,6 +122,66 @@ describe('McpServer', () => {
     assert.equal(bad.isError, true);
     assert.equal(bad.structuredContent, undefined);
     assert.match(bad.content[0].text, /^Tool bad returned structuredContent that does not match its outputSchema: \/n must be number/);
+    server.tool('none', { outputSchema: { type: 'object' } }, () => 'text only');
+    const none = (await modern(server, 'tools/call', { name: 'none' })).response.result;
+    assert.equal(none.isError, true);
+    assert.equal(none.content[0].text, 'Tool none has an outputSchema but returned no structuredContent');
+  });
+
+  it('regression: reports what a tool throws as its error, an Error (one without a message as "Tool failed", not an empty text) or any other value', async () => {
+    const server = newServer();
+    const thrown: unknown[] = [new Error('disk full'), new Error(''), 'a string', { code: 7 }, undefined];
+    thrown.forEach((value, i) =>
+      server.tool(`t${i}`, {}, () => {
+        throw value;
+      }),
+    );
+    const texts = [];
+    for (let i = 0; i < thrown.length; i++) {
+      const result = (await modern(server, 'tools/call', { name: `t${i}` })).response.result;
+      assert.equal(result.isError, true, JSON.stringify(result));
+      texts.push(result.content[0].text);
+    }
+    // An Error without a message was an empty text.
+    assert.deepEqual(texts, ['disk full', 'Tool failed', 'a string', 'an object', 'nothing']);
+  });
+
+  it('completes prompt arguments and resource template variables with their completers, at most 100 values, with the earlier arguments; others get none', async () => {
+    const server = newServer();
+    const many = Array.from({ length: 150 }, (_, i) => `v${i}`);
+    const seen: unknown[] = [];
+    server.prompt('p', { arguments: [{ name: 'lang' }, { name: 'many' }], complete: { lang: (value) => ['go', 'rust', 'ruby'].filter((l) => l.startsWith(value)), many: () => many } }, () => 'x');
+    server.resourceTemplate('repo://{owner}/{name}', { complete: { name: (value, context) => (seen.push(context.arguments), [`${value}-1`]) } }, () => 'x');
+    server.resource('res://static', {}, () => 'x');
+    const complete = async (ref: Record<string, unknown>, argument: Record<string, unknown>, context?: unknown) =>
+      (await modern(server, 'completion/complete', { ref, argument, ...(context === undefined ? {} : { context }) })).response;
+    assert.deepEqual((await complete({ type: 'ref/prompt', name: 'p' }, { name: 'lang', value: 'r' })).result.completion, { values: ['rust', 'ruby'], total: 2, hasMore: false });
+    const capped = (await complete({ type: 'ref/prompt', name: 'p' }, { name: 'many', value: '' })).result.completion;
+    assert.deepEqual(capped, { values: many.slice(0, 100), total: 150, hasMore: true });
+    const templated = await complete({ type: 'ref/resource', uri: 'repo://{owner}/{name}' }, { name: 'name', value: 'mcp' }, { arguments: { owner: 'acme' } });
+    assert.deepEqual(templated.result.completion.values, ['mcp-1']);
+    assert.deepEqual(seen, [{ owner: 'acme' }]);
+    const none = { values: [], total: 0, hasMore: false };
+    assert.deepEqual((await complete({ type: 'ref/resource', uri: 'res://static' }, { name: 'x', value: '' })).result.completion, none);
+    assert.deepEqual((await complete({ type: 'ref/prompt', name: 'p' }, { name: 'constructor', value: '' })).result.completion, none);
+    for (const [ref, argument, context] of [
+      [{ type: 'ref/resource', uri: 'res://nothing' }, { name: 'x', value: '' }, undefined],
+      [{ type: 'ref/other' }, { name: 'x', value: '' }, undefined],
+      [{ type: 'ref/prompt', name: 'p' }, { name: 'lang', value: 1 }, undefined],
+      [{ type: 'ref/prompt', name: 'p' }, { name: 'lang', value: '' }, { arguments: { owner: 7 } }],
+      [{ type: 'ref/prompt', name: 'p' }, { name: 'lang', value: '' }, 'context'],
+    ] as const) {
+      const refused = await complete(ref, argument, context);
+      assert.equal(refused.error?.code, ErrorCode.InvalidParams, JSON.stringify(refused));
+    }
+  });
+
+  it('refuses subscriptions/listen whose notifications are not an object with -32602', async () => {
+    const server = newServer();
+    for (const notifications of ['all', ['toolsListChanged'], 1]) {
+      const { response } = await modern(server, 'subscriptions/listen', { notifications });
+      assert.equal(response.error?.code, ErrorCode.InvalidParams, JSON.stringify(response));
+    }
   });
 
   it('aborts the handler signal when the client cancels', async () => {

@@ -66,7 +66,8 @@ function runHandler(tool: RegisteredTool, args: Record<string, unknown>, ctx: Re
 function failure(error: unknown, ctx: RequestContext): Result {
   if (error instanceof McpError || error instanceof InputRequiredSignal) throw error;
   if (ctx.signal.aborted) throw new McpLocalError(LocalErrorCode.Cancelled, 'Request cancelled');
-  return toolError(error instanceof Error ? stringOr(error.message, 'Tool failed') : describeValue(error));
+  // An error without a message still says something: the model reads this text.
+  return toolError(error instanceof Error ? stringOr(error.message || undefined, 'Tool failed') : describeValue(error));
 }
 
 /**
