@@ -79,6 +79,20 @@ describe('parseJson', () => {
     assert.deepEqual(Object.keys(parseJson(text) as object), Object.keys(JSON.parse(text) as object));
   });
 
+  it('throws JSON.parse\'s error for a text that holds long strings and is no JSON', () => {
+    const valid = JSON.stringify({ a: long('a'), b: [long('b')] });
+    for (const text of [`${valid.slice(0, -1)},}`, valid.slice(0, -1), `${valid}x`, valid.replace('"b":', '"b"'), `[${JSON.stringify(long('c'))},,1]`]) {
+      let expected: unknown;
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        expected = error;
+      }
+      assert.ok(expected instanceof SyntaxError, `${text.slice(-20)} is no JSON`);
+      assert.throws(() => parseJson(text), (error: unknown) => error instanceof SyntaxError && error.message === expected.message);
+    }
+  });
+
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
 
