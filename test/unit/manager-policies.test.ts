@@ -327,6 +327,29 @@ describe('upstream policies', () => {
     assert.equal(policies.running, 0);
   });
 
+  it('with a failureRate, opens once more than that share of the last `window` calls failed, far fewer than consecutiveFailures', async () => {
+    const policies = new UpstreamPolicies(spec({ breaker: { consecutiveFailures: 100, failureRate: 0.5, window: 10, halfOpenAfterMs: 60_000 } }));
+    const ok = () => Promise.resolve('ok');
+    const failing = () => Promise.reject(dead());
+    for (let i = 0; i < 5; i++) assert.equal(await policies.run(ok, false, {}), 'ok');
+    for (let i = 0; i < 5; i++) await assert.rejects(policies.run(failing, false, {}), UpstreamFailure);
+    assert.equal(policies.breakerState, 'closed', 'half of the last 10 failed: not more than the share');
+    await assert.rejects(policies.run(failing, false, {}), UpstreamFailure);
+    assert.equal(policies.breakerState, 'open', '6 of the last 10 failed');
+    let ran = false;
+    await assert.rejects(policies.run(() => ((ran = true), ok()), false, {}), BrokenCircuitError);
+    assert.equal(ran, false);
+  });
+
+  it('without a failureRate, failures that never come consecutiveFailures in a row never open it', async () => {
+    const policies = new UpstreamPolicies(spec({ breaker: { consecutiveFailures: 2 } }));
+    for (let i = 0; i < 20; i++) {
+      await assert.rejects(policies.run(() => Promise.reject(dead()), false, {}), UpstreamFailure);
+      assert.equal(await policies.run(() => Promise.resolve('ok'), false, {}), 'ok');
+    }
+    assert.equal(policies.breakerState, 'closed');
+  });
+
   it('does not retry a cancelled call, nor a failure a new attempt cannot cure', async () => {
     const policies = new UpstreamPolicies(spec({ retries: 2 }));
     const cancellation = new Cancellation();
