@@ -57,6 +57,13 @@ describe('manager configuration (mcpServers, gateway)', () => {
     assert.throws(bad({ a: { url: 'https://h/mcp', headers: { authorization: 'Bearer ${MISSING}' } } }), /mcpServers\.a\.headers\.authorization uses \$\{MISSING\}, which is not set/);
     assert.throws(bad({ a: { command: 'x', reconnect: { initialDelayMs: 10, maxDelayMs: 5 } } }), /maxDelayMs must be at least initialDelayMs/);
     assert.throws(bad({}, { separator: '' }), /separator/);
+    assert.throws(bad({ a: { command: 'x', headers: { a: 'b' } } }), /mcpServers\.a\.headers applies to url upstreams only/);
+    assert.throws(bad({ a: { command: 'x', type: 'http' } }), /mcpServers\.a\.type is http, but command starts a stdio server/);
+    assert.throws(bad({ a: { url: 'http://h/mcp', type: 'stdio' } }), /mcpServers\.a\.type is stdio, but url names an HTTP server/);
+    assert.throws(bad({ a: { url: 'http://${HOST}/mcp' } }, {}, { HOST: 'not a host' }), /mcpServers\.a\.url is not a URL: "http:\/\/not a host\/mcp"/);
+    assert.throws(bad({ a: { command: 'x', enabled: true, disabled: true } }), /mcpServers\.a: enabled and disabled disagree/);
+    assert.equal(parseManagerConfig({ mcpServers: { a: { command: 'x', enabled: false, disabled: true } } }).upstreams[0].enabled, false, 'they may agree');
+    for (const config of [null, [], 'mcpServers']) assert.throws(() => parseManagerConfig(config as never), /The manager's configuration must be an object with mcpServers/);
   });
 
   it('regression: a resolved spec given to McpManager has its names checked against the separator too', () => {
