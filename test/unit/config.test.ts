@@ -56,6 +56,9 @@ describe('configuration', () => {
     await assert.rejects(loadConfig(undefined, { MCP__DEMO: 'maybe' }), /^Error: MCP__DEMO: demo is "maybe"; expected true or false$/);
     await assert.rejects(loadConfig(undefined, { MCP__HTTP__PORT: '65536' }), /MCP__HTTP__PORT: http\.port is 65536; expected an integer from 0 to 65535/);
     await assert.rejects(loadConfig(undefined, { MCP__HTTP__MAXBODYBYTES: '1.5' }), /MCP__HTTP__MAXBODYBYTES: http\.maxBodyBytes is 1\.5; expected an integer >= 1/);
+    await assert.rejects(loadConfig(undefined, { MCP__LOGGING__LEVEL: 'loud' }), /^Error: MCP__LOGGING__LEVEL: logging\.level is "loud"; expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent"$/);
+    await expectProblem('mcpServers:\n  a: { command: x, breaker: { failureRate: 1 } }\n', {}, /^FILE: mcpServers\.a\.breaker\.failureRate is 1; expected a number > 0 and < 1$/);
+    await expectProblem('auth:\n  requiredScopes: mcp\n', {}, /^FILE: auth\.requiredScopes is "mcp"; expected a list, each a non-empty string matching /);
   });
 
   it('regression: refuses a JSON key given twice (the last was taken silently) and a document nested past 64 levels (a RangeError naming nothing), naming the file and where', async () => {
