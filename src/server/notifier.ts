@@ -56,6 +56,19 @@ export class ChangeNotifier {
     session.onClose = () => this.#sessions.delete(session);
   }
 
+  /**
+   * Tells `session` of whatever it may have missed while no process wrote its GET stream (its
+   * writer died, and the stream was taken over here): each list of `kinds` may have changed,
+   * and each resource it subscribed to. These notifications say only "look again", so one too
+   * many costs a client a list or a read, where one missed left it stale.
+   */
+  missed(session: LegacySession, kinds: readonly ListKind[]): void {
+    const outlet = session.outlet;
+    if (outlet === undefined) return;
+    for (const kind of kinds) outlet.send({ jsonrpc: '2.0', method: LIST_CHANGED[kind] });
+    for (const uri of session.subscriptions ?? []) outlet.send({ jsonrpc: '2.0', method: Notification.ResourcesUpdated, params: { uri } });
+  }
+
   detach(session: LegacySession): void {
     this.#sessions.delete(session);
   }

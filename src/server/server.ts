@@ -30,6 +30,7 @@ import { listen } from './handlers/subscriptions.ts';
 import { callTool, listTools } from './handlers/tools.ts';
 import { dispatchChannel, DispatchMessage, traced, type DispatchingServer } from './diagnostics.ts';
 import { readModernMeta } from './modern-meta.ts';
+import type { ListKind } from './notifier.ts';
 import { ANY_METHOD, Pipeline, type Dispatch, type Interceptor, type UseOptions } from './pipeline.ts';
 import { RegisteredPrompt, type PromptConfig, type PromptHandler } from './prompts.ts';
 import {
@@ -62,6 +63,7 @@ interface MethodEntry {
 }
 
 const EMPTY_PARAMS: Params = Object.freeze({}) as Params;
+const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
 
 /**
  * @example
@@ -308,8 +310,11 @@ export class McpServer implements DispatchingServer {
    * (its GET stream opened here): it receives list changes and resource updates. The session
    * may have been initialized by another process sharing the session store.
    */
-  attachSession(session: LegacySession): void {
+  attachSession(session: LegacySession, takenOver = false): void {
     this.core.notifier.attach(session);
+    if (!takenOver) return;
+    const capabilities = this.capabilities;
+    this.core.notifier.missed(session, LIST_KINDS.filter((kind) => capabilities[kind]?.listChanged === true));
   }
 
   /**

@@ -357,7 +357,7 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
     }
   });
 
-  it("a session's GET stream whose writer was killed is taken over by the process it resumes on, and carries the session's later notifications from there", async () => {
+  it("regression: a session's GET stream whose writer was killed is taken over by the process it resumes on, tells of the lists and subscribed resources that may have changed while nobody wrote it (a change then was never told), and carries the session's later notifications", async () => {
     const redis = await RedisServer.start();
     // A short lease, so that the killed writer is known dead within seconds.
     const replicas = await startReplicas(2, redis.url, { MCP__STORE__REDIS__LEASEMS: '1500' });
@@ -365,6 +365,7 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
     const watcher = new Redis(redis.url);
     try {
       const sessionId = await openLegacySession(a.url);
+      assert.equal((await inSession(a.url, sessionId, 1, 'resources/subscribe', { uri: 'demo://readme' })).status, 200);
       const get = new SseReader(await fetch(a.url, { headers: { accept: 'text/event-stream', ...sessionHeaders(sessionId) } }));
       await get.next();
       await modern(b.url, 1, 'tools/call', { name: 'add_tool', arguments: { name: 'first' } });
@@ -379,17 +380,42 @@ describe('scale-out: resuming on another process at the edges of a stream', { sk
       await get.cancel();
       // Relayed while the dead writer's lease holds, then taken over: its writer is now b.
       const resumed = await resume(b.url, sessionId, changed.id!);
+      const sequence = (id: string) => Number(id.slice(streamId.length + 1));
+      /** The next message of the resumed stream, on the same stream, after `after`. */
+      const next = async (after: string) => {
+        let event = (await resumed.next())!;
+        while (event.data === '') event = (await resumed.next())!;
+        assert.ok(event.id!.startsWith(`${streamId}.`) && sequence(event.id!) > sequence(after), `${event.id} goes on the same stream, after ${after}`);
+        return event;
+      };
       try {
+        // A change while nobody writes the stream: its notification has no live writer to go out on.
+        await modern(b.url, 2, 'tools/call', { name: 'add_tool', arguments: { name: 'during' } });
         await eventually('the stream to be taken over', async () => {
           const now = await watcher.hget(`mcp-core:stream:${streamId}`, 'writer');
           return now !== null && now !== writer ? now : undefined;
         });
-        await modern(b.url, 2, 'tools/call', { name: 'add_tool', arguments: { name: 'second' } });
-        let event = (await resumed.next())!;
-        while (event.data === '') event = (await resumed.next())!;
-        assert.equal(JSON.parse(event.data).method, 'notifications/tools/list_changed');
-        assert.ok(event.id!.startsWith(`${streamId}.`), `${event.id} goes on the same stream`);
-        assert.ok(Number(event.id!.slice(streamId.length + 1)) > Number(changed.id!.slice(streamId.length + 1)), `${event.id} after ${changed.id}`);
+        // Taken over, the stream tells of every list (the demo has all three) and every resource
+        // the session subscribed to that may have changed meanwhile.
+        const caughtUp: string[] = [];
+        let last = changed.id!;
+        for (let i = 0; i < 4; i++) {
+          const event = await next(last);
+          const { method, params } = JSON.parse(event.data);
+          caughtUp.push(params?.uri === undefined ? method : `${method} ${params.uri}`);
+          last = event.id!;
+        }
+        assert.deepEqual(caughtUp.sort(), [
+          'notifications/prompts/list_changed',
+          'notifications/resources/list_changed',
+          'notifications/resources/updated demo://readme',
+          'notifications/tools/list_changed',
+        ]);
+        const listed = await inSession(b.url, sessionId, 3, 'tools/list');
+        assert.ok(listed.json.result.tools.some((tool: { name: string }) => tool.name === 'during'), 'the change it stands for');
+        // And the session's later changes come on it.
+        await modern(b.url, 4, 'tools/call', { name: 'add_tool', arguments: { name: 'after' } });
+        assert.equal(JSON.parse((await next(last)).data).method, 'notifications/tools/list_changed');
       } finally {
         await resumed.cancel();
       }

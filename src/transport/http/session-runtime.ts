@@ -47,8 +47,11 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
   readonly #shared: SharedEventStore | undefined;
   /** Waits on the shared store that clients' resumptions make, bounded per client. */
   readonly waits: ResumeWaits;
-  /** Tells the server a session's notifications now go out from here (its GET stream is here). */
-  readonly #attach: (session: LegacySession) => void;
+  /**
+   * Tells the server a session's notifications now go out from here (its GET stream is here);
+   * `takenOver` when the stream was a dead process's.
+   */
+  readonly #attach: (session: LegacySession, takenOver: boolean) => void;
   readonly #report: (error: unknown, operation: string) => void;
   /** How long a stream that ended with its client away stays resumable. */
   readonly #resumeWindowMs: number;
@@ -64,7 +67,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     resumeWindowMs: number,
     retryMs: number,
     report: (error: unknown, operation: string) => void,
-    attach: (session: LegacySession) => void = () => {},
+    attach: (session: LegacySession, takenOver: boolean) => void = () => {},
   ) {
     this.#states = new Map();
     this.#eventStore = eventStore;
@@ -113,7 +116,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     state.standalone?.end();
     state.standalone = stream;
     session.outlet = stream;
-    this.#attach(session);
+    this.#attach(session, true);
   }
 
   report(error: unknown, operation: string): void {
@@ -149,7 +152,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     state.standalone?.end();
     state.standalone = stream;
     session.outlet = stream;
-    this.#attach(session);
+    this.#attach(session, false);
   }
 
   /** Replays a stream's events after Last-Event-ID, then goes on live on this connection. */

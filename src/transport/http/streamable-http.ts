@@ -76,9 +76,10 @@ export interface McpEndpoint {
   reportError?(error: unknown, context: { method: string }): void;
   /**
    * A legacy session's messages that belong to no request now go out from this process (its
-   * GET stream opened here): it should receive list changes and resource updates.
+   * GET stream opened here): it should receive list changes and resource updates. `takenOver`:
+   * the stream was another process's, whose death left a gap in which nobody wrote it.
    */
-  attachSession?(session: LegacySession): void;
+  attachSession?(session: LegacySession, takenOver?: boolean): void;
 }
 
 export interface StreamableHttpOptions {
@@ -170,8 +171,8 @@ export class StreamableHttp implements StreamOpener, Drainable {
     const resumeWindowMs = options.resumeWindowMs ?? 10 * 60_000;
     this.#eventStore = options.eventStore === false ? undefined : (options.eventStore ?? new MemoryEventStore({ ttlMs: resumeWindowMs }));
     // A remote event store may fail in the background: reported, it costs only resumability.
-    this.#runtime = new HttpSessionRuntime(this.#eventStore, resumeWindowMs, options.retryIntervalMs ?? 1000, (error, operation) => this.#report(error, operation), (session) =>
-      endpoint.attachSession?.(session),
+    this.#runtime = new HttpSessionRuntime(this.#eventStore, resumeWindowMs, options.retryIntervalMs ?? 1000, (error, operation) => this.#report(error, operation), (session, takenOver) =>
+      endpoint.attachSession?.(session, takenOver),
     );
     const sessions = options.sessions;
     this.sessions = sessions === false ? undefined : sessions?.store !== undefined ? sessions.store(sessions, this.#runtime) : new MemorySessionStore(sessions, this.#runtime);
