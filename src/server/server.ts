@@ -308,7 +308,8 @@ export class McpServer implements DispatchingServer {
   /**
    * A legacy session whose messages that belong to no request now go out from this process
    * (its GET stream opened here): it receives list changes and resource updates. The session
-   * may have been initialized by another process sharing the session store.
+   * may have been initialized by another process sharing the session store. `takenOver`: the
+   * stream was a dead process's; what changed while nobody wrote it is told as possible changes.
    */
   attachSession(session: LegacySession, takenOver = false): void {
     this.core.notifier.attach(session);
