@@ -1,8 +1,8 @@
 /**
  * Graceful shutdown of `mcp-core serve`: SIGTERM while calls are in flight, over HTTP (both
- * eras, one process and --workers) and over stdio. Every accepted call gets its answer, new
- * requests are refused cleanly, /readyz turns unready at once, a call that outlives the
- * deadline gets an error, and the process exits 0.
+ * eras, one process and --workers), over WebSocket and over stdio. Every accepted call gets
+ * its answer, new requests are refused cleanly, /readyz turns unready at once, a call that
+ * outlives the deadline gets an error, and the process exits 0.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { MODERN_META, openSession, post } from '../helpers/http.ts';
 import { startServe } from '../helpers/served.ts';
+import { modernCall, openRaw, refusedUpgrade } from '../helpers/ws.ts';
 
 const MODERN_HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'sleep' };
 /** Long enough that all calls are surely still running when the signal comes (each has reported progress by then). */
@@ -102,6 +103,35 @@ describe('graceful shutdown', () => {
 
     const answers = await Promise.all(calls.map((call) => call.answer));
     assert.deepEqual(answers.map(text), answers.map(() => `slept ${CALL_MS} ms`));
+    assert.equal(await server.exited, 0);
+  });
+
+  it('SIGTERM during calls over WebSocket: the calls complete, a new request on the open connection and a new upgrade are refused, the connection closes with 1001, exit 0', async () => {
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__WEBSOCKET__ENABLED: 'true', MCP__SERVER__SHUTDOWNDEADLINEMS: '120000' });
+    const url = server.url.replace(/^http/, 'ws');
+    const peer = await openRaw(url);
+    for (let id = 1; id <= 5; id++) peer.send({ jsonrpc: '2.0', id, method: 'tools/call', params: sleepParams(1500, `w${id}`, true) });
+    // Each call is running (its first progress came) before the signal.
+    const answers = new Map<number, any>();
+    const progressed = new Set<string>();
+    while (progressed.size < 5) {
+      const message = await peer.next();
+      if (message.method === 'notifications/progress') progressed.add(message.params.progressToken);
+      else answers.set(message.id, message);
+    }
+    server.process.kill('SIGTERM');
+    await server.stderrLine(/SIGTERM: shutting down/);
+    peer.send(modernCall(6, 'echo', { text: 'late' }));
+    const upgrade = await refusedUpgrade(url);
+    assert.equal(upgrade.status, 503);
+    while (answers.size < 6) {
+      const message = await peer.next();
+      if (message.id !== undefined) answers.set(message.id, message);
+    }
+    for (let id = 1; id <= 5; id++) assert.equal(text(answers.get(id)), 'slept 1500 ms', JSON.stringify(answers.get(id)));
+    assert.equal(answers.get(6).error.code, -32000);
+    assert.match(answers.get(6).error.message, /shutting down/);
+    assert.equal((await peer.closed).code, 1001);
     assert.equal(await server.exited, 0);
   });
 
