@@ -3,7 +3,8 @@
  * call on it still runs is let go as soon as its client has gone: the call's answer, written to
  * the closing socket, must not pause its reading, or the client's end goes unseen until ws
  * drops the socket after its 30 s closing timeout, and the connection counts against
- * `maxConnectionsPerClient` and `maxConnections` all that time.
+ * `maxConnectionsPerClient` and `maxConnections` all that time. And a peer that never answers
+ * the server's close does not hold a graceful shutdown past the closing grace.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -138,6 +139,87 @@ describe('a WebSocket connection the server closes while a call on it runs', () 
       assert.equal((await peer.next()).result.content[0].text, 'served');
       peer.socket.close();
       await peer.closed;
+    }
+  });
+});
+
+/** A client's text frame of any length, masked. */
+function maskedLongText(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  const header = Buffer.alloc(10);
+  header[0] = 0x81;
+  header[1] = 0x80 | 127;
+  header.writeBigUInt64BE(BigInt(payload.length), 2);
+  for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i & 3];
+  return Buffer.concat([header, mask, payload]);
+}
+
+/** The frames of what a server sent (unmasked): each one's opcode and payload. */
+function framesOf(bytes: Buffer): Array<{ opcode: number; payload: Buffer }> {
+  const frames = [];
+  for (let at = 0; at + 2 <= bytes.length; ) {
+    const length = bytes[at + 1] & 0x7f;
+    const header = length === 126 ? 4 : length === 127 ? 10 : 2;
+    const size = length === 126 ? bytes.readUInt16BE(at + 2) : length === 127 ? Number(bytes.readBigUInt64BE(at + 2)) : length;
+    if (at + header + size > bytes.length) break;
+    frames.push({ opcode: bytes[at] & 0x0f, payload: bytes.subarray(at + header, at + header + size) });
+    at += header + size;
+  }
+  return frames;
+}
+
+describe('SIGTERM with a WebSocket peer that never answers the close', () => {
+  it('regression: a peer slow to read gets its whole last answer and the close (they were dropped with the connection as soon as its call was answered)', { timeout: 60_000 }, async () => {
+    const served = await startServe(['--http', '127.0.0.1:0'], {
+      MCP__WEBSOCKET__ENABLED: 'true',
+      MCP__WEBSOCKET__MAXMESSAGEBYTES: String(32 * 1024 * 1024),
+      MCP__SERVER__SHUTDOWNDEADLINEMS: '60000',
+    });
+    const { socket } = await openByHand(served.url);
+    const received: Buffer[] = [];
+    // Half-open allowed: the server's end of the connection is the end of what it sent.
+    const ended = new Promise<void>((resolve) => socket.once('end', () => resolve()));
+    try {
+      // Not read for now: the answer, larger than the kernel's buffers, waits in the server.
+      socket.removeAllListeners('data');
+      socket.pause();
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      // Within the bytes a client may have in flight (16 MiB), far past what the kernel buffers.
+      const text = 'x'.repeat(12 * 1024 * 1024);
+      socket.write(maskedLongText(JSON.stringify(modernCall(1, 'echo', { text }))));
+      // Time to take the request and answer it (about 0.1 s here).
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      served.process.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      socket.resume();
+      await ended;
+      const frames = framesOf(Buffer.concat(received));
+      const answer = frames.find((frame) => frame.opcode === 0x1);
+      assert.ok(answer !== undefined, `a whole answer among ${frames.length} frames`);
+      assert.equal(JSON.parse(answer.payload.toString()).result.content[0].text.length, text.length);
+      const close = frames.find((frame) => frame.opcode === 0x8);
+      assert.equal(close?.payload.readUInt16BE(0), 1001);
+      assert.equal(await served.exited, 0);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+
+  it('drops the peer once the 2 s closing grace is over: the server exits 0, long before its shutdown deadline', async () => {
+    const served = await startServe(['--http', '127.0.0.1:0'], { MCP__WEBSOCKET__ENABLED: 'true', MCP__SERVER__SHUTDOWNDEADLINEMS: '60000' });
+    const { socket, closedBy } = await openByHand(served.url);
+    try {
+      const signalled = Date.now();
+      served.process.kill('SIGTERM');
+      assert.equal(await closedBy, 1001);
+      assert.equal(await served.exited, 0);
+      const took = Date.now() - signalled;
+      // Waited for the closing handshake, then did not wait for ws's own 30 s timeout.
+      assert.ok(took >= 1900 && took < 10_000, `exited ${took} ms after the signal`);
+    } finally {
+      socket.destroy();
     }
   });
 });

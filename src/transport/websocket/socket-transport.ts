@@ -39,8 +39,9 @@ export const CloseCode = {
 /** Bytes waiting to be written past which `send` reports backpressure. */
 export const HIGH_WATER_BYTES = 64 * 1024;
 
-/** `WebSocket.OPEN`, without loading `ws` for a constant. */
+/** `WebSocket.OPEN` and `WebSocket.CLOSING`, without loading `ws` for a constant. */
 const OPEN = 1;
+const CLOSING = 2;
 
 const BINARY_REFUSED = new McpLocalError(
   LocalErrorCode.Unsupported,
@@ -245,9 +246,12 @@ export class WebSocketTransport extends BaseTransport implements Beating {
       // Paused (at the in-flight cap), the peer's answer to the close would go unread until ws's
       // 30 s closing timeout; what else it brings now is dropped (see the message handler).
       if (this.#paused) socket.resume();
-    } else {
+    } else if (socket.readyState !== CLOSING) {
       socket.terminate();
     }
+    // Closing already: its handshake ends it, or ws's closing timeout (or the caller's own,
+    // shorter, with terminate()). Dropped here, the socket lost what it had not yet written
+    // (the last answers, the close frame itself), and a peer never had the grace it was given.
     return this.#ended.promise;
   }
 
