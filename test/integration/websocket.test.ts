@@ -205,6 +205,15 @@ describe('WebSocket upgrade checks', () => {
     // One Host passes, on to MCP's own header checks.
     assert.match(await rawAnswer(post(host), /\}\}$/), /"id":1,"error":\{"code":-32020,"message":"Header mismatch/);
   });
+
+  it('refuses an upgrade that is no GET with 400; takes one whose path has a query, and refuses one on another path with 404', async () => {
+    const host = `Host: ${new URL(listener.url).host}\r\n`;
+    const upgrade = (method: string, path: string, protocol: string) =>
+      `${method} ${path} HTTP/1.1\r\n${host}Upgrade: ${protocol}\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mcp\r\n\r\n`;
+    assert.match(await rawAnswer(upgrade('POST', '/mcp', 'websocket'), /\}\}$/), /^HTTP\/1\.1 400 [^]*"Bad Request: expected a GET with Upgrade: websocket"/);
+    assert.match(await rawAnswer(upgrade('GET', '/mcp?client=1', 'websocket')), /^HTTP\/1\.1 101 /);
+    assert.match(await rawAnswer(upgrade('GET', '/other?client=1', 'websocket')), /^HTTP\/1\.1 404 /);
+  });
 });
 
 describe('WebSocket bounds', () => {
