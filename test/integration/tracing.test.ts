@@ -1,7 +1,8 @@
 /**
  * OpenTelemetry spans: a span tree exported to an in-memory exporter over real HTTP, parented
  * on `_meta.traceparent` in both eras, with the trace context written into the `_meta` of the
- * requests a tool handler sends upstream; and `mcp-core serve` exporting over OTLP/HTTP to a
+ * requests a tool handler sends upstream; what the spans of prompts, resources, a cancelled
+ * request and a tool that throws say; and `mcp-core serve` exporting over OTLP/HTTP to a
  * receiver run by the test, set up by the standard OTEL_* variables.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { traceRequests } from '../../src/observability/tracing.ts';
 import { McpServer } from '../../src/server/server.ts';
 import { serveHttp, type HttpListener } from '../../src/transport/http/node.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
-import { callTool, openSession, post } from '../helpers/http.ts';
+import { callTool, MODERN_META, openSession, post } from '../helpers/http.ts';
 import { startDemoHttp } from '../helpers/processes.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -126,6 +127,61 @@ describe('tracing', () => {
     assert.equal(legacy.spanContext().traceId, TRACE_ID);
     assert.equal(legacy.parentSpanContext?.spanId, PARENT_SPAN_ID);
     assert.equal(legacy.attributes['mcp.protocol.version'], '2025-11-25');
+  });
+});
+
+describe('tracing: what each span says', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  let stop: () => void;
+  let front: HttpListener;
+
+  before(async () => {
+    stop = traceRequests({ tracer: provider.getTracer('mcp-core-test') });
+    const server = new McpServer({ name: 'front', version: '1.0.0' });
+    server.tool('throws_text', {}, () => {
+      throw 'not an Error';
+    });
+    server.tool('wait', {}, (_args, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true })));
+    server.prompt('greet', { arguments: [{ name: 'who', required: true }] }, ({ who }) => `Hello ${who}`);
+    server.resource('docs://guide', {}, () => 'the guide');
+    front = await serveHttp(server, { port: 0 });
+  });
+  after(async () => {
+    stop();
+    await front.close();
+  });
+
+  const modern = (id: number, method: string, params: Record<string, unknown>, name: string) =>
+    post(front.url, { jsonrpc: '2.0', id, method, params: { ...params, _meta: MODERN_META } }, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, 'mcp-name': name });
+
+  it('names prompt spans by a prompt the server has, keeps resource URIs out of span names, marks a cancelled request and a tool that throws what is no Error', async () => {
+    exporter.reset();
+    assert.equal((await modern(1, 'prompts/get', { name: 'greet', arguments: { who: 'Ada' } }, 'greet')).status, 200);
+    await modern(2, 'prompts/get', { name: 'made-up', arguments: {} }, 'made-up');
+    assert.equal((await modern(3, 'resources/read', { uri: 'docs://guide' }, 'docs://guide')).status, 200);
+    const thrown = await callTool(front.url, 4, 'throws_text', {});
+    assert.equal(thrown.json.result.isError, true);
+    const controller = new AbortController();
+    const cancelled = callTool(front.url, 5, 'wait', {}, {}, controller.signal).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    await cancelled;
+    const spans = await (async () => {
+      for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((span) => span.name === 'tools/call wait'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      return exporter.getFinishedSpans();
+    })();
+
+    assert.equal(byName(spans, 'prompts/get greet').attributes['gen_ai.prompt.name'], 'greet');
+    // A name the client made up is no span name: the spans' names stay a bounded set.
+    assert.equal(byName(spans, 'prompts/get').attributes['gen_ai.prompt.name'], undefined);
+    const read = byName(spans, 'resources/read');
+    assert.equal(read.attributes['mcp.resource.uri'], 'docs://guide');
+    const tool = byName(spans, 'execute_tool throws_text');
+    assert.equal(tool.status.code, SpanStatusCode.ERROR);
+    assert.equal(tool.attributes['error.type'], 'tool_error');
+    assert.equal(tool.events[0]?.attributes?.['exception.message'], 'non-Error thrown');
+    assert.equal(byName(spans, 'tools/call wait').attributes['error.type'], 'cancelled');
   });
 });
 
