@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import { McpContextManager } from '../../src/observability/context-manager.ts';
 import { reportRefusal } from '../../src/protocol/refusal-report.ts';
 import { McpMetrics } from '../../src/observability/metrics.ts';
 import { OtelConfigError, startOtelSdk } from '../../src/observability/otel-sdk.ts';
@@ -84,5 +86,26 @@ describe('OpenTelemetry setup from OTEL_* variables', () => {
     await assert.rejects(startOtelSdk({ ...base, env: { OTEL_TRACES_SAMPLER: 'sometimes' } }), (error: Error) => error instanceof OtelConfigError && /OTEL_TRACES_SAMPLER "sometimes"/.test(error.message));
     await assert.rejects(startOtelSdk({ ...base, env: { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' } }), /OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/);
     await assert.rejects(startOtelSdk({ ...base, env: { OTEL_TRACES_EXPORTER: 'zipkin' } }), /OTEL_TRACES_EXPORTER "zipkin" is not supported/);
+  });
+});
+
+describe('McpContextManager', () => {
+  it('runs a bound function in the context it was bound to, with its this and arguments; leaves other targets as they are', async () => {
+    const manager = new McpContextManager();
+    const key = createContextKey('k');
+    const bound = ROOT_CONTEXT.setValue(key, 'bound');
+    const other = ROOT_CONTEXT.setValue(key, 'other');
+    const read = manager.bind(bound, function (this: { tag: string }, suffix: string) {
+      return `${this.tag}:${manager.active().getValue(key)}:${suffix}`;
+    });
+    assert.equal(manager.with(other, () => read.call({ tag: 't' }, 's')), 't:bound:s');
+    // Carried into what the function starts.
+    const later = manager.bind(bound, () => new Promise((resolve) => setImmediate(() => resolve(manager.active().getValue(key)))));
+    assert.equal(await manager.with(other, later), 'bound');
+    const target = { not: 'a function' };
+    assert.equal(manager.bind(bound, target), target);
+    assert.equal(manager.active(), ROOT_CONTEXT);
+    manager.disable();
+    assert.equal(manager.with(bound, () => manager.active().getValue(key)), 'bound', 'run still works once disabled');
   });
 });
