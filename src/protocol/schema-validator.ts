@@ -98,6 +98,9 @@ export function formatErrors(errors: ErrorObject[] | null | undefined): string {
     .join('; ');
 }
 
+/** What a value an object comparison throws on is refused with (see compileSchema). */
+const UNCOMPARABLE = 'input holds an object with a "toString" or "valueOf" of its own, which the schema\'s values cannot be compared with';
+
 export interface CompileOptions {
   /**
    * Whether what ajv keeps of the schema lives as long as the process: true (the default) for
@@ -136,6 +139,12 @@ export function compileSchema(schema: unknown, options: CompileOptions = {}): Sc
       // A recursive schema (or uniqueItems) follows the value as deep as it goes; a value nested
       // deeper than the call stack allows is refused rather than failing the whole request.
       if (error instanceof RangeError) return 'input is nested too deeply to validate';
+      // ajv compares objects (const, enum, uniqueItems) with fast-deep-equal, which calls an
+      // object's own `toString` or `valueOf` when it has one: from JSON, a string or a number
+      // there throws (it was a -32603 and an "unexpected error" report). The value is the
+      // client's, and so is the fault; such a value is refused even where a later branch of an
+      // anyOf would have taken it, since the comparison cannot be made.
+      if (error instanceof TypeError) return UNCOMPARABLE;
       throw error;
     }
   };

@@ -51,4 +51,17 @@ describe('JSON Schema validation', () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
     assert.equal(unique(JSON.parse(`[${deep},${deep}]`)), 'input is nested too deeply to validate');
   });
+
+  it('regression: an object with a "toString" or "valueOf" of its own, compared with a schema\'s values, fails validation instead of throwing TypeError', () => {
+    const refused = /^input holds an object with a "toString" or "valueOf" of its own/;
+    for (const key of ['toString', 'valueOf']) {
+      const hostile = JSON.parse(`{"${key}": ""}`);
+      assert.match(compileSchema({ anyOf: [{ const: { a: 1 } }, { type: 'string' }] })(hostile)!, refused);
+      assert.match(compileSchema({ enum: [{ a: 1 }, 'b'], $comment: 'x', type: ['object', 'string'], format: 'email' })(hostile)!, refused);
+      assert.match(compileSchema({ type: 'array', uniqueItems: true })(JSON.parse(`[{"${key}": ""}, {"${key}": ""}]`))!, refused);
+    }
+    // Such objects elsewhere are values like any other.
+    assert.equal(compileSchema({ type: 'array', uniqueItems: true })([JSON.parse('{"toString": ""}'), 1]), undefined);
+    assert.equal(compileSchema({ anyOf: [{ type: 'object' }] })(JSON.parse('{"toString": ""}')), undefined);
+  });
 });
