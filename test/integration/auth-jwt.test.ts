@@ -207,28 +207,31 @@ describe('mcp-core serve, auth.mode jwt', () => {
   });
 });
 
-describe('mcp-core serve, auth.mode jwt with a per-client rate limit', () => {
-  let jwks: JwksServer;
-  let served: Served;
-  let url: string;
-  const token = (subject: string) => jwks.token({ audience: url, subject, scope: 'mcp' });
-
+/** `mcp-core serve` with `config` (given the key set the test serves), for the describe block it is called in. */
+function servedWithKeySet(config: (jwks: JwksServer) => Record<string, unknown>): { jwks: JwksServer; url: string } {
+  const state = {} as { jwks: JwksServer; url: string; served: Served };
   before(async () => {
-    jwks = await new JwksServer().start();
-    const config = configFile({
-      // No token remembered: every request waits for its signature's check, so the limit counts after an edge decision that is a promise.
-      auth: { mode: 'jwt', jwt: { jwksUrl: jwks.jwksUrl, issuer: jwks.issuer }, tokenCache: { maxEntries: 0 } },
-      rateLimits: { perClient: { limit: 3, windowSeconds: 60 } },
-    });
-    served = await startServe(['--config', config, '--http', '127.0.0.1:0']);
-    url = served.url;
+    state.jwks = await new JwksServer().start();
+    state.served = await startServe(['--config', configFile(config(state.jwks)), '--http', '127.0.0.1:0']);
+    state.url = state.served.url;
   });
   after(async () => {
-    await stopServe(served);
-    await jwks.close();
+    await stopServe(state.served);
+    await state.jwks.close();
   });
+  return state;
+}
+
+describe('mcp-core serve, auth.mode jwt with a per-client rate limit', () => {
+  const served = servedWithKeySet((jwks) => ({
+    // No token remembered: every request waits for its signature's check, so the limit counts after an edge decision that is a promise.
+    auth: { mode: 'jwt', jwt: { jwksUrl: jwks.jwksUrl, issuer: jwks.issuer }, tokenCache: { maxEntries: 0 } },
+    rateLimits: { perClient: { limit: 3, windowSeconds: 60 } },
+  }));
+  const token = (subject: string, extra: Parameters<JwksServer['token']>[0] = {}) => served.jwks.token({ audience: served.url, subject, scope: 'mcp', ...extra });
 
   it('counts requests per token subject once the token is verified: 429 with Retry-After past the limit, other subjects and bad tokens apart', async () => {
+    const url = served.url;
     const alice = await token('alice');
     for (let i = 0; i < 3; i++) assert.equal(text(await call(url, alice, 'whoami')), 'alice');
     const limited = await call(url, await token('alice'), 'whoami');
@@ -239,7 +242,7 @@ describe('mcp-core serve, auth.mode jwt with a per-client rate limit', () => {
     // Another subject from the same address has its own count.
     assert.equal(text(await call(url, await token('bob'), 'whoami')), 'bob');
     // A token refused at verification is 401, counted against nobody.
-    const expired = await jwks.token({ audience: url, subject: 'bob', scope: 'mcp', expiresIn: -120 });
+    const expired = await token('bob', { expiresIn: -120 });
     for (let i = 0; i < 3; i++) assert.equal((await call(url, expired, 'whoami')).status, 401);
     assert.equal(text(await call(url, await token('bob'), 'whoami')), 'bob');
     assert.equal(text(await call(url, await token('bob'), 'whoami')), 'bob');
@@ -248,23 +251,11 @@ describe('mcp-core serve, auth.mode jwt with a per-client rate limit', () => {
 });
 
 describe('mcp-core serve, auth.mode jwt: a remembered token', () => {
-  let jwks: JwksServer;
-  let served: Served;
-  let url: string;
-
-  before(async () => {
-    jwks = await new JwksServer().start();
-    const config = configFile({ auth: { mode: 'jwt', jwt: { jwksUrl: jwks.jwksUrl, issuer: jwks.issuer, clockToleranceSec: 0 }, tokenCache: { maxAgeMs: 60_000 } } });
-    served = await startServe(['--config', config, '--http', '127.0.0.1:0']);
-    url = served.url;
-  });
-  after(async () => {
-    await stopServe(served);
-    await jwks.close();
-  });
+  const served = servedWithKeySet((jwks) => ({ auth: { mode: 'jwt', jwt: { jwksUrl: jwks.jwksUrl, issuer: jwks.issuer, clockToleranceSec: 0 }, tokenCache: { maxAgeMs: 60_000 } } }));
 
   it('is refused once it expires, though remembered for longer', async () => {
-    const token = await jwks.token({ audience: url, subject: 'alice', scope: 'mcp', expiresIn: 2 });
+    const url = served.url;
+    const token = await served.jwks.token({ audience: url, subject: 'alice', scope: 'mcp', expiresIn: 2 });
     const { exp } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number };
     assert.equal(text(await call(url, token, 'whoami')), 'alice');
     assert.equal(text(await call(url, token, 'whoami')), 'alice', 'served again, from what was remembered');
