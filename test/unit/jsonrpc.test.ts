@@ -10,6 +10,8 @@ describe('JSON-RPC envelope', () => {
     assert.equal(classify({ jsonrpc: '2.0', id: 1, result: {} }), MessageKind.Result);
     assert.equal(classify({ jsonrpc: '2.0', id: 1, error: { code: -1, message: 'no' } }), MessageKind.Error);
     assert.equal(classify({ jsonrpc: '2.0', error: { code: -32700, message: 'bad' } }), MessageKind.Error);
+    // An error about a request whose id could not be read carries id null (JSON-RPC 2.0, 5).
+    assert.equal(classify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'bad' } }), MessageKind.Error);
   });
 
   it('rejects what MCP does not allow', () => {
@@ -22,6 +24,9 @@ describe('JSON-RPC envelope', () => {
       { jsonrpc: '1.0', id: 1, method: 'ping' },
       { jsonrpc: '2.0', id: 1, result: [] },
       { jsonrpc: '2.0', id: 1, error: { code: 'x', message: 'm' } },
+      { jsonrpc: '2.0', id: true, error: { code: -1, message: 'm' } },
+      { jsonrpc: '2.0', id: { a: 1 }, error: { code: -1, message: 'm' } },
+      { jsonrpc: '2.0', id: 1, error: { code: -1 } },
       { jsonrpc: '2.0', id: 1 },
       null,
       'ping',
