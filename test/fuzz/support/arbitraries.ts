@@ -74,7 +74,7 @@ export function toJsonText(value: unknown, deep?: string): string {
 
 const deepMarker = { [DEEP]: true };
 
-const TOOLS = ['echo', 'add', 'fail', 'ask', 'route', 'nope', 'sleep'];
+const TOOLS = ['echo', 'add', 'fail', 'ask', 'route', 'nope', 'sleep', 'pick'];
 const URIS = ['demo://readme', 'demo://items/42', 'demo://items/a%20b?q=x', 'demo://items/', 'demo://other', '', 'x'];
 const METHODS = [
   'initialize', 'ping', 'server/discover', 'tools/list', 'tools/call', 'resources/list', 'resources/templates/list', 'resources/read',
@@ -131,6 +131,8 @@ const toolArguments = fc.record(
     message: field(fc.string({ maxLength: 10 })),
     question: field(fc.string({ maxLength: 10 })),
     ms: field(fc.integer({ min: 0, max: 20 })),
+    choice: field(fc.constantFrom<unknown>({ a: 1 }, [1], 'x')),
+    tags: field(fc.array(fc.oneof(fc.string({ maxLength: 3 }), hostileObject), { maxLength: 3 })),
     extra: anyJson,
   },
   { requiredKeys: [] },

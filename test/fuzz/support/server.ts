@@ -1,4 +1,4 @@
-/** The server the in-process fuzz targets dispatch into: the demo, plus a template and completions. */
+/** The server the in-process fuzz targets dispatch into: the demo, plus a template and completions, and a tool whose schema ajv checks. */
 import { registerDemo } from '../../../src/demo.ts';
 import { McpServer } from '../../../src/server/server.ts';
 
@@ -14,5 +14,8 @@ export function fuzzServer(onError: (error: unknown, context: { method: string }
     (uri, variables) => `item ${variables.id} (${uri})`,
   );
   server.tool('later', { taskSupport: 'optional', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } }, async ({ text }) => `later: ${text}`);
+  // A schema ajv checks (anyOf), comparing objects: const and enum of objects and arrays, uniqueItems.
+  const choice = { anyOf: [{ const: { a: 1 } }, { enum: [[1], 'x'] }] };
+  server.tool('pick', { inputSchema: { type: 'object', properties: { choice, tags: { type: 'array', uniqueItems: true } } } }, () => 'picked');
   return server;
 }
