@@ -224,6 +224,21 @@ describe('command line', () => {
     assert.throws(() => parseCommandLine(['config', 'show', 'c.yaml']), /Unknown config subcommand "show"/);
     assert.throws(() => parseCommandLine(['config', 'check']), /config check takes at least one FILE/);
     assert.throws(() => parseCommandLine(['config', 'check', 'c.yaml', '--demo']), /config check takes no option --demo/);
+    assert.throws(() => parseCommandLine(['engine', '--demo']), /engine takes no arguments/);
+    assert.throws(() => parseCommandLine(['serve', '--json']), /serve takes no option --json/);
+    assert.throws(() => parseCommandLine(['serve', 'extra']), /Unexpected argument "extra"/);
+    assert.throws(() => parseCommandLine(['serve', '--client-id', 'x']), /--client-id applies to commands that call a server/);
+    assert.throws(() => parseCommandLine(['tools']), /tools needs --config FILE \(with mcpServers\)/);
+    assert.throws(() => parseCommandLine(['tools', '--config', 'c.json', '--stdio']), /tools takes no option --stdio/);
+    assert.throws(() => parseCommandLine(['tools', 'x', '--config', 'c.json']), /Unexpected argument "x"/);
+    assert.throws(() => parseCommandLine(['tools', '--config', 'c.json', '--args', '{}']), /tools takes no option --args/);
+    assert.throws(() => parseCommandLine(['call', '--config', 'c.json']), /call needs the name of a tool$/);
+    assert.throws(() => parseCommandLine(['call', 'a', 'b', '--config', 'c.json']), /Unexpected argument "b"/);
+    assert.throws(() => parseCommandLine(['login', 'https://a.example', 'https://b.example']), /login takes the URL of an MCP server/);
+    assert.throws(() => parseCommandLine(['login', 'https://a.example', '--demo']), /login takes only authentication options/);
+    assert.throws(() => parseCommandLine(['login', 'not a url']), /login expects an http\(s\) URL, got "not a url"/);
+    assert.deepEqual(parseCommandLine(['call', 't', '--config', 'c.json', '--json']), { command: 'call', config: ['c.json'], tool: 't', args: '{}', json: true });
+    assert.deepEqual(parseCommandLine(['engine']), { command: 'engine' });
   });
 
   it('regression: refuses an option given twice, and an empty tool name (the last value was taken silently; `call \'\'` ran and said "Unknown tool: ")', () => {
