@@ -255,6 +255,15 @@ describe('command line', () => {
     // 999 levels pass on to the configuration, here a file that does not exist.
     await assert.rejects(call(999), (error: Error) => !(error instanceof UsageError) && /no-such-file/.test(error.message));
   });
+
+  it('`call` refuses --args that are no JSON, and `tools` and `call` a configuration without upstreams, as usage errors', async () => {
+    await assert.rejects(toolCommand({ command: 'call', config: ['c.json'], tool: 't', args: '{a: 1}', json: false }), (error: Error) => error instanceof UsageError && /^--args must be JSON: /.test(error.message));
+    const empty = await file('empty.json', JSON.stringify({ mcpServers: {} }));
+    for (const command of ['tools', 'call'] as const) {
+      const args = command === 'tools' ? { command, config: [empty], json: false } : { command, config: [empty], tool: 't', args: '{}', json: false };
+      await assert.rejects(toolCommand(args), (error: Error) => error instanceof UsageError && error.message === `no upstreams: ${empty} has no mcpServers`);
+    }
+  });
 });
 
 describe('command line forms', () => {
