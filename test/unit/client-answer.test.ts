@@ -111,6 +111,19 @@ describe('ResultCache', () => {
     assert.ok(cache.get('resources/read\nfile:///b'));
   });
 
+  it('serves a kept result with what is left of its ttlMs, and forgets it once that is over', async () => {
+    const cache = new ResultCache();
+    cache.set('tools/list', { tools: [], ttlMs: 60 });
+    const fresh = cache.get('tools/list')!;
+    assert.ok((fresh.ttlMs as number) > 0 && (fresh.ttlMs as number) <= 60, `ttlMs ${fresh.ttlMs}`);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.equal(cache.get('tools/list'), undefined);
+    // Kept past its bound of entries, the oldest goes first.
+    for (let i = 0; i <= 512; i++) cache.set(`tools/list\nc${i}`, { tools: [], ttlMs: 60_000 });
+    assert.equal(cache.get('tools/list\nc0'), undefined);
+    assert.ok(cache.get('tools/list\nc1') && cache.get('tools/list\nc512'));
+  });
+
   it('does not keep a resource larger than 1 MiB', () => {
     const cache = new ResultCache();
     cache.set('resources/read\nfile:///big', { contents: [{ uri: 'file:///big', text: 'x'.repeat(1024 * 1024 + 1) }], ttlMs: 60_000 });
