@@ -25,7 +25,7 @@ import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/di
 import type { McpServer } from '../server/server.ts';
 import { keptAlive } from '../transport/http/keep-alive.ts';
 import { metricsRoute } from './exposition.ts';
-import { methodLabel, outcomeIndex, OUTCOMES, toolLabel } from './request-facts.ts';
+import { eraIndex, ERAS, methodLabel, outcomeIndex, OUTCOMES, toolLabel } from './request-facts.ts';
 
 export interface MetricsOptions {
   /** Where the metrics are registered. Default: a registry of their own. */
@@ -44,7 +44,6 @@ export interface MetricsOptions {
 
 const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const REFUSAL_REASONS: ReadonlySet<RefusalReason> = new Set(['unauthenticated', 'forbidden', 'rate_limited', 'overloaded', 'draining']);
-const ERAS = ['modern', 'legacy'] as const;
 
 /** The counts of one (method, tool, era): requests by outcome, and the duration histogram. */
 class Series {
@@ -204,7 +203,7 @@ export class McpMetrics {
     const { server, request } = message;
     const method = methodLabel(server, request);
     const tool = toolLabel(server, request);
-    const era = message.exchange.session === undefined ? 0 : 1;
+    const era = eraIndex(message.exchange);
     let byTool = this.#series.get(method);
     if (byTool === undefined) this.#series.set(method, (byTool = new Map()));
     let byEra = byTool.get(tool);

@@ -24,8 +24,16 @@ export const OUTCOMES: readonly Outcome[] = ['ok', 'tool_error', 'input_required
 /** The label for methods and tools the server does not know. */
 export const UNKNOWN = 'unknown';
 
+/** Every era, in the order of {@link eraIndex}. */
+export const ERAS: readonly Era[] = ['modern', 'legacy'];
+
+/** The era's position in {@link ERAS}. */
+export function eraIndex(exchange: Exchange): number {
+  return exchange.session === undefined ? 0 : 1;
+}
+
 export function eraOf(exchange: Exchange): Era {
-  return exchange.session === undefined ? 'modern' : 'legacy';
+  return ERAS[eraIndex(exchange)];
 }
 
 /** The outcome's position in {@link OUTCOMES}. */

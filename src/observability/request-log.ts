@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import { dispatchChannel, whenSettled, type DispatchMessage } from '../server/diagnostics.ts';
 import { lineSink, logContext, type LineSink, type LogFields } from './logger.ts';
 import type { LineBatcher } from './line-batcher.ts';
-import { errorCodeOf, eraOf, methodLabel, outcomeIndex, outcomeOf, OUTCOMES, toolLabel } from './request-facts.ts';
+import { errorCodeOf, eraIndex, eraOf, ERAS, methodLabel, outcomeIndex, outcomeOf, OUTCOMES, toolLabel } from './request-facts.ts';
 import { terminalJson } from '../protocol/terminal-text.ts';
 import { newTraceId, SPAN, traceIdFromMeta, type SpanIds } from './trace-ids.ts';
 
@@ -98,7 +98,6 @@ function quote(label: string): string {
 
 /** `,"pid":…,"requestId":"<prefix>`: what follows the time on every line, up to the request's counter. */
 const PID_AND_ID_PREFIX = `,"pid":${process.pid},"requestId":"${PREFIX}`;
-const ERAS = ['modern', 'legacy'] as const;
 
 /**
  * The text between the trace id and the duration, by method label, then era and outcome:
@@ -181,7 +180,7 @@ class PendingLines {
     this.#traceId[row] = context.letGo();
     this.#method[row] = methodLabel(server, request);
     this.#tool[row] = toolLabel(server, request);
-    this.#era[row] = exchange.session === undefined ? 0 : 1;
+    this.#era[row] = eraIndex(exchange);
     this.#outcome[row] = outcomeIndex(result);
     this.#code[row] = errorCodeOf(result);
     const id = request.id;
@@ -189,7 +188,7 @@ class PendingLines {
     const subject = exchange.auth?.subject;
     this.#subject[row] = typeof subject === 'string' ? subject : undefined;
     this.#time[row] = Date.now();
-    this.#micros[row] = Math.round((message.settledAt - message.startedAt) * 1000);
+    this.#micros[row] = durationMicros(message);
     if (this.#batcher === undefined || this.#size === PENDING_ROWS) this.make();
     else if (row === 0) this.#batcher.defer(this.#makeLines);
   }
@@ -247,7 +246,12 @@ function timeText(time: number): string {
 
 /** The request's duration in milliseconds, to the microsecond. */
 function durationMs(message: DispatchMessage): number {
-  return Math.round((message.settledAt - message.startedAt) * 1000) / 1000;
+  return durationMicros(message) / 1000;
+}
+
+/** The request's duration in whole microseconds. */
+function durationMicros(message: DispatchMessage): number {
+  return Math.round((message.settledAt - message.startedAt) * 1000);
 }
 
 /**
