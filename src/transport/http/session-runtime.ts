@@ -6,7 +6,6 @@
  * session ends, and tidied on the store's sweep timer.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeMessage } from '../../protocol/encode.ts';
 import { ownRejection } from '../../protocol/error-report.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
 import { LocalErrorCode, McpLocalError } from '../../protocol/local-errors.ts';
@@ -18,7 +17,7 @@ import type { SessionRuntime } from '../../store/session-store.ts';
 import type { HttpExchange } from './exchange.ts';
 import { GET_STREAM_OPEN, SESSION_NOT_FOUND, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
-import { formatEvent, primes, SseStream } from './sse.ts';
+import { messageEvent, primes, SseStream } from './sse.ts';
 import { resumeElsewhere, ResumeWaits, type Relay, type RelayHost } from './stream-relay.ts';
 
 export class SessionStreams {
@@ -174,7 +173,7 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     // The session ended while the store was read: it is gone, as to any later request.
     if (sink.done || session.closed) return writeRefusal(sink, SESSION_NOT_FOUND);
     sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });
-    for (const event of events) sink.write(formatEvent(encodeMessage(event.message), event.id));
+    for (const event of events) sink.write(messageEvent(event.message, event.id));
     stream.attach(sink);
     if (stream === state.standalone) session.outlet = stream;
     // An ended stream is now delivered whole: nothing is left to resume.

@@ -25,6 +25,11 @@ export function formatEvent(data: string, eventId?: string): string {
   return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `id: ${eventId}\nevent: message\ndata: ${data}\n\n`;
 }
 
+/** `message` as the SSE event of id `eventId`: a stored event replayed, relayed or written anew. */
+export function messageEvent(message: JsonRpcMessage, eventId: string): string {
+  return formatEvent(encodeMessage(message), eventId);
+}
+
 /**
  * Events a GET stream holds at most while its client is not reading: every list and the
  * default 256 subscriptions fit, with room. Past it (or past what is held of notifications

@@ -14,7 +14,6 @@
  * {@link pastStored}.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeMessage } from '../../protocol/encode.ts';
 import { ownRejection } from '../../protocol/error-report.ts';
 import { isMintedId } from '../../protocol/guards.ts';
 import { errorResponse, type RequestId } from '../../protocol/jsonrpc.ts';
@@ -25,7 +24,7 @@ import type { LegacySession } from '../../store/legacy-session.ts';
 import { keepAlive, release } from './keep-alive.ts';
 import { resumeNotYet, SESSION_NOT_FOUND, UNKNOWN_EVENT_ID, writeRefusal } from './refusals.ts';
 import { SSE_HEADERS, type ResponseSink } from './sink.ts';
-import { formatEvent, primes } from './sse.ts';
+import { messageEvent, primes } from './sse.ts';
 
 /** The message of the error that ends a request's stream whose writer died. */
 export const WRITER_LOST = 'The server process serving this request stopped before answering; send the request again';
@@ -193,7 +192,7 @@ function relay(host: RelayHost, session: LegacySession, streamId: string, after:
   const follower = host.store.follow(streamId, after, {
     event: (event) => {
       last = sequenceOf(event.id);
-      sink.write(formatEvent(encodeMessage(event.message), event.id));
+      sink.write(messageEvent(event.message, event.id));
     },
     ended: () => {
       // Delivered whole to a client still there: nothing is left to resume.
@@ -235,7 +234,7 @@ async function takeOver(host: RelayHost, session: LegacySession, streamId: strin
   if (sink.done || session.closed) return;
   let sequence = Math.max(after, info.lastSequence);
   for (const event of events) {
-    sink.write(formatEvent(encodeMessage(event.message), event.id));
+    sink.write(messageEvent(event.message, event.id));
     sequence = Math.max(sequence, sequenceOf(event.id));
   }
   if (info.requestId === undefined) return host.continueGetStream(session, streamId, sequence, sink);
@@ -246,7 +245,7 @@ async function takeOver(host: RelayHost, session: LegacySession, streamId: strin
 async function endLostRequest(store: SharedEventStore, streamId: string, sequence: number, requestId: RequestId, sink: ResponseSink): Promise<void> {
   const response = errorResponse(requestId, { code: ErrorCode.InternalError, message: WRITER_LOST });
   const eventId = makeEventId(streamId, sequence + 1);
-  sink.write(formatEvent(encodeMessage(response), eventId));
+  sink.write(messageEvent(response, eventId));
   sink.end();
   await store.append(streamId, eventId, response);
   await store.end(streamId);
