@@ -2,7 +2,8 @@
  * A Redis that is there but will not do what the stores ask: it refuses writes (at
  * `maxmemory` with `noeviction`), it asks for a password the URL gets wrong, or it stops
  * answering. Each case is answered with an error that says what is wrong, and what needs no
- * Redis is served as before.
+ * Redis is served as before. Redis is shared, so what it hands back may not be what the stores
+ * wrote: a record that is no JSON is taken as gone.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +12,7 @@ import { Redis } from 'ioredis';
 import { errorChannel, type ErrorReport } from '../../src/protocol/error-report.ts';
 import { createRedisStores } from '../../src/store/redis/index.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
-import { eventually, inSession, modern, openLegacySession, startReplicas, streaming } from '../helpers/scale.ts';
+import { eventually, inSession, modern, openLegacySession, sessionHeaders, startReplicas, streaming, TASKS_CAPABILITIES } from '../helpers/scale.ts';
 
 /** Sets Redis's maxmemory (bytes; 0 for none) without eviction: past it, every write is refused with OOM. */
 async function setMaxMemory(url: string, bytes: number): Promise<void> {
@@ -140,6 +141,83 @@ describe('Redis refusing what the stores ask', { skip: REDIS_MISSING }, () => {
     } finally {
       errorChannel.unsubscribe(listen);
       await stores.close();
+    }
+  });
+
+  it('regression: a session request Redis refuses (a key holding the wrong kind of value) gets 503 and the refusal is logged (it was answered 503 and the log said nothing, the connection and the lease being fine)', async () => {
+    const [server] = await startReplicas(1, redis.url);
+    const client = new Redis(redis.url);
+    try {
+      const sessionId = await openLegacySession(server.url);
+      const [all] = await client.keys('*:sessions');
+      assert.ok(all !== undefined, 'the index of sessions');
+      await client.del(all);
+      await client.set(all, 'not a sorted set');
+      const logged = server.stderr().length;
+      const refused = await inSession(server.url, sessionId, 1, 'ping');
+      assert.equal(refused.status, 503, refused.text);
+      const log = await eventually('the refusal logged', async () => {
+        const text = server.stderr().slice(logged);
+        return /WRONGTYPE/.test(text) ? text : undefined;
+      }, 5000);
+      assert.match(log, /Redis session store failed: WRONGTYPE Operation against a key holding the wrong kind of value/);
+      await client.del(all);
+      assert.equal((await inSession(server.url, sessionId, 2, 'ping')).status, 200);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('regression: a session record that is no JSON is a session gone (404), and the quota evicts it (each script reading it failed: 503 for that session until it expired, and for every new session of its client once it was the one to evict)', async () => {
+    const [server] = await startReplicas(1, redis.url, { MCP__HTTP__SESSIONS__MAXSESSIONSPERCLIENT: '2' });
+    const client = new Redis(redis.url);
+    try {
+      const first = await openLegacySession(server.url);
+      const second = await openLegacySession(server.url);
+      const [record] = await client.keys(`*:session:${first}`);
+      assert.ok(record !== undefined, 'the first session in Redis');
+      await client.set(record, '{"client":', 'KEEPTTL');
+      assert.equal((await inSession(server.url, first, 1, 'ping')).status, 404);
+      // Now the least recently used of its client: the third session evicts it.
+      const third = await openLegacySession(server.url);
+      assert.equal(await client.exists(record), 0, 'the record evicted');
+      assert.equal((await inSession(server.url, second, 2, 'ping')).status, 200);
+      assert.equal((await inSession(server.url, third, 3, 'ping')).status, 200);
+      // A record with no client is gone as well, to a DELETE too.
+      const [thirdRecord] = await client.keys(`*:session:${third}`);
+      await client.set(thirdRecord!, '{"id":"x"}', 'KEEPTTL');
+      assert.equal((await inSession(server.url, third, 4, 'ping')).status, 404);
+      assert.equal((await fetch(server.url, { method: 'DELETE', headers: sessionHeaders(third) })).status, 404);
+      assert.doesNotMatch(server.stderr(), /Redis session store failed/);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('regression: a task record that is no JSON is a task unknown to the other processes, and can be written again (reading it failed the script: a JSON-RPC error saying the task store cannot be reached, for as long as it stayed)', async () => {
+    const servers = await startReplicas(2, redis.url);
+    const [a, b] = servers.map((server) => server.url);
+    const client = new Redis(redis.url);
+    try {
+      const created = await modern(a, 1, 'tools/call', { name: 'work', arguments: { ms: 500 } }, TASKS_CAPABILITIES);
+      const taskId = created.json.result.taskId;
+      const [record] = await client.keys(`*:task:${taskId}`);
+      assert.ok(record !== undefined, created.text);
+      await client.set(record, 'garbage', 'KEEPTTL');
+      const task = await modern(b, 2, 'tasks/get', { taskId }, TASKS_CAPABILITIES);
+      assert.equal(task.json.error?.code, -32602, task.text);
+      // The work ends on a and writes its outcome over what was there.
+      const done = await eventually('the task completed', async () => {
+        const polled = await modern(b, 3, 'tasks/get', { taskId }, TASKS_CAPABILITIES);
+        return polled.json.result?.status === 'completed' ? polled.json.result : undefined;
+      }, 10_000);
+      assert.match(done.result.content[0].text, /^worked 500 ms/);
+      for (const server of servers) assert.doesNotMatch(server.stderr(), /Redis task store failed/);
+    } finally {
+      client.disconnect();
+      await Promise.all(servers.map((server) => server.stop()));
     }
   });
 });

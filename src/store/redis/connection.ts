@@ -19,10 +19,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { checkTimerMs } from '../../protocol/timer-limit.ts';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { reportError } from '../../protocol/error-report.ts';
 import { isObject } from '../../protocol/guards.ts';
 import { atMostEvery, REPORT_INTERVAL_MS } from '../../protocol/report-interval.ts';
+import { StoreUnavailableError, type StoreKind } from '../unavailable.ts';
 
 export interface RedisConnectionOptions {
   /** `redis://` or `rediss://` URL, password included if any. */
@@ -181,6 +182,17 @@ export class RedisConnection {
   /** Reports a failure nobody waits for, at most once per 10 s. */
   report(error: unknown, operation: string): void {
     this.#report(error, operation);
+  }
+
+  /**
+   * The error a store answers a request with when its command failed. A command Redis itself
+   * refused (WRONGTYPE, OOM, NOPERM, a script's error) is reported too, at most once per 10 s:
+   * the connection is up and the lease may be renewed, so nothing else would say why clients
+   * are answered 503. Losing Redis is reported by the connection already.
+   */
+  unavailable(store: StoreKind, error: unknown): StoreUnavailableError {
+    if (error instanceof ReplyError) this.report(error, `Redis ${store} store`);
+    return new StoreUnavailableError(store, error);
   }
 
   /**

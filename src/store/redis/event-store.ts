@@ -144,7 +144,11 @@ export class RedisEventStore implements SharedEventStore {
     if (!Array.isArray(found)) return undefined;
     const [sessionId, request, lease, lastSequence, ended] = found as [string, string, number, number, number];
     let requestId: RequestId | undefined;
-    if (request !== '') requestId = JSON.parse(request) as RequestId;
+    if (request !== '') {
+      // Written by a writer as JSON; anything else in Redis makes the stream one nobody knows.
+      requestId = parseRequestId(request);
+      if (requestId === undefined) return undefined;
+    }
     return { sessionId, requestId, writerAlive: lease !== -2, writerLeaseMs: Math.max(lease, 0), lastSequence, ended: ended === 1 };
   }
 
@@ -280,4 +284,13 @@ function toEvents(streamId: string, entries: StreamEntry[]): { events: StoredEve
     events.push({ id: makeEventId(streamId, sequence), message: parseJson(fields[1]) as JsonRpcMessage });
   }
   return { events, ended };
+}
+
+function parseRequestId(text: string): RequestId | undefined {
+  try {
+    const id: unknown = JSON.parse(text);
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,19 +6,34 @@
  * `<p>:sessions` (every session id, scored by last use) and `<p>:client:<client>` (the ids of
  * one client's sessions, scored the same way, expiring with its last session). A score older
  * than the idle timeout means the record has expired: every step that refreshes a record's
- * expiry also refreshes its scores.
+ * expiry also refreshes its scores. A record that cannot be read (not JSON, no client) is
+ * taken as gone: no script fails on it.
  */
+import { DECODED } from './lua-decode.ts';
+
+/** The client a record counts against, or nil. */
+const CLIENT_OF = `
+${DECODED}
+local function clientOf(v)
+  local record = decoded(v)
+  if record and type(record.client) == 'string' then return record.client end
+  return nil
+end
+`;
 
 /**
  * Reads a record and marks it used. KEYS: record, all. ARGV: idle ms, now, client key prefix,
  * id. Returns the record's JSON, or false when it is gone.
  */
 export const TOUCH = `
+${CLIENT_OF}
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
+local client = clientOf(v)
+if not client then return false end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
-local own = ARGV[3] .. cjson.decode(v).client
+local own = ARGV[3] .. client
 redis.call('ZADD', own, ARGV[2], ARGV[4])
 redis.call('PEXPIRE', own, ARGV[1])
 return v
@@ -31,6 +46,7 @@ return v
  * key prefix, id. Returns the ids of the sessions evicted.
  */
 export const CREATE = `
+${CLIENT_OF}
 local idle = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local cutoff = now - idle
@@ -42,7 +58,8 @@ local function evict(victim)
   redis.call('ZREM', KEYS[2], victim)
   redis.call('ZREM', KEYS[3], victim)
   if v then
-    redis.call('ZREM', ARGV[7] .. cjson.decode(v).client, victim)
+    local client = clientOf(v)
+    if client then redis.call('ZREM', ARGV[7] .. client, victim) end
     redis.call('DEL', ARGV[6] .. victim)
     table.insert(evicted, victim)
   end
@@ -71,10 +88,12 @@ return 1
 
 /** Deletes a record. KEYS: record, all. ARGV: client key prefix, id. Returns 1 when it existed. */
 export const DELETE = `
+${CLIENT_OF}
 local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
-redis.call('ZREM', ARGV[1] .. cjson.decode(v).client, ARGV[2])
+local client = clientOf(v)
+if client then redis.call('ZREM', ARGV[1] .. client, ARGV[2]) end
 return 1
 `;

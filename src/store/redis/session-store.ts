@@ -23,7 +23,6 @@ import type { Bus, BusMessage } from '../bus.ts';
 import { LegacySession } from '../legacy-session.ts';
 import { parseSessionRecord } from '../session-record.ts';
 import type { NoRoom, SessionLimitOptions, SessionRuntime, SessionStore } from '../session-store.ts';
-import { StoreUnavailableError } from '../unavailable.ts';
 import type { RedisConnection, ScriptCall } from './connection.ts';
 import { CREATE, DELETE, SAVE, TOUCH } from './session-scripts.ts';
 
@@ -100,7 +99,7 @@ export class RedisSessionStore implements SessionStore {
         [text, this.idleTimeoutMs, session.lastActive, this.maxSessions, this.maxSessionsPerClient, this.#recordPrefix, this.#clientPrefix, id],
       );
     } catch (error) {
-      throw new StoreUnavailableError('session', error);
+      throw this.#redis.unavailable('session', error);
     }
     this.#adopt(session, text);
     if (Array.isArray(evicted)) {
@@ -127,7 +126,7 @@ export class RedisSessionStore implements SessionStore {
         this.#redis.report(error, 'Redis session store (serving from this process\'s copy)');
         return copy.session;
       }
-      throw new StoreUnavailableError('session', error);
+      throw this.#redis.unavailable('session', error);
     }
     if (typeof text !== 'string') {
       // Ended elsewhere, or expired: whatever this process holds for it goes too.
@@ -160,7 +159,7 @@ export class RedisSessionStore implements SessionStore {
     try {
       existed = await this.#delete([this.#recordPrefix + id, this.#all], [this.#clientPrefix, id]);
     } catch (error) {
-      throw new StoreUnavailableError('session', error);
+      throw this.#redis.unavailable('session', error);
     }
     this.#bus.publish({ type: 'sessionDeleted', sessionId: id });
     this.forget(id);
@@ -229,7 +228,7 @@ export class RedisSessionStore implements SessionStore {
       await this.#save([this.#recordPrefix + id, this.#all, this.#clientPrefix + session.client], [text, this.idleTimeoutMs, session.lastActive, id]);
     } catch (error) {
       if (this.#policy === 'open') return this.#redis.report(error, 'Redis session store (change kept in this process only)');
-      throw new StoreUnavailableError('session', error);
+      throw this.#redis.unavailable('session', error);
     }
     const copy = this.#copies.get(id);
     if (copy?.session === session) copy.text = text;

@@ -24,8 +24,8 @@
 import { isMintedId, isObject } from '../../protocol/guards.ts';
 import { ErrorCode } from '../../protocol/wire-errors.ts';
 import { isTerminal, type NoTaskRoom, type TaskBytesQuery, type TaskRecord, type TaskRoomQuery, type TaskStore } from '../task-store.ts';
-import { StoreUnavailableError } from '../unavailable.ts';
 import type { RedisConnection, ScriptCall } from './connection.ts';
+import { DECODED } from './lua-decode.ts';
 import type { UnavailablePolicy } from './session-store.ts';
 
 /** The status message and error of a task whose process died. */
@@ -64,10 +64,12 @@ end
  * max per owner, now.
  */
 const PUT = `
+${DECODED}
 ${TERMINAL}
 ${SWEEP}
 local current = redis.call('GET', KEYS[1])
-if current and terminal[cjson.decode(current).status] then return 0 end
+local stored = current and decoded(current)
+if stored and terminal[stored.status] then return 0 end
 local bytes = tonumber(ARGV[5])
 if bytes > 0 then
   sweep(KEYS[3], KEYS[5], ARGV[8])
@@ -84,7 +86,7 @@ if bytes > 0 then
   redis.call('HSET', KEYS[5], ARGV[4], bytes)
   redis.call('HINCRBY', KEYS[5], '*', bytes)
 end
-if not current then
+if not stored then
   local fresh = redis.call('EXISTS', KEYS[3]) == 0
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
   redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
@@ -121,9 +123,12 @@ return false
 
 /** Reads a record and whether its runner is alive. KEYS: task. ARGV: lease key prefix. */
 const GET = `
+${DECODED}
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
-local runner = cjson.decode(v).runner
+local record = decoded(v)
+if not record then return false end
+local runner = record.runner
 local alive = 1
 if type(runner) == 'string' then alive = redis.call('EXISTS', ARGV[1] .. runner) end
 return {v, alive}
@@ -172,7 +177,7 @@ export class RedisTaskStore implements TaskStore {
         this.#redis.report(error, 'Redis task store (tasks not counted while it is unreachable)');
         return undefined;
       }
-      throw new StoreUnavailableError('task', error);
+      throw this.#redis.unavailable('task', error);
     }
     return full === 'owner' || full === 'total' ? full : undefined;
   }
@@ -203,7 +208,7 @@ export class RedisTaskStore implements TaskStore {
         this.#redis.report(error, 'Redis task store (task kept in this process only)');
         return undefined;
       }
-      throw new StoreUnavailableError('task', error);
+      throw this.#redis.unavailable('task', error);
     }
     return written === 'owner' || written === 'total' ? written : undefined;
   }
@@ -219,7 +224,7 @@ export class RedisTaskStore implements TaskStore {
         this.#redis.report(error, 'Redis task store (answering for this process\'s tasks only)');
         return undefined;
       }
-      throw new StoreUnavailableError('task', error);
+      throw this.#redis.unavailable('task', error);
     }
     if (!Array.isArray(found)) return undefined;
     const [text, alive] = found as [string, number];
