@@ -18,7 +18,7 @@ import pytest
 from conftest import EVERYTHING, NODE, eventually, fixture_upstream
 from mcp_core import Binary, Context, MCPManager, MCPProtocolError, Progress, ToolRegistry
 from mcp_core._schema import input_schema, parse_docstring
-from mcp_core.tools import Tool
+from mcp_core.tools import Tool, ToolServer
 
 
 class Point(TypedDict):
@@ -254,6 +254,50 @@ async def test_tools_added_later_are_offered_at_once() -> None:
 
         await eventually(listed)
         assert (await m.execute_tool("second")).text == "2"
+
+
+async def test_regression_tools_registered_in_a_loop_cost_a_few_listings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each registration tells the engine of a change; it listed the tools once per change (1,000
+    registrations: 1,001 listings of up to 1,001 tools, six seconds of work after the last)."""
+    listings = 0
+    request = ToolServer._request
+
+    async def counted(self: ToolServer, method: str, params: dict, request_id: object) -> object:
+        nonlocal listings
+        if method == "tools/list":
+            listings += 1
+        return await request(self, method, params, request_id)
+
+    monkeypatch.setattr(ToolServer, "_request", counted)
+    tools = ToolRegistry()
+
+    @tools.tool
+    def first() -> str:
+        return "1"
+
+    async with MCPManager(tools=tools) as m:
+        for i in range(300):
+
+            def numbered(x: int = 0) -> int:
+                return x
+
+            numbered.__name__ = f"tool_{i}"
+            tools.tool(numbered)
+
+        async def offered() -> bool:
+            return len(await m.list_tools()) == 301
+
+        await eventually(offered)
+        # Until the engine stops asking (a listing takes milliseconds; one per change went on
+        # for seconds).
+        seen = -1
+        for _ in range(100):
+            if listings == seen:
+                break
+            seen = listings
+            await asyncio.sleep(0.2)
+        assert listings <= 3, f"{listings} listings"
+        assert (await m.execute_tool("tool_299", {"x": 7})).text == "7"
 
 
 async def test_sampling_questions_of_an_upstream_are_answered_by_a_sync_callback() -> None:

@@ -60,7 +60,10 @@ export class PeerTools {
   readonly #relay: InputRelay;
   readonly #registered: Map<string, { entry: RegisteredTool; json: string }>;
   readonly #onProblem: PeerToolsOptions['onProblem'];
+  /** The last listing asked for. */
   #refreshing: Promise<void>;
+  /** A listing asked for that has not begun: later refreshes join it. */
+  #waiting: Promise<void> | undefined;
   /** The peer says when cancelled requests stop running ({@link PEER_RETURNED}). */
   readonly #tellsReturns: boolean;
   /**
@@ -78,6 +81,7 @@ export class PeerTools {
     this.#registered = new Map();
     this.#onProblem = options.onProblem;
     this.#refreshing = Promise.resolve();
+    this.#waiting = undefined;
     this.#tellsReturns = client.serverCapabilities.experimental?.[PEER_RETURNED_CAPABILITY] !== undefined;
     this.#returning = new Map();
     this.#peerGone = false;
@@ -105,10 +109,23 @@ export class PeerTools {
     if (notification.method === Notification.ToolsListChanged) this.refresh().catch((error: unknown) => this.#onProblem?.('tools/list', error as Error));
   }
 
-  /** Lists the peer's tools and makes the server's registrations match; one listing at a time. */
+  /**
+   * Lists the peer's tools and makes the server's registrations match. One listing at a time,
+   * and at most one waiting: the refreshes asked while a listing runs are answered by one more
+   * (a program registering tools in a loop tells of each, and a listing per notification grew
+   * with their number squared). A listing that failed does not stop those after it.
+   */
   refresh(): Promise<void> {
-    this.#refreshing = this.#refreshing.then(async () => this.#apply(await this.client.listTools()));
-    return this.#refreshing;
+    if (this.#waiting !== undefined) return this.#waiting;
+    // The last listing's failure went to those who asked for it.
+    const waiting = this.#refreshing.catch(() => {}).then(async () => {
+      // Listing now: a change told from here on needs the next one.
+      this.#waiting = undefined;
+      this.#apply(await this.client.listTools());
+    });
+    this.#waiting = waiting;
+    this.#refreshing = waiting;
+    return waiting;
   }
 
   #apply(tools: Tool[]): void {
