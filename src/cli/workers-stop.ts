@@ -13,6 +13,7 @@
  */
 import type { Worker } from 'node:cluster';
 import { notices } from './notices.ts';
+import { monotonicNow } from '../protocol/monotonic.ts';
 
 /**
  * Past the deadline, or a second signal, how long the primary waits before killing a worker: by
@@ -41,7 +42,7 @@ export function stopWorkers(running: readonly Worker[], options: { code: number;
   }
   const killed = new Set<Worker>();
   let killReason = `did not stop within the shutdown deadline (${options.deadlineMs} ms) and ${KILL_GRACE_MS} ms more`;
-  let killAt = Date.now() + options.deadlineMs + KILL_GRACE_MS;
+  let killAt = monotonicNow() + options.deadlineMs + KILL_GRACE_MS;
   const alive = () => running.filter((worker) => !worker.isDead());
   const killLate = () => {
     for (const worker of alive()) {
@@ -50,7 +51,7 @@ export function stopWorkers(running: readonly Worker[], options: { code: number;
       worker.process.kill('SIGKILL');
     }
   };
-  let killer = setTimeout(killLate, killAt - Date.now());
+  let killer = setTimeout(killLate, killAt - monotonicNow());
 
   let left = running.length;
   const exited = () => {
@@ -77,8 +78,8 @@ export function stopWorkers(running: readonly Worker[], options: { code: number;
       const workers = alive();
       if (workers.length === 0) return;
       for (const worker of workers) worker.process.kill('SIGTERM');
-      if (Date.now() + KILL_GRACE_MS >= killAt) return notices().warn(`a second signal (${signal}): the workers stop now`);
-      killAt = Date.now() + KILL_GRACE_MS;
+      if (monotonicNow() + KILL_GRACE_MS >= killAt) return notices().warn(`a second signal (${signal}): the workers stop now`);
+      killAt = monotonicNow() + KILL_GRACE_MS;
       killReason = `did not stop within ${KILL_GRACE_MS} ms of the second signal`;
       notices().warn(`a second signal (${signal}): the workers stop now; one still running in ${KILL_GRACE_MS} ms is killed`);
       clearTimeout(killer);

@@ -13,6 +13,7 @@
 import { BrokenCircuitError, CircuitState, TaskCancelledError, type IBreaker } from 'cockatiel';
 import { isCancelled } from '../client/requests.ts';
 import { WaitLine, type Cancellable } from './wait-line.ts';
+import { monotonicNow } from '../protocol/monotonic.ts';
 
 /** `isolated` is cockatiel's manual hold-open, which the manager does not use. */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -90,7 +91,7 @@ export class Breaker {
     const state = this.#state;
     if (state === CLOSED) return CLOSED;
     if (state instanceof HalfOpen) return state.wait(call);
-    if (Date.now() - state.openedAt < this.#halfOpenAfterMs) throw new BrokenCircuitError();
+    if (monotonicNow() - state.openedAt < this.#halfOpenAfterMs) throw new BrokenCircuitError();
     const probe = new HalfOpen();
     this.#set(probe, 'half-open');
     return probe;
@@ -145,12 +146,12 @@ export class Breaker {
     const state = this.#state;
     if (admission === CLOSED) {
       if (!fault || !this.#counting.failure(CircuitState.Closed) || !(state === CLOSED || state instanceof HalfOpen)) return;
-      this.#set({ openedAt: Date.now() }, 'open');
+      this.#set({ openedAt: monotonicNow() }, 'open');
       if (state instanceof HalfOpen) state.decided();
     } else if (admission === state) {
       if (!fault) return this.succeeded(admission);
       this.#counting.failure(CircuitState.HalfOpen);
-      this.#set({ openedAt: Date.now() }, 'open');
+      this.#set({ openedAt: monotonicNow() }, 'open');
       admission.decided();
     }
   }
@@ -163,7 +164,7 @@ export class Breaker {
    */
   withdrawn(admission: Admission): void {
     if (admission === CLOSED || admission !== this.#state) return;
-    this.#set({ openedAt: Date.now() - this.#halfOpenAfterMs }, 'open');
+    this.#set({ openedAt: monotonicNow() - this.#halfOpenAfterMs }, 'open');
     admission.decided();
   }
 

@@ -38,6 +38,7 @@ import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { UpstreamPolicies, type BreakerState } from './policies.ts';
 import { QuestionGuard, taskQuestionsProblem } from './question-guard.ts';
 import { release, track } from './reaper.ts';
+import { monotonicNow } from '../protocol/monotonic.ts';
 
 export type UpstreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 export type CatalogKind = 'tools' | 'resources' | 'prompts';
@@ -268,7 +269,7 @@ export class Upstream {
 
   /** Why calls fail while the upstream is down: the last error, restated (not noted again). */
   #deadFailure(): UpstreamFailure {
-    const retryIn = Math.max(0, this.#nextAttemptAt - Date.now());
+    const retryIn = Math.max(0, this.#nextAttemptAt - monotonicNow());
     const failure = new UpstreamFailure(this.name, 'dead', `${this.#lastDetail}; next connection attempt in ${Math.ceil(retryIn / 100) / 10} s`);
     this.#restated.add(failure);
     return failure;
@@ -338,7 +339,7 @@ export class Upstream {
         }
         this.#state = 'connected';
         this.#client = client;
-        this.#connectedAt = Date.now();
+        this.#connectedAt = monotonicNow();
         this.#wake();
         for (const kind of ['tools', 'resources', 'prompts'] as const) this.#events.onCatalog(this, kind);
         this.#events.onState?.(this);
@@ -622,7 +623,7 @@ export class Upstream {
     this.#client = undefined;
     this.#transport = undefined;
     this.#noteError(new UpstreamFailure(this.name, 'dead', error?.message ?? 'the connection closed'));
-    const stable = Date.now() - this.#connectedAt >= STABLE_MS;
+    const stable = monotonicNow() - this.#connectedAt >= STABLE_MS;
     this.#scheduleReconnect(!stable);
   }
 
@@ -633,7 +634,7 @@ export class Upstream {
     // Half the delay fixed, half random: restarts of many gateways do not come in step.
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.#state = 'reconnecting';
-    this.#nextAttemptAt = Date.now() + delay;
+    this.#nextAttemptAt = monotonicNow() + delay;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (this.#state !== 'reconnecting') return;

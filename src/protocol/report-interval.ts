@@ -3,6 +3,7 @@
  * are reported at most once per interval, so that an outage is a line every 10 s in the logs,
  * not one per request.
  */
+import { monotonicNow } from './monotonic.ts';
 
 /** How often a repeating failure is reported at most. */
 export const REPORT_INTERVAL_MS = 10_000;
@@ -17,7 +18,7 @@ export const REPORT_INTERVAL_MS = 10_000;
 export function atMostEvery<T extends unknown[]>(intervalMs: number, report: (...args: T) => void): (...args: T) => void {
   let last = -Infinity;
   return (...args) => {
-    const now = Date.now();
+    const now = monotonicNow();
     if (now - last < intervalMs) return;
     last = now;
     report(...args);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { ClientFailurePause } from '../../src/security/client-failure-pause.ts';
+import { mockClocks, type MockClocks } from '../helpers/clocks.ts';
 
 const down = new Error('down');
 const always = () => true;
@@ -20,8 +21,9 @@ async function ask(pause: ClientFailurePause, client: string, outcome: 'fail' | 
 }
 
 describe('ClientFailurePause', () => {
-  beforeEach(() => mock.timers.enable({ apis: ['Date'], now: 1_000_000 }));
-  afterEach(() => mock.timers.reset());
+  let clocks: MockClocks;
+  beforeEach(() => (clocks = mockClocks()));
+  afterEach(() => clocks.reset());
 
   it("one client's failures pause it alone, again and again; a second client's failure within the pause pauses everyone", async () => {
     const pause = new ClientFailurePause(5000);

@@ -4,10 +4,12 @@
  * mock timers, so nothing here waits on a clock.
  */
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { PendingRequests } from '../../src/client/requests.ts';
 import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.ts';
 import { Cancellation } from '../../src/protocol/cancellation.ts';
+import { mockClocks, type MockClocks } from '../helpers/clocks.ts';
 
 const timedOut = (error: unknown) => error instanceof McpLocalError && error.code === LocalErrorCode.Timeout;
 
@@ -25,12 +27,13 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 describe('client request timeouts', () => {
   let cancels: Array<[unknown, string]>;
   let pending: PendingRequests;
+  let clocks: MockClocks;
   beforeEach(() => {
-    mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
+    clocks = mockClocks(['setTimeout', 'setInterval']);
     cancels = [];
     pending = new PendingRequests((id, reason) => cancels.push([id, reason]));
   });
-  afterEach(() => mock.timers.reset());
+  afterEach(() => clocks.reset());
 
   for (const timeoutMs of [1000, 60_000]) {
     it(`a ${timeoutMs} ms timeout fails the request, tells the server, and progress restarts it`, async () => {
@@ -59,12 +62,12 @@ describe('client request timeouts', () => {
   });
 
   it('the total cap is reported as such when its timer fires a millisecond before the clock reaches it', async () => {
-    // libuv's timers run on a cached, whole-millisecond clock: one can fire while Date.now()
+    // libuv's timers run on a cached, whole-millisecond clock: one can fire while the clock
     // still reads just before the deadline.
-    mock.timers.reset();
+    clocks.reset();
     mock.timers.enable({ apis: ['setTimeout'] });
     let clock = 1_000_000;
-    const now = mock.method(Date, 'now', () => clock);
+    const now = mock.method(performance, 'now', () => clock);
     try {
       const request = pending.track(5, 'tools/call', { timeoutMs: 1500, maxTotalTimeoutMs: 500, onProgress: () => undefined }, 60_000);
       request.catch(() => undefined);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import { atMostEvery } from '../../src/protocol/report-interval.ts';
+import { mockClocks } from '../helpers/clocks.ts';
 
 describe('atMostEvery', () => {
   it('passes on the first report at once, then the first after each interval, with its arguments', () => {
-    mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const clocks = mockClocks();
     try {
       const seen: Array<[string, number]> = [];
       const report = atMostEvery(10_000, (what: string, n: number) => seen.push([what, n]));
@@ -17,7 +18,7 @@ describe('atMostEvery', () => {
       report('e', 5);
       assert.deepEqual(seen, [['a', 1], ['d', 4]]);
     } finally {
-      mock.timers.reset();
+      clocks.reset();
     }
   });
 });
