@@ -151,7 +151,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
         ? { idleTimeoutMs: sessions.idleTimeoutMs, maxSessions: sessions.maxSessions, maxSessionsPerClient: sessions.maxSessionsPerClient, store: shared?.stores.sessions }
         : false,
       resumeWindowMs,
-      eventStore: shared?.stores.events ?? new MemoryEventStore({ ttlMs: resumeWindowMs, maxEventsPerStream: config.store.events.maxEventsPerStream }),
+      eventStore: shared?.stores.events ?? new MemoryEventStore({ ttlMs: resumeWindowMs, maxEventsPerStream: config.store.events.maxEventsPerStream, maxChars: config.store.events.maxChars }),
       bus: shared?.stores.bus,
       inflight,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),

@@ -3,6 +3,7 @@
  * (spec 2025-11-25, transports: resumability and redelivery). Event ids are
  * `<streamId>.<sequence>`, so an id alone names the stream it belongs to.
  */
+import { encodeMessage } from '../protocol/encode.ts';
 import type { JsonRpcMessage, RequestId } from '../protocol/jsonrpc.ts';
 
 export interface StoredEvent {
@@ -11,8 +12,12 @@ export interface StoredEvent {
 }
 
 export interface EventStore {
-  /** Records one event of a stream. May be asynchronous; delivery does not wait for it. */
-  append(streamId: string, eventId: string, message: JsonRpcMessage): void | Promise<void>;
+  /**
+   * Records one event of a stream. May be asynchronous; delivery does not wait for it. `text`:
+   * the message's JSON, when the caller has made it (a store that keeps or sends text uses it
+   * rather than encode the message again).
+   */
+  append(streamId: string, eventId: string, message: JsonRpcMessage, text?: string): void | Promise<void>;
   /** Events of the same stream after `lastEventId`, oldest first; undefined if it is unknown. */
   replayAfter(lastEventId: string): StoredEvent[] | undefined | Promise<StoredEvent[] | undefined>;
   /** Forgets a stream, e.g. when its session ends. */
@@ -106,40 +111,71 @@ export function sequenceOf(eventId: string): number {
 
 interface StreamLog {
   events: StoredEvent[];
+  /** The length of each event's JSON, in the order of `events`. */
+  lengths: number[];
+  /** Their sum. */
+  chars: number;
   touched: number;
 }
+
+/** What the events kept by a memory store may hold in all, by default: characters of JSON. */
+export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
 export interface MemoryEventStoreOptions {
   /** Events kept per stream; older ones are dropped first. Default 1000. */
   maxEventsPerStream?: number;
+  /**
+   * Characters of JSON kept in all (about as many bytes). Past it, the streams written to
+   * least recently are forgotten, whole: resuming one is refused as an unknown Last-Event-ID.
+   * Default 64 Mi: a client leaving the streams of many large answers behind made the process
+   * keep each for the whole `ttlMs`.
+   */
+  maxChars?: number;
   /** Streams untouched this long are forgotten. Default 10 minutes. */
   ttlMs?: number;
 }
 
-/** The default store: bounded per stream and in age, swept on the server's timer and on writes. */
+/**
+ * The default store: bounded per stream, in all and in age, swept on the server's timer and on
+ * writes. Streams are kept in the order they were last written to (the least recent first).
+ */
 export class MemoryEventStore implements EventStore {
   readonly #streams: Map<string, StreamLog>;
   readonly #max: number;
+  readonly #maxChars: number;
   readonly #ttlMs: number;
+  #chars: number;
   #lastSweep: number;
 
   constructor(options: MemoryEventStoreOptions = {}) {
     this.#streams = new Map();
     this.#max = options.maxEventsPerStream ?? 1000;
+    this.#maxChars = options.maxChars ?? MAX_EVENT_CHARS;
     this.#ttlMs = options.ttlMs ?? 10 * 60_000;
+    this.#chars = 0;
     this.#lastSweep = Date.now();
   }
 
-  append(streamId: string, eventId: string, message: JsonRpcMessage): void {
+  append(streamId: string, eventId: string, message: JsonRpcMessage, text = encodeMessage(message)): void {
     const now = Date.now();
     let log = this.#streams.get(streamId);
-    if (log === undefined) {
-      log = { events: [], touched: now };
-      this.#streams.set(streamId, log);
-    }
+    if (log === undefined) log = { events: [], lengths: [], chars: 0, touched: now };
+    else this.#streams.delete(streamId);
+    this.#streams.set(streamId, log);
     log.touched = now;
     log.events.push({ id: eventId, message });
-    if (log.events.length > this.#max) log.events.splice(0, log.events.length - this.#max);
+    log.lengths.push(text.length);
+    this.#count(log, text.length);
+    if (log.events.length > this.#max) {
+      const dropped = log.events.length - this.#max;
+      log.events.splice(0, dropped);
+      for (const length of log.lengths.splice(0, dropped)) this.#count(log, -length);
+    }
+    // The least recently written first; this one last, and too when it is alone past the bound.
+    for (const [id, oldest] of this.#streams) {
+      if (this.#chars <= this.#maxChars) break;
+      this.#forget(id, oldest);
+    }
     if (now - this.#lastSweep > this.#ttlMs) this.sweep(now);
   }
 
@@ -151,7 +187,8 @@ export class MemoryEventStore implements EventStore {
   }
 
   drop(streamId: string): void {
-    this.#streams.delete(streamId);
+    const log = this.#streams.get(streamId);
+    if (log !== undefined) this.#forget(streamId, log);
   }
 
   /** How many streams are kept (for tests and metrics). */
@@ -159,8 +196,23 @@ export class MemoryEventStore implements EventStore {
     return this.#streams.size;
   }
 
+  /** Characters of JSON kept (for tests and metrics). */
+  get chars(): number {
+    return this.#chars;
+  }
+
   sweep(now = Date.now()): void {
     this.#lastSweep = now;
-    for (const [id, log] of this.#streams) if (now - log.touched > this.#ttlMs) this.#streams.delete(id);
+    for (const [id, log] of this.#streams) if (now - log.touched > this.#ttlMs) this.#forget(id, log);
+  }
+
+  #forget(streamId: string, log: StreamLog): void {
+    this.#streams.delete(streamId);
+    this.#count(log, -log.chars);
+  }
+
+  #count(log: StreamLog, chars: number): void {
+    log.chars += chars;
+    this.#chars += chars;
   }
 }

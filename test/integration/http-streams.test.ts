@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { McpServer } from '../../src/server/server.ts';
 import { MemoryEventStore } from '../../src/store/event-store.ts';
 import { createEdgeServer, Gate } from '../helpers/edge-server.ts';
 import { FACES, type Served } from '../helpers/faces.ts';
@@ -58,6 +59,51 @@ function resume(served: Served, sessionId: string, lastEventId: string): Promise
 
 for (const face of FACES) {
   describe(`legacy streams, ${face.name} face`, () => {
+    it('regression: keeps at most maxChars of events in all, forgetting the streams written least recently, whose resumption is refused (a client leaving the streams of large answers behind made the process keep each for the resume window: 800 answers of 1 MB, 600 MB of heap)', async () => {
+      const gate = new Gate();
+      const server = new McpServer({ name: 'large', version: '1.0.0' });
+      server.tool('large', { inputSchema: { type: 'object' } }, async (_args, ctx) => {
+        ctx.progress(0, 1, 'started');
+        await gate.pass();
+        gate.left++;
+        return 'x'.repeat(256 * 1024);
+      });
+      const events = new MemoryEventStore({ maxChars: 1024 * 1024 });
+      const served = await face.serve(server, { eventStore: events });
+      try {
+        const sessionId = await openSession(served.url);
+        const seen: string[] = [];
+        for (let id = 1; id <= 12; id++) {
+          const controller = new AbortController();
+          const response = await fetch(served.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...sessionHeaders(sessionId) },
+            body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'large', arguments: {}, _meta: { progressToken: id } } }),
+            signal: controller.signal,
+          });
+          const reader = new SseReader(response);
+          assert.equal((await reader.nextMessage()).method, 'notifications/progress');
+          seen.push(reader.parser.lastEventId!);
+          controller.abort();
+        }
+        await until(() => served.transport.openStreams === 0, 'the server to see the clients go');
+        gate.open();
+        await until(() => gate.left === 12, 'the calls to end');
+        assert.ok(events.chars <= 1024 * 1024, `${events.chars} characters kept`);
+        // The first answers were forgotten: their resumption is refused, not an empty replay.
+        const first = await resume(served, sessionId, seen[0]);
+        assert.equal(first.status, 400);
+        assert.match(await first.text(), /unknown Last-Event-ID/);
+        // The last one is kept whole.
+        const last = await new SseReader(await resume(served, sessionId, seen[11])).rest();
+        assert.equal(last.at(-1).id, 12);
+        assert.equal(last.at(-1).result.content[0].text.length, 256 * 1024);
+      } finally {
+        gate.open();
+        await served.close();
+      }
+    });
+
     it('frees an abandoned streamed call on the sweep timer (was: kept until the session ended)', async () => {
       const gate = new Gate();
       const events = new MemoryEventStore({ ttlMs: 60 * 60_000 });

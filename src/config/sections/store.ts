@@ -71,6 +71,13 @@ export const store = {
       default: {},
       properties: {
         maxEventsPerStream: { type: 'integer', minimum: 1, default: 1000, description: 'Events kept per stream; older ones are dropped first.' },
+        maxChars: {
+          type: 'integer',
+          minimum: 1,
+          default: 67108864,
+          description:
+            "Characters of JSON (about as many bytes) of the events this process keeps, in all, without Redis; past it, the streams written to least recently are forgotten (resuming one is refused as an unknown Last-Event-ID). With Redis, Redis's maxmemory bounds them.",
+        },
       },
     },
   },

@@ -119,8 +119,8 @@ export class RedisEventStore implements SharedEventStore {
     await this.#write('open', this.#open([this.#meta(streamId)], [sessionId, requestId === undefined ? '' : JSON.stringify(requestId), this.#redis.instanceId, this.#ttlMs]));
   }
 
-  async append(streamId: string, eventId: string, message: JsonRpcMessage): Promise<void> {
-    await this.#write('append', this.#append([this.#events(streamId), this.#meta(streamId)], [`0-${sequenceOf(eventId)}`, MESSAGE_FIELD, encodeMessage(message), this.#max, this.#ttlMs]));
+  async append(streamId: string, eventId: string, message: JsonRpcMessage, text = encodeMessage(message)): Promise<void> {
+    await this.#write('append', this.#append([this.#events(streamId), this.#meta(streamId)], [`0-${sequenceOf(eventId)}`, MESSAGE_FIELD, text, this.#max, this.#ttlMs]));
   }
 
   async end(streamId: string): Promise<void> {

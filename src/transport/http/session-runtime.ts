@@ -169,7 +169,14 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     }
     // A stream that only sent its priming event has nothing stored yet. A store that fails
     // rejects this promise: the caller answers this GET, and only it.
-    const events: StoredEvent[] = (await this.#eventStore!.replayAfter(lastEventId)) ?? [];
+    const stored = await this.#eventStore!.replayAfter(lastEventId);
+    // Forgotten by the store (past its bound) though it gave events since: they are lost, which
+    // an empty replay would hide.
+    if (stored === undefined && stream.gave(sequenceOf(lastEventId) + 1)) {
+      this.forget(session, stream);
+      return writeRefusal(sink, UNKNOWN_EVENT_ID);
+    }
+    const events: StoredEvent[] = stored ?? [];
     // The session ended while the store was read: it is gone, as to any later request.
     if (sink.done || session.closed) return writeRefusal(sink, SESSION_NOT_FOUND);
     sink.open({ ...SSE_HEADERS, 'mcp-session-id': session.id! });

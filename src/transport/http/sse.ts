@@ -174,7 +174,7 @@ export class SseStream implements SessionOutlet {
     if (this.#store !== undefined) {
       eventId = makeEventId(this.id, ++this.#sequence);
       // Delivery does not wait for the store; a failed append only costs resumability.
-      ownRejection(this.#store.append(this.id, eventId, message), this.#onStoreError);
+      ownRejection(this.#store.append(this.id, eventId, message, data), this.#onStoreError);
     }
     const sink = this.#sink;
     if (sink === undefined || sink.done) return false;
