@@ -126,7 +126,8 @@ export interface MemoryEventStoreOptions {
   maxEventsPerStream?: number;
   /**
    * Characters of JSON kept in all (about as many bytes). Past it, the streams written to
-   * least recently are forgotten, whole: resuming one is refused as an unknown Last-Event-ID.
+   * least recently are forgotten, whole (a server refuses to resume one that ended, as an
+   * unknown Last-Event-ID).
    * Default 64 Mi: a client leaving the streams of many large answers behind made the process
    * keep each for the whole `ttlMs`.
    */

@@ -24,6 +24,16 @@ function sessionHeaders(sessionId: string): Record<string, string> {
   return { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
 }
 
+/** A legacy tools/call with a progress token: its answer comes on an SSE stream. */
+function streamedCall(served: Served, sessionId: string, id: number, name: string, signal?: AbortSignal): Promise<Response> {
+  return fetch(served.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...sessionHeaders(sessionId) },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, _meta: { progressToken: id } } }),
+    signal,
+  });
+}
+
 /** A legacy `hold` call that streams progress first; resolves once the progress arrived. */
 async function holdStreaming(served: Served, sessionId: string, id: number, signal?: AbortSignal): Promise<SseReader> {
   const response = await fetch(served.url, {
@@ -59,6 +69,50 @@ function resume(served: Served, sessionId: string, lastEventId: string): Promise
 
 for (const face of FACES) {
   describe(`legacy streams, ${face.name} face`, () => {
+    it('a live stream whose events the store forgot (past maxChars) is resumed and goes on: its answer still comes', async () => {
+      const gate = new Gate();
+      const later = new Gate();
+      const server = new McpServer({ name: 'large', version: '1.0.0' });
+      server.tool('held', { inputSchema: { type: 'object' } }, async (_args, ctx) => {
+        ctx.progress(0, 2, 'started');
+        await gate.pass();
+        ctx.progress(1, 2, 'halfway');
+        await later.pass();
+        return 'released';
+      });
+      server.tool('large', { inputSchema: { type: 'object' } }, (_args, ctx) => {
+        ctx.progress(0, 1, 'started');
+        return 'x'.repeat(64 * 1024);
+      });
+      const events = new MemoryEventStore({ maxChars: 16 * 1024 });
+      const served = await face.serve(server, { eventStore: events });
+      try {
+        const sessionId = await openSession(served.url);
+        const call = (id: number, name: string, signal?: AbortSignal) => streamedCall(served, sessionId, id, name, signal);
+        const controller = new AbortController();
+        const held = new SseReader(await call(1, 'held', controller.signal));
+        assert.equal((await held.nextMessage()).method, 'notifications/progress');
+        const lastEventId = held.parser.lastEventId!;
+        controller.abort();
+        await until(() => served.transport.openStreams === 0, 'the server to see the client go');
+        // Its next progress is stored with nobody there; then another stream's answer takes the
+        // store's room, and the held call's events are forgotten.
+        gate.open();
+        await until(() => later.entered === 1, 'the second progress');
+        assert.equal((await new SseReader(await call(2, 'large')).rest()).at(-1).id, 2);
+        const resumed = await resume(served, sessionId, lastEventId);
+        assert.equal(resumed.status, 200);
+        later.open();
+        const rest = await new SseReader(resumed).rest();
+        assert.equal(rest.at(-1).id, 1);
+        assert.equal(rest.at(-1).result.content[0].text, 'released');
+      } finally {
+        gate.open();
+        later.open();
+        await served.close();
+      }
+    });
+
     it('regression: keeps at most maxChars of events in all, forgetting the streams written least recently, whose resumption is refused (a client leaving the streams of large answers behind made the process keep each for the resume window: 800 answers of 1 MB, 600 MB of heap)', async () => {
       const gate = new Gate();
       const server = new McpServer({ name: 'large', version: '1.0.0' });
@@ -75,13 +129,7 @@ for (const face of FACES) {
         const seen: string[] = [];
         for (let id = 1; id <= 12; id++) {
           const controller = new AbortController();
-          const response = await fetch(served.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...sessionHeaders(sessionId) },
-            body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'large', arguments: {}, _meta: { progressToken: id } } }),
-            signal: controller.signal,
-          });
-          const reader = new SseReader(response);
+          const reader = new SseReader(await streamedCall(served, sessionId, id, 'large', controller.signal));
           assert.equal((await reader.nextMessage()).method, 'notifications/progress');
           seen.push(reader.parser.lastEventId!);
           controller.abort();

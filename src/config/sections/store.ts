@@ -76,7 +76,7 @@ export const store = {
           minimum: 1,
           default: 67108864,
           description:
-            "Characters of JSON (about as many bytes) of the events this process keeps, in all, without Redis; past it, the streams written to least recently are forgotten (resuming one is refused as an unknown Last-Event-ID). With Redis, Redis's maxmemory bounds them.",
+            "Characters of JSON (about as many bytes) of the events this process keeps, in all, without Redis; past it, the streams written to least recently are forgotten (resuming one that ended is refused as an unknown Last-Event-ID). With Redis, Redis's maxmemory bounds them.",
         },
       },
     },

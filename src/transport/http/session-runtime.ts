@@ -170,9 +170,10 @@ export class HttpSessionRuntime implements SessionRuntime, RelayHost {
     // A stream that only sent its priming event has nothing stored yet. A store that fails
     // rejects this promise: the caller answers this GET, and only it.
     const stored = await this.#eventStore!.replayAfter(lastEventId);
-    // Forgotten by the store (past its bound) though it gave events since: they are lost, which
-    // an empty replay would hide.
-    if (stored === undefined && stream.gave(sequenceOf(lastEventId) + 1)) {
+    // An ended stream the store forgot (past its bound) though it gave events since: they are
+    // lost, its answer with them, which an empty replay would hide. A live one goes on: what it
+    // sends from now on still comes.
+    if (stored === undefined && stream.ended && stream.gave(sequenceOf(lastEventId) + 1)) {
       this.forget(session, stream);
       return writeRefusal(sink, UNKNOWN_EVENT_ID);
     }
