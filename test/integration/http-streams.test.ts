@@ -25,23 +25,18 @@ function sessionHeaders(sessionId: string): Record<string, string> {
 }
 
 /** A legacy tools/call with a progress token: its answer comes on an SSE stream. */
-function streamedCall(served: Served, sessionId: string, id: number, name: string, signal?: AbortSignal): Promise<Response> {
+function streamedCall(served: Served, sessionId: string, id: number, name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<Response> {
   return fetch(served.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...sessionHeaders(sessionId) },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, _meta: { progressToken: id } } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: { progressToken: id } } }),
     signal,
   });
 }
 
 /** A legacy `hold` call that streams progress first; resolves once the progress arrived. */
 async function holdStreaming(served: Served, sessionId: string, id: number, signal?: AbortSignal): Promise<SseReader> {
-  const response = await fetch(served.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...sessionHeaders(sessionId) },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'hold', arguments: { progress: true }, _meta: { progressToken: id } } }),
-    signal,
-  });
+  const response = await streamedCall(served, sessionId, id, 'hold', { progress: true }, signal);
   assert.equal(response.headers.get('content-type'), 'text/event-stream');
   const reader = new SseReader(response);
   assert.equal((await reader.nextMessage()).method, 'notifications/progress');
@@ -88,7 +83,7 @@ for (const face of FACES) {
       const served = await face.serve(server, { eventStore: events });
       try {
         const sessionId = await openSession(served.url);
-        const call = (id: number, name: string, signal?: AbortSignal) => streamedCall(served, sessionId, id, name, signal);
+        const call = (id: number, name: string, signal?: AbortSignal) => streamedCall(served, sessionId, id, name, {}, signal);
         const controller = new AbortController();
         const held = new SseReader(await call(1, 'held', controller.signal));
         assert.equal((await held.nextMessage()).method, 'notifications/progress');
@@ -129,7 +124,7 @@ for (const face of FACES) {
         const seen: string[] = [];
         for (let id = 1; id <= 12; id++) {
           const controller = new AbortController();
-          const reader = new SseReader(await streamedCall(served, sessionId, id, 'large', controller.signal));
+          const reader = new SseReader(await streamedCall(served, sessionId, id, 'large', {}, controller.signal));
           assert.equal((await reader.nextMessage()).method, 'notifications/progress');
           seen.push(reader.parser.lastEventId!);
           controller.abort();
