@@ -6,7 +6,6 @@
  * tick, nothing per request.
  */
 import type { Worker } from 'node:cluster';
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 const HEARTBEAT = 'mcp-core:heartbeat';
 
@@ -47,7 +46,7 @@ export function watchHeartbeats(timeoutMs: number, onUnresponsive: (worker: Work
   const owed = new Map<Worker, number | undefined>();
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
-    const now = monotonicNow();
+    const now = performance.now();
     for (const [worker, since] of owed) {
       if (since === undefined) {
         owed.set(worker, now);

@@ -13,7 +13,6 @@
  */
 import type { Worker } from 'node:cluster';
 import { notices } from './notices.ts';
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 /**
  * Past the deadline, or a second signal, how long the primary waits before killing a worker: by
@@ -42,7 +41,7 @@ export function stopWorkers(running: readonly Worker[], options: { code: number;
   }
   const killed = new Set<Worker>();
   let killReason = `did not stop within the shutdown deadline (${options.deadlineMs} ms) and ${KILL_GRACE_MS} ms more`;
-  let killAt = monotonicNow() + options.deadlineMs + KILL_GRACE_MS;
+  let killAt = performance.now() + options.deadlineMs + KILL_GRACE_MS;
   const alive = () => running.filter((worker) => !worker.isDead());
   const killLate = () => {
     for (const worker of alive()) {
@@ -51,7 +50,7 @@ export function stopWorkers(running: readonly Worker[], options: { code: number;
       worker.process.kill('SIGKILL');
     }
   };
-  let killer = setTimeout(killLate, killAt - monotonicNow());
+  let killer = setTimeout(killLate, killAt - performance.now());
 
   let left = running.length;
   const exited = () => {
@@ -78,8 +77,8 @@ export function stopWorkers(running: readonly Worker[], options: { code: number;
       const workers = alive();
       if (workers.length === 0) return;
       for (const worker of workers) worker.process.kill('SIGTERM');
-      if (monotonicNow() + KILL_GRACE_MS >= killAt) return notices().warn(`a second signal (${signal}): the workers stop now`);
-      killAt = monotonicNow() + KILL_GRACE_MS;
+      if (performance.now() + KILL_GRACE_MS >= killAt) return notices().warn(`a second signal (${signal}): the workers stop now`);
+      killAt = performance.now() + KILL_GRACE_MS;
       killReason = `did not stop within ${KILL_GRACE_MS} ms of the second signal`;
       notices().warn(`a second signal (${signal}): the workers stop now; one still running in ${KILL_GRACE_MS} ms is killed`);
       clearTimeout(killer);

@@ -12,7 +12,6 @@ import { flushNotices, nothingToReloadOnSighup, notices } from './notices.ts';
 import { trackHandoffs } from './worker-handoffs.ts';
 import { watchHeartbeats } from './worker-heartbeat.ts';
 import { stopWorkers, type WorkersStop } from './workers-stop.ts';
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 const MAX_QUICK_CRASHES = 5;
 /** The exit code of a usage or configuration error, which the process has printed (main.ts). */
@@ -90,7 +89,7 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
   const fork = (replacing?: number): Worker => {
     const worker = cluster.fork(env);
     trackHandoffs(worker, () => stopping === undefined && [...serving].some((other) => other !== worker && !other.isDead()));
-    const started = monotonicNow();
+    const started = performance.now();
     let listened = false;
     worker.on('message', (message: WorkerMessage) => {
       onMetricsRequest?.(worker, message);
@@ -119,7 +118,7 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
       }
       // A worker that never listened failed to start, however long it took (a loaded machine, a
       // port taken): counted with the quick ones, or such workers were restarted forever.
-      quickCrashes = !listened || monotonicNow() - started < 2000 ? quickCrashes + 1 : 0;
+      quickCrashes = !listened || performance.now() - started < 2000 ? quickCrashes + 1 : 0;
       if (quickCrashes >= MAX_QUICK_CRASHES) {
         notices().error({ signal, code }, 'workers keep crashing; giving up');
         stop(1);

@@ -2,11 +2,11 @@
  * Request correlation for the client: ids, timeouts, cancellation and progress callbacks for
  * requests in flight. Kept apart from the client so both stream and HTTP transports share it.
  */
+import { performance } from 'node:perf_hooks';
 import type { Cancellation, CancelListener } from '../protocol/cancellation.ts';
 import { settleWith, type JsonRpcNotification, type JsonRpcResponse, type MalformedAnswer, type RequestId } from '../protocol/jsonrpc.ts';
 import { LocalErrorCode, MalformedAnswerError, McpLocalError } from '../protocol/local-errors.ts';
 import { RequestTable } from '../protocol/request-table.ts';
-import { monotonicNow } from '../protocol/monotonic.ts';
 import { handlerFor, type InputHandlers, type InputWatch } from './input.ts';
 import type { RetryOptions } from './retry.ts';
 
@@ -101,20 +101,20 @@ export class Pending implements CancelListener {
   reject: (error: Error) => void;
   /** Its own timer (a short timeout), or undefined. */
   timer: NodeJS.Timeout | undefined;
-  /** On the shared coarse timer (a long timeout): when it times out, in monotonicNow() terms; 0 when not. */
+  /** On the shared coarse timer (a long timeout): when it times out, in performance.now() terms; 0 when not. */
   expiresAt: number;
   /**
    * Whether the armed timeout is the total one (`maxTotalTimeoutMs`), not the one progress
-   * restarts. Decided when armed: a timer may fire a millisecond before monotonicNow() reaches
+   * restarts. Decided when armed: a timer may fire a millisecond before performance.now() reaches
    * the deadline (libuv's clock is cached and whole milliseconds), so the clock cannot tell.
    */
   overall: boolean;
   readonly timeoutMs: number;
-  /** When `maxTotalTimeoutMs` is up, in monotonicNow() terms (moved on by the time its timeout was held). */
+  /** When `maxTotalTimeoutMs` is up, in performance.now() terms (moved on by the time its timeout was held). */
   deadline: number;
   /** Questions of the server's being answered by the client for this request: its timeout is held meanwhile. */
   held: number;
-  /** Since when (monotonicNow()) the timeout has been held. */
+  /** Since when (performance.now()) the timeout has been held. */
   heldSince: number;
 
   constructor(owner: PendingRequests, id: RequestId, method: string, options: RequestOptions, timeoutMs: number) {
@@ -128,7 +128,7 @@ export class Pending implements CancelListener {
     this.expiresAt = 0;
     this.overall = false;
     this.timeoutMs = timeoutMs;
-    this.deadline = options.maxTotalTimeoutMs === undefined ? Number.POSITIVE_INFINITY : monotonicNow() + options.maxTotalTimeoutMs;
+    this.deadline = options.maxTotalTimeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.maxTotalTimeoutMs;
     this.held = 0;
     this.heldSince = 0;
   }
@@ -232,7 +232,7 @@ export class PendingRequests {
     const total = entry.deadline !== Number.POSITIVE_INFINITY;
     const idle = entry.timeoutMs > 0 && Number.isFinite(entry.timeoutMs);
     if (!idle && !total) return;
-    const now = monotonicNow();
+    const now = performance.now();
     entry.overall = !idle || entry.deadline - now <= entry.timeoutMs;
     const remaining = Math.max(0, entry.overall ? entry.deadline - now : entry.timeoutMs);
     if (remaining < COARSE_FROM_MS) {
@@ -260,7 +260,7 @@ export class PendingRequests {
 
   /** The shared timer: fails the long-timeout requests whose time is up. */
   readonly #tick = (): void => {
-    const now = monotonicNow();
+    const now = performance.now();
     for (const entry of this.#coarse.values()) if (entry.expiresAt <= now) this.timedOut(entry);
     if (this.#coarse.size === 0) {
       clearInterval(this.#ticker);
@@ -283,14 +283,14 @@ export class PendingRequests {
    */
   hold(entry: Pending): void {
     if (entry.held++ > 0 || this.#pending.get(entry.id) !== entry) return;
-    entry.heldSince = monotonicNow();
+    entry.heldSince = performance.now();
     this.#disarm(entry);
   }
 
   /** The client answered: the request's timeout starts again, and its total is moved on by the time it was held. */
   resume(entry: Pending): void {
     if (--entry.held > 0 || this.#pending.get(entry.id) !== entry) return;
-    entry.deadline += monotonicNow() - entry.heldSince;
+    entry.deadline += performance.now() - entry.heldSince;
     this.#arm(entry);
   }
 

@@ -12,7 +12,6 @@
  */
 import { Method, Notification } from '../protocol/methods.ts';
 import type { Params } from '../protocol/jsonrpc.ts';
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 type Result = Record<string, unknown>;
 
@@ -60,7 +59,7 @@ export class ResultCache {
   get(key: string): Result | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    const left = entry.expires - monotonicNow();
+    const left = entry.expires - performance.now();
     if (left <= 0) {
       this.#entries.delete(key);
       return undefined;
@@ -76,7 +75,7 @@ export class ResultCache {
     if (result.resultType !== undefined && result.resultType !== 'complete') return;
     if (contentsSize(result.contents) > MAX_CONTENTS) return;
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, { result, expires: monotonicNow() + ttlMs });
+    this.#entries.set(key, { result, expires: performance.now() + ttlMs });
   }
 
   /** A notification from the server: drops what it makes stale. */

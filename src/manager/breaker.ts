@@ -13,7 +13,6 @@
 import { BrokenCircuitError, CircuitState, TaskCancelledError, type IBreaker } from 'cockatiel';
 import { isCancelled } from '../client/requests.ts';
 import { WaitLine, type Cancellable } from './wait-line.ts';
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 /** `isolated` is cockatiel's manual hold-open, which the manager does not use. */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -91,7 +90,7 @@ export class Breaker {
     const state = this.#state;
     if (state === CLOSED) return CLOSED;
     if (state instanceof HalfOpen) return state.wait(call);
-    if (monotonicNow() - state.openedAt < this.#halfOpenAfterMs) throw new BrokenCircuitError();
+    if (performance.now() - state.openedAt < this.#halfOpenAfterMs) throw new BrokenCircuitError();
     const probe = new HalfOpen();
     this.#set(probe, 'half-open');
     return probe;
@@ -146,12 +145,12 @@ export class Breaker {
     const state = this.#state;
     if (admission === CLOSED) {
       if (!fault || !this.#counting.failure(CircuitState.Closed) || !(state === CLOSED || state instanceof HalfOpen)) return;
-      this.#set({ openedAt: monotonicNow() }, 'open');
+      this.#set({ openedAt: performance.now() }, 'open');
       if (state instanceof HalfOpen) state.decided();
     } else if (admission === state) {
       if (!fault) return this.succeeded(admission);
       this.#counting.failure(CircuitState.HalfOpen);
-      this.#set({ openedAt: monotonicNow() }, 'open');
+      this.#set({ openedAt: performance.now() }, 'open');
       admission.decided();
     }
   }
@@ -164,7 +163,7 @@ export class Breaker {
    */
   withdrawn(admission: Admission): void {
     if (admission === CLOSED || admission !== this.#state) return;
-    this.#set({ openedAt: monotonicNow() - this.#halfOpenAfterMs }, 'open');
+    this.#set({ openedAt: performance.now() - this.#halfOpenAfterMs }, 'open');
     admission.decided();
   }
 

@@ -38,7 +38,6 @@ import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { UpstreamPolicies, type BreakerState } from './policies.ts';
 import { QuestionGuard, taskQuestionsProblem } from './question-guard.ts';
 import { release, track } from './reaper.ts';
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 export type UpstreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 export type CatalogKind = 'tools' | 'resources' | 'prompts';
@@ -269,7 +268,7 @@ export class Upstream {
 
   /** Why calls fail while the upstream is down: the last error, restated (not noted again). */
   #deadFailure(): UpstreamFailure {
-    const retryIn = Math.max(0, this.#nextAttemptAt - monotonicNow());
+    const retryIn = Math.max(0, this.#nextAttemptAt - performance.now());
     const failure = new UpstreamFailure(this.name, 'dead', `${this.#lastDetail}; next connection attempt in ${Math.ceil(retryIn / 100) / 10} s`);
     this.#restated.add(failure);
     return failure;
@@ -339,7 +338,7 @@ export class Upstream {
         }
         this.#state = 'connected';
         this.#client = client;
-        this.#connectedAt = monotonicNow();
+        this.#connectedAt = performance.now();
         this.#wake();
         for (const kind of ['tools', 'resources', 'prompts'] as const) this.#events.onCatalog(this, kind);
         this.#events.onState?.(this);
@@ -623,7 +622,7 @@ export class Upstream {
     this.#client = undefined;
     this.#transport = undefined;
     this.#noteError(new UpstreamFailure(this.name, 'dead', error?.message ?? 'the connection closed'));
-    const stable = monotonicNow() - this.#connectedAt >= STABLE_MS;
+    const stable = performance.now() - this.#connectedAt >= STABLE_MS;
     this.#scheduleReconnect(!stable);
   }
 
@@ -634,7 +633,7 @@ export class Upstream {
     // Half the delay fixed, half random: restarts of many gateways do not come in step.
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.#state = 'reconnecting';
-    this.#nextAttemptAt = monotonicNow() + delay;
+    this.#nextAttemptAt = performance.now() + delay;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (this.#state !== 'reconnecting') return;

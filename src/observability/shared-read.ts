@@ -9,7 +9,6 @@
  * `maxAgeMs`). A prober or a Prometheus asking every few seconds, or a person with curl, always
  * gets a read of its own; a flood costs at most one read per `maxAgeMs`.
  */
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 /** Reads allowed in a row before the budget of one per maxAgeMs applies. */
 export const BURST = 10;
@@ -40,7 +39,7 @@ export class SharedRead<T> {
   #reading: Promise<T> | undefined;
   /** Reads allowed now, up to BURST; one more every maxAgeMs. */
   #tokens: number;
-  /** When #tokens was last topped up (monotonicNow(): a clock set back changes nothing). */
+  /** When #tokens was last topped up (performance.now(): a clock set back changes nothing). */
   #toppedUpAt: number;
 
   constructor(read: () => Promise<T>, options: SharedReadOptions<T>) {
@@ -52,7 +51,7 @@ export class SharedRead<T> {
     this.#last = undefined;
     this.#reading = undefined;
     this.#tokens = BURST;
-    this.#toppedUpAt = monotonicNow();
+    this.#toppedUpAt = performance.now();
   }
 
   /**
@@ -95,7 +94,7 @@ export class SharedRead<T> {
   }
 
   #topUp(): number {
-    const now = monotonicNow();
+    const now = performance.now();
     if (this.#maxAgeMs > 0) this.#tokens = Math.min(BURST, this.#tokens + (now - this.#toppedUpAt) / this.#maxAgeMs);
     this.#toppedUpAt = now;
     return this.#tokens;

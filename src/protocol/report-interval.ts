@@ -3,7 +3,6 @@
  * are reported at most once per interval, so that an outage is a line every 10 s in the logs,
  * not one per request.
  */
-import { monotonicNow } from './monotonic.ts';
 
 /** How often a repeating failure is reported at most. */
 export const REPORT_INTERVAL_MS = 10_000;
@@ -18,7 +17,7 @@ export const REPORT_INTERVAL_MS = 10_000;
 export function atMostEvery<T extends unknown[]>(intervalMs: number, report: (...args: T) => void): (...args: T) => void {
   let last = -Infinity;
   return (...args) => {
-    const now = monotonicNow();
+    const now = performance.now();
     if (now - last < intervalMs) return;
     last = now;
     report(...args);

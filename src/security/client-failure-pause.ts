@@ -28,7 +28,6 @@
  * address; no rule seeing only addresses and failures tells them from an outage.
  */
 import { FAILURE_PAUSE_MS } from './failure-pause.ts';
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 /** Clients paused on their own, at most: past it, the oldest pause is forgotten. */
 export const MAX_PAUSED_CLIENTS = 1024;
@@ -74,7 +73,7 @@ export class ClientFailurePause {
   async run<T>(client: string, attempt: () => Promise<T>, pauses: (error: unknown) => boolean): Promise<T> {
     const own = this.#clients.get(client);
     const all = this.#all;
-    const now = monotonicNow();
+    const now = performance.now();
     for (const pause of [own, all]) if (pause !== undefined && (now < pause.until || pause.probing)) throw pause.error;
     if (own !== undefined) own.probing = true;
     if (all !== undefined) all.probing = true;
@@ -100,7 +99,7 @@ export class ClientFailurePause {
 
   /** `probed`: everyone's pause this request was the probe of, if it was. */
   #failed(client: string, error: unknown, probed: Pause | undefined): void {
-    const now = monotonicNow();
+    const now = performance.now();
     const pause = { error, until: now + this.pauseMs, client, probing: false };
     // Renewed pauses go to the end, so the first is the one to lapse first.
     this.#clients.delete(client);

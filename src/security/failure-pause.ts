@@ -10,7 +10,6 @@
  * the failure does not end it early (it says nothing about the server now), and a failure
  * renews it whenever it comes.
  */
-import { monotonicNow } from '../protocol/monotonic.ts';
 
 /** How long a failure is answered without asking again: the Retry-After of the 503. */
 export const FAILURE_PAUSE_MS = 5000;
@@ -43,7 +42,7 @@ export class FailurePause {
   async run<T>(attempt: () => Promise<T>, pauses: (error: unknown) => boolean = () => true): Promise<T> {
     const failure = this.#failure;
     if (failure !== undefined) {
-      if (monotonicNow() < failure.until || failure.probing) throw failure.error;
+      if (performance.now() < failure.until || failure.probing) throw failure.error;
       failure.probing = true;
     }
     try {
@@ -51,7 +50,7 @@ export class FailurePause {
       this.#over(failure);
       return result;
     } catch (error) {
-      if (pauses(error)) this.#failure = { error, until: monotonicNow() + this.pauseMs, probing: false };
+      if (pauses(error)) this.#failure = { error, until: performance.now() + this.pauseMs, probing: false };
       else this.#over(failure);
       throw error;
     } finally {

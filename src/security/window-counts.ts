@@ -10,7 +10,7 @@
  * a window. Past `maxKeys` live windows, new keys share one count until windows end: the
  * clients a flood brings are limited together, and those already counted keep their own.
  */
-import { monotonicNow } from '../protocol/monotonic.ts';
+import { performance } from 'node:perf_hooks';
 
 /** Live windows kept at most, by default: about 10 MB. */
 export const MAX_KEYS = 100_000;
@@ -21,7 +21,7 @@ const FULL_SWEEP_MS = 1000;
 
 interface Window {
   count: number;
-  /** `monotonicNow()` when the window ends. */
+  /** `performance.now()` when the window ends. */
   endsAt: number;
 }
 
@@ -40,7 +40,7 @@ export class WindowCounts {
   constructor(windowSeconds: number, maxKeys = MAX_KEYS) {
     this.#windowMs = windowSeconds * 1000;
     this.#maxKeys = maxKeys;
-    this.#sweptAt = monotonicNow();
+    this.#sweptAt = performance.now();
   }
 
   /** Live windows now held (the overflow's included). */
@@ -50,7 +50,7 @@ export class WindowCounts {
 
   /** Counts one for `key`. */
   add(key: string): Counted {
-    const now = monotonicNow();
+    const now = performance.now();
     if (now - this.#sweptAt >= this.#windowMs) this.#sweep(now);
     let window = this.#windows.get(key);
     if (window === undefined && this.#windows.size >= this.#maxKeys) {

@@ -21,7 +21,6 @@ import type { AuthRequest, HttpClientAuth } from '../http/client-auth.ts';
 import { parseBody, serverSays } from '../http/client-answer.ts';
 import { sharedHeartbeat } from './heartbeat.ts';
 import { SUBPROTOCOL, WebSocketTransport } from './socket-transport.ts';
-import { monotonicNow } from '../../protocol/monotonic.ts';
 
 export interface WebSocketClientOptions {
   /** Extra headers on the upgrade request (e.g. Authorization). */
@@ -131,7 +130,7 @@ export class WebSocketClientTransport extends WebSocketTransport {
   /** Opens one socket: it, or the HTTP answer of a refused upgrade. */
   #open(WebSocketClass: typeof WebSocket, headers: Record<string, string> | undefined): Promise<WebSocket | Response> {
     const { tls, maxMessageBytes, handshakeTimeoutMs = 30_000 } = this.#options;
-    const started = monotonicNow();
+    const started = performance.now();
     return new Promise((resolve, reject) => {
       // closeTimeout (read by ws, not declared in its types): how long close() waits for the server's
       // closing handshake before dropping the connection (ws's default is 30 s).
@@ -161,7 +160,7 @@ export class WebSocketClientTransport extends WebSocketTransport {
         // The refusal is read within the handshake's time, and close() stops it (the socket is
         // still connecting): ws's own timeout is one of idleness, so a server dribbling the body
         // would hold the connection, after close() too, for as long as it liked.
-        const left = Math.max(0, started + handshakeTimeoutMs - monotonicNow());
+        const left = Math.max(0, started + handshakeTimeoutMs - performance.now());
         const late = new Error(`the server's refusal was not read whole within ${handshakeTimeoutMs} ms`);
         const cutoff = setTimeout(() => {
           req.destroy();
