@@ -189,6 +189,12 @@ describe('Redis refusing what the stores ask', { skip: REDIS_MISSING }, () => {
       await client.set(thirdRecord!, '{"id":"x"}', 'KEEPTTL');
       assert.equal((await inSession(server.url, third, 4, 'ping')).status, 404);
       assert.equal((await fetch(server.url, { method: 'DELETE', headers: sessionHeaders(third) })).status, 404);
+      // So is one whose client is no string, or that is nested past what Lua's decoder takes:
+      // each read of it is a 404, never the 503 of a script that failed.
+      for (const text of ['{"client":{"id":"x"}}', '{"client":["a"]}', '"just a string"', `${'['.repeat(100_000)}${']'.repeat(100_000)}`]) {
+        await client.set(thirdRecord!, text, 'KEEPTTL');
+        assert.equal((await inSession(server.url, third, 5, 'ping')).status, 404, text.slice(0, 40));
+      }
       assert.doesNotMatch(server.stderr(), /Redis session store failed/);
     } finally {
       client.disconnect();
