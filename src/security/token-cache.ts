@@ -2,7 +2,12 @@
  * Verified tokens, remembered: a token is verified (a signature check, or a request to the
  * authorization server) once, then served from memory until the earlier of its expiry and
  * `maxAgeMs`. Bounded in entries; the oldest entry goes first. A hit is a Map lookup, a string
- * comparison and a clock read, and keeps the request on the synchronous path.
+ * comparison and a clock read or two, and keeps the request on the synchronous path.
+ *
+ * The two ends are read on two clocks. `maxAgeMs` is time that passes (`performance.now()`):
+ * it is how late a revocation at the authorization server is seen, and must not last an hour
+ * because NTP set the wall clock back an hour. The expiry is a time of day the token names,
+ * read on the wall clock as the token's own checks read it.
  *
  * Entries are keyed by the token's last characters, not by the whole token: a Map hashes every
  * character of a new string, and a request's token is always a new string, hundreds of
@@ -10,6 +15,7 @@
  * the whole token and a hit needs it equal, so two tokens that end alike only take each
  * other's place; they never stand for one another.
  */
+import { performance } from 'node:perf_hooks';
 
 /** Characters of a token that key its entry: the end of a JWT's signature, or of an opaque token. */
 const KEY_LENGTH = 32;
@@ -21,8 +27,10 @@ function keyOf(token: string): string {
 interface Entry<T> {
   readonly token: string;
   readonly value: T;
-  /** Epoch milliseconds after which the entry is not used. */
-  readonly until: number;
+  /** `performance.now()` after which the entry is not used (its `maxAgeMs`). */
+  readonly freshUntil: number;
+  /** Epoch milliseconds after which the entry is not used (its token's expiry; Infinity for none). */
+  readonly expiresAtMs: number;
 }
 
 export class TokenCache<T> {
@@ -45,7 +53,7 @@ export class TokenCache<T> {
     const key = keyOf(token);
     const entry = this.#entries.get(key);
     if (entry === undefined || entry.token !== token) return undefined;
-    if (Date.now() < entry.until) return entry.value;
+    if (performance.now() < entry.freshUntil && (entry.expiresAtMs === Infinity || Date.now() < entry.expiresAtMs)) return entry.value;
     this.#entries.delete(key);
     return undefined;
   }
@@ -53,12 +61,11 @@ export class TokenCache<T> {
   /** Remembers `value` until `expiresAtMs` at the latest (and `maxAgeMs` from now). */
   set(token: string, value: T, expiresAtMs = Infinity): void {
     if (this.maxEntries === 0 || this.maxAgeMs === 0) return;
-    const until = Math.min(Date.now() + this.maxAgeMs, expiresAtMs);
-    if (!(until > Date.now())) return;
+    if (!(expiresAtMs > Date.now())) return;
     const key = keyOf(token);
     this.#entries.delete(key);
     if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, { token, value, until });
+    this.#entries.set(key, { token, value, freshUntil: performance.now() + this.maxAgeMs, expiresAtMs });
   }
 
   clear(): void {

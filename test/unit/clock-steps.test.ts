@@ -14,6 +14,7 @@ import { LocalErrorCode, McpLocalError } from '../../src/protocol/local-errors.t
 import { atMostEvery } from '../../src/protocol/report-interval.ts';
 import { ClientFailurePause } from '../../src/security/client-failure-pause.ts';
 import { FailurePause } from '../../src/security/failure-pause.ts';
+import { TokenCache } from '../../src/security/token-cache.ts';
 import { WindowCounts } from '../../src/security/window-counts.ts';
 import { mockClocks, type MockClocks } from '../helpers/clocks.ts';
 
@@ -81,6 +82,23 @@ describe('regression: a wall clock set back or forward (lengths of time were mea
     assert.equal(cache.get('tools/list')?.ttlMs, 1000);
     clocks.tick(1000);
     assert.equal(cache.get('tools/list'), undefined);
+  });
+
+  it('a verified token is remembered for maxAgeMs: one revoked at the authorization server was accepted for the hour the clock went back', () => {
+    const accepted = new TokenCache<string>({ maxEntries: 10, maxAgeMs: 60_000 });
+    accepted.set('opaque-token', 'alice', Date.now() + 3 * HOUR);
+    clocks.stepWall(-HOUR);
+    clocks.tick(59_000);
+    assert.equal(accepted.get('opaque-token'), 'alice');
+    clocks.tick(1000);
+    assert.equal(accepted.get('opaque-token'), undefined, 'asked again once its minute has passed');
+  });
+
+  it("a verified token's expiry stays a time of day: set forward past it, the token is no longer remembered", () => {
+    const accepted = new TokenCache<string>({ maxEntries: 10, maxAgeMs: 60_000 });
+    accepted.set('jwt', 'alice', Date.now() + 30_000);
+    clocks.stepWall(HOUR);
+    assert.equal(accepted.get('jwt'), undefined);
   });
 
   it("a request's long timeout fires when its time has passed: set forward, every one in flight timed out at once", async () => {
