@@ -6,7 +6,8 @@
  * difference; upstreams whose settings did not change keep their connection and their calls
  * in flight. A configuration that does not load is refused whole, the running one stays.
  * The watch begins once the upstreams have started; a file changed before that, since it was
- * read, is told by its stamp (file-stamps.ts) and reloaded all the same.
+ * read, is told by its stamp (file-stamps.ts) and reloaded all the same. Stamps also tell a
+ * file changed behind a symbolic link (a Kubernetes ConfigMap), where no event names it.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { resolveManagerConfig } from '../manager/config.ts';
 import { Gateway } from '../manager/gateway.ts';
 import { McpManager, type ManagerOptions, type ReloadReport } from '../manager/manager.ts';
 import type { ReadinessCheckResult } from '../observability/health.ts';
-import { changedSince, type FileStamps } from '../security/file-stamps.ts';
+import { changedSince, stampFiles, type FileStamps } from '../security/file-stamps.ts';
 import type { McpServer } from '../server/server.ts';
 import { notices } from './notices.ts';
 
@@ -61,9 +62,13 @@ export async function startGateway(config: Config, server: McpServer, start: Gat
   let closed = false;
   // The files empty in the running configuration (an override kept empty is no mistake).
   let empty = await emptyFiles(files);
+  // The files' stamps when they were last read, whether the configuration loaded or not (a
+  // broken file is read again when it changes, not at every other change in its directory).
+  let read = start.since ?? stampFiles(files);
   const apply = async (): Promise<ReloadReport | undefined> => {
     // A change or SIGHUP that comes while the gateway stops: there is nothing left to reload.
     if (closed) return undefined;
+    read = stampFiles(files);
     try {
       const emptyNow = await emptyFiles(files, true);
       const emptied = emptyNow.find((file) => !empty.includes(file));
@@ -95,7 +100,7 @@ export async function startGateway(config: Config, server: McpServer, start: Gat
     return next;
   };
 
-  const watchers = config.gateway.watch ? watchFiles(files, start.since, () => void reload()) : [];
+  const watchers = config.gateway.watch ? watchFiles(files, () => read, () => void reload()) : [];
   return {
     manager,
     gateway,
@@ -140,15 +145,31 @@ function notConnected(manager: McpManager, names: readonly string[]): void {
 
 /**
  * Watches each file's directory (editors replace a file rather than write it in place, which
- * ends a watch on the file itself); a burst of changes gives one call, 100 ms after the last.
- * A file whose stamp is no longer the one in `since` changed before the watch began: no event
- * will say so, so that is a change too.
+ * ends a watch on the file itself). An event naming one of the files is a change; a burst of
+ * them gives one call, 100 ms after the last. Any other event in a watched directory is one
+ * when a file's stamp is no longer the one it had when last read (`read()`), looked at 100 ms
+ * after the event (at most that often, so a directory written to all the time neither holds
+ * back a change nor costs more): a file reached through a symbolic link changes with no event
+ * naming it, as when Kubernetes updates a ConfigMap (`gateway.json` links to
+ * `..data/gateway.json`, and the `..data` link is replaced). So is a file whose stamp changed
+ * before the watch began: no event will say so.
  */
-function watchFiles(files: readonly string[], since: FileStamps | undefined, onChange: () => void): FSWatcher[] {
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = () => {
-    clearTimeout(timer);
-    timer = setTimeout(onChange, 100);
+function watchFiles(files: readonly string[], read: () => FileStamps, onChange: () => void): FSWatcher[] {
+  let changeTimer: NodeJS.Timeout | undefined;
+  let checkTimer: NodeJS.Timeout | undefined;
+  const changed = () => {
+    clearTimeout(changeTimer);
+    changeTimer = setTimeout(onChange, 100);
+  };
+  const check = () => {
+    checkTimer ??= setTimeout(() => {
+      checkTimer = undefined;
+      changedSince(read())
+        .then((paths) => {
+          if (paths.length > 0) changed();
+        })
+        .catch((error: unknown) => log(`could not tell whether the config files changed: ${(error as Error).message}`));
+    }, 100);
   };
   const byDirectory = new Map<string, Set<string>>();
   for (const file of files) {
@@ -160,9 +181,7 @@ function watchFiles(files: readonly string[], since: FileStamps | undefined, onC
   const watchers: FSWatcher[] = [];
   for (const [directory, names] of byDirectory) {
     try {
-      const watcher = watch(directory, (_event, name) => {
-        if (name !== null && names.has(name.toString())) schedule();
-      });
+      const watcher = watch(directory, (_event, name) => (name !== null && names.has(name.toString()) ? changed() : check()));
       watcher.on('error', (error) => log(`not watching ${directory} any more: ${error.message}`));
       watcher.unref();
       watchers.push(watcher);
@@ -171,14 +190,12 @@ function watchFiles(files: readonly string[], since: FileStamps | undefined, onC
     }
   }
   // Compared once the watchers run, so that a change lands in one or the other.
-  if (since !== undefined) {
-    changedSince(since)
-      .then((changed) => {
-        if (changed.length === 0) return;
-        log(`${changed.join(', ')} changed while the gateway started: reloading`);
-        schedule();
-      })
-      .catch((error: unknown) => log(`could not tell whether the config files changed while the gateway started: ${(error as Error).message}`));
-  }
+  changedSince(read())
+    .then((paths) => {
+      if (paths.length === 0) return;
+      log(`${paths.join(', ')} changed while the gateway started: reloading`);
+      changed();
+    })
+    .catch((error: unknown) => log(`could not tell whether the config files changed while the gateway started: ${(error as Error).message}`));
   return watchers;
 }

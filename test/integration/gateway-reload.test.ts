@@ -4,7 +4,7 @@
  * calls waiting for a 2026-07-28 caller's answer.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { McpClient } from '../../src/client/client.ts';
@@ -115,6 +115,37 @@ describe('gateway hot reload', () => {
       await stderrLine(gateway, /configuration reloaded: added b/);
       await client.connect(new StreamableHttpClientTransport(gateway.url));
       assert.equal(textOf(await client.callTool('b__echo', { text: 'picked up' })), 'picked up');
+    } finally {
+      await client.close();
+      await gateway.stop();
+    }
+  });
+
+  it('regression: a config file behind symbolic links is reloaded when they are replaced, as Kubernetes updates a ConfigMap', async () => {
+    // The volume's layout: gateway.json -> ..data/gateway.json, ..data -> a timestamped
+    // directory. An update writes a new directory and renames a new ..data link over the old:
+    // no event names gateway.json, and the change went unseen until SIGHUP.
+    const dir = await scratch();
+    const a = fixture(['--name', 'a']);
+    await mkdir(join(dir, '..2026_12_04_01'));
+    await writeConfig(join(dir, '..2026_12_04_01'), { mcpServers: { a } });
+    await symlink('..2026_12_04_01', join(dir, '..data'));
+    await symlink('..data/gateway.json', join(dir, 'gateway.json'));
+    const gateway = await startUrlServer(process.execPath, [CLI, 'serve', '--config', join(dir, 'gateway.json'), '--http', '127.0.0.1:0']);
+    const client = new McpClient({ name: 'reload-test', version: '1.0.0' });
+    try {
+      await mkdir(join(dir, '..2026_12_04_02'));
+      await writeConfig(join(dir, '..2026_12_04_02'), { mcpServers: { a, b: fixture(['--name', 'b']) } });
+      await symlink('..2026_12_04_02', join(dir, '..data_tmp'));
+      await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+      await rm(join(dir, '..2026_12_04_01'), { recursive: true });
+      await stderrLine(gateway, /configuration reloaded: added b/);
+      await client.connect(new StreamableHttpClientTransport(gateway.url));
+      assert.equal(textOf(await client.callTool('b__echo', { text: 'picked up' })), 'picked up');
+      // Other files of the directory changing is no change of the configuration.
+      await writeFile(join(dir, 'unrelated.txt'), 'x');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(gateway.stderr().match(/configuration reloaded/g)?.length, 1, gateway.stderr());
     } finally {
       await client.close();
       await gateway.stop();
