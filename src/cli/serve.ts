@@ -131,7 +131,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       import('../observability/health.ts'),
       import('../store/event-store.ts'),
     ]);
-    const { host, port, path, allowedOrigins, allowedHosts, maxBodyBytes, sessions, resumeWindowMs, inflight, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, readinessMaxAgeMs } = config.http;
+    const { host, port, path, allowedOrigins, allowedHosts, trustProxy, maxBodyBytes, sessions, resumeWindowMs, inflight, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, readinessMaxAgeMs } = config.http;
     const tls = config.tls.certFile === undefined ? undefined : await (await import('./tls-setup.ts')).https(config.tls);
     let sessionCount = () => 0;
     let socketCount = () => 0;
@@ -154,6 +154,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       eventStore: shared?.stores.events ?? new MemoryEventStore({ ttlMs: resumeWindowMs, maxEventsPerStream: config.store.events.maxEventsPerStream, maxChars: config.store.events.maxChars }),
       bus: shared?.stores.bus,
       inflight,
+      trustProxy,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
       routes: { ...health.routes(), ...observability.routes },
       tls: tls?.options,

@@ -40,8 +40,10 @@ export interface RequestHead {
   /** Lower-case header names. */
   readonly headers: HeadHeaders;
   /**
-   * The peer's IP address (node:http: the socket's; fetch face: as the runtime gave it), so
-   * quotas can key on it without authentication. Undefined when the runtime does not tell.
+   * The client's IP address, so quotas can key on it without authentication: the peer's
+   * (node:http: the socket's; fetch face: as the runtime gave it), or, when the peer is a
+   * trusted proxy (`trustProxy`), the one its `X-Forwarded-For` names. Undefined when the
+   * runtime does not tell.
    */
   readonly remoteAddress: string | undefined;
 }

@@ -8,13 +8,14 @@
  * call is served.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DnsServer } from '../helpers/dns-server.ts';
+import { HAPROXY, HAPROXY_MISSING } from '../helpers/haproxy.ts';
 import { ROOT } from '../helpers/processes.ts';
 import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
@@ -22,9 +23,6 @@ import { eventually, inSession, modern, openLegacySession, sessionHeaders, strea
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
 
 const EXAMPLE = join(ROOT, 'examples/scale-out/haproxy.cfg');
-/** Where Debian puts it: /usr/sbin, which a user's PATH may lack. */
-const HAPROXY = ['haproxy', '/usr/sbin/haproxy'].find((command) => spawnSync(command, ['-v']).error === undefined);
-const HAPROXY_MISSING = HAPROXY === undefined ? 'haproxy is not installed (Debian: apt-get install haproxy; CI installs it in .ci/run)' : false;
 /** The replicas' addresses, as a container platform's DNS gives them for the service's name. */
 const REPLICAS = ['127.0.0.2', '127.0.0.3'];
 

@@ -269,6 +269,20 @@ describe('WebSocket bounds', () => {
     }
   });
 
+  it("behind a trusted proxy (trustProxy), counts connections against the client X-Forwarded-For names, not the proxy's", async () => {
+    const listener = await listen(demoServer(), { trustProxy: ['127.0.0.1'], websocket: { maxConnectionsPerClient: 1 } });
+    try {
+      const from = (address: string) => ({ headers: { 'x-forwarded-for': address } });
+      const alice = await openRaw(listener.ws, from('203.0.113.7'));
+      const bob = await openRaw(listener.ws, from('198.51.100.1, 203.0.113.8'));
+      assert.equal((await refusedUpgrade(listener.ws, from('203.0.113.7'))).status, 503);
+      for (const peer of [alice, bob]) peer.socket.close();
+      await Promise.all([alice.closed, bob.closed]);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('counts requests in the in-flight limits it shares with HTTP: past them a request gets the 503 error', async () => {
     const listener = await listen(demoServer(), { inflight: { maxRequestsPerClient: 2 } });
     try {

@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -132,6 +133,16 @@ describe('deployment examples: compose and the load balancers', () => {
     const listen = /^\s*listen (\d+);/m.exec(conf)?.[1];
     assert.ok(nginx.ports.some((published: string) => published.endsWith(`:${listen}`)), `nginx listens on ${listen}, which compose publishes`);
     assert.match(conf, new RegExp(`server mcp-core:${imagePort()} resolve;`));
+  });
+
+  it("has both load balancers forward the client's address, and the replicas trust the proxy's network for it", () => {
+    assert.match(read(`${EXAMPLES}/nginx.conf`), /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+    assert.match(read(`${EXAMPLES}/haproxy.cfg`), /^\s*option forwardfor\b/m);
+    // Docker's default address pools (172.17.0.0/16 and up, then 192.168.0.0/16 blocks).
+    const trusted = String(mcpCore.environment.MCP__HTTP__TRUSTPROXY).split(',');
+    const proxies = new BlockList();
+    for (const block of trusted) proxies.addSubnet(block.split('/')[0], Number(block.split('/')[1]));
+    for (const address of ['172.17.0.2', '172.18.0.5', '172.31.255.1', '192.168.16.3']) assert.ok(proxies.check(address), address);
   });
 
   it('has HAProxy check /readyz and reach the replicas on the image\'s port', () => {

@@ -14,6 +14,13 @@ export const http = {
       description: 'Origin header values allowed to call (DNS-rebinding protection); others get 403. Loopback origins only when unset on a loopback host.',
     },
     allowedHosts: { type: 'array', items: { type: 'string' }, description: 'Host header values allowed (hostname or hostname:port); others get 403.' },
+    trustProxy: {
+      type: 'array',
+      // The shape only; the server checks each address and prefix when it starts.
+      items: { type: 'string', minLength: 1, pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' },
+      description:
+        'IP addresses and CIDR blocks (10.0.0.0/8, fd00::/8) of the reverse proxies in front: a request from one of them counts against the client its X-Forwarded-For names (read from the end, past trusted proxies only), in every per-client bound (rate limits, in-flight requests, sessions, WebSocket connections). Unset: the peer is the client, whatever its headers say.',
+    },
     maxBodyBytes: { type: 'integer', minimum: 1, default: 4194304, description: 'Largest request body; larger ones get 413.' },
     headersTimeoutMs: {
       type: 'integer',

@@ -180,7 +180,7 @@ export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOpt
     if (pathname !== path) {
       const route = routes.get(pathname);
       if (route === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-      else serveRoute(route, req, res, transport.inflight);
+      else serveRoute(route, req, res, transport);
       return;
     }
     const io = new NodeIo(req, res);
@@ -209,9 +209,9 @@ class RouteHolder implements TicketHolder {
  * Runs a route within its client's in-flight bounds (unless `immediate`); one that throws
  * answers 500 rather than taking the process down.
  */
-function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse, limits: InflightLimits): void {
+function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse, transport: StreamableHttp): void {
   if (route.immediate !== true) {
-    const ticket = limits.admit(clientKey(undefined, req.socket.remoteAddress), 0, new RouteHolder(res));
+    const ticket = transport.inflight.admit(clientKey(undefined, transport.clientAddress(req.socket.remoteAddress, req.headers)), 0, new RouteHolder(res));
     if (ticket instanceof Refusal) {
       res.writeHead(ticket.status, { ...ticket.headers, 'content-type': 'text/plain' }).end(`${ticket.error.message}\n`);
       req.resume();
@@ -254,7 +254,7 @@ export interface ServeHttpOptions extends NodeHandlerOptions {
    * default), through the same Origin/Host check, edge hook and in-flight limits as HTTP.
    * The endpoint must serve connections (an McpServer does). Off by default.
    */
-  websocket?: Omit<WebSocketOptions, 'edge' | 'originCheck' | 'inflight'>;
+  websocket?: Omit<WebSocketOptions, 'edge' | 'originCheck' | 'inflight' | 'clientAddress'>;
 }
 
 export interface HttpListener {
@@ -384,6 +384,7 @@ async function webSocketEndpoint(endpoint: McpEndpoint, handler: NodeHandler, op
     edge: transport.edge,
     originCheck: transport.originCheck,
     inflight: transport.inflight,
+    clientAddress: transport.clientAddress,
   });
   await websocket.ready();
   return websocket;

@@ -61,6 +61,7 @@ import {
 import { HttpExchange, modernStatus, NO_HEADERS, type StreamOpener } from './exchange.ts';
 import { InflightLimits, type InflightLimitOptions, type InflightTicket } from './inflight.ts';
 import { checkModernRequest, header, type Headers } from './modern-headers.ts';
+import { trustProxies, type ClientAddress } from './client-address.ts';
 import { HttpSessionRuntime } from './session-runtime.ts';
 import { BodyRefused, JSON_HEADERS, SSE_HEADERS, type HttpIo, type ResponseSink } from './sink.ts';
 import { SseStream } from './sse.ts';
@@ -114,6 +115,13 @@ export interface StreamableHttpOptions {
    * One that throws answers 500 and is reported through the endpoint's `reportError`.
    */
   edge?: EdgeHook;
+  /**
+   * The reverse proxies in front (IP addresses and CIDR blocks): a request from one of them
+   * counts against the client its `X-Forwarded-For` names, not against the proxy, in every
+   * per-client bound and the edge hook's `remoteAddress` (see client-address.ts). None by
+   * default: the peer is the client, whatever its headers say.
+   */
+  trustProxy?: readonly string[];
 }
 
 /**
@@ -149,6 +157,8 @@ export class StreamableHttp implements StreamOpener, Drainable {
   readonly sessions: SessionStore | undefined;
   readonly inflight: InflightLimits;
   readonly edge: EdgeHook | undefined;
+  /** The client's address of a request (a WebSocket upgrade on the same listener uses it too). */
+  readonly clientAddress: ClientAddress;
   /** The Origin/Host check (a WebSocket upgrade on the same listener passes the same one). */
   readonly originCheck: OriginCheck;
   readonly #endpoint: McpEndpoint;
@@ -178,6 +188,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
     this.sessions = sessions === false ? undefined : sessions?.store !== undefined ? sessions.store(sessions, this.#runtime) : new MemorySessionStore(sessions, this.#runtime);
     this.inflight = new InflightLimits(options.inflight);
     this.edge = options.edge;
+    this.clientAddress = trustProxies(options.trustProxy);
     this.#retryMs = options.retryIntervalMs ?? 1000;
     this.originCheck = options.originCheck ?? createOriginCheck({ loopback: true });
     this.#headerParams = (name) => endpoint.headerParams?.(name);
@@ -192,10 +203,10 @@ export class StreamableHttp implements StreamOpener, Drainable {
   // ---- the front door: everything before the body --------------------------------------------
 
   /**
-   * Serves one request on the MCP path. `remoteAddress` is the peer's IP address when the
-   * runtime tells it (quotas key on it without authentication).
+   * Serves one request on the MCP path. `peer` is the peer's IP address when the runtime tells
+   * it (quotas key on the client's address without authentication).
    */
-  handle(method: string, path: string, headers: Headers, remoteAddress: string | undefined, io: HttpIo): void {
+  handle(method: string, path: string, headers: Headers, peer: string | undefined, io: HttpIo): void {
     const origin = header(headers, 'origin');
     const forbidden = this.originCheck(origin, header(headers, 'host'));
     if (forbidden !== undefined) return this.#refuseUnread(io, refusal(403, ErrorCode.BadRequest, `Forbidden: ${forbidden}`));
@@ -204,6 +215,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
     if (method === 'OPTIONS') return answerOptions(origin, headers, io);
     const problem = checkMedia(method, headers, this.maxBodyBytes);
     if (problem !== undefined) return this.#refuseUnread(io, problem);
+    const remoteAddress = this.clientAddress(peer, headers);
     const edge = this.edge;
     if (edge === undefined) return this.#admitted(method, headers, remoteAddress, io, undefined);
     let decision: EdgeDecision | Promise<EdgeDecision>;

@@ -26,6 +26,7 @@ import { clientKey } from '../../security/client-key.ts';
 import { Refusal, type EdgeDecision, type EdgeHook, type Principal } from '../../security/edge.ts';
 import { createOriginCheck, hostHeaders, type OriginCheck } from '../../security/origin.ts';
 import type { Drainable } from '../drain.ts';
+import { peerAddress, type ClientAddress } from '../http/client-address.ts';
 import { InflightLimits } from '../http/inflight.ts';
 import { header } from '../http/modern-headers.ts';
 import type { Transport } from '../transport.ts';
@@ -74,6 +75,8 @@ export interface WebSocketOptions {
   originCheck?: OriginCheck;
   /** Bounds on requests in flight and the bytes they hold, shared with the HTTP transport. */
   inflight?: InflightLimits;
+  /** The client's address of an upgrade (the HTTP listener's, which trusts its `trustProxy`); the peer's by default. */
+  clientAddress?: ClientAddress;
 }
 
 /**
@@ -122,6 +125,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
   #ws: WebSocketServer | undefined;
   #loading: Promise<WebSocketServer> | undefined;
   readonly #edge: EdgeHook | undefined;
+  readonly #clientAddress: ClientAddress;
   readonly #originCheck: OriginCheck;
   readonly #maxConnections: number;
   readonly #maxPerClient: number;
@@ -140,6 +144,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
     this.inflight = options.inflight ?? new InflightLimits();
     this.#host = host;
     this.#edge = options.edge;
+    this.#clientAddress = options.clientAddress ?? peerAddress;
     this.#originCheck = options.originCheck ?? createOriginCheck({ loopback: true });
     this.#maxConnections = options.maxConnections ?? 1024;
     this.#maxPerClient = options.maxConnectionsPerClient ?? 64;
@@ -203,7 +208,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
     if (edge === undefined) return this.#admit(req, socket, head, undefined);
     let decision: EdgeDecision | Promise<EdgeDecision>;
     try {
-      decision = edge({ method: 'GET', path: this.path, headers, remoteAddress: req.socket.remoteAddress });
+      decision = edge({ method: 'GET', path: this.path, headers, remoteAddress: this.#clientAddress(req.socket.remoteAddress, headers) });
     } catch (error) {
       return this.#edgeFailed(socket, error);
     }
@@ -246,7 +251,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
 
   #admit(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal | undefined): void {
     if (socket.destroyed) return;
-    const client = clientKey(principal, req.socket.remoteAddress);
+    const client = clientKey(principal, this.#clientAddress(req.socket.remoteAddress, req.headers));
     const full = this.#full(client);
     if (full !== undefined) {
       reportRefusal('overloaded');
