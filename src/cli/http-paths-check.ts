@@ -12,6 +12,8 @@ export function checkHttpPaths(config: Config): void {
   if (!config.metrics.enabled) return;
   const { path } = config.metrics;
   if (/[?#]/.test(path)) throw new ConfigError(`metrics.path ${JSON.stringify(path)} holds a query or fragment: routes match the path alone`);
+  // On a listener of its own (metrics.port), it takes no other endpoint's place.
+  if (config.metrics.port !== undefined) return;
   const taken =
     path === config.http.path
       ? 'the MCP endpoint (http.path)'

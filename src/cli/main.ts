@@ -2,7 +2,7 @@
  * The `mcp-core` binary: the composition root, where configuration, the server, transports
  * and operational endpoints are wired together. Only the binary's entry (bin.ts) imports this file.
  */
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { terminalLine, terminalText } from '../protocol/terminal-text.ts';
 import { McpLocalError } from '../protocol/local-errors.ts';
 import { McpError } from '../protocol/wire-errors.ts';
@@ -46,15 +46,19 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   if (config.workers > 1 && Object.keys(config.mcpServers).length > 0) {
     throw new UsageError('a gateway (mcpServers) runs in one process: its upstream connections, and calls waiting for answers, live there');
   }
+  if (config.workers > 1 && config.metrics.enabled && config.metrics.port === 0) {
+    throw new UsageError('metrics.port 0 with workers: each worker would pick a port of its own; give the metrics listener a port');
+  }
   // Before any worker is forked: a bad path would make each of them fail in turn.
-  if (http) checkHttpPaths(config);
-  const announce = (url: string, workers = '') => {
+  if (http || config.metrics.port !== undefined) checkHttpPaths(config);
+  const announce = (url: string | undefined, metricsUrl: string | undefined, workers = '') => {
     // stdout belongs to the protocol when stdio is served too. Read here, not before: making
     // process.stderr's stream costs a stdio server's start time, and it has no URL to announce.
     const out = stdio ? process.stderr : process.stdout;
-    out.write(`mcp-core serving Streamable HTTP at ${url}${workers}\n`);
+    if (url !== undefined) out.write(`mcp-core serving Streamable HTTP at ${url}${workers}\n`);
     // The WebSocket endpoint is an upgrade on the same listener.
-    if (config.websocket.enabled) out.write(`mcp-core serving WebSocket at ${webSocketUrl(url, config.websocket.path)}${workers}\n`);
+    if (url !== undefined && config.websocket.enabled) out.write(`mcp-core serving WebSocket at ${webSocketUrl(url, config.websocket.path)}${workers}\n`);
+    if (metricsUrl !== undefined) out.write(`mcp-core serving metrics at ${metricsUrl}${workers}\n`);
   };
 
   // node:cluster is loaded only when workers are asked for (workers get the same arguments).
@@ -68,7 +72,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     // (the official SDKs' first request after initialize already reaches another worker).
     if (config.http.sessions.enabled && config.store.redis.url === undefined) notices().warn(LEGACY_SESSIONS_SPLIT);
     const heartbeatTimeoutMs = config.workerHeartbeatTimeoutMs;
-    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, heartbeatTimeoutMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ` (${config.workers} workers)`));
+    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, heartbeatTimeoutMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ownMetricsUrl(config), ` (${config.workers} workers)`));
     return;
   }
   if (isWorker) {
@@ -101,10 +105,9 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     );
   };
   const serving = await serve(config, { http, stdio, worker: isWorker, onStdioClose: () => stop('stdin closed'), files: args.config, configStamps });
-  if (serving.url !== undefined) {
-    if (isWorker) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
-    else announce(serving.url);
-  }
+  if (isWorker) {
+    if (serving.url !== undefined) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
+  } else if (serving.url !== undefined || serving.metricsUrl !== undefined) announce(serving.url, serving.metricsUrl);
   process.on('SIGTERM', () => stop('SIGTERM'));
   // A worker hears SIGINT from the terminal along with the primary's SIGTERM: one signal, not two.
   process.on('SIGINT', () => isWorker || stop('SIGINT'));
@@ -113,6 +116,12 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   // A worker hears a terminal's SIGHUP with the primary, which says it once for all.
   else if (isWorker) process.on('SIGHUP', () => undefined);
   else nothingToReloadOnSighup();
+}
+
+/** The metrics listener's URL as configured (workers share its port, which is never 0), when it has one. */
+function ownMetricsUrl(config: Config): string | undefined {
+  const { enabled, host, port, path } = config.metrics;
+  return enabled && port !== undefined ? `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}` : undefined;
 }
 
 /**

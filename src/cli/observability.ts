@@ -12,7 +12,7 @@ import { configureNotices, logErrorReports, notices } from './notices.ts';
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface Observability {
-  /** Routes to serve beside the MCP endpoint (the metrics endpoint). */
+  /** Routes to serve beside the MCP endpoint, or on metrics.port (the metrics endpoint). */
   routes: Record<string, Route>;
   /** Counts `server`'s sessions and tasks in the metrics. */
   observe(server: McpServer): void;
@@ -29,7 +29,7 @@ export interface Observability {
 const VERBOSE = new Set(['info', 'debug', 'trace']);
 
 export interface ObservabilityOptions {
-  /** Whether HTTP is served (metrics need it). */
+  /** Whether HTTP is served (metrics need it, or metrics.port). */
   http: boolean;
   /** A cluster worker: metrics are gathered across workers by the primary. */
   worker: boolean;
@@ -61,8 +61,8 @@ export async function startObservability(config: Config, options: ObservabilityO
   }
 
   if (metricsSettings.enabled) {
-    if (!options.http) {
-      notices().warn('metrics.enabled has no effect without HTTP: the metrics endpoint is served on the HTTP listener');
+    if (!options.http && metricsSettings.port === undefined) {
+      notices().warn('metrics.enabled has no effect without HTTP: the metrics endpoint is served on the HTTP listener, or on metrics.port');
     } else {
       const { McpMetrics } = await import('../observability/metrics.ts');
       const { processMetrics, durationBuckets, maxAgeMs } = metricsSettings;

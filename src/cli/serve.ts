@@ -12,6 +12,7 @@ import type { Health } from '../observability/health.ts';
 import type { FileStamps } from '../security/file-stamps.ts';
 import { ServerConnection } from '../server/connection.ts';
 import type { Drainable } from '../transport/drain.ts';
+import type { RouteListener } from '../transport/http/route-listener.ts';
 import { McpServer } from '../server/server.ts';
 import { StdioServerTransport } from '../transport/stdio.ts';
 import type { RunningGateway } from './gateway.ts';
@@ -31,6 +32,8 @@ export interface Serving {
   url: string | undefined;
   /** /healthz and /readyz, when HTTP is served. */
   health: Health | undefined;
+  /** The metrics endpoint's URL, when it has a listener of its own (`metrics.port`). */
+  metricsUrl: string | undefined;
   /** What takes part in a graceful shutdown: the HTTP listener (with its WebSocket connections), the stdio connection. */
   drainables: Drainable[];
   /** Closes everything; `graceMs` lets HTTP connections finish writing their answers. */
@@ -121,6 +124,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     throw error;
   }
   if (config.websocket.enabled && !options.http) notices().warn('websocket.enabled has no effect without HTTP: WebSocket is an upgrade on the HTTP listener');
+  // On a listener of its own, the metrics endpoint is not on the HTTP listener.
+  let metricsListener: RouteListener | undefined;
+  if (config.metrics.enabled && config.metrics.port !== undefined) {
+    const { serveRoutes } = await import('../transport/http/route-listener.ts');
+    metricsListener = await serveRoutes(observability.routes, { host: config.metrics.host, port: config.metrics.port });
+  }
   let url: string | undefined;
   let health: Health | undefined;
   let stdio: ServerConnection | undefined;
@@ -156,7 +165,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
       inflight,
       trustProxy,
       originCheck: createOriginCheck({ allowedOrigins, allowedHosts, loopback: LOOPBACK.has(host) }),
-      routes: { ...health.routes(), ...observability.routes },
+      routes: metricsListener === undefined ? { ...health.routes(), ...observability.routes } : health.routes(),
       tls: tls?.options,
       headersTimeoutMs,
       requestTimeoutMs,
@@ -191,12 +200,15 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
   closers.push(() => security.close());
   // After every transport: a process's lease goes last, once nothing it serves is left.
   if (shared !== undefined) closers.push(() => shared.stores.close());
+  // After the transports: a scrape while they drain is answered.
+  if (metricsListener !== undefined) closers.push(() => metricsListener.close());
   // After the upstreams: their last spans and lines are still exported.
   closers.push(() => observability.close());
   return {
     server,
     url,
     health,
+    metricsUrl: metricsListener === undefined ? undefined : `${metricsListener.url}${config.metrics.path}`,
     drainables,
     gateway,
     close: async (graceMs) => {

@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkTimerMs } from '../protocol/timer-limit.ts';
 import { reportError } from '../protocol/error-report.ts';
-import type { HttpRoute } from '../transport/http/node.ts';
+import type { HttpRoute } from '../transport/http/route.ts';
 import { SharedRead } from './shared-read.ts';
 
 /** The body of `GET /healthz`. */

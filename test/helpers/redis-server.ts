@@ -5,20 +5,12 @@
  * without persistence is.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { freePort } from './ports.ts';
 
 /** Why tests needing Redis are skipped (redis-server is not installed), or false when they run. */
 export const REDIS_MISSING: string | false =
   spawnSync('redis-server', ['--version']).error === undefined ? false : 'redis-server is not installed (Debian: apt-get install redis-server; CI installs it in .ci/run)';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Starts redis-server on `port`; resolves once it accepts connections, or with undefined if it exited first. */
 async function launch(port: number, password: string | undefined): Promise<ChildProcess | undefined> {

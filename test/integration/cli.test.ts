@@ -29,6 +29,10 @@ describe('mcp-core CLI', () => {
     const config = await run(process.execPath, [CLI, 'serve'], { env }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((config as { code: number }).code, 2);
     assert.match((config as { stderr: string }).stderr, /^mcp-core: MCP__HTTP__PORT: http\.port is "eighty"; expected an integer from 0 to 65535\n$/);
+    const everyWorkerItsOwnPort = { ...process.env, MCP__METRICS__ENABLED: 'true', MCP__METRICS__PORT: '0' };
+    const workers = await run(process.execPath, [CLI, 'serve', '--workers', '2'], { env: everyWorkerItsOwnPort }).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((workers as { code: number }).code, 2);
+    assert.match((workers as { stderr: string }).stderr, /metrics\.port 0 with workers/);
   });
 
   it('checks a config file with the environment over it, printing the result with secrets hidden', async () => {

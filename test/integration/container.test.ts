@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -24,6 +23,7 @@ import { Podman, testContainersConf, whyContainersCannotRun } from '../helpers/p
 import { ROOT, startUrlServer } from '../helpers/processes.ts';
 import { startServe } from '../helpers/served.ts';
 import { SseReader } from '../helpers/sse-reader.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const run = promisify(execFile);
 const HEALTHCHECK = join(ROOT, 'container/healthcheck.js');
@@ -35,14 +35,6 @@ const conf = await testContainersConf();
 after(() => conf.remove());
 const podman = new Podman(process.env.MCP_CORE_TEST_PODMAN ?? 'podman', conf.path);
 const unavailable = await whyContainersCannotRun(podman);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface ComposeRun {
   /** `podman run` options for the service, before the image. */

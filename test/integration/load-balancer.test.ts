@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,19 +21,11 @@ import { parseMetrics, valueOf } from '../helpers/prometheus.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
 import { eventually, inSession, modern, openLegacySession, sessionHeaders, streaming } from '../helpers/scale.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const EXAMPLE = join(ROOT, 'examples/scale-out/haproxy.cfg');
 /** The replicas' addresses, as a container platform's DNS gives them for the service's name. */
 const REPLICAS = ['127.0.0.2', '127.0.0.3'];
-
-/** A TCP port free on every address (the replicas share one, each on its own address). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Replaces `from` (which must occur exactly once) by `to`: the example changes shape, the test says so. */
 function once(text: string, from: string, to: string): string {

@@ -4,14 +4,21 @@
  */
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
+import { McpClient } from '../../src/client/client.ts';
 import { MODERN_VERSION } from '../../src/protocol/versions.ts';
+import { StdioClientTransport } from '../../src/transport/stdio-client.ts';
 import { MODERN_META, callTool, openSession, post } from '../helpers/http.ts';
 import { startDemoHttp, type RunningServer } from '../helpers/processes.ts';
+import { freePort } from '../helpers/ports.ts';
+import { CLI } from '../helpers/processes.ts';
 import { parseMetrics, valueOf, type Sample } from '../helpers/prometheus.ts';
+import { startServe, stopServe, type Served } from '../helpers/served.ts';
 
-async function scrape(url: string): Promise<Sample[]> {
-  const response = await fetch(new URL('/metrics', url));
+async function scrape(url: string, path = '/metrics'): Promise<Sample[]> {
+  const response = await fetch(new URL(path, url));
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   return parseMetrics(await response.text());
@@ -138,5 +145,90 @@ describe('metrics with --workers 2', () => {
     assert.deepEqual(new Set(statuses), new Set([200]));
     const during = (await gathered()) - before - 1;
     assert.ok(during >= 1 && during <= scrapes / 2, `${during} gathers for ${scrapes} concurrent scrapes`);
+  });
+});
+
+/** The metrics URL a server announced (`mcp-core serving metrics at URL`). */
+const announced = (line: string) => /serving metrics at (\S+)/.exec(line)![1];
+
+const ON_ITS_OWN = { MCP__METRICS__ENABLED: 'true', MCP__METRICS__PORT: '0', MCP__METRICS__PATH: '/prometheus' };
+
+describe('metrics on a listener of their own (metrics.port)', () => {
+  let served: Served;
+  before(async () => {
+    served = await startServe(['--http', '127.0.0.1:0'], ON_ITS_OWN);
+  });
+  after(() => stopServe(served));
+
+  it('counts the HTTP listener\'s requests, which no longer serves the metrics path', async () => {
+    const metricsUrl = announced(await served.stdoutLine(/serving metrics at/));
+    assert.notEqual(new URL(metricsUrl).port, new URL(served.url).port);
+    for (let id = 1; id <= 3; id++) assert.equal(await echoOnNewConnection(served.url, id), 200);
+    const samples = await scrape(metricsUrl, new URL(metricsUrl).pathname);
+    assert.equal(valueOf(samples, 'mcp_requests_total', { method: 'tools/call', tool: 'echo', outcome: 'ok', era: 'modern' }), 3);
+    assert.equal((await fetch(new URL('/prometheus', served.url))).status, 404);
+    assert.equal((await fetch(new URL('/healthz', served.url))).status, 200, 'health stays on the HTTP listener');
+    assert.equal((await fetch(new URL('/mcp', metricsUrl))).status, 404, 'the metrics listener serves its path alone');
+    assert.equal((await fetch(metricsUrl, { method: 'POST' })).status, 405);
+  });
+
+  it('holds at most 64 connections: those past it are closed as they come, and scrapes go on once they end', { timeout: 10_000 }, async () => {
+    const metricsUrl = announced(await served.stdoutLine(/serving metrics at/));
+    const { hostname, port } = new URL(metricsUrl);
+    const sockets = Array.from({ length: 70 }, () => connect(Number(port), hostname));
+    let closed = 0;
+    await new Promise<void>((resolve) => {
+      for (const socket of sockets) {
+        socket.on('error', () => undefined);
+        socket.once('close', () => {
+          if (++closed === 6) resolve();
+        });
+      }
+    });
+    for (const socket of sockets) socket.destroy();
+    const samples = await scrape(metricsUrl, new URL(metricsUrl).pathname);
+    assert.ok(samples.length > 0);
+  });
+});
+
+describe('metrics of a stdio server, on metrics.port', () => {
+  it('serves the counts of the calls made over stdin and stdout (without it, a stdio server has no metrics)', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--demo'], env: ON_ITS_OWN, stderr: 'pipe' });
+    const line = new Promise<string>((resolve) => {
+      const lines = createInterface({ input: transport.process.stderr! });
+      lines.on('line', (text) => {
+        if (text.includes('serving metrics at')) resolve(text);
+      });
+    });
+    const client = new McpClient({ name: 'metrics-test', version: '1.0.0' });
+    try {
+      await client.connect(transport);
+      for (let call = 0; call < 4; call++) await client.callTool('echo', { text: 'over stdio' });
+      const metricsUrl = announced(await line);
+      const samples = await scrape(metricsUrl, new URL(metricsUrl).pathname);
+      assert.equal(valueOf(samples, 'mcp_requests_total', { method: 'tools/call', tool: 'echo', outcome: 'ok', era: 'modern' }), 4);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('metrics on metrics.port with --workers 2', () => {
+  let served: Served;
+  let metricsUrl: string;
+  before(async () => {
+    const port = await freePort();
+    served = await startServe(['--http', '127.0.0.1:0', '--workers', '2'], { ...ON_ITS_OWN, MCP__METRICS__PORT: String(port) });
+    metricsUrl = announced(await served.stdoutLine(/serving metrics at/));
+    assert.equal(new URL(metricsUrl).port, String(port));
+  });
+  after(() => stopServe(served));
+
+  it('shows the requests of every worker in one scrape', async () => {
+    for (let id = 1; id <= 20; id++) assert.equal(await echoOnNewConnection(served.url, id), 200);
+    for (let scrapeNumber = 0; scrapeNumber < 4; scrapeNumber++) {
+      const samples = await scrape(metricsUrl, new URL(metricsUrl).pathname);
+      assert.equal(valueOf(samples, 'mcp_requests_total', { method: 'tools/call', tool: 'echo', outcome: 'ok', era: 'modern' }), 20);
+    }
   });
 });

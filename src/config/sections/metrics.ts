@@ -7,6 +7,14 @@ export const metrics = {
   properties: {
     enabled: { type: 'boolean', default: false, description: 'Count requests and serve GET on metrics.path.' },
     path: { type: 'string', pattern: '^/', default: '/metrics', description: 'Path of the metrics endpoint.' },
+    port: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65535,
+      description:
+        'Serve the metrics endpoint on a listener of its own, on metrics.host and this port, rather than on the HTTP listener (which then has no metrics path): keeps it off the network clients reach, and serves it for a server without HTTP (--stdio) too. 0 picks a free one (not with workers). Unset: on the HTTP listener.',
+    },
+    host: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Address the listener of metrics.port listens on; loopback by default (0.0.0.0 for a Prometheus elsewhere).' },
     maxAgeMs: {
       type: 'integer',
       minimum: 0,

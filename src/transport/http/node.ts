@@ -15,6 +15,7 @@ import { hostHeaders } from '../../security/origin.ts';
 import { MANY_HOSTS } from './refusals.ts';
 import type { InflightLimits, InflightTicket, TicketHolder } from './inflight.ts';
 import { BodyRefused, type HttpIo, type OutgoingHeaders } from './sink.ts';
+import { runRoute, type HttpRoute } from './route.ts';
 import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './streamable-http.ts';
 
 class NodeIo implements HttpIo {
@@ -146,7 +147,7 @@ function readBody(req: IncomingMessage, limit: number, ticket: InflightTicket, d
  * marked `immediate` answers at once from memory and holds nothing, so it is not counted: a
  * liveness probe is answered by a server busy at its bounds.
  */
-export type HttpRoute = ((req: IncomingMessage, res: ServerResponse) => void) & { readonly immediate?: boolean };
+export type { HttpRoute } from './route.ts';
 
 export interface NodeHandlerOptions extends StreamableHttpOptions {
   /** The MCP endpoint's path. Default `/mcp`. */
@@ -219,12 +220,7 @@ function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse,
     }
     res.once('close', () => ticket.release());
   }
-  try {
-    route(req, res);
-  } catch {
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end('Internal Server Error');
-  }
+  runRoute(route, req, res);
 }
 
 export interface ServeHttpOptions extends NodeHandlerOptions {
