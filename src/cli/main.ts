@@ -66,13 +66,13 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   if (config.workers > 1 && !isWorker) {
     const { runPrimary } = await import('./workers.ts');
     const { host, port } = config.http;
-    const { requestStateSecret, shutdownDeadlineMs } = config.server;
+    const { requestStateSecret, shutdownDeadlineMs, shutdownDelayMs } = config.server;
     configureNotices({ level: config.logging.level, format: config.logging.format });
     // node:cluster hands each connection to the next worker, and a legacy client opens several
     // (the official SDKs' first request after initialize already reaches another worker).
     if (config.http.sessions.enabled && config.store.redis.url === undefined) notices().warn(LEGACY_SESSIONS_SPLIT);
     const heartbeatTimeoutMs = config.workerHeartbeatTimeoutMs;
-    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, heartbeatTimeoutMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ownMetricsUrl(config), ` (${config.workers} workers)`));
+    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, shutdownDelayMs, heartbeatTimeoutMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ownMetricsUrl(config), ` (${config.workers} workers)`));
     return;
   }
   if (isWorker) {
@@ -96,7 +96,9 @@ async function serveCommand(args: ServeArgs): Promise<void> {
       flushNotices();
       process.exit(code);
     };
-    shutdownGracefully(serving, { reason, deadlineMs: config.server.shutdownDeadlineMs, hurry: hurry.signal, log }).then(
+    // Only load balancers need the delay: a stdio client that closed stdin is gone already.
+    const delayMs = http && reason !== STDIN_CLOSED ? config.server.shutdownDelayMs : 0;
+    shutdownGracefully(serving, { reason, deadlineMs: config.server.shutdownDeadlineMs, delayMs, hurry: hurry.signal, log }).then(
       () => exit(0),
       (error: unknown) => {
         notices().error({ err: error }, 'shutdown failed');
@@ -104,10 +106,9 @@ async function serveCommand(args: ServeArgs): Promise<void> {
       },
     );
   };
-  const serving = await serve(config, { http, stdio, worker: isWorker, onStdioClose: () => stop('stdin closed'), files: args.config, configStamps });
-  if (isWorker) {
-    if (serving.url !== undefined) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
-  } else if (serving.url !== undefined || serving.metricsUrl !== undefined) announce(serving.url, serving.metricsUrl);
+  const serving = await serve(config, { http, stdio, worker: isWorker, onStdioClose: () => stop(STDIN_CLOSED), files: args.config, configStamps });
+  // Handled before the URL is told: a signal sent as soon as it is (a test, an orchestrator
+  // scaling down at once) found no handler and ended the process at once, ungracefully.
   process.on('SIGTERM', () => stop('SIGTERM'));
   // A worker hears SIGINT from the terminal along with the primary's SIGTERM: one signal, not two.
   process.on('SIGINT', () => isWorker || stop('SIGINT'));
@@ -116,7 +117,12 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   // A worker hears a terminal's SIGHUP with the primary, which says it once for all.
   else if (isWorker) process.on('SIGHUP', () => undefined);
   else nothingToReloadOnSighup();
+  if (isWorker) {
+    if (serving.url !== undefined) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
+  } else if (serving.url !== undefined || serving.metricsUrl !== undefined) announce(serving.url, serving.metricsUrl);
 }
+
+const STDIN_CLOSED = 'stdin closed';
 
 /** The metrics listener's URL as configured (workers share its port, which is never 0), when it has one. */
 function ownMetricsUrl(config: Config): string | undefined {

@@ -1,7 +1,11 @@
 /**
  * Graceful shutdown of `mcp-core serve` (SIGTERM, SIGINT, or the stdio client closing stdin):
  *
- * 1. `/readyz` turns unready and the server ends its long-lived requests gracefully
+ * 0. `/readyz` turns unready; with a delay (`server.shutdownDelayMs`), new requests are still
+ *    served that long, while load balancers notice and stop sending them (a Kubernetes
+ *    Service drops a terminating pod's address a few seconds after the signal: a request
+ *    refused meanwhile was a failure its client saw);
+ * 1. the server ends its long-lived requests gracefully
  *    (`subscriptions/listen` answers its final result);
  * 2. every transport refuses new requests (HTTP 503 with a JSON-RPC error, a JSON-RPC error
  *    over stdio) while the calls it accepted run on, up to `server.shutdownDeadlineMs`;
@@ -29,6 +33,8 @@ export interface ShutdownOptions {
   /** What started it, for the log: `SIGTERM`, `stdin closed`. */
   reason: string;
   deadlineMs: number;
+  /** How long new requests are still served once `/readyz` is unready (step 0). Default 0. */
+  delayMs?: number;
   /** Aborted by a second signal, its name the reason (`SIGTERM`): stop waiting for calls in flight. */
   hurry: AbortSignal;
   log: (line: string) => void;
@@ -60,6 +66,11 @@ function within(work: Promise<unknown>, ms: number, hurry: AbortSignal): Promise
  */
 export async function shutdownGracefully(target: Stoppable, options: ShutdownOptions): Promise<void> {
   target.health?.startDraining();
+  const delayMs = options.delayMs ?? 0;
+  if (delayMs > 0) {
+    options.log(`${options.reason}: not ready; new requests are still served for ${delayMs} ms (server.shutdownDelayMs) while load balancers stop sending them`);
+    await within(new Promise(() => {}), delayMs, options.hurry);
+  }
   target.server.close();
   options.log(`${options.reason}: shutting down; new requests are refused, calls in flight have ${options.deadlineMs} ms to finish`);
   const drained = Promise.all(target.drainables.map((drainable) => drainable.drain()));

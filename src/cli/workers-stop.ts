@@ -33,15 +33,17 @@ export interface WorkersStop {
  * const stopping = stopWorkers(workers, { code: 0, deadlineMs: 10_000, exit: (code) => process.exit(code) });
  * process.on('SIGTERM', () => stopping.hurry('SIGTERM'));
  */
-export function stopWorkers(running: readonly Worker[], options: { code: number; deadlineMs: number; exit(code: number): void }): WorkersStop {
+export function stopWorkers(running: readonly Worker[], options: { code: number; deadlineMs: number; delayMs?: number; exit(code: number): void }): WorkersStop {
   let { code } = options;
   if (running.length === 0) {
     options.exit(code);
     return { hurry() {} };
   }
   const killed = new Set<Worker>();
-  let killReason = `did not stop within the shutdown deadline (${options.deadlineMs} ms) and ${KILL_GRACE_MS} ms more`;
-  let killAt = performance.now() + options.deadlineMs + KILL_GRACE_MS;
+  const delayMs = options.delayMs ?? 0;
+  const within = delayMs > 0 ? `the shutdown delay and deadline (${delayMs} + ${options.deadlineMs} ms)` : `the shutdown deadline (${options.deadlineMs} ms)`;
+  let killReason = `did not stop within ${within} and ${KILL_GRACE_MS} ms more`;
+  let killAt = performance.now() + delayMs + options.deadlineMs + KILL_GRACE_MS;
   const alive = () => running.filter((worker) => !worker.isDead());
   const killLate = () => {
     for (const worker of alive()) {

@@ -41,6 +41,8 @@ export interface PrimaryOptions {
   workers: number;
   requestStateSecret: string | undefined;
   shutdownDeadlineMs: number;
+  /** How long each worker still serves new requests once told to stop (server.shutdownDelayMs). */
+  shutdownDelayMs?: number;
   /** A worker that leaves the heartbeat unanswered this long is replaced; 0: never (worker-heartbeat.ts). */
   heartbeatTimeoutMs: number;
   /** Where the workers listen; port 0 picks a free port, once, for all of them. */
@@ -137,6 +139,8 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
     stopping = stopWorkers(running, {
       code,
       deadlineMs: shutdownDeadlineMs,
+      // Each worker takes it on SIGTERM, whatever made the primary stop.
+      delayMs: options.shutdownDelayMs ?? 0,
       exit: (exitCode) => {
         flushNotices();
         process.exit(exitCode);

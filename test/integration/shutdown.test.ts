@@ -5,11 +5,13 @@
  * outlives the deadline gets an error, and the process exits 0.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { MODERN_META, openSession, post } from '../helpers/http.ts';
+import { CLI } from '../helpers/processes.ts';
 import { startServe } from '../helpers/served.ts';
 import { modernCall, openRaw, refusedUpgrade } from '../helpers/ws.ts';
 
@@ -132,6 +134,41 @@ describe('graceful shutdown', () => {
     assert.equal(answers.get(6).error.code, -32000);
     assert.match(answers.get(6).error.message, /shutting down/);
     assert.equal((await peer.closed).code, 1001);
+    assert.equal(await server.exited, 0);
+  });
+
+  it('regression: a SIGTERM sent as soon as the URL is announced is a graceful stop (exit 0), not the default action killing the process', async () => {
+    // Sent from the first bytes of stdout: the URL was written before the handlers were set,
+    // and one such signal in a few found none (exit by SIGTERM, nothing drained).
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const child = spawn(process.execPath, [CLI, 'serve', '--demo', '--http', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      child.stdout.once('data', () => child.kill('SIGTERM'));
+      const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+      assert.deepEqual({ code, signal }, { code: 0, signal: null }, 'the handler was in place when the URL was told');
+    }
+  });
+
+  it('with server.shutdownDelayMs, SIGTERM turns /readyz unready at once and new requests are still served for the delay, then refused; exit 0', async () => {
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDELAYMS: '1500' });
+    const [running] = await httpCalls(server.url, 1, 2500);
+    const echo = () => post(server.url, { jsonrpc: '2.0', id: 'new', method: 'tools/call', params: { name: 'echo', arguments: { text: 'still served' }, _meta: MODERN_META } }, { ...MODERN_HEADERS, 'mcp-name': 'echo' });
+    server.process.kill('SIGTERM');
+    await server.stderrLine(/SIGTERM: not ready; new requests are still served for 1500 ms/);
+    assert.equal((await fetch(new URL('/readyz', server.url))).status, 503);
+    const served = await echo();
+    assert.equal(served.status, 200, 'a request the load balancer still sent is served');
+    assert.equal(served.json.result.content[0].text, 'still served');
+    await server.stderrLine(/SIGTERM: shutting down/);
+    assert.equal((await echo()).status, 503);
+    assert.equal(text(await running.answer), 'slept 2500 ms');
+    assert.equal(await server.exited, 0);
+  });
+
+  it('a second SIGTERM ends the shutdown delay at once', async () => {
+    const server = await startServe(['--http', '127.0.0.1:0'], { MCP__SERVER__SHUTDOWNDELAYMS: '600000' });
+    server.process.kill('SIGTERM');
+    await server.stderrLine(/SIGTERM: not ready/);
+    server.process.kill('SIGTERM');
     assert.equal(await server.exited, 0);
   });
 

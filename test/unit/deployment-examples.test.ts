@@ -104,7 +104,7 @@ describe('deployment examples: Kubernetes', () => {
     assert.ok(read('Dockerfile').includes(` ${container.args[2]}\n`), `the image holds ${container.args[2]}`);
     const config = await containerConfig(env);
     assert.equal(config.store.redis.url, SECRET_URL);
-    assert.ok(pod.spec.terminationGracePeriodSeconds * 1000 > config.server.shutdownDeadlineMs);
+    assert.ok(pod.spec.terminationGracePeriodSeconds * 1000 > config.server.shutdownDelayMs + config.server.shutdownDeadlineMs);
   });
 
   it('scales the Deployment with the HorizontalPodAutoscaler', () => {
@@ -124,7 +124,7 @@ describe('deployment examples: compose and the load balancers', () => {
     const requirepass = redis.command[redis.command.indexOf('--requirepass') + 1];
     assert.equal(mcpCore.environment.MCP__STORE__REDIS__URL, `redis://:${requirepass}@redis:6379`);
     const config = await containerConfig(mcpCore.environment);
-    assert.ok(Number.parseInt(mcpCore.stop_grace_period, 10) * 1000 > config.server.shutdownDeadlineMs);
+    assert.ok(Number.parseInt(mcpCore.stop_grace_period, 10) * 1000 > config.server.shutdownDelayMs + config.server.shutdownDeadlineMs);
   });
 
   it('has nginx listen where compose publishes it and reach the replicas on the image\'s port', () => {

@@ -61,5 +61,13 @@ export const server = {
       default: 10000,
       description: 'On SIGTERM/SIGINT, how long calls in flight may run on; those still running then are answered with an error. New requests are refused meanwhile.',
     },
+    shutdownDelayMs: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 600000,
+      default: 0,
+      description:
+        'On SIGTERM/SIGINT with HTTP served: /readyz turns unready at once, but new requests are still served this long before they are refused, so that load balancers (a Kubernetes Service, an ingress) stop sending them first; then the shutdown goes on as ever (shutdownDeadlineMs). A second signal ends the wait. Keep the two together below the orchestrator\'s grace period.',
+    },
   },
 } as const;
