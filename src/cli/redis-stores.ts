@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/config.ts';
 import type { RedisStores } from '../store/redis/index.ts';
+import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
 import { notices } from './notices.ts';
 import { countsOnStores } from './rate-limit-store.ts';
 
@@ -20,8 +21,16 @@ export async function startRedisStores(config: Config): Promise<SharedState | un
   const { createRedisStores } = await import('../store/redis/index.ts');
   let warned = false;
   const counts = countsOnStores(config) ? ', rate limits counted in each process' : '';
+  // At most every 10 s: a Redis that keeps dropping its connections (an address that leads to
+  // a replica, which refuses every write and is connected to again) would say it every 100 ms.
+  const unreachable = atMostEvery(REPORT_INTERVAL_MS, () =>
+    notices().warn(`Redis is unreachable; sessions ${settings.onUnavailable.sessions}, tasks ${settings.onUnavailable.tasks} (store.redis.onUnavailable)${counts} until it is back`),
+  );
   const stores = createRedisStores({
     url: settings.url,
+    sentinels: settings.sentinels?.map(sentinelAddress),
+    sentinelName: settings.sentinelName,
+    sentinelPassword: settings.sentinelPassword,
     keyPrefix: settings.keyPrefix,
     connectTimeoutMs: settings.connectTimeoutMs,
     commandTimeoutMs: settings.commandTimeoutMs,
@@ -32,7 +41,7 @@ export async function startRedisStores(config: Config): Promise<SharedState | un
     onError: (error, operation) => notices().warn(`${operation} failed: ${error instanceof Error ? error.message : 'unknown error'}`),
     onStateChange: (connected) => {
       if (connected && warned) notices().info('Redis is reachable again');
-      else if (!connected) notices().warn(`Redis is unreachable; sessions ${settings.onUnavailable.sessions}, tasks ${settings.onUnavailable.tasks} (store.redis.onUnavailable)${counts} until it is back`);
+      else if (!connected) unreachable();
       warned ||= !connected;
     },
   });
@@ -46,4 +55,10 @@ export async function startRedisStores(config: Config): Promise<SharedState | un
     await stores.close();
     throw error;
   }
+}
+
+/** `host:port` or `[IPv6]:port` (the schema's shape) as ioredis takes a sentinel. */
+function sentinelAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(colon + 1)) };
 }

@@ -13,9 +13,10 @@ export const REDIS_MISSING: string | false =
   spawnSync('redis-server', ['--version']).error === undefined ? false : 'redis-server is not installed (Debian: apt-get install redis-server; CI installs it in .ci/run)';
 
 /** Starts redis-server on `port`; resolves once it accepts connections, or with undefined if it exited first. */
-async function launch(port: number, password: string | undefined): Promise<ChildProcess | undefined> {
+async function launch(port: number, password: string | undefined, extra: readonly string[] = []): Promise<ChildProcess | undefined> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   if (password !== undefined) args.push('--requirepass', password);
+  args.push(...extra);
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = await new Promise<boolean>((resolve) => {
     child.once('exit', () => resolve(false));
@@ -40,11 +41,14 @@ export class RedisServer {
     this.url = `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}`;
   }
 
-  /** Starts redis-server (asking clients for `password`, if given); tries another port if the one picked was taken meanwhile. */
-  static async start(password?: string): Promise<RedisServer> {
+  /**
+   * Starts redis-server (asking clients for `password`, if given, and with `extra` arguments:
+   * `--replicaof`); tries another port if the one picked was taken meanwhile.
+   */
+  static async start(password?: string, extra: readonly string[] = []): Promise<RedisServer> {
     for (let attempt = 0; ; attempt++) {
       const port = await freePort();
-      const child = await launch(port, password);
+      const child = await launch(port, password, extra);
       if (child !== undefined) return new RedisServer(child, port, password);
       if (attempt >= 3) throw new Error('redis-server did not start');
     }

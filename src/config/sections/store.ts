@@ -15,6 +15,8 @@ export const store = {
       type: 'object',
       description: 'Redis, shared by every process that names the same url and keyPrefix: any of them serves any request (no sticky routing).',
       additionalProperties: false,
+      // The url turns Redis on, and gives the sentinels' primary its password and database.
+      dependentRequired: { sentinels: ['url'] },
       default: {},
       properties: {
         url: {
@@ -24,6 +26,15 @@ export const store = {
           description:
             'redis:// or rediss:// URL, password included if any (redis://:password@host:6379/0). Set: sessions, SSE events, tasks, notifications and rate-limit counts are kept in Redis (rateLimits.store: memory keeps the counts per process).',
         },
+        sentinels: {
+          type: 'array',
+          minItems: 1,
+          items: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\]]+):[0-9]{1,5}$' },
+          description:
+            'Redis Sentinel: its addresses (host:port, [IPv6]:port). Set: the primary is the one they name for sentinelName, found again when they fail over; url then gives the password, user, database and TLS, and its host is not used.',
+        },
+        sentinelName: { type: 'string', minLength: 1, default: 'mymaster', description: 'The name the sentinels monitor the primary under.' },
+        sentinelPassword: { type: 'string', writeOnly: true, description: "The sentinels' own password (requirepass of the sentinels), when they have one." },
         keyPrefix: {
           type: 'string',
           minLength: 1,

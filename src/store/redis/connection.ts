@@ -15,7 +15,7 @@
  *   told to `onStateChange`. Nothing here throws or rejects unowned.
  *
  * Keys are not Redis Cluster hash-tagged: one deployment's keys live on one Redis (a primary,
- * with replicas or Sentinel for failover).
+ * with replicas and Sentinel, or a managed service's name, for failover).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { checkTimerMs } from '../../protocol/timer-limit.ts';
@@ -28,6 +28,15 @@ import { StoreUnavailableError, type StoreKind } from '../unavailable.ts';
 export interface RedisConnectionOptions {
   /** `redis://` or `rediss://` URL, password included if any. */
   url: string;
+  /**
+   * Redis Sentinel: the primary is the one these sentinels name for `sentinelName` (default
+   * `mymaster`), found again after a failover; `url` then gives the password, user, database
+   * and TLS, and its host is not used.
+   */
+  sentinels?: ReadonlyArray<{ host: string; port: number }>;
+  sentinelName?: string;
+  /** The sentinels' own password, when they have one. */
+  sentinelPassword?: string;
   /** Prefix of every key and channel. Default `mcp-core`. */
   keyPrefix?: string;
   /**
@@ -52,6 +61,9 @@ const MAX_RECONNECT_DELAY_MS = 1000;
 
 /** ioredis's error for a command that took longer than `commandTimeout`. */
 const COMMAND_TIMED_OUT = 'Command timed out';
+
+/** A write refused by a replica. */
+const READONLY = /^READONLY/;
 
 /** ioredis's answer when a script is not (or no longer) cached by the server. */
 const NOSCRIPT = /^NOSCRIPT/;
@@ -112,6 +124,25 @@ export class RedisConnection {
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
       connectionName: `mcp-core:${this.instanceId}`,
+      // A primary demoted to a replica (a failover that keeps the old primary running, as
+      // managed services do behind one name) refuses every write on the connections it keeps:
+      // they are made again, to whatever the name or the sentinels point at now.
+      reconnectOnError: (error) => {
+        if (!READONLY.test(error.message)) return false;
+        // What names the mistake, when the address leads to a replica for good.
+        this.#lastError = error;
+        return true;
+      },
+      ...(options.sentinels === undefined
+        ? {}
+        : {
+            sentinels: options.sentinels.map(({ host, port }) => ({ host, port })),
+            name: options.sentinelName ?? 'mymaster',
+            sentinelPassword: options.sentinelPassword,
+            // Told of a failover by the sentinels as it happens, not at the old primary's next failure.
+            failoverDetector: true,
+            sentinelRetryStrategy: (times: number) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
+          }),
     };
     this.commands = this.#connect('commands', this.#options);
     this.commands.on('ready', () => this.#ready());
@@ -121,7 +152,7 @@ export class RedisConnection {
 
   /**
    * Why the connection failed last (a refused password, an answer that is not Redis's, a
-   * timeout), until it is ready again: while it is not, a command fails only with "Stream isn't
+   * timeout, a replica refusing writes), until it is ready again: while it is not, a command fails only with "Stream isn't
    * writeable", which names nothing to mend.
    */
   get lastError(): unknown {
