@@ -7,6 +7,7 @@ import { terminalLine, terminalText } from '../protocol/terminal-text.ts';
 import { McpLocalError } from '../protocol/local-errors.ts';
 import { McpError } from '../protocol/wire-errors.ts';
 import { stampFiles } from '../security/file-stamps.ts';
+import { proxyGlobalFetch } from '../transport/http/proxy-env.ts';
 import { parseCommandLine, USAGE, type ServeArgs } from './args.ts';
 import { checkHttpPaths } from './http-paths-check.ts';
 import { UsageError } from './usage-error.ts';
@@ -157,6 +158,8 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
+  // Every command below may reach out over HTTP: through the environment's proxy, if it names one.
+  await proxyGlobalFetch();
   if (args.command === 'login') {
     const { loginCommand } = await import('./login.ts');
     await loginCommand(args, packageVersion());
