@@ -1,12 +1,11 @@
 /**
  * Graceful shutdown of `mcp-core serve` (SIGTERM, SIGINT, or the stdio client closing stdin):
  *
- * 0. `/readyz` turns unready; with a delay (`server.shutdownDelayMs`), new requests are still
+ * 1. `/readyz` turns unready; with a delay (`server.shutdownDelayMs`), new requests are still
  *    served that long, while load balancers notice and stop sending them (a Kubernetes
  *    Service drops a terminating pod's address a few seconds after the signal: a request
- *    refused meanwhile was a failure its client saw);
- * 1. the server ends its long-lived requests gracefully
- *    (`subscriptions/listen` answers its final result);
+ *    refused meanwhile was a failure its client saw); then the server ends its long-lived
+ *    requests gracefully (`subscriptions/listen` answers its final result);
  * 2. every transport refuses new requests (HTTP 503 with a JSON-RPC error, a JSON-RPC error
  *    over stdio) while the calls it accepted run on, up to `server.shutdownDeadlineMs`;
  * 3. calls still running then are answered with an error and cancelled;
@@ -33,7 +32,7 @@ export interface ShutdownOptions {
   /** What started it, for the log: `SIGTERM`, `stdin closed`. */
   reason: string;
   deadlineMs: number;
-  /** How long new requests are still served once `/readyz` is unready (step 0). Default 0. */
+  /** How long new requests are still served once `/readyz` is unready (step 1). Default 0. */
   delayMs?: number;
   /** Aborted by a second signal, its name the reason (`SIGTERM`): stop waiting for calls in flight. */
   hurry: AbortSignal;

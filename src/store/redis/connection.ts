@@ -152,8 +152,8 @@ export class RedisConnection {
 
   /**
    * Why the connection failed last (a refused password, an answer that is not Redis's, a
-   * timeout, a replica refusing writes), until it is ready again: while it is not, a command fails only with "Stream isn't
-   * writeable", which names nothing to mend.
+   * timeout, a replica refusing writes), until it is ready again: while it is not, a command
+   * fails only with "Stream isn't writeable", which names nothing to mend.
    */
   get lastError(): unknown {
     return this.#lastError;
