@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isObject } from '../protocol/guards.ts';
+import { traceIdOf } from '../protocol/trace-context.ts';
 
 /**
  * Where the tracing subscriber leaves a request's span on its diagnostics message, for the
@@ -18,16 +19,9 @@ export interface SpanIds {
   spanContext(): { traceId: string; spanId: string };
 }
 
-const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
-const ZERO_TRACE = '0'.repeat(32);
-
 /** The trace id of a valid `traceparent` in `meta`, if there is one. */
 export function traceIdFromMeta(meta: unknown): string | undefined {
-  if (!isObject(meta)) return undefined;
-  const traceparent = meta.traceparent;
-  if (typeof traceparent !== 'string') return undefined;
-  const traceId = TRACEPARENT.exec(traceparent)?.[1];
-  return traceId === ZERO_TRACE ? undefined : traceId;
+  return isObject(meta) ? traceIdOf(meta.traceparent) : undefined;
 }
 
 /** This process's half of the ids made here, then the zeros a short counter is padded with. */

@@ -20,6 +20,7 @@ import { ROOT, startDemoHttp } from '../helpers/processes.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+const HEADER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 /** A stream that keeps what is written to it. */
 function capture(): { stream: PassThrough; out: { text: string } } {
@@ -45,6 +46,8 @@ describe('structured logs', () => {
       await callTool(server.url, 3, 'fail', {});
       const sessionId = await openSession(server.url);
       await post(server.url, { jsonrpc: '2.0', id: 4, method: 'tools/list', params: { _meta: { traceparent: TRACEPARENT } } }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' });
+      // A trace context in the HTTP request's headers (a mesh's) when _meta has none.
+      await post(server.url, { jsonrpc: '2.0', id: 5, method: 'tools/list' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25', traceparent: `00-${HEADER_TRACE_ID}-00f067aa0ba902b7-01` });
     } finally {
       await server.stop();
     }
@@ -58,6 +61,7 @@ describe('structured logs', () => {
         ['tools/call', 'fail', 'modern', 'tool_error', 3],
         ['initialize', undefined, 'legacy', 'ok', 0],
         ['tools/list', undefined, 'legacy', 'ok', 4],
+        ['tools/list', undefined, 'legacy', 'ok', 5],
       ],
     );
     for (const line of requests) {
@@ -69,6 +73,7 @@ describe('structured logs', () => {
     assert.equal(new Set(requests.map((line) => line.requestId)).size, requests.length, 'request ids are unique');
     assert.equal(requests[0].traceId, TRACE_ID, 'the trace id the client sent (modern)');
     assert.equal(requests[4].traceId, TRACE_ID, 'the trace id the client sent (legacy)');
+    assert.equal(requests[5].traceId, HEADER_TRACE_ID, "the trace id of the request's traceparent header");
     assert.notEqual(requests[1].traceId, TRACE_ID);
     assert.notEqual(requests[1].traceId, requests[2].traceId);
   });

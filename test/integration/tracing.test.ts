@@ -18,6 +18,7 @@ import { serveHttp, type HttpListener } from '../../src/transport/http/node.ts';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client.ts';
 import { callTool, MODERN_META, openSession, post } from '../helpers/http.ts';
 import { startDemoHttp } from '../helpers/processes.ts';
+import { MODERN_VERSION } from '../../src/protocol/versions.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_SPAN_ID = '00f067aa0ba902b7';
@@ -98,6 +99,23 @@ describe('tracing', () => {
     assert.equal(upstreamRequest.parentSpanContext?.isRemote, true);
     assert.ok(isChild(upstreamTool, upstreamRequest));
     for (const span of [request, tool, upstreamRequest, upstreamTool]) assert.equal(span.status.code, SpanStatusCode.UNSET);
+  });
+
+  it("parents a request on its HTTP traceparent header when _meta has none (a mesh's, an instrumented HTTP client's); _meta wins over it", async () => {
+    exporter.reset();
+    const HEADER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const headers = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'broken', traceparent: `00-${HEADER_TRACE_ID}-${PARENT_SPAN_ID}-01`, tracestate: 'mesh=1' };
+    const call = (id: number, meta: Record<string, unknown>) => post(front.url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'broken', arguments: {}, _meta: { ...MODERN_META, ...meta } } }, headers);
+    await call(1, {});
+    await call(2, { traceparent: TRACEPARENT });
+    await post(front.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'broken', arguments: {}, _meta: MODERN_META } }, { ...headers, traceparent: `00-${'0'.repeat(32)}-${PARENT_SPAN_ID}-01` });
+    const requests = exporter.getFinishedSpans().filter((span) => span.name === 'tools/call broken');
+    const byId = (id: string) => requests.find((span) => span.attributes['jsonrpc.request.id'] === id)!;
+    assert.equal(byId('1').spanContext().traceId, HEADER_TRACE_ID);
+    assert.equal(byId('1').parentSpanContext?.spanId, PARENT_SPAN_ID);
+    assert.equal(byId('1').parentSpanContext?.traceState?.get('mesh'), '1');
+    assert.equal(byId('2').spanContext().traceId, TRACE_ID, "_meta's trace context wins");
+    assert.ok(![HEADER_TRACE_ID, TRACE_ID].includes(byId('3').spanContext().traceId), 'an invalid header is no parent');
   });
 
   it('marks failures, and parents legacy requests on their _meta too', async () => {

@@ -62,6 +62,7 @@ import { HttpExchange, modernStatus, NO_HEADERS, type StreamOpener } from './exc
 import { InflightLimits, type InflightLimitOptions, type InflightTicket } from './inflight.ts';
 import { checkModernRequest, header, type Headers } from './modern-headers.ts';
 import { trustProxies, type ClientAddress } from './client-address.ts';
+import { traceHeadersIntoMeta } from './trace-headers.ts';
 import { HttpSessionRuntime } from './session-runtime.ts';
 import { BodyRefused, JSON_HEADERS, SSE_HEADERS, type HttpIo, type ResponseSink } from './sink.ts';
 import { SseStream } from './sse.ts';
@@ -306,6 +307,7 @@ export class StreamableHttp implements StreamOpener, Drainable {
       this.#refuseWhileDraining(sink, (message as JsonRpcRequest).id);
       return;
     }
+    if (headers.traceparent !== undefined && kind === MessageKind.Request) traceHeadersIntoMeta(headers, message as JsonRpcRequest);
     // Whatever goes wrong while serving one message stays with it (see #failed). One try around
     // the synchronous path; the continuations of async requests are guarded in #run.
     try {
