@@ -3,7 +3,7 @@
  * (replicas behind a load balancer, `--workers`) serves any request. Loaded only then: a server
  * without Redis never loads ioredis.
  */
-import type { Config } from '../config/config.ts';
+import { ConfigError, type Config } from '../config/config.ts';
 import type { RedisStores } from '../store/redis/index.ts';
 import { atMostEvery, REPORT_INTERVAL_MS } from '../protocol/report-interval.ts';
 import { notices } from './notices.ts';
@@ -18,6 +18,11 @@ export interface SharedState {
 export async function startRedisStores(config: Config): Promise<SharedState | undefined> {
   const settings = config.store.redis;
   if (settings.url === undefined) return undefined;
+  // ioredis reaches a primary found by Sentinel over TLS only when asked in ways not tried here:
+  // refused, rather than tried in clear text against a primary that expects TLS.
+  if (settings.sentinels !== undefined && settings.url.startsWith('rediss:')) {
+    throw new ConfigError('store.redis.sentinels with a rediss:// url: TLS through Sentinel is not supported; give a redis:// url, or the address of a primary that follows failovers without Sentinel');
+  }
   const { createRedisStores } = await import('../store/redis/index.ts');
   let warned = false;
   const counts = countsOnStores(config) ? ', rate limits counted in each process' : '';

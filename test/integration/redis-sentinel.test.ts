@@ -6,19 +6,22 @@
  * old primary keeps once demoted are made again.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort } from '../helpers/ports.ts';
+import { CLI } from '../helpers/processes.ts';
 import { REDIS_MISSING, RedisServer } from '../helpers/redis-server.ts';
 import { eventually, inSession, openLegacySession } from '../helpers/scale.ts';
 import { startServe, stopServe, type Served } from '../helpers/served.ts';
 
+const run = promisify(execFile);
 const PASSWORD = 'sentinel-test-password';
 const NAME = 'mcp-test-primary';
 
@@ -116,6 +119,14 @@ describe('Redis Sentinel: store.redis.sentinels', { skip: REDIS_MISSING }, () =>
     // A new session is written to Redis: the new primary takes it.
     const another = await openLegacySession(served.url);
     assert.equal((await inSession(served.url, another, 1, 'tools/call', echo('new session'))).status, 200);
+  });
+
+  it('refuses sentinels with a rediss:// url (TLS through Sentinel is not supported), exit 2', async () => {
+    const env = { ...process.env, MCP__STORE__REDIS__URL: `rediss://:${PASSWORD}@primary.invalid:1`, MCP__STORE__REDIS__SENTINELS: `127.0.0.1:${sentinel.port}` };
+    const refused = await run(process.execPath, [CLI, 'serve', '--http', '127.0.0.1:0'], { env }).catch((error: { code: number; stderr: string }) => error);
+    assert.equal((refused as { code: number }).code, 2);
+    assert.match((refused as { stderr: string }).stderr, /TLS through Sentinel is not supported/);
+    assert.doesNotMatch((refused as { stderr: string }).stderr, new RegExp(PASSWORD));
   });
 });
 
