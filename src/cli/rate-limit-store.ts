@@ -79,8 +79,9 @@ const READY_WAIT_MS = 5000;
  * errors are reported, not thrown. The URL (which may hold a password) is never written anywhere.
  */
 async function ownClient(url: string) {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
+  const [{ Redis }, { refusedAsReplica }] = await Promise.all([import('ioredis'), import('../store/redis/connection.ts')]);
+  // A primary demoted behind the URL (a failover): connected again to where it leads, as the stores are.
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false, reconnectOnError: refusedAsReplica });
   client.on(
     'error',
     atMostEvery(REPORT_INTERVAL_MS, (error: Error) => {

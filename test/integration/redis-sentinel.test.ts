@@ -186,3 +186,55 @@ describe('regression: a primary demoted behind the address mcp-core knows it by'
     assert.ok((await mcpCoreClients(second)) > 0, 'connected to the new primary');
   });
 });
+
+describe("regression: rate-limit counts on a Redis of their own, its primary demoted behind the address", { skip: REDIS_MISSING }, () => {
+  let first: RedisServer;
+  let second: RedisServer;
+  let front: Awaited<ReturnType<typeof relay>>;
+  let served: Served;
+
+  before(async () => {
+    first = await RedisServer.start(PASSWORD, ['--masterauth', PASSWORD]);
+    second = await RedisServer.start(PASSWORD, ['--masterauth', PASSWORD, '--replicaof', '127.0.0.1', String(first.port)]);
+    front = await relay(first.port);
+    served = await startServe(['--http', '127.0.0.1:0'], {
+      MCP__RATELIMITS__PERCLIENT: '{"limit":100000,"windowSeconds":600}',
+      MCP__RATELIMITS__REDIS__URL: `redis://:${PASSWORD}@127.0.0.1:${front.port}`,
+    });
+  });
+
+  after(async () => {
+    if (served !== undefined) await stopServe(served);
+    front?.server.close();
+    await second?.stop();
+    await first?.stop();
+  });
+
+  it('counts go to the new primary again (they stayed in each process, shared with none, until a restart)', async () => {
+    const counted = async (server: RedisServer) => {
+      const client = new Redis(server.url);
+      try {
+        return (await client.keys('mcp-core:rate:*')).length > 0;
+      } finally {
+        client.disconnect();
+      }
+    };
+    assert.equal((await openLegacySession(served.url)).length > 0, true);
+    assert.equal(await counted(first), true, 'counted in Redis');
+    const promoted = new Redis(second.url);
+    const demoted = new Redis(first.url);
+    try {
+      await promoted.replicaof('NO', 'ONE');
+      await demoted.replicaof('127.0.0.1', String(second.port));
+      await promoted.flushall();
+    } finally {
+      promoted.disconnect();
+      demoted.disconnect();
+    }
+    front.moveTo(second.port);
+    await eventually('the counts to reach the new primary', async () => {
+      await openLegacySession(served.url);
+      return (await counted(second)) ? true : undefined;
+    }, 20_000);
+  });
+});

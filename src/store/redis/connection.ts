@@ -65,6 +65,11 @@ const COMMAND_TIMED_OUT = 'Command timed out';
 /** A write refused by a replica. */
 const READONLY = /^READONLY/;
 
+/** Whether Redis refused a write as a replica (ioredis's `reconnectOnError` gets the reply error). */
+export function refusedAsReplica(error: Error): boolean {
+  return READONLY.test(error.message);
+}
+
 /** ioredis's answer when a script is not (or no longer) cached by the server. */
 const NOSCRIPT = /^NOSCRIPT/;
 
@@ -128,7 +133,7 @@ export class RedisConnection {
       // managed services do behind one name) refuses every write on the connections it keeps:
       // they are made again, to whatever the name or the sentinels point at now.
       reconnectOnError: (error) => {
-        if (!READONLY.test(error.message)) return false;
+        if (!refusedAsReplica(error)) return false;
         // What names the mistake, when the address leads to a replica for good.
         this.#lastError = error;
         return true;
