@@ -144,71 +144,60 @@ function relay(target: number): Promise<{ port: number; moveTo(port: number): vo
   );
 }
 
-describe('regression: a primary demoted behind the address mcp-core knows it by', { skip: REDIS_MISSING }, () => {
-  let first: RedisServer;
-  let second: RedisServer;
-  let front: Awaited<ReturnType<typeof relay>>;
-  let served: Served;
-
+/**
+ * A primary and its replica behind a relay, and `mcp-core serve` reaching the primary through it
+ * with `env(relayPort)`; `failOver()` does what a managed service does: the replica promoted,
+ * the primary demoted but running (the connections it holds stay open), the address moved.
+ */
+function behindAnAddress(env: (port: number) => Record<string, string>) {
+  const pair = {} as { first: RedisServer; second: RedisServer; front: Awaited<ReturnType<typeof relay>>; served: Served };
   before(async () => {
-    first = await RedisServer.start(PASSWORD, ['--masterauth', PASSWORD]);
-    second = await RedisServer.start(PASSWORD, ['--masterauth', PASSWORD, '--replicaof', '127.0.0.1', String(first.port)]);
-    front = await relay(first.port);
-    served = await startServe(['--http', '127.0.0.1:0'], { MCP__STORE__REDIS__URL: `redis://:${PASSWORD}@127.0.0.1:${front.port}` });
+    pair.first = await RedisServer.start(PASSWORD, ['--masterauth', PASSWORD]);
+    pair.second = await RedisServer.start(PASSWORD, ['--masterauth', PASSWORD, '--replicaof', '127.0.0.1', String(pair.first.port)]);
+    pair.front = await relay(pair.first.port);
+    pair.served = await startServe(['--http', '127.0.0.1:0'], env(pair.front.port));
   });
-
   after(async () => {
-    if (served !== undefined) await stopServe(served);
-    front?.server.close();
-    await second?.stop();
-    await first?.stop();
+    if (pair.served !== undefined) await stopServe(pair.served);
+    pair.front?.server.close();
+    await pair.second?.stop();
+    await pair.first?.stop();
   });
-
-  it('connections the old primary keeps (every write refused READONLY) are made again, to where the address leads now', async () => {
-    const sessionId = await openLegacySession(served.url);
-    assert.equal((await inSession(served.url, sessionId, 1, 'tools/call', echo('before'))).status, 200);
-    // The failover a managed service makes: the replica promoted, the primary demoted but
-    // running (its connections open), the address moved.
-    const promoted = new Redis(second.url);
-    const demoted = new Redis(first.url);
+  const failOver = async () => {
+    const promoted = new Redis(pair.second.url);
+    const demoted = new Redis(pair.first.url);
     try {
       await promoted.replicaof('NO', 'ONE');
-      await demoted.replicaof('127.0.0.1', String(second.port));
+      await demoted.replicaof('127.0.0.1', String(pair.second.port));
     } finally {
       promoted.disconnect();
       demoted.disconnect();
     }
-    front.moveTo(second.port);
+    pair.front.moveTo(pair.second.port);
+  };
+  return { pair, failOver };
+}
+
+describe('regression: a primary demoted behind the address mcp-core knows it by', { skip: REDIS_MISSING }, () => {
+  const { pair, failOver } = behindAnAddress((port) => ({ MCP__STORE__REDIS__URL: `redis://:${PASSWORD}@127.0.0.1:${port}` }));
+
+  it('connections the old primary keeps (every write refused READONLY) are made again, to where the address leads now', async () => {
+    const sessionId = await openLegacySession(pair.served.url);
+    assert.equal((await inSession(pair.served.url, sessionId, 1, 'tools/call', echo('before'))).status, 200);
+    await failOver();
     // Opening a session writes its record: refused READONLY by the old primary until the
     // connection is made again (it never was: 503 until the process restarted).
-    const another = await eventually('a new session to be opened after the failover', async () => openLegacySession(served.url).catch(() => undefined), 20_000);
-    assert.equal((await inSession(served.url, another, 1, 'tools/call', echo('after'))).status, 200);
-    assert.ok((await mcpCoreClients(second)) > 0, 'connected to the new primary');
+    const another = await eventually('a new session to be opened after the failover', async () => openLegacySession(pair.served.url).catch(() => undefined), 20_000);
+    assert.equal((await inSession(pair.served.url, another, 1, 'tools/call', echo('after'))).status, 200);
+    assert.ok((await mcpCoreClients(pair.second)) > 0, 'connected to the new primary');
   });
 });
 
-describe("regression: rate-limit counts on a Redis of their own, its primary demoted behind the address", { skip: REDIS_MISSING }, () => {
-  let first: RedisServer;
-  let second: RedisServer;
-  let front: Awaited<ReturnType<typeof relay>>;
-  let served: Served;
-
-  before(async () => {
-    first = await RedisServer.start(PASSWORD, ['--masterauth', PASSWORD]);
-    second = await RedisServer.start(PASSWORD, ['--masterauth', PASSWORD, '--replicaof', '127.0.0.1', String(first.port)]);
-    front = await relay(first.port);
-    served = await startServe(['--http', '127.0.0.1:0'], {
-      MCP__RATELIMITS__PERCLIENT: '{"limit":100000,"windowSeconds":600}',
-      MCP__RATELIMITS__REDIS__URL: `redis://:${PASSWORD}@127.0.0.1:${front.port}`,
-    });
-  });
-
-  after(async () => {
-    if (served !== undefined) await stopServe(served);
-    front?.server.close();
-    await second?.stop();
-    await first?.stop();
-  });
+describe('regression: rate-limit counts on a Redis of their own, its primary demoted behind the address', { skip: REDIS_MISSING }, () => {
+  const { pair, failOver } = behindAnAddress((port) => ({
+    MCP__RATELIMITS__PERCLIENT: '{"limit":100000,"windowSeconds":600}',
+    MCP__RATELIMITS__REDIS__URL: `redis://:${PASSWORD}@127.0.0.1:${port}`,
+  }));
 
   it('counts go to the new primary again (they stayed in each process, shared with none, until a restart)', async () => {
     const counted = async (server: RedisServer) => {
@@ -219,22 +208,20 @@ describe("regression: rate-limit counts on a Redis of their own, its primary dem
         client.disconnect();
       }
     };
-    assert.equal((await openLegacySession(served.url)).length > 0, true);
-    assert.equal(await counted(first), true, 'counted in Redis');
-    const promoted = new Redis(second.url);
-    const demoted = new Redis(first.url);
-    try {
-      await promoted.replicaof('NO', 'ONE');
-      await demoted.replicaof('127.0.0.1', String(second.port));
-      await promoted.flushall();
-    } finally {
-      promoted.disconnect();
-      demoted.disconnect();
-    }
-    front.moveTo(second.port);
-    await eventually('the counts to reach the new primary', async () => {
-      await openLegacySession(served.url);
-      return (await counted(second)) ? true : undefined;
-    }, 20_000);
+    await openLegacySession(pair.served.url);
+    assert.equal(await counted(pair.first), true, 'counted in Redis');
+    await failOver();
+    // What the new primary holds from before is not what the test looks for.
+    const promoted = new Redis(pair.second.url);
+    await promoted.flushall();
+    promoted.disconnect();
+    await eventually(
+      'the counts to reach the new primary',
+      async () => {
+        await openLegacySession(pair.served.url);
+        return (await counted(pair.second)) ? true : undefined;
+      },
+      20_000,
+    );
   });
 });
