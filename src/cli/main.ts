@@ -73,7 +73,7 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     // (the official SDKs' first request after initialize already reaches another worker).
     if (config.http.sessions.enabled && config.store.redis.url === undefined) notices().warn(LEGACY_SESSIONS_SPLIT);
     const heartbeatTimeoutMs = config.workerHeartbeatTimeoutMs;
-    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, shutdownDelayMs, heartbeatTimeoutMs, host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ownMetricsUrl(config), ` (${config.workers} workers)`));
+    await runPrimary({ workers: config.workers, requestStateSecret, shutdownDeadlineMs, shutdownDelayMs, heartbeatTimeoutMs, reloadsApiKeys: config.auth.mode === 'apiKey', host, port, metrics: config.metrics.enabled ? { maxAgeMs: config.metrics.maxAgeMs } : undefined }, (url) => announce(url, ownMetricsUrl(config), ` (${config.workers} workers)`));
     return;
   }
   if (isWorker) {
@@ -81,6 +81,9 @@ async function serveCommand(args: ServeArgs): Promise<void> {
     const { WORKER_PORT_VARIABLE } = await import('./workers.ts');
     // Answered from the start: the primary asks only once the worker serves.
     (await import('./worker-heartbeat.ts')).answerHeartbeats();
+    // A SIGHUP (a terminal's, or a reload the primary passes on) must not end a worker that
+    // does not serve yet: its default action would.
+    process.on('SIGHUP', () => undefined);
     const port = process.env[WORKER_PORT_VARIABLE];
     if (port !== undefined) config.http.port = Number(port);
   }
@@ -113,17 +116,34 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   // A worker hears SIGINT from the terminal along with the primary's SIGTERM: one signal, not two.
   process.on('SIGINT', () => isWorker || stop('SIGINT'));
-  const gateway = serving.gateway;
-  if (gateway !== undefined) process.on('SIGHUP', () => void gateway.reload());
-  // A worker hears a terminal's SIGHUP with the primary, which says it once for all.
-  else if (isWorker) process.on('SIGHUP', () => undefined);
-  else nothingToReloadOnSighup();
+  const { gateway, reloadApiKeys } = serving;
+  if (gateway !== undefined || reloadApiKeys !== undefined) {
+    process.on('SIGHUP', () => {
+      if (gateway !== undefined) void gateway.reload();
+      if (reloadApiKeys !== undefined) void apiKeysAgain(args.config, reloadApiKeys);
+    });
+  }
+  // A worker ignores it (above); the primary says there is nothing to reload, once for all.
+  else if (!isWorker) nothingToReloadOnSighup();
   if (isWorker) {
     if (serving.url !== undefined) process.send!({ type: 'listening', url: serving.url } satisfies WorkerMessage);
   } else if (serving.url !== undefined || serving.metricsUrl !== undefined) announce(serving.url, serving.metricsUrl);
 }
 
 const STDIN_CLOSED = 'stdin closed';
+
+/**
+ * SIGHUP with `auth.mode: apiKey`: the config files and the environment loaded again, their API
+ * keys put in service (a key added works, a key removed is refused from the next request). A
+ * configuration that does not load, or a key that is not valid, leaves the running keys.
+ */
+async function apiKeysAgain(files: readonly string[], reload: (next: Config) => string): Promise<void> {
+  try {
+    notices().warn({ component: 'auth' }, reload(await loadConfig(files)));
+  } catch (error) {
+    notices().warn({ component: 'auth' }, `API keys not reloaded, the ones in service stay: ${error instanceof Error ? error.message : 'unknown error'}`);
+  }
+}
 
 /** The metrics listener's URL as configured (workers share its port, which is never 0), when it has one. */
 function ownMetricsUrl(config: Config): string | undefined {

@@ -33,10 +33,10 @@ export function logErrorReports(): void {
 }
 
 /**
- * SIGHUP asks for a reload (a gateway reloads its configuration). Without a gateway there is
- * nothing to reload: said once, and the server goes on. Its default action ended the process
+ * SIGHUP asks for a reload (a gateway reloads its configuration, API keys are loaded again).
+ * Without either there is nothing to reload: said once, and the server goes on. Its default action ended the process
  * at once, calls in flight unanswered and nothing drained (a `systemctl reload` stopped it).
  */
 export function nothingToReloadOnSighup(): void {
-  process.on('SIGHUP', () => notices().warn('SIGHUP: nothing to reload (no mcpServers; TLS files are checked every tls.reloadCheckMs): serving on; SIGTERM stops the server'));
+  process.on('SIGHUP', () => notices().warn('SIGHUP: nothing to reload (no mcpServers, no API keys; TLS files are checked every tls.reloadCheckMs): serving on; SIGTERM stops the server'));
 }

@@ -36,6 +36,11 @@ export interface SecuritySetup {
   listening(url: string, routes: Map<string, Route>, mcpPath: string): void;
   /** Gauges to expose: calls waiting for a concurrency slot. */
   gauges: Array<{ name: string; help: string; read: () => number }>;
+  /**
+   * With `auth.mode: apiKey` over HTTP: puts the API keys of `next` (the configuration loaded
+   * again) in place of the running ones, and says what it did; throws when a key is not valid.
+   */
+  reloadApiKeys: ((next: Config) => string) | undefined;
   close(): Promise<void>;
 }
 
@@ -72,11 +77,17 @@ export async function startSecurity(config: Config, server: McpServer, options: 
   let challenges: Challenges | undefined;
   let resourceServer: ResourceServer | undefined;
   let makeResourceServer: ((resource: string) => ResourceServer) | undefined;
+  let reloadApiKeys: SecuritySetup['reloadApiKeys'];
   if (options.http && auth.mode === 'apiKey') {
     const { ApiKeys, ApiKeyAuth } = await import('../security/api-keys.ts');
     const apiKeys = new ApiKeyAuth(new ApiKeys(auth.apiKeys), { requiredScopes: auth.requiredScopes, scopes: hierarchy });
     authEdge = apiKeys.edge;
     challenges = apiKeys.challenges;
+    reloadApiKeys = (next) => {
+      if (next.auth.mode !== 'apiKey') return `auth.mode is ${next.auth.mode} in the files now: that applies at the next start; the API keys in service stay`;
+      apiKeys.keys = new ApiKeys(next.auth.apiKeys);
+      return `API keys reloaded: ${apiKeys.keys.size} in service`;
+    };
   } else if (options.http && (auth.mode === 'jwt' || auth.mode === 'introspection')) {
     makeResourceServer = await resourceServerMaker(config, hierarchy!);
     if (auth.resource !== undefined) resourceServer = makeResourceServer(auth.resource);
@@ -127,6 +138,7 @@ export async function startSecurity(config: Config, server: McpServer, options: 
   return {
     edge: limiter === undefined ? authEdge : limiter.edge(authEdge),
     gauges,
+    reloadApiKeys,
     listening(url, routes, mcpPath) {
       if (makeResourceServer === undefined) return;
       if (resourceServer === undefined) {

@@ -40,6 +40,8 @@ export interface Serving {
   close(graceMs?: number): Promise<void>;
   /** The gateway, when the configuration has `mcpServers`. */
   gateway: RunningGateway | undefined;
+  /** API keys from the configuration loaded again (SIGHUP), with `auth.mode: apiKey` over HTTP. */
+  reloadApiKeys: ((next: Config) => string) | undefined;
 }
 
 export interface ServeOptions {
@@ -211,6 +213,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Serv
     metricsUrl: metricsListener === undefined ? undefined : `${metricsListener.url}${config.metrics.path}`,
     drainables,
     gateway,
+    reloadApiKeys: security.reloadApiKeys,
     close: async (graceMs) => {
       for (const close of closers) await close(graceMs);
     },

@@ -43,6 +43,8 @@ export interface PrimaryOptions {
   shutdownDeadlineMs: number;
   /** How long each worker still serves new requests once told to stop (server.shutdownDelayMs). */
   shutdownDelayMs?: number;
+  /** Each worker reloads its API keys on SIGHUP (auth.mode apiKey): the primary passes it on. */
+  reloadsApiKeys?: boolean;
   /** A worker that leaves the heartbeat unanswered this long is replaced; 0: never (worker-heartbeat.ts). */
   heartbeatTimeoutMs: number;
   /** Where the workers listen; port 0 picks a free port, once, for all of them. */
@@ -151,5 +153,11 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
   for (let i = 0; i < workers; i++) fork();
   process.on('SIGINT', () => stop(0, 'SIGINT'));
   process.on('SIGTERM', () => stop(0, 'SIGTERM'));
-  nothingToReloadOnSighup();
+  if (options.reloadsApiKeys !== true) nothingToReloadOnSighup();
+  else {
+    // The primary alone gets a `systemctl reload` or a `kill -HUP` of the main pid.
+    process.on('SIGHUP', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && !worker.isDead()) worker.process.kill('SIGHUP');
+    });
+  }
 }

@@ -84,12 +84,13 @@ export interface ApiKeyAuthOptions {
  */
 export class ApiKeyAuth {
   readonly challenges: Challenges;
-  readonly #keys: ApiKeys;
+  /** The keys checked; replaced whole (a reload), the next request is checked against the new ones. */
+  keys: ApiKeys;
   readonly #required: readonly string[];
   readonly #scopes: ScopeHierarchy;
 
   constructor(keys: ApiKeys, options: ApiKeyAuthOptions = {}) {
-    this.#keys = keys;
+    this.keys = keys;
     this.#required = Object.freeze([...(options.requiredScopes ?? [])]);
     this.#scopes = options.scopes ?? new ScopeHierarchy();
     this.challenges = new Challenges({ scopes: this.#required });
@@ -98,7 +99,7 @@ export class ApiKeyAuth {
   readonly edge: EdgeHook = (head: RequestHead): EdgeDecision => {
     const key = apiKeyOf(head.headers);
     const problem = key === undefined ? TokenProblem.Missing : key === MALFORMED ? TokenProblem.Malformed : undefined;
-    const principal = problem === undefined ? this.#keys.principal(key as string) : undefined;
+    const principal = problem === undefined ? this.keys.principal(key as string) : undefined;
     if (principal === undefined) {
       const why = problem ?? TokenProblem.Invalid;
       reportRefusal('unauthenticated', undefined, PROBLEM_DESCRIPTIONS[why].replace('access token', 'API key'));
