@@ -92,7 +92,10 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
   /** `replacing`: the pid of the crashed worker this one takes the place of. */
   const fork = (replacing?: number): Worker => {
     const worker = cluster.fork(env);
-    trackHandoffs(worker, () => stopping === undefined && [...serving].some((other) => other !== worker && !other.isDead()));
+    // Another serves only while connected: node:cluster drops a worker from the shared port at
+    // its disconnect, before its exit, and a connection handed on after the last one was dropped
+    // went to a port nobody served any more, neither served nor closed.
+    trackHandoffs(worker, () => stopping === undefined && [...serving].some((other) => other !== worker && other.isConnected() && !other.isDead()));
     const started = performance.now();
     let listened = false;
     worker.on('message', (message: WorkerMessage) => {
