@@ -3,6 +3,7 @@
  * and operational endpoints are wired together. Only the binary's entry (bin.ts) imports this file.
  */
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { oneAtATime } from '../protocol/one-at-a-time.ts';
 import { terminalLine, terminalText } from '../protocol/terminal-text.ts';
 import { McpLocalError } from '../protocol/local-errors.ts';
 import { McpError } from '../protocol/wire-errors.ts';
@@ -118,9 +119,10 @@ async function serveCommand(args: ServeArgs): Promise<void> {
   process.on('SIGINT', () => isWorker || stop('SIGINT'));
   const { gateway, reloadApiKeys } = serving;
   if (gateway !== undefined || reloadApiKeys !== undefined) {
+    const keysAgain = reloadApiKeys === undefined ? undefined : oneAtATime(() => apiKeysAgain(args.config, reloadApiKeys));
     process.on('SIGHUP', () => {
       if (gateway !== undefined) void gateway.reload();
-      if (reloadApiKeys !== undefined) void apiKeysAgain(args.config, reloadApiKeys);
+      keysAgain?.();
     });
   }
   // A worker ignores it (above); the primary says there is nothing to reload, once for all.

@@ -11,6 +11,7 @@
  * pool): a file replaced while the server was starting is still a change (file-stamps.ts).
  */
 import { readFileUpTo } from '../protocol/bounded-file.ts';
+import { oneAtATime } from '../protocol/one-at-a-time.ts';
 import { checkTimerMs } from '../protocol/timer-limit.ts';
 import type { SecureContextOptions } from 'node:tls';
 import { sameStamp, stampFiles, stampNow, type FileStamps } from './file-stamps.ts';
@@ -96,28 +97,14 @@ export interface TlsWatchOptions {
 export function watchTlsFiles(files: TlsFiles, since: FileStamps, options: TlsWatchOptions): () => void {
   checkTimerMs('intervalMs', options.intervalMs);
   const stamps = new Map(since);
-  let loading = false;
-  let again = false;
-  const reload = (): void => {
-    if (loading) {
-      again = true;
-      return;
-    }
-    loading = true;
+  const reload = oneAtATime(() =>
     readTlsFiles(files)
       .then((context) => {
         options.apply(context);
         options.report(`TLS certificate reloaded from ${files.certFile}`);
       })
-      .catch((error: unknown) => options.report(`TLS reload failed, the previous certificate stays in service: ${(error as Error)?.message ?? String(error)}`))
-      .finally(() => {
-        loading = false;
-        if (again) {
-          again = false;
-          reload();
-        }
-      });
-  };
+      .catch((error: unknown) => options.report(`TLS reload failed, the previous certificate stays in service: ${(error as Error)?.message ?? String(error)}`)),
+  );
   let checking = false;
   // Never rejects: a file that cannot be stat'ed is a stamp of its own (undefined), and reload
   // reports its own failures.
