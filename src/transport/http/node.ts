@@ -15,7 +15,7 @@ import { hostHeaders } from '../../security/origin.ts';
 import { MANY_HOSTS } from './refusals.ts';
 import type { InflightLimits, InflightTicket, TicketHolder } from './inflight.ts';
 import { BodyRefused, type HttpIo, type OutgoingHeaders } from './sink.ts';
-import { runRoute, type HttpRoute } from './route.ts';
+import { pathOf, runRoute, type HttpRoute } from './route.ts';
 import { StreamableHttp, type McpEndpoint, type StreamableHttpOptions } from './streamable-http.ts';
 
 class NodeIo implements HttpIo {
@@ -175,9 +175,7 @@ export function createNodeHandler(endpoint: McpEndpoint, options: NodeHandlerOpt
   const routes = new Map<string, HttpRoute>(Object.entries(options.routes ?? {}));
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const pathname = query === -1 ? url : url.slice(0, query);
+    const pathname = pathOf(req.url);
     if (pathname !== path) {
       const route = routes.get(pathname);
       if (route === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
@@ -363,11 +361,6 @@ function closeServer(server: Server, handler: NodeHandler, graceMs: number): Pro
   });
 }
 
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
 
 /** The WebSocket endpoint beside `handler`, sharing its checks, edge hook and in-flight limits; `ws` loads only here. */
 async function webSocketEndpoint(endpoint: McpEndpoint, handler: NodeHandler, options: ServeHttpOptions): Promise<WebSocketEndpoint> {

@@ -14,7 +14,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runRoute, type HttpRoute } from './route.ts';
+import { pathOf, runRoute, type HttpRoute } from './route.ts';
 
 export interface RouteListenerOptions {
   /** Default 127.0.0.1. */
@@ -36,9 +36,7 @@ export interface RouteListener {
 export async function serveRoutes(routes: Readonly<Record<string, HttpRoute>>, options: RouteListenerOptions = {}): Promise<RouteListener> {
   const byPath = new Map(Object.entries(routes));
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 65_000, connectionsCheckingInterval: 1000 }, (req, res) => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const route = byPath.get(query === -1 ? url : url.slice(0, query));
+    const route = byPath.get(pathOf(req.url));
     if (route === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
       return;

@@ -13,3 +13,10 @@ export function runRoute(route: HttpRoute, req: IncomingMessage, res: ServerResp
     res.end('Internal Server Error');
   }
 }
+
+/** The path of a request target: what a route, or the MCP endpoint, is matched by (no query). */
+export function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}

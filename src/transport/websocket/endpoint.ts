@@ -29,6 +29,7 @@ import type { Drainable } from '../drain.ts';
 import { peerAddress, type ClientAddress } from '../http/client-address.ts';
 import { InflightLimits } from '../http/inflight.ts';
 import { header } from '../http/modern-headers.ts';
+import { pathOf } from '../http/route.ts';
 import type { Transport } from '../transport.ts';
 import { DRAINING, EDGE_FAILED, forbidden, NOT_AN_UPGRADE, NOT_FOUND, NOT_ONE_HOST, offersMcp, refuseUpgrade, TOO_MANY, WRONG_SUBPROTOCOL } from './handshake.ts';
 import { Heartbeat, type Beating } from './heartbeat.ts';
@@ -191,9 +192,7 @@ export class WebSocketEndpoint implements Drainable, Beating {
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // A reset while the edge hook runs must not become an unhandled 'error' event.
     socket.on('error', destroy);
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    if ((query === -1 ? url : url.slice(0, query)) !== this.path) return this.#refuse(socket, NOT_FOUND);
+    if (pathOf(req.url) !== this.path) return this.#refuse(socket, NOT_FOUND);
     const headers = req.headers;
     if (req.method !== 'GET' || header(headers, 'upgrade')?.toLowerCase() !== 'websocket') return this.#refuse(socket, NOT_AN_UPGRADE);
     if (hostHeaders(req.rawHeaders) !== 1) return this.#refuse(socket, NOT_ONE_HOST);
