@@ -137,11 +137,12 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
     return worker;
   };
 
+  /** The workers not yet exited. */
+  const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
   const stop = (code: number, signal?: string) => {
     if (stopping !== undefined) return stopping.hurry(signal ?? 'a signal');
     heartbeats.stop();
-    const running = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-    stopping = stopWorkers(running, {
+    stopping = stopWorkers(alive(), {
       code,
       deadlineMs: shutdownDeadlineMs,
       // Each worker takes it on SIGTERM, whatever made the primary stop.
@@ -160,7 +161,7 @@ export async function runPrimary(options: PrimaryOptions, onListening: (url: str
   else {
     // The primary alone gets a `systemctl reload` or a `kill -HUP` of the main pid.
     process.on('SIGHUP', () => {
-      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && !worker.isDead()) worker.process.kill('SIGHUP');
+      for (const worker of alive()) worker.process.kill('SIGHUP');
     });
   }
 }
