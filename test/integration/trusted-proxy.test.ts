@@ -92,21 +92,27 @@ async function stopHaproxy(haproxy: ChildProcess | undefined): Promise<void> {
 /** Three calls per client in a long window: the fourth is refused. */
 const RATE_LIMIT = { MCP__RATELIMITS__PERCLIENT: '{"limit":3,"windowSeconds":600}' };
 
+/** `mcp-core serve` with `env` and HAProxy in front of it, started before the suite's tests and stopped after. */
+function servedBehindHaproxy(env: Record<string, string>): { served: Served; proxy: { url: string; process: ChildProcess } } {
+  const both = {} as { served: Served; proxy: { url: string; process: ChildProcess } };
+  before(async () => {
+    both.served = await startServe(['--http', '127.0.0.1:0'], env);
+    both.proxy = await startHaproxy(both.served.url);
+  });
+  after(async () => {
+    await stopHaproxy(both.proxy?.process);
+    if (both.served !== undefined) await stopServe(both.served);
+  });
+  return both;
+}
+
 describe('behind HAProxy (option forwardfor)', { skip: HAPROXY_MISSING }, () => {
   describe('with the proxy trusted (http.trustProxy)', () => {
-    let served: Served;
-    let proxy: { url: string; process: ChildProcess };
-    before(async () => {
-      // The warm-up request of startHaproxy (from 127.0.0.1) counts against 127.0.0.1 only.
-      served = await startServe(['--http', '127.0.0.1:0'], { ...RATE_LIMIT, MCP__HTTP__TRUSTPROXY: '127.0.0.1' });
-      proxy = await startHaproxy(served.url);
-    });
-    after(async () => {
-      await stopHaproxy(proxy?.process);
-      if (served !== undefined) await stopServe(served);
-    });
+    // The warm-up request of startHaproxy (from 127.0.0.1) counts against 127.0.0.1 only.
+    const both = servedBehindHaproxy({ ...RATE_LIMIT, MCP__HTTP__TRUSTPROXY: '127.0.0.1' });
 
     it('each client behind the proxy has its own quota; what a client writes in X-Forwarded-For itself changes nothing', async () => {
+      const { proxy } = both;
       for (let call = 1; call <= 3; call++) assert.equal(await echoFrom(proxy.url, '127.0.1.4'), 200);
       assert.equal(await echoFrom(proxy.url, '127.0.1.4'), 429);
       assert.equal(await echoFrom(proxy.url, '127.0.1.4', { 'x-forwarded-for': '127.0.1.200' }), 429, 'a client cannot name itself anew');
@@ -114,6 +120,7 @@ describe('behind HAProxy (option forwardfor)', { skip: HAPROXY_MISSING }, () => 
     });
 
     it('a client reaching the server directly is its own address, whatever X-Forwarded-For it sends', async () => {
+      const { served, proxy } = both;
       for (let call = 1; call <= 3; call++) assert.equal(await echoFrom(served.url, '127.0.1.6', { 'x-forwarded-for': '127.0.1.7' }), 200);
       assert.equal(await echoFrom(served.url, '127.0.1.6', { 'x-forwarded-for': '127.0.1.8' }), 429);
       assert.equal(await echoFrom(proxy.url, '127.0.1.7'), 200, 'the address it named was not charged');
@@ -121,18 +128,10 @@ describe('behind HAProxy (option forwardfor)', { skip: HAPROXY_MISSING }, () => 
   });
 
   describe('without http.trustProxy', () => {
-    let served: Served;
-    let proxy: { url: string; process: ChildProcess };
-    before(async () => {
-      served = await startServe(['--http', '127.0.0.1:0'], RATE_LIMIT);
-      proxy = await startHaproxy(served.url);
-    });
-    after(async () => {
-      await stopHaproxy(proxy?.process);
-      if (served !== undefined) await stopServe(served);
-    });
+    const both = servedBehindHaproxy(RATE_LIMIT);
 
     it("every client behind the proxy shares the proxy's quota", async () => {
+      const { proxy } = both;
       // The warm-up took one of the proxy's three.
       for (let call = 2; call <= 3; call++) assert.equal(await echoFrom(proxy.url, '127.0.1.4'), 200);
       assert.equal(await echoFrom(proxy.url, '127.0.1.5'), 429);
